@@ -1,0 +1,9 @@
+//! libtls: a TLS 1.2/1.3 implementation with an OpenSSL-style C API.
+//!
+//! The core (everything outside `ffi`) is sans-I/O and free of `unsafe`.
+
+#![deny(unsafe_code)]
+
+pub mod codec;
+pub mod error;
+pub mod msgs;

@@ -1,0 +1,3 @@
+//! Wire messages: each type encodes and decodes itself.
+
+pub mod enums;
