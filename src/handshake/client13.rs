@@ -1,0 +1,436 @@
+//! TLS 1.3 client states after the first ServerHello (RFC 8446 4.1-4.4, appendix A.1).
+
+use super::client::{send_client_hello, ExpectServerHello};
+use super::{tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
+use crate::conn::Common;
+use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
+use crate::crypto::kx::KeyShare;
+use crate::crypto::secret::Secret;
+use crate::crypto::sign;
+use crate::error::{Error, Reason, Result};
+use crate::msgs::deframer::RawHandshake;
+use crate::msgs::enums::{AlertDescription, HandshakeType, ProtocolVersion};
+use crate::msgs::handshake::{
+    Certificate13, CertificateVerify, EncryptedExtensions, Finished, HandshakeMessage, ServerHello,
+};
+use crate::suites::{self, SuiteInfo};
+use crate::verify::{self, Usage};
+
+pub fn handle_hello_retry(
+    mut st: ExpectServerHello,
+    cx: &mut Common,
+    hrr: ServerHello,
+    msg: &RawHandshake,
+) -> Result<Box<dyn State>> {
+    if st.retried {
+        return Err(Error::unexpected("a second HelloRetryRequest"));
+    }
+    let suite = suites::lookup(hrr.cipher_suite)
+        .ok_or_else(|| Error::internal("offered suite missing from the table"))?;
+    let group = hrr.hrr_selected_group();
+    let cookie = hrr.hrr_cookie();
+    if group.is_none() && cookie.is_none() {
+        // RFC 8446 4.1.4: an HRR that would not change the ClientHello is illegal.
+        return Err(Error::illegal(
+            Reason::BAD_PACKET,
+            "HelloRetryRequest asks for no change",
+        ));
+    }
+    if let Some(group) = group {
+        if !st.offer.groups.contains(&group) {
+            return Err(Error::illegal(
+                Reason::BAD_KEY_SHARE,
+                format!("HelloRetryRequest selected {group}, which we did not offer"),
+            ));
+        }
+        if st.offer.key_shares.iter().any(|ks| ks.group() == group) {
+            return Err(Error::illegal(
+                Reason::BAD_KEY_SHARE,
+                format!("HelloRetryRequest selected {group}, for which we already sent a share"),
+            ));
+        }
+        st.offer.key_shares = vec![KeyShare::generate(group)?];
+    }
+    st.offer.cookie = cookie.map(|c| c.to_vec());
+    // The second ClientHello must offer only the suite the server already picked's hash, but
+    // RFC 8446 lets us keep the list; the ServerHello must then repeat the HRR's suite.
+    st.transcript.set_hash(suite.hash);
+    st.transcript.rollup_for_hello_retry();
+    st.transcript.add(&msg.raw);
+    cx.info.hello_retry = true;
+    let config = cx.config.clone();
+    send_client_hello(cx, &config, &st.offer, &mut st.transcript)?;
+    st.retried = true;
+    Ok(Box::new(ExpectServerHelloAfterRetry {
+        inner: st,
+        hrr_suite: hrr.cipher_suite,
+    }))
+}
+
+/// After a HelloRetryRequest the ServerHello must keep the same suite (RFC 8446 4.1.4).
+struct ExpectServerHelloAfterRetry {
+    inner: ExpectServerHello,
+    hrr_suite: crate::msgs::enums::CipherSuite,
+}
+
+impl State for ExpectServerHelloAfterRetry {
+    fn name(&self) -> &'static str {
+        "TLS client read server hello after retry"
+    }
+
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+        if msg.typ == HandshakeType::SERVER_HELLO {
+            let sh = ServerHello::decode_body(&msg.body)?;
+            if sh.cipher_suite != self.hrr_suite && !sh.is_hello_retry_request() {
+                return Err(Error::illegal(
+                    Reason::WRONG_CIPHER_RETURNED,
+                    "ServerHello changed the cipher suite chosen in HelloRetryRequest",
+                ));
+            }
+        }
+        Box::new(self.inner).handle(cx, msg)
+    }
+}
+
+pub fn handle_server_hello(
+    mut st: ExpectServerHello,
+    cx: &mut Common,
+    sh: ServerHello,
+    msg: &RawHandshake,
+) -> Result<Box<dyn State>> {
+    let suite = suites::lookup(sh.cipher_suite)
+        .filter(|s| s.version == ProtocolVersion::TLSV1_3)
+        .ok_or_else(|| {
+            Error::illegal(
+                Reason::WRONG_CIPHER_RETURNED,
+                format!("{} is not a TLS 1.3 suite", sh.cipher_suite),
+            )
+        })?;
+    if sh.has_pre_shared_key() {
+        return Err(Error::illegal(
+            Reason::BAD_PSK,
+            "the server accepted a PSK we did not offer",
+        ));
+    }
+    let (group, server_share) = sh.key_share().ok_or_else(|| {
+        Error::protocol(
+            AlertDescription::MISSING_EXTENSION,
+            Reason::MISSING_EXTENSION,
+            "ServerHello has no key_share",
+        )
+    })?;
+    let idx = st
+        .offer
+        .key_shares
+        .iter()
+        .position(|ks| ks.group() == group)
+        .ok_or_else(|| {
+            Error::illegal(
+                Reason::BAD_KEY_SHARE,
+                format!("the server answered with a {group} share we did not send"),
+            )
+        })?;
+    let our_share = st.offer.key_shares.swap_remove(idx);
+    st.offer.key_shares.clear();
+    let shared = our_share.complete(server_share)?;
+
+    cx.info.version = Some(ProtocolVersion::TLSV1_3);
+    cx.info.suite = Some(suite);
+    cx.info.group = Some(group);
+    cx.record.write_version = ProtocolVersion::TLSV1_2.0;
+
+    let mut transcript = st.transcript;
+    transcript.set_hash(suite.hash);
+    transcript.add(&msg.raw);
+    let hash = transcript.current_hash();
+    let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
+    let client_hs = ks.client_handshake_traffic_secret(&hash);
+    let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
+
+    Ok(Box::new(ExpectEncryptedExtensions {
+        hs: Handshake13 {
+            suite,
+            transcript,
+            schedule: ks,
+            client_hs,
+            server_hs,
+            identity: st.offer.options.verify_identity.clone(),
+            session_id_sent: !st.offer.session_id.is_empty(),
+        },
+    }))
+}
+
+/// The TLS 1.3 client's handshake-phase state shared by the states after ServerHello.
+pub(crate) struct Handshake13 {
+    suite: &'static SuiteInfo,
+    transcript: crate::crypto::hash::Transcript,
+    schedule: KeySchedule,
+    client_hs: Secret,
+    server_hs: Secret,
+    identity: Option<verify::PeerIdentity>,
+    session_id_sent: bool,
+}
+
+struct ExpectEncryptedExtensions {
+    hs: Handshake13,
+}
+
+impl State for ExpectEncryptedExtensions {
+    fn name(&self) -> &'static str {
+        "TLS client read encrypted extensions"
+    }
+
+    fn handle(mut self: Box<Self>, _cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+        if msg.typ != HandshakeType::ENCRYPTED_EXTENSIONS {
+            return Err(unexpected(self.name(), msg.typ));
+        }
+        let ee = EncryptedExtensions::decode_body(&msg.body)?;
+        ee.check_allowed_for_client()?;
+        self.hs.transcript.add(&msg.raw);
+        Ok(Box::new(ExpectCertificate {
+            hs: self.hs,
+            cert_requested: None,
+        }))
+    }
+}
+
+struct ExpectCertificate {
+    hs: Handshake13,
+    /// The context of a CertificateRequest, if the server sent one.
+    cert_requested: Option<Vec<u8>>,
+}
+
+impl State for ExpectCertificate {
+    fn name(&self) -> &'static str {
+        "TLS client read server certificate"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+        match msg.typ {
+            HandshakeType::CERTIFICATE_REQUEST if self.cert_requested.is_none() => {
+                let req =
+                    crate::msgs::handshake::CertificateRequest13::decode_body(&msg.body)?;
+                self.hs.transcript.add(&msg.raw);
+                self.cert_requested = Some(req.context.clone());
+                Ok(self)
+            }
+            HandshakeType::CERTIFICATE => {
+                let cert = Certificate13::decode_body(&msg.body)?;
+                if !cert.context.is_empty() {
+                    return Err(Error::illegal(
+                        Reason::BAD_PACKET,
+                        "server Certificate with a non-empty request context",
+                    ));
+                }
+                if cert.entries.is_empty() {
+                    // RFC 8446 4.4.2.4: an empty server Certificate is a decode_error.
+                    return Err(Error::protocol(
+                        AlertDescription::DECODE_ERROR,
+                        Reason::NO_CERTIFICATES_RETURNED,
+                        "the server sent no certificate",
+                    ));
+                }
+                self.hs.transcript.add(&msg.raw);
+                let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert).collect();
+                verify_server_chain(cx, &chain, self.hs.identity.as_ref())?;
+                cx.info.peer_chain = chain;
+                Ok(Box::new(ExpectCertificateVerify {
+                    hs: self.hs,
+                    cert_requested: self.cert_requested,
+                }))
+            }
+            other => Err(unexpected(self.name(), other)),
+        }
+    }
+}
+
+/// Verifies the server's chain. With `SSL_VERIFY_NONE` a failure is only recorded, as OpenSSL
+/// does; otherwise it ends the handshake with the alert the failure calls for.
+fn verify_server_chain(
+    cx: &mut Common,
+    chain: &[Vec<u8>],
+    identity: Option<&verify::PeerIdentity>,
+) -> Result<()> {
+    let config = cx.config.clone();
+    let result = verify::verify_chain(
+        &config.roots,
+        chain,
+        identity,
+        Usage::ServerAuth,
+        pki_types::UnixTime::now(),
+        config.verify_depth,
+    );
+    match result {
+        Ok(()) => {
+            cx.info.verify_result = verify::x509_v::OK;
+            Ok(())
+        }
+        Err(failure) => {
+            cx.info.verify_result = failure.code;
+            if config.verify_mode & crate::config::verify_flags::PEER != 0 {
+                Err(failure.into_error())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+struct ExpectCertificateVerify {
+    hs: Handshake13,
+    cert_requested: Option<Vec<u8>>,
+}
+
+impl State for ExpectCertificateVerify {
+    fn name(&self) -> &'static str {
+        "TLS client read server certificate verify"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+        if msg.typ != HandshakeType::CERTIFICATE_VERIFY {
+            return Err(unexpected(self.name(), msg.typ));
+        }
+        let cv = CertificateVerify::decode_body(&msg.body)?;
+        if !cx.config.verify_schemes.contains(&cv.scheme) {
+            return Err(Error::illegal(
+                Reason::WRONG_SIGNATURE_TYPE,
+                format!("the server signed with {}, which we did not offer", cv.scheme),
+            ));
+        }
+        let hash = self.hs.transcript.current_hash();
+        let signed = sign::tls13_signed_message(true, &hash);
+        let leaf = cx
+            .info
+            .peer_chain
+            .first()
+            .ok_or_else(|| Error::internal("no peer certificate"))?;
+        sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
+        cx.info.peer_signature_scheme = Some(cv.scheme);
+        self.hs.transcript.add(&msg.raw);
+        Ok(Box::new(ExpectFinished {
+            hs: self.hs,
+            cert_requested: self.cert_requested,
+        }))
+    }
+}
+
+struct ExpectFinished {
+    hs: Handshake13,
+    cert_requested: Option<Vec<u8>>,
+}
+
+impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        "TLS client read server finished"
+    }
+
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+        if msg.typ != HandshakeType::FINISHED {
+            return Err(unexpected(self.name(), msg.typ));
+        }
+        let mut hs = self.hs;
+        let fin = Finished::decode_body(&msg.body)?;
+        let expected = finished_verify_data(
+            hs.suite.hash,
+            &hs.server_hs,
+            &hs.transcript.current_hash(),
+        );
+        if !verify_mac(&expected, &fin.verify_data) {
+            return Err(Error::protocol(
+                AlertDescription::DECRYPT_ERROR,
+                Reason::DIGEST_CHECK_FAILED,
+                "the server's Finished does not match the handshake transcript",
+            ));
+        }
+        hs.transcript.add(&msg.raw);
+        let hash_after_server_finished = hs.transcript.current_hash();
+        let master = hs.schedule.into_master();
+        let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
+        let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+
+        // Our second flight: compatibility CCS, then (if asked) an empty Certificate, then
+        // Finished, all under the client handshake traffic key.
+        if hs.session_id_sent {
+            cx.send_ccs()?;
+        }
+        cx.ccs_allowed = false;
+        cx.record.set_writer(tls13_encrypter(hs.suite, &hs.client_hs)?);
+        if let Some(context) = self.cert_requested {
+            let empty = HandshakeMessage::Certificate13(Certificate13 {
+                context,
+                entries: Vec::new(),
+            })
+            .encode();
+            hs.transcript.add(&empty);
+            cx.send_handshake_bytes(&empty)?;
+        }
+        let verify_data = finished_verify_data(
+            hs.suite.hash,
+            &hs.client_hs,
+            &hs.transcript.current_hash(),
+        );
+        let fin = HandshakeMessage::Finished(Finished {
+            verify_data: verify_data.to_vec(),
+        })
+        .encode();
+        hs.transcript.add(&fin);
+        cx.send_handshake_bytes(&fin)?;
+        cx.record.set_writer(tls13_encrypter(hs.suite, &client_app)?);
+        cx.record.set_reader(tls13_decrypter(hs.suite, &server_app)?);
+        let resumption = master.resumption_master_secret(&hs.transcript.current_hash());
+        cx.handshake_complete = true;
+        Ok(Box::new(Connected13 {
+            suite: hs.suite,
+            our_secret: client_app,
+            peer_secret: server_app,
+            resumption_master: Some(resumption),
+        }))
+    }
+}
+
+/// After the handshake, in either role: NewSessionTicket (to a client) and KeyUpdate.
+pub(crate) struct Connected13 {
+    pub suite: &'static SuiteInfo,
+    pub our_secret: Secret,
+    pub peer_secret: Secret,
+    /// Kept for tickets (the sessions issue).
+    #[allow(dead_code)]
+    pub resumption_master: Option<Secret>,
+}
+
+impl State for Connected13 {
+    fn name(&self) -> &'static str {
+        "SSL negotiation finished successfully"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+        use crate::crypto::key_schedule::next_traffic_secret;
+        use crate::msgs::handshake::{KeyUpdate, NewSessionTicket13};
+        match msg.typ {
+            HandshakeType::NEW_SESSION_TICKET if cx.role == crate::conn::Role::Client => {
+                // Validated now; stored for resumption by the sessions issue.
+                NewSessionTicket13::decode_body(&msg.body)?;
+                Ok(self)
+            }
+            HandshakeType::KEY_UPDATE => {
+                let ku = KeyUpdate::decode_body(&msg.body)?;
+                self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
+                cx.record
+                    .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
+                if ku.update_requested && !cx.sent_close_notify {
+                    let reply = HandshakeMessage::KeyUpdate(KeyUpdate {
+                        update_requested: false,
+                    })
+                    .encode();
+                    cx.send_handshake_bytes(&reply)?;
+                    self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
+                    cx.record
+                        .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
+                }
+                Ok(self)
+            }
+            other => Err(unexpected(self.name(), other)),
+        }
+    }
+}

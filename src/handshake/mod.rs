@@ -1,0 +1,65 @@
+//! Handshake state machines. Each state is a type that handles exactly the messages valid at
+//! that step and returns the next state; anything else is `unexpected_message`.
+
+pub mod client;
+pub mod client13;
+pub mod server;
+pub mod server13;
+
+use crate::conn::Common;
+use crate::crypto::aead::AeadKey;
+use crate::crypto::hash::HashAlg;
+use crate::crypto::key_schedule;
+use crate::crypto::secret::Secret;
+use crate::error::{Error, Result};
+use crate::msgs::deframer::RawHandshake;
+use crate::msgs::enums::HandshakeType;
+use crate::record::protect::{RecordDecrypter, RecordEncrypter, RecordFormat};
+use crate::suites::SuiteInfo;
+
+pub trait State: Send {
+    /// Handles one complete handshake message.
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>>;
+
+    /// The state's name, in OpenSSL's `SSL_state_string_long` spirit.
+    fn name(&self) -> &'static str;
+}
+
+/// The error for a message the current state does not accept.
+pub fn unexpected(state: &str, got: HandshakeType) -> Error {
+    Error::unexpected(format!("received {got} while {state}"))
+}
+
+/// Fills a buffer from the system's secure random generator.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| Error::internal("random generator failed"))?;
+    Ok(b)
+}
+
+/// Record protection for a TLS 1.3 traffic secret.
+pub fn tls13_keys(suite: &SuiteInfo, secret: &Secret) -> Result<(AeadKey, [u8; 12])> {
+    let (key, iv) = key_schedule::traffic_keys(suite.hash, suite.aead, secret);
+    let key = AeadKey::new(suite.aead, &key)?;
+    Ok((key, iv))
+}
+
+pub fn tls13_encrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordEncrypter> {
+    let (key, iv) = tls13_keys(suite, secret)?;
+    Ok(RecordEncrypter::new(key, iv, RecordFormat::Tls13))
+}
+
+pub fn tls13_decrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordDecrypter> {
+    let (key, iv) = tls13_keys(suite, secret)?;
+    Ok(RecordDecrypter::new(key, iv, RecordFormat::Tls13))
+}
+
+/// Compares two MACs in constant time.
+pub fn verify_mac(expected: &[u8], got: &[u8]) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(expected, got).is_ok()
+}
+
+/// The hash of the empty string, used by "derived" secrets.
+pub fn empty_hash(alg: HashAlg) -> Vec<u8> {
+    alg.hash(&[])
+}
