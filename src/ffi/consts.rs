@@ -1,0 +1,42 @@
+//! Constants with OpenSSL's values. `SSL_R_*` and `X509_V_*` come from the core's tables and
+//! are written into the header by `tools/gen-header`.
+
+use std::ffi::{c_int, c_long};
+
+pub const SSL_ERROR_NONE: c_int = 0;
+pub const SSL_ERROR_SSL: c_int = 1;
+pub const SSL_ERROR_WANT_READ: c_int = 2;
+pub const SSL_ERROR_WANT_WRITE: c_int = 3;
+pub const SSL_ERROR_WANT_X509_LOOKUP: c_int = 4;
+pub const SSL_ERROR_SYSCALL: c_int = 5;
+pub const SSL_ERROR_ZERO_RETURN: c_int = 6;
+pub const SSL_ERROR_WANT_CONNECT: c_int = 7;
+pub const SSL_ERROR_WANT_ACCEPT: c_int = 8;
+
+pub const SSL_VERIFY_NONE: c_int = crate::config::verify_flags::NONE;
+pub const SSL_VERIFY_PEER: c_int = crate::config::verify_flags::PEER;
+pub const SSL_VERIFY_FAIL_IF_NO_PEER_CERT: c_int = crate::config::verify_flags::FAIL_IF_NO_PEER_CERT;
+pub const SSL_VERIFY_CLIENT_ONCE: c_int = crate::config::verify_flags::CLIENT_ONCE;
+pub const SSL_VERIFY_POST_HANDSHAKE: c_int = crate::config::verify_flags::POST_HANDSHAKE;
+
+pub const SSL_FILETYPE_PEM: c_int = 1;
+pub const SSL_FILETYPE_ASN1: c_int = 2;
+
+pub const TLS1_VERSION: c_int = 0x0301;
+pub const TLS1_1_VERSION: c_int = 0x0302;
+pub const TLS1_2_VERSION: c_int = 0x0303;
+pub const TLS1_3_VERSION: c_int = 0x0304;
+
+pub const SSL_SENT_SHUTDOWN: c_int = 1;
+pub const SSL_RECEIVED_SHUTDOWN: c_int = 2;
+
+/// Object identifiers OpenSSL uses for the groups (`SSL_get_negotiated_group`).
+pub const NID_X9_62_prime256v1: c_int = 415;
+pub const NID_secp384r1: c_int = 715;
+pub const NID_X25519: c_int = 1034;
+/// OpenSSL marks a group it has no NID for with this bit plus the TLS codepoint.
+pub const TLSEXT_nid_unknown: c_int = 0x0100_0000;
+
+pub const X509_V_OK: c_long = 0;
+
+pub const OPENSSL_NPN_UNSUPPORTED: c_int = 0;

@@ -1,0 +1,518 @@
+//! `SSL_METHOD` and `SSL_CTX`: the shared configuration of many connections.
+
+use super::consts::*;
+use super::{c_str, err, guard, null_arg};
+use crate::config::{CertifiedKey, Config};
+use crate::conn::Role;
+use crate::crypto::sign::{KeyType, SigningKey};
+use crate::error::{Error, Reason, Result};
+use crate::msgs::enums::ProtocolVersion;
+use crate::verify::RootStore;
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Which roles a method allows; `None` for `TLS_method`, which allows both.
+pub struct SSL_METHOD {
+    pub(crate) role: Option<Role>,
+}
+
+static TLS_METHOD: SSL_METHOD = SSL_METHOD { role: None };
+static TLS_CLIENT_METHOD: SSL_METHOD = SSL_METHOD {
+    role: Some(Role::Client),
+};
+static TLS_SERVER_METHOD: SSL_METHOD = SSL_METHOD {
+    role: Some(Role::Server),
+};
+
+#[no_mangle]
+pub extern "C" fn TLS_method() -> *const SSL_METHOD {
+    &TLS_METHOD
+}
+
+#[no_mangle]
+pub extern "C" fn TLS_client_method() -> *const SSL_METHOD {
+    &TLS_CLIENT_METHOD
+}
+
+#[no_mangle]
+pub extern "C" fn TLS_server_method() -> *const SSL_METHOD {
+    &TLS_SERVER_METHOD
+}
+
+/// The verify callback's type, as OpenSSL declares it.
+pub type SSL_verify_cb =
+    Option<unsafe extern "C" fn(preverify_ok: c_int, x509_ctx: *mut X509_STORE_CTX) -> c_int>;
+
+/// Opaque verification context handed to verify callbacks.
+pub struct X509_STORE_CTX {
+    _private: [u8; 0],
+}
+
+/// A certificate chain or a key waiting for its partner, per key type, as OpenSSL lets either
+/// be loaded first.
+#[derive(Default)]
+struct Slot {
+    chain: Option<Vec<Vec<u8>>>,
+    key: Option<Arc<SigningKey>>,
+}
+
+pub(crate) struct CtxState {
+    pub(crate) config: Config,
+    slots: HashMap<KeyType, Slot>,
+    /// The key type of the last certificate or key loaded (`SSL_CTX_check_private_key` checks it).
+    current: Option<KeyType>,
+    pub(crate) verify_callback: SSL_verify_cb,
+    /// Cached immutable copy for new connections; dropped when the configuration changes.
+    snapshot: Option<Arc<Config>>,
+    min_proto: c_int,
+    max_proto: c_int,
+}
+
+pub struct SSL_CTX {
+    refs: AtomicUsize,
+    pub(crate) method: &'static SSL_METHOD,
+    state: Mutex<CtxState>,
+}
+
+impl SSL_CTX {
+    /// Locks the state for a change; the cached snapshot is invalidated.
+    pub(crate) fn edit(&self) -> MutexGuard<'_, CtxState> {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        g.snapshot = None;
+        g
+    }
+
+    pub(crate) fn read(&self) -> MutexGuard<'_, CtxState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The configuration a new connection starts from.
+    pub(crate) fn snapshot(&self) -> Arc<Config> {
+        let mut g = self.read();
+        if let Some(s) = &g.snapshot {
+            return s.clone();
+        }
+        let s = Arc::new(g.config.clone());
+        g.snapshot = Some(s.clone());
+        s
+    }
+
+    pub(crate) fn up_ref(&self) {
+        self.refs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops one reference; frees the context with the last one.
+    pub(crate) unsafe fn release(ctx: *mut SSL_CTX) {
+        // SAFETY: `ctx` came from SSL_CTX_new and holds at least one reference.
+        let c = unsafe { &*ctx };
+        if c.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: this was the last reference; the pointer came from Box::into_raw.
+            drop(unsafe { Box::from_raw(ctx) });
+        }
+    }
+}
+
+/// Borrows a context pointer, or reports NULL.
+pub(crate) unsafe fn ctx_ref<'a>(ctx: *const SSL_CTX) -> Option<&'a SSL_CTX> {
+    if ctx.is_null() {
+        return null_arg("SSL_CTX", None);
+    }
+    // SAFETY: non-NULL pointers passed by C are live SSL_CTX objects from SSL_CTX_new.
+    Some(unsafe { &*ctx })
+}
+
+/// Runs a fallible change to the context and maps it to OpenSSL's 1/0 convention.
+fn ctx_call(ctx: *mut SSL_CTX, f: impl FnOnce(&SSL_CTX) -> Result<()>) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+            return 0;
+        };
+        match f(c) {
+            Ok(()) => 1,
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX {
+    guard(std::ptr::null_mut(), || {
+        if method.is_null() {
+            err::push(&Error::local(
+                Reason::NULL_SSL_METHOD_PASSED,
+                "SSL_CTX_new needs a method (TLS_method() and friends)",
+            ));
+            return std::ptr::null_mut();
+        }
+        // Only our three statics can be methods; compare addresses instead of dereferencing.
+        let method: &'static SSL_METHOD = [&TLS_METHOD, &TLS_CLIENT_METHOD, &TLS_SERVER_METHOD]
+            .into_iter()
+            .find(|m| std::ptr::eq(*m, method))
+            .unwrap_or(&TLS_METHOD);
+        let ctx = SSL_CTX {
+            refs: AtomicUsize::new(1),
+            method,
+            state: Mutex::new(CtxState {
+                config: Config::default(),
+                slots: HashMap::new(),
+                current: None,
+                verify_callback: None,
+                snapshot: None,
+                min_proto: 0,
+                max_proto: 0,
+            }),
+        };
+        Box::into_raw(Box::new(ctx))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_free(ctx: *mut SSL_CTX) {
+    guard((), || {
+        if !ctx.is_null() {
+            // SAFETY: a non-NULL pointer is a context holding a reference.
+            unsafe { SSL_CTX::release(ctx) }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_up_ref(ctx: *mut SSL_CTX) -> c_int {
+    ctx_call(ctx, |c| {
+        c.up_ref();
+        Ok(())
+    })
+}
+
+fn read_file(path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::local(Reason::FILE_ERROR, format!("cannot read {path}: {e}")))
+}
+
+/// Key type of a certificate, from its public key.
+fn cert_key_type(der: &[u8]) -> Result<KeyType> {
+    let cert = crate::x509::Certificate::from_der(der)?;
+    crate::ffi::x509::key_type_of(&cert).ok_or_else(|| {
+        Error::local(
+            Reason::UNSUPPORTED_KEY_TYPE,
+            "the certificate's public key type is not supported (RSA, ECDSA P-256/P-384, Ed25519)",
+        )
+    })
+}
+
+fn load_chain(path: &str, filetype: c_int) -> Result<Vec<Vec<u8>>> {
+    let bytes = read_file(path)?;
+    let chain = if filetype == SSL_FILETYPE_ASN1 {
+        vec![bytes]
+    } else {
+        let mut rd = std::io::BufReader::new(bytes.as_slice());
+        rustls_pemfile::certs(&mut rd)
+            .map(|c| c.map(|c| c.as_ref().to_vec()))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| Error::local(Reason::BAD_PEM, format!("{path}: bad PEM: {e}")))?
+    };
+    if chain.is_empty() {
+        return Err(Error::local(
+            Reason::NO_CERTIFICATE_ASSIGNED,
+            format!("{path} holds no certificate"),
+        ));
+    }
+    Ok(chain)
+}
+
+impl CtxState {
+    /// Installs the pair for `kt` once both halves are there, checking that they match.
+    fn settle(&mut self, kt: KeyType) -> Result<()> {
+        self.current = Some(kt);
+        let slot = self.slots.entry(kt).or_default();
+        if let (Some(chain), Some(key)) = (&slot.chain, &slot.key) {
+            let ck = CertifiedKey {
+                chain: chain.clone(),
+                key: key.clone(),
+            };
+            if let Err(e) = ck.check() {
+                // OpenSSL keeps the certificate and drops the mismatched key.
+                slot.key = None;
+                return Err(e);
+            }
+            self.config.set_certified_key(ck);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_chain(&mut self, chain: Vec<Vec<u8>>) -> Result<()> {
+        let kt = cert_key_type(&chain[0])?;
+        self.slots.entry(kt).or_default().chain = Some(chain);
+        self.settle(kt)
+    }
+
+    pub(crate) fn set_key(&mut self, key: SigningKey) -> Result<()> {
+        let kt = key.key_type();
+        self.slots.entry(kt).or_default().key = Some(Arc::new(key));
+        self.settle(kt)
+    }
+
+    pub(crate) fn check_private_key(&self) -> Result<()> {
+        let slot = self
+            .current
+            .and_then(|kt| self.slots.get(&kt))
+            .ok_or_else(|| Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded"))?;
+        let chain = slot
+            .chain
+            .clone()
+            .ok_or_else(|| Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded"))?;
+        let key = slot
+            .key
+            .clone()
+            .ok_or_else(|| Error::local(Reason::NO_PRIVATE_KEY_ASSIGNED, "no private key loaded"))?;
+        CertifiedKey { chain, key }.check()
+    }
+
+    fn roots_mut(&mut self) -> &mut RootStore {
+        Arc::make_mut(&mut self.config.roots)
+    }
+
+    pub(crate) fn load_verify_file(&mut self, path: &str) -> Result<()> {
+        let pem = read_file(path)?;
+        let n = self.roots_mut().add_pem(&pem)?;
+        if n == 0 {
+            return Err(Error::local(
+                Reason::BAD_PEM,
+                format!("{path} holds no usable CA certificate"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Loads every certificate file of a directory (OpenSSL's hashed names or any PEM file).
+    pub(crate) fn load_verify_dir(&mut self, path: &str) -> Result<()> {
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| Error::local(Reason::FILE_ERROR, format!("cannot read {path}: {e}")))?;
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_file() {
+                if let Ok(pem) = std::fs::read(&p) {
+                    let _ = self.roots_mut().add_pem(&pem);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_proto_bounds(&mut self, min: Option<c_int>, max: Option<c_int>) -> Result<()> {
+        let valid = |v: c_int| v == 0 || (TLS1_VERSION..=TLS1_3_VERSION).contains(&v) || v == 0x0300;
+        if min.is_some_and(|v| !valid(v)) || max.is_some_and(|v| !valid(v)) {
+            return Err(Error::local(
+                Reason::UNSUPPORTED_PROTOCOL,
+                "unknown protocol version",
+            ));
+        }
+        if let Some(v) = min {
+            self.min_proto = v;
+        }
+        if let Some(v) = max {
+            self.max_proto = v;
+        }
+        // TLS 1.1 and older are never negotiated: a lower minimum means TLS 1.2.
+        let min = ProtocolVersion((self.min_proto as u16).max(TLS1_2_VERSION as u16));
+        let max = if self.max_proto == 0 {
+            ProtocolVersion::TLSV1_3
+        } else {
+            ProtocolVersion(self.max_proto as u16)
+        };
+        self.config.min_version = min;
+        self.config.max_version = max;
+        Ok(())
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_use_certificate_chain_file(
+    ctx: *mut SSL_CTX,
+    file: *const c_char,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: `file` is a C string from the caller.
+        let path = unsafe { c_str(file, "file") }.ok_or_else(bad_arg)?;
+        let chain = load_chain(path, SSL_FILETYPE_PEM)?;
+        c.edit().set_chain(chain)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_use_certificate_file(
+    ctx: *mut SSL_CTX,
+    file: *const c_char,
+    filetype: c_int,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: `file` is a C string from the caller.
+        let path = unsafe { c_str(file, "file") }.ok_or_else(bad_arg)?;
+        let mut chain = load_chain(path, filetype)?;
+        chain.truncate(1);
+        c.edit().set_chain(chain)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_use_PrivateKey_file(
+    ctx: *mut SSL_CTX,
+    file: *const c_char,
+    filetype: c_int,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: `file` is a C string from the caller.
+        let path = unsafe { c_str(file, "file") }.ok_or_else(bad_arg)?;
+        let bytes = read_file(path)?;
+        let key = if filetype == SSL_FILETYPE_ASN1 {
+            SigningKey::from_der_bytes(&bytes)?
+        } else {
+            SigningKey::from_pem(&bytes)?
+        };
+        c.edit().set_key(key)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_check_private_key(ctx: *const SSL_CTX) -> c_int {
+    ctx_call(ctx as *mut SSL_CTX, |c| c.read().check_private_key())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_load_verify_locations(
+    ctx: *mut SSL_CTX,
+    ca_file: *const c_char,
+    ca_path: *const c_char,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        if ca_file.is_null() && ca_path.is_null() {
+            return Err(Error::local(
+                Reason::INVALID_ARGUMENT,
+                "SSL_CTX_load_verify_locations needs a file or a directory",
+            ));
+        }
+        let mut st = c.edit();
+        if !ca_file.is_null() {
+            // SAFETY: non-NULL C string from the caller.
+            let f = unsafe { c_str(ca_file, "CAfile") }.ok_or_else(bad_arg)?;
+            st.load_verify_file(f)?;
+        }
+        if !ca_path.is_null() {
+            // SAFETY: non-NULL C string from the caller.
+            let d = unsafe { c_str(ca_path, "CApath") }.ok_or_else(bad_arg)?;
+            st.load_verify_dir(d)?;
+        }
+        Ok(())
+    })
+}
+
+/// The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` like OpenSSL.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_default_verify_paths(ctx: *mut SSL_CTX) -> c_int {
+    ctx_call(ctx, |c| {
+        let file = std::env::var("SSL_CERT_FILE")
+            .unwrap_or_else(|_| "/etc/ssl/certs/ca-certificates.crt".to_string());
+        let dir = std::env::var("SSL_CERT_DIR").ok();
+        let mut st = c.edit();
+        // As in OpenSSL, missing default locations are not an error.
+        if std::path::Path::new(&file).is_file() {
+            let _ = st.load_verify_file(&file);
+        }
+        if let Some(d) = dir {
+            let _ = st.load_verify_dir(&d);
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_verify(ctx: *mut SSL_CTX, mode: c_int, callback: SSL_verify_cb) {
+    ctx_call(ctx, |c| {
+        let mut st = c.edit();
+        st.config.verify_mode = mode;
+        st.verify_callback = callback;
+        Ok(())
+    });
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_verify_mode(ctx: *const SSL_CTX) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().config.verify_mode)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_verify_depth(ctx: *mut SSL_CTX, depth: c_int) {
+    ctx_call(ctx, |c| {
+        c.edit().config.verify_depth = depth.max(0) as u32;
+        Ok(())
+    });
+}
+
+/// TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_ciphersuites(ctx: *mut SSL_CTX, list: *const c_char) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: C string from the caller.
+        let s = unsafe { c_str(list, "ciphersuites") }.ok_or_else(bad_arg)?;
+        let suites = crate::suites::parse_tls13_suite_list(s)?;
+        c.edit().config.tls13_suites = suites;
+        Ok(())
+    })
+}
+
+/// Groups in preference order ("X25519MLKEM768:X25519:P-256").
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set1_groups_list(ctx: *mut SSL_CTX, list: *const c_char) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: C string from the caller.
+        let s = unsafe { c_str(list, "groups") }.ok_or_else(bad_arg)?;
+        let groups = Config::parse_groups_list(s)?;
+        c.edit().config.groups = groups;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set1_curves_list(ctx: *mut SSL_CTX, list: *const c_char) -> c_int {
+    // SAFETY: same contract as SSL_CTX_set1_groups_list.
+    unsafe { SSL_CTX_set1_groups_list(ctx, list) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_min_proto_version(ctx: *mut SSL_CTX, version: c_int) -> c_int {
+    ctx_call(ctx, |c| c.edit().set_proto_bounds(Some(version), None))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_max_proto_version(ctx: *mut SSL_CTX, version: c_int) -> c_int {
+    ctx_call(ctx, |c| c.edit().set_proto_bounds(None, Some(version)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_min_proto_version(ctx: *mut SSL_CTX) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().min_proto)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_max_proto_version(ctx: *mut SSL_CTX) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().max_proto)
+    })
+}
+
+fn bad_arg() -> Error {
+    Error::local(Reason::INVALID_ARGUMENT, "invalid argument")
+}

@@ -1,0 +1,84 @@
+//! The C API: OpenSSL's names, constants and return conventions over the sans-I/O core.
+//!
+//! Every exported function runs inside [`guard`], so a panic never crosses into C: it becomes
+//! an `internal error` on the error queue and the function's failure value. Every pointer is
+//! checked for NULL before use.
+
+#![allow(unsafe_code)]
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+
+pub mod alert;
+pub mod cipher;
+pub mod consts;
+pub mod ctx;
+pub mod err;
+pub mod io;
+pub mod ssl;
+pub mod x509;
+
+use crate::error::{Error, Reason};
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs `f`, turning a panic into `on_panic` plus an internal error on the queue.
+pub(crate) fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(_) => {
+            err::push(&Error::local(
+                Reason::INTERNAL_ERROR,
+                "internal error: a panic was caught at the C API boundary",
+            ));
+            on_panic
+        }
+    }
+}
+
+/// Pushes a NULL-argument error and returns `fail`.
+pub(crate) fn null_arg<T>(what: &str, fail: T) -> T {
+    err::push(&Error::local(
+        Reason::INVALID_ARGUMENT,
+        format!("{what} is NULL"),
+    ));
+    fail
+}
+
+/// Borrows a C string as UTF-8. NULL or invalid UTF-8 is an error on the queue.
+pub(crate) unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Option<&'a str> {
+    if p.is_null() {
+        return null_arg(what, None);
+    }
+    // SAFETY: the caller passes a NUL-terminated string that outlives this call.
+    match unsafe { CStr::from_ptr(p) }.to_str() {
+        Ok(s) => Some(s),
+        Err(_) => {
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                format!("{what} is not valid UTF-8"),
+            ));
+            None
+        }
+    }
+}
+
+/// Copies `s` into a caller buffer of `size` bytes with NUL termination, like `snprintf`.
+pub(crate) unsafe fn copy_to_c_buf(s: &str, buf: *mut c_char, size: usize) {
+    if buf.is_null() || size == 0 {
+        return;
+    }
+    let n = s.len().min(size - 1);
+    // SAFETY: the caller guarantees `buf` has room for `size` bytes; we write at most `size`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(s.as_ptr() as *const c_char, buf, n);
+        *buf.add(n) = 0;
+    }
+}
+
+/// A NUL-terminated static string for C, from a Rust literal that has no interior NUL.
+macro_rules! cstr {
+    ($s:expr) => {
+        concat!($s, "\0").as_ptr() as *const std::ffi::c_char
+    };
+}
+pub(crate) use cstr;

@@ -1,0 +1,768 @@
+//! `SSL`: one connection over a file descriptor, driving the sans-I/O core with OpenSSL's
+//! blocking and non-blocking semantics.
+
+use super::cipher::{self, SSL_CIPHER};
+use super::consts::*;
+use super::ctx::{ctx_ref, SSL_CTX};
+use super::io::{FdTransport, IoOutcome};
+use super::x509::X509;
+use super::{c_str, err, guard, null_arg};
+use crate::config::Config;
+use crate::conn::{ClientOptions, Connection, Role};
+use crate::error::{Error, Reason};
+use crate::msgs::enums::{NamedGroup, ProtocolVersion};
+use crate::verify::PeerIdentity;
+use std::ffi::{c_char, c_int, c_long, c_void, CString};
+use std::sync::Arc;
+
+/// Read granularity: one maximal TLS 1.2 ciphertext record plus its header.
+const READ_CHUNK: usize = crate::record::MAX_CIPHERTEXT_TLS12 + crate::record::HEADER_LEN;
+
+pub struct SSL {
+    ctx: *mut SSL_CTX,
+    role: Option<Role>,
+    transport: Option<FdTransport>,
+    conn: Option<Connection>,
+    /// SNI to send (`SSL_set_tlsext_host_name`).
+    sni: Option<String>,
+    /// Name the server certificate must match (`SSL_set1_host`).
+    verify_host: Option<PeerIdentity>,
+    verify_mode: Option<c_int>,
+    /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
+    last_error: c_int,
+    /// The core's error was already pushed to the queue.
+    error_reported: bool,
+    /// Length accepted by an `SSL_write` whose records are still being flushed.
+    pending_write: Option<usize>,
+    /// Owned C strings handed out (`SSL_get_servername`, group names) live as long as the SSL.
+    strings: Vec<CString>,
+}
+
+// SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
+// reference counted and the context itself is thread-safe.
+unsafe impl Send for SSL {}
+
+pub(crate) unsafe fn ssl_mut<'a>(ssl: *mut SSL) -> Option<&'a mut SSL> {
+    if ssl.is_null() {
+        return null_arg("SSL", None);
+    }
+    // SAFETY: non-NULL pointers passed by C are live SSL objects from SSL_new.
+    Some(unsafe { &mut *ssl })
+}
+
+pub(crate) unsafe fn ssl_ref<'a>(ssl: *const SSL) -> Option<&'a SSL> {
+    if ssl.is_null() {
+        return null_arg("SSL", None);
+    }
+    // SAFETY: as for ssl_mut.
+    Some(unsafe { &*ssl })
+}
+
+/// Runs `f` on a live SSL; NULL or a panic gives `fail`.
+fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T {
+    guard(fail, || {
+        // SAFETY: see ssl_mut.
+        match unsafe { ssl_mut(ssl) } {
+            Some(s) => f(s),
+            None => fail,
+        }
+    })
+}
+
+fn with_ssl_ref<T: Copy>(ssl: *const SSL, fail: T, f: impl FnOnce(&SSL) -> T) -> T {
+    guard(fail, || {
+        // SAFETY: see ssl_ref.
+        match unsafe { ssl_ref(ssl) } {
+            Some(s) => f(s),
+            None => fail,
+        }
+    })
+}
+
+/// How a drive of the connection ended when it could not finish.
+enum Stop {
+    WantRead,
+    WantWrite,
+    Syscall(i32),
+    Eof,
+    Failed,
+}
+
+impl SSL {
+    fn ctx(&self) -> &SSL_CTX {
+        // SAFETY: the SSL holds a reference on its context for its whole life.
+        unsafe { &*self.ctx }
+    }
+
+    fn config(&self) -> Arc<Config> {
+        let base = self.ctx().snapshot();
+        match self.verify_mode {
+            Some(mode) if mode != base.verify_mode => {
+                let mut c = (*base).clone();
+                c.verify_mode = mode;
+                Arc::new(c)
+            }
+            _ => base,
+        }
+    }
+
+    /// Creates the core connection on first use, once the role is known.
+    fn ensure_conn(&mut self) -> Result<&mut Connection, Stop> {
+        if self.conn.is_none() {
+            let role = match self.role.or(self.ctx().method.role) {
+                Some(r) => r,
+                None => {
+                    err::push(&Error::local(
+                        Reason::CONNECTION_TYPE_NOT_SET,
+                        "call SSL_connect/SSL_accept or SSL_set_connect_state/SSL_set_accept_state first",
+                    ));
+                    return Err(Stop::Failed);
+                }
+            };
+            self.role = Some(role);
+            let config = self.config();
+            let mut conn = match role {
+                Role::Client => Connection::new_client(
+                    config,
+                    ClientOptions {
+                        server_name: self.sni.clone(),
+                        verify_identity: self.verify_host.clone(),
+                    },
+                ),
+                Role::Server => Connection::new_server(config),
+            };
+            if let Err(e) = conn.start() {
+                self.conn = Some(conn);
+                self.report(&e);
+                return Err(Stop::Failed);
+            }
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("created above"))
+    }
+
+    fn report(&mut self, e: &Error) {
+        if !self.error_reported {
+            self.error_reported = true;
+            err::push(e);
+        }
+    }
+
+    /// Writes all pending TLS bytes.
+    fn flush(&mut self) -> Result<(), Stop> {
+        loop {
+            let Some(conn) = self.conn.as_mut() else {
+                return Ok(());
+            };
+            let pending = conn.pending_tls();
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let Some(t) = self.transport.as_mut() else {
+                err::push(&Error::local(
+                    Reason::INVALID_ARGUMENT,
+                    "no file descriptor set (SSL_set_fd)",
+                ));
+                return Err(Stop::Failed);
+            };
+            match t.write(pending) {
+                IoOutcome::Done(n) => conn.consume_tls(n),
+                IoOutcome::WouldBlock => return Err(Stop::WantWrite),
+                IoOutcome::Eof => return Err(Stop::Syscall(libc::EPIPE)),
+                IoOutcome::Failed(e) => return Err(Stop::Syscall(e)),
+            }
+        }
+    }
+
+    /// Reads once from the transport and feeds the core.
+    fn fill(&mut self) -> Result<(), Stop> {
+        let Some(t) = self.transport.as_mut() else {
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                "no file descriptor set (SSL_set_fd)",
+            ));
+            return Err(Stop::Failed);
+        };
+        let mut buf = vec![0u8; READ_CHUNK];
+        match t.read(&mut buf) {
+            IoOutcome::Done(n) => {
+                let conn = self.conn.as_mut().expect("connection exists while reading");
+                if let Err(e) = conn.read_tls(&buf[..n]) {
+                    self.report(&e);
+                    // Send the alert the error calls for before giving up.
+                    let _ = self.flush();
+                    return Err(Stop::Failed);
+                }
+                Ok(())
+            }
+            IoOutcome::WouldBlock => Err(Stop::WantRead),
+            IoOutcome::Eof => Err(Stop::Eof),
+            IoOutcome::Failed(e) => Err(Stop::Syscall(e)),
+        }
+    }
+
+    /// Turns a stop into `-1` (or 0 for EOF) and records what `SSL_get_error` should say.
+    fn stop(&mut self, stop: Stop, during_handshake: bool) -> c_int {
+        self.last_error = match stop {
+            Stop::WantRead => SSL_ERROR_WANT_READ,
+            Stop::WantWrite => SSL_ERROR_WANT_WRITE,
+            Stop::Syscall(e) => {
+                err::push_errno(e, "transport");
+                // Keep errno for the caller, as OpenSSL leaves it.
+                set_errno(e);
+                SSL_ERROR_SYSCALL
+            }
+            Stop::Eof => {
+                let detail = if during_handshake {
+                    format!(
+                        "the peer closed the connection during the handshake (state: {}){}",
+                        self.conn.as_ref().map_or("before", |c| c.state_name()),
+                        if self.conn.as_ref().is_some_and(|c| c.negotiated().version.is_none()) {
+                            "; is a TLS server listening at this port?"
+                        } else {
+                            ""
+                        }
+                    )
+                } else {
+                    "the peer closed the connection without sending close_notify".to_string()
+                };
+                err::push(&Error::local(Reason::UNEXPECTED_EOF_WHILE_READING, detail));
+                SSL_ERROR_SSL
+            }
+            Stop::Failed => SSL_ERROR_SSL,
+        };
+        -1
+    }
+
+    fn failed_already(&mut self) -> bool {
+        let e = self.conn.as_ref().and_then(|c| c.error().cloned());
+        match e {
+            Some(e) => {
+                self.report(&e);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn do_handshake(&mut self) -> c_int {
+        if let Err(s) = self.ensure_conn() {
+            return self.stop(s, true);
+        }
+        loop {
+            if let Err(s) = self.flush() {
+                return self.stop(s, true);
+            }
+            if self.failed_already() {
+                return self.stop(Stop::Failed, true);
+            }
+            if !self.conn.as_ref().expect("exists").is_handshaking() {
+                self.last_error = SSL_ERROR_NONE;
+                return 1;
+            }
+            if let Err(s) = self.fill() {
+                return self.stop(s, true);
+            }
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8], peek: bool) -> c_int {
+        if self.conn.as_ref().is_none_or(|c| c.is_handshaking()) {
+            let r = self.do_handshake();
+            if r <= 0 {
+                return r;
+            }
+        }
+        loop {
+            let conn = self.conn.as_mut().expect("handshake done");
+            if conn.plaintext_len() > 0 {
+                let n = if peek {
+                    conn.peek_plaintext(buf)
+                } else {
+                    conn.read_plaintext(buf)
+                };
+                self.last_error = SSL_ERROR_NONE;
+                return n as c_int;
+            }
+            if conn.received_close_notify() {
+                self.last_error = SSL_ERROR_ZERO_RETURN;
+                return 0;
+            }
+            // Answers to the peer (KeyUpdate) go out before we wait for more.
+            if let Err(s) = self.flush() {
+                return self.stop(s, false);
+            }
+            if self.failed_already() {
+                return self.stop(Stop::Failed, false);
+            }
+            if let Err(s) = self.fill() {
+                return self.stop(s, false);
+            }
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) -> c_int {
+        if self.conn.as_ref().is_none_or(|c| c.is_handshaking()) {
+            let r = self.do_handshake();
+            if r <= 0 {
+                return r;
+            }
+        }
+        if let Some(n) = self.pending_write {
+            // A retry after WANT_WRITE: the records are already made; finish sending them.
+            if let Err(s) = self.flush() {
+                return self.stop(s, false);
+            }
+            self.pending_write = None;
+            self.last_error = SSL_ERROR_NONE;
+            return n as c_int;
+        }
+        let conn = self.conn.as_mut().expect("handshake done");
+        if let Err(e) = conn.write_plaintext(data) {
+            err::push(&e);
+            return self.stop(Stop::Failed, false);
+        }
+        self.pending_write = Some(data.len());
+        if let Err(s) = self.flush() {
+            return self.stop(s, false);
+        }
+        self.pending_write = None;
+        self.last_error = SSL_ERROR_NONE;
+        data.len() as c_int
+    }
+
+    fn shutdown(&mut self) -> c_int {
+        let Some(conn) = self.conn.as_mut() else {
+            err::push(&Error::local(
+                Reason::UNINITIALIZED,
+                "SSL_shutdown before any handshake",
+            ));
+            return self.stop(Stop::Failed, false);
+        };
+        if conn.is_handshaking() {
+            err::push(&Error::local(
+                Reason::SHUTDOWN_WHILE_IN_INIT,
+                "SSL_shutdown during the handshake",
+            ));
+            return self.stop(Stop::Failed, false);
+        }
+        let first_call = !conn.sent_close_notify();
+        conn.send_close_notify();
+        if let Err(s) = self.flush() {
+            return self.stop(s, false);
+        }
+        let conn = self.conn.as_mut().expect("exists");
+        if conn.received_close_notify() {
+            return 1;
+        }
+        if first_call {
+            return 0;
+        }
+        // Second call: wait for the peer's close_notify, discarding data that arrives first.
+        loop {
+            let conn = self.conn.as_mut().expect("exists");
+            let mut sink = [0u8; 4096];
+            while conn.read_plaintext(&mut sink) > 0 {}
+            if conn.received_close_notify() {
+                return 1;
+            }
+            if let Err(s) = self.fill() {
+                return self.stop(s, false);
+            }
+        }
+    }
+}
+
+fn set_errno(e: i32) {
+    // SAFETY: __errno_location returns this thread's errno slot.
+    unsafe { *libc::__errno_location() = e };
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ctx_ref.
+        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+            return std::ptr::null_mut();
+        };
+        c.up_ref();
+        let ssl = SSL {
+            ctx,
+            role: c.method.role,
+            transport: None,
+            conn: None,
+            sni: None,
+            verify_host: None,
+            verify_mode: None,
+            last_error: SSL_ERROR_NONE,
+            error_reported: false,
+            pending_write: None,
+            strings: Vec::new(),
+        };
+        Box::into_raw(Box::new(ssl))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_free(ssl: *mut SSL) {
+    guard((), || {
+        if ssl.is_null() {
+            return;
+        }
+        // SAFETY: the pointer came from SSL_new and is freed once, by this call.
+        let s = unsafe { Box::from_raw(ssl) };
+        let ctx = s.ctx;
+        drop(s);
+        // SAFETY: the SSL held one reference on its context.
+        unsafe { SSL_CTX::release(ctx) };
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_SSL_CTX(ssl: *const SSL) -> *mut SSL_CTX {
+    with_ssl_ref(ssl, std::ptr::null_mut(), |s| s.ctx)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_fd(ssl: *mut SSL, fd: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        if fd < 0 {
+            err::push(&Error::local(Reason::INVALID_ARGUMENT, "negative file descriptor"));
+            return 0;
+        }
+        s.transport = Some(FdTransport { fd });
+        1
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_fd(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, -1, |s| s.transport.as_ref().map_or(-1, |t| t.fd))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_connect_state(ssl: *mut SSL) {
+    with_ssl(ssl, (), |s| s.role = Some(Role::Client))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_accept_state(ssl: *mut SSL) {
+    with_ssl(ssl, (), |s| s.role = Some(Role::Server))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_is_server(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| (s.role == Some(Role::Server)) as c_int)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_connect(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, -1, |s| {
+        if s.conn.is_none() {
+            s.role = Some(Role::Client);
+        }
+        s.do_handshake()
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_accept(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, -1, |s| {
+        if s.conn.is_none() {
+            s.role = Some(Role::Server);
+        }
+        s.do_handshake()
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_do_handshake(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, -1, |s| s.do_handshake())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_read(ssl: *mut SSL, buf: *mut c_void, num: c_int) -> c_int {
+    with_ssl(ssl, -1, |s| {
+        if buf.is_null() || num < 0 {
+            return null_arg("SSL_read buffer", -1);
+        }
+        // SAFETY: the caller provides `num` writable bytes at `buf`.
+        let b = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, num as usize) };
+        s.read(b, false)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_peek(ssl: *mut SSL, buf: *mut c_void, num: c_int) -> c_int {
+    with_ssl(ssl, -1, |s| {
+        if buf.is_null() || num < 0 {
+            return null_arg("SSL_peek buffer", -1);
+        }
+        // SAFETY: the caller provides `num` writable bytes at `buf`.
+        let b = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, num as usize) };
+        s.read(b, true)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_write(ssl: *mut SSL, buf: *const c_void, num: c_int) -> c_int {
+    with_ssl(ssl, -1, |s| {
+        if buf.is_null() || num < 0 {
+            return null_arg("SSL_write buffer", -1);
+        }
+        if num == 0 {
+            return 0;
+        }
+        // SAFETY: the caller provides `num` readable bytes at `buf`.
+        let b = unsafe { std::slice::from_raw_parts(buf as *const u8, num as usize) };
+        s.write(b)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_pending(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| {
+        s.conn.as_ref().map_or(0, |c| c.plaintext_len() as c_int)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_shutdown(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, -1, |s| s.shutdown())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_shutdown(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| {
+        s.conn.as_ref().map_or(0, |c| {
+            (if c.sent_close_notify() { SSL_SENT_SHUTDOWN } else { 0 })
+                | (if c.received_close_notify() {
+                    SSL_RECEIVED_SHUTDOWN
+                } else {
+                    0
+                })
+        })
+    })
+}
+
+/// OpenSSL's classification: the error queue first, then what the last call recorded.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_error(ssl: *const SSL, ret: c_int) -> c_int {
+    with_ssl_ref(ssl, SSL_ERROR_SSL, |s| {
+        if ret > 0 {
+            return SSL_ERROR_NONE;
+        }
+        let top = super::err::ERR_peek_error();
+        if top != 0 {
+            return if (top >> 23) & 0xff == super::err::ERR_LIB_SYS as std::ffi::c_ulong {
+                SSL_ERROR_SYSCALL
+            } else {
+                SSL_ERROR_SSL
+            };
+        }
+        match s.last_error {
+            SSL_ERROR_NONE => SSL_ERROR_SYSCALL,
+            e => e,
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_is_init_finished(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| {
+        s.conn.as_ref().is_some_and(|c| !c.is_handshaking()) as c_int
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_in_init(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| {
+        s.conn.as_ref().is_none_or(|c| c.is_handshaking()) as c_int
+    })
+}
+
+/// SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_tlsext_host_name(ssl: *mut SSL, name: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        if name.is_null() {
+            s.sni = None;
+            return 1;
+        }
+        // SAFETY: C string from the caller.
+        let Some(n) = (unsafe { c_str(name, "host name") }) else {
+            return 0;
+        };
+        if n.is_empty() || n.len() > 255 {
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                "SNI host name must be 1..255 bytes",
+            ));
+            return 0;
+        }
+        s.sni = Some(n.to_string());
+        1
+    })
+}
+
+/// The name the peer's certificate must match; NULL clears it.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set1_host(ssl: *mut SSL, hostname: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        if hostname.is_null() {
+            s.verify_host = None;
+            return 1;
+        }
+        // SAFETY: C string from the caller.
+        let Some(h) = (unsafe { c_str(hostname, "host name") }) else {
+            return 0;
+        };
+        match PeerIdentity::parse(h) {
+            Some(id) => {
+                s.verify_host = Some(id);
+                1
+            }
+            None => {
+                err::push(&Error::local(
+                    Reason::INVALID_ARGUMENT,
+                    format!("'{h}' is neither a DNS name nor an IP address"),
+                ));
+                0
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_verify(ssl: *mut SSL, mode: c_int, _callback: super::ctx::SSL_verify_cb) {
+    with_ssl(ssl, (), |s| s.verify_mode = Some(mode))
+}
+
+/// The server name: what the client set (client side) or what the client sent (server side).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_servername(ssl: *const SSL, name_type: c_int) -> *const c_char {
+    with_ssl(ssl as *mut SSL, std::ptr::null(), |s| {
+        if name_type != 0 {
+            return std::ptr::null();
+        }
+        let name = match &s.conn {
+            Some(c) => c.negotiated().server_name.clone(),
+            None => s.sni.clone(),
+        };
+        match name.and_then(|n| CString::new(n).ok()) {
+            Some(c) => {
+                let p = c.as_ptr();
+                s.strings.push(c);
+                p
+            }
+            None => std::ptr::null(),
+        }
+    })
+}
+
+fn version_of(s: &SSL) -> Option<ProtocolVersion> {
+    s.conn.as_ref().and_then(|c| c.negotiated().version)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_version(ssl: *const SSL) -> *const c_char {
+    with_ssl_ref(ssl, c"unknown".as_ptr(), |s| match version_of(s) {
+        Some(ProtocolVersion::TLSV1_3) => c"TLSv1.3".as_ptr(),
+        Some(ProtocolVersion::TLSV1_2) => c"TLSv1.2".as_ptr(),
+        _ => c"unknown".as_ptr(),
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_version(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| version_of(s).map_or(0, |v| v.0 as c_int))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_current_cipher(ssl: *const SSL) -> *const SSL_CIPHER {
+    with_ssl_ref(ssl, std::ptr::null(), |s| {
+        s.conn
+            .as_ref()
+            .and_then(|c| c.negotiated().suite)
+            .map_or(std::ptr::null(), cipher::to_c)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_verify_result(ssl: *const SSL) -> c_long {
+    with_ssl_ref(ssl, X509_V_OK, |s| {
+        s.conn
+            .as_ref()
+            .map_or(X509_V_OK, |c| c.negotiated().verify_result as c_long)
+    })
+}
+
+/// OpenSSL's NID for a group; groups without one carry `TLSEXT_nid_unknown | codepoint`.
+fn group_nid(g: NamedGroup) -> c_int {
+    match g {
+        NamedGroup::SECP256R1 => NID_X9_62_prime256v1,
+        NamedGroup::SECP384R1 => NID_secp384r1,
+        NamedGroup::X25519 => NID_X25519,
+        other => TLSEXT_nid_unknown | other.0 as c_int,
+    }
+}
+
+fn group_from_nid(nid: c_int) -> Option<NamedGroup> {
+    match nid {
+        NID_X9_62_prime256v1 => Some(NamedGroup::SECP256R1),
+        NID_secp384r1 => Some(NamedGroup::SECP384R1),
+        NID_X25519 => Some(NamedGroup::X25519),
+        n if n & TLSEXT_nid_unknown != 0 => Some(NamedGroup((n & 0xffff) as u16)),
+        _ => None,
+    }
+}
+
+/// The key exchange group; 0 before the handshake chose one. OpenSSL makes this a macro.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_negotiated_group(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        s.conn
+            .as_ref()
+            .and_then(|c| c.negotiated().group)
+            .map_or(0, group_nid)
+    })
+}
+
+/// The name of a group NID, as OpenSSL 3's `SSL_group_to_name`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_group_to_name(ssl: *mut SSL, nid: c_int) -> *const c_char {
+    with_ssl(ssl, std::ptr::null(), |s| {
+        let Some(g) = group_from_nid(nid) else {
+            return std::ptr::null();
+        };
+        let name = crate::config::group_name(g);
+        let c = CString::new(name).expect("no NUL in names");
+        let p = c.as_ptr();
+        s.strings.push(c);
+        p
+    })
+}
+
+/// The peer's leaf certificate with a new reference (free it with `X509_free`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get1_peer_certificate(ssl: *const SSL) -> *mut X509 {
+    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+        let Some(leaf) = s.conn.as_ref().and_then(|c| c.negotiated().peer_chain.first()) else {
+            return std::ptr::null_mut();
+        };
+        match X509::from_der(leaf) {
+            Ok(x) => Box::into_raw(Box::new(x)),
+            Err(e) => {
+                err::push(&e);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// The pre-3.0 name of [`SSL_get1_peer_certificate`] (it also returns a new reference).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_peer_certificate(ssl: *const SSL) -> *mut X509 {
+    // SAFETY: same contract.
+    unsafe { SSL_get1_peer_certificate(ssl) }
+}
