@@ -1714,6 +1714,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn byte_mutations_never_panic() {
+        for hex in [
+            CLIENT_HELLO,
+            SERVER_HELLO,
+            ENCRYPTED_EXTENSIONS,
+            CERTIFICATE,
+            NEW_SESSION_TICKET,
+            RESUMPTION_CLIENT_HELLO,
+            HELLO_RETRY_REQUEST,
+            SECOND_CLIENT_HELLO,
+        ] {
+            let wire = unhex(hex);
+            let typ = HandshakeType(wire[0]);
+            let body = &wire[HANDSHAKE_HEADER_LEN..];
+            for i in 0..body.len() {
+                for replacement in [0x00, 0x01, 0x7f, 0xff, body[i] ^ 0x20] {
+                    let mut mutated = body.to_vec();
+                    mutated[i] = replacement;
+                    for version in [TLS12, TLS13] {
+                        if let Ok(msg) = HandshakeMessage::decode(typ, &mutated, version) {
+                            // Whatever decodes must re-encode without panicking.
+                            let _ = msg.encode();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn client_hello_with(extensions: Vec<ClientExtension>) -> Vec<u8> {
         HandshakeMessage::ClientHello(ClientHello {
             legacy_version: TLS12,
