@@ -1,3 +1,8 @@
 //! Wire messages: each type encodes and decodes itself.
 
+pub mod alert;
+pub mod ccs;
+pub mod deframer;
 pub mod enums;
+pub mod extensions;
+pub mod handshake;

@@ -1,0 +1,238 @@
+//! Reassembly of handshake messages from the handshake-content bytes of successive records.
+//!
+//! Handshake messages may span records and records may hold several messages (RFC 8446
+//! section 5.1). The joiner buffers only what arrived, and rejects a message as soon as its
+//! header announces a body longer than the configured bound, so a peer cannot make us reserve
+//! memory for a 16 MiB message it never sends.
+
+use crate::error::{Error, Reason};
+use crate::msgs::enums::{AlertDescription, HandshakeType};
+use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
+
+/// One complete handshake message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinedMessage {
+    pub typ: HandshakeType,
+    /// Header and body, exactly as received: this is what enters the transcript hash.
+    pub encoded: Vec<u8>,
+}
+
+impl JoinedMessage {
+    pub fn body(&self) -> &[u8] {
+        &self.encoded[HANDSHAKE_HEADER_LEN..]
+    }
+}
+
+/// Accumulates handshake bytes and yields complete messages in order.
+#[derive(Debug)]
+pub struct HandshakeJoiner {
+    buf: Vec<u8>,
+    max_message_len: usize,
+}
+
+impl Default for HandshakeJoiner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HandshakeJoiner {
+    /// Default bound on a message body: OpenSSL's default certificate list limit (100 KiB),
+    /// which comfortably covers real certificate chains and dwarfs every other message.
+    pub const DEFAULT_MAX_MESSAGE_LEN: usize = 102_400;
+
+    pub fn new() -> Self {
+        Self::with_max_message_len(Self::DEFAULT_MAX_MESSAGE_LEN)
+    }
+
+    pub fn with_max_message_len(max_message_len: usize) -> Self {
+        HandshakeJoiner {
+            buf: Vec::new(),
+            max_message_len,
+        }
+    }
+
+    pub fn max_message_len(&self) -> usize {
+        self.max_message_len
+    }
+
+    pub fn set_max_message_len(&mut self, max_message_len: usize) {
+        self.max_message_len = max_message_len;
+    }
+
+    /// True when no bytes are buffered. TLS 1.3 forbids a key change while a message is only
+    /// partly received; the caller checks this before switching keys (`unexpected_message`).
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Bytes buffered and not yet returned as messages.
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Adds the payload of one handshake record. Fails if any message header now visible
+    /// announces a body over the bound; the joiner should then be discarded with the connection.
+    pub fn push(&mut self, fragment: &[u8]) -> Result<(), Error> {
+        self.buf.extend_from_slice(fragment);
+        // Walking every buffered header again is one step per message, and callers drain
+        // complete messages after each push, so this stays short.
+        self.check_headers()
+    }
+
+    fn check_headers(&self) -> Result<(), Error> {
+        let mut pos = 0;
+        while let Some(header) = self.buf.get(pos..pos + HANDSHAKE_HEADER_LEN) {
+            let body_len = body_len_of(header);
+            if body_len > self.max_message_len {
+                return Err(Error::protocol(
+                    AlertDescription::ILLEGAL_PARAMETER,
+                    Reason::EXCESSIVE_MESSAGE_SIZE,
+                    format!(
+                        "{} message of {body_len} bytes exceeds the limit of {}",
+                        HandshakeType(header[0]),
+                        self.max_message_len
+                    ),
+                ));
+            }
+            pos += HANDSHAKE_HEADER_LEN + body_len;
+        }
+        Ok(())
+    }
+
+    /// Takes the next complete message, if one is fully buffered.
+    pub fn next_message(&mut self) -> Option<JoinedMessage> {
+        let header = self.buf.get(..HANDSHAKE_HEADER_LEN)?;
+        let total = HANDSHAKE_HEADER_LEN + body_len_of(header);
+        if self.buf.len() < total {
+            return None;
+        }
+        let typ = HandshakeType(header[0]);
+        let encoded = if self.buf.len() == total {
+            std::mem::take(&mut self.buf)
+        } else {
+            let rest = self.buf.split_off(total);
+            std::mem::replace(&mut self.buf, rest)
+        };
+        Some(JoinedMessage { typ, encoded })
+    }
+}
+
+fn body_len_of(header: &[u8]) -> usize {
+    u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(typ: u8, body: &[u8]) -> Vec<u8> {
+        let len = body.len() as u32;
+        let mut m = vec![typ];
+        m.extend_from_slice(&len.to_be_bytes()[1..]);
+        m.extend_from_slice(body);
+        m
+    }
+
+    #[test]
+    fn message_split_across_three_chunks() {
+        let body: Vec<u8> = (0..100u8).collect();
+        let full = message(11, &body);
+        let mut joiner = HandshakeJoiner::new();
+        assert!(joiner.is_empty());
+
+        joiner.push(&full[..2]).unwrap();
+        assert!(!joiner.is_empty());
+        assert_eq!(joiner.next_message(), None);
+        joiner.push(&full[2..50]).unwrap();
+        assert_eq!(joiner.next_message(), None);
+        joiner.push(&full[50..]).unwrap();
+
+        let msg = joiner.next_message().unwrap();
+        assert_eq!(msg.typ, HandshakeType::CERTIFICATE);
+        assert_eq!(msg.body(), &body[..]);
+        assert_eq!(msg.encoded, full);
+        assert!(joiner.is_empty());
+        assert_eq!(joiner.next_message(), None);
+    }
+
+    #[test]
+    fn several_messages_in_one_chunk() {
+        let a = message(8, &[0, 0]);
+        let b = message(20, &[7; 32]);
+        let c = message(14, &[]);
+        let d = message(15, &[1, 2, 3, 4]);
+        let mut chunk = [a.clone(), b.clone(), c.clone()].concat();
+        chunk.extend_from_slice(&d[..3]);
+
+        let mut joiner = HandshakeJoiner::new();
+        joiner.push(&chunk).unwrap();
+        assert_eq!(joiner.next_message().unwrap().encoded, a);
+        assert_eq!(joiner.next_message().unwrap().encoded, b);
+        let done = joiner.next_message().unwrap();
+        assert_eq!(done.typ, HandshakeType::SERVER_HELLO_DONE);
+        assert!(done.body().is_empty());
+        assert_eq!(joiner.next_message(), None);
+        assert!(!joiner.is_empty(), "part of the fourth message is buffered");
+        assert_eq!(joiner.buffered_len(), 3);
+
+        joiner.push(&d[3..]).unwrap();
+        assert_eq!(joiner.next_message().unwrap().encoded, d);
+        assert!(joiner.is_empty());
+    }
+
+    #[test]
+    fn oversized_message_is_rejected_from_its_header() {
+        let mut joiner = HandshakeJoiner::with_max_message_len(1000);
+        // The header alone announces 1001 bytes: rejected before any body arrives.
+        let err = joiner.push(&[11, 0, 0x03, 0xe9]).unwrap_err();
+        assert_eq!(err.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
+        assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+
+        // Exactly at the limit is fine.
+        let mut joiner = HandshakeJoiner::with_max_message_len(1000);
+        let full = message(11, &[0; 1000]);
+        joiner.push(&full).unwrap();
+        assert_eq!(joiner.next_message().unwrap().encoded, full);
+
+        // An oversized header behind a complete message is also caught, even when the header
+        // is itself split across pushes.
+        let mut joiner = HandshakeJoiner::with_max_message_len(1000);
+        let mut chunk = message(20, &[0; 12]);
+        chunk.extend_from_slice(&[4, 0xff]);
+        joiner.push(&chunk).unwrap();
+        assert!(joiner.push(&[0xff, 0xff]).is_err());
+    }
+
+    #[test]
+    fn default_limit_admits_large_certificate_chains() {
+        let mut joiner = HandshakeJoiner::new();
+        assert_eq!(
+            joiner.max_message_len(),
+            HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN
+        );
+        let big = message(11, &vec![0; 90_000]);
+        for chunk in big.chunks(16384) {
+            joiner.push(chunk).unwrap();
+        }
+        assert_eq!(joiner.next_message().unwrap().encoded.len(), big.len());
+        joiner.set_max_message_len(10);
+        assert!(joiner.push(&[11, 0, 0, 11]).is_err());
+    }
+
+    #[test]
+    fn byte_at_a_time() {
+        let msgs = [message(1, &[9; 5]), message(2, &[8; 3])];
+        let stream = msgs.concat();
+        let mut joiner = HandshakeJoiner::new();
+        let mut out = Vec::new();
+        for b in &stream {
+            joiner.push(std::slice::from_ref(b)).unwrap();
+            while let Some(m) = joiner.next_message() {
+                out.push(m.encoded);
+            }
+        }
+        assert_eq!(out, msgs);
+        assert!(joiner.is_empty());
+    }
+}
