@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::{Error, Reason, Result};
 use crate::handshake::{self, State};
 use crate::msgs::alert::Alert;
-use crate::msgs::deframer::HandshakeJoiner;
+use crate::msgs::deframer::{HandshakeJoiner, JoinedMessage};
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
@@ -150,7 +150,7 @@ impl Connection {
         let mut c = Connection {
             common: Common::new(Role::Client, config),
             state: None,
-            joiner: HandshakeJoiner::new(max),
+            joiner: HandshakeJoiner::with_max_message_len(max),
             error: None,
             client_options: options,
             started: false,
@@ -164,7 +164,7 @@ impl Connection {
         Connection {
             common: Common::new(Role::Server, config),
             state: None,
-            joiner: HandshakeJoiner::new(max),
+            joiner: HandshakeJoiner::with_max_message_len(max),
             error: None,
             client_options: ClientOptions::default(),
             started: false,
@@ -256,7 +256,7 @@ impl Connection {
                     return Err(Error::unexpected("empty handshake record"));
                 }
                 self.joiner.push(&payload)?;
-                while let Some(msg) = self.joiner.pop()? {
+                while let Some(msg) = self.joiner.next_message() {
                     self.process_handshake_message(msg)?;
                     if self.error.is_some() {
                         break;
@@ -340,7 +340,7 @@ impl Connection {
         Err(Error::peer_alert(alert.description))
     }
 
-    fn process_handshake_message(&mut self, msg: crate::msgs::deframer::RawHandshake) -> Result<()> {
+    fn process_handshake_message(&mut self, msg: JoinedMessage) -> Result<()> {
         let state = self
             .state
             .take()

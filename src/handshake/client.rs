@@ -6,12 +6,12 @@ use crate::conn::{ClientOptions, Common};
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
-use crate::msgs::deframer::RawHandshake;
+use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
-use crate::msgs::extensions::{ClientExtension, KeyShareEntry};
-use crate::msgs::handshake::{ClientHello, HandshakeMessage, ServerHello};
+use crate::msgs::extensions::{ClientExtension, KeyShareEntry, ServerName};
+use crate::msgs::handshake::{ClientHello, HandshakeMessage};
 
 /// What the client offered, kept to check the server's choices against.
 pub struct Offer {
@@ -85,7 +85,9 @@ pub fn send_client_hello(
     if let Some(name) = &offer.options.server_name {
         // RFC 6066 3: literal IP addresses are not permitted in SNI.
         if name.parse::<std::net::IpAddr>().is_err() {
-            exts.push(ClientExtension::ServerName(name.clone()));
+            exts.push(ClientExtension::ServerName(vec![ServerName::HostName(
+                name.clone(),
+            )]));
         }
     }
     exts.push(ClientExtension::SupportedVersions(vec![
@@ -114,7 +116,7 @@ pub fn send_client_hello(
     let ch = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: offer.random,
-        session_id: offer.session_id.clone(),
+        legacy_session_id: offer.session_id.clone(),
         cipher_suites: offer.suites.clone(),
         compression_methods: vec![0],
         extensions: exts,
@@ -135,12 +137,23 @@ impl State for ExpectServerHello {
         "TLS client read server hello"
     }
 
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::SERVER_HELLO {
-            return Err(unexpected(self.name(), msg.typ));
-        }
-        let sh = ServerHello::decode_body(&msg.body)?;
-        let version = sh.selected_version().unwrap_or(sh.legacy_version);
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let (legacy_version, selected, session_id, suite) = match super::decode13(msg)? {
+            HandshakeMessage::ServerHello(sh) => (
+                sh.legacy_version,
+                sh.selected_version(),
+                sh.legacy_session_id_echo.clone(),
+                sh.cipher_suite,
+            ),
+            HandshakeMessage::HelloRetryRequest(hrr) => (
+                hrr.legacy_version,
+                hrr.selected_version(),
+                hrr.legacy_session_id_echo.clone(),
+                hrr.cipher_suite,
+            ),
+            _ => return Err(unexpected(self.name(), msg.typ)),
+        };
+        let version = selected.unwrap_or(legacy_version);
         if version != ProtocolVersion::TLSV1_3 {
             return Err(Error::protocol(
                 AlertDescription::PROTOCOL_VERSION,
@@ -148,33 +161,38 @@ impl State for ExpectServerHello {
                 format!("the server chose {version}; this client offered only TLSv1.3"),
             ));
         }
-        if sh.legacy_version != ProtocolVersion::TLSV1_2 {
+        if legacy_version != ProtocolVersion::TLSV1_2 {
             return Err(Error::illegal(
                 Reason::BAD_LEGACY_VERSION,
                 "TLS 1.3 ServerHello with legacy_version other than TLS 1.2",
             ));
         }
-        if sh.session_id != self.offer.session_id {
+        if session_id != self.offer.session_id {
             return Err(Error::illegal(
                 Reason::BAD_PACKET,
                 "the server did not echo our legacy_session_id",
             ));
         }
-        if !self.offer.suites.contains(&sh.cipher_suite) {
+        if !self.offer.suites.contains(&suite) {
             return Err(Error::illegal(
                 Reason::WRONG_CIPHER_RETURNED,
-                format!("the server chose {} which we did not offer", sh.cipher_suite),
+                format!("the server chose {suite} which we did not offer"),
             ));
         }
-        if sh.compression_method != 0 {
-            return Err(Error::illegal(
-                Reason::BAD_PACKET,
-                "the server chose a compression method",
-            ));
+        match super::decode13(msg)? {
+            HandshakeMessage::HelloRetryRequest(hrr) => {
+                super::client13::handle_hello_retry(*self, cx, hrr, msg)
+            }
+            HandshakeMessage::ServerHello(sh) => {
+                if sh.compression_method != 0 {
+                    return Err(Error::illegal(
+                        Reason::BAD_PACKET,
+                        "the server chose a compression method",
+                    ));
+                }
+                super::client13::handle_server_hello(*self, cx, sh, msg)
+            }
+            _ => Err(unexpected(self.name(), msg.typ)),
         }
-        if sh.is_hello_retry_request() {
-            return super::client13::handle_hello_retry(*self, cx, sh, msg);
-        }
-        super::client13::handle_server_hello(*self, cx, sh, msg)
     }
 }

@@ -1,17 +1,18 @@
 //! TLS 1.3 client states after the first ServerHello (RFC 8446 4.1-4.4, appendix A.1).
 
 use super::client::{send_client_hello, ExpectServerHello};
-use super::{tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
+use super::{decode13, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
 use crate::conn::Common;
 use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
-use crate::msgs::deframer::RawHandshake;
-use crate::msgs::enums::{AlertDescription, HandshakeType, ProtocolVersion};
+use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::{AlertDescription, ProtocolVersion};
 use crate::msgs::handshake::{
-    Certificate13, CertificateVerify, EncryptedExtensions, Finished, HandshakeMessage, ServerHello,
+    CertificateTls13, Finished, HandshakeMessage, HelloRetryRequest, KeyUpdateRequest,
+    ServerHello,
 };
 use crate::suites::{self, SuiteInfo};
 use crate::verify::{self, Usage};
@@ -19,16 +20,16 @@ use crate::verify::{self, Usage};
 pub fn handle_hello_retry(
     mut st: ExpectServerHello,
     cx: &mut Common,
-    hrr: ServerHello,
-    msg: &RawHandshake,
+    hrr: HelloRetryRequest,
+    msg: &JoinedMessage,
 ) -> Result<Box<dyn State>> {
     if st.retried {
         return Err(Error::unexpected("a second HelloRetryRequest"));
     }
     let suite = suites::lookup(hrr.cipher_suite)
         .ok_or_else(|| Error::internal("offered suite missing from the table"))?;
-    let group = hrr.hrr_selected_group();
-    let cookie = hrr.hrr_cookie();
+    let group = hrr.selected_group();
+    let cookie = hrr.cookie();
     if group.is_none() && cookie.is_none() {
         // RFC 8446 4.1.4: an HRR that would not change the ClientHello is illegal.
         return Err(Error::illegal(
@@ -54,9 +55,9 @@ pub fn handle_hello_retry(
     st.offer.cookie = cookie.map(|c| c.to_vec());
     // The second ClientHello must offer only the suite the server already picked's hash, but
     // RFC 8446 lets us keep the list; the ServerHello must then repeat the HRR's suite.
-    st.transcript.set_hash(suite.hash);
-    st.transcript.rollup_for_hello_retry();
-    st.transcript.add(&msg.raw);
+    st.transcript.set_hash(suite.hash)?;
+    st.transcript.rollup_for_hello_retry()?;
+    st.transcript.add(&msg.encoded);
     cx.info.hello_retry = true;
     let config = cx.config.clone();
     send_client_hello(cx, &config, &st.offer, &mut st.transcript)?;
@@ -78,10 +79,9 @@ impl State for ExpectServerHelloAfterRetry {
         "TLS client read server hello after retry"
     }
 
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ == HandshakeType::SERVER_HELLO {
-            let sh = ServerHello::decode_body(&msg.body)?;
-            if sh.cipher_suite != self.hrr_suite && !sh.is_hello_retry_request() {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        if let HandshakeMessage::ServerHello(sh) = decode13(msg)? {
+            if sh.cipher_suite != self.hrr_suite {
                 return Err(Error::illegal(
                     Reason::WRONG_CIPHER_RETURNED,
                     "ServerHello changed the cipher suite chosen in HelloRetryRequest",
@@ -96,7 +96,7 @@ pub fn handle_server_hello(
     mut st: ExpectServerHello,
     cx: &mut Common,
     sh: ServerHello,
-    msg: &RawHandshake,
+    msg: &JoinedMessage,
 ) -> Result<Box<dyn State>> {
     let suite = suites::lookup(sh.cipher_suite)
         .filter(|s| s.version == ProtocolVersion::TLSV1_3)
@@ -106,19 +106,20 @@ pub fn handle_server_hello(
                 format!("{} is not a TLS 1.3 suite", sh.cipher_suite),
             )
         })?;
-    if sh.has_pre_shared_key() {
+    if sh.selected_psk_identity().is_some() {
         return Err(Error::illegal(
             Reason::BAD_PSK,
             "the server accepted a PSK we did not offer",
         ));
     }
-    let (group, server_share) = sh.key_share().ok_or_else(|| {
+    let server_share = sh.key_share().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
             Reason::MISSING_EXTENSION,
             "ServerHello has no key_share",
         )
     })?;
+    let group = server_share.group;
     let idx = st
         .offer
         .key_shares
@@ -132,7 +133,7 @@ pub fn handle_server_hello(
         })?;
     let our_share = st.offer.key_shares.swap_remove(idx);
     st.offer.key_shares.clear();
-    let shared = our_share.complete(server_share)?;
+    let shared = our_share.complete(&server_share.payload)?;
 
     cx.info.version = Some(ProtocolVersion::TLSV1_3);
     cx.info.suite = Some(suite);
@@ -140,8 +141,8 @@ pub fn handle_server_hello(
     cx.record.write_version = ProtocolVersion::TLSV1_2.0;
 
     let mut transcript = st.transcript;
-    transcript.set_hash(suite.hash);
-    transcript.add(&msg.raw);
+    transcript.set_hash(suite.hash)?;
+    transcript.add(&msg.encoded);
     let hash = transcript.current_hash();
     let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
@@ -181,13 +182,12 @@ impl State for ExpectEncryptedExtensions {
         "TLS client read encrypted extensions"
     }
 
-    fn handle(mut self: Box<Self>, _cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::ENCRYPTED_EXTENSIONS {
+    fn handle(mut self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
-        }
-        let ee = EncryptedExtensions::decode_body(&msg.body)?;
-        ee.check_allowed_for_client()?;
-        self.hs.transcript.add(&msg.raw);
+        };
+        check_encrypted_extensions(&ee)?;
+        self.hs.transcript.add(&msg.encoded);
         Ok(Box::new(ExpectCertificate {
             hs: self.hs,
             cert_requested: None,
@@ -206,17 +206,14 @@ impl State for ExpectCertificate {
         "TLS client read server certificate"
     }
 
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        match msg.typ {
-            HandshakeType::CERTIFICATE_REQUEST if self.cert_requested.is_none() => {
-                let req =
-                    crate::msgs::handshake::CertificateRequest13::decode_body(&msg.body)?;
-                self.hs.transcript.add(&msg.raw);
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        match decode13(msg)? {
+            HandshakeMessage::CertificateRequestTls13(req) if self.cert_requested.is_none() => {
+                self.hs.transcript.add(&msg.encoded);
                 self.cert_requested = Some(req.context.clone());
                 Ok(self)
             }
-            HandshakeType::CERTIFICATE => {
-                let cert = Certificate13::decode_body(&msg.body)?;
+            HandshakeMessage::CertificateTls13(cert) => {
                 if !cert.context.is_empty() {
                     return Err(Error::illegal(
                         Reason::BAD_PACKET,
@@ -231,8 +228,12 @@ impl State for ExpectCertificate {
                         "the server sent no certificate",
                     ));
                 }
-                self.hs.transcript.add(&msg.raw);
-                let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert).collect();
+                self.hs.transcript.add(&msg.encoded);
+                let chain: Vec<Vec<u8>> = cert
+                    .entries
+                    .into_iter()
+                    .map(|e| e.cert.as_ref().to_vec())
+                    .collect();
                 verify_server_chain(cx, &chain, self.hs.identity.as_ref())?;
                 cx.info.peer_chain = chain;
                 Ok(Box::new(ExpectCertificateVerify {
@@ -240,7 +241,7 @@ impl State for ExpectCertificate {
                     cert_requested: self.cert_requested,
                 }))
             }
-            other => Err(unexpected(self.name(), other)),
+            _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
 }
@@ -287,11 +288,10 @@ impl State for ExpectCertificateVerify {
         "TLS client read server certificate verify"
     }
 
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::CERTIFICATE_VERIFY {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
-        }
-        let cv = CertificateVerify::decode_body(&msg.body)?;
+        };
         if !cx.config.verify_schemes.contains(&cv.scheme) {
             return Err(Error::illegal(
                 Reason::WRONG_SIGNATURE_TYPE,
@@ -307,7 +307,7 @@ impl State for ExpectCertificateVerify {
             .ok_or_else(|| Error::internal("no peer certificate"))?;
         sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
         cx.info.peer_signature_scheme = Some(cv.scheme);
-        self.hs.transcript.add(&msg.raw);
+        self.hs.transcript.add(&msg.encoded);
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
             cert_requested: self.cert_requested,
@@ -325,12 +325,11 @@ impl State for ExpectFinished {
         "TLS client read server finished"
     }
 
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::FINISHED {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
-        }
+        };
         let mut hs = self.hs;
-        let fin = Finished::decode_body(&msg.body)?;
         let expected = finished_verify_data(
             hs.suite.hash,
             &hs.server_hs,
@@ -343,7 +342,7 @@ impl State for ExpectFinished {
                 "the server's Finished does not match the handshake transcript",
             ));
         }
-        hs.transcript.add(&msg.raw);
+        hs.transcript.add(&msg.encoded);
         let hash_after_server_finished = hs.transcript.current_hash();
         let master = hs.schedule.into_master();
         let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
@@ -357,7 +356,7 @@ impl State for ExpectFinished {
         cx.ccs_allowed = false;
         cx.record.set_writer(tls13_encrypter(hs.suite, &hs.client_hs)?);
         if let Some(context) = self.cert_requested {
-            let empty = HandshakeMessage::Certificate13(Certificate13 {
+            let empty = HandshakeMessage::CertificateTls13(CertificateTls13 {
                 context,
                 entries: Vec::new(),
             })
@@ -404,25 +403,20 @@ impl State for Connected13 {
         "SSL negotiation finished successfully"
     }
 
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         use crate::crypto::key_schedule::next_traffic_secret;
-        use crate::msgs::handshake::{KeyUpdate, NewSessionTicket13};
-        match msg.typ {
-            HandshakeType::NEW_SESSION_TICKET if cx.role == crate::conn::Role::Client => {
-                // Validated now; stored for resumption by the sessions issue.
-                NewSessionTicket13::decode_body(&msg.body)?;
+        match decode13(msg)? {
+            // Validated by decoding; stored for resumption by the sessions issue.
+            HandshakeMessage::NewSessionTicketTls13(_) if cx.role == crate::conn::Role::Client => {
                 Ok(self)
             }
-            HandshakeType::KEY_UPDATE => {
-                let ku = KeyUpdate::decode_body(&msg.body)?;
+            HandshakeMessage::KeyUpdate(ku) => {
                 self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
                 cx.record
                     .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
-                if ku.update_requested && !cx.sent_close_notify {
-                    let reply = HandshakeMessage::KeyUpdate(KeyUpdate {
-                        update_requested: false,
-                    })
-                    .encode();
+                if ku == KeyUpdateRequest::UpdateRequested && !cx.sent_close_notify {
+                    let reply =
+                        HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
                     cx.send_handshake_bytes(&reply)?;
                     self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
                     cx.record
@@ -430,7 +424,39 @@ impl State for Connected13 {
                 }
                 Ok(self)
             }
-            other => Err(unexpected(self.name(), other)),
+            _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
+}
+
+/// RFC 8446 4.2: EncryptedExtensions may carry only what the client asked for and what this
+/// message allows; anything the client knows but did not offer is unsupported_extension.
+fn check_encrypted_extensions(ee: &crate::msgs::handshake::EncryptedExtensions) -> Result<()> {
+    use crate::msgs::extensions::EncryptedExtension as E;
+    for ext in &ee.extensions {
+        match ext {
+            E::ServerNameAck | E::SupportedGroups(_) => {}
+            E::Alpn(_) | E::EarlyData | E::RecordSizeLimit(_) => {
+                return Err(Error::protocol(
+                    AlertDescription::UNSUPPORTED_EXTENSION,
+                    Reason::UNSOLICITED_EXTENSION,
+                    "EncryptedExtensions answers an extension we did not send",
+                ))
+            }
+            E::Unknown { typ, .. } => {
+                if typ.name().is_some() {
+                    return Err(Error::illegal(
+                        Reason::BAD_EXTENSION,
+                        format!("{typ} is not allowed in EncryptedExtensions"),
+                    ));
+                }
+                return Err(Error::protocol(
+                    AlertDescription::UNSUPPORTED_EXTENSION,
+                    Reason::UNSOLICITED_EXTENSION,
+                    format!("EncryptedExtensions carries unrequested extension {typ}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

@@ -12,14 +12,15 @@ use crate::crypto::hash::HashAlg;
 use crate::crypto::key_schedule;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Result};
-use crate::msgs::deframer::RawHandshake;
-use crate::msgs::enums::HandshakeType;
+use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::{HandshakeType, ProtocolVersion};
+use crate::msgs::handshake::HandshakeMessage;
 use crate::record::protect::{RecordDecrypter, RecordEncrypter, RecordFormat};
 use crate::suites::SuiteInfo;
 
 pub trait State: Send {
     /// Handles one complete handshake message.
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>>;
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>>;
 
     /// The state's name, in OpenSSL's `SSL_state_string_long` spirit.
     fn name(&self) -> &'static str;
@@ -28,6 +29,11 @@ pub trait State: Send {
 /// The error for a message the current state does not accept.
 pub fn unexpected(state: &str, got: HandshakeType) -> Error {
     Error::unexpected(format!("received {got} while {state}"))
+}
+
+/// Decodes a TLS 1.3 handshake message body by its type.
+pub fn decode13(msg: &JoinedMessage) -> Result<HandshakeMessage> {
+    HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_3)
 }
 
 /// Fills a buffer from the system's secure random generator.

@@ -3,9 +3,9 @@
 use super::{unexpected, State};
 use crate::conn::Common;
 use crate::error::{Error, Reason, Result};
-use crate::msgs::deframer::RawHandshake;
-use crate::msgs::enums::{AlertDescription, HandshakeType, ProtocolVersion};
-use crate::msgs::handshake::ClientHello;
+use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::{AlertDescription, ProtocolVersion};
+use crate::msgs::handshake::{ClientHello, HandshakeMessage};
 
 pub fn start(_cx: &Common) -> Box<dyn State> {
     Box::new(ExpectClientHello)
@@ -18,11 +18,10 @@ impl State for ExpectClientHello {
         "TLS server read client hello"
     }
 
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::CLIENT_HELLO {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::ClientHello(ch) = super::decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
-        }
-        let ch = ClientHello::decode_body(&msg.body)?;
+        };
         let version = choose_version(cx, &ch)?;
         cx.ccs_allowed = true;
         match version {

@@ -1,7 +1,9 @@
 //! TLS 1.3 server states (RFC 8446 4.1-4.4, appendix A.2).
 
 use super::client13::Connected13;
-use super::{random_bytes, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
+use super::{
+    decode13, random_bytes, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State,
+};
 use crate::config::CertifiedKey;
 use crate::conn::Common;
 use crate::crypto::hash::Transcript;
@@ -10,15 +12,16 @@ use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
-use crate::msgs::deframer::RawHandshake;
+use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
-use crate::msgs::extensions::{KeyShareEntry, ServerExtension};
+use crate::msgs::extensions::{
+    EncryptedExtension, HelloRetryExtension, KeyShareEntry, ServerHelloExtension,
+};
 use crate::msgs::handshake::{
-    Certificate13, CertificateEntry, CertificateVerify, ClientHello, EncryptedExtensions,
-    Finished, HandshakeMessage, ServerHello,
+    CertificateEntry, CertificateTls13, ClientHello, DigitallySigned, EncryptedExtensions,
+    Finished, HandshakeMessage, HelloRetryRequest, ServerHello,
 };
 use crate::suites::{self, SuiteInfo};
 use std::sync::Arc;
@@ -36,7 +39,7 @@ pub struct Retry {
 pub fn handle_client_hello(
     cx: &mut Common,
     ch: ClientHello,
-    msg: &RawHandshake,
+    msg: &JoinedMessage,
     retry: Option<Retry>,
 ) -> Result<Box<dyn State>> {
     let config = cx.config.clone();
@@ -47,7 +50,7 @@ pub fn handle_client_hello(
         ));
     }
     let suite = choose_suite(&config.tls13_suites, &ch.cipher_suites)?;
-    let schemes = ch.signature_schemes().ok_or_else(|| {
+    let schemes = ch.sig_schemes().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
             Reason::MISSING_SIGALGS_EXTENSION,
@@ -55,7 +58,7 @@ pub fn handle_client_hello(
         )
     })?;
     let (cert, scheme) = choose_certificate(&config.certs, schemes)?;
-    let groups = ch.supported_groups().ok_or_else(|| {
+    let groups = ch.groups().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
             Reason::MISSING_EXTENSION,
@@ -114,21 +117,21 @@ pub fn handle_client_hello(
         Some(r) => (r.transcript, r.ccs_sent),
         None => {
             let mut t = Transcript::new();
-            t.set_hash(suite.hash);
+            t.set_hash(suite.hash)?;
             (t, false)
         }
     };
-    transcript.add(&msg.raw);
+    transcript.add(&msg.encoded);
 
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: random_bytes::<32>()?,
-        session_id: ch.session_id.clone(),
+        legacy_session_id_echo: ch.legacy_session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
         extensions: vec![
-            ServerExtension::SupportedVersions(ProtocolVersion::TLSV1_3),
-            ServerExtension::KeyShare(KeyShareEntry {
+            ServerHelloExtension::SupportedVersions(ProtocolVersion::TLSV1_3),
+            ServerHelloExtension::KeyShare(KeyShareEntry {
                 group: share.group,
                 payload: server_share,
             }),
@@ -138,7 +141,7 @@ pub fn handle_client_hello(
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
     // Middlebox compatibility (RFC 8446 D.4): one CCS after our first handshake message.
-    if !ch.session_id.is_empty() && !ccs_sent {
+    if !ch.legacy_session_id.is_empty() && !ccs_sent {
         cx.send_ccs()?;
     }
 
@@ -152,7 +155,7 @@ pub fn handle_client_hello(
     let mut ee_exts = Vec::new();
     if ch.server_name().is_some() {
         // RFC 6066 3: an empty server_name acknowledges that we used the name.
-        ee_exts.push(ServerExtension::ServerNameAck);
+        ee_exts.push(EncryptedExtension::ServerNameAck);
     }
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
@@ -161,15 +164,12 @@ pub fn handle_client_hello(
     transcript.add(&ee);
     cx.send_handshake_bytes(&ee)?;
 
-    let certificate = HandshakeMessage::Certificate13(Certificate13 {
+    let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
         context: Vec::new(),
         entries: cert
             .chain
             .iter()
-            .map(|c| CertificateEntry {
-                cert: c.clone(),
-                extensions: Vec::new(),
-            })
+            .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
             .collect(),
     })
     .encode();
@@ -178,7 +178,7 @@ pub fn handle_client_hello(
 
     let signed = sign::tls13_signed_message(true, &transcript.current_hash());
     let signature = cert.key.sign(scheme, &signed)?;
-    let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature }).encode();
+    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
     transcript.add(&cv);
     cx.send_handshake_bytes(&cv)?;
 
@@ -295,28 +295,29 @@ fn no_shared_group(ours: &[NamedGroup], theirs: &[NamedGroup]) -> Error {
 fn send_hello_retry(
     cx: &mut Common,
     ch: &ClientHello,
-    msg: &RawHandshake,
+    msg: &JoinedMessage,
     suite: &'static SuiteInfo,
     group: NamedGroup,
 ) -> Result<Box<dyn State>> {
     let cookie = random_bytes::<32>()?.to_vec();
     let mut transcript = Transcript::new();
-    transcript.set_hash(suite.hash);
-    transcript.add(&msg.raw);
-    transcript.rollup_for_hello_retry();
-    let hrr = HandshakeMessage::ServerHello(ServerHello::hello_retry_request(
-        ch.session_id.clone(),
-        suite.suite,
-        vec![
-            ServerExtension::SupportedVersions(ProtocolVersion::TLSV1_3),
-            ServerExtension::HelloRetryGroup(group),
-            ServerExtension::Cookie(cookie.clone()),
+    transcript.set_hash(suite.hash)?;
+    transcript.add(&msg.encoded);
+    transcript.rollup_for_hello_retry()?;
+    let hrr = HandshakeMessage::HelloRetryRequest(HelloRetryRequest {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        legacy_session_id_echo: ch.legacy_session_id.clone(),
+        cipher_suite: suite.suite,
+        extensions: vec![
+            HelloRetryExtension::SupportedVersions(ProtocolVersion::TLSV1_3),
+            HelloRetryExtension::KeyShare(group),
+            HelloRetryExtension::Cookie(cookie.clone()),
         ],
-    ))
+    })
     .encode();
     transcript.add(&hrr);
     cx.send_handshake_bytes(&hrr)?;
-    let ccs_sent = !ch.session_id.is_empty();
+    let ccs_sent = !ch.legacy_session_id.is_empty();
     if ccs_sent {
         cx.send_ccs()?;
     }
@@ -327,7 +328,7 @@ fn send_hello_retry(
             suite: suite.suite,
             group,
             cookie,
-            session_id: ch.session_id.clone(),
+            session_id: ch.legacy_session_id.clone(),
             ccs_sent,
         },
     }))
@@ -361,13 +362,13 @@ fn check_second_client_hello(
             "the second ClientHello changed the negotiable cipher suite",
         ));
     }
-    if ch.session_id != r.session_id {
+    if ch.legacy_session_id != r.session_id {
         return Err(Error::illegal(
             Reason::BAD_PACKET,
             "the second ClientHello changed legacy_session_id",
         ));
     }
-    if ch.has_extension(ExtensionType::EARLY_DATA) {
+    if ch.has(ExtensionType::EARLY_DATA) {
         return Err(Error::illegal(
             Reason::BAD_EXTENSION,
             "early_data offered after a HelloRetryRequest",
@@ -385,11 +386,10 @@ impl State for ExpectSecondClientHello {
         "TLS server read second client hello"
     }
 
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::CLIENT_HELLO {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::ClientHello(ch) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
-        }
-        let ch = ClientHello::decode_body(&msg.body)?;
+        };
         if !ch
             .supported_versions()
             .is_some_and(|v| v.contains(&ProtocolVersion::TLSV1_3))
@@ -417,11 +417,10 @@ impl State for ExpectFinished {
         "TLS server read client finished"
     }
 
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &RawHandshake) -> Result<Box<dyn State>> {
-        if msg.typ != HandshakeType::FINISHED {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
-        }
-        let fin = Finished::decode_body(&msg.body)?;
+        };
         let expected = finished_verify_data(
             self.suite.hash,
             &self.client_hs,
@@ -434,7 +433,7 @@ impl State for ExpectFinished {
                 "the client's Finished does not match the handshake transcript",
             ));
         }
-        self.transcript.add(&msg.raw);
+        self.transcript.add(&msg.encoded);
         cx.record
             .set_reader(tls13_decrypter(self.suite, &self.client_app)?);
         cx.ccs_allowed = false;
