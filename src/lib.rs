@@ -5,5 +5,6 @@
 #![deny(unsafe_code)]
 
 pub mod codec;
+pub mod crypto;
 pub mod error;
 pub mod msgs;
