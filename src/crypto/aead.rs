@@ -146,7 +146,11 @@ mod tests {
         assert_eq!(AeadAlg::Aes128Gcm.key_len(), 16);
         assert_eq!(AeadAlg::Aes256Gcm.key_len(), 32);
         assert_eq!(AeadAlg::ChaCha20Poly1305.key_len(), 32);
-        for a in [AeadAlg::Aes128Gcm, AeadAlg::Aes256Gcm, AeadAlg::ChaCha20Poly1305] {
+        for a in [
+            AeadAlg::Aes128Gcm,
+            AeadAlg::Aes256Gcm,
+            AeadAlg::ChaCha20Poly1305,
+        ] {
             assert_eq!(a.tag_len(), 16);
             assert!(AeadKey::new(a, &[0; 17]).is_err());
             assert!(AeadKey::new(a, &vec![0; a.key_len()]).is_ok());
@@ -155,7 +159,11 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper() {
-        for a in [AeadAlg::Aes128Gcm, AeadAlg::Aes256Gcm, AeadAlg::ChaCha20Poly1305] {
+        for a in [
+            AeadAlg::Aes128Gcm,
+            AeadAlg::Aes256Gcm,
+            AeadAlg::ChaCha20Poly1305,
+        ] {
             let k = AeadKey::new(a, &vec![0x42; a.key_len()]).unwrap();
             let nonce = xor_nonce(&[9; 12], 5);
             let mut buf = b"hello, world".to_vec();
@@ -172,7 +180,9 @@ mod tests {
             copy[0] ^= 1;
             assert!(k.open_in_place(nonce, b"hdr", &mut copy).is_err());
             let mut copy = buf.clone();
-            assert!(k.open_in_place(xor_nonce(&[9; 12], 6), b"hdr", &mut copy).is_err());
+            assert!(k
+                .open_in_place(xor_nonce(&[9; 12], 6), b"hdr", &mut copy)
+                .is_err());
             assert!(k.open_in_place(nonce, b"hdr", &mut [0u8; 15]).is_err());
             assert!(k.open_in_place(nonce, b"hdr", &mut []).is_err());
         }
@@ -208,7 +218,8 @@ mod tests {
         // Sealing the same inner plaintext reproduces the record.
         let mut inner = payload.clone();
         inner.push(22);
-        k.seal_in_place(xor_nonce(&iv, 0), &hdr, &mut inner).unwrap();
+        k.seal_in_place(xor_nonce(&iv, 0), &hdr, &mut inner)
+            .unwrap();
         assert_eq!(inner, record_parts(&hex(S3_SERVER_HS_RECORD)).1);
     }
 

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::msgs::enums::HandshakeType;
-use aws_lc_rs::{digest, hkdf, hmac};
+use aws_lc_rs::{digest, hmac};
 
 /// The hash of a cipher suite (TLS 1.3's HKDF hash, TLS 1.2's PRF hash).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,13 +30,6 @@ impl HashAlg {
         match self {
             HashAlg::Sha256 => hmac::HMAC_SHA256,
             HashAlg::Sha384 => hmac::HMAC_SHA384,
-        }
-    }
-
-    pub(crate) fn hkdf_alg(self) -> hkdf::Algorithm {
-        match self {
-            HashAlg::Sha256 => hkdf::HKDF_SHA256,
-            HashAlg::Sha384 => hkdf::HKDF_SHA384,
         }
     }
 
@@ -284,10 +277,7 @@ mod tests {
         t.set_hash(HashAlg::Sha256).unwrap();
         assert_eq!(t.current_hash(), HashAlg::Sha256.hash(b"\x01\x00\x00\x00"));
         t.add(b"\x02\x00\x00\x00");
-        assert_eq!(
-            t.buffer(),
-            Some(&b"\x01\x00\x00\x00\x02\x00\x00\x00"[..])
-        );
+        assert_eq!(t.buffer(), Some(&b"\x01\x00\x00\x00\x02\x00\x00\x00"[..]));
         t.drop_buffer();
         assert_eq!(t.buffer(), None);
         assert!(t.set_hash(HashAlg::Sha384).is_err());

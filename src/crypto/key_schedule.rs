@@ -118,7 +118,11 @@ pub fn next_traffic_secret(alg: HashAlg, secret: &[u8]) -> Secret {
 
 /// The PSK of a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce,
 /// Hash.length) (RFC 8446 4.6.1).
-pub fn resumption_psk(alg: HashAlg, resumption_master_secret: &[u8], ticket_nonce: &[u8]) -> Secret {
+pub fn resumption_psk(
+    alg: HashAlg,
+    resumption_master_secret: &[u8],
+    ticket_nonce: &[u8],
+) -> Secret {
     hkdf_expand_label(
         alg,
         resumption_master_secret,
@@ -189,7 +193,11 @@ impl KeySchedule {
     /// "ext binder" for external PSKs, "res binder" for resumption PSKs. The binder value is
     /// [`finished_verify_data`] with this key and the partial-ClientHello transcript hash.
     pub fn binder_key(&self, external: bool) -> Secret {
-        let label: &[u8] = if external { b"ext binder" } else { b"res binder" };
+        let label: &[u8] = if external {
+            b"ext binder"
+        } else {
+            b"res binder"
+        };
         derive_secret(self.alg, &self.early_secret, label, &self.alg.empty_hash())
     }
 
@@ -329,7 +337,10 @@ mod tests {
         assert!(hkdf_expand_label(H, &[1; 32], &[b'x'; 249], b"", 32).len() == 32);
         assert!(hkdf_expand_label(H, &[1; 32], b"key", &[0; 256], 32).is_empty());
         assert!(hkdf_expand_label(H, &[1; 32], b"key", b"", 255 * 32 + 1).is_empty());
-        assert_eq!(hkdf_expand_label(H, &[1; 32], b"key", b"", 255 * 32).len(), 255 * 32);
+        assert_eq!(
+            hkdf_expand_label(H, &[1; 32], b"key", b"", 255 * 32).len(),
+            255 * 32
+        );
         assert_eq!(hkdf_expand_label(H, &[1; 32], b"key", b"", 0).len(), 0);
     }
 

@@ -4,6 +4,7 @@
 pub mod aead;
 pub mod hash;
 pub mod key_schedule;
+pub mod kx;
 pub mod secret;
 
 pub use aead::{AeadAlg, AeadKey};

@@ -1,8 +1,7 @@
 //! Test vectors from RFC 8448 (TLS 1.3 traces), sections 3 and 4, as hex. Generated from the
-//!
-//! Not every constant is used by a test yet; they are kept as one faithful copy of the trace.
+//! RFC text; each constant names the trace step it comes from. Not every constant is used by a
+//! test; they are kept as one faithful copy of the trace.
 #![allow(dead_code)]
-//! RFC text; each constant names the trace step it comes from.
 
 /// {client}  create an ephemeral private key (32 octets)
 pub const S3_CLIENT_PRIV: &str = "49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005";
@@ -26,7 +25,8 @@ pub const S3_SERVER_HELLO: &str = concat!(
     "001d0020c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304",
 );
 /// EncryptedExtensions EncryptedExtensions (40 octets)
-pub const S3_ENCRYPTED_EXTENSIONS: &str = "080000240022000a00140012001d00170018001901000101010201030104001c0002400100000000";
+pub const S3_ENCRYPTED_EXTENSIONS: &str =
+    "080000240022000a00140012001d00170018001901000101010201030104001c0002400100000000";
 /// construct a Certificate handshake Certificate (445 octets)
 pub const S3_CERTIFICATE: &str = concat!(
     "0b0001b9000001b50001b0308201ac30820115a003020102020102300d06092a864886f70d01010b0500300e310c300a",
@@ -47,25 +47,33 @@ pub const S3_CERTIFICATE_VERIFY: &str = concat!(
     "9ea58c181e818e95b8c3fb0bf3278409d3be152a3da5043e063dda65cdf5aea20d53dfacd42f74f3",
 );
 /// {server}  construct a Finished Finished (36 octets)
-pub const S3_SERVER_FINISHED: &str = "140000209b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
+pub const S3_SERVER_FINISHED: &str =
+    "140000209b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
 /// {client}  construct a Finished Finished (36 octets)
-pub const S3_CLIENT_FINISHED: &str = "14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
+pub const S3_CLIENT_FINISHED: &str =
+    "14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
 /// extract secret "early" secret (32 octets)
-pub const S3_EARLY_SECRET: &str = "33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a";
+pub const S3_EARLY_SECRET: &str =
+    "33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a";
 /// {server}  derive secret for handshake expanded (32 octets)
-pub const S3_DERIVED_FOR_HS: &str = "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba";
+pub const S3_DERIVED_FOR_HS: &str =
+    "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba";
 /// extract secret "handshake" IKM (32 octets)
 pub const S3_ECDHE: &str = "8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d";
 /// extract secret "handshake" secret (32 octets)
-pub const S3_HANDSHAKE_SECRET: &str = "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac";
+pub const S3_HANDSHAKE_SECRET: &str =
+    "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac";
 /// derive secret "tls13 c hs traffic" hash (32 octets)
 pub const S3_HS_HASH: &str = "860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8";
 /// derive secret "tls13 c hs traffic" expanded (32 octets)
-pub const S3_C_HS_TRAFFIC: &str = "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21";
+pub const S3_C_HS_TRAFFIC: &str =
+    "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21";
 /// derive secret "tls13 s hs traffic" expanded (32 octets)
-pub const S3_S_HS_TRAFFIC: &str = "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38";
+pub const S3_S_HS_TRAFFIC: &str =
+    "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38";
 /// extract secret "master" secret (32 octets)
-pub const S3_MASTER_SECRET: &str = "18df06843d13a08bf2a449844c5f8a478001bc4d4c627984d5a41da8d0402919";
+pub const S3_MASTER_SECRET: &str =
+    "18df06843d13a08bf2a449844c5f8a478001bc4d4c627984d5a41da8d0402919";
 /// {server}  derive write traffic keys for handshake key expanded (16 octets)
 pub const S3_S_HS_KEY: &str = "3fce516009c21727d0f2e4e86ee403bc";
 /// {server}  derive write traffic keys for handshake iv expanded (12 octets)
@@ -75,13 +83,17 @@ pub const S3_C_HS_KEY: &str = "dbfaa693d1762c5b666af5d950258d01";
 /// {server}  derive read traffic keys for handshake iv expanded (12 octets)
 pub const S3_C_HS_IV: &str = "5bd3c71b836e0b76bb73265f";
 /// {server}  calculate finished expanded (32 octets)
-pub const S3_S_FINISHED_KEY: &str = "008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8";
+pub const S3_S_FINISHED_KEY: &str =
+    "008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8";
 /// {server}  calculate finished finished (32 octets)
-pub const S3_S_FINISHED_VERIFY: &str = "9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
+pub const S3_S_FINISHED_VERIFY: &str =
+    "9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
 /// {client}  calculate finished expanded (32 octets)
-pub const S3_C_FINISHED_KEY: &str = "b80ad01015fb2f0bd65ff7d4da5d6bf83f84821d1f87fdc7d3c75b5a7b42d9c4";
+pub const S3_C_FINISHED_KEY: &str =
+    "b80ad01015fb2f0bd65ff7d4da5d6bf83f84821d1f87fdc7d3c75b5a7b42d9c4";
 /// {client}  calculate finished finished (32 octets)
-pub const S3_C_FINISHED_VERIFY: &str = "a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
+pub const S3_C_FINISHED_VERIFY: &str =
+    "a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
 /// {server}  send handshake record payload (657 octets)
 pub const S3_SERVER_HS_PAYLOAD: &str = concat!(
     "080000240022000a00140012001d00170018001901000101010201030104001c00024001000000000b0001b9000001b5",
@@ -120,9 +132,11 @@ pub const S3_SERVER_HS_RECORD: &str = concat!(
 /// derive secret "tls13 c ap traffic" hash (32 octets)
 pub const S3_AP_HASH: &str = "9608102a0f1ccc6db6250b7b7e417b1a000eaada3daae4777a7686c9ff83df13";
 /// derive secret "tls13 c ap traffic" expanded (32 octets)
-pub const S3_C_AP_TRAFFIC: &str = "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5";
+pub const S3_C_AP_TRAFFIC: &str =
+    "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5";
 /// derive secret "tls13 s ap traffic" expanded (32 octets)
-pub const S3_S_AP_TRAFFIC: &str = "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643";
+pub const S3_S_AP_TRAFFIC: &str =
+    "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643";
 /// derive secret "tls13 exp master" expanded (32 octets)
 pub const S3_EXP_MASTER: &str = "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50";
 /// {server}  derive write traffic keys for application key expanded (16 octets)
@@ -145,7 +159,8 @@ pub const S3_RES_MASTER: &str = "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2
 /// generate resumption secret hash (2 octets)
 pub const S3_TICKET_NONCE: &str = "0000";
 /// generate resumption secret expanded (32 octets)
-pub const S3_RESUMPTION_PSK: &str = "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3";
+pub const S3_RESUMPTION_PSK: &str =
+    "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3";
 /// construct a NewSessionTicket NewSessionTicket (205 octets)
 pub const S3_NEW_SESSION_TICKET: &str = concat!(
     "040000c90000001efad6aac502000000b22c035d829359ee5ff7af4ec900000000262a6494dc486d2c8a34cb33fa90bf",
@@ -170,7 +185,8 @@ pub const S3_CLIENT_APP_RECORD: &str = concat!(
     "62974e1f5a6292a2977014bd1e3deae63aeebb21694915e4",
 );
 /// {client}  extract secret "early" secret (32 octets)
-pub const S4_EARLY_SECRET: &str = "9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c";
+pub const S4_EARLY_SECRET: &str =
+    "9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c";
 /// calculate PSK binder ClientHello prefix (477 octets)
 pub const S4_CH_PREFIX: &str = concat!(
     "010001fc03031bc3ceb6bbe39cff938355b5a50adb6db21b7a6af649d7b4bc419d7876487d9500000613011303130201",
@@ -209,7 +225,8 @@ pub const S4_C_E_HASH: &str = "08ad0fa05d7c7233b1775ba2ff9f4c5b8b59276b7f227f13a
 /// derive secret "tls13 c e traffic" expanded (32 octets)
 pub const S4_C_E_TRAFFIC: &str = "3fbbe6a60deb66c30a32795aba0eff7eaa10105586e7be5c09678d63b6caab62";
 /// derive secret "tls13 e exp master" expanded (32 octets)
-pub const S4_E_EXP_MASTER: &str = "b2026866610937d7423e5be90862ccf24c0e6091186d34f812089ff5be2ef7df";
+pub const S4_E_EXP_MASTER: &str =
+    "b2026866610937d7423e5be90862ccf24c0e6091186d34f812089ff5be2ef7df";
 /// early application data key expanded (16 octets)
 pub const S4_EARLY_KEY: &str = "920205a5b7bf2115e6fc5c2942834f54";
 /// early application data iv expanded (12 octets)
