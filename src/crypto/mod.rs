@@ -6,6 +6,7 @@ pub mod hash;
 pub mod key_schedule;
 pub mod kx;
 pub mod secret;
+pub mod sign;
 
 pub use aead::{AeadAlg, AeadKey};
 pub use hash::{HashAlg, Transcript};
