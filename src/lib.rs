@@ -8,3 +8,4 @@ pub mod codec;
 pub mod crypto;
 pub mod error;
 pub mod msgs;
+pub mod suites;
