@@ -50,10 +50,8 @@ impl SuiteInfo {
     /// sequence number and no explicit nonce (RFC 7905). Returns (fixed IV length, explicit
     /// nonce length).
     pub fn tls12_iv_lengths(&self) -> (usize, usize) {
-        match self.aead {
-            AeadAlg::ChaCha20Poly1305 => (12, 0),
-            _ => (4, 8),
-        }
+        let fixed = crate::crypto::tls12::fixed_iv_len(self.aead);
+        (fixed, 12 - fixed)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod key_schedule;
 pub mod kx;
 pub mod secret;
 pub mod sign;
+pub mod tls12;
 
 pub use aead::{AeadAlg, AeadKey};
 pub use hash::{HashAlg, Transcript};
