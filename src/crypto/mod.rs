@@ -1,5 +1,9 @@
 //! Cryptography of the TLS core, on aws-lc-rs: secrets, hashes and the transcript, the TLS 1.3
-//! key schedule, record AEADs, key exchange groups, and signatures.
+//! key schedule, TLS 1.2's PRF, record AEADs, key exchange groups, and signatures.
+//!
+//! Errors follow `crate::error`: a peer's bad data is an alert-carrying error
+//! (`illegal_parameter`, `decrypt_error`), local problems (key files) carry no alert, and failures
+//! of our own are `internal_error`. Nothing here panics on input.
 
 pub mod aead;
 pub mod hash;
@@ -9,9 +13,12 @@ pub mod secret;
 pub mod sign;
 pub mod tls12;
 
-pub use aead::{AeadAlg, AeadKey};
+pub use aead::{xor_nonce, AeadAlg, AeadKey};
 pub use hash::{HashAlg, Transcript};
+pub use key_schedule::{HandshakeSchedule, KeySchedule, MasterSchedule};
+pub use kx::KeyShare;
 pub use secret::Secret;
+pub use sign::{KeyType, SigningKey};
 
 use crate::error::{Error, Result};
 
