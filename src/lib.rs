@@ -5,5 +5,7 @@
 #![deny(unsafe_code)]
 
 pub mod codec;
+pub mod crypto;
 pub mod error;
 pub mod msgs;
+pub mod suites;
