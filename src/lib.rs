@@ -7,3 +7,4 @@
 pub mod codec;
 pub mod error;
 pub mod msgs;
+pub mod x509;
