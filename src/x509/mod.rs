@@ -184,6 +184,7 @@ impl GeneralName {
             GeneralName::Unsupported(0) => "othername:<unsupported>".to_owned(),
             GeneralName::Unsupported(3) => "X400Name:<unsupported>".to_owned(),
             GeneralName::Unsupported(5) => "EdiPartyName:<unsupported>".to_owned(),
+            GeneralName::Unsupported(8) => "Registered ID:<unsupported>".to_owned(),
             GeneralName::Unsupported(n) => format!("[{n}]:<unsupported>"),
         }
     }
@@ -641,8 +642,20 @@ fn read_general_name(parent: &DerReader<'_>, tlv: Tlv<'_>) -> DerResult<GeneralN
             explicit.finish("directoryName")?;
             GeneralName::DirectoryName(name)
         }
-        _ if number <= 8 => GeneralName::Unsupported(number),
-        _ => return Err(DerError::new("GeneralName", "unknown choice")),
+        // otherName, x400Address and ediPartyName are SEQUENCEs; registeredID is an OID.
+        t if t == tag::context_constructed(0)
+            || t == tag::context_constructed(3)
+            || t == tag::context_constructed(5)
+            || t == tag::context_primitive(8) =>
+        {
+            GeneralName::Unsupported(number)
+        }
+        _ => {
+            return Err(DerError::new(
+                "GeneralName",
+                "unknown or mis-encoded choice",
+            ))
+        }
     })
 }
 

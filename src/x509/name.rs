@@ -234,8 +234,9 @@ impl Name {
     }
 
     /// `X509_NAME_oneline`: `/C=US/ST=CA/O=Example/CN=www.example.com`. Values are the raw
-    /// contents octets with every octet outside printable ASCII written as `\xHH`; attributes of
-    /// a multi-valued RDN are joined with `+`.
+    /// contents octets with every octet outside printable ASCII written as `\xHH` and `/`, `+`
+    /// backslash-escaped (as OpenSSL 3.0.x does); attributes of a multi-valued RDN are joined
+    /// with `+`.
     pub fn oneline(&self) -> String {
         let mut out = String::new();
         for rdn in &self.rdns {
@@ -244,7 +245,11 @@ impl Name {
                 out.push_str(&attribute.type_text());
                 out.push('=');
                 for &b in &attribute.value {
-                    if (b' '..=b'~').contains(&b) {
+                    if b == b'/' || b == b'+' {
+                        // The separators, so that the result splits back unambiguously.
+                        out.push('\\');
+                        out.push(char::from(b));
+                    } else if (b' '..=b'~').contains(&b) {
                         out.push(char::from(b));
                     } else {
                         let _ = write!(out, "\\x{b:02X}");
@@ -386,7 +391,8 @@ const RFC2253: PrintStyle = PrintStyle {
 
 /// Appends `value` escaped per RFC 2253 section 2.4 the way OpenSSL does it: `"` and `\` always
 /// get a backslash; `,+<>;`, a leading `#` or space and a trailing space either get one or make
-/// the whole value quoted; control characters and (optionally) non-ASCII become `\XX` octets.
+/// the whole value quoted; control characters (C0, DEL and C1, so that names cannot inject
+/// terminal escapes into logs) and, optionally, all non-ASCII become the `\XX` of their UTF-8.
 fn escape_value(value: &str, style: &PrintStyle, out: &mut String) {
     let char_count = value.chars().count();
     let mut body = String::with_capacity(value.len());
@@ -404,7 +410,7 @@ fn escape_value(value: &str, style: &PrintStyle, out: &mut String) {
                 body.push('\\');
             }
             body.push(c);
-        } else if c < ' ' || c == '\u{7f}' || (!c.is_ascii() && style.escape_non_ascii) {
+        } else if c.is_control() || (!c.is_ascii() && style.escape_non_ascii) {
             let mut utf8 = [0u8; 4];
             for b in c.encode_utf8(&mut utf8).bytes() {
                 let _ = write!(body, "\\{b:02X}");
@@ -508,6 +514,8 @@ mod tests {
             n.to_text_utf8(),
             "C = US, O = Müller, O = 日本, O = 𝄞A, O = Grüße, CN = host.example"
         );
+        let c1 = name(&[rdn(CN, tag::UTF8_STRING, "a\u{9b}b\u{1b}".as_bytes())]);
+        assert_eq!(c1.to_text_utf8(), "CN = a\\C2\\9Bb\\1B");
         assert_eq!(
             n.oneline(),
             "/C=US/O=M\\xFCller/O=e\\xE5g,/O=\\x00\\x01\\xD1\\x1E\\x00\\x00\\x00A\
@@ -555,6 +563,13 @@ mod tests {
             assert_eq!(n.to_text(), oneline_style, "{value:?}");
             assert_eq!(n.rfc2253(), rfc2253, "{value:?}");
         }
+    }
+
+    #[test]
+    fn oneline_escapes_separators() {
+        // Recorded from OpenSSL 3.0.22 `-nameopt compat` for a UTF8String CN of `a+b/c\d=e`.
+        let n = name(&[rdn(CN, tag::UTF8_STRING, b"a+b/c\\d=e")]);
+        assert_eq!(n.oneline(), "/CN=a\\+b\\/c\\d=e");
     }
 
     #[test]

@@ -457,3 +457,53 @@ fn random_multi_octet_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn general_name_choices() {
+    let parse = |der: &[u8]| {
+        let mut reader = DerReader::new(der);
+        let tlv = reader.read_any("t").unwrap();
+        read_general_name(&reader, tlv)
+    };
+    // [4] EXPLICIT Name { CN=a }
+    let dir = parse(&[
+        0xa4, 0x0e, 0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01,
+        b'a',
+    ])
+    .unwrap();
+    assert_eq!(dir.openssl_text(), "DirName:/CN=a");
+    assert_eq!(
+        parse(&[0xa0, 0x00]).unwrap().openssl_text(),
+        "othername:<unsupported>"
+    );
+    assert_eq!(
+        parse(&[0x88, 0x01, 0x2a]).unwrap(),
+        GeneralName::Unsupported(8)
+    );
+    assert_eq!(
+        parse(&[0x87, 0x03, 1, 2, 3]).unwrap().openssl_text(),
+        "IP Address:<invalid>"
+    );
+    assert_eq!(parse(&[0x87, 0x03, 1, 2, 3]).unwrap().ip_address(), None);
+    for bad in [
+        &[0xa2, 0x00][..], // constructed dNSName
+        &[0x80, 0x00],     // primitive otherName
+        &[0x89, 0x00],     // no such choice
+        &[0x04, 0x00],     // not context-tagged
+        &[0xa4, 0x02, 0x31, 0x00],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:02x?}");
+    }
+}
+
+/// The host's trust store, when there is one, is a good corpus of real-world encodings.
+#[test]
+fn system_trust_store_parses() {
+    let Ok(pem) = std::fs::read("/etc/ssl/certs/ca-certificates.crt") else {
+        return;
+    };
+    for cert in from_pem_bundle(&pem).unwrap() {
+        assert!(!cert.subject().to_text().is_empty(), "{cert:?}");
+        assert!(cert.not_before() < cert.not_after(), "{cert:?}");
+    }
+}
