@@ -5,7 +5,14 @@
 #![deny(unsafe_code)]
 
 pub mod codec;
+pub mod config;
+pub mod conn;
 pub mod crypto;
 pub mod error;
+pub mod ffi;
+pub mod handshake;
 pub mod msgs;
+pub mod record;
 pub mod suites;
+pub mod verify;
+pub mod x509;
