@@ -39,7 +39,7 @@ impl CertifiedKey {
         let probe = b"libtls private key consistency check";
         let scheme = self
             .key
-            .choose_scheme(crate::crypto::sign::ALL_SCHEMES, true)
+            .choose_scheme(DEFAULT_VERIFY_SCHEMES, true)
             .ok_or_else(|| Error::local(Reason::UNSUPPORTED_KEY_TYPE, "key has no usable scheme"))?;
         let sig = self.key.sign(scheme, probe)?;
         crate::crypto::sign::verify_signature(scheme, leaf, probe, &sig, true).map_err(|_| {

@@ -51,6 +51,7 @@ reasons! {
     NO_CERTIFICATE_ASSIGNED = 177 => "no certificate assigned",
     NOT_ON_RECORD_BOUNDARY = 182 => "not on record boundary",
     NO_CIPHER_MATCH = 185 => "no cipher match",
+    BAD_CIPHER = 186 => "bad cipher",
     NO_PRIVATE_KEY_ASSIGNED = 190 => "no private key assigned",
     NO_PROTOCOLS_AVAILABLE = 191 => "no protocols available",
     NO_SHARED_CIPHER = 193 => "no shared cipher",

@@ -8,7 +8,6 @@ use crate::crypto::sign::{KeyType, SigningKey};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::ProtocolVersion;
 use crate::verify::RootStore;
-use std::collections::HashMap;
 use std::ffi::{c_char, c_int};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -60,7 +59,7 @@ struct Slot {
 
 pub(crate) struct CtxState {
     pub(crate) config: Config,
-    slots: HashMap<KeyType, Slot>,
+    slots: Vec<(KeyType, Slot)>,
     /// The key type of the last certificate or key loaded (`SSL_CTX_check_private_key` checks it).
     current: Option<KeyType>,
     pub(crate) verify_callback: SSL_verify_cb,
@@ -160,7 +159,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
             method,
             state: Mutex::new(CtxState {
                 config: Config::default(),
-                slots: HashMap::new(),
+                slots: Vec::new(),
                 current: None,
                 verify_callback: None,
                 snapshot: None,
@@ -227,10 +226,21 @@ fn load_chain(path: &str, filetype: c_int) -> Result<Vec<Vec<u8>>> {
 }
 
 impl CtxState {
+    fn slot(&mut self, kt: KeyType) -> &mut Slot {
+        let i = match self.slots.iter().position(|(k, _)| *k == kt) {
+            Some(i) => i,
+            None => {
+                self.slots.push((kt, Slot::default()));
+                self.slots.len() - 1
+            }
+        };
+        &mut self.slots[i].1
+    }
+
     /// Installs the pair for `kt` once both halves are there, checking that they match.
     fn settle(&mut self, kt: KeyType) -> Result<()> {
         self.current = Some(kt);
-        let slot = self.slots.entry(kt).or_default();
+        let slot = self.slot(kt);
         if let (Some(chain), Some(key)) = (&slot.chain, &slot.key) {
             let ck = CertifiedKey {
                 chain: chain.clone(),
@@ -248,20 +258,21 @@ impl CtxState {
 
     pub(crate) fn set_chain(&mut self, chain: Vec<Vec<u8>>) -> Result<()> {
         let kt = cert_key_type(&chain[0])?;
-        self.slots.entry(kt).or_default().chain = Some(chain);
+        self.slot(kt).chain = Some(chain);
         self.settle(kt)
     }
 
     pub(crate) fn set_key(&mut self, key: SigningKey) -> Result<()> {
         let kt = key.key_type();
-        self.slots.entry(kt).or_default().key = Some(Arc::new(key));
+        self.slot(kt).key = Some(Arc::new(key));
         self.settle(kt)
     }
 
     pub(crate) fn check_private_key(&self) -> Result<()> {
         let slot = self
             .current
-            .and_then(|kt| self.slots.get(&kt))
+            .and_then(|kt| self.slots.iter().find(|(k, _)| *k == kt))
+            .map(|(_, s)| s)
             .ok_or_else(|| Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded"))?;
         let chain = slot
             .chain
@@ -371,7 +382,10 @@ pub unsafe extern "C" fn SSL_CTX_use_PrivateKey_file(
         let path = unsafe { c_str(file, "file") }.ok_or_else(bad_arg)?;
         let bytes = read_file(path)?;
         let key = if filetype == SSL_FILETYPE_ASN1 {
-            SigningKey::from_der_bytes(&bytes)?
+            let der = pki_types::PrivateKeyDer::try_from(bytes.as_slice()).map_err(|e| {
+                Error::local(Reason::BAD_PEM, format!("{path}: not a DER private key: {e}"))
+            })?;
+            SigningKey::from_der(der)?
         } else {
             SigningKey::from_pem(&bytes)?
         };

@@ -74,11 +74,3 @@ pub(crate) unsafe fn copy_to_c_buf(s: &str, buf: *mut c_char, size: usize) {
         *buf.add(n) = 0;
     }
 }
-
-/// A NUL-terminated static string for C, from a Rust literal that has no interior NUL.
-macro_rules! cstr {
-    ($s:expr) => {
-        concat!($s, "\0").as_ptr() as *const std::ffi::c_char
-    };
-}
-pub(crate) use cstr;

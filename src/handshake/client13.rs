@@ -3,7 +3,7 @@
 use super::client::{send_client_hello, ExpectServerHello};
 use super::{decode13, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
 use crate::conn::Common;
-use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
+use crate::crypto::key_schedule::{finished_verify_data, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
@@ -166,7 +166,7 @@ pub fn handle_server_hello(
 pub(crate) struct Handshake13 {
     suite: &'static SuiteInfo,
     transcript: crate::crypto::hash::Transcript,
-    schedule: KeySchedule,
+    schedule: HandshakeSchedule,
     client_hs: Secret,
     server_hs: Secret,
     identity: Option<verify::PeerIdentity>,

@@ -284,14 +284,12 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             };
             VerifyFailure::new(code, A::UNKNOWN_CA, "the issuer is not among the trusted roots")
         }
-        W::InvalidSignatureForPublicKey
-        | W::UnsupportedSignatureAlgorithmForPublicKey
-        | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => VerifyFailure::new(
+        W::InvalidSignatureForPublicKey | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => VerifyFailure::new(
             x509_v::ERR_CERT_SIGNATURE_FAILURE,
             A::DECRYPT_ERROR,
             format!("a certificate signature does not verify ({e})"),
         ),
-        W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => VerifyFailure::new(
+        W::RequiredEkuNotFoundContext(_) => VerifyFailure::new(
             x509_v::ERR_INVALID_PURPOSE,
             A::UNSUPPORTED_CERTIFICATE,
             "the certificate is not valid for this purpose (extended key usage)",
@@ -321,7 +319,7 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             A::CERTIFICATE_REVOKED,
             "certificate revoked",
         ),
-        W::UnsupportedSignatureAlgorithm | W::UnsupportedSignatureAlgorithmContext(_) => {
+        W::UnsupportedSignatureAlgorithmContext(_) => {
             VerifyFailure::new(
                 x509_v::ERR_CERT_SIGNATURE_FAILURE,
                 A::BAD_CERTIFICATE,

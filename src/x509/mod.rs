@@ -689,3 +689,8 @@ pub fn from_pem_bundle(pem: &[u8]) -> Result<Vec<Certificate>, Error> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether a DER certificate names itself as issuer; false for anything unparsable.
+pub fn is_self_issued_der(der: &[u8]) -> bool {
+    Certificate::from_der(der).is_ok_and(|c| c.is_self_issued())
+}
