@@ -5,13 +5,13 @@ use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 
 /// TLS 1.2 key exchange of a suite.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kx {
     Ecdhe,
 }
 
 /// TLS 1.2 authentication (the server certificate's key type) of a suite.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Auth {
     Ecdsa,
     Rsa,

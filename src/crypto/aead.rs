@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use aws_lc_rs::aead;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AeadAlg {
     Aes128Gcm,
     Aes256Gcm,

@@ -5,7 +5,7 @@ use crate::msgs::enums::HandshakeType;
 use aws_lc_rs::{digest, hmac};
 
 /// The hash of a cipher suite (TLS 1.3's HKDF hash, TLS 1.2's PRF hash).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HashAlg {
     Sha256,
     Sha384,

@@ -7,7 +7,7 @@ use aws_lc_rs::signature::{self as sig, KeyPair};
 use pki_types::{CertificateDer, PrivateKeyDer};
 use webpki::aws_lc_rs as algs;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyType {
     Rsa,
     EcdsaP256,
@@ -70,6 +70,20 @@ pub fn supported_verify_schemes(tls13: bool) -> &'static [SignatureScheme] {
     }
 }
 
+/// Every scheme this module can sign or verify with (a superset for `choose_scheme` probes).
+pub static ALL_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_NISTP256_SHA256,
+    SignatureScheme::ECDSA_NISTP384_SHA384,
+    SignatureScheme::ECDSA_NISTP521_SHA512,
+    SignatureScheme::ED25519,
+    SignatureScheme::RSA_PSS_RSAE_SHA256,
+    SignatureScheme::RSA_PSS_RSAE_SHA384,
+    SignatureScheme::RSA_PSS_RSAE_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA384,
+    SignatureScheme::RSA_PKCS1_SHA512,
+];
+
 enum Inner {
     Rsa(sig::RsaKeyPair),
     Ecdsa(sig::EcdsaKeyPair),
@@ -128,6 +142,23 @@ impl SigningKey {
                 }
             }
         }
+    }
+
+    /// A DER private key of unknown encoding (`SSL_FILETYPE_ASN1`): PKCS#8, then SEC1, then
+    /// PKCS#1 are tried.
+    pub fn from_der_bytes(der: &[u8]) -> Result<Self> {
+        let pkcs8 = Self::from_der(PrivateKeyDer::Pkcs8(der.into()));
+        if pkcs8.is_ok() {
+            return pkcs8;
+        }
+        if let Ok(k) = Self::from_der(PrivateKeyDer::Sec1(der.into())) {
+            return Ok(k);
+        }
+        if let Ok(k) = Self::from_der(PrivateKeyDer::Pkcs1(der.into())) {
+            return Ok(k);
+        }
+        // The PKCS#8 error says the most (e.g. an RSA key of the wrong size).
+        pkcs8
     }
 
     pub fn from_der(der: PrivateKeyDer<'_>) -> Result<Self> {
@@ -543,6 +574,41 @@ mod tests {
             SigningKey::from_pem(&both).unwrap().key_type(),
             KeyType::EcdsaP256
         );
+    }
+
+    fn key_der(pem: &[u8]) -> Vec<u8> {
+        match rustls_pemfile::read_one_from_slice(pem).unwrap().unwrap().0 {
+            rustls_pemfile::Item::Pkcs8Key(k) => k.secret_pkcs8_der().to_vec(),
+            rustls_pemfile::Item::Sec1Key(k) => k.secret_sec1_der().to_vec(),
+            rustls_pemfile::Item::Pkcs1Key(k) => k.secret_pkcs1_der().to_vec(),
+            _ => panic!("not a key"),
+        }
+    }
+
+    #[test]
+    fn loads_der_of_unknown_encoding() {
+        for (kt, key, cert) in all_fixtures() {
+            let k = SigningKey::from_der_bytes(&key_der(key)).unwrap();
+            assert_eq!(k.key_type(), kt);
+            assert!(k.matches_certificate(&cert_der(cert)));
+        }
+        let e = SigningKey::from_der_bytes(&key_der(RSA1024_KEY)).unwrap_err();
+        assert_eq!(e.reason, Reason::UNSUPPORTED_KEY_TYPE);
+        assert!(e.detail.contains("RSA"), "{e:?}");
+        assert!(SigningKey::from_der_bytes(b"").is_err());
+        assert!(SigningKey::from_der_bytes(&[0x30, 0x00]).is_err());
+    }
+
+    #[test]
+    fn all_schemes_cover_every_key() {
+        for (kt, key, _) in all_fixtures() {
+            let k = SigningKey::from_pem(key).unwrap();
+            assert!(k.choose_scheme(ALL_SCHEMES, true).is_some(), "{kt:?}");
+            assert!(k.choose_scheme(ALL_SCHEMES, false).is_some(), "{kt:?}");
+        }
+        for s in supported_verify_schemes(false) {
+            assert!(ALL_SCHEMES.contains(s));
+        }
     }
 
     #[test]
