@@ -1,7 +1,7 @@
 //! Constants with OpenSSL's values. `SSL_R_*` and `X509_V_*` come from the core's tables and
 //! are written into the header by `tools/gen-header`.
 
-use std::ffi::{c_int, c_long};
+use std::ffi::c_int;
 
 pub const SSL_ERROR_NONE: c_int = 0;
 pub const SSL_ERROR_SSL: c_int = 1;
@@ -13,11 +13,12 @@ pub const SSL_ERROR_ZERO_RETURN: c_int = 6;
 pub const SSL_ERROR_WANT_CONNECT: c_int = 7;
 pub const SSL_ERROR_WANT_ACCEPT: c_int = 8;
 
-pub const SSL_VERIFY_NONE: c_int = crate::config::verify_flags::NONE;
-pub const SSL_VERIFY_PEER: c_int = crate::config::verify_flags::PEER;
-pub const SSL_VERIFY_FAIL_IF_NO_PEER_CERT: c_int = crate::config::verify_flags::FAIL_IF_NO_PEER_CERT;
-pub const SSL_VERIFY_CLIENT_ONCE: c_int = crate::config::verify_flags::CLIENT_ONCE;
-pub const SSL_VERIFY_POST_HANDSHAKE: c_int = crate::config::verify_flags::POST_HANDSHAKE;
+// Literal values: cbindgen copies them into the header. A test ties them to the core's flags.
+pub const SSL_VERIFY_NONE: c_int = 0x00;
+pub const SSL_VERIFY_PEER: c_int = 0x01;
+pub const SSL_VERIFY_FAIL_IF_NO_PEER_CERT: c_int = 0x02;
+pub const SSL_VERIFY_CLIENT_ONCE: c_int = 0x04;
+pub const SSL_VERIFY_POST_HANDSHAKE: c_int = 0x08;
 
 pub const SSL_FILETYPE_PEM: c_int = 1;
 pub const SSL_FILETYPE_ASN1: c_int = 2;
@@ -37,6 +38,21 @@ pub const NID_X25519: c_int = 1034;
 /// OpenSSL marks a group it has no NID for with this bit plus the TLS codepoint.
 pub const TLSEXT_nid_unknown: c_int = 0x0100_0000;
 
-pub const X509_V_OK: c_long = 0;
 
-pub const OPENSSL_NPN_UNSUPPORTED: c_int = 0;
+pub const TLSEXT_NAMETYPE_host_name: c_int = 0;
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::verify_flags as v;
+
+    #[test]
+    fn verify_flags_match_the_core() {
+        assert_eq!(SSL_VERIFY_NONE, v::NONE);
+        assert_eq!(SSL_VERIFY_PEER, v::PEER);
+        assert_eq!(SSL_VERIFY_FAIL_IF_NO_PEER_CERT, v::FAIL_IF_NO_PEER_CERT);
+        assert_eq!(SSL_VERIFY_CLIENT_ONCE, v::CLIENT_ONCE);
+        assert_eq!(SSL_VERIFY_POST_HANDSHAKE, v::POST_HANDSHAKE);
+    }
+}

@@ -6,6 +6,7 @@
 
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
+#![allow(non_upper_case_globals)]
 #![allow(clippy::missing_safety_doc)]
 
 pub mod alert;

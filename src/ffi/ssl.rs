@@ -690,10 +690,11 @@ pub unsafe extern "C" fn SSL_get_current_cipher(ssl: *const SSL) -> *const SSL_C
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_verify_result(ssl: *const SSL) -> c_long {
-    with_ssl_ref(ssl, X509_V_OK, |s| {
+    let ok = crate::verify::x509_v::OK as c_long;
+    with_ssl_ref(ssl, ok, |s| {
         s.conn
             .as_ref()
-            .map_or(X509_V_OK, |c| c.negotiated().verify_result as c_long)
+            .map_or(ok, |c| c.negotiated().verify_result as c_long)
     })
 }
 

@@ -32,9 +32,6 @@ impl X509 {
         })
     }
 
-    pub(crate) fn cert(&self) -> &crate::x509::Certificate {
-        &self.cert
-    }
 }
 
 /// The signing-key type a certificate's public key implies, if libtls can use it.
@@ -131,6 +128,37 @@ pub unsafe extern "C" fn X509_NAME_oneline(
             unsafe { copy_to_c_buf(&text, buf, size as usize) };
             buf
         }
+    })
+}
+
+/// DER encoding: returns its length; with `out` non-NULL writes it at `*out` and advances
+/// `*out`, or, when `*out` is NULL, allocates the buffer (free with `OPENSSL_free`).
+#[no_mangle]
+pub unsafe extern "C" fn i2d_X509(x: *const X509, out: *mut *mut u8) -> c_int {
+    guard(-1, || {
+        if x.is_null() {
+            return super::null_arg("X509", -1);
+        }
+        // SAFETY: a live X509.
+        let der = unsafe { &*x }.cert.der();
+        if out.is_null() {
+            return der.len() as c_int;
+        }
+        // SAFETY: `out` is non-NULL; `*out` is NULL or points at room for the encoding.
+        unsafe {
+            if (*out).is_null() {
+                let p = libc::malloc(der.len()) as *mut u8;
+                if p.is_null() {
+                    return -1;
+                }
+                std::ptr::copy_nonoverlapping(der.as_ptr(), p, der.len());
+                *out = p;
+            } else {
+                std::ptr::copy_nonoverlapping(der.as_ptr(), *out, der.len());
+                *out = (*out).add(der.len());
+            }
+        }
+        der.len() as c_int
     })
 }
 

@@ -5,66 +5,52 @@ use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::AlertDescription;
 use pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
-/// OpenSSL's `X509_V_*` verification results that libtls reports.
+/// OpenSSL's `X509_V_*` verification results that libtls reports, with the text
+/// `X509_verify_cert_error_string` gives for each.
 pub mod x509_v {
-    pub const OK: i64 = 0;
-    pub const ERR_UNSPECIFIED: i64 = 1;
-    pub const ERR_UNABLE_TO_GET_ISSUER_CERT: i64 = 2;
-    pub const ERR_CERT_SIGNATURE_FAILURE: i64 = 7;
-    pub const ERR_CERT_NOT_YET_VALID: i64 = 9;
-    pub const ERR_CERT_HAS_EXPIRED: i64 = 10;
-    pub const ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD: i64 = 13;
-    pub const ERR_ERROR_IN_CERT_NOT_AFTER_FIELD: i64 = 14;
-    pub const ERR_DEPTH_ZERO_SELF_SIGNED_CERT: i64 = 18;
-    pub const ERR_SELF_SIGNED_CERT_IN_CHAIN: i64 = 19;
-    pub const ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: i64 = 20;
-    pub const ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: i64 = 21;
-    pub const ERR_CERT_CHAIN_TOO_LONG: i64 = 22;
-    pub const ERR_CERT_REVOKED: i64 = 23;
-    pub const ERR_INVALID_CA: i64 = 24;
-    pub const ERR_PATH_LENGTH_EXCEEDED: i64 = 25;
-    pub const ERR_INVALID_PURPOSE: i64 = 26;
-    pub const ERR_CERT_UNTRUSTED: i64 = 27;
-    pub const ERR_CERT_REJECTED: i64 = 28;
-    pub const ERR_INVALID_EXTENSION: i64 = 41;
-    pub const ERR_PERMITTED_VIOLATION: i64 = 47;
-    pub const ERR_APPLICATION_VERIFICATION: i64 = 50;
-    pub const ERR_HOSTNAME_MISMATCH: i64 = 62;
-    pub const ERR_IP_ADDRESS_MISMATCH: i64 = 64;
-    pub const ERR_EE_KEY_TOO_SMALL: i64 = 66;
-    pub const ERR_INVALID_CALL: i64 = 69;
+    macro_rules! codes {
+        ($($name:ident = $val:expr => $text:expr,)*) => {
+            $(pub const $name: i64 = $val;)*
 
-    /// OpenSSL's text for each code, as `X509_verify_cert_error_string` gives it.
-    pub fn text(code: i64) -> &'static str {
-        match code {
-            OK => "ok",
-            ERR_UNSPECIFIED => "unspecified certificate verification error",
-            ERR_UNABLE_TO_GET_ISSUER_CERT => "unable to get issuer certificate",
-            ERR_CERT_SIGNATURE_FAILURE => "certificate signature failure",
-            ERR_CERT_NOT_YET_VALID => "certificate is not yet valid",
-            ERR_CERT_HAS_EXPIRED => "certificate has expired",
-            ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD => "format error in certificate's notBefore field",
-            ERR_ERROR_IN_CERT_NOT_AFTER_FIELD => "format error in certificate's notAfter field",
-            ERR_DEPTH_ZERO_SELF_SIGNED_CERT => "self-signed certificate",
-            ERR_SELF_SIGNED_CERT_IN_CHAIN => "self-signed certificate in certificate chain",
-            ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY => "unable to get local issuer certificate",
-            ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE => "unable to verify the first certificate",
-            ERR_CERT_CHAIN_TOO_LONG => "certificate chain too long",
-            ERR_CERT_REVOKED => "certificate revoked",
-            ERR_INVALID_CA => "invalid CA certificate",
-            ERR_PATH_LENGTH_EXCEEDED => "path length constraint exceeded",
-            ERR_INVALID_PURPOSE => "unsupported certificate purpose",
-            ERR_CERT_UNTRUSTED => "certificate not trusted",
-            ERR_CERT_REJECTED => "certificate rejected",
-            ERR_INVALID_EXTENSION => "invalid or inconsistent certificate extension",
-            ERR_PERMITTED_VIOLATION => "permitted subtree violation",
-            ERR_APPLICATION_VERIFICATION => "application verification failure",
-            ERR_HOSTNAME_MISMATCH => "hostname mismatch",
-            ERR_IP_ADDRESS_MISMATCH => "IP address mismatch",
-            ERR_EE_KEY_TOO_SMALL => "EE certificate key too weak",
-            ERR_INVALID_CALL => "invalid certificate verification context",
-            _ => "unknown certificate verification error",
-        }
+            /// Every code by name, for the header and tests.
+            pub const ALL: &[(&str, i64)] = &[$((stringify!($name), $val),)*];
+
+            pub fn text(code: i64) -> &'static str {
+                match code {
+                    $($val => $text,)*
+                    _ => "unknown certificate verification error",
+                }
+            }
+        };
+    }
+
+    codes! {
+        OK = 0 => "ok",
+        ERR_UNSPECIFIED = 1 => "unspecified certificate verification error",
+        ERR_UNABLE_TO_GET_ISSUER_CERT = 2 => "unable to get issuer certificate",
+        ERR_CERT_SIGNATURE_FAILURE = 7 => "certificate signature failure",
+        ERR_CERT_NOT_YET_VALID = 9 => "certificate is not yet valid",
+        ERR_CERT_HAS_EXPIRED = 10 => "certificate has expired",
+        ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD = 13 => "format error in certificate's notBefore field",
+        ERR_ERROR_IN_CERT_NOT_AFTER_FIELD = 14 => "format error in certificate's notAfter field",
+        ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18 => "self-signed certificate",
+        ERR_SELF_SIGNED_CERT_IN_CHAIN = 19 => "self-signed certificate in certificate chain",
+        ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20 => "unable to get local issuer certificate",
+        ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21 => "unable to verify the first certificate",
+        ERR_CERT_CHAIN_TOO_LONG = 22 => "certificate chain too long",
+        ERR_CERT_REVOKED = 23 => "certificate revoked",
+        ERR_INVALID_CA = 24 => "invalid CA certificate",
+        ERR_PATH_LENGTH_EXCEEDED = 25 => "path length constraint exceeded",
+        ERR_INVALID_PURPOSE = 26 => "unsupported certificate purpose",
+        ERR_CERT_UNTRUSTED = 27 => "certificate not trusted",
+        ERR_CERT_REJECTED = 28 => "certificate rejected",
+        ERR_INVALID_EXTENSION = 41 => "invalid or inconsistent certificate extension",
+        ERR_PERMITTED_VIOLATION = 47 => "permitted subtree violation",
+        ERR_APPLICATION_VERIFICATION = 50 => "application verification failure",
+        ERR_HOSTNAME_MISMATCH = 62 => "hostname mismatch",
+        ERR_IP_ADDRESS_MISMATCH = 64 => "IP address mismatch",
+        ERR_EE_KEY_TOO_SMALL = 66 => "EE certificate key too weak",
+        ERR_INVALID_CALL = 69 => "invalid certificate verification context",
     }
 }
 
