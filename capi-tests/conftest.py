@@ -131,14 +131,15 @@ def wait_for_port(port, proc=None, timeout=10.0):
     raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-# key=value pairs where a value is either "quoted" or runs to the next space.
-_KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
+# key=value pairs; a value runs to the next space outside "quotes" (verify=fail:20:"a b").
+_KV = re.compile(r'(\w+)=((?:[^\s"]|"[^"]*")+)')
 
 
 def parse_fields(line):
     fields = {}
     for key, value in _KV.findall(line):
-        fields[key] = value[1:-1] if value.startswith('"') else value
+        whole_quoted = len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in value[1:-1]
+        fields[key] = value[1:-1] if whole_quoted else value
     return fields
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from conftest import (
     CLASSIC_GROUPS,
-    PKI,
     SERVER_CERTS,
     TLS13_SUITES,
     accepted_fields,
@@ -262,5 +261,3 @@ def test_gnutls_client_tls12(harness, cert):
     assert description.startswith("(TLS1.2")
     assert server["version"] == "TLSv1.2"
 
-
-assert PKI.is_dir()
