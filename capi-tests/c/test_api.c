@@ -1,0 +1,560 @@
+/* Direct tests of the C API: loaders, configuration setters, error queue, and handshakes over a
+ * socketpair with the client and server in two threads. Written against OpenSSL's names and
+ * semantics, so it runs unchanged against libtls and OpenSSL.
+ *
+ *   test_api            run every test, print "ok NAME" / "FAIL NAME: why", then a summary
+ *   test_api NAME...    run only these
+ *   test_api --list     print the test names
+ * Run from the repository root (certificates are read from pki/). */
+#include "compat.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define PKI "pki/"
+
+static char failure[512];
+
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
+            return 0;                                                                    \
+        }                                                                                \
+    } while (0)
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static SSL_CTX *server_ctx(const char *chain, const char *key)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return NULL;
+    if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static SSL_CTX *client_ctx(const char *ca_file)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        return NULL;
+    if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+struct server_run {
+    SSL_CTX *ctx;
+    int fd;
+    int handshake_ret;
+    int handshake_error;
+    unsigned long first_error;
+    char received[256];
+    int close_seen; /* SSL_read returned 0 with SSL_ERROR_ZERO_RETURN */
+};
+
+/* The server side: handshake, echo one message, wait for close_notify, answer it. */
+static void *run_server(void *arg)
+{
+    struct server_run *run = arg;
+    SSL *ssl = SSL_new(run->ctx);
+    int n;
+
+    if (!ssl)
+        return NULL;
+    SSL_set_fd(ssl, run->fd);
+    SSL_set_accept_state(ssl);
+    ERR_clear_error();
+    run->handshake_ret = SSL_accept(ssl);
+    if (run->handshake_ret != 1) {
+        run->handshake_error = SSL_get_error(ssl, run->handshake_ret);
+        run->first_error = ERR_peek_error();
+        ERR_clear_error();
+        SSL_free(ssl);
+        shutdown(run->fd, SHUT_RDWR);
+        return NULL;
+    }
+    n = SSL_read(ssl, run->received, sizeof run->received - 1);
+    if (n > 0) {
+        run->received[n] = '\0';
+        SSL_write(ssl, run->received, n);
+        n = SSL_read(ssl, run->received + n, 1);
+        run->close_seen = n == 0 && SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
+        SSL_shutdown(ssl);
+    }
+    ERR_clear_error();
+    SSL_free(ssl);
+    return NULL;
+}
+
+struct pair {
+    int client_fd;
+    struct server_run server;
+    pthread_t thread;
+};
+
+static int start_server(struct pair *pair, SSL_CTX *sctx)
+{
+    int fds[2];
+    struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+        return 0;
+    /* A test that goes wrong must fail, not hang. */
+    setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    memset(pair, 0, sizeof *pair);
+    pair->client_fd = fds[0];
+    pair->server.ctx = sctx;
+    pair->server.fd = fds[1];
+    return pthread_create(&pair->thread, NULL, run_server, &pair->server) == 0;
+}
+
+static void finish_server(struct pair *pair)
+{
+    shutdown(pair->client_fd, SHUT_RDWR);
+    pthread_join(pair->thread, NULL);
+    close(pair->client_fd);
+    close(pair->server.fd);
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static int test_ctx_refcount(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    CHECK(ctx != NULL);
+    CHECK(SSL_CTX_up_ref(ctx) == 1);
+    SSL_CTX_free(ctx);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
+static int load_pair(const char *chain, const char *key)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int ok;
+    if (!ctx)
+        return 0;
+    ok = SSL_CTX_use_certificate_chain_file(ctx, chain) == 1 &&
+         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+         SSL_CTX_check_private_key(ctx) == 1;
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
+static int test_load_pkcs8_keys(void)
+{
+    CHECK(load_pair(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key"));
+    CHECK(load_pair(PKI "server-ecdsa-p384.chain.pem", PKI "server-ecdsa-p384.key"));
+    CHECK(load_pair(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.key"));
+    CHECK(load_pair(PKI "server-ed25519.chain.pem", PKI "server-ed25519.key"));
+    CHECK(ERR_peek_error() == 0);
+    return 1;
+}
+
+static int test_load_legacy_keys(void)
+{
+    CHECK(load_pair(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.sec1.key"));
+    CHECK(load_pair(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.pkcs1.key"));
+    CHECK(ERR_peek_error() == 0);
+    return 1;
+}
+
+static int test_key_mismatch_rejected(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int loaded, consistent;
+    CHECK(ctx != NULL);
+    ERR_clear_error();
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    /* Either the loader or the check must notice that the key is not the certificate's. */
+    loaded = SSL_CTX_use_PrivateKey_file(ctx, PKI "wrong-name.key", SSL_FILETYPE_PEM) == 1;
+    consistent = loaded && SSL_CTX_check_private_key(ctx) == 1;
+    SSL_CTX_free(ctx);
+    CHECK(!consistent);
+    CHECK(ERR_peek_error() != 0);
+    ERR_clear_error();
+    return 1;
+}
+
+static int test_missing_files_fail(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    CHECK(ctx != NULL);
+    ERR_clear_error();
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, "pki/does-not-exist.pem") != 1);
+    CHECK(ERR_peek_error() != 0);
+    ERR_clear_error();
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, "pki/does-not-exist.key", SSL_FILETYPE_PEM) != 1);
+    CHECK(ERR_peek_error() != 0);
+    ERR_clear_error();
+    CHECK(SSL_CTX_load_verify_locations(ctx, "pki/does-not-exist.pem", NULL) != 1);
+    ERR_clear_error();
+    /* A certificate file is not a key file. */
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "root-ca.pem", SSL_FILETYPE_PEM) != 1);
+    ERR_clear_error();
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
+static int test_config_setters(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    CHECK(ctx != NULL);
+    CHECK(SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256") == 1);
+    CHECK(SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") == 1);
+    ERR_clear_error();
+    CHECK(SSL_CTX_set1_groups_list(ctx, "no-such-group") != 1);
+    ERR_clear_error();
+    CHECK(SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1);
+    CHECK(SSL_CTX_set_default_verify_paths(ctx) == 1);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
+static int test_strings_and_constants(void)
+{
+    CHECK(strcmp(X509_verify_cert_error_string(X509_V_OK), "ok") == 0);
+    CHECK(strcmp(X509_verify_cert_error_string(X509_V_ERR_HOSTNAME_MISMATCH),
+                 "hostname mismatch") == 0);
+    CHECK(strcmp(X509_verify_cert_error_string(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
+                 "unable to get local issuer certificate") == 0);
+    CHECK(X509_V_ERR_HOSTNAME_MISMATCH == 62);
+    CHECK(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY == 20);
+    CHECK(X509_V_ERR_CERT_HAS_EXPIRED == 10);
+    CHECK(SSL_R_CERTIFICATE_VERIFY_FAILED == 134);
+    CHECK(TLS1_2_VERSION == 0x0303 && TLS1_3_VERSION == 0x0304);
+    CHECK(SSL_ERROR_SSL == 1 && SSL_ERROR_WANT_READ == 2 && SSL_ERROR_ZERO_RETURN == 6);
+    CHECK(strcmp(SSL_alert_desc_string_long(42), "bad certificate") == 0);
+    CHECK(strcmp(SSL_alert_desc_string_long(48), "unknown CA") == 0);
+    CHECK(strcmp(SSL_alert_type_string_long(2 << 8 | 40), "fatal") == 0);
+    CHECK(strcmp(SSL_alert_type_string_long(1 << 8 | 0), "warning") == 0);
+    return 1;
+}
+
+/* Full round trip: verified handshake, data both ways, close_notify both ways. */
+static int handshake_round_trip(const char *chain, const char *key, int version,
+                                const char *expect_version)
+{
+    SSL_CTX *sctx = server_ctx(chain, key);
+    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    struct pair pair;
+    SSL *ssl;
+    X509 *peer;
+    char buf[64], subject[256];
+    int n, ok = 0;
+
+    CHECK(sctx && cctx);
+    if (version) {
+        CHECK(SSL_CTX_set_min_proto_version(cctx, version) == 1);
+        CHECK(SSL_CTX_set_max_proto_version(cctx, version) == 1);
+    }
+    CHECK(start_server(&pair, sctx));
+    ssl = SSL_new(cctx);
+    CHECK(ssl != NULL);
+    SSL_set_fd(ssl, pair.client_fd);
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    SSL_set1_host(ssl, "localhost");
+    SSL_set_connect_state(ssl);
+    ERR_clear_error();
+    n = SSL_do_handshake(ssl);
+    if (n != 1) {
+        ERR_error_string_n(ERR_peek_error(), buf, sizeof buf);
+        snprintf(failure, sizeof failure, "handshake: ssl_error %d, %s", SSL_get_error(ssl, n), buf);
+        goto out;
+    }
+    if (SSL_get_error(ssl, n) != SSL_ERROR_NONE ||
+        strcmp(SSL_get_version(ssl), expect_version) != 0 ||
+        SSL_get_verify_result(ssl) != X509_V_OK) {
+        snprintf(failure, sizeof failure, "after handshake: version %s verify %ld",
+                 SSL_get_version(ssl), SSL_get_verify_result(ssl));
+        goto out;
+    }
+    peer = SSL_get1_peer_certificate(ssl);
+    if (!peer) {
+        snprintf(failure, sizeof failure, "no peer certificate");
+        goto out;
+    }
+    X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject);
+    X509_free(peer);
+    if (strcmp(subject, "/CN=localhost") != 0) {
+        snprintf(failure, sizeof failure, "peer subject %s", subject);
+        goto out;
+    }
+    if (SSL_write(ssl, "ping", 4) != 4) {
+        snprintf(failure, sizeof failure, "SSL_write failed");
+        goto out;
+    }
+    n = SSL_read(ssl, buf, sizeof buf);
+    if (n != 4 || memcmp(buf, "ping", 4) != 0) {
+        snprintf(failure, sizeof failure, "echo: SSL_read returned %d", n);
+        goto out;
+    }
+    /* 0: our close_notify is sent, the peer's is not yet seen. */
+    n = SSL_shutdown(ssl);
+    if (n != 0 && n != 1) {
+        snprintf(failure, sizeof failure, "SSL_shutdown returned %d", n);
+        goto out;
+    }
+    n = SSL_read(ssl, buf, sizeof buf);
+    if (n != 0 || SSL_get_error(ssl, n) != SSL_ERROR_ZERO_RETURN) {
+        snprintf(failure, sizeof failure, "expected the peer's close_notify, got %d/%d", n,
+                 SSL_get_error(ssl, n));
+        goto out;
+    }
+    ok = 1;
+out:
+    SSL_free(ssl);
+    finish_server(&pair);
+    if (ok && (pair.server.handshake_ret != 1 || strcmp(pair.server.received, "ping") != 0 ||
+               !pair.server.close_seen)) {
+        snprintf(failure, sizeof failure, "server side: handshake %d received '%s' close %d",
+                 pair.server.handshake_ret, pair.server.received, pair.server.close_seen);
+        ok = 0;
+    }
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    ERR_clear_error();
+    return ok;
+}
+
+static int test_round_trip_tls13_ecdsa(void)
+{
+    return handshake_round_trip(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key",
+                                TLS1_3_VERSION, "TLSv1.3");
+}
+
+static int test_round_trip_tls13_ed25519(void)
+{
+    return handshake_round_trip(PKI "server-ed25519.chain.pem", PKI "server-ed25519.key",
+                                TLS1_3_VERSION, "TLSv1.3");
+}
+
+static int test_round_trip_tls12_rsa(void)
+{
+    return handshake_round_trip(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.key",
+                                TLS1_2_VERSION, "TLSv1.2");
+}
+
+static int test_round_trip_tls12_ecdsa(void)
+{
+    return handshake_round_trip(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key",
+                                TLS1_2_VERSION, "TLSv1.2");
+}
+
+/* The client must refuse and say why: reason, verify result, alert seen by the server. */
+static int expect_verify_failure(const char *chain, const char *key, const char *host,
+                                 long expect_verify)
+{
+    SSL_CTX *sctx = server_ctx(chain, key);
+    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    struct pair pair;
+    SSL *ssl;
+    unsigned long err;
+    int n, code;
+
+    CHECK(sctx && cctx);
+    CHECK(start_server(&pair, sctx));
+    ssl = SSL_new(cctx);
+    CHECK(ssl != NULL);
+    SSL_set_fd(ssl, pair.client_fd);
+    SSL_set_tlsext_host_name(ssl, host);
+    SSL_set1_host(ssl, host);
+    ERR_clear_error();
+    n = SSL_connect(ssl);
+    code = SSL_get_error(ssl, n);
+    err = ERR_peek_error();
+    if (n == 1 || code != SSL_ERROR_SSL || ERR_GET_REASON(err) != SSL_R_CERTIFICATE_VERIFY_FAILED ||
+        SSL_get_verify_result(ssl) != expect_verify ||
+        strcmp(ERR_reason_error_string(err), "certificate verify failed") != 0) {
+        snprintf(failure, sizeof failure, "connect %d error %d reason %d verify %ld", n, code,
+                 ERR_GET_REASON(err), SSL_get_verify_result(ssl));
+        SSL_free(ssl);
+        finish_server(&pair);
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        return 0;
+    }
+    ERR_clear_error();
+    SSL_free(ssl);
+    finish_server(&pair);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    CHECK(pair.server.handshake_ret != 1);
+    CHECK(pair.server.handshake_error == SSL_ERROR_SSL);
+    /* The server learns of it through a fatal alert (reason = 1000 + alert description). */
+    CHECK(ERR_GET_REASON(pair.server.first_error) > 1000);
+    return 1;
+}
+
+static int test_hostname_mismatch(void)
+{
+    return expect_verify_failure(PKI "wrong-name.chain.pem", PKI "wrong-name.key", "localhost",
+                                 X509_V_ERR_HOSTNAME_MISMATCH);
+}
+
+static int test_unknown_ca(void)
+{
+    return expect_verify_failure(PKI "untrusted-localhost.chain.pem", PKI "untrusted-localhost.key",
+                                 "localhost", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+}
+
+static int test_expired(void)
+{
+    return expect_verify_failure(PKI "expired-localhost.chain.pem", PKI "expired-localhost.key",
+                                 "localhost", X509_V_ERR_CERT_HAS_EXPIRED);
+}
+
+static int test_not_yet_valid(void)
+{
+    return expect_verify_failure(PKI "notyetvalid-localhost.chain.pem",
+                                 PKI "notyetvalid-localhost.key", "localhost",
+                                 X509_V_ERR_CERT_NOT_YET_VALID);
+}
+
+static int test_version_mismatch(void)
+{
+    SSL_CTX *sctx = server_ctx(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key");
+    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    struct pair pair;
+    SSL *ssl;
+    int n;
+
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION) == 1);
+    CHECK(start_server(&pair, sctx));
+    ssl = SSL_new(cctx);
+    CHECK(ssl != NULL);
+    SSL_set_fd(ssl, pair.client_fd);
+    SSL_set1_host(ssl, "localhost");
+    ERR_clear_error();
+    n = SSL_connect(ssl);
+    SSL_free(ssl);
+    finish_server(&pair);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    CHECK(n != 1);
+    CHECK(ERR_peek_error() != 0);
+    CHECK(pair.server.handshake_ret != 1);
+    ERR_clear_error();
+    return 1;
+}
+
+static int test_no_shared_suite(void)
+{
+    SSL_CTX *sctx = server_ctx(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key");
+    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    struct pair pair;
+    SSL *ssl;
+    int n;
+
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION) == 1);
+    CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256") == 1);
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_256_GCM_SHA384") == 1);
+    CHECK(start_server(&pair, sctx));
+    ssl = SSL_new(cctx);
+    CHECK(ssl != NULL);
+    SSL_set_fd(ssl, pair.client_fd);
+    SSL_set1_host(ssl, "localhost");
+    ERR_clear_error();
+    n = SSL_connect(ssl);
+    SSL_free(ssl);
+    finish_server(&pair);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    CHECK(n != 1);
+    CHECK(pair.server.handshake_ret != 1);
+    CHECK(ERR_GET_REASON(pair.server.first_error) == SSL_R_NO_SHARED_CIPHER);
+    ERR_clear_error();
+    return 1;
+}
+
+/* ---- runner ------------------------------------------------------------------------------ */
+
+struct test_case {
+    const char *name;
+    int (*run)(void);
+};
+
+static const struct test_case tests[] = {
+    {"ctx_refcount", test_ctx_refcount},
+    {"load_pkcs8_keys", test_load_pkcs8_keys},
+    {"load_legacy_keys", test_load_legacy_keys},
+    {"key_mismatch_rejected", test_key_mismatch_rejected},
+    {"missing_files_fail", test_missing_files_fail},
+    {"config_setters", test_config_setters},
+    {"strings_and_constants", test_strings_and_constants},
+    {"round_trip_tls13_ecdsa", test_round_trip_tls13_ecdsa},
+    {"round_trip_tls13_ed25519", test_round_trip_tls13_ed25519},
+    {"round_trip_tls12_rsa", test_round_trip_tls12_rsa},
+    {"round_trip_tls12_ecdsa", test_round_trip_tls12_ecdsa},
+    {"hostname_mismatch", test_hostname_mismatch},
+    {"unknown_ca", test_unknown_ca},
+    {"expired", test_expired},
+    {"not_yet_valid", test_not_yet_valid},
+    {"version_mismatch", test_version_mismatch},
+    {"no_shared_suite", test_no_shared_suite},
+};
+
+#define NTESTS (sizeof tests / sizeof tests[0])
+
+static int run_one(const struct test_case *test)
+{
+    int ok;
+    failure[0] = '\0';
+    ERR_clear_error();
+    ok = test->run();
+    if (ok)
+        printf("ok %s\n", test->name);
+    else
+        printf("FAIL %s: %s\n", test->name, failure);
+    fflush(stdout);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0, i;
+    size_t t;
+
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (t = 0; t < NTESTS; t++)
+            printf("%s\n", tests[t].name);
+        return 0;
+    }
+    for (t = 0; t < NTESTS; t++) {
+        int selected = argc == 1;
+        for (i = 1; i < argc; i++)
+            selected |= strcmp(argv[i], tests[t].name) == 0;
+        if (!selected)
+            continue;
+        if (run_one(&tests[t]))
+            passed++;
+        else
+            failed++;
+    }
+    if (passed + failed == 0) {
+        fprintf(stderr, "test_api: no such test\n");
+        return 2;
+    }
+    printf("test_api: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,548 @@
+/* tlsclient: a small TLS client in the spirit of `openssl s_client`, written against the
+ * OpenSSL-compatible C API so that it builds against libtls and, for comparison, OpenSSL.
+ *
+ * Greppable output on stderr (one line each):
+ *   tlsclient: connected: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
+ *   tlsclient: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
+#include "compat.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define PROG "tlsclient"
+
+struct client_options {
+    const char *host;
+    const char *port;
+    const char *cert_file;
+    const char *key_file;
+    const char *ca_file;
+    const char *server_name;
+    const char *ciphersuites;
+    const char *groups;
+    const char *message;
+    const char *get_path;
+    int pinned_version; /* 0, TLS1_2_VERSION or TLS1_3_VERSION */
+    int no_verify;
+    int quiet;
+    int timeout_secs;
+};
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: " PROG " [-connect] host:port | host port [options]\n"
+            "  -cert FILE          client certificate chain (PEM)\n"
+            "  -key FILE           client private key (PEM)\n"
+            "  -CAfile FILE        trust anchors (default: system paths)\n"
+            "  -servername NAME    SNI and name to verify (default: host unless an IP)\n"
+            "  -ciphersuites LIST  TLS 1.3 suites, colon separated\n"
+            "  -groups LIST        key exchange groups, colon separated\n"
+            "  -tls1_2 | -tls1_3   only this protocol version\n"
+            "  -noverify           do not fail on certificate errors\n"
+            "  -quiet              no informational output\n"
+            "  -msg TEXT           send TEXT, print the reply until the peer closes\n"
+            "  -get PATH           send an HTTP/1.0 GET and print the response\n"
+            "  -timeout SECS       connect/handshake/read timeout (default 10)\n");
+    exit(2);
+}
+
+static const char *ssl_error_name(int code)
+{
+    switch (code) {
+    case SSL_ERROR_NONE: return "SSL_ERROR_NONE";
+    case SSL_ERROR_SSL: return "SSL_ERROR_SSL";
+    case SSL_ERROR_WANT_READ: return "SSL_ERROR_WANT_READ";
+    case SSL_ERROR_WANT_WRITE: return "SSL_ERROR_WANT_WRITE";
+    case SSL_ERROR_SYSCALL: return "SSL_ERROR_SYSCALL";
+    case SSL_ERROR_ZERO_RETURN: return "SSL_ERROR_ZERO_RETURN";
+    default: return "SSL_ERROR_OTHER";
+    }
+}
+
+static void print_verify_result(FILE *out, SSL *ssl)
+{
+    long result = SSL_get_verify_result(ssl);
+    if (result == X509_V_OK)
+        fprintf(out, "verify=ok");
+    else
+        fprintf(out, "verify=fail:%ld:\"%s\"", result, X509_verify_cert_error_string(result));
+}
+
+/* Drains the error queue onto one line so a test can grep a single line for the reason. */
+static void print_error_queue(FILE *out)
+{
+    char text[256];
+    unsigned long code;
+    int first = 1;
+    fprintf(out, "errors=[");
+    while ((code = ERR_get_error()) != 0) {
+        ERR_error_string_n(code, text, sizeof text);
+        fprintf(out, "%s%s", first ? "" : "; ", text);
+        first = 0;
+    }
+    fprintf(out, "]");
+}
+
+static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
+{
+    int code = SSL_get_error(ssl, ret);
+    fprintf(stderr, PROG ": %s: ssl_error=%d (%s)", what, code, ssl_error_name(code));
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE)
+        fprintf(stderr, " timeout");
+    if (code == SSL_ERROR_SYSCALL)
+        fprintf(stderr, " errno=%d (%s)", saved_errno,
+                saved_errno ? strerror(saved_errno) : "unexpected eof");
+    fprintf(stderr, " ");
+    print_error_queue(stderr);
+    fprintf(stderr, " ");
+    print_verify_result(stderr, ssl);
+    fprintf(stderr, "\n");
+}
+
+static void report_connected(SSL *ssl)
+{
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    int group_nid = SSL_get_negotiated_group(ssl);
+    const char *group = group_nid ? SSL_group_to_name(ssl, group_nid) : NULL;
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    char subject[512];
+
+    fprintf(stderr, PROG ": connected: version=%s cipher=%s group=%s ", SSL_get_version(ssl),
+            cipher ? SSL_CIPHER_get_name(cipher) : "none", group ? group : "none");
+    if (peer) {
+        X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject);
+        fprintf(stderr, "peer=\"%s\" ", subject);
+        X509_free(peer);
+    } else {
+        fprintf(stderr, "peer=none ");
+    }
+    print_verify_result(stderr, ssl);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+static int is_ip_literal(const char *host)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/* "host:port", "[v6]:port"; the caller owns nothing: host points into a static copy. */
+static int split_host_port(const char *spec, const char **host, const char **port)
+{
+    static char copy[512];
+    char *colon;
+    if (strlen(spec) >= sizeof copy)
+        return 0;
+    strcpy(copy, spec);
+    if (copy[0] == '[') {
+        char *close = strchr(copy, ']');
+        if (!close || close[1] != ':')
+            return 0;
+        *close = '\0';
+        *host = copy + 1;
+        *port = close + 2;
+        return **port != '\0';
+    }
+    colon = strrchr(copy, ':');
+    if (!colon || colon == copy || colon[1] == '\0')
+        return 0;
+    *colon = '\0';
+    *host = copy;
+    *port = colon + 1;
+    return 1;
+}
+
+static void set_blocking(int fd, int blocking)
+{
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK));
+}
+
+static void set_io_timeout(int fd, int secs)
+{
+    struct timeval tv = {.tv_sec = secs, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* A plain connect() may block for minutes on an unreachable address, hence non-blocking + poll. */
+static int connect_with_timeout(const char *host, const char *port, int timeout_secs)
+{
+    struct addrinfo hints, *found, *ai;
+    int rc, fd = -1, last_errno = 0;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, port, &hints, &found);
+    if (rc != 0) {
+        fprintf(stderr, PROG ": cannot resolve %s:%s: %s\n", host, port, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = found; ai; ai = ai->ai_next) {
+        struct pollfd pfd;
+        int so_error = 0;
+        socklen_t len = sizeof so_error;
+
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
+        set_blocking(fd, 0);
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        if (errno == EINPROGRESS) {
+            pfd.fd = fd;
+            pfd.events = POLLOUT;
+            rc = poll(&pfd, 1, timeout_secs * 1000);
+            if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 &&
+                so_error == 0)
+                break;
+            last_errno = rc == 0 ? ETIMEDOUT : so_error ? so_error : errno;
+        } else {
+            last_errno = errno;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(found);
+    if (fd < 0) {
+        fprintf(stderr, PROG ": cannot connect to %s:%s: %s\n", host, port, strerror(last_errno));
+        return -1;
+    }
+    set_blocking(fd, 1);
+    set_io_timeout(fd, timeout_secs);
+    return fd;
+}
+
+static int write_all(SSL *ssl, const char *data, size_t len)
+{
+    while (len > 0) {
+        int chunk = len > 16384 ? 16384 : (int)len;
+        int n;
+        ERR_clear_error();
+        errno = 0;
+        n = SSL_write(ssl, data, chunk);
+        if (n <= 0) {
+            report_failure("write failed", ssl, n, errno);
+            return 0;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 1;
+}
+
+/* Prints application data until the peer closes. A close without close_notify is tolerated
+ * (plenty of HTTP/1.0 servers do it) but noted; a timeout or a TLS error is a failure. */
+static int copy_until_close(SSL *ssl, const struct client_options *opts)
+{
+    char buf[16384];
+    for (;;) {
+        int n, code, saved_errno;
+        ERR_clear_error();
+        errno = 0;
+        n = SSL_read(ssl, buf, sizeof buf);
+        if (n > 0) {
+            fwrite(buf, 1, (size_t)n, stdout);
+            fflush(stdout);
+            continue;
+        }
+        saved_errno = errno;
+        code = SSL_get_error(ssl, n);
+        if (code == SSL_ERROR_ZERO_RETURN)
+            return 1;
+        if (code == SSL_ERROR_SYSCALL && saved_errno == 0 && ERR_peek_error() == 0) {
+            if (!opts->quiet)
+                fprintf(stderr, PROG ": peer closed without close_notify\n");
+            return 1;
+        }
+        if (code == SSL_ERROR_SSL &&
+            ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            if (!opts->quiet)
+                fprintf(stderr, PROG ": peer closed without close_notify\n");
+            ERR_clear_error();
+            return 1;
+        }
+        report_failure("read failed", ssl, n, saved_errno);
+        return 0;
+    }
+}
+
+/* Waits until fd is ready for `events`; returns 0 on timeout or error. */
+static int wait_for(int fd, short events, int timeout_secs)
+{
+    struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+    return poll(&pfd, 1, timeout_secs * 1000) == 1;
+}
+
+/* Interactive mode: stdin to the connection, the connection to stdout. The socket is made
+ * non-blocking so every record the library has already buffered is drained (SSL_read until
+ * WANT_READ) before sleeping in poll, which only sees the socket. */
+static int relay_stdin(SSL *ssl, int fd, const struct client_options *opts)
+{
+    char buf[16384];
+    int stdin_open = 1;
+
+    set_blocking(fd, 0);
+    for (;;) {
+        struct pollfd pfds[2];
+        int nfds = 1;
+
+        for (;;) {
+            int n, code, saved_errno;
+            ERR_clear_error();
+            errno = 0;
+            n = SSL_read(ssl, buf, sizeof buf);
+            if (n > 0) {
+                fwrite(buf, 1, (size_t)n, stdout);
+                fflush(stdout);
+                continue;
+            }
+            saved_errno = errno;
+            code = SSL_get_error(ssl, n);
+            if (code == SSL_ERROR_WANT_READ)
+                break;
+            if (code == SSL_ERROR_WANT_WRITE) {
+                wait_for(fd, POLLOUT, opts->timeout_secs);
+                continue;
+            }
+            if (code == SSL_ERROR_ZERO_RETURN)
+                return 1;
+            if (code == SSL_ERROR_SYSCALL && saved_errno == 0 && ERR_peek_error() == 0)
+                return 1;
+            report_failure("read failed", ssl, n, saved_errno);
+            return 0;
+        }
+
+        pfds[0].fd = fd;
+        pfds[0].events = POLLIN;
+        pfds[0].revents = 0;
+        if (stdin_open) {
+            pfds[1].fd = STDIN_FILENO;
+            pfds[1].events = POLLIN;
+            pfds[1].revents = 0;
+            nfds = 2;
+        }
+        if (poll(pfds, (nfds_t)nfds, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return 0;
+        }
+        if (stdin_open && (pfds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t got = read(STDIN_FILENO, buf, sizeof buf);
+            if (got <= 0) {
+                /* Like s_client: end of input ends the session from our side; keep reading
+                 * what the peer still sends until it closes. */
+                stdin_open = 0;
+                SSL_shutdown(ssl);
+                continue;
+            }
+            for (;;) {
+                int n, code;
+                ERR_clear_error();
+                errno = 0;
+                n = SSL_write(ssl, buf, (int)got);
+                if (n > 0)
+                    break;
+                code = SSL_get_error(ssl, n);
+                if ((code == SSL_ERROR_WANT_WRITE || code == SSL_ERROR_WANT_READ) &&
+                    wait_for(fd, code == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
+                             opts->timeout_secs))
+                    continue;
+                report_failure("write failed", ssl, n, errno);
+                return 0;
+            }
+        }
+    }
+}
+
+static void parse_args(int argc, char **argv, struct client_options *opts)
+{
+    const char *positional[2] = {NULL, NULL};
+    int npositional = 0;
+    int i;
+
+    memset(opts, 0, sizeof *opts);
+    opts->timeout_secs = 10;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+#define NEXT_ARG() (i + 1 < argc ? argv[++i] : (usage(), (char *)NULL))
+        if (!strcmp(arg, "-connect")) {
+            if (npositional >= 2) usage();
+            positional[npositional++] = NEXT_ARG();
+        }
+        else if (!strcmp(arg, "-cert")) opts->cert_file = NEXT_ARG();
+        else if (!strcmp(arg, "-key")) opts->key_file = NEXT_ARG();
+        else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
+        else if (!strcmp(arg, "-servername")) opts->server_name = NEXT_ARG();
+        else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
+        else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
+        else if (!strcmp(arg, "-msg")) opts->message = NEXT_ARG();
+        else if (!strcmp(arg, "-get")) opts->get_path = NEXT_ARG();
+        else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-tls1_2")) opts->pinned_version = TLS1_2_VERSION;
+        else if (!strcmp(arg, "-tls1_3")) opts->pinned_version = TLS1_3_VERSION;
+        else if (!strcmp(arg, "-noverify")) opts->no_verify = 1;
+        else if (!strcmp(arg, "-quiet")) opts->quiet = 1;
+        else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
+        else if (arg[0] == '-') {
+            fprintf(stderr, PROG ": unknown option %s\n", arg);
+            usage();
+        } else if (npositional < 2) positional[npositional++] = arg;
+        else usage();
+#undef NEXT_ARG
+    }
+    if (npositional == 1) {
+        if (!split_host_port(positional[0], &opts->host, &opts->port)) {
+            fprintf(stderr, PROG ": expected host:port, got %s\n", positional[0]);
+            usage();
+        }
+    } else if (npositional == 2) {
+        opts->host = positional[0];
+        opts->port = positional[1];
+    } else {
+        usage();
+    }
+    if (opts->timeout_secs <= 0)
+        opts->timeout_secs = 10;
+    if (opts->message && opts->get_path)
+        usage();
+}
+
+static SSL_CTX *make_context(const struct client_options *opts)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+        fprintf(stderr, PROG ": SSL_CTX_new failed\n");
+        return NULL;
+    }
+    if (opts->pinned_version &&
+        (!SSL_CTX_set_min_proto_version(ctx, opts->pinned_version) ||
+         !SSL_CTX_set_max_proto_version(ctx, opts->pinned_version))) {
+        fprintf(stderr, PROG ": cannot pin the protocol version\n");
+        goto fail;
+    }
+    if (opts->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, opts->ciphersuites)) {
+        fprintf(stderr, PROG ": bad -ciphersuites %s\n", opts->ciphersuites);
+        goto fail;
+    }
+    if (opts->groups && !SSL_CTX_set1_groups_list(ctx, opts->groups)) {
+        fprintf(stderr, PROG ": bad -groups %s\n", opts->groups);
+        goto fail;
+    }
+    if (opts->ca_file ? !SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)
+                      : !SSL_CTX_set_default_verify_paths(ctx)) {
+        fprintf(stderr, PROG ": cannot load trust anchors %s\n", opts->ca_file ? opts->ca_file : "");
+        goto fail;
+    }
+    if (opts->cert_file) {
+        if (SSL_CTX_use_certificate_chain_file(ctx, opts->cert_file) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ctx, opts->key_file ? opts->key_file : opts->cert_file,
+                                        SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(ctx) != 1) {
+            fprintf(stderr, PROG ": cannot load client certificate/key %s\n", opts->cert_file);
+            goto fail;
+        }
+    }
+    SSL_CTX_set_verify(ctx, opts->no_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    return ctx;
+
+fail:
+    fprintf(stderr, PROG ": ");
+    print_error_queue(stderr);
+    fprintf(stderr, "\n");
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct client_options opts;
+    SSL_CTX *ctx;
+    SSL *ssl = NULL;
+    const char *verify_name;
+    int fd = -1, ret, ok = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    parse_args(argc, argv, &opts);
+
+    ctx = make_context(&opts);
+    if (!ctx)
+        return 1;
+    fd = connect_with_timeout(opts.host, opts.port, opts.timeout_secs);
+    if (fd < 0)
+        goto done;
+
+    ssl = SSL_new(ctx);
+    if (!ssl || !SSL_set_fd(ssl, fd)) {
+        fprintf(stderr, PROG ": SSL_new/SSL_set_fd failed\n");
+        goto done;
+    }
+    /* SNI carries DNS names only; an IP literal is still checked against the IP SANs. */
+    verify_name = opts.server_name ? opts.server_name : opts.host;
+    if (!is_ip_literal(verify_name) && !SSL_set_tlsext_host_name(ssl, verify_name)) {
+        fprintf(stderr, PROG ": bad server name %s\n", verify_name);
+        goto done;
+    }
+    if (!opts.no_verify && !SSL_set1_host(ssl, verify_name)) {
+        fprintf(stderr, PROG ": cannot set the name to verify %s\n", verify_name);
+        goto done;
+    }
+    SSL_set_connect_state(ssl);
+
+    ERR_clear_error();
+    errno = 0;
+    ret = SSL_connect(ssl);
+    if (ret != 1) {
+        report_failure("handshake failed", ssl, ret, errno);
+        goto done;
+    }
+    report_connected(ssl);
+
+    if (opts.message) {
+        /* Half-close after the message so an echo server knows we are done and closes too. */
+        ok = write_all(ssl, opts.message, strlen(opts.message));
+        if (ok) {
+            SSL_shutdown(ssl);
+            ok = copy_until_close(ssl, &opts);
+        }
+    } else if (opts.get_path) {
+        char request[2048];
+        int len = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n",
+                           opts.get_path, verify_name);
+        if (len < 0 || (size_t)len >= sizeof request) {
+            fprintf(stderr, PROG ": request too long\n");
+            goto done;
+        }
+        ok = write_all(ssl, request, (size_t)len) && copy_until_close(ssl, &opts);
+    } else {
+        ok = relay_stdin(ssl, fd, &opts);
+    }
+    if (ok) {
+        set_blocking(fd, 1);
+        SSL_shutdown(ssl);
+    }
+
+done:
+    if (ssl)
+        SSL_free(ssl);
+    if (fd >= 0)
+        close(fd);
+    SSL_CTX_free(ctx);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,488 @@
+/* tlsserver: a small TLS server in the spirit of `openssl s_server`, written against the
+ * OpenSSL-compatible C API so that it builds against libtls and, for comparison, OpenSSL.
+ *
+ * Greppable output on stderr (one line each, flushed):
+ *   tlsserver: listening on HOST:PORT
+ *   tlsserver: accepted: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
+ *   tlsserver: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ * Echo mode also copies what it receives to stdout. Exit status: 0 after -naccept connections,
+ * 1 on setup failure, 2 usage error. */
+#include "compat.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define PROG "tlsserver"
+
+struct server_options {
+    const char *host;
+    const char *port;
+    const char *cert_file[2];
+    const char *key_file[2];
+    const char *ca_file;
+    const char *ciphersuites;
+    const char *groups;
+    int require_client_cert;
+    int pinned_version;
+    int www;
+    int quiet;
+    long accept_limit; /* < 0: forever */
+    int timeout_secs;
+};
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: " PROG " [-accept] [host:]port [options]   (port 0: pick a free one)\n"
+            "  -cert FILE -key FILE    certificate chain and key (PEM)\n"
+            "  -cert2 FILE -key2 FILE  a second certificate/key, e.g. another key type\n"
+            "  -CAfile FILE            request client certificates, verified against FILE\n"
+            "  -Verify                 with -CAfile: require a client certificate\n"
+            "  -ciphersuites LIST      TLS 1.3 suites, colon separated\n"
+            "  -groups LIST            key exchange groups, colon separated\n"
+            "  -tls1_2 | -tls1_3       only this protocol version\n"
+            "  -www                    answer an HTTP GET with a status page\n"
+            "  -naccept N              exit after N connections (default: forever)\n"
+            "  -timeout SECS           per-connection I/O timeout (default 10)\n"
+            "  -quiet                  do not copy received data to stdout\n");
+    exit(2);
+}
+
+static const char *ssl_error_name(int code)
+{
+    switch (code) {
+    case SSL_ERROR_NONE: return "SSL_ERROR_NONE";
+    case SSL_ERROR_SSL: return "SSL_ERROR_SSL";
+    case SSL_ERROR_WANT_READ: return "SSL_ERROR_WANT_READ";
+    case SSL_ERROR_WANT_WRITE: return "SSL_ERROR_WANT_WRITE";
+    case SSL_ERROR_SYSCALL: return "SSL_ERROR_SYSCALL";
+    case SSL_ERROR_ZERO_RETURN: return "SSL_ERROR_ZERO_RETURN";
+    default: return "SSL_ERROR_OTHER";
+    }
+}
+
+static void print_error_queue(FILE *out)
+{
+    char text[256];
+    unsigned long code;
+    int first = 1;
+    fprintf(out, "errors=[");
+    while ((code = ERR_get_error()) != 0) {
+        ERR_error_string_n(code, text, sizeof text);
+        fprintf(out, "%s%s", first ? "" : "; ", text);
+        first = 0;
+    }
+    fprintf(out, "]");
+}
+
+static void print_verify_result(FILE *out, SSL *ssl)
+{
+    long result = SSL_get_verify_result(ssl);
+    if (result == X509_V_OK)
+        fprintf(out, "verify=ok");
+    else
+        fprintf(out, "verify=fail:%ld:\"%s\"", result, X509_verify_cert_error_string(result));
+}
+
+static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
+{
+    int code = SSL_get_error(ssl, ret);
+    fprintf(stderr, PROG ": %s: ssl_error=%d (%s)", what, code, ssl_error_name(code));
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE)
+        fprintf(stderr, " timeout");
+    if (code == SSL_ERROR_SYSCALL)
+        fprintf(stderr, " errno=%d (%s)", saved_errno,
+                saved_errno ? strerror(saved_errno) : "unexpected eof");
+    fprintf(stderr, " ");
+    print_error_queue(stderr);
+    fprintf(stderr, " ");
+    print_verify_result(stderr, ssl);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+/* The negotiated parameters as "version=... cipher=... group=... peer=... verify=..." */
+static void describe_session(SSL *ssl, char *out, size_t size)
+{
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    int group_nid = SSL_get_negotiated_group(ssl);
+    const char *group = group_nid ? SSL_group_to_name(ssl, group_nid) : NULL;
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    long verify = SSL_get_verify_result(ssl);
+    char subject[512] = "";
+    char peer_text[540];
+    char verify_text[300];
+
+    if (peer) {
+        X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject);
+        snprintf(peer_text, sizeof peer_text, "\"%s\"", subject);
+        X509_free(peer);
+    } else {
+        snprintf(peer_text, sizeof peer_text, "none");
+    }
+    if (verify == X509_V_OK)
+        snprintf(verify_text, sizeof verify_text, "ok");
+    else
+        snprintf(verify_text, sizeof verify_text, "fail:%ld:\"%s\"", verify,
+                 X509_verify_cert_error_string(verify));
+    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s", SSL_get_version(ssl),
+             cipher ? SSL_CIPHER_get_name(cipher) : "none", group ? group : "none", peer_text,
+             verify_text);
+}
+
+static int write_all(SSL *ssl, const char *data, size_t len)
+{
+    while (len > 0) {
+        int chunk = len > 16384 ? 16384 : (int)len;
+        int n;
+        ERR_clear_error();
+        errno = 0;
+        n = SSL_write(ssl, data, chunk);
+        if (n <= 0) {
+            report_failure("write failed", ssl, n, errno);
+            return 0;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 1;
+}
+
+/* Outcome of one SSL_read: >0 bytes, 0 clean close (close_notify or EOF), -1 error. */
+static int read_some(SSL *ssl, char *buf, int size)
+{
+    int n, code, saved_errno;
+    ERR_clear_error();
+    errno = 0;
+    n = SSL_read(ssl, buf, size);
+    if (n > 0)
+        return n;
+    saved_errno = errno;
+    code = SSL_get_error(ssl, n);
+    if (code == SSL_ERROR_ZERO_RETURN)
+        return 0;
+    if (code == SSL_ERROR_SYSCALL && saved_errno == 0 && ERR_peek_error() == 0)
+        return 0;
+    if (code == SSL_ERROR_SSL &&
+        ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        return 0;
+    }
+    report_failure("read failed", ssl, n, saved_errno);
+    return -1;
+}
+
+static int serve_echo(SSL *ssl, const struct server_options *opts)
+{
+    char buf[16384];
+    for (;;) {
+        int n = read_some(ssl, buf, sizeof buf);
+        if (n <= 0)
+            return n == 0;
+        if (!opts->quiet) {
+            fwrite(buf, 1, (size_t)n, stdout);
+            fflush(stdout);
+        }
+        if (!write_all(ssl, buf, (size_t)n))
+            return 0;
+    }
+}
+
+static int serve_www(SSL *ssl)
+{
+    char request[8192];
+    char session[1024];
+    char page[4096];
+    char path[1024] = "";
+    size_t used = 0;
+    const char *status = "200 OK";
+    int len;
+
+    /* Bounded: a request line and headers must fit in the buffer. */
+    while (used < sizeof request - 1) {
+        int n = read_some(ssl, request + used, (int)(sizeof request - 1 - used));
+        if (n < 0)
+            return 0;
+        if (n == 0)
+            break;
+        used += (size_t)n;
+        request[used] = '\0';
+        if (strstr(request, "\r\n\r\n") || strstr(request, "\n\n"))
+            break;
+    }
+    request[used] = '\0';
+    if (strncmp(request, "GET ", 4) != 0 || sscanf(request + 4, "%1023s", path) != 1) {
+        status = "400 Bad Request";
+        snprintf(path, sizeof path, "(not a GET request)");
+    }
+    describe_session(ssl, session, sizeof session);
+    len = snprintf(page, sizeof page,
+                   "HTTP/1.0 %s\r\n"
+                   "Content-Type: text/plain\r\n"
+                   "Connection: close\r\n"
+                   "\r\n"
+                   "libtls tlsserver status page\n"
+                   "path: %s\n"
+                   "session: %s\n",
+                   status, path, session);
+    if (len < 0 || (size_t)len >= sizeof page)
+        len = (int)strlen(page);
+    return write_all(ssl, page, (size_t)len);
+}
+
+static int split_listen_spec(const char *spec, const char **host, const char **port)
+{
+    static char copy[512];
+    char *colon;
+    if (strlen(spec) >= sizeof copy)
+        return 0;
+    strcpy(copy, spec);
+    colon = strrchr(copy, ':');
+    if (!colon) {
+        *port = copy;
+        return 1;
+    }
+    *colon = '\0';
+    *port = colon + 1;
+    *host = copy;
+    if (copy[0] == '[') {
+        size_t hlen = strlen(copy);
+        if (hlen < 2 || copy[hlen - 1] != ']')
+            return 0;
+        copy[hlen - 1] = '\0';
+        *host = copy + 1;
+    }
+    return **port != '\0';
+}
+
+static void parse_args(int argc, char **argv, struct server_options *opts)
+{
+    const char *listen_spec = NULL;
+    int i;
+
+    memset(opts, 0, sizeof *opts);
+    opts->host = "127.0.0.1";
+    opts->accept_limit = -1;
+    opts->timeout_secs = 10;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+#define NEXT_ARG() (i + 1 < argc ? argv[++i] : (usage(), (char *)NULL))
+        if (!strcmp(arg, "-accept")) listen_spec = NEXT_ARG();
+        else if (!strcmp(arg, "-cert")) opts->cert_file[0] = NEXT_ARG();
+        else if (!strcmp(arg, "-key")) opts->key_file[0] = NEXT_ARG();
+        else if (!strcmp(arg, "-cert2")) opts->cert_file[1] = NEXT_ARG();
+        else if (!strcmp(arg, "-key2")) opts->key_file[1] = NEXT_ARG();
+        else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
+        else if (!strcmp(arg, "-Verify")) opts->require_client_cert = 1;
+        else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
+        else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
+        else if (!strcmp(arg, "-tls1_2")) opts->pinned_version = TLS1_2_VERSION;
+        else if (!strcmp(arg, "-tls1_3")) opts->pinned_version = TLS1_3_VERSION;
+        else if (!strcmp(arg, "-www")) opts->www = 1;
+        else if (!strcmp(arg, "-quiet")) opts->quiet = 1;
+        else if (!strcmp(arg, "-naccept")) opts->accept_limit = atol(NEXT_ARG());
+        else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
+        else if (arg[0] == '-') {
+            fprintf(stderr, PROG ": unknown option %s\n", arg);
+            usage();
+        } else if (!listen_spec) listen_spec = arg;
+        else usage();
+#undef NEXT_ARG
+    }
+    if (!listen_spec || !split_listen_spec(listen_spec, &opts->host, &opts->port))
+        usage();
+    if (!opts->cert_file[0]) {
+        fprintf(stderr, PROG ": -cert is required\n");
+        usage();
+    }
+    if (opts->timeout_secs <= 0)
+        opts->timeout_secs = 10;
+}
+
+static SSL_CTX *make_context(const struct server_options *opts)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int i;
+    if (!ctx) {
+        fprintf(stderr, PROG ": SSL_CTX_new failed\n");
+        return NULL;
+    }
+    if (opts->pinned_version &&
+        (!SSL_CTX_set_min_proto_version(ctx, opts->pinned_version) ||
+         !SSL_CTX_set_max_proto_version(ctx, opts->pinned_version))) {
+        fprintf(stderr, PROG ": cannot pin the protocol version\n");
+        goto fail;
+    }
+    if (opts->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, opts->ciphersuites)) {
+        fprintf(stderr, PROG ": bad -ciphersuites %s\n", opts->ciphersuites);
+        goto fail;
+    }
+    if (opts->groups && !SSL_CTX_set1_groups_list(ctx, opts->groups)) {
+        fprintf(stderr, PROG ": bad -groups %s\n", opts->groups);
+        goto fail;
+    }
+    for (i = 0; i < 2; i++) {
+        const char *cert = opts->cert_file[i];
+        const char *key = opts->key_file[i] ? opts->key_file[i] : cert;
+        if (!cert)
+            continue;
+        if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(ctx) != 1) {
+            fprintf(stderr, PROG ": cannot load certificate %s / key %s\n", cert, key);
+            goto fail;
+        }
+    }
+    if (opts->ca_file) {
+        if (!SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)) {
+            fprintf(stderr, PROG ": cannot load -CAfile %s\n", opts->ca_file);
+            goto fail;
+        }
+        SSL_CTX_set_verify(ctx,
+                           SSL_VERIFY_PEER |
+                               (opts->require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                           NULL);
+    } else {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    }
+    return ctx;
+
+fail:
+    fprintf(stderr, PROG ": ");
+    print_error_queue(stderr);
+    fprintf(stderr, "\n");
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static int open_listener(const struct server_options *opts)
+{
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char shown[INET6_ADDRSTRLEN];
+    int one = 1, fd, family;
+    char *end;
+    long port = strtol(opts->port, &end, 10);
+
+    if (*end != '\0' || port < 0 || port > 65535) {
+        fprintf(stderr, PROG ": bad port %s\n", opts->port);
+        return -1;
+    }
+    memset(&addr, 0, sizeof addr);
+    if (inet_pton(AF_INET, opts->host, &((struct sockaddr_in *)&addr)->sin_addr) == 1) {
+        family = AF_INET;
+        ((struct sockaddr_in *)&addr)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&addr)->sin_port = htons((unsigned short)port);
+        addr_len = sizeof(struct sockaddr_in);
+    } else if (inet_pton(AF_INET6, opts->host, &((struct sockaddr_in6 *)&addr)->sin6_addr) == 1) {
+        family = AF_INET6;
+        ((struct sockaddr_in6 *)&addr)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)&addr)->sin6_port = htons((unsigned short)port);
+        addr_len = sizeof(struct sockaddr_in6);
+    } else {
+        fprintf(stderr, PROG ": listen address must be an IP literal: %s\n", opts->host);
+        return -1;
+    }
+    fd = socket(family, SOCK_STREAM, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&addr, addr_len) != 0 || listen(fd, 16) != 0) {
+        fprintf(stderr, PROG ": cannot listen on %s:%s: %s\n", opts->host, opts->port,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    addr_len = sizeof addr;
+    getsockname(fd, (struct sockaddr *)&addr, &addr_len);
+    if (family == AF_INET) {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, shown, sizeof shown);
+        fprintf(stderr, PROG ": listening on %s:%u\n", shown,
+                ntohs(((struct sockaddr_in *)&addr)->sin_port));
+    } else {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr, shown, sizeof shown);
+        fprintf(stderr, PROG ": listening on [%s]:%u\n", shown,
+                ntohs(((struct sockaddr_in6 *)&addr)->sin6_port));
+    }
+    fflush(stderr);
+    return fd;
+}
+
+static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *opts)
+{
+    struct timeval tv = {.tv_sec = opts->timeout_secs, .tv_usec = 0};
+    char session[1024];
+    SSL *ssl;
+    int ret, ok;
+
+    /* A silent or stalled peer must not wedge a one-connection-at-a-time server. */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+
+    ssl = SSL_new(ctx);
+    if (!ssl || !SSL_set_fd(ssl, fd)) {
+        fprintf(stderr, PROG ": SSL_new/SSL_set_fd failed\n");
+        if (ssl)
+            SSL_free(ssl);
+        return;
+    }
+    SSL_set_accept_state(ssl);
+    ERR_clear_error();
+    errno = 0;
+    ret = SSL_accept(ssl);
+    if (ret != 1) {
+        report_failure("handshake failed", ssl, ret, errno);
+        SSL_free(ssl);
+        return;
+    }
+    describe_session(ssl, session, sizeof session);
+    fprintf(stderr, PROG ": accepted: %s\n", session);
+    fflush(stderr);
+
+    ok = opts->www ? serve_www(ssl) : serve_echo(ssl, opts);
+    if (ok)
+        SSL_shutdown(ssl);
+    SSL_free(ssl);
+}
+
+int main(int argc, char **argv)
+{
+    struct server_options opts;
+    SSL_CTX *ctx;
+    long served = 0;
+    int listener;
+
+    signal(SIGPIPE, SIG_IGN);
+    parse_args(argc, argv, &opts);
+    ctx = make_context(&opts);
+    if (!ctx)
+        return 1;
+    listener = open_listener(&opts);
+    if (listener < 0) {
+        SSL_CTX_free(ctx);
+        return 1;
+    }
+    while (opts.accept_limit < 0 || served < opts.accept_limit) {
+        int fd = accept(listener, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            fprintf(stderr, PROG ": accept failed: %s\n", strerror(errno));
+            break;
+        }
+        serve_connection(ctx, fd, &opts);
+        close(fd);
+        served++;
+    }
+    close(listener);
+    SSL_CTX_free(ctx);
+    return 0;
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Regenerates the committed test PKI with the openssl CLI. Re-runnable: it wipes and rebuilds the
+# generated files. `openssl ca` is used for every certificate because it is the only portable way
+# (OpenSSL 3.0) to choose exact notBefore/notAfter dates, which the expired and not-yet-valid
+# leaves need and which keep the normal certificates valid from 2026-01-01 for about 100 years.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+OUT=$PWD
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+VALID_FROM=20260101000000Z
+VALID_UNTIL=21251231235959Z
+
+rm -f ./*.pem ./*.key
+
+cat >"$WORK/ca.cnf" <<'CNF'
+[ ca ]
+default_ca = test_ca
+
+[ test_ca ]
+dir             = .
+database        = $ENV::CA_DB
+new_certs_dir   = $ENV::CA_NEWCERTS
+default_md      = sha256
+policy          = any_subject
+unique_subject  = no
+copy_extensions = none
+rand_serial     = yes
+
+[ any_subject ]
+commonName = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt = no
+
+[ req_dn ]
+CN = placeholder
+
+[ root_ca_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ intermediate_ca_ext ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ server_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, $ENV::LEAF_KEY_USAGE
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = $ENV::LEAF_SAN
+
+[ client_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = $ENV::LEAF_SAN
+CNF
+
+# RSA leaves may also be used for TLS 1.2 RSA key transport, the others only sign.
+export CA_DB="$WORK/index.txt" CA_NEWCERTS="$WORK/newcerts" LEAF_SAN="DNS:localhost"
+export LEAF_KEY_USAGE=digitalSignature
+mkdir -p "$CA_NEWCERTS"
+
+reset_db() { : >"$CA_DB"; }
+
+# new_key NAME TYPE -> NAME.key (PKCS#8 PEM)
+new_key() {
+    local name=$1 type=$2
+    case $type in
+        p256) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$name.key" ;;
+        p384) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$name.key" ;;
+        rsa2048) openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$name.key" ;;
+        ed25519) openssl genpkey -quiet -algorithm ED25519 -out "$name.key" ;;
+        *) echo "unknown key type $type" >&2; exit 1 ;;
+    esac
+}
+
+# sign NAME SUBJECT ISSUER EXT START END [selfsign]
+sign() {
+    local name=$1 subject=$2 issuer=$3 ext=$4 start=$5 end=$6 mode=${7:-}
+    reset_db
+    openssl req -new -config "$WORK/ca.cnf" -key "$name.key" -subj "$subject" -out "$WORK/$name.csr" 2>/dev/null
+    if [[ $mode == selfsign ]]; then
+        openssl ca -batch -notext -config "$WORK/ca.cnf" -selfsign -keyfile "$name.key" \
+            -extensions "$ext" -startdate "$start" -enddate "$end" \
+            -in "$WORK/$name.csr" -out "$name.pem" 2>"$WORK/ca.log" || { cat "$WORK/ca.log" >&2; exit 1; }
+    else
+        openssl ca -batch -notext -config "$WORK/ca.cnf" -cert "$issuer.pem" -keyfile "$issuer.key" \
+            -extensions "$ext" -startdate "$start" -enddate "$end" \
+            -in "$WORK/$name.csr" -out "$name.pem" 2>"$WORK/ca.log" || { cat "$WORK/ca.log" >&2; exit 1; }
+    fi
+}
+
+# leaf NAME KEYTYPE CN SAN EXT ISSUER [START END]: leaf, key and NAME.chain.pem (leaf + issuer)
+leaf() {
+    local name=$1 type=$2 cn=$3 san=$4 ext=$5 issuer=$6
+    local start=${7:-$VALID_FROM} end=${8:-$VALID_UNTIL}
+    new_key "$name" "$type"
+    local key_usage=digitalSignature
+    [[ $type == rsa* ]] && key_usage="digitalSignature, keyEncipherment"
+    LEAF_SAN=$san LEAF_KEY_USAGE=$key_usage sign "$name" "/CN=$cn" "$issuer" "$ext" "$start" "$end"
+    # A root is never sent by a server (OpenSSL would then report "self-signed certificate in
+    # chain" instead of the unknown-issuer error the tests expect), so chains stop below roots.
+    if [[ $issuer == *root-ca ]]; then
+        cp "$name.pem" "$name.chain.pem"
+    else
+        cat "$name.pem" "$issuer.pem" >"$name.chain.pem"
+    fi
+}
+
+LOCALHOST_SAN="DNS:localhost,IP:127.0.0.1,IP:::1"
+
+# Trusted hierarchy: root -> intermediate -> leaves.
+new_key root-ca p256
+sign root-ca "/CN=libtls Test Root CA" "" root_ca_ext "$VALID_FROM" "$VALID_UNTIL" selfsign
+new_key intermediate-ca p256
+sign intermediate-ca "/CN=libtls Test Intermediate CA" root-ca intermediate_ca_ext "$VALID_FROM" "$VALID_UNTIL"
+
+leaf server-ecdsa-p256 p256 localhost "$LOCALHOST_SAN" server_ext intermediate-ca
+leaf server-ecdsa-p384 p384 localhost "$LOCALHOST_SAN" server_ext intermediate-ca
+leaf server-rsa2048 rsa2048 localhost "$LOCALHOST_SAN" server_ext intermediate-ca
+leaf server-ed25519 ed25519 localhost "$LOCALHOST_SAN" server_ext intermediate-ca
+
+leaf client-ecdsa-p256 p256 "libtls test client" "DNS:client.test" client_ext intermediate-ca
+leaf client-rsa2048 rsa2048 "libtls test client rsa" "DNS:client.test" client_ext intermediate-ca
+
+# Certificates that a correct verifier must reject.
+leaf expired-localhost p256 localhost "$LOCALHOST_SAN" server_ext intermediate-ca \
+    20200101000000Z 20210101000000Z
+leaf notyetvalid-localhost p256 localhost "$LOCALHOST_SAN" server_ext intermediate-ca \
+    21200101000000Z 21250101000000Z
+leaf wrong-name p256 wrong.example "DNS:wrong.example" server_ext intermediate-ca
+
+new_key untrusted-root-ca p256
+sign untrusted-root-ca "/CN=Untrusted Root" "" root_ca_ext "$VALID_FROM" "$VALID_UNTIL" selfsign
+leaf untrusted-localhost p256 localhost "$LOCALHOST_SAN" server_ext untrusted-root-ca
+
+# Legacy key encodings of the same keys, for the key-loader tests.
+openssl ec -in server-ecdsa-p256.key -out server-ecdsa-p256.sec1.key 2>/dev/null
+openssl rsa -traditional -in server-rsa2048.key -out server-rsa2048.pkcs1.key 2>/dev/null
+
+# Both trust anchors together, for tests that accept either hierarchy.
+cat root-ca.pem untrusted-root-ca.pem >all-roots.pem
+
+grep -q "BEGIN EC PRIVATE KEY" server-ecdsa-p256.sec1.key
+grep -q "BEGIN RSA PRIVATE KEY" server-rsa2048.pkcs1.key
+for chain in *.chain.pem; do
+    root=root-ca.pem
+    [[ $chain == untrusted-* ]] && root=untrusted-root-ca.pem
+    case $chain in
+        expired-*|notyetvalid-*) continue ;;
+    esac
+    openssl verify -CAfile "$root" -untrusted "$chain" "${chain%.chain.pem}.pem" >/dev/null
+    if [[ $chain != untrusted-* ]]; then
+        ! openssl verify -CAfile untrusted-root-ca.pem -untrusted "$chain" "${chain%.chain.pem}.pem" \
+            >/dev/null 2>&1
+    fi
+done
+echo "test PKI written to $OUT"
