@@ -32,15 +32,16 @@ impl CertifiedKey {
     /// Checks that the private key belongs to the leaf certificate, by signing a message with the
     /// key and verifying it with the certificate's public key.
     pub fn check(&self) -> Result<()> {
-        let leaf = self
-            .chain
-            .first()
-            .ok_or_else(|| Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded"))?;
+        let leaf = self.chain.first().ok_or_else(|| {
+            Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded")
+        })?;
         let probe = b"libtls private key consistency check";
         let scheme = self
             .key
             .choose_scheme(DEFAULT_VERIFY_SCHEMES, true)
-            .ok_or_else(|| Error::local(Reason::UNSUPPORTED_KEY_TYPE, "key has no usable scheme"))?;
+            .ok_or_else(|| {
+                Error::local(Reason::UNSUPPORTED_KEY_TYPE, "key has no usable scheme")
+            })?;
         let sig = self.key.sign(scheme, probe)?;
         crate::crypto::sign::verify_signature(scheme, leaf, probe, &sig, true).map_err(|_| {
             Error::local(
@@ -143,7 +144,10 @@ impl Config {
             }
         }
         if out.is_empty() {
-            return Err(Error::local(Reason::NO_SUITABLE_GROUPS, "empty groups list"));
+            return Err(Error::local(
+                Reason::NO_SUITABLE_GROUPS,
+                "empty groups list",
+            ));
         }
         Ok(out)
     }

@@ -182,9 +182,7 @@ impl Connection {
         }
         self.started = true;
         let r = match self.common.role {
-            Role::Client => {
-                handshake::client::start(&mut self.common, self.client_options.clone())
-            }
+            Role::Client => handshake::client::start(&mut self.common, self.client_options.clone()),
             Role::Server => Ok(handshake::server::start(&self.common)),
         };
         match r {
@@ -255,14 +253,13 @@ impl Connection {
                 if payload.is_empty() {
                     return Err(Error::unexpected("empty handshake record"));
                 }
-                self.joiner.push(&payload)?;
+                // Messages complete before a bad header are handled first, so the first
+                // problem in wire order is the one reported.
+                let pushed = self.joiner.push(&payload);
                 while let Some(msg) = self.joiner.next_message() {
                     self.process_handshake_message(msg)?;
-                    if self.error.is_some() {
-                        break;
-                    }
                 }
-                Ok(())
+                pushed
             }
             ContentType::CHANGE_CIPHER_SPEC => {
                 // RFC 8446 5: one byte 0x01, unprotected, only during the handshake.

@@ -100,7 +100,10 @@ mod tests {
         assert_eq!(s(SSL_alert_type_string(2 << 8)), "F");
         for (code, _, long) in DESCRIPTIONS {
             let name = crate::msgs::enums::AlertDescription(*code).name();
-            assert!(name.is_some(), "alert {code} ({long:?}) has no protocol name");
+            assert!(
+                name.is_some(),
+                "alert {code} ({long:?}) has no protocol name"
+            );
         }
     }
 }

@@ -38,9 +38,7 @@ pub const NID_X25519: c_int = 1034;
 /// OpenSSL marks a group it has no NID for with this bit plus the TLS codepoint.
 pub const TLSEXT_nid_unknown: c_int = 0x0100_0000;
 
-
 pub const TLSEXT_NAMETYPE_host_name: c_int = 0;
-
 
 #[cfg(test)]
 mod tests {

@@ -273,15 +273,15 @@ impl CtxState {
             .current
             .and_then(|kt| self.slots.iter().find(|(k, _)| *k == kt))
             .map(|(_, s)| s)
-            .ok_or_else(|| Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded"))?;
-        let chain = slot
-            .chain
-            .clone()
-            .ok_or_else(|| Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded"))?;
-        let key = slot
-            .key
-            .clone()
-            .ok_or_else(|| Error::local(Reason::NO_PRIVATE_KEY_ASSIGNED, "no private key loaded"))?;
+            .ok_or_else(|| {
+                Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded")
+            })?;
+        let chain = slot.chain.clone().ok_or_else(|| {
+            Error::local(Reason::NO_CERTIFICATE_ASSIGNED, "no certificate loaded")
+        })?;
+        let key = slot.key.clone().ok_or_else(|| {
+            Error::local(Reason::NO_PRIVATE_KEY_ASSIGNED, "no private key loaded")
+        })?;
         CertifiedKey { chain, key }.check()
     }
 
@@ -316,8 +316,13 @@ impl CtxState {
         Ok(())
     }
 
-    pub(crate) fn set_proto_bounds(&mut self, min: Option<c_int>, max: Option<c_int>) -> Result<()> {
-        let valid = |v: c_int| v == 0 || (TLS1_VERSION..=TLS1_3_VERSION).contains(&v) || v == 0x0300;
+    pub(crate) fn set_proto_bounds(
+        &mut self,
+        min: Option<c_int>,
+        max: Option<c_int>,
+    ) -> Result<()> {
+        let valid =
+            |v: c_int| v == 0 || (TLS1_VERSION..=TLS1_3_VERSION).contains(&v) || v == 0x0300;
         if min.is_some_and(|v| !valid(v)) || max.is_some_and(|v| !valid(v)) {
             return Err(Error::local(
                 Reason::UNSUPPORTED_PROTOCOL,
@@ -383,7 +388,10 @@ pub unsafe extern "C" fn SSL_CTX_use_PrivateKey_file(
         let bytes = read_file(path)?;
         let key = if filetype == SSL_FILETYPE_ASN1 {
             let der = pki_types::PrivateKeyDer::try_from(bytes.as_slice()).map_err(|e| {
-                Error::local(Reason::BAD_PEM, format!("{path}: not a DER private key: {e}"))
+                Error::local(
+                    Reason::BAD_PEM,
+                    format!("{path}: not a DER private key: {e}"),
+                )
             })?;
             SigningKey::from_der(der)?
         } else {
@@ -446,7 +454,11 @@ pub unsafe extern "C" fn SSL_CTX_set_default_verify_paths(ctx: *mut SSL_CTX) -> 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_set_verify(ctx: *mut SSL_CTX, mode: c_int, callback: SSL_verify_cb) {
+pub unsafe extern "C" fn SSL_CTX_set_verify(
+    ctx: *mut SSL_CTX,
+    mode: c_int,
+    callback: SSL_verify_cb,
+) {
     ctx_call(ctx, |c| {
         let mut st = c.edit();
         st.config.verify_mode = mode;

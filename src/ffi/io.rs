@@ -14,7 +14,9 @@ pub struct FdTransport {
 }
 
 fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 impl FdTransport {
@@ -41,9 +43,8 @@ impl FdTransport {
             // send() with MSG_NOSIGNAL keeps a closed peer from killing the process with SIGPIPE;
             // fall back to write() for descriptors that are not sockets.
             // SAFETY: `buf` is a valid readable slice; the fd is the application's.
-            let mut n = unsafe {
-                libc::send(self.fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL)
-            };
+            let mut n =
+                unsafe { libc::send(self.fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) };
             if n < 0 && errno() == libc::ENOTSOCK {
                 // SAFETY: as above.
                 n = unsafe { libc::write(self.fd, buf.as_ptr().cast(), buf.len()) };

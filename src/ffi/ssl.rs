@@ -217,7 +217,11 @@ impl SSL {
                     format!(
                         "the peer closed the connection during the handshake (state: {}){}",
                         self.conn.as_ref().map_or("before", |c| c.state_name()),
-                        if self.conn.as_ref().is_some_and(|c| c.negotiated().version.is_none()) {
+                        if self
+                            .conn
+                            .as_ref()
+                            .is_some_and(|c| c.negotiated().version.is_none())
+                        {
                             "; is a TLS server listening at this port?"
                         } else {
                             ""
@@ -427,7 +431,10 @@ pub unsafe extern "C" fn SSL_get_SSL_CTX(ssl: *const SSL) -> *mut SSL_CTX {
 pub unsafe extern "C" fn SSL_set_fd(ssl: *mut SSL, fd: c_int) -> c_int {
     with_ssl(ssl, 0, |s| {
         if fd < 0 {
-            err::push(&Error::local(Reason::INVALID_ARGUMENT, "negative file descriptor"));
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                "negative file descriptor",
+            ));
             return 0;
         }
         s.transport = Some(FdTransport { fd });
@@ -535,12 +542,15 @@ pub unsafe extern "C" fn SSL_shutdown(ssl: *mut SSL) -> c_int {
 pub unsafe extern "C" fn SSL_get_shutdown(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, 0, |s| {
         s.conn.as_ref().map_or(0, |c| {
-            (if c.sent_close_notify() { SSL_SENT_SHUTDOWN } else { 0 })
-                | (if c.received_close_notify() {
-                    SSL_RECEIVED_SHUTDOWN
-                } else {
-                    0
-                })
+            (if c.sent_close_notify() {
+                SSL_SENT_SHUTDOWN
+            } else {
+                0
+            }) | (if c.received_close_notify() {
+                SSL_RECEIVED_SHUTDOWN
+            } else {
+                0
+            })
         })
     })
 }
@@ -634,7 +644,11 @@ pub unsafe extern "C" fn SSL_set1_host(ssl: *mut SSL, hostname: *const c_char) -
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn SSL_set_verify(ssl: *mut SSL, mode: c_int, _callback: super::ctx::SSL_verify_cb) {
+pub unsafe extern "C" fn SSL_set_verify(
+    ssl: *mut SSL,
+    mode: c_int,
+    _callback: super::ctx::SSL_verify_cb,
+) {
     with_ssl(ssl, (), |s| s.verify_mode = Some(mode))
 }
 
@@ -748,7 +762,11 @@ pub unsafe extern "C" fn SSL_group_to_name(ssl: *mut SSL, nid: c_int) -> *const 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get1_peer_certificate(ssl: *const SSL) -> *mut X509 {
     with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
-        let Some(leaf) = s.conn.as_ref().and_then(|c| c.negotiated().peer_chain.first()) else {
+        let Some(leaf) = s
+            .conn
+            .as_ref()
+            .and_then(|c| c.negotiated().peer_chain.first())
+        else {
             return std::ptr::null_mut();
         };
         match X509::from_der(leaf) {

@@ -31,7 +31,6 @@ impl X509 {
             cert,
         })
     }
-
 }
 
 /// The signing-key type a certificate's public key implies, if libtls can use it.
@@ -117,7 +116,9 @@ pub unsafe extern "C" fn X509_NAME_oneline(
             let p = unsafe { libc::malloc(bytes.len()) } as *mut c_char;
             if !p.is_null() {
                 // SAFETY: p has bytes.len() bytes.
-                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr() as *const c_char, p, bytes.len()) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr() as *const c_char, p, bytes.len())
+                };
             }
             p
         } else {
@@ -180,7 +181,7 @@ pub extern "C" fn X509_verify_cert_error_string(n: c_long) -> *const c_char {
                 .map(|c| (c, CString::new(crate::verify::x509_v::text(c)).unwrap()))
                 .collect()
         });
-        match t.get(&(n as i64)) {
+        match t.get(&{ n }) {
             Some(s) => s.as_ptr(),
             None => c"unknown certificate verification error".as_ptr(),
         }

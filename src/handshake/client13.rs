@@ -11,8 +11,7 @@ use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{AlertDescription, ProtocolVersion};
 use crate::msgs::handshake::{
-    CertificateTls13, Finished, HandshakeMessage, HelloRetryRequest, KeyUpdateRequest,
-    ServerHello,
+    CertificateTls13, Finished, HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, ServerHello,
 };
 use crate::suites::{self, SuiteInfo};
 use crate::verify::{self, Usage};
@@ -148,6 +147,9 @@ pub fn handle_server_hello(
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
     cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
+    // From here on our records, alerts included, are protected with the handshake key; the
+    // compatibility ChangeCipherSpec still goes out in the clear.
+    cx.record.set_writer(tls13_encrypter(suite, &client_hs)?);
 
     Ok(Box::new(ExpectEncryptedExtensions {
         hs: Handshake13 {
@@ -182,7 +184,11 @@ impl State for ExpectEncryptedExtensions {
         "TLS client read encrypted extensions"
     }
 
-    fn handle(mut self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+    fn handle(
+        mut self: Box<Self>,
+        _cx: &mut Common,
+        msg: &JoinedMessage,
+    ) -> Result<Box<dyn State>> {
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -234,7 +240,7 @@ impl State for ExpectCertificate {
                     .into_iter()
                     .map(|e| e.cert.as_ref().to_vec())
                     .collect();
-                verify_server_chain(cx, &chain, self.hs.identity.as_ref())?;
+                super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
                 cx.info.peer_chain = chain;
                 Ok(Box::new(ExpectCertificateVerify {
                     hs: self.hs,
@@ -242,38 +248,6 @@ impl State for ExpectCertificate {
                 }))
             }
             _ => Err(unexpected(self.name(), msg.typ)),
-        }
-    }
-}
-
-/// Verifies the server's chain. With `SSL_VERIFY_NONE` a failure is only recorded, as OpenSSL
-/// does; otherwise it ends the handshake with the alert the failure calls for.
-fn verify_server_chain(
-    cx: &mut Common,
-    chain: &[Vec<u8>],
-    identity: Option<&verify::PeerIdentity>,
-) -> Result<()> {
-    let config = cx.config.clone();
-    let result = verify::verify_chain(
-        &config.roots,
-        chain,
-        identity,
-        Usage::ServerAuth,
-        pki_types::UnixTime::now(),
-        config.verify_depth,
-    );
-    match result {
-        Ok(()) => {
-            cx.info.verify_result = verify::x509_v::OK;
-            Ok(())
-        }
-        Err(failure) => {
-            cx.info.verify_result = failure.code;
-            if config.verify_mode & crate::config::verify_flags::PEER != 0 {
-                Err(failure.into_error())
-            } else {
-                Ok(())
-            }
         }
     }
 }
@@ -295,7 +269,10 @@ impl State for ExpectCertificateVerify {
         if !cx.config.verify_schemes.contains(&cv.scheme) {
             return Err(Error::illegal(
                 Reason::WRONG_SIGNATURE_TYPE,
-                format!("the server signed with {}, which we did not offer", cv.scheme),
+                format!(
+                    "the server signed with {}, which we did not offer",
+                    cv.scheme
+                ),
             ));
         }
         let hash = self.hs.transcript.current_hash();
@@ -330,11 +307,8 @@ impl State for ExpectFinished {
             return Err(unexpected(self.name(), msg.typ));
         };
         let mut hs = self.hs;
-        let expected = finished_verify_data(
-            hs.suite.hash,
-            &hs.server_hs,
-            &hs.transcript.current_hash(),
-        );
+        let expected =
+            finished_verify_data(hs.suite.hash, &hs.server_hs, &hs.transcript.current_hash());
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
@@ -354,7 +328,6 @@ impl State for ExpectFinished {
             cx.send_ccs()?;
         }
         cx.ccs_allowed = false;
-        cx.record.set_writer(tls13_encrypter(hs.suite, &hs.client_hs)?);
         if let Some(context) = self.cert_requested {
             let empty = HandshakeMessage::CertificateTls13(CertificateTls13 {
                 context,
@@ -364,19 +337,18 @@ impl State for ExpectFinished {
             hs.transcript.add(&empty);
             cx.send_handshake_bytes(&empty)?;
         }
-        let verify_data = finished_verify_data(
-            hs.suite.hash,
-            &hs.client_hs,
-            &hs.transcript.current_hash(),
-        );
+        let verify_data =
+            finished_verify_data(hs.suite.hash, &hs.client_hs, &hs.transcript.current_hash());
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         })
         .encode();
         hs.transcript.add(&fin);
         cx.send_handshake_bytes(&fin)?;
-        cx.record.set_writer(tls13_encrypter(hs.suite, &client_app)?);
-        cx.record.set_reader(tls13_decrypter(hs.suite, &server_app)?);
+        cx.record
+            .set_writer(tls13_encrypter(hs.suite, &client_app)?);
+        cx.record
+            .set_reader(tls13_decrypter(hs.suite, &server_app)?);
         let resumption = master.resumption_master_secret(&hs.transcript.current_hash());
         cx.handshake_complete = true;
         Ok(Box::new(Connected13 {

@@ -6,6 +6,7 @@ pub mod client13;
 pub mod server;
 pub mod server13;
 
+use crate::config::CertifiedKey;
 use crate::conn::Common;
 use crate::crypto::aead::AeadKey;
 use crate::crypto::hash::HashAlg;
@@ -13,10 +14,13 @@ use crate::crypto::key_schedule;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::SignatureScheme;
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::record::protect::{RecordDecrypter, RecordEncrypter, RecordFormat};
 use crate::suites::SuiteInfo;
+use crate::verify::{self, PeerIdentity, Usage};
+use std::sync::Arc;
 
 pub trait State: Send {
     /// Handles one complete handshake message.
@@ -58,6 +62,53 @@ pub fn tls13_encrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordEncry
 pub fn tls13_decrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordDecrypter> {
     let (key, iv) = tls13_keys(suite, secret)?;
     Ok(RecordDecrypter::new(key, iv, RecordFormat::Tls13))
+}
+
+/// Verifies the peer's chain (leaf first) and records the `X509_V_*` result. With
+/// `SSL_VERIFY_PEER` unset a failure is only recorded, as OpenSSL does; otherwise it ends the
+/// handshake with the alert the failure calls for. Servers verify clients with
+/// `Usage::ClientAuth` and no identity.
+pub fn verify_peer_chain(
+    cx: &mut Common,
+    chain: &[Vec<u8>],
+    usage: Usage,
+    identity: Option<&PeerIdentity>,
+) -> Result<()> {
+    let config = cx.config.clone();
+    let result = verify::verify_chain(
+        &config.roots,
+        chain,
+        identity,
+        usage,
+        pki_types::UnixTime::now(),
+        config.verify_depth,
+    );
+    match result {
+        Ok(()) => {
+            cx.info.verify_result = verify::x509_v::OK;
+            Ok(())
+        }
+        Err(failure) => {
+            cx.info.verify_result = failure.code;
+            if config.verify_mode & crate::config::verify_flags::PEER != 0 {
+                Err(failure.into_error())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Our certificate for a peer that accepts `schemes`: the first configured chain whose key can
+/// sign with one of them (servers answering ClientHello, clients answering CertificateRequest).
+pub fn choose_certified_key(
+    certs: &[Arc<CertifiedKey>],
+    schemes: &[SignatureScheme],
+    tls13: bool,
+) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+    certs
+        .iter()
+        .find_map(|c| c.key.choose_scheme(schemes, tls13).map(|s| (c.clone(), s)))
 }
 
 /// Compares two MACs in constant time.

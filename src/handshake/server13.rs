@@ -243,16 +243,13 @@ fn choose_certificate(
             "this server has no certificate configured",
         ));
     }
-    certs
-        .iter()
-        .find_map(|c| c.key.choose_scheme(schemes, true).map(|s| (c.clone(), s)))
-        .ok_or_else(|| {
-            Error::protocol(
-                AlertDescription::HANDSHAKE_FAILURE,
-                Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
-                "none of our certificates' keys can sign with a scheme the client accepts",
-            )
-        })
+    super::choose_certified_key(certs, schemes, true).ok_or_else(|| {
+        Error::protocol(
+            AlertDescription::HANDSHAKE_FAILURE,
+            Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
+            "none of our certificates' keys can sign with a scheme the client accepts",
+        )
+    })
 }
 
 /// RFC 8446 4.2.8: at most one share per group, each for a group the client lists.
@@ -267,7 +264,10 @@ fn check_key_shares(shares: &[KeyShareEntry], groups: &[NamedGroup]) -> Result<(
         if !groups.contains(&s.group) {
             return Err(Error::illegal(
                 Reason::BAD_KEY_SHARE,
-                format!("a key share for {}, which supported_groups does not list", s.group),
+                format!(
+                    "a key share for {}, which supported_groups does not list",
+                    s.group
+                ),
             ));
         }
     }

@@ -110,7 +110,9 @@ impl RecordLayer {
             return HEADER_LEN - self.incoming.len();
         }
         let len = u16::from_be_bytes([self.incoming[3], self.incoming[4]]) as usize;
-        (HEADER_LEN + len).saturating_sub(self.incoming.len()).max(1)
+        (HEADER_LEN + len)
+            .saturating_sub(self.incoming.len())
+            .max(1)
     }
 
     /// Takes as many bytes from `data` as the current record needs, and returns the record when
@@ -157,7 +159,8 @@ impl RecordLayer {
         );
         if !known {
             let detail = if !self.seen_first_record && looks_like_http(&self.incoming) {
-                "the peer sent an HTTP request, not TLS (plain HTTP sent to a TLS port?)".to_string()
+                "the peer sent an HTTP request, not TLS (plain HTTP sent to a TLS port?)"
+                    .to_string()
             } else if !self.seen_first_record {
                 format!(
                     "the peer's first bytes are not a TLS record (content type {}); is it speaking TLS?",
@@ -236,7 +239,11 @@ impl RecordLayer {
                     w.encrypt(typ, chunk, out)?;
                 }
                 _ => {
-                    out.extend_from_slice(&RecordHeader::encode(typ, self.write_version, chunk.len()));
+                    out.extend_from_slice(&RecordHeader::encode(
+                        typ,
+                        self.write_version,
+                        chunk.len(),
+                    ));
                     out.extend_from_slice(chunk);
                 }
             }
@@ -246,9 +253,18 @@ impl RecordLayer {
 }
 
 fn looks_like_http(b: &[u8]) -> bool {
-    [&b"GET "[..], b"POST", b"HEAD", b"PUT ", b"OPTI", b"CONN", b"DELE", b"PATC"]
-        .iter()
-        .any(|m| b.len() >= 4 && &b[..4] == *m)
+    [
+        &b"GET "[..],
+        b"POST",
+        b"HEAD",
+        b"PUT ",
+        b"OPTI",
+        b"CONN",
+        b"DELE",
+        b"PATC",
+    ]
+    .iter()
+    .any(|m| b.len() >= 4 && &b[..4] == *m)
 }
 
 #[cfg(test)]
@@ -299,8 +315,12 @@ mod tests {
     fn writes_fragment_at_the_limit() {
         let mut rl = RecordLayer::default();
         let mut out = Vec::new();
-        rl.write(ContentType::HANDSHAKE, &vec![7u8; MAX_PLAINTEXT + 10], &mut out)
-            .unwrap();
+        rl.write(
+            ContentType::HANDSHAKE,
+            &vec![7u8; MAX_PLAINTEXT + 10],
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out.len(), 2 * HEADER_LEN + MAX_PLAINTEXT + 10);
         assert_eq!(&out[3..5], &[0x40, 0x00]);
     }

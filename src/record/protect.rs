@@ -11,7 +11,9 @@ use crate::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
 pub enum RecordFormat {
     Tls13,
     /// TLS 1.2 AEAD; `explicit_nonce` for AES-GCM (8 bytes sent per record), not for ChaCha20.
-    Tls12 { explicit_nonce: bool },
+    Tls12 {
+        explicit_nonce: bool,
+    },
 }
 
 impl RecordFormat {

@@ -222,7 +222,9 @@ pub fn verify_chain(
         leaf.verify_is_valid_for_subject_name(&name).map_err(|_| {
             let (code, what) = match id {
                 PeerIdentity::Dns(d) => (x509_v::ERR_HOSTNAME_MISMATCH, format!("host name {d}")),
-                PeerIdentity::Ip(ip) => (x509_v::ERR_IP_ADDRESS_MISMATCH, format!("IP address {ip}")),
+                PeerIdentity::Ip(ip) => {
+                    (x509_v::ERR_IP_ADDRESS_MISMATCH, format!("IP address {ip}"))
+                }
             };
             VerifyFailure::new(
                 code,
@@ -268,9 +270,14 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             } else {
                 x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
             };
-            VerifyFailure::new(code, A::UNKNOWN_CA, "the issuer is not among the trusted roots")
+            VerifyFailure::new(
+                code,
+                A::UNKNOWN_CA,
+                "the issuer is not among the trusted roots",
+            )
         }
-        W::InvalidSignatureForPublicKey | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => VerifyFailure::new(
+        W::InvalidSignatureForPublicKey
+        | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => VerifyFailure::new(
             x509_v::ERR_CERT_SIGNATURE_FAILURE,
             A::DECRYPT_ERROR,
             format!("a certificate signature does not verify ({e})"),
@@ -280,11 +287,9 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             A::UNSUPPORTED_CERTIFICATE,
             "the certificate is not valid for this purpose (extended key usage)",
         ),
-        W::CaUsedAsEndEntity | W::EndEntityUsedAsCa => VerifyFailure::new(
-            x509_v::ERR_INVALID_CA,
-            A::BAD_CERTIFICATE,
-            format!("{e}"),
-        ),
+        W::CaUsedAsEndEntity | W::EndEntityUsedAsCa => {
+            VerifyFailure::new(x509_v::ERR_INVALID_CA, A::BAD_CERTIFICATE, format!("{e}"))
+        }
         W::PathLenConstraintViolated => VerifyFailure::new(
             x509_v::ERR_PATH_LENGTH_EXCEEDED,
             A::BAD_CERTIFICATE,
@@ -305,13 +310,11 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             A::CERTIFICATE_REVOKED,
             "certificate revoked",
         ),
-        W::UnsupportedSignatureAlgorithmContext(_) => {
-            VerifyFailure::new(
-                x509_v::ERR_CERT_SIGNATURE_FAILURE,
-                A::BAD_CERTIFICATE,
-                format!("unsupported certificate signature algorithm ({e})"),
-            )
-        }
+        W::UnsupportedSignatureAlgorithmContext(_) => VerifyFailure::new(
+            x509_v::ERR_CERT_SIGNATURE_FAILURE,
+            A::BAD_CERTIFICATE,
+            format!("unsupported certificate signature algorithm ({e})"),
+        ),
         other => VerifyFailure::new(
             x509_v::ERR_UNSPECIFIED,
             A::BAD_CERTIFICATE,
