@@ -165,6 +165,16 @@ typedef struct X509_NAME X509_NAME;
  */
 typedef struct X509_STORE_CTX X509_STORE_CTX;
 
+typedef int (*BioWriteFn)(struct BIO*, const char*, int);
+
+typedef int (*BioReadFn)(struct BIO*, char*, int);
+
+typedef long (*BioCtrlFn)(struct BIO*, int, long, void*);
+
+typedef int (*BioCreateFn)(struct BIO*);
+
+typedef int (*BioDestroyFn)(struct BIO*);
+
 /*
  The verify callback's type, as OpenSSL declares it.
  */
@@ -281,6 +291,16 @@ struct BIO_METHOD *BIO_meth_new(int typ, const char *_name);
  Frees a method from `BIO_meth_new`; BIOs of it must be freed first (OpenSSL's rule).
  */
 void BIO_meth_free(struct BIO_METHOD *m);
+
+int BIO_meth_set_write(struct BIO_METHOD *m, BioWriteFn f);
+
+int BIO_meth_set_read(struct BIO_METHOD *m, BioReadFn f);
+
+int BIO_meth_set_ctrl(struct BIO_METHOD *m, BioCtrlFn f);
+
+int BIO_meth_set_create(struct BIO_METHOD *m, BioCreateFn f);
+
+int BIO_meth_set_destroy(struct BIO_METHOD *m, BioDestroyFn f);
 
 void BIO_set_data(struct BIO *b, void *data);
 

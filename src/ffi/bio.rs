@@ -974,36 +974,50 @@ pub unsafe extern "C" fn BIO_meth_free(m: *mut BIO_METHOD) {
     })
 }
 
-macro_rules! meth_setter {
-    ($name:ident, $field:ident, $ty:ty) => {
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(m: *mut BIO_METHOD, f: $ty) -> c_int {
-            guard(0, || {
-                if m.is_null() {
-                    return null_arg("BIO_METHOD", 0);
-                }
-                // SAFETY: a live method from BIO_meth_new (statics are never passed mutably
-                // by correct programs; refuse them anyway).
-                let meth = unsafe { &mut *m };
-                if meth.builtin != Builtin::Custom {
-                    err::push(&Error::local(
-                        Reason::INVALID_ARGUMENT,
-                        "built-in BIO methods cannot be changed",
-                    ));
-                    return 0;
-                }
-                meth.$field = f;
-                1
-            })
+/// Changes an application-defined method; built-in methods are refused.
+fn set_method_fn(m: *mut BIO_METHOD, set: impl FnOnce(&mut BIO_METHOD)) -> c_int {
+    guard(0, || {
+        if m.is_null() {
+            return null_arg("BIO_METHOD", 0);
         }
-    };
+        // SAFETY: a live method; statics are recognised by their kind and never written.
+        let meth = unsafe { &mut *m };
+        if meth.builtin != Builtin::Custom {
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                "built-in BIO methods cannot be changed",
+            ));
+            return 0;
+        }
+        set(meth);
+        1
+    })
 }
 
-meth_setter!(BIO_meth_set_write, write, BioWriteFn);
-meth_setter!(BIO_meth_set_read, read, BioReadFn);
-meth_setter!(BIO_meth_set_ctrl, ctrl, BioCtrlFn);
-meth_setter!(BIO_meth_set_create, create, BioCreateFn);
-meth_setter!(BIO_meth_set_destroy, destroy, BioDestroyFn);
+#[no_mangle]
+pub unsafe extern "C" fn BIO_meth_set_write(m: *mut BIO_METHOD, f: BioWriteFn) -> c_int {
+    set_method_fn(m, |meth| meth.write = f)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn BIO_meth_set_read(m: *mut BIO_METHOD, f: BioReadFn) -> c_int {
+    set_method_fn(m, |meth| meth.read = f)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn BIO_meth_set_ctrl(m: *mut BIO_METHOD, f: BioCtrlFn) -> c_int {
+    set_method_fn(m, |meth| meth.ctrl = f)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn BIO_meth_set_create(m: *mut BIO_METHOD, f: BioCreateFn) -> c_int {
+    set_method_fn(m, |meth| meth.create = f)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn BIO_meth_set_destroy(m: *mut BIO_METHOD, f: BioDestroyFn) -> c_int {
+    set_method_fn(m, |meth| meth.destroy = f)
+}
 
 #[no_mangle]
 pub unsafe extern "C" fn BIO_set_data(b: *mut BIO, data: *mut c_void) {
