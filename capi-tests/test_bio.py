@@ -11,6 +11,10 @@ C_CASES = [
     "bio_pair_tiny_buffers",
     "custom_bio_method",
     "set_bio_ownership",
+    "partial_write_mode",
+    "ex_data",
+    "quiet_shutdown",
+    "want_and_pending",
 ]
 
 

@@ -129,11 +129,42 @@
 
 #define TLSEXT_NAMETYPE_host_name 0
 
+#define SSL_MODE_ENABLE_PARTIAL_WRITE 1
+
+#define SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER 2
+
+#define SSL_MODE_AUTO_RETRY 4
+
+#define SSL_MODE_NO_AUTO_CHAIN 8
+
+#define SSL_MODE_RELEASE_BUFFERS 16
+
+/*
+ `SSL_want` results.
+ */
+#define SSL_NOTHING 1
+
+#define SSL_WRITING 2
+
+#define SSL_READING 3
+
+#define SSL_X509_LOOKUP 4
+
 #define ERR_LIB_SYS 2
 
 #define ERR_LIB_X509 11
 
 #define ERR_LIB_SSL 20
+
+#define CRYPTO_EX_INDEX_SSL 0
+
+#define CRYPTO_EX_INDEX_SSL_CTX 1
+
+#define CRYPTO_EX_INDEX_SSL_SESSION 2
+
+#define CRYPTO_EX_INDEX_X509 3
+
+#define CRYPTO_EX_INDEX_BIO 12
 
 typedef struct BIO BIO;
 
@@ -141,6 +172,11 @@ typedef struct BIO BIO;
  A BIO type: ours are statics; `BIO_meth_new` makes application-defined ones.
  */
 typedef struct BIO_METHOD BIO_METHOD;
+
+/*
+ Per-object storage; opaque to C.
+ */
+typedef struct CRYPTO_EX_DATA CRYPTO_EX_DATA;
 
 typedef struct SSL SSL;
 
@@ -179,6 +215,22 @@ typedef int (*BioDestroyFn)(struct BIO*);
  The verify callback's type, as OpenSSL declares it.
  */
 typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
+
+typedef void (*CRYPTO_EX_new)(void *parent,
+                              void *ptr,
+                              struct CRYPTO_EX_DATA *ad,
+                              int idx,
+                              long argl,
+                              void *argp);
+
+typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
+                             const struct CRYPTO_EX_DATA *from,
+                             void **from_d,
+                             int idx,
+                             long argl,
+                             void *argp);
+
+typedef CRYPTO_EX_new CRYPTO_EX_free;
 
 #ifdef __cplusplus
 extern "C" {
@@ -389,6 +441,20 @@ int SSL_CTX_get_min_proto_version(struct SSL_CTX *ctx);
 
 int SSL_CTX_get_max_proto_version(struct SSL_CTX *ctx);
 
+int SSL_CTX_set_ex_data(struct SSL_CTX *ctx, int idx, void *data);
+
+void *SSL_CTX_get_ex_data(const struct SSL_CTX *ctx, int idx);
+
+long SSL_CTX_set_mode(struct SSL_CTX *ctx, long mode);
+
+long SSL_CTX_clear_mode(struct SSL_CTX *ctx, long mode);
+
+long SSL_CTX_get_mode(struct SSL_CTX *ctx);
+
+void SSL_CTX_set_quiet_shutdown(struct SSL_CTX *ctx, int mode);
+
+int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
+
 unsigned long ERR_get_error(void);
 
 unsigned long ERR_peek_error(void);
@@ -418,6 +484,32 @@ const char *ERR_lib_error_string(unsigned long e);
  Prints and clears the queue, one line per entry with its detail, like OpenSSL.
  */
 void ERR_print_errors_fp(FILE *fp);
+
+/*
+ A new index for `class_index` (`CRYPTO_EX_INDEX_SSL`, ...); -1 on a bad class.
+ */
+int CRYPTO_get_ex_new_index(int class_index,
+                            long argl,
+                            void *argp,
+                            CRYPTO_EX_new new_func,
+                            CRYPTO_EX_dup _dup_func,
+                            CRYPTO_EX_free free_func);
+
+void *CRYPTO_get_ex_data(const struct CRYPTO_EX_DATA *ad, int idx);
+
+int CRYPTO_set_ex_data(struct CRYPTO_EX_DATA *ad, int idx, void *val);
+
+int SSL_get_ex_new_index(long argl,
+                         void *argp,
+                         CRYPTO_EX_new new_func,
+                         CRYPTO_EX_dup dup_func,
+                         CRYPTO_EX_free free_func);
+
+int SSL_CTX_get_ex_new_index(long argl,
+                             void *argp,
+                             CRYPTO_EX_new new_func,
+                             CRYPTO_EX_dup dup_func,
+                             CRYPTO_EX_free free_func);
 
 struct SSL *SSL_new(struct SSL_CTX *ctx);
 
@@ -534,6 +626,68 @@ struct X509 *SSL_get1_peer_certificate(const struct SSL *ssl);
  The pre-3.0 name of [`SSL_get1_peer_certificate`] (it also returns a new reference).
  */
 struct X509 *SSL_get_peer_certificate(const struct SSL *ssl);
+
+int SSL_set_ex_data(struct SSL *ssl, int idx, void *data);
+
+void *SSL_get_ex_data(const struct SSL *ssl, int idx);
+
+/*
+ OpenSSL's macro: ex_data slot 0.
+ */
+int SSL_set_app_data(struct SSL *ssl, void *data);
+
+void *SSL_get_app_data(const struct SSL *ssl);
+
+int SSL_read_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+
+int SSL_peek_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+
+int SSL_write_ex(struct SSL *ssl, const void *buf, uintptr_t num, uintptr_t *written);
+
+/*
+ Decrypted data waiting, or received bytes not yet processed.
+ */
+int SSL_has_pending(const struct SSL *ssl);
+
+int SSL_want(const struct SSL *ssl);
+
+int SSL_want_read(const struct SSL *ssl);
+
+int SSL_want_write(const struct SSL *ssl);
+
+int SSL_want_nothing(const struct SSL *ssl);
+
+/*
+ Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl).
+ */
+long SSL_set_mode(struct SSL *ssl, long mode);
+
+long SSL_clear_mode(struct SSL *ssl, long mode);
+
+long SSL_get_mode(struct SSL *ssl);
+
+/*
+ With quiet shutdown on, `SSL_shutdown` sends no close_notify and just marks the SSL closed.
+ */
+void SSL_set_quiet_shutdown(struct SSL *ssl, int mode);
+
+int SSL_get_quiet_shutdown(const struct SSL *ssl);
+
+/*
+ Sets shutdown flags without sending anything (a later SSL_shutdown then sends no alert if
+ SSL_SENT_SHUTDOWN is set).
+ */
+void SSL_set_shutdown(struct SSL *ssl, int mode);
+
+/*
+ Resets the SSL for a new connection over the same BIOs, keeping its settings.
+ */
+int SSL_clear(struct SSL *ssl);
+
+/*
+ OpenSSL's `SSL_state_string_long`: where the handshake is.
+ */
+const char *SSL_state_string_long(const struct SSL *ssl);
 
 void X509_free(struct X509 *x);
 

@@ -242,6 +242,11 @@ impl Connection {
         Ok(total - data.len())
     }
 
+    /// Received bytes of a record not yet complete.
+    pub fn buffered_tls(&self) -> usize {
+        self.common.record.buffered()
+    }
+
     /// How many more bytes the record layer needs before it can make progress.
     pub fn wanted(&self) -> usize {
         self.common.record.wanted()

@@ -397,6 +397,120 @@ static int test_set_bio_ownership(void)
     return 1;
 }
 
+/* A connected pair over memory BIOs, handshake done. */
+static int mem_pair(struct pump *p, SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    memset(p, 0, sizeof *p);
+    p->client = SSL_new(cctx);
+    p->server = SSL_new(sctx);
+    p->c_in = BIO_new(BIO_s_mem());
+    p->c_out = BIO_new(BIO_s_mem());
+    p->s_in = BIO_new(BIO_s_mem());
+    p->s_out = BIO_new(BIO_s_mem());
+    SSL_set_bio(p->client, p->c_in, p->c_out);
+    SSL_set_bio(p->server, p->s_in, p->s_out);
+    SSL_set_connect_state(p->client);
+    SSL_set_accept_state(p->server);
+    return handshake_both(p);
+}
+
+static int test_partial_write_mode(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    struct pump p;
+    static unsigned char data[100000];
+    int r;
+    CHECK(sctx && cctx);
+    CHECK(mem_pair(&p, cctx, sctx));
+    CHECK((SSL_get_mode(p.client) & SSL_MODE_AUTO_RETRY) != 0);
+    /* Without the mode, one call writes everything. */
+    CHECK(SSL_write(p.client, data, sizeof data) == (int)sizeof data);
+    CHECK((SSL_set_mode(p.client, SSL_MODE_ENABLE_PARTIAL_WRITE) & SSL_MODE_ENABLE_PARTIAL_WRITE) != 0);
+    r = SSL_write(p.client, data, sizeof data);
+    CHECK(r > 0 && r <= 16384);
+    CHECK((SSL_clear_mode(p.client, SSL_MODE_ENABLE_PARTIAL_WRITE) & SSL_MODE_ENABLE_PARTIAL_WRITE) == 0);
+    SSL_free(p.client);
+    SSL_free(p.server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int freed_count;
+
+static void count_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argp;
+    if (ptr && argl == 42)
+        freed_count++;
+}
+
+static int test_ex_data(void)
+{
+    SSL_CTX *cctx = client_ctx();
+    SSL *ssl;
+    int ssl_idx = SSL_get_ex_new_index(42, NULL, NULL, NULL, count_free);
+    int ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    int value = 7;
+    CHECK(cctx && ssl_idx >= 0 && ctx_idx >= 0);
+    CHECK(SSL_CTX_set_ex_data(cctx, ctx_idx, &value) == 1);
+    CHECK(SSL_CTX_get_ex_data(cctx, ctx_idx) == &value);
+    ssl = SSL_new(cctx);
+    CHECK(SSL_get_ex_data(ssl, ssl_idx) == NULL);
+    CHECK(SSL_set_ex_data(ssl, ssl_idx, &value) == 1);
+    CHECK(SSL_get_ex_data(ssl, ssl_idx) == &value);
+    freed_count = 0;
+    SSL_free(ssl);
+    CHECK(freed_count == 1);
+    SSL_CTX_free(cctx);
+    return 1;
+}
+
+static int test_quiet_shutdown(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    struct pump p;
+    CHECK(sctx && cctx);
+    CHECK(mem_pair(&p, cctx, sctx));
+    step(&p);
+    SSL_set_quiet_shutdown(p.client, 1);
+    CHECK(SSL_get_quiet_shutdown(p.client) == 1);
+    CHECK(SSL_shutdown(p.client) == 1);
+    CHECK(BIO_ctrl_pending(p.c_out) == 0); /* no close_notify was written */
+    CHECK(SSL_get_shutdown(p.client) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+    CHECK(SSL_write(p.client, "x", 1) <= 0);
+    SSL_free(p.client);
+    SSL_free(p.server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_want_and_pending(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    struct pump p;
+    char buf[8];
+    int r;
+    CHECK(sctx && cctx);
+    CHECK(mem_pair(&p, cctx, sctx));
+    r = SSL_read(p.server, buf, sizeof buf);
+    CHECK(r < 0 && SSL_want_read(p.server) && SSL_want(p.server) == SSL_READING);
+    CHECK(SSL_write(p.client, "0123456789", 10) == 10);
+    step(&p);
+    CHECK(SSL_read(p.server, buf, 4) == 4);
+    CHECK(SSL_pending(p.server) == 6);
+    CHECK(SSL_has_pending(p.server) == 1);
+    SSL_free(p.client);
+    SSL_free(p.server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 struct test {
     const char *name;
     int (*fn)(void);
@@ -407,6 +521,10 @@ static const struct test tests[] = {
     {"bio_pair_tiny_buffers", test_bio_pair_tiny_buffers},
     {"custom_bio_method", test_custom_bio_method},
     {"set_bio_ownership", test_set_bio_ownership},
+    {"partial_write_mode", test_partial_write_mode},
+    {"ex_data", test_ex_data},
+    {"quiet_shutdown", test_quiet_shutdown},
+    {"want_and_pending", test_want_and_pending},
 };
 
 int main(int argc, char **argv)

@@ -40,6 +40,18 @@ pub const TLSEXT_nid_unknown: c_int = 0x0100_0000;
 
 pub const TLSEXT_NAMETYPE_host_name: c_int = 0;
 
+pub const SSL_MODE_ENABLE_PARTIAL_WRITE: u32 = 0x0000_0001;
+pub const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: u32 = 0x0000_0002;
+pub const SSL_MODE_AUTO_RETRY: u32 = 0x0000_0004;
+pub const SSL_MODE_NO_AUTO_CHAIN: u32 = 0x0000_0008;
+pub const SSL_MODE_RELEASE_BUFFERS: u32 = 0x0000_0010;
+
+/// `SSL_want` results.
+pub const SSL_NOTHING: c_int = 1;
+pub const SSL_WRITING: c_int = 2;
+pub const SSL_READING: c_int = 3;
+pub const SSL_X509_LOOKUP: c_int = 4;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! `SSL_METHOD` and `SSL_CTX`: the shared configuration of many connections.
 
 use super::consts::*;
+use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL_CTX};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{CertifiedKey, Config};
 use crate::conn::Role;
@@ -67,12 +68,16 @@ pub(crate) struct CtxState {
     snapshot: Option<Arc<Config>>,
     min_proto: c_int,
     max_proto: c_int,
+    /// `SSL_MODE_*` copied into each new SSL (AUTO_RETRY on by default, as OpenSSL 1.1.1+).
+    pub(crate) mode: u32,
+    pub(crate) quiet_shutdown: bool,
 }
 
 pub struct SSL_CTX {
     refs: AtomicUsize,
     pub(crate) method: &'static SSL_METHOD,
     state: Mutex<CtxState>,
+    ex: Mutex<CRYPTO_EX_DATA>,
 }
 
 impl SSL_CTX {
@@ -107,6 +112,8 @@ impl SSL_CTX {
         // SAFETY: `ctx` came from SSL_CTX_new and holds at least one reference.
         let c = unsafe { &*ctx };
         if c.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let mut ex = std::mem::take(&mut *c.ex.lock().unwrap_or_else(|p| p.into_inner()));
+            ex.on_free(CRYPTO_EX_INDEX_SSL_CTX, ctx as *mut std::ffi::c_void);
             // SAFETY: this was the last reference; the pointer came from Box::into_raw.
             drop(unsafe { Box::from_raw(ctx) });
         }
@@ -165,9 +172,22 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 snapshot: None,
                 min_proto: 0,
                 max_proto: 0,
+                mode: SSL_MODE_AUTO_RETRY,
+                quiet_shutdown: false,
             }),
+            ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };
-        Box::into_raw(Box::new(ctx))
+        let p = Box::into_raw(Box::new(ctx));
+        // The callbacks run without the lock held, so they may call SSL_CTX_set_ex_data.
+        let mut ex = CRYPTO_EX_DATA::default();
+        ex.on_new(CRYPTO_EX_INDEX_SSL_CTX, p as *mut std::ffi::c_void);
+        // SAFETY: just created.
+        unsafe { &*p }
+            .ex
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .absorb(ex);
+        p
     })
 }
 
@@ -541,4 +561,87 @@ pub unsafe extern "C" fn SSL_CTX_get_max_proto_version(ctx: *mut SSL_CTX) -> c_i
 
 fn bad_arg() -> Error {
     Error::local(Reason::INVALID_ARGUMENT, "invalid argument")
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_ex_data(
+    ctx: *mut SSL_CTX,
+    idx: c_int,
+    data: *mut std::ffi::c_void,
+) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| {
+            c.ex.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .set(idx, data) as c_int
+        })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_ex_data(
+    ctx: *const SSL_CTX,
+    idx: c_int,
+) -> *mut std::ffi::c_void {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(std::ptr::null_mut(), |c| {
+            c.ex.lock().unwrap_or_else(|p| p.into_inner()).get(idx)
+        })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_mode(
+    ctx: *mut SSL_CTX,
+    mode: std::ffi::c_long,
+) -> std::ffi::c_long {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| {
+            let mut st = c.edit();
+            st.mode |= mode as u32;
+            st.mode as std::ffi::c_long
+        })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_clear_mode(
+    ctx: *mut SSL_CTX,
+    mode: std::ffi::c_long,
+) -> std::ffi::c_long {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| {
+            let mut st = c.edit();
+            st.mode &= !(mode as u32);
+            st.mode as std::ffi::c_long
+        })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_mode(ctx: *mut SSL_CTX) -> std::ffi::c_long {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().mode as std::ffi::c_long)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_quiet_shutdown(ctx: *mut SSL_CTX, mode: c_int) {
+    ctx_call(ctx, |c| {
+        c.edit().quiet_shutdown = mode != 0;
+        Ok(())
+    });
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_quiet_shutdown(ctx: *const SSL_CTX) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().quiet_shutdown as c_int)
+    })
 }

@@ -15,6 +15,7 @@ pub mod cipher;
 pub mod consts;
 pub mod ctx;
 pub mod err;
+pub mod exdata;
 pub mod ssl;
 pub mod x509;
 

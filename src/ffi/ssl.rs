@@ -5,6 +5,7 @@ use super::bio::{self, IoOutcome, BIO};
 use super::cipher::{self, SSL_CIPHER};
 use super::consts::*;
 use super::ctx::{ctx_ref, SSL_CTX};
+use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
 use super::x509::X509;
 use super::{c_str, err, guard, null_arg};
 use crate::config::Config;
@@ -38,6 +39,14 @@ pub struct SSL {
     pending_write: Option<usize>,
     /// Owned C strings handed out (`SSL_get_servername`, group names) live as long as the SSL.
     strings: Vec<CString>,
+    ex: CRYPTO_EX_DATA,
+    /// `SSL_MODE_*` flags.
+    mode: u32,
+    quiet_shutdown: bool,
+    /// Shutdown flags set by `SSL_set_shutdown` (or quiet shutdown) without any alert.
+    shutdown_flags: c_int,
+    /// What the last call was waiting for (`SSL_want`).
+    want: c_int,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -214,6 +223,11 @@ impl SSL {
 
     /// Turns a stop into `-1` (or 0 for EOF) and records what `SSL_get_error` should say.
     fn stop(&mut self, stop: Stop, during_handshake: bool) -> c_int {
+        self.want = match stop {
+            Stop::WantRead => SSL_READING,
+            Stop::WantWrite => SSL_WRITING,
+            _ => SSL_NOTHING,
+        };
         self.last_error = match stop {
             Stop::WantRead => SSL_ERROR_WANT_READ,
             Stop::WantWrite => SSL_ERROR_WANT_WRITE,
@@ -332,6 +346,19 @@ impl SSL {
             self.last_error = SSL_ERROR_NONE;
             return n as c_int;
         }
+        if self.shutdown_flags & SSL_SENT_SHUTDOWN != 0 {
+            err::push(&Error::local(
+                Reason::PROTOCOL_IS_SHUTDOWN,
+                "cannot write after SSL_shutdown",
+            ));
+            return self.stop(Stop::Failed, false);
+        }
+        // With SSL_MODE_ENABLE_PARTIAL_WRITE one record is a complete call.
+        let data = if self.mode & SSL_MODE_ENABLE_PARTIAL_WRITE != 0 {
+            &data[..data.len().min(crate::record::MAX_PLAINTEXT)]
+        } else {
+            data
+        };
         let conn = self.conn.as_mut().expect("handshake done");
         if let Err(e) = conn.write_plaintext(data) {
             err::push(&e);
@@ -361,8 +388,16 @@ impl SSL {
             ));
             return self.stop(Stop::Failed, false);
         }
+        if self.quiet_shutdown {
+            // No alert at all: just mark both directions closed, as OpenSSL does.
+            self.shutdown_flags |= SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN;
+            return 1;
+        }
+        let conn = self.conn.as_mut().expect("exists");
         let first_call = !conn.sent_close_notify();
-        conn.send_close_notify();
+        if self.shutdown_flags & SSL_SENT_SHUTDOWN == 0 {
+            conn.send_close_notify();
+        }
         if let Err(s) = self.flush() {
             return self.stop(s, false);
         }
@@ -414,8 +449,16 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             error_reported: false,
             pending_write: None,
             strings: Vec::new(),
+            ex: CRYPTO_EX_DATA::default(),
+            mode: c.read().mode,
+            quiet_shutdown: c.read().quiet_shutdown,
+            shutdown_flags: 0,
+            want: SSL_NOTHING,
         };
-        Box::into_raw(Box::new(ssl))
+        let p = Box::into_raw(Box::new(ssl));
+        // SAFETY: just created; the callbacks see the new object as OpenSSL's do.
+        unsafe { (*p).ex.on_new(CRYPTO_EX_INDEX_SSL, p as *mut c_void) };
+        p
     })
 }
 
@@ -425,6 +468,8 @@ pub unsafe extern "C" fn SSL_free(ssl: *mut SSL) {
         if ssl.is_null() {
             return;
         }
+        // SAFETY: the object is live until the Box below takes it.
+        unsafe { (*ssl).ex.on_free(CRYPTO_EX_INDEX_SSL, ssl as *mut c_void) };
         // SAFETY: the pointer came from SSL_new and is freed once, by this call.
         let s = unsafe { Box::from_raw(ssl) };
         let ctx = s.ctx;
@@ -678,17 +723,16 @@ pub unsafe extern "C" fn SSL_shutdown(ssl: *mut SSL) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_shutdown(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, 0, |s| {
-        s.conn.as_ref().map_or(0, |c| {
-            (if c.sent_close_notify() {
-                SSL_SENT_SHUTDOWN
-            } else {
-                0
-            }) | (if c.received_close_notify() {
-                SSL_RECEIVED_SHUTDOWN
-            } else {
-                0
-            })
-        })
+        let mut flags = s.shutdown_flags;
+        if let Some(c) = &s.conn {
+            if c.sent_close_notify() {
+                flags |= SSL_SENT_SHUTDOWN;
+            }
+            if c.received_close_notify() {
+                flags |= SSL_RECEIVED_SHUTDOWN;
+            }
+        }
+        flags
     })
 }
 
@@ -921,4 +965,174 @@ pub unsafe extern "C" fn SSL_get1_peer_certificate(ssl: *const SSL) -> *mut X509
 pub unsafe extern "C" fn SSL_get_peer_certificate(ssl: *const SSL) -> *mut X509 {
     // SAFETY: same contract.
     unsafe { SSL_get1_peer_certificate(ssl) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_ex_data(ssl: *mut SSL, idx: c_int, data: *mut c_void) -> c_int {
+    with_ssl(ssl, 0, |s| s.ex.set(idx, data) as c_int)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_ex_data(ssl: *const SSL, idx: c_int) -> *mut c_void {
+    with_ssl_ref(ssl, std::ptr::null_mut(), |s| s.ex.get(idx))
+}
+
+/// OpenSSL's macro: ex_data slot 0.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_app_data(ssl: *mut SSL, data: *mut c_void) -> c_int {
+    // SAFETY: same contract as SSL_set_ex_data.
+    unsafe { SSL_set_ex_data(ssl, 0, data) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_app_data(ssl: *const SSL) -> *mut c_void {
+    // SAFETY: same contract as SSL_get_ex_data.
+    unsafe { SSL_get_ex_data(ssl, 0) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_read_ex(
+    ssl: *mut SSL,
+    buf: *mut c_void,
+    num: usize,
+    readbytes: *mut usize,
+) -> c_int {
+    // SAFETY: same contract as SSL_read, with the length clamped to int.
+    let r = unsafe { SSL_read(ssl, buf, num.min(c_int::MAX as usize) as c_int) };
+    ex_result(r, readbytes)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_peek_ex(
+    ssl: *mut SSL,
+    buf: *mut c_void,
+    num: usize,
+    readbytes: *mut usize,
+) -> c_int {
+    // SAFETY: same contract as SSL_peek.
+    let r = unsafe { SSL_peek(ssl, buf, num.min(c_int::MAX as usize) as c_int) };
+    ex_result(r, readbytes)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_write_ex(
+    ssl: *mut SSL,
+    buf: *const c_void,
+    num: usize,
+    written: *mut usize,
+) -> c_int {
+    // SAFETY: same contract as SSL_write.
+    let r = unsafe { SSL_write(ssl, buf, num.min(c_int::MAX as usize) as c_int) };
+    ex_result(r, written)
+}
+
+/// The `_ex` convention: 1 with the count stored, or 0.
+fn ex_result(r: c_int, out: *mut usize) -> c_int {
+    if !out.is_null() {
+        // SAFETY: checked non-NULL; caller storage.
+        unsafe { *out = r.max(0) as usize };
+    }
+    (r > 0) as c_int
+}
+
+/// Decrypted data waiting, or received bytes not yet processed.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_has_pending(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| {
+        s.conn
+            .as_ref()
+            .is_some_and(|c| c.plaintext_len() > 0 || c.buffered_tls() > 0) as c_int
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_want(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, SSL_NOTHING, |s| s.want)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_want_read(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| (s.want == SSL_READING) as c_int)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_want_write(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| (s.want == SSL_WRITING) as c_int)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_want_nothing(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 1, |s| (s.want == SSL_NOTHING) as c_int)
+}
+
+/// Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_mode(ssl: *mut SSL, mode: c_long) -> c_long {
+    with_ssl(ssl, 0, |s| {
+        s.mode |= mode as u32;
+        s.mode as c_long
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_clear_mode(ssl: *mut SSL, mode: c_long) -> c_long {
+    with_ssl(ssl, 0, |s| {
+        s.mode &= !(mode as u32);
+        s.mode as c_long
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_mode(ssl: *mut SSL) -> c_long {
+    with_ssl(ssl, 0, |s| s.mode as c_long)
+}
+
+/// With quiet shutdown on, `SSL_shutdown` sends no close_notify and just marks the SSL closed.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_quiet_shutdown(ssl: *mut SSL, mode: c_int) {
+    with_ssl(ssl, (), |s| s.quiet_shutdown = mode != 0)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_quiet_shutdown(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| s.quiet_shutdown as c_int)
+}
+
+/// Sets shutdown flags without sending anything (a later SSL_shutdown then sends no alert if
+/// SSL_SENT_SHUTDOWN is set).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_shutdown(ssl: *mut SSL, mode: c_int) {
+    with_ssl(ssl, (), |s| {
+        s.shutdown_flags = mode & (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
+    })
+}
+
+/// Resets the SSL for a new connection over the same BIOs, keeping its settings.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        s.conn = None;
+        s.last_error = SSL_ERROR_NONE;
+        s.error_reported = false;
+        s.pending_write = None;
+        s.shutdown_flags = 0;
+        s.want = SSL_NOTHING;
+        s.strings.clear();
+        1
+    })
+}
+
+/// OpenSSL's `SSL_state_string_long`: where the handshake is.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
+    with_ssl(ssl as *mut SSL, c"unknown state".as_ptr(), |s| {
+        let name = match &s.conn {
+            None => "before SSL initialization",
+            Some(c) => c.state_name(),
+        };
+        let c = CString::new(name).unwrap_or_default();
+        let p = c.as_ptr();
+        s.strings.push(c);
+        p
+    })
 }
