@@ -465,11 +465,11 @@ impl State for Connected12 {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        let asks_for_renegotiation = match (cx.role, msg.typ) {
-            (Role::Client, HandshakeType::HELLO_REQUEST) => true,
-            (Role::Server, HandshakeType::CLIENT_HELLO) => true,
-            _ => false,
-        };
+        let asks_for_renegotiation = matches!(
+            (cx.role, msg.typ),
+            (Role::Client, HandshakeType::HELLO_REQUEST)
+                | (Role::Server, HandshakeType::CLIENT_HELLO)
+        );
         if !asks_for_renegotiation {
             return Err(unexpected(self.name(), msg.typ));
         }
