@@ -425,6 +425,12 @@ impl Connection {
         Ok(data.len())
     }
 
+    /// Writes a handshake message outside the state machine, to play a misbehaving peer.
+    #[cfg(test)]
+    pub(crate) fn inject_handshake_for_test(&mut self, encoded: &[u8]) -> Result<()> {
+        self.common.send_handshake_bytes(encoded)
+    }
+
     /// Queues a close_notify alert.
     pub fn send_close_notify(&mut self) {
         if !self.common.sent_close_notify {

@@ -481,3 +481,403 @@ impl State for Connected12 {
         Ok(self)
     }
 }
+
+/// An in-memory TLS 1.2 client and server built from the test PKI, shared by the tests of
+/// both roles.
+#[cfg(test)]
+pub(crate) mod test_pair {
+    use crate::config::{verify_flags, CertifiedKey, Config};
+    use crate::conn::{ClientOptions, Connection};
+    use crate::crypto::sign::SigningKey;
+    use crate::error::Error;
+    use crate::msgs::enums::ProtocolVersion;
+    use crate::msgs::handshake::HandshakeMessage;
+    use crate::verify::{PeerIdentity, RootStore};
+    use std::sync::Arc;
+
+    pub fn pki(name: &str) -> Vec<u8> {
+        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// `base` is a name in pki/ without extension, e.g. "server-ecdsa-p256".
+    pub fn certified(base: &str) -> CertifiedKey {
+        let pem = pki(&format!("{base}.chain.pem"));
+        let chain = rustls_pemfile::certs(&mut &pem[..])
+            .map(|c| c.expect("certificate PEM").to_vec())
+            .collect();
+        let key = SigningKey::from_pem(&pki(&format!("{base}.key"))).expect("key PEM");
+        CertifiedKey {
+            chain,
+            key: Arc::new(key),
+        }
+    }
+
+    fn roots() -> Arc<RootStore> {
+        let mut roots = RootStore::default();
+        roots.add_pem(&pki("root-ca.pem")).expect("root PEM");
+        Arc::new(roots)
+    }
+
+    /// A server with the given certificates (pki/ base names), TLS 1.2 and 1.3 enabled.
+    pub fn server_config(certs: &[&str]) -> Config {
+        let mut c = Config::default();
+        for base in certs {
+            c.set_certified_key(certified(base));
+        }
+        c.roots = roots();
+        c
+    }
+
+    /// A client that verifies the server against the test root, TLS 1.2 only.
+    pub fn client_config() -> Config {
+        Config {
+            max_version: ProtocolVersion::TLSV1_2,
+            roots: roots(),
+            verify_mode: verify_flags::PEER,
+            ..Config::default()
+        }
+    }
+
+    pub fn new_client(config: Config) -> Connection {
+        Connection::new_client(
+            Arc::new(config),
+            ClientOptions {
+                server_name: Some("localhost".into()),
+                verify_identity: Some(PeerIdentity::Dns("localhost".into())),
+            },
+        )
+    }
+
+    pub fn new_server(config: Config) -> Connection {
+        Connection::new_server(Arc::new(config))
+    }
+
+    /// Moves everything `from` has written to `to`.
+    pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<(), Error> {
+        let data = from.pending_tls().to_vec();
+        from.consume_tls(data.len());
+        if data.is_empty() {
+            return Ok(());
+        }
+        to.read_tls(&data).map(|_| ())
+    }
+
+    /// Runs both sides until neither has anything to say. Returns the first error; the other
+    /// side still receives whatever alert the failure produced.
+    pub fn run(client: &mut Connection, server: &mut Connection) -> Result<(), Error> {
+        client.start()?;
+        let mut first_error = None;
+        for _ in 0..20 {
+            let a = transfer(client, server);
+            let b = transfer(server, client);
+            for r in [a, b] {
+                if let Err(e) = r {
+                    first_error.get_or_insert(e);
+                }
+            }
+            if client.pending_tls().is_empty() && server.pending_tls().is_empty() {
+                break;
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Application data goes through in both directions.
+    pub fn exchange_data(client: &mut Connection, server: &mut Connection) {
+        client.write_plaintext(b"ping").unwrap();
+        transfer(client, server).unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(server.read_plaintext(&mut buf), 4);
+        assert_eq!(&buf[..4], b"ping");
+        server.write_plaintext(b"pong!").unwrap();
+        transfer(server, client).unwrap();
+        assert_eq!(client.read_plaintext(&mut buf), 5);
+        assert_eq!(&buf[..5], b"pong!");
+    }
+
+    /// Splits `bytes` (whole records) into (content type, payload) pairs.
+    pub fn records(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        let mut out = Vec::new();
+        while bytes.len() >= 5 {
+            let len = u16::from_be_bytes([bytes[3], bytes[4]]) as usize;
+            out.push((bytes[0], bytes[5..5 + len].to_vec()));
+            bytes = &bytes[5 + len..];
+        }
+        out
+    }
+
+    pub fn frame(typ: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![typ, 3, 3];
+        v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        v.extend_from_slice(payload);
+        v
+    }
+
+    /// Takes `from`'s pending records, lets `edit` rewrite the first handshake message (which
+    /// must fill the first record), and delivers the result to `to`.
+    pub fn transfer_edited(
+        from: &mut Connection,
+        to: &mut Connection,
+        edit: impl FnOnce(&mut HandshakeMessage),
+    ) -> Result<(), Error> {
+        let data = from.pending_tls().to_vec();
+        from.consume_tls(data.len());
+        let mut recs = records(&data);
+        let mut msg = HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2)
+            .expect("first record is one handshake message");
+        edit(&mut msg);
+        recs[0].1 = msg.encode();
+        let bytes: Vec<u8> = recs.iter().flat_map(|(t, p)| frame(*t, p)).collect();
+        to.read_tls(&bytes).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_pair::*;
+    use crate::error::Reason;
+    use crate::msgs::enums::{AlertDescription, ExtensionType, ProtocolVersion};
+    use crate::msgs::extensions::{ClientExtension, Extension, ServerHelloExtension};
+    use crate::msgs::handshake::{HandshakeMessage, DOWNGRADE_TLS12};
+    use crate::suites;
+
+    #[test]
+    fn every_tls12_suite_with_ecdsa_and_rsa_certificates() {
+        for info in suites::ALL_SUITES.iter().filter(|s| !s.is_tls13()) {
+            let mut cc = client_config();
+            cc.tls12_suites = vec![info.suite];
+            let mut client = new_client(cc);
+            let mut server = new_server(server_config(&["server-ecdsa-p256", "server-rsa2048"]));
+            run(&mut client, &mut server)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", info.openssl_name));
+            for side in [&client, &server] {
+                let n = side.negotiated();
+                assert_eq!(n.version, Some(ProtocolVersion::TLSV1_2));
+                assert_eq!(n.suite.map(|s| s.suite), Some(info.suite));
+                assert!(n.group.is_some());
+                assert!(!side.is_handshaking());
+            }
+            let n = client.negotiated();
+            assert_eq!(n.peer_chain.len(), 2, "leaf and intermediate");
+            assert_eq!(n.verify_result, crate::verify::x509_v::OK);
+            let leaf_type = crate::crypto::sign::cert_key_type(&n.peer_chain[0]).unwrap();
+            assert!(super::key_fits_auth(leaf_type.unwrap(), info.auth));
+            assert_eq!(
+                n.peer_signature_scheme,
+                server.negotiated().our_signature_scheme
+            );
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn each_tls12_group_and_the_p384_certificate() {
+        for group in ["X25519", "P-256", "P-384"] {
+            let mut cc = client_config();
+            cc.groups =
+                crate::config::Config::parse_groups_list(&format!("{group}:P-384")).unwrap();
+            let mut client = new_client(cc);
+            let mut server = new_server(server_config(&["server-ecdsa-p384"]));
+            run(&mut client, &mut server).unwrap();
+            let chosen = client.negotiated().group.unwrap();
+            assert_eq!(chosen, crate::config::group_by_name(group).unwrap());
+            assert_eq!(server.negotiated().group, Some(chosen));
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn client_offering_both_versions_gets_tls12_from_a_tls12_server() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut sc = server_config(&["server-rsa2048"]);
+        sc.max_version = ProtocolVersion::TLSV1_2;
+        let mut client = new_client(cc);
+        let mut server = new_server(sc);
+        run(&mut client, &mut server).unwrap();
+        assert_eq!(client.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+        exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn tls13_capable_server_marks_tls12_random_and_a_tls12_client_accepts_it() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let flight = server.pending_tls().to_vec();
+        let sh = HandshakeMessage::decode_encoded(&records(&flight)[0].1, ProtocolVersion::TLSV1_2)
+            .unwrap();
+        let HandshakeMessage::ServerHello(sh) = sh else {
+            panic!("not a ServerHello")
+        };
+        assert_eq!(sh.random[24..], DOWNGRADE_TLS12);
+        run(&mut client, &mut server).unwrap();
+    }
+
+    #[test]
+    fn downgrade_sentinel_is_detected_by_a_tls13_client() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut client = new_client(cc);
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        // An attacker strips TLS 1.3 from the offer; the server then picks TLS 1.2.
+        transfer_edited(&mut client, &mut server, |m| {
+            let HandshakeMessage::ClientHello(ch) = m else {
+                panic!("not a ClientHello")
+            };
+            ch.extensions.retain(|e| {
+                e.ext_type() != ExtensionType::SUPPORTED_VERSIONS
+                    && e.ext_type() != ExtensionType::KEY_SHARE
+            });
+        })
+        .unwrap();
+        assert_eq!(server.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+        let e = transfer(&mut server, &mut client).unwrap_err();
+        assert_eq!(e.reason, Reason::DOWNGRADE_DETECTED);
+        assert_eq!(
+            client.alert_sent(),
+            Some(AlertDescription::ILLEGAL_PARAMETER)
+        );
+    }
+
+    #[test]
+    fn server_hello_without_extended_master_secret_is_refused() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let e = transfer_edited(&mut server, &mut client, |m| {
+            let HandshakeMessage::ServerHello(sh) = m else {
+                panic!("not a ServerHello")
+            };
+            sh.extensions
+                .retain(|e| !matches!(e, ServerHelloExtension::ExtendedMasterSecret));
+        })
+        .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+        assert!(e.detail.contains("extended master secret"), "{e:?}");
+    }
+
+    #[test]
+    fn server_hello_without_renegotiation_info_is_refused() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let e = transfer_edited(&mut server, &mut client, |m| {
+            let HandshakeMessage::ServerHello(sh) = m else {
+                panic!("not a ServerHello")
+            };
+            sh.extensions
+                .retain(|e| !matches!(e, ServerHelloExtension::RenegotiationInfo(_)));
+        })
+        .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+    }
+
+    #[test]
+    fn client_hello_offers_tls12_extensions_and_suites_after_tls13() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut client = new_client(cc);
+        client.start().unwrap();
+        let recs = records(client.pending_tls());
+        let HandshakeMessage::ClientHello(ch) =
+            HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap()
+        else {
+            panic!("not a ClientHello")
+        };
+        assert_eq!(
+            ch.supported_versions().unwrap(),
+            &[ProtocolVersion::TLSV1_3, ProtocolVersion::TLSV1_2]
+        );
+        assert!(ch.has(ExtensionType::EXTENDED_MASTER_SECRET));
+        assert_eq!(ch.renegotiation_info(), Some(&[][..]));
+        assert_eq!(ch.ec_point_formats(), Some(&[0u8][..]));
+        let first_tls12 = ch
+            .cipher_suites
+            .iter()
+            .position(|s| suites::lookup(*s).is_some_and(|i| !i.is_tls13()))
+            .unwrap();
+        assert!(ch.cipher_suites[first_tls12..]
+            .iter()
+            .all(|s| suites::lookup(*s).is_some_and(|i| !i.is_tls13())));
+
+        // TLS 1.2 only: no supported_versions, no key shares, no hybrid groups.
+        let mut client = new_client(client_config());
+        client.start().unwrap();
+        let recs = records(client.pending_tls());
+        let HandshakeMessage::ClientHello(ch) =
+            HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap()
+        else {
+            panic!("not a ClientHello")
+        };
+        assert_eq!(ch.legacy_version, ProtocolVersion::TLSV1_2);
+        assert!(ch.supported_versions().is_none());
+        assert!(ch.key_shares().is_none());
+        assert!(ch
+            .groups()
+            .unwrap()
+            .iter()
+            .all(|g| crate::crypto::kx::usable_in_tls12(*g)));
+        assert!(ch
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ClientExtension::ExtendedMasterSecret)));
+    }
+
+    #[test]
+    fn hello_request_after_the_handshake_is_declined_and_the_connection_goes_on() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        run(&mut client, &mut server).unwrap();
+        server
+            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode())
+            .unwrap();
+        transfer(&mut server, &mut client).unwrap();
+        // The client answers with a warning alert, which the server tolerates.
+        let reply = records(client.pending_tls());
+        assert_eq!(reply.len(), 1);
+        assert_eq!(reply[0].0, 21, "an alert record");
+        transfer(&mut client, &mut server).unwrap();
+        assert!(client.error().is_none() && server.error().is_none());
+        exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn hello_request_during_the_handshake_is_ignored() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let mut flight = server.pending_tls().to_vec();
+        server.consume_tls(flight.len());
+        let hello_request = frame(22, &HandshakeMessage::HelloRequest.encode());
+        // After ServerHello and Certificate: the transcript must not include it.
+        let recs = records(&flight);
+        let split: usize = recs[..2].iter().map(|(_, p)| 5 + p.len()).sum();
+        flight.splice(split..split, hello_request);
+        client.read_tls(&flight).unwrap();
+        run(&mut client, &mut server).unwrap();
+        exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn unexpected_change_cipher_spec_is_unexpected_message() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        transfer(&mut server, &mut client).unwrap();
+        // The server waits for ClientKeyExchange: a key change now is premature.
+        let e = server.read_tls(&frame(20, &[1])).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE));
+        assert_eq!(e.reason, Reason::CCS_RECEIVED_EARLY);
+    }
+}
