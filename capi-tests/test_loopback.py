@@ -7,6 +7,7 @@ from conftest import (
     CLASSIC_GROUPS,
     HYBRID_GROUP,
     SERVER_CERTS,
+    TLS12_SUITES,
     TLS13_SUITES,
     accepted_fields,
     canonical_group,
@@ -52,6 +53,34 @@ def test_tls13_suites(harness, suite):
     )
     assert client["cipher"] == server["cipher"] == suite
     assert client["version"] == "TLSv1.3"
+
+
+@pytest.mark.parametrize("suite", sorted(TLS12_SUITES))
+def test_tls12_suites(harness, suite):
+    client, server, _, _ = run_pair(
+        harness,
+        [*cert_args("ecdsa-p256"), *cert_args("rsa2048", "-cert2", "-key2"), "-cipher", suite],
+        ["-tls1_2", "-cipher", suite],
+    )
+    assert client["cipher"] == server["cipher"] == suite
+    assert client["version"] == server["version"] == "TLSv1.2"
+
+
+def test_tls12_no_shared_cipher(harness):
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"), "-tls1_2")
+    client = harness.tlsclient(
+        "-CAfile", ROOT, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-msg", "x", f"127.0.0.1:{port}"
+    )
+    server.wait()
+    assert client.returncode == 1
+    assert "handshake failure" in client.stderr, client.stderr
+    assert "no shared cipher" in server.stderr, server.stderr
+
+
+def test_bad_cipher_list_is_a_usage_error(harness):
+    client = harness.tlsclient("-cipher", "RC4-MD5:NO-SUCH-CIPHER", "127.0.0.1:1")
+    assert client.returncode != 0
+    assert "bad -cipher" in client.stderr
 
 
 @pytest.mark.parametrize("group", CLASSIC_GROUPS + [HYBRID_GROUP])
