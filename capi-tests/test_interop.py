@@ -285,6 +285,31 @@ def test_openssl_client_renegotiation_refused(harness, impl):
     assert "alert handshake failure" in server.stderr, server.stderr
 
 
+def test_openssl_client_certificate_tls12(harness):
+    output, server = s_client_to_server(
+        harness,
+        [*cert_args("rsa2048"), "-CAfile", ROOT, "-Verify"],
+        ["-tls1_2", "-cert", pki("client-rsa2048.pem"), "-cert_chain", pki("intermediate-ca.pem"),
+         "-key", pki("client-rsa2048.key")],
+    )
+    assert server["version"] == "TLSv1.2"
+    assert server["peer"] == "/CN=libtls test client rsa"
+
+
+@pytest.mark.parametrize("client_cert", ["client-ecdsa-p256", "client-rsa2048"])
+def test_client_certificate_to_openssl_tls12(harness, client_cert):
+    server, port = harness.openssl_server(
+        "-tls1_2", "-Verify", "2", "-CAfile", ROOT, *s_server_cert_args("ecdsa-p256")
+    )
+    client = harness.tlsclient(
+        "-CAfile", ROOT, "-cert", pki(f"{client_cert}.chain.pem"), "-key", pki(f"{client_cert}.key"),
+        "-msg", "hi\n", f"localhost:{port}",
+    )
+    assert client.returncode == 0, client.stderr + server.stdout + server.stderr
+    assert connected_fields(client)["version"] == "TLSv1.2"
+    harness_wait_text(server, "subject=CN = libtls test client")
+
+
 def test_openssl_client_certificate(harness):
     output, server = s_client_to_server(
         harness,

@@ -126,6 +126,28 @@ def test_client_certificate(harness, client_cert):
     assert server["verify"] == "ok"
 
 
+@pytest.mark.parametrize("client_cert", ["client-ecdsa-p256", "client-rsa2048"])
+def test_tls12_client_certificate(harness, client_cert):
+    client, server, _, _ = run_pair(
+        harness,
+        [*cert_args("ecdsa-p256"), "-CAfile", ROOT, "-Verify"],
+        ["-tls1_2", "-cert", pki(f"{client_cert}.chain.pem"), "-key", pki(f"{client_cert}.key")],
+    )
+    assert server["version"] == "TLSv1.2"
+    assert server["peer"].startswith("/CN=libtls test client")
+    assert server["verify"] == "ok"
+
+
+def test_tls12_client_certificate_required(harness):
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"), "-CAfile", ROOT, "-Verify")
+    client = harness.tlsclient("-CAfile", ROOT, "-tls1_2", "-servername", "localhost", "-msg", "x", f"127.0.0.1:{port}")
+    server.wait()
+    assert "tlsserver: handshake failed:" in server.stderr
+    assert "peer did not return a certificate" in server.stderr, server.stderr
+    # In TLS 1.2 the server decides before its Finished, so the client fails in the handshake.
+    assert client.returncode == 1
+
+
 def test_client_certificate_required(harness):
     server, port = harness.tlsserver(*cert_args("ecdsa-p256"), "-CAfile", ROOT, "-Verify")
     client = harness.tlsclient("-CAfile", ROOT, "-servername", "localhost", "-msg", "x", f"127.0.0.1:{port}")
