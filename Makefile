@@ -20,18 +20,21 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api
+PROGRAMS = tlsclient tlsserver test_api test_bio
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
+SOURCES_test_bio = capi-tests/c/test_bio.c
 HEADERS = capi-tests/compat.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+ASAN_BINS = $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))
+ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
 
-.PHONY: all lib header check-header cli cli-openssl test test-rust test-c test-openssl \
+.PHONY: all lib header check-header cli cli-openssl test test-rust test-c test-openssl check-asan \
 	demo demo-openssl clean distclean
 
 # The CLIs link against the library and include the header, so those come first even under -j.
@@ -65,10 +68,13 @@ cli-openssl: $(OPENSSL_BINS)
 $(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(LIBDIR)/libtls.so include/libtls.h | $(BUILD)/bin
 	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
+$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(LIBDIR)/libtls.so include/libtls.h | $(BUILD)/asan/bin
+	$(CC) $(ASAN_CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+
 $(BUILD)/openssl/bin/%: $$(SOURCES_%) $(HEADERS) | $(BUILD)/openssl/bin
 	$(CC) $(CFLAGS) $(OPENSSL_CFLAGS) -o $@ $(SOURCES_$*) $(OPENSSL_LIBS)
 
-$(BUILD)/bin $(BUILD)/openssl/bin:
+$(BUILD)/bin $(BUILD)/openssl/bin $(BUILD)/asan/bin:
 	mkdir -p $@
 
 test-rust:
@@ -77,8 +83,15 @@ test-rust:
 test-c: all
 	LIBTLS_BIN_DIR=$(BUILD)/bin LIBTLS_IMPL=libtls $(PYTEST)
 
+# The same C tests with the programs built under AddressSanitizer and UBSan (leak checking
+# on): any report fails the test that ran the program.
+check-asan: header
+	$(MAKE) --no-print-directory $(ASAN_BINS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		LIBTLS_BIN_DIR=$(BUILD)/asan/bin LIBTLS_IMPL=libtls $(PYTEST)
+
 # Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header test-rust test-c
+test: check-header test-rust test-c check-asan
 	@echo "make test: header, Rust tests, C and interop tests all passed"
 
 test-openssl: cli-openssl

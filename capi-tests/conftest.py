@@ -293,6 +293,19 @@ class Harness:
         for proc in self.processes:
             proc.kill()
 
+    def sanitizer_reports(self):
+        """Reports of AddressSanitizer, LeakSanitizer or UBSan in our programs' stderr (the
+        `make check-asan` build); empty for normal builds."""
+        markers = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+        found = []
+        for proc in self.processes:
+            if Path(proc.args[0]).parent != Path(self.bin_dir):
+                continue
+            text = proc.stderr
+            if any(m in text for m in markers):
+                found.append(f"{proc.args[0]}:\n{text}")
+        return found
+
 
 def wait_for_port_via_stdout(proc, pattern, port, timeout=10.0):
     """Waits until a reference server announces itself, without connecting to it (a probe
@@ -314,6 +327,8 @@ def harness(bin_dir, impl, tmp_path):
     h = Harness(bin_dir, impl, tmp_path)
     yield h
     h.cleanup()
+    reports = h.sanitizer_reports()
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
 def connected_fields(client):

@@ -15,6 +15,60 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define BIO_NOCLOSE 0
+
+#define BIO_CLOSE 1
+
+#define BIO_FLAGS_READ 1
+
+#define BIO_FLAGS_WRITE 2
+
+#define BIO_FLAGS_IO_SPECIAL 4
+
+#define BIO_FLAGS_RWS ((BIO_FLAGS_READ | BIO_FLAGS_WRITE) | BIO_FLAGS_IO_SPECIAL)
+
+#define BIO_FLAGS_SHOULD_RETRY 8
+
+#define BIO_CTRL_RESET 1
+
+#define BIO_CTRL_EOF 2
+
+#define BIO_CTRL_INFO 3
+
+#define BIO_CTRL_GET_CLOSE 8
+
+#define BIO_CTRL_SET_CLOSE 9
+
+#define BIO_CTRL_PENDING 10
+
+#define BIO_CTRL_FLUSH 11
+
+#define BIO_CTRL_DUP 12
+
+#define BIO_CTRL_WPENDING 13
+
+#define BIO_C_SET_FD 104
+
+#define BIO_C_GET_FD 105
+
+#define BIO_C_SET_BUF_MEM_EOF_RETURN 130
+
+#define BIO_C_GET_WRITE_GUARANTEE 140
+
+#define BIO_C_SHUTDOWN_WR 142
+
+#define BIO_TYPE_DESCRIPTOR 256
+
+#define BIO_TYPE_SOURCE_SINK 1024
+
+#define BIO_TYPE_MEM (1 | BIO_TYPE_SOURCE_SINK)
+
+#define BIO_TYPE_FD ((4 | BIO_TYPE_SOURCE_SINK) | BIO_TYPE_DESCRIPTOR)
+
+#define BIO_TYPE_SOCKET ((5 | BIO_TYPE_SOURCE_SINK) | BIO_TYPE_DESCRIPTOR)
+
+#define BIO_TYPE_BIO (19 | BIO_TYPE_SOURCE_SINK)
+
 #define SSL_ERROR_NONE 0
 
 #define SSL_ERROR_SSL 1
@@ -81,6 +135,13 @@
 
 #define ERR_LIB_SSL 20
 
+typedef struct BIO BIO;
+
+/*
+ A BIO type: ours are statics; `BIO_meth_new` makes application-defined ones.
+ */
+typedef struct BIO_METHOD BIO_METHOD;
+
 typedef struct SSL SSL;
 
 /*
@@ -104,6 +165,16 @@ typedef struct X509_NAME X509_NAME;
  */
 typedef struct X509_STORE_CTX X509_STORE_CTX;
 
+typedef int (*BioWriteFn)(struct BIO*, const char*, int);
+
+typedef int (*BioReadFn)(struct BIO*, char*, int);
+
+typedef long (*BioCtrlFn)(struct BIO*, int, long, void*);
+
+typedef int (*BioCreateFn)(struct BIO*);
+
+typedef int (*BioDestroyFn)(struct BIO*);
+
 /*
  The verify callback's type, as OpenSSL declares it.
  */
@@ -120,6 +191,128 @@ const char *SSL_alert_type_string(int value);
 const char *SSL_alert_desc_string_long(int value);
 
 const char *SSL_alert_desc_string(int value);
+
+const struct BIO_METHOD *BIO_s_mem(void);
+
+const struct BIO_METHOD *BIO_s_socket(void);
+
+const struct BIO_METHOD *BIO_s_fd(void);
+
+struct BIO *BIO_new(const struct BIO_METHOD *method);
+
+/*
+ A read-only memory BIO over a copy of `buf` (`len` -1: NUL-terminated string).
+ */
+struct BIO *BIO_new_mem_buf(const void *buf, int len);
+
+struct BIO *BIO_new_socket(int fd, int close_flag);
+
+struct BIO *BIO_new_fd(int fd, int close_flag);
+
+/*
+ Two connected BIOs: what one writes the other reads. `writebuf` sizes each half's write
+ buffer (0 for the default).
+ */
+int BIO_new_bio_pair(struct BIO **bio1,
+                     uintptr_t writebuf1,
+                     struct BIO **bio2,
+                     uintptr_t writebuf2);
+
+int BIO_free(struct BIO *b);
+
+void BIO_free_all(struct BIO *b);
+
+void BIO_vfree(struct BIO *b);
+
+int BIO_up_ref(struct BIO *b);
+
+int BIO_read(struct BIO *b, void *data, int dlen);
+
+int BIO_write(struct BIO *b, const void *data, int dlen);
+
+int BIO_read_ex(struct BIO *b, void *data, uintptr_t dlen, uintptr_t *readbytes);
+
+int BIO_write_ex(struct BIO *b, const void *data, uintptr_t dlen, uintptr_t *written);
+
+/*
+ OpenSSL's generic control call; the macros (`BIO_pending`, `BIO_eof`, ...) are functions here.
+ */
+long BIO_ctrl(struct BIO *b, int cmd, long larg, void *parg);
+
+uintptr_t BIO_ctrl_pending(struct BIO *b);
+
+uintptr_t BIO_ctrl_wpending(struct BIO *b);
+
+int BIO_pending(struct BIO *b);
+
+int BIO_wpending(struct BIO *b);
+
+int BIO_eof(struct BIO *b);
+
+int BIO_reset(struct BIO *b);
+
+int BIO_flush(struct BIO *b);
+
+int BIO_set_mem_eof_return(struct BIO *b, int v);
+
+uintptr_t BIO_ctrl_get_write_guarantee(struct BIO *b);
+
+int BIO_shutdown_wr(struct BIO *b);
+
+int BIO_set_fd(struct BIO *b, int fd, int close_flag);
+
+int BIO_get_fd(struct BIO *b, int *out);
+
+int BIO_test_flags(const struct BIO *b, int flags);
+
+void BIO_set_flags(struct BIO *b, int flags);
+
+void BIO_clear_flags(struct BIO *b, int flags);
+
+int BIO_should_retry(const struct BIO *b);
+
+int BIO_should_read(const struct BIO *b);
+
+int BIO_should_write(const struct BIO *b);
+
+void BIO_set_retry_read(struct BIO *b);
+
+void BIO_set_retry_write(struct BIO *b);
+
+void BIO_clear_retry_flags(struct BIO *b);
+
+int BIO_method_type(const struct BIO *b);
+
+int BIO_get_new_index(void);
+
+struct BIO_METHOD *BIO_meth_new(int typ, const char *_name);
+
+/*
+ Frees a method from `BIO_meth_new`; BIOs of it must be freed first (OpenSSL's rule).
+ */
+void BIO_meth_free(struct BIO_METHOD *m);
+
+int BIO_meth_set_write(struct BIO_METHOD *m, BioWriteFn f);
+
+int BIO_meth_set_read(struct BIO_METHOD *m, BioReadFn f);
+
+int BIO_meth_set_ctrl(struct BIO_METHOD *m, BioCtrlFn f);
+
+int BIO_meth_set_create(struct BIO_METHOD *m, BioCreateFn f);
+
+int BIO_meth_set_destroy(struct BIO_METHOD *m, BioDestroyFn f);
+
+void BIO_set_data(struct BIO *b, void *data);
+
+void *BIO_get_data(struct BIO *b);
+
+void BIO_set_init(struct BIO *b, int init);
+
+int BIO_get_init(struct BIO *b);
+
+void BIO_set_shutdown(struct BIO *b, int shut);
+
+int BIO_get_shutdown(struct BIO *b);
 
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.
@@ -237,9 +430,37 @@ void SSL_free(struct SSL *ssl);
 
 struct SSL_CTX *SSL_get_SSL_CTX(const struct SSL *ssl);
 
+/*
+ Uses `fd` for both directions through a socket BIO that does not close it.
+ */
 int SSL_set_fd(struct SSL *ssl, int fd);
 
+int SSL_set_rfd(struct SSL *ssl, int fd);
+
+int SSL_set_wfd(struct SSL *ssl, int fd);
+
 int SSL_get_fd(const struct SSL *ssl);
+
+int SSL_get_rfd(const struct SSL *ssl);
+
+int SSL_get_wfd(const struct SSL *ssl);
+
+/*
+ Takes over the caller's reference on `rbio` (NULL clears the slot).
+ */
+void SSL_set0_rbio(struct SSL *ssl, struct BIO *rbio);
+
+void SSL_set0_wbio(struct SSL *ssl, struct BIO *wbio);
+
+/*
+ OpenSSL's ownership rules (`SSL_set_bio(3)`): the caller hands over one reference per
+ slot it changes; passing the same BIO twice hands over one reference for both slots.
+ */
+void SSL_set_bio(struct SSL *ssl, struct BIO *rbio, struct BIO *wbio);
+
+struct BIO *SSL_get_rbio(const struct SSL *ssl);
+
+struct BIO *SSL_get_wbio(const struct SSL *ssl);
 
 void SSL_set_connect_state(struct SSL *ssl);
 

@@ -10,11 +10,11 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod alert;
+pub mod bio;
 pub mod cipher;
 pub mod consts;
 pub mod ctx;
 pub mod err;
-pub mod io;
 pub mod ssl;
 pub mod x509;
 

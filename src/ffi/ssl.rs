@@ -1,10 +1,10 @@
 //! `SSL`: one connection over a file descriptor, driving the sans-I/O core with OpenSSL's
 //! blocking and non-blocking semantics.
 
+use super::bio::{self, IoOutcome, BIO};
 use super::cipher::{self, SSL_CIPHER};
 use super::consts::*;
 use super::ctx::{ctx_ref, SSL_CTX};
-use super::io::{FdTransport, IoOutcome};
 use super::x509::X509;
 use super::{c_str, err, guard, null_arg};
 use crate::config::Config;
@@ -21,7 +21,9 @@ const READ_CHUNK: usize = crate::record::MAX_CIPHERTEXT_TLS12 + crate::record::H
 pub struct SSL {
     ctx: *mut SSL_CTX,
     role: Option<Role>,
-    transport: Option<FdTransport>,
+    /// Each slot owns one reference (the same BIO in both slots holds two).
+    rbio: *mut BIO,
+    wbio: *mut BIO,
     conn: Option<Connection>,
     /// SNI to send (`SSL_set_tlsext_host_name`).
     sni: Option<String>,
@@ -158,14 +160,15 @@ impl SSL {
             if pending.is_empty() {
                 return Ok(());
             }
-            let Some(t) = self.transport.as_mut() else {
+            if self.wbio.is_null() {
                 err::push(&Error::local(
                     Reason::INVALID_ARGUMENT,
-                    "no file descriptor set (SSL_set_fd)",
+                    "no write BIO or file descriptor set (SSL_set_fd / SSL_set_bio)",
                 ));
                 return Err(Stop::Failed);
-            };
-            match t.write(pending) {
+            }
+            // SAFETY: the SSL owns a reference on its write BIO.
+            match unsafe { bio::transport_write(self.wbio, pending) } {
                 IoOutcome::Done(n) => conn.consume_tls(n),
                 IoOutcome::WouldBlock => return Err(Stop::WantWrite),
                 IoOutcome::Eof => return Err(Stop::Syscall(libc::EPIPE)),
@@ -176,15 +179,23 @@ impl SSL {
 
     /// Reads once from the transport and feeds the core.
     fn fill(&mut self) -> Result<(), Stop> {
-        let Some(t) = self.transport.as_mut() else {
+        if self.rbio.is_null() {
             err::push(&Error::local(
                 Reason::INVALID_ARGUMENT,
-                "no file descriptor set (SSL_set_fd)",
+                "no read BIO or file descriptor set (SSL_set_fd / SSL_set_bio)",
             ));
             return Err(Stop::Failed);
-        };
-        let mut buf = vec![0u8; READ_CHUNK];
-        match t.read(&mut buf) {
+        }
+        // Read no more than the record being assembled needs (at least a header's worth), so
+        // bytes behind it stay in the transport as OpenSSL leaves them without read-ahead.
+        let want = self
+            .conn
+            .as_ref()
+            .map_or(READ_CHUNK, |c| c.wanted())
+            .clamp(1, READ_CHUNK);
+        let mut buf = vec![0u8; want];
+        // SAFETY: the SSL owns a reference on its read BIO.
+        match unsafe { bio::transport_read(self.rbio, &mut buf) } {
             IoOutcome::Done(n) => {
                 let conn = self.conn.as_mut().expect("connection exists while reading");
                 if let Err(e) = conn.read_tls(&buf[..n]) {
@@ -393,7 +404,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
         let ssl = SSL {
             ctx,
             role: c.method.role,
-            transport: None,
+            rbio: std::ptr::null_mut(),
+            wbio: std::ptr::null_mut(),
             conn: None,
             sni: None,
             verify_host: None,
@@ -416,6 +428,11 @@ pub unsafe extern "C" fn SSL_free(ssl: *mut SSL) {
         // SAFETY: the pointer came from SSL_new and is freed once, by this call.
         let s = unsafe { Box::from_raw(ssl) };
         let ctx = s.ctx;
+        // SAFETY: each slot owns one reference.
+        unsafe {
+            bio::release(s.rbio);
+            bio::release(s.wbio);
+        }
         drop(s);
         // SAFETY: the SSL held one reference on its context.
         unsafe { SSL_CTX::release(ctx) };
@@ -427,24 +444,144 @@ pub unsafe extern "C" fn SSL_get_SSL_CTX(ssl: *const SSL) -> *mut SSL_CTX {
     with_ssl_ref(ssl, std::ptr::null_mut(), |s| s.ctx)
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn SSL_set_fd(ssl: *mut SSL, fd: c_int) -> c_int {
-    with_ssl(ssl, 0, |s| {
+impl SSL {
+    /// Replaces the read BIO, taking over the caller's reference.
+    fn set0_rbio(&mut self, b: *mut BIO) {
+        // SAFETY: the slot owns one reference on the old BIO.
+        unsafe { bio::release(self.rbio) };
+        self.rbio = b;
+    }
+
+    fn set0_wbio(&mut self, b: *mut BIO) {
+        // SAFETY: the slot owns one reference on the old BIO.
+        unsafe { bio::release(self.wbio) };
+        self.wbio = b;
+    }
+
+    fn socket_bio(fd: c_int) -> Option<*mut BIO> {
         if fd < 0 {
             err::push(&Error::local(
                 Reason::INVALID_ARGUMENT,
                 "negative file descriptor",
             ));
-            return 0;
+            return None;
         }
-        s.transport = Some(FdTransport { fd });
+        Some(bio::new_socket(fd, bio::BIO_NOCLOSE))
+    }
+}
+
+/// Uses `fd` for both directions through a socket BIO that does not close it.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_fd(ssl: *mut SSL, fd: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        let Some(b) = SSL::socket_bio(fd) else {
+            return 0;
+        };
+        // SAFETY: freshly made BIO; the second slot takes a second reference.
+        bio::up_ref(unsafe { &*b });
+        s.set0_rbio(b);
+        s.set0_wbio(b);
         1
     })
 }
 
 #[no_mangle]
+pub unsafe extern "C" fn SSL_set_rfd(ssl: *mut SSL, fd: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| match SSL::socket_bio(fd) {
+        Some(b) => {
+            s.set0_rbio(b);
+            1
+        }
+        None => 0,
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_wfd(ssl: *mut SSL, fd: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| match SSL::socket_bio(fd) {
+        Some(b) => {
+            s.set0_wbio(b);
+            1
+        }
+        None => 0,
+    })
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn SSL_get_fd(ssl: *const SSL) -> c_int {
-    with_ssl_ref(ssl, -1, |s| s.transport.as_ref().map_or(-1, |t| t.fd))
+    // SAFETY: the slot's BIO is live while the SSL holds it.
+    with_ssl_ref(ssl, -1, |s| {
+        unsafe { bio::bio_ref(s.rbio) }
+            .and_then(bio::fd_of)
+            .unwrap_or(-1)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_rfd(ssl: *const SSL) -> c_int {
+    // SAFETY: same as SSL_get_fd.
+    unsafe { SSL_get_fd(ssl) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_wfd(ssl: *const SSL) -> c_int {
+    // SAFETY: the slot's BIO is live while the SSL holds it.
+    with_ssl_ref(ssl, -1, |s| {
+        unsafe { bio::bio_ref(s.wbio) }
+            .and_then(bio::fd_of)
+            .unwrap_or(-1)
+    })
+}
+
+/// Takes over the caller's reference on `rbio` (NULL clears the slot).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set0_rbio(ssl: *mut SSL, rbio: *mut BIO) {
+    with_ssl(ssl, (), |s| s.set0_rbio(rbio))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set0_wbio(ssl: *mut SSL, wbio: *mut BIO) {
+    with_ssl(ssl, (), |s| s.set0_wbio(wbio))
+}
+
+/// OpenSSL's ownership rules (`SSL_set_bio(3)`): the caller hands over one reference per
+/// slot it changes; passing the same BIO twice hands over one reference for both slots.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_bio(ssl: *mut SSL, rbio: *mut BIO, wbio: *mut BIO) {
+    with_ssl(ssl, (), |s| {
+        if rbio == s.rbio {
+            // Only the write side changes; when it becomes the read BIO too, that slot needs
+            // a reference of its own.
+            if !wbio.is_null() && wbio == rbio && s.wbio != wbio {
+                // SAFETY: a live BIO passed by the caller.
+                bio::up_ref(unsafe { &*wbio });
+            }
+            if wbio != s.wbio {
+                s.set0_wbio(wbio);
+            }
+            return;
+        }
+        if wbio == s.wbio && s.rbio != s.wbio {
+            s.set0_rbio(rbio);
+            return;
+        }
+        if !rbio.is_null() && rbio == wbio {
+            // SAFETY: a live BIO passed by the caller; each slot owns one reference.
+            bio::up_ref(unsafe { &*rbio });
+        }
+        s.set0_rbio(rbio);
+        s.set0_wbio(wbio);
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_rbio(ssl: *const SSL) -> *mut BIO {
+    with_ssl_ref(ssl, std::ptr::null_mut(), |s| s.rbio)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_wbio(ssl: *const SSL) -> *mut BIO {
+    with_ssl_ref(ssl, std::ptr::null_mut(), |s| s.wbio)
 }
 
 #[no_mangle]

@@ -1,0 +1,443 @@
+/* TLS over BIOs with no sockets: memory BIOs, BIO pairs with tiny buffers (so every call
+ * meets WANT_READ / WANT_WRITE and must resume), application-defined BIO methods, and the
+ * ownership rules of SSL_set_bio. Written against OpenSSL's API; runs unchanged on both.
+ *
+ *   test_bio            run every test
+ *   test_bio NAME...    run only these
+ *   test_bio --list     print the test names
+ * Run from the repository root (certificates are read from pki/). */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PKI "pki/"
+
+static char failure[512];
+
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
+            return 0;                                                                    \
+        }                                                                                \
+    } while (0)
+
+static SSL_CTX *server_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx && (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
+                SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1)) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static SSL_CTX *client_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx && SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+/* A memory BIO takes everything; a BIO pair half only what its buffer has room for. */
+static int room_in(BIO *b, int *room)
+{
+    if (BIO_method_type(b) != BIO_TYPE_BIO)
+        return 0;
+    *room = (int)BIO_ctrl_get_write_guarantee(b);
+    return 1;
+}
+
+/* Moves what `from` holds into `to`, as far as `to` accepts it. Returns bytes moved. */
+static int shuttle(BIO *from, BIO *to)
+{
+    char buf[4096];
+    int moved = 0;
+    for (;;) {
+        int room = sizeof buf;
+        int n, w;
+        if (room_in(to, &room) && room == 0)
+            break;
+        n = BIO_read(from, buf, room < (int)sizeof buf ? room : (int)sizeof buf);
+        if (n <= 0)
+            break;
+        w = BIO_write(to, buf, n);
+        if (w != n)
+            return -1; /* the guarantee said it fits */
+        moved += n;
+    }
+    return moved;
+}
+
+/* Drives both handshakes to completion over memory BIOs, counting WANT_* results. */
+struct pump {
+    SSL *client, *server;
+    BIO *c_net, *s_net;     /* network side of pairs, or the mem BIOs themselves */
+    BIO *c_out, *s_out;     /* where each side's output appears */
+    BIO *c_in, *s_in;       /* where each side's input must be put */
+    int want_read, want_write;
+};
+
+static int step(struct pump *p)
+{
+    int a = shuttle(p->c_out, p->s_in);
+    int b = shuttle(p->s_out, p->c_in);
+    return a > 0 || b > 0;
+}
+
+static int handshake_both(struct pump *p)
+{
+    int c_done = 0, s_done = 0, rounds;
+    char peek;
+    for (rounds = 0; rounds < 10000 && !(c_done && s_done); rounds++) {
+        /* A finished client still has to read what the server sends after the handshake
+         * (TLS 1.3 tickets), or a small BIO pair fills up and the server stalls. */
+        if (c_done)
+            SSL_peek(p->client, &peek, 1);
+        if (!c_done) {
+            int r = SSL_do_handshake(p->client);
+            if (r == 1)
+                c_done = 1;
+            else {
+                int e = SSL_get_error(p->client, r);
+                if (e == SSL_ERROR_WANT_READ)
+                    p->want_read++;
+                else if (e == SSL_ERROR_WANT_WRITE)
+                    p->want_write++;
+                else
+                    return 0;
+            }
+        }
+        if (!s_done) {
+            int r = SSL_do_handshake(p->server);
+            if (r == 1)
+                s_done = 1;
+            else {
+                int e = SSL_get_error(p->server, r);
+                if (e == SSL_ERROR_WANT_READ)
+                    p->want_read++;
+                else if (e == SSL_ERROR_WANT_WRITE)
+                    p->want_write++;
+                else
+                    return 0;
+            }
+        }
+        step(p);
+    }
+    if (!(c_done && s_done))
+        fprintf(stderr, "handshake stalled after %d rounds (client %s, server %s)\n", rounds,
+                c_done ? "done" : "waiting", s_done ? "done" : "waiting");
+    return c_done && s_done;
+}
+
+/* Sends `len` bytes client→server with SSL_write retried with the same arguments after
+ * WANT_WRITE, reading on the server as data arrives. */
+static int transfer(struct pump *p, const unsigned char *data, int len)
+{
+    unsigned char *got = malloc((size_t)len);
+    int sent = 0, recvd = 0, rounds, ok;
+    for (rounds = 0; rounds < 100000 && recvd < len; rounds++) {
+        if (sent < len) {
+            int chunk = len - sent > 5000 ? 5000 : len - sent;
+            int r = SSL_write(p->client, data + sent, chunk);
+            if (r > 0)
+                sent += r;
+            else if (SSL_get_error(p->client, r) == SSL_ERROR_WANT_WRITE)
+                p->want_write++;
+            else if (SSL_get_error(p->client, r) != SSL_ERROR_WANT_READ) {
+                free(got);
+                return 0;
+            }
+        }
+        step(p);
+        for (;;) {
+            int r = SSL_read(p->server, got + recvd, len - recvd);
+            if (r > 0) {
+                recvd += r;
+                continue;
+            }
+            if (SSL_get_error(p->server, r) == SSL_ERROR_WANT_READ) {
+                p->want_read++;
+                break;
+            }
+            free(got);
+            return 0;
+        }
+        step(p);
+    }
+    ok = recvd == len && memcmp(got, data, (size_t)len) == 0;
+    free(got);
+    return ok;
+}
+
+static int test_mem_bio_handshake(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    struct pump p;
+    char buf[64];
+    int r;
+    CHECK(sctx && cctx);
+    memset(&p, 0, sizeof p);
+    p.client = SSL_new(cctx);
+    p.server = SSL_new(sctx);
+    p.c_in = BIO_new(BIO_s_mem());
+    p.c_out = BIO_new(BIO_s_mem());
+    p.s_in = BIO_new(BIO_s_mem());
+    p.s_out = BIO_new(BIO_s_mem());
+    SSL_set_bio(p.client, p.c_in, p.c_out);
+    SSL_set_bio(p.server, p.s_in, p.s_out);
+    SSL_set_connect_state(p.client);
+    SSL_set_accept_state(p.server);
+    SSL_set_tlsext_host_name(p.client, "localhost");
+    SSL_set1_host(p.client, "localhost");
+    CHECK(SSL_get_rbio(p.client) == p.c_in && SSL_get_wbio(p.client) == p.c_out);
+
+    /* Nothing has arrived yet: the server wants to read. */
+    r = SSL_do_handshake(p.server);
+    CHECK(r == -1 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
+    CHECK(handshake_both(&p));
+    CHECK(p.want_read > 0);
+    CHECK(SSL_get_verify_result(p.client) == X509_V_OK);
+    CHECK(strcmp(SSL_get_version(p.client), "TLSv1.3") == 0);
+
+    CHECK(SSL_write(p.client, "ping", 4) == 4);
+    step(&p);
+    CHECK(SSL_read(p.server, buf, sizeof buf) == 4 && memcmp(buf, "ping", 4) == 0);
+    r = SSL_read(p.server, buf, sizeof buf);
+    CHECK(r == -1 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
+
+    /* Shutdown, client first: 0 (sent), then the server sees close_notify, answers, and the
+     * client's second call returns 1. */
+    CHECK(SSL_shutdown(p.client) == 0);
+    step(&p);
+    r = SSL_read(p.server, buf, sizeof buf);
+    CHECK(r == 0 && SSL_get_error(p.server, r) == SSL_ERROR_ZERO_RETURN);
+    CHECK(SSL_shutdown(p.server) == 1);
+    step(&p);
+    CHECK(SSL_shutdown(p.client) == 1);
+    CHECK(SSL_get_shutdown(p.client) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+
+    SSL_free(p.client);
+    SSL_free(p.server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_bio_pair_tiny_buffers(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    BIO *c_int, *s_int;
+    struct pump p;
+    unsigned char *data;
+    int i, ok;
+    CHECK(sctx && cctx);
+    memset(&p, 0, sizeof p);
+    CHECK(BIO_new_bio_pair(&c_int, 64, &p.c_net, 64) == 1);
+    CHECK(BIO_new_bio_pair(&s_int, 64, &p.s_net, 64) == 1);
+    p.c_out = p.c_net;
+    p.c_in = p.c_net;
+    p.s_out = p.s_net;
+    p.s_in = p.s_net;
+    p.client = SSL_new(cctx);
+    p.server = SSL_new(sctx);
+    SSL_set_bio(p.client, c_int, c_int);
+    SSL_set_bio(p.server, s_int, s_int);
+    SSL_set_connect_state(p.client);
+    SSL_set_accept_state(p.server);
+    SSL_set1_host(p.client, "localhost");
+    CHECK(handshake_both(&p));
+    CHECK(p.want_write > 0);
+
+    data = malloc(100000);
+    for (i = 0; i < 100000; i++)
+        data[i] = (unsigned char)(i * 7);
+    p.want_write = 0;
+    ok = transfer(&p, data, 100000);
+    free(data);
+    CHECK(ok);
+    CHECK(p.want_write > 0);
+
+    SSL_free(p.client);
+    SSL_free(p.server);
+    BIO_free(p.c_net);
+    BIO_free(p.s_net);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+/* An application-defined BIO over a plain byte queue, as curl-style programs use. */
+struct queue {
+    unsigned char buf[65536];
+    int len;
+};
+
+struct duplex {
+    struct queue *in, *out;
+};
+
+static int q_write(BIO *b, const char *data, int len)
+{
+    struct duplex *d = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    if (d->out->len + len > (int)sizeof d->out->buf) {
+        BIO_set_retry_write(b);
+        return -1;
+    }
+    memcpy(d->out->buf + d->out->len, data, (size_t)len);
+    d->out->len += len;
+    return len;
+}
+
+static int q_read(BIO *b, char *data, int len)
+{
+    struct duplex *d = BIO_get_data(b);
+    int n = d->in->len < len ? d->in->len : len;
+    BIO_clear_retry_flags(b);
+    if (n == 0) {
+        BIO_set_retry_read(b);
+        return -1;
+    }
+    memcpy(data, d->in->buf, (size_t)n);
+    memmove(d->in->buf, d->in->buf + n, (size_t)(d->in->len - n));
+    d->in->len -= n;
+    return n;
+}
+
+static long q_ctrl(BIO *b, int cmd, long larg, void *parg)
+{
+    (void)b;
+    (void)larg;
+    (void)parg;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int q_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static int test_custom_bio_method(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    static struct queue c2s, s2c;
+    struct duplex cd = {&s2c, &c2s}, sd = {&c2s, &s2c};
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "queue");
+    BIO *cb, *sb;
+    SSL *client, *server;
+    char buf[16];
+    int rounds, c_done = 0, s_done = 0;
+    CHECK(sctx && cctx && m);
+    CHECK(BIO_meth_set_write(m, q_write) == 1);
+    CHECK(BIO_meth_set_read(m, q_read) == 1);
+    CHECK(BIO_meth_set_ctrl(m, q_ctrl) == 1);
+    CHECK(BIO_meth_set_create(m, q_create) == 1);
+    cb = BIO_new(m);
+    sb = BIO_new(m);
+    CHECK(cb && sb && BIO_get_init(cb) == 1);
+    BIO_set_data(cb, &cd);
+    BIO_set_data(sb, &sd);
+    client = SSL_new(cctx);
+    server = SSL_new(sctx);
+    SSL_set_bio(client, cb, cb);
+    SSL_set_bio(server, sb, sb);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    SSL_set1_host(client, "localhost");
+    for (rounds = 0; rounds < 100 && !(c_done && s_done); rounds++) {
+        if (!c_done)
+            c_done = SSL_do_handshake(client) == 1;
+        if (!s_done)
+            s_done = SSL_do_handshake(server) == 1;
+    }
+    CHECK(c_done && s_done);
+    CHECK(SSL_write(server, "pong", 4) == 4);
+    CHECK(SSL_read(client, buf, sizeof buf) == 4 && memcmp(buf, "pong", 4) == 0);
+    SSL_free(client);
+    SSL_free(server);
+    BIO_meth_free(m);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+/* Every documented SSL_set_bio combination; ASan/LSan (make check-asan) catch a wrong count. */
+static int test_set_bio_ownership(void)
+{
+    SSL_CTX *cctx = client_ctx();
+    SSL *ssl;
+    BIO *a, *b, *c;
+    CHECK(cctx);
+    ssl = SSL_new(cctx);
+    a = BIO_new(BIO_s_mem());
+    b = BIO_new(BIO_s_mem());
+    c = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl, a, a);          /* one reference for both */
+    SSL_set_bio(ssl, a, a);          /* unchanged: nothing consumed */
+    SSL_set_bio(ssl, a, b);          /* only wbio changes: b's reference consumed */
+    CHECK(SSL_get_rbio(ssl) == a && SSL_get_wbio(ssl) == b);
+    SSL_set_bio(ssl, c, b);          /* only rbio changes (they differ): c's consumed */
+    CHECK(SSL_get_rbio(ssl) == c && SSL_get_wbio(ssl) == b);
+    BIO_up_ref(c);
+    SSL_set0_wbio(ssl, c);           /* explicit reference handed over */
+    CHECK(SSL_get_wbio(ssl) == c);
+    SSL_set_fd(ssl, 0);              /* replaces both with a socket BIO */
+    CHECK(SSL_get_fd(ssl) == 0);
+    SSL_free(ssl);
+    SSL_CTX_free(cctx);
+    return 1;
+}
+
+struct test {
+    const char *name;
+    int (*fn)(void);
+};
+
+static const struct test tests[] = {
+    {"mem_bio_handshake", test_mem_bio_handshake},
+    {"bio_pair_tiny_buffers", test_bio_pair_tiny_buffers},
+    {"custom_bio_method", test_custom_bio_method},
+    {"set_bio_ownership", test_set_bio_ownership},
+};
+
+int main(int argc, char **argv)
+{
+    size_t i;
+    int passed = 0, failed = 0, a;
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (i = 0; i < sizeof tests / sizeof tests[0]; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        int selected = argc == 1;
+        for (a = 1; a < argc; a++)
+            selected |= strcmp(argv[a], tests[i].name) == 0;
+        if (!selected)
+            continue;
+        failure[0] = 0;
+        ERR_clear_error();
+        if (tests[i].fn()) {
+            printf("ok %s\n", tests[i].name);
+            passed++;
+        } else {
+            unsigned long e = ERR_get_error();
+            char err[256] = "";
+            if (e)
+                ERR_error_string_n(e, err, sizeof err);
+            printf("FAIL %s: %s %s\n", tests[i].name, failure, err);
+            failed++;
+        }
+    }
+    printf("test_bio: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
