@@ -44,6 +44,15 @@ SERVER_CERTS = {
 
 TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
 CLASSIC_GROUPS = ["X25519", "P-256", "P-384"]
+# OpenSSL names of the TLS 1.2 suites, with the certificate type each needs.
+TLS12_SUITES = {
+    "ECDHE-ECDSA-AES128-GCM-SHA256": "ecdsa-p256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384": "ecdsa-p256",
+    "ECDHE-ECDSA-CHACHA20-POLY1305": "ecdsa-p256",
+    "ECDHE-RSA-AES128-GCM-SHA256": "rsa2048",
+    "ECDHE-RSA-AES256-GCM-SHA384": "rsa2048",
+    "ECDHE-RSA-CHACHA20-POLY1305": "rsa2048",
+}
 
 
 def pytest_addoption(parser):

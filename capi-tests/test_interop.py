@@ -8,6 +8,7 @@ import pytest
 from conftest import (
     CLASSIC_GROUPS,
     SERVER_CERTS,
+    TLS12_SUITES,
     TLS13_SUITES,
     accepted_fields,
     canonical_group,
@@ -27,6 +28,15 @@ GNUTLS_SUITE = {
 }
 GNUTLS_GROUP = {"X25519": "+GROUP-X25519", "P-256": "+GROUP-SECP256R1", "P-384": "+GROUP-SECP384R1"}
 GNUTLS_GROUP_SHOWN = {"X25519": "X25519", "P-256": "SECP256R1", "P-384": "SECP384R1"}
+# gnutls priority parts (cipher, key exchange) for each TLS 1.2 suite.
+GNUTLS_TLS12 = {
+    "ECDHE-ECDSA-AES128-GCM-SHA256": ("+AES-128-GCM", "+ECDHE-ECDSA"),
+    "ECDHE-ECDSA-AES256-GCM-SHA384": ("+AES-256-GCM", "+ECDHE-ECDSA"),
+    "ECDHE-ECDSA-CHACHA20-POLY1305": ("+CHACHA20-POLY1305", "+ECDHE-ECDSA"),
+    "ECDHE-RSA-AES128-GCM-SHA256": ("+AES-128-GCM", "+ECDHE-RSA"),
+    "ECDHE-RSA-AES256-GCM-SHA384": ("+AES-256-GCM", "+ECDHE-RSA"),
+    "ECDHE-RSA-CHACHA20-POLY1305": ("+CHACHA20-POLY1305", "+ECDHE-RSA"),
+}
 OPENSSL_TEMP_KEY = {"X25519": "X25519", "P-256": "prime256v1", "P-384": "secp384r1"}
 
 
@@ -42,7 +52,10 @@ def gnutls_cert_args(kind):
 
 def gnutls_priority(version="TLS1.3", suite=None, group=None):
     parts = ["NORMAL", "-VERS-ALL", f"+VERS-{version}"]
-    if suite:
+    if suite in GNUTLS_TLS12:
+        cipher, kx = GNUTLS_TLS12[suite]
+        parts += ["-CIPHER-ALL", cipher, "-KX-ALL", kx]
+    elif suite:
         parts += ["-CIPHER-ALL", GNUTLS_SUITE[suite]]
     if group:
         parts += ["-GROUP-ALL", GNUTLS_GROUP[group]]
@@ -93,6 +106,28 @@ def test_client_to_openssl_tls12(harness, cert):
     assert "ECDHE" in fields["cipher"]
 
 
+@pytest.mark.parametrize("suite", sorted(TLS12_SUITES))
+def test_client_to_openssl_tls12_suite(harness, suite):
+    # A TLS 1.2-only server; our client offers TLS 1.3 and 1.2 and must settle on this suite.
+    server, port = harness.openssl_server("-tls1_2", "-cipher", suite, *s_server_cert_args(TLS12_SUITES[suite]))
+    client = harness.tlsclient("-CAfile", ROOT, "-msg", "hi\n", f"localhost:{port}")
+    assert client.returncode == 0, client.stderr + server.stdout
+    fields = connected_fields(client)
+    assert fields["version"] == "TLSv1.2"
+    assert fields["cipher"] == suite
+    assert fields["verify"] == "ok"
+    harness_wait_text(server, "hi")
+
+
+def test_client_cipher_list_to_openssl(harness):
+    server, port = harness.openssl_server("-tls1_2", *s_server_cert_args("rsa2048"))
+    client = harness.tlsclient(
+        "-CAfile", ROOT, "-cipher", "HIGH:!aECDSA:!AESGCM", "-msg", "hi\n", f"localhost:{port}"
+    )
+    assert client.returncode == 0, client.stderr + server.stdout
+    assert connected_fields(client)["cipher"] == "ECDHE-RSA-CHACHA20-POLY1305"
+
+
 def harness_wait_text(proc, text, timeout=5.0):
     import time
 
@@ -139,6 +174,13 @@ def test_client_to_gnutls_group(harness, group):
 def test_client_to_gnutls_tls12(harness, cert):
     fields = client_to_gnutls(harness, cert, priority=gnutls_priority(version="TLS1.2"))
     assert fields["version"] == "TLSv1.2"
+
+
+@pytest.mark.parametrize("suite", sorted(TLS12_SUITES))
+def test_client_to_gnutls_tls12_suite(harness, suite):
+    fields = client_to_gnutls(harness, TLS12_SUITES[suite], priority=gnutls_priority(version="TLS1.2", suite=suite))
+    assert fields["version"] == "TLSv1.2"
+    assert fields["cipher"] == suite
 
 
 # ---- openssl s_client -> our server --------------------------------------------------------------
@@ -190,6 +232,82 @@ def test_openssl_client_tls12(harness, cert):
     output, server = s_client_to_server(harness, cert_args(cert), ["-tls1_2"])
     assert "Protocol version: TLSv1.2" in output
     assert server["version"] == "TLSv1.2"
+
+
+BOTH_CERTS = [*cert_args("ecdsa-p256"), *cert_args("rsa2048", "-cert2", "-key2")]
+
+
+@pytest.mark.parametrize("suite", sorted(TLS12_SUITES))
+def test_openssl_client_tls12_suite(harness, suite):
+    # Our server holds an ECDSA and an RSA certificate and must pick the one the suite needs.
+    output, server = s_client_to_server(harness, BOTH_CERTS, ["-tls1_2", "-cipher", suite])
+    assert f"Ciphersuite: {suite}" in output
+    assert server["version"] == "TLSv1.2"
+    assert server["cipher"] == suite
+
+
+def test_openssl_client_renegotiation_refused(harness, impl):
+    """s_client's `R` asks our TLS 1.2 server to renegotiate. We decline with a no_renegotiation
+    warning and keep the connection; OpenSSL 3's client then gives up on its own (it treats the
+    refusal as fatal, against `openssl s_server -no_renegotiation` just the same)."""
+    import subprocess
+    import time
+
+    if impl != "libtls":
+        pytest.skip("OpenSSL servers renegotiate by default")
+    require_tool("openssl")
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"))
+    client = harness.spawn(
+        [
+            "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-CAfile", ROOT,
+            "-servername", "localhost",
+        ],
+        "s_client-R",
+        stdin=subprocess.PIPE,
+    )
+    accepted = accepted_fields(server)
+    assert accepted["version"] == "TLSv1.2"
+    client.popen.stdin.write(b"before renegotiation\n")
+    client.popen.stdin.flush()
+    harness_wait_text(server, "before renegotiation")
+    client.popen.stdin.write(b"R\n")
+    client.popen.stdin.flush()
+    deadline = time.monotonic() + 5
+    while "no renegotiation" not in client.stderr and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.popen.stdin.close()
+    client.wait()
+    server.wait()
+    # s_client got our warning (OpenSSL reports it as "no renegotiation")...
+    assert "RENEGOTIATING" in client.stderr + client.stdout
+    assert "no renegotiation" in client.stderr, client.stderr
+    # ...and our server sent no fatal alert of its own: it only saw the client's reaction.
+    assert "alert handshake failure" in server.stderr, server.stderr
+
+
+def test_openssl_client_certificate_tls12(harness):
+    output, server = s_client_to_server(
+        harness,
+        [*cert_args("rsa2048"), "-CAfile", ROOT, "-Verify"],
+        ["-tls1_2", "-cert", pki("client-rsa2048.pem"), "-cert_chain", pki("intermediate-ca.pem"),
+         "-key", pki("client-rsa2048.key")],
+    )
+    assert server["version"] == "TLSv1.2"
+    assert server["peer"] == "/CN=libtls test client rsa"
+
+
+@pytest.mark.parametrize("client_cert", ["client-ecdsa-p256", "client-rsa2048"])
+def test_client_certificate_to_openssl_tls12(harness, client_cert):
+    server, port = harness.openssl_server(
+        "-tls1_2", "-Verify", "2", "-CAfile", ROOT, *s_server_cert_args("ecdsa-p256")
+    )
+    client = harness.tlsclient(
+        "-CAfile", ROOT, "-cert", pki(f"{client_cert}.chain.pem"), "-key", pki(f"{client_cert}.key"),
+        "-msg", "hi\n", f"localhost:{port}",
+    )
+    assert client.returncode == 0, client.stderr + server.stdout + server.stderr
+    assert connected_fields(client)["version"] == "TLSv1.2"
+    harness_wait_text(server, "subject=CN = libtls test client")
 
 
 def test_openssl_client_certificate(harness):
@@ -253,6 +371,13 @@ def test_gnutls_client_group(harness, group):
     description, server = gnutls_cli_to_server(harness, cert_args("ecdsa-p256"), gnutls_priority(group=group))
     assert f"ECDHE-{GNUTLS_GROUP_SHOWN[group]}" in description
     assert canonical_group(server["group"]) == canonical_group(group)
+
+
+@pytest.mark.parametrize("suite", sorted(TLS12_SUITES))
+def test_gnutls_client_tls12_suite(harness, suite):
+    description, server = gnutls_cli_to_server(harness, BOTH_CERTS, gnutls_priority(version="TLS1.2", suite=suite))
+    assert description.startswith("(TLS1.2")
+    assert server["cipher"] == suite
 
 
 @pytest.mark.parametrize("cert", ["ecdsa-p256", "rsa2048"])

@@ -7,6 +7,7 @@ from conftest import (
     CLASSIC_GROUPS,
     HYBRID_GROUP,
     SERVER_CERTS,
+    TLS12_SUITES,
     TLS13_SUITES,
     accepted_fields,
     canonical_group,
@@ -54,6 +55,34 @@ def test_tls13_suites(harness, suite):
     assert client["version"] == "TLSv1.3"
 
 
+@pytest.mark.parametrize("suite", sorted(TLS12_SUITES))
+def test_tls12_suites(harness, suite):
+    client, server, _, _ = run_pair(
+        harness,
+        [*cert_args("ecdsa-p256"), *cert_args("rsa2048", "-cert2", "-key2"), "-cipher", suite],
+        ["-tls1_2", "-cipher", suite],
+    )
+    assert client["cipher"] == server["cipher"] == suite
+    assert client["version"] == server["version"] == "TLSv1.2"
+
+
+def test_tls12_no_shared_cipher(harness):
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"), "-tls1_2")
+    client = harness.tlsclient(
+        "-CAfile", ROOT, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-msg", "x", f"127.0.0.1:{port}"
+    )
+    server.wait()
+    assert client.returncode == 1
+    assert "handshake failure" in client.stderr, client.stderr
+    assert "no shared cipher" in server.stderr, server.stderr
+
+
+def test_bad_cipher_list_is_a_usage_error(harness):
+    client = harness.tlsclient("-cipher", "RC4-MD5:NO-SUCH-CIPHER", "127.0.0.1:1")
+    assert client.returncode != 0
+    assert "bad -cipher" in client.stderr
+
+
 @pytest.mark.parametrize("group", CLASSIC_GROUPS + [HYBRID_GROUP])
 def test_groups(harness, impl, group):
     skip_hybrid_on_openssl(impl, group)
@@ -95,6 +124,28 @@ def test_client_certificate(harness, client_cert):
     )
     assert server["peer"].startswith("/CN=libtls test client")
     assert server["verify"] == "ok"
+
+
+@pytest.mark.parametrize("client_cert", ["client-ecdsa-p256", "client-rsa2048"])
+def test_tls12_client_certificate(harness, client_cert):
+    client, server, _, _ = run_pair(
+        harness,
+        [*cert_args("ecdsa-p256"), "-CAfile", ROOT, "-Verify"],
+        ["-tls1_2", "-cert", pki(f"{client_cert}.chain.pem"), "-key", pki(f"{client_cert}.key")],
+    )
+    assert server["version"] == "TLSv1.2"
+    assert server["peer"].startswith("/CN=libtls test client")
+    assert server["verify"] == "ok"
+
+
+def test_tls12_client_certificate_required(harness):
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"), "-CAfile", ROOT, "-Verify")
+    client = harness.tlsclient("-CAfile", ROOT, "-tls1_2", "-servername", "localhost", "-msg", "x", f"127.0.0.1:{port}")
+    server.wait()
+    assert "tlsserver: handshake failed:" in server.stderr
+    assert "peer did not return a certificate" in server.stderr, server.stderr
+    # In TLS 1.2 the server decides before its Finished, so the client fails in the handshake.
+    assert client.returncode == 1
 
 
 def test_client_certificate_required(harness):

@@ -30,6 +30,7 @@ struct client_options {
     const char *ca_file;
     const char *server_name;
     const char *ciphersuites;
+    const char *cipher_list;
     const char *groups;
     const char *message;
     const char *get_path;
@@ -48,6 +49,7 @@ static void usage(void)
             "  -CAfile FILE        trust anchors (default: system paths)\n"
             "  -servername NAME    SNI and name to verify (default: host unless an IP)\n"
             "  -ciphersuites LIST  TLS 1.3 suites, colon separated\n"
+            "  -cipher LIST        TLS 1.2 suites, OpenSSL cipher-list syntax\n"
             "  -groups LIST        key exchange groups, colon separated\n"
             "  -tls1_2 | -tls1_3   only this protocol version\n"
             "  -noverify           do not fail on certificate errors\n"
@@ -391,6 +393,7 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
         else if (!strcmp(arg, "-servername")) opts->server_name = NEXT_ARG();
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
+        else if (!strcmp(arg, "-cipher")) opts->cipher_list = NEXT_ARG();
         else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
         else if (!strcmp(arg, "-msg")) opts->message = NEXT_ARG();
         else if (!strcmp(arg, "-get")) opts->get_path = NEXT_ARG();
@@ -435,6 +438,10 @@ static SSL_CTX *make_context(const struct client_options *opts)
         (!SSL_CTX_set_min_proto_version(ctx, opts->pinned_version) ||
          !SSL_CTX_set_max_proto_version(ctx, opts->pinned_version))) {
         fprintf(stderr, PROG ": cannot pin the protocol version\n");
+        goto fail;
+    }
+    if (opts->cipher_list && !SSL_CTX_set_cipher_list(ctx, opts->cipher_list)) {
+        fprintf(stderr, PROG ": bad -cipher %s\n", opts->cipher_list);
         goto fail;
     }
     if (opts->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, opts->ciphersuites)) {

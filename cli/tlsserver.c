@@ -29,6 +29,7 @@ struct server_options {
     const char *key_file[2];
     const char *ca_file;
     const char *ciphersuites;
+    const char *cipher_list;
     const char *groups;
     int require_client_cert;
     int pinned_version;
@@ -47,6 +48,7 @@ static void usage(void)
             "  -CAfile FILE            request client certificates, verified against FILE\n"
             "  -Verify                 with -CAfile: require a client certificate\n"
             "  -ciphersuites LIST      TLS 1.3 suites, colon separated\n"
+            "  -cipher LIST            TLS 1.2 suites, OpenSSL cipher-list syntax\n"
             "  -groups LIST            key exchange groups, colon separated\n"
             "  -tls1_2 | -tls1_3       only this protocol version\n"
             "  -www                    answer an HTTP GET with a status page\n"
@@ -283,6 +285,7 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
         else if (!strcmp(arg, "-Verify")) opts->require_client_cert = 1;
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
+        else if (!strcmp(arg, "-cipher")) opts->cipher_list = NEXT_ARG();
         else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
         else if (!strcmp(arg, "-tls1_2")) opts->pinned_version = TLS1_2_VERSION;
         else if (!strcmp(arg, "-tls1_3")) opts->pinned_version = TLS1_3_VERSION;
@@ -320,6 +323,10 @@ static SSL_CTX *make_context(const struct server_options *opts)
         (!SSL_CTX_set_min_proto_version(ctx, opts->pinned_version) ||
          !SSL_CTX_set_max_proto_version(ctx, opts->pinned_version))) {
         fprintf(stderr, PROG ": cannot pin the protocol version\n");
+        goto fail;
+    }
+    if (opts->cipher_list && !SSL_CTX_set_cipher_list(ctx, opts->cipher_list)) {
+        fprintf(stderr, PROG ": bad -cipher %s\n", opts->cipher_list);
         goto fail;
     }
     if (opts->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, opts->ciphersuites)) {

@@ -427,6 +427,11 @@ void SSL_CTX_set_verify_depth(struct SSL_CTX *ctx, int depth);
 int SSL_CTX_set_ciphersuites(struct SSL_CTX *ctx, const char *list);
 
 /*
+ TLS 1.2 suites, OpenSSL cipher-string syntax ("ECDHE-ECDSA-AES128-GCM-SHA256:HIGH:!aNULL").
+ */
+int SSL_CTX_set_cipher_list(struct SSL_CTX *ctx, const char *list);
+
+/*
  Groups in preference order ("X25519MLKEM768:X25519:P-256").
  */
 int SSL_CTX_set1_groups_list(struct SSL_CTX *ctx, const char *list);

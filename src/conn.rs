@@ -266,29 +266,7 @@ impl Connection {
                 }
                 pushed
             }
-            ContentType::CHANGE_CIPHER_SPEC => {
-                // RFC 8446 5: one byte 0x01, unprotected, only during the handshake.
-                if !self.common.ccs_allowed {
-                    return Err(Error::protocol(
-                        AlertDescription::UNEXPECTED_MESSAGE,
-                        Reason::CCS_RECEIVED_EARLY,
-                        "ChangeCipherSpec outside the handshake",
-                    ));
-                }
-                if payload != [1] {
-                    return Err(Error::protocol(
-                        AlertDescription::UNEXPECTED_MESSAGE,
-                        Reason::INVALID_CCS_MESSAGE,
-                        "malformed ChangeCipherSpec",
-                    ));
-                }
-                if !self.joiner.is_empty() {
-                    return Err(Error::unexpected(
-                        "ChangeCipherSpec in the middle of a handshake message",
-                    ));
-                }
-                Ok(())
-            }
+            ContentType::CHANGE_CIPHER_SPEC => self.process_change_cipher_spec(&payload),
             ContentType::ALERT => self.process_alert(&payload),
             ContentType::APPLICATION_DATA => {
                 if !self.common.handshake_complete || !self.common.record.is_reading_protected() {
@@ -312,6 +290,41 @@ impl Connection {
                 format!("unexpected record type {other}"),
             )),
         }
+    }
+
+    /// TLS 1.3 tolerates ChangeCipherSpec only as a no-op for middleboxes (RFC 8446 5); in TLS
+    /// 1.2 it is the peer's key change (RFC 5246 7.1), which the handshake state acts on.
+    fn process_change_cipher_spec(&mut self, payload: &[u8]) -> Result<()> {
+        let tls12 = self.common.info.version == Some(ProtocolVersion::TLSV1_2);
+        if !tls12 && !self.common.ccs_allowed {
+            return Err(Error::protocol(
+                AlertDescription::UNEXPECTED_MESSAGE,
+                Reason::CCS_RECEIVED_EARLY,
+                "ChangeCipherSpec outside the handshake",
+            ));
+        }
+        if payload != [1] {
+            return Err(Error::protocol(
+                AlertDescription::UNEXPECTED_MESSAGE,
+                Reason::INVALID_CCS_MESSAGE,
+                "malformed ChangeCipherSpec",
+            ));
+        }
+        if !self.joiner.is_empty() {
+            return Err(Error::unexpected(
+                "ChangeCipherSpec in the middle of a handshake message",
+            ));
+        }
+        if !tls12 {
+            return Ok(());
+        }
+        let state = self
+            .state
+            .take()
+            .ok_or_else(|| Error::internal("no handshake state"))?;
+        self.common.last_state = state.name();
+        self.state = Some(state.handle_change_cipher_spec(&mut self.common)?);
+        Ok(())
     }
 
     fn process_alert(&mut self, payload: &[u8]) -> Result<()> {
@@ -415,6 +428,12 @@ impl Connection {
         }
         self.common.send_application_data(data)?;
         Ok(data.len())
+    }
+
+    /// Writes a handshake message outside the state machine, to play a misbehaving peer.
+    #[cfg(test)]
+    pub(crate) fn inject_handshake_for_test(&mut self, encoded: &[u8]) -> Result<()> {
+        self.common.send_handshake_bytes(encoded)
     }
 
     /// Queues a close_notify alert.

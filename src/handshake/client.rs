@@ -12,52 +12,102 @@ use crate::msgs::enums::{
 };
 use crate::msgs::extensions::{ClientExtension, KeyShareEntry, ServerName};
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
+use crate::suites;
+
+/// ECPointFormat uncompressed (RFC 8422 5.1.2), the only one TLS 1.2 peers may use with us.
+pub const EC_POINT_FORMAT_UNCOMPRESSED: u8 = 0;
 
 /// What the client offered, kept to check the server's choices against.
 pub struct Offer {
     pub options: ClientOptions,
     pub random: [u8; 32],
     pub session_id: Vec<u8>,
+    /// TLS 1.3 suites first, then TLS 1.2 ones.
     pub suites: Vec<CipherSuite>,
     pub groups: Vec<NamedGroup>,
+    /// Empty when TLS 1.3 is not offered.
     pub key_shares: Vec<KeyShare>,
     pub cookie: Option<Vec<u8>>,
+    pub tls13: bool,
+    pub tls12: bool,
 }
 
 pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> {
     let config = cx.config.clone();
-    if !config.supports_version(ProtocolVersion::TLSV1_3) {
-        return Err(Error::local(
-            Reason::NO_PROTOCOLS_AVAILABLE,
-            "no protocol version is enabled that this build can negotiate (TLS 1.3 is required)",
-        ));
-    }
-    let groups: Vec<NamedGroup> = config
+    let all_groups: Vec<NamedGroup> = config
         .groups
         .iter()
         .copied()
         .filter(|g| kx::is_supported(*g))
         .collect();
-    if groups.is_empty() || config.tls13_suites.is_empty() {
-        return Err(Error::local(
-            Reason::NO_CIPHER_MATCH,
-            "no cipher suites or groups are enabled",
-        ));
+    let tls12_suites: Vec<CipherSuite> = config
+        .tls12_suites
+        .iter()
+        .copied()
+        .filter(|s| suites::lookup(*s).is_some_and(|i| i.version == ProtocolVersion::TLSV1_2))
+        .collect();
+    let tls13 = config.supports_version(ProtocolVersion::TLSV1_3)
+        && !config.tls13_suites.is_empty()
+        && !all_groups.is_empty();
+    // TLS 1.2 suites are all ECDHE: without a classic group there is nothing to offer.
+    let tls12 = config.supports_version(ProtocolVersion::TLSV1_2)
+        && !tls12_suites.is_empty()
+        && all_groups.iter().any(|g| kx::usable_in_tls12(*g));
+    if !tls13 && !tls12 {
+        let any_version = config.supports_version(ProtocolVersion::TLSV1_3)
+            || config.supports_version(ProtocolVersion::TLSV1_2);
+        return Err(if any_version {
+            Error::local(
+                Reason::NO_CIPHER_MATCH,
+                "no cipher suites or groups are enabled for the enabled protocol versions",
+            )
+        } else {
+            Error::local(
+                Reason::NO_PROTOCOLS_AVAILABLE,
+                "no protocol version is enabled that this library can negotiate (TLS 1.2, TLS 1.3)",
+            )
+        });
     }
-    let key_shares = initial_key_shares(&groups)?;
+    let mut suites = Vec::new();
+    if tls13 {
+        suites.extend_from_slice(&config.tls13_suites);
+    }
+    if tls12 {
+        suites.extend_from_slice(&tls12_suites);
+    }
+    let groups: Vec<NamedGroup> = if tls13 {
+        all_groups
+    } else {
+        all_groups
+            .into_iter()
+            .filter(|g| kx::usable_in_tls12(*g))
+            .collect()
+    };
+    let key_shares = if tls13 {
+        initial_key_shares(&groups)?
+    } else {
+        Vec::new()
+    };
     let offer = Offer {
         options,
         random: random_bytes::<32>()?,
-        // A non-empty session ID turns on middlebox compatibility mode (RFC 8446 D.4).
-        session_id: random_bytes::<32>()?.to_vec(),
-        suites: config.tls13_suites.clone(),
+        // A non-empty session ID turns on TLS 1.3 middlebox compatibility mode (RFC 8446 D.4);
+        // a TLS 1.2-only client has no session to resume and sends none.
+        session_id: if tls13 {
+            random_bytes::<32>()?.to_vec()
+        } else {
+            Vec::new()
+        },
+        suites,
         groups,
         key_shares,
         cookie: None,
+        tls13,
+        tls12,
     };
     let mut transcript = Transcript::new();
     send_client_hello(cx, &config, &offer, &mut transcript)?;
-    cx.ccs_allowed = true;
+    cx.ccs_allowed = tls13;
     Ok(Box::new(ExpectServerHello {
         offer,
         transcript,
@@ -90,26 +140,40 @@ pub fn send_client_hello(
             )]));
         }
     }
-    exts.push(ClientExtension::SupportedVersions(vec![
-        ProtocolVersion::TLSV1_3,
-    ]));
+    if offer.tls13 {
+        let mut versions = vec![ProtocolVersion::TLSV1_3];
+        if offer.tls12 {
+            versions.push(ProtocolVersion::TLSV1_2);
+        }
+        exts.push(ClientExtension::SupportedVersions(versions));
+    }
     exts.push(ClientExtension::SupportedGroups(offer.groups.clone()));
     exts.push(ClientExtension::SignatureAlgorithms(
         config.verify_schemes.clone(),
     ));
-    exts.push(ClientExtension::KeyShare(
-        offer
-            .key_shares
-            .iter()
-            .map(|ks| KeyShareEntry {
-                group: ks.group(),
-                payload: ks.public_bytes().to_vec(),
-            })
-            .collect(),
-    ));
-    exts.push(ClientExtension::PskKeyExchangeModes(vec![
-        PskKeyExchangeMode::PSK_DHE_KE,
-    ]));
+    if offer.tls12 {
+        exts.push(ClientExtension::EcPointFormats(vec![
+            EC_POINT_FORMAT_UNCOMPRESSED,
+        ]));
+        exts.push(ClientExtension::ExtendedMasterSecret);
+        // RFC 5746: an initial handshake signals secure renegotiation with an empty value.
+        exts.push(ClientExtension::RenegotiationInfo(Vec::new()));
+    }
+    if offer.tls13 {
+        exts.push(ClientExtension::KeyShare(
+            offer
+                .key_shares
+                .iter()
+                .map(|ks| KeyShareEntry {
+                    group: ks.group(),
+                    payload: ks.public_bytes().to_vec(),
+                })
+                .collect(),
+        ));
+        exts.push(ClientExtension::PskKeyExchangeModes(vec![
+            PskKeyExchangeMode::PSK_DHE_KE,
+        ]));
+    }
     if let Some(cookie) = &offer.cookie {
         exts.push(ClientExtension::Cookie(cookie.clone()));
     }
@@ -153,18 +217,39 @@ impl State for ExpectServerHello {
             ),
             _ => return Err(unexpected(self.name(), msg.typ)),
         };
+        if selected.is_none()
+            && legacy_version == ProtocolVersion::TLSV1_2
+            && self.offer.tls12
+            && !self.retried
+        {
+            let HandshakeMessage::ServerHello(sh) = super::decode13(msg)? else {
+                return Err(Error::illegal(
+                    Reason::BAD_HRR_VERSION,
+                    "HelloRetryRequest without supported_versions",
+                ));
+            };
+            return super::client12::handle_server_hello(*self, cx, sh, msg);
+        }
         let version = selected.unwrap_or(legacy_version);
-        if version != ProtocolVersion::TLSV1_3 {
+        if version != ProtocolVersion::TLSV1_3 || !self.offer.tls13 {
+            let offered = match (self.offer.tls13, self.offer.tls12) {
+                (true, true) => "TLSv1.3 and TLSv1.2",
+                (true, false) => "only TLSv1.3",
+                _ => "only TLSv1.2",
+            };
+            // RFC 8446 4.2.1: supported_versions may only select TLS 1.3 (or a later version).
+            if selected.is_some() && self.offer.tls13 {
+                return Err(Error::illegal(
+                    Reason::UNSUPPORTED_PROTOCOL,
+                    format!(
+                        "the server's supported_versions selected {version}; we offered {offered}"
+                    ),
+                ));
+            }
             return Err(Error::protocol(
                 AlertDescription::PROTOCOL_VERSION,
                 Reason::UNSUPPORTED_PROTOCOL,
-                format!("the server chose {version}; this client offered only TLSv1.3"),
-            ));
-        }
-        if legacy_version != ProtocolVersion::TLSV1_2 {
-            return Err(Error::illegal(
-                Reason::BAD_LEGACY_VERSION,
-                "TLS 1.3 ServerHello with legacy_version other than TLS 1.2",
+                format!("the server chose {version}; this client offered {offered}"),
             ));
         }
         if session_id != self.offer.session_id {

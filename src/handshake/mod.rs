@@ -2,12 +2,15 @@
 //! that step and returns the next state; anything else is `unexpected_message`.
 
 pub mod client;
+pub mod client12;
 pub mod client13;
 pub mod server;
+pub mod server12;
 pub mod server13;
 
 use crate::config::CertifiedKey;
 use crate::conn::Common;
+use crate::crypto;
 use crate::crypto::aead::AeadKey;
 use crate::crypto::hash::HashAlg;
 use crate::crypto::key_schedule;
@@ -28,6 +31,16 @@ pub trait State: Send {
 
     /// The state's name, in OpenSSL's `SSL_state_string_long` spirit.
     fn name(&self) -> &'static str;
+
+    /// Handles a TLS 1.2 ChangeCipherSpec (the connection has checked its form). Only the
+    /// states that wait for the peer's key change accept it.
+    fn handle_change_cipher_spec(self: Box<Self>, _cx: &mut Common) -> Result<Box<dyn State>> {
+        Err(Error::protocol(
+            crate::msgs::enums::AlertDescription::UNEXPECTED_MESSAGE,
+            crate::error::Reason::CCS_RECEIVED_EARLY,
+            format!("ChangeCipherSpec received while {}", self.name()),
+        ))
+    }
 }
 
 /// The error for a message the current state does not accept.
@@ -38,6 +51,11 @@ pub fn unexpected(state: &str, got: HandshakeType) -> Error {
 /// Decodes a TLS 1.3 handshake message body by its type.
 pub fn decode13(msg: &JoinedMessage) -> Result<HandshakeMessage> {
     HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_3)
+}
+
+/// Decodes a TLS 1.2 handshake message body by its type.
+pub fn decode12(msg: &JoinedMessage) -> Result<HandshakeMessage> {
+    HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_2)
 }
 
 /// Fills a buffer from the system's secure random generator.
@@ -62,6 +80,52 @@ pub fn tls13_encrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordEncry
 pub fn tls13_decrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordDecrypter> {
     let (key, iv) = tls13_keys(suite, secret)?;
     Ok(RecordDecrypter::new(key, iv, RecordFormat::Tls13))
+}
+
+/// One direction's TLS 1.2 AEAD key and IV (the implicit salt for AES-GCM, zero-padded to the
+/// nonce length; RFC 7905's full IV for ChaCha20-Poly1305).
+fn tls12_direction(
+    suite: &SuiteInfo,
+    keys: &crypto::tls12::Tls12Keys,
+    client_write: bool,
+) -> Result<(AeadKey, [u8; 12])> {
+    let (key, fixed_iv) = if client_write {
+        (&keys.client_write_key, &keys.client_write_iv)
+    } else {
+        (&keys.server_write_key, &keys.server_write_iv)
+    };
+    let mut iv = [0u8; 12];
+    iv.get_mut(..fixed_iv.len())
+        .ok_or_else(|| Error::internal("TLS 1.2 fixed IV longer than a nonce"))?
+        .copy_from_slice(fixed_iv);
+    Ok((AeadKey::new(suite.aead, key)?, iv))
+}
+
+/// Protection for the records written by the client (`client_write`) or by the server.
+pub fn tls12_encrypter(
+    suite: &SuiteInfo,
+    keys: &crypto::tls12::Tls12Keys,
+    client_write: bool,
+) -> Result<RecordEncrypter> {
+    let (key, iv) = tls12_direction(suite, keys, client_write)?;
+    Ok(RecordEncrypter::new(
+        key,
+        iv,
+        RecordFormat::tls12_for(suite.aead),
+    ))
+}
+
+pub fn tls12_decrypter(
+    suite: &SuiteInfo,
+    keys: &crypto::tls12::Tls12Keys,
+    client_write: bool,
+) -> Result<RecordDecrypter> {
+    let (key, iv) = tls12_direction(suite, keys, client_write)?;
+    Ok(RecordDecrypter::new(
+        key,
+        iv,
+        RecordFormat::tls12_for(suite.aead),
+    ))
 }
 
 /// Verifies the peer's chain (leaf first) and records the `X509_V_*` result. With

@@ -1,0 +1,883 @@
+//! TLS 1.2 client states after ServerHello (RFC 5246 7.3): ECDHE key exchange (RFC 8422),
+//! AEAD suites only, extended master secret (RFC 7627) required, secure renegotiation
+//! indication (RFC 5746) required, renegotiation itself refused. Also the state both roles
+//! share once a TLS 1.2 handshake is complete.
+
+use super::client::{ExpectServerHello, Offer, EC_POINT_FORMAT_UNCOMPRESSED};
+use super::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
+use crate::config::CertifiedKey;
+use crate::conn::{Common, Role};
+use crate::crypto::hash::Transcript;
+use crate::crypto::kx;
+use crate::crypto::secret::Secret;
+use crate::crypto::sign::{self, KeyType};
+use crate::crypto::tls12::{self, Tls12Keys};
+use crate::error::{Error, Reason, Result};
+use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::{
+    AlertDescription, AlertLevel, HandshakeType, NamedGroup, ProtocolVersion,
+};
+use crate::msgs::extensions::ServerHelloExtension;
+use crate::msgs::handshake::{
+    CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
+    EcdheServerParams, Finished, HandshakeMessage, ServerHello,
+};
+use crate::suites::{self, Auth, SuiteInfo};
+use crate::verify::{PeerIdentity, Usage};
+use std::sync::Arc;
+
+pub fn handle_server_hello(
+    st: ExpectServerHello,
+    cx: &mut Common,
+    sh: ServerHello,
+    msg: &JoinedMessage,
+) -> Result<Box<dyn State>> {
+    let offer = st.offer;
+    if offer.tls13 && sh.downgrade_sentinel().is_some() {
+        return Err(Error::illegal(
+            Reason::DOWNGRADE_DETECTED,
+            "the server negotiated TLS 1.2 but its random carries the TLS 1.3 downgrade \
+             sentinel (RFC 8446 4.1.3): something between us removed TLS 1.3 from our offer",
+        ));
+    }
+    let suite = suites::lookup(sh.cipher_suite)
+        .filter(|s| s.version == ProtocolVersion::TLSV1_2 && offer.suites.contains(&s.suite))
+        .ok_or_else(|| {
+            Error::illegal(
+                Reason::WRONG_CIPHER_RETURNED,
+                format!(
+                    "the server chose {}, which we did not offer for TLS 1.2",
+                    sh.cipher_suite
+                ),
+            )
+        })?;
+    if sh.compression_method != 0 {
+        return Err(Error::illegal(
+            Reason::BAD_PACKET,
+            "the server chose a compression method",
+        ));
+    }
+    if !offer.session_id.is_empty() && sh.legacy_session_id_echo == offer.session_id {
+        return Err(Error::illegal(
+            Reason::BAD_PACKET,
+            "the server resumed a TLS 1.2 session we never had",
+        ));
+    }
+    check_server_hello_extensions(&sh, &offer)?;
+
+    cx.info.version = Some(ProtocolVersion::TLSV1_2);
+    cx.info.suite = Some(suite);
+    // From here a ChangeCipherSpec is the server's key change, handled by the states.
+    cx.ccs_allowed = false;
+    let mut transcript = st.transcript;
+    transcript.set_hash(suite.hash)?;
+    transcript.add(&msg.encoded);
+    Ok(Box::new(ExpectCertificate {
+        hs: Handshake12 {
+            suite,
+            transcript,
+            client_random: offer.random,
+            server_random: sh.random,
+            offered_groups: offer.groups,
+            identity: offer.options.verify_identity,
+        },
+    }))
+}
+
+/// RFC 5246 7.4.1.4: only answers to what we sent; RFC 5746 and RFC 7627 are required.
+fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> {
+    use ServerHelloExtension as E;
+    let mut secure_renegotiation = false;
+    let mut extended_master_secret = false;
+    for ext in &sh.extensions {
+        match ext {
+            E::RenegotiationInfo(value) => {
+                if !value.is_empty() {
+                    return Err(Error::protocol(
+                        AlertDescription::HANDSHAKE_FAILURE,
+                        Reason::BAD_EXTENSION,
+                        "renegotiation_info must be empty on an initial handshake (RFC 5746 3.4)",
+                    ));
+                }
+                secure_renegotiation = true;
+            }
+            E::ExtendedMasterSecret => extended_master_secret = true,
+            E::EcPointFormats(formats) => {
+                if !formats.contains(&EC_POINT_FORMAT_UNCOMPRESSED) {
+                    return Err(Error::illegal(
+                        Reason::ILLEGAL_POINT_COMPRESSION,
+                        "the server does not accept uncompressed EC points",
+                    ));
+                }
+            }
+            E::ServerNameAck if offer.options.server_name.is_some() => {}
+            E::KeyShare(_) | E::PreSharedKey(_) | E::SupportedVersions(_) => {
+                return Err(Error::illegal(
+                    Reason::BAD_EXTENSION,
+                    format!("{} is not allowed in a TLS 1.2 ServerHello", ext_name(ext)),
+                ));
+            }
+            _ => {
+                return Err(Error::protocol(
+                    AlertDescription::UNSUPPORTED_EXTENSION,
+                    Reason::UNSOLICITED_EXTENSION,
+                    format!(
+                        "the ServerHello answers {}, which we did not send",
+                        ext_name(ext)
+                    ),
+                ));
+            }
+        }
+    }
+    if !secure_renegotiation {
+        return Err(Error::protocol(
+            AlertDescription::HANDSHAKE_FAILURE,
+            Reason::SSL_HANDSHAKE_FAILURE,
+            "the server does not support secure renegotiation (RFC 5746); such legacy servers \
+             are refused",
+        ));
+    }
+    if !extended_master_secret {
+        return Err(Error::protocol(
+            AlertDescription::HANDSHAKE_FAILURE,
+            Reason::SSL_HANDSHAKE_FAILURE,
+            "the server did not accept the extended master secret (RFC 7627), which this client \
+             requires",
+        ));
+    }
+    Ok(())
+}
+
+fn ext_name(ext: &ServerHelloExtension) -> String {
+    use crate::msgs::extensions::Extension;
+    ext.ext_type().to_string()
+}
+
+/// Whether a certificate with a key of type `kt` can authenticate a suite of `auth` (RFC 8422
+/// 5.3 lets ECDHE_ECDSA suites use Ed25519 certificates too).
+pub(crate) fn key_fits_auth(kt: KeyType, auth: Option<Auth>) -> bool {
+    match auth {
+        Some(Auth::Rsa) => kt == KeyType::Rsa,
+        Some(Auth::Ecdsa) => matches!(
+            kt,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519
+        ),
+        None => false,
+    }
+}
+
+/// The TLS 1.2 client's handshake state shared by the states after ServerHello.
+struct Handshake12 {
+    suite: &'static SuiteInfo,
+    transcript: Transcript,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    offered_groups: Vec<NamedGroup>,
+    identity: Option<PeerIdentity>,
+}
+
+/// RFC 5246 7.4.1.1: a HelloRequest during a handshake is ignored and not hashed.
+fn is_hello_request(msg: &HandshakeMessage) -> bool {
+    matches!(msg, HandshakeMessage::HelloRequest)
+}
+
+struct ExpectCertificate {
+    hs: Handshake12,
+}
+
+impl State for ExpectCertificate {
+    fn name(&self) -> &'static str {
+        "TLS client read server certificate"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let decoded = decode12(msg)?;
+        if is_hello_request(&decoded) {
+            return Ok(self);
+        }
+        let HandshakeMessage::CertificateTls12(cert) = decoded else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        if cert.chain.is_empty() {
+            return Err(Error::protocol(
+                AlertDescription::DECODE_ERROR,
+                Reason::NO_CERTIFICATES_RETURNED,
+                "the server sent no certificate",
+            ));
+        }
+        let chain: Vec<Vec<u8>> = cert.chain.iter().map(|c| c.as_ref().to_vec()).collect();
+        let key_type = sign::cert_key_type(&chain[0])?;
+        if !key_type.is_some_and(|kt| key_fits_auth(kt, self.hs.suite.auth)) {
+            return Err(Error::illegal(
+                Reason::WRONG_SIGNATURE_TYPE,
+                format!(
+                    "the server's certificate key ({}) cannot authenticate {}",
+                    key_type.map_or("unsupported".to_string(), |k| format!("{k:?}")),
+                    self.hs.suite.openssl_name
+                ),
+            ));
+        }
+        self.hs.transcript.add(&msg.encoded);
+        super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
+        cx.info.peer_chain = chain;
+        Ok(Box::new(ExpectServerKeyExchange { hs: self.hs }))
+    }
+}
+
+struct ExpectServerKeyExchange {
+    hs: Handshake12,
+}
+
+impl State for ExpectServerKeyExchange {
+    fn name(&self) -> &'static str {
+        "TLS client read server key exchange"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let decoded = decode12(msg)?;
+        if is_hello_request(&decoded) {
+            return Ok(self);
+        }
+        let HandshakeMessage::ServerKeyExchange(ske) = decoded else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        let group = ske.params.group;
+        if !kx::usable_in_tls12(group) || !self.hs.offered_groups.contains(&group) {
+            return Err(Error::illegal(
+                Reason::WRONG_CURVE,
+                format!("the server chose {group}, which we did not offer for TLS 1.2"),
+            ));
+        }
+        let scheme = ske.signed.scheme;
+        if !cx.config.verify_schemes.contains(&scheme) {
+            return Err(Error::illegal(
+                Reason::WRONG_SIGNATURE_TYPE,
+                format!("the server signed with {scheme}, which we did not offer"),
+            ));
+        }
+        let signed = ske.signed_message(&self.hs.client_random, &self.hs.server_random);
+        let leaf = cx
+            .info
+            .peer_chain
+            .first()
+            .ok_or_else(|| Error::internal("no peer certificate"))?;
+        sign::verify_signature(scheme, leaf, &signed, &ske.signed.signature, false)?;
+        cx.info.peer_signature_scheme = Some(scheme);
+        cx.info.group = Some(group);
+        self.hs.transcript.add(&msg.encoded);
+        Ok(Box::new(ExpectServerHelloDone {
+            hs: self.hs,
+            server_params: ske.params,
+            cert_request: None,
+        }))
+    }
+}
+
+struct ExpectServerHelloDone {
+    hs: Handshake12,
+    server_params: EcdheServerParams,
+    cert_request: Option<CertificateRequestTls12>,
+}
+
+impl State for ExpectServerHelloDone {
+    fn name(&self) -> &'static str {
+        "TLS client read server done"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        match decode12(msg)? {
+            HandshakeMessage::HelloRequest => Ok(self),
+            HandshakeMessage::CertificateRequestTls12(req) if self.cert_request.is_none() => {
+                self.hs.transcript.add(&msg.encoded);
+                self.cert_request = Some(req);
+                Ok(self)
+            }
+            HandshakeMessage::ServerHelloDone => {
+                self.hs.transcript.add(&msg.encoded);
+                send_client_flight(*self, cx)
+            }
+            _ => Err(unexpected(self.name(), msg.typ)),
+        }
+    }
+}
+
+/// Whether a CertificateRequest's certificate_types admit a key of type `kt` (RFC 5246
+/// 7.4.4; RFC 8422 5.5: ecdsa_sign covers Ed25519 too).
+fn certificate_type_allowed(kt: KeyType, types: &[u8]) -> bool {
+    let needed = match kt {
+        KeyType::Rsa => CertificateRequestTls12::RSA_SIGN,
+        KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519 => {
+            CertificateRequestTls12::ECDSA_SIGN
+        }
+    };
+    types.contains(&needed)
+}
+
+/// Our second flight: [Certificate], ClientKeyExchange, [CertificateVerify],
+/// ChangeCipherSpec, Finished.
+fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<dyn State>> {
+    let config = cx.config.clone();
+    let mut hs = st.hs;
+    let suite = hs.suite;
+
+    let mut signer: Option<(Arc<CertifiedKey>, crate::msgs::enums::SignatureScheme)> = None;
+    if let Some(req) = &st.cert_request {
+        let usable: Vec<Arc<CertifiedKey>> = config
+            .certs
+            .iter()
+            .filter(|c| certificate_type_allowed(c.key_type(), &req.certificate_types))
+            .cloned()
+            .collect();
+        signer = super::choose_certified_key(&usable, &req.sig_schemes, false);
+        // With nothing that fits we send an empty Certificate and let the server decide.
+        let chain = signer
+            .as_ref()
+            .map(|(ck, _)| {
+                ck.chain
+                    .iter()
+                    .map(|c| pki_types::CertificateDer::from(c.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cert = HandshakeMessage::CertificateTls12(CertificateTls12 { chain }).encode();
+        hs.transcript.add(&cert);
+        cx.send_handshake_bytes(&cert)?;
+    }
+
+    let (public, pre_master_secret) =
+        kx::respond(st.server_params.group, &st.server_params.public)?;
+    let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange { public }).encode();
+    hs.transcript.add(&cke);
+    cx.send_handshake_bytes(&cke)?;
+    let session_hash = hs.transcript.current_hash();
+    let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
+    drop(pre_master_secret);
+
+    if let Some((ck, scheme)) = signer {
+        // RFC 5246 7.4.8: the signature covers every handshake message so far, unhashed.
+        let signature = {
+            let messages = hs.transcript.buffer().ok_or_else(|| {
+                Error::internal("handshake messages not kept for CertificateVerify")
+            })?;
+            ck.key.sign(scheme, messages)?
+        };
+        cx.info.our_signature_scheme = Some(scheme);
+        let cv =
+            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
+        hs.transcript.add(&cv);
+        cx.send_handshake_bytes(&cv)?;
+    }
+    hs.transcript.drop_buffer();
+
+    let keys = tls12::key_block(
+        suite.hash,
+        suite.aead,
+        &master,
+        &hs.client_random,
+        &hs.server_random,
+    )?;
+    cx.send_ccs()?;
+    cx.record.set_writer(tls12_encrypter(suite, &keys, true)?);
+    let verify_data =
+        tls12::finished_verify_data(suite.hash, &master, true, &hs.transcript.current_hash())?;
+    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+    hs.transcript.add(&fin);
+    cx.send_handshake_bytes(&fin)?;
+    Ok(Box::new(ExpectChangeCipherSpec { hs, master, keys }))
+}
+
+struct ExpectChangeCipherSpec {
+    hs: Handshake12,
+    master: Secret,
+    keys: Tls12Keys,
+}
+
+impl State for ExpectChangeCipherSpec {
+    fn name(&self) -> &'static str {
+        "TLS client read change cipher spec"
+    }
+
+    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        if is_hello_request(&decode12(msg)?) {
+            return Ok(self);
+        }
+        Err(unexpected(self.name(), msg.typ))
+    }
+
+    fn handle_change_cipher_spec(self: Box<Self>, cx: &mut Common) -> Result<Box<dyn State>> {
+        cx.record
+            .set_reader(tls12_decrypter(self.hs.suite, &self.keys, false)?);
+        Ok(Box::new(ExpectFinished {
+            hs: self.hs,
+            master: self.master,
+        }))
+    }
+}
+
+struct ExpectFinished {
+    hs: Handshake12,
+    master: Secret,
+}
+
+impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        "TLS client read server finished"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::Finished(fin) = decode12(msg)? else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        let suite = self.hs.suite;
+        let expected = tls12::finished_verify_data(
+            suite.hash,
+            &self.master,
+            false,
+            &self.hs.transcript.current_hash(),
+        )?;
+        if !verify_mac(&expected, &fin.verify_data) {
+            return Err(Error::protocol(
+                AlertDescription::DECRYPT_ERROR,
+                Reason::DIGEST_CHECK_FAILED,
+                "the server's Finished does not match the handshake transcript",
+            ));
+        }
+        self.hs.transcript.add(&msg.encoded);
+        cx.handshake_complete = true;
+        Ok(Box::new(Connected12 {
+            master: self.master,
+        }))
+    }
+}
+
+/// After a TLS 1.2 handshake, in either role. Renegotiation is refused: a HelloRequest (to a
+/// client) or a ClientHello (to a server) gets a `no_renegotiation` warning (RFC 5246 7.2.2)
+/// and the connection goes on.
+pub(crate) struct Connected12 {
+    /// Kept for keying-material export (RFC 5705).
+    #[allow(dead_code)]
+    pub master: Secret,
+}
+
+impl State for Connected12 {
+    fn name(&self) -> &'static str {
+        "SSL negotiation finished successfully"
+    }
+
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let asks_for_renegotiation = matches!(
+            (cx.role, msg.typ),
+            (Role::Client, HandshakeType::HELLO_REQUEST)
+                | (Role::Server, HandshakeType::CLIENT_HELLO)
+        );
+        if !asks_for_renegotiation {
+            return Err(unexpected(self.name(), msg.typ));
+        }
+        // Malformed requests are still errors; well-formed ones are declined.
+        decode12(msg)?;
+        if !cx.sent_close_notify {
+            cx.send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION);
+        }
+        Ok(self)
+    }
+}
+
+/// An in-memory TLS 1.2 client and server built from the test PKI, shared by the tests of
+/// both roles.
+#[cfg(test)]
+pub(crate) mod test_pair {
+    use crate::config::{verify_flags, CertifiedKey, Config};
+    use crate::conn::{ClientOptions, Connection};
+    use crate::crypto::sign::SigningKey;
+    use crate::error::Error;
+    use crate::msgs::enums::ProtocolVersion;
+    use crate::msgs::handshake::HandshakeMessage;
+    use crate::verify::{PeerIdentity, RootStore};
+    use std::sync::Arc;
+
+    pub fn pki(name: &str) -> Vec<u8> {
+        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// `base` is a name in pki/ without extension, e.g. "server-ecdsa-p256".
+    pub fn certified(base: &str) -> CertifiedKey {
+        let pem = pki(&format!("{base}.chain.pem"));
+        let chain = rustls_pemfile::certs(&mut &pem[..])
+            .map(|c| c.expect("certificate PEM").to_vec())
+            .collect();
+        let key = SigningKey::from_pem(&pki(&format!("{base}.key"))).expect("key PEM");
+        CertifiedKey {
+            chain,
+            key: Arc::new(key),
+        }
+    }
+
+    fn roots() -> Arc<RootStore> {
+        let mut roots = RootStore::default();
+        roots.add_pem(&pki("root-ca.pem")).expect("root PEM");
+        Arc::new(roots)
+    }
+
+    /// A server with the given certificates (pki/ base names), TLS 1.2 and 1.3 enabled.
+    pub fn server_config(certs: &[&str]) -> Config {
+        let mut c = Config::default();
+        for base in certs {
+            c.set_certified_key(certified(base));
+        }
+        c.roots = roots();
+        c
+    }
+
+    /// A client that verifies the server against the test root, TLS 1.2 only.
+    pub fn client_config() -> Config {
+        Config {
+            max_version: ProtocolVersion::TLSV1_2,
+            roots: roots(),
+            verify_mode: verify_flags::PEER,
+            ..Config::default()
+        }
+    }
+
+    pub fn new_client(config: Config) -> Connection {
+        Connection::new_client(
+            Arc::new(config),
+            ClientOptions {
+                server_name: Some("localhost".into()),
+                verify_identity: Some(PeerIdentity::Dns("localhost".into())),
+            },
+        )
+    }
+
+    pub fn new_server(config: Config) -> Connection {
+        Connection::new_server(Arc::new(config))
+    }
+
+    /// Moves everything `from` has written to `to`.
+    pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<(), Error> {
+        let data = from.pending_tls().to_vec();
+        from.consume_tls(data.len());
+        if data.is_empty() {
+            return Ok(());
+        }
+        to.read_tls(&data).map(|_| ())
+    }
+
+    /// Runs both sides until neither has anything to say. Returns the first error; the other
+    /// side still receives whatever alert the failure produced.
+    pub fn run(client: &mut Connection, server: &mut Connection) -> Result<(), Error> {
+        client.start()?;
+        let mut first_error = None;
+        for _ in 0..20 {
+            let a = transfer(client, server);
+            let b = transfer(server, client);
+            for r in [a, b] {
+                if let Err(e) = r {
+                    first_error.get_or_insert(e);
+                }
+            }
+            if client.pending_tls().is_empty() && server.pending_tls().is_empty() {
+                break;
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Application data goes through in both directions.
+    pub fn exchange_data(client: &mut Connection, server: &mut Connection) {
+        client.write_plaintext(b"ping").unwrap();
+        transfer(client, server).unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(server.read_plaintext(&mut buf), 4);
+        assert_eq!(&buf[..4], b"ping");
+        server.write_plaintext(b"pong!").unwrap();
+        transfer(server, client).unwrap();
+        assert_eq!(client.read_plaintext(&mut buf), 5);
+        assert_eq!(&buf[..5], b"pong!");
+    }
+
+    /// Splits `bytes` (whole records) into (content type, payload) pairs.
+    pub fn records(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        let mut out = Vec::new();
+        while bytes.len() >= 5 {
+            let len = u16::from_be_bytes([bytes[3], bytes[4]]) as usize;
+            out.push((bytes[0], bytes[5..5 + len].to_vec()));
+            bytes = &bytes[5 + len..];
+        }
+        out
+    }
+
+    pub fn frame(typ: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![typ, 3, 3];
+        v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        v.extend_from_slice(payload);
+        v
+    }
+
+    /// Takes `from`'s pending records, lets `edit` rewrite the first handshake message (which
+    /// must fill the first record), and delivers the result to `to`.
+    pub fn transfer_edited(
+        from: &mut Connection,
+        to: &mut Connection,
+        edit: impl FnOnce(&mut HandshakeMessage),
+    ) -> Result<(), Error> {
+        let data = from.pending_tls().to_vec();
+        from.consume_tls(data.len());
+        let mut recs = records(&data);
+        let mut msg = HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2)
+            .expect("first record is one handshake message");
+        edit(&mut msg);
+        recs[0].1 = msg.encode();
+        let bytes: Vec<u8> = recs.iter().flat_map(|(t, p)| frame(*t, p)).collect();
+        to.read_tls(&bytes).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_pair::*;
+    use crate::error::Reason;
+    use crate::msgs::enums::{AlertDescription, ExtensionType, ProtocolVersion};
+    use crate::msgs::extensions::{ClientExtension, Extension, ServerHelloExtension};
+    use crate::msgs::handshake::{HandshakeMessage, DOWNGRADE_TLS12};
+    use crate::suites;
+
+    #[test]
+    fn every_tls12_suite_with_ecdsa_and_rsa_certificates() {
+        for info in suites::ALL_SUITES.iter().filter(|s| !s.is_tls13()) {
+            let mut cc = client_config();
+            cc.tls12_suites = vec![info.suite];
+            let mut client = new_client(cc);
+            let mut server = new_server(server_config(&["server-ecdsa-p256", "server-rsa2048"]));
+            run(&mut client, &mut server)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", info.openssl_name));
+            for side in [&client, &server] {
+                let n = side.negotiated();
+                assert_eq!(n.version, Some(ProtocolVersion::TLSV1_2));
+                assert_eq!(n.suite.map(|s| s.suite), Some(info.suite));
+                assert!(n.group.is_some());
+                assert!(!side.is_handshaking());
+            }
+            let n = client.negotiated();
+            assert_eq!(n.peer_chain.len(), 2, "leaf and intermediate");
+            assert_eq!(n.verify_result, crate::verify::x509_v::OK);
+            let leaf_type = crate::crypto::sign::cert_key_type(&n.peer_chain[0]).unwrap();
+            assert!(super::key_fits_auth(leaf_type.unwrap(), info.auth));
+            assert_eq!(
+                n.peer_signature_scheme,
+                server.negotiated().our_signature_scheme
+            );
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn each_tls12_group_and_the_p384_certificate() {
+        for group in ["X25519", "P-256", "P-384"] {
+            let mut cc = client_config();
+            cc.groups =
+                crate::config::Config::parse_groups_list(&format!("{group}:P-384")).unwrap();
+            let mut client = new_client(cc);
+            let mut server = new_server(server_config(&["server-ecdsa-p384"]));
+            run(&mut client, &mut server).unwrap();
+            let chosen = client.negotiated().group.unwrap();
+            assert_eq!(chosen, crate::config::group_by_name(group).unwrap());
+            assert_eq!(server.negotiated().group, Some(chosen));
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn client_offering_both_versions_gets_tls12_from_a_tls12_server() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut sc = server_config(&["server-rsa2048"]);
+        sc.max_version = ProtocolVersion::TLSV1_2;
+        let mut client = new_client(cc);
+        let mut server = new_server(sc);
+        run(&mut client, &mut server).unwrap();
+        assert_eq!(client.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+        exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn tls13_capable_server_marks_tls12_random_and_a_tls12_client_accepts_it() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let flight = server.pending_tls().to_vec();
+        let sh = HandshakeMessage::decode_encoded(&records(&flight)[0].1, ProtocolVersion::TLSV1_2)
+            .unwrap();
+        let HandshakeMessage::ServerHello(sh) = sh else {
+            panic!("not a ServerHello")
+        };
+        assert_eq!(sh.random[24..], DOWNGRADE_TLS12);
+        run(&mut client, &mut server).unwrap();
+    }
+
+    #[test]
+    fn downgrade_sentinel_is_detected_by_a_tls13_client() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut client = new_client(cc);
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        // An attacker strips TLS 1.3 from the offer; the server then picks TLS 1.2.
+        transfer_edited(&mut client, &mut server, |m| {
+            let HandshakeMessage::ClientHello(ch) = m else {
+                panic!("not a ClientHello")
+            };
+            ch.extensions.retain(|e| {
+                e.ext_type() != ExtensionType::SUPPORTED_VERSIONS
+                    && e.ext_type() != ExtensionType::KEY_SHARE
+            });
+        })
+        .unwrap();
+        assert_eq!(server.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+        let e = transfer(&mut server, &mut client).unwrap_err();
+        assert_eq!(e.reason, Reason::DOWNGRADE_DETECTED);
+        assert_eq!(
+            client.alert_sent(),
+            Some(AlertDescription::ILLEGAL_PARAMETER)
+        );
+    }
+
+    #[test]
+    fn server_hello_without_extended_master_secret_is_refused() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let e = transfer_edited(&mut server, &mut client, |m| {
+            let HandshakeMessage::ServerHello(sh) = m else {
+                panic!("not a ServerHello")
+            };
+            sh.extensions
+                .retain(|e| !matches!(e, ServerHelloExtension::ExtendedMasterSecret));
+        })
+        .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+        assert!(e.detail.contains("extended master secret"), "{e:?}");
+    }
+
+    #[test]
+    fn server_hello_without_renegotiation_info_is_refused() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let e = transfer_edited(&mut server, &mut client, |m| {
+            let HandshakeMessage::ServerHello(sh) = m else {
+                panic!("not a ServerHello")
+            };
+            sh.extensions
+                .retain(|e| !matches!(e, ServerHelloExtension::RenegotiationInfo(_)));
+        })
+        .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+    }
+
+    #[test]
+    fn client_hello_offers_tls12_extensions_and_suites_after_tls13() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut client = new_client(cc);
+        client.start().unwrap();
+        let recs = records(client.pending_tls());
+        let HandshakeMessage::ClientHello(ch) =
+            HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap()
+        else {
+            panic!("not a ClientHello")
+        };
+        assert_eq!(
+            ch.supported_versions().unwrap(),
+            &[ProtocolVersion::TLSV1_3, ProtocolVersion::TLSV1_2]
+        );
+        assert!(ch.has(ExtensionType::EXTENDED_MASTER_SECRET));
+        assert_eq!(ch.renegotiation_info(), Some(&[][..]));
+        assert_eq!(ch.ec_point_formats(), Some(&[0u8][..]));
+        let first_tls12 = ch
+            .cipher_suites
+            .iter()
+            .position(|s| suites::lookup(*s).is_some_and(|i| !i.is_tls13()))
+            .unwrap();
+        assert!(ch.cipher_suites[first_tls12..]
+            .iter()
+            .all(|s| suites::lookup(*s).is_some_and(|i| !i.is_tls13())));
+
+        // TLS 1.2 only: no supported_versions, no key shares, no hybrid groups.
+        let mut client = new_client(client_config());
+        client.start().unwrap();
+        let recs = records(client.pending_tls());
+        let HandshakeMessage::ClientHello(ch) =
+            HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap()
+        else {
+            panic!("not a ClientHello")
+        };
+        assert_eq!(ch.legacy_version, ProtocolVersion::TLSV1_2);
+        assert!(ch.supported_versions().is_none());
+        assert!(ch.key_shares().is_none());
+        assert!(ch
+            .groups()
+            .unwrap()
+            .iter()
+            .all(|g| crate::crypto::kx::usable_in_tls12(*g)));
+        assert!(ch
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ClientExtension::ExtendedMasterSecret)));
+    }
+
+    #[test]
+    fn hello_request_after_the_handshake_is_declined_and_the_connection_goes_on() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        run(&mut client, &mut server).unwrap();
+        server
+            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode())
+            .unwrap();
+        transfer(&mut server, &mut client).unwrap();
+        // The client answers with a warning alert, which the server tolerates.
+        let reply = records(client.pending_tls());
+        assert_eq!(reply.len(), 1);
+        assert_eq!(reply[0].0, 21, "an alert record");
+        transfer(&mut client, &mut server).unwrap();
+        assert!(client.error().is_none() && server.error().is_none());
+        exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn hello_request_during_the_handshake_is_ignored() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let mut flight = server.pending_tls().to_vec();
+        server.consume_tls(flight.len());
+        let hello_request = frame(22, &HandshakeMessage::HelloRequest.encode());
+        // After ServerHello and Certificate: the transcript must not include it.
+        let recs = records(&flight);
+        let split: usize = recs[..2].iter().map(|(_, p)| 5 + p.len()).sum();
+        flight.splice(split..split, hello_request);
+        client.read_tls(&flight).unwrap();
+        run(&mut client, &mut server).unwrap();
+        exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn unexpected_change_cipher_spec_is_unexpected_message() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        transfer(&mut server, &mut client).unwrap();
+        // The server waits for ClientKeyExchange: a key change now is premature.
+        let e = server.read_tls(&frame(20, &[1])).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE));
+        assert_eq!(e.reason, Reason::CCS_RECEIVED_EARLY);
+    }
+}

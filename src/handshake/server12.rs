@@ -1,0 +1,813 @@
+//! TLS 1.2 server states (RFC 5246 7.3): ECDHE key exchange (RFC 8422), AEAD suites only,
+//! extended master secret (RFC 7627) required, secure renegotiation indication (RFC 5746),
+//! optional client authentication.
+
+use super::client::EC_POINT_FORMAT_UNCOMPRESSED;
+use super::client12::{key_fits_auth, Connected12};
+use super::{
+    decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
+};
+use crate::codec::Writer;
+use crate::config::{verify_flags, CertifiedKey, Config};
+use crate::conn::Common;
+use crate::crypto::hash::Transcript;
+use crate::crypto::kx::{self, KeyShare};
+use crate::crypto::secret::Secret;
+use crate::crypto::sign::{self, KeyType};
+use crate::crypto::tls12::{self, Tls12Keys};
+use crate::error::{Error, Reason, Result};
+use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::{
+    AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use crate::msgs::extensions::ServerHelloExtension;
+use crate::msgs::handshake::{
+    CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheServerParams,
+    Finished, HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
+};
+use crate::suites::{self, SuiteInfo};
+use crate::verify::Usage;
+use std::sync::Arc;
+
+fn handshake_failure(reason: Reason, detail: impl Into<String>) -> Error {
+    Error::protocol(AlertDescription::HANDSHAKE_FAILURE, reason, detail)
+}
+
+pub fn handle_client_hello(
+    cx: &mut Common,
+    ch: ClientHello,
+    msg: &JoinedMessage,
+) -> Result<Box<dyn State>> {
+    let config = cx.config.clone();
+    // RFC 5746 3.6: either signal means the client supports secure renegotiation.
+    let secure_renegotiation = match ch.renegotiation_info() {
+        Some(value) if !value.is_empty() => {
+            return Err(handshake_failure(
+                Reason::BAD_EXTENSION,
+                "renegotiation_info must be empty in an initial ClientHello (RFC 5746 3.6)",
+            ))
+        }
+        Some(_) => true,
+        None => ch.offers_cipher_suite(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+    };
+    if !ch.has(ExtensionType::EXTENDED_MASTER_SECRET) {
+        return Err(handshake_failure(
+            Reason::SSL_HANDSHAKE_FAILURE,
+            "the client does not offer the extended master secret (RFC 7627), which this server \
+             requires for TLS 1.2",
+        ));
+    }
+    if let Some(formats) = ch.ec_point_formats() {
+        if !formats.contains(&EC_POINT_FORMAT_UNCOMPRESSED) {
+            return Err(Error::illegal(
+                Reason::ILLEGAL_POINT_COMPRESSION,
+                "the client does not accept uncompressed EC points",
+            ));
+        }
+    }
+    let group = choose_group(&config, ch.groups())?;
+    // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
+    let schemes = ch.sig_schemes().unwrap_or(&[]);
+    let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, schemes, ch.groups())?;
+
+    if let Some(name) = ch.server_name() {
+        cx.info.server_name = Some(name.to_string());
+    }
+    cx.info.version = Some(ProtocolVersion::TLSV1_2);
+    cx.info.suite = Some(suite);
+    cx.info.group = Some(group);
+    cx.info.our_signature_scheme = Some(scheme);
+    // From here a ChangeCipherSpec is the client's key change, handled by the states.
+    cx.ccs_allowed = false;
+
+    let mut server_random = random_bytes::<32>()?;
+    if config.supports_version(ProtocolVersion::TLSV1_3) {
+        // RFC 8446 4.1.3: tells a TLS 1.3 client that the downgrade was not our choice.
+        server_random[32 - DOWNGRADE_TLS12.len()..].copy_from_slice(&DOWNGRADE_TLS12);
+    }
+    let mut transcript = Transcript::new();
+    transcript.set_hash(suite.hash)?;
+    transcript.add(&msg.encoded);
+
+    let mut extensions = Vec::new();
+    if secure_renegotiation {
+        extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
+    }
+    extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    if ch.ec_point_formats().is_some() {
+        extensions.push(ServerHelloExtension::EcPointFormats(vec![
+            EC_POINT_FORMAT_UNCOMPRESSED,
+        ]));
+    }
+    if ch.server_name().is_some() {
+        extensions.push(ServerHelloExtension::ServerNameAck);
+    }
+    // An empty session ID: we keep no sessions, so none can be resumed.
+    let sh = HandshakeMessage::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        random: server_random,
+        legacy_session_id_echo: Vec::new(),
+        cipher_suite: suite.suite,
+        compression_method: 0,
+        extensions,
+    })
+    .encode();
+    transcript.add(&sh);
+    cx.send_handshake_bytes(&sh)?;
+
+    let certificate = HandshakeMessage::CertificateTls12(CertificateTls12 {
+        chain: cert
+            .chain
+            .iter()
+            .map(|c| pki_types::CertificateDer::from(c.clone()))
+            .collect(),
+    })
+    .encode();
+    transcript.add(&certificate);
+    cx.send_handshake_bytes(&certificate)?;
+
+    let share = KeyShare::generate(group)?;
+    let params = EcdheServerParams {
+        group,
+        public: share.public_bytes().to_vec(),
+    };
+    let mut signed = Writer::new();
+    signed.bytes(&ch.random);
+    signed.bytes(&server_random);
+    params.encode(&mut signed);
+    let signature = cert.key.sign(scheme, &signed.into_inner())?;
+    let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
+        params,
+        signed: DigitallySigned { scheme, signature },
+    })
+    .encode();
+    transcript.add(&ske);
+    cx.send_handshake_bytes(&ske)?;
+
+    let requested_schemes = if config.verify_mode & verify_flags::PEER != 0 {
+        let schemes: Vec<SignatureScheme> = config
+            .verify_schemes
+            .iter()
+            .copied()
+            .filter(|s| sign::supported_verify_schemes(false).contains(s))
+            .collect();
+        let request = HandshakeMessage::CertificateRequestTls12(CertificateRequestTls12 {
+            certificate_types: vec![
+                CertificateRequestTls12::ECDSA_SIGN,
+                CertificateRequestTls12::RSA_SIGN,
+            ],
+            sig_schemes: schemes.clone(),
+            certificate_authorities: Vec::new(),
+        })
+        .encode();
+        transcript.add(&request);
+        cx.send_handshake_bytes(&request)?;
+        Some(schemes)
+    } else {
+        None
+    };
+
+    let done = HandshakeMessage::ServerHelloDone.encode();
+    transcript.add(&done);
+    cx.send_handshake_bytes(&done)?;
+
+    let hs = Handshake12 {
+        suite,
+        transcript,
+        client_random: ch.random,
+        server_random,
+    };
+    match requested_schemes {
+        Some(schemes) => Ok(Box::new(ExpectCertificate { hs, share, schemes })),
+        None => Ok(Box::new(ExpectClientKeyExchange {
+            hs,
+            share,
+            client_schemes: None,
+        })),
+    }
+}
+
+/// The client's first group (in its order) that we enable for TLS 1.2. A client without
+/// supported_groups accepts any (RFC 8422 4), so ours decide.
+fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
+    let ours: Vec<NamedGroup> = config
+        .groups
+        .iter()
+        .copied()
+        .filter(|g| kx::usable_in_tls12(*g))
+        .collect();
+    let chosen = match theirs {
+        Some(theirs) => theirs.iter().copied().find(|g| ours.contains(g)),
+        None => ours.first().copied(),
+    };
+    chosen.ok_or_else(|| {
+        let names = |list: &[NamedGroup]| {
+            list.iter()
+                .filter(|g| !crate::msgs::enums::is_grease(g.0))
+                .map(|g| g.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // Every TLS 1.2 suite we have is ECDHE, so no group means no usable suite.
+        handshake_failure(
+            Reason::NO_SHARED_CIPHER,
+            format!(
+                "no common ECDHE group for TLS 1.2: the client offered [{}]; we allow [{}]",
+                names(theirs.unwrap_or(&[])),
+                names(&ours)
+            ),
+        )
+    })
+}
+
+/// The curve an ECDSA certificate's key is on, which a TLS 1.2 client must list in
+/// supported_groups (RFC 8422 5.1.1).
+fn certificate_curve(kt: KeyType) -> Option<NamedGroup> {
+    match kt {
+        KeyType::EcdsaP256 => Some(NamedGroup::SECP256R1),
+        KeyType::EcdsaP384 => Some(NamedGroup::SECP384R1),
+        KeyType::Rsa | KeyType::Ed25519 => None,
+    }
+}
+
+/// Client preference among the suites we enable (as OpenSSL does by default), skipping suites
+/// for which no configured certificate can sign with a scheme the client accepts.
+fn choose_suite(
+    config: &Config,
+    theirs: &[CipherSuite],
+    schemes: &[SignatureScheme],
+    client_groups: Option<&[NamedGroup]>,
+) -> Result<(&'static SuiteInfo, Arc<CertifiedKey>, SignatureScheme)> {
+    let common: Vec<&'static SuiteInfo> = theirs
+        .iter()
+        .filter(|s| config.tls12_suites.contains(s))
+        .filter_map(|s| suites::lookup(*s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
+        .collect();
+    if common.is_empty() {
+        let offered: Vec<String> = theirs
+            .iter()
+            .filter(|s| !crate::msgs::enums::is_grease(s.0))
+            .map(|s| s.to_string())
+            .collect();
+        let allowed: Vec<String> = config.tls12_suites.iter().map(|s| s.to_string()).collect();
+        return Err(handshake_failure(
+            Reason::NO_SHARED_CIPHER,
+            format!(
+                "no common TLS 1.2 cipher suite: the client offered [{}]; we allow [{}]",
+                offered.join(", "),
+                allowed.join(", ")
+            ),
+        ));
+    }
+    if config.certs.is_empty() {
+        return Err(handshake_failure(
+            Reason::NO_CERTIFICATE_ASSIGNED,
+            "this server has no certificate configured",
+        ));
+    }
+    for suite in &common {
+        for cert in &config.certs {
+            let kt = cert.key_type();
+            if !key_fits_auth(kt, suite.auth) {
+                continue;
+            }
+            if let (Some(curve), Some(groups)) = (certificate_curve(kt), client_groups) {
+                if !groups.contains(&curve) {
+                    continue;
+                }
+            }
+            if let Some(scheme) = cert.key.choose_scheme(schemes, false) {
+                return Ok((suite, cert.clone(), scheme));
+            }
+        }
+    }
+    let names: Vec<&str> = common.iter().map(|s| s.openssl_name).collect();
+    Err(handshake_failure(
+        Reason::NO_SHARED_CIPHER,
+        format!(
+            "we share the suites [{}] with the client, but none of our certificates can \
+             authenticate them with the client's signature algorithms and curves",
+            names.join(", ")
+        ),
+    ))
+}
+
+/// The TLS 1.2 server's handshake state shared by the states after ClientHello.
+struct Handshake12 {
+    suite: &'static SuiteInfo,
+    transcript: Transcript,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+}
+
+struct ExpectCertificate {
+    hs: Handshake12,
+    share: KeyShare,
+    /// The schemes our CertificateRequest listed.
+    schemes: Vec<SignatureScheme>,
+}
+
+impl State for ExpectCertificate {
+    fn name(&self) -> &'static str {
+        "TLS server read client certificate"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::CertificateTls12(cert) = decode12(msg)? else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        self.hs.transcript.add(&msg.encoded);
+        if cert.chain.is_empty() {
+            if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
+                return Err(handshake_failure(
+                    Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
+                    "the client sent no certificate, and this server requires one",
+                ));
+            }
+            return Ok(Box::new(ExpectClientKeyExchange {
+                hs: self.hs,
+                share: self.share,
+                client_schemes: None,
+            }));
+        }
+        let chain: Vec<Vec<u8>> = cert.chain.iter().map(|c| c.as_ref().to_vec()).collect();
+        super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
+        cx.info.peer_chain = chain;
+        Ok(Box::new(ExpectClientKeyExchange {
+            hs: self.hs,
+            share: self.share,
+            client_schemes: Some(self.schemes),
+        }))
+    }
+}
+
+struct ExpectClientKeyExchange {
+    hs: Handshake12,
+    share: KeyShare,
+    /// Set when the client sent a certificate: its CertificateVerify must use one of these.
+    client_schemes: Option<Vec<SignatureScheme>>,
+}
+
+impl State for ExpectClientKeyExchange {
+    fn name(&self) -> &'static str {
+        "TLS server read client key exchange"
+    }
+
+    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        let mut hs = self.hs;
+        let suite = hs.suite;
+        let pre_master_secret = self.share.complete(&cke.public)?;
+        hs.transcript.add(&msg.encoded);
+        let session_hash = hs.transcript.current_hash();
+        let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
+        drop(pre_master_secret);
+        let keys = tls12::key_block(
+            suite.hash,
+            suite.aead,
+            &master,
+            &hs.client_random,
+            &hs.server_random,
+        )?;
+        match self.client_schemes {
+            Some(schemes) => Ok(Box::new(ExpectCertificateVerify {
+                hs,
+                master,
+                keys,
+                schemes,
+            })),
+            None => {
+                hs.transcript.drop_buffer();
+                Ok(Box::new(ExpectChangeCipherSpec { hs, master, keys }))
+            }
+        }
+    }
+}
+
+struct ExpectCertificateVerify {
+    hs: Handshake12,
+    master: Secret,
+    keys: Tls12Keys,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl State for ExpectCertificateVerify {
+    fn name(&self) -> &'static str {
+        "TLS server read certificate verify"
+    }
+
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::CertificateVerify(cv) = decode12(msg)? else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        if !self.schemes.contains(&cv.scheme) {
+            return Err(Error::illegal(
+                Reason::WRONG_SIGNATURE_TYPE,
+                format!(
+                    "the client signed with {}, which our CertificateRequest did not list",
+                    cv.scheme
+                ),
+            ));
+        }
+        let leaf = cx
+            .info
+            .peer_chain
+            .first()
+            .ok_or_else(|| Error::internal("no client certificate"))?;
+        let messages =
+            self.hs.transcript.buffer().ok_or_else(|| {
+                Error::internal("handshake messages not kept for CertificateVerify")
+            })?;
+        sign::verify_signature(cv.scheme, leaf, messages, &cv.signature, false)?;
+        cx.info.peer_signature_scheme = Some(cv.scheme);
+        self.hs.transcript.add(&msg.encoded);
+        self.hs.transcript.drop_buffer();
+        Ok(Box::new(ExpectChangeCipherSpec {
+            hs: self.hs,
+            master: self.master,
+            keys: self.keys,
+        }))
+    }
+}
+
+struct ExpectChangeCipherSpec {
+    hs: Handshake12,
+    master: Secret,
+    keys: Tls12Keys,
+}
+
+impl State for ExpectChangeCipherSpec {
+    fn name(&self) -> &'static str {
+        "TLS server read change cipher spec"
+    }
+
+    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        Err(unexpected(self.name(), msg.typ))
+    }
+
+    fn handle_change_cipher_spec(self: Box<Self>, cx: &mut Common) -> Result<Box<dyn State>> {
+        cx.record
+            .set_reader(tls12_decrypter(self.hs.suite, &self.keys, true)?);
+        Ok(Box::new(ExpectFinished {
+            hs: self.hs,
+            master: self.master,
+            keys: self.keys,
+        }))
+    }
+}
+
+struct ExpectFinished {
+    hs: Handshake12,
+    master: Secret,
+    keys: Tls12Keys,
+}
+
+impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        "TLS server read client finished"
+    }
+
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let HandshakeMessage::Finished(fin) = decode12(msg)? else {
+            return Err(unexpected(self.name(), msg.typ));
+        };
+        let mut hs = self.hs;
+        let suite = hs.suite;
+        let expected = tls12::finished_verify_data(
+            suite.hash,
+            &self.master,
+            true,
+            &hs.transcript.current_hash(),
+        )?;
+        if !verify_mac(&expected, &fin.verify_data) {
+            return Err(Error::protocol(
+                AlertDescription::DECRYPT_ERROR,
+                Reason::DIGEST_CHECK_FAILED,
+                "the client's Finished does not match the handshake transcript",
+            ));
+        }
+        hs.transcript.add(&msg.encoded);
+        cx.send_ccs()?;
+        cx.record
+            .set_writer(tls12_encrypter(suite, &self.keys, false)?);
+        let verify_data = tls12::finished_verify_data(
+            suite.hash,
+            &self.master,
+            false,
+            &hs.transcript.current_hash(),
+        )?;
+        let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+        cx.send_handshake_bytes(&fin)?;
+        cx.handshake_complete = true;
+        Ok(Box::new(Connected12 {
+            master: self.master,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::client12::test_pair::*;
+    use crate::config::verify_flags;
+    use crate::error::Reason;
+    use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+    use crate::msgs::extensions::ClientExtension;
+    use crate::msgs::handshake::{ClientHello, HandshakeMessage};
+
+    /// A hand-made TLS 1.2 ClientHello record.
+    fn client_hello(
+        legacy_version: ProtocolVersion,
+        suites: &[CipherSuite],
+        extensions: Vec<ClientExtension>,
+    ) -> Vec<u8> {
+        let ch = HandshakeMessage::ClientHello(ClientHello {
+            legacy_version,
+            random: [7; 32],
+            legacy_session_id: Vec::new(),
+            cipher_suites: suites.to_vec(),
+            compression_methods: vec![0],
+            extensions,
+        });
+        frame(22, &ch.encode())
+    }
+
+    fn tls12_extensions() -> Vec<ClientExtension> {
+        vec![
+            ClientExtension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::SECP256R1]),
+            ClientExtension::SignatureAlgorithms(crate::config::DEFAULT_VERIFY_SCHEMES.to_vec()),
+            ClientExtension::EcPointFormats(vec![0]),
+            ClientExtension::ExtendedMasterSecret,
+            ClientExtension::RenegotiationInfo(Vec::new()),
+        ]
+    }
+
+    fn first_message(conn: &crate::conn::Connection) -> HandshakeMessage {
+        let recs = records(conn.pending_tls());
+        HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap()
+    }
+
+    #[test]
+    fn no_shared_cipher_is_handshake_failure() {
+        // The client wants RSA authentication; the server only has an ECDSA certificate.
+        let mut cc = client_config();
+        cc.tls12_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
+        let mut client = new_client(cc);
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        let e = run(&mut client, &mut server).unwrap_err();
+        assert_eq!(e.reason, Reason::NO_SHARED_CIPHER);
+        assert_eq!(
+            server.alert_sent(),
+            Some(AlertDescription::HANDSHAKE_FAILURE)
+        );
+        assert_eq!(
+            client.alert_received(),
+            Some(AlertDescription::HANDSHAKE_FAILURE)
+        );
+    }
+
+    #[test]
+    fn only_unsupported_suites_is_handshake_failure() {
+        let mut server = new_server(server_config(&["server-rsa2048"]));
+        // ECDHE-RSA-AES128-SHA (CBC), AES128-GCM-SHA256 (RSA key exchange), NULL-SHA256.
+        let ch = client_hello(
+            ProtocolVersion::TLSV1_2,
+            &[
+                CipherSuite(0xc013),
+                CipherSuite(0x009c),
+                CipherSuite(0x003b),
+            ],
+            tls12_extensions(),
+        );
+        let e = server.read_tls(&ch).unwrap_err();
+        assert_eq!(e.reason, Reason::NO_SHARED_CIPHER);
+        assert_eq!(
+            server.alert_sent(),
+            Some(AlertDescription::HANDSHAKE_FAILURE)
+        );
+    }
+
+    #[test]
+    fn no_shared_group_is_handshake_failure() {
+        let mut server = new_server(server_config(&["server-rsa2048"]));
+        let mut exts = tls12_extensions();
+        exts[0] = ClientExtension::SupportedGroups(vec![NamedGroup::X25519_MLKEM768]);
+        let ch = client_hello(
+            ProtocolVersion::TLSV1_2,
+            &[CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+            exts,
+        );
+        let e = server.read_tls(&ch).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+    }
+
+    #[test]
+    fn ecdsa_certificate_needs_its_curve_in_supported_groups() {
+        let mut cc = client_config();
+        cc.groups = vec![NamedGroup::X25519];
+        let mut client = new_client(cc.clone());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        let e = run(&mut client, &mut server).unwrap_err();
+        assert_eq!(e.reason, Reason::NO_SHARED_CIPHER);
+        // With an RSA certificate beside it, the server picks that one instead.
+        let mut client = new_client(cc);
+        let mut server = new_server(server_config(&["server-ecdsa-p256", "server-rsa2048"]));
+        run(&mut client, &mut server).unwrap();
+        let suite = client.negotiated().suite.unwrap();
+        assert_eq!(suite.auth, Some(crate::suites::Auth::Rsa));
+    }
+
+    #[test]
+    fn fallback_scsv_below_our_best_version_is_inappropriate_fallback() {
+        let suites = [
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_FALLBACK_SCSV,
+        ];
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        let e = server
+            .read_tls(&client_hello(
+                ProtocolVersion::TLSV1_2,
+                &suites,
+                tls12_extensions(),
+            ))
+            .unwrap_err();
+        assert_eq!(e.reason, Reason::INAPPROPRIATE_FALLBACK);
+        assert_eq!(
+            server.alert_sent(),
+            Some(AlertDescription::INAPPROPRIATE_FALLBACK)
+        );
+
+        // A server whose best is TLS 1.2 has nothing better to offer: no fallback happened.
+        let mut sc = server_config(&["server-ecdsa-p256"]);
+        sc.max_version = ProtocolVersion::TLSV1_2;
+        let mut server = new_server(sc);
+        server
+            .read_tls(&client_hello(
+                ProtocolVersion::TLSV1_2,
+                &suites,
+                tls12_extensions(),
+            ))
+            .unwrap();
+        assert!(matches!(
+            first_message(&server),
+            HandshakeMessage::ServerHello(_)
+        ));
+    }
+
+    #[test]
+    fn versions_below_tls12_get_protocol_version() {
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        let e = server
+            .read_tls(&client_hello(
+                ProtocolVersion(0x0302),
+                &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+                tls12_extensions(),
+            ))
+            .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::PROTOCOL_VERSION));
+    }
+
+    #[test]
+    fn extended_master_secret_is_required_from_the_client() {
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        let mut exts = tls12_extensions();
+        exts.retain(|e| !matches!(e, ClientExtension::ExtendedMasterSecret));
+        let e = server
+            .read_tls(&client_hello(
+                ProtocolVersion::TLSV1_2,
+                &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+                exts,
+            ))
+            .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+        assert!(e.detail.contains("extended master secret"), "{e:?}");
+    }
+
+    #[test]
+    fn renegotiation_scsv_or_extension_is_answered() {
+        for with_extension in [true, false] {
+            let mut exts = tls12_extensions();
+            let mut suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+            if !with_extension {
+                exts.retain(|e| !matches!(e, ClientExtension::RenegotiationInfo(_)));
+                suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+            }
+            let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+            server
+                .read_tls(&client_hello(ProtocolVersion::TLSV1_2, &suites, exts))
+                .unwrap();
+            let HandshakeMessage::ServerHello(sh) = first_message(&server) else {
+                panic!("not a ServerHello")
+            };
+            assert_eq!(sh.renegotiation_info(), Some(&[][..]));
+        }
+        // A non-empty value on an initial handshake is an attack or a bug.
+        let mut exts = tls12_extensions();
+        exts.push(ClientExtension::RenegotiationInfo(vec![1; 12]));
+        exts.remove(4);
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        let e = server
+            .read_tls(&client_hello(
+                ProtocolVersion::TLSV1_2,
+                &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+                exts,
+            ))
+            .unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+    }
+
+    #[test]
+    fn client_hello_after_the_handshake_is_declined_and_the_connection_goes_on() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        run(&mut client, &mut server).unwrap();
+        let renegotiation = client_hello(
+            ProtocolVersion::TLSV1_2,
+            &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+            tls12_extensions(),
+        );
+        client
+            .inject_handshake_for_test(&records(&renegotiation)[0].1)
+            .unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        let reply = records(server.pending_tls());
+        assert_eq!(reply.len(), 1);
+        assert_eq!(reply[0].0, 21, "an alert record");
+        // The client tolerates the warning; data still flows both ways.
+        transfer(&mut server, &mut client).unwrap();
+        assert!(client.error().is_none() && server.error().is_none());
+        exchange_data(&mut client, &mut server);
+    }
+
+    fn client_auth_server(mode: i32) -> crate::conn::Connection {
+        let mut sc = server_config(&["server-ecdsa-p256"]);
+        sc.verify_mode = mode;
+        new_server(sc)
+    }
+
+    #[test]
+    fn client_certificates_ecdsa_and_rsa() {
+        for base in ["client-ecdsa-p256", "client-rsa2048"] {
+            let mut cc = client_config();
+            cc.set_certified_key(certified(base));
+            let mut client = new_client(cc);
+            let mut server = client_auth_server(verify_flags::PEER);
+            run(&mut client, &mut server).unwrap_or_else(|e| panic!("{base}: {e:?}"));
+            let n = server.negotiated();
+            assert_eq!(n.peer_chain.len(), 2, "{base}");
+            assert_eq!(n.verify_result, crate::verify::x509_v::OK);
+            assert!(n.peer_signature_scheme.is_some());
+            assert_eq!(
+                n.peer_signature_scheme,
+                client.negotiated().our_signature_scheme
+            );
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn missing_client_certificate_is_accepted_unless_required() {
+        let mut client = new_client(client_config());
+        let mut server = client_auth_server(verify_flags::PEER);
+        run(&mut client, &mut server).unwrap();
+        assert!(server.negotiated().peer_chain.is_empty());
+        exchange_data(&mut client, &mut server);
+
+        let mut client = new_client(client_config());
+        let mut server =
+            client_auth_server(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
+        let e = run(&mut client, &mut server).unwrap_err();
+        assert_eq!(e.reason, Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE);
+        assert_eq!(
+            client.alert_received(),
+            Some(AlertDescription::HANDSHAKE_FAILURE)
+        );
+    }
+
+    #[test]
+    fn untrusted_client_certificate_fails_with_verify_peer() {
+        let mut cc = client_config();
+        cc.set_certified_key(certified("untrusted-localhost"));
+        let mut client = new_client(cc);
+        let mut server = client_auth_server(verify_flags::PEER);
+        let e = run(&mut client, &mut server).unwrap_err();
+        assert_ne!(server.negotiated().verify_result, crate::verify::x509_v::OK);
+        assert!(e.alert.is_some());
+    }
+
+    #[test]
+    fn tampered_client_finished_is_decrypt_error() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-rsa2048"]));
+        client.start().unwrap();
+        transfer(&mut client, &mut server).unwrap();
+        transfer(&mut server, &mut client).unwrap();
+        // The last record is the encrypted Finished: flip a bit of its tag.
+        let mut flight = client.pending_tls().to_vec();
+        client.consume_tls(flight.len());
+        *flight.last_mut().unwrap() ^= 1;
+        let e = server.read_tls(&flight).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::BAD_RECORD_MAC));
+    }
+}
