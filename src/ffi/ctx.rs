@@ -741,6 +741,7 @@ pub unsafe extern "C" fn SSL_CTX_get_quiet_shutdown(ctx: *const SSL_CTX) -> c_in
         // SAFETY: see ctx_ref.
         unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().quiet_shutdown as c_int)
     })
+}
 
 #[cfg(test)]
 mod tests {
