@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+
+#define STACK_OF(type) struct stack_st_##type
 
 #define BIO_NOCLOSE 0
 
@@ -166,6 +169,66 @@
 
 #define CRYPTO_EX_INDEX_BIO 12
 
+#define V_ASN1_INTEGER 2
+
+#define V_ASN1_UTCTIME 23
+
+#define V_ASN1_GENERALIZEDTIME 24
+
+#define XN_FLAG_COMPAT 0
+
+#define XN_FLAG_SEP_COMMA_PLUS (1 << 16)
+
+#define XN_FLAG_SEP_CPLUS_SPC (2 << 16)
+
+#define XN_FLAG_SEP_SPLUS_SPC (3 << 16)
+
+#define XN_FLAG_SEP_MULTILINE (4 << 16)
+
+#define XN_FLAG_SEP_MASK (15 << 16)
+
+#define XN_FLAG_DN_REV (1 << 20)
+
+#define XN_FLAG_SPC_EQ (1 << 23)
+
+/*
+ OpenSSL's `XN_FLAG_RFC2253`: `CN=host,O=Example` (most specific first).
+ */
+#define XN_FLAG_RFC2253 17892119
+
+/*
+ OpenSSL's `XN_FLAG_ONELINE`: `O = Example, CN = host`.
+ */
+#define XN_FLAG_ONELINE 8520479
+
+/*
+ OpenSSL's `XN_FLAG_MULTILINE`: one `commonName = host` per line.
+ */
+#define XN_FLAG_MULTILINE 44302342
+
+#define EVP_PKEY_NONE 0
+
+#define EVP_PKEY_RSA 6
+
+#define EVP_PKEY_EC 408
+
+#define EVP_PKEY_ED25519 1087
+
+#define EVP_PKEY_ED448 1088
+
+#define EVP_MAX_MD_SIZE 64
+
+/*
+ The only ex_data index a store context has: the one holding its `SSL`.
+ */
+#define SSL_X509_STORE_CTX_IDX 0
+
+/*
+ An ASN.1 string as OpenSSL exposes it: an INTEGER's magnitude octets or a Time's text.
+ `ASN1_INTEGER` and `ASN1_TIME` are this type, as in OpenSSL.
+ */
+typedef struct ASN1_STRING ASN1_STRING;
+
 typedef struct BIO BIO;
 
 /*
@@ -177,6 +240,17 @@ typedef struct BIO_METHOD BIO_METHOD;
  Per-object storage; opaque to C.
  */
 typedef struct CRYPTO_EX_DATA CRYPTO_EX_DATA;
+
+/*
+ A digest algorithm for `X509_digest`.
+ */
+typedef struct EVP_MD EVP_MD;
+
+/*
+ A key: the public half of a certificate (`X509_get_pubkey`), or a private key that can sign
+ (`PEM_read_PrivateKey`, for `SSL_CTX_use_PrivateKey` and client certificate callbacks).
+ */
+typedef struct EVP_PKEY EVP_PKEY;
 
 typedef struct SSL SSL;
 
@@ -197,9 +271,20 @@ typedef struct X509 X509;
 typedef struct X509_NAME X509_NAME;
 
 /*
- Opaque verification context handed to verify callbacks.
+ What a verify callback can see and change: the certificate at the current depth, the
+ depth and the error, and the connection (`SSL_get_ex_data_X509_STORE_CTX_idx`).
  */
 typedef struct X509_STORE_CTX X509_STORE_CTX;
+
+/*
+ `STACK_OF(X509)`: a list holding one reference to each certificate.
+ */
+typedef struct stack_st_X509 stack_st_X509;
+
+/*
+ `STACK_OF(X509_NAME)`: CA names for `SSL_CTX_set_client_CA_list` and friends.
+ */
+typedef struct stack_st_X509_NAME stack_st_X509_NAME;
 
 typedef int (*BioWriteFn)(struct BIO*, const char*, int);
 
@@ -216,6 +301,13 @@ typedef int (*BioDestroyFn)(struct BIO*);
  */
 typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
 
+/*
+ `SSL_CTX_set_client_cert_cb`'s callback: on a CertificateRequest that no configured
+ certificate answers, it may return 1 with a new certificate and private key in `*x509` and
+ `*pkey` (the library frees both); 0 sends no certificate.
+ */
+typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
+
 typedef void (*CRYPTO_EX_new)(void *parent,
                               void *ptr,
                               struct CRYPTO_EX_DATA *ad,
@@ -231,6 +323,15 @@ typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
                              void *argp);
 
 typedef CRYPTO_EX_new CRYPTO_EX_free;
+
+typedef struct ASN1_STRING ASN1_INTEGER;
+
+typedef struct ASN1_STRING ASN1_TIME;
+
+/*
+ `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
+ */
+typedef int (*pem_password_cb)(char *buf, int size, int rwflag, void *u);
 
 #ifdef __cplusplus
 extern "C" {
@@ -421,6 +522,50 @@ int SSL_CTX_get_verify_mode(const struct SSL_CTX *ctx);
 
 void SSL_CTX_set_verify_depth(struct SSL_CTX *ctx, int depth);
 
+int SSL_CTX_get_verify_depth(const struct SSL_CTX *ctx);
+
+SSL_verify_cb SSL_CTX_get_verify_callback(const struct SSL_CTX *ctx);
+
+/*
+ Sets the callback that may supply a client certificate when the server asks for one and
+ no configured certificate fits. Returning -1 (OpenSSL's "try again later") is treated as 0.
+ */
+void SSL_CTX_set_client_cert_cb(struct SSL_CTX *ctx, SSL_client_cert_cb callback);
+
+SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct SSL_CTX *ctx);
+
+/*
+ Uses a certificate object (a new reference is not taken: its DER is copied).
+ */
+int SSL_CTX_use_certificate(struct SSL_CTX *ctx, struct X509 *x);
+
+/*
+ Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
+ */
+int SSL_CTX_use_PrivateKey(struct SSL_CTX *ctx, struct EVP_PKEY *pkey);
+
+/*
+ The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
+ */
+void SSL_CTX_set_client_CA_list(struct SSL_CTX *ctx, struct stack_st_X509_NAME *list);
+
+/*
+ The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
+ none.
+ */
+struct stack_st_X509_NAME *SSL_CTX_get_client_CA_list(const struct SSL_CTX *ctx);
+
+/*
+ Adds a certificate's subject to the client CA list.
+ */
+int SSL_CTX_add_client_CA(struct SSL_CTX *ctx, struct X509 *x);
+
+/*
+ The subjects of the certificates in a PEM file, as a new list (free with
+ `sk_X509_NAME_pop_free`), for `SSL_CTX_set_client_CA_list`.
+ */
+struct stack_st_X509_NAME *SSL_load_client_CA_file(const char *file);
+
 /*
  TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").
  */
@@ -597,7 +742,32 @@ int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);
  */
 int SSL_set1_host(struct SSL *ssl, const char *hostname);
 
-void SSL_set_verify(struct SSL *ssl, int mode, SSL_verify_cb _callback);
+/*
+ This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
+ callback keeps the current one, as in OpenSSL). Takes effect for a handshake not yet started.
+ */
+void SSL_set_verify(struct SSL *ssl, int mode, SSL_verify_cb callback);
+
+int SSL_get_verify_mode(const struct SSL *ssl);
+
+SSL_verify_cb SSL_get_verify_callback(const struct SSL *ssl);
+
+void SSL_set_verify_depth(struct SSL *ssl, int depth);
+
+int SSL_get_verify_depth(const struct SSL *ssl);
+
+/*
+ The chain the peer sent, borrowed (valid until `SSL_free`). As in OpenSSL, a client's list
+ starts with the server's certificate, while a server's omits the client's own certificate
+ (get that with `SSL_get1_peer_certificate`). NULL before the peer sent certificates.
+ */
+struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
+
+/*
+ On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
+ client, which does not keep the names it received.
+ */
+struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct SSL *ssl);
 
 /*
  The server name: what the client set (client side) or what the client sent (server side).
@@ -723,6 +893,180 @@ int i2d_X509(const struct X509 *x, uint8_t **out);
 void OPENSSL_free(void *p);
 
 const char *X509_verify_cert_error_string(long n);
+
+int sk_X509_num(const struct stack_st_X509 *sk);
+
+/*
+ The element at `idx`, borrowed from the stack; NULL when out of range.
+ */
+struct X509 *sk_X509_value(const struct stack_st_X509 *sk, int idx);
+
+/*
+ Frees a stack the caller owns (not the ones `SSL_get_peer_cert_chain` lends), and its
+ references to the certificates.
+ */
+void sk_X509_pop_free(struct stack_st_X509 *sk, void (*_free)(struct X509*));
+
+struct stack_st_X509_NAME *sk_X509_NAME_new_null(void);
+
+int sk_X509_NAME_num(const struct stack_st_X509_NAME *sk);
+
+struct X509_NAME *sk_X509_NAME_value(const struct stack_st_X509_NAME *sk, int idx);
+
+/*
+ Appends a copy of `name`; returns the new count, 0 on failure.
+ */
+int sk_X509_NAME_push(struct stack_st_X509_NAME *sk, const struct X509_NAME *name);
+
+void sk_X509_NAME_pop_free(struct stack_st_X509_NAME *sk, void (*_free)(struct X509_NAME*));
+
+void sk_X509_NAME_free(struct stack_st_X509_NAME *sk);
+
+/*
+ A copy of a name (free with `X509_NAME_free`).
+ */
+struct X509_NAME *X509_NAME_dup(const struct X509_NAME *name);
+
+/*
+ Frees a name from `X509_NAME_dup` (never one borrowed from a certificate or a stack).
+ */
+void X509_NAME_free(struct X509_NAME *name);
+
+/*
+ The serial number, borrowed from the certificate.
+ */
+ASN1_INTEGER *X509_get_serialNumber(struct X509 *x);
+
+const ASN1_INTEGER *X509_get0_serialNumber(const struct X509 *x);
+
+const ASN1_TIME *X509_get0_notBefore(const struct X509 *x);
+
+const ASN1_TIME *X509_get0_notAfter(const struct X509 *x);
+
+int ASN1_STRING_length(const struct ASN1_STRING *s);
+
+/*
+ The value's octets (not NUL-terminated), borrowed.
+ */
+const uint8_t *ASN1_STRING_get0_data(const struct ASN1_STRING *s);
+
+int ASN1_STRING_type(const struct ASN1_STRING *s);
+
+/*
+ The integer as a long; -1 when it does not fit (as OpenSSL).
+ */
+long ASN1_INTEGER_get(const ASN1_INTEGER *a);
+
+/*
+ Breaks a time down into `struct tm` (UTC). NULL `s` means now, as in OpenSSL.
+ */
+int ASN1_TIME_to_tm(const ASN1_TIME *s, struct tm *tm);
+
+/*
+ Whether a certificate is valid for a DNS name (1), not (0), or the call was bad (-1). The
+ matching rules are webpki's: SAN dNSName entries, wildcards in the leftmost label only.
+ `flags` are accepted and ignored. On a match `*peername` (when given) receives a copy of
+ the name, to be freed with `OPENSSL_free`.
+ */
+int X509_check_host(const struct X509 *x,
+                    const char *name,
+                    uintptr_t namelen,
+                    unsigned int _flags,
+                    char **peername);
+
+/*
+ Whether a certificate carries the IP address `address` ("127.0.0.1", "::1") in its SAN.
+ */
+int X509_check_ip_asc(const struct X509 *x, const char *address, unsigned int _flags);
+
+/*
+ Writes a name to a stdio stream; returns the number of bytes written, -1 on error.
+ */
+int X509_NAME_print_ex_fp(FILE *fp, const struct X509_NAME *name, int indent, unsigned long flags);
+
+/*
+ Parses one DER certificate at `*pp` (at most `length` bytes) and advances `*pp` past it.
+ With `a` non-NULL the result is also stored in `*a`, replacing (and freeing) what was there.
+ */
+struct X509 *d2i_X509(struct X509 **a, const uint8_t **pp, long length);
+
+/*
+ Reads the next certificate from a PEM stream. With `x` non-NULL the result is also stored
+ in `*x`, replacing (and freeing) what was there.
+ */
+struct X509 *PEM_read_X509(FILE *fp, struct X509 **x, pem_password_cb _cb, void *_u);
+
+/*
+ The certificate's public key (free with `EVP_PKEY_free`).
+ */
+struct EVP_PKEY *X509_get_pubkey(struct X509 *x);
+
+void EVP_PKEY_free(struct EVP_PKEY *k);
+
+int EVP_PKEY_up_ref(struct EVP_PKEY *k);
+
+/*
+ `EVP_PKEY_RSA`, `EVP_PKEY_EC`, `EVP_PKEY_ED25519`, ...
+ */
+int EVP_PKEY_get_id(const struct EVP_PKEY *k);
+
+int EVP_PKEY_id(const struct EVP_PKEY *k);
+
+int EVP_PKEY_base_id(const struct EVP_PKEY *k);
+
+int EVP_PKEY_get_bits(const struct EVP_PKEY *k);
+
+int EVP_PKEY_bits(const struct EVP_PKEY *k);
+
+/*
+ Reads the next private key (PKCS#8, SEC1 or PKCS#1, unencrypted) from a PEM stream. With
+ `x` non-NULL the result is also stored in `*x`, replacing (and freeing) what was there.
+ */
+struct EVP_PKEY *PEM_read_PrivateKey(FILE *fp, struct EVP_PKEY **x, pem_password_cb _cb, void *_u);
+
+const struct EVP_MD *EVP_sha1(void);
+
+const struct EVP_MD *EVP_sha256(void);
+
+const struct EVP_MD *EVP_sha384(void);
+
+const struct EVP_MD *EVP_sha512(void);
+
+int EVP_MD_get_size(const struct EVP_MD *md);
+
+int EVP_MD_size(const struct EVP_MD *md);
+
+/*
+ The certificate's fingerprint: the digest of its DER encoding, written to `out` (room for
+ `EVP_MAX_MD_SIZE` bytes), its length to `*len` when `len` is non-NULL.
+ */
+int X509_digest(const struct X509 *x, const struct EVP_MD *md, uint8_t *out, unsigned int *len);
+
+/*
+ The certificate being verified at the current depth (borrowed; do not free).
+ */
+struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
+
+/*
+ The peer's chain, leaf first (borrowed; do not free).
+ */
+struct stack_st_X509 *X509_STORE_CTX_get0_chain(const struct X509_STORE_CTX *ctx);
+
+int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
+
+int X509_STORE_CTX_get_error(const struct X509_STORE_CTX *ctx);
+
+/*
+ Changes the error the verification reports (`SSL_get_verify_result`).
+ */
+void X509_STORE_CTX_set_error(struct X509_STORE_CTX *ctx, int error);
+
+int SSL_get_ex_data_X509_STORE_CTX_idx(void);
+
+/*
+ With `SSL_get_ex_data_X509_STORE_CTX_idx()`, the `SSL` whose peer is being verified.
+ */
+void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 
 #ifdef __cplusplus
 }  // extern "C"

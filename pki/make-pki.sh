@@ -134,6 +134,8 @@ leaf server-ed25519 ed25519 localhost "$LOCALHOST_SAN" server_ext intermediate-c
 
 leaf client-ecdsa-p256 p256 "libtls test client" "DNS:client.test" client_ext intermediate-ca
 leaf client-rsa2048 rsa2048 "libtls test client rsa" "DNS:client.test" client_ext intermediate-ca
+leaf client-ecdsa-p384 p384 "libtls test client p384" "DNS:client.test" client_ext intermediate-ca
+leaf client-ed25519 ed25519 "libtls test client ed25519" "DNS:client.test" client_ext intermediate-ca
 
 # Certificates that a correct verifier must reject.
 leaf expired-localhost p256 localhost "$LOCALHOST_SAN" server_ext intermediate-ca \
@@ -145,6 +147,7 @@ leaf wrong-name p256 wrong.example "DNS:wrong.example" server_ext intermediate-c
 new_key untrusted-root-ca p256
 sign untrusted-root-ca "/CN=Untrusted Root" "" root_ca_ext "$VALID_FROM" "$VALID_UNTIL" selfsign
 leaf untrusted-localhost p256 localhost "$LOCALHOST_SAN" server_ext untrusted-root-ca
+leaf untrusted-client p256 "untrusted test client" "DNS:client.test" client_ext untrusted-root-ca
 
 # Legacy key encodings of the same keys, for the key-loader tests.
 openssl ec -in server-ecdsa-p256.key -out server-ecdsa-p256.sec1.key 2>/dev/null

@@ -6,7 +6,8 @@
 use crate::crypto::sign::{KeyType, SigningKey};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::verify::RootStore;
+use crate::msgs::extensions::DistinguishedName;
+use crate::verify::{RootStore, VerifyCallback};
 use std::sync::Arc;
 
 /// `SSL_VERIFY_*` flags, with OpenSSL's values.
@@ -52,6 +53,19 @@ impl CertifiedKey {
     }
 }
 
+/// What a server's CertificateRequest asked for, shown to a client certificate callback.
+pub struct CertificateRequestView<'a> {
+    /// Signature schemes the server accepts for our CertificateVerify.
+    pub schemes: &'a [SignatureScheme],
+    /// Issuer names the server trusts (DER), when it listed any.
+    pub authorities: &'a [DistinguishedName],
+}
+
+/// Supplies a client certificate at request time when no configured chain fits the request
+/// (OpenSSL's `SSL_CTX_set_client_cert_cb`); `None` sends an empty Certificate.
+pub type ClientCertCallback =
+    Arc<dyn Fn(&CertificateRequestView<'_>) -> Option<Arc<CertifiedKey>> + Send + Sync>;
+
 /// Everything a context configures.
 #[derive(Clone)]
 pub struct Config {
@@ -71,6 +85,12 @@ pub struct Config {
     /// `SSL_VERIFY_*` flags.
     pub verify_mode: i32,
     pub verify_depth: u32,
+    /// Consulted at each step of verifying the peer's chain (`SSL_CTX_set_verify`'s callback).
+    pub verify_callback: Option<VerifyCallback>,
+    /// Subject names (DER) a server lists as acceptable issuers of client certificates
+    /// (`SSL_CTX_set_client_CA_list`).
+    pub client_ca_names: Vec<DistinguishedName>,
+    pub client_cert_callback: Option<ClientCertCallback>,
     /// The largest handshake message we accept.
     pub max_handshake_message: usize,
 }
@@ -92,6 +112,9 @@ impl Default for Config {
             roots: Arc::new(RootStore::default()),
             verify_mode: verify_flags::NONE,
             verify_depth: 100,
+            verify_callback: None,
+            client_ca_names: Vec::new(),
+            client_cert_callback: None,
             max_handshake_message: 64 * 1024 + 1024,
         }
     }
@@ -123,6 +146,25 @@ impl Config {
         let kt = ck.key_type();
         self.certs.retain(|c| c.key_type() != kt);
         self.certs.push(Arc::new(ck));
+    }
+
+    /// The schemes a TLS 1.3 CertificateRequest offers: ours, less PKCS#1 v1.5, which TLS 1.3
+    /// forbids in CertificateVerify (RFC 8446 4.2.3).
+    pub fn tls13_client_auth_schemes(&self) -> Vec<SignatureScheme> {
+        self.verify_schemes
+            .iter()
+            .copied()
+            .filter(|s| {
+                !matches!(
+                    *s,
+                    SignatureScheme::RSA_PKCS1_SHA256
+                        | SignatureScheme::RSA_PKCS1_SHA384
+                        | SignatureScheme::RSA_PKCS1_SHA512
+                        | SignatureScheme::RSA_PKCS1_SHA1
+                        | SignatureScheme::ECDSA_SHA1
+                )
+            })
+            .collect()
     }
 
     pub fn supports_version(&self, v: ProtocolVersion) -> bool {

@@ -2,6 +2,8 @@
 
 use super::consts::*;
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL_CTX};
+use super::ssl::SSL;
+use super::x509::{stack_st_X509_NAME, EVP_PKEY, X509, X509_NAME, X509_STORE_CTX};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{CertifiedKey, Config};
 use crate::conn::Role;
@@ -45,10 +47,12 @@ pub extern "C" fn TLS_server_method() -> *const SSL_METHOD {
 pub type SSL_verify_cb =
     Option<unsafe extern "C" fn(preverify_ok: c_int, x509_ctx: *mut X509_STORE_CTX) -> c_int>;
 
-/// Opaque verification context handed to verify callbacks.
-pub struct X509_STORE_CTX {
-    _private: [u8; 0],
-}
+/// `SSL_CTX_set_client_cert_cb`'s callback: on a CertificateRequest that no configured
+/// certificate answers, it may return 1 with a new certificate and private key in `*x509` and
+/// `*pkey` (the library frees both); 0 sends no certificate.
+pub type SSL_client_cert_cb = Option<
+    unsafe extern "C" fn(ssl: *mut SSL, x509: *mut *mut X509, pkey: *mut *mut EVP_PKEY) -> c_int,
+>;
 
 /// A certificate chain or a key waiting for its partner, per key type, as OpenSSL lets either
 /// be loaded first.
@@ -64,6 +68,9 @@ pub(crate) struct CtxState {
     /// The key type of the last certificate or key loaded (`SSL_CTX_check_private_key` checks it).
     current: Option<KeyType>,
     pub(crate) verify_callback: SSL_verify_cb,
+    pub(crate) client_cert_cb: SSL_client_cert_cb,
+    /// What `SSL_CTX_set_client_CA_list` installed; `config.client_ca_names` mirrors it.
+    client_ca_list: Option<Box<stack_st_X509_NAME>>,
     /// Cached immutable copy for new connections; dropped when the configuration changes.
     snapshot: Option<Arc<Config>>,
     min_proto: c_int,
@@ -169,6 +176,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 slots: Vec::new(),
                 current: None,
                 verify_callback: None,
+                client_cert_cb: None,
+                client_ca_list: None,
                 snapshot: None,
                 min_proto: 0,
                 max_proto: 0,
@@ -283,9 +292,23 @@ impl CtxState {
     }
 
     pub(crate) fn set_key(&mut self, key: SigningKey) -> Result<()> {
+        self.set_shared_key(Arc::new(key))
+    }
+
+    pub(crate) fn set_shared_key(&mut self, key: Arc<SigningKey>) -> Result<()> {
         let kt = key.key_type();
-        self.slot(kt).key = Some(Arc::new(key));
+        self.slot(kt).key = Some(key);
         self.settle(kt)
+    }
+
+    fn install_client_ca_list(&mut self, list: Option<Box<stack_st_X509_NAME>>) {
+        self.config.client_ca_names = list.as_ref().map_or_else(Vec::new, |l| {
+            l.items
+                .iter()
+                .map(|n| crate::msgs::extensions::DistinguishedName(n.der().to_vec()))
+                .collect()
+        });
+        self.client_ca_list = list;
     }
 
     pub(crate) fn check_private_key(&self) -> Result<()> {
@@ -501,6 +524,160 @@ pub unsafe extern "C" fn SSL_CTX_set_verify_depth(ctx: *mut SSL_CTX, depth: c_in
         c.edit().config.verify_depth = depth.max(0) as u32;
         Ok(())
     });
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_verify_depth(ctx: *const SSL_CTX) -> c_int {
+    guard(-1, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(-1, |c| c.read().config.verify_depth as c_int)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_verify_callback(ctx: *const SSL_CTX) -> SSL_verify_cb {
+    guard(None, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().verify_callback)
+    })
+}
+
+/// Sets the callback that may supply a client certificate when the server asks for one and
+/// no configured certificate fits. Returning -1 (OpenSSL's "try again later") is treated as 0.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_client_cert_cb(
+    ctx: *mut SSL_CTX,
+    callback: SSL_client_cert_cb,
+) {
+    ctx_call(ctx, |c| {
+        c.edit().client_cert_cb = callback;
+        Ok(())
+    });
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_client_cert_cb(ctx: *const SSL_CTX) -> SSL_client_cert_cb {
+    guard(None, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().client_cert_cb)
+    })
+}
+
+/// Uses a certificate object (a new reference is not taken: its DER is copied).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_use_certificate(ctx: *mut SSL_CTX, x: *mut X509) -> c_int {
+    ctx_call(ctx, |c| {
+        if x.is_null() {
+            return Err(bad_arg());
+        }
+        // SAFETY: a live X509 from this library.
+        let der = unsafe { &*x }.der().to_vec();
+        c.edit().set_chain(vec![der])
+    })
+}
+
+/// Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_use_PrivateKey(ctx: *mut SSL_CTX, pkey: *mut EVP_PKEY) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: see pkey_ref.
+        let key = unsafe { super::x509::pkey_ref(pkey) }
+            .ok_or_else(bad_arg)?
+            .private
+            .clone()
+            .ok_or_else(|| {
+                Error::local(
+                    Reason::NO_PRIVATE_KEY_ASSIGNED,
+                    "the EVP_PKEY holds only a public key",
+                )
+            })?;
+        c.edit().set_shared_key(key)
+    })
+}
+
+/// The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_client_CA_list(
+    ctx: *mut SSL_CTX,
+    list: *mut stack_st_X509_NAME,
+) {
+    guard((), || {
+        // SAFETY: the caller hands over a stack from this library (or NULL).
+        let owned = (!list.is_null()).then(|| unsafe { Box::from_raw(list) });
+        // SAFETY: see ctx_ref.
+        if let Some(c) = unsafe { ctx_ref(ctx) } {
+            c.edit().install_client_ca_list(owned);
+        }
+    })
+}
+
+/// The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
+/// none.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_client_CA_list(
+    ctx: *const SSL_CTX,
+) -> *mut stack_st_X509_NAME {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ctx_ref.
+        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+            return std::ptr::null_mut();
+        };
+        let st = c.read();
+        st.client_ca_list
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |l| {
+                &**l as *const stack_st_X509_NAME as *mut stack_st_X509_NAME
+            })
+    })
+}
+
+/// Adds a certificate's subject to the client CA list.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_add_client_CA(ctx: *mut SSL_CTX, x: *mut X509) -> c_int {
+    ctx_call(ctx, |c| {
+        if x.is_null() {
+            return Err(bad_arg());
+        }
+        // SAFETY: a live X509 from this library.
+        let subject = unsafe { &*x }.certificate().subject().clone();
+        let mut st = c.edit();
+        let mut list = st
+            .client_ca_list
+            .take()
+            .unwrap_or_else(|| Box::new(stack_st_X509_NAME { items: Vec::new() }));
+        list.items.push(Box::new(X509_NAME::from_name(subject)));
+        st.install_client_ca_list(Some(list));
+        Ok(())
+    })
+}
+
+/// The subjects of the certificates in a PEM file, as a new list (free with
+/// `sk_X509_NAME_pop_free`), for `SSL_CTX_set_client_CA_list`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_load_client_CA_file(file: *const c_char) -> *mut stack_st_X509_NAME {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: C string from the caller.
+        let Some(path) = (unsafe { c_str(file, "file") }) else {
+            return std::ptr::null_mut();
+        };
+        let loaded = read_file(path).and_then(|pem| crate::x509::from_pem_bundle(&pem));
+        match loaded {
+            Ok(certs) => {
+                let mut items: Vec<Box<X509_NAME>> = Vec::new();
+                for cert in certs {
+                    // OpenSSL's list holds each name once.
+                    if !items.iter().any(|n| n.der() == cert.subject().der()) {
+                        items.push(Box::new(X509_NAME::from_name(cert.subject().clone())));
+                    }
+                }
+                Box::into_raw(Box::new(stack_st_X509_NAME { items }))
+            }
+            Err(e) => {
+                err::push(&e);
+                std::ptr::null_mut()
+            }
+        }
+    })
 }
 
 /// TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").

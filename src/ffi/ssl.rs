@@ -4,15 +4,16 @@
 use super::bio::{self, IoOutcome, BIO};
 use super::cipher::{self, SSL_CIPHER};
 use super::consts::*;
+use super::ctx::SSL_verify_cb;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
-use super::x509::X509;
+use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_STORE_CTX};
 use super::{c_str, err, guard, null_arg};
-use crate::config::Config;
+use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::conn::{ClientOptions, Connection, Role};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::{NamedGroup, ProtocolVersion};
-use crate::verify::PeerIdentity;
+use crate::verify::{PeerIdentity, VerifyEvent};
 use std::ffi::{c_char, c_int, c_long, c_void, CString};
 use std::sync::Arc;
 
@@ -31,6 +32,11 @@ pub struct SSL {
     /// Name the server certificate must match (`SSL_set1_host`).
     verify_host: Option<PeerIdentity>,
     verify_mode: Option<c_int>,
+    /// `SSL_set_verify`'s callback, overriding the context's when set.
+    verify_callback: Option<SSL_verify_cb>,
+    verify_depth: Option<u32>,
+    /// `SSL_get_peer_cert_chain`'s result, made on first use and owned here.
+    peer_chain_stack: Option<Box<stack_st_X509>>,
     /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
     last_error: c_int,
     /// The core's error was already pushed to the queue.
@@ -105,16 +111,50 @@ impl SSL {
         unsafe { &*self.ctx }
     }
 
+    /// The context's configuration with this connection's overrides, and the application's
+    /// callbacks wrapped for the core.
     fn config(&self) -> Arc<Config> {
         let base = self.ctx().snapshot();
-        match self.verify_mode {
-            Some(mode) if mode != base.verify_mode => {
-                let mut c = (*base).clone();
-                c.verify_mode = mode;
-                Arc::new(c)
-            }
-            _ => base,
+        let (ctx_verify_callback, client_cert_callback) = {
+            let st = self.ctx().read();
+            (st.verify_callback, st.client_cert_cb)
+        };
+        let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
+        let mode_changed = self.verify_mode.is_some_and(|m| m != base.verify_mode);
+        let depth_changed = self.verify_depth.is_some_and(|d| d != base.verify_depth);
+        if !mode_changed
+            && !depth_changed
+            && verify_callback.is_none()
+            && client_cert_callback.is_none()
+        {
+            return base;
         }
+        let mut c = (*base).clone();
+        if let Some(mode) = self.verify_mode {
+            c.verify_mode = mode;
+        }
+        if let Some(depth) = self.verify_depth {
+            c.verify_depth = depth;
+        }
+        // The callbacks receive this SSL, which lives at a fixed address until SSL_free.
+        let ssl_addr = self as *const SSL as usize;
+        if let Some(callback) = verify_callback {
+            c.verify_callback = Some(Arc::new(move |event: &mut VerifyEvent<'_>| {
+                let mut store = X509_STORE_CTX::new(event, ssl_addr as *mut c_void);
+                // SAFETY: the application's callback, given a store context that is live for
+                // the call, as OpenSSL calls it.
+                let ok = unsafe { callback(event.preverify_ok as c_int, &mut store) };
+                event.error = store.error();
+                ok != 0
+            }));
+        }
+        if let Some(callback) = client_cert_callback {
+            c.client_cert_callback =
+                Some(Arc::new(move |_request: &CertificateRequestView<'_>| {
+                    call_client_cert_cb(callback, ssl_addr as *mut SSL)
+                }));
+        }
+        Arc::new(c)
     }
 
     /// Creates the core connection on first use, once the role is known.
@@ -423,6 +463,44 @@ impl SSL {
     }
 }
 
+/// Asks the application's client certificate callback for a certificate and key; both
+/// objects it returns are released here, as OpenSSL does.
+fn call_client_cert_cb(
+    callback: unsafe extern "C" fn(*mut SSL, *mut *mut X509, *mut *mut EVP_PKEY) -> c_int,
+    ssl: *mut SSL,
+) -> Option<Arc<CertifiedKey>> {
+    let mut x509: *mut X509 = std::ptr::null_mut();
+    let mut pkey: *mut EVP_PKEY = std::ptr::null_mut();
+    // SAFETY: the application's callback with writable out-parameters.
+    let answer = unsafe { callback(ssl, &mut x509, &mut pkey) };
+    let chosen = if answer == 1 && !x509.is_null() && !pkey.is_null() {
+        // SAFETY: the callback returned live objects from this library.
+        let (cert, key) = unsafe { (&*x509, &*pkey) };
+        key.private
+            .clone()
+            .map(|key| CertifiedKey {
+                chain: vec![cert.der().to_vec()],
+                key,
+            })
+            .filter(|ck| match ck.check() {
+                Ok(()) => true,
+                Err(e) => {
+                    err::push(&e);
+                    false
+                }
+            })
+            .map(Arc::new)
+    } else {
+        None
+    };
+    // SAFETY: ownership of both objects passed to us; NULL is ignored.
+    unsafe {
+        super::x509::X509_free(x509);
+        super::x509::EVP_PKEY_free(pkey);
+    }
+    chosen
+}
+
 fn set_errno(e: i32) {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = e };
@@ -445,6 +523,9 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             sni: None,
             verify_host: None,
             verify_mode: None,
+            verify_callback: None,
+            verify_depth: None,
+            peer_chain_stack: None,
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
@@ -824,13 +905,81 @@ pub unsafe extern "C" fn SSL_set1_host(ssl: *mut SSL, hostname: *const c_char) -
     })
 }
 
+/// This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
+/// callback keeps the current one, as in OpenSSL). Takes effect for a handshake not yet started.
 #[no_mangle]
-pub unsafe extern "C" fn SSL_set_verify(
-    ssl: *mut SSL,
-    mode: c_int,
-    _callback: super::ctx::SSL_verify_cb,
-) {
-    with_ssl(ssl, (), |s| s.verify_mode = Some(mode))
+pub unsafe extern "C" fn SSL_set_verify(ssl: *mut SSL, mode: c_int, callback: SSL_verify_cb) {
+    with_ssl(ssl, (), |s| {
+        s.verify_mode = Some(mode);
+        if callback.is_some() {
+            s.verify_callback = Some(callback);
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_verify_mode(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| {
+        s.verify_mode
+            .unwrap_or_else(|| s.ctx().read().config.verify_mode)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_verify_callback(ssl: *const SSL) -> SSL_verify_cb {
+    with_ssl_ref(ssl, None, |s| {
+        s.verify_callback
+            .unwrap_or_else(|| s.ctx().read().verify_callback)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_verify_depth(ssl: *mut SSL, depth: c_int) {
+    with_ssl(ssl, (), |s| s.verify_depth = Some(depth.max(0) as u32))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_verify_depth(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, -1, |s| {
+        s.verify_depth
+            .unwrap_or_else(|| s.ctx().read().config.verify_depth) as c_int
+    })
+}
+
+/// The chain the peer sent, borrowed (valid until `SSL_free`). As in OpenSSL, a client's list
+/// starts with the server's certificate, while a server's omits the client's own certificate
+/// (get that with `SSL_get1_peer_certificate`). NULL before the peer sent certificates.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_peer_cert_chain(ssl: *const SSL) -> *mut stack_st_X509 {
+    with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
+        if s.peer_chain_stack.is_none() {
+            let Some(conn) = s.conn.as_ref() else {
+                return std::ptr::null_mut();
+            };
+            let chain = &conn.negotiated().peer_chain;
+            if chain.is_empty() {
+                return std::ptr::null_mut();
+            }
+            let skip = usize::from(conn.role() == Role::Server);
+            s.peer_chain_stack = Some(Box::new(stack_st_X509::from_ders(&chain[skip..])));
+        }
+        s.peer_chain_stack
+            .as_mut()
+            .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
+    })
+}
+
+/// On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
+/// client, which does not keep the names it received.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_client_CA_list(ssl: *const SSL) -> *mut stack_st_X509_NAME {
+    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+        if s.role == Some(Role::Client) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: the SSL's context is live.
+        unsafe { super::ctx::SSL_CTX_get_client_CA_list(s.ctx) }
+    })
 }
 
 /// The server name: what the client set (client side) or what the client sent (server side).

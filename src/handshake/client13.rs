@@ -2,6 +2,7 @@
 
 use super::client::{send_client_hello, ExpectServerHello};
 use super::{decode13, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
+use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::conn::Common;
 use crate::crypto::key_schedule::{finished_verify_data, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
@@ -9,12 +10,15 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::{AlertDescription, ProtocolVersion};
+use crate::msgs::enums::{AlertDescription, ProtocolVersion, SignatureScheme};
+use crate::msgs::extensions::DistinguishedName;
 use crate::msgs::handshake::{
-    CertificateTls13, Finished, HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, ServerHello,
+    CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, Finished,
+    HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, ServerHello,
 };
 use crate::suites::{self, SuiteInfo};
 use crate::verify::{self, Usage};
+use std::sync::Arc;
 
 pub fn handle_hello_retry(
     mut st: ExpectServerHello,
@@ -201,10 +205,57 @@ impl State for ExpectEncryptedExtensions {
     }
 }
 
+/// What the server's CertificateRequest asked of us.
+struct CertRequest {
+    context: Vec<u8>,
+    schemes: Vec<SignatureScheme>,
+    authorities: Vec<DistinguishedName>,
+}
+
+impl CertRequest {
+    fn from_message(req: CertificateRequestTls13) -> Result<Self> {
+        // RFC 8446 4.3.2: signature_algorithms is mandatory in a CertificateRequest.
+        let schemes = req
+            .sig_schemes()
+            .ok_or_else(|| {
+                Error::protocol(
+                    AlertDescription::MISSING_EXTENSION,
+                    Reason::MISSING_SIGALGS_EXTENSION,
+                    "CertificateRequest without signature_algorithms",
+                )
+            })?
+            .to_vec();
+        let authorities = req
+            .certificate_authorities()
+            .map(<[DistinguishedName]>::to_vec)
+            .unwrap_or_default();
+        Ok(CertRequest {
+            context: req.context,
+            schemes,
+            authorities,
+        })
+    }
+
+    /// A configured chain whose key can sign with a requested scheme, else whatever the
+    /// application's callback supplies, else nothing (an empty Certificate).
+    fn choose(&self, config: &Config) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+        if let Some(found) = super::choose_certified_key(&config.certs, &self.schemes, true) {
+            return Some(found);
+        }
+        let callback = config.client_cert_callback.as_ref()?;
+        let ck = callback(&CertificateRequestView {
+            schemes: &self.schemes,
+            authorities: &self.authorities,
+        })?;
+        let scheme = ck.key.choose_scheme(&self.schemes, true)?;
+        Some((ck, scheme))
+    }
+}
+
 struct ExpectCertificate {
     hs: Handshake13,
-    /// The context of a CertificateRequest, if the server sent one.
-    cert_requested: Option<Vec<u8>>,
+    /// The server's CertificateRequest, if it sent one.
+    cert_requested: Option<CertRequest>,
 }
 
 impl State for ExpectCertificate {
@@ -215,8 +266,8 @@ impl State for ExpectCertificate {
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         match decode13(msg)? {
             HandshakeMessage::CertificateRequestTls13(req) if self.cert_requested.is_none() => {
+                self.cert_requested = Some(CertRequest::from_message(req)?);
                 self.hs.transcript.add(&msg.encoded);
-                self.cert_requested = Some(req.context.clone());
                 Ok(self)
             }
             HandshakeMessage::CertificateTls13(cert) => {
@@ -254,7 +305,7 @@ impl State for ExpectCertificate {
 
 struct ExpectCertificateVerify {
     hs: Handshake13,
-    cert_requested: Option<Vec<u8>>,
+    cert_requested: Option<CertRequest>,
 }
 
 impl State for ExpectCertificateVerify {
@@ -294,7 +345,7 @@ impl State for ExpectCertificateVerify {
 
 struct ExpectFinished {
     hs: Handshake13,
-    cert_requested: Option<Vec<u8>>,
+    cert_requested: Option<CertRequest>,
 }
 
 impl State for ExpectFinished {
@@ -322,20 +373,14 @@ impl State for ExpectFinished {
         let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
 
-        // Our second flight: compatibility CCS, then (if asked) an empty Certificate, then
-        // Finished, all under the client handshake traffic key.
+        // Our second flight: compatibility CCS, then (if asked) our Certificate and, when it
+        // is not empty, CertificateVerify, then Finished, all under the client handshake key.
         if hs.session_id_sent {
             cx.send_ccs()?;
         }
         cx.ccs_allowed = false;
-        if let Some(context) = self.cert_requested {
-            let empty = HandshakeMessage::CertificateTls13(CertificateTls13 {
-                context,
-                entries: Vec::new(),
-            })
-            .encode();
-            hs.transcript.add(&empty);
-            cx.send_handshake_bytes(&empty)?;
+        if let Some(request) = self.cert_requested {
+            send_client_certificate(cx, &mut hs.transcript, request)?;
         }
         let verify_data =
             finished_verify_data(hs.suite.hash, &hs.client_hs, &hs.transcript.current_hash());
@@ -358,6 +403,40 @@ impl State for ExpectFinished {
             resumption_master: Some(resumption),
         }))
     }
+}
+
+/// Answers a CertificateRequest: the chosen chain and its CertificateVerify, or an empty
+/// Certificate when nothing fits (the server then decides whether to go on).
+fn send_client_certificate(
+    cx: &mut Common,
+    transcript: &mut crate::crypto::hash::Transcript,
+    request: CertRequest,
+) -> Result<()> {
+    let config = cx.config.clone();
+    let chosen = request.choose(&config);
+    let entries = chosen.as_ref().map_or_else(Vec::new, |(ck, _)| {
+        ck.chain
+            .iter()
+            .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
+            .collect()
+    });
+    let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
+        context: request.context,
+        entries,
+    })
+    .encode();
+    transcript.add(&certificate);
+    cx.send_handshake_bytes(&certificate)?;
+    let Some((ck, scheme)) = chosen else {
+        return Ok(());
+    };
+    let signed = sign::tls13_signed_message(false, &transcript.current_hash());
+    let signature = ck.key.sign(scheme, &signed)?;
+    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
+    transcript.add(&cv);
+    cx.send_handshake_bytes(&cv)?;
+    cx.info.our_signature_scheme = Some(scheme);
+    Ok(())
 }
 
 /// After the handshake, in either role: NewSessionTicket (to a client) and KeyUpdate.

@@ -128,7 +128,8 @@ pub fn tls12_decrypter(
     ))
 }
 
-/// Verifies the peer's chain (leaf first) and records the `X509_V_*` result. With
+/// Verifies the peer's chain (leaf first) and records the `X509_V_*` result. The configured
+/// verify callback, if any, sees each step and may overrule the verdict. With
 /// `SSL_VERIFY_PEER` unset a failure is only recorded, as OpenSSL does; otherwise it ends the
 /// handshake with the alert the failure calls for. Servers verify clients with
 /// `Usage::ClientAuth` and no identity.
@@ -139,20 +140,21 @@ pub fn verify_peer_chain(
     identity: Option<&PeerIdentity>,
 ) -> Result<()> {
     let config = cx.config.clone();
-    let result = verify::verify_chain(
+    let verdict = verify::verify_chain_with_callback(
         &config.roots,
         chain,
         identity,
         usage,
         pki_types::UnixTime::now(),
         config.verify_depth,
+        config.verify_callback.as_ref(),
     );
-    match result {
-        Ok(()) => {
-            cx.info.verify_result = verify::x509_v::OK;
+    match verdict {
+        verify::Verdict::Accepted(code) => {
+            cx.info.verify_result = code;
             Ok(())
         }
-        Err(failure) => {
+        verify::Verdict::Rejected(failure) => {
             cx.info.verify_result = failure.code;
             if config.verify_mode & crate::config::verify_flags::PEER != 0 {
                 Err(failure.into_error())

@@ -207,33 +207,223 @@ pub fn verify_chain(
     .map_err(|e| map_webpki_error(&e, chain))?;
 
     if let Some(id) = identity {
-        let name = match id {
-            PeerIdentity::Dns(d) => ServerName::try_from(d.as_str())
-                .map_err(|_| {
-                    VerifyFailure::new(
-                        x509_v::ERR_HOSTNAME_MISMATCH,
-                        AlertDescription::BAD_CERTIFICATE,
-                        format!("'{d}' is not a valid host name"),
-                    )
-                })?
-                .to_owned(),
-            PeerIdentity::Ip(ip) => ServerName::IpAddress((*ip).into()),
+        check_identity(&leaf, id)?;
+    }
+    Ok(())
+}
+
+/// Checks that the leaf is valid for the name or address the client asked for.
+fn check_identity(
+    leaf: &webpki::EndEntityCert<'_>,
+    id: &PeerIdentity,
+) -> std::result::Result<(), VerifyFailure> {
+    let name = match id {
+        PeerIdentity::Dns(d) => ServerName::try_from(d.as_str())
+            .map_err(|_| {
+                VerifyFailure::new(
+                    x509_v::ERR_HOSTNAME_MISMATCH,
+                    AlertDescription::BAD_CERTIFICATE,
+                    format!("'{d}' is not a valid host name"),
+                )
+            })?
+            .to_owned(),
+        PeerIdentity::Ip(ip) => ServerName::IpAddress((*ip).into()),
+    };
+    leaf.verify_is_valid_for_subject_name(&name).map_err(|_| {
+        let (code, what) = match id {
+            PeerIdentity::Dns(d) => (x509_v::ERR_HOSTNAME_MISMATCH, format!("host name {d}")),
+            PeerIdentity::Ip(ip) => (x509_v::ERR_IP_ADDRESS_MISMATCH, format!("IP address {ip}")),
         };
-        leaf.verify_is_valid_for_subject_name(&name).map_err(|_| {
-            let (code, what) = match id {
-                PeerIdentity::Dns(d) => (x509_v::ERR_HOSTNAME_MISMATCH, format!("host name {d}")),
-                PeerIdentity::Ip(ip) => {
-                    (x509_v::ERR_IP_ADDRESS_MISMATCH, format!("IP address {ip}"))
+        VerifyFailure::new(
+            code,
+            AlertDescription::BAD_CERTIFICATE,
+            format!("the certificate is not valid for the requested {what}"),
+        )
+    })?;
+    Ok(())
+}
+
+/// One step of chain verification shown to the application's verify callback. As in OpenSSL,
+/// the callback sees each certificate from the one nearest the trust anchor down to the leaf
+/// (depth 0); a failure is shown at the depth it concerns with `preverify_ok` false.
+pub struct VerifyEvent<'a> {
+    /// The peer's chain, leaf first (DER).
+    pub chain: &'a [Vec<u8>],
+    pub depth: usize,
+    pub preverify_ok: bool,
+    /// The `X509_V_*` code of this step; the callback may change it, and the changed code is
+    /// what the connection reports.
+    pub error: i64,
+}
+
+impl VerifyEvent<'_> {
+    pub fn current_cert(&self) -> Option<&[u8]> {
+        self.chain.get(self.depth).map(Vec::as_slice)
+    }
+}
+
+/// The application's verdict on one step: `true` accepts it (even a failed one), `false`
+/// rejects the chain.
+pub type VerifyCallback = std::sync::Arc<dyn Fn(&mut VerifyEvent<'_>) -> bool + Send + Sync>;
+
+/// How a chain verification ended once the application had its say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted; the code is `X509_V_OK`, or the error a callback chose to overlook (OpenSSL
+    /// still reports it through `SSL_get_verify_result`).
+    Accepted(i64),
+    Rejected(VerifyFailure),
+}
+
+/// Verifies `chain` like [`verify_chain`] and lets `callback`, when there is one, confirm or
+/// override the verdict at each depth.
+pub fn verify_chain_with_callback(
+    roots: &RootStore,
+    chain: &[Vec<u8>],
+    identity: Option<&PeerIdentity>,
+    usage: Usage,
+    now: UnixTime,
+    max_depth: u32,
+    callback: Option<&VerifyCallback>,
+) -> Verdict {
+    let verdict = verify_chain(roots, chain, identity, usage, now, max_depth);
+    let Some(callback) = callback else {
+        return match verdict {
+            Ok(()) => Verdict::Accepted(x509_v::OK),
+            Err(f) => Verdict::Rejected(f),
+        };
+    };
+    if chain.is_empty() {
+        return match verdict {
+            Ok(()) => Verdict::Accepted(x509_v::OK),
+            Err(f) => Verdict::Rejected(f),
+        };
+    }
+    let mut failures: Vec<(usize, VerifyFailure)> = Vec::new();
+    if let Err(f) = verdict {
+        let path_failed = !matches!(
+            f.code,
+            x509_v::ERR_HOSTNAME_MISMATCH | x509_v::ERR_IP_ADDRESS_MISMATCH
+        );
+        failures.push((failure_depth(f.code, chain, now), f));
+        // webpki stops at the first problem; a callback that overlooks a path failure must
+        // still hear about a name mismatch, which OpenSSL checks afterwards.
+        if path_failed {
+            if let Some(id) = identity {
+                if let Some(f) = identity_failure(chain, id) {
+                    failures.push((0, f));
                 }
+            }
+        }
+    }
+    let mut reported = x509_v::OK;
+    for depth in (0..chain.len()).rev() {
+        let at_depth: Vec<&VerifyFailure> = failures
+            .iter()
+            .filter(|(d, _)| *d == depth)
+            .map(|(_, f)| f)
+            .collect();
+        let steps: Vec<Option<&VerifyFailure>> = if at_depth.is_empty() {
+            vec![None]
+        } else {
+            at_depth.into_iter().map(Some).collect()
+        };
+        for failure in steps {
+            let mut event = VerifyEvent {
+                chain,
+                depth,
+                preverify_ok: failure.is_none(),
+                error: failure.map_or(x509_v::OK, |f| f.code),
+            };
+            let accepted = callback(&mut event);
+            if !accepted {
+                return Verdict::Rejected(rejection(event.error, failure));
+            }
+            if event.error != x509_v::OK {
+                reported = event.error;
+            }
+        }
+    }
+    Verdict::Accepted(reported)
+}
+
+/// The failure for a chain the callback rejected with `code`.
+fn rejection(code: i64, original: Option<&VerifyFailure>) -> VerifyFailure {
+    match original {
+        Some(f) if f.code == code => f.clone(),
+        _ => {
+            // OpenSSL never fails a verification with X509_V_OK recorded.
+            let code = if code == x509_v::OK {
+                x509_v::ERR_UNSPECIFIED
+            } else {
+                code
             };
             VerifyFailure::new(
                 code,
-                AlertDescription::BAD_CERTIFICATE,
-                format!("the certificate is not valid for the requested {what}"),
+                alert_for_code(code),
+                "the application's verify callback rejected the certificate",
             )
-        })?;
+        }
     }
-    Ok(())
+}
+
+/// The alert OpenSSL sends for a verification result (its `ssl_x509err2alert`).
+pub fn alert_for_code(code: i64) -> AlertDescription {
+    use AlertDescription as A;
+    match code {
+        x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT
+        | x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        | x509_v::ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+        | x509_v::ERR_SELF_SIGNED_CERT_IN_CHAIN
+        | x509_v::ERR_CERT_UNTRUSTED
+        | x509_v::ERR_INVALID_CA => A::UNKNOWN_CA,
+        x509_v::ERR_CERT_SIGNATURE_FAILURE => A::DECRYPT_ERROR,
+        x509_v::ERR_CERT_HAS_EXPIRED => A::CERTIFICATE_EXPIRED,
+        x509_v::ERR_CERT_REVOKED => A::CERTIFICATE_REVOKED,
+        x509_v::ERR_INVALID_PURPOSE => A::UNSUPPORTED_CERTIFICATE,
+        x509_v::ERR_APPLICATION_VERIFICATION => A::HANDSHAKE_FAILURE,
+        x509_v::ERR_CERT_NOT_YET_VALID
+        | x509_v::ERR_CERT_CHAIN_TOO_LONG
+        | x509_v::ERR_PATH_LENGTH_EXCEEDED
+        | x509_v::ERR_HOSTNAME_MISMATCH
+        | x509_v::ERR_IP_ADDRESS_MISMATCH
+        | x509_v::ERR_CERT_REJECTED => A::BAD_CERTIFICATE,
+        _ => A::CERTIFICATE_UNKNOWN,
+    }
+}
+
+/// Where in the chain a failure belongs: issuer problems at the top of what the peer sent,
+/// validity problems at the first certificate whose dates are wrong, the rest at the leaf.
+fn failure_depth(code: i64, chain: &[Vec<u8>], now: UnixTime) -> usize {
+    let top = chain.len().saturating_sub(1);
+    match code {
+        x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT
+        | x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        | x509_v::ERR_SELF_SIGNED_CERT_IN_CHAIN
+        | x509_v::ERR_CERT_CHAIN_TOO_LONG => top,
+        x509_v::ERR_CERT_HAS_EXPIRED | x509_v::ERR_CERT_NOT_YET_VALID => {
+            let now = now.as_secs() as i64;
+            chain
+                .iter()
+                .position(|der| {
+                    crate::x509::Certificate::from_der(der).is_ok_and(|c| {
+                        if code == x509_v::ERR_CERT_HAS_EXPIRED {
+                            c.not_after() < now
+                        } else {
+                            c.not_before() > now
+                        }
+                    })
+                })
+                .unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+fn identity_failure(chain: &[Vec<u8>], id: &PeerIdentity) -> Option<VerifyFailure> {
+    let der = CertificateDer::from(chain.first()?.as_slice());
+    let leaf = webpki::EndEntityCert::try_from(&der).ok()?;
+    check_identity(&leaf, id).err()
 }
 
 fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
@@ -320,5 +510,132 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             A::BAD_CERTIFICATE,
             format!("certificate rejected: {other}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn pki_chain(name: &str) -> Vec<Vec<u8>> {
+        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
+        let pem = std::fs::read(&path).unwrap();
+        rustls_pemfile::certs(&mut pem.as_slice())
+            .map(|c| c.unwrap().as_ref().to_vec())
+            .collect()
+    }
+
+    fn test_roots() -> RootStore {
+        let mut roots = RootStore::default();
+        let path = format!("{}/pki/root-ca.pem", env!("CARGO_MANIFEST_DIR"));
+        roots.add_pem(&std::fs::read(path).unwrap()).unwrap();
+        roots
+    }
+
+    /// Runs verification with a callback that records every event and answers with `answer`.
+    fn record(
+        chain_file: &str,
+        identity: Option<&str>,
+        answer: fn(&VerifyEvent<'_>) -> bool,
+    ) -> (Verdict, Vec<(usize, bool, i64)>) {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let callback: VerifyCallback = Arc::new(move |e: &mut VerifyEvent<'_>| {
+            assert_eq!(e.current_cert(), Some(e.chain[e.depth].as_slice()));
+            seen.lock()
+                .unwrap()
+                .push((e.depth, e.preverify_ok, e.error));
+            answer(e)
+        });
+        let id = identity.and_then(PeerIdentity::parse);
+        let verdict = verify_chain_with_callback(
+            &test_roots(),
+            &pki_chain(chain_file),
+            id.as_ref(),
+            Usage::ServerAuth,
+            UnixTime::now(),
+            100,
+            Some(&callback),
+        );
+        let events = events.lock().unwrap().clone();
+        (verdict, events)
+    }
+
+    #[test]
+    fn callback_sees_each_depth_from_the_top_down() {
+        let (verdict, events) = record("server-ecdsa-p256.chain.pem", Some("localhost"), |e| {
+            e.preverify_ok
+        });
+        assert_eq!(verdict, Verdict::Accepted(x509_v::OK));
+        assert_eq!(events, vec![(1, true, x509_v::OK), (0, true, x509_v::OK)]);
+    }
+
+    #[test]
+    fn failure_is_shown_at_the_failing_certificate() {
+        let (verdict, events) = record("expired-localhost.chain.pem", Some("localhost"), |e| {
+            e.preverify_ok
+        });
+        assert!(
+            matches!(verdict, Verdict::Rejected(ref f) if f.code == x509_v::ERR_CERT_HAS_EXPIRED)
+        );
+        assert_eq!(
+            events,
+            vec![
+                (1, true, x509_v::OK),
+                (0, false, x509_v::ERR_CERT_HAS_EXPIRED)
+            ]
+        );
+    }
+
+    #[test]
+    fn overriding_a_path_failure_still_reports_a_name_mismatch() {
+        let (verdict, events) = record("expired-localhost.chain.pem", Some("other.test"), |_| true);
+        assert_eq!(verdict, Verdict::Accepted(x509_v::ERR_HOSTNAME_MISMATCH));
+        assert_eq!(
+            events,
+            vec![
+                (1, true, x509_v::OK),
+                (0, false, x509_v::ERR_CERT_HAS_EXPIRED),
+                (0, false, x509_v::ERR_HOSTNAME_MISMATCH),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_issuer_is_shown_at_the_top_of_the_chain() {
+        let (verdict, events) = record("untrusted-localhost.chain.pem", None, |_| true);
+        assert_eq!(
+            verdict,
+            Verdict::Accepted(x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+        );
+        assert_eq!(
+            events,
+            vec![(0, false, x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)]
+        );
+    }
+
+    #[test]
+    fn rejecting_a_good_chain_without_an_error_is_unspecified() {
+        let (verdict, _) = record("server-ecdsa-p256.chain.pem", Some("localhost"), |_| false);
+        let Verdict::Rejected(f) = verdict else {
+            panic!("must be rejected");
+        };
+        assert_eq!(f.code, x509_v::ERR_UNSPECIFIED);
+        assert_eq!(f.alert, AlertDescription::CERTIFICATE_UNKNOWN);
+    }
+
+    #[test]
+    fn without_a_callback_the_verdict_stands() {
+        let v = verify_chain_with_callback(
+            &test_roots(),
+            &pki_chain("wrong-name.chain.pem"),
+            PeerIdentity::parse("localhost").as_ref(),
+            Usage::ServerAuth,
+            UnixTime::now(),
+            100,
+            None,
+        );
+        assert!(matches!(v, Verdict::Rejected(f) if f.code == x509_v::ERR_HOSTNAME_MISMATCH));
     }
 }

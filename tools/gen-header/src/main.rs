@@ -55,8 +55,15 @@ fn main() {
         cpp_compat: true,
         include_guard: Some("LIBTLS_H".into()),
         header: Some(PREAMBLE.into()),
-        sys_includes: vec!["stddef.h".into(), "stdint.h".into(), "stdio.h".into()],
+        sys_includes: vec![
+            "stddef.h".into(),
+            "stdint.h".into(),
+            "stdio.h".into(),
+            "time.h".into(),
+        ],
         no_includes: true,
+        // OpenSSL's spelling of stack types: `STACK_OF(X509) *` is `struct stack_st_X509 *`.
+        after_includes: Some("\n#define STACK_OF(type) struct stack_st_##type".into()),
         documentation: true,
         documentation_style: cbindgen::DocumentationStyle::C,
         trailer: Some(tables()),
@@ -71,6 +78,8 @@ fn main() {
     ];
     // `FILE` comes from stdio.h.
     config.export.exclude.push("FILE".into());
+    // `libc::tm` is C's `struct tm` from time.h.
+    config.export.rename.insert("tm".into(), "struct tm".into());
 
     let bindings = cbindgen::Builder::new()
         .with_config(config)
