@@ -514,6 +514,10 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             return std::ptr::null_mut();
         };
         c.up_ref();
+        let (mode, quiet_shutdown) = {
+            let st = c.read();
+            (st.mode, st.quiet_shutdown)
+        };
         let ssl = SSL {
             ctx,
             role: c.method.role,
@@ -531,8 +535,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             pending_write: None,
             strings: Vec::new(),
             ex: CRYPTO_EX_DATA::default(),
-            mode: c.read().mode,
-            quiet_shutdown: c.read().quiet_shutdown,
+            mode,
+            quiet_shutdown,
             shutdown_flags: 0,
             want: SSL_NOTHING,
         };
