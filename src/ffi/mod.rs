@@ -16,6 +16,7 @@ pub mod ctx;
 pub mod err;
 pub mod io;
 pub mod ssl;
+pub mod version;
 pub mod x509;
 
 use crate::error::{Error, Reason};
