@@ -116,9 +116,9 @@ def soname(so_path):
     return match.group(1) if match else None
 
 
-def check(major, so_path=None):
+def check(major, so_path=None, header=HEADER, path=None):
     problems = []
-    path = map_path(major)
+    path = path or map_path(major)
     if not path.exists():
         existing = sorted(p.name for p in (ROOT / "abi").glob("libtls.so.*.map"))
         return [f"{path.relative_to(ROOT)} is missing (have: {', '.join(existing) or 'none'}). "
@@ -130,12 +130,12 @@ def check(major, so_path=None):
             if name in mapped:
                 problems.append(f"{name} is listed twice in {path.name} ({mapped[name]} and {node})")
             mapped[name] = node
-    declared = header_symbols()
+    declared = header_symbols(header)
     for name in sorted(declared - mapped.keys()):
-        problems.append(f"{name} is declared in include/libtls.h but not in abi/{path.name}: "
+        problems.append(f"{name} is declared in {header.name} but not in {path.name}: "
                         f"run 'make abi-update' and commit the map")
     for name in sorted(mapped.keys() - declared):
-        problems.append(f"{name} is in abi/{path.name} but no longer in include/libtls.h: removing a "
+        problems.append(f"{name} is in {path.name} but no longer in {header.name}: removing a "
                         f"function breaks the ABI; it needs a new major version (Cargo.toml) and soname")
     node_names = {node for node, _, _ in nodes}
     if so_path is not None:
@@ -186,6 +186,8 @@ def main():
     check_p = sub.add_parser("check")
     check_p.add_argument("--major", required=True)
     check_p.add_argument("--so")
+    check_p.add_argument("--header", type=Path, default=HEADER, help="(for tests) another header")
+    check_p.add_argument("--map", type=Path, help="(for tests) another export list")
     update_p = sub.add_parser("update")
     update_p.add_argument("--major", required=True)
     sub.add_parser("header-symbols")
@@ -195,12 +197,12 @@ def main():
     elif args.command == "update":
         update(args.major)
     else:
-        problems = check(args.major, args.so)
+        problems = check(args.major, args.so, args.header, args.map)
         for problem in problems:
             print(f"check-abi: {problem}", file=sys.stderr)
         if problems:
             sys.exit(1)
-        what = f"include/libtls.h, abi/libtls.so.{args.major}.map"
+        what = f"{args.header.name}, {(args.map or map_path(args.major)).name}"
         print(f"check-abi: {what}{' and ' + args.so if args.so else ''} agree")
 
 
