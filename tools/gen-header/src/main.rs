@@ -97,7 +97,11 @@ fn main() {
     bindings.write(&mut generated);
     let generated = String::from_utf8(generated).expect("cbindgen writes UTF-8");
     let header = c89_clean(&generated, &format!("{}{}", version_macros(), tables()));
-    std::fs::write(&out, header).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    // Rewriting an unchanged header would make everything that depends on it rebuild.
+    if std::fs::read_to_string(&out).ok().as_deref() != Some(header.as_str()) {
+        std::fs::write(&out, header)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    }
 }
 
 /// cbindgen ends its `#endif`s and the `extern "C"` block with `//` comments, which C89
