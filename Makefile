@@ -5,16 +5,44 @@
 CARGO ?= cargo
 PYTHON ?= python3
 CC ?= cc
+INSTALL ?= install
 PROFILE = release
-LIBDIR = target/release
+CARGO_OUT = target/release
 BUILD = build
+
+# One version, Cargo.toml's; its major is the ABI major (soname libtls.so.MAJOR).
+VERSION := $(shell sed -n 's/^version = "\([^"]*\)"/\1/p' Cargo.toml | head -n 1)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+# Installation, GNU style: `make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=...`
+PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+# The shared object is linked here, not by rustc: rustc hands ld its own version script for a
+# cdylib and ld takes only one, while ours (abi/) puts every export under libtls's version
+# node. NATIVE_LIBS is what the staticlib needs from the system, as printed by
+# `cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs`;
+# -z defs makes a missing one a link error.
+LIB_BUILD = $(BUILD)/lib
+SONAME = libtls.so.$(MAJOR)
+SHLIB = $(LIB_BUILD)/libtls.so.$(VERSION)
+ABI_MAP = abi/libtls.so.$(MAJOR).map
+NATIVE_LIBS = -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+SHLIB_LDFLAGS = -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(ABI_MAP) -Wl,--gc-sections \
+	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+PKGCONFIG_BUILD = $(BUILD)/pkgconfig
+COMPAT_HEADERS = $(wildcard include/libtls/openssl/*.h)
 
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror
 C_INCLUDES = -Icapi-tests
 
 LIBTLS_CFLAGS = $(WARNINGS) $(C_INCLUDES) -Iinclude
-LIBTLS_LDFLAGS = -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR))
+LIBTLS_LDFLAGS = -L$(LIB_BUILD) -Wl,-rpath,$(abspath $(LIB_BUILD))
 LIBTLS_LIBS = -ltls -lpthread
 
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
@@ -35,8 +63,9 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
 
-.PHONY: all lib header check-header cli cli-openssl test test-rust test-c test-openssl check-asan \
-	demo demo-openssl clean distclean
+.PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
+	cli-openssl test test-rust test-c test-openssl check-asan demo demo-openssl install \
+	install-strip uninstall clean distclean
 
 # The CLIs link against the library and include the header, so those come first even under -j.
 all: header
@@ -44,6 +73,51 @@ all: header
 
 lib:
 	$(CARGO) build --release
+	@$(MAKE) --no-print-directory shlib pkgconfig
+
+shlib: $(SHLIB)
+
+$(CARGO_OUT)/libtls.a:
+	$(CARGO) build --release
+
+$(SHLIB): $(CARGO_OUT)/libtls.a $(ABI_MAP) | $(LIB_BUILD)
+	$(CC) $(SHLIB_LDFLAGS) -o $@ -Wl,--whole-archive $(CARGO_OUT)/libtls.a -Wl,--no-whole-archive \
+		$(NATIVE_LIBS)
+	ln -sfn libtls.so.$(VERSION) $(LIB_BUILD)/$(SONAME)
+	ln -sfn $(SONAME) $(LIB_BUILD)/libtls.so
+
+# pkg-config files for the build tree: pkg-config prefers NAME-uninstalled.pc, so
+# `PKG_CONFIG_PATH=build/pkgconfig pkg-config --cflags --libs libtls` builds against this tree.
+pkgconfig: $(PKGCONFIG_BUILD)/libtls-uninstalled.pc $(PKGCONFIG_BUILD)/libtls-openssl-uninstalled.pc
+
+$(PKGCONFIG_BUILD)/%-uninstalled.pc: %.pc.in Cargo.toml Makefile | $(PKGCONFIG_BUILD)
+	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@EXEC_PREFIX@|$(CURDIR)|g' \
+		-e 's|@LIBDIR@|$(abspath $(LIB_BUILD))|g' -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' \
+		-e 's|@VERSION@|$(VERSION)|g' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|g' $< > $@
+
+$(LIB_BUILD) $(PKGCONFIG_BUILD):
+	mkdir -p $@
+
+# The export list must match the header; with a built library, the library's exports too.
+check-abi:
+	$(PYTHON) tools/abi.py check --major $(MAJOR) $(if $(wildcard $(SHLIB)),--so $(SHLIB))
+
+# After adding functions to src/ffi (and `make header`): add them to the export list.
+abi-update:
+	$(PYTHON) tools/abi.py update --major $(MAJOR)
+
+# docs/api.md is generated from the header's doc comments, like the header from src/ffi.
+api-doc:
+	$(PYTHON) tools/gen-api-doc.py include/libtls.h docs/api.md
+
+check-api-doc:
+	@tmp=$$(mktemp); trap 'rm -f "$$tmp"' EXIT; \
+	$(PYTHON) tools/gen-api-doc.py include/libtls.h "$$tmp" || exit 1; \
+	if ! cmp -s "$$tmp" docs/api.md; then \
+		echo "check-api-doc: docs/api.md is out of date with include/libtls.h; run 'make api-doc'" >&2; \
+		diff -u docs/api.md "$$tmp" | head -40 >&2; exit 1; \
+	fi; \
+	echo "check-api-doc: docs/api.md is up to date"
 
 header: lib
 	$(CARGO) run --release -q -p gen-header -- include/libtls.h
@@ -66,10 +140,10 @@ cli: $(LIBTLS_BINS)
 cli-openssl: $(OPENSSL_BINS)
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(LIBDIR)/libtls.so include/libtls.h | $(BUILD)/bin
+$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h | $(BUILD)/bin
 	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
-$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(LIBDIR)/libtls.so include/libtls.h | $(BUILD)/asan/bin
+$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h | $(BUILD)/asan/bin
 	$(CC) $(ASAN_CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
 $(BUILD)/openssl/bin/%: $$(SOURCES_%) $(HEADERS) | $(BUILD)/openssl/bin
@@ -82,6 +156,7 @@ test-rust:
 	$(CARGO) test --release
 
 test-c: all
+	@$(MAKE) --no-print-directory check-abi
 	LIBTLS_BIN_DIR=$(BUILD)/bin LIBTLS_IMPL=libtls $(PYTEST)
 
 # The same C tests with the programs built under AddressSanitizer and UBSan (leak checking
@@ -92,7 +167,7 @@ check-asan: header
 		LIBTLS_BIN_DIR=$(BUILD)/asan/bin LIBTLS_IMPL=libtls $(PYTEST)
 
 # Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header test-rust test-c check-asan
+test: check-header check-api-doc test-rust test-c check-asan
 	@echo "make test: header, Rust tests, C and interop tests all passed"
 
 test-openssl: cli-openssl
@@ -103,6 +178,36 @@ demo: all
 
 demo-openssl: cli-openssl
 	@capi-tests/demo.sh $(BUILD)/openssl/bin
+
+# Everything a C program needs to build against libtls: the shared and static libraries, the
+# header, the OpenSSL-compatible header directory and the pkg-config files. It installs what
+# `make` built (it builds only what is missing), so `make && sudo make install` works.
+install: $(SHLIB) include/libtls.h
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/libtls/openssl $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 755 $(INSTALL_STRIP_FLAG) $(SHLIB) $(DESTDIR)$(LIBDIR)/libtls.so.$(VERSION)
+	ln -sfn libtls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libtls.so
+	$(INSTALL) -m 644 $(CARGO_OUT)/libtls.a $(DESTDIR)$(LIBDIR)/libtls.a
+	$(INSTALL) -m 644 include/libtls.h $(DESTDIR)$(INCLUDEDIR)/libtls.h
+	$(INSTALL) -m 644 $(COMPAT_HEADERS) $(DESTDIR)$(INCLUDEDIR)/libtls/openssl/
+	for pc in libtls libtls-openssl; do \
+		sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@EXEC_PREFIX@|$(EXEC_PREFIX)|g' \
+			-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+			-e 's|@VERSION@|$(VERSION)|g' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|g' \
+			$$pc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc || exit 1; \
+		chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc; \
+	done
+
+install-strip:
+	$(MAKE) --no-print-directory install INSTALL_STRIP_FLAG=-s
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libtls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libtls.so $(DESTDIR)$(LIBDIR)/libtls.a \
+		$(DESTDIR)$(INCLUDEDIR)/libtls.h $(DESTDIR)$(PKGCONFIGDIR)/libtls.pc \
+		$(DESTDIR)$(PKGCONFIGDIR)/libtls-openssl.pc \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/libtls/openssl/,$(notdir $(COMPAT_HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/libtls/openssl $(DESTDIR)$(INCLUDEDIR)/libtls 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

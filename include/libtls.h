@@ -335,7 +335,7 @@ typedef int (*pem_password_cb)(char *buf, int size, int rwflag, void *u);
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 const char *SSL_alert_type_string_long(int value);
 
@@ -864,6 +864,18 @@ int SSL_clear(struct SSL *ssl);
  */
 const char *SSL_state_string_long(const struct SSL *ssl);
 
+/*
+ The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
+ of the header it was built with. The string is static: do not free it.
+ */
+const char *libtls_version(void);
+
+/*
+ The library's version as a number, laid out as `LIBTLS_VERSION_NUMBER`; a program compares
+ it with the macro to detect a library older than the header it was compiled against.
+ */
+unsigned long libtls_version_num(void);
+
 void X509_free(struct X509 *x);
 
 int X509_up_ref(struct X509 *x);
@@ -1069,11 +1081,18 @@ int SSL_get_ex_data_X509_STORE_CTX_idx(void);
 void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
-#endif  /* LIBTLS_H */
 
+/* The version this header belongs to; libtls_version() and libtls_version_num()
+ * return the library's, so a program can detect a mismatch at run time. */
+#define LIBTLS_VERSION_MAJOR 0
+#define LIBTLS_VERSION_MINOR 1
+#define LIBTLS_VERSION_PATCH 0
+/* 0xMMmmpp00: major, minor, patch one byte each. */
+#define LIBTLS_VERSION_NUMBER 0x00010000UL
+#define LIBTLS_VERSION_TEXT "libtls 0.1.0"
 
 /* Error-queue packing, as OpenSSL 3. */
 #define ERR_GET_LIB(e) ((int)(((unsigned long)(e) >> 23L) & 0xFFL))
@@ -1222,3 +1241,5 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define X509_V_ERR_IP_ADDRESS_MISMATCH 64
 #define X509_V_ERR_EE_KEY_TOO_SMALL 66
 #define X509_V_ERR_INVALID_CALL 69
+
+#endif  /* LIBTLS_H */

@@ -17,6 +17,7 @@ pub mod ctx;
 pub mod err;
 pub mod exdata;
 pub mod ssl;
+pub mod version;
 pub mod x509;
 
 use crate::error::{Error, Reason};

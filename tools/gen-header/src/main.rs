@@ -14,6 +14,23 @@ const PREAMBLE: &str = "\
  * 0 or -1 on failure with the reason on the per-thread error queue (ERR_get_error).
  */";
 
+fn version_macros() -> String {
+    use tls::ffi::version::*;
+    let mut t = String::new();
+    t.push_str(
+        "\n/* The version this header belongs to; libtls_version() and libtls_version_num()\n",
+    );
+    t.push_str(" * return the library's, so a program can detect a mismatch at run time. */\n");
+    let _ = writeln!(t, "#define LIBTLS_VERSION_MAJOR {VERSION_MAJOR}");
+    let _ = writeln!(t, "#define LIBTLS_VERSION_MINOR {VERSION_MINOR}");
+    let _ = writeln!(t, "#define LIBTLS_VERSION_PATCH {VERSION_PATCH}");
+    t.push_str("/* 0xMMmmpp00: major, minor, patch one byte each. */\n");
+    let _ = writeln!(t, "#define LIBTLS_VERSION_NUMBER 0x{VERSION_NUMBER:08x}UL");
+    let text = VERSION_TEXT.to_str().expect("version text is ASCII");
+    let _ = writeln!(t, "#define LIBTLS_VERSION_TEXT \"{text}\"");
+    t
+}
+
 fn tables() -> String {
     let mut t = String::new();
     t.push_str("\n/* Error-queue packing, as OpenSSL 3. */\n");
@@ -66,7 +83,6 @@ fn main() {
         after_includes: Some("\n#define STACK_OF(type) struct stack_st_##type".into()),
         documentation: true,
         documentation_style: cbindgen::DocumentationStyle::C,
-        trailer: Some(tables()),
         ..Default::default()
     };
     config.export.item_types = vec![
@@ -86,5 +102,43 @@ fn main() {
         .with_src(root.join("src/ffi/mod.rs"))
         .generate()
         .expect("cbindgen failed to read src/ffi");
-    bindings.write_to_file(&out);
+    let mut generated = Vec::new();
+    bindings.write(&mut generated);
+    let generated = String::from_utf8(generated).expect("cbindgen writes UTF-8");
+    let header = c89_clean(&generated, &format!("{}{}", version_macros(), tables()));
+    // Rewriting an unchanged header would make everything that depends on it rebuild.
+    if std::fs::read_to_string(&out).ok().as_deref() != Some(header.as_str()) {
+        std::fs::write(&out, header)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    }
+}
+
+/// cbindgen ends its `#endif`s and the `extern "C"` block with `//` comments, which C89
+/// rejects after `#endif` (-pedantic -Werror); and its trailer would land outside the include
+/// guard. Rewrites those comments and puts `extra` inside the guard.
+fn c89_clean(generated: &str, extra: &str) -> String {
+    const GUARD_END: &str = "#endif  /* LIBTLS_H */";
+    let mut out = String::with_capacity(generated.len() + extra.len());
+    for line in generated.lines() {
+        if line == GUARD_END {
+            out.push_str(extra);
+            out.push('\n');
+        }
+        match line.split_once(" // ") {
+            Some((code, comment))
+                if code.trim_start().starts_with("#endif") || code.trim() == "}" =>
+            {
+                let _ = writeln!(out, "{code} /* {comment} */");
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    assert!(
+        out.contains(extra),
+        "no include-guard end in cbindgen's output"
+    );
+    out
 }
