@@ -120,11 +120,9 @@ CLIENT_SCENARIOS = [
     Scenario("not-yet-valid", [], "s_server", s_server_certs("notyetvalid-localhost"), expect="verify: 9"),
     Scenario("noverify-untrusted", ["-noverify"], "s_server", s_server_certs("untrusted-localhost")),
     Scenario("server-only-tls12", [], "s_server", [*s_server_certs("ecdsa-p256"), "-tls1_2"],
-             expect="version: TLSv1.2", xfail="TLS 1.2 client is being written"),
+             expect="version: TLSv1.2"),
     Scenario("client-max-tls12-vs-tls13-server", ["-max", "1.2"], "s_server",
-             [*s_server_certs("ecdsa-p256"), "-tls1_3"], expect=FAILED,
-             xfail="TLS 1.2 client is being written: today a TLS 1.2-only client fails before sending "
-                   "(NO_PROTOCOLS_AVAILABLE) where OpenSSL gets the server's protocol_version alert"),
+             [*s_server_certs("ecdsa-p256"), "-tls1_3"], expect=FAILED),
     Scenario("unknown-ciphersuite", ["-ciphersuites", "TLS_NOT_A_SUITE"], "s_server", s_server_certs("ecdsa-p256"),
              expect="setup:"),
     Scenario("echo-openssl-compat-server", ["-send", "hello"], "compat-server", chain_and_key("ecdsa-p256"),
@@ -141,11 +139,11 @@ SERVER_SCENARIOS = [
     Scenario("s_client-chacha", [*chain_and_key("ecdsa-p256"), "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
              "s_client", expect="cipher: TLS_CHACHA20_POLY1305_SHA256"),
     Scenario("s_client-tls12", chain_and_key("ecdsa-p256"), "s_client", ["-tls1_2"],
-             expect="version: TLSv1.2", xfail="TLS 1.2 server is being written"),
+             expect="version: TLSv1.2"),
     Scenario("s_client-tls12-vs-min-tls13", [*chain_and_key("ecdsa-p256"), "-min", "1.3"], "s_client",
              ["-tls1_2"], expect=FAILED),
     Scenario("s_client-without-required-cert", [*chain_and_key("ecdsa-p256"), "-verify", CA], "s_client",
-             expect=FAILED, xfail="client certificates are being written"),
+             expect=FAILED),
     Scenario("echo-openssl-compat-client", chain_and_key("ecdsa-p256"), "compat-client", expect="echo: hello"),
 ]
 
