@@ -93,6 +93,19 @@ pub struct Config {
     pub client_cert_callback: Option<ClientCertCallback>,
     /// The largest handshake message we accept.
     pub max_handshake_message: usize,
+    /// `SSL_OP_*` bits (see [`options`]).
+    pub options: u64,
+    /// Sessions, tickets and the session cache.
+    pub session: crate::session::SessionConfig,
+}
+
+/// The `SSL_OP_*` bits the core acts on, with OpenSSL's values.
+pub mod options {
+    /// TLS 1.3: a PSK may be used without (EC)DHE (psk_ke).
+    pub const ALLOW_NO_DHE_KEX: u64 = 1 << 10;
+    /// No stateless tickets: TLS 1.2 resumes by session ID, TLS 1.3 tickets refer to the
+    /// server's cache.
+    pub const NO_TICKET: u64 = 1 << 14;
 }
 
 impl Default for Config {
@@ -116,6 +129,8 @@ impl Default for Config {
             client_ca_names: Vec::new(),
             client_cert_callback: None,
             max_handshake_message: 64 * 1024 + 1024,
+            options: 0,
+            session: crate::session::SessionConfig::default(),
         }
     }
 }
@@ -165,6 +180,10 @@ impl Config {
                 )
             })
             .collect()
+    }
+
+    pub fn has_option(&self, option: u64) -> bool {
+        self.options & option != 0
     }
 
     pub fn supports_version(&self, v: ProtocolVersion) -> bool {

@@ -11,6 +11,7 @@ use crate::msgs::enums::{
     AlertDescription, AlertLevel, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::record::RecordLayer;
+use crate::session::{Session, SessionStats};
 use crate::suites::SuiteInfo;
 use crate::verify::{x509_v, PeerIdentity};
 use std::collections::VecDeque;
@@ -47,6 +48,8 @@ pub struct Negotiated {
     pub server_name: Option<String>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
+    /// Whether the handshake resumed a session (`SSL_session_reused`).
+    pub session_reused: bool,
 }
 
 impl Default for Negotiated {
@@ -61,6 +64,7 @@ impl Default for Negotiated {
             our_signature_scheme: None,
             server_name: None,
             hello_retry: false,
+            session_reused: false,
         }
     }
 }
@@ -86,6 +90,13 @@ pub struct Common {
     pub alert_received: Option<AlertDescription>,
     /// Name of the state that was current when the last handshake message arrived.
     pub last_state: &'static str,
+    /// The session of this connection: the one established or resumed, or, on a TLS 1.3
+    /// client, the one of the latest ticket.
+    pub session: Option<Arc<Session>>,
+    /// Sessions established since the application last asked (`SSL_CTX_sess_set_new_cb`).
+    pub new_sessions: Vec<Arc<Session>>,
+    /// Client: the session to offer for resumption (`SSL_set_session`), if still usable.
+    pub resume: Option<Arc<Session>>,
 }
 
 impl Common {
@@ -104,7 +115,26 @@ impl Common {
             alert_sent: None,
             alert_received: None,
             last_state: "before",
+            session: None,
+            new_sessions: Vec::new(),
+            resume: None,
         }
+    }
+
+    /// Makes `session` this connection's session; it is reported as new when the context
+    /// caches sessions for this role.
+    pub fn set_session(&mut self, session: Session) -> Arc<Session> {
+        let session = Arc::new(session);
+        self.session = Some(session.clone());
+        let sessions = &self.config.session;
+        let report = match self.role {
+            Role::Client => sessions.client_caches(),
+            Role::Server => sessions.server_caches(),
+        };
+        if report {
+            self.new_sessions.push(session.clone());
+        }
+        session
     }
 
     /// Writes an already-encoded handshake message (header included).
@@ -142,6 +172,8 @@ pub struct Connection {
     error: Option<Error>,
     client_options: ClientOptions,
     started: bool,
+    /// The handshake's completion was counted in the context's statistics.
+    completion_counted: bool,
 }
 
 impl Connection {
@@ -154,6 +186,7 @@ impl Connection {
             error: None,
             client_options: options,
             started: false,
+            completion_counted: false,
         };
         c.common.info.server_name = c.client_options.server_name.clone();
         c
@@ -168,6 +201,7 @@ impl Connection {
             error: None,
             client_options: ClientOptions::default(),
             started: false,
+            completion_counted: false,
         }
     }
 
@@ -181,6 +215,11 @@ impl Connection {
             return self.check_error();
         }
         self.started = true;
+        let stats = &self.common.config.session.store.stats;
+        SessionStats::bump(match self.common.role {
+            Role::Client => &stats.connect,
+            Role::Server => &stats.accept,
+        });
         let r = match self.common.role {
             Role::Client => handshake::client::start(&mut self.common, self.client_options.clone()),
             Role::Server => Ok(handshake::server::start(&self.common)),
@@ -237,9 +276,37 @@ impl Connection {
                 if let Err(e) = self.process_record(rec.typ, rec.payload) {
                     return Err(self.fail(e));
                 }
+                self.count_completion();
             }
         }
         Ok(total - data.len())
+    }
+
+    fn count_completion(&mut self) {
+        if self.completion_counted || !self.common.handshake_complete {
+            return;
+        }
+        self.completion_counted = true;
+        let stats = &self.common.config.session.store.stats;
+        SessionStats::bump(match self.common.role {
+            Role::Client => &stats.connect_good,
+            Role::Server => &stats.accept_good,
+        });
+    }
+
+    /// A client offers `session` for resumption when it starts (if the session is usable).
+    pub fn set_resume_session(&mut self, session: Option<Arc<Session>>) {
+        self.common.resume = session;
+    }
+
+    /// The connection's session (see [`Common::session`]).
+    pub fn session(&self) -> Option<&Arc<Session>> {
+        self.common.session.as_ref()
+    }
+
+    /// Sessions established since the last call, for the application's new-session callback.
+    pub fn take_new_sessions(&mut self) -> Vec<Arc<Session>> {
+        std::mem::take(&mut self.common.new_sessions)
     }
 
     /// Received bytes of a record not yet complete.

@@ -72,6 +72,7 @@ reasons! {
     UNEXPECTED_RECORD = 245 => "unexpected record",
     UNKNOWN_CIPHER_TYPE = 249 => "unknown cipher type",
     UNKNOWN_PROTOCOL = 252 => "unknown protocol",
+    BINDER_DOES_NOT_VERIFY = 253 => "binder does not verify",
     UNSUPPORTED_PROTOCOL = 258 => "unsupported protocol",
     INVALID_CCS_MESSAGE = 260 => "invalid ccs message",
     WRONG_CIPHER_RETURNED = 261 => "wrong cipher returned",

@@ -13,6 +13,7 @@ pub mod ffi;
 pub mod handshake;
 pub mod msgs;
 pub mod record;
+pub mod session;
 pub mod suites;
 pub mod verify;
 pub mod x509;

@@ -4,15 +4,20 @@ use super::{random_bytes, unexpected, State};
 use crate::config::Config;
 use crate::conn::{ClientOptions, Common};
 use crate::crypto::hash::Transcript;
+use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
-use crate::msgs::extensions::{ClientExtension, KeyShareEntry, ServerName};
+use crate::msgs::extensions::{
+    ClientExtension, KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerName,
+};
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
+use crate::session::Session;
 use crate::suites;
+use std::sync::Arc;
 
 /// ECPointFormat uncompressed (RFC 8422 5.1.2), the only one TLS 1.2 peers may use with us.
 pub const EC_POINT_FORMAT_UNCOMPRESSED: u8 = 0;
@@ -30,6 +35,51 @@ pub struct Offer {
     pub cookie: Option<Vec<u8>>,
     pub tls13: bool,
     pub tls12: bool,
+    /// The session offered for resumption, if the one asked for is usable.
+    pub resume: Option<Arc<Session>>,
+    /// The ClientHello carries SessionTicket (TLS 1.2 offered, tickets not disabled).
+    pub ticket_extension_sent: bool,
+}
+
+impl Offer {
+    /// The TLS 1.3 session offered as a PSK, if any.
+    pub fn psk_session(&self) -> Option<&Arc<Session>> {
+        self.resume.as_ref().filter(|s| s.is_tls13())
+    }
+
+    /// The TLS 1.2 session offered (by ticket or by session ID), if any.
+    pub fn tls12_session(&self) -> Option<&Arc<Session>> {
+        self.resume.as_ref().filter(|s| !s.is_tls13())
+    }
+}
+
+/// Whether a client may offer `s` with this configuration: not expired, its version enabled,
+/// and its suite (TLS 1.2) or its suite's hash (TLS 1.3) still offered.
+fn can_offer(
+    config: &Config,
+    s: &Session,
+    tls13: bool,
+    tls12_suites: Option<&[CipherSuite]>,
+    now_ms: u64,
+) -> bool {
+    if !s.is_resumable(now_ms) {
+        return false;
+    }
+    let Some(info) = suites::lookup(s.suite) else {
+        return false;
+    };
+    if s.is_tls13() {
+        return tls13
+            && !s.ticket.is_empty()
+            && config
+                .tls13_suites
+                .iter()
+                .filter_map(|c| suites::lookup(*c))
+                .any(|c| c.hash == info.hash);
+    }
+    let ticket_usable =
+        !s.ticket.is_empty() && !config.has_option(crate::config::options::NO_TICKET);
+    tls12_suites.is_some_and(|list| list.contains(&s.suite)) && (ticket_usable || !s.id.is_empty())
 }
 
 pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> {
@@ -88,22 +138,41 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
     } else {
         Vec::new()
     };
+    let resume = cx.resume.take().filter(|s| {
+        can_offer(
+            &config,
+            s,
+            tls13,
+            tls12.then_some(tls12_suites.as_slice()),
+            crate::session::now_ms(),
+        )
+    });
+    let session_id = match resume.as_ref().filter(|s| !s.is_tls13()) {
+        // RFC 5077 3.4: with a ticket the client makes up a session ID, which the server
+        // echoes if it accepts the ticket.
+        Some(s)
+            if !s.ticket.is_empty() && !config.has_option(crate::config::options::NO_TICKET) =>
+        {
+            random_bytes::<32>()?.to_vec()
+        }
+        Some(s) => s.id.clone(),
+        // A non-empty session ID turns on TLS 1.3 middlebox compatibility mode (RFC 8446 D.4);
+        // a TLS 1.2-only client with nothing to resume sends none.
+        None if tls13 => random_bytes::<32>()?.to_vec(),
+        None => Vec::new(),
+    };
     let offer = Offer {
         options,
         random: random_bytes::<32>()?,
-        // A non-empty session ID turns on TLS 1.3 middlebox compatibility mode (RFC 8446 D.4);
-        // a TLS 1.2-only client has no session to resume and sends none.
-        session_id: if tls13 {
-            random_bytes::<32>()?.to_vec()
-        } else {
-            Vec::new()
-        },
+        session_id,
         suites,
         groups,
         key_shares,
         cookie: None,
         tls13,
         tls12,
+        resume,
+        ticket_extension_sent: tls12 && !config.has_option(crate::config::options::NO_TICKET),
     };
     let mut transcript = Transcript::new();
     send_client_hello(cx, &config, &offer, &mut transcript)?;
@@ -158,6 +227,14 @@ pub fn send_client_hello(
         exts.push(ClientExtension::ExtendedMasterSecret);
         // RFC 5746: an initial handshake signals secure renegotiation with an empty value.
         exts.push(ClientExtension::RenegotiationInfo(Vec::new()));
+        if offer.ticket_extension_sent {
+            // RFC 5077 3.2: empty asks for a ticket; a ticket asks to resume with it.
+            let ticket = offer
+                .tls12_session()
+                .map(|s| s.ticket.clone())
+                .unwrap_or_default();
+            exts.push(ClientExtension::SessionTicket(ticket));
+        }
     }
     if offer.tls13 {
         exts.push(ClientExtension::KeyShare(
@@ -170,14 +247,35 @@ pub fn send_client_hello(
                 })
                 .collect(),
         ));
-        exts.push(ClientExtension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PSK_DHE_KE,
-        ]));
+        let mut modes = vec![PskKeyExchangeMode::PSK_DHE_KE];
+        if config.has_option(crate::config::options::ALLOW_NO_DHE_KEX) {
+            modes.push(PskKeyExchangeMode::PSK_KE);
+        }
+        exts.push(ClientExtension::PskKeyExchangeModes(modes));
     }
     if let Some(cookie) = &offer.cookie {
         exts.push(ClientExtension::Cookie(cookie.clone()));
     }
-    let ch = ClientHello {
+    // RFC 8446 4.2.11: pre_shared_key comes last. After a HelloRetryRequest that chose a suite
+    // with another hash the PSK cannot be used, so it is left out.
+    let psk = offer.psk_session().and_then(|s| {
+        let alg = suites::lookup(s.suite)?.hash;
+        transcript
+            .hash_alg()
+            .is_none_or(|a| a == alg)
+            .then_some((s, alg))
+    });
+    if let Some((s, alg)) = psk {
+        let age_ms = crate::session::now_ms().saturating_sub(s.created_ms);
+        exts.push(ClientExtension::PreSharedKey(PresharedKeyOffer {
+            identities: vec![PskIdentity {
+                identity: s.ticket.clone(),
+                obfuscated_ticket_age: (age_ms as u32).wrapping_add(s.ticket_age_add),
+            }],
+            binders: vec![vec![0; alg.output_len()]],
+        }));
+    }
+    let mut ch = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: offer.random,
         legacy_session_id: offer.session_id.clone(),
@@ -185,6 +283,19 @@ pub fn send_client_hello(
         compression_methods: vec![0],
         extensions: exts,
     };
+    if let Some((s, alg)) = psk {
+        let partial = ch
+            .encode_partial()
+            .ok_or_else(|| Error::internal("pre_shared_key is not the last extension"))?;
+        let hash = transcript
+            .hash_with_alg(alg, &partial)
+            .ok_or_else(|| Error::internal("transcript dropped before the PSK binder"))?;
+        let binder_key = KeySchedule::new(alg, Some(&s.secret)).binder_key(false);
+        let binder = finished_verify_data(alg, &binder_key, &hash);
+        if let Some(offered) = ch.psk_mut() {
+            offered.binders = vec![binder];
+        }
+    }
     let encoded = HandshakeMessage::ClientHello(ch).encode();
     transcript.add(&encoded);
     cx.send_handshake_bytes(&encoded)

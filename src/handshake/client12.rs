@@ -20,8 +20,9 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
-    EcdheServerParams, Finished, HandshakeMessage, ServerHello,
+    EcdheServerParams, Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
+use crate::session::Session;
 use crate::suites::{self, Auth, SuiteInfo};
 use crate::verify::{PeerIdentity, Usage};
 use std::sync::Arc;
@@ -57,13 +58,29 @@ pub fn handle_server_hello(
             "the server chose a compression method",
         ));
     }
-    if !offer.session_id.is_empty() && sh.legacy_session_id_echo == offer.session_id {
-        return Err(Error::illegal(
-            Reason::BAD_PACKET,
-            "the server resumed a TLS 1.2 session we never had",
-        ));
-    }
+    let resumed = if !offer.session_id.is_empty() && sh.legacy_session_id_echo == offer.session_id {
+        // RFC 5246 7.4.1.3, RFC 5077 3.4: the echo of our session ID means resumption.
+        let session = offer.tls12_session().cloned().ok_or_else(|| {
+            Error::illegal(
+                Reason::BAD_PACKET,
+                "the server resumed a TLS 1.2 session we never had",
+            )
+        })?;
+        if session.suite != suite.suite {
+            return Err(Error::illegal(
+                Reason::WRONG_CIPHER_RETURNED,
+                format!(
+                    "the server resumed our session with {} instead of its {}",
+                    suite.suite, session.suite
+                ),
+            ));
+        }
+        Some(session)
+    } else {
+        None
+    };
     check_server_hello_extensions(&sh, &offer)?;
+    let expect_ticket = sh.has(crate::msgs::enums::ExtensionType::SESSION_TICKET);
 
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
@@ -72,16 +89,39 @@ pub fn handle_server_hello(
     let mut transcript = st.transcript;
     transcript.set_hash(suite.hash)?;
     transcript.add(&msg.encoded);
-    Ok(Box::new(ExpectCertificate {
-        hs: Handshake12 {
-            suite,
-            transcript,
-            client_random: offer.random,
-            server_random: sh.random,
-            offered_groups: offer.groups,
-            identity: offer.options.verify_identity,
-        },
-    }))
+    let hs = Handshake12 {
+        suite,
+        transcript,
+        client_random: offer.random,
+        server_random: sh.random,
+        offered_groups: offer.groups,
+        identity: offer.options.verify_identity,
+        server_session_id: sh.legacy_session_id_echo.clone(),
+        server_name: offer.options.server_name,
+        expect_ticket,
+        ticket: None,
+    };
+    match resumed {
+        Some(session) => {
+            cx.info.peer_chain = session.peer_chain.clone();
+            cx.info.verify_result = session.verify_result;
+            cx.info.session_reused = true;
+            let keys = tls12::key_block(
+                suite.hash,
+                suite.aead,
+                &session.secret,
+                &hs.client_random,
+                &hs.server_random,
+            )?;
+            Ok(Box::new(ExpectChangeCipherSpec {
+                hs,
+                master: session.secret.clone(),
+                keys,
+                resumed: Some(session),
+            }))
+        }
+        None => Ok(Box::new(ExpectCertificate { hs })),
+    }
 }
 
 /// RFC 5246 7.4.1.4: only answers to what we sent; RFC 5746 and RFC 7627 are required.
@@ -111,6 +151,7 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
                 }
             }
             E::ServerNameAck if offer.options.server_name.is_some() => {}
+            E::SessionTicketAck if sent_session_ticket(offer) => {}
             E::KeyShare(_) | E::PreSharedKey(_) | E::SupportedVersions(_) => {
                 return Err(Error::illegal(
                     Reason::BAD_EXTENSION,
@@ -148,6 +189,11 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
     Ok(())
 }
 
+/// Whether our ClientHello carried the SessionTicket extension.
+fn sent_session_ticket(offer: &Offer) -> bool {
+    offer.tls12 && offer.ticket_extension_sent
+}
+
 fn ext_name(ext: &ServerHelloExtension) -> String {
     use crate::msgs::extensions::Extension;
     ext.ext_type().to_string()
@@ -174,6 +220,44 @@ struct Handshake12 {
     server_random: [u8; 32],
     offered_groups: Vec<NamedGroup>,
     identity: Option<PeerIdentity>,
+    server_session_id: Vec<u8>,
+    server_name: Option<String>,
+    /// The ServerHello promised a NewSessionTicket (RFC 5077 3.2).
+    expect_ticket: bool,
+    ticket: Option<NewSessionTicketTls12>,
+}
+
+impl Handshake12 {
+    /// The session a completed handshake leaves (resumable if it has a ticket or an ID).
+    fn session(&self, cx: &Common, master: &Secret) -> Session {
+        let config = &cx.config.session;
+        let (ticket, hint) = match &self.ticket {
+            Some(t) => (t.ticket.clone(), t.lifetime_hint),
+            None => (Vec::new(), 0),
+        };
+        let id = if self.server_session_id.is_empty() && !ticket.is_empty() {
+            // Like OpenSSL, a ticket-only session is named by its ticket's digest.
+            crate::crypto::hash::HashAlg::Sha256.hash(&ticket)[..32].to_vec()
+        } else {
+            self.server_session_id.clone()
+        };
+        Session {
+            version: ProtocolVersion::TLSV1_2,
+            suite: self.suite.suite,
+            secret: master.clone(),
+            id,
+            sid_ctx: Vec::new(),
+            server_name: self.server_name.clone(),
+            peer_chain: cx.info.peer_chain.clone(),
+            verify_result: cx.info.verify_result,
+            created_ms: crate::session::now_ms(),
+            timeout_secs: if hint != 0 { hint } else { config.timeout_secs },
+            ticket,
+            ticket_lifetime: hint,
+            ticket_age_add: 0,
+            max_early_data: 0,
+        }
+    }
 }
 
 /// RFC 5246 7.4.1.1: a HelloRequest during a handshake is ignored and not hashed.
@@ -383,13 +467,21 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
     hs.transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
-    Ok(Box::new(ExpectChangeCipherSpec { hs, master, keys }))
+    Ok(Box::new(ExpectChangeCipherSpec {
+        hs,
+        master,
+        keys,
+        resumed: None,
+    }))
 }
 
+/// Waits for the server's key change, after a NewSessionTicket when one was promised.
 struct ExpectChangeCipherSpec {
     hs: Handshake12,
     master: Secret,
     keys: Tls12Keys,
+    /// The session being resumed (abbreviated handshake: the server's Finished comes first).
+    resumed: Option<Arc<Session>>,
 }
 
 impl State for ExpectChangeCipherSpec {
@@ -397,19 +489,37 @@ impl State for ExpectChangeCipherSpec {
         "TLS client read change cipher spec"
     }
 
-    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        if is_hello_request(&decode12(msg)?) {
-            return Ok(self);
+    fn handle(
+        mut self: Box<Self>,
+        _cx: &mut Common,
+        msg: &JoinedMessage,
+    ) -> Result<Box<dyn State>> {
+        match decode12(msg)? {
+            HandshakeMessage::HelloRequest => Ok(self),
+            HandshakeMessage::NewSessionTicketTls12(nst)
+                if self.hs.expect_ticket && self.hs.ticket.is_none() =>
+            {
+                self.hs.transcript.add(&msg.encoded);
+                self.hs.ticket = Some(nst);
+                Ok(self)
+            }
+            _ => Err(unexpected(self.name(), msg.typ)),
         }
-        Err(unexpected(self.name(), msg.typ))
     }
 
     fn handle_change_cipher_spec(self: Box<Self>, cx: &mut Common) -> Result<Box<dyn State>> {
+        if self.hs.expect_ticket && self.hs.ticket.is_none() {
+            return Err(Error::unexpected(
+                "ChangeCipherSpec instead of the NewSessionTicket the ServerHello promised",
+            ));
+        }
         cx.record
             .set_reader(tls12_decrypter(self.hs.suite, &self.keys, false)?);
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
             master: self.master,
+            keys: self.keys,
+            resumed: self.resumed,
         }))
     }
 }
@@ -417,6 +527,8 @@ impl State for ExpectChangeCipherSpec {
 struct ExpectFinished {
     hs: Handshake12,
     master: Secret,
+    keys: Tls12Keys,
+    resumed: Option<Arc<Session>>,
 }
 
 impl State for ExpectFinished {
@@ -443,6 +555,34 @@ impl State for ExpectFinished {
             ));
         }
         self.hs.transcript.add(&msg.encoded);
+        match self.resumed {
+            Some(old) => {
+                // Our CCS and Finished close the abbreviated handshake.
+                cx.send_ccs()?;
+                cx.record
+                    .set_writer(tls12_encrypter(suite, &self.keys, true)?);
+                let verify_data = tls12::finished_verify_data(
+                    suite.hash,
+                    &self.master,
+                    true,
+                    &self.hs.transcript.current_hash(),
+                )?;
+                let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+                cx.send_handshake_bytes(&fin)?;
+                if self.hs.ticket.is_some() {
+                    // A renewed ticket replaces the old one (RFC 5077 3.3).
+                    let mut renewed = self.hs.session(cx, &self.master);
+                    renewed.id = old.id.clone();
+                    cx.set_session(renewed);
+                } else {
+                    cx.session = Some(old);
+                }
+            }
+            None => {
+                let session = self.hs.session(cx, &self.master);
+                cx.set_session(session);
+            }
+        }
         cx.handshake_complete = true;
         Ok(Box::new(Connected12 {
             master: self.master,

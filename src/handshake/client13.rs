@@ -4,7 +4,9 @@ use super::client::{send_client_hello, ExpectServerHello};
 use super::{decode13, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
 use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::conn::Common;
-use crate::crypto::key_schedule::{finished_verify_data, HandshakeSchedule, KeySchedule};
+use crate::crypto::key_schedule::{
+    finished_verify_data, resumption_psk, HandshakeSchedule, KeySchedule,
+};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
@@ -16,6 +18,7 @@ use crate::msgs::handshake::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, Finished,
     HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, ServerHello,
 };
+use crate::session::Session;
 use crate::suites::{self, SuiteInfo};
 use crate::verify::{self, Usage};
 use std::sync::Arc;
@@ -109,45 +112,87 @@ pub fn handle_server_hello(
                 format!("{} is not a TLS 1.3 suite", sh.cipher_suite),
             )
         })?;
-    if sh.selected_psk_identity().is_some() {
-        return Err(Error::illegal(
-            Reason::BAD_PSK,
-            "the server accepted a PSK we did not offer",
-        ));
-    }
-    let server_share = sh.key_share().ok_or_else(|| {
-        Error::protocol(
-            AlertDescription::MISSING_EXTENSION,
-            Reason::MISSING_EXTENSION,
-            "ServerHello has no key_share",
-        )
-    })?;
-    let group = server_share.group;
-    let idx = st
-        .offer
-        .key_shares
-        .iter()
-        .position(|ks| ks.group() == group)
-        .ok_or_else(|| {
-            Error::illegal(
-                Reason::BAD_KEY_SHARE,
-                format!("the server answered with a {group} share we did not send"),
-            )
-        })?;
-    let our_share = st.offer.key_shares.swap_remove(idx);
+    let resumed = match sh.selected_psk_identity() {
+        None => None,
+        Some(0) => {
+            let session = st.offer.psk_session().cloned().ok_or_else(|| {
+                Error::illegal(
+                    Reason::BAD_PSK,
+                    "the server accepted a PSK we did not offer",
+                )
+            })?;
+            let same_hash = suites::lookup(session.suite).is_some_and(|s| s.hash == suite.hash);
+            if !same_hash {
+                return Err(Error::illegal(
+                    Reason::BAD_PSK,
+                    format!(
+                        "the server resumed with {}, whose hash differs from the session's {}",
+                        suite.suite, session.suite
+                    ),
+                ));
+            }
+            Some(session)
+        }
+        Some(index) => {
+            return Err(Error::illegal(
+                Reason::BAD_PSK,
+                format!("the server selected PSK identity {index}; we offered one"),
+            ))
+        }
+    };
+    let (group, shared) = match sh.key_share() {
+        Some(server_share) => {
+            let group = server_share.group;
+            let idx = st
+                .offer
+                .key_shares
+                .iter()
+                .position(|ks| ks.group() == group)
+                .ok_or_else(|| {
+                    Error::illegal(
+                        Reason::BAD_KEY_SHARE,
+                        format!("the server answered with a {group} share we did not send"),
+                    )
+                })?;
+            let our_share = st.offer.key_shares.swap_remove(idx);
+            (Some(group), our_share.complete(&server_share.payload)?)
+        }
+        // psk_ke (RFC 8446 4.2.9): resumption without (EC)DHE, only if we offered it.
+        None if resumed.is_some()
+            && cx
+                .config
+                .has_option(crate::config::options::ALLOW_NO_DHE_KEX) =>
+        {
+            (None, Secret::new(Vec::new()))
+        }
+        None => {
+            return Err(Error::protocol(
+                AlertDescription::MISSING_EXTENSION,
+                Reason::MISSING_EXTENSION,
+                "ServerHello has no key_share",
+            ))
+        }
+    };
     st.offer.key_shares.clear();
-    let shared = our_share.complete(&server_share.payload)?;
 
     cx.info.version = Some(ProtocolVersion::TLSV1_3);
     cx.info.suite = Some(suite);
-    cx.info.group = Some(group);
+    cx.info.group = group;
     cx.record.write_version = ProtocolVersion::TLSV1_2.0;
+    if let Some(session) = &resumed {
+        // A resumed session keeps the authentication of the handshake that made it.
+        cx.info.peer_chain = session.peer_chain.clone();
+        cx.info.verify_result = session.verify_result;
+        cx.info.session_reused = true;
+        cx.session = Some(session.clone());
+    }
 
     let mut transcript = st.transcript;
     transcript.set_hash(suite.hash)?;
     transcript.add(&msg.encoded);
     let hash = transcript.current_hash();
-    let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
+    let psk = resumed.as_ref().map(|s| &s.secret[..]);
+    let ks = KeySchedule::new(suite.hash, psk).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
     cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
@@ -164,6 +209,7 @@ pub fn handle_server_hello(
             server_hs,
             identity: st.offer.options.verify_identity.clone(),
             session_id_sent: !st.offer.session_id.is_empty(),
+            resumed: resumed.is_some(),
         },
     }))
 }
@@ -177,6 +223,8 @@ pub(crate) struct Handshake13 {
     server_hs: Secret,
     identity: Option<verify::PeerIdentity>,
     session_id_sent: bool,
+    /// A PSK was accepted: the server authenticates with it, not with a certificate.
+    resumed: bool,
 }
 
 struct ExpectEncryptedExtensions {
@@ -198,6 +246,12 @@ impl State for ExpectEncryptedExtensions {
         };
         check_encrypted_extensions(&ee)?;
         self.hs.transcript.add(&msg.encoded);
+        if self.hs.resumed {
+            return Ok(Box::new(ExpectFinished {
+                hs: self.hs,
+                cert_requested: None,
+            }));
+        }
         Ok(Box::new(ExpectCertificate {
             hs: self.hs,
             cert_requested: None,
@@ -444,9 +498,43 @@ pub(crate) struct Connected13 {
     pub suite: &'static SuiteInfo,
     pub our_secret: Secret,
     pub peer_secret: Secret,
-    /// Kept for tickets (the sessions issue).
-    #[allow(dead_code)]
+    /// Turns a client's tickets into sessions (RFC 8446 4.6.1).
     pub resumption_master: Option<Secret>,
+}
+
+impl Connected13 {
+    /// A client's session for one NewSessionTicket.
+    fn session_from_ticket(
+        &self,
+        cx: &Common,
+        nst: &crate::msgs::handshake::NewSessionTicketTls13,
+    ) -> Option<Session> {
+        let master = self.resumption_master.as_ref()?;
+        // RFC 8446 4.6.1: a lifetime of zero means the ticket must not be used; no ticket
+        // lives longer than seven days.
+        if nst.lifetime == 0 {
+            return None;
+        }
+        let lifetime = nst.lifetime.min(crate::session::MAX_TLS13_TICKET_LIFETIME);
+        let hash = self.suite.hash;
+        let digest = crate::crypto::hash::HashAlg::Sha256.hash(&nst.ticket);
+        Some(Session {
+            version: ProtocolVersion::TLSV1_3,
+            suite: self.suite.suite,
+            secret: resumption_psk(hash, master, &nst.nonce),
+            id: digest[..crate::session::MAX_SESSION_ID_LEN].to_vec(),
+            sid_ctx: Vec::new(),
+            server_name: cx.info.server_name.clone(),
+            peer_chain: cx.info.peer_chain.clone(),
+            verify_result: cx.info.verify_result,
+            created_ms: crate::session::now_ms(),
+            timeout_secs: lifetime,
+            ticket: nst.ticket.clone(),
+            ticket_lifetime: lifetime,
+            ticket_age_add: nst.age_add,
+            max_early_data: nst.max_early_data_size().unwrap_or(0),
+        })
+    }
 }
 
 impl State for Connected13 {
@@ -457,8 +545,12 @@ impl State for Connected13 {
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         use crate::crypto::key_schedule::next_traffic_secret;
         match decode13(msg)? {
-            // Validated by decoding; stored for resumption by the sessions issue.
-            HandshakeMessage::NewSessionTicketTls13(_) if cx.role == crate::conn::Role::Client => {
+            HandshakeMessage::NewSessionTicketTls13(nst)
+                if cx.role == crate::conn::Role::Client =>
+            {
+                if let Some(session) = self.session_from_ticket(cx, &nst) {
+                    cx.set_session(session);
+                }
                 Ok(self)
             }
             HandshakeMessage::KeyUpdate(ku) => {

@@ -23,8 +23,10 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheServerParams,
-    Finished, HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
+    Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello, ServerKeyExchange,
+    DOWNGRADE_TLS12,
 };
+use crate::session::{Session, SessionStats};
 use crate::suites::{self, SuiteInfo};
 use crate::verify::Usage;
 use std::sync::Arc;
@@ -65,6 +67,20 @@ pub fn handle_client_hello(
             ));
         }
     }
+    let now = crate::session::now_ms();
+    let tickets = !config.has_option(crate::config::options::NO_TICKET);
+    // RFC 5077 3.2: the client asks for a ticket with the extension, empty or not.
+    let issue_ticket = tickets && ch.session_ticket().is_some();
+    if let Some((session, renew)) = find_session(&config, &ch, now) {
+        return resume(
+            cx,
+            &ch,
+            msg,
+            session,
+            renew && issue_ticket,
+            secure_renegotiation,
+        );
+    }
     let group = choose_group(&config, ch.groups())?;
     // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
     let schemes = ch.sig_schemes().unwrap_or(&[]);
@@ -102,11 +118,20 @@ pub fn handle_client_hello(
     if ch.server_name().is_some() {
         extensions.push(ServerHelloExtension::ServerNameAck);
     }
-    // An empty session ID: we keep no sessions, so none can be resumed.
+    if issue_ticket {
+        extensions.push(ServerHelloExtension::SessionTicketAck);
+    }
+    // A ticket carries the session; without one a session ID names it in our cache. An empty
+    // ID says the session cannot be resumed.
+    let session_id = if !issue_ticket && config.session.server_caches() {
+        random_bytes::<32>()?.to_vec()
+    } else {
+        Vec::new()
+    };
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
-        legacy_session_id_echo: Vec::new(),
+        legacy_session_id_echo: session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
         extensions,
@@ -176,6 +201,9 @@ pub fn handle_client_hello(
         transcript,
         client_random: ch.random,
         server_random,
+        session_id,
+        issue_ticket,
+        resumed: false,
     };
     match requested_schemes {
         Some(schemes) => Ok(Box::new(ExpectCertificate { hs, share, schemes })),
@@ -298,6 +326,180 @@ struct Handshake12 {
     transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
+    /// What our ServerHello said (empty: not cacheable by ID).
+    session_id: Vec<u8>,
+    /// A NewSessionTicket goes before our ChangeCipherSpec (RFC 5077 3.3, figure 1).
+    issue_ticket: bool,
+    /// An abbreviated handshake (RFC 5246 7.3, RFC 5077 figure 2): our Finished went first.
+    resumed: bool,
+}
+
+/// The session the client offers, by ticket or by session ID, if this server can resume it.
+/// The flag asks for a fresh ticket (the old one's key no longer seals).
+fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session, bool)> {
+    let sessions = &config.session;
+    let stats = &sessions.store.stats;
+    let tickets = !config.has_option(crate::config::options::NO_TICKET);
+    let found = match ch.session_ticket() {
+        Some(ticket) if tickets && !ticket.is_empty() => {
+            // RFC 5077 3.4: a ticket we cannot use means a full handshake, silently.
+            sessions.open_ticket(ticket, now)
+        }
+        _ if !ch.legacy_session_id.is_empty() && sessions.server_caches() => {
+            let internal =
+                sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_LOOKUP == 0;
+            internal
+                .then(|| sessions.store.lookup(&ch.legacy_session_id, now))
+                .flatten()
+                .or_else(|| {
+                    let cb = sessions.get_callback.as_ref()?;
+                    let s = cb(&ch.legacy_session_id)?;
+                    SessionStats::bump(&stats.cb_hits);
+                    Some(s)
+                })
+                .map(|s| ((*s).clone(), false))
+        }
+        _ => return None,
+    };
+    let Some((session, renew)) = found else {
+        SessionStats::bump(&stats.misses);
+        return None;
+    };
+    if session.is_expired(now) {
+        SessionStats::bump(&stats.timeouts);
+        if !session.id.is_empty() && ch.session_ticket().is_none() {
+            sessions.store.remove(&session.id);
+        }
+        return None;
+    }
+    // The suite must be one the client still offers and we still allow; the session must
+    // belong to this context and to the name the client asks for.
+    let usable = session.version == ProtocolVersion::TLSV1_2
+        && ch.cipher_suites.contains(&session.suite)
+        && config.tls12_suites.contains(&session.suite)
+        && session.sid_ctx == sessions.sid_ctx
+        && session.server_name.as_deref() == ch.server_name();
+    if !usable {
+        SessionStats::bump(&stats.misses);
+        return None;
+    }
+    SessionStats::bump(&stats.hits);
+    Some((session, renew))
+}
+
+/// The abbreviated handshake: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished,
+/// with the keys of the resumed master secret.
+fn resume(
+    cx: &mut Common,
+    ch: &ClientHello,
+    msg: &JoinedMessage,
+    session: Session,
+    renew_ticket: bool,
+    secure_renegotiation: bool,
+) -> Result<Box<dyn State>> {
+    let config = cx.config.clone();
+    let suite = suites::lookup(session.suite)
+        .ok_or_else(|| Error::internal("resumed suite missing from the table"))?;
+    cx.info.version = Some(ProtocolVersion::TLSV1_2);
+    cx.info.suite = Some(suite);
+    cx.info.server_name = ch.server_name().map(str::to_string);
+    cx.info.peer_chain = session.peer_chain.clone();
+    cx.info.verify_result = session.verify_result;
+    cx.info.session_reused = true;
+    cx.ccs_allowed = false;
+
+    let mut server_random = random_bytes::<32>()?;
+    if config.supports_version(ProtocolVersion::TLSV1_3) {
+        server_random[32 - DOWNGRADE_TLS12.len()..].copy_from_slice(&DOWNGRADE_TLS12);
+    }
+    let mut transcript = Transcript::new();
+    transcript.set_hash(suite.hash)?;
+    transcript.add(&msg.encoded);
+
+    let mut extensions = Vec::new();
+    if secure_renegotiation {
+        extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
+    }
+    extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    if ch.ec_point_formats().is_some() {
+        extensions.push(ServerHelloExtension::EcPointFormats(vec![
+            EC_POINT_FORMAT_UNCOMPRESSED,
+        ]));
+    }
+    if renew_ticket {
+        extensions.push(ServerHelloExtension::SessionTicketAck);
+    }
+    // RFC 5077 3.4 and RFC 5246 7.4.1.3: echoing the client's session ID says "resumed".
+    let sh = HandshakeMessage::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSV1_2,
+        random: server_random,
+        legacy_session_id_echo: ch.legacy_session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: 0,
+        extensions,
+    })
+    .encode();
+    transcript.add(&sh);
+    cx.send_handshake_bytes(&sh)?;
+    if renew_ticket {
+        send_ticket(cx, &session, &mut transcript)?;
+    }
+
+    let keys = tls12::key_block(
+        suite.hash,
+        suite.aead,
+        &session.secret,
+        &ch.random,
+        &server_random,
+    )?;
+    cx.send_ccs()?;
+    cx.record.set_writer(tls12_encrypter(suite, &keys, false)?);
+    let verify_data = tls12::finished_verify_data(
+        suite.hash,
+        &session.secret,
+        false,
+        &transcript.current_hash(),
+    )?;
+    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+    transcript.add(&fin);
+    cx.send_handshake_bytes(&fin)?;
+    transcript.drop_buffer();
+    let master = session.secret.clone();
+    cx.session = Some(Arc::new(session));
+    Ok(Box::new(ExpectChangeCipherSpec {
+        hs: Handshake12 {
+            suite,
+            transcript,
+            client_random: ch.random,
+            server_random,
+            session_id: ch.legacy_session_id.clone(),
+            issue_ticket: false,
+            resumed: true,
+        },
+        master,
+        keys,
+    }))
+}
+
+/// Seals `session` into a NewSessionTicket (an empty ticket if the application's key callback
+/// declines, as RFC 5077 3.3 allows once the ServerHello promised one).
+fn send_ticket(cx: &mut Common, session: &Session, transcript: &mut Transcript) -> Result<()> {
+    let config = cx.config.clone();
+    let ticket = config
+        .session
+        .seal_ticket(session, crate::session::now_ms())?
+        .unwrap_or_default();
+    let nst = HandshakeMessage::NewSessionTicketTls12(NewSessionTicketTls12 {
+        lifetime_hint: if ticket.is_empty() {
+            0
+        } else {
+            config.session.timeout_secs
+        },
+        ticket,
+    })
+    .encode();
+    transcript.add(&nst);
+    cx.send_handshake_bytes(&nst)
 }
 
 struct ExpectCertificate {
@@ -489,6 +691,45 @@ impl State for ExpectFinished {
             ));
         }
         hs.transcript.add(&msg.encoded);
+        if hs.resumed {
+            cx.handshake_complete = true;
+            return Ok(Box::new(Connected12 {
+                master: self.master,
+            }));
+        }
+        let config = cx.config.clone();
+        let session = Session {
+            version: ProtocolVersion::TLSV1_2,
+            suite: suite.suite,
+            secret: self.master.clone(),
+            id: hs.session_id.clone(),
+            sid_ctx: config.session.sid_ctx.clone(),
+            server_name: cx.info.server_name.clone(),
+            peer_chain: cx.info.peer_chain.clone(),
+            verify_result: cx.info.verify_result,
+            created_ms: crate::session::now_ms(),
+            timeout_secs: config.session.timeout_secs,
+            ticket: Vec::new(),
+            ticket_lifetime: 0,
+            ticket_age_add: 0,
+            max_early_data: 0,
+        };
+        if hs.issue_ticket {
+            send_ticket(cx, &session, &mut hs.transcript)?;
+        }
+        if session.id.is_empty() {
+            cx.session = Some(Arc::new(session));
+        } else {
+            let session = cx.set_session(session);
+            let sessions = &config.session;
+            if sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0 {
+                sessions.store.add(
+                    session,
+                    crate::session::now_ms(),
+                    super::server13::auto_clear(&config),
+                );
+            }
+        }
         cx.send_ccs()?;
         cx.record
             .set_writer(tls12_encrypter(suite, &self.keys, false)?);

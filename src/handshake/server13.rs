@@ -7,14 +7,17 @@ use super::{
 use crate::config::{verify_flags, CertifiedKey, Config};
 use crate::conn::Common;
 use crate::crypto::hash::Transcript;
-use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
+use crate::crypto::key_schedule::{
+    finished_verify_data, resumption_psk, verify_finished, KeySchedule,
+};
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 use crate::msgs::extensions::{
     CertificateRequestExtension, EncryptedExtension, HelloRetryExtension, KeyShareEntry,
@@ -22,8 +25,10 @@ use crate::msgs::extensions::{
 };
 use crate::msgs::handshake::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello, DigitallySigned,
-    EncryptedExtensions, Finished, HandshakeMessage, HelloRetryRequest, ServerHello,
+    EncryptedExtensions, Finished, HandshakeMessage, HelloRetryRequest, NewSessionTicketTls13,
+    ServerHello,
 };
+use crate::session::{Session, SessionStats};
 use crate::suites::{self, SuiteInfo};
 use crate::verify::Usage;
 use std::sync::Arc;
@@ -59,7 +64,11 @@ pub fn handle_client_hello(
             "the client sent no signature_algorithms extension",
         )
     })?;
-    let (cert, scheme) = choose_certificate(&config.certs, schemes)?;
+    // Needed only for a full handshake; a resumed one authenticates with the PSK.
+    let certificate_choice = choose_certificate(&config.certs, schemes);
+    if ch.psk().is_none() {
+        certificate_choice.as_ref().map_err(Clone::clone)?;
+    }
     let groups = ch.groups().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
@@ -75,6 +84,14 @@ pub fn handle_client_hello(
         )
     })?;
     check_key_shares(shares, groups)?;
+    if ch.psk().is_some() && ch.psk_modes().is_none() {
+        // RFC 8446 4.2.9: a PSK offer without psk_key_exchange_modes must be refused.
+        return Err(Error::protocol(
+            AlertDescription::MISSING_EXTENSION,
+            Reason::MISSING_EXTENSION,
+            "pre_shared_key without psk_key_exchange_modes",
+        ));
+    }
 
     if let Some(r) = &retry {
         check_second_client_hello(r, &ch, suite.suite, shares)?;
@@ -89,9 +106,27 @@ pub fn handle_client_hello(
     let with_share = our_groups
         .iter()
         .find_map(|g| shares.iter().find(|s| s.group == *g));
-    let share = match with_share {
-        Some(s) => s,
-        None => {
+    let client_modes = ch.psk_modes().unwrap_or(&[]);
+    let psk_ke_usable = config.has_option(crate::config::options::ALLOW_NO_DHE_KEX)
+        && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
+    // psk_dhe_ke is preferred; psk_ke only when the client offers nothing else or has no share
+    // we can use.
+    let mode = match with_share {
+        Some(_) if client_modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) => {
+            Some(PskKeyExchangeMode::PSK_DHE_KE)
+        }
+        _ if psk_ke_usable => Some(PskKeyExchangeMode::PSK_KE),
+        _ => None,
+    };
+    let retry_transcript = retry.as_ref().map(|r| &r.transcript);
+    let accepted = match mode {
+        Some(mode) => accept_psk(cx, &ch, msg, suite, retry_transcript, mode)?,
+        None => None,
+    };
+    let share = match (&accepted, with_share) {
+        (Some(a), _) if a.mode == PskKeyExchangeMode::PSK_KE => None,
+        (_, Some(s)) => Some(s),
+        (_, None) => {
             if retry.is_some() {
                 return Err(Error::illegal(
                     Reason::BAD_KEY_SHARE,
@@ -106,14 +141,33 @@ pub fn handle_client_hello(
             return send_hello_retry(cx, &ch, msg, suite, group);
         }
     };
+    let suite = accepted.as_ref().map_or(suite, |a| a.suite);
+    let full_handshake_cert = match &accepted {
+        Some(_) => None,
+        None => Some(certificate_choice?),
+    };
     if let Some(name) = ch.server_name() {
         cx.info.server_name = Some(name.to_string());
     }
-    let (server_share, shared) = kx::respond(share.group, &share.payload)?;
+    let (server_share, shared) = match share {
+        Some(share) => {
+            let (public, shared) = kx::respond(share.group, &share.payload)?;
+            cx.info.group = Some(share.group);
+            (
+                Some(KeyShareEntry {
+                    group: share.group,
+                    payload: public,
+                }),
+                shared,
+            )
+        }
+        None => (None, Secret::new(Vec::new())),
+    };
     cx.info.version = Some(ProtocolVersion::TLSV1_3);
     cx.info.suite = Some(suite);
-    cx.info.group = Some(share.group);
-    cx.info.our_signature_scheme = Some(scheme);
+    if let Some((_, scheme)) = &full_handshake_cert {
+        cx.info.our_signature_scheme = Some(*scheme);
+    }
 
     let (mut transcript, ccs_sent) = match retry {
         Some(r) => (r.transcript, r.ccs_sent),
@@ -125,19 +179,22 @@ pub fn handle_client_hello(
     };
     transcript.add(&msg.encoded);
 
+    let mut sh_extensions = vec![ServerHelloExtension::SupportedVersions(
+        ProtocolVersion::TLSV1_3,
+    )];
+    if let Some(entry) = server_share {
+        sh_extensions.push(ServerHelloExtension::KeyShare(entry));
+    }
+    if let Some(a) = &accepted {
+        sh_extensions.push(ServerHelloExtension::PreSharedKey(a.index));
+    }
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: random_bytes::<32>()?,
         legacy_session_id_echo: ch.legacy_session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
-        extensions: vec![
-            ServerHelloExtension::SupportedVersions(ProtocolVersion::TLSV1_3),
-            ServerHelloExtension::KeyShare(KeyShareEntry {
-                group: share.group,
-                payload: server_share,
-            }),
-        ],
+        extensions: sh_extensions,
     })
     .encode();
     transcript.add(&sh);
@@ -148,7 +205,8 @@ pub fn handle_client_hello(
     }
 
     let hash = transcript.current_hash();
-    let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
+    let psk = accepted.as_ref().map(|a| &a.session.secret[..]);
+    let ks = KeySchedule::new(suite.hash, psk).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
     cx.record.set_writer(tls13_encrypter(suite, &server_hs)?);
@@ -166,14 +224,60 @@ pub fn handle_client_hello(
     transcript.add(&ee);
     cx.send_handshake_bytes(&ee)?;
 
-    let client_auth_schemes = if config.verify_mode & verify_flags::PEER != 0 {
-        let schemes = config.tls13_client_auth_schemes();
-        send_certificate_request(cx, &config, &schemes, &mut transcript)?;
-        Some(schemes)
-    } else {
-        None
-    };
+    let mut client_auth_schemes = None;
+    if let Some((cert, scheme)) = full_handshake_cert {
+        if config.verify_mode & verify_flags::PEER != 0 {
+            let schemes = config.tls13_client_auth_schemes();
+            send_certificate_request(cx, &config, &schemes, &mut transcript)?;
+            client_auth_schemes = Some(schemes);
+        }
+        send_certificate_and_verify(cx, &cert, scheme, &mut transcript)?;
+    }
 
+    let verify_data = finished_verify_data(suite.hash, &server_hs, &transcript.current_hash());
+    let fin = HandshakeMessage::Finished(Finished {
+        verify_data: verify_data.to_vec(),
+    })
+    .encode();
+    transcript.add(&fin);
+    cx.send_handshake_bytes(&fin)?;
+
+    let hash_after_server_finished = transcript.current_hash();
+    let master = ks.into_master();
+    let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
+    let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+    cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
+
+    if let Some(a) = accepted {
+        // A resumed session keeps the authentication of the handshake that made it.
+        cx.info.peer_chain = a.session.peer_chain.clone();
+        cx.info.verify_result = a.session.verify_result;
+        cx.info.session_reused = true;
+        cx.session = Some(Arc::new(a.session));
+    }
+    let finished = ExpectFinished {
+        suite,
+        transcript,
+        master,
+        client_hs,
+        client_app,
+        server_app,
+    };
+    Ok(match client_auth_schemes {
+        Some(offered_schemes) => Box::new(ExpectClientCertificate {
+            rest: finished,
+            offered_schemes,
+        }),
+        None => Box::new(finished),
+    })
+}
+
+fn send_certificate_and_verify(
+    cx: &mut Common,
+    cert: &CertifiedKey,
+    scheme: SignatureScheme,
+    transcript: &mut Transcript,
+) -> Result<()> {
     let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
         context: Vec::new(),
         entries: cert
@@ -190,37 +294,152 @@ pub fn handle_client_hello(
     let signature = cert.key.sign(scheme, &signed)?;
     let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
     transcript.add(&cv);
-    cx.send_handshake_bytes(&cv)?;
+    cx.send_handshake_bytes(&cv)
+}
 
-    let verify_data = finished_verify_data(suite.hash, &server_hs, &transcript.current_hash());
-    let fin = HandshakeMessage::Finished(Finished {
-        verify_data: verify_data.to_vec(),
-    })
-    .encode();
-    transcript.add(&fin);
-    cx.send_handshake_bytes(&fin)?;
+/// A PSK the server accepted.
+struct AcceptedPsk {
+    index: u16,
+    session: Session,
+    suite: &'static SuiteInfo,
+    mode: PskKeyExchangeMode,
+}
 
-    let hash_after_server_finished = transcript.current_hash();
-    let master = ks.into_master();
-    let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
-    let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
-    cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
+/// How many offered identities a server tries before giving up on resumption.
+const MAX_PSK_IDENTITIES_TRIED: usize = 8;
+/// How far the client's idea of a ticket's age may run ahead of ours (clock rate differences
+/// and rounding), milliseconds.
+const TICKET_AGE_TOLERANCE_MS: u64 = 10_000;
 
-    let finished = ExpectFinished {
-        suite,
-        transcript,
-        master,
-        client_hs,
-        client_app,
-        server_app,
+/// Picks the first offered PSK this server can resume (RFC 8446 4.2.11): a ticket of ours (or,
+/// with tickets off, a cached session), unexpired, for the same SNI and session ID context,
+/// with a hash matching the suite. Its binder must verify, else the handshake fails. Any
+/// other problem only means a full handshake.
+fn accept_psk(
+    cx: &mut Common,
+    ch: &ClientHello,
+    msg: &JoinedMessage,
+    suite: &'static SuiteInfo,
+    retry_transcript: Option<&Transcript>,
+    mode: PskKeyExchangeMode,
+) -> Result<Option<AcceptedPsk>> {
+    let Some(offer) = ch.psk() else {
+        return Ok(None);
     };
-    Ok(match client_auth_schemes {
-        Some(offered_schemes) => Box::new(ExpectClientCertificate {
-            rest: finished,
-            offered_schemes,
-        }),
-        None => Box::new(finished),
-    })
+    let config = cx.config.clone();
+    let sessions = &config.session;
+    let stats = &sessions.store.stats;
+    let now = crate::session::now_ms();
+    for (index, identity) in offer
+        .identities
+        .iter()
+        .enumerate()
+        .take(MAX_PSK_IDENTITIES_TRIED)
+    {
+        let Some((session, from_cache)) = find_psk_session(&config, &identity.identity, now) else {
+            SessionStats::bump(&stats.misses);
+            continue;
+        };
+        let usable = session.is_tls13()
+            && session.sid_ctx == sessions.sid_ctx
+            && session.server_name.as_deref() == ch.server_name();
+        if !usable {
+            SessionStats::bump(&stats.misses);
+            continue;
+        }
+        if session.is_expired(now) {
+            SessionStats::bump(&stats.timeouts);
+            continue;
+        }
+        // The client's age of the ticket, de-obfuscated, may not exceed ours by much: a
+        // larger one means a confused or replaying client.
+        let client_age = u64::from(
+            identity
+                .obfuscated_ticket_age
+                .wrapping_sub(session.ticket_age_add),
+        );
+        let our_age = now.saturating_sub(session.created_ms);
+        if !from_cache && client_age > our_age + TICKET_AGE_TOLERANCE_MS {
+            SessionStats::bump(&stats.misses);
+            continue;
+        }
+        let Some(session_suite) = suites::lookup(session.suite) else {
+            continue;
+        };
+        let chosen = if session_suite.hash == suite.hash {
+            suite
+        } else if retry_transcript.is_none()
+            && ch.cipher_suites.contains(&session.suite)
+            && config.tls13_suites.contains(&session.suite)
+        {
+            session_suite
+        } else {
+            SessionStats::bump(&stats.misses);
+            continue;
+        };
+        let binders_len = ch
+            .binders_encoded_len()
+            .ok_or_else(|| Error::internal("pre_shared_key is not the last extension"))?;
+        let partial = msg
+            .encoded
+            .get(..msg.encoded.len().saturating_sub(binders_len))
+            .ok_or_else(|| Error::decode("ClientHello shorter than its binders"))?;
+        let hash = match retry_transcript {
+            Some(t) => t.hash_with(partial),
+            None => chosen.hash.hash(partial),
+        };
+        let binder_key = KeySchedule::new(chosen.hash, Some(&session.secret)).binder_key(false);
+        let binder = offer
+            .binders
+            .get(index)
+            .ok_or_else(|| Error::decode("a PSK identity without a binder"))?;
+        if !verify_finished(chosen.hash, &binder_key, &hash, binder) {
+            return Err(Error::protocol(
+                AlertDescription::DECRYPT_ERROR,
+                Reason::BINDER_DOES_NOT_VERIFY,
+                "the PSK binder does not match the ClientHello",
+            ));
+        }
+        if from_cache {
+            // A stateful ticket is used once: it leaves the cache now.
+            sessions.store.remove(&session.id);
+        } else if sessions.single_use_tickets
+            && !sessions
+                .store
+                .first_use_of_ticket(&identity.identity, session.expires_ms(), now)
+        {
+            SessionStats::bump(&stats.misses);
+            continue;
+        }
+        SessionStats::bump(&stats.hits);
+        return Ok(Some(AcceptedPsk {
+            index: index as u16,
+            session,
+            suite: chosen,
+            mode,
+        }));
+    }
+    Ok(None)
+}
+
+/// The session behind a PSK identity: a ticket we sealed or, with stateless tickets off, a
+/// session in the cache (the identity being its ID). The flag says it came from the cache.
+fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Option<(Session, bool)> {
+    let sessions = &config.session;
+    if !config.has_option(crate::config::options::NO_TICKET) {
+        return sessions.open_ticket(identity, now).map(|(s, _)| (s, false));
+    }
+    let internal = sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_LOOKUP == 0;
+    let found = internal
+        .then(|| sessions.store.lookup(identity, now))
+        .flatten()
+        .or_else(|| {
+            let cb = sessions.get_callback.as_ref()?;
+            let s = cb(identity)?;
+            SessionStats::bump(&sessions.store.stats.cb_hits);
+            Some(s)
+        })?;
+    Some(((*found).clone(), true))
 }
 
 /// Asks for the client's certificate (RFC 8446 4.3.2). The context stays empty: it only
@@ -566,6 +785,7 @@ impl State for ExpectFinished {
         let resumption = self
             .master
             .resumption_master_secret(&self.transcript.current_hash());
+        send_tickets(cx, self.suite, &resumption)?;
         Ok(Box::new(Connected13 {
             suite: self.suite,
             our_secret: self.server_app,
@@ -573,6 +793,83 @@ impl State for ExpectFinished {
             resumption_master: Some(resumption),
         }))
     }
+}
+
+/// Sends the configured number of NewSessionTickets after the client's Finished (RFC 8446
+/// 4.6.1): stateless tickets sealing each session, or, with `SSL_OP_NO_TICKET`, session IDs
+/// of sessions kept in the cache. The last session becomes the connection's.
+fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret) -> Result<()> {
+    let config = cx.config.clone();
+    let sessions = &config.session;
+    let stateful = config.has_option(crate::config::options::NO_TICKET);
+    let can_store = sessions.server_caches()
+        && sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0;
+    let count = if stateful && !sessions.server_caches() {
+        0
+    } else {
+        sessions.num_tickets
+    };
+    let lifetime = sessions
+        .timeout_secs
+        .min(crate::session::MAX_TLS13_TICKET_LIFETIME);
+    let now = crate::session::now_ms();
+    let mut last = None;
+    for n in 0..count {
+        let nonce = u64::from(n).to_be_bytes().to_vec();
+        let age_add = u32::from_be_bytes(random_bytes::<4>()?);
+        let session = Session {
+            version: ProtocolVersion::TLSV1_3,
+            suite: suite.suite,
+            secret: resumption_psk(suite.hash, resumption, &nonce),
+            id: random_bytes::<32>()?.to_vec(),
+            sid_ctx: sessions.sid_ctx.clone(),
+            server_name: cx.info.server_name.clone(),
+            peer_chain: cx.info.peer_chain.clone(),
+            verify_result: cx.info.verify_result,
+            created_ms: now,
+            timeout_secs: sessions.timeout_secs,
+            ticket: Vec::new(),
+            ticket_lifetime: lifetime,
+            ticket_age_add: age_add,
+            max_early_data: 0,
+        };
+        let ticket = if stateful {
+            session.id.clone()
+        } else {
+            match sessions.seal_ticket(&session, now)? {
+                Some(t) => t,
+                None => break,
+            }
+        };
+        let nst = HandshakeMessage::NewSessionTicketTls13(NewSessionTicketTls13 {
+            lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions: Vec::new(),
+        })
+        .encode();
+        cx.send_handshake_bytes(&nst)?;
+        let session = Arc::new(session);
+        if stateful {
+            if can_store {
+                sessions
+                    .store
+                    .add(session.clone(), now, auto_clear(&config));
+            }
+            cx.new_sessions.push(session.clone());
+        }
+        last = Some(session);
+    }
+    if !cx.info.session_reused {
+        cx.session = last;
+    }
+    Ok(())
+}
+
+/// Whether adding to the cache also clears expired sessions (`SSL_SESS_CACHE_NO_AUTO_CLEAR`).
+pub(crate) fn auto_clear(config: &Config) -> bool {
+    config.session.cache_mode & crate::session::cache_mode::NO_AUTO_CLEAR == 0
 }
 
 #[cfg(test)]

@@ -1,0 +1,419 @@
+//! Sessions and resumption: the session value and its encoding, ticket sealing with rotating
+//! keys, and the server-side session cache.
+//!
+//! A [`Session`] is what a later connection needs to skip the full handshake: the TLS 1.2
+//! master secret or the TLS 1.3 resumption PSK, the suite, and what the first connection
+//! learned about the peer. Clients keep sessions (`SSL_get1_session`); servers either seal them
+//! into tickets (RFC 5077, RFC 8446 4.6.1) or keep them in a [`cache::SessionCache`] keyed by
+//! session ID.
+
+pub mod cache;
+pub mod ticket;
+
+use crate::codec::{Reader, Writer};
+use crate::crypto::secret::Secret;
+use crate::error::{Error, Reason, Result};
+use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::suites;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use cache::{SessionCache, SessionStats, SessionStore};
+pub use ticket::{TicketKey, TicketKeyCallback, TicketKeyLookup, TicketKeys};
+
+/// `SSL_SESS_CACHE_*`, with OpenSSL's values.
+pub mod cache_mode {
+    pub const OFF: u32 = 0x0000;
+    pub const CLIENT: u32 = 0x0001;
+    pub const SERVER: u32 = 0x0002;
+    pub const BOTH: u32 = CLIENT | SERVER;
+    pub const NO_AUTO_CLEAR: u32 = 0x0080;
+    pub const NO_INTERNAL_LOOKUP: u32 = 0x0100;
+    pub const NO_INTERNAL_STORE: u32 = 0x0200;
+    pub const NO_INTERNAL: u32 = NO_INTERNAL_LOOKUP | NO_INTERNAL_STORE;
+}
+
+/// OpenSSL's default session timeout (seconds), used for sessions and ticket lifetimes.
+pub const DEFAULT_TIMEOUT_SECS: u32 = 7200;
+/// RFC 8446 4.6.1: a TLS 1.3 ticket lives at most seven days.
+pub const MAX_TLS13_TICKET_LIFETIME: u32 = 604_800;
+/// The longest session ID (RFC 5246 7.4.1.2) and session ID context (OpenSSL).
+pub const MAX_SESSION_ID_LEN: usize = 32;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// One resumable session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub version: ProtocolVersion,
+    pub suite: CipherSuite,
+    /// TLS 1.2: the (extended) master secret. TLS 1.3: the resumption PSK of one ticket.
+    pub secret: Secret,
+    /// The session ID (TLS 1.2 session-ID resumption, and `SSL_SESSION_get_id`).
+    pub id: Vec<u8>,
+    /// The server's session ID context: a session resumes only where the context matches.
+    pub sid_ctx: Vec<u8>,
+    /// The SNI of the connection that made the session; a ticket resumes only for the same name.
+    pub server_name: Option<String>,
+    /// The peer's certificate chain (leaf first, DER) as verified by the first connection.
+    pub peer_chain: Vec<Vec<u8>>,
+    /// The `X509_V_*` verdict on that chain.
+    pub verify_result: i64,
+    /// When the session was made (server) or its ticket received (client), Unix milliseconds.
+    pub created_ms: u64,
+    /// How long the session may be resumed, seconds.
+    pub timeout_secs: u32,
+    /// Client side: the ticket to present (TLS 1.2 SessionTicket, TLS 1.3 PSK identity).
+    pub ticket: Vec<u8>,
+    /// TLS 1.2 ticket_lifetime_hint or TLS 1.3 ticket_lifetime, seconds.
+    pub ticket_lifetime: u32,
+    /// TLS 1.3 ticket_age_add (RFC 8446 4.6.1).
+    pub ticket_age_add: u32,
+    /// TLS 1.3: the early_data limit the ticket carried (0: none; libtls sends no early data).
+    pub max_early_data: u32,
+}
+
+/// Magic and version of the encoding used by `i2d_SSL_SESSION` and inside tickets.
+const MAGIC: &[u8; 8] = b"libtlsSS";
+const FORMAT_VERSION: u16 = 1;
+/// Upper bounds that keep a decoded session sane whatever the input says.
+const MAX_CHAIN_CERTS: usize = 16;
+const MAX_SERVER_NAME_LEN: usize = 255;
+
+impl Session {
+    pub fn is_tls13(&self) -> bool {
+        self.version == ProtocolVersion::TLSV1_3
+    }
+
+    /// When the session stops being resumable, Unix milliseconds. A TLS 1.3 ticket's lifetime
+    /// bounds it too.
+    pub fn expires_ms(&self) -> u64 {
+        let mut secs = u64::from(self.timeout_secs);
+        if self.is_tls13() && !self.ticket.is_empty() {
+            secs = secs.min(u64::from(self.ticket_lifetime));
+        }
+        self.created_ms.saturating_add(secs * 1000)
+    }
+
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        now_ms >= self.expires_ms()
+    }
+
+    /// Whether a client could offer this session: it has a ticket or a session ID and has not
+    /// expired.
+    pub fn is_resumable(&self, now_ms: u64) -> bool {
+        (!self.ticket.is_empty() || !self.id.is_empty()) && !self.is_expired(now_ms)
+    }
+
+    /// The encoding of `i2d_SSL_SESSION`: magic, format version, then every field in a fixed
+    /// order with explicit lengths.
+    pub fn encode(&self) -> Vec<u8> {
+        self.encode_with(true)
+    }
+
+    /// What a ticket seals: the session state without the ticket itself.
+    pub fn encode_state(&self) -> Vec<u8> {
+        self.encode_with(false)
+    }
+
+    fn encode_with(&self, with_ticket: bool) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(MAGIC);
+        w.u16(FORMAT_VERSION);
+        w.u16(self.version.0);
+        w.u16(self.suite.0);
+        w.vec_u8(&self.secret);
+        w.vec_u8(&self.id);
+        w.vec_u8(&self.sid_ctx);
+        w.vec_u8(self.server_name.as_deref().unwrap_or("").as_bytes());
+        w.nested_u24(|w| {
+            for cert in &self.peer_chain {
+                w.vec_u24(cert);
+            }
+        });
+        w.u64(self.verify_result as u64);
+        w.u64(self.created_ms);
+        w.u32(self.timeout_secs);
+        w.vec_u16(if with_ticket { &self.ticket } else { &[] });
+        w.u32(self.ticket_lifetime);
+        w.u32(self.ticket_age_add);
+        w.u32(self.max_early_data);
+        w.into_inner()
+    }
+
+    /// Decodes [`Session::encode`]'s output. Anything else, truncated or trailing data included,
+    /// is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Session> {
+        let bad =
+            |what: &str| Error::local(Reason::BAD_DATA, format!("not a libtls session: {what}"));
+        let mut r = Reader::new(bytes);
+        let magic: [u8; 8] = r.array("session magic").map_err(|_| bad("too short"))?;
+        if &magic != MAGIC {
+            return Err(bad("wrong magic"));
+        }
+        let format = r.u16("format").map_err(|_| bad("too short"))?;
+        if format != FORMAT_VERSION {
+            return Err(bad(&format!("unknown format version {format}")));
+        }
+        let s = Self::decode_fields(&mut r).map_err(|e| bad(&e.to_string()))?;
+        if !r.is_empty() {
+            return Err(bad("trailing bytes"));
+        }
+        s.check().map_err(|why| bad(&why))?;
+        Ok(s)
+    }
+
+    fn decode_fields(r: &mut Reader) -> std::result::Result<Session, crate::codec::DecodeError> {
+        let version = ProtocolVersion(r.u16("version")?);
+        let suite = CipherSuite(r.u16("suite")?);
+        let secret = Secret::from_slice(r.vec_u8("secret")?);
+        let id = r.vec_u8("session id")?.to_vec();
+        let sid_ctx = r.vec_u8("session id context")?.to_vec();
+        let name = r.vec_u8("server name")?;
+        let server_name = if name.is_empty() {
+            None
+        } else {
+            Some(
+                std::str::from_utf8(name)
+                    .map_err(|_| crate::codec::DecodeError::new("server name"))?
+                    .to_string(),
+            )
+        };
+        let mut chain_reader = r.sub_u24("peer chain")?;
+        let mut peer_chain = Vec::new();
+        while !chain_reader.is_empty() {
+            if peer_chain.len() == MAX_CHAIN_CERTS {
+                return Err(crate::codec::DecodeError::new("peer chain length"));
+            }
+            peer_chain.push(chain_reader.vec_u24("certificate")?.to_vec());
+        }
+        let verify_result = r.u64("verify result")? as i64;
+        let created_ms = r.u64("creation time")?;
+        let timeout_secs = r.u32("timeout")?;
+        let ticket = r.vec_u16("ticket")?.to_vec();
+        let ticket_lifetime = r.u32("ticket lifetime")?;
+        let ticket_age_add = r.u32("ticket age add")?;
+        let max_early_data = r.u32("max early data")?;
+        Ok(Session {
+            version,
+            suite,
+            secret,
+            id,
+            sid_ctx,
+            server_name,
+            peer_chain,
+            verify_result,
+            created_ms,
+            timeout_secs,
+            ticket,
+            ticket_lifetime,
+            ticket_age_add,
+            max_early_data,
+        })
+    }
+
+    /// The structural checks a decoded session must pass before any handshake uses it.
+    fn check(&self) -> std::result::Result<(), String> {
+        let info = suites::lookup(self.suite)
+            .ok_or_else(|| format!("unknown cipher suite {}", self.suite))?;
+        if info.version != self.version {
+            return Err(format!("{} is not a {} suite", self.suite, self.version));
+        }
+        let secret_len = match self.version {
+            ProtocolVersion::TLSV1_2 => 48,
+            ProtocolVersion::TLSV1_3 => info.hash.output_len(),
+            v => return Err(format!("unsupported version {v}")),
+        };
+        if self.secret.len() != secret_len {
+            return Err(format!("secret of {} bytes", self.secret.len()));
+        }
+        if self.id.len() > MAX_SESSION_ID_LEN || self.sid_ctx.len() > MAX_SESSION_ID_LEN {
+            return Err("session ID or context longer than 32 bytes".into());
+        }
+        if self
+            .server_name
+            .as_ref()
+            .is_some_and(|n| n.len() > MAX_SERVER_NAME_LEN)
+        {
+            return Err("server name too long".into());
+        }
+        Ok(())
+    }
+}
+
+/// Called with each session a connection establishes (`SSL_CTX_sess_set_new_cb`).
+pub type NewSessionCallback = Arc<dyn Fn(&Arc<Session>) + Send + Sync>;
+/// Asked for a session ID the internal cache does not hold (`SSL_CTX_sess_set_get_cb`).
+pub type GetSessionCallback = Arc<dyn Fn(&[u8]) -> Option<Arc<Session>> + Send + Sync>;
+/// Told of each session leaving the cache (`SSL_CTX_sess_set_remove_cb`).
+pub type RemoveSessionCallback = Arc<dyn Fn(&Arc<Session>) + Send + Sync>;
+
+/// What a context configures about sessions; part of [`crate::config::Config`].
+#[derive(Clone)]
+pub struct SessionConfig {
+    /// Shared by every connection of the context: ticket keys, cache, statistics.
+    pub store: Arc<SessionStore>,
+    /// `SSL_SESS_CACHE_*`.
+    pub cache_mode: u32,
+    /// Lifetime of new sessions and tickets, seconds (`SSL_CTX_set_timeout`).
+    pub timeout_secs: u32,
+    /// TLS 1.3 tickets sent after each handshake (`SSL_CTX_set_num_tickets`).
+    pub num_tickets: u32,
+    /// `SSL_CTX_set_session_id_context`.
+    pub sid_ctx: Vec<u8>,
+    /// A server accepts each TLS 1.3 ticket once (anti-replay list kept until expiry).
+    pub single_use_tickets: bool,
+    pub new_callback: Option<NewSessionCallback>,
+    pub get_callback: Option<GetSessionCallback>,
+    /// Application-managed ticket keys; replaces the store's keys when set.
+    pub ticket_key_callback: Option<TicketKeyCallback>,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            store: Arc::new(SessionStore::default()),
+            cache_mode: cache_mode::SERVER,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            num_tickets: 2,
+            sid_ctx: Vec::new(),
+            single_use_tickets: false,
+            new_callback: None,
+            get_callback: None,
+            ticket_key_callback: None,
+        }
+    }
+}
+
+impl SessionConfig {
+    /// Seals `session` into a ticket with the current key; `None` when an application key
+    /// callback declines to issue one.
+    pub fn seal_ticket(&self, session: &Session, now_ms: u64) -> Result<Option<Vec<u8>>> {
+        let key = match &self.ticket_key_callback {
+            Some(cb) => match cb(None) {
+                TicketKeyLookup::Found(key) | TicketKeyLookup::FoundRenew(key) => key,
+                TicketKeyLookup::Unknown => return Ok(None),
+            },
+            None => self.store.ticket_keys.encrypting_key(now_ms / 1000)?,
+        };
+        ticket::seal(&key, &session.encode_state()).map(Some)
+    }
+
+    /// Opens a ticket. `None` for anything unusable (unknown key, bad tag, garbage), which
+    /// means a full handshake; otherwise the session and whether the ticket should be replaced
+    /// by one under the current key.
+    pub fn open_ticket(&self, sealed: &[u8], now_ms: u64) -> Option<(Session, bool)> {
+        let name = ticket::key_name(sealed)?;
+        let (key, renew) = match &self.ticket_key_callback {
+            Some(cb) => match cb(Some(&name)) {
+                TicketKeyLookup::Found(key) => (key, false),
+                TicketKeyLookup::FoundRenew(key) => (key, true),
+                TicketKeyLookup::Unknown => return None,
+            },
+            None => self
+                .store
+                .ticket_keys
+                .decrypting_key(&name, now_ms / 1000)?,
+        };
+        let plain = ticket::open(&key, sealed)?;
+        let session = Session::decode(&plain).ok()?;
+        Some((session, renew))
+    }
+
+    pub fn server_caches(&self) -> bool {
+        self.cache_mode & cache_mode::SERVER != 0
+    }
+
+    pub fn client_caches(&self) -> bool {
+        self.cache_mode & cache_mode::CLIENT != 0
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample(version: ProtocolVersion) -> Session {
+        let (suite, secret_len) = if version == ProtocolVersion::TLSV1_3 {
+            (CipherSuite::TLS13_AES_128_GCM_SHA256, 32)
+        } else {
+            (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 48)
+        };
+        Session {
+            version,
+            suite,
+            secret: Secret::new(vec![7; secret_len]),
+            id: vec![1; 32],
+            sid_ctx: b"ctx".to_vec(),
+            server_name: Some("localhost".into()),
+            peer_chain: vec![vec![0x30, 1, 2], vec![0x30, 3]],
+            verify_result: 0,
+            created_ms: 1_700_000_000_000,
+            timeout_secs: 300,
+            ticket: vec![9; 40],
+            ticket_lifetime: 600,
+            ticket_age_add: 0xdead_beef,
+            max_early_data: 0,
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        for v in [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3] {
+            let s = sample(v);
+            let d = Session::decode(&s.encode()).unwrap();
+            assert_eq!(d.encode(), s.encode());
+            assert_eq!(&d.secret[..], &s.secret[..]);
+            assert_eq!(d.server_name.as_deref(), Some("localhost"));
+            let state = Session::decode(&s.encode_state()).unwrap();
+            assert!(state.ticket.is_empty());
+        }
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_errors() {
+        let good = sample(ProtocolVersion::TLSV1_2).encode();
+        for n in 0..good.len() {
+            assert!(Session::decode(&good[..n]).is_err(), "prefix {n}");
+        }
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert!(Session::decode(&trailing).is_err());
+        let mut other_version = good.clone();
+        other_version[9] = 2;
+        assert!(Session::decode(&other_version).is_err());
+        assert!(Session::decode(b"hello world, not a session").is_err());
+        // A TLS 1.2 session claiming a TLS 1.3 suite.
+        let mut s = sample(ProtocolVersion::TLSV1_2);
+        s.suite = CipherSuite::TLS13_AES_128_GCM_SHA256;
+        assert!(Session::decode(&s.encode()).is_err());
+        // A master secret of the wrong size.
+        let mut s = sample(ProtocolVersion::TLSV1_2);
+        s.secret = Secret::new(vec![1; 47]);
+        assert!(Session::decode(&s.encode()).is_err());
+    }
+
+    #[test]
+    fn expiry_uses_timeout_and_tls13_ticket_lifetime() {
+        let mut s = sample(ProtocolVersion::TLSV1_2);
+        let t0 = s.created_ms;
+        assert!(s.is_resumable(t0 + 299_000));
+        assert!(!s.is_resumable(t0 + 300_000));
+        s.timeout_secs = 10_000;
+        let mut s13 = sample(ProtocolVersion::TLSV1_3);
+        s13.timeout_secs = 10_000;
+        assert!(
+            s13.is_expired(t0 + 600_000),
+            "the 600 s ticket lifetime bounds it"
+        );
+        s.ticket.clear();
+        s.id.clear();
+        assert!(!s.is_resumable(t0));
+    }
+}
