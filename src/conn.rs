@@ -497,6 +497,12 @@ impl Connection {
         Ok(data.len())
     }
 
+    /// Changes the configuration before the handshake starts.
+    #[cfg(test)]
+    pub(crate) fn config_mut_for_test(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.common.config)
+    }
+
     /// Writes a handshake message outside the state machine, to play a misbehaving peer.
     #[cfg(test)]
     pub(crate) fn inject_handshake_for_test(&mut self, encoded: &[u8]) -> Result<()> {

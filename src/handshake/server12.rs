@@ -365,7 +365,7 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session,
         SessionStats::bump(&stats.misses);
         return None;
     };
-    if session.is_expired(now) {
+    if sessions.expired_for_server(&session, now) {
         SessionStats::bump(&stats.timeouts);
         if !session.id.is_empty() && ch.session_ticket().is_none() {
             sessions.store.remove(&session.id);

@@ -347,7 +347,7 @@ fn accept_psk(
             SessionStats::bump(&stats.misses);
             continue;
         }
-        if session.is_expired(now) {
+        if sessions.expired_for_server(&session, now) {
             SessionStats::bump(&stats.timeouts);
             continue;
         }

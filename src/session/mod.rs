@@ -326,6 +326,15 @@ impl SessionConfig {
         Some((session, renew))
     }
 
+    /// Whether a server must refuse `session` as too old: past its own lifetime, or past the
+    /// timeout this context now configures (an operator shortening it means it).
+    pub fn expired_for_server(&self, session: &Session, now_ms: u64) -> bool {
+        let limit = session
+            .created_ms
+            .saturating_add(u64::from(self.timeout_secs) * 1000);
+        session.is_expired(now_ms) || now_ms >= limit
+    }
+
     pub fn server_caches(&self) -> bool {
         self.cache_mode & cache_mode::SERVER != 0
     }
@@ -417,3 +426,6 @@ pub(crate) mod tests {
         assert!(!s.is_resumable(t0));
     }
 }
+
+#[cfg(test)]
+mod resumption_tests;
