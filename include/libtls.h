@@ -169,6 +169,29 @@
 
 #define CRYPTO_EX_INDEX_BIO 12
 
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/*
+ Length of a ticket key name and of a ticket key (`SSL_CTX_set_ticket_key_cb`).
+ */
+#define TLSEXT_KEYNAME_LENGTH (int)KEY_NAME_LEN
+
+#define LIBTLS_TICKET_KEY_LENGTH (int)KEY_LEN
+
 #define V_ASN1_INTEGER 2
 
 #define V_ASN1_UTCTIME 23
@@ -266,6 +289,11 @@ typedef struct SSL_CTX SSL_CTX;
  */
 typedef struct SSL_METHOD SSL_METHOD;
 
+/*
+ A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
+ */
+typedef struct SSL_SESSION SSL_SESSION;
+
 typedef struct X509 X509;
 
 typedef struct X509_NAME X509_NAME;
@@ -323,6 +351,39 @@ typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
                              void *argp);
 
 typedef CRYPTO_EX_new CRYPTO_EX_free;
+
+/*
+ Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
+ the library hands over (free it later with `SSL_SESSION_free`), 0 to let the library drop it.
+ */
+typedef int (*SSL_CTX_new_session_cb)(struct SSL *ssl, struct SSL_SESSION *session);
+
+/*
+ Asked for a session ID the internal cache does not hold (`SSL_CTX_sess_set_get_cb`).
+ Return the session or NULL. Set `*copy` to 1 if the application keeps its own reference
+ (the library then takes another), 0 to give its reference to the library.
+ */
+typedef struct SSL_SESSION *(*SSL_CTX_get_session_cb)(struct SSL *ssl,
+                                                      const uint8_t *id,
+                                                      int id_len,
+                                                      int *copy);
+
+/*
+ Told of each session leaving the internal cache (`SSL_CTX_sess_set_remove_cb`); the
+ session is only borrowed for the call.
+ */
+typedef void (*SSL_CTX_remove_session_cb)(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+
+/*
+ libtls's ticket key callback (`SSL_CTX_set_ticket_key_cb`). libtls seals tickets itself
+ with AES-256-GCM; the application only supplies keys. With `enc` = 1 it fills `key_name`
+ (16 bytes) and `key` (32 bytes) with the key that seals a new ticket and returns 1, or
+ returns 0 to issue no ticket. With `enc` = 0, `key_name` holds the name found in a ticket:
+ it fills `key` and returns 1, or 2 to also have the ticket replaced by one under the
+ current key, or 0 (or a negative value) if the name is unknown, which means a full
+ handshake.
+ */
+typedef int (*SSL_ticket_key_cb)(struct SSL *ssl, uint8_t *key_name, uint8_t *key, int enc);
 
 typedef struct ASN1_STRING ASN1_INTEGER;
 
@@ -660,6 +721,287 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_new new_func,
                              CRYPTO_EX_dup dup_func,
                              CRYPTO_EX_free free_func);
+
+/*
+ Drops a reference to a session; NULL is ignored.
+ */
+void SSL_SESSION_free(struct SSL_SESSION *session);
+
+/*
+ Takes another reference to a session.
+ */
+int SSL_SESSION_up_ref(struct SSL_SESSION *session);
+
+/*
+ Serialises a session (libtls's versioned format: the magic "libtlsSS", a format version,
+ then every field with explicit lengths; it holds the session's secret, so store it as
+ carefully as a private key). Returns the length; with `out` non-NULL writes the bytes at
+ `*out` and advances it, or, when `*out` is NULL, allocates the buffer (free with
+ `OPENSSL_free`).
+ */
+int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
+
+/*
+ Parses `i2d_SSL_SESSION`'s output from `*in` (`len` bytes available) and advances `*in`
+ past it. Anything else, including truncated, altered or foreign data, gives NULL and an
+ error on the queue. With `out` non-NULL the new session is also stored in `*out` (a
+ session already there is freed).
+ */
+struct SSL_SESSION *d2i_SSL_SESSION(struct SSL_SESSION **out, const uint8_t **input, long len);
+
+/*
+ The session ID and its length (NULL-safe for `len`). TLS 1.3 sessions and TLS 1.2 ticket
+ sessions without a server-assigned ID are named by a digest of their ticket.
+ */
+const uint8_t *SSL_SESSION_get_id(const struct SSL_SESSION *session, unsigned int *len);
+
+/*
+ When the session was made (server) or received (client), seconds since the epoch.
+ */
+long SSL_SESSION_get_time(const struct SSL_SESSION *session);
+
+/*
+ Sets the creation time (seconds since the epoch). Returns 1.
+ */
+long SSL_SESSION_set_time(struct SSL_SESSION *session, long t);
+
+/*
+ How long after its creation the session may be resumed, seconds.
+ */
+long SSL_SESSION_get_timeout(const struct SSL_SESSION *session);
+
+/*
+ Sets the timeout (seconds). Returns 1.
+ */
+long SSL_SESSION_set_timeout(struct SSL_SESSION *session, long t);
+
+/*
+ 1 if the session carries a ticket (TLS 1.2 SessionTicket or TLS 1.3 PSK identity).
+ */
+int SSL_SESSION_has_ticket(const struct SSL_SESSION *session);
+
+/*
+ The server's ticket lifetime hint (TLS 1.2) or ticket lifetime (TLS 1.3), seconds.
+ */
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const struct SSL_SESSION *session);
+
+/*
+ `TLS1_2_VERSION` or `TLS1_3_VERSION`.
+ */
+int SSL_SESSION_get_protocol_version(const struct SSL_SESSION *session);
+
+/*
+ 1 if a client could offer the session now: it has a ticket or an ID and has not expired.
+ */
+int SSL_SESSION_is_resumable(const struct SSL_SESSION *session);
+
+/*
+ The connection's session, borrowed (valid until the session changes or the SSL is freed):
+ before the handshake the one set with `SSL_set_session`; on a TLS 1.3 client, the one of
+ the latest ticket received. NULL if there is none.
+ */
+struct SSL_SESSION *SSL_get_session(const struct SSL *ssl);
+
+/*
+ Like `SSL_get_session`, with a new reference for the caller (free with `SSL_SESSION_free`).
+ TLS 1.3 tickets arrive after the handshake: read from the connection before asking.
+ */
+struct SSL_SESSION *SSL_get1_session(struct SSL *ssl);
+
+/*
+ Offers `session` for resumption when this client connects (call before the handshake).
+ A session that has expired, or whose version or suite is no longer enabled, is not offered
+ and a full handshake follows. NULL clears it. Returns 1.
+ */
+int SSL_set_session(struct SSL *ssl, struct SSL_SESSION *session);
+
+/*
+ 1 if the handshake resumed a session.
+ */
+int SSL_session_reused(const struct SSL *ssl);
+
+/*
+ Sets `SSL_SESS_CACHE_*`; returns the previous mode.
+ */
+long SSL_CTX_set_session_cache_mode(struct SSL_CTX *ctx, long mode);
+
+long SSL_CTX_get_session_cache_mode(const struct SSL_CTX *ctx);
+
+/*
+ Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting the
+ oldest; returns the previous limit.
+ */
+long SSL_CTX_sess_set_cache_size(struct SSL_CTX *ctx, long size);
+
+long SSL_CTX_sess_get_cache_size(const struct SSL_CTX *ctx);
+
+/*
+ Lifetime of new sessions and tickets, seconds (default 7200); returns the previous value.
+ Servers also refuse older sessions than this.
+ */
+long SSL_CTX_set_timeout(struct SSL_CTX *ctx, long secs);
+
+long SSL_CTX_get_timeout(const struct SSL_CTX *ctx);
+
+/*
+ Sessions resume only in a context with the same ID context (at most 32 bytes).
+ */
+int SSL_CTX_set_session_id_context(struct SSL_CTX *ctx, const uint8_t *sid_ctx, unsigned int len);
+
+/*
+ TLS 1.3 tickets a server sends after each handshake (default 2; 0 disables resumption).
+ */
+int SSL_CTX_set_num_tickets(struct SSL_CTX *ctx, uintptr_t n);
+
+uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
+
+/*
+ libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
+ tickets until they expire); a replayed ticket gets a full handshake.
+ */
+int SSL_CTX_set_ticket_single_use(struct SSL_CTX *ctx, int on);
+
+/*
+ Adds `SSL_OP_*` bits; returns the options now set.
+ */
+uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
+
+/*
+ Removes `SSL_OP_*` bits; returns the options now set.
+ */
+uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
+
+uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+
+/*
+ External caches: `cb` sees every new session (servers: those cached for session-ID
+ resumption or stateful TLS 1.3 tickets; clients, with `SSL_SESS_CACHE_CLIENT`: every
+ session, one per TLS 1.3 ticket).
+ */
+void SSL_CTX_sess_set_new_cb(struct SSL_CTX *ctx, SSL_CTX_new_session_cb cb);
+
+/*
+ External caches: `cb` is asked for session IDs the internal cache does not hold.
+ */
+void SSL_CTX_sess_set_get_cb(struct SSL_CTX *ctx, SSL_CTX_get_session_cb cb);
+
+/*
+ External caches: `cb` is told of every session leaving the internal cache (expired,
+ evicted, used up, or removed with `SSL_CTX_remove_session`).
+ */
+void SSL_CTX_sess_set_remove_cb(struct SSL_CTX *ctx, SSL_CTX_remove_session_cb cb);
+
+SSL_CTX_new_session_cb SSL_CTX_sess_get_new_cb(const struct SSL_CTX *ctx);
+
+SSL_CTX_get_session_cb SSL_CTX_sess_get_get_cb(const struct SSL_CTX *ctx);
+
+SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct SSL_CTX *ctx);
+
+/*
+ Puts a session with an ID into the internal cache. Returns 1, or 0 for a session without ID.
+ */
+int SSL_CTX_add_session(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+
+/*
+ Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
+ was there.
+ */
+int SSL_CTX_remove_session(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+
+/*
+ Drops the cached sessions that have expired at time `t` (seconds since the epoch).
+ */
+void SSL_CTX_flush_sessions(struct SSL_CTX *ctx, long t);
+
+/*
+ Sessions in the internal cache.
+ */
+long SSL_CTX_sess_number(const struct SSL_CTX *ctx);
+
+/*
+ Client handshakes started.
+ */
+long SSL_CTX_sess_connect(const struct SSL_CTX *ctx);
+
+/*
+ Client handshakes completed.
+ */
+long SSL_CTX_sess_connect_good(const struct SSL_CTX *ctx);
+
+/*
+ Client renegotiations: always 0 (libtls does not renegotiate).
+ */
+long SSL_CTX_sess_connect_renegotiate(const struct SSL_CTX *ctx);
+
+/*
+ Server handshakes started.
+ */
+long SSL_CTX_sess_accept(const struct SSL_CTX *ctx);
+
+/*
+ Server handshakes completed.
+ */
+long SSL_CTX_sess_accept_good(const struct SSL_CTX *ctx);
+
+/*
+ Server renegotiations: always 0 (libtls does not renegotiate).
+ */
+long SSL_CTX_sess_accept_renegotiate(const struct SSL_CTX *ctx);
+
+/*
+ Sessions a server resumed (tickets and session IDs).
+ */
+long SSL_CTX_sess_hits(const struct SSL_CTX *ctx);
+
+/*
+ Sessions found through the get-session callback.
+ */
+long SSL_CTX_sess_cb_hits(const struct SSL_CTX *ctx);
+
+/*
+ Offered sessions a server could not resume (unknown, unusable or altered).
+ */
+long SSL_CTX_sess_misses(const struct SSL_CTX *ctx);
+
+/*
+ Offered sessions that had expired.
+ */
+long SSL_CTX_sess_timeouts(const struct SSL_CTX *ctx);
+
+/*
+ Sessions evicted because the cache was full.
+ */
+long SSL_CTX_sess_cache_full(const struct SSL_CTX *ctx);
+
+/*
+ Sets the ticket keys a fleet of servers shares. `keys` is `len` bytes: one or more 48-byte
+ entries, each a 16-byte key name then a 32-byte AES-256-GCM key, the first sealing new
+ tickets and all opening them; or OpenSSL's 80-byte layout (name, HMAC secret, AES key),
+ whose HMAC part libtls does not use. Replaces the automatic keys. Returns 1, or 0 with an
+ error for a malformed list.
+ */
+int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long len);
+
+/*
+ libtls: loads the ticket keys from a file, one key per line as 96 hex digits (16-byte
+ name, then 32-byte key); the first line seals, every line opens; blank lines and `#`
+ comments are ignored. Operators rotate by adding a new first line and, once the tickets of
+ the oldest key have expired (the session timeout), deleting its line. Call again to reload.
+ */
+int SSL_CTX_load_tlsext_ticket_key_file(struct SSL_CTX *ctx, const char *path);
+
+/*
+ libtls: automatic ticket keys (the default), a new random key every `interval_secs`
+ (default 3600); older keys open tickets until those have expired. Drops explicit keys.
+ */
+int SSL_CTX_set_tlsext_ticket_key_rotation(struct SSL_CTX *ctx, long interval_secs);
+
+/*
+ libtls's replacement for OpenSSL's `SSL_CTX_set_tlsext_ticket_key_cb`: the application
+ manages ticket keys and libtls does the cryptography (see `SSL_ticket_key_cb`). NULL
+ returns to the context's own keys.
+ */
+int SSL_CTX_set_ticket_key_cb(struct SSL_CTX *ctx, SSL_ticket_key_cb cb);
 
 struct SSL *SSL_new(struct SSL_CTX *ctx);
 
@@ -1143,6 +1485,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_UNEXPECTED_RECORD 245
 #define SSL_R_UNKNOWN_CIPHER_TYPE 249
 #define SSL_R_UNKNOWN_PROTOCOL 252
+#define SSL_R_BINDER_DOES_NOT_VERIFY 253
 #define SSL_R_UNSUPPORTED_PROTOCOL 258
 #define SSL_R_INVALID_CCS_MESSAGE 260
 #define SSL_R_WRONG_CIPHER_RETURNED 261

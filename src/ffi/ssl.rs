@@ -26,7 +26,7 @@ pub struct SSL {
     /// Each slot owns one reference (the same BIO in both slots holds two).
     rbio: *mut BIO,
     wbio: *mut BIO,
-    conn: Option<Connection>,
+    pub(crate) conn: Option<Connection>,
     /// SNI to send (`SSL_set_tlsext_host_name`).
     sni: Option<String>,
     /// Name the server certificate must match (`SSL_set1_host`).
@@ -53,6 +53,7 @@ pub struct SSL {
     shutdown_flags: c_int,
     /// What the last call was waiting for (`SSL_want`).
     want: c_int,
+    pub(crate) sessions: super::session::SslSessions,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -106,7 +107,7 @@ enum Stop {
 }
 
 impl SSL {
-    fn ctx(&self) -> &SSL_CTX {
+    pub(crate) fn ctx(&self) -> &SSL_CTX {
         // SAFETY: the SSL holds a reference on its context for its whole life.
         unsafe { &*self.ctx }
     }
@@ -115,9 +116,9 @@ impl SSL {
     /// callbacks wrapped for the core.
     fn config(&self) -> Arc<Config> {
         let base = self.ctx().snapshot();
-        let (ctx_verify_callback, client_cert_callback) = {
+        let (ctx_verify_callback, client_cert_callback, session_callbacks) = {
             let st = self.ctx().read();
-            (st.verify_callback, st.client_cert_cb)
+            (st.verify_callback, st.client_cert_cb, st.session_callbacks)
         };
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
         let mode_changed = self.verify_mode.is_some_and(|m| m != base.verify_mode);
@@ -126,6 +127,7 @@ impl SSL {
             && !depth_changed
             && verify_callback.is_none()
             && client_cert_callback.is_none()
+            && !session_callbacks.needs_wrapping()
         {
             return base;
         }
@@ -148,6 +150,7 @@ impl SSL {
                 ok != 0
             }));
         }
+        session_callbacks.install(&mut c, ssl_addr);
         if let Some(callback) = client_cert_callback {
             c.client_cert_callback =
                 Some(Arc::new(move |_request: &CertificateRequestView<'_>| {
@@ -182,6 +185,7 @@ impl SSL {
                 ),
                 Role::Server => Connection::new_server(config),
             };
+            conn.set_resume_session(self.sessions.resume.clone());
             if let Err(e) = conn.start() {
                 self.conn = Some(conn);
                 self.report(&e);
@@ -253,6 +257,7 @@ impl SSL {
                     let _ = self.flush();
                     return Err(Stop::Failed);
                 }
+                self.deliver_new_sessions();
                 Ok(())
             }
             IoOutcome::WouldBlock => Err(Stop::WantRead),
@@ -539,6 +544,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             quiet_shutdown,
             shutdown_flags: 0,
             want: SSL_NOTHING,
+            sessions: Default::default(),
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; the callbacks see the new object as OpenSSL's do.

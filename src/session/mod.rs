@@ -150,6 +150,18 @@ impl Session {
     /// Decodes [`Session::encode`]'s output. Anything else, truncated or trailing data included,
     /// is an error.
     pub fn decode(bytes: &[u8]) -> Result<Session> {
+        let (s, used) = Self::decode_prefix(bytes)?;
+        if used != bytes.len() {
+            return Err(Error::local(
+                Reason::BAD_DATA,
+                "not a libtls session: trailing bytes",
+            ));
+        }
+        Ok(s)
+    }
+
+    /// Decodes one encoded session at the start of `bytes`; returns it and its length.
+    pub fn decode_prefix(bytes: &[u8]) -> Result<(Session, usize)> {
         let bad =
             |what: &str| Error::local(Reason::BAD_DATA, format!("not a libtls session: {what}"));
         let mut r = Reader::new(bytes);
@@ -162,11 +174,8 @@ impl Session {
             return Err(bad(&format!("unknown format version {format}")));
         }
         let s = Self::decode_fields(&mut r).map_err(|e| bad(&e.to_string()))?;
-        if !r.is_empty() {
-            return Err(bad("trailing bytes"));
-        }
         s.check().map_err(|why| bad(&why))?;
-        Ok(s)
+        Ok((s, r.position()))
     }
 
     fn decode_fields(r: &mut Reader) -> std::result::Result<Session, crate::codec::DecodeError> {

@@ -1,0 +1,964 @@
+//! Sessions in the C API: `SSL_SESSION` objects, resumption on an `SSL`, the context's session
+//! cache with its callbacks and statistics, and ticket keys.
+
+use super::ctx::{ctx_ref, SSL_CTX};
+use super::ssl::{ssl_mut, ssl_ref, SSL};
+use super::{c_str, err, guard, null_arg};
+use crate::config::Config;
+use crate::error::{Error, Reason};
+use crate::session::ticket::{self, TicketKey, TicketKeyLookup, KEY_LEN, KEY_NAME_LEN};
+use crate::session::{cache_mode, Session, SessionStats};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// No session caching.
+pub const SSL_SESS_CACHE_OFF: c_long = cache_mode::OFF as c_long;
+/// Clients report new sessions to the new-session callback.
+pub const SSL_SESS_CACHE_CLIENT: c_long = cache_mode::CLIENT as c_long;
+/// Servers cache sessions for session-ID resumption (the default).
+pub const SSL_SESS_CACHE_SERVER: c_long = cache_mode::SERVER as c_long;
+pub const SSL_SESS_CACHE_BOTH: c_long = cache_mode::BOTH as c_long;
+/// Adding a session does not first drop expired ones.
+pub const SSL_SESS_CACHE_NO_AUTO_CLEAR: c_long = cache_mode::NO_AUTO_CLEAR as c_long;
+/// The internal cache is not searched; only the get-session callback is asked.
+pub const SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: c_long = cache_mode::NO_INTERNAL_LOOKUP as c_long;
+/// New sessions go to the new-session callback only, not into the internal cache.
+pub const SSL_SESS_CACHE_NO_INTERNAL_STORE: c_long = cache_mode::NO_INTERNAL_STORE as c_long;
+pub const SSL_SESS_CACHE_NO_INTERNAL: c_long = cache_mode::NO_INTERNAL as c_long;
+
+/// TLS 1.3 resumption may use psk_ke (no (EC)DHE, no forward secrecy for the resumed
+/// connection).
+pub const SSL_OP_ALLOW_NO_DHE_KEX: u64 = crate::config::options::ALLOW_NO_DHE_KEX;
+/// No stateless tickets: TLS 1.2 resumes by session ID from the server's cache, and TLS 1.3
+/// tickets name entries of that cache (each usable once).
+pub const SSL_OP_NO_TICKET: u64 = crate::config::options::NO_TICKET;
+
+/// Length of a ticket key name and of a ticket key (`SSL_CTX_set_ticket_key_cb`).
+pub const TLSEXT_KEYNAME_LENGTH: c_int = KEY_NAME_LEN as c_int;
+pub const LIBTLS_TICKET_KEY_LENGTH: c_int = KEY_LEN as c_int;
+
+/// A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
+pub struct SSL_SESSION {
+    refs: AtomicUsize,
+    current: Mutex<Arc<Session>>,
+    /// Values replaced by setters, kept so that pointers already handed out stay valid.
+    retired: Mutex<Vec<Arc<Session>>>,
+}
+
+impl SSL_SESSION {
+    pub(crate) fn new_raw(session: Arc<Session>) -> *mut SSL_SESSION {
+        Box::into_raw(Box::new(SSL_SESSION {
+            refs: AtomicUsize::new(1),
+            current: Mutex::new(session),
+            retired: Mutex::new(Vec::new()),
+        }))
+    }
+
+    pub(crate) fn get(&self) -> Arc<Session> {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn update(&self, change: impl FnOnce(&mut Session)) {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = (**current).clone();
+        change(&mut next);
+        let old = std::mem::replace(&mut *current, Arc::new(next));
+        self.retired
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(old);
+    }
+
+    /// Drops one reference; frees the object with the last one.
+    pub(crate) unsafe fn release(p: *mut SSL_SESSION) {
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: `p` is a live SSL_SESSION holding at least one reference.
+        if unsafe { &*p }.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: the last reference; the pointer came from Box::into_raw.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+}
+
+unsafe fn session_ref<'a>(s: *const SSL_SESSION) -> Option<&'a SSL_SESSION> {
+    if s.is_null() {
+        return null_arg("SSL_SESSION", None);
+    }
+    // SAFETY: non-NULL pointers passed by C are live SSL_SESSION objects.
+    Some(unsafe { &*s })
+}
+
+fn with_session<T>(s: *const SSL_SESSION, fail: T, f: impl FnOnce(&SSL_SESSION) -> T) -> T {
+    guard_any(fail, || {
+        // SAFETY: see session_ref.
+        match unsafe { session_ref(s) } {
+            Some(s) => Some(f(s)),
+            None => None,
+        }
+    })
+}
+
+/// `guard` for results that are not `Copy`-free defaults: `None` means "return `fail`".
+fn guard_any<T>(fail: T, f: impl FnOnce() -> Option<T>) -> T {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    match r {
+        Ok(Some(v)) => v,
+        Ok(None) => fail,
+        Err(_) => {
+            err::push(&Error::local(
+                Reason::INTERNAL_ERROR,
+                "internal error: a panic was caught at the C API boundary",
+            ));
+            fail
+        }
+    }
+}
+
+fn with_ctx<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&SSL_CTX) -> T) -> T {
+    guard_any(fail, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map(f)
+    })
+}
+
+/// Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
+/// the library hands over (free it later with `SSL_SESSION_free`), 0 to let the library drop it.
+pub type SSL_CTX_new_session_cb =
+    Option<unsafe extern "C" fn(ssl: *mut SSL, session: *mut SSL_SESSION) -> c_int>;
+/// Asked for a session ID the internal cache does not hold (`SSL_CTX_sess_set_get_cb`).
+/// Return the session or NULL. Set `*copy` to 1 if the application keeps its own reference
+/// (the library then takes another), 0 to give its reference to the library.
+pub type SSL_CTX_get_session_cb = Option<
+    unsafe extern "C" fn(
+        ssl: *mut SSL,
+        id: *const u8,
+        id_len: c_int,
+        copy: *mut c_int,
+    ) -> *mut SSL_SESSION,
+>;
+/// Told of each session leaving the internal cache (`SSL_CTX_sess_set_remove_cb`); the
+/// session is only borrowed for the call.
+pub type SSL_CTX_remove_session_cb =
+    Option<unsafe extern "C" fn(ctx: *mut SSL_CTX, session: *mut SSL_SESSION)>;
+/// libtls's ticket key callback (`SSL_CTX_set_ticket_key_cb`). libtls seals tickets itself
+/// with AES-256-GCM; the application only supplies keys. With `enc` = 1 it fills `key_name`
+/// (16 bytes) and `key` (32 bytes) with the key that seals a new ticket and returns 1, or
+/// returns 0 to issue no ticket. With `enc` = 0, `key_name` holds the name found in a ticket:
+/// it fills `key` and returns 1, or 2 to also have the ticket replaced by one under the
+/// current key, or 0 (or a negative value) if the name is unknown, which means a full
+/// handshake.
+pub type SSL_ticket_key_cb = Option<
+    unsafe extern "C" fn(ssl: *mut SSL, key_name: *mut u8, key: *mut u8, enc: c_int) -> c_int,
+>;
+
+/// The application's session callbacks, kept by the context.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct SessionCallbacks {
+    new_cb: SSL_CTX_new_session_cb,
+    get_cb: SSL_CTX_get_session_cb,
+    remove_cb: SSL_CTX_remove_session_cb,
+    ticket_key_cb: SSL_ticket_key_cb,
+}
+
+impl SessionCallbacks {
+    /// Whether a connection's configuration needs per-SSL wrappers.
+    pub(crate) fn needs_wrapping(&self) -> bool {
+        self.get_cb.is_some() || self.ticket_key_cb.is_some()
+    }
+
+    /// Wraps the callbacks that take the `SSL` for the core's configuration.
+    pub(crate) fn install(&self, config: &mut Config, ssl_addr: usize) {
+        if let Some(cb) = self.get_cb {
+            config.session.get_callback = Some(Arc::new(move |id: &[u8]| {
+                let mut copy: c_int = 1;
+                // SAFETY: the application's callback with a live SSL and a readable ID.
+                let p = unsafe {
+                    cb(
+                        ssl_addr as *mut SSL,
+                        id.as_ptr(),
+                        id.len() as c_int,
+                        &mut copy,
+                    )
+                };
+                if p.is_null() {
+                    return None;
+                }
+                // SAFETY: the callback returned a live session.
+                let session = unsafe { &*p }.get();
+                if copy == 0 {
+                    // The application handed its reference over; the core keeps its own copy.
+                    // SAFETY: that reference is ours to drop.
+                    unsafe { SSL_SESSION::release(p) };
+                }
+                Some(session)
+            }));
+        }
+        if let Some(cb) = self.ticket_key_cb {
+            config.session.ticket_key_callback =
+                Some(Arc::new(move |name: Option<&[u8; KEY_NAME_LEN]>| {
+                    call_ticket_key_cb(cb, ssl_addr as *mut SSL, name)
+                }));
+        }
+    }
+}
+
+fn call_ticket_key_cb(
+    cb: unsafe extern "C" fn(*mut SSL, *mut u8, *mut u8, c_int) -> c_int,
+    ssl: *mut SSL,
+    name: Option<&[u8; KEY_NAME_LEN]>,
+) -> TicketKeyLookup {
+    let mut key_name = name.copied().unwrap_or([0; KEY_NAME_LEN]);
+    let mut key = [0u8; KEY_LEN];
+    let enc = name.is_none();
+    // SAFETY: both buffers have the documented sizes and live for the call.
+    let r = unsafe { cb(ssl, key_name.as_mut_ptr(), key.as_mut_ptr(), enc as c_int) };
+    let made = TicketKey::new(key_name, &key);
+    crate::crypto::secret::zeroize(&mut key);
+    match (r, made) {
+        (1, Ok(k)) => TicketKeyLookup::Found(k),
+        (2, Ok(k)) if !enc => TicketKeyLookup::FoundRenew(k),
+        _ => TicketKeyLookup::Unknown,
+    }
+}
+
+/// What an `SSL` holds about sessions.
+pub(crate) struct SslSessions {
+    /// `SSL_set_session`'s session, offered when the connection starts.
+    pub(crate) resume: Option<Arc<Session>>,
+    /// What `SSL_get_session` handed out (one reference owned here) and the session it wraps.
+    handed_out: *mut SSL_SESSION,
+    handed_out_of: Option<Arc<Session>>,
+}
+
+impl Default for SslSessions {
+    fn default() -> Self {
+        SslSessions {
+            resume: None,
+            handed_out: std::ptr::null_mut(),
+            handed_out_of: None,
+        }
+    }
+}
+
+impl Drop for SslSessions {
+    fn drop(&mut self) {
+        // SAFETY: the reference owned by this SSL.
+        unsafe { SSL_SESSION::release(self.handed_out) };
+    }
+}
+
+impl SSL {
+    /// The connection's session, or before the handshake the one set for resumption.
+    fn current_session(&self) -> Option<Arc<Session>> {
+        self.conn
+            .as_ref()
+            .and_then(|c| c.session().cloned())
+            .or_else(|| self.sessions.resume.clone())
+    }
+
+    /// A borrowed `SSL_SESSION` for the current session, stable while the session is.
+    fn session_object(&mut self) -> *mut SSL_SESSION {
+        let Some(current) = self.current_session() else {
+            return std::ptr::null_mut();
+        };
+        let same = self
+            .sessions
+            .handed_out_of
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, &current));
+        if !same {
+            // SAFETY: the reference owned by this SSL.
+            unsafe { SSL_SESSION::release(self.sessions.handed_out) };
+            self.sessions.handed_out = SSL_SESSION::new_raw(current.clone());
+            self.sessions.handed_out_of = Some(current);
+        }
+        self.sessions.handed_out
+    }
+
+    /// Gives the sessions the core established to the new-session callback.
+    pub(crate) fn deliver_new_sessions(&mut self) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        let fresh = conn.take_new_sessions();
+        if fresh.is_empty() {
+            return;
+        }
+        let cb = self.ctx().read().session_callbacks.new_cb;
+        let Some(cb) = cb else {
+            return;
+        };
+        let ssl = self as *mut SSL;
+        for session in fresh {
+            let p = SSL_SESSION::new_raw(session);
+            // SAFETY: the application's callback with this live SSL and a new reference.
+            if unsafe { cb(ssl, p) } == 0 {
+                // SAFETY: the callback declined the reference.
+                unsafe { SSL_SESSION::release(p) };
+            }
+        }
+    }
+}
+
+// ---- SSL_SESSION ------------------------------------------------------------------------------
+
+/// Drops a reference to a session; NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_free(session: *mut SSL_SESSION) {
+    // SAFETY: NULL or a live session with a reference owned by the caller.
+    guard((), || unsafe { SSL_SESSION::release(session) })
+}
+
+/// Takes another reference to a session.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_up_ref(session: *mut SSL_SESSION) -> c_int {
+    with_session(session, 0, |s| {
+        s.refs.fetch_add(1, Ordering::Relaxed);
+        1
+    })
+}
+
+/// Serialises a session (libtls's versioned format: the magic "libtlsSS", a format version,
+/// then every field with explicit lengths; it holds the session's secret, so store it as
+/// carefully as a private key). Returns the length; with `out` non-NULL writes the bytes at
+/// `*out` and advances it, or, when `*out` is NULL, allocates the buffer (free with
+/// `OPENSSL_free`).
+#[no_mangle]
+pub unsafe extern "C" fn i2d_SSL_SESSION(session: *const SSL_SESSION, out: *mut *mut u8) -> c_int {
+    with_session(session, 0, |s| {
+        let bytes = s.get().encode();
+        let Ok(len) = c_int::try_from(bytes.len()) else {
+            return 0;
+        };
+        if out.is_null() {
+            return len;
+        }
+        // SAFETY: `out` is non-NULL; `*out` is NULL or points at room for the encoding.
+        unsafe {
+            if (*out).is_null() {
+                let p = libc::malloc(bytes.len()) as *mut u8;
+                if p.is_null() {
+                    return 0;
+                }
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len());
+                *out = p;
+            } else {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), *out, bytes.len());
+                *out = (*out).add(bytes.len());
+            }
+        }
+        crate::crypto::secret::zeroize(&mut { bytes });
+        len
+    })
+}
+
+/// Parses `i2d_SSL_SESSION`'s output from `*in` (`len` bytes available) and advances `*in`
+/// past it. Anything else, including truncated, altered or foreign data, gives NULL and an
+/// error on the queue. With `out` non-NULL the new session is also stored in `*out` (a
+/// session already there is freed).
+#[no_mangle]
+pub unsafe extern "C" fn d2i_SSL_SESSION(
+    out: *mut *mut SSL_SESSION,
+    input: *mut *const u8,
+    len: c_long,
+) -> *mut SSL_SESSION {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: `input` is NULL or points at a pointer to `len` readable bytes.
+        if input.is_null() || unsafe { *input }.is_null() || len <= 0 {
+            return null_arg("d2i_SSL_SESSION input", std::ptr::null_mut());
+        }
+        // SAFETY: as above.
+        let bytes = unsafe { std::slice::from_raw_parts(*input, len as usize) };
+        match Session::decode_prefix(bytes) {
+            Ok((session, used)) => {
+                let p = SSL_SESSION::new_raw(Arc::new(session));
+                // SAFETY: `input` is valid (checked); `out` is NULL or a writable slot.
+                unsafe {
+                    *input = (*input).add(used);
+                    if !out.is_null() {
+                        SSL_SESSION::release(*out);
+                        *out = p;
+                    }
+                }
+                p
+            }
+            Err(e) => {
+                err::push(&e);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// The session ID and its length (NULL-safe for `len`). TLS 1.3 sessions and TLS 1.2 ticket
+/// sessions without a server-assigned ID are named by a digest of their ticket.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_get_id(
+    session: *const SSL_SESSION,
+    len: *mut c_uint,
+) -> *const u8 {
+    with_session(session, std::ptr::null(), |s| {
+        // The pointer stays valid while the object lives: values replaced by setters are kept.
+        let current = s.get();
+        let p = current.id.as_ptr();
+        if !len.is_null() {
+            // SAFETY: a writable length slot.
+            unsafe { *len = current.id.len() as c_uint };
+        }
+        p
+    })
+}
+
+/// When the session was made (server) or received (client), seconds since the epoch.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_get_time(session: *const SSL_SESSION) -> c_long {
+    with_session(session, 0, |s| (s.get().created_ms / 1000) as c_long)
+}
+
+/// Sets the creation time (seconds since the epoch). Returns 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_set_time(session: *mut SSL_SESSION, t: c_long) -> c_long {
+    with_session(session, 0, |s| {
+        s.update(|x| x.created_ms = (t.max(0) as u64).saturating_mul(1000));
+        1
+    })
+}
+
+/// How long after its creation the session may be resumed, seconds.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_get_timeout(session: *const SSL_SESSION) -> c_long {
+    with_session(session, 0, |s| s.get().timeout_secs as c_long)
+}
+
+/// Sets the timeout (seconds). Returns 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_set_timeout(session: *mut SSL_SESSION, t: c_long) -> c_long {
+    with_session(session, 0, |s| {
+        s.update(|x| x.timeout_secs = t.clamp(0, c_long::from(u32::MAX as i32)) as u32);
+        1
+    })
+}
+
+/// 1 if the session carries a ticket (TLS 1.2 SessionTicket or TLS 1.3 PSK identity).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_has_ticket(session: *const SSL_SESSION) -> c_int {
+    with_session(session, 0, |s| (!s.get().ticket.is_empty()) as c_int)
+}
+
+/// The server's ticket lifetime hint (TLS 1.2) or ticket lifetime (TLS 1.3), seconds.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_get_ticket_lifetime_hint(
+    session: *const SSL_SESSION,
+) -> c_ulong {
+    with_session(session, 0, |s| c_ulong::from(s.get().ticket_lifetime))
+}
+
+/// `TLS1_2_VERSION` or `TLS1_3_VERSION`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_get_protocol_version(session: *const SSL_SESSION) -> c_int {
+    with_session(session, 0, |s| c_int::from(s.get().version.0))
+}
+
+/// 1 if a client could offer the session now: it has a ticket or an ID and has not expired.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_SESSION_is_resumable(session: *const SSL_SESSION) -> c_int {
+    with_session(session, 0, |s| {
+        s.get().is_resumable(crate::session::now_ms()) as c_int
+    })
+}
+
+// ---- SSL ----------------------------------------------------------------------------------------
+
+/// The connection's session, borrowed (valid until the session changes or the SSL is freed):
+/// before the handshake the one set with `SSL_set_session`; on a TLS 1.3 client, the one of
+/// the latest ticket received. NULL if there is none.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_session(ssl: *const SSL) -> *mut SSL_SESSION {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ssl_mut; handing out the session object updates the SSL's own cache.
+        match unsafe { ssl_mut(ssl as *mut SSL) } {
+            Some(s) => s.session_object(),
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// Like `SSL_get_session`, with a new reference for the caller (free with `SSL_SESSION_free`).
+/// TLS 1.3 tickets arrive after the handshake: read from the connection before asking.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get1_session(ssl: *mut SSL) -> *mut SSL_SESSION {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ssl_mut.
+        let Some(s) = (unsafe { ssl_mut(ssl) }) else {
+            return std::ptr::null_mut();
+        };
+        match s.current_session() {
+            Some(session) => SSL_SESSION::new_raw(session),
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// Offers `session` for resumption when this client connects (call before the handshake).
+/// A session that has expired, or whose version or suite is no longer enabled, is not offered
+/// and a full handshake follows. NULL clears it. Returns 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_session(ssl: *mut SSL, session: *mut SSL_SESSION) -> c_int {
+    guard(0, || {
+        // SAFETY: see ssl_mut.
+        let Some(s) = (unsafe { ssl_mut(ssl) }) else {
+            return 0;
+        };
+        s.sessions.resume = if session.is_null() {
+            None
+        } else {
+            // SAFETY: a live session.
+            Some(unsafe { &*session }.get())
+        };
+        1
+    })
+}
+
+/// 1 if the handshake resumed a session.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_session_reused(ssl: *const SSL) -> c_int {
+    guard(0, || {
+        // SAFETY: see ssl_ref.
+        unsafe { ssl_ref(ssl) }
+            .and_then(|s| s.conn.as_ref())
+            .is_some_and(|c| c.negotiated().session_reused) as c_int
+    })
+}
+
+// ---- SSL_CTX: cache settings ------------------------------------------------------------------
+
+/// Sets `SSL_SESS_CACHE_*`; returns the previous mode.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_session_cache_mode(ctx: *mut SSL_CTX, mode: c_long) -> c_long {
+    with_ctx(ctx, 0, |c| {
+        let mut st = c.edit();
+        let old = st.config.session.cache_mode;
+        st.config.session.cache_mode = mode as u32;
+        old as c_long
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_session_cache_mode(ctx: *const SSL_CTX) -> c_long {
+    with_ctx(ctx, 0, |c| c.read().config.session.cache_mode as c_long)
+}
+
+/// Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting the
+/// oldest; returns the previous limit.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_set_cache_size(ctx: *mut SSL_CTX, size: c_long) -> c_long {
+    with_ctx(ctx, 0, |c| {
+        let store = c.read().config.session.store.clone();
+        let old = store.cache().max_size;
+        store.set_cache_size(size.max(0) as usize);
+        old as c_long
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_get_cache_size(ctx: *const SSL_CTX) -> c_long {
+    with_ctx(ctx, 0, |c| {
+        c.read().config.session.store.cache().max_size as c_long
+    })
+}
+
+/// Lifetime of new sessions and tickets, seconds (default 7200); returns the previous value.
+/// Servers also refuse older sessions than this.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_timeout(ctx: *mut SSL_CTX, secs: c_long) -> c_long {
+    with_ctx(ctx, 0, |c| {
+        let mut st = c.edit();
+        let old = st.config.session.timeout_secs;
+        let secs = secs.clamp(0, c_long::from(i32::MAX)) as u32;
+        st.config.session.timeout_secs = secs;
+        st.config
+            .session
+            .store
+            .ticket_keys
+            .set_retention(u64::from(secs));
+        old as c_long
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_timeout(ctx: *const SSL_CTX) -> c_long {
+    with_ctx(ctx, 0, |c| c.read().config.session.timeout_secs as c_long)
+}
+
+/// Sessions resume only in a context with the same ID context (at most 32 bytes).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_session_id_context(
+    ctx: *mut SSL_CTX,
+    sid_ctx: *const u8,
+    len: c_uint,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        let len = len as usize;
+        if len > crate::session::MAX_SESSION_ID_LEN || (sid_ctx.is_null() && len > 0) {
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                "a session ID context has at most 32 bytes",
+            ));
+            return 0;
+        }
+        let bytes = if len == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: `len` readable bytes at `sid_ctx`.
+            unsafe { std::slice::from_raw_parts(sid_ctx, len) }.to_vec()
+        };
+        c.edit().config.session.sid_ctx = bytes;
+        1
+    })
+}
+
+/// TLS 1.3 tickets a server sends after each handshake (default 2; 0 disables resumption).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_num_tickets(ctx: *mut SSL_CTX, n: usize) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        c.edit().config.session.num_tickets = n.min(u32::MAX as usize) as u32;
+        1
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_num_tickets(ctx: *const SSL_CTX) -> usize {
+    with_ctx(ctx, 0, |c| c.read().config.session.num_tickets as usize)
+}
+
+/// libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
+/// tickets until they expire); a replayed ticket gets a full handshake.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_int) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        c.edit().config.session.single_use_tickets = on != 0;
+        1
+    })
+}
+
+// ---- SSL_CTX: options -------------------------------------------------------------------------
+
+/// Adds `SSL_OP_*` bits; returns the options now set.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
+    with_ctx(ctx, 0, |c| {
+        let mut st = c.edit();
+        st.config.options |= op;
+        st.config.options
+    })
+}
+
+/// Removes `SSL_OP_*` bits; returns the options now set.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_clear_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
+    with_ctx(ctx, 0, |c| {
+        let mut st = c.edit();
+        st.config.options &= !op;
+        st.config.options
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_options(ctx: *const SSL_CTX) -> u64 {
+    with_ctx(ctx, 0, |c| c.read().config.options)
+}
+
+// ---- SSL_CTX: the internal cache and its callbacks --------------------------------------------
+
+/// External caches: `cb` sees every new session (servers: those cached for session-ID
+/// resumption or stateful TLS 1.3 tickets; clients, with `SSL_SESS_CACHE_CLIENT`: every
+/// session, one per TLS 1.3 ticket).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_set_new_cb(ctx: *mut SSL_CTX, cb: SSL_CTX_new_session_cb) {
+    with_ctx(ctx, (), |c| c.edit().session_callbacks.new_cb = cb)
+}
+
+/// External caches: `cb` is asked for session IDs the internal cache does not hold.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_set_get_cb(ctx: *mut SSL_CTX, cb: SSL_CTX_get_session_cb) {
+    with_ctx(ctx, (), |c| c.edit().session_callbacks.get_cb = cb)
+}
+
+/// External caches: `cb` is told of every session leaving the internal cache (expired,
+/// evicted, used up, or removed with `SSL_CTX_remove_session`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_set_remove_cb(
+    ctx: *mut SSL_CTX,
+    cb: SSL_CTX_remove_session_cb,
+) {
+    with_ctx(ctx, (), |c| {
+        let mut st = c.edit();
+        st.session_callbacks.remove_cb = cb;
+        let ctx_addr = ctx as usize;
+        let hook = cb.map(|cb| -> crate::session::RemoveSessionCallback {
+            Arc::new(move |session: &Arc<Session>| {
+                let p = SSL_SESSION::new_raw(session.clone());
+                // SAFETY: the application's callback with its live context and a session
+                // borrowed for the call.
+                unsafe {
+                    cb(ctx_addr as *mut SSL_CTX, p);
+                    SSL_SESSION::release(p);
+                }
+            })
+        });
+        st.config.session.store.set_remove_callback(hook);
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_get_new_cb(ctx: *const SSL_CTX) -> SSL_CTX_new_session_cb {
+    with_ctx(ctx, None, |c| c.read().session_callbacks.new_cb)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_get_get_cb(ctx: *const SSL_CTX) -> SSL_CTX_get_session_cb {
+    with_ctx(ctx, None, |c| c.read().session_callbacks.get_cb)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_get_remove_cb(
+    ctx: *const SSL_CTX,
+) -> SSL_CTX_remove_session_cb {
+    with_ctx(ctx, None, |c| c.read().session_callbacks.remove_cb)
+}
+
+/// Puts a session with an ID into the internal cache. Returns 1, or 0 for a session without ID.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_add_session(
+    ctx: *mut SSL_CTX,
+    session: *mut SSL_SESSION,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        // SAFETY: see session_ref.
+        let Some(s) = (unsafe { session_ref(session) }) else {
+            return 0;
+        };
+        let s = s.get();
+        if s.id.is_empty() {
+            return 0;
+        }
+        let store = c.read().config.session.store.clone();
+        store.add(s, crate::session::now_ms(), true);
+        1
+    })
+}
+
+/// Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
+/// was there.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_remove_session(
+    ctx: *mut SSL_CTX,
+    session: *mut SSL_SESSION,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        // SAFETY: see session_ref.
+        let Some(s) = (unsafe { session_ref(session) }) else {
+            return 0;
+        };
+        let id = s.get().id.clone();
+        let store = c.read().config.session.store.clone();
+        store.remove(&id).is_some() as c_int
+    })
+}
+
+/// Drops the cached sessions that have expired at time `t` (seconds since the epoch).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_flush_sessions(ctx: *mut SSL_CTX, t: c_long) {
+    with_ctx(ctx, (), |c| {
+        let store = c.read().config.session.store.clone();
+        store.flush((t.max(0) as u64).saturating_mul(1000));
+    })
+}
+
+fn stat(
+    ctx: *const SSL_CTX,
+    pick: impl FnOnce(&crate::session::SessionStats) -> &AtomicU64,
+) -> c_long {
+    with_ctx(ctx, 0, |c| {
+        let store = c.read().config.session.store.clone();
+        SessionStats::get(pick(&store.stats)) as c_long
+    })
+}
+
+/// Sessions in the internal cache.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_number(ctx: *const SSL_CTX) -> c_long {
+    with_ctx(ctx, 0, |c| {
+        let store = c.read().config.session.store.clone();
+        let n = store.cache().len();
+        n as c_long
+    })
+}
+
+/// Client handshakes started.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_connect(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.connect)
+}
+
+/// Client handshakes completed.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_connect_good(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.connect_good)
+}
+
+/// Client renegotiations: always 0 (libtls does not renegotiate).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_connect_renegotiate(ctx: *const SSL_CTX) -> c_long {
+    with_ctx(ctx, 0, |_| 0)
+}
+
+/// Server handshakes started.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_accept(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.accept)
+}
+
+/// Server handshakes completed.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_accept_good(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.accept_good)
+}
+
+/// Server renegotiations: always 0 (libtls does not renegotiate).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_accept_renegotiate(ctx: *const SSL_CTX) -> c_long {
+    with_ctx(ctx, 0, |_| 0)
+}
+
+/// Sessions a server resumed (tickets and session IDs).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_hits(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.hits)
+}
+
+/// Sessions found through the get-session callback.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_cb_hits(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.cb_hits)
+}
+
+/// Offered sessions a server could not resume (unknown, unusable or altered).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_misses(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.misses)
+}
+
+/// Offered sessions that had expired.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_timeouts(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.timeouts)
+}
+
+/// Sessions evicted because the cache was full.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_sess_cache_full(ctx: *const SSL_CTX) -> c_long {
+    stat(ctx, |s| &s.cache_full)
+}
+
+// ---- SSL_CTX: ticket keys ---------------------------------------------------------------------
+
+/// Sets the ticket keys a fleet of servers shares. `keys` is `len` bytes: one or more 48-byte
+/// entries, each a 16-byte key name then a 32-byte AES-256-GCM key, the first sealing new
+/// tickets and all opening them; or OpenSSL's 80-byte layout (name, HMAC secret, AES key),
+/// whose HMAC part libtls does not use. Replaces the automatic keys. Returns 1, or 0 with an
+/// error for a malformed list.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_tlsext_ticket_keys(
+    ctx: *mut SSL_CTX,
+    keys: *const c_void,
+    len: c_long,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        if keys.is_null() || len <= 0 {
+            return null_arg("ticket keys", 0);
+        }
+        // SAFETY: `len` readable bytes at `keys`.
+        let bytes = unsafe { std::slice::from_raw_parts(keys as *const u8, len as usize) };
+        let store = c.read().config.session.store.clone();
+        match ticket::parse_explicit_keys(bytes).and_then(|k| store.ticket_keys.set_explicit(k)) {
+            Ok(()) => 1,
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+/// libtls: loads the ticket keys from a file, one key per line as 96 hex digits (16-byte
+/// name, then 32-byte key); the first line seals, every line opens; blank lines and `#`
+/// comments are ignored. Operators rotate by adding a new first line and, once the tickets of
+/// the oldest key have expired (the session timeout), deleting its line. Call again to reload.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_load_tlsext_ticket_key_file(
+    ctx: *mut SSL_CTX,
+    path: *const c_char,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        // SAFETY: a NUL-terminated path.
+        let Some(path) = (unsafe { c_str(path, "ticket key file") }) else {
+            return 0;
+        };
+        let loaded = std::fs::read_to_string(path)
+            .map_err(|e| {
+                Error::local(
+                    Reason::FILE_ERROR,
+                    format!("cannot read ticket key file {path}: {e}"),
+                )
+            })
+            .and_then(|text| ticket::parse_key_file(&text));
+        let store = c.read().config.session.store.clone();
+        match loaded.and_then(|k| store.ticket_keys.set_explicit(k)) {
+            Ok(()) => 1,
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+/// libtls: automatic ticket keys (the default), a new random key every `interval_secs`
+/// (default 3600); older keys open tickets until those have expired. Drops explicit keys.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_tlsext_ticket_key_rotation(
+    ctx: *mut SSL_CTX,
+    interval_secs: c_long,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        let st = c.read();
+        let retain = u64::from(st.config.session.timeout_secs);
+        st.config
+            .session
+            .store
+            .ticket_keys
+            .set_automatic(interval_secs.max(1) as u64, retain);
+        1
+    })
+}
+
+/// libtls's replacement for OpenSSL's `SSL_CTX_set_tlsext_ticket_key_cb`: the application
+/// manages ticket keys and libtls does the cryptography (see `SSL_ticket_key_cb`). NULL
+/// returns to the context's own keys.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_ticket_key_cb(
+    ctx: *mut SSL_CTX,
+    cb: SSL_ticket_key_cb,
+) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        c.edit().session_callbacks.ticket_key_cb = cb;
+        1
+    })
+}
