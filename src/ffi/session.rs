@@ -97,10 +97,7 @@ unsafe fn session_ref<'a>(s: *const SSL_SESSION) -> Option<&'a SSL_SESSION> {
 fn with_session<T>(s: *const SSL_SESSION, fail: T, f: impl FnOnce(&SSL_SESSION) -> T) -> T {
     guard_any(fail, || {
         // SAFETY: see session_ref.
-        match unsafe { session_ref(s) } {
-            Some(s) => Some(f(s)),
-            None => None,
-        }
+        unsafe { session_ref(s) }.map(f)
     })
 }
 
