@@ -4,6 +4,7 @@
  * Greppable output on stderr (one line each):
  *   tlsclient: connected: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
  *   tlsclient: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ *   tlsclient: session: New|Reused, VERSION, Cipher is CIPHER   (as s_client prints it)
  * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
 #include "compat.h"
 
@@ -38,6 +39,10 @@ struct client_options {
     int no_verify;
     int quiet;
     int timeout_secs;
+    const char *sess_in;
+    const char *sess_out;
+    int reconnect;
+    int no_ticket;
 };
 
 static void usage(void)
@@ -56,7 +61,11 @@ static void usage(void)
             "  -quiet              no informational output\n"
             "  -msg TEXT           send TEXT, print the reply until the peer closes\n"
             "  -get PATH           send an HTTP/1.0 GET and print the response\n"
-            "  -timeout SECS       connect/handshake/read timeout (default 10)\n");
+            "  -timeout SECS       connect/handshake/read timeout (default 10)\n"
+            "  -sess_in FILE       resume the session saved in FILE\n"
+            "  -sess_out FILE      save the session to FILE after the (last) connection\n"
+            "  -reconnect N        connect N more times, resuming the previous session\n"
+            "  -no_ticket          do not ask for session tickets\n");
     exit(2);
 }
 
@@ -402,6 +411,10 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-tls1_3")) opts->pinned_version = TLS1_3_VERSION;
         else if (!strcmp(arg, "-noverify")) opts->no_verify = 1;
         else if (!strcmp(arg, "-quiet")) opts->quiet = 1;
+        else if (!strcmp(arg, "-sess_in")) opts->sess_in = NEXT_ARG();
+        else if (!strcmp(arg, "-sess_out")) opts->sess_out = NEXT_ARG();
+        else if (!strcmp(arg, "-reconnect")) opts->reconnect = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -467,6 +480,8 @@ static SSL_CTX *make_context(const struct client_options *opts)
         }
     }
     SSL_CTX_set_verify(ctx, opts->no_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    if (opts->no_ticket)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     return ctx;
 
 fail:
@@ -477,23 +492,63 @@ fail:
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* The session saved by -sess_out: i2d_SSL_SESSION's bytes, as they are. */
+static SSL_SESSION *load_session(const char *path)
 {
-    struct client_options opts;
-    SSL_CTX *ctx;
+    unsigned char buf[65536];
+    const unsigned char *p = buf;
+    SSL_SESSION *session;
+    size_t len;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, PROG ": cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    session = d2i_SSL_SESSION(NULL, &p, (long)len);
+    if (!session) {
+        fprintf(stderr, PROG ": %s holds no usable session: ", path);
+        print_error_queue(stderr);
+        fprintf(stderr, "\n");
+    }
+    return session;
+}
+
+static int save_session(SSL_SESSION *session, const char *path)
+{
+    unsigned char *der = NULL;
+    int len = i2d_SSL_SESSION(session, &der);
+    FILE *f;
+    int ok;
+    if (len <= 0) {
+        fprintf(stderr, PROG ": cannot encode the session\n");
+        return 0;
+    }
+    f = fopen(path, "wb");
+    ok = f && fwrite(der, 1, (size_t)len, f) == (size_t)len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        fprintf(stderr, PROG ": cannot write %s\n", path);
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* One connection: handshake (offering `resume` if any), the chosen exchange, shutdown.
+ * Returns 1 on success; *session_out receives the connection's session (or NULL). */
+static int run_connection(SSL_CTX *ctx, const struct client_options *opts, SSL_SESSION *resume,
+                          SSL_SESSION **session_out)
+{
     SSL *ssl = NULL;
     const char *verify_name;
-    int fd = -1, ret, ok = 0;
+    const SSL_CIPHER *cipher;
+    int fd, ret, ok = 0;
 
-    signal(SIGPIPE, SIG_IGN);
-    parse_args(argc, argv, &opts);
-
-    ctx = make_context(&opts);
-    if (!ctx)
-        return 1;
-    fd = connect_with_timeout(opts.host, opts.port, opts.timeout_secs);
+    *session_out = NULL;
+    fd = connect_with_timeout(opts->host, opts->port, opts->timeout_secs);
     if (fd < 0)
-        goto done;
+        return 0;
 
     ssl = SSL_new(ctx);
     if (!ssl || !SSL_set_fd(ssl, fd)) {
@@ -501,13 +556,17 @@ int main(int argc, char **argv)
         goto done;
     }
     /* SNI carries DNS names only; an IP literal is still checked against the IP SANs. */
-    verify_name = opts.server_name ? opts.server_name : opts.host;
+    verify_name = opts->server_name ? opts->server_name : opts->host;
     if (!is_ip_literal(verify_name) && !SSL_set_tlsext_host_name(ssl, verify_name)) {
         fprintf(stderr, PROG ": bad server name %s\n", verify_name);
         goto done;
     }
-    if (!opts.no_verify && !SSL_set1_host(ssl, verify_name)) {
+    if (!opts->no_verify && !SSL_set1_host(ssl, verify_name)) {
         fprintf(stderr, PROG ": cannot set the name to verify %s\n", verify_name);
+        goto done;
+    }
+    if (resume && !SSL_set_session(ssl, resume)) {
+        fprintf(stderr, PROG ": SSL_set_session failed\n");
         goto done;
     }
     SSL_set_connect_state(ssl);
@@ -520,36 +579,84 @@ int main(int argc, char **argv)
         goto done;
     }
     report_connected(ssl);
+    cipher = SSL_get_current_cipher(ssl);
+    fprintf(stderr, PROG ": session: %s, %s, Cipher is %s\n",
+            SSL_session_reused(ssl) ? "Reused" : "New", SSL_get_version(ssl),
+            cipher ? SSL_CIPHER_get_name(cipher) : "none");
+    fflush(stderr);
 
-    if (opts.message) {
+    if (opts->message) {
         /* Half-close after the message so an echo server knows we are done and closes too. */
-        ok = write_all(ssl, opts.message, strlen(opts.message));
+        ok = write_all(ssl, opts->message, strlen(opts->message));
         if (ok) {
             SSL_shutdown(ssl);
-            ok = copy_until_close(ssl, &opts);
+            ok = copy_until_close(ssl, opts);
         }
-    } else if (opts.get_path) {
+    } else if (opts->get_path) {
         char request[2048];
         int len = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n",
-                           opts.get_path, verify_name);
+                           opts->get_path, verify_name);
         if (len < 0 || (size_t)len >= sizeof request) {
             fprintf(stderr, PROG ": request too long\n");
             goto done;
         }
-        ok = write_all(ssl, request, (size_t)len) && copy_until_close(ssl, &opts);
+        ok = write_all(ssl, request, (size_t)len) && copy_until_close(ssl, opts);
     } else {
-        ok = relay_stdin(ssl, fd, &opts);
+        ok = relay_stdin(ssl, fd, opts);
     }
     if (ok) {
         set_blocking(fd, 1);
         SSL_shutdown(ssl);
     }
+    /* After the exchange: TLS 1.3 tickets arrive once the handshake is over. */
+    *session_out = SSL_get1_session(ssl);
 
 done:
     if (ssl)
         SSL_free(ssl);
-    if (fd >= 0)
-        close(fd);
+    close(fd);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    struct client_options opts;
+    SSL_CTX *ctx;
+    SSL_SESSION *session = NULL;
+    int attempt, ok = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    parse_args(argc, argv, &opts);
+
+    ctx = make_context(&opts);
+    if (!ctx)
+        return 1;
+    if (opts.sess_in) {
+        session = load_session(opts.sess_in);
+        if (!session)
+            goto done;
+    }
+    for (attempt = 0; attempt <= opts.reconnect; attempt++) {
+        SSL_SESSION *next = NULL;
+        ok = run_connection(ctx, &opts, session, &next);
+        if (next) {
+            SSL_SESSION_free(session);
+            session = next;
+        }
+        if (!ok)
+            break;
+    }
+    if (ok && opts.sess_out) {
+        if (!session) {
+            fprintf(stderr, PROG ": no session to save\n");
+            ok = 0;
+        } else {
+            ok = save_session(session, opts.sess_out);
+        }
+    }
+
+done:
+    SSL_SESSION_free(session);
     SSL_CTX_free(ctx);
     return ok ? 0 : 1;
 }

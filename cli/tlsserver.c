@@ -4,6 +4,7 @@
  * Greppable output on stderr (one line each, flushed):
  *   tlsserver: listening on HOST:PORT
  *   tlsserver: accepted: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
+ *              reused=yes|no
  *   tlsserver: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
  * Echo mode also copies what it receives to stdout. Exit status: 0 after -naccept connections,
  * 1 on setup failure, 2 usage error. */
@@ -37,6 +38,9 @@ struct server_options {
     int quiet;
     long accept_limit; /* < 0: forever */
     int timeout_secs;
+    int no_ticket;
+    const char *ticket_key_file;
+    int num_tickets; /* < 0: the library's default */
 };
 
 static void usage(void)
@@ -54,7 +58,11 @@ static void usage(void)
             "  -www                    answer an HTTP GET with a status page\n"
             "  -naccept N              exit after N connections (default: forever)\n"
             "  -timeout SECS           per-connection I/O timeout (default 10)\n"
-            "  -quiet                  do not copy received data to stdout\n");
+            "  -quiet                  do not copy received data to stdout\n"
+            "  -no_ticket              no session tickets: TLS 1.2 resumes by session ID\n"
+            "  -ticket_key_file FILE   ticket keys shared with other servers: one key a line,\n"
+            "                          96 hex digits (16-byte name, 32-byte key), first seals\n"
+            "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n");
     exit(2);
 }
 
@@ -135,9 +143,9 @@ static void describe_session(SSL *ssl, char *out, size_t size)
     else
         snprintf(verify_text, sizeof verify_text, "fail:%ld:\"%s\"", verify,
                  X509_verify_cert_error_string(verify));
-    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s", SSL_get_version(ssl),
-             cipher ? SSL_CIPHER_get_name(cipher) : "none", group ? group : "none", peer_text,
-             verify_text);
+    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s reused=%s",
+             SSL_get_version(ssl), cipher ? SSL_CIPHER_get_name(cipher) : "none",
+             group ? group : "none", peer_text, verify_text, SSL_session_reused(ssl) ? "yes" : "no");
 }
 
 static int write_all(SSL *ssl, const char *data, size_t len)
@@ -274,6 +282,7 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
     opts->host = "127.0.0.1";
     opts->accept_limit = -1;
     opts->timeout_secs = 10;
+    opts->num_tickets = -1;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
 #define NEXT_ARG() (i + 1 < argc ? argv[++i] : (usage(), (char *)NULL))
@@ -293,6 +302,9 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-quiet")) opts->quiet = 1;
         else if (!strcmp(arg, "-naccept")) opts->accept_limit = atol(NEXT_ARG());
         else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
+        else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
+        else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -310,6 +322,55 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
     if (opts->timeout_secs <= 0)
         opts->timeout_secs = 10;
 }
+
+#ifdef LIBTLS_TEST_OPENSSL
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* OpenSSL takes one key in its own 80-byte layout (name, HMAC secret, AES key): the first
+ * key of the file, its key serving as both secrets. */
+static int load_ticket_keys(SSL_CTX *ctx, const char *path)
+{
+    char line[512];
+    unsigned char key[48], keys[80];
+    FILE *f = fopen(path, "r");
+    int loaded = 0;
+    if (!f)
+        return 0;
+    while (!loaded && fgets(line, sizeof line, f)) {
+        char *p = line;
+        size_t i;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '#' || *p == '\n' || *p == '\0')
+            continue;
+        for (i = 0; i < sizeof key; i++) {
+            int hi = hex_value(p[2 * i]), lo = hi < 0 ? -1 : hex_value(p[2 * i + 1]);
+            if (hi < 0 || lo < 0)
+                break;
+            key[i] = (unsigned char)(hi * 16 + lo);
+        }
+        if (i != sizeof key)
+            break;
+        memcpy(keys, key, 16);
+        memcpy(keys + 16, key + 16, 32);
+        memcpy(keys + 48, key + 16, 32);
+        loaded = SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof keys) == 1;
+    }
+    fclose(f);
+    return loaded;
+}
+#else
+static int load_ticket_keys(SSL_CTX *ctx, const char *path)
+{
+    return SSL_CTX_load_tlsext_ticket_key_file(ctx, path);
+}
+#endif
 
 static SSL_CTX *make_context(const struct server_options *opts)
 {
@@ -348,6 +409,22 @@ static SSL_CTX *make_context(const struct server_options *opts)
             fprintf(stderr, PROG ": cannot load certificate %s / key %s\n", cert, key);
             goto fail;
         }
+    }
+    /* Sessions resume only within this program's context (OpenSSL insists on one when it
+     * verifies clients). */
+    if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)PROG, sizeof PROG - 1)) {
+        fprintf(stderr, PROG ": cannot set the session ID context\n");
+        goto fail;
+    }
+    if (opts->no_ticket)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (opts->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx, (size_t)opts->num_tickets)) {
+        fprintf(stderr, PROG ": bad -num_tickets %d\n", opts->num_tickets);
+        goto fail;
+    }
+    if (opts->ticket_key_file && !load_ticket_keys(ctx, opts->ticket_key_file)) {
+        fprintf(stderr, PROG ": cannot load ticket keys from %s\n", opts->ticket_key_file);
+        goto fail;
     }
     if (opts->ca_file) {
         if (!SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)) {

@@ -169,28 +169,58 @@
 
 #define CRYPTO_EX_INDEX_BIO 12
 
+/*
+ No session caching.
+ */
+#define SSL_SESS_CACHE_OFF 0
 
+/*
+ Clients report new sessions to the new-session callback.
+ */
+#define SSL_SESS_CACHE_CLIENT 1
 
+/*
+ Servers cache sessions for session-ID resumption (the default).
+ */
+#define SSL_SESS_CACHE_SERVER 2
 
+#define SSL_SESS_CACHE_BOTH 3
 
+/*
+ Adding a session does not first drop expired ones.
+ */
+#define SSL_SESS_CACHE_NO_AUTO_CLEAR 128
 
+/*
+ The internal cache is not searched; only the get-session callback is asked.
+ */
+#define SSL_SESS_CACHE_NO_INTERNAL_LOOKUP 256
 
+/*
+ New sessions go to the new-session callback only, not into the internal cache.
+ */
+#define SSL_SESS_CACHE_NO_INTERNAL_STORE 512
 
+#define SSL_SESS_CACHE_NO_INTERNAL 768
 
+/*
+ TLS 1.3 resumption may use psk_ke (no (EC)DHE, no forward secrecy for the resumed
+ connection).
+ */
+#define SSL_OP_ALLOW_NO_DHE_KEX 1024
 
-
-
-
-
-
-
+/*
+ No stateless tickets: TLS 1.2 resumes by session ID from the server's cache, and TLS 1.3
+ tickets name entries of that cache (each usable once).
+ */
+#define SSL_OP_NO_TICKET 16384
 
 /*
  Length of a ticket key name and of a ticket key (`SSL_CTX_set_ticket_key_cb`).
  */
-#define TLSEXT_KEYNAME_LENGTH (int)KEY_NAME_LEN
+#define TLSEXT_KEYNAME_LENGTH 16
 
-#define LIBTLS_TICKET_KEY_LENGTH (int)KEY_LEN
+#define LIBTLS_TICKET_KEY_LENGTH 32
 
 #define V_ASN1_INTEGER 2
 

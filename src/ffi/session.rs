@@ -7,36 +7,38 @@ use super::{c_str, err, guard, null_arg};
 use crate::config::Config;
 use crate::error::{Error, Reason};
 use crate::session::ticket::{self, TicketKey, TicketKeyLookup, KEY_LEN, KEY_NAME_LEN};
-use crate::session::{cache_mode, Session, SessionStats};
+use crate::session::{Session, SessionStats};
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+// Literal values: cbindgen copies them into the header. A test ties them to the core's.
+
 /// No session caching.
-pub const SSL_SESS_CACHE_OFF: c_long = cache_mode::OFF as c_long;
+pub const SSL_SESS_CACHE_OFF: c_long = 0x0000;
 /// Clients report new sessions to the new-session callback.
-pub const SSL_SESS_CACHE_CLIENT: c_long = cache_mode::CLIENT as c_long;
+pub const SSL_SESS_CACHE_CLIENT: c_long = 0x0001;
 /// Servers cache sessions for session-ID resumption (the default).
-pub const SSL_SESS_CACHE_SERVER: c_long = cache_mode::SERVER as c_long;
-pub const SSL_SESS_CACHE_BOTH: c_long = cache_mode::BOTH as c_long;
+pub const SSL_SESS_CACHE_SERVER: c_long = 0x0002;
+pub const SSL_SESS_CACHE_BOTH: c_long = 0x0003;
 /// Adding a session does not first drop expired ones.
-pub const SSL_SESS_CACHE_NO_AUTO_CLEAR: c_long = cache_mode::NO_AUTO_CLEAR as c_long;
+pub const SSL_SESS_CACHE_NO_AUTO_CLEAR: c_long = 0x0080;
 /// The internal cache is not searched; only the get-session callback is asked.
-pub const SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: c_long = cache_mode::NO_INTERNAL_LOOKUP as c_long;
+pub const SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: c_long = 0x0100;
 /// New sessions go to the new-session callback only, not into the internal cache.
-pub const SSL_SESS_CACHE_NO_INTERNAL_STORE: c_long = cache_mode::NO_INTERNAL_STORE as c_long;
-pub const SSL_SESS_CACHE_NO_INTERNAL: c_long = cache_mode::NO_INTERNAL as c_long;
+pub const SSL_SESS_CACHE_NO_INTERNAL_STORE: c_long = 0x0200;
+pub const SSL_SESS_CACHE_NO_INTERNAL: c_long = 0x0300;
 
 /// TLS 1.3 resumption may use psk_ke (no (EC)DHE, no forward secrecy for the resumed
 /// connection).
-pub const SSL_OP_ALLOW_NO_DHE_KEX: u64 = crate::config::options::ALLOW_NO_DHE_KEX;
+pub const SSL_OP_ALLOW_NO_DHE_KEX: u64 = 0x400;
 /// No stateless tickets: TLS 1.2 resumes by session ID from the server's cache, and TLS 1.3
 /// tickets name entries of that cache (each usable once).
-pub const SSL_OP_NO_TICKET: u64 = crate::config::options::NO_TICKET;
+pub const SSL_OP_NO_TICKET: u64 = 0x4000;
 
 /// Length of a ticket key name and of a ticket key (`SSL_CTX_set_ticket_key_cb`).
-pub const TLSEXT_KEYNAME_LENGTH: c_int = KEY_NAME_LEN as c_int;
-pub const LIBTLS_TICKET_KEY_LENGTH: c_int = KEY_LEN as c_int;
+pub const TLSEXT_KEYNAME_LENGTH: c_int = 16;
+pub const LIBTLS_TICKET_KEY_LENGTH: c_int = 32;
 
 /// A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
 pub struct SSL_SESSION {
@@ -437,7 +439,7 @@ pub unsafe extern "C" fn SSL_SESSION_get_timeout(session: *const SSL_SESSION) ->
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_set_timeout(session: *mut SSL_SESSION, t: c_long) -> c_long {
     with_session(session, 0, |s| {
-        s.update(|x| x.timeout_secs = t.clamp(0, c_long::from(u32::MAX as i32)) as u32);
+        s.update(|x| x.timeout_secs = t.clamp(0, c_long::from(i32::MAX)) as u32);
         1
     })
 }
@@ -958,4 +960,85 @@ pub unsafe extern "C" fn SSL_CTX_set_ticket_key_cb(
         c.edit().session_callbacks.ticket_key_cb = cb;
         1
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::cache_mode;
+
+    #[test]
+    fn constants_match_the_core() {
+        assert_eq!(SSL_SESS_CACHE_OFF as u32, cache_mode::OFF);
+        assert_eq!(SSL_SESS_CACHE_CLIENT as u32, cache_mode::CLIENT);
+        assert_eq!(SSL_SESS_CACHE_SERVER as u32, cache_mode::SERVER);
+        assert_eq!(SSL_SESS_CACHE_BOTH as u32, cache_mode::BOTH);
+        assert_eq!(
+            SSL_SESS_CACHE_NO_AUTO_CLEAR as u32,
+            cache_mode::NO_AUTO_CLEAR
+        );
+        assert_eq!(
+            SSL_SESS_CACHE_NO_INTERNAL_LOOKUP as u32,
+            cache_mode::NO_INTERNAL_LOOKUP
+        );
+        assert_eq!(
+            SSL_SESS_CACHE_NO_INTERNAL_STORE as u32,
+            cache_mode::NO_INTERNAL_STORE
+        );
+        assert_eq!(SSL_SESS_CACHE_NO_INTERNAL as u32, cache_mode::NO_INTERNAL);
+        assert_eq!(
+            SSL_OP_ALLOW_NO_DHE_KEX,
+            crate::config::options::ALLOW_NO_DHE_KEX
+        );
+        assert_eq!(SSL_OP_NO_TICKET, crate::config::options::NO_TICKET);
+        assert_eq!(TLSEXT_KEYNAME_LENGTH as usize, KEY_NAME_LEN);
+        assert_eq!(LIBTLS_TICKET_KEY_LENGTH as usize, KEY_LEN);
+    }
+
+    #[test]
+    fn d2i_rejects_garbage_and_i2d_round_trips() {
+        let garbage = b"definitely not a session";
+        let mut p = garbage.as_ptr();
+        // SAFETY: a readable buffer of the given length.
+        let s = unsafe { d2i_SSL_SESSION(std::ptr::null_mut(), &mut p, garbage.len() as c_long) };
+        assert!(s.is_null());
+        assert_eq!(p, garbage.as_ptr(), "not advanced on failure");
+        err::clear();
+
+        let session = crate::session::tests::sample(crate::msgs::enums::ProtocolVersion::TLSV1_3);
+        let obj = SSL_SESSION::new_raw(Arc::new(session));
+        // SAFETY: live objects and buffers of the sizes the calls report.
+        unsafe {
+            let len = i2d_SSL_SESSION(obj, std::ptr::null_mut());
+            let mut buf = vec![0u8; len as usize + 3];
+            let mut out = buf.as_mut_ptr();
+            assert_eq!(i2d_SSL_SESSION(obj, &mut out), len);
+            assert_eq!(out, buf.as_mut_ptr().add(len as usize));
+            let mut input = buf.as_ptr();
+            let back = d2i_SSL_SESSION(std::ptr::null_mut(), &mut input, buf.len() as c_long);
+            assert!(!back.is_null());
+            assert_eq!(
+                input,
+                buf.as_ptr().add(len as usize),
+                "advanced past one session"
+            );
+            assert_eq!(SSL_SESSION_get_protocol_version(back), 0x0304);
+            assert_eq!(SSL_SESSION_has_ticket(back), 1);
+            let mut id_len = 0;
+            let id = SSL_SESSION_get_id(back, &mut id_len);
+            assert_eq!(std::slice::from_raw_parts(id, id_len as usize), &[1u8; 32]);
+            assert_eq!(SSL_SESSION_set_timeout(back, 42), 1);
+            // The ID pointer handed out before stays valid after a setter.
+            assert_eq!(*id, 1);
+            assert_eq!(SSL_SESSION_get_timeout(back), 42);
+            // Every truncation is refused.
+            for n in 1..len as usize {
+                let mut input = buf.as_ptr();
+                assert!(d2i_SSL_SESSION(std::ptr::null_mut(), &mut input, n as c_long).is_null());
+            }
+            err::clear();
+            SSL_SESSION_free(back);
+            SSL_SESSION_free(obj);
+        }
+    }
 }
