@@ -449,6 +449,26 @@ impl State for ExpectFinished {
         cx.record
             .set_reader(tls13_decrypter(hs.suite, &server_app)?);
         let resumption = master.resumption_master_secret(&hs.transcript.current_hash());
+        if cx.session.is_none() {
+            // Like OpenSSL's, a connection has a session before any ticket arrives; without a
+            // ticket it cannot be resumed.
+            cx.session = Some(Arc::new(Session {
+                version: ProtocolVersion::TLSV1_3,
+                suite: hs.suite.suite,
+                secret: resumption.clone(),
+                id: Vec::new(),
+                sid_ctx: Vec::new(),
+                server_name: cx.info.server_name.clone(),
+                peer_chain: cx.info.peer_chain.clone(),
+                verify_result: cx.info.verify_result,
+                created_ms: crate::session::now_ms(),
+                timeout_secs: cx.config.session.timeout_secs,
+                ticket: Vec::new(),
+                ticket_lifetime: 0,
+                ticket_age_add: 0,
+                max_early_data: 0,
+            }));
+        }
         cx.handshake_complete = true;
         Ok(Box::new(Connected13 {
             suite: hs.suite,
