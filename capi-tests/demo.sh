@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start tlsserver -www on a free loopback port, fetch its status page with
-# tlsclient over a verified connection, show what was negotiated, stop the server.
+# tlsclient over a verified connection, then again resuming the session (an abbreviated
+# handshake), show what was negotiated each time, stop the server.
 set -euo pipefail
 
 BIN_DIR=${1:-build/bin}
@@ -13,7 +14,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN_DIR/tlsserver" -www -naccept 1 -timeout 5 \
+# Created first so that polling it cannot race the server's start.
+: >"$WORK/server.err"
+"$BIN_DIR/tlsserver" -www -naccept 2 -timeout 5 \
     -cert "$PKI/server-ecdsa-p256.chain.pem" -key "$PKI/server-ecdsa-p256.key" \
     127.0.0.1:0 2>"$WORK/server.err" &
 SERVER_PID=$!
@@ -32,9 +35,10 @@ if [[ -z $port ]]; then
 fi
 
 echo "== server listening on 127.0.0.1:$port (ECDSA P-256 certificate from $PKI/)"
-echo "== tlsclient -get / -CAfile $PKI/root-ca.pem -servername localhost 127.0.0.1:$port"
+echo "== tlsclient -get / -reconnect 1 -CAfile $PKI/root-ca.pem -servername localhost 127.0.0.1:$port"
+echo "   (a full handshake, then a second connection resuming its session)"
 status=0
-timeout 15 "$BIN_DIR/tlsclient" -get / -timeout 5 -CAfile "$PKI/root-ca.pem" \
+timeout 15 "$BIN_DIR/tlsclient" -get / -reconnect 1 -timeout 5 -CAfile "$PKI/root-ca.pem" \
     -servername localhost "127.0.0.1:$port" >"$WORK/page" 2>"$WORK/client.err" || status=$?
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
