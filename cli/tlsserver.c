@@ -36,8 +36,8 @@ struct sni_cert {
 struct server_options {
     const char *host;
     const char *port;
-    const char *cert_file[2];
-    const char *key_file[2];
+    const char *cert_file[3];
+    const char *key_file[3];
     const char *ca_file;
     const char *ciphersuites;
     const char *cipher_list;
@@ -64,6 +64,7 @@ static void usage(void)
             "usage: " PROG " [-accept] [host:]port [options]   (port 0: pick a free one)\n"
             "  -cert FILE -key FILE    certificate chain and key (PEM)\n"
             "  -cert2 FILE -key2 FILE  a second certificate/key, e.g. another key type\n"
+            "  -cert3 FILE -key3 FILE  a third one (one per key type: RSA, ECDSA, Ed25519)\n"
             "  -CAfile FILE            request client certificates, verified against FILE\n"
             "  -Verify                 with -CAfile: require a client certificate\n"
             "  -ciphersuites LIST      TLS 1.3 suites, colon separated\n"
@@ -388,6 +389,8 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-key")) opts->key_file[0] = NEXT_ARG();
         else if (!strcmp(arg, "-cert2")) opts->cert_file[1] = NEXT_ARG();
         else if (!strcmp(arg, "-key2")) opts->key_file[1] = NEXT_ARG();
+        else if (!strcmp(arg, "-cert3")) opts->cert_file[2] = NEXT_ARG();
+        else if (!strcmp(arg, "-key3")) opts->key_file[2] = NEXT_ARG();
         else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
         else if (!strcmp(arg, "-Verify")) opts->require_client_cert = 1;
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
@@ -434,7 +437,7 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
                              const char *only_key)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    const char *certs[2], *keys[2];
+    const char *certs[3], *keys[3];
     int i;
     if (!ctx) {
         fprintf(stderr, PROG ": SSL_CTX_new failed\n");
@@ -472,9 +475,11 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
     }
     certs[0] = only_cert ? only_cert : opts->cert_file[0];
     keys[0] = only_cert ? only_key : opts->key_file[0];
-    certs[1] = only_cert ? NULL : opts->cert_file[1];
-    keys[1] = only_cert ? NULL : opts->key_file[1];
-    for (i = 0; i < 2; i++) {
+    for (i = 1; i < 3; i++) {
+        certs[i] = only_cert ? NULL : opts->cert_file[i];
+        keys[i] = only_cert ? NULL : opts->key_file[i];
+    }
+    for (i = 0; i < 3; i++) {
         const char *cert = certs[i];
         const char *key = keys[i] ? keys[i] : cert;
         if (!cert)
