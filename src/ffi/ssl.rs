@@ -238,14 +238,10 @@ impl SSL {
             ));
             return Err(Stop::Failed);
         }
-        // Read no more than the record being assembled needs (at least a header's worth), so
-        // bytes behind it stay in the transport as OpenSSL leaves them without read-ahead.
-        let want = self
-            .conn
-            .as_ref()
-            .map_or(READ_CHUNK, |c| c.wanted())
-            .clamp(1, READ_CHUNK);
-        let mut buf = vec![0u8; want];
+        // Read whatever is there, up to a maximal record: fewer system calls, and a peer we
+        // reject after a record header does not get its alert lost to a TCP reset (closing a
+        // socket with unread data resets the connection).
+        let mut buf = vec![0u8; READ_CHUNK];
         // SAFETY: the SSL owns a reference on its read BIO.
         match unsafe { bio::transport_read(self.rbio, &mut buf) } {
             IoOutcome::Done(n) => {
