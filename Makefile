@@ -216,3 +216,21 @@ clean:
 
 distclean: clean
 	$(CARGO) clean
+
+# ---- benchmarks (not part of make test) -------------------------------------------------------
+BENCH_SRC = bench/tlsbench.c
+
+$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(LIBTLS_CFLAGS) -o $@ $(BENCH_SRC) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+
+$(BUILD)/bench/tlsbench-openssl: $(BENCH_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(OPENSSL_CFLAGS) -o $@ $(BENCH_SRC) $(OPENSSL_LIBS)
+
+.PHONY: bench bench-quick
+bench: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
+	$(PYTHON) bench/run.py --runs 5 --seconds 2 --core
+
+bench-quick: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
+	$(PYTHON) bench/run.py --runs 1 --seconds 0.3
