@@ -400,19 +400,19 @@ impl Connection {
 
     /// Copies decrypted application data into `buf`; returns how many bytes.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.common.plaintext.len());
-        for (dst, src) in buf.iter_mut().zip(self.common.plaintext.drain(..n)) {
-            *dst = src;
-        }
+        let n = self.peek_plaintext(buf);
+        self.common.plaintext.drain(..n);
         n
     }
 
     /// Like [`Connection::read_plaintext`] without consuming.
     pub fn peek_plaintext(&self, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.common.plaintext.len());
-        for (dst, src) in buf.iter_mut().zip(self.common.plaintext.iter()) {
-            *dst = *src;
-        }
+        // The ring buffer holds at most two contiguous runs: copy them with memcpy.
+        let (front, back) = self.common.plaintext.as_slices();
+        let from_front = n.min(front.len());
+        buf[..from_front].copy_from_slice(&front[..from_front]);
+        buf[from_front..n].copy_from_slice(&back[..n - from_front]);
         n
     }
 
