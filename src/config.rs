@@ -164,6 +164,9 @@ pub struct Config {
     /// A server's ALPN choice; without it the client's ALPN offer is ignored, as in OpenSSL.
     pub alpn_select: Option<AlpnSelectCallback>,
     pub sni_callback: Option<SniCallback>,
+    /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
+    /// at 2^24.5 full records per key).
+    pub key_update_after_records: u64,
 }
 
 impl Default for Config {
@@ -191,6 +194,7 @@ impl Default for Config {
             alpn_protocols: Vec::new(),
             alpn_select: None,
             sni_callback: None,
+            key_update_after_records: 1 << 24,
         }
     }
 }
