@@ -225,7 +225,7 @@ def error_from_queue(fallback, ssl=None, errors=None):
         if diagnosis_provider is not None:
             kwargs["diagnosis"] = diagnosis_provider(ssl)
     message = _message(errors, fallback)
-    if kwargs.get("verify_message"):
+    if kwargs.get("verify_message") and kwargs["verify_message"] not in message:
         message += f" ({kwargs['verify_message']})"
     if issubclass(cls, AlertReceived):
         alert = next(e.reason for e in errors if e.reason >= SSL_AD_REASON_OFFSET) - SSL_AD_REASON_OFFSET
