@@ -176,7 +176,7 @@ class _TLSCore:
         return self._ssl
 
     # One attempt of an SSL_* call: its result, or the exception describing why it stopped.
-    def _attempt(self, call, what):
+    def _attempt(self, call, what, zero_is_success=False):
         ssl = self._require_ssl()
         clear_error_queue()
         self.callback_exception = None
@@ -187,7 +187,7 @@ class _TLSCore:
             self.callback_exception = None
             drain_error_queue()
             raise pending_exception
-        if ret > 0:
+        if ret > 0 or (zero_is_success and ret == 0):
             return ret, None
         return ret, self._failure(ret, what)
 
@@ -268,16 +268,18 @@ class _TLSCore:
     def _shutdown(self):
         """Send close_notify and wait for the peer's (SSL_shutdown until it returns 1)."""
         tls = lib()
-        ret = self._run(tls.SSL_shutdown, "shutdown")
-        if ret == 0:
-            # Our close_notify is out; the second call waits for the peer's.
-            while True:
-                ret, exc = self._attempt(tls.SSL_shutdown, "shutdown")
-                if exc is None and ret == 1:
-                    return
-                if exc is None:
-                    exc = TLSWantReadError("shutdown: waiting for the peer's close_notify")
-                self._wait_or_raise(exc, "shutdown")
+        # 0 means "our close_notify is out, the peer's not in yet": call again to wait for it.
+        zeros = 0
+        while True:
+            ret, exc = self._attempt(tls.SSL_shutdown, "shutdown", zero_is_success=True)
+            if exc is None and ret == 1:
+                return
+            if exc is None:
+                zeros += 1
+                if zeros == 1:
+                    continue
+                exc = TLSWantReadError("shutdown: the peer's close_notify has not arrived")
+            self._wait_or_raise(exc, "shutdown")
 
     # -- what the handshake settled --
 
