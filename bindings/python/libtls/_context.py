@@ -135,8 +135,9 @@ class Context:
                     connection,
                 )
             except BaseException as exc:  # noqa: BLE001 - carried to the caller, not swallowed
-                if connection is not None:
-                    connection.callback_exception = exc
+                if connection is None:
+                    raise  # ctypes reports it through sys.unraisablehook and returns 0
+                connection.callback_exception = exc
                 return 0
             if not verdict and tls.X509_STORE_CTX_get_error(store_ctx) == 0:
                 tls.X509_STORE_CTX_set_error(store_ctx, 50)  # X509_V_ERR_APPLICATION_VERIFICATION
