@@ -246,7 +246,10 @@ class Library:
 
 def _build_tree_candidates():
     """The library in the source tree this package sits in (bindings/python/libtls/)."""
-    root = Path(__file__).resolve().parent.parent.parent.parent
+    package_dir = Path(__file__).resolve().parent
+    if package_dir.parent.name != "python" or package_dir.parent.parent.name != "bindings":
+        return []  # an installed copy: no source tree around it
+    root = package_dir.parent.parent.parent
     return [root / "build" / "lib" / SONAME, root / "target" / "release" / "libtls.so"]
 
 
