@@ -30,9 +30,7 @@ from ._x509 import decode_certificate
 
 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 2
 SSL_MODE_AUTO_RETRY = 4
-SSL_RECEIVED_SHUTDOWN = 2
 TLSEXT_NAMETYPE_host_name = 0
-TLSEXT_nid_unknown = 0x1000000
 
 # SSL pointer -> connection, for C callbacks that receive only the SSL (see Context's verify
 # callback); entries are weak so the registry never keeps a connection alive.
@@ -315,6 +313,13 @@ class _TLSCore:
         if nid <= 0:
             return None
         name = tls.SSL_group_to_name(self._ssl, nid)
+        return name.decode() if name else None
+
+    def requested_server_name(self):
+        """The host name in the client's SNI (on a client: the one it sent), or None."""
+        if self._ssl is None:
+            return None
+        name = lib().SSL_get_servername(self._ssl, TLSEXT_NAMETYPE_host_name)
         return name.decode() if name else None
 
     def _peer_certificate_der(self):

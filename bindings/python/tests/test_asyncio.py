@@ -1,7 +1,6 @@
 """The asyncio helpers: echo through libtls on both ends, and against asyncio's own ssl."""
 
 import asyncio
-import ssl
 
 import pytest
 from conftest import client_context, python_client_context, python_server_context, server_context

@@ -148,6 +148,7 @@ def test_client_certificate_accepted(memory_pair):
     pair = memory_pair(client, server)
     assert pair.handshake() == (None, None)
     assert pair.server.getpeercert()["subject"] == ((("commonName", "libtls test client rsa"),),)
+    assert pair.server.requested_server_name() == "localhost"
 
 
 def test_configuration_errors():
