@@ -4,6 +4,7 @@ import http.client
 import http.server
 import ssl
 import threading
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -46,7 +47,7 @@ def test_libtls_client_python_server(version, cert):
         cert_dict = tls.getpeercert()
         assert cert_dict == ssl._ssl._test_decode_cert(pki(f"{cert}.pem"))
         assert ("DNS", "localhost") in cert_dict["subjectAltName"]
-        assert tls.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(open(pki(f"{cert}.pem")).read())
+        assert tls.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(Path(pki(f"{cert}.pem")).read_text())
         assert len(tls.get_peer_cert_chain()) == 2
     server.join()
     assert not server.errors
