@@ -48,12 +48,13 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 epoll_echo
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
 SOURCES_test_bio = capi-tests/c/test_bio.c
 SOURCES_test_x509 = capi-tests/c/test_x509.c
+SOURCES_epoll_echo = examples/epoll_echo.c
 HEADERS = capi-tests/compat.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
@@ -221,3 +222,21 @@ clean:
 
 distclean: clean
 	$(CARGO) clean
+
+# ---- benchmarks (not part of make test) -------------------------------------------------------
+BENCH_SRC = bench/tlsbench.c
+
+$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(LIBTLS_CFLAGS) -o $@ $(BENCH_SRC) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+
+$(BUILD)/bench/tlsbench-openssl: $(BENCH_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(OPENSSL_CFLAGS) -o $@ $(BENCH_SRC) $(OPENSSL_LIBS)
+
+.PHONY: bench bench-quick
+bench: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
+	$(PYTHON) bench/run.py --runs 5 --seconds 2 --core
+
+bench-quick: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
+	$(PYTHON) bench/run.py --runs 1 --seconds 0.3
