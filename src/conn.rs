@@ -3,7 +3,9 @@
 //! [`Connection::read_plaintext`] and [`Connection::write_plaintext`]. No sockets here.
 
 use crate::config::Config;
+use crate::diagnosis::{Diagnosis, Evidence, TransportEnd};
 use crate::error::{Error, Reason, Result};
+use crate::events::{Direction, Event, EventSink};
 use crate::handshake::{self, State};
 use crate::msgs::alert::Alert;
 use crate::msgs::deframer::{HandshakeJoiner, JoinedMessage};
@@ -86,7 +88,18 @@ pub struct Common {
     pub alert_received: Option<AlertDescription>,
     /// Name of the state that was current when the last handshake message arrived.
     pub last_state: &'static str,
+    /// What observers (info/message callbacks, key log) asked to see.
+    pub events: EventSink,
+    /// What a failed handshake's diagnosis draws on.
+    pub evidence: Evidence,
+    /// The ClientHello's random, which names the connection in the key log.
+    pub client_random: [u8; 32],
+    /// TLS 1.2 warning alerts received in a row; a flood of them is an attack.
+    warning_alerts: u32,
 }
+
+/// OpenSSL's limit on consecutive warning alerts.
+const MAX_WARNING_ALERTS: u32 = 5;
 
 impl Common {
     fn new(role: Role, config: Arc<Config>) -> Self {
@@ -104,29 +117,99 @@ impl Common {
             alert_sent: None,
             alert_received: None,
             last_state: "before",
+            events: EventSink::default(),
+            evidence: Evidence::default(),
+            client_random: [0; 32],
+            warning_alerts: 0,
         }
+    }
+
+    /// Protects and queues `data` as records of type `typ`, telling observers about each
+    /// record header written.
+    fn write_records(&mut self, typ: ContentType, data: &[u8]) -> Result<()> {
+        let start = self.out.len();
+        self.record.write(typ, data, &mut self.out)?;
+        if self.events.protocol {
+            let inner = self.record.is_writing_protected()
+                && typ != ContentType::CHANGE_CIPHER_SPEC
+                && self.info.version != Some(ProtocolVersion::TLSV1_2);
+            let mut at = start;
+            while at + crate::record::HEADER_LEN <= self.out.len() {
+                let mut header = [0u8; crate::record::HEADER_LEN];
+                header.copy_from_slice(&self.out[at..at + crate::record::HEADER_LEN]);
+                let len = u16::from_be_bytes([header[3], header[4]]) as usize;
+                self.events.push(Event::RecordHeader {
+                    direction: Direction::Sent,
+                    header,
+                });
+                if inner {
+                    self.events.push(Event::InnerContentType {
+                        direction: Direction::Sent,
+                        content_type: typ,
+                    });
+                }
+                at += crate::record::HEADER_LEN + len;
+            }
+        }
+        Ok(())
     }
 
     /// Writes an already-encoded handshake message (header included).
     pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
-        self.record
-            .write(ContentType::HANDSHAKE, encoded, &mut self.out)
+        if self.events.protocol {
+            if let Some(&typ) = encoded.first() {
+                let state = crate::events::openssl_state(
+                    self.role,
+                    true,
+                    crate::msgs::enums::HandshakeType(typ),
+                );
+                self.events.push(Event::State(state));
+            }
+        }
+        self.write_records(ContentType::HANDSHAKE, encoded)?;
+        if self.events.protocol {
+            self.events.push(Event::Handshake {
+                direction: Direction::Sent,
+                encoded: encoded.to_vec(),
+            });
+        }
+        Ok(())
     }
 
     pub fn send_ccs(&mut self) -> Result<()> {
-        self.record
-            .write(ContentType::CHANGE_CIPHER_SPEC, &[1], &mut self.out)
+        self.events
+            .push(Event::State(crate::events::STATE_WRITE_CCS));
+        self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
+        self.events.push(Event::ChangeCipherSpec {
+            direction: Direction::Sent,
+        });
+        Ok(())
     }
 
     pub fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) {
         let bytes = Alert::new(level, desc).to_bytes();
         // If protection fails there is nothing better to tell the peer.
-        let _ = self.record.write(ContentType::ALERT, &bytes, &mut self.out);
+        let _ = self.write_records(ContentType::ALERT, &bytes);
+        self.events.push(Event::Alert {
+            direction: Direction::Sent,
+            level,
+            description: desc,
+        });
     }
 
     pub fn send_application_data(&mut self, data: &[u8]) -> Result<()> {
-        self.record
-            .write(ContentType::APPLICATION_DATA, data, &mut self.out)
+        self.write_records(ContentType::APPLICATION_DATA, data)
+    }
+
+    /// Hands a secret to the key log, if one is listening (NSS key log labels).
+    pub fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
+        if self.events.secrets {
+            self.events.push(Event::Secret {
+                label,
+                client_random: self.client_random,
+                secret: crate::crypto::secret::Secret::from_slice(secret),
+            });
+        }
     }
 
     pub fn deliver_plaintext(&mut self, data: &[u8]) {
@@ -142,6 +225,8 @@ pub struct Connection {
     error: Option<Error>,
     client_options: ClientOptions,
     started: bool,
+    /// The first bytes of the record being received, for observers of record headers.
+    incoming_header: Vec<u8>,
 }
 
 impl Connection {
@@ -154,8 +239,17 @@ impl Connection {
             error: None,
             client_options: options,
             started: false,
+            incoming_header: Vec::new(),
         };
         c.common.info.server_name = c.client_options.server_name.clone();
+        c.common.evidence.expected_name =
+            c.client_options
+                .verify_identity
+                .as_ref()
+                .map(|id| match id {
+                    crate::verify::PeerIdentity::Dns(name) => name.clone(),
+                    crate::verify::PeerIdentity::Ip(ip) => ip.to_string(),
+                });
         c
     }
 
@@ -168,6 +262,34 @@ impl Connection {
             error: None,
             client_options: ClientOptions::default(),
             started: false,
+            incoming_header: Vec::new(),
+        }
+    }
+
+    /// Switches on the events observers need (see [`crate::events`]); call before
+    /// [`Connection::start`] to see the whole handshake.
+    pub fn enable_events(&mut self, protocol: bool, secrets: bool) {
+        self.common.events.protocol = protocol;
+        self.common.events.secrets = secrets;
+    }
+
+    /// The events recorded since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        self.common.events.take()
+    }
+
+    /// Why the handshake failed, in plain words with the evidence; `None` while it has not
+    /// failed.
+    pub fn diagnosis(&self) -> Option<Diagnosis> {
+        crate::diagnosis::diagnose(&self.common, self.error.as_ref(), self.state_name())
+    }
+
+    /// Records that the transport ended (EOF or an I/O error) while this connection waited
+    /// for the peer, for the diagnosis.
+    pub fn note_transport_end(&mut self, end: TransportEnd) {
+        if self.common.evidence.transport_end.is_none() {
+            let state = self.state_name();
+            self.common.evidence.transport_end = Some((end, state));
         }
     }
 
@@ -181,6 +303,7 @@ impl Connection {
             return self.check_error();
         }
         self.started = true;
+        self.common.events.push(Event::HandshakeStart);
         let r = match self.common.role {
             Role::Client => handshake::client::start(&mut self.common, self.client_options.clone()),
             Role::Server => Ok(handshake::server::start(&self.common)),
@@ -228,18 +351,61 @@ impl Connection {
         }
         let total = data.len();
         while !data.is_empty() && !self.common.received_close_notify {
+            let buffered = self.common.record.buffered();
+            let protected = self.common.record.is_reading_protected();
             let (used, rec) = match self.common.record.take_record(data) {
                 Ok(x) => x,
                 Err(e) => return Err(self.fail(e)),
             };
+            if self.common.events.protocol {
+                self.observe_incoming_header(buffered, &data[..used]);
+            }
             data = &data[used..];
             if let Some(rec) = rec {
-                if let Err(e) = self.process_record(rec.typ, rec.payload) {
+                let inner = protected
+                    && rec.typ != ContentType::CHANGE_CIPHER_SPEC
+                    && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
+                if inner {
+                    self.common.events.push(Event::InnerContentType {
+                        direction: Direction::Received,
+                        content_type: rec.typ,
+                    });
+                }
+                if rec.typ != ContentType::ALERT {
+                    self.common.warning_alerts = 0;
+                }
+                let was_complete = self.common.handshake_complete;
+                let r = self.process_record(rec.typ, rec.payload);
+                if !was_complete && self.common.handshake_complete {
+                    self.common.events.push(Event::HandshakeDone);
+                }
+                if let Err(e) = r {
                     return Err(self.fail(e));
                 }
             }
         }
         Ok(total - data.len())
+    }
+
+    /// Reports a record header to observers once its five bytes have arrived, however the
+    /// transport split them.
+    fn observe_incoming_header(&mut self, buffered_before: usize, consumed: &[u8]) {
+        use crate::record::HEADER_LEN;
+        if buffered_before == 0 {
+            self.incoming_header.clear();
+        }
+        if buffered_before < HEADER_LEN {
+            let n = (HEADER_LEN - buffered_before).min(consumed.len());
+            self.incoming_header.extend_from_slice(&consumed[..n]);
+            if self.incoming_header.len() == HEADER_LEN {
+                let mut header = [0u8; HEADER_LEN];
+                header.copy_from_slice(&self.incoming_header);
+                self.common.events.push(Event::RecordHeader {
+                    direction: Direction::Received,
+                    header,
+                });
+            }
+        }
     }
 
     /// Received bytes of a record not yet complete.
@@ -315,9 +481,15 @@ impl Connection {
                 "ChangeCipherSpec in the middle of a handshake message",
             ));
         }
+        self.common.events.push(Event::ChangeCipherSpec {
+            direction: Direction::Received,
+        });
         if !tls12 {
             return Ok(());
         }
+        self.common
+            .events
+            .push(Event::State(crate::events::STATE_READ_CCS));
         let state = self
             .state
             .take()
@@ -334,6 +506,11 @@ impl Connection {
             ));
         }
         let alert = Alert::decode_payload(payload)?;
+        self.common.events.push(Event::Alert {
+            direction: Direction::Received,
+            level: alert.level,
+            description: alert.description,
+        });
         if alert.description == AlertDescription::CLOSE_NOTIFY {
             self.common.received_close_notify = true;
             return Ok(());
@@ -341,17 +518,39 @@ impl Connection {
         let tls13 = self.common.info.version == Some(ProtocolVersion::TLSV1_3)
             || self.common.record.is_reading_protected()
                 && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
-        if alert.level == AlertLevel::WARNING
-            && !tls13
-            && alert.description != AlertDescription::USER_CANCELED
-        {
-            // TLS 1.2 warnings are tolerated (the limit on floods is the alerts issue's).
-            return Ok(());
-        }
-        if alert.description == AlertDescription::USER_CANCELED {
+        // RFC 8446 6: in TLS 1.3 every alert but close_notify and user_canceled is fatal,
+        // whatever its level says. TLS 1.2 (RFC 5246 7.2) lets the level decide.
+        let warning = if tls13 {
+            alert.description == AlertDescription::USER_CANCELED
+        } else {
+            match alert.level {
+                AlertLevel::WARNING => true,
+                AlertLevel::FATAL => false,
+                other => {
+                    return Err(Error::illegal(
+                        Reason::UNKNOWN_ALERT_TYPE,
+                        format!("alert with unknown level {}", other.0),
+                    ))
+                }
+            }
+        };
+        if warning {
+            self.common.warning_alerts += 1;
+            if self.common.warning_alerts >= MAX_WARNING_ALERTS {
+                return Err(Error::protocol(
+                    AlertDescription::UNEXPECTED_MESSAGE,
+                    Reason::TOO_MANY_WARN_ALERTS,
+                    format!(
+                        "the peer sent {MAX_WARNING_ALERTS} warning alerts in a row \
+                         (last: {})",
+                        alert.description
+                    ),
+                ));
+            }
             return Ok(());
         }
         self.common.alert_received = Some(alert.description);
+        self.common.evidence.alert_step = Some(self.state_name());
         Err(Error::peer_alert(alert.description))
     }
 
@@ -361,6 +560,14 @@ impl Connection {
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
         self.common.last_state = state.name();
+        if self.common.events.protocol {
+            let name = crate::events::openssl_state(self.common.role, false, msg.typ);
+            self.common.events.push(Event::State(name));
+            self.common.events.push(Event::Handshake {
+                direction: Direction::Received,
+                encoded: msg.encoded.clone(),
+            });
+        }
         let was_reading_protected = self.common.record.is_reading_protected();
         let next = state.handle(&mut self.common, &msg)?;
         // RFC 8446 5.1: a key change must fall on a record boundary.
