@@ -680,3 +680,264 @@ impl Connection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handshake::client12::test_pair::{
+        client_config, new_client, new_server, run, server_config, transfer,
+    };
+
+    fn connected(tls13: bool) -> (Connection, Connection) {
+        let mut cc = client_config();
+        if tls13 {
+            cc.max_version = ProtocolVersion::TLSV1_3;
+        }
+        let mut c = new_client(cc);
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        run(&mut c, &mut s).unwrap();
+        assert!(!c.is_handshaking() && !s.is_handshaking());
+        let want = if tls13 {
+            ProtocolVersion::TLSV1_3
+        } else {
+            ProtocolVersion::TLSV1_2
+        };
+        assert_eq!(c.negotiated().version, Some(want));
+        (c, s)
+    }
+
+    fn alert_to_client(s: &mut Connection, c: &mut Connection, level: u8, desc: u8) -> Result<()> {
+        s.common
+            .send_alert(AlertLevel(level), AlertDescription(desc));
+        transfer(s, c)
+    }
+
+    #[test]
+    fn tls12_warning_alerts_are_tolerated_up_to_a_limit() {
+        let (mut c, mut s) = connected(false);
+        for _ in 0..MAX_WARNING_ALERTS - 1 {
+            alert_to_client(&mut s, &mut c, 1, 90).unwrap();
+        }
+        // Other records in between reset the count.
+        s.write_plaintext(b"x").unwrap();
+        transfer(&mut s, &mut c).unwrap();
+        for _ in 0..MAX_WARNING_ALERTS - 1 {
+            alert_to_client(&mut s, &mut c, 1, 90).unwrap();
+        }
+        let e = alert_to_client(&mut s, &mut c, 1, 90).unwrap_err();
+        assert_eq!(e.reason, Reason::TOO_MANY_WARN_ALERTS);
+        assert_eq!(c.alert_sent(), Some(AlertDescription::UNEXPECTED_MESSAGE));
+    }
+
+    #[test]
+    fn tls12_fatal_user_canceled_and_unknown_levels_end_the_connection() {
+        let (mut c, mut s) = connected(false);
+        let e = alert_to_client(&mut s, &mut c, 2, 90).unwrap_err();
+        assert_eq!(e.reason, Reason::alert_received(AlertDescription::USER_CANCELED));
+        assert_eq!(c.alert_received(), Some(AlertDescription::USER_CANCELED));
+        assert_eq!(c.alert_sent(), None);
+
+        let (mut c, mut s) = connected(false);
+        let e = alert_to_client(&mut s, &mut c, 3, 40).unwrap_err();
+        assert_eq!(e.reason, Reason::UNKNOWN_ALERT_TYPE);
+        assert_eq!(c.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+    }
+
+    #[test]
+    fn tls13_treats_warning_level_alerts_as_fatal_except_user_canceled() {
+        let (mut c, mut s) = connected(true);
+        alert_to_client(&mut s, &mut c, 1, 90).unwrap();
+        let e = alert_to_client(&mut s, &mut c, 1, 40).unwrap_err();
+        assert_eq!(e.reason.0, 1040);
+        assert_eq!(e.reason.text(), "sslv3 alert handshake failure");
+        assert_eq!(c.alert_received(), Some(AlertDescription::HANDSHAKE_FAILURE));
+        // Nothing is sent back after a fatal alert from the peer.
+        assert!(c.pending_tls().is_empty());
+    }
+
+    #[test]
+    fn close_notify_closes_the_read_side() {
+        for tls13 in [false, true] {
+            let (mut c, mut s) = connected(tls13);
+            s.send_close_notify();
+            transfer(&mut s, &mut c).unwrap();
+            assert!(c.received_close_notify());
+            assert!(c.error().is_none());
+        }
+    }
+
+    fn state_events(events: &[Event]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::State(s) => Some(*s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn events_follow_the_handshake() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut c = new_client(cc);
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        c.enable_events(true, false);
+        s.enable_events(true, false);
+        run(&mut c, &mut s).unwrap();
+        let ce = c.take_events();
+        assert!(matches!(ce.first(), Some(Event::HandshakeStart)));
+        assert!(matches!(ce.last(), Some(Event::HandshakeDone)));
+        assert_eq!(
+            state_events(&ce),
+            [
+                "SSLv3/TLS write client hello",
+                "SSLv3/TLS read server hello",
+                "TLSv1.3 read encrypted extensions",
+                "SSLv3/TLS read server certificate",
+                "TLSv1.3 read server certificate verify",
+                "SSLv3/TLS read finished",
+                "SSLv3/TLS write change cipher spec",
+                "SSLv3/TLS write finished",
+            ]
+        );
+        // The ServerHello arrives in a plain record; the EncryptedExtensions in a protected
+        // one whose inner type is handshake.
+        let kinds: Vec<String> = ce
+            .iter()
+            .filter_map(|e| match e {
+                Event::RecordHeader { direction, header } => {
+                    Some(format!("{direction:?} header {}", header[0]))
+                }
+                Event::InnerContentType {
+                    direction,
+                    content_type,
+                } => Some(format!("{direction:?} inner {}", content_type.0)),
+                Event::Handshake { direction, encoded } => {
+                    Some(format!("{direction:?} hs {}", encoded[0]))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds[..2], ["Sent header 22", "Sent hs 1"]);
+        assert_eq!(kinds[2..4], ["Received header 22", "Received hs 2"]);
+        assert!(kinds.contains(&"Received inner 22".to_string()), "{kinds:?}");
+        let se = s.take_events();
+        assert_eq!(
+            state_events(&se)[..3],
+            [
+                "SSLv3/TLS read client hello",
+                "SSLv3/TLS write server hello",
+                "SSLv3/TLS write change cipher spec",
+            ]
+        );
+    }
+
+    #[test]
+    fn alerts_are_events_both_ways() {
+        let (mut c, mut s) = connected(false);
+        c.enable_events(true, false);
+        s.enable_events(true, false);
+        alert_to_client(&mut s, &mut c, 2, 48).unwrap_err();
+        assert!(s.take_events().iter().any(|e| matches!(
+            e,
+            Event::Alert {
+                direction: Direction::Sent,
+                level: AlertLevel::FATAL,
+                description: AlertDescription::UNKNOWN_CA
+            }
+        )));
+        assert!(c.take_events().iter().any(|e| matches!(
+            e,
+            Event::Alert {
+                direction: Direction::Received,
+                description: AlertDescription::UNKNOWN_CA,
+                ..
+            }
+        )));
+    }
+
+    fn keylog(c: &mut Connection) -> Vec<String> {
+        c.take_events()
+            .iter()
+            .filter_map(Event::keylog_line)
+            .collect()
+    }
+
+    #[test]
+    fn key_log_lines_are_the_secrets_in_use() {
+        // TLS 1.3: both ends log the same five secrets, and the client's traffic secret
+        // decrypts the client's application data.
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut c = new_client(cc);
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        c.enable_events(false, true);
+        s.enable_events(false, true);
+        run(&mut c, &mut s).unwrap();
+        let client_lines = keylog(&mut c);
+        let labels: Vec<&str> = client_lines
+            .iter()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                "CLIENT_TRAFFIC_SECRET_0",
+                "SERVER_TRAFFIC_SECRET_0",
+                "EXPORTER_SECRET",
+            ]
+        );
+        let mut server_lines = keylog(&mut s);
+        server_lines.sort();
+        let mut sorted = client_lines.clone();
+        sorted.sort();
+        assert_eq!(sorted, server_lines);
+        for line in &client_lines {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields.len(), 3);
+            assert_eq!(fields[1].len(), 64);
+            assert!(fields[2].len() == 64 || fields[2].len() == 96);
+            assert!(fields[1..].iter().all(|f| f.bytes().all(|b| b.is_ascii_hexdigit()
+                && !b.is_ascii_uppercase())));
+        }
+        assert_eq!(
+            client_lines[0].split(' ').nth(1).unwrap(),
+            c.common
+                .client_random
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        let secret_hex = client_lines[2].split(' ').nth(2).unwrap();
+        let secret: Vec<u8> = (0..secret_hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&secret_hex[i..i + 2], 16).unwrap())
+            .collect();
+        c.write_plaintext(b"secret message").unwrap();
+        let wire = c.pending_tls().to_vec();
+        let suite = c.negotiated().suite.unwrap();
+        let mut decrypter = crate::handshake::tls13_decrypter(
+            suite,
+            &crate::crypto::secret::Secret::from_slice(&secret),
+        )
+        .unwrap();
+        let header = crate::record::RecordHeader::parse(&wire[..5].try_into().unwrap());
+        let plain = decrypter.decrypt(header, wire[5..].to_vec()).unwrap();
+        assert_eq!(plain.payload, b"secret message");
+
+        // TLS 1.2: one CLIENT_RANDOM line, the same on both ends.
+        let mut c = new_client(client_config());
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        c.enable_events(false, true);
+        s.enable_events(false, true);
+        run(&mut c, &mut s).unwrap();
+        let lines = keylog(&mut c);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("CLIENT_RANDOM "));
+        assert_eq!(lines[0].split(' ').nth(2).unwrap().len(), 96);
+        assert_eq!(lines, keylog(&mut s));
+    }
+}
