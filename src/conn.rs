@@ -733,7 +733,10 @@ mod tests {
     fn tls12_fatal_user_canceled_and_unknown_levels_end_the_connection() {
         let (mut c, mut s) = connected(false);
         let e = alert_to_client(&mut s, &mut c, 2, 90).unwrap_err();
-        assert_eq!(e.reason, Reason::alert_received(AlertDescription::USER_CANCELED));
+        assert_eq!(
+            e.reason,
+            Reason::alert_received(AlertDescription::USER_CANCELED)
+        );
         assert_eq!(c.alert_received(), Some(AlertDescription::USER_CANCELED));
         assert_eq!(c.alert_sent(), None);
 
@@ -750,7 +753,10 @@ mod tests {
         let e = alert_to_client(&mut s, &mut c, 1, 40).unwrap_err();
         assert_eq!(e.reason.0, 1040);
         assert_eq!(e.reason.text(), "sslv3 alert handshake failure");
-        assert_eq!(c.alert_received(), Some(AlertDescription::HANDSHAKE_FAILURE));
+        assert_eq!(
+            c.alert_received(),
+            Some(AlertDescription::HANDSHAKE_FAILURE)
+        );
         // Nothing is sent back after a fatal alert from the peer.
         assert!(c.pending_tls().is_empty());
     }
@@ -821,7 +827,10 @@ mod tests {
             .collect();
         assert_eq!(kinds[..2], ["Sent header 22", "Sent hs 1"]);
         assert_eq!(kinds[2..4], ["Received header 22", "Received hs 2"]);
-        assert!(kinds.contains(&"Received inner 22".to_string()), "{kinds:?}");
+        assert!(
+            kinds.contains(&"Received inner 22".to_string()),
+            "{kinds:?}"
+        );
         let se = s.take_events();
         assert_eq!(
             state_events(&se)[..3],
@@ -900,8 +909,9 @@ mod tests {
             assert_eq!(fields.len(), 3);
             assert_eq!(fields[1].len(), 64);
             assert!(fields[2].len() == 64 || fields[2].len() == 96);
-            assert!(fields[1..].iter().all(|f| f.bytes().all(|b| b.is_ascii_hexdigit()
-                && !b.is_ascii_uppercase())));
+            assert!(fields[1..].iter().all(|f| f
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())));
         }
         assert_eq!(
             client_lines[0].split(' ').nth(1).unwrap(),

@@ -751,7 +751,8 @@ mod tests {
         let cd = c.diagnosis().unwrap();
         assert_eq!(cd.cause, Cause::CertificateExpired);
         assert!(
-            cd.text.starts_with("server certificate 'CN=localhost' expired on 2021-01-01 (now "),
+            cd.text
+                .starts_with("server certificate 'CN=localhost' expired on 2021-01-01 (now "),
             "{}",
             cd.text
         );

@@ -129,8 +129,12 @@ pub fn alert_reason_names() -> Vec<(String, u32)> {
     (1..=255u32)
         .filter_map(|code| {
             let text = alert_reason_text(code);
-            (text != "unknown alert")
-                .then(|| (text.to_ascii_uppercase().replace(' ', "_"), Reason::ALERT_OFFSET + code))
+            (text != "unknown alert").then(|| {
+                (
+                    text.to_ascii_uppercase().replace(' ', "_"),
+                    Reason::ALERT_OFFSET + code,
+                )
+            })
         })
         .collect()
 }

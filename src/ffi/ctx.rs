@@ -78,6 +78,8 @@ pub(crate) struct CtxState {
     /// `SSL_MODE_*` copied into each new SSL (AUTO_RETRY on by default, as OpenSSL 1.1.1+).
     pub(crate) mode: u32,
     pub(crate) quiet_shutdown: bool,
+    /// Info, message and key log callbacks for new connections.
+    pub(crate) observers: super::observe::CtxObservers,
 }
 
 pub struct SSL_CTX {
@@ -183,6 +185,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,
                 quiet_shutdown: false,
+                observers: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };

@@ -107,10 +107,13 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
     };
     cx.client_random = offer.random;
     cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
-        versions: [(tls13, ProtocolVersion::TLSV1_3), (tls12, ProtocolVersion::TLSV1_2)]
-            .iter()
-            .filter_map(|(on, v)| on.then_some(*v))
-            .collect(),
+        versions: [
+            (tls13, ProtocolVersion::TLSV1_3),
+            (tls12, ProtocolVersion::TLSV1_2),
+        ]
+        .iter()
+        .filter_map(|(on, v)| on.then_some(*v))
+        .collect(),
         suites: offer.suites.clone(),
         groups: offer.groups.clone(),
     });
