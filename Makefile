@@ -48,12 +48,13 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
 SOURCES_test_bio = capi-tests/c/test_bio.c
 SOURCES_test_x509 = capi-tests/c/test_x509.c
+SOURCES_test_diag = capi-tests/c/test_diag.c
 HEADERS = capi-tests/compat.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))

@@ -126,7 +126,11 @@ impl OfferSummary {
                 .cipher_suites
                 .iter()
                 .copied()
-                .filter(|s| !crate::msgs::enums::is_grease(s.0))
+                .filter(|s| {
+                    !crate::msgs::enums::is_grease(s.0)
+                        && *s != CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+                        && *s != CipherSuite::TLS_FALLBACK_SCSV
+                })
                 .collect(),
             groups: ch
                 .groups()
@@ -519,11 +523,17 @@ fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
             Cause::CertificateRequired,
             format!("the {peer} sent no certificate and we require one"),
         ),
-        Reason::WRONG_VERSION_NUMBER | Reason::HTTP_REQUEST | Reason::HTTPS_PROXY_REQUEST
-            if e.detail.contains("not TLS") || e.detail.contains("HTTP") =>
-        {
-            (Cause::NotTls, e.detail.clone())
-        }
+        Reason::HTTP_REQUEST | Reason::HTTPS_PROXY_REQUEST => (Cause::NotTls, e.detail.clone()),
+        Reason::WRONG_VERSION_NUMBER if cx.info.version.is_none() => (
+            Cause::NotTls,
+            match cx.role {
+                Role::Client => format!(
+                    "{}; the server may speak plain HTTP or another protocol at this port",
+                    e.detail
+                ),
+                Role::Server => e.detail.clone(),
+            },
+        ),
         Reason::DOWNGRADE_DETECTED | Reason::INAPPROPRIATE_FALLBACK => (
             Cause::Interception,
             format!(
