@@ -93,6 +93,9 @@ pub struct Config {
     pub client_cert_callback: Option<ClientCertCallback>,
     /// The largest handshake message we accept.
     pub max_handshake_message: usize,
+    /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
+    /// at 2^24.5 full records per key).
+    pub key_update_after_records: u64,
 }
 
 impl Default for Config {
@@ -116,6 +119,7 @@ impl Default for Config {
             client_ca_names: Vec::new(),
             client_cert_callback: None,
             max_handshake_message: 64 * 1024 + 1024,
+            key_update_after_records: 1 << 24,
         }
     }
 }

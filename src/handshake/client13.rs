@@ -471,6 +471,7 @@ impl State for Connected13 {
                 Ok(self)
             }
             HandshakeMessage::KeyUpdate(ku) => {
+                cx.info.key_updates_received += 1;
                 self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
                 cx.record
                     .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
@@ -478,6 +479,7 @@ impl State for Connected13 {
                     let reply =
                         HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
                     cx.send_handshake_bytes(&reply)?;
+                    cx.info.key_updates_sent += 1;
                     self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
                     cx.record
                         .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
@@ -486,6 +488,21 @@ impl State for Connected13 {
             }
             _ => Err(unexpected(self.name(), msg.typ)),
         }
+    }
+
+    fn send_key_update(&mut self, cx: &mut Common, request_peer: bool) -> Result<()> {
+        let request = if request_peer {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
+        cx.send_handshake_bytes(&HandshakeMessage::KeyUpdate(request).encode())?;
+        cx.info.key_updates_sent += 1;
+        self.our_secret =
+            crate::crypto::key_schedule::next_traffic_secret(self.suite.hash, &self.our_secret);
+        cx.record
+            .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
+        Ok(())
     }
 }
 

@@ -41,6 +41,15 @@ pub trait State: Send {
             format!("ChangeCipherSpec received while {}", self.name()),
         ))
     }
+
+    /// Sends a TLS 1.3 KeyUpdate and switches our sending keys; `request_peer` asks the peer to
+    /// update its keys too. Only an established TLS 1.3 connection can.
+    fn send_key_update(&mut self, _cx: &mut Common, _request_peer: bool) -> Result<()> {
+        Err(Error::local(
+            crate::error::Reason::BAD_HANDSHAKE_STATE,
+            "KeyUpdate needs an established TLS 1.3 connection",
+        ))
+    }
 }
 
 /// The error for a message the current state does not accept.
