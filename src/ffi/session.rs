@@ -29,13 +29,6 @@ pub const SSL_SESS_CACHE_NO_INTERNAL_LOOKUP: c_long = 0x0100;
 pub const SSL_SESS_CACHE_NO_INTERNAL_STORE: c_long = 0x0200;
 pub const SSL_SESS_CACHE_NO_INTERNAL: c_long = 0x0300;
 
-/// TLS 1.3 resumption may use psk_ke (no (EC)DHE, no forward secrecy for the resumed
-/// connection).
-pub const SSL_OP_ALLOW_NO_DHE_KEX: u64 = 0x400;
-/// No stateless tickets: TLS 1.2 resumes by session ID from the server's cache, and TLS 1.3
-/// tickets name entries of that cache (each usable once).
-pub const SSL_OP_NO_TICKET: u64 = 0x4000;
-
 /// Length of a ticket key name and of a ticket key (`SSL_CTX_set_ticket_key_cb`).
 pub const TLSEXT_KEYNAME_LENGTH: c_int = 16;
 pub const LIBTLS_TICKET_KEY_LENGTH: c_int = 32;
@@ -646,33 +639,6 @@ pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_
     })
 }
 
-// ---- SSL_CTX: options -------------------------------------------------------------------------
-
-/// Adds `SSL_OP_*` bits; returns the options now set.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_set_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
-    with_ctx(ctx, 0, |c| {
-        let mut st = c.edit();
-        st.config.options |= op;
-        st.config.options
-    })
-}
-
-/// Removes `SSL_OP_*` bits; returns the options now set.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_clear_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
-    with_ctx(ctx, 0, |c| {
-        let mut st = c.edit();
-        st.config.options &= !op;
-        st.config.options
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_get_options(ctx: *const SSL_CTX) -> u64 {
-    with_ctx(ctx, 0, |c| c.read().config.options)
-}
-
 // ---- SSL_CTX: the internal cache and its callbacks --------------------------------------------
 
 /// External caches: `cb` sees every new session (servers: those cached for session-ID
@@ -986,11 +952,6 @@ mod tests {
             cache_mode::NO_INTERNAL_STORE
         );
         assert_eq!(SSL_SESS_CACHE_NO_INTERNAL as u32, cache_mode::NO_INTERNAL);
-        assert_eq!(
-            SSL_OP_ALLOW_NO_DHE_KEX,
-            crate::config::options::ALLOW_NO_DHE_KEX
-        );
-        assert_eq!(SSL_OP_NO_TICKET, crate::config::options::NO_TICKET);
         assert_eq!(TLSEXT_KEYNAME_LENGTH as usize, KEY_NAME_LEN);
         assert_eq!(LIBTLS_TICKET_KEY_LENGTH as usize, KEY_LEN);
     }

@@ -78,7 +78,7 @@ fn can_offer(
                 .any(|c| c.hash == info.hash);
     }
     let ticket_usable =
-        !s.ticket.is_empty() && !config.has_option(crate::config::options::NO_TICKET);
+        !s.ticket.is_empty() && !config.has_option(crate::config::ssl_options::NO_TICKET);
     tls12_suites.is_some_and(|list| list.contains(&s.suite)) && (ticket_usable || !s.id.is_empty())
 }
 
@@ -151,7 +151,8 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         // RFC 5077 3.4: with a ticket the client makes up a session ID, which the server
         // echoes if it accepts the ticket.
         Some(s)
-            if !s.ticket.is_empty() && !config.has_option(crate::config::options::NO_TICKET) =>
+            if !s.ticket.is_empty()
+                && !config.has_option(crate::config::ssl_options::NO_TICKET) =>
         {
             random_bytes::<32>()?.to_vec()
         }
@@ -172,8 +173,20 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         tls13,
         tls12,
         resume,
-        ticket_extension_sent: tls12 && !config.has_option(crate::config::options::NO_TICKET),
+        ticket_extension_sent: tls12 && !config.has_option(crate::config::ssl_options::NO_TICKET),
     };
+    cx.client_random = offer.random;
+    cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
+        versions: [
+            (tls13, ProtocolVersion::TLSV1_3),
+            (tls12, ProtocolVersion::TLSV1_2),
+        ]
+        .iter()
+        .filter_map(|(on, v)| on.then_some(*v))
+        .collect(),
+        suites: offer.suites.clone(),
+        groups: offer.groups.clone(),
+    });
     let mut transcript = Transcript::new();
     send_client_hello(cx, &config, &offer, &mut transcript)?;
     cx.ccs_allowed = tls13;
@@ -216,6 +229,9 @@ pub fn send_client_hello(
         }
         exts.push(ClientExtension::SupportedVersions(versions));
     }
+    if !config.alpn_protocols.is_empty() {
+        exts.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
+    }
     exts.push(ClientExtension::SupportedGroups(offer.groups.clone()));
     exts.push(ClientExtension::SignatureAlgorithms(
         config.verify_schemes.clone(),
@@ -248,7 +264,7 @@ pub fn send_client_hello(
                 .collect(),
         ));
         let mut modes = vec![PskKeyExchangeMode::PSK_DHE_KE];
-        if config.has_option(crate::config::options::ALLOW_NO_DHE_KEX) {
+        if config.has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX) {
             modes.push(PskKeyExchangeMode::PSK_KE);
         }
         exts.push(ClientExtension::PskKeyExchangeModes(modes));
@@ -391,4 +407,29 @@ impl State for ExpectServerHello {
             _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
+}
+
+/// Checks the server's ALPN answer (RFC 7301 3.1: one of the protocols we offered) and
+/// returns the agreed protocol.
+pub fn check_alpn_answer(offered: &[Vec<u8>], answer: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+    let Some(chosen) = answer else {
+        return Ok(None);
+    };
+    if offered.is_empty() {
+        return Err(Error::protocol(
+            AlertDescription::UNSUPPORTED_EXTENSION,
+            Reason::UNSOLICITED_EXTENSION,
+            "the server answered ALPN, which we did not offer",
+        ));
+    }
+    if !offered.iter().any(|p| p == chosen) {
+        return Err(Error::illegal(
+            Reason::BAD_EXTENSION,
+            format!(
+                "the server chose the application protocol {:?}, which we did not offer",
+                String::from_utf8_lossy(chosen)
+            ),
+        ));
+    }
+    Ok(Some(chosen.to_vec()))
 }

@@ -161,7 +161,7 @@ pub fn handle_server_hello(
         None if resumed.is_some()
             && cx
                 .config
-                .has_option(crate::config::options::ALLOW_NO_DHE_KEX) =>
+                .has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX) =>
         {
             (None, Secret::new(Vec::new()))
         }
@@ -195,6 +195,8 @@ pub fn handle_server_hello(
     let ks = KeySchedule::new(suite.hash, psk).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
+    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
     // From here on our records, alerts included, are protected with the handshake key; the
     // compatibility ChangeCipherSpec still goes out in the clear.
@@ -236,15 +238,12 @@ impl State for ExpectEncryptedExtensions {
         "TLS client read encrypted extensions"
     }
 
-    fn handle(
-        mut self: Box<Self>,
-        _cx: &mut Common,
-        msg: &JoinedMessage,
-    ) -> Result<Box<dyn State>> {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
         check_encrypted_extensions(&ee)?;
+        cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         if self.hs.resumed {
             return Ok(Box::new(ExpectFinished {
@@ -426,6 +425,12 @@ impl State for ExpectFinished {
         let master = hs.schedule.into_master();
         let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
+        cx.log_secret(
+            "EXPORTER_SECRET",
+            &master.exporter_master_secret(&hash_after_server_finished),
+        );
 
         // Our second flight: compatibility CCS, then (if asked) our Certificate and, when it
         // is not empty, CertificateVerify, then Finished, all under the client handshake key.
@@ -502,6 +507,7 @@ fn send_client_certificate(
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
     let Some((ck, scheme)) = chosen else {
+        cx.evidence.sent_empty_certificate = true;
         return Ok(());
     };
     let signed = sign::tls13_signed_message(false, &transcript.current_hash());
@@ -574,6 +580,7 @@ impl State for Connected13 {
                 Ok(self)
             }
             HandshakeMessage::KeyUpdate(ku) => {
+                cx.info.key_updates_received += 1;
                 self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
                 cx.record
                     .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
@@ -581,6 +588,7 @@ impl State for Connected13 {
                     let reply =
                         HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
                     cx.send_handshake_bytes(&reply)?;
+                    cx.info.key_updates_sent += 1;
                     self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
                     cx.record
                         .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
@@ -590,6 +598,21 @@ impl State for Connected13 {
             _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
+
+    fn send_key_update(&mut self, cx: &mut Common, request_peer: bool) -> Result<()> {
+        let request = if request_peer {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
+        cx.send_handshake_bytes(&HandshakeMessage::KeyUpdate(request).encode())?;
+        cx.info.key_updates_sent += 1;
+        self.our_secret =
+            crate::crypto::key_schedule::next_traffic_secret(self.suite.hash, &self.our_secret);
+        cx.record
+            .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
+        Ok(())
+    }
 }
 
 /// RFC 8446 4.2: EncryptedExtensions may carry only what the client asked for and what this
@@ -598,8 +621,9 @@ fn check_encrypted_extensions(ee: &crate::msgs::handshake::EncryptedExtensions) 
     use crate::msgs::extensions::EncryptedExtension as E;
     for ext in &ee.extensions {
         match ext {
-            E::ServerNameAck | E::SupportedGroups(_) => {}
-            E::Alpn(_) | E::EarlyData | E::RecordSizeLimit(_) => {
+            // ALPN is checked against our offer by `check_alpn_answer`.
+            E::ServerNameAck | E::SupportedGroups(_) | E::Alpn(_) => {}
+            E::EarlyData | E::RecordSizeLimit(_) => {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,

@@ -68,7 +68,7 @@ pub fn handle_client_hello(
         }
     }
     let now = crate::session::now_ms();
-    let tickets = !config.has_option(crate::config::options::NO_TICKET);
+    let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
     // RFC 5077 3.2: the client asks for a ticket with the extension, empty or not.
     let issue_ticket = tickets && ch.session_ticket().is_some();
     if let Some((session, renew)) = find_session(&config, &ch, now) {
@@ -83,8 +83,8 @@ pub fn handle_client_hello(
     }
     let group = choose_group(&config, ch.groups())?;
     // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
-    let schemes = ch.sig_schemes().unwrap_or(&[]);
-    let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, schemes, ch.groups())?;
+    let schemes = config.shared_schemes(ch.sig_schemes().unwrap_or(&[]));
+    let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, &schemes, ch.groups())?;
 
     if let Some(name) = ch.server_name() {
         cx.info.server_name = Some(name.to_string());
@@ -115,8 +115,11 @@ pub fn handle_client_hello(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
-    if ch.server_name().is_some() {
+    if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &cx.info.alpn {
+        extensions.push(ServerHelloExtension::Alpn(protocol.clone()));
     }
     if issue_ticket {
         extensions.push(ServerHelloExtension::SessionTicketAck);
@@ -258,19 +261,19 @@ fn certificate_curve(kt: KeyType) -> Option<NamedGroup> {
     }
 }
 
-/// Client preference among the suites we enable (as OpenSSL does by default), skipping suites
-/// for which no configured certificate can sign with a scheme the client accepts.
+/// The best suite both enable (see `suites_in_preference_order`), skipping suites for which no
+/// configured certificate can sign with a scheme the client accepts.
 fn choose_suite(
     config: &Config,
     theirs: &[CipherSuite],
     schemes: &[SignatureScheme],
     client_groups: Option<&[NamedGroup]>,
 ) -> Result<(&'static SuiteInfo, Arc<CertifiedKey>, SignatureScheme)> {
-    let common: Vec<&'static SuiteInfo> = theirs
-        .iter()
-        .filter(|s| config.tls12_suites.contains(s))
-        .filter_map(|s| suites::lookup(*s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
-        .collect();
+    let common: Vec<&'static SuiteInfo> =
+        super::suites_in_preference_order(config, &config.tls12_suites, theirs)
+            .into_iter()
+            .filter_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
+            .collect();
     if common.is_empty() {
         let offered: Vec<String> = theirs
             .iter()
@@ -339,7 +342,7 @@ struct Handshake12 {
 fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session, bool)> {
     let sessions = &config.session;
     let stats = &sessions.store.stats;
-    let tickets = !config.has_option(crate::config::options::NO_TICKET);
+    let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
     let found = match ch.session_ticket() {
         Some(ticket) if tickets && !ticket.is_empty() => {
             // RFC 5077 3.4: a ticket we cannot use means a full handshake, silently.
@@ -555,7 +558,7 @@ impl State for ExpectClientKeyExchange {
         "TLS server read client key exchange"
     }
 
-    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -566,6 +569,7 @@ impl State for ExpectClientKeyExchange {
         let session_hash = hs.transcript.current_hash();
         let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
         drop(pre_master_secret);
+        cx.log_secret("CLIENT_RANDOM", &master);
         let keys = tls12::key_block(
             suite.hash,
             suite.aead,

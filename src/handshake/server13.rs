@@ -56,7 +56,7 @@ pub fn handle_client_hello(
             "TLS 1.3 ClientHello must offer only the null compression method",
         ));
     }
-    let suite = choose_suite(&config.tls13_suites, &ch.cipher_suites)?;
+    let suite = choose_suite(&config, &ch.cipher_suites)?;
     let schemes = ch.sig_schemes().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
@@ -65,7 +65,7 @@ pub fn handle_client_hello(
         )
     })?;
     // Needed only for a full handshake; a resumed one authenticates with the PSK.
-    let certificate_choice = choose_certificate(&config.certs, schemes);
+    let certificate_choice = choose_certificate(&config.certs, &config.shared_schemes(schemes));
     if ch.psk().is_none() {
         certificate_choice.as_ref().map_err(Clone::clone)?;
     }
@@ -107,7 +107,7 @@ pub fn handle_client_hello(
         .iter()
         .find_map(|g| shares.iter().find(|s| s.group == *g));
     let client_modes = ch.psk_modes().unwrap_or(&[]);
-    let psk_ke_usable = config.has_option(crate::config::options::ALLOW_NO_DHE_KEX)
+    let psk_ke_usable = config.has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX)
         && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
     // psk_dhe_ke is preferred; psk_ke only when the client offers nothing else or has no share
     // we can use.
@@ -209,13 +209,18 @@ pub fn handle_client_hello(
     let ks = KeySchedule::new(suite.hash, psk).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
+    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_writer(tls13_encrypter(suite, &server_hs)?);
     cx.record.set_reader(tls13_decrypter(suite, &client_hs)?);
 
     let mut ee_exts = Vec::new();
-    if ch.server_name().is_some() {
+    if cx.info.server_name_acked {
         // RFC 6066 3: an empty server_name acknowledges that we used the name.
         ee_exts.push(EncryptedExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &cx.info.alpn {
+        ee_exts.push(EncryptedExtension::Alpn(protocol.clone()));
     }
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
@@ -246,6 +251,12 @@ pub fn handle_client_hello(
     let master = ks.into_master();
     let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
     let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+    cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
+    cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
+    cx.log_secret(
+        "EXPORTER_SECRET",
+        &master.exporter_master_secret(&hash_after_server_finished),
+    );
     cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
 
     if let Some(a) = accepted {
@@ -426,7 +437,7 @@ fn accept_psk(
 /// session in the cache (the identity being its ID). The flag says it came from the cache.
 fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Option<(Session, bool)> {
     let sessions = &config.session;
-    if !config.has_option(crate::config::options::NO_TICKET) {
+    if !config.has_option(crate::config::ssl_options::NO_TICKET) {
         return sessions.open_ticket(identity, now).map(|(s, _)| (s, false));
     }
     let internal = sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_LOOKUP == 0;
@@ -550,12 +561,12 @@ impl State for ExpectClientCertificateVerify {
     }
 }
 
-/// Client preference among the suites we enable, as OpenSSL does by default.
-fn choose_suite(ours: &[CipherSuite], theirs: &[CipherSuite]) -> Result<&'static SuiteInfo> {
-    theirs
-        .iter()
-        .filter(|s| ours.contains(s))
-        .find_map(|s| suites::lookup(*s).filter(|i| i.version == ProtocolVersion::TLSV1_3))
+/// The best suite both enable (see `suites_in_preference_order`).
+fn choose_suite(config: &Config, theirs: &[CipherSuite]) -> Result<&'static SuiteInfo> {
+    let ours = &config.tls13_suites;
+    super::suites_in_preference_order(config, ours, theirs)
+        .into_iter()
+        .find_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_3))
         .ok_or_else(|| {
             let offered: Vec<String> = theirs
                 .iter()
@@ -801,7 +812,7 @@ impl State for ExpectFinished {
 fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret) -> Result<()> {
     let config = cx.config.clone();
     let sessions = &config.session;
-    let stateful = config.has_option(crate::config::options::NO_TICKET);
+    let stateful = config.has_option(crate::config::ssl_options::NO_TICKET);
     let can_store = sessions.server_caches()
         && sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0;
     let count = if stateful && !sessions.server_caches() {

@@ -3,7 +3,7 @@
 
 use super::ticket::{parse_explicit_keys, TicketKey};
 use super::{Session, SessionStats};
-use crate::config::{options, Config};
+use crate::config::{ssl_options as options, Config};
 use crate::conn::Connection;
 use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
 use crate::error::Reason;
