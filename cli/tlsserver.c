@@ -4,7 +4,7 @@
  * Greppable output on stderr (one line each, flushed):
  *   tlsserver: listening on HOST:PORT
  *   tlsserver: accepted: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
- *              alpn=PROTOCOL|none sni=NAME|none reused=yes|no
+ *              reused=yes|no alpn=PROTOCOL|none sni=NAME|none
  *   tlsserver: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
  *   tlsserver: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
  * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
@@ -221,10 +221,10 @@ static void describe_session(SSL *ssl, char *out, size_t size)
     else
         snprintf(alpn_text, sizeof alpn_text, "none");
     servername = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s alpn=%s sni=%s reused=%s",
+    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s reused=%s alpn=%s sni=%s",
              SSL_get_version(ssl), cipher ? SSL_CIPHER_get_name(cipher) : "none",
-             group ? group : "none", peer_text, verify_text, alpn_text,
-             servername ? servername : "none", SSL_session_reused(ssl) ? "yes" : "no");
+             group ? group : "none", peer_text, verify_text, SSL_session_reused(ssl) ? "yes" : "no",
+             alpn_text, servername ? servername : "none");
 }
 
 static int write_all(SSL *ssl, const char *data, size_t len)
