@@ -132,6 +132,10 @@ FUNCTION_POINTER_TYPEDEFS = {
     "SSL_info_cb",
     "SSL_msg_cb",
     "SSL_keylog_cb",
+    "SSL_CTX_new_session_cb",
+    "SSL_CTX_get_session_cb",
+    "SSL_CTX_remove_session_cb",
+    "SSL_ticket_key_cb",
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
