@@ -312,6 +312,9 @@ def test_http_client_at_the_server(harness, impl):
         except OSError:
             pass
     server.wait_for_stderr(r"^tlsserver: handshake failed: ssl_error=1")
+    if impl == "libtls":
+        # The failure line is written in pieces; the diagnosis follows it.
+        server.wait_for_stderr(r"^tlsserver: diagnosis: .*\)$")
     d = diagnosis(server, "tlsserver", impl)
     if d:
         assert d[1] == "not_tls"
