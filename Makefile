@@ -65,7 +65,7 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
 
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
-	cli-openssl test test-rust test-c test-openssl check-asan demo demo-openssl install \
+	cli-openssl test test-rust test-c test-python test-openssl check-asan demo demo-openssl install \
 	install-strip uninstall clean distclean
 
 # The CLIs link against the library and include the header, so those come first even under -j.
@@ -167,9 +167,15 @@ check-asan: header
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		LIBTLS_BIN_DIR=$(BUILD)/asan/bin LIBTLS_IMPL=libtls $(PYTEST)
 
+# The Python package (bindings/python) against the library just built, and its example
+# against the tlsserver CLI.
+test-python: all
+	cd bindings/python && LIBTLS_PATH=$(abspath $(LIB_BUILD))/$(SONAME) LIBTLS_BIN_DIR=$(abspath $(BUILD)/bin) \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests
+
 # Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header check-api-doc test-rust test-c check-asan
-	@echo "make test: header, Rust tests, C and interop tests all passed"
+test: check-header check-api-doc test-rust test-c test-python check-asan
+	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
 
 test-openssl: cli-openssl
 	LIBTLS_BIN_DIR=$(BUILD)/openssl/bin LIBTLS_IMPL=openssl $(PYTEST)
