@@ -3,6 +3,7 @@
  *
  * Greppable output on stderr (one line each):
  *   tlsclient: connected: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
+ *              alpn=PROTOCOL|none
  *   tlsclient: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
  * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
 #include "compat.h"
@@ -32,6 +33,8 @@ struct client_options {
     const char *ciphersuites;
     const char *cipher_list;
     const char *groups;
+    const char *sigalgs;
+    const char *alpn;
     const char *message;
     const char *get_path;
     int pinned_version; /* 0, TLS1_2_VERSION or TLS1_3_VERSION */
@@ -51,6 +54,8 @@ static void usage(void)
             "  -ciphersuites LIST  TLS 1.3 suites, colon separated\n"
             "  -cipher LIST        TLS 1.2 suites, OpenSSL cipher-list syntax\n"
             "  -groups LIST        key exchange groups, colon separated\n"
+            "  -sigalgs LIST       signature algorithms, OpenSSL syntax, colon separated\n"
+            "  -alpn LIST          offer these ALPN protocols, comma separated (h2,http/1.1)\n"
             "  -tls1_2 | -tls1_3   only this protocol version\n"
             "  -noverify           do not fail on certificate errors\n"
             "  -quiet              no informational output\n"
@@ -113,6 +118,38 @@ static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
     fprintf(stderr, "\n");
 }
 
+/* " alpn=PROTOCOL" or " alpn=none". */
+static void print_alpn(FILE *out, SSL *ssl)
+{
+    const unsigned char *protocol = NULL;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(ssl, &protocol, &len);
+    if (protocol && len > 0)
+        fprintf(out, " alpn=%.*s", (int)len, (const char *)protocol);
+    else
+        fprintf(out, " alpn=none");
+}
+
+/* "h2,http/1.1" -> the ALPN wire form; returns its length, or 0 if a name is empty or too
+ * long or the result does not fit. */
+static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
+{
+    size_t used = 0;
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len > 255 || used + 1 + len > size)
+            return 0;
+        out[used++] = (unsigned char)len;
+        memcpy(out + used, p, len);
+        used += len;
+        if (!end)
+            return (unsigned int)used;
+        p = end + 1;
+    }
+}
+
 static void report_connected(SSL *ssl)
 {
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
@@ -131,6 +168,7 @@ static void report_connected(SSL *ssl)
         fprintf(stderr, "peer=none ");
     }
     print_verify_result(stderr, ssl);
+    print_alpn(stderr, ssl);
     fprintf(stderr, "\n");
     fflush(stderr);
 }
@@ -395,6 +433,8 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
         else if (!strcmp(arg, "-cipher")) opts->cipher_list = NEXT_ARG();
         else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
+        else if (!strcmp(arg, "-sigalgs")) opts->sigalgs = NEXT_ARG();
+        else if (!strcmp(arg, "-alpn")) opts->alpn = NEXT_ARG();
         else if (!strcmp(arg, "-msg")) opts->message = NEXT_ARG();
         else if (!strcmp(arg, "-get")) opts->get_path = NEXT_ARG();
         else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
@@ -451,6 +491,19 @@ static SSL_CTX *make_context(const struct client_options *opts)
     if (opts->groups && !SSL_CTX_set1_groups_list(ctx, opts->groups)) {
         fprintf(stderr, PROG ": bad -groups %s\n", opts->groups);
         goto fail;
+    }
+    if (opts->sigalgs && !SSL_CTX_set1_sigalgs_list(ctx, opts->sigalgs)) {
+        fprintf(stderr, PROG ": bad -sigalgs %s\n", opts->sigalgs);
+        goto fail;
+    }
+    if (opts->alpn) {
+        unsigned char wire[1024];
+        unsigned int len = alpn_wire(opts->alpn, wire, sizeof wire);
+        /* Note OpenSSL's inverted convention: 0 is success here. */
+        if (len == 0 || SSL_CTX_set_alpn_protos(ctx, wire, len) != 0) {
+            fprintf(stderr, PROG ": bad -alpn %s\n", opts->alpn);
+            goto fail;
+        }
     }
     if (opts->ca_file ? !SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)
                       : !SSL_CTX_set_default_verify_paths(ctx)) {

@@ -143,6 +143,116 @@
 #define SSL_MODE_RELEASE_BUFFERS 16
 
 /*
+ `SSL_OP_*` options (OpenSSL 3.0's bits; see docs/differences-from-openssl.md for what each
+ does here). A test ties the ones the core acts on to `crate::config::ssl_options`.
+ */
+#define SSL_OP_NO_EXTENDED_MASTER_SECRET 1
+
+#define SSL_OP_CLEANSE_PLAINTEXT 2
+
+#define SSL_OP_LEGACY_SERVER_CONNECT 4
+
+#define SSL_OP_ENABLE_KTLS 8
+
+#define SSL_OP_TLSEXT_PADDING 16
+
+#define SSL_OP_SAFARI_ECDHE_ECDSA_BUG 64
+
+#define SSL_OP_IGNORE_UNEXPECTED_EOF 128
+
+#define SSL_OP_ALLOW_CLIENT_RENEGOTIATION 256
+
+#define SSL_OP_DISABLE_TLSEXT_CA_NAMES 512
+
+#define SSL_OP_ALLOW_NO_DHE_KEX 1024
+
+#define SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS 2048
+
+#define SSL_OP_NO_QUERY_MTU 4096
+
+#define SSL_OP_COOKIE_EXCHANGE 8192
+
+#define SSL_OP_NO_TICKET 16384
+
+#define SSL_OP_CISCO_ANYCONNECT 32768
+
+#define SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION 65536
+
+#define SSL_OP_NO_COMPRESSION 131072
+
+#define SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION 262144
+
+#define SSL_OP_NO_ENCRYPT_THEN_MAC 524288
+
+#define SSL_OP_ENABLE_MIDDLEBOX_COMPAT 1048576
+
+#define SSL_OP_PRIORITIZE_CHACHA 2097152
+
+#define SSL_OP_CIPHER_SERVER_PREFERENCE 4194304
+
+#define SSL_OP_TLS_ROLLBACK_BUG 8388608
+
+#define SSL_OP_NO_ANTI_REPLAY 16777216
+
+#define SSL_OP_NO_SSLv3 33554432
+
+#define SSL_OP_NO_TLSv1 67108864
+
+#define SSL_OP_NO_TLSv1_2 134217728
+
+#define SSL_OP_NO_TLSv1_1 268435456
+
+#define SSL_OP_NO_TLSv1_3 536870912
+
+#define SSL_OP_NO_RENEGOTIATION 1073741824
+
+#define SSL_OP_CRYPTOPRO_TLSEXT_BUG 2147483648
+
+#define SSL_OP_NO_SSL_MASK 1040187392
+
+/*
+ OpenSSL's harmless bug workarounds: CRYPTOPRO_TLSEXT_BUG | DONT_INSERT_EMPTY_FRAGMENTS |
+ TLSEXT_PADDING | SAFARI_ECDHE_ECDSA_BUG.
+ */
+#define SSL_OP_ALL 2147485776
+
+/*
+ Server name and ALPN callback results (`SSL_TLSEXT_ERR_*`).
+ */
+#define SSL_TLSEXT_ERR_OK 0
+
+#define SSL_TLSEXT_ERR_ALERT_WARNING 1
+
+#define SSL_TLSEXT_ERR_ALERT_FATAL 2
+
+#define SSL_TLSEXT_ERR_NOACK 3
+
+/*
+ `SSL_select_next_proto` results.
+ */
+#define OPENSSL_NPN_UNSUPPORTED 0
+
+#define OPENSSL_NPN_NEGOTIATED 1
+
+#define OPENSSL_NPN_NO_OVERLAP 2
+
+/*
+ Signature and digest NIDs (`SSL_get_peer_signature_type_nid`, `SSL_get_peer_signature_nid`).
+ `EVP_PKEY_RSA`, `EVP_PKEY_EC` and `EVP_PKEY_ED25519` come with the key API.
+ */
+#define EVP_PKEY_RSA_PSS 912
+
+#define NID_undef 0
+
+#define NID_sha1 64
+
+#define NID_sha256 672
+
+#define NID_sha384 673
+
+#define NID_sha512 674
+
+/*
  `SSL_want` results.
  */
 #define SSL_NOTHING 1
@@ -313,6 +423,27 @@ typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
  `*pkey` (the library frees both); 0 sends no certificate.
  */
 typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
+
+/*
+ `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
+ (wire form) into `*out`/`*outlen` (pointing into `input` or into memory that outlives the
+ handshake) and returns `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_NOACK` (no ALPN) or
+ `SSL_TLSEXT_ERR_ALERT_FATAL` (`no_application_protocol`).
+ */
+typedef int (*SSL_CTX_alpn_select_cb_func)(struct SSL *ssl,
+                                           const uint8_t **out,
+                                           uint8_t *outlen,
+                                           const uint8_t *input,
+                                           unsigned int inlen,
+                                           void *arg);
+
+/*
+ `SSL_CTX_set_tlsext_servername_callback`'s callback, run while the server reads the
+ ClientHello (`SSL_get_servername` gives the requested name; `SSL_set_SSL_CTX` may switch
+ contexts). It returns an `SSL_TLSEXT_ERR_*` value and may set `*al` to the alert to send
+ (default `SSL_AD_UNRECOGNIZED_NAME`).
+ */
+typedef int (*SSL_servername_cb)(struct SSL *ssl, int *al, void *arg);
 
 typedef void (*CRYPTO_EX_new)(void *parent,
                               void *ptr,
@@ -611,6 +742,47 @@ void SSL_CTX_set_quiet_shutdown(struct SSL_CTX *ctx, int mode);
 
 int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
 
+/*
+ Adds `SSL_OP_*` bits; returns the new options.
+ */
+uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
+
+/*
+ Removes `SSL_OP_*` bits; returns the new options.
+ */
+uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
+
+uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+
+/*
+ Signature algorithms we offer and accept, and may sign with, in preference order, OpenSSL
+ syntax ("ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha256"). Unknown names, duplicates
+ or a list that leaves nothing are an error.
+ */
+int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+
+/*
+ The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
+ clears them. As in OpenSSL, 0 means success and 1 failure.
+ */
+int SSL_CTX_set_alpn_protos(struct SSL_CTX *ctx, const uint8_t *protos, unsigned int len);
+
+/*
+ Sets the server's ALPN callback (NULL: ignore clients' ALPN offers).
+ */
+void SSL_CTX_set_alpn_select_cb(struct SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+
+/*
+ Sets the server name callback. OpenSSL defines this as a macro returning long; here it is
+ a function returning 1.
+ */
+int SSL_CTX_set_tlsext_servername_callback(struct SSL_CTX *ctx, SSL_servername_cb cb);
+
+/*
+ The `arg` the server name callback receives. A function returning 1 (OpenSSL: a macro).
+ */
+int SSL_CTX_set_tlsext_servername_arg(struct SSL_CTX *ctx, void *arg);
+
 unsigned long ERR_get_error(void);
 
 unsigned long ERR_peek_error(void);
@@ -877,6 +1049,75 @@ const char *SSL_state_string_long(const struct SSL *ssl);
 int SSL_key_update(struct SSL *ssl, int updatetype);
 
 int SSL_get_key_update_type(const struct SSL *ssl);
+
+/*
+ Adds `SSL_OP_*` bits for this connection; returns the new options.
+ */
+uint64_t SSL_set_options(struct SSL *ssl, uint64_t op);
+
+uint64_t SSL_clear_options(struct SSL *ssl, uint64_t op);
+
+uint64_t SSL_get_options(const struct SSL *ssl);
+
+/*
+ This connection's lowest protocol version (`TLS1_2_VERSION`, ...; 0: no bound). A function
+ here, a macro in OpenSSL.
+ */
+int SSL_set_min_proto_version(struct SSL *ssl, int version);
+
+int SSL_set_max_proto_version(struct SSL *ssl, int version);
+
+int SSL_get_min_proto_version(struct SSL *ssl);
+
+int SSL_get_max_proto_version(struct SSL *ssl);
+
+/*
+ Like `SSL_CTX_set1_sigalgs_list`, for this connection.
+ */
+int SSL_set1_sigalgs_list(struct SSL *ssl, const char *list);
+
+/*
+ Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
+ */
+int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
+
+/*
+ The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
+ */
+void SSL_get0_alpn_selected(const struct SSL *ssl, const uint8_t **data, unsigned int *len);
+
+/*
+ RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
+ with `OPENSSL_NPN_NEGOTIATED`; otherwise the client's first protocol (or NULL if it has
+ none) with `OPENSSL_NPN_NO_OVERLAP`. `*out` points into one of the two lists.
+ */
+int SSL_select_next_proto(uint8_t **out,
+                          uint8_t *outlen,
+                          const uint8_t *server,
+                          unsigned int server_len,
+                          const uint8_t *client,
+                          unsigned int client_len);
+
+/*
+ Moves the connection to another context. Called from a server name callback, the
+ handshake then uses the new context's certificates, trust anchors, verification settings
+ and ALPN callback (versions, suites, groups and options stay). NULL keeps the current
+ context. Returns the context now in use.
+ */
+struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
+
+/*
+ The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
+ `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
+ certificate).
+ */
+int SSL_get_peer_signature_type_nid(const struct SSL *ssl, int *pnid);
+
+/*
+ The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
+ 0 when it made none. A function here, a macro in OpenSSL.
+ */
+int SSL_get_peer_signature_nid(const struct SSL *ssl, int *pnid);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
@@ -1151,6 +1392,8 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_BAD_PSK 219
 #define SSL_R_SSL_HANDSHAKE_FAILURE 229
 #define SSL_R_SHUTDOWN_WHILE_IN_INIT 407
+#define SSL_R_CALLBACK_FAILED 234
+#define SSL_R_NO_APPLICATION_PROTOCOL 235
 #define SSL_R_BAD_HANDSHAKE_STATE 236
 #define SSL_R_BAD_PACKET 240
 #define SSL_R_UNEXPECTED_MESSAGE 244

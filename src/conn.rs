@@ -47,6 +47,10 @@ pub struct Negotiated {
     pub server_name: Option<String>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
+    /// The ALPN protocol agreed on (RFC 7301), if any.
+    pub alpn: Option<Vec<u8>>,
+    /// A server acknowledges the client's server name (RFC 6066 3).
+    pub server_name_acked: bool,
     /// TLS 1.3 KeyUpdates we sent and received after the handshake.
     pub key_updates_sent: u64,
     pub key_updates_received: u64,
@@ -64,6 +68,8 @@ impl Default for Negotiated {
             our_signature_scheme: None,
             server_name: None,
             hello_retry: false,
+            alpn: None,
+            server_name_acked: false,
             key_updates_sent: 0,
             key_updates_received: 0,
         }

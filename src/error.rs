@@ -66,6 +66,8 @@ reasons! {
     BAD_PSK = 219 => "bad psk",
     SSL_HANDSHAKE_FAILURE = 229 => "ssl handshake failure",
     SHUTDOWN_WHILE_IN_INIT = 407 => "shutdown while in init",
+    CALLBACK_FAILED = 234 => "callback failed",
+    NO_APPLICATION_PROTOCOL = 235 => "no application protocol",
     BAD_HANDSHAKE_STATE = 236 => "bad handshake state",
     BAD_PACKET = 240 => "bad packet",
     UNEXPECTED_MESSAGE = 244 => "unexpected message",

@@ -147,6 +147,9 @@ pub fn send_client_hello(
         }
         exts.push(ClientExtension::SupportedVersions(versions));
     }
+    if !config.alpn_protocols.is_empty() {
+        exts.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
+    }
     exts.push(ClientExtension::SupportedGroups(offer.groups.clone()));
     exts.push(ClientExtension::SignatureAlgorithms(
         config.verify_schemes.clone(),
@@ -280,4 +283,29 @@ impl State for ExpectServerHello {
             _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
+}
+
+/// Checks the server's ALPN answer (RFC 7301 3.1: one of the protocols we offered) and
+/// returns the agreed protocol.
+pub fn check_alpn_answer(offered: &[Vec<u8>], answer: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+    let Some(chosen) = answer else {
+        return Ok(None);
+    };
+    if offered.is_empty() {
+        return Err(Error::protocol(
+            AlertDescription::UNSUPPORTED_EXTENSION,
+            Reason::UNSOLICITED_EXTENSION,
+            "the server answered ALPN, which we did not offer",
+        ));
+    }
+    if !offered.iter().any(|p| p == chosen) {
+        return Err(Error::illegal(
+            Reason::BAD_EXTENSION,
+            format!(
+                "the server chose the application protocol {:?}, which we did not offer",
+                String::from_utf8_lossy(chosen)
+            ),
+        ));
+    }
+    Ok(Some(chosen.to_vec()))
 }

@@ -64,6 +64,7 @@ pub fn handle_server_hello(
         ));
     }
     check_server_hello_extensions(&sh, &offer)?;
+    cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, sh.alpn())?;
 
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
@@ -111,6 +112,8 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
                 }
             }
             E::ServerNameAck if offer.options.server_name.is_some() => {}
+            // Checked against our offer by `check_alpn_answer`.
+            E::Alpn(_) => {}
             E::KeyShare(_) | E::PreSharedKey(_) | E::SupportedVersions(_) => {
                 return Err(Error::illegal(
                     Reason::BAD_EXTENSION,

@@ -188,15 +188,12 @@ impl State for ExpectEncryptedExtensions {
         "TLS client read encrypted extensions"
     }
 
-    fn handle(
-        mut self: Box<Self>,
-        _cx: &mut Common,
-        msg: &JoinedMessage,
-    ) -> Result<Box<dyn State>> {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
         check_encrypted_extensions(&ee)?;
+        cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         Ok(Box::new(ExpectCertificate {
             hs: self.hs,
@@ -510,8 +507,9 @@ fn check_encrypted_extensions(ee: &crate::msgs::handshake::EncryptedExtensions) 
     use crate::msgs::extensions::EncryptedExtension as E;
     for ext in &ee.extensions {
         match ext {
-            E::ServerNameAck | E::SupportedGroups(_) => {}
-            E::Alpn(_) | E::EarlyData | E::RecordSizeLimit(_) => {
+            // ALPN is checked against our offer by `check_alpn_answer`.
+            E::ServerNameAck | E::SupportedGroups(_) | E::Alpn(_) => {}
+            E::EarlyData | E::RecordSizeLimit(_) => {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,

@@ -186,6 +186,26 @@ pub fn choose_certified_key(
         .find_map(|c| c.key.choose_scheme(schemes, tls13).map(|s| (c.clone(), s)))
 }
 
+/// The suites both sides enable, best first: in the client's order, as OpenSSL does by
+/// default, or in ours with `SSL_OP_CIPHER_SERVER_PREFERENCE`.
+pub fn suites_in_preference_order(
+    config: &crate::config::Config,
+    ours: &[crate::msgs::enums::CipherSuite],
+    theirs: &[crate::msgs::enums::CipherSuite],
+) -> Vec<crate::msgs::enums::CipherSuite> {
+    let (first, second) = if config.has_option(crate::config::ssl_options::CIPHER_SERVER_PREFERENCE)
+    {
+        (ours, theirs)
+    } else {
+        (theirs, ours)
+    };
+    first
+        .iter()
+        .copied()
+        .filter(|s| second.contains(s))
+        .collect()
+}
+
 /// Compares two MACs in constant time.
 pub fn verify_mac(expected: &[u8], got: &[u8]) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(expected, got).is_ok()
