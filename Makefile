@@ -250,9 +250,10 @@ bogo: header bogo-setup
 		--known-failures bogo/known-failures.txt --summary bogo/results/libtls.md \
 		--log $(BOGO_BUILD)/libtls.log
 
-# The same shim over the system OpenSSL: tells shim or config problems from library ones.
+# The same shim over the system OpenSSL: tells shim or config problems from library ones. The
+# config's error map speaks libtls's names, so failures here are for comparison, not a verdict.
 bogo-openssl: bogo-setup $(BOGO_BUILD)/shim-openssl
-	$(BOGO_RUN) --shim $(BOGO_BUILD)/shim-openssl --jobs $(BOGO_JOBS) --label openssl \
+	-$(BOGO_RUN) --shim $(BOGO_BUILD)/shim-openssl --jobs $(BOGO_JOBS) --label openssl \
 		--summary $(BOGO_BUILD)/openssl.md --log $(BOGO_BUILD)/openssl.log
 
 # ---- benchmarks (not part of make test) -------------------------------------------------------
