@@ -5,6 +5,8 @@
  *   tlsclient: connected: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
  *              alpn=PROTOCOL|none
  *   tlsclient: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ *   tlsclient: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
+ * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
 #include "compat.h"
 
@@ -148,6 +150,47 @@ static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
             return (unsigned int)used;
         p = end + 1;
     }
+}
+
+/* Says in plain words why the handshake failed (libtls only; OpenSSL has no such call). */
+static void report_diagnosis(SSL *ssl)
+{
+#ifndef LIBTLS_TEST_OPENSSL
+    const char *text = SSL_get_failure_diagnosis(ssl);
+    if (text)
+        fprintf(stderr, PROG ": diagnosis: %s (cause=%s)\n", text,
+                SSL_failure_cause_name(SSL_get_failure_cause(ssl)));
+    fflush(stderr);
+#else
+    (void)ssl;
+#endif
+}
+
+/* SSLKEYLOGFILE, as browsers honour it: NSS key log lines for Wireshark. The library never
+ * reads the variable; the program decides. */
+static FILE *keylog_file;
+
+static void write_keylog_line(const SSL *ssl, const char *line)
+{
+    (void)ssl;
+    if (keylog_file) {
+        fprintf(keylog_file, "%s\n", line);
+        fflush(keylog_file);
+    }
+}
+
+static void enable_keylog(SSL_CTX *ctx)
+{
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return;
+    if (!keylog_file)
+        keylog_file = fopen(path, "a");
+    if (!keylog_file) {
+        fprintf(stderr, PROG ": cannot open SSLKEYLOGFILE %s: %s\n", path, strerror(errno));
+        return;
+    }
+    SSL_CTX_set_keylog_callback(ctx, write_keylog_line);
 }
 
 static void report_connected(SSL *ssl)
@@ -520,6 +563,7 @@ static SSL_CTX *make_context(const struct client_options *opts)
         }
     }
     SSL_CTX_set_verify(ctx, opts->no_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    enable_keylog(ctx);
     return ctx;
 
 fail:
@@ -570,6 +614,7 @@ int main(int argc, char **argv)
     ret = SSL_connect(ssl);
     if (ret != 1) {
         report_failure("handshake failed", ssl, ret, errno);
+        report_diagnosis(ssl);
         goto done;
     }
     report_connected(ssl);

@@ -6,6 +6,8 @@
  *   tlsserver: accepted: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
  *              alpn=PROTOCOL|none sni=NAME|none
  *   tlsserver: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ *   tlsserver: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
+ * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Echo mode also copies what it receives to stdout. Exit status: 0 after -naccept connections,
  * 1 on setup failure, 2 usage error. */
 #include "compat.h"
@@ -135,6 +137,47 @@ static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
     print_verify_result(stderr, ssl);
     fprintf(stderr, "\n");
     fflush(stderr);
+}
+
+/* Says in plain words why the handshake failed (libtls only; OpenSSL has no such call). */
+static void report_diagnosis(SSL *ssl)
+{
+#ifndef LIBTLS_TEST_OPENSSL
+    const char *text = SSL_get_failure_diagnosis(ssl);
+    if (text)
+        fprintf(stderr, PROG ": diagnosis: %s (cause=%s)\n", text,
+                SSL_failure_cause_name(SSL_get_failure_cause(ssl)));
+    fflush(stderr);
+#else
+    (void)ssl;
+#endif
+}
+
+/* SSLKEYLOGFILE, as browsers honour it: NSS key log lines for Wireshark. The library never
+ * reads the variable; the program decides. */
+static FILE *keylog_file;
+
+static void write_keylog_line(const SSL *ssl, const char *line)
+{
+    (void)ssl;
+    if (keylog_file) {
+        fprintf(keylog_file, "%s\n", line);
+        fflush(keylog_file);
+    }
+}
+
+static void enable_keylog(SSL_CTX *ctx)
+{
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return;
+    if (!keylog_file)
+        keylog_file = fopen(path, "a");
+    if (!keylog_file) {
+        fprintf(stderr, PROG ": cannot open SSLKEYLOGFILE %s: %s\n", path, strerror(errno));
+        return;
+    }
+    SSL_CTX_set_keylog_callback(ctx, write_keylog_line);
 }
 
 /* The negotiated parameters as "version=... cipher=... group=... peer=... verify=..." */
@@ -503,6 +546,7 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
     } else {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     }
+    enable_keylog(ctx);
     return ctx;
 
 fail:
@@ -589,6 +633,7 @@ static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *
     ret = SSL_accept(ssl);
     if (ret != 1) {
         report_failure("handshake failed", ssl, ret, errno);
+        report_diagnosis(ssl);
         SSL_free(ssl);
         return;
     }

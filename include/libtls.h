@@ -285,6 +285,113 @@
 
 #define CRYPTO_EX_INDEX_BIO 12
 
+#define SSL_ST_CONNECT 4096
+
+#define SSL_ST_ACCEPT 8192
+
+#define SSL_CB_LOOP 1
+
+#define SSL_CB_EXIT 2
+
+#define SSL_CB_READ 4
+
+#define SSL_CB_WRITE 8
+
+#define SSL_CB_ALERT 16384
+
+#define SSL_CB_READ_ALERT 16388
+
+#define SSL_CB_WRITE_ALERT 16392
+
+#define SSL_CB_ACCEPT_LOOP 8193
+
+#define SSL_CB_ACCEPT_EXIT 8194
+
+#define SSL_CB_CONNECT_LOOP 4097
+
+#define SSL_CB_CONNECT_EXIT 4098
+
+#define SSL_CB_HANDSHAKE_START 16
+
+#define SSL_CB_HANDSHAKE_DONE 32
+
+/*
+ Content types the message callback sees besides the record types.
+ */
+#define SSL3_RT_CHANGE_CIPHER_SPEC 20
+
+#define SSL3_RT_ALERT 21
+
+#define SSL3_RT_HANDSHAKE 22
+
+#define SSL3_RT_APPLICATION_DATA 23
+
+/*
+ A record header (5 bytes), reported with version 0.
+ */
+#define SSL3_RT_HEADER 256
+
+/*
+ The true content type of a protected TLS 1.3 record (1 byte).
+ */
+#define SSL3_RT_INNER_CONTENT_TYPE 257
+
+/*
+ `SSL_get_failure_cause`: why the last handshake failed (0: it did not).
+ */
+#define SSL_FAILURE_NONE 0
+
+#define SSL_FAILURE_NO_COMMON_VERSION 1
+
+#define SSL_FAILURE_NO_COMMON_CIPHER_SUITE 2
+
+#define SSL_FAILURE_NO_COMMON_GROUP 3
+
+#define SSL_FAILURE_CERTIFICATE_EXPIRED 4
+
+#define SSL_FAILURE_CERTIFICATE_NOT_YET_VALID 5
+
+#define SSL_FAILURE_CERTIFICATE_NAME_MISMATCH 6
+
+#define SSL_FAILURE_CERTIFICATE_UNKNOWN_ISSUER 7
+
+#define SSL_FAILURE_CERTIFICATE_INVALID 8
+
+#define SSL_FAILURE_PEER_REJECTED_HELLO 9
+
+#define SSL_FAILURE_PEER_REJECTED_CERTIFICATE 10
+
+#define SSL_FAILURE_CERTIFICATE_REQUIRED 11
+
+#define SSL_FAILURE_PEER_ALERT 12
+
+#define SSL_FAILURE_CLOSED_BEFORE_HELLO 13
+
+#define SSL_FAILURE_CLOSED_DURING_HANDSHAKE 14
+
+#define SSL_FAILURE_NOT_TLS 15
+
+#define SSL_FAILURE_IO_ERROR 16
+
+#define SSL_FAILURE_PROTOCOL_VIOLATION 17
+
+#define SSL_FAILURE_INTERCEPTION 18
+
+#define SSL_FAILURE_LOCAL_PROBLEM 19
+
+/*
+ `SSL_get_failure_offer`: whose offer, and which list.
+ */
+#define SSL_FAILURE_OURS 0
+
+#define SSL_FAILURE_PEERS 1
+
+#define SSL_FAILURE_VERSIONS 0
+
+#define SSL_FAILURE_CIPHER_SUITES 1
+
+#define SSL_FAILURE_GROUPS 2
+
 #define V_ASN1_INTEGER 2
 
 #define V_ASN1_UTCTIME 23
@@ -460,6 +567,31 @@ typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
                              void *argp);
 
 typedef CRYPTO_EX_new CRYPTO_EX_free;
+
+/*
+ `SSL_CTX_set_info_callback`'s callback: `where` is a set of `SSL_CB_*` bits, `ret` the
+ alert (`(level << 8) | description`) for `SSL_CB_ALERT`, the call's result for
+ `SSL_CB_EXIT`, else 1.
+ */
+typedef void (*SSL_info_cb)(const struct SSL *ssl, int where_, int ret);
+
+/*
+ `SSL_CTX_set_msg_callback`'s callback, with OpenSSL's arguments: `write_p` 1 for what we
+ send, `version` the protocol version (0 for `SSL3_RT_HEADER`), `content_type` the record
+ type or `SSL3_RT_HEADER` / `SSL3_RT_INNER_CONTENT_TYPE`, and the bytes.
+ */
+typedef void (*SSL_msg_cb)(int write_p,
+                           int version,
+                           int content_type,
+                           const void *buf,
+                           uintptr_t len,
+                           struct SSL *ssl,
+                           void *arg);
+
+/*
+ `SSL_CTX_set_keylog_callback`'s callback: one NSS key log line, without a newline.
+ */
+typedef void (*SSL_keylog_cb)(const struct SSL *ssl, const char *line);
 
 typedef struct ASN1_STRING ASN1_INTEGER;
 
@@ -790,10 +922,49 @@ unsigned long ERR_peek_error(void);
 unsigned long ERR_peek_last_error(void);
 
 /*
- Pops the oldest entry; `data` receives its plain-words detail, valid until the next call on
- this thread that changes the queue... kept alive in a per-thread slot.
+ Pops the oldest entry with its detail (`data`), as OpenSSL 1.1's function.
  */
 unsigned long ERR_get_error_line_data(const char **file, int *line, const char **data, int *flags);
+
+/*
+ OpenSSL 3's form: also the function name (always empty here).
+ */
+unsigned long ERR_get_error_all(const char **file,
+                                int *line,
+                                const char **func,
+                                const char **data,
+                                int *flags);
+
+unsigned long ERR_get_error_line(const char **file, int *line);
+
+/*
+ Like `ERR_get_error_line_data` without removing the entry.
+ */
+unsigned long ERR_peek_error_line_data(const char **file, int *line, const char **data, int *flags);
+
+/*
+ The newest entry with its detail, not removed.
+ */
+unsigned long ERR_peek_last_error_line_data(const char **file,
+                                            int *line,
+                                            const char **data,
+                                            int *flags);
+
+/*
+ Marks the current end of the queue, so `ERR_pop_to_mark` can drop what comes after.
+ */
+int ERR_set_mark(void);
+
+/*
+ Removes the entries added since the last mark, and the mark; 0 (with the queue emptied)
+ when there is no mark.
+ */
+int ERR_pop_to_mark(void);
+
+/*
+ Removes the last mark without touching the entries; 0 when there is none.
+ */
+int ERR_clear_last_mark(void);
 
 void ERR_clear_error(void);
 
@@ -838,6 +1009,109 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_new new_func,
                              CRYPTO_EX_dup dup_func,
                              CRYPTO_EX_free free_func);
+
+void SSL_CTX_set_info_callback(struct SSL_CTX *ctx, SSL_info_cb callback);
+
+SSL_info_cb SSL_CTX_get_info_callback(const struct SSL_CTX *ctx);
+
+void SSL_CTX_set_msg_callback(struct SSL_CTX *ctx, SSL_msg_cb callback);
+
+/*
+ The `arg` the message callback receives (a macro over `SSL_CTX_ctrl` in OpenSSL).
+ */
+void SSL_CTX_set_msg_callback_arg(struct SSL_CTX *ctx, void *arg);
+
+/*
+ Receives the NSS key log lines (`CLIENT_RANDOM` for TLS 1.2; the handshake and traffic
+ secrets and `EXPORTER_SECRET` for TLS 1.3) of the context's connections, for Wireshark.
+ The library never writes `SSLKEYLOGFILE` by itself.
+ */
+void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
+
+SSL_keylog_cb SSL_CTX_get_keylog_callback(const struct SSL_CTX *ctx);
+
+/*
+ This connection's info callback, overriding the context's (NULL falls back to it).
+ */
+void SSL_set_info_callback(struct SSL *ssl, SSL_info_cb callback);
+
+SSL_info_cb SSL_get_info_callback(const struct SSL *ssl);
+
+void SSL_set_msg_callback(struct SSL *ssl, SSL_msg_cb callback);
+
+void SSL_set_msg_callback_arg(struct SSL *ssl, void *arg);
+
+/*
+ Why the last handshake on `ssl` failed, in plain words with the evidence: which of the usual
+ causes (no common version or cipher suite, a wrong clock, interception, an invalid
+ certificate, a peer that refused us, no TLS server) and what each side offered or sent.
+ NULL when the handshake has not failed. The string lives until the next I/O call on `ssl`.
+ */
+const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
+
+/*
+ The cause of the last failed handshake as an `SSL_FAILURE_*` code; `SSL_FAILURE_NONE` when
+ it has not failed.
+ */
+int SSL_get_failure_cause(const struct SSL *ssl);
+
+/*
+ A stable name for an `SSL_FAILURE_*` code ("no_common_version", ...); "none" for 0 and
+ "unknown" for other values.
+ */
+const char *SSL_failure_cause_name(int cause);
+
+/*
+ The alert we sent because of the failure, or -1.
+ */
+int SSL_get_failure_alert_sent(const struct SSL *ssl);
+
+/*
+ The fatal alert the peer sent, or -1.
+ */
+int SSL_get_failure_alert_received(const struct SSL *ssl);
+
+/*
+ The handshake step where it failed (e.g. "TLS client read server hello"), or NULL.
+ */
+const char *SSL_get_failure_step(const struct SSL *ssl);
+
+/*
+ What one side put forward, colon separated: `whose` is `SSL_FAILURE_OURS` or
+ `SSL_FAILURE_PEERS`, `what` one of `SSL_FAILURE_VERSIONS`, `SSL_FAILURE_CIPHER_SUITES`,
+ `SSL_FAILURE_GROUPS`. NULL when not known (a client never sees the server's lists).
+ */
+const char *SSL_get_failure_offer(const struct SSL *ssl, int whose, int what);
+
+/*
+ The subject (RFC 2253) of the certificate a verification failure concerns, or NULL.
+ */
+const char *SSL_get_failure_cert_subject(const struct SSL *ssl);
+
+/*
+ The issuer (RFC 2253) of the certificate a verification failure concerns, or NULL.
+ */
+const char *SSL_get_failure_cert_issuer(const struct SSL *ssl);
+
+/*
+ That certificate's notBefore in seconds since the epoch, or 0.
+ */
+int64_t SSL_get_failure_cert_not_before(const struct SSL *ssl);
+
+/*
+ That certificate's notAfter in seconds since the epoch, or 0.
+ */
+int64_t SSL_get_failure_cert_not_after(const struct SSL *ssl);
+
+/*
+ The name a client expected in the server's certificate, or NULL.
+ */
+const char *SSL_get_failure_expected_name(const struct SSL *ssl);
+
+/*
+ The errno of a transport failure behind `SSL_FAILURE_IO_ERROR`, else 0.
+ */
+int SSL_get_failure_errno(const struct SSL *ssl);
 
 struct SSL *SSL_new(struct SSL_CTX *ctx);
 
@@ -1355,6 +1629,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_AD_REASON_OFFSET 1000
 
 /* SSL_R_*: reasons on the error queue (OpenSSL's values). */
+#define SSL_R_NO_SUITABLE_KEY_SHARE 101
 #define SSL_R_BAD_DECOMPRESSION 107
 #define SSL_R_BAD_KEY_SHARE 108
 #define SSL_R_BAD_EXTENSION 110
@@ -1371,6 +1646,8 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_DIGEST_CHECK_FAILED 149
 #define SSL_R_ENCRYPTED_LENGTH_TOO_LONG 150
 #define SSL_R_EXCESSIVE_MESSAGE_SIZE 152
+#define SSL_R_HTTPS_PROXY_REQUEST 155
+#define SSL_R_HTTP_REQUEST 156
 #define SSL_R_LENGTH_MISMATCH 159
 #define SSL_R_ILLEGAL_POINT_COMPRESSION 162
 #define SSL_R_NO_CERTIFICATES_RETURNED 176
@@ -1398,6 +1675,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_BAD_PACKET 240
 #define SSL_R_UNEXPECTED_MESSAGE 244
 #define SSL_R_UNEXPECTED_RECORD 245
+#define SSL_R_UNKNOWN_ALERT_TYPE 246
 #define SSL_R_UNKNOWN_CIPHER_TYPE 249
 #define SSL_R_UNKNOWN_PROTOCOL 252
 #define SSL_R_UNSUPPORTED_PROTOCOL 258
@@ -1407,6 +1685,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_WRONG_VERSION_NUMBER 267
 #define SSL_R_X509_LIB 268
 #define SSL_R_BAD_LENGTH 271
+#define SSL_R_READ_BIO_NOT_SET 211
 #define SSL_R_UNINITIALIZED 276
 #define SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC 281
 #define SSL_R_PRIVATE_KEY_MISMATCH 288
@@ -1415,6 +1694,8 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_UNEXPECTED_EOF_WHILE_READING 294
 #define SSL_R_NO_SUITABLE_GROUPS 295
 #define SSL_R_BAD_ECPOINT 306
+#define SSL_R_RENEGOTIATION_MISMATCH 337
+#define SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED 338
 #define SSL_R_NO_RENEGOTIATION 339
 #define SSL_R_WRONG_SIGNATURE_TYPE 370
 #define SSL_R_INAPPROPRIATE_FALLBACK 373
@@ -1434,6 +1715,39 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_SYSCALL_FAILURE 907
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
+#define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010
+#define SSL_R_SSLV3_ALERT_BAD_RECORD_MAC 1020
+#define SSL_R_TLSV1_ALERT_DECRYPTION_FAILED 1021
+#define SSL_R_TLSV1_ALERT_RECORD_OVERFLOW 1022
+#define SSL_R_SSLV3_ALERT_DECOMPRESSION_FAILURE 1030
+#define SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE 1040
+#define SSL_R_SSLV3_ALERT_NO_CERTIFICATE 1041
+#define SSL_R_SSLV3_ALERT_BAD_CERTIFICATE 1042
+#define SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE 1043
+#define SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED 1044
+#define SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED 1045
+#define SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN 1046
+#define SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER 1047
+#define SSL_R_TLSV1_ALERT_UNKNOWN_CA 1048
+#define SSL_R_TLSV1_ALERT_ACCESS_DENIED 1049
+#define SSL_R_TLSV1_ALERT_DECODE_ERROR 1050
+#define SSL_R_TLSV1_ALERT_DECRYPT_ERROR 1051
+#define SSL_R_TLSV1_ALERT_EXPORT_RESTRICTION 1060
+#define SSL_R_TLSV1_ALERT_PROTOCOL_VERSION 1070
+#define SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY 1071
+#define SSL_R_TLSV1_ALERT_INTERNAL_ERROR 1080
+#define SSL_R_TLSV1_ALERT_INAPPROPRIATE_FALLBACK 1086
+#define SSL_R_TLSV1_ALERT_USER_CANCELLED 1090
+#define SSL_R_TLSV1_ALERT_NO_RENEGOTIATION 1100
+#define SSL_R_TLSV13_ALERT_MISSING_EXTENSION 1109
+#define SSL_R_TLSV1_UNSUPPORTED_EXTENSION 1110
+#define SSL_R_TLSV1_CERTIFICATE_UNOBTAINABLE 1111
+#define SSL_R_TLSV1_UNRECOGNIZED_NAME 1112
+#define SSL_R_TLSV1_BAD_CERTIFICATE_STATUS_RESPONSE 1113
+#define SSL_R_TLSV1_BAD_CERTIFICATE_HASH_VALUE 1114
+#define SSL_R_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY 1115
+#define SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED 1116
+#define SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL 1120
 
 /* SSL_AD_*: alert descriptions. */
 #define SSL_AD_CLOSE_NOTIFY 0

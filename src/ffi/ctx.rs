@@ -105,6 +105,8 @@ pub(crate) struct CtxState {
     pub(crate) servername_cb: SSL_servername_cb,
     pub(crate) servername_arg: usize,
     pub(crate) quiet_shutdown: bool,
+    /// Info, message and key log callbacks for new connections.
+    pub(crate) observers: super::observe::CtxObservers,
 }
 
 pub struct SSL_CTX {
@@ -214,6 +216,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 alpn_select_arg: 0,
                 servername_cb: None,
                 servername_arg: 0,
+                observers: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };

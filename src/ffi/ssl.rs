@@ -13,6 +13,7 @@ use crate::config::{
     AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
 };
 use crate::conn::{ClientOptions, Connection, Role};
+use crate::diagnosis::TransportEnd;
 use crate::error::{Error, Reason};
 use crate::msgs::enums::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::verify::{PeerIdentity, VerifyEvent};
@@ -64,6 +65,8 @@ pub struct SSL {
     sigalgs: Option<Vec<SignatureScheme>>,
     /// `SSL_set_alpn_protos`.
     alpn_protos: Option<Vec<Vec<u8>>>,
+    /// Info and message callbacks of this connection, and its diagnosis strings.
+    pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
     key_update_pending: c_int,
 }
@@ -89,7 +92,7 @@ pub(crate) unsafe fn ssl_ref<'a>(ssl: *const SSL) -> Option<&'a SSL> {
 }
 
 /// Runs `f` on a live SSL; NULL or a panic gives `fail`.
-fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T {
+pub(crate) fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T {
     guard(fail, || {
         // SAFETY: see ssl_mut.
         match unsafe { ssl_mut(ssl) } {
@@ -99,7 +102,7 @@ fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T
     })
 }
 
-fn with_ssl_ref<T: Copy>(ssl: *const SSL, fail: T, f: impl FnOnce(&SSL) -> T) -> T {
+pub(crate) fn with_ssl_ref<T: Copy>(ssl: *const SSL, fail: T, f: impl FnOnce(&SSL) -> T) -> T {
     guard(fail, || {
         // SAFETY: see ssl_ref.
         match unsafe { ssl_ref(ssl) } {
@@ -122,6 +125,25 @@ impl SSL {
     fn ctx(&self) -> &SSL_CTX {
         // SAFETY: the SSL holds a reference on its context for its whole life.
         unsafe { &*self.ctx }
+    }
+
+    pub(crate) fn connection(&self) -> Option<&Connection> {
+        self.conn.as_ref()
+    }
+
+    pub(crate) fn ctx_observers(&self) -> super::observe::CtxObservers {
+        self.ctx().read().observers
+    }
+
+    /// Hands what the core recorded to the application's info, message and key log callbacks.
+    fn deliver_events(&mut self) {
+        let events = match self.conn.as_mut() {
+            Some(c) => c.take_events(),
+            None => return,
+        };
+        // SAFETY: this SSL is live; the callbacks may re-enter the library with it, and no
+        // borrow of its fields is held across the call.
+        unsafe { super::observe::dispatch(self as *mut SSL, events) };
     }
 
     /// The context's configuration with this connection's overrides, and the application's
@@ -231,12 +253,15 @@ impl SSL {
                 ),
                 Role::Server => Connection::new_server(config),
             };
-            if let Err(e) = conn.start() {
-                self.conn = Some(conn);
+            let (protocol, secrets) = super::observe::wanted_events(self);
+            conn.enable_events(protocol, secrets);
+            let started = conn.start();
+            self.conn = Some(conn);
+            self.deliver_events();
+            if let Err(e) = started {
                 self.report(&e);
                 return Err(Stop::Failed);
             }
-            self.conn = Some(conn);
         }
         Ok(self.conn.as_mut().expect("created above"))
     }
@@ -250,6 +275,7 @@ impl SSL {
 
     /// Writes all pending TLS bytes.
     fn flush(&mut self) -> Result<(), Stop> {
+        self.deliver_events();
         loop {
             let Some(conn) = self.conn.as_mut() else {
                 return Ok(());
@@ -293,7 +319,9 @@ impl SSL {
         match unsafe { bio::transport_read(self.rbio, &mut buf) } {
             IoOutcome::Done(n) => {
                 let conn = self.conn.as_mut().expect("connection exists while reading");
-                if let Err(e) = conn.read_tls(&buf[..n]) {
+                let result = conn.read_tls(&buf[..n]);
+                self.deliver_events();
+                if let Err(e) = result {
                     self.report(&e);
                     // Send the alert the error calls for before giving up.
                     let _ = self.flush();
@@ -314,6 +342,13 @@ impl SSL {
             Stop::WantWrite => SSL_WRITING,
             _ => SSL_NOTHING,
         };
+        if let Some(conn) = self.conn.as_mut() {
+            match stop {
+                Stop::Syscall(e) => conn.note_transport_end(TransportEnd::Error(e)),
+                Stop::Eof => conn.note_transport_end(TransportEnd::Eof),
+                _ => {}
+            }
+        }
         self.last_error = match stop {
             Stop::WantRead => SSL_ERROR_WANT_READ,
             Stop::WantWrite => SSL_ERROR_WANT_WRITE,
@@ -360,7 +395,20 @@ impl SSL {
         }
     }
 
+    /// One handshake call, reported to the info callback as OpenSSL's state machine does.
     fn do_handshake(&mut self) -> c_int {
+        self.observers.invalidate();
+        let in_init = self.conn.as_ref().is_none_or(|c| c.is_handshaking());
+        let r = self.drive_handshake();
+        if in_init {
+            self.deliver_events();
+            // SAFETY: this SSL is live; the callback may re-enter the library with it.
+            unsafe { super::observe::exit(self as *mut SSL, r) };
+        }
+        r
+    }
+
+    fn drive_handshake(&mut self) -> c_int {
         if let Err(s) = self.ensure_conn() {
             return self.stop(s, true);
         }
@@ -371,9 +419,20 @@ impl SSL {
             if self.failed_already() {
                 return self.stop(Stop::Failed, true);
             }
-            if !self.conn.as_ref().expect("exists").is_handshaking() {
+            let conn = self.conn.as_ref().expect("exists");
+            if !conn.is_handshaking() {
                 self.last_error = SSL_ERROR_NONE;
                 return 1;
+            }
+            if conn.received_close_notify() {
+                // The peer gave up politely; OpenSSL reports this as a clean close.
+                self.conn
+                    .as_mut()
+                    .expect("exists")
+                    .note_transport_end(TransportEnd::Eof);
+                self.want = SSL_NOTHING;
+                self.last_error = SSL_ERROR_ZERO_RETURN;
+                return 0;
             }
             if let Err(s) = self.fill() {
                 return self.stop(s, true);
@@ -662,6 +721,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             max_proto: None,
             sigalgs: None,
             alpn_protos: None,
+            observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
         };
         let p = Box::into_raw(Box::new(ssl));
@@ -1395,6 +1455,7 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
         s.shutdown_flags = 0;
         s.want = SSL_NOTHING;
         s.strings.clear();
+        s.observers.reset();
         1
     })
 }
@@ -1403,9 +1464,10 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
     with_ssl(ssl as *mut SSL, c"unknown state".as_ptr(), |s| {
-        let name = match &s.conn {
-            None => "before SSL initialization",
-            Some(c) => c.state_name(),
+        let name = match (&s.conn, s.observers.callback_state) {
+            (_, Some(during_callback)) => during_callback,
+            (None, None) => "before SSL initialization",
+            (Some(c), None) => c.state_name(),
         };
         let c = CString::new(name).unwrap_or_default();
         let p = c.as_ptr();

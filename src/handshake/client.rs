@@ -105,6 +105,18 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         tls13,
         tls12,
     };
+    cx.client_random = offer.random;
+    cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
+        versions: [
+            (tls13, ProtocolVersion::TLSV1_3),
+            (tls12, ProtocolVersion::TLSV1_2),
+        ]
+        .iter()
+        .filter_map(|(on, v)| on.then_some(*v))
+        .collect(),
+        suites: offer.suites.clone(),
+        groups: offer.groups.clone(),
+    });
     let mut transcript = Transcript::new();
     send_client_hello(cx, &config, &offer, &mut transcript)?;
     cx.ccs_allowed = tls13;

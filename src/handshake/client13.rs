@@ -150,6 +150,8 @@ pub fn handle_server_hello(
     let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
+    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
     // From here on our records, alerts included, are protected with the handshake key; the
     // compatibility ChangeCipherSpec still goes out in the clear.
@@ -369,6 +371,12 @@ impl State for ExpectFinished {
         let master = hs.schedule.into_master();
         let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
+        cx.log_secret(
+            "EXPORTER_SECRET",
+            &master.exporter_master_secret(&hash_after_server_finished),
+        );
 
         // Our second flight: compatibility CCS, then (if asked) our Certificate and, when it
         // is not empty, CertificateVerify, then Finished, all under the client handshake key.
@@ -425,6 +433,7 @@ fn send_client_certificate(
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
     let Some((ck, scheme)) = chosen else {
+        cx.evidence.sent_empty_certificate = true;
         return Ok(());
     };
     let signed = sign::tls13_signed_message(false, &transcript.current_hash());

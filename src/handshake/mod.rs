@@ -149,6 +149,10 @@ pub fn verify_peer_chain(
     identity: Option<&PeerIdentity>,
 ) -> Result<()> {
     let config = cx.config.clone();
+    // Kept even when verification fails: the diagnosis and SSL_get_peer_cert_chain show it.
+    if cx.info.peer_chain.is_empty() {
+        cx.info.peer_chain = chain.to_vec();
+    }
     let verdict = verify::verify_chain_with_callback(
         &config.roots,
         chain,

@@ -356,7 +356,7 @@ impl State for ExpectClientKeyExchange {
         "TLS server read client key exchange"
     }
 
-    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -367,6 +367,7 @@ impl State for ExpectClientKeyExchange {
         let session_hash = hs.transcript.current_hash();
         let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
         drop(pre_master_secret);
+        cx.log_secret("CLIENT_RANDOM", &master);
         let keys = tls12::key_block(
             suite.hash,
             suite.aead,

@@ -151,6 +151,8 @@ pub fn handle_client_hello(
     let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
+    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_writer(tls13_encrypter(suite, &server_hs)?);
     cx.record.set_reader(tls13_decrypter(suite, &client_hs)?);
 
@@ -207,6 +209,12 @@ pub fn handle_client_hello(
     let master = ks.into_master();
     let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
     let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+    cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
+    cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
+    cx.log_secret(
+        "EXPORTER_SECRET",
+        &master.exporter_master_secret(&hash_after_server_finished),
+    );
     cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
 
     let finished = ExpectFinished {
