@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Created first so that polling it cannot race the server's start.
+# Created here, not by the background job's redirection, so the loop below can read it at once.
 : >"$WORK/server.err"
 "$BIN_DIR/tlsserver" -www -naccept 2 -timeout 5 \
     -cert "$PKI/server-ecdsa-p256.chain.pem" -key "$PKI/server-ecdsa-p256.key" \
