@@ -575,7 +575,10 @@ pub unsafe extern "C" fn SSL_CTX_set_default_verify_paths(ctx: *mut SSL_CTX) -> 
 
 /// OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
 #[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_load_verify_file(ctx: *mut SSL_CTX, ca_file: *const c_char) -> c_int {
+pub unsafe extern "C" fn SSL_CTX_load_verify_file(
+    ctx: *mut SSL_CTX,
+    ca_file: *const c_char,
+) -> c_int {
     ctx_call(ctx, |c| {
         // SAFETY: C string from the caller; NULL is reported.
         let f = unsafe { c_str(ca_file, "CAfile") }.ok_or_else(bad_arg)?;
@@ -585,7 +588,10 @@ pub unsafe extern "C" fn SSL_CTX_load_verify_file(ctx: *mut SSL_CTX, ca_file: *c
 
 /// OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
 #[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_load_verify_dir(ctx: *mut SSL_CTX, ca_dir: *const c_char) -> c_int {
+pub unsafe extern "C" fn SSL_CTX_load_verify_dir(
+    ctx: *mut SSL_CTX,
+    ca_dir: *const c_char,
+) -> c_int {
     ctx_call(ctx, |c| {
         // SAFETY: C string from the caller; NULL is reported.
         let d = unsafe { c_str(ca_dir, "CApath") }.ok_or_else(bad_arg)?;

@@ -1246,7 +1246,9 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set_hostflags(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn X509_VERIFY_PARAM_get_hostflags(param: *const X509_VERIFY_PARAM) -> c_uint {
+pub unsafe extern "C" fn X509_VERIFY_PARAM_get_hostflags(
+    param: *const X509_VERIFY_PARAM,
+) -> c_uint {
     with_param(param as *mut X509_VERIFY_PARAM, 0, |p| p.policy.flags)
 }
 
