@@ -294,6 +294,11 @@ pub extern "C" fn X509_verify_cert_error_string(n: c_long) -> *const c_char {
 
 // ---- STACK_OF(X509) and STACK_OF(X509_NAME) ------------------------------------------------
 
+/// Element destructors for the `pop_free` calls, typedefs as in OpenSSL (a function-pointer
+/// parameter spelt out in the prototype hides the function from the export list tooling).
+pub type sk_X509_freefunc = Option<unsafe extern "C" fn(*mut X509)>;
+pub type sk_X509_NAME_freefunc = Option<unsafe extern "C" fn(*mut X509_NAME)>;
+
 /// `STACK_OF(X509)`: a list holding one reference to each certificate.
 pub struct stack_st_X509 {
     items: Vec<*mut X509>,
@@ -350,10 +355,7 @@ pub unsafe extern "C" fn sk_X509_value(sk: *const stack_st_X509, idx: c_int) -> 
 /// Frees a stack the caller owns (not the ones `SSL_get_peer_cert_chain` lends), and its
 /// references to the certificates.
 #[no_mangle]
-pub unsafe extern "C" fn sk_X509_pop_free(
-    sk: *mut stack_st_X509,
-    _free: Option<unsafe extern "C" fn(*mut X509)>,
-) {
+pub unsafe extern "C" fn sk_X509_pop_free(sk: *mut stack_st_X509, _free: sk_X509_freefunc) {
     guard((), || {
         if !sk.is_null() {
             // SAFETY: a stack from Box::into_raw that the caller owns.
@@ -427,7 +429,7 @@ pub unsafe extern "C" fn sk_X509_NAME_push(
 #[no_mangle]
 pub unsafe extern "C" fn sk_X509_NAME_pop_free(
     sk: *mut stack_st_X509_NAME,
-    _free: Option<unsafe extern "C" fn(*mut X509_NAME)>,
+    _free: sk_X509_NAME_freefunc,
 ) {
     guard((), || {
         if !sk.is_null() {
@@ -1377,6 +1379,14 @@ mod tests {
 // ---- subjectAltName as OpenSSL's GENERAL_NAMES ----------------------------------------------
 
 pub const NID_subject_alt_name: c_int = 85;
+
+// OpenSSL's host-check flags (`crate::verify::host_flags` documents what libtls does with each).
+pub const X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT: c_uint = 0x1;
+pub const X509_CHECK_FLAG_NO_WILDCARDS: c_uint = 0x2;
+pub const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS: c_uint = 0x4;
+pub const X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS: c_uint = 0x8;
+pub const X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS: c_uint = 0x10;
+pub const X509_CHECK_FLAG_NEVER_CHECK_SUBJECT: c_uint = 0x20;
 pub const GEN_OTHERNAME: c_int = 0;
 pub const GEN_EMAIL: c_int = 1;
 pub const GEN_DNS: c_int = 2;
@@ -1431,6 +1441,10 @@ pub struct stack_st_GENERAL_NAME {
 }
 
 pub type GENERAL_NAMES = stack_st_GENERAL_NAME;
+
+/// The element destructor `sk_GENERAL_NAME_pop_free` takes (as a typedef, as in OpenSSL, so
+/// that the export list tooling sees the function).
+pub type sk_GENERAL_NAME_freefunc = Option<unsafe extern "C" fn(*mut GENERAL_NAME)>;
 
 /// A decoded extension, as OpenSSL's `X509_get_ext_d2i`; libtls decodes subjectAltName
 /// (`NID_subject_alt_name`, giving a `GENERAL_NAMES *` to free with `GENERAL_NAMES_free`) and
@@ -1548,7 +1562,7 @@ pub unsafe extern "C" fn GENERAL_NAMES_free(sk: *mut GENERAL_NAMES) {
 #[no_mangle]
 pub unsafe extern "C" fn sk_GENERAL_NAME_pop_free(
     sk: *mut stack_st_GENERAL_NAME,
-    _free: Option<unsafe extern "C" fn(*mut GENERAL_NAME)>,
+    _free: sk_GENERAL_NAME_freefunc,
 ) {
     // SAFETY: same contract as GENERAL_NAMES_free.
     unsafe { GENERAL_NAMES_free(sk) }
