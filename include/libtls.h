@@ -852,7 +852,10 @@ int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, cons
 
 /*
  The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
- of directories) like OpenSSL; Debian's bundle and `/etc/ssl/certs` otherwise.
+ of directories) like OpenSSL. Without them: Debian's bundle only, which holds the same CAs as
+ `/etc/ssl/certs`; that directory is left out because it may also hold local certificates
+ (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
+ path building would try as issuers.
  */
 int SSL_CTX_set_default_verify_paths(struct SSL_CTX *ctx);
 

@@ -552,13 +552,16 @@ pub unsafe extern "C" fn SSL_CTX_load_verify_locations(
 }
 
 /// The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
-/// of directories) like OpenSSL; Debian's bundle and `/etc/ssl/certs` otherwise.
+/// of directories) like OpenSSL. Without them: Debian's bundle only, which holds the same CAs as
+/// `/etc/ssl/certs`; that directory is left out because it may also hold local certificates
+/// (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
+/// path building would try as issuers.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_default_verify_paths(ctx: *mut SSL_CTX) -> c_int {
     ctx_call(ctx, |c| {
         let file = std::env::var("SSL_CERT_FILE")
             .unwrap_or_else(|_| "/etc/ssl/certs/ca-certificates.crt".to_string());
-        let dirs = std::env::var("SSL_CERT_DIR").unwrap_or_else(|_| "/etc/ssl/certs".to_string());
+        let dirs = std::env::var("SSL_CERT_DIR").unwrap_or_default();
         let mut st = c.edit();
         // As in OpenSSL, missing default locations are not an error.
         if std::path::Path::new(&file).is_file() {
