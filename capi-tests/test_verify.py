@@ -88,7 +88,7 @@ def test_hashed_directory_only_reads_hashed_names(test_verify, verify_env, tmp_p
 
 # (certificate, X509_V_ERR_* code and text the client reports, alert the server receives)
 REJECTED = {
-    "wrong-eku-localhost": (26, "unsupported certificate purpose", r"unsupported certificate"),
+    "wrong-eku-localhost": (26, "unsuitable certificate purpose", r"unsupported certificate"),
     "selfsigned-localhost": (18, "self-signed certificate", r"unknown ca"),
 }
 

@@ -192,7 +192,7 @@ static void enable_keylog(SSL_CTX *ctx)
 
 /* The negotiated parameters as "version=... cipher=... group=... peer=... verify=..." */
 /* -showcerts: one line per certificate of the peer's chain, leaf first (the verified chain when
- * there is one, else what the peer sent), then the verification result. */
+ * verification succeeded, else what the peer sent), then the verification result. */
 static void format_time(const ASN1_TIME *t, char *out, size_t size)
 {
     struct tm tm;
@@ -219,7 +219,8 @@ static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
     long verify = SSL_get_verify_result(ssl);
     int i, depth = 0;
 
-    if (chain && sk_X509_num(chain) > 0) {
+    /* OpenSSL also keeps the partial chain of a failed verification: show only a good one. */
+    if (verify == X509_V_OK && chain && sk_X509_num(chain) > 0) {
         fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", sk_X509_num(chain));
         for (i = 0; i < sk_X509_num(chain); i++)
             print_cert_line(i, sk_X509_value(chain, i));

@@ -1198,8 +1198,25 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_servername_arg(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_cipher_list;
+    use super::{is_hashed_ca_name, parse_cipher_list};
     use crate::msgs::enums::CipherSuite;
+
+    #[test]
+    fn hashed_ca_names_are_eight_hex_digits_dot_a_number() {
+        for good in ["9d0f2b9e.0", "B31F2E91.12"] {
+            assert!(is_hashed_ca_name(good), "{good}");
+        }
+        for bad in [
+            "9d0f2b9e",
+            "9d0f2b9e.",
+            "9d0f2b9.0",
+            "9d0f2b9ez.0",
+            "9d0f2b9e.r0",
+            "ca.pem",
+        ] {
+            assert!(!is_hashed_ca_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn cipher_list_syntax() {

@@ -1290,92 +1290,6 @@ pub unsafe extern "C" fn X509_STORE_CTX_get_ex_data(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pem_cert(name: &str) -> X509 {
-        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-        let pem = std::fs::read(path).unwrap();
-        let der = rustls_pemfile::certs(&mut pem.as_slice())
-            .next()
-            .unwrap()
-            .unwrap();
-        X509::from_der(der.as_ref()).unwrap()
-    }
-
-    #[test]
-    fn times_use_utctime_until_2049_then_generalizedtime() {
-        let t = ASN1_STRING::time(1_767_225_600);
-        assert_eq!(
-            (t.typ, t.data.as_slice()),
-            (V_ASN1_UTCTIME, &b"260101000000Z"[..])
-        );
-        let t = ASN1_STRING::time(4_102_444_800); // 2100-01-01
-        assert_eq!(
-            (t.typ, t.data.as_slice()),
-            (V_ASN1_GENERALIZEDTIME, &b"21000101000000Z"[..])
-        );
-        let t = ASN1_STRING::time(-1); // 1969-12-31T23:59:59Z
-        assert_eq!(t.data, b"691231235959Z");
-    }
-
-    #[test]
-    fn serial_numbers_drop_the_sign_octet() {
-        assert_eq!(ASN1_STRING::integer(&[0x00, 0x80, 0x01]).data, [0x80, 0x01]);
-        assert_eq!(ASN1_STRING::integer(&[0x7f]).data, [0x7f]);
-        assert!(ASN1_STRING::integer(&[0x00]).data.is_empty());
-    }
-
-    #[test]
-    fn private_key_sizes() {
-        let path = format!("{}/pki/client-rsa2048.key", env!("CARGO_MANIFEST_DIR"));
-        let key = SigningKey::from_pem(&std::fs::read(path).unwrap()).unwrap();
-        let pkey = EVP_PKEY::from_private(key);
-        assert_eq!((pkey.id, pkey.bits), (EVP_PKEY_RSA, 2048));
-        assert_eq!(rsa_public_key_bits(&[0x30, 0x00]), 0);
-        assert_eq!(rsa_public_key_bits(b"junk"), 0);
-    }
-
-    #[test]
-    fn name_print_styles() {
-        let x = pem_cert("client-ecdsa-p256.pem");
-        let name = &x.subject.name;
-        assert_eq!(
-            name_text(name, 0, XN_FLAG_ONELINE),
-            "CN = libtls test client"
-        );
-        assert_eq!(
-            name_text(name, 2, XN_FLAG_RFC2253),
-            "  CN=libtls test client"
-        );
-        assert_eq!(name_text(name, 0, XN_FLAG_COMPAT), "CN=libtls test client");
-    }
-
-    #[test]
-    fn store_context_reports_the_current_certificate() {
-        let x = pem_cert("server-ecdsa-p256.chain.pem");
-        let chain = vec![x.der().to_vec()];
-        let event = crate::verify::VerifyEvent {
-            chain: &chain,
-            depth: 0,
-            preverify_ok: false,
-            error: crate::verify::x509_v::ERR_CERT_HAS_EXPIRED,
-        };
-        let mut store = X509_STORE_CTX::new(&event, std::ptr::null_mut());
-        // SAFETY: a live store context and the certificates it owns.
-        unsafe {
-            let current = X509_STORE_CTX_get_current_cert(&store);
-            assert_eq!((*current).der(), x.der());
-            assert_eq!(X509_STORE_CTX_get_error_depth(&store), 0);
-            assert_eq!(X509_STORE_CTX_get_error(&store), 10);
-            assert_eq!(sk_X509_num(X509_STORE_CTX_get0_chain(&store)), 1);
-            X509_STORE_CTX_set_error(&mut store, 50);
-        }
-        assert_eq!(store.error(), 50);
-    }
-}
-
 // ---- subjectAltName as OpenSSL's GENERAL_NAMES ----------------------------------------------
 
 pub const NID_subject_alt_name: c_int = 85;
@@ -1651,7 +1565,10 @@ pub unsafe extern "C" fn ASN1_TIME_cmp_time_t(s: *const ASN1_TIME, t: libc::time
         if s.typ != V_ASN1_UTCTIME && s.typ != V_ASN1_GENERALIZEDTIME {
             return -2;
         }
-        match s.epoch.cmp(&i64::from(t)) {
+        // time_t is i64 on the platforms libtls builds for; the conversion keeps others honest.
+        #[allow(clippy::useless_conversion)]
+        let t = i64::from(t);
+        match s.epoch.cmp(&t) {
             std::cmp::Ordering::Less => -1,
             std::cmp::Ordering::Equal => 0,
             std::cmp::Ordering::Greater => 1,
@@ -1677,4 +1594,90 @@ pub unsafe extern "C" fn ASN1_TIME_to_time_t(s: *const ASN1_TIME, out: *mut libc
         unsafe { *out = s.epoch as libc::time_t };
         1
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pem_cert(name: &str) -> X509 {
+        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
+        let pem = std::fs::read(path).unwrap();
+        let der = rustls_pemfile::certs(&mut pem.as_slice())
+            .next()
+            .unwrap()
+            .unwrap();
+        X509::from_der(der.as_ref()).unwrap()
+    }
+
+    #[test]
+    fn times_use_utctime_until_2049_then_generalizedtime() {
+        let t = ASN1_STRING::time(1_767_225_600);
+        assert_eq!(
+            (t.typ, t.data.as_slice()),
+            (V_ASN1_UTCTIME, &b"260101000000Z"[..])
+        );
+        let t = ASN1_STRING::time(4_102_444_800); // 2100-01-01
+        assert_eq!(
+            (t.typ, t.data.as_slice()),
+            (V_ASN1_GENERALIZEDTIME, &b"21000101000000Z"[..])
+        );
+        let t = ASN1_STRING::time(-1); // 1969-12-31T23:59:59Z
+        assert_eq!(t.data, b"691231235959Z");
+    }
+
+    #[test]
+    fn serial_numbers_drop_the_sign_octet() {
+        assert_eq!(ASN1_STRING::integer(&[0x00, 0x80, 0x01]).data, [0x80, 0x01]);
+        assert_eq!(ASN1_STRING::integer(&[0x7f]).data, [0x7f]);
+        assert!(ASN1_STRING::integer(&[0x00]).data.is_empty());
+    }
+
+    #[test]
+    fn private_key_sizes() {
+        let path = format!("{}/pki/client-rsa2048.key", env!("CARGO_MANIFEST_DIR"));
+        let key = SigningKey::from_pem(&std::fs::read(path).unwrap()).unwrap();
+        let pkey = EVP_PKEY::from_private(key);
+        assert_eq!((pkey.id, pkey.bits), (EVP_PKEY_RSA, 2048));
+        assert_eq!(rsa_public_key_bits(&[0x30, 0x00]), 0);
+        assert_eq!(rsa_public_key_bits(b"junk"), 0);
+    }
+
+    #[test]
+    fn name_print_styles() {
+        let x = pem_cert("client-ecdsa-p256.pem");
+        let name = &x.subject.name;
+        assert_eq!(
+            name_text(name, 0, XN_FLAG_ONELINE),
+            "CN = libtls test client"
+        );
+        assert_eq!(
+            name_text(name, 2, XN_FLAG_RFC2253),
+            "  CN=libtls test client"
+        );
+        assert_eq!(name_text(name, 0, XN_FLAG_COMPAT), "CN=libtls test client");
+    }
+
+    #[test]
+    fn store_context_reports_the_current_certificate() {
+        let x = pem_cert("server-ecdsa-p256.chain.pem");
+        let chain = vec![x.der().to_vec()];
+        let event = crate::verify::VerifyEvent {
+            chain: &chain,
+            depth: 0,
+            preverify_ok: false,
+            error: crate::verify::x509_v::ERR_CERT_HAS_EXPIRED,
+        };
+        let mut store = X509_STORE_CTX::new(&event, std::ptr::null_mut());
+        // SAFETY: a live store context and the certificates it owns.
+        unsafe {
+            let current = X509_STORE_CTX_get_current_cert(&store);
+            assert_eq!((*current).der(), x.der());
+            assert_eq!(X509_STORE_CTX_get_error_depth(&store), 0);
+            assert_eq!(X509_STORE_CTX_get_error(&store), 10);
+            assert_eq!(sk_X509_num(X509_STORE_CTX_get0_chain(&store)), 1);
+            X509_STORE_CTX_set_error(&mut store, 50);
+        }
+        assert_eq!(store.error(), 50);
+    }
 }

@@ -41,7 +41,7 @@ pub mod x509_v {
         ERR_CERT_REVOKED = 23 => "certificate revoked",
         ERR_INVALID_CA = 24 => "invalid CA certificate",
         ERR_PATH_LENGTH_EXCEEDED = 25 => "path length constraint exceeded",
-        ERR_INVALID_PURPOSE = 26 => "unsupported certificate purpose",
+        ERR_INVALID_PURPOSE = 26 => "unsuitable certificate purpose",
         ERR_CERT_UNTRUSTED = 27 => "certificate not trusted",
         ERR_CERT_REJECTED = 28 => "certificate rejected",
         ERR_INVALID_EXTENSION = 41 => "invalid or inconsistent certificate extension",
