@@ -153,6 +153,7 @@ _SCALARS = {
     "uint16_t": ctypes.c_uint16,
     "uint64_t": ctypes.c_uint64,
     "int64_t": ctypes.c_int64,
+    "time_t": ctypes.c_long,
 }
 # Typedef'd function pointers: passed as a CFUNCTYPE instance (or None) through c_void_p.
 FUNCTION_POINTER_TYPEDEFS = {
@@ -168,6 +169,9 @@ FUNCTION_POINTER_TYPEDEFS = {
     "SSL_CTX_get_session_cb",
     "SSL_CTX_remove_session_cb",
     "SSL_ticket_key_cb",
+    "sk_X509_freefunc",
+    "sk_X509_NAME_freefunc",
+    "sk_GENERAL_NAME_freefunc",
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
