@@ -1713,6 +1713,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_UNSUPPORTED_KEY_TYPE 905
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
+#define SSL_R_KEY_USAGE_BIT_INCORRECT 908
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
 #define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010
