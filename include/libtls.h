@@ -2271,6 +2271,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define SSL_R_UNSUPPORTED_KEY_TYPE 905
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
+#define SSL_R_KEY_USAGE_BIT_INCORRECT 908
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
 #define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010
