@@ -605,6 +605,18 @@ void SSL_CTX_set_quiet_shutdown(struct SSL_CTX *ctx, int mode);
 
 int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
 
+/*
+ Sets the largest handshake message (certificate list) connections made from this context
+ accept, in bytes (default 102400, as OpenSSL); returns the previous limit. A larger message
+ is refused from its header, so a peer cannot make a connection buffer more than this.
+ */
+long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
+
+/*
+ The largest handshake message connections from this context accept.
+ */
+long SSL_CTX_get_max_cert_list(const struct SSL_CTX *ctx);
+
 unsigned long ERR_get_error(void);
 
 unsigned long ERR_peek_error(void);
@@ -858,6 +870,19 @@ void SSL_set_shutdown(struct SSL *ssl, int mode);
  Resets the SSL for a new connection over the same BIOs, keeping its settings.
  */
 int SSL_clear(struct SSL *ssl);
+
+/*
+ Sets the largest handshake message (certificate list) this connection accepts from the
+ peer, in bytes; returns the previous limit. A larger message is refused from its header
+ with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
+ not yet started.
+ */
+long SSL_set_max_cert_list(struct SSL *ssl, long max);
+
+/*
+ The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
+ */
+long SSL_get_max_cert_list(const struct SSL *ssl);
 
 /*
  OpenSSL's `SSL_state_string_long`: where the handshake is.
@@ -1157,6 +1182,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_BAD_LEGACY_VERSION 292
 #define SSL_R_UNEXPECTED_EOF_WHILE_READING 294
 #define SSL_R_NO_SUITABLE_GROUPS 295
+#define SSL_R_RECORD_TOO_SMALL 298
 #define SSL_R_BAD_ECPOINT 306
 #define SSL_R_NO_RENEGOTIATION 339
 #define SSL_R_WRONG_SIGNATURE_TYPE 370

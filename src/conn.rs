@@ -5,10 +5,12 @@
 use crate::config::Config;
 use crate::error::{Error, Reason, Result};
 use crate::handshake::{self, State};
+use crate::limits::ProgressBudget;
 use crate::msgs::alert::Alert;
 use crate::msgs::deframer::{HandshakeJoiner, JoinedMessage};
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 use crate::record::RecordLayer;
 use crate::suites::SuiteInfo;
@@ -86,6 +88,8 @@ pub struct Common {
     pub alert_received: Option<AlertDescription>,
     /// Name of the state that was current when the last handshake message arrived.
     pub last_state: &'static str,
+    /// How many records in a row the peer may send that move nothing forward.
+    pub budget: ProgressBudget,
 }
 
 impl Common {
@@ -104,6 +108,7 @@ impl Common {
             alert_sent: None,
             alert_received: None,
             last_state: "before",
+            budget: ProgressBudget::default(),
         }
     }
 
@@ -221,11 +226,22 @@ impl Connection {
     /// Feeds bytes received from the peer. Complete records are processed at once. Returns how
     /// many bytes were consumed: all of them unless the connection failed or the peer's
     /// close_notify arrived (bytes after it are not read).
-    pub fn read_tls(&mut self, mut data: &[u8]) -> Result<usize> {
+    pub fn read_tls(&mut self, data: &[u8]) -> Result<usize> {
         self.check_error()?;
         if !self.started {
             self.start()?;
         }
+        // The peer's bytes are hostile: should they reach a bug that panics, this connection
+        // fails with internal_error instead of unwinding through the caller (or the C API).
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_records(data))) {
+            Ok(r) => r,
+            Err(_) => Err(self.fail(Error::internal(
+                "internal error: a bug in libtls was caught while processing the peer's data",
+            ))),
+        }
+    }
+
+    fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
         let total = data.len();
         while !data.is_empty() && !self.common.received_close_notify {
             let (used, rec) = match self.common.record.take_record(data) {
@@ -253,6 +269,22 @@ impl Connection {
     }
 
     fn process_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<()> {
+        #[cfg(test)]
+        if test_hooks::PANIC_ON_NEXT_RECORD.with(|p| p.replace(false)) {
+            panic!("forced by a test: a bug while processing a record");
+        }
+        if typ != ContentType::ALERT {
+            self.common.budget.non_alert_record();
+        }
+        // In TLS 1.3 ChangeCipherSpec is a no-op for middleboxes: it carries nothing.
+        let carries_nothing = payload.is_empty()
+            || typ == ContentType::CHANGE_CIPHER_SPEC
+                && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
+        if carries_nothing {
+            self.common.budget.empty_record()?;
+        } else {
+            self.common.budget.content();
+        }
         match typ {
             ContentType::HANDSHAKE => {
                 if payload.is_empty() {
@@ -280,6 +312,9 @@ impl Connection {
                     return Err(Error::unexpected(
                         "application data interleaved with a fragmented handshake message",
                     ));
+                }
+                if !payload.is_empty() {
+                    self.common.budget.application_data();
                 }
                 self.common.deliver_plaintext(&payload);
                 Ok(())
@@ -345,17 +380,20 @@ impl Connection {
             && !tls13
             && alert.description != AlertDescription::USER_CANCELED
         {
-            // TLS 1.2 warnings are tolerated (the limit on floods is the alerts issue's).
-            return Ok(());
+            // TLS 1.2 warnings are tolerated, a few in a row.
+            return self.common.budget.warning_alert();
         }
         if alert.description == AlertDescription::USER_CANCELED {
-            return Ok(());
+            return self.common.budget.warning_alert();
         }
         self.common.alert_received = Some(alert.description);
         Err(Error::peer_alert(alert.description))
     }
 
     fn process_handshake_message(&mut self, msg: JoinedMessage) -> Result<()> {
+        if msg.typ == HandshakeType::KEY_UPDATE && self.common.handshake_complete {
+            self.common.budget.key_update()?;
+        }
         let state = self
             .state
             .take()
@@ -473,3 +511,18 @@ impl Connection {
         }
     }
 }
+
+/// Switches for tests that need the connection to misbehave on purpose.
+#[cfg(test)]
+pub(crate) mod test_hooks {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// The next record processed on this thread panics, as a bug would.
+        pub static PANIC_ON_NEXT_RECORD: Cell<bool> = const { Cell::new(false) };
+    }
+}
+
+#[cfg(test)]
+#[path = "conn_limits_tests.rs"]
+mod limits_tests;

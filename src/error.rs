@@ -86,6 +86,7 @@ reasons! {
     BAD_LEGACY_VERSION = 292 => "bad legacy version",
     UNEXPECTED_EOF_WHILE_READING = 294 => "unexpected eof while reading",
     NO_SUITABLE_GROUPS = 295 => "no suitable groups",
+    RECORD_TOO_SMALL = 298 => "record too small",
     BAD_ECPOINT = 306 => "bad ecpoint",
     NO_RENEGOTIATION = 339 => "no renegotiation",
     WRONG_SIGNATURE_TYPE = 370 => "wrong signature type",

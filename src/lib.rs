@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod error;
 pub mod ffi;
 pub mod handshake;
+pub mod limits;
 pub mod msgs;
 pub mod record;
 pub mod suites;

@@ -478,6 +478,17 @@ impl State for Connected13 {
             _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
+
+    #[cfg(test)]
+    fn send_key_update_for_test(&mut self, cx: &mut Common) -> Result<()> {
+        use crate::crypto::key_schedule::next_traffic_secret;
+        let msg = HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
+        cx.send_handshake_bytes(&msg)?;
+        self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
+        cx.record
+            .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
+        Ok(())
+    }
 }
 
 /// RFC 8446 4.2: EncryptedExtensions may carry only what the client asked for and what this

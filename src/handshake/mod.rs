@@ -41,6 +41,13 @@ pub trait State: Send {
             format!("ChangeCipherSpec received while {}", self.name()),
         ))
     }
+
+    /// Sends a KeyUpdate and switches our write key, so tests can play a peer that floods
+    /// them. Only a connected TLS 1.3 state can.
+    #[cfg(test)]
+    fn send_key_update_for_test(&mut self, _cx: &mut Common) -> Result<()> {
+        Err(Error::internal("no KeyUpdate in this state"))
+    }
 }
 
 /// The error for a message the current state does not accept.
@@ -139,6 +146,7 @@ pub fn verify_peer_chain(
     usage: Usage,
     identity: Option<&PeerIdentity>,
 ) -> Result<()> {
+    crate::limits::check_chain_len(chain.len())?;
     let config = cx.config.clone();
     let verdict = verify::verify_chain_with_callback(
         &config.roots,
