@@ -235,6 +235,10 @@ impl Connection {
         // fails with internal_error instead of unwinding through the caller (or the C API).
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_records(data))) {
             Ok(r) => r,
+            // A fuzzer must see the bug itself.
+            #[cfg(fuzzing)]
+            Err(panic) => std::panic::resume_unwind(panic),
+            #[cfg(not(fuzzing))]
             Err(_) => Err(self.fail(Error::internal(
                 "internal error: a bug in libtls was caught while processing the peer's data",
             ))),
@@ -472,6 +476,18 @@ impl Connection {
     #[cfg(test)]
     pub(crate) fn inject_handshake_for_test(&mut self, encoded: &[u8]) -> Result<()> {
         self.common.send_handshake_bytes(encoded)
+    }
+
+    /// Sends a KeyUpdate as a TLS 1.3 peer would, to play one that floods them.
+    #[cfg(test)]
+    pub(crate) fn send_key_update_for_test(&mut self) -> Result<()> {
+        let mut state = self
+            .state
+            .take()
+            .ok_or_else(|| Error::internal("no handshake state"))?;
+        let r = state.send_key_update_for_test(&mut self.common);
+        self.state = Some(state);
+        r
     }
 
     /// Queues a close_notify alert.

@@ -10,6 +10,8 @@ pub mod conn;
 pub mod crypto;
 pub mod error;
 pub mod ffi;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_support;
 pub mod handshake;
 pub mod limits;
 pub mod msgs;

@@ -67,6 +67,10 @@ pub fn decode12(msg: &JoinedMessage) -> Result<HandshakeMessage> {
 
 /// Fills a buffer from the system's secure random generator.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    #[cfg(any(test, fuzzing))]
+    if crate::fuzz_support::deterministic() {
+        return Ok([crate::fuzz_support::FIXED_RANDOM_BYTE; N]);
+    }
     let mut b = [0u8; N];
     aws_lc_rs::rand::fill(&mut b).map_err(|_| Error::internal("random generator failed"))?;
     Ok(b)
