@@ -48,12 +48,13 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 epoll_echo
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
 SOURCES_test_bio = capi-tests/c/test_bio.c
 SOURCES_test_x509 = capi-tests/c/test_x509.c
+SOURCES_epoll_echo = examples/epoll_echo.c
 HEADERS = capi-tests/compat.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
@@ -64,7 +65,7 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
 
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
-	cli-openssl test test-rust test-c test-openssl check-asan demo demo-openssl install \
+	cli-openssl test test-rust test-c test-python test-openssl check-asan demo demo-openssl install \
 	install-strip uninstall clean distclean fuzz fuzz-smoke fuzz-build fuzz-seeds tools-venv
 
 # The CLIs link against the library and include the header, so those come first even under -j.
@@ -166,9 +167,15 @@ check-asan: header
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		LIBTLS_BIN_DIR=$(BUILD)/asan/bin LIBTLS_IMPL=libtls $(PYTEST)
 
+# The Python package (bindings/python) against the library just built, and its example
+# against the tlsserver CLI.
+test-python: all
+	cd bindings/python && LIBTLS_PATH=$(abspath $(LIB_BUILD))/$(SONAME) LIBTLS_BIN_DIR=$(abspath $(BUILD)/bin) \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests
+
 # Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header check-api-doc test-rust test-c check-asan
-	@echo "make test: header, Rust tests, C and interop tests all passed"
+test: check-header check-api-doc test-rust test-c test-python check-asan
+	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
 
 # Fuzzing (fuzz/run.sh; libFuzzer on the stable toolchain). fuzz-smoke replays the committed
 # corpora and regressions and fuzzes each target briefly (about a minute; CI runs it);
@@ -245,3 +252,21 @@ clean:
 
 distclean: clean
 	$(CARGO) clean
+
+# ---- benchmarks (not part of make test) -------------------------------------------------------
+BENCH_SRC = bench/tlsbench.c
+
+$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(LIBTLS_CFLAGS) -o $@ $(BENCH_SRC) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+
+$(BUILD)/bench/tlsbench-openssl: $(BENCH_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(OPENSSL_CFLAGS) -o $@ $(BENCH_SRC) $(OPENSSL_LIBS)
+
+.PHONY: bench bench-quick
+bench: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
+	$(PYTHON) bench/run.py --runs 5 --seconds 2 --core
+
+bench-quick: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
+	$(PYTHON) bench/run.py --runs 1 --seconds 0.3

@@ -15,6 +15,7 @@ C_CASES = [
     "ex_data",
     "quiet_shutdown",
     "want_and_pending",
+    "key_update",
 ]
 
 

@@ -153,6 +153,12 @@
 
 #define SSL_X509_LOOKUP 4
 
+#define SSL_KEY_UPDATE_NONE -1
+
+#define SSL_KEY_UPDATE_NOT_REQUESTED 0
+
+#define SSL_KEY_UPDATE_REQUESTED 1
+
 #define ERR_LIB_SYS 2
 
 #define ERR_LIB_X509 11
@@ -888,6 +894,14 @@ long SSL_get_max_cert_list(const struct SSL *ssl);
  OpenSSL's `SSL_state_string_long`: where the handshake is.
  */
 const char *SSL_state_string_long(const struct SSL *ssl);
+
+/*
+ Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
+ goes out with the next write, read or `SSL_do_handshake`.
+ */
+int SSL_key_update(struct SSL *ssl, int updatetype);
+
+int SSL_get_key_update_type(const struct SSL *ssl);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`

@@ -94,6 +94,9 @@ pub struct Config {
     /// The largest handshake message body we accept (`SSL_CTX_set_max_cert_list`); a longer
     /// one is refused from its header, before any of it is buffered.
     pub max_handshake_message: usize,
+    /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
+    /// at 2^24.5 full records per key).
+    pub key_update_after_records: u64,
 }
 
 impl Default for Config {
@@ -118,6 +121,7 @@ impl Default for Config {
             client_cert_callback: None,
             // OpenSSL's default max_cert_list (100 KiB).
             max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
+            key_update_after_records: 1 << 24,
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct Negotiated {
     pub server_name: Option<String>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
+    /// TLS 1.3 KeyUpdates we sent and received after the handshake.
+    pub key_updates_sent: u64,
+    pub key_updates_received: u64,
 }
 
 impl Default for Negotiated {
@@ -63,6 +66,8 @@ impl Default for Negotiated {
             our_signature_scheme: None,
             server_name: None,
             hello_retry: false,
+            key_updates_sent: 0,
+            key_updates_received: 0,
         }
     }
 }
@@ -437,19 +442,19 @@ impl Connection {
 
     /// Copies decrypted application data into `buf`; returns how many bytes.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.common.plaintext.len());
-        for (dst, src) in buf.iter_mut().zip(self.common.plaintext.drain(..n)) {
-            *dst = src;
-        }
+        let n = self.peek_plaintext(buf);
+        self.common.plaintext.drain(..n);
         n
     }
 
     /// Like [`Connection::read_plaintext`] without consuming.
     pub fn peek_plaintext(&self, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.common.plaintext.len());
-        for (dst, src) in buf.iter_mut().zip(self.common.plaintext.iter()) {
-            *dst = *src;
-        }
+        // The ring buffer holds at most two contiguous runs: copy them with memcpy.
+        let (front, back) = self.common.plaintext.as_slices();
+        let from_front = n.min(front.len());
+        buf[..from_front].copy_from_slice(&front[..from_front]);
+        buf[from_front..n].copy_from_slice(&back[..n - from_front]);
         n
     }
 
@@ -468,6 +473,13 @@ impl Connection {
                 "cannot write after close_notify was sent",
             ));
         }
+        // RFC 8446 5.5: change keys well before an AEAD key's safe record count is reached.
+        let sent = self.common.record.writer_mut().map_or(0, |w| w.seq());
+        if self.common.info.version == Some(ProtocolVersion::TLSV1_3)
+            && sent >= self.common.config.key_update_after_records
+        {
+            self.key_update(false)?;
+        }
         self.common.send_application_data(data)?;
         Ok(data.len())
     }
@@ -478,16 +490,25 @@ impl Connection {
         self.common.send_handshake_bytes(encoded)
     }
 
-    /// Sends a KeyUpdate as a TLS 1.3 peer would, to play one that floods them.
-    #[cfg(test)]
-    pub(crate) fn send_key_update_for_test(&mut self) -> Result<()> {
-        let mut state = self
-            .state
-            .take()
-            .ok_or_else(|| Error::internal("no handshake state"))?;
-        let r = state.send_key_update_for_test(&mut self.common);
-        self.state = Some(state);
-        r
+    /// Sends a TLS 1.3 KeyUpdate now (our keys change at once); `request_peer` asks the peer
+    /// to update too.
+    pub fn key_update(&mut self, request_peer: bool) -> Result<()> {
+        self.check_error()?;
+        if self.common.sent_close_notify {
+            return Err(Error::local(
+                Reason::PROTOCOL_IS_SHUTDOWN,
+                "cannot update keys after close_notify was sent",
+            ));
+        }
+        match self.state.as_mut() {
+            Some(state) if self.common.handshake_complete => {
+                state.send_key_update(&mut self.common, request_peer)
+            }
+            _ => Err(Error::local(
+                Reason::STILL_IN_INIT,
+                "KeyUpdate before the handshake completed",
+            )),
+        }
     }
 
     /// Queues a close_notify alert.

@@ -174,7 +174,7 @@ fn tls13_change_cipher_spec_flood_is_limited() {
 #[test]
 fn key_update_storm_is_limited() {
     let (mut c, mut s) = connected(ProtocolVersion::TLSV1_3);
-    let key_update = |c: &mut Connection| c.send_key_update_for_test().unwrap();
+    let key_update = |c: &mut Connection| c.key_update(false).unwrap();
     for _ in 0..MAX_KEY_UPDATES {
         key_update(&mut c);
     }

@@ -127,7 +127,7 @@ mod tests {
 
     fn key_update(conn: &mut Connection) {
         if conn.negotiated().version == Some(ProtocolVersion::TLSV1_3) {
-            conn.send_key_update_for_test().unwrap();
+            conn.key_update(false).unwrap();
         }
     }
 

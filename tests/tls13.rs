@@ -232,3 +232,51 @@ fn close_notify_both_ways() {
     transfer(&mut p.server, &mut p.client).unwrap();
     assert!(p.client.received_close_notify());
 }
+
+#[test]
+fn key_update_both_ways() {
+    let mut p = handshake(
+        client_config(),
+        server_config("server-ecdsa-p256"),
+        localhost(),
+    );
+    p.assert_ok();
+    p.client.key_update(true).unwrap();
+    p.exchange(b"after the client's update");
+    // The server answered the request with its own update.
+    assert_eq!(p.server.negotiated().key_updates_received, 1);
+    assert_eq!(p.server.negotiated().key_updates_sent, 1);
+    assert_eq!(p.client.negotiated().key_updates_received, 1);
+    p.server.key_update(false).unwrap();
+    p.exchange(b"after the server's update");
+    assert_eq!(p.client.negotiated().key_updates_received, 2);
+    assert_eq!(
+        p.client.negotiated().key_updates_sent,
+        1,
+        "not requested: no answer"
+    );
+}
+
+#[test]
+fn keys_update_automatically_before_the_record_limit() {
+    let mut client = client_config();
+    client.key_update_after_records = 3;
+    let mut p = handshake(client, server_config("server-ecdsa-p256"), localhost());
+    p.assert_ok();
+    for i in 0..10u8 {
+        p.exchange(&[i; 100]);
+    }
+    assert!(p.client.negotiated().key_updates_sent >= 3);
+    assert_eq!(
+        p.server.negotiated().key_updates_received,
+        p.client.negotiated().key_updates_sent
+    );
+}
+
+#[test]
+fn key_update_needs_an_established_connection() {
+    let mut c =
+        tls::conn::Connection::new_client(std::sync::Arc::new(client_config()), localhost());
+    c.start().unwrap();
+    assert!(c.key_update(false).is_err());
+}

@@ -511,6 +511,40 @@ static int test_want_and_pending(void)
     return 1;
 }
 
+static int test_key_update(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    struct pump p;
+    char buf[16];
+    int r;
+    CHECK(sctx && cctx);
+    CHECK(mem_pair(&p, cctx, sctx));
+    CHECK(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_NONE);
+    CHECK(SSL_key_update(p.client, 7) == 0);
+    ERR_clear_error();
+    CHECK(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED) == 1);
+    CHECK(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_REQUESTED);
+    CHECK(SSL_write(p.client, "one", 3) == 3);
+    CHECK(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_NONE);
+    step(&p);
+    CHECK(SSL_read(p.server, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0);
+    /* The server answered with its own update; data still flows both ways. */
+    CHECK(SSL_write(p.server, "two", 3) == 3);
+    step(&p);
+    r = SSL_read(p.client, buf, sizeof buf);
+    CHECK(r == 3 && memcmp(buf, "two", 3) == 0);
+    CHECK(SSL_key_update(p.server, SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
+    CHECK(SSL_do_handshake(p.server) == 1);
+    CHECK(SSL_write(p.server, "three", 5) == 5);
+    step(&p);
+    CHECK(SSL_read(p.client, buf, sizeof buf) == 5 && memcmp(buf, "three", 5) == 0);
+    SSL_free(p.client);
+    SSL_free(p.server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 struct test {
     const char *name;
     int (*fn)(void);
@@ -525,6 +559,7 @@ static const struct test tests[] = {
     {"ex_data", test_ex_data},
     {"quiet_shutdown", test_quiet_shutdown},
     {"want_and_pending", test_want_and_pending},
+    {"key_update", test_key_update},
 };
 
 int main(int argc, char **argv)

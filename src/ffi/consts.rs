@@ -52,6 +52,10 @@ pub const SSL_WRITING: c_int = 2;
 pub const SSL_READING: c_int = 3;
 pub const SSL_X509_LOOKUP: c_int = 4;
 
+pub const SSL_KEY_UPDATE_NONE: c_int = -1;
+pub const SSL_KEY_UPDATE_NOT_REQUESTED: c_int = 0;
+pub const SSL_KEY_UPDATE_REQUESTED: c_int = 1;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,8 @@ pub struct SSL {
     shutdown_flags: c_int,
     /// What the last call was waiting for (`SSL_want`).
     want: c_int,
+    /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
+    key_update_pending: c_int,
     /// The largest handshake message accepted, copied from the context at `SSL_new`.
     max_cert_list: usize,
 }
@@ -212,6 +214,7 @@ impl SSL {
             };
             let pending = conn.pending_tls();
             if pending.is_empty() {
+                self.key_update_pending = SSL_KEY_UPDATE_NONE;
                 return Ok(());
             }
             if self.wbio.is_null() {
@@ -240,14 +243,10 @@ impl SSL {
             ));
             return Err(Stop::Failed);
         }
-        // Read no more than the record being assembled needs (at least a header's worth), so
-        // bytes behind it stay in the transport as OpenSSL leaves them without read-ahead.
-        let want = self
-            .conn
-            .as_ref()
-            .map_or(READ_CHUNK, |c| c.wanted())
-            .clamp(1, READ_CHUNK);
-        let mut buf = vec![0u8; want];
+        // Read whatever is there, up to a maximal record: fewer system calls, and a peer we
+        // reject after a record header does not get its alert lost to a TCP reset (closing a
+        // socket with unread data resets the connection).
+        let mut buf = vec![0u8; READ_CHUNK];
         // SAFETY: the SSL owns a reference on its read BIO.
         match unsafe { bio::transport_read(self.rbio, &mut buf) } {
             IoOutcome::Done(n) => {
@@ -544,6 +543,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             quiet_shutdown,
             shutdown_flags: 0,
             want: SSL_NOTHING,
+            key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,
         };
         let p = Box::into_raw(Box::new(ssl));
@@ -1313,6 +1313,43 @@ pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char
         s.strings.push(c);
         p
     })
+}
+
+/// Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
+/// goes out with the next write, read or `SSL_do_handshake`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_key_update(ssl: *mut SSL, updatetype: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        if updatetype != SSL_KEY_UPDATE_NOT_REQUESTED && updatetype != SSL_KEY_UPDATE_REQUESTED {
+            err::push(&Error::local(
+                Reason::INVALID_ARGUMENT,
+                "SSL_key_update needs SSL_KEY_UPDATE_REQUESTED or SSL_KEY_UPDATE_NOT_REQUESTED",
+            ));
+            return 0;
+        }
+        let Some(conn) = s.conn.as_mut() else {
+            err::push(&Error::local(
+                Reason::STILL_IN_INIT,
+                "SSL_key_update before the handshake",
+            ));
+            return 0;
+        };
+        match conn.key_update(updatetype == SSL_KEY_UPDATE_REQUESTED) {
+            Ok(()) => {
+                s.key_update_pending = updatetype;
+                1
+            }
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_key_update_type(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, SSL_KEY_UPDATE_NONE, |s| s.key_update_pending)
 }
 
 #[cfg(test)]

@@ -462,6 +462,7 @@ impl State for Connected13 {
                 Ok(self)
             }
             HandshakeMessage::KeyUpdate(ku) => {
+                cx.info.key_updates_received += 1;
                 self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
                 cx.record
                     .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
@@ -469,6 +470,7 @@ impl State for Connected13 {
                     let reply =
                         HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
                     cx.send_handshake_bytes(&reply)?;
+                    cx.info.key_updates_sent += 1;
                     self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
                     cx.record
                         .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
@@ -479,12 +481,16 @@ impl State for Connected13 {
         }
     }
 
-    #[cfg(test)]
-    fn send_key_update_for_test(&mut self, cx: &mut Common) -> Result<()> {
-        use crate::crypto::key_schedule::next_traffic_secret;
-        let msg = HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
-        cx.send_handshake_bytes(&msg)?;
-        self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
+    fn send_key_update(&mut self, cx: &mut Common, request_peer: bool) -> Result<()> {
+        let request = if request_peer {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
+        cx.send_handshake_bytes(&HandshakeMessage::KeyUpdate(request).encode())?;
+        cx.info.key_updates_sent += 1;
+        self.our_secret =
+            crate::crypto::key_schedule::next_traffic_secret(self.suite.hash, &self.our_secret);
         cx.record
             .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
         Ok(())

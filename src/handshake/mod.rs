@@ -42,11 +42,13 @@ pub trait State: Send {
         ))
     }
 
-    /// Sends a KeyUpdate and switches our write key, so tests can play a peer that floods
-    /// them. Only a connected TLS 1.3 state can.
-    #[cfg(test)]
-    fn send_key_update_for_test(&mut self, _cx: &mut Common) -> Result<()> {
-        Err(Error::internal("no KeyUpdate in this state"))
+    /// Sends a TLS 1.3 KeyUpdate and switches our sending keys; `request_peer` asks the peer to
+    /// update its keys too. Only an established TLS 1.3 connection can.
+    fn send_key_update(&mut self, _cx: &mut Common, _request_peer: bool) -> Result<()> {
+        Err(Error::local(
+            crate::error::Reason::BAD_HANDSHAKE_STATE,
+            "KeyUpdate needs an established TLS 1.3 connection",
+        ))
     }
 }
 
