@@ -929,10 +929,14 @@ pub unsafe extern "C" fn SSL_CTX_set_max_cert_list(
     max: std::ffi::c_long,
 ) -> std::ffi::c_long {
     let mut old = 0;
+    // As OpenSSL: a negative limit changes nothing and returns 0.
+    if max < 0 {
+        return 0;
+    }
     ctx_call(ctx, |c| {
         let mut st = c.edit();
         old = st.config.max_handshake_message as std::ffi::c_long;
-        st.config.max_handshake_message = max.max(0) as usize;
+        st.config.max_handshake_message = max as usize;
         Ok(())
     });
     old

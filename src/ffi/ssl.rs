@@ -1288,8 +1288,11 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_long {
     with_ssl(ssl, 0, |s| {
+        if max < 0 {
+            return 0;
+        }
         let old = s.max_cert_list;
-        s.max_cert_list = max.max(0) as usize;
+        s.max_cert_list = max as usize;
         old as c_long
     })
 }
