@@ -13,7 +13,7 @@ def test_make_demo(bin_dir, impl):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(
-        r'^tlsclient: connected: version=TLSv1\.3 cipher=\S+ group=\S+ peer="/CN=localhost" verify=ok$',
+        r'^tlsclient: connected: version=TLSv1\.3 cipher=\S+ group=\S+ peer="/CN=localhost" verify=ok alpn=none$',
         result.stdout,
         re.MULTILINE,
     ), result.stdout

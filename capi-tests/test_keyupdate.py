@@ -78,7 +78,8 @@ def test_our_client_answers_openssl_server_key_update(harness):
     connected_fields(client)
     s_server.popen.stdin.write(b"K\n")  # update and request ours
     s_server.popen.stdin.flush()
-    wait_text(s_server, "SSL_do_handshake -> 1")  # s_server's report of its K command
+    # -msg shows s_server's KeyUpdate going out (its own printf report may sit in a buffer).
+    wait_text(s_server, "], KeyUpdate")
     s_server.popen.stdin.write(b"from the server after K\n")
     s_server.popen.stdin.flush()
     wait_text(client, "from the server after K")

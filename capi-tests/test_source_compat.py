@@ -8,8 +8,8 @@ lines: negotiated version, cipher, group, verify result, peer, echoed data, and 
 SSL_get_error class and the (library, reason) of every error-queue entry.
 
 To add a program, drop NAME.c into source-compat/ and give it scenarios in SCENARIOS below
-(a test fails while a program has none). Session resumption, non-blocking I/O and memory BIOs
-programs come with the C API for them.
+(a test fails while a program has none). The programs: a blocking client and server, a
+non-blocking client (poll on WANT_READ/WANT_WRITE) and a memory-BIO pair in one process.
 """
 
 import re
@@ -147,7 +147,34 @@ SERVER_SCENARIOS = [
     Scenario("echo-openssl-compat-client", chain_and_key("ecdsa-p256"), "compat-client", expect="echo: hello"),
 ]
 
-SCENARIOS = {"client": CLIENT_SCENARIOS, "server": SERVER_SCENARIOS}
+# The non-blocking client meets the same servers; the echo comes from tlsserver.
+NBCLIENT_SCENARIOS = [
+    Scenario("echo-tlsserver", ["-send", "hello"], "tlsserver", cert_args("ecdsa-p256"), expect="reply: hello"),
+    Scenario("echo-tlsserver-tls12", ["-send", "hello", "-max", "1.2"], "tlsserver", cert_args("rsa2048"),
+             expect="version: TLSv1.2"),
+    Scenario("s_server", [], "s_server", s_server_certs("ecdsa-p256"), expect=OK),
+    Scenario("untrusted", [], "s_server", s_server_certs("untrusted-localhost"), expect="verify: 20"),
+]
+
+# Memory BIOs: both ends in one process, so the "peer" is the program itself.
+MEMBIO_SCENARIOS = [
+    Scenario("tls13", chain_and_key("ecdsa-p256"), "self", expect="client read: pong"),
+    Scenario("tls12", [*chain_and_key("rsa2048"), "-max", "1.2"], "self", expect="version: TLSv1.2"),
+    Scenario("chacha", [*chain_and_key("ecdsa-p256"), "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"], "self",
+             expect="cipher: TLS_CHACHA20_POLY1305_SHA256"),
+    Scenario("wrong-name", [*chain_and_key("ecdsa-p256"), "-name", "wrong.example"], "self",
+             expect="client handshake: failed"),
+    Scenario("no-shared-suite", [*chain_and_key("ecdsa-p256"), "-max", "1.3", "-ciphersuites",
+                                 "TLS_AES_128_GCM_SHA256", "-server-ciphersuites", "TLS_AES_256_GCM_SHA384"],
+             "self", expect="client handshake: failed"),
+]
+
+SCENARIOS = {
+    "client": CLIENT_SCENARIOS,
+    "server": SERVER_SCENARIOS,
+    "nbclient": NBCLIENT_SCENARIOS,
+    "membio": MEMBIO_SCENARIOS,
+}
 
 
 def normalise(output):
@@ -161,7 +188,7 @@ def normalise(output):
     return lines
 
 
-def run_client_scenario(harness, programs, build, scenario):
+def run_client_scenario(harness, programs, build, scenario, program="client"):
     if scenario.peer == "s_server":
         _, port = harness.openssl_server(*scenario.peer_args)
     elif scenario.peer == "tlsserver":
@@ -171,7 +198,7 @@ def run_client_scenario(harness, programs, build, scenario):
         port = int(server.wait_for_stdout(r"^listening: (\d+)$").group(1))
     else:
         raise AssertionError(scenario.peer)
-    client = harness.spawn([programs[("client", build)], str(port), CA, *scenario.args], f"client-{build}")
+    client = harness.spawn([programs[(program, build)], str(port), CA, *scenario.args], f"{program}-{build}")
     client.wait(30)
     return client
 
@@ -201,7 +228,19 @@ def run_server_scenario(harness, programs, build, scenario):
     return server
 
 
-RUNNERS = {"client": run_client_scenario, "server": run_server_scenario}
+def run_membio_scenario(harness, programs, build, scenario):
+    chain, key, *options = scenario.args
+    proc = harness.spawn([programs[("membio", build)], chain, key, CA, *options], f"membio-{build}")
+    proc.wait(30)
+    return proc
+
+
+RUNNERS = {
+    "client": run_client_scenario,
+    "server": run_server_scenario,
+    "nbclient": lambda *a: run_client_scenario(*a, program="nbclient"),
+    "membio": run_membio_scenario,
+}
 
 
 def _add_wait_for_stdout():

@@ -3,7 +3,10 @@
  *
  * Greppable output on stderr (one line each):
  *   tlsclient: connected: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
+ *              alpn=PROTOCOL|none
  *   tlsclient: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ *   tlsclient: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
+ * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
 #include "compat.h"
 
@@ -32,6 +35,8 @@ struct client_options {
     const char *ciphersuites;
     const char *cipher_list;
     const char *groups;
+    const char *sigalgs;
+    const char *alpn;
     const char *message;
     const char *get_path;
     int pinned_version; /* 0, TLS1_2_VERSION or TLS1_3_VERSION */
@@ -51,6 +56,8 @@ static void usage(void)
             "  -ciphersuites LIST  TLS 1.3 suites, colon separated\n"
             "  -cipher LIST        TLS 1.2 suites, OpenSSL cipher-list syntax\n"
             "  -groups LIST        key exchange groups, colon separated\n"
+            "  -sigalgs LIST       signature algorithms, OpenSSL syntax, colon separated\n"
+            "  -alpn LIST          offer these ALPN protocols, comma separated (h2,http/1.1)\n"
             "  -tls1_2 | -tls1_3   only this protocol version\n"
             "  -noverify           do not fail on certificate errors\n"
             "  -quiet              no informational output\n"
@@ -113,6 +120,79 @@ static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
     fprintf(stderr, "\n");
 }
 
+/* " alpn=PROTOCOL" or " alpn=none". */
+static void print_alpn(FILE *out, SSL *ssl)
+{
+    const unsigned char *protocol = NULL;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(ssl, &protocol, &len);
+    if (protocol && len > 0)
+        fprintf(out, " alpn=%.*s", (int)len, (const char *)protocol);
+    else
+        fprintf(out, " alpn=none");
+}
+
+/* "h2,http/1.1" -> the ALPN wire form; returns its length, or 0 if a name is empty or too
+ * long or the result does not fit. */
+static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
+{
+    size_t used = 0;
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len > 255 || used + 1 + len > size)
+            return 0;
+        out[used++] = (unsigned char)len;
+        memcpy(out + used, p, len);
+        used += len;
+        if (!end)
+            return (unsigned int)used;
+        p = end + 1;
+    }
+}
+
+/* Says in plain words why the handshake failed (libtls only; OpenSSL has no such call). */
+static void report_diagnosis(SSL *ssl)
+{
+#ifndef LIBTLS_TEST_OPENSSL
+    const char *text = SSL_get_failure_diagnosis(ssl);
+    if (text)
+        fprintf(stderr, PROG ": diagnosis: %s (cause=%s)\n", text,
+                SSL_failure_cause_name(SSL_get_failure_cause(ssl)));
+    fflush(stderr);
+#else
+    (void)ssl;
+#endif
+}
+
+/* SSLKEYLOGFILE, as browsers honour it: NSS key log lines for Wireshark. The library never
+ * reads the variable; the program decides. */
+static FILE *keylog_file;
+
+static void write_keylog_line(const SSL *ssl, const char *line)
+{
+    (void)ssl;
+    if (keylog_file) {
+        fprintf(keylog_file, "%s\n", line);
+        fflush(keylog_file);
+    }
+}
+
+static void enable_keylog(SSL_CTX *ctx)
+{
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return;
+    if (!keylog_file)
+        keylog_file = fopen(path, "a");
+    if (!keylog_file) {
+        fprintf(stderr, PROG ": cannot open SSLKEYLOGFILE %s: %s\n", path, strerror(errno));
+        return;
+    }
+    SSL_CTX_set_keylog_callback(ctx, write_keylog_line);
+}
+
 static void report_connected(SSL *ssl)
 {
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
@@ -131,6 +211,7 @@ static void report_connected(SSL *ssl)
         fprintf(stderr, "peer=none ");
     }
     print_verify_result(stderr, ssl);
+    print_alpn(stderr, ssl);
     fprintf(stderr, "\n");
     fflush(stderr);
 }
@@ -395,6 +476,8 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
         else if (!strcmp(arg, "-cipher")) opts->cipher_list = NEXT_ARG();
         else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
+        else if (!strcmp(arg, "-sigalgs")) opts->sigalgs = NEXT_ARG();
+        else if (!strcmp(arg, "-alpn")) opts->alpn = NEXT_ARG();
         else if (!strcmp(arg, "-msg")) opts->message = NEXT_ARG();
         else if (!strcmp(arg, "-get")) opts->get_path = NEXT_ARG();
         else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
@@ -452,6 +535,19 @@ static SSL_CTX *make_context(const struct client_options *opts)
         fprintf(stderr, PROG ": bad -groups %s\n", opts->groups);
         goto fail;
     }
+    if (opts->sigalgs && !SSL_CTX_set1_sigalgs_list(ctx, opts->sigalgs)) {
+        fprintf(stderr, PROG ": bad -sigalgs %s\n", opts->sigalgs);
+        goto fail;
+    }
+    if (opts->alpn) {
+        unsigned char wire[1024];
+        unsigned int len = alpn_wire(opts->alpn, wire, sizeof wire);
+        /* Note OpenSSL's inverted convention: 0 is success here. */
+        if (len == 0 || SSL_CTX_set_alpn_protos(ctx, wire, len) != 0) {
+            fprintf(stderr, PROG ": bad -alpn %s\n", opts->alpn);
+            goto fail;
+        }
+    }
     if (opts->ca_file ? !SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)
                       : !SSL_CTX_set_default_verify_paths(ctx)) {
         fprintf(stderr, PROG ": cannot load trust anchors %s\n", opts->ca_file ? opts->ca_file : "");
@@ -467,6 +563,7 @@ static SSL_CTX *make_context(const struct client_options *opts)
         }
     }
     SSL_CTX_set_verify(ctx, opts->no_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    enable_keylog(ctx);
     return ctx;
 
 fail:
@@ -517,6 +614,7 @@ int main(int argc, char **argv)
     ret = SSL_connect(ssl);
     if (ret != 1) {
         report_failure("handshake failed", ssl, ret, errno);
+        report_diagnosis(ssl);
         goto done;
     }
     report_connected(ssl);

@@ -4,7 +4,10 @@
  * Greppable output on stderr (one line each, flushed):
  *   tlsserver: listening on HOST:PORT
  *   tlsserver: accepted: version=V cipher=C group=G peer="SUBJECT"|none verify=ok|fail:N:"TEXT"
+ *              alpn=PROTOCOL|none sni=NAME|none
  *   tlsserver: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
+ *   tlsserver: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
+ * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Echo mode also copies what it receives to stdout. Exit status: 0 after -naccept connections,
  * 1 on setup failure, 2 usage error. */
 #include "compat.h"
@@ -16,21 +19,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #define PROG "tlsserver"
+#define MAX_SNI_CERTS 4
+
+/* -sni_cert NAME:CERT:KEY: a certificate served to clients that ask for NAME. */
+struct sni_cert {
+    char name[256];
+    char cert[1024];
+    char key[1024];
+    SSL_CTX *ctx;
+};
 
 struct server_options {
     const char *host;
     const char *port;
-    const char *cert_file[2];
-    const char *key_file[2];
+    const char *cert_file[3];
+    const char *key_file[3];
     const char *ca_file;
     const char *ciphersuites;
     const char *cipher_list;
     const char *groups;
+    const char *sigalgs;
+    const char *alpn;
+    unsigned char alpn_wire[1024];
+    unsigned int alpn_wire_len;
+    struct sni_cert sni[MAX_SNI_CERTS];
+    int sni_count;
+    int sni_fatal;
+    int server_preference;
     int require_client_cert;
     int pinned_version;
     int www;
@@ -45,11 +66,18 @@ static void usage(void)
             "usage: " PROG " [-accept] [host:]port [options]   (port 0: pick a free one)\n"
             "  -cert FILE -key FILE    certificate chain and key (PEM)\n"
             "  -cert2 FILE -key2 FILE  a second certificate/key, e.g. another key type\n"
+            "  -cert3 FILE -key3 FILE  a third one (one per key type: RSA, ECDSA, Ed25519)\n"
             "  -CAfile FILE            request client certificates, verified against FILE\n"
             "  -Verify                 with -CAfile: require a client certificate\n"
             "  -ciphersuites LIST      TLS 1.3 suites, colon separated\n"
             "  -cipher LIST            TLS 1.2 suites, OpenSSL cipher-list syntax\n"
             "  -groups LIST            key exchange groups, colon separated\n"
+            "  -sigalgs LIST           signature algorithms, OpenSSL syntax, colon separated\n"
+            "  -serverpref             choose the cipher suite by our order, not the client's\n"
+            "  -alpn LIST              ALPN protocols we accept, in preference order, comma\n"
+            "                          separated; no overlap with the client's is fatal\n"
+            "  -sni_cert NAME:CERT:KEY serve CERT/KEY to clients asking for NAME (repeatable)\n"
+            "  -sni_fatal              an unknown server name is fatal (unrecognized_name)\n"
             "  -tls1_2 | -tls1_3       only this protocol version\n"
             "  -www                    answer an HTTP GET with a status page\n"
             "  -naccept N              exit after N connections (default: forever)\n"
@@ -111,6 +139,47 @@ static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
     fflush(stderr);
 }
 
+/* Says in plain words why the handshake failed (libtls only; OpenSSL has no such call). */
+static void report_diagnosis(SSL *ssl)
+{
+#ifndef LIBTLS_TEST_OPENSSL
+    const char *text = SSL_get_failure_diagnosis(ssl);
+    if (text)
+        fprintf(stderr, PROG ": diagnosis: %s (cause=%s)\n", text,
+                SSL_failure_cause_name(SSL_get_failure_cause(ssl)));
+    fflush(stderr);
+#else
+    (void)ssl;
+#endif
+}
+
+/* SSLKEYLOGFILE, as browsers honour it: NSS key log lines for Wireshark. The library never
+ * reads the variable; the program decides. */
+static FILE *keylog_file;
+
+static void write_keylog_line(const SSL *ssl, const char *line)
+{
+    (void)ssl;
+    if (keylog_file) {
+        fprintf(keylog_file, "%s\n", line);
+        fflush(keylog_file);
+    }
+}
+
+static void enable_keylog(SSL_CTX *ctx)
+{
+    const char *path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return;
+    if (!keylog_file)
+        keylog_file = fopen(path, "a");
+    if (!keylog_file) {
+        fprintf(stderr, PROG ": cannot open SSLKEYLOGFILE %s: %s\n", path, strerror(errno));
+        return;
+    }
+    SSL_CTX_set_keylog_callback(ctx, write_keylog_line);
+}
+
 /* The negotiated parameters as "version=... cipher=... group=... peer=... verify=..." */
 static void describe_session(SSL *ssl, char *out, size_t size)
 {
@@ -122,6 +191,10 @@ static void describe_session(SSL *ssl, char *out, size_t size)
     char subject[512] = "";
     char peer_text[540];
     char verify_text[300];
+    char alpn_text[260];
+    const unsigned char *alpn = NULL;
+    unsigned int alpn_len = 0;
+    const char *servername;
 
     if (peer) {
         X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject);
@@ -135,9 +208,16 @@ static void describe_session(SSL *ssl, char *out, size_t size)
     else
         snprintf(verify_text, sizeof verify_text, "fail:%ld:\"%s\"", verify,
                  X509_verify_cert_error_string(verify));
-    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s", SSL_get_version(ssl),
-             cipher ? SSL_CIPHER_get_name(cipher) : "none", group ? group : "none", peer_text,
-             verify_text);
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+    if (alpn && alpn_len > 0)
+        snprintf(alpn_text, sizeof alpn_text, "%.*s", (int)alpn_len, (const char *)alpn);
+    else
+        snprintf(alpn_text, sizeof alpn_text, "none");
+    servername = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    snprintf(out, size, "version=%s cipher=%s group=%s peer=%s verify=%s alpn=%s sni=%s",
+             SSL_get_version(ssl), cipher ? SSL_CIPHER_get_name(cipher) : "none",
+             group ? group : "none", peer_text, verify_text, alpn_text,
+             servername ? servername : "none");
 }
 
 static int write_all(SSL *ssl, const char *data, size_t len)
@@ -201,7 +281,7 @@ static int serve_echo(SSL *ssl, const struct server_options *opts)
 static int serve_www(SSL *ssl)
 {
     char request[8192];
-    char session[1024];
+    char session[2048];
     char page[4096];
     char path[1024] = "";
     size_t used = 0;
@@ -265,6 +345,76 @@ static int split_listen_spec(const char *spec, const char **host, const char **p
     return **port != '\0';
 }
 
+/* "h2,http/1.1" -> the ALPN wire form; returns its length, or 0 if a name is empty or too
+ * long or the result does not fit. */
+static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
+{
+    size_t used = 0;
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len > 255 || used + 1 + len > size)
+            return 0;
+        out[used++] = (unsigned char)len;
+        memcpy(out + used, p, len);
+        used += len;
+        if (!end)
+            return (unsigned int)used;
+        p = end + 1;
+    }
+}
+
+static void parse_sni_cert(struct server_options *opts, const char *spec)
+{
+    struct sni_cert *entry;
+    const char *first = strchr(spec, ':');
+    const char *second = first ? strchr(first + 1, ':') : NULL;
+    if (opts->sni_count >= MAX_SNI_CERTS || !first || !second || first == spec ||
+        (size_t)(first - spec) >= sizeof entry->name ||
+        (size_t)(second - first - 1) >= sizeof entry->cert || strlen(second + 1) >= sizeof entry->key) {
+        fprintf(stderr, PROG ": bad -sni_cert %s (NAME:CERT:KEY, at most %d)\n", spec, MAX_SNI_CERTS);
+        usage();
+    }
+    entry = &opts->sni[opts->sni_count++];
+    memcpy(entry->name, spec, (size_t)(first - spec));
+    memcpy(entry->cert, first + 1, (size_t)(second - first - 1));
+    strcpy(entry->key, second + 1);
+}
+
+/* ALPN as s_server does it: our first protocol the client also offers, else fatal. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg)
+{
+    const struct server_options *opts = arg;
+    unsigned char *chosen = NULL;
+    (void)ssl;
+    if (SSL_select_next_proto(&chosen, outlen, opts->alpn_wire, opts->alpn_wire_len, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = chosen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* Switches to the -sni_cert context for the name the client asked for. */
+static int select_certificate(SSL *ssl, int *alert, void *arg)
+{
+    struct server_options *opts = arg;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    int i;
+    for (i = 0; name && i < opts->sni_count; i++) {
+        if (strcasecmp(name, opts->sni[i].name) == 0) {
+            SSL_set_SSL_CTX(ssl, opts->sni[i].ctx);
+            return SSL_TLSEXT_ERR_OK;
+        }
+    }
+    if (opts->sni_fatal) {
+        *alert = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_NOACK;
+}
+
 static void parse_args(int argc, char **argv, struct server_options *opts)
 {
     const char *listen_spec = NULL;
@@ -282,11 +432,18 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-key")) opts->key_file[0] = NEXT_ARG();
         else if (!strcmp(arg, "-cert2")) opts->cert_file[1] = NEXT_ARG();
         else if (!strcmp(arg, "-key2")) opts->key_file[1] = NEXT_ARG();
+        else if (!strcmp(arg, "-cert3")) opts->cert_file[2] = NEXT_ARG();
+        else if (!strcmp(arg, "-key3")) opts->key_file[2] = NEXT_ARG();
         else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
         else if (!strcmp(arg, "-Verify")) opts->require_client_cert = 1;
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
         else if (!strcmp(arg, "-cipher")) opts->cipher_list = NEXT_ARG();
         else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
+        else if (!strcmp(arg, "-sigalgs")) opts->sigalgs = NEXT_ARG();
+        else if (!strcmp(arg, "-serverpref")) opts->server_preference = 1;
+        else if (!strcmp(arg, "-alpn")) opts->alpn = NEXT_ARG();
+        else if (!strcmp(arg, "-sni_cert")) parse_sni_cert(opts, NEXT_ARG());
+        else if (!strcmp(arg, "-sni_fatal")) opts->sni_fatal = 1;
         else if (!strcmp(arg, "-tls1_2")) opts->pinned_version = TLS1_2_VERSION;
         else if (!strcmp(arg, "-tls1_3")) opts->pinned_version = TLS1_3_VERSION;
         else if (!strcmp(arg, "-www")) opts->www = 1;
@@ -309,11 +466,21 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
     }
     if (opts->timeout_secs <= 0)
         opts->timeout_secs = 10;
+    if (opts->alpn) {
+        opts->alpn_wire_len = alpn_wire(opts->alpn, opts->alpn_wire, sizeof opts->alpn_wire);
+        if (opts->alpn_wire_len == 0) {
+            fprintf(stderr, PROG ": bad -alpn %s\n", opts->alpn);
+            usage();
+        }
+    }
 }
 
-static SSL_CTX *make_context(const struct server_options *opts)
+/* The context for -cert/-cert2, or with `only_cert` set, for that one certificate (-sni_cert). */
+static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
+                             const char *only_key)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    const char *certs[3], *keys[3];
     int i;
     if (!ctx) {
         fprintf(stderr, PROG ": SSL_CTX_new failed\n");
@@ -337,9 +504,27 @@ static SSL_CTX *make_context(const struct server_options *opts)
         fprintf(stderr, PROG ": bad -groups %s\n", opts->groups);
         goto fail;
     }
-    for (i = 0; i < 2; i++) {
-        const char *cert = opts->cert_file[i];
-        const char *key = opts->key_file[i] ? opts->key_file[i] : cert;
+    if (opts->sigalgs && !SSL_CTX_set1_sigalgs_list(ctx, opts->sigalgs)) {
+        fprintf(stderr, PROG ": bad -sigalgs %s\n", opts->sigalgs);
+        goto fail;
+    }
+    if (opts->server_preference)
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (opts->alpn)
+        SSL_CTX_set_alpn_select_cb(ctx, select_alpn, opts);
+    if (!only_cert && opts->sni_count > 0) {
+        SSL_CTX_set_tlsext_servername_callback(ctx, select_certificate);
+        SSL_CTX_set_tlsext_servername_arg(ctx, opts);
+    }
+    certs[0] = only_cert ? only_cert : opts->cert_file[0];
+    keys[0] = only_cert ? only_key : opts->key_file[0];
+    for (i = 1; i < 3; i++) {
+        certs[i] = only_cert ? NULL : opts->cert_file[i];
+        keys[i] = only_cert ? NULL : opts->key_file[i];
+    }
+    for (i = 0; i < 3; i++) {
+        const char *cert = certs[i];
+        const char *key = keys[i] ? keys[i] : cert;
         if (!cert)
             continue;
         if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
@@ -361,6 +546,7 @@ static SSL_CTX *make_context(const struct server_options *opts)
     } else {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     }
+    enable_keylog(ctx);
     return ctx;
 
 fail:
@@ -426,7 +612,7 @@ static int open_listener(const struct server_options *opts)
 static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *opts)
 {
     struct timeval tv = {.tv_sec = opts->timeout_secs, .tv_usec = 0};
-    char session[1024];
+    char session[2048];
     SSL *ssl;
     int ret, ok;
 
@@ -447,6 +633,7 @@ static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *
     ret = SSL_accept(ssl);
     if (ret != 1) {
         report_failure("handshake failed", ssl, ret, errno);
+        report_diagnosis(ssl);
         SSL_free(ssl);
         return;
     }
@@ -465,13 +652,18 @@ int main(int argc, char **argv)
     struct server_options opts;
     SSL_CTX *ctx;
     long served = 0;
-    int listener;
+    int listener, i;
 
     signal(SIGPIPE, SIG_IGN);
     parse_args(argc, argv, &opts);
-    ctx = make_context(&opts);
+    ctx = make_context(&opts, NULL, NULL);
     if (!ctx)
         return 1;
+    for (i = 0; i < opts.sni_count; i++) {
+        opts.sni[i].ctx = make_context(&opts, opts.sni[i].cert, opts.sni[i].key);
+        if (!opts.sni[i].ctx)
+            return 1;
+    }
     listener = open_listener(&opts);
     if (listener < 0) {
         SSL_CTX_free(ctx);
@@ -490,6 +682,8 @@ int main(int argc, char **argv)
         served++;
     }
     close(listener);
+    for (i = 0; i < opts.sni_count; i++)
+        SSL_CTX_free(opts.sni[i].ctx);
     SSL_CTX_free(ctx);
     return 0;
 }

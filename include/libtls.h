@@ -143,6 +143,116 @@
 #define SSL_MODE_RELEASE_BUFFERS 16
 
 /*
+ `SSL_OP_*` options (OpenSSL 3.0's bits; see docs/differences-from-openssl.md for what each
+ does here). A test ties the ones the core acts on to `crate::config::ssl_options`.
+ */
+#define SSL_OP_NO_EXTENDED_MASTER_SECRET 1
+
+#define SSL_OP_CLEANSE_PLAINTEXT 2
+
+#define SSL_OP_LEGACY_SERVER_CONNECT 4
+
+#define SSL_OP_ENABLE_KTLS 8
+
+#define SSL_OP_TLSEXT_PADDING 16
+
+#define SSL_OP_SAFARI_ECDHE_ECDSA_BUG 64
+
+#define SSL_OP_IGNORE_UNEXPECTED_EOF 128
+
+#define SSL_OP_ALLOW_CLIENT_RENEGOTIATION 256
+
+#define SSL_OP_DISABLE_TLSEXT_CA_NAMES 512
+
+#define SSL_OP_ALLOW_NO_DHE_KEX 1024
+
+#define SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS 2048
+
+#define SSL_OP_NO_QUERY_MTU 4096
+
+#define SSL_OP_COOKIE_EXCHANGE 8192
+
+#define SSL_OP_NO_TICKET 16384
+
+#define SSL_OP_CISCO_ANYCONNECT 32768
+
+#define SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION 65536
+
+#define SSL_OP_NO_COMPRESSION 131072
+
+#define SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION 262144
+
+#define SSL_OP_NO_ENCRYPT_THEN_MAC 524288
+
+#define SSL_OP_ENABLE_MIDDLEBOX_COMPAT 1048576
+
+#define SSL_OP_PRIORITIZE_CHACHA 2097152
+
+#define SSL_OP_CIPHER_SERVER_PREFERENCE 4194304
+
+#define SSL_OP_TLS_ROLLBACK_BUG 8388608
+
+#define SSL_OP_NO_ANTI_REPLAY 16777216
+
+#define SSL_OP_NO_SSLv3 33554432
+
+#define SSL_OP_NO_TLSv1 67108864
+
+#define SSL_OP_NO_TLSv1_2 134217728
+
+#define SSL_OP_NO_TLSv1_1 268435456
+
+#define SSL_OP_NO_TLSv1_3 536870912
+
+#define SSL_OP_NO_RENEGOTIATION 1073741824
+
+#define SSL_OP_CRYPTOPRO_TLSEXT_BUG 2147483648
+
+#define SSL_OP_NO_SSL_MASK 1040187392
+
+/*
+ OpenSSL's harmless bug workarounds: CRYPTOPRO_TLSEXT_BUG | DONT_INSERT_EMPTY_FRAGMENTS |
+ TLSEXT_PADDING | SAFARI_ECDHE_ECDSA_BUG.
+ */
+#define SSL_OP_ALL 2147485776
+
+/*
+ Server name and ALPN callback results (`SSL_TLSEXT_ERR_*`).
+ */
+#define SSL_TLSEXT_ERR_OK 0
+
+#define SSL_TLSEXT_ERR_ALERT_WARNING 1
+
+#define SSL_TLSEXT_ERR_ALERT_FATAL 2
+
+#define SSL_TLSEXT_ERR_NOACK 3
+
+/*
+ `SSL_select_next_proto` results.
+ */
+#define OPENSSL_NPN_UNSUPPORTED 0
+
+#define OPENSSL_NPN_NEGOTIATED 1
+
+#define OPENSSL_NPN_NO_OVERLAP 2
+
+/*
+ Signature and digest NIDs (`SSL_get_peer_signature_type_nid`, `SSL_get_peer_signature_nid`).
+ `EVP_PKEY_RSA`, `EVP_PKEY_EC` and `EVP_PKEY_ED25519` come with the key API.
+ */
+#define EVP_PKEY_RSA_PSS 912
+
+#define NID_undef 0
+
+#define NID_sha1 64
+
+#define NID_sha256 672
+
+#define NID_sha384 673
+
+#define NID_sha512 674
+
+/*
  `SSL_want` results.
  */
 #define SSL_NOTHING 1
@@ -174,6 +284,113 @@
 #define CRYPTO_EX_INDEX_X509 3
 
 #define CRYPTO_EX_INDEX_BIO 12
+
+#define SSL_ST_CONNECT 4096
+
+#define SSL_ST_ACCEPT 8192
+
+#define SSL_CB_LOOP 1
+
+#define SSL_CB_EXIT 2
+
+#define SSL_CB_READ 4
+
+#define SSL_CB_WRITE 8
+
+#define SSL_CB_ALERT 16384
+
+#define SSL_CB_READ_ALERT 16388
+
+#define SSL_CB_WRITE_ALERT 16392
+
+#define SSL_CB_ACCEPT_LOOP 8193
+
+#define SSL_CB_ACCEPT_EXIT 8194
+
+#define SSL_CB_CONNECT_LOOP 4097
+
+#define SSL_CB_CONNECT_EXIT 4098
+
+#define SSL_CB_HANDSHAKE_START 16
+
+#define SSL_CB_HANDSHAKE_DONE 32
+
+/*
+ Content types the message callback sees besides the record types.
+ */
+#define SSL3_RT_CHANGE_CIPHER_SPEC 20
+
+#define SSL3_RT_ALERT 21
+
+#define SSL3_RT_HANDSHAKE 22
+
+#define SSL3_RT_APPLICATION_DATA 23
+
+/*
+ A record header (5 bytes), reported with version 0.
+ */
+#define SSL3_RT_HEADER 256
+
+/*
+ The true content type of a protected TLS 1.3 record (1 byte).
+ */
+#define SSL3_RT_INNER_CONTENT_TYPE 257
+
+/*
+ `SSL_get_failure_cause`: why the last handshake failed (0: it did not).
+ */
+#define SSL_FAILURE_NONE 0
+
+#define SSL_FAILURE_NO_COMMON_VERSION 1
+
+#define SSL_FAILURE_NO_COMMON_CIPHER_SUITE 2
+
+#define SSL_FAILURE_NO_COMMON_GROUP 3
+
+#define SSL_FAILURE_CERTIFICATE_EXPIRED 4
+
+#define SSL_FAILURE_CERTIFICATE_NOT_YET_VALID 5
+
+#define SSL_FAILURE_CERTIFICATE_NAME_MISMATCH 6
+
+#define SSL_FAILURE_CERTIFICATE_UNKNOWN_ISSUER 7
+
+#define SSL_FAILURE_CERTIFICATE_INVALID 8
+
+#define SSL_FAILURE_PEER_REJECTED_HELLO 9
+
+#define SSL_FAILURE_PEER_REJECTED_CERTIFICATE 10
+
+#define SSL_FAILURE_CERTIFICATE_REQUIRED 11
+
+#define SSL_FAILURE_PEER_ALERT 12
+
+#define SSL_FAILURE_CLOSED_BEFORE_HELLO 13
+
+#define SSL_FAILURE_CLOSED_DURING_HANDSHAKE 14
+
+#define SSL_FAILURE_NOT_TLS 15
+
+#define SSL_FAILURE_IO_ERROR 16
+
+#define SSL_FAILURE_PROTOCOL_VIOLATION 17
+
+#define SSL_FAILURE_INTERCEPTION 18
+
+#define SSL_FAILURE_LOCAL_PROBLEM 19
+
+/*
+ `SSL_get_failure_offer`: whose offer, and which list.
+ */
+#define SSL_FAILURE_OURS 0
+
+#define SSL_FAILURE_PEERS 1
+
+#define SSL_FAILURE_VERSIONS 0
+
+#define SSL_FAILURE_CIPHER_SUITES 1
+
+#define SSL_FAILURE_GROUPS 2
 
 #define V_ASN1_INTEGER 2
 
@@ -314,6 +531,27 @@ typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
  */
 typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
 
+/*
+ `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
+ (wire form) into `*out`/`*outlen` (pointing into `input` or into memory that outlives the
+ handshake) and returns `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_NOACK` (no ALPN) or
+ `SSL_TLSEXT_ERR_ALERT_FATAL` (`no_application_protocol`).
+ */
+typedef int (*SSL_CTX_alpn_select_cb_func)(struct SSL *ssl,
+                                           const uint8_t **out,
+                                           uint8_t *outlen,
+                                           const uint8_t *input,
+                                           unsigned int inlen,
+                                           void *arg);
+
+/*
+ `SSL_CTX_set_tlsext_servername_callback`'s callback, run while the server reads the
+ ClientHello (`SSL_get_servername` gives the requested name; `SSL_set_SSL_CTX` may switch
+ contexts). It returns an `SSL_TLSEXT_ERR_*` value and may set `*al` to the alert to send
+ (default `SSL_AD_UNRECOGNIZED_NAME`).
+ */
+typedef int (*SSL_servername_cb)(struct SSL *ssl, int *al, void *arg);
+
 typedef void (*CRYPTO_EX_new)(void *parent,
                               void *ptr,
                               struct CRYPTO_EX_DATA *ad,
@@ -329,6 +567,31 @@ typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
                              void *argp);
 
 typedef CRYPTO_EX_new CRYPTO_EX_free;
+
+/*
+ `SSL_CTX_set_info_callback`'s callback: `where` is a set of `SSL_CB_*` bits, `ret` the
+ alert (`(level << 8) | description`) for `SSL_CB_ALERT`, the call's result for
+ `SSL_CB_EXIT`, else 1.
+ */
+typedef void (*SSL_info_cb)(const struct SSL *ssl, int where_, int ret);
+
+/*
+ `SSL_CTX_set_msg_callback`'s callback, with OpenSSL's arguments: `write_p` 1 for what we
+ send, `version` the protocol version (0 for `SSL3_RT_HEADER`), `content_type` the record
+ type or `SSL3_RT_HEADER` / `SSL3_RT_INNER_CONTENT_TYPE`, and the bytes.
+ */
+typedef void (*SSL_msg_cb)(int write_p,
+                           int version,
+                           int content_type,
+                           const void *buf,
+                           uintptr_t len,
+                           struct SSL *ssl,
+                           void *arg);
+
+/*
+ `SSL_CTX_set_keylog_callback`'s callback: one NSS key log line, without a newline.
+ */
+typedef void (*SSL_keylog_cb)(const struct SSL *ssl, const char *line);
 
 typedef struct ASN1_STRING ASN1_INTEGER;
 
@@ -623,6 +886,47 @@ long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
  */
 long SSL_CTX_get_max_cert_list(const struct SSL_CTX *ctx);
 
+/*
+ Adds `SSL_OP_*` bits; returns the new options.
+ */
+uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
+
+/*
+ Removes `SSL_OP_*` bits; returns the new options.
+ */
+uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
+
+uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+
+/*
+ Signature algorithms we offer and accept, and may sign with, in preference order, OpenSSL
+ syntax ("ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha256"). Unknown names, duplicates
+ or a list that leaves nothing are an error.
+ */
+int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+
+/*
+ The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
+ clears them. As in OpenSSL, 0 means success and 1 failure.
+ */
+int SSL_CTX_set_alpn_protos(struct SSL_CTX *ctx, const uint8_t *protos, unsigned int len);
+
+/*
+ Sets the server's ALPN callback (NULL: ignore clients' ALPN offers).
+ */
+void SSL_CTX_set_alpn_select_cb(struct SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+
+/*
+ Sets the server name callback. OpenSSL defines this as a macro returning long; here it is
+ a function returning 1.
+ */
+int SSL_CTX_set_tlsext_servername_callback(struct SSL_CTX *ctx, SSL_servername_cb cb);
+
+/*
+ The `arg` the server name callback receives. A function returning 1 (OpenSSL: a macro).
+ */
+int SSL_CTX_set_tlsext_servername_arg(struct SSL_CTX *ctx, void *arg);
+
 unsigned long ERR_get_error(void);
 
 unsigned long ERR_peek_error(void);
@@ -630,10 +934,49 @@ unsigned long ERR_peek_error(void);
 unsigned long ERR_peek_last_error(void);
 
 /*
- Pops the oldest entry; `data` receives its plain-words detail, valid until the next call on
- this thread that changes the queue... kept alive in a per-thread slot.
+ Pops the oldest entry with its detail (`data`), as OpenSSL 1.1's function.
  */
 unsigned long ERR_get_error_line_data(const char **file, int *line, const char **data, int *flags);
+
+/*
+ OpenSSL 3's form: also the function name (always empty here).
+ */
+unsigned long ERR_get_error_all(const char **file,
+                                int *line,
+                                const char **func,
+                                const char **data,
+                                int *flags);
+
+unsigned long ERR_get_error_line(const char **file, int *line);
+
+/*
+ Like `ERR_get_error_line_data` without removing the entry.
+ */
+unsigned long ERR_peek_error_line_data(const char **file, int *line, const char **data, int *flags);
+
+/*
+ The newest entry with its detail, not removed.
+ */
+unsigned long ERR_peek_last_error_line_data(const char **file,
+                                            int *line,
+                                            const char **data,
+                                            int *flags);
+
+/*
+ Marks the current end of the queue, so `ERR_pop_to_mark` can drop what comes after.
+ */
+int ERR_set_mark(void);
+
+/*
+ Removes the entries added since the last mark, and the mark; 0 (with the queue emptied)
+ when there is no mark.
+ */
+int ERR_pop_to_mark(void);
+
+/*
+ Removes the last mark without touching the entries; 0 when there is none.
+ */
+int ERR_clear_last_mark(void);
 
 void ERR_clear_error(void);
 
@@ -678,6 +1021,109 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_new new_func,
                              CRYPTO_EX_dup dup_func,
                              CRYPTO_EX_free free_func);
+
+void SSL_CTX_set_info_callback(struct SSL_CTX *ctx, SSL_info_cb callback);
+
+SSL_info_cb SSL_CTX_get_info_callback(const struct SSL_CTX *ctx);
+
+void SSL_CTX_set_msg_callback(struct SSL_CTX *ctx, SSL_msg_cb callback);
+
+/*
+ The `arg` the message callback receives (a macro over `SSL_CTX_ctrl` in OpenSSL).
+ */
+void SSL_CTX_set_msg_callback_arg(struct SSL_CTX *ctx, void *arg);
+
+/*
+ Receives the NSS key log lines (`CLIENT_RANDOM` for TLS 1.2; the handshake and traffic
+ secrets and `EXPORTER_SECRET` for TLS 1.3) of the context's connections, for Wireshark.
+ The library never writes `SSLKEYLOGFILE` by itself.
+ */
+void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
+
+SSL_keylog_cb SSL_CTX_get_keylog_callback(const struct SSL_CTX *ctx);
+
+/*
+ This connection's info callback, overriding the context's (NULL falls back to it).
+ */
+void SSL_set_info_callback(struct SSL *ssl, SSL_info_cb callback);
+
+SSL_info_cb SSL_get_info_callback(const struct SSL *ssl);
+
+void SSL_set_msg_callback(struct SSL *ssl, SSL_msg_cb callback);
+
+void SSL_set_msg_callback_arg(struct SSL *ssl, void *arg);
+
+/*
+ Why the last handshake on `ssl` failed, in plain words with the evidence: which of the usual
+ causes (no common version or cipher suite, a wrong clock, interception, an invalid
+ certificate, a peer that refused us, no TLS server) and what each side offered or sent.
+ NULL when the handshake has not failed. The string lives until the next I/O call on `ssl`.
+ */
+const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
+
+/*
+ The cause of the last failed handshake as an `SSL_FAILURE_*` code; `SSL_FAILURE_NONE` when
+ it has not failed.
+ */
+int SSL_get_failure_cause(const struct SSL *ssl);
+
+/*
+ A stable name for an `SSL_FAILURE_*` code ("no_common_version", ...); "none" for 0 and
+ "unknown" for other values.
+ */
+const char *SSL_failure_cause_name(int cause);
+
+/*
+ The alert we sent because of the failure, or -1.
+ */
+int SSL_get_failure_alert_sent(const struct SSL *ssl);
+
+/*
+ The fatal alert the peer sent, or -1.
+ */
+int SSL_get_failure_alert_received(const struct SSL *ssl);
+
+/*
+ The handshake step where it failed (e.g. "TLS client read server hello"), or NULL.
+ */
+const char *SSL_get_failure_step(const struct SSL *ssl);
+
+/*
+ What one side put forward, colon separated: `whose` is `SSL_FAILURE_OURS` or
+ `SSL_FAILURE_PEERS`, `what` one of `SSL_FAILURE_VERSIONS`, `SSL_FAILURE_CIPHER_SUITES`,
+ `SSL_FAILURE_GROUPS`. NULL when not known (a client never sees the server's lists).
+ */
+const char *SSL_get_failure_offer(const struct SSL *ssl, int whose, int what);
+
+/*
+ The subject (RFC 2253) of the certificate a verification failure concerns, or NULL.
+ */
+const char *SSL_get_failure_cert_subject(const struct SSL *ssl);
+
+/*
+ The issuer (RFC 2253) of the certificate a verification failure concerns, or NULL.
+ */
+const char *SSL_get_failure_cert_issuer(const struct SSL *ssl);
+
+/*
+ That certificate's notBefore in seconds since the epoch, or 0.
+ */
+int64_t SSL_get_failure_cert_not_before(const struct SSL *ssl);
+
+/*
+ That certificate's notAfter in seconds since the epoch, or 0.
+ */
+int64_t SSL_get_failure_cert_not_after(const struct SSL *ssl);
+
+/*
+ The name a client expected in the server's certificate, or NULL.
+ */
+const char *SSL_get_failure_expected_name(const struct SSL *ssl);
+
+/*
+ The errno of a transport failure behind `SSL_FAILURE_IO_ERROR`, else 0.
+ */
+int SSL_get_failure_errno(const struct SSL *ssl);
 
 struct SSL *SSL_new(struct SSL_CTX *ctx);
 
@@ -902,6 +1348,75 @@ const char *SSL_state_string_long(const struct SSL *ssl);
 int SSL_key_update(struct SSL *ssl, int updatetype);
 
 int SSL_get_key_update_type(const struct SSL *ssl);
+
+/*
+ Adds `SSL_OP_*` bits for this connection; returns the new options.
+ */
+uint64_t SSL_set_options(struct SSL *ssl, uint64_t op);
+
+uint64_t SSL_clear_options(struct SSL *ssl, uint64_t op);
+
+uint64_t SSL_get_options(const struct SSL *ssl);
+
+/*
+ This connection's lowest protocol version (`TLS1_2_VERSION`, ...; 0: no bound). A function
+ here, a macro in OpenSSL.
+ */
+int SSL_set_min_proto_version(struct SSL *ssl, int version);
+
+int SSL_set_max_proto_version(struct SSL *ssl, int version);
+
+int SSL_get_min_proto_version(struct SSL *ssl);
+
+int SSL_get_max_proto_version(struct SSL *ssl);
+
+/*
+ Like `SSL_CTX_set1_sigalgs_list`, for this connection.
+ */
+int SSL_set1_sigalgs_list(struct SSL *ssl, const char *list);
+
+/*
+ Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
+ */
+int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
+
+/*
+ The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
+ */
+void SSL_get0_alpn_selected(const struct SSL *ssl, const uint8_t **data, unsigned int *len);
+
+/*
+ RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
+ with `OPENSSL_NPN_NEGOTIATED`; otherwise the client's first protocol (or NULL if it has
+ none) with `OPENSSL_NPN_NO_OVERLAP`. `*out` points into one of the two lists.
+ */
+int SSL_select_next_proto(uint8_t **out,
+                          uint8_t *outlen,
+                          const uint8_t *server,
+                          unsigned int server_len,
+                          const uint8_t *client,
+                          unsigned int client_len);
+
+/*
+ Moves the connection to another context. Called from a server name callback, the
+ handshake then uses the new context's certificates, trust anchors, verification settings
+ and ALPN callback (versions, suites, groups and options stay). NULL keeps the current
+ context. Returns the context now in use.
+ */
+struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
+
+/*
+ The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
+ `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
+ certificate).
+ */
+int SSL_get_peer_signature_type_nid(const struct SSL *ssl, int *pnid);
+
+/*
+ The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
+ 0 when it made none. A function here, a macro in OpenSSL.
+ */
+int SSL_get_peer_signature_nid(const struct SSL *ssl, int *pnid);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
@@ -1139,6 +1654,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_AD_REASON_OFFSET 1000
 
 /* SSL_R_*: reasons on the error queue (OpenSSL's values). */
+#define SSL_R_NO_SUITABLE_KEY_SHARE 101
 #define SSL_R_BAD_DECOMPRESSION 107
 #define SSL_R_BAD_KEY_SHARE 108
 #define SSL_R_BAD_EXTENSION 110
@@ -1155,6 +1671,8 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_DIGEST_CHECK_FAILED 149
 #define SSL_R_ENCRYPTED_LENGTH_TOO_LONG 150
 #define SSL_R_EXCESSIVE_MESSAGE_SIZE 152
+#define SSL_R_HTTPS_PROXY_REQUEST 155
+#define SSL_R_HTTP_REQUEST 156
 #define SSL_R_LENGTH_MISMATCH 159
 #define SSL_R_ILLEGAL_POINT_COMPRESSION 162
 #define SSL_R_NO_CERTIFICATES_RETURNED 176
@@ -1176,10 +1694,13 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_BAD_PSK 219
 #define SSL_R_SSL_HANDSHAKE_FAILURE 229
 #define SSL_R_SHUTDOWN_WHILE_IN_INIT 407
+#define SSL_R_CALLBACK_FAILED 234
+#define SSL_R_NO_APPLICATION_PROTOCOL 235
 #define SSL_R_BAD_HANDSHAKE_STATE 236
 #define SSL_R_BAD_PACKET 240
 #define SSL_R_UNEXPECTED_MESSAGE 244
 #define SSL_R_UNEXPECTED_RECORD 245
+#define SSL_R_UNKNOWN_ALERT_TYPE 246
 #define SSL_R_UNKNOWN_CIPHER_TYPE 249
 #define SSL_R_UNKNOWN_PROTOCOL 252
 #define SSL_R_UNSUPPORTED_PROTOCOL 258
@@ -1189,6 +1710,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_WRONG_VERSION_NUMBER 267
 #define SSL_R_X509_LIB 268
 #define SSL_R_BAD_LENGTH 271
+#define SSL_R_READ_BIO_NOT_SET 211
 #define SSL_R_UNINITIALIZED 276
 #define SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC 281
 #define SSL_R_PRIVATE_KEY_MISMATCH 288
@@ -1198,6 +1720,8 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_NO_SUITABLE_GROUPS 295
 #define SSL_R_RECORD_TOO_SMALL 298
 #define SSL_R_BAD_ECPOINT 306
+#define SSL_R_RENEGOTIATION_MISMATCH 337
+#define SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED 338
 #define SSL_R_NO_RENEGOTIATION 339
 #define SSL_R_WRONG_SIGNATURE_TYPE 370
 #define SSL_R_INAPPROPRIATE_FALLBACK 373
@@ -1217,6 +1741,39 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_SYSCALL_FAILURE 907
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
+#define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010
+#define SSL_R_SSLV3_ALERT_BAD_RECORD_MAC 1020
+#define SSL_R_TLSV1_ALERT_DECRYPTION_FAILED 1021
+#define SSL_R_TLSV1_ALERT_RECORD_OVERFLOW 1022
+#define SSL_R_SSLV3_ALERT_DECOMPRESSION_FAILURE 1030
+#define SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE 1040
+#define SSL_R_SSLV3_ALERT_NO_CERTIFICATE 1041
+#define SSL_R_SSLV3_ALERT_BAD_CERTIFICATE 1042
+#define SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE 1043
+#define SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED 1044
+#define SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED 1045
+#define SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN 1046
+#define SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER 1047
+#define SSL_R_TLSV1_ALERT_UNKNOWN_CA 1048
+#define SSL_R_TLSV1_ALERT_ACCESS_DENIED 1049
+#define SSL_R_TLSV1_ALERT_DECODE_ERROR 1050
+#define SSL_R_TLSV1_ALERT_DECRYPT_ERROR 1051
+#define SSL_R_TLSV1_ALERT_EXPORT_RESTRICTION 1060
+#define SSL_R_TLSV1_ALERT_PROTOCOL_VERSION 1070
+#define SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY 1071
+#define SSL_R_TLSV1_ALERT_INTERNAL_ERROR 1080
+#define SSL_R_TLSV1_ALERT_INAPPROPRIATE_FALLBACK 1086
+#define SSL_R_TLSV1_ALERT_USER_CANCELLED 1090
+#define SSL_R_TLSV1_ALERT_NO_RENEGOTIATION 1100
+#define SSL_R_TLSV13_ALERT_MISSING_EXTENSION 1109
+#define SSL_R_TLSV1_UNSUPPORTED_EXTENSION 1110
+#define SSL_R_TLSV1_CERTIFICATE_UNOBTAINABLE 1111
+#define SSL_R_TLSV1_UNRECOGNIZED_NAME 1112
+#define SSL_R_TLSV1_BAD_CERTIFICATE_STATUS_RESPONSE 1113
+#define SSL_R_TLSV1_BAD_CERTIFICATE_HASH_VALUE 1114
+#define SSL_R_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY 1115
+#define SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED 1116
+#define SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL 1120
 
 /* SSL_AD_*: alert descriptions. */
 #define SSL_AD_CLOSE_NOTIFY 0

@@ -5,7 +5,9 @@
 
 use crate::crypto::sign::{KeyType, SigningKey};
 use crate::error::{Error, Reason, Result};
-use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{
+    AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use crate::msgs::extensions::DistinguishedName;
 use crate::verify::{RootStore, VerifyCallback};
 use std::sync::Arc;
@@ -18,6 +20,68 @@ pub mod verify_flags {
     pub const CLIENT_ONCE: i32 = 0x04;
     pub const POST_HANDSHAKE: i32 = 0x08;
 }
+
+/// `SSL_OP_*` option bits, with OpenSSL 3.0's values. Only the ones listed here mean anything
+/// to libtls; others are stored and reported back but change nothing (see
+/// docs/differences-from-openssl.md).
+pub mod ssl_options {
+    pub const NO_EXTENDED_MASTER_SECRET: u64 = 1 << 0;
+    pub const ALLOW_NO_DHE_KEX: u64 = 1 << 10;
+    pub const NO_TICKET: u64 = 1 << 14;
+    pub const NO_COMPRESSION: u64 = 1 << 17;
+    pub const ENABLE_MIDDLEBOX_COMPAT: u64 = 1 << 20;
+    pub const PRIORITIZE_CHACHA: u64 = 1 << 21;
+    pub const CIPHER_SERVER_PREFERENCE: u64 = 1 << 22;
+    pub const NO_SSLV3: u64 = 1 << 25;
+    pub const NO_TLSV1: u64 = 1 << 26;
+    pub const NO_TLSV1_2: u64 = 1 << 27;
+    pub const NO_TLSV1_1: u64 = 1 << 28;
+    pub const NO_TLSV1_3: u64 = 1 << 29;
+    pub const NO_RENEGOTIATION: u64 = 1 << 30;
+    /// What a new OpenSSL 3.0 context starts with.
+    pub const DEFAULT: u64 = NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT;
+}
+
+/// What a server's ALPN selection (RFC 7301) decided about the client's protocol list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlpnDecision {
+    /// Use this protocol (one of the client's).
+    Selected(Vec<u8>),
+    /// Go on without ALPN: the ServerHello carries no answer.
+    NoAck,
+    /// End the handshake with `no_application_protocol`.
+    Fatal,
+}
+
+/// Chooses a protocol from the client's list (`SSL_CTX_set_alpn_select_cb`); called only when
+/// the client offered ALPN.
+pub type AlpnSelectCallback = Arc<dyn Fn(&[Vec<u8>]) -> AlpnDecision + Send + Sync>;
+
+/// How a server answers the name a client asked for (RFC 6066 3), with OpenSSL's
+/// `SSL_TLSEXT_ERR_*` meanings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SniOutcome {
+    /// The name is served: acknowledged with an empty server_name extension.
+    Ack,
+    /// Go on without acknowledging the name.
+    NoAck,
+    /// Go on, after a warning alert in TLS 1.2 (TLS 1.3 has no warnings; nothing is sent).
+    Warning(AlertDescription),
+    /// End the handshake with this alert.
+    Fatal(AlertDescription),
+}
+
+/// The server name callback's answer; `switch_to` carries the configuration of another context
+/// whose certificates and verification settings the handshake then uses (`SSL_set_SSL_CTX`).
+pub struct SniDecision {
+    pub outcome: SniOutcome,
+    pub switch_to: Option<Arc<Config>>,
+}
+
+/// Runs while a server processes the ClientHello, once the version is chosen and before the
+/// certificate and suite are; sees the requested host name, if any
+/// (`SSL_CTX_set_tlsext_servername_callback`).
+pub type SniCallback = Arc<dyn Fn(Option<&str>) -> SniDecision + Send + Sync>;
 
 /// A certificate chain (leaf first, DER) with its private key.
 pub struct CertifiedKey {
@@ -94,6 +158,13 @@ pub struct Config {
     /// The largest handshake message body we accept (`SSL_CTX_set_max_cert_list`); a longer
     /// one is refused from its header, before any of it is buffered.
     pub max_handshake_message: usize,
+    /// `SSL_OP_*` bits (see [`ssl_options`]).
+    pub options: u64,
+    /// Protocols a client offers with ALPN, in preference order; empty: no ALPN.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// A server's ALPN choice; without it the client's ALPN offer is ignored, as in OpenSSL.
+    pub alpn_select: Option<AlpnSelectCallback>,
+    pub sni_callback: Option<SniCallback>,
     /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
     /// at 2^24.5 full records per key).
     pub key_update_after_records: u64,
@@ -121,6 +192,10 @@ impl Default for Config {
             client_cert_callback: None,
             // OpenSSL's default max_cert_list (100 KiB).
             max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
+            options: ssl_options::DEFAULT,
+            alpn_protocols: Vec::new(),
+            alpn_select: None,
+            sni_callback: None,
             key_update_after_records: 1 << 24,
         }
     }
@@ -174,7 +249,78 @@ impl Config {
     }
 
     pub fn supports_version(&self, v: ProtocolVersion) -> bool {
-        v.0 >= self.min_version.0 && v.0 <= self.max_version.0
+        let disabled_by_option = match v {
+            ProtocolVersion::TLSV1_3 => self.options & ssl_options::NO_TLSV1_3 != 0,
+            ProtocolVersion::TLSV1_2 => self.options & ssl_options::NO_TLSV1_2 != 0,
+            _ => false,
+        };
+        v.0 >= self.min_version.0 && v.0 <= self.max_version.0 && !disabled_by_option
+    }
+
+    pub fn has_option(&self, option: u64) -> bool {
+        self.options & option != 0
+    }
+
+    /// This configuration after a server name callback switched to `other`'s context: the
+    /// server's identity (certificates), what it trusts and how it verifies clients, and its
+    /// ALPN choice come from `other`; versions, suites, groups and options, which already shaped
+    /// the handshake, stay.
+    pub fn switched_to(&self, other: &Config) -> Config {
+        let mut c = self.clone();
+        c.certs = other.certs.clone();
+        c.roots = other.roots.clone();
+        c.verify_mode = other.verify_mode;
+        c.verify_depth = other.verify_depth;
+        c.verify_callback = other.verify_callback.clone();
+        c.client_ca_names = other.client_ca_names.clone();
+        c.alpn_select = other.alpn_select.clone();
+        c
+    }
+
+    /// Of the schemes a peer accepts, those we enable too, in the peer's order: what we may
+    /// sign with.
+    pub fn shared_schemes(&self, peer: &[SignatureScheme]) -> Vec<SignatureScheme> {
+        peer.iter()
+            .copied()
+            .filter(|s| self.verify_schemes.contains(s))
+            .collect()
+    }
+
+    /// Parses an OpenSSL signature algorithms list (`SSL_CTX_set1_sigalgs_list`): `:`-separated
+    /// TLS 1.3 names (`rsa_pss_rsae_sha256`, `ed25519`) or `SIG+HASH` pairs (`ECDSA+SHA256`,
+    /// `RSA-PSS+SHA384`, `RSA+SHA512`). Unknown names, duplicates and an empty result are
+    /// errors; known schemes libtls does not implement (SHA-1, Ed448, RSA-PSS keys, DSA) are
+    /// skipped.
+    pub fn parse_sigalgs_list(list: &str) -> Result<Vec<SignatureScheme>> {
+        let mut out = Vec::new();
+        for name in list.split(':').map(str::trim).filter(|s| !s.is_empty()) {
+            let scheme = scheme_by_name(name).ok_or_else(|| {
+                Error::local(
+                    Reason::INVALID_CONFIGURATION_NAME,
+                    format!("unknown signature algorithm '{name}'"),
+                )
+            })?;
+            if out.contains(&scheme) {
+                return Err(Error::local(
+                    Reason::INVALID_CONFIGURATION_NAME,
+                    format!("signature algorithm '{name}' is listed twice"),
+                ));
+            }
+            out.push(scheme);
+        }
+        let supported = crate::crypto::sign::supported_verify_schemes(false);
+        let usable: Vec<SignatureScheme> = out
+            .iter()
+            .copied()
+            .filter(|s| supported.contains(s))
+            .collect();
+        if usable.is_empty() {
+            return Err(Error::local(
+                Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
+                format!("{list:?} selects no signature algorithm libtls implements"),
+            ));
+        }
+        Ok(usable)
     }
 
     /// Parses an OpenSSL groups list ("X25519:P-256:X25519MLKEM768"); unknown names are an error.
@@ -213,6 +359,83 @@ pub fn group_by_name(name: &str) -> Option<NamedGroup> {
     })
 }
 
+/// A signature scheme by its TLS 1.3 name or OpenSSL's `SIG+HASH` form.
+pub fn scheme_by_name(name: &str) -> Option<SignatureScheme> {
+    use SignatureScheme as S;
+    if let Some((sig, hash)) = name.split_once('+') {
+        let hash = hash.to_ascii_uppercase();
+        return Some(match (sig.to_ascii_uppercase().as_str(), hash.as_str()) {
+            ("RSA", "SHA1") => S::RSA_PKCS1_SHA1,
+            ("RSA", "SHA256") => S::RSA_PKCS1_SHA256,
+            ("RSA", "SHA384") => S::RSA_PKCS1_SHA384,
+            ("RSA", "SHA512") => S::RSA_PKCS1_SHA512,
+            ("RSA-PSS" | "PSS", "SHA256") => S::RSA_PSS_RSAE_SHA256,
+            ("RSA-PSS" | "PSS", "SHA384") => S::RSA_PSS_RSAE_SHA384,
+            ("RSA-PSS" | "PSS", "SHA512") => S::RSA_PSS_RSAE_SHA512,
+            ("ECDSA", "SHA1") => S::ECDSA_SHA1,
+            ("ECDSA", "SHA256") => S::ECDSA_NISTP256_SHA256,
+            ("ECDSA", "SHA384") => S::ECDSA_NISTP384_SHA384,
+            ("ECDSA", "SHA512") => S::ECDSA_NISTP521_SHA512,
+            _ => return None,
+        });
+    }
+    let lower = name.to_ascii_lowercase();
+    [
+        S::RSA_PKCS1_SHA1,
+        S::ECDSA_SHA1,
+        S::RSA_PKCS1_SHA256,
+        S::RSA_PKCS1_SHA384,
+        S::RSA_PKCS1_SHA512,
+        S::ECDSA_NISTP256_SHA256,
+        S::ECDSA_NISTP384_SHA384,
+        S::ECDSA_NISTP521_SHA512,
+        S::RSA_PSS_RSAE_SHA256,
+        S::RSA_PSS_RSAE_SHA384,
+        S::RSA_PSS_RSAE_SHA512,
+        S::ED25519,
+        S::ED448,
+        S::RSA_PSS_PSS_SHA256,
+        S::RSA_PSS_PSS_SHA384,
+        S::RSA_PSS_PSS_SHA512,
+    ]
+    .into_iter()
+    .find(|s| s.name() == Some(lower.as_str()))
+}
+
+/// Parses an ALPN protocol list in wire form (`SSL_CTX_set_alpn_protos`): each name preceded
+/// by its one-byte length, names non-empty. `None` if malformed.
+pub fn parse_alpn_wire(wire: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    let mut rest = wire;
+    while let Some((&len, tail)) = rest.split_first() {
+        let len = usize::from(len);
+        if len == 0 || tail.len() < len {
+            return None;
+        }
+        names.push(tail[..len].to_vec());
+        rest = &tail[len..];
+    }
+    Some(names)
+}
+
+/// The wire form of an ALPN list (names longer than 255 bytes cannot be in one).
+pub fn encode_alpn_wire(names: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in names.iter().filter(|n| !n.is_empty() && n.len() <= 255) {
+        out.push(n.len() as u8);
+        out.extend_from_slice(n);
+    }
+    out
+}
+
+/// RFC 7301's standard choice: the first of the server's protocols the client also offers.
+pub fn select_alpn(server_prefs: &[Vec<u8>], client_offer: &[Vec<u8>]) -> Option<Vec<u8>> {
+    server_prefs
+        .iter()
+        .find(|p| client_offer.contains(p))
+        .cloned()
+}
+
 /// The name OpenSSL prints for a group.
 pub fn group_name(g: NamedGroup) -> &'static str {
     match g {
@@ -236,5 +459,71 @@ mod tests {
         );
         assert!(Config::parse_groups_list("X25519:bogus").is_err());
         assert!(Config::parse_groups_list("").is_err());
+    }
+
+    #[test]
+    fn sigalgs_list_parsing() {
+        use SignatureScheme as S;
+        assert_eq!(
+            Config::parse_sigalgs_list(
+                "ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha384:RSA+SHA512:PSS+SHA512"
+            )
+            .unwrap(),
+            vec![
+                S::ECDSA_NISTP256_SHA256,
+                S::RSA_PSS_RSAE_SHA256,
+                S::ED25519,
+                S::RSA_PSS_RSAE_SHA384,
+                S::RSA_PKCS1_SHA512,
+                S::RSA_PSS_RSAE_SHA512,
+            ]
+        );
+        assert_eq!(
+            Config::parse_sigalgs_list("ecdsa_secp384r1_sha384").unwrap(),
+            vec![S::ECDSA_NISTP384_SHA384]
+        );
+        // Known but not implemented: skipped, as long as something is left.
+        assert_eq!(
+            Config::parse_sigalgs_list("RSA+SHA1:ed448:ed25519").unwrap(),
+            vec![S::ED25519]
+        );
+        for bad in [
+            "",
+            ":",
+            "bogus",
+            "ECDSA+MD5",
+            "ed25519:bogus",
+            "ed25519:ed25519",
+            "RSA+SHA1",
+            "ed448",
+        ] {
+            assert!(Config::parse_sigalgs_list(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn options_limit_the_versions() {
+        let mut c = Config::default();
+        assert!(c.supports_version(ProtocolVersion::TLSV1_3));
+        c.options |= ssl_options::NO_TLSV1_3;
+        assert!(!c.supports_version(ProtocolVersion::TLSV1_3));
+        assert!(c.supports_version(ProtocolVersion::TLSV1_2));
+        c.options |= ssl_options::NO_TLSV1_2;
+        assert!(!c.supports_version(ProtocolVersion::TLSV1_2));
+        assert!(!c.supports_version(ProtocolVersion(0x0302)));
+    }
+
+    #[test]
+    fn alpn_wire_form_and_selection() {
+        let wire = b"\x02h2\x08http/1.1";
+        let names = parse_alpn_wire(wire).unwrap();
+        assert_eq!(names, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+        assert_eq!(encode_alpn_wire(&names), wire.to_vec());
+        assert_eq!(parse_alpn_wire(b"").unwrap(), Vec::<Vec<u8>>::new());
+        assert!(parse_alpn_wire(b"\x00").is_none(), "empty name");
+        assert!(parse_alpn_wire(b"\x05h2").is_none(), "truncated");
+        let server = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+        assert_eq!(select_alpn(&server, &names), Some(b"http/1.1".to_vec()));
+        assert_eq!(select_alpn(&server, &[b"spdy/1".to_vec()]), None);
     }
 }

@@ -3,7 +3,9 @@
 //! [`Connection::read_plaintext`] and [`Connection::write_plaintext`]. No sockets here.
 
 use crate::config::Config;
+use crate::diagnosis::{Diagnosis, Evidence, TransportEnd};
 use crate::error::{Error, Reason, Result};
+use crate::events::{Direction, Event, EventSink};
 use crate::handshake::{self, State};
 use crate::limits::ProgressBudget;
 use crate::msgs::alert::Alert;
@@ -49,6 +51,10 @@ pub struct Negotiated {
     pub server_name: Option<String>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
+    /// The ALPN protocol agreed on (RFC 7301), if any.
+    pub alpn: Option<Vec<u8>>,
+    /// A server acknowledges the client's server name (RFC 6066 3).
+    pub server_name_acked: bool,
     /// TLS 1.3 KeyUpdates we sent and received after the handshake.
     pub key_updates_sent: u64,
     pub key_updates_received: u64,
@@ -66,6 +72,8 @@ impl Default for Negotiated {
             our_signature_scheme: None,
             server_name: None,
             hello_retry: false,
+            alpn: None,
+            server_name_acked: false,
             key_updates_sent: 0,
             key_updates_received: 0,
         }
@@ -95,7 +103,18 @@ pub struct Common {
     pub last_state: &'static str,
     /// How many records in a row the peer may send that move nothing forward.
     pub budget: ProgressBudget,
+    /// What observers (info/message callbacks, key log) asked to see.
+    pub events: EventSink,
+    /// What a failed handshake's diagnosis draws on.
+    pub evidence: Evidence,
+    /// The ClientHello's random, which names the connection in the key log.
+    pub client_random: [u8; 32],
+    /// TLS 1.2 warning alerts received in a row; a flood of them is an attack.
+    warning_alerts: u32,
 }
+
+/// OpenSSL's limit on consecutive warning alerts.
+const MAX_WARNING_ALERTS: u32 = 5;
 
 impl Common {
     fn new(role: Role, config: Arc<Config>) -> Self {
@@ -114,29 +133,99 @@ impl Common {
             alert_received: None,
             last_state: "before",
             budget: ProgressBudget::default(),
+            events: EventSink::default(),
+            evidence: Evidence::default(),
+            client_random: [0; 32],
+            warning_alerts: 0,
         }
+    }
+
+    /// Protects and queues `data` as records of type `typ`, telling observers about each
+    /// record header written.
+    fn write_records(&mut self, typ: ContentType, data: &[u8]) -> Result<()> {
+        let start = self.out.len();
+        self.record.write(typ, data, &mut self.out)?;
+        if self.events.protocol {
+            let inner = self.record.is_writing_protected()
+                && typ != ContentType::CHANGE_CIPHER_SPEC
+                && self.info.version != Some(ProtocolVersion::TLSV1_2);
+            let mut at = start;
+            while at + crate::record::HEADER_LEN <= self.out.len() {
+                let mut header = [0u8; crate::record::HEADER_LEN];
+                header.copy_from_slice(&self.out[at..at + crate::record::HEADER_LEN]);
+                let len = u16::from_be_bytes([header[3], header[4]]) as usize;
+                self.events.push(Event::RecordHeader {
+                    direction: Direction::Sent,
+                    header,
+                });
+                if inner {
+                    self.events.push(Event::InnerContentType {
+                        direction: Direction::Sent,
+                        content_type: typ,
+                    });
+                }
+                at += crate::record::HEADER_LEN + len;
+            }
+        }
+        Ok(())
     }
 
     /// Writes an already-encoded handshake message (header included).
     pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
-        self.record
-            .write(ContentType::HANDSHAKE, encoded, &mut self.out)
+        if self.events.protocol {
+            if let Some(&typ) = encoded.first() {
+                let state = crate::events::openssl_state(
+                    self.role,
+                    true,
+                    crate::msgs::enums::HandshakeType(typ),
+                );
+                self.events.push(Event::State(state));
+            }
+        }
+        self.write_records(ContentType::HANDSHAKE, encoded)?;
+        if self.events.protocol {
+            self.events.push(Event::Handshake {
+                direction: Direction::Sent,
+                encoded: encoded.to_vec(),
+            });
+        }
+        Ok(())
     }
 
     pub fn send_ccs(&mut self) -> Result<()> {
-        self.record
-            .write(ContentType::CHANGE_CIPHER_SPEC, &[1], &mut self.out)
+        self.events
+            .push(Event::State(crate::events::STATE_WRITE_CCS));
+        self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
+        self.events.push(Event::ChangeCipherSpec {
+            direction: Direction::Sent,
+        });
+        Ok(())
     }
 
     pub fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) {
         let bytes = Alert::new(level, desc).to_bytes();
         // If protection fails there is nothing better to tell the peer.
-        let _ = self.record.write(ContentType::ALERT, &bytes, &mut self.out);
+        let _ = self.write_records(ContentType::ALERT, &bytes);
+        self.events.push(Event::Alert {
+            direction: Direction::Sent,
+            level,
+            description: desc,
+        });
     }
 
     pub fn send_application_data(&mut self, data: &[u8]) -> Result<()> {
-        self.record
-            .write(ContentType::APPLICATION_DATA, data, &mut self.out)
+        self.write_records(ContentType::APPLICATION_DATA, data)
+    }
+
+    /// Hands a secret to the key log, if one is listening (NSS key log labels).
+    pub fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
+        if self.events.secrets {
+            self.events.push(Event::Secret {
+                label,
+                client_random: self.client_random,
+                secret: crate::crypto::secret::Secret::from_slice(secret),
+            });
+        }
     }
 
     pub fn deliver_plaintext(&mut self, data: &[u8]) {
@@ -152,6 +241,8 @@ pub struct Connection {
     error: Option<Error>,
     client_options: ClientOptions,
     started: bool,
+    /// The first bytes of the record being received, for observers of record headers.
+    incoming_header: Vec<u8>,
 }
 
 impl Connection {
@@ -164,8 +255,17 @@ impl Connection {
             error: None,
             client_options: options,
             started: false,
+            incoming_header: Vec::new(),
         };
         c.common.info.server_name = c.client_options.server_name.clone();
+        c.common.evidence.expected_name =
+            c.client_options
+                .verify_identity
+                .as_ref()
+                .map(|id| match id {
+                    crate::verify::PeerIdentity::Dns(name) => name.clone(),
+                    crate::verify::PeerIdentity::Ip(ip) => ip.to_string(),
+                });
         c
     }
 
@@ -178,6 +278,34 @@ impl Connection {
             error: None,
             client_options: ClientOptions::default(),
             started: false,
+            incoming_header: Vec::new(),
+        }
+    }
+
+    /// Switches on the events observers need (see [`crate::events`]); call before
+    /// [`Connection::start`] to see the whole handshake.
+    pub fn enable_events(&mut self, protocol: bool, secrets: bool) {
+        self.common.events.protocol = protocol;
+        self.common.events.secrets = secrets;
+    }
+
+    /// The events recorded since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        self.common.events.take()
+    }
+
+    /// Why the handshake failed, in plain words with the evidence; `None` while it has not
+    /// failed.
+    pub fn diagnosis(&self) -> Option<Diagnosis> {
+        crate::diagnosis::diagnose(&self.common, self.error.as_ref(), self.state_name())
+    }
+
+    /// Records that the transport ended (EOF or an I/O error) while this connection waited
+    /// for the peer, for the diagnosis.
+    pub fn note_transport_end(&mut self, end: TransportEnd) {
+        if self.common.evidence.transport_end.is_none() {
+            let state = self.state_name();
+            self.common.evidence.transport_end = Some((end, state));
         }
     }
 
@@ -191,6 +319,7 @@ impl Connection {
             return self.check_error();
         }
         self.started = true;
+        self.common.events.push(Event::HandshakeStart);
         let r = match self.common.role {
             Role::Client => handshake::client::start(&mut self.common, self.client_options.clone()),
             Role::Server => Ok(handshake::server::start(&self.common)),
@@ -253,18 +382,61 @@ impl Connection {
     fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
         let total = data.len();
         while !data.is_empty() && !self.common.received_close_notify {
+            let buffered = self.common.record.buffered();
+            let protected = self.common.record.is_reading_protected();
             let (used, rec) = match self.common.record.take_record(data) {
                 Ok(x) => x,
                 Err(e) => return Err(self.fail(e)),
             };
+            if self.common.events.protocol {
+                self.observe_incoming_header(buffered, &data[..used]);
+            }
             data = &data[used..];
             if let Some(rec) = rec {
-                if let Err(e) = self.process_record(rec.typ, rec.payload) {
+                let inner = protected
+                    && rec.typ != ContentType::CHANGE_CIPHER_SPEC
+                    && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
+                if inner {
+                    self.common.events.push(Event::InnerContentType {
+                        direction: Direction::Received,
+                        content_type: rec.typ,
+                    });
+                }
+                if rec.typ != ContentType::ALERT {
+                    self.common.warning_alerts = 0;
+                }
+                let was_complete = self.common.handshake_complete;
+                let r = self.process_record(rec.typ, rec.payload);
+                if !was_complete && self.common.handshake_complete {
+                    self.common.events.push(Event::HandshakeDone);
+                }
+                if let Err(e) = r {
                     return Err(self.fail(e));
                 }
             }
         }
         Ok(total - data.len())
+    }
+
+    /// Reports a record header to observers once its five bytes have arrived, however the
+    /// transport split them.
+    fn observe_incoming_header(&mut self, buffered_before: usize, consumed: &[u8]) {
+        use crate::record::HEADER_LEN;
+        if buffered_before == 0 {
+            self.incoming_header.clear();
+        }
+        if buffered_before < HEADER_LEN {
+            let n = (HEADER_LEN - buffered_before).min(consumed.len());
+            self.incoming_header.extend_from_slice(&consumed[..n]);
+            if self.incoming_header.len() == HEADER_LEN {
+                let mut header = [0u8; HEADER_LEN];
+                header.copy_from_slice(&self.incoming_header);
+                self.common.events.push(Event::RecordHeader {
+                    direction: Direction::Received,
+                    header,
+                });
+            }
+        }
     }
 
     /// Received bytes of a record not yet complete.
@@ -281,9 +453,6 @@ impl Connection {
         #[cfg(test)]
         if test_hooks::PANIC_ON_NEXT_RECORD.with(|p| p.replace(false)) {
             panic!("forced by a test: a bug while processing a record");
-        }
-        if typ != ContentType::ALERT {
-            self.common.budget.non_alert_record();
         }
         // In TLS 1.3 ChangeCipherSpec is a no-op for middleboxes: it carries nothing.
         let carries_nothing = payload.is_empty()
@@ -359,9 +528,15 @@ impl Connection {
                 "ChangeCipherSpec in the middle of a handshake message",
             ));
         }
+        self.common.events.push(Event::ChangeCipherSpec {
+            direction: Direction::Received,
+        });
         if !tls12 {
             return Ok(());
         }
+        self.common
+            .events
+            .push(Event::State(crate::events::STATE_READ_CCS));
         let state = self
             .state
             .take()
@@ -378,6 +553,11 @@ impl Connection {
             ));
         }
         let alert = Alert::decode_payload(payload)?;
+        self.common.events.push(Event::Alert {
+            direction: Direction::Received,
+            level: alert.level,
+            description: alert.description,
+        });
         if alert.description == AlertDescription::CLOSE_NOTIFY {
             self.common.received_close_notify = true;
             return Ok(());
@@ -385,17 +565,39 @@ impl Connection {
         let tls13 = self.common.info.version == Some(ProtocolVersion::TLSV1_3)
             || self.common.record.is_reading_protected()
                 && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
-        if alert.level == AlertLevel::WARNING
-            && !tls13
-            && alert.description != AlertDescription::USER_CANCELED
-        {
-            // TLS 1.2 warnings are tolerated, a few in a row.
-            return self.common.budget.warning_alert();
-        }
-        if alert.description == AlertDescription::USER_CANCELED {
-            return self.common.budget.warning_alert();
+        // RFC 8446 6: in TLS 1.3 every alert but close_notify and user_canceled is fatal,
+        // whatever its level says. TLS 1.2 (RFC 5246 7.2) lets the level decide.
+        let warning = if tls13 {
+            alert.description == AlertDescription::USER_CANCELED
+        } else {
+            match alert.level {
+                AlertLevel::WARNING => true,
+                AlertLevel::FATAL => false,
+                other => {
+                    return Err(Error::illegal(
+                        Reason::UNKNOWN_ALERT_TYPE,
+                        format!("alert with unknown level {}", other.0),
+                    ))
+                }
+            }
+        };
+        if warning {
+            self.common.warning_alerts += 1;
+            if self.common.warning_alerts >= MAX_WARNING_ALERTS {
+                return Err(Error::protocol(
+                    AlertDescription::UNEXPECTED_MESSAGE,
+                    Reason::TOO_MANY_WARN_ALERTS,
+                    format!(
+                        "the peer sent {MAX_WARNING_ALERTS} warning alerts in a row \
+                         (last: {})",
+                        alert.description
+                    ),
+                ));
+            }
+            return Ok(());
         }
         self.common.alert_received = Some(alert.description);
+        self.common.evidence.alert_step = Some(self.state_name());
         Err(Error::peer_alert(alert.description))
     }
 
@@ -408,6 +610,14 @@ impl Connection {
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
         self.common.last_state = state.name();
+        if self.common.events.protocol {
+            let name = crate::events::openssl_state(self.common.role, false, msg.typ);
+            self.common.events.push(Event::State(name));
+            self.common.events.push(Event::Handshake {
+                direction: Direction::Received,
+                encoded: msg.encoded.clone(),
+            });
+        }
         let was_reading_protected = self.common.record.is_reading_protected();
         let next = state.handle(&mut self.common, &msg)?;
         // RFC 8446 5.1: a key change must fall on a record boundary.
@@ -546,6 +756,277 @@ impl Connection {
             Some(s) => s.name(),
             None => self.common.last_state,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handshake::client12::test_pair::{
+        client_config, new_client, new_server, run, server_config, transfer,
+    };
+
+    fn connected(tls13: bool) -> (Connection, Connection) {
+        let mut cc = client_config();
+        if tls13 {
+            cc.max_version = ProtocolVersion::TLSV1_3;
+        }
+        let mut c = new_client(cc);
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        run(&mut c, &mut s).unwrap();
+        assert!(!c.is_handshaking() && !s.is_handshaking());
+        let want = if tls13 {
+            ProtocolVersion::TLSV1_3
+        } else {
+            ProtocolVersion::TLSV1_2
+        };
+        assert_eq!(c.negotiated().version, Some(want));
+        (c, s)
+    }
+
+    fn alert_to_client(s: &mut Connection, c: &mut Connection, level: u8, desc: u8) -> Result<()> {
+        s.common
+            .send_alert(AlertLevel(level), AlertDescription(desc));
+        transfer(s, c)
+    }
+
+    #[test]
+    fn tls12_warning_alerts_are_tolerated_up_to_a_limit() {
+        let (mut c, mut s) = connected(false);
+        for _ in 0..MAX_WARNING_ALERTS - 1 {
+            alert_to_client(&mut s, &mut c, 1, 90).unwrap();
+        }
+        // Other records in between reset the count.
+        s.write_plaintext(b"x").unwrap();
+        transfer(&mut s, &mut c).unwrap();
+        for _ in 0..MAX_WARNING_ALERTS - 1 {
+            alert_to_client(&mut s, &mut c, 1, 90).unwrap();
+        }
+        let e = alert_to_client(&mut s, &mut c, 1, 90).unwrap_err();
+        assert_eq!(e.reason, Reason::TOO_MANY_WARN_ALERTS);
+        assert_eq!(c.alert_sent(), Some(AlertDescription::UNEXPECTED_MESSAGE));
+    }
+
+    #[test]
+    fn tls12_fatal_user_canceled_and_unknown_levels_end_the_connection() {
+        let (mut c, mut s) = connected(false);
+        let e = alert_to_client(&mut s, &mut c, 2, 90).unwrap_err();
+        assert_eq!(
+            e.reason,
+            Reason::alert_received(AlertDescription::USER_CANCELED)
+        );
+        assert_eq!(c.alert_received(), Some(AlertDescription::USER_CANCELED));
+        assert_eq!(c.alert_sent(), None);
+
+        let (mut c, mut s) = connected(false);
+        let e = alert_to_client(&mut s, &mut c, 3, 40).unwrap_err();
+        assert_eq!(e.reason, Reason::UNKNOWN_ALERT_TYPE);
+        assert_eq!(c.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+    }
+
+    #[test]
+    fn tls13_treats_warning_level_alerts_as_fatal_except_user_canceled() {
+        let (mut c, mut s) = connected(true);
+        alert_to_client(&mut s, &mut c, 1, 90).unwrap();
+        let e = alert_to_client(&mut s, &mut c, 1, 40).unwrap_err();
+        assert_eq!(e.reason.0, 1040);
+        assert_eq!(e.reason.text(), "sslv3 alert handshake failure");
+        assert_eq!(
+            c.alert_received(),
+            Some(AlertDescription::HANDSHAKE_FAILURE)
+        );
+        // Nothing is sent back after a fatal alert from the peer.
+        assert!(c.pending_tls().is_empty());
+    }
+
+    #[test]
+    fn close_notify_closes_the_read_side() {
+        for tls13 in [false, true] {
+            let (mut c, mut s) = connected(tls13);
+            s.send_close_notify();
+            transfer(&mut s, &mut c).unwrap();
+            assert!(c.received_close_notify());
+            assert!(c.error().is_none());
+        }
+    }
+
+    fn state_events(events: &[Event]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::State(s) => Some(*s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn events_follow_the_handshake() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut c = new_client(cc);
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        c.enable_events(true, false);
+        s.enable_events(true, false);
+        run(&mut c, &mut s).unwrap();
+        let ce = c.take_events();
+        assert!(matches!(ce.first(), Some(Event::HandshakeStart)));
+        assert!(matches!(ce.last(), Some(Event::HandshakeDone)));
+        assert_eq!(
+            state_events(&ce),
+            [
+                "SSLv3/TLS write client hello",
+                "SSLv3/TLS read server hello",
+                "TLSv1.3 read encrypted extensions",
+                "SSLv3/TLS read server certificate",
+                "TLSv1.3 read server certificate verify",
+                "SSLv3/TLS read finished",
+                "SSLv3/TLS write change cipher spec",
+                "SSLv3/TLS write finished",
+            ]
+        );
+        // The ServerHello arrives in a plain record; the EncryptedExtensions in a protected
+        // one whose inner type is handshake.
+        let kinds: Vec<String> = ce
+            .iter()
+            .filter_map(|e| match e {
+                Event::RecordHeader { direction, header } => {
+                    Some(format!("{direction:?} header {}", header[0]))
+                }
+                Event::InnerContentType {
+                    direction,
+                    content_type,
+                } => Some(format!("{direction:?} inner {}", content_type.0)),
+                Event::Handshake { direction, encoded } => {
+                    Some(format!("{direction:?} hs {}", encoded[0]))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds[..2], ["Sent header 22", "Sent hs 1"]);
+        assert_eq!(kinds[2..4], ["Received header 22", "Received hs 2"]);
+        assert!(
+            kinds.contains(&"Received inner 22".to_string()),
+            "{kinds:?}"
+        );
+        let se = s.take_events();
+        assert_eq!(
+            state_events(&se)[..3],
+            [
+                "SSLv3/TLS read client hello",
+                "SSLv3/TLS write server hello",
+                "SSLv3/TLS write change cipher spec",
+            ]
+        );
+    }
+
+    #[test]
+    fn alerts_are_events_both_ways() {
+        let (mut c, mut s) = connected(false);
+        c.enable_events(true, false);
+        s.enable_events(true, false);
+        alert_to_client(&mut s, &mut c, 2, 48).unwrap_err();
+        assert!(s.take_events().iter().any(|e| matches!(
+            e,
+            Event::Alert {
+                direction: Direction::Sent,
+                level: AlertLevel::FATAL,
+                description: AlertDescription::UNKNOWN_CA
+            }
+        )));
+        assert!(c.take_events().iter().any(|e| matches!(
+            e,
+            Event::Alert {
+                direction: Direction::Received,
+                description: AlertDescription::UNKNOWN_CA,
+                ..
+            }
+        )));
+    }
+
+    fn keylog(c: &mut Connection) -> Vec<String> {
+        c.take_events()
+            .iter()
+            .filter_map(Event::keylog_line)
+            .collect()
+    }
+
+    #[test]
+    fn key_log_lines_are_the_secrets_in_use() {
+        // TLS 1.3: both ends log the same five secrets, and the client's traffic secret
+        // decrypts the client's application data.
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut c = new_client(cc);
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        c.enable_events(false, true);
+        s.enable_events(false, true);
+        run(&mut c, &mut s).unwrap();
+        let client_lines = keylog(&mut c);
+        let labels: Vec<&str> = client_lines
+            .iter()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                "CLIENT_TRAFFIC_SECRET_0",
+                "SERVER_TRAFFIC_SECRET_0",
+                "EXPORTER_SECRET",
+            ]
+        );
+        let mut server_lines = keylog(&mut s);
+        server_lines.sort();
+        let mut sorted = client_lines.clone();
+        sorted.sort();
+        assert_eq!(sorted, server_lines);
+        for line in &client_lines {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields.len(), 3);
+            assert_eq!(fields[1].len(), 64);
+            assert!(fields[2].len() == 64 || fields[2].len() == 96);
+            assert!(fields[1..].iter().all(|f| f
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())));
+        }
+        assert_eq!(
+            client_lines[0].split(' ').nth(1).unwrap(),
+            c.common
+                .client_random
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        let secret_hex = client_lines[2].split(' ').nth(2).unwrap();
+        let secret: Vec<u8> = (0..secret_hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&secret_hex[i..i + 2], 16).unwrap())
+            .collect();
+        c.write_plaintext(b"secret message").unwrap();
+        let wire = c.pending_tls().to_vec();
+        let suite = c.negotiated().suite.unwrap();
+        let mut decrypter = crate::handshake::tls13_decrypter(
+            suite,
+            &crate::crypto::secret::Secret::from_slice(&secret),
+        )
+        .unwrap();
+        let header = crate::record::RecordHeader::parse(&wire[..5].try_into().unwrap());
+        let plain = decrypter.decrypt(header, wire[5..].to_vec()).unwrap();
+        assert_eq!(plain.payload, b"secret message");
+
+        // TLS 1.2: one CLIENT_RANDOM line, the same on both ends.
+        let mut c = new_client(client_config());
+        let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+        c.enable_events(false, true);
+        s.enable_events(false, true);
+        run(&mut c, &mut s).unwrap();
+        let lines = keylog(&mut c);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("CLIENT_RANDOM "));
+        assert_eq!(lines[0].split(' ').nth(2).unwrap().len(), 96);
+        assert_eq!(lines, keylog(&mut s));
     }
 }
 

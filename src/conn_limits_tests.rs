@@ -4,7 +4,7 @@
 use super::*;
 use crate::config::{CertifiedKey, Config};
 use crate::crypto::sign::SigningKey;
-use crate::limits::{MAX_CHAIN_CERTS, MAX_EMPTY_RECORDS, MAX_KEY_UPDATES, MAX_WARNING_ALERTS};
+use crate::limits::{MAX_CHAIN_CERTS, MAX_EMPTY_RECORDS, MAX_KEY_UPDATES};
 use crate::msgs::enums::NamedGroup;
 
 fn pki(name: &str) -> Vec<u8> {
@@ -113,13 +113,13 @@ fn empty_records_are_limited_in_both_versions() {
 #[test]
 fn tls12_warning_alerts_are_limited() {
     let (mut c, mut s) = connected(ProtocolVersion::TLSV1_2);
-    for _ in 0..MAX_WARNING_ALERTS {
+    for _ in 0..MAX_WARNING_ALERTS - 1 {
         c.common
             .send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION);
     }
     transfer(&mut c, &mut s).unwrap();
     c.write_plaintext(b"progress").unwrap();
-    for _ in 0..MAX_WARNING_ALERTS {
+    for _ in 0..MAX_WARNING_ALERTS - 1 {
         c.common
             .send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION);
     }
@@ -138,7 +138,7 @@ fn tls12_warning_alerts_are_limited() {
 #[test]
 fn tls13_user_canceled_is_limited_like_a_warning() {
     let (mut c, mut s) = connected(ProtocolVersion::TLSV1_3);
-    for _ in 0..=MAX_WARNING_ALERTS {
+    for _ in 0..MAX_WARNING_ALERTS {
         c.common
             .send_alert(AlertLevel::WARNING, AlertDescription::USER_CANCELED);
     }

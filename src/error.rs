@@ -29,6 +29,7 @@ macro_rules! reasons {
 }
 
 reasons! {
+    NO_SUITABLE_KEY_SHARE = 101 => "no suitable key share",
     BAD_DECOMPRESSION = 107 => "bad decompression",
     BAD_KEY_SHARE = 108 => "bad key share",
     BAD_EXTENSION = 110 => "bad extension",
@@ -45,6 +46,8 @@ reasons! {
     DIGEST_CHECK_FAILED = 149 => "digest check failed",
     ENCRYPTED_LENGTH_TOO_LONG = 150 => "encrypted length too long",
     EXCESSIVE_MESSAGE_SIZE = 152 => "excessive message size",
+    HTTPS_PROXY_REQUEST = 155 => "https proxy request",
+    HTTP_REQUEST = 156 => "http request",
     LENGTH_MISMATCH = 159 => "length mismatch",
     ILLEGAL_POINT_COMPRESSION = 162 => "illegal point compression",
     NO_CERTIFICATES_RETURNED = 176 => "no certificates returned",
@@ -66,10 +69,13 @@ reasons! {
     BAD_PSK = 219 => "bad psk",
     SSL_HANDSHAKE_FAILURE = 229 => "ssl handshake failure",
     SHUTDOWN_WHILE_IN_INIT = 407 => "shutdown while in init",
+    CALLBACK_FAILED = 234 => "callback failed",
+    NO_APPLICATION_PROTOCOL = 235 => "no application protocol",
     BAD_HANDSHAKE_STATE = 236 => "bad handshake state",
     BAD_PACKET = 240 => "bad packet",
     UNEXPECTED_MESSAGE = 244 => "unexpected message",
     UNEXPECTED_RECORD = 245 => "unexpected record",
+    UNKNOWN_ALERT_TYPE = 246 => "unknown alert type",
     UNKNOWN_CIPHER_TYPE = 249 => "unknown cipher type",
     UNKNOWN_PROTOCOL = 252 => "unknown protocol",
     UNSUPPORTED_PROTOCOL = 258 => "unsupported protocol",
@@ -79,6 +85,7 @@ reasons! {
     WRONG_VERSION_NUMBER = 267 => "wrong version number",
     X509_LIB = 268 => "x509 lib",
     BAD_LENGTH = 271 => "bad length",
+    READ_BIO_NOT_SET = 211 => "read bio not set",
     UNINITIALIZED = 276 => "uninitialized",
     DECRYPTION_FAILED_OR_BAD_RECORD_MAC = 281 => "decryption failed or bad record mac",
     PRIVATE_KEY_MISMATCH = 288 => "private key mismatch",
@@ -88,6 +95,8 @@ reasons! {
     NO_SUITABLE_GROUPS = 295 => "no suitable groups",
     RECORD_TOO_SMALL = 298 => "record too small",
     BAD_ECPOINT = 306 => "bad ecpoint",
+    RENEGOTIATION_MISMATCH = 337 => "renegotiation mismatch",
+    UNSAFE_LEGACY_RENEGOTIATION_DISABLED = 338 => "unsafe legacy renegotiation disabled",
     NO_RENEGOTIATION = 339 => "no renegotiation",
     WRONG_SIGNATURE_TYPE = 370 => "wrong signature type",
     INAPPROPRIATE_FALLBACK = 373 => "inappropriate fallback",
@@ -115,6 +124,22 @@ impl Reason {
     pub fn alert_received(desc: AlertDescription) -> Reason {
         Reason(Self::ALERT_OFFSET + desc.0 as u32)
     }
+}
+
+/// OpenSSL's `SSL_R_*` names of the received-alert reasons (`SSL_R_SSLV3_ALERT_...`), derived
+/// from their texts as OpenSSL derives them; close_notify has none.
+pub fn alert_reason_names() -> Vec<(String, u32)> {
+    (1..=255u32)
+        .filter_map(|code| {
+            let text = alert_reason_text(code);
+            (text != "unknown alert").then(|| {
+                (
+                    text.to_ascii_uppercase().replace(' ', "_"),
+                    Reason::ALERT_OFFSET + code,
+                )
+            })
+        })
+        .collect()
 }
 
 impl fmt::Debug for Reason {
@@ -152,7 +177,7 @@ fn alert_reason_text(code: u32) -> &'static str {
         86 => "tlsv1 alert inappropriate fallback",
         90 => "tlsv1 alert user cancelled",
         100 => "tlsv1 alert no renegotiation",
-        109 => "missing extension",
+        109 => "tlsv13 alert missing extension",
         110 => "tlsv1 unsupported extension",
         111 => "tlsv1 certificate unobtainable",
         112 => "tlsv1 unrecognized name",
@@ -272,6 +297,15 @@ mod tests {
             Reason::alert_received(AlertDescription::UNKNOWN_CA).text(),
             "tlsv1 alert unknown ca"
         );
+    }
+
+    #[test]
+    fn alert_reason_names_are_openssls() {
+        let names = alert_reason_names();
+        assert!(names.contains(&("SSLV3_ALERT_HANDSHAKE_FAILURE".to_string(), 1040)));
+        assert!(names.contains(&("TLSV13_ALERT_MISSING_EXTENSION".to_string(), 1109)));
+        assert!(names.contains(&("TLSV1_UNRECOGNIZED_NAME".to_string(), 1112)));
+        assert!(names.iter().all(|(_, v)| *v > 1000));
     }
 
     #[test]

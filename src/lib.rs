@@ -8,7 +8,9 @@ pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod crypto;
+pub mod diagnosis;
 pub mod error;
+pub mod events;
 pub mod ffi;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_support;

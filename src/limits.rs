@@ -1,11 +1,12 @@
 //! Bounds on the work and memory a peer can make us spend without the connection advancing.
 //!
 //! Every record a peer sends costs it a few bytes; some records (empty application data,
-//! warning alerts, TLS 1.3 ChangeCipherSpec, KeyUpdate) make us do work without moving the
+//! TLS 1.3 ChangeCipherSpec, KeyUpdate) make us do work without moving the
 //! connection forward. A peer that sends an endless stream of them would keep a connection
 //! (and, for KeyUpdate, our key schedule and the reply queue) busy forever, so each kind has a
 //! budget, and only real progress refills it. The numbers follow OpenSSL's, so a peer that
-//! works with one works with the other.
+//! works with one works with the other. (Warning alerts have their own limit, with the alert
+//! handling in `conn.rs`.)
 
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::AlertDescription;
@@ -13,8 +14,6 @@ use crate::msgs::enums::AlertDescription;
 /// Consecutive empty application data records, and TLS 1.3 ChangeCipherSpec records, accepted
 /// in a row (OpenSSL's `MAX_EMPTY_RECORDS`).
 pub const MAX_EMPTY_RECORDS: u32 = 32;
-/// Consecutive warning alerts accepted (OpenSSL's `MAX_WARN_ALERT_COUNT`).
-pub const MAX_WARNING_ALERTS: u32 = 5;
 /// KeyUpdate messages accepted without application data in between (OpenSSL's
 /// `MAX_KEY_UPDATE_MESSAGES`).
 pub const MAX_KEY_UPDATES: u32 = 32;
@@ -26,7 +25,6 @@ pub const MAX_CHAIN_CERTS: usize = 16;
 #[derive(Debug, Default, Clone)]
 pub struct ProgressBudget {
     empty_records: u32,
-    warning_alerts: u32,
     key_updates: u32,
 }
 
@@ -47,19 +45,6 @@ impl ProgressBudget {
         Ok(())
     }
 
-    /// A warning alert that was tolerated.
-    pub fn warning_alert(&mut self) -> Result<()> {
-        self.warning_alerts += 1;
-        if self.warning_alerts > MAX_WARNING_ALERTS {
-            return Err(Error::protocol(
-                AlertDescription::UNEXPECTED_MESSAGE,
-                Reason::TOO_MANY_WARN_ALERTS,
-                format!("more than {MAX_WARNING_ALERTS} warning alerts in a row"),
-            ));
-        }
-        Ok(())
-    }
-
     /// A KeyUpdate from the peer after the handshake.
     pub fn key_update(&mut self) -> Result<()> {
         self.key_updates += 1;
@@ -71,11 +56,6 @@ impl ProgressBudget {
             ));
         }
         Ok(())
-    }
-
-    /// A record other than an alert arrived: the run of warnings is over.
-    pub fn non_alert_record(&mut self) {
-        self.warning_alerts = 0;
     }
 
     /// A record with content arrived.
@@ -118,22 +98,6 @@ mod tests {
         let e = b.empty_record().unwrap_err();
         assert_eq!(e.reason, Reason::RECORD_TOO_SMALL);
         assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE));
-    }
-
-    #[test]
-    fn warning_alerts_are_limited_and_other_records_reset() {
-        let mut b = ProgressBudget::default();
-        for _ in 0..MAX_WARNING_ALERTS {
-            b.warning_alert().unwrap();
-        }
-        b.non_alert_record();
-        for _ in 0..MAX_WARNING_ALERTS {
-            b.warning_alert().unwrap();
-        }
-        assert_eq!(
-            b.warning_alert().unwrap_err().reason,
-            Reason::TOO_MANY_WARN_ALERTS
-        );
     }
 
     #[test]

@@ -206,12 +206,26 @@ fn pki_types_now() -> pki_types::UnixTime {
     pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_750_000_000))
 }
 
-/// The strings `SSL_CTX_set_cipher_list`, `SSL_CTX_set_ciphersuites`, `SSL_CTX_set1_groups_list`
-/// and `SSL_set1_host` parse.
+/// The strings `SSL_CTX_set_cipher_list`, `SSL_CTX_set_ciphersuites`, `SSL_CTX_set1_groups_list`,
+/// `SSL_CTX_set1_sigalgs_list` and `SSL_set1_host` parse, and the ALPN lists of
+/// `SSL_CTX_set_alpn_protos` (wire form).
 pub fn config_strings(data: &[u8]) {
+    if let Some(names) = tls::config::parse_alpn_wire(data) {
+        assert!(names.iter().all(|n| !n.is_empty() && n.len() <= 255));
+        assert_eq!(
+            tls::config::encode_alpn_wire(&names),
+            data,
+            "ALPN wire round trip"
+        );
+        let (a, b) = names.split_at(names.len() / 2);
+        if let Some(chosen) = tls::config::select_alpn(a, b) {
+            assert!(a.contains(&chosen) && b.contains(&chosen));
+        }
+    }
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
+    let _ = Config::parse_sigalgs_list(s);
     if let Ok(list) = tls::ffi::ctx::parse_cipher_list(s) {
         assert!(list.iter().all(|c| tls::suites::lookup(*c).is_some()));
     }

@@ -46,6 +46,64 @@ pub const SSL_MODE_AUTO_RETRY: u32 = 0x0000_0004;
 pub const SSL_MODE_NO_AUTO_CHAIN: u32 = 0x0000_0008;
 pub const SSL_MODE_RELEASE_BUFFERS: u32 = 0x0000_0010;
 
+/// `SSL_OP_*` options (OpenSSL 3.0's bits; see docs/differences-from-openssl.md for what each
+/// does here). A test ties the ones the core acts on to `crate::config::ssl_options`.
+pub const SSL_OP_NO_EXTENDED_MASTER_SECRET: u64 = 0x0000_0001;
+pub const SSL_OP_CLEANSE_PLAINTEXT: u64 = 0x0000_0002;
+pub const SSL_OP_LEGACY_SERVER_CONNECT: u64 = 0x0000_0004;
+pub const SSL_OP_ENABLE_KTLS: u64 = 0x0000_0008;
+pub const SSL_OP_TLSEXT_PADDING: u64 = 0x0000_0010;
+pub const SSL_OP_SAFARI_ECDHE_ECDSA_BUG: u64 = 0x0000_0040;
+pub const SSL_OP_IGNORE_UNEXPECTED_EOF: u64 = 0x0000_0080;
+pub const SSL_OP_ALLOW_CLIENT_RENEGOTIATION: u64 = 0x0000_0100;
+pub const SSL_OP_DISABLE_TLSEXT_CA_NAMES: u64 = 0x0000_0200;
+pub const SSL_OP_ALLOW_NO_DHE_KEX: u64 = 0x0000_0400;
+pub const SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS: u64 = 0x0000_0800;
+pub const SSL_OP_NO_QUERY_MTU: u64 = 0x0000_1000;
+pub const SSL_OP_COOKIE_EXCHANGE: u64 = 0x0000_2000;
+pub const SSL_OP_NO_TICKET: u64 = 0x0000_4000;
+pub const SSL_OP_CISCO_ANYCONNECT: u64 = 0x0000_8000;
+pub const SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION: u64 = 0x0001_0000;
+pub const SSL_OP_NO_COMPRESSION: u64 = 0x0002_0000;
+pub const SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION: u64 = 0x0004_0000;
+pub const SSL_OP_NO_ENCRYPT_THEN_MAC: u64 = 0x0008_0000;
+pub const SSL_OP_ENABLE_MIDDLEBOX_COMPAT: u64 = 0x0010_0000;
+pub const SSL_OP_PRIORITIZE_CHACHA: u64 = 0x0020_0000;
+pub const SSL_OP_CIPHER_SERVER_PREFERENCE: u64 = 0x0040_0000;
+pub const SSL_OP_TLS_ROLLBACK_BUG: u64 = 0x0080_0000;
+pub const SSL_OP_NO_ANTI_REPLAY: u64 = 0x0100_0000;
+pub const SSL_OP_NO_SSLv3: u64 = 0x0200_0000;
+pub const SSL_OP_NO_TLSv1: u64 = 0x0400_0000;
+pub const SSL_OP_NO_TLSv1_2: u64 = 0x0800_0000;
+pub const SSL_OP_NO_TLSv1_1: u64 = 0x1000_0000;
+pub const SSL_OP_NO_TLSv1_3: u64 = 0x2000_0000;
+pub const SSL_OP_NO_RENEGOTIATION: u64 = 0x4000_0000;
+pub const SSL_OP_CRYPTOPRO_TLSEXT_BUG: u64 = 0x8000_0000;
+pub const SSL_OP_NO_SSL_MASK: u64 = 0x3e00_0000;
+/// OpenSSL's harmless bug workarounds: CRYPTOPRO_TLSEXT_BUG | DONT_INSERT_EMPTY_FRAGMENTS |
+/// TLSEXT_PADDING | SAFARI_ECDHE_ECDSA_BUG.
+pub const SSL_OP_ALL: u64 = 0x8000_0850;
+
+/// Server name and ALPN callback results (`SSL_TLSEXT_ERR_*`).
+pub const SSL_TLSEXT_ERR_OK: c_int = 0;
+pub const SSL_TLSEXT_ERR_ALERT_WARNING: c_int = 1;
+pub const SSL_TLSEXT_ERR_ALERT_FATAL: c_int = 2;
+pub const SSL_TLSEXT_ERR_NOACK: c_int = 3;
+
+/// `SSL_select_next_proto` results.
+pub const OPENSSL_NPN_UNSUPPORTED: c_int = 0;
+pub const OPENSSL_NPN_NEGOTIATED: c_int = 1;
+pub const OPENSSL_NPN_NO_OVERLAP: c_int = 2;
+
+/// Signature and digest NIDs (`SSL_get_peer_signature_type_nid`, `SSL_get_peer_signature_nid`).
+/// `EVP_PKEY_RSA`, `EVP_PKEY_EC` and `EVP_PKEY_ED25519` come with the key API.
+pub const EVP_PKEY_RSA_PSS: c_int = 912;
+pub const NID_undef: c_int = 0;
+pub const NID_sha1: c_int = 64;
+pub const NID_sha256: c_int = 672;
+pub const NID_sha384: c_int = 673;
+pub const NID_sha512: c_int = 674;
+
 /// `SSL_want` results.
 pub const SSL_NOTHING: c_int = 1;
 pub const SSL_WRITING: c_int = 2;
@@ -68,5 +126,41 @@ mod tests {
         assert_eq!(SSL_VERIFY_FAIL_IF_NO_PEER_CERT, v::FAIL_IF_NO_PEER_CERT);
         assert_eq!(SSL_VERIFY_CLIENT_ONCE, v::CLIENT_ONCE);
         assert_eq!(SSL_VERIFY_POST_HANDSHAKE, v::POST_HANDSHAKE);
+    }
+
+    #[test]
+    fn options_match_the_core() {
+        use crate::config::ssl_options as o;
+        assert_eq!(
+            SSL_OP_NO_EXTENDED_MASTER_SECRET,
+            o::NO_EXTENDED_MASTER_SECRET
+        );
+        assert_eq!(SSL_OP_ALLOW_NO_DHE_KEX, o::ALLOW_NO_DHE_KEX);
+        assert_eq!(SSL_OP_NO_TICKET, o::NO_TICKET);
+        assert_eq!(SSL_OP_NO_COMPRESSION, o::NO_COMPRESSION);
+        assert_eq!(SSL_OP_ENABLE_MIDDLEBOX_COMPAT, o::ENABLE_MIDDLEBOX_COMPAT);
+        assert_eq!(SSL_OP_PRIORITIZE_CHACHA, o::PRIORITIZE_CHACHA);
+        assert_eq!(SSL_OP_CIPHER_SERVER_PREFERENCE, o::CIPHER_SERVER_PREFERENCE);
+        assert_eq!(SSL_OP_NO_SSLv3, o::NO_SSLV3);
+        assert_eq!(SSL_OP_NO_TLSv1, o::NO_TLSV1);
+        assert_eq!(SSL_OP_NO_TLSv1_1, o::NO_TLSV1_1);
+        assert_eq!(SSL_OP_NO_TLSv1_2, o::NO_TLSV1_2);
+        assert_eq!(SSL_OP_NO_TLSv1_3, o::NO_TLSV1_3);
+        assert_eq!(SSL_OP_NO_RENEGOTIATION, o::NO_RENEGOTIATION);
+        assert_eq!(
+            SSL_OP_NO_SSL_MASK,
+            SSL_OP_NO_SSLv3
+                | SSL_OP_NO_TLSv1
+                | SSL_OP_NO_TLSv1_1
+                | SSL_OP_NO_TLSv1_2
+                | SSL_OP_NO_TLSv1_3
+        );
+        assert_eq!(
+            SSL_OP_ALL,
+            SSL_OP_CRYPTOPRO_TLSEXT_BUG
+                | SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS
+                | SSL_OP_TLSEXT_PADDING
+                | SSL_OP_SAFARI_ECDHE_ECDSA_BUG
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::crypto::sign::{KeyType, SigningKey};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::ProtocolVersion;
 use crate::verify::RootStore;
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -54,6 +54,28 @@ pub type SSL_client_cert_cb = Option<
     unsafe extern "C" fn(ssl: *mut SSL, x509: *mut *mut X509, pkey: *mut *mut EVP_PKEY) -> c_int,
 >;
 
+/// `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
+/// (wire form) into `*out`/`*outlen` (pointing into `input` or into memory that outlives the
+/// handshake) and returns `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_NOACK` (no ALPN) or
+/// `SSL_TLSEXT_ERR_ALERT_FATAL` (`no_application_protocol`).
+pub type SSL_CTX_alpn_select_cb_func = Option<
+    unsafe extern "C" fn(
+        ssl: *mut SSL,
+        out: *mut *const u8,
+        outlen: *mut u8,
+        input: *const u8,
+        inlen: c_uint,
+        arg: *mut c_void,
+    ) -> c_int,
+>;
+
+/// `SSL_CTX_set_tlsext_servername_callback`'s callback, run while the server reads the
+/// ClientHello (`SSL_get_servername` gives the requested name; `SSL_set_SSL_CTX` may switch
+/// contexts). It returns an `SSL_TLSEXT_ERR_*` value and may set `*al` to the alert to send
+/// (default `SSL_AD_UNRECOGNIZED_NAME`).
+pub type SSL_servername_cb =
+    Option<unsafe extern "C" fn(ssl: *mut SSL, al: *mut c_int, arg: *mut c_void) -> c_int>;
+
 /// A certificate chain or a key waiting for its partner, per key type, as OpenSSL lets either
 /// be loaded first.
 #[derive(Default)]
@@ -77,7 +99,14 @@ pub(crate) struct CtxState {
     max_proto: c_int,
     /// `SSL_MODE_*` copied into each new SSL (AUTO_RETRY on by default, as OpenSSL 1.1.1+).
     pub(crate) mode: u32,
+    pub(crate) alpn_select_cb: SSL_CTX_alpn_select_cb_func,
+    /// The callbacks' `arg`, kept as an address: the library never dereferences it.
+    pub(crate) alpn_select_arg: usize,
+    pub(crate) servername_cb: SSL_servername_cb,
+    pub(crate) servername_arg: usize,
     pub(crate) quiet_shutdown: bool,
+    /// Info, message and key log callbacks for new connections.
+    pub(crate) observers: super::observe::CtxObservers,
 }
 
 pub struct SSL_CTX {
@@ -183,6 +212,11 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,
                 quiet_shutdown: false,
+                alpn_select_cb: None,
+                alpn_select_arg: 0,
+                servername_cb: None,
+                servername_arg: 0,
+                observers: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };
@@ -328,6 +362,15 @@ impl CtxState {
         CertifiedKey { chain, key }.check()
     }
 
+    /// What `SSL_CTX_get_min_proto_version` reports (0: no bound).
+    pub(crate) fn min_proto_version_raw(&self) -> c_int {
+        self.min_proto
+    }
+
+    pub(crate) fn max_proto_version_raw(&self) -> c_int {
+        self.max_proto
+    }
+
     fn roots_mut(&mut self) -> &mut RootStore {
         Arc::make_mut(&mut self.config.roots)
     }
@@ -364,31 +407,40 @@ impl CtxState {
         min: Option<c_int>,
         max: Option<c_int>,
     ) -> Result<()> {
-        let valid =
-            |v: c_int| v == 0 || (TLS1_VERSION..=TLS1_3_VERSION).contains(&v) || v == 0x0300;
-        if min.is_some_and(|v| !valid(v)) || max.is_some_and(|v| !valid(v)) {
-            return Err(Error::local(
-                Reason::UNSUPPORTED_PROTOCOL,
-                "unknown protocol version",
-            ));
-        }
+        check_proto_version(min)?;
+        check_proto_version(max)?;
         if let Some(v) = min {
             self.min_proto = v;
         }
         if let Some(v) = max {
             self.max_proto = v;
         }
-        // TLS 1.1 and older are never negotiated: a lower minimum means TLS 1.2.
-        let min = ProtocolVersion((self.min_proto as u16).max(TLS1_2_VERSION as u16));
-        let max = if self.max_proto == 0 {
-            ProtocolVersion::TLSV1_3
-        } else {
-            ProtocolVersion(self.max_proto as u16)
-        };
-        self.config.min_version = min;
-        self.config.max_version = max;
+        (self.config.min_version, self.config.max_version) =
+            version_range(self.min_proto, self.max_proto);
         Ok(())
     }
+}
+
+/// A version for `SSL_*_set_{min,max}_proto_version`: 0 (no bound) or SSL 3.0 to TLS 1.3.
+pub(crate) fn check_proto_version(v: Option<c_int>) -> Result<()> {
+    match v {
+        Some(v) if !(v == 0 || (TLS1_VERSION..=TLS1_3_VERSION).contains(&v) || v == 0x0300) => Err(
+            Error::local(Reason::UNSUPPORTED_PROTOCOL, "unknown protocol version"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The versions `SSL_*_set_{min,max}_proto_version` bounds allow. TLS 1.1 and older are never
+/// negotiated: a lower minimum means TLS 1.2 (and a lower maximum leaves nothing).
+pub(crate) fn version_range(min: c_int, max: c_int) -> (ProtocolVersion, ProtocolVersion) {
+    let min = ProtocolVersion((min as u16).max(TLS1_2_VERSION as u16));
+    let max = if max == 0 {
+        ProtocolVersion::TLSV1_3
+    } else {
+        ProtocolVersion(max as u16)
+    };
+    (min, max)
 }
 
 #[no_mangle]
@@ -950,6 +1002,137 @@ pub unsafe extern "C" fn SSL_CTX_get_max_cert_list(ctx: *const SSL_CTX) -> std::
         unsafe { ctx_ref(ctx) }.map_or(0, |c| {
             c.read().config.max_handshake_message as std::ffi::c_long
         })
+    })
+}
+
+/// Runs `f` on the locked state of a live context; NULL or a panic gives `fail`.
+fn with_state<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&mut CtxState) -> T) -> T {
+    guard_value(fail, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map(|c| f(&mut c.edit()))
+    })
+}
+
+fn guard_value<T>(fail: T, f: impl FnOnce() -> Option<T>) -> T {
+    match guard(None, f) {
+        Some(v) => v,
+        None => fail,
+    }
+}
+
+/// Adds `SSL_OP_*` bits; returns the new options.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
+    with_state(ctx, 0, |st| {
+        st.config.options |= op;
+        st.config.options
+    })
+}
+
+/// Removes `SSL_OP_*` bits; returns the new options.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_clear_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
+    with_state(ctx, 0, |st| {
+        st.config.options &= !op;
+        st.config.options
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_options(ctx: *const SSL_CTX) -> u64 {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().config.options)
+    })
+}
+
+/// Signature algorithms we offer and accept, and may sign with, in preference order, OpenSSL
+/// syntax ("ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha256"). Unknown names, duplicates
+/// or a list that leaves nothing are an error.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set1_sigalgs_list(
+    ctx: *mut SSL_CTX,
+    list: *const c_char,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: C string from the caller.
+        let s = unsafe { c_str(list, "sigalgs") }.ok_or_else(bad_arg)?;
+        let schemes = Config::parse_sigalgs_list(s)?;
+        c.edit().config.verify_schemes = schemes;
+        Ok(())
+    })
+}
+
+/// An ALPN list in wire form from C (`protos`, `len` bytes); an empty one clears the list.
+pub(crate) unsafe fn alpn_list_arg(protos: *const u8, len: c_uint) -> Result<Vec<Vec<u8>>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if protos.is_null() {
+        return Err(bad_arg());
+    }
+    // SAFETY: the caller provides `len` readable bytes at `protos`.
+    let wire = unsafe { std::slice::from_raw_parts(protos, len as usize) };
+    crate::config::parse_alpn_wire(wire).ok_or_else(|| {
+        Error::local(
+            Reason::INVALID_ARGUMENT,
+            "malformed ALPN protocol list (expected length-prefixed, non-empty names)",
+        )
+    })
+}
+
+/// The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
+/// clears them. As in OpenSSL, 0 means success and 1 failure.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_alpn_protos(
+    ctx: *mut SSL_CTX,
+    protos: *const u8,
+    len: c_uint,
+) -> c_int {
+    let r = ctx_call(ctx, |c| {
+        // SAFETY: forwarded caller buffer.
+        let list = unsafe { alpn_list_arg(protos, len) }?;
+        c.edit().config.alpn_protocols = list;
+        Ok(())
+    });
+    (r != 1) as c_int
+}
+
+/// Sets the server's ALPN callback (NULL: ignore clients' ALPN offers).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_alpn_select_cb(
+    ctx: *mut SSL_CTX,
+    cb: SSL_CTX_alpn_select_cb_func,
+    arg: *mut c_void,
+) {
+    with_state(ctx, (), |st| {
+        st.alpn_select_cb = cb;
+        st.alpn_select_arg = arg as usize;
+    })
+}
+
+/// Sets the server name callback. OpenSSL defines this as a macro returning long; here it is
+/// a function returning 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_tlsext_servername_callback(
+    ctx: *mut SSL_CTX,
+    cb: SSL_servername_cb,
+) -> c_int {
+    with_state(ctx, 0, |st| {
+        st.servername_cb = cb;
+        1
+    })
+}
+
+/// The `arg` the server name callback receives. A function returning 1 (OpenSSL: a macro).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_tlsext_servername_arg(
+    ctx: *mut SSL_CTX,
+    arg: *mut c_void,
+) -> c_int {
+    with_state(ctx, 0, |st| {
+        st.servername_arg = arg as usize;
+        1
     })
 }
 

@@ -18,10 +18,14 @@ const QUEUE_LIMIT: usize = 16;
 struct Entry {
     code: c_ulong,
     data: CString,
+    /// `ERR_set_mark` marks set on this entry (the newest at the time).
+    marks: u32,
 }
 
 thread_local! {
     static QUEUE: RefCell<VecDeque<Entry>> = const { RefCell::new(VecDeque::new()) };
+    /// Marks set while the queue was empty: popping to one of them empties the queue.
+    static BOTTOM_MARKS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 pub(crate) fn pack(lib: c_int, reason: u32) -> c_ulong {
@@ -48,7 +52,11 @@ pub fn push_code(code: c_ulong, data: &str) {
         if q.len() == QUEUE_LIMIT {
             q.pop_front();
         }
-        q.push_back(Entry { code, data });
+        q.push_back(Entry {
+            code,
+            data,
+            marks: 0,
+        });
     });
 }
 
@@ -60,6 +68,7 @@ pub fn push_errno(errno: i32, what: &str) {
 
 pub fn clear() {
     QUEUE.with(|q| q.borrow_mut().clear());
+    BOTTOM_MARKS.with(|m| m.set(0));
 }
 
 pub fn has_errors() -> bool {
@@ -140,8 +149,66 @@ pub extern "C" fn ERR_peek_last_error() -> c_ulong {
     })
 }
 
-/// Pops the oldest entry; `data` receives its plain-words detail, valid until the next call on
-/// this thread that changes the queue... kept alive in a per-thread slot.
+/// Which entry an `ERR_*_line_data` call reports, and whether it removes it.
+#[derive(Clone, Copy)]
+enum Pick {
+    GetOldest,
+    PeekOldest,
+    PeekNewest,
+}
+
+/// Reports one entry through OpenSSL's out-parameters (each may be NULL). `data` receives the
+/// plain-words detail, which stays valid until the next such call on this thread.
+unsafe fn entry_with_data(
+    pick: Pick,
+    file: *mut *const c_char,
+    line: *mut c_int,
+    func: *mut *const c_char,
+    data: *mut *const c_char,
+    flags: *mut c_int,
+) -> c_ulong {
+    thread_local! {
+        static LAST_DATA: RefCell<CString> = RefCell::new(CString::default());
+    }
+    let found = QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        match pick {
+            Pick::GetOldest => q.pop_front().map(|e| (e.code, e.data)),
+            Pick::PeekOldest => q.front().map(|e| (e.code, e.data.clone())),
+            Pick::PeekNewest => q.back().map(|e| (e.code, e.data.clone())),
+        }
+    });
+    let Some((code, text)) = found else {
+        return 0;
+    };
+    // SAFETY: each out-pointer is checked for NULL and points to caller storage.
+    unsafe {
+        if !file.is_null() {
+            *file = c"libtls".as_ptr();
+        }
+        if !line.is_null() {
+            *line = 0;
+        }
+        if !func.is_null() {
+            *func = c"".as_ptr();
+        }
+        if !flags.is_null() {
+            // ERR_TXT_STRING: data is a string.
+            *flags = 0x02;
+        }
+    }
+    LAST_DATA.with(|d| {
+        *d.borrow_mut() = text;
+        if !data.is_null() {
+            // SAFETY: checked non-NULL; the string lives in the thread slot until the next
+            // call of these functions on this thread.
+            unsafe { *data = d.borrow().as_ptr() };
+        }
+    });
+    code
+}
+
+/// Pops the oldest entry with its detail (`data`), as OpenSSL 1.1's function.
 #[no_mangle]
 pub unsafe extern "C" fn ERR_get_error_line_data(
     file: *mut *const c_char,
@@ -149,36 +216,146 @@ pub unsafe extern "C" fn ERR_get_error_line_data(
     data: *mut *const c_char,
     flags: *mut c_int,
 ) -> c_ulong {
-    thread_local! {
-        static LAST_DATA: RefCell<CString> = RefCell::new(CString::default());
-    }
+    // SAFETY: the caller's out-pointers, NULL or writable.
+    guard(0, || unsafe {
+        entry_with_data(
+            Pick::GetOldest,
+            file,
+            line,
+            std::ptr::null_mut(),
+            data,
+            flags,
+        )
+    })
+}
+
+/// OpenSSL 3's form: also the function name (always empty here).
+#[no_mangle]
+pub unsafe extern "C" fn ERR_get_error_all(
+    file: *mut *const c_char,
+    line: *mut c_int,
+    func: *mut *const c_char,
+    data: *mut *const c_char,
+    flags: *mut c_int,
+) -> c_ulong {
+    // SAFETY: the caller's out-pointers, NULL or writable.
+    guard(0, || unsafe {
+        entry_with_data(Pick::GetOldest, file, line, func, data, flags)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn ERR_get_error_line(file: *mut *const c_char, line: *mut c_int) -> c_ulong {
+    // SAFETY: the caller's out-pointers, NULL or writable.
+    guard(0, || unsafe {
+        entry_with_data(
+            Pick::GetOldest,
+            file,
+            line,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    })
+}
+
+/// Like `ERR_get_error_line_data` without removing the entry.
+#[no_mangle]
+pub unsafe extern "C" fn ERR_peek_error_line_data(
+    file: *mut *const c_char,
+    line: *mut c_int,
+    data: *mut *const c_char,
+    flags: *mut c_int,
+) -> c_ulong {
+    // SAFETY: the caller's out-pointers, NULL or writable.
+    guard(0, || unsafe {
+        entry_with_data(
+            Pick::PeekOldest,
+            file,
+            line,
+            std::ptr::null_mut(),
+            data,
+            flags,
+        )
+    })
+}
+
+/// The newest entry with its detail, not removed.
+#[no_mangle]
+pub unsafe extern "C" fn ERR_peek_last_error_line_data(
+    file: *mut *const c_char,
+    line: *mut c_int,
+    data: *mut *const c_char,
+    flags: *mut c_int,
+) -> c_ulong {
+    // SAFETY: the caller's out-pointers, NULL or writable.
+    guard(0, || unsafe {
+        entry_with_data(
+            Pick::PeekNewest,
+            file,
+            line,
+            std::ptr::null_mut(),
+            data,
+            flags,
+        )
+    })
+}
+
+/// Marks the current end of the queue, so `ERR_pop_to_mark` can drop what comes after.
+#[no_mangle]
+pub extern "C" fn ERR_set_mark() -> c_int {
     guard(0, || {
-        let Some(entry) = QUEUE.with(|q| q.borrow_mut().pop_front()) else {
-            return 0;
-        };
-        // SAFETY: each out-pointer is checked for NULL and points to caller storage.
-        unsafe {
-            if !file.is_null() {
-                *file = c"libtls".as_ptr();
-            }
-            if !line.is_null() {
-                *line = 0;
-            }
-            if !flags.is_null() {
-                // ERR_TXT_STRING: data is a string.
-                *flags = 0x02;
-            }
-        }
-        let code = entry.code;
-        LAST_DATA.with(|d| {
-            *d.borrow_mut() = entry.data;
-            if !data.is_null() {
-                // SAFETY: checked non-NULL; the string lives in the thread slot until the
-                // next call of this function on this thread.
-                unsafe { *data = d.borrow().as_ptr() };
-            }
+        QUEUE.with(|q| match q.borrow_mut().back_mut() {
+            Some(e) => e.marks += 1,
+            None => BOTTOM_MARKS.with(|m| m.set(m.get() + 1)),
         });
-        code
+        1
+    })
+}
+
+/// Removes the entries added since the last mark, and the mark; 0 (with the queue emptied)
+/// when there is no mark.
+#[no_mangle]
+pub extern "C" fn ERR_pop_to_mark() -> c_int {
+    guard(0, || {
+        QUEUE.with(|q| {
+            let mut q = q.borrow_mut();
+            while let Some(e) = q.back_mut() {
+                if e.marks > 0 {
+                    e.marks -= 1;
+                    return 1;
+                }
+                q.pop_back();
+            }
+            BOTTOM_MARKS.with(|m| match m.get() {
+                0 => 0,
+                n => {
+                    m.set(n - 1);
+                    1
+                }
+            })
+        })
+    })
+}
+
+/// Removes the last mark without touching the entries; 0 when there is none.
+#[no_mangle]
+pub extern "C" fn ERR_clear_last_mark() -> c_int {
+    guard(0, || {
+        QUEUE.with(|q| {
+            let mut q = q.borrow_mut();
+            if let Some(e) = q.iter_mut().rev().find(|e| e.marks > 0) {
+                e.marks -= 1;
+                return 1;
+            }
+            BOTTOM_MARKS.with(|m| match m.get() {
+                0 => 0,
+                n => {
+                    m.set(n - 1);
+                    1
+                }
+            })
+        })
     })
 }
 
@@ -263,6 +440,62 @@ mod tests {
             format_code(0x0A00_0086),
             "error:0A000086:SSL routines::certificate verify failed"
         );
+    }
+
+    #[test]
+    fn marks_drop_only_newer_entries() {
+        clear();
+        assert_eq!(ERR_set_mark(), 1);
+        push_code(pack(ERR_LIB_SSL, 101), "kept?");
+        assert_eq!(ERR_set_mark(), 1);
+        push_code(pack(ERR_LIB_SSL, 102), "dropped");
+        push_code(pack(ERR_LIB_SSL, 103), "dropped");
+        assert_eq!(ERR_pop_to_mark(), 1);
+        assert_eq!(reason_of(ERR_peek_last_error()), 101);
+        assert_eq!(ERR_pop_to_mark(), 1);
+        assert_eq!(ERR_peek_error(), 0);
+        assert_eq!(ERR_pop_to_mark(), 0);
+        push_code(pack(ERR_LIB_SSL, 104), "x");
+        assert_eq!(ERR_set_mark(), 1);
+        assert_eq!(ERR_clear_last_mark(), 1);
+        assert_eq!(ERR_pop_to_mark(), 0);
+        assert_eq!(ERR_peek_error(), 0);
+    }
+
+    #[test]
+    fn line_data_reports_the_detail() {
+        clear();
+        push_code(pack(ERR_LIB_SSL, 258), "no common protocol version");
+        let mut data: *const c_char = std::ptr::null();
+        let mut flags = 0;
+        // SAFETY: valid out-pointers.
+        let code = unsafe {
+            ERR_peek_last_error_line_data(
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut data,
+                &mut flags,
+            )
+        };
+        assert_eq!(code, pack(ERR_LIB_SSL, 258));
+        // SAFETY: set by the call above.
+        assert_eq!(
+            unsafe { CStr::from_ptr(data) }.to_str().unwrap(),
+            "no common protocol version"
+        );
+        let mut func: *const c_char = std::ptr::null();
+        // SAFETY: valid out-pointers.
+        let code = unsafe {
+            ERR_get_error_all(
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut func,
+                &mut data,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(code, pack(ERR_LIB_SSL, 258));
+        assert_eq!(ERR_get_error(), 0);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod consts;
 pub mod ctx;
 pub mod err;
 pub mod exdata;
+pub mod observe;
 pub mod ssl;
 pub mod version;
 pub mod x509;

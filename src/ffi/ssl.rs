@@ -9,12 +9,15 @@ use super::ctx::{ctx_ref, SSL_CTX};
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
 use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_STORE_CTX};
 use super::{c_str, err, guard, null_arg};
-use crate::config::{CertificateRequestView, CertifiedKey, Config};
+use crate::config::{
+    AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
+};
 use crate::conn::{ClientOptions, Connection, Role};
+use crate::diagnosis::TransportEnd;
 use crate::error::{Error, Reason};
-use crate::msgs::enums::{NamedGroup, ProtocolVersion};
+use crate::msgs::enums::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::verify::{PeerIdentity, VerifyEvent};
-use std::ffi::{c_char, c_int, c_long, c_void, CString};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_void, CString};
 use std::sync::Arc;
 
 /// Read granularity: one maximal TLS 1.2 ciphertext record plus its header.
@@ -53,6 +56,17 @@ pub struct SSL {
     shutdown_flags: c_int,
     /// What the last call was waiting for (`SSL_want`).
     want: c_int,
+    /// `SSL_OP_*`, copied from the context by `SSL_new` as in OpenSSL.
+    options: u64,
+    /// `SSL_set_{min,max}_proto_version`, overriding the context's bounds.
+    min_proto: Option<c_int>,
+    max_proto: Option<c_int>,
+    /// `SSL_set1_sigalgs_list`.
+    sigalgs: Option<Vec<SignatureScheme>>,
+    /// `SSL_set_alpn_protos`.
+    alpn_protos: Option<Vec<Vec<u8>>>,
+    /// Info and message callbacks of this connection, and its diagnosis strings.
+    pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
     key_update_pending: c_int,
     /// The largest handshake message accepted, copied from the context at `SSL_new`.
@@ -80,7 +94,7 @@ pub(crate) unsafe fn ssl_ref<'a>(ssl: *const SSL) -> Option<&'a SSL> {
 }
 
 /// Runs `f` on a live SSL; NULL or a panic gives `fail`.
-fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T {
+pub(crate) fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T {
     guard(fail, || {
         // SAFETY: see ssl_mut.
         match unsafe { ssl_mut(ssl) } {
@@ -90,7 +104,7 @@ fn with_ssl<T: Copy>(ssl: *mut SSL, fail: T, f: impl FnOnce(&mut SSL) -> T) -> T
     })
 }
 
-fn with_ssl_ref<T: Copy>(ssl: *const SSL, fail: T, f: impl FnOnce(&SSL) -> T) -> T {
+pub(crate) fn with_ssl_ref<T: Copy>(ssl: *const SSL, fail: T, f: impl FnOnce(&SSL) -> T) -> T {
     guard(fail, || {
         // SAFETY: see ssl_ref.
         match unsafe { ssl_ref(ssl) } {
@@ -115,13 +129,38 @@ impl SSL {
         unsafe { &*self.ctx }
     }
 
+    pub(crate) fn connection(&self) -> Option<&Connection> {
+        self.conn.as_ref()
+    }
+
+    pub(crate) fn ctx_observers(&self) -> super::observe::CtxObservers {
+        self.ctx().read().observers
+    }
+
+    /// Hands what the core recorded to the application's info, message and key log callbacks.
+    fn deliver_events(&mut self) {
+        let events = match self.conn.as_mut() {
+            Some(c) => c.take_events(),
+            None => return,
+        };
+        // SAFETY: this SSL is live; the callbacks may re-enter the library with it, and no
+        // borrow of its fields is held across the call.
+        unsafe { super::observe::dispatch(self as *mut SSL, events) };
+    }
+
     /// The context's configuration with this connection's overrides, and the application's
     /// callbacks wrapped for the core.
     fn config(&self) -> Arc<Config> {
         let base = self.ctx().snapshot();
-        let (ctx_verify_callback, client_cert_callback) = {
+        let (ctx_verify_callback, client_cert_callback, alpn_select, servername, ctx_protos) = {
             let st = self.ctx().read();
-            (st.verify_callback, st.client_cert_cb)
+            (
+                st.verify_callback,
+                st.client_cert_cb,
+                st.alpn_select_cb.map(|cb| (cb, st.alpn_select_arg)),
+                st.servername_cb.map(|cb| (cb, st.servername_arg)),
+                (st.min_proto_version_raw(), st.max_proto_version_raw()),
+            )
         };
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
         let mode_changed = self.verify_mode.is_some_and(|m| m != base.verify_mode);
@@ -132,10 +171,30 @@ impl SSL {
             && !max_changed
             && verify_callback.is_none()
             && client_cert_callback.is_none()
+            && alpn_select.is_none()
+            && servername.is_none()
+            && self.options == base.options
+            && self.min_proto.is_none()
+            && self.max_proto.is_none()
+            && self.sigalgs.is_none()
+            && self.alpn_protos.is_none()
         {
             return base;
         }
         let mut c = (*base).clone();
+        c.options = self.options;
+        if self.min_proto.is_some() || self.max_proto.is_some() {
+            (c.min_version, c.max_version) = super::ctx::version_range(
+                self.min_proto.unwrap_or(ctx_protos.0),
+                self.max_proto.unwrap_or(ctx_protos.1),
+            );
+        }
+        if let Some(schemes) = &self.sigalgs {
+            c.verify_schemes = schemes.clone();
+        }
+        if let Some(protos) = &self.alpn_protos {
+            c.alpn_protocols = protos.clone();
+        }
         if let Some(mode) = self.verify_mode {
             c.verify_mode = mode;
         }
@@ -160,6 +219,16 @@ impl SSL {
                 Some(Arc::new(move |_request: &CertificateRequestView<'_>| {
                     call_client_cert_cb(callback, ssl_addr as *mut SSL)
                 }));
+        }
+        if let Some((callback, arg)) = alpn_select {
+            c.alpn_select = Some(Arc::new(move |offered: &[Vec<u8>]| {
+                call_alpn_select_cb(callback, arg, ssl_addr as *mut SSL, offered)
+            }));
+        }
+        if let Some((callback, arg)) = servername {
+            c.sni_callback = Some(Arc::new(move |_name: Option<&str>| {
+                call_servername_cb(callback, arg, ssl_addr as *mut SSL)
+            }));
         }
         Arc::new(c)
     }
@@ -189,12 +258,15 @@ impl SSL {
                 ),
                 Role::Server => Connection::new_server(config),
             };
-            if let Err(e) = conn.start() {
-                self.conn = Some(conn);
+            let (protocol, secrets) = super::observe::wanted_events(self);
+            conn.enable_events(protocol, secrets);
+            let started = conn.start();
+            self.conn = Some(conn);
+            self.deliver_events();
+            if let Err(e) = started {
                 self.report(&e);
                 return Err(Stop::Failed);
             }
-            self.conn = Some(conn);
         }
         Ok(self.conn.as_mut().expect("created above"))
     }
@@ -208,6 +280,7 @@ impl SSL {
 
     /// Writes all pending TLS bytes.
     fn flush(&mut self) -> Result<(), Stop> {
+        self.deliver_events();
         loop {
             let Some(conn) = self.conn.as_mut() else {
                 return Ok(());
@@ -251,7 +324,9 @@ impl SSL {
         match unsafe { bio::transport_read(self.rbio, &mut buf) } {
             IoOutcome::Done(n) => {
                 let conn = self.conn.as_mut().expect("connection exists while reading");
-                if let Err(e) = conn.read_tls(&buf[..n]) {
+                let result = conn.read_tls(&buf[..n]);
+                self.deliver_events();
+                if let Err(e) = result {
                     self.report(&e);
                     // Send the alert the error calls for before giving up.
                     let _ = self.flush();
@@ -272,6 +347,13 @@ impl SSL {
             Stop::WantWrite => SSL_WRITING,
             _ => SSL_NOTHING,
         };
+        if let Some(conn) = self.conn.as_mut() {
+            match stop {
+                Stop::Syscall(e) => conn.note_transport_end(TransportEnd::Error(e)),
+                Stop::Eof => conn.note_transport_end(TransportEnd::Eof),
+                _ => {}
+            }
+        }
         self.last_error = match stop {
             Stop::WantRead => SSL_ERROR_WANT_READ,
             Stop::WantWrite => SSL_ERROR_WANT_WRITE,
@@ -318,7 +400,20 @@ impl SSL {
         }
     }
 
+    /// One handshake call, reported to the info callback as OpenSSL's state machine does.
     fn do_handshake(&mut self) -> c_int {
+        self.observers.invalidate();
+        let in_init = self.conn.as_ref().is_none_or(|c| c.is_handshaking());
+        let r = self.drive_handshake();
+        if in_init {
+            self.deliver_events();
+            // SAFETY: this SSL is live; the callback may re-enter the library with it.
+            unsafe { super::observe::exit(self as *mut SSL, r) };
+        }
+        r
+    }
+
+    fn drive_handshake(&mut self) -> c_int {
         if let Err(s) = self.ensure_conn() {
             return self.stop(s, true);
         }
@@ -329,9 +424,20 @@ impl SSL {
             if self.failed_already() {
                 return self.stop(Stop::Failed, true);
             }
-            if !self.conn.as_ref().expect("exists").is_handshaking() {
+            let conn = self.conn.as_ref().expect("exists");
+            if !conn.is_handshaking() {
                 self.last_error = SSL_ERROR_NONE;
                 return 1;
+            }
+            if conn.received_close_notify() {
+                // The peer gave up politely; OpenSSL reports this as a clean close.
+                self.conn
+                    .as_mut()
+                    .expect("exists")
+                    .note_transport_end(TransportEnd::Eof);
+                self.want = SSL_NOTHING;
+                self.last_error = SSL_ERROR_ZERO_RETURN;
+                return 0;
             }
             if let Err(s) = self.fill() {
                 return self.stop(s, true);
@@ -505,6 +611,78 @@ fn call_client_cert_cb(
     chosen
 }
 
+/// Asks the application's ALPN callback to pick one of the client's protocols. As in OpenSSL,
+/// any answer but a protocol or `SSL_TLSEXT_ERR_NOACK` ends the handshake.
+fn call_alpn_select_cb(
+    callback: unsafe extern "C" fn(
+        *mut SSL,
+        *mut *const u8,
+        *mut u8,
+        *const u8,
+        c_uint,
+        *mut c_void,
+    ) -> c_int,
+    arg: usize,
+    ssl: *mut SSL,
+    offered: &[Vec<u8>],
+) -> AlpnDecision {
+    let wire = crate::config::encode_alpn_wire(offered);
+    let mut out: *const u8 = std::ptr::null();
+    let mut out_len: u8 = 0;
+    // SAFETY: the application's callback, given the client's list (live for the call) and
+    // writable out-parameters.
+    let answer = unsafe {
+        callback(
+            ssl,
+            &mut out,
+            &mut out_len,
+            wire.as_ptr(),
+            wire.len() as c_uint,
+            arg as *mut c_void,
+        )
+    };
+    match answer {
+        SSL_TLSEXT_ERR_OK if !out.is_null() && out_len > 0 => {
+            // SAFETY: the callback points at `out_len` bytes in `wire` or in memory it keeps.
+            AlpnDecision::Selected(
+                unsafe { std::slice::from_raw_parts(out, out_len.into()) }.to_vec(),
+            )
+        }
+        SSL_TLSEXT_ERR_NOACK => AlpnDecision::NoAck,
+        _ => AlpnDecision::Fatal,
+    }
+}
+
+/// Runs the application's server name callback. When it switched contexts with
+/// `SSL_set_SSL_CTX`, the handshake continues with the new context's configuration.
+fn call_servername_cb(
+    callback: unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int,
+    arg: usize,
+    ssl: *mut SSL,
+) -> SniDecision {
+    // SAFETY: the SSL outlives its handshake; only its context pointer is read.
+    let before = unsafe { (*ssl).ctx };
+    let mut alert: c_int = AlertDescription::UNRECOGNIZED_NAME.0.into();
+    // SAFETY: the application's callback with a writable alert slot.
+    let answer = unsafe { callback(ssl, &mut alert, arg as *mut c_void) };
+    // SAFETY: as above; SSL_set_SSL_CTX keeps the pointer live.
+    let switch_to = unsafe {
+        let after = (*ssl).ctx;
+        (after != before).then(|| (*ssl).config())
+    };
+    let alert = u8::try_from(alert)
+        .map(AlertDescription)
+        .unwrap_or(AlertDescription::INTERNAL_ERROR);
+    let outcome = match answer {
+        SSL_TLSEXT_ERR_ALERT_FATAL => SniOutcome::Fatal(alert),
+        SSL_TLSEXT_ERR_ALERT_WARNING => SniOutcome::Warning(alert),
+        SSL_TLSEXT_ERR_NOACK => SniOutcome::NoAck,
+        // OpenSSL treats any other value as success.
+        _ => SniOutcome::Ack,
+    };
+    SniDecision { outcome, switch_to }
+}
+
 fn set_errno(e: i32) {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = e };
@@ -518,9 +696,14 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             return std::ptr::null_mut();
         };
         c.up_ref();
-        let (mode, quiet_shutdown, max_cert_list) = {
+        let (mode, quiet_shutdown, options, max_cert_list) = {
             let st = c.read();
-            (st.mode, st.quiet_shutdown, st.config.max_handshake_message)
+            (
+                st.mode,
+                st.quiet_shutdown,
+                st.config.options,
+                st.config.max_handshake_message,
+            )
         };
         let ssl = SSL {
             ctx,
@@ -543,6 +726,12 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             quiet_shutdown,
             shutdown_flags: 0,
             want: SSL_NOTHING,
+            options,
+            min_proto: None,
+            max_proto: None,
+            sigalgs: None,
+            alpn_protos: None,
+            observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,
         };
@@ -1277,6 +1466,7 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
         s.shutdown_flags = 0;
         s.want = SSL_NOTHING;
         s.strings.clear();
+        s.observers.reset();
         1
     })
 }
@@ -1307,9 +1497,10 @@ pub unsafe extern "C" fn SSL_get_max_cert_list(ssl: *const SSL) -> c_long {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
     with_ssl(ssl as *mut SSL, c"unknown state".as_ptr(), |s| {
-        let name = match &s.conn {
-            None => "before SSL initialization",
-            Some(c) => c.state_name(),
+        let name = match (&s.conn, s.observers.callback_state) {
+            (_, Some(during_callback)) => during_callback,
+            (None, None) => "before SSL initialization",
+            (Some(c), None) => c.state_name(),
         };
         let c = CString::new(name).unwrap_or_default();
         let p = c.as_ptr();
@@ -1353,6 +1544,371 @@ pub unsafe extern "C" fn SSL_key_update(ssl: *mut SSL, updatetype: c_int) -> c_i
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_key_update_type(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, SSL_KEY_UPDATE_NONE, |s| s.key_update_pending)
+}
+
+/// Adds `SSL_OP_*` bits for this connection; returns the new options.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_options(ssl: *mut SSL, op: u64) -> u64 {
+    with_ssl(ssl, 0, |s| {
+        s.options |= op;
+        s.options
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_clear_options(ssl: *mut SSL, op: u64) -> u64 {
+    with_ssl(ssl, 0, |s| {
+        s.options &= !op;
+        s.options
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_options(ssl: *const SSL) -> u64 {
+    with_ssl_ref(ssl, 0, |s| s.options)
+}
+
+/// This connection's lowest protocol version (`TLS1_2_VERSION`, ...; 0: no bound). A function
+/// here, a macro in OpenSSL.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_min_proto_version(ssl: *mut SSL, version: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        match super::ctx::check_proto_version(Some(version)) {
+            Ok(()) => {
+                s.min_proto = Some(version);
+                1
+            }
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_max_proto_version(ssl: *mut SSL, version: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        match super::ctx::check_proto_version(Some(version)) {
+            Ok(()) => {
+                s.max_proto = Some(version);
+                1
+            }
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_min_proto_version(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        s.min_proto
+            .unwrap_or_else(|| s.ctx().read().min_proto_version_raw())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_max_proto_version(ssl: *mut SSL) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        s.max_proto
+            .unwrap_or_else(|| s.ctx().read().max_proto_version_raw())
+    })
+}
+
+/// Like `SSL_CTX_set1_sigalgs_list`, for this connection.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        // SAFETY: C string from the caller.
+        let Some(text) = (unsafe { c_str(list, "sigalgs") }) else {
+            return 0;
+        };
+        match Config::parse_sigalgs_list(text) {
+            Ok(schemes) => {
+                s.sigalgs = Some(schemes);
+                1
+            }
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+/// Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_alpn_protos(
+    ssl: *mut SSL,
+    protos: *const u8,
+    len: c_uint,
+) -> c_int {
+    with_ssl(ssl, 1, |s| {
+        // SAFETY: forwarded caller buffer.
+        match unsafe { super::ctx::alpn_list_arg(protos, len) } {
+            Ok(list) => {
+                s.alpn_protos = Some(list);
+                0
+            }
+            Err(e) => {
+                err::push(&e);
+                1
+            }
+        }
+    })
+}
+
+/// The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get0_alpn_selected(
+    ssl: *const SSL,
+    data: *mut *const u8,
+    len: *mut c_uint,
+) {
+    with_ssl_ref(ssl, (), |s| {
+        let chosen = s.conn.as_ref().and_then(|c| c.negotiated().alpn.as_deref());
+        let (p, n) = chosen.map_or((std::ptr::null(), 0), |p| (p.as_ptr(), p.len() as c_uint));
+        // SAFETY: caller storage, checked non-NULL.
+        unsafe {
+            if !data.is_null() {
+                *data = p;
+            }
+            if !len.is_null() {
+                *len = n;
+            }
+        }
+    })
+}
+
+/// RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
+/// with `OPENSSL_NPN_NEGOTIATED`; otherwise the client's first protocol (or NULL if it has
+/// none) with `OPENSSL_NPN_NO_OVERLAP`. `*out` points into one of the two lists.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_select_next_proto(
+    out: *mut *mut u8,
+    outlen: *mut u8,
+    server: *const u8,
+    server_len: c_uint,
+    client: *const u8,
+    client_len: c_uint,
+) -> c_int {
+    guard(OPENSSL_NPN_NO_OVERLAP, || {
+        if out.is_null() || outlen.is_null() {
+            return null_arg("SSL_select_next_proto output", OPENSSL_NPN_NO_OVERLAP);
+        }
+        // SAFETY: the caller provides the lengths it passes (a NULL list counts as empty).
+        let (server, client) = unsafe {
+            (
+                byte_slice(server, server_len),
+                byte_slice(client, client_len),
+            )
+        };
+        let client_names = wire_entries(client);
+        for (s_off, s_name) in wire_entries(server) {
+            if client_names.iter().any(|(_, c)| *c == s_name) {
+                // SAFETY: caller storage; the result points into the caller's server list.
+                unsafe {
+                    *out = server.as_ptr().add(s_off) as *mut u8;
+                    *outlen = s_name.len() as u8;
+                }
+                return OPENSSL_NPN_NEGOTIATED;
+            }
+        }
+        let first = client_names.first();
+        // SAFETY: caller storage; the result points into the caller's client list or is NULL.
+        unsafe {
+            match first {
+                Some((off, name)) => {
+                    *out = client.as_ptr().add(*off) as *mut u8;
+                    *outlen = name.len() as u8;
+                }
+                None => {
+                    *out = std::ptr::null_mut();
+                    *outlen = 0;
+                }
+            }
+        }
+        OPENSSL_NPN_NO_OVERLAP
+    })
+}
+
+unsafe fn byte_slice<'a>(p: *const u8, len: c_uint) -> &'a [u8] {
+    if p.is_null() || len == 0 {
+        return &[];
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at `p`.
+    unsafe { std::slice::from_raw_parts(p, len as usize) }
+}
+
+/// The well-formed leading entries of a wire-form protocol list: (offset of the name, name).
+fn wire_entries(wire: &[u8]) -> Vec<(usize, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(&len) = wire.get(at) {
+        let len = usize::from(len);
+        let Some(name) = wire.get(at + 1..at + 1 + len) else {
+            break;
+        };
+        if len == 0 {
+            break;
+        }
+        out.push((at + 1, name));
+        at += 1 + len;
+    }
+    out
+}
+
+/// Moves the connection to another context. Called from a server name callback, the
+/// handshake then uses the new context's certificates, trust anchors, verification settings
+/// and ALPN callback (versions, suites, groups and options stay). NULL keeps the current
+/// context. Returns the context now in use.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_SSL_CTX(ssl: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
+    with_ssl(ssl, std::ptr::null_mut(), |s| {
+        if ctx.is_null() || ctx == s.ctx {
+            return s.ctx;
+        }
+        // SAFETY: a live context from the caller; the SSL takes a reference on it and drops
+        // the one it held on the old context.
+        unsafe {
+            (*ctx).up_ref();
+            SSL_CTX::release(s.ctx);
+        }
+        s.ctx = ctx;
+        ctx
+    })
+}
+
+/// The signature scheme's `(signature type NID, digest NID)`, as OpenSSL reports them.
+fn signature_nids(scheme: SignatureScheme) -> Option<(c_int, c_int)> {
+    use super::x509::{EVP_PKEY_EC, EVP_PKEY_ED25519, EVP_PKEY_RSA};
+    use SignatureScheme as S;
+    Some(match scheme {
+        S::RSA_PKCS1_SHA1 => (EVP_PKEY_RSA, NID_sha1),
+        S::RSA_PKCS1_SHA256 => (EVP_PKEY_RSA, NID_sha256),
+        S::RSA_PKCS1_SHA384 => (EVP_PKEY_RSA, NID_sha384),
+        S::RSA_PKCS1_SHA512 => (EVP_PKEY_RSA, NID_sha512),
+        S::RSA_PSS_RSAE_SHA256 => (EVP_PKEY_RSA_PSS, NID_sha256),
+        S::RSA_PSS_RSAE_SHA384 => (EVP_PKEY_RSA_PSS, NID_sha384),
+        S::RSA_PSS_RSAE_SHA512 => (EVP_PKEY_RSA_PSS, NID_sha512),
+        S::ECDSA_SHA1 => (EVP_PKEY_EC, NID_sha1),
+        S::ECDSA_NISTP256_SHA256 => (EVP_PKEY_EC, NID_sha256),
+        S::ECDSA_NISTP384_SHA384 => (EVP_PKEY_EC, NID_sha384),
+        S::ECDSA_NISTP521_SHA512 => (EVP_PKEY_EC, NID_sha512),
+        S::ED25519 => (EVP_PKEY_ED25519, NID_undef),
+        _ => return None,
+    })
+}
+
+fn peer_signature_nids(ssl: *const SSL) -> Option<(c_int, c_int)> {
+    with_ssl_ref(ssl, None, |s| {
+        s.conn
+            .as_ref()
+            .and_then(|c| c.negotiated().peer_signature_scheme)
+            .and_then(signature_nids)
+    })
+}
+
+/// The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
+/// `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
+/// certificate).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_peer_signature_type_nid(
+    ssl: *const SSL,
+    pnid: *mut c_int,
+) -> c_int {
+    store_nid(peer_signature_nids(ssl).map(|(sig, _)| sig), pnid)
+}
+
+/// The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
+/// 0 when it made none. A function here, a macro in OpenSSL.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_peer_signature_nid(ssl: *const SSL, pnid: *mut c_int) -> c_int {
+    store_nid(peer_signature_nids(ssl).map(|(_, md)| md), pnid)
+}
+
+fn store_nid(nid: Option<c_int>, out: *mut c_int) -> c_int {
+    match nid {
+        Some(n) => {
+            if !out.is_null() {
+                // SAFETY: caller storage, checked non-NULL.
+                unsafe { *out = n };
+            }
+            1
+        }
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_next_proto_follows_the_server_order() {
+        let server = b"\x08http/1.1\x02h2";
+        let client = b"\x02h2\x08http/1.1";
+        let mut out: *mut u8 = std::ptr::null_mut();
+        let mut len = 0u8;
+        // SAFETY: valid buffers and out-parameters.
+        let r = unsafe {
+            SSL_select_next_proto(&mut out, &mut len, server.as_ptr(), 12, client.as_ptr(), 12)
+        };
+        assert_eq!(r, OPENSSL_NPN_NEGOTIATED);
+        // SAFETY: points into `server`.
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(out, len.into()) },
+            b"http/1.1"
+        );
+
+        let other = b"\x06spdy/1";
+        // SAFETY: as above.
+        let r = unsafe {
+            SSL_select_next_proto(&mut out, &mut len, server.as_ptr(), 12, other.as_ptr(), 7)
+        };
+        assert_eq!(r, OPENSSL_NPN_NO_OVERLAP);
+        // SAFETY: points into `other`.
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(out, len.into()) },
+            b"spdy/1"
+        );
+
+        // A truncated client list: only its whole entries count.
+        let truncated = b"\x09h2";
+        // SAFETY: as above.
+        let r = unsafe {
+            SSL_select_next_proto(
+                &mut out,
+                &mut len,
+                server.as_ptr(),
+                12,
+                truncated.as_ptr(),
+                3,
+            )
+        };
+        assert_eq!(r, OPENSSL_NPN_NO_OVERLAP);
+        assert!(out.is_null());
+    }
+
+    #[test]
+    fn signature_nids_match_openssl() {
+        assert_eq!(
+            signature_nids(SignatureScheme::RSA_PSS_RSAE_SHA256),
+            Some((912, 672))
+        );
+        assert_eq!(
+            signature_nids(SignatureScheme::ECDSA_NISTP384_SHA384),
+            Some((408, 673))
+        );
+        assert_eq!(signature_nids(SignatureScheme::ED25519), Some((1087, 0)));
+        assert_eq!(
+            signature_nids(SignatureScheme::RSA_PKCS1_SHA512),
+            Some((6, 674))
+        );
+    }
 }
 
 #[cfg(test)]

@@ -105,6 +105,18 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         tls13,
         tls12,
     };
+    cx.client_random = offer.random;
+    cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
+        versions: [
+            (tls13, ProtocolVersion::TLSV1_3),
+            (tls12, ProtocolVersion::TLSV1_2),
+        ]
+        .iter()
+        .filter_map(|(on, v)| on.then_some(*v))
+        .collect(),
+        suites: offer.suites.clone(),
+        groups: offer.groups.clone(),
+    });
     let mut transcript = Transcript::new();
     send_client_hello(cx, &config, &offer, &mut transcript)?;
     cx.ccs_allowed = tls13;
@@ -146,6 +158,9 @@ pub fn send_client_hello(
             versions.push(ProtocolVersion::TLSV1_2);
         }
         exts.push(ClientExtension::SupportedVersions(versions));
+    }
+    if !config.alpn_protocols.is_empty() {
+        exts.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
     }
     exts.push(ClientExtension::SupportedGroups(offer.groups.clone()));
     exts.push(ClientExtension::SignatureAlgorithms(
@@ -280,4 +295,29 @@ impl State for ExpectServerHello {
             _ => Err(unexpected(self.name(), msg.typ)),
         }
     }
+}
+
+/// Checks the server's ALPN answer (RFC 7301 3.1: one of the protocols we offered) and
+/// returns the agreed protocol.
+pub fn check_alpn_answer(offered: &[Vec<u8>], answer: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+    let Some(chosen) = answer else {
+        return Ok(None);
+    };
+    if offered.is_empty() {
+        return Err(Error::protocol(
+            AlertDescription::UNSUPPORTED_EXTENSION,
+            Reason::UNSOLICITED_EXTENSION,
+            "the server answered ALPN, which we did not offer",
+        ));
+    }
+    if !offered.iter().any(|p| p == chosen) {
+        return Err(Error::illegal(
+            Reason::BAD_EXTENSION,
+            format!(
+                "the server chose the application protocol {:?}, which we did not offer",
+                String::from_utf8_lossy(chosen)
+            ),
+        ));
+    }
+    Ok(Some(chosen.to_vec()))
 }

@@ -64,6 +64,7 @@ pub fn handle_server_hello(
         ));
     }
     check_server_hello_extensions(&sh, &offer)?;
+    cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, sh.alpn())?;
 
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
@@ -111,6 +112,8 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
                 }
             }
             E::ServerNameAck if offer.options.server_name.is_some() => {}
+            // Checked against our offer by `check_alpn_answer`.
+            E::Alpn(_) => {}
             E::KeyShare(_) | E::PreSharedKey(_) | E::SupportedVersions(_) => {
                 return Err(Error::illegal(
                     Reason::BAD_EXTENSION,
@@ -329,6 +332,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
             .cloned()
             .collect();
         signer = super::choose_certified_key(&usable, &req.sig_schemes, false);
+        cx.evidence.sent_empty_certificate = signer.is_none();
         // With nothing that fits we send an empty Certificate and let the server decide.
         let chain = signer
             .as_ref()
@@ -352,6 +356,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let session_hash = hs.transcript.current_hash();
     let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
     drop(pre_master_secret);
+    cx.log_secret("CLIENT_RANDOM", &master);
 
     if let Some((ck, scheme)) = signer {
         // RFC 5246 7.4.8: the signature covers every handshake message so far, unhashed.

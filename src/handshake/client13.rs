@@ -150,6 +150,8 @@ pub fn handle_server_hello(
     let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
+    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
     // From here on our records, alerts included, are protected with the handshake key; the
     // compatibility ChangeCipherSpec still goes out in the clear.
@@ -188,15 +190,12 @@ impl State for ExpectEncryptedExtensions {
         "TLS client read encrypted extensions"
     }
 
-    fn handle(
-        mut self: Box<Self>,
-        _cx: &mut Common,
-        msg: &JoinedMessage,
-    ) -> Result<Box<dyn State>> {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
         check_encrypted_extensions(&ee)?;
+        cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         Ok(Box::new(ExpectCertificate {
             hs: self.hs,
@@ -372,6 +371,12 @@ impl State for ExpectFinished {
         let master = hs.schedule.into_master();
         let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
+        cx.log_secret(
+            "EXPORTER_SECRET",
+            &master.exporter_master_secret(&hash_after_server_finished),
+        );
 
         // Our second flight: compatibility CCS, then (if asked) our Certificate and, when it
         // is not empty, CertificateVerify, then Finished, all under the client handshake key.
@@ -428,6 +433,7 @@ fn send_client_certificate(
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
     let Some((ck, scheme)) = chosen else {
+        cx.evidence.sent_empty_certificate = true;
         return Ok(());
     };
     let signed = sign::tls13_signed_message(false, &transcript.current_hash());
@@ -503,8 +509,9 @@ fn check_encrypted_extensions(ee: &crate::msgs::handshake::EncryptedExtensions) 
     use crate::msgs::extensions::EncryptedExtension as E;
     for ext in &ee.extensions {
         match ext {
-            E::ServerNameAck | E::SupportedGroups(_) => {}
-            E::Alpn(_) | E::EarlyData | E::RecordSizeLimit(_) => {
+            // ALPN is checked against our offer by `check_alpn_answer`.
+            E::ServerNameAck | E::SupportedGroups(_) | E::Alpn(_) => {}
+            E::EarlyData | E::RecordSizeLimit(_) => {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,

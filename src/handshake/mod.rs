@@ -154,6 +154,10 @@ pub fn verify_peer_chain(
 ) -> Result<()> {
     crate::limits::check_chain_len(chain.len())?;
     let config = cx.config.clone();
+    // Kept even when verification fails: the diagnosis and SSL_get_peer_cert_chain show it.
+    if cx.info.peer_chain.is_empty() {
+        cx.info.peer_chain = chain.to_vec();
+    }
     let verdict = verify::verify_chain_with_callback(
         &config.roots,
         chain,
@@ -189,6 +193,26 @@ pub fn choose_certified_key(
     certs
         .iter()
         .find_map(|c| c.key.choose_scheme(schemes, tls13).map(|s| (c.clone(), s)))
+}
+
+/// The suites both sides enable, best first: in the client's order, as OpenSSL does by
+/// default, or in ours with `SSL_OP_CIPHER_SERVER_PREFERENCE`.
+pub fn suites_in_preference_order(
+    config: &crate::config::Config,
+    ours: &[crate::msgs::enums::CipherSuite],
+    theirs: &[crate::msgs::enums::CipherSuite],
+) -> Vec<crate::msgs::enums::CipherSuite> {
+    let (first, second) = if config.has_option(crate::config::ssl_options::CIPHER_SERVER_PREFERENCE)
+    {
+        (ours, theirs)
+    } else {
+        (theirs, ours)
+    };
+    first
+        .iter()
+        .copied()
+        .filter(|s| second.contains(s))
+        .collect()
 }
 
 /// Compares two MACs in constant time.

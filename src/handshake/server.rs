@@ -1,11 +1,13 @@
 //! The server's first step: read a ClientHello and decide the protocol version.
 
 use super::{unexpected, State};
+use crate::config::{AlpnDecision, SniOutcome};
 use crate::conn::Common;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
+use std::sync::Arc;
 
 pub fn start(_cx: &Common) -> Box<dyn State> {
     Box::new(ExpectClientHello)
@@ -22,7 +24,11 @@ impl State for ExpectClientHello {
         let HandshakeMessage::ClientHello(ch) = super::decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        cx.client_random = ch.random;
+        cx.evidence.peer_offer = Some(crate::diagnosis::OfferSummary::from_client_hello(&ch));
         let version = choose_version(cx, &ch)?;
+        answer_server_name(cx, &ch, version)?;
+        choose_application_protocol(cx, &ch)?;
         cx.ccs_allowed = true;
         match version {
             ProtocolVersion::TLSV1_3 => super::server13::handle_client_hello(cx, ch, msg, None),
@@ -96,4 +102,361 @@ fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
             }
         ),
     ))
+}
+
+/// Runs the server name callback (OpenSSL's servername callback: after the version is chosen,
+/// before the suite and certificate are), which may switch to another context's certificates.
+/// Without a callback the name is recorded but not acknowledged, as OpenSSL does.
+fn answer_server_name(cx: &mut Common, ch: &ClientHello, version: ProtocolVersion) -> Result<()> {
+    let requested = ch.server_name().map(str::to_string);
+    cx.info.server_name = requested.clone();
+    let Some(callback) = cx.config.sni_callback.clone() else {
+        return Ok(());
+    };
+    let decision = callback(requested.as_deref());
+    if let Some(other) = decision.switch_to {
+        cx.config = Arc::new(cx.config.switched_to(&other));
+    }
+    match decision.outcome {
+        SniOutcome::Ack => cx.info.server_name_acked = requested.is_some(),
+        SniOutcome::NoAck => {}
+        SniOutcome::Warning(alert) => {
+            if version == ProtocolVersion::TLSV1_2 {
+                cx.send_alert(AlertLevel::WARNING, alert);
+            }
+        }
+        SniOutcome::Fatal(alert) => {
+            return Err(Error::protocol(
+                alert,
+                Reason::CALLBACK_FAILED,
+                format!(
+                    "the server name callback refused {}",
+                    requested.map_or("a ClientHello without a server name".to_string(), |n| {
+                        format!("the server name '{n}'")
+                    })
+                ),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// ALPN (RFC 7301 3.2): the select callback, if any, picks one of the client's protocols.
+fn choose_application_protocol(cx: &mut Common, ch: &ClientHello) -> Result<()> {
+    let (Some(offered), Some(select)) = (ch.alpn(), cx.config.alpn_select.clone()) else {
+        return Ok(());
+    };
+    match select(offered) {
+        AlpnDecision::Selected(p) if offered.contains(&p) => cx.info.alpn = Some(p),
+        AlpnDecision::Selected(p) => {
+            return Err(Error::protocol(
+                AlertDescription::INTERNAL_ERROR,
+                Reason::CALLBACK_FAILED,
+                format!(
+                    "the ALPN select callback chose {:?}, which the client did not offer",
+                    String::from_utf8_lossy(&p)
+                ),
+            ))
+        }
+        AlpnDecision::NoAck => {}
+        AlpnDecision::Fatal => {
+            let names: Vec<String> = offered
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            return Err(Error::protocol(
+                AlertDescription::NO_APPLICATION_PROTOCOL,
+                Reason::NO_APPLICATION_PROTOCOL,
+                format!(
+                    "no application protocol in common: the client offered [{}]",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::client12::test_pair::*;
+    use crate::config::{select_alpn, ssl_options, AlpnDecision, Config, SniDecision, SniOutcome};
+    use crate::error::Reason;
+    use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion, SignatureScheme};
+    use crate::suites::Auth;
+    use std::sync::{Arc, Mutex};
+
+    const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3];
+
+    fn client_for(version: ProtocolVersion) -> Config {
+        let mut c = client_config();
+        c.max_version = version;
+        c.min_version = version;
+        c
+    }
+
+    fn alpn_server(prefs: &[&[u8]], on_no_overlap: AlpnDecision) -> Config {
+        let prefs: Vec<Vec<u8>> = prefs.iter().map(|p| p.to_vec()).collect();
+        let mut c = server_config(&["server-ecdsa-p256"]);
+        c.alpn_select = Some(Arc::new(move |offered: &[Vec<u8>]| {
+            select_alpn(&prefs, offered)
+                .map(AlpnDecision::Selected)
+                .unwrap_or(on_no_overlap.clone())
+        }));
+        c
+    }
+
+    #[test]
+    fn alpn_agreement_in_both_versions() {
+        for version in VERSIONS {
+            let mut cc = client_for(version);
+            cc.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            let mut client = new_client(cc);
+            let mut server = new_server(alpn_server(&[b"http/1.1", b"h2"], AlpnDecision::Fatal));
+            run(&mut client, &mut server).unwrap();
+            assert_eq!(client.negotiated().version, Some(version));
+            assert_eq!(client.negotiated().alpn.as_deref(), Some(&b"http/1.1"[..]));
+            assert_eq!(server.negotiated().alpn.as_deref(), Some(&b"http/1.1"[..]));
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn alpn_without_overlap_is_fatal_or_ignored_as_the_callback_says() {
+        for version in VERSIONS {
+            let mut cc = client_for(version);
+            cc.alpn_protocols = vec![b"spdy/1".to_vec()];
+            let mut client = new_client(cc.clone());
+            let mut server = new_server(alpn_server(&[b"h2"], AlpnDecision::Fatal));
+            let e = run(&mut client, &mut server).unwrap_err();
+            assert_eq!(e.reason, Reason::NO_APPLICATION_PROTOCOL, "{version}");
+            assert_eq!(
+                client.alert_received(),
+                Some(AlertDescription::NO_APPLICATION_PROTOCOL)
+            );
+
+            let mut client = new_client(cc.clone());
+            let mut server = new_server(alpn_server(&[b"h2"], AlpnDecision::NoAck));
+            run(&mut client, &mut server).unwrap();
+            assert_eq!(client.negotiated().alpn, None);
+
+            // A server without a select callback ignores the offer, as OpenSSL does.
+            let mut client = new_client(cc);
+            let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+            run(&mut client, &mut server).unwrap();
+            assert_eq!(client.negotiated().alpn, None);
+            assert_eq!(server.negotiated().alpn, None);
+        }
+    }
+
+    #[test]
+    fn client_checks_the_alpn_answer() {
+        use super::super::client::check_alpn_answer;
+        let offered = vec![b"h2".to_vec()];
+        assert_eq!(check_alpn_answer(&offered, None).unwrap(), None);
+        assert_eq!(
+            check_alpn_answer(&offered, Some(b"h2")).unwrap(),
+            Some(b"h2".to_vec())
+        );
+        let e = check_alpn_answer(&offered, Some(b"http/1.1")).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        let e = check_alpn_answer(&[], Some(b"h2")).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+    }
+
+    fn sni_server(
+        outcome: SniOutcome,
+        switch_to: Option<Config>,
+        seen: Arc<Mutex<Vec<String>>>,
+    ) -> Config {
+        let mut c = server_config(&["server-ecdsa-p256"]);
+        let switch_to = switch_to.map(Arc::new);
+        c.sni_callback = Some(Arc::new(move |name: Option<&str>| {
+            seen.lock()
+                .unwrap()
+                .push(name.unwrap_or("(none)").to_string());
+            SniDecision {
+                outcome,
+                switch_to: switch_to.clone(),
+            }
+        }));
+        c
+    }
+
+    #[test]
+    fn server_name_callback_sees_the_name_and_controls_the_ack() {
+        for version in VERSIONS {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sni_server(SniOutcome::Ack, None, seen.clone()));
+            run(&mut client, &mut server).unwrap();
+            assert_eq!(*seen.lock().unwrap(), vec!["localhost".to_string()]);
+            assert!(server.negotiated().server_name_acked);
+            assert_eq!(
+                server.negotiated().server_name.as_deref(),
+                Some("localhost")
+            );
+
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sni_server(SniOutcome::NoAck, None, seen.clone()));
+            run(&mut client, &mut server).unwrap();
+            assert!(!server.negotiated().server_name_acked);
+
+            // Without a callback the name is known but not acknowledged (OpenSSL's behaviour).
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+            run(&mut client, &mut server).unwrap();
+            assert!(!server.negotiated().server_name_acked);
+            assert_eq!(
+                server.negotiated().server_name.as_deref(),
+                Some("localhost")
+            );
+
+            // A warning goes on (TLS 1.2 sends it, TLS 1.3 cannot).
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sni_server(
+                SniOutcome::Warning(AlertDescription::UNRECOGNIZED_NAME),
+                None,
+                seen.clone(),
+            ));
+            run(&mut client, &mut server).unwrap();
+            exchange_data(&mut client, &mut server);
+        }
+    }
+
+    #[test]
+    fn fatal_server_name_answer_is_the_chosen_alert() {
+        for version in VERSIONS {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sni_server(
+                SniOutcome::Fatal(AlertDescription::UNRECOGNIZED_NAME),
+                None,
+                seen,
+            ));
+            let e = run(&mut client, &mut server).unwrap_err();
+            assert_eq!(e.reason, Reason::CALLBACK_FAILED);
+            assert_eq!(
+                client.alert_received(),
+                Some(AlertDescription::UNRECOGNIZED_NAME)
+            );
+        }
+    }
+
+    #[test]
+    fn server_name_callback_can_switch_certificates() {
+        for version in VERSIONS {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let other = server_config(&["server-rsa2048"]);
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sni_server(SniOutcome::Ack, Some(other), seen));
+            run(&mut client, &mut server).unwrap();
+            let scheme = client.negotiated().peer_signature_scheme.unwrap();
+            assert!(
+                matches!(
+                    scheme,
+                    SignatureScheme::RSA_PSS_RSAE_SHA256
+                        | SignatureScheme::RSA_PSS_RSAE_SHA384
+                        | SignatureScheme::RSA_PSS_RSAE_SHA512
+                        | SignatureScheme::RSA_PKCS1_SHA256
+                ),
+                "{version}: {scheme}"
+            );
+            if version == ProtocolVersion::TLSV1_2 {
+                assert_eq!(client.negotiated().suite.unwrap().auth, Some(Auth::Rsa));
+            }
+        }
+    }
+
+    #[test]
+    fn cipher_server_preference_in_both_versions() {
+        // The client prefers AES-128-GCM; the server lists ChaCha20 first.
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        cc.tls13_suites = vec![
+            CipherSuite::TLS13_AES_128_GCM_SHA256,
+            CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        ];
+        cc.tls12_suites = vec![
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ];
+        for version in VERSIONS {
+            for server_preference in [false, true] {
+                let mut sc = server_config(&["server-ecdsa-p256"]);
+                sc.max_version = version;
+                sc.tls13_suites = vec![
+                    CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+                    CipherSuite::TLS13_AES_128_GCM_SHA256,
+                ];
+                sc.tls12_suites = vec![
+                    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                ];
+                if server_preference {
+                    sc.options |= ssl_options::CIPHER_SERVER_PREFERENCE;
+                }
+                let mut client = new_client(cc.clone());
+                let mut server = new_server(sc);
+                run(&mut client, &mut server).unwrap();
+                let suite = client.negotiated().suite.unwrap();
+                assert_eq!(
+                    suite.aead == crate::crypto::AeadAlg::ChaCha20Poly1305,
+                    server_preference,
+                    "{version} server preference {server_preference}: {}",
+                    suite.openssl_name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn version_options_shape_negotiation() {
+        let mut cc = client_config();
+        cc.max_version = ProtocolVersion::TLSV1_3;
+        let mut sc = server_config(&["server-ecdsa-p256"]);
+        sc.options |= ssl_options::NO_TLSV1_3;
+        let mut client = new_client(cc.clone());
+        let mut server = new_server(sc.clone());
+        run(&mut client, &mut server).unwrap();
+        assert_eq!(client.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+
+        // A TLS 1.3-only client against a TLS 1.2-only server: protocol_version.
+        cc.options |= ssl_options::NO_TLSV1_2;
+        let mut client = new_client(cc);
+        let mut server = new_server(sc);
+        let e = run(&mut client, &mut server).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::PROTOCOL_VERSION));
+        assert_eq!(
+            client.alert_received(),
+            Some(AlertDescription::PROTOCOL_VERSION)
+        );
+    }
+
+    #[test]
+    fn server_signs_only_with_schemes_it_enables() {
+        for version in VERSIONS {
+            let mut sc = server_config(&["server-rsa2048"]);
+            sc.verify_schemes = vec![SignatureScheme::RSA_PSS_RSAE_SHA384];
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sc);
+            run(&mut client, &mut server).unwrap();
+            assert_eq!(
+                client.negotiated().peer_signature_scheme,
+                Some(SignatureScheme::RSA_PSS_RSAE_SHA384)
+            );
+
+            // An ECDSA-only server limited to RSA schemes has nothing to sign with.
+            let mut sc = server_config(&["server-ecdsa-p256"]);
+            sc.verify_schemes = vec![SignatureScheme::RSA_PSS_RSAE_SHA256];
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(sc);
+            let e = run(&mut client, &mut server).unwrap_err();
+            assert_eq!(
+                e.alert,
+                Some(AlertDescription::HANDSHAKE_FAILURE),
+                "{version}"
+            );
+        }
+    }
 }

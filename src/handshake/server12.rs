@@ -67,8 +67,8 @@ pub fn handle_client_hello(
     }
     let group = choose_group(&config, ch.groups())?;
     // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
-    let schemes = ch.sig_schemes().unwrap_or(&[]);
-    let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, schemes, ch.groups())?;
+    let schemes = config.shared_schemes(ch.sig_schemes().unwrap_or(&[]));
+    let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, &schemes, ch.groups())?;
 
     if let Some(name) = ch.server_name() {
         cx.info.server_name = Some(name.to_string());
@@ -99,8 +99,11 @@ pub fn handle_client_hello(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
-    if ch.server_name().is_some() {
+    if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &cx.info.alpn {
+        extensions.push(ServerHelloExtension::Alpn(protocol.clone()));
     }
     // An empty session ID: we keep no sessions, so none can be resumed.
     let sh = HandshakeMessage::ServerHello(ServerHello {
@@ -230,19 +233,19 @@ fn certificate_curve(kt: KeyType) -> Option<NamedGroup> {
     }
 }
 
-/// Client preference among the suites we enable (as OpenSSL does by default), skipping suites
-/// for which no configured certificate can sign with a scheme the client accepts.
+/// The best suite both enable (see `suites_in_preference_order`), skipping suites for which no
+/// configured certificate can sign with a scheme the client accepts.
 fn choose_suite(
     config: &Config,
     theirs: &[CipherSuite],
     schemes: &[SignatureScheme],
     client_groups: Option<&[NamedGroup]>,
 ) -> Result<(&'static SuiteInfo, Arc<CertifiedKey>, SignatureScheme)> {
-    let common: Vec<&'static SuiteInfo> = theirs
-        .iter()
-        .filter(|s| config.tls12_suites.contains(s))
-        .filter_map(|s| suites::lookup(*s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
-        .collect();
+    let common: Vec<&'static SuiteInfo> =
+        super::suites_in_preference_order(config, &config.tls12_suites, theirs)
+            .into_iter()
+            .filter_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
+            .collect();
     if common.is_empty() {
         let offered: Vec<String> = theirs
             .iter()
@@ -353,7 +356,7 @@ impl State for ExpectClientKeyExchange {
         "TLS server read client key exchange"
     }
 
-    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -364,6 +367,7 @@ impl State for ExpectClientKeyExchange {
         let session_hash = hs.transcript.current_hash();
         let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
         drop(pre_master_secret);
+        cx.log_secret("CLIENT_RANDOM", &master);
         let keys = tls12::key_block(
             suite.hash,
             suite.aead,

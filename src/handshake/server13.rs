@@ -51,7 +51,7 @@ pub fn handle_client_hello(
             "TLS 1.3 ClientHello must offer only the null compression method",
         ));
     }
-    let suite = choose_suite(&config.tls13_suites, &ch.cipher_suites)?;
+    let suite = choose_suite(&config, &ch.cipher_suites)?;
     let schemes = ch.sig_schemes().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
@@ -59,7 +59,7 @@ pub fn handle_client_hello(
             "the client sent no signature_algorithms extension",
         )
     })?;
-    let (cert, scheme) = choose_certificate(&config.certs, schemes)?;
+    let (cert, scheme) = choose_certificate(&config.certs, &config.shared_schemes(schemes))?;
     let groups = ch.groups().ok_or_else(|| {
         Error::protocol(
             AlertDescription::MISSING_EXTENSION,
@@ -151,13 +151,18 @@ pub fn handle_client_hello(
     let ks = KeySchedule::new(suite.hash, None).into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
+    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
+    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_writer(tls13_encrypter(suite, &server_hs)?);
     cx.record.set_reader(tls13_decrypter(suite, &client_hs)?);
 
     let mut ee_exts = Vec::new();
-    if ch.server_name().is_some() {
+    if cx.info.server_name_acked {
         // RFC 6066 3: an empty server_name acknowledges that we used the name.
         ee_exts.push(EncryptedExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &cx.info.alpn {
+        ee_exts.push(EncryptedExtension::Alpn(protocol.clone()));
     }
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
@@ -204,6 +209,12 @@ pub fn handle_client_hello(
     let master = ks.into_master();
     let client_app = master.client_application_traffic_secret_0(&hash_after_server_finished);
     let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
+    cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
+    cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
+    cx.log_secret(
+        "EXPORTER_SECRET",
+        &master.exporter_master_secret(&hash_after_server_finished),
+    );
     cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
 
     let finished = ExpectFinished {
@@ -331,12 +342,12 @@ impl State for ExpectClientCertificateVerify {
     }
 }
 
-/// Client preference among the suites we enable, as OpenSSL does by default.
-fn choose_suite(ours: &[CipherSuite], theirs: &[CipherSuite]) -> Result<&'static SuiteInfo> {
-    theirs
-        .iter()
-        .filter(|s| ours.contains(s))
-        .find_map(|s| suites::lookup(*s).filter(|i| i.version == ProtocolVersion::TLSV1_3))
+/// The best suite both enable (see `suites_in_preference_order`).
+fn choose_suite(config: &Config, theirs: &[CipherSuite]) -> Result<&'static SuiteInfo> {
+    let ours = &config.tls13_suites;
+    super::suites_in_preference_order(config, ours, theirs)
+        .into_iter()
+        .find_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_3))
         .ok_or_else(|| {
             let offered: Vec<String> = theirs
                 .iter()

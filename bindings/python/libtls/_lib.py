@@ -119,9 +119,20 @@ _SCALARS = {
     "unsigned long": ctypes.c_ulong,
     "uintptr_t": ctypes.c_size_t,
     "uint16_t": ctypes.c_uint16,
+    "uint64_t": ctypes.c_uint64,
+    "int64_t": ctypes.c_int64,
 }
 # Typedef'd function pointers: passed as a CFUNCTYPE instance (or None) through c_void_p.
-FUNCTION_POINTER_TYPEDEFS = {"SSL_verify_cb", "SSL_client_cert_cb", "pem_password_cb"}
+FUNCTION_POINTER_TYPEDEFS = {
+    "SSL_verify_cb",
+    "SSL_client_cert_cb",
+    "pem_password_cb",
+    "SSL_CTX_alpn_select_cb_func",
+    "SSL_servername_cb",
+    "SSL_info_cb",
+    "SSL_msg_cb",
+    "SSL_keylog_cb",
+}
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
 

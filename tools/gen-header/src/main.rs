@@ -42,6 +42,9 @@ fn tables() -> String {
         let _ = writeln!(t, "#define SSL_R_{name} {}", reason.0);
     }
     t.push_str("\n/* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */\n");
+    for (name, value) in tls::error::alert_reason_names() {
+        let _ = writeln!(t, "#define SSL_R_{name} {value}");
+    }
     t.push_str("\n/* SSL_AD_*: alert descriptions. */\n");
     for code in 0..=255u8 {
         let desc = tls::msgs::enums::AlertDescription(code);

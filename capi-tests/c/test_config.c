@@ -1,0 +1,527 @@
+/* The calls that shape a handshake: options, protocol version bounds, signature algorithm
+ * lists, ALPN, the server name callback with SSL_set_SSL_CTX, server cipher preference and
+ * the peer signature NIDs. Handshakes run over memory BIOs. Written against OpenSSL's API;
+ * runs unchanged on both libraries.
+ *
+ *   test_config            run every test
+ *   test_config NAME...    run only these
+ *   test_config --list     print the test names
+ * Run from the repository root (certificates are read from pki/). */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PKI "pki/"
+
+static char failure[512];
+
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
+            return 0;                                                                    \
+        }                                                                                \
+    } while (0)
+
+static SSL_CTX *server_ctx_with(const char *base)
+{
+    char chain[256], key[256];
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    snprintf(chain, sizeof chain, PKI "%s.chain.pem", base);
+    snprintf(key, sizeof key, PKI "%s.key", base);
+    if (ctx && (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
+                SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static SSL_CTX *client_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx && SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+/* Two SSLs joined by memory BIOs. */
+struct link {
+    SSL *client, *server;
+    BIO *c_in, *c_out, *s_in, *s_out;
+};
+
+static void link_open(struct link *l, SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    l->client = SSL_new(cctx);
+    l->server = SSL_new(sctx);
+    l->c_in = BIO_new(BIO_s_mem());
+    l->c_out = BIO_new(BIO_s_mem());
+    l->s_in = BIO_new(BIO_s_mem());
+    l->s_out = BIO_new(BIO_s_mem());
+    SSL_set_bio(l->client, l->c_in, l->c_out);
+    SSL_set_bio(l->server, l->s_in, l->s_out);
+    SSL_set_connect_state(l->client);
+    SSL_set_accept_state(l->server);
+}
+
+static void link_close(struct link *l)
+{
+    SSL_free(l->client);
+    SSL_free(l->server);
+}
+
+static void move_bytes(BIO *from, BIO *to)
+{
+    char buf[4096];
+    int n;
+    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
+        BIO_write(to, buf, n);
+}
+
+/* Drives both sides until both finish (1) or one fails (0). The error queue keeps what the
+ * failing side pushed; *client_failed says which side it was. */
+static int handshake(struct link *l, int *client_failed)
+{
+    int c_done = 0, s_done = 0, rounds;
+    if (client_failed)
+        *client_failed = 0;
+    for (rounds = 0; rounds < 100 && !(c_done && s_done); rounds++) {
+        if (!c_done) {
+            int r = SSL_do_handshake(l->client);
+            if (r == 1)
+                c_done = 1;
+            else if (SSL_get_error(l->client, r) != SSL_ERROR_WANT_READ) {
+                if (client_failed)
+                    *client_failed = 1;
+                move_bytes(l->c_out, l->s_in);
+                return 0;
+            }
+        }
+        move_bytes(l->c_out, l->s_in);
+        if (!s_done) {
+            int r = SSL_do_handshake(l->server);
+            if (r == 1)
+                s_done = 1;
+            else if (SSL_get_error(l->server, r) != SSL_ERROR_WANT_READ) {
+                move_bytes(l->s_out, l->c_in);
+                return 0;
+            }
+        }
+        move_bytes(l->s_out, l->c_in);
+    }
+    return c_done && s_done;
+}
+
+/* The reason of the last error on the queue, and the queue emptied. */
+static int last_reason(void)
+{
+    unsigned long e, last = 0;
+    while ((e = ERR_get_error()) != 0)
+        last = e;
+    return ERR_GET_REASON(last);
+}
+
+static int test_options(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    SSL *ssl;
+    uint64_t defaults;
+    CHECK(ctx);
+    defaults = SSL_CTX_get_options(ctx);
+    CHECK(defaults == (SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT));
+    CHECK(SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE) ==
+          (defaults | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE));
+    CHECK(SSL_CTX_clear_options(ctx, SSL_OP_NO_COMPRESSION) ==
+          (SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE));
+    /* An SSL starts with its context's options and then goes its own way. */
+    ssl = SSL_new(ctx);
+    CHECK(ssl);
+    CHECK(SSL_get_options(ssl) == SSL_CTX_get_options(ctx));
+    CHECK(SSL_set_options(ssl, SSL_OP_NO_TLSv1_3) & SSL_OP_NO_TLSv1_3);
+    CHECK(!(SSL_CTX_get_options(ctx) & SSL_OP_NO_TLSv1_3));
+    CHECK(!(SSL_clear_options(ssl, SSL_OP_NO_TICKET) & SSL_OP_NO_TICKET));
+    CHECK(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
+static int test_proto_version_bounds(void)
+{
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    struct link l;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_get_min_proto_version(cctx) == 0 && SSL_CTX_get_max_proto_version(cctx) == 0);
+    CHECK(SSL_CTX_set_min_proto_version(cctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_max_proto_version(cctx, 0x0305) == 0);
+    ERR_clear_error();
+    link_open(&l, cctx, sctx);
+    CHECK(SSL_get_min_proto_version(l.client) == TLS1_2_VERSION);
+    CHECK(SSL_get_max_proto_version(l.client) == 0);
+    CHECK(SSL_set_max_proto_version(l.client, TLS1_2_VERSION) == 1);
+    CHECK(SSL_get_max_proto_version(l.client) == TLS1_2_VERSION);
+    CHECK(SSL_CTX_get_max_proto_version(cctx) == 0);
+    CHECK(handshake(&l, NULL));
+    CHECK(strcmp(SSL_get_version(l.client), "TLSv1.2") == 0);
+    link_close(&l);
+
+    /* SSL_OP_NO_TLSv1_3 narrows the range the same way. */
+    link_open(&l, cctx, sctx);
+    SSL_set_options(l.server, SSL_OP_NO_TLSv1_3);
+    CHECK(handshake(&l, NULL));
+    CHECK(SSL_version(l.server) == TLS1_2_VERSION);
+    link_close(&l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_version_mismatch(void)
+{
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    struct link l;
+    int client_failed;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION) == 1);
+    link_open(&l, cctx, sctx);
+    CHECK(!handshake(&l, &client_failed));
+    CHECK(!client_failed);
+    CHECK(last_reason() == SSL_R_UNSUPPORTED_PROTOCOL);
+    CHECK(!handshake(&l, &client_failed));
+    CHECK(client_failed);
+    CHECK(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_PROTOCOL_VERSION);
+    link_close(&l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_sigalgs_lists(void)
+{
+    SSL_CTX *sctx = server_ctx_with("server-rsa2048"), *cctx = client_ctx();
+    struct link l;
+    int nid = -1;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha384") == 1);
+    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "bogus") == 0);
+    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256:nonsense") == 0);
+    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "") == 0);
+    ERR_clear_error();
+    /* The server may sign only with what both sides list. */
+    CHECK(SSL_CTX_set1_sigalgs_list(sctx, "rsa_pss_rsae_sha384:ECDSA+SHA256") == 1);
+    link_open(&l, cctx, sctx);
+    CHECK(SSL_get_peer_signature_type_nid(l.client, &nid) == 0);
+    CHECK(handshake(&l, NULL));
+    CHECK(SSL_get_peer_signature_type_nid(l.client, &nid) == 1 && nid == EVP_PKEY_RSA_PSS);
+    CHECK(SSL_get_peer_signature_nid(l.client, &nid) == 1 && nid == NID_sha384);
+    /* The client did not sign. */
+    CHECK(SSL_get_peer_signature_type_nid(l.server, &nid) == 0);
+    link_close(&l);
+
+    /* Per connection, and a list the certificate cannot serve fails. */
+    link_open(&l, cctx, sctx);
+    CHECK(SSL_set1_sigalgs_list(l.server, "ECDSA+SHA256") == 1);
+    CHECK(!handshake(&l, NULL));
+    ERR_clear_error();
+    link_close(&l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_peer_signature_ecdsa(void)
+{
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    struct link l;
+    int nid = -1;
+    CHECK(sctx && cctx);
+    link_open(&l, cctx, sctx);
+    CHECK(handshake(&l, NULL));
+    CHECK(SSL_get_peer_signature_type_nid(l.client, &nid) == 1 && nid == EVP_PKEY_EC);
+    CHECK(SSL_get_peer_signature_nid(l.client, &nid) == 1 && nid == NID_sha256);
+    link_close(&l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static const unsigned char server_protocols[] = "\x08http/1.1\x02h2";
+static int alpn_calls;
+
+static int pick_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                     const unsigned char *in, unsigned int inlen, void *arg)
+{
+    unsigned char *chosen = NULL;
+    (void)ssl;
+    alpn_calls++;
+    if (arg != (void *)server_protocols)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    if (SSL_select_next_proto(&chosen, outlen, server_protocols, sizeof server_protocols - 1, in,
+                              inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = chosen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int alpn_is(SSL *ssl, const char *expected)
+{
+    const unsigned char *data = (const unsigned char *)"x";
+    unsigned int len = 99;
+    SSL_get0_alpn_selected(ssl, &data, &len);
+    if (!expected)
+        return data == NULL && len == 0;
+    return len == strlen(expected) && memcmp(data, expected, len) == 0;
+}
+
+static int test_alpn(void)
+{
+    static const unsigned char offer[] = "\x02h2\x08http/1.1";
+    static const unsigned char other[] = "\x06spdy/1";
+    int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    int i, client_failed;
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    struct link l;
+    CHECK(sctx && cctx);
+    /* OpenSSL's inverted convention: 0 is success. */
+    CHECK(SSL_CTX_set_alpn_protos(cctx, offer, sizeof offer - 1) == 0);
+    CHECK(SSL_CTX_set_alpn_protos(cctx, (const unsigned char *)"\x05h2", 3) != 0);
+    CHECK(SSL_CTX_set_alpn_protos(cctx, offer, sizeof offer - 1) == 0);
+    ERR_clear_error();
+
+    /* A server without a select callback ignores ALPN. */
+    link_open(&l, cctx, sctx);
+    CHECK(handshake(&l, NULL));
+    CHECK(alpn_is(l.client, NULL) && alpn_is(l.server, NULL));
+    link_close(&l);
+
+    SSL_CTX_set_alpn_select_cb(sctx, pick_alpn, (void *)server_protocols);
+    for (i = 0; i < 2; i++) {
+        link_open(&l, cctx, sctx);
+        SSL_set_max_proto_version(l.client, versions[i]);
+        CHECK(handshake(&l, NULL));
+        CHECK(SSL_version(l.client) == versions[i]);
+        CHECK(alpn_is(l.client, "http/1.1") && alpn_is(l.server, "http/1.1"));
+        link_close(&l);
+
+        /* No overlap: the callback says fatal, the client gets no_application_protocol. */
+        link_open(&l, cctx, sctx);
+        SSL_set_max_proto_version(l.client, versions[i]);
+        CHECK(SSL_set_alpn_protos(l.client, other, sizeof other - 1) == 0);
+        CHECK(!handshake(&l, &client_failed) && !client_failed);
+        CHECK(last_reason() == SSL_R_NO_APPLICATION_PROTOCOL);
+        CHECK(!handshake(&l, &client_failed) && client_failed);
+        CHECK(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_NO_APPLICATION_PROTOCOL);
+        link_close(&l);
+    }
+    /* A client that offers nothing: the callback is not consulted. */
+    alpn_calls = 0;
+    link_open(&l, cctx, sctx);
+    CHECK(SSL_set_alpn_protos(l.client, NULL, 0) == 0);
+    CHECK(handshake(&l, NULL));
+    CHECK(alpn_calls == 0 && alpn_is(l.server, NULL));
+    link_close(&l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_select_next_proto(void)
+{
+    static const unsigned char server[] = "\x08http/1.1\x02h2";
+    static const unsigned char client[] = "\x02h2\x08http/1.1";
+    static const unsigned char spdy[] = "\x06spdy/1";
+    unsigned char *out = NULL;
+    unsigned char len = 0;
+    CHECK(SSL_select_next_proto(&out, &len, server, sizeof server - 1, client, sizeof client - 1) ==
+          OPENSSL_NPN_NEGOTIATED);
+    CHECK(len == 8 && memcmp(out, "http/1.1", 8) == 0);
+    CHECK(out == server + 1);
+    CHECK(SSL_select_next_proto(&out, &len, server, sizeof server - 1, spdy, sizeof spdy - 1) ==
+          OPENSSL_NPN_NO_OVERLAP);
+    CHECK(len == 6 && memcmp(out, "spdy/1", 6) == 0);
+    return 1;
+}
+
+struct sni_state {
+    SSL_CTX *other;
+    const char *switch_for;
+    int answer;
+    int calls;
+    char seen[64];
+};
+
+static int on_servername(SSL *ssl, int *alert, void *arg)
+{
+    struct sni_state *st = arg;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    st->calls++;
+    snprintf(st->seen, sizeof st->seen, "%s", name ? name : "(none)");
+    if (name && strcmp(name, st->switch_for) == 0) {
+        if (SSL_set_SSL_CTX(ssl, st->other) != st->other)
+            return SSL_TLSEXT_ERR_ALERT_FATAL;
+        return SSL_TLSEXT_ERR_OK;
+    }
+    if (st->answer == SSL_TLSEXT_ERR_ALERT_FATAL)
+        *alert = SSL_AD_UNRECOGNIZED_NAME;
+    return st->answer;
+}
+
+static int peer_is(SSL *ssl, const char *subject)
+{
+    char text[256] = "";
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    if (!peer)
+        return 0;
+    X509_NAME_oneline(X509_get_subject_name(peer), text, sizeof text);
+    X509_free(peer);
+    return strcmp(text, subject) == 0;
+}
+
+static int test_servername_switch(void)
+{
+    int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    int i, client_failed;
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *other = server_ctx_with("wrong-name");
+    struct sni_state st;
+    struct link l;
+    CHECK(sctx && cctx && other);
+    memset(&st, 0, sizeof st);
+    st.other = other;
+    st.switch_for = "wrong.example";
+    st.answer = SSL_TLSEXT_ERR_NOACK;
+    CHECK(SSL_CTX_set_tlsext_servername_callback(sctx, on_servername) == 1);
+    CHECK(SSL_CTX_set_tlsext_servername_arg(sctx, &st) == 1);
+    for (i = 0; i < 2; i++) {
+        link_open(&l, cctx, sctx);
+        SSL_set_max_proto_version(l.client, versions[i]);
+        CHECK(SSL_set_tlsext_host_name(l.client, "wrong.example") == 1);
+        CHECK(SSL_set1_host(l.client, "wrong.example") == 1);
+        CHECK(handshake(&l, NULL));
+        CHECK(strcmp(st.seen, "wrong.example") == 0);
+        CHECK(peer_is(l.client, "/CN=wrong.example"));
+        CHECK(SSL_get_SSL_CTX(l.server) == other);
+        CHECK(strcmp(SSL_get_servername(l.server, TLSEXT_NAMETYPE_host_name), "wrong.example") == 0);
+        link_close(&l);
+
+        /* Another name: the default certificate. */
+        link_open(&l, cctx, sctx);
+        SSL_set_max_proto_version(l.client, versions[i]);
+        CHECK(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
+        CHECK(handshake(&l, NULL));
+        CHECK(strcmp(st.seen, "localhost") == 0);
+        CHECK(peer_is(l.client, "/CN=localhost"));
+        CHECK(SSL_get_SSL_CTX(l.server) == sctx);
+        link_close(&l);
+    }
+
+    /* A fatal answer sends the alert the callback chose. */
+    st.answer = SSL_TLSEXT_ERR_ALERT_FATAL;
+    link_open(&l, cctx, sctx);
+    CHECK(SSL_set_tlsext_host_name(l.client, "unknown.example") == 1);
+    CHECK(!handshake(&l, &client_failed) && !client_failed);
+    ERR_clear_error();
+    CHECK(!handshake(&l, &client_failed) && client_failed);
+    CHECK(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_UNRECOGNIZED_NAME);
+    link_close(&l);
+
+    /* Without SNI the callback still runs, and sees no name. */
+    st.answer = SSL_TLSEXT_ERR_OK;
+    st.calls = 0;
+    link_open(&l, cctx, sctx);
+    CHECK(handshake(&l, NULL));
+    CHECK(st.calls == 1 && strcmp(st.seen, "(none)") == 0);
+    link_close(&l);
+    SSL_CTX_free(other);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static int test_server_cipher_preference(void)
+{
+    int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    const char *expect_client[2] = {"ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256"};
+    const char *expect_server[2] = {"ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_CHACHA20_POLY1305_SHA256"};
+    int i, pref;
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    struct link l;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"));
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"));
+    CHECK(SSL_CTX_set_cipher_list(sctx, "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256"));
+    CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
+    for (pref = 0; pref < 2; pref++) {
+        if (pref)
+            SSL_CTX_set_options(sctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+        for (i = 0; i < 2; i++) {
+            const char *name;
+            link_open(&l, cctx, sctx);
+            SSL_set_max_proto_version(l.client, versions[i]);
+            CHECK(handshake(&l, NULL));
+            name = SSL_CIPHER_get_name(SSL_get_current_cipher(l.client));
+            CHECK(strcmp(name, pref ? expect_server[i] : expect_client[i]) == 0);
+            link_close(&l);
+        }
+    }
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+struct test {
+    const char *name;
+    int (*fn)(void);
+};
+
+static const struct test tests[] = {
+    {"options", test_options},
+    {"proto_version_bounds", test_proto_version_bounds},
+    {"version_mismatch", test_version_mismatch},
+    {"sigalgs_lists", test_sigalgs_lists},
+    {"peer_signature_ecdsa", test_peer_signature_ecdsa},
+    {"alpn", test_alpn},
+    {"select_next_proto", test_select_next_proto},
+    {"servername_switch", test_servername_switch},
+    {"server_cipher_preference", test_server_cipher_preference},
+};
+
+int main(int argc, char **argv)
+{
+    size_t i;
+    int passed = 0, failed = 0, a;
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (i = 0; i < sizeof tests / sizeof tests[0]; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        int selected = argc == 1;
+        for (a = 1; a < argc; a++)
+            selected |= strcmp(argv[a], tests[i].name) == 0;
+        if (!selected)
+            continue;
+        failure[0] = 0;
+        ERR_clear_error();
+        if (tests[i].fn()) {
+            printf("ok %s\n", tests[i].name);
+            passed++;
+        } else {
+            unsigned long e = ERR_get_error();
+            char err[256] = "";
+            if (e)
+                ERR_error_string_n(e, err, sizeof err);
+            printf("FAIL %s: %s %s\n", tests[i].name, failure, err);
+            failed++;
+        }
+    }
+    printf("test_config: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
