@@ -255,6 +255,38 @@ clean:
 distclean: clean
 	$(CARGO) clean
 
+# ---- BoGo: BoringSSL's TLS test suite against libtls (not part of make test; see bogo/README.md) --
+BOGO_BUILD = $(BUILD)/bogo
+BOGO_RUN = $(PYTHON) tools/bogo/run.py --runner $(BOGO_BUILD)/runner.test \
+	--resources $(BOGO_BUILD)/runner-src --config bogo/config.json
+BOGO_JOBS ?= 4
+
+$(BOGO_BUILD)/shim-libtls: tools/bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ tools/bogo/shim.c $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+
+$(BOGO_BUILD)/shim-openssl: tools/bogo/shim.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(OPENSSL_CFLAGS) -o $@ tools/bogo/shim.c $(OPENSSL_LIBS)
+
+.PHONY: bogo bogo-setup bogo-openssl
+bogo-setup:
+	tools/bogo/setup.sh $(BOGO_BUILD)
+
+# Every test, both roles, TLS 1.2 and 1.3; writes bogo/results/libtls.md. Fails on a failing test
+# that bogo/known-failures.txt does not list (and names listed ones that now pass).
+bogo: header bogo-setup
+	$(MAKE) --no-print-directory $(BOGO_BUILD)/shim-libtls
+	$(BOGO_RUN) --shim $(BOGO_BUILD)/shim-libtls --jobs $(BOGO_JOBS) \
+		--known-failures bogo/known-failures.txt --summary bogo/results/libtls.md \
+		--log $(BOGO_BUILD)/libtls.log
+
+# The same shim over the system OpenSSL: tells shim or config problems from library ones. The
+# config's error map speaks libtls's names, so failures here are for comparison, not a verdict.
+bogo-openssl: bogo-setup $(BOGO_BUILD)/shim-openssl
+	-$(BOGO_RUN) --shim $(BOGO_BUILD)/shim-openssl --jobs $(BOGO_JOBS) --label openssl \
+		--summary $(BOGO_BUILD)/openssl.md --log $(BOGO_BUILD)/openssl.log
+
 # ---- benchmarks (not part of make test) -------------------------------------------------------
 BENCH_SRC = bench/tlsbench.c
 

@@ -258,6 +258,30 @@ fn key_update_both_ways() {
 }
 
 #[test]
+fn many_update_requests_while_silent_get_one_answer() {
+    let mut p = handshake(
+        client_config(),
+        server_config("server-ecdsa-p256"),
+        localhost(),
+    );
+    p.assert_ok();
+    for _ in 0..5 {
+        p.client.key_update(true).unwrap();
+    }
+    p.exchange(b"after five requests");
+    assert_eq!(p.server.negotiated().key_updates_received, 5);
+    assert_eq!(
+        p.server.negotiated().key_updates_sent,
+        1,
+        "RFC 8446 4.6.3: one update while silent"
+    );
+    // Once the server has written under its new keys, a new request gets a new answer.
+    p.client.key_update(true).unwrap();
+    p.exchange(b"after the sixth request");
+    assert_eq!(p.server.negotiated().key_updates_sent, 2);
+}
+
+#[test]
 fn keys_update_automatically_before_the_record_limit() {
     let mut client = client_config();
     client.key_update_after_records = 3;

@@ -472,7 +472,14 @@ impl State for Connected13 {
                 self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
                 cx.record
                     .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
-                if ku == KeyUpdateRequest::UpdateRequested && !cx.sent_close_notify {
+                // RFC 8446 4.6.3: a peer that has stayed silent since its last update answers
+                // any number of requests with that single update.
+                let silent_since_our_update = cx.info.key_updates_sent > 0
+                    && cx.record.writer_mut().is_some_and(|w| w.seq() == 0);
+                if ku == KeyUpdateRequest::UpdateRequested
+                    && !cx.sent_close_notify
+                    && !silent_since_our_update
+                {
                     let reply =
                         HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
                     cx.send_handshake_bytes(&reply)?;

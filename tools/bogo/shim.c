@@ -1,0 +1,590 @@
+/* BoGo shim: the program BoringSSL's test runner (ssl/test/runner) starts once per test. It
+ * connects back to the runner's TCP port once per connection (the first one and each resumption),
+ * runs one TLS connection with the settings the flags ask for, echoes application data XORed with
+ * 0xff until the peer closes, and checks the expectations the flags state.
+ *
+ * Written in C over the OpenSSL-style API (include/libtls.h via capi-tests/compat.h) so the very
+ * same source also builds against the system OpenSSL: a test that fails with libtls and passes
+ * with OpenSSL points at the library, one that fails with both points at the shim or the config.
+ *
+ * Exit codes the runner understands: 0 pass, 1 failure (reasons on stderr, which the runner
+ * searches for the expected error), 89 "a flag this shim does not implement" (test skipped).
+ * Nothing may be printed to stderr on success. */
+#include "compat.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define EXIT_UNIMPLEMENTED 89
+#define MAX_CURVES 16
+
+/* What one connection is configured and checked with. Flags without a prefix set both the initial
+ * and the resumed connection's settings; -on-initial-/-on-resume- set only one of them. */
+struct settings {
+    bool is_server;
+    int port;
+    int resume_count;
+    const char *cert_file;
+    const char *key_file;
+    int min_version;
+    int max_version;
+    bool no_tls13;
+    bool no_tls12;
+    int expect_version;
+    int curves[MAX_CURVES];
+    int curve_count;
+    int expect_curve_id;
+    const char *cipher;
+    const char *host_name;
+    const char *expect_server_name;
+    const char *expect_peer_cert_file;
+    bool require_any_client_cert;
+    bool verify_peer;
+    bool verify_fail;
+    bool shim_writes_first;
+    bool shim_shuts_down;
+    bool check_close_notify;
+    bool implicit_handshake;
+    bool key_update;
+    bool peek_then_read;
+    bool no_op_extra_handshake;
+    bool handshake_twice;
+    int read_size;
+};
+
+enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING };
+
+struct flag {
+    const char *name;
+    enum flag_kind kind;
+    size_t offset;
+};
+
+#define BOOL_FLAG(name, field) {name, FLAG_BOOL, offsetof(struct settings, field)}
+#define INT_FLAG(name, field) {name, FLAG_INT, offsetof(struct settings, field)}
+#define STRING_FLAG(name, field) {name, FLAG_STRING, offsetof(struct settings, field)}
+
+static const struct flag FLAGS[] = {
+    BOOL_FLAG("-server", is_server),
+    INT_FLAG("-port", port),
+    INT_FLAG("-resume-count", resume_count),
+    STRING_FLAG("-cert-file", cert_file),
+    STRING_FLAG("-key-file", key_file),
+    INT_FLAG("-min-version", min_version),
+    INT_FLAG("-max-version", max_version),
+    BOOL_FLAG("-no-tls13", no_tls13),
+    BOOL_FLAG("-no-tls12", no_tls12),
+    INT_FLAG("-expect-version", expect_version),
+    INT_FLAG("-expect-curve-id", expect_curve_id),
+    STRING_FLAG("-cipher", cipher),
+    STRING_FLAG("-host-name", host_name),
+    STRING_FLAG("-expect-server-name", expect_server_name),
+    STRING_FLAG("-expect-peer-cert-file", expect_peer_cert_file),
+    BOOL_FLAG("-require-any-client-certificate", require_any_client_cert),
+    BOOL_FLAG("-verify-peer", verify_peer),
+    BOOL_FLAG("-verify-fail", verify_fail),
+    BOOL_FLAG("-shim-writes-first", shim_writes_first),
+    BOOL_FLAG("-shim-shuts-down", shim_shuts_down),
+    BOOL_FLAG("-check-close-notify", check_close_notify),
+    BOOL_FLAG("-implicit-handshake", implicit_handshake),
+    BOOL_FLAG("-key-update", key_update),
+    BOOL_FLAG("-peek-then-read", peek_then_read),
+    BOOL_FLAG("-no-op-extra-handshake", no_op_extra_handshake),
+    BOOL_FLAG("-handshake-twice", handshake_twice),
+    INT_FLAG("-read-size", read_size),
+};
+
+/* Flags accepted and deliberately ignored, each with why that is sound. */
+static const char *const IGNORED_FLAGS[] = {
+    /* The shim always verifies through its own callback; the flag only picks BoringSSL's
+     * custom-verify API over the X509 one. */
+    "-use-custom-verify-callback",
+    /* BoringSSL's -async wraps the transport in a BIO that returns "retry" on every call. This
+     * shim runs blocking; the protocol exchanged is the same. */
+    "-async",
+    NULL,
+};
+
+/* Flags that only disable protocol versions libtls never speaks anyway. */
+static const char *const ALREADY_OFF_FLAGS[] = {"-no-tls1", "-no-tls11", "-no-ssl3", NULL};
+
+static bool in_list(const char *const *list, const char *name) {
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+static bool parse_int(const char *text, int *out) {
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || end == text || *end || value < -2147483647L || value > 2147483647L)
+        return false;
+    *out = (int)value;
+    return true;
+}
+
+static void set_flag(struct settings *s, const struct flag *f, const char *value) {
+    char *field = (char *)s + f->offset;
+    switch (f->kind) {
+    case FLAG_BOOL:
+        *(bool *)field = true;
+        break;
+    case FLAG_INT:
+        if (!parse_int(value, (int *)field)) {
+            fprintf(stderr, "bad integer for %s: %s\n", f->name, value);
+            exit(1);
+        }
+        break;
+    case FLAG_STRING:
+        *(const char **)field = value;
+        break;
+    }
+}
+
+static void add_curve(struct settings *s, const char *value) {
+    int curve;
+    if (!parse_int(value, &curve)) {
+        fprintf(stderr, "bad integer for -curves: %s\n", value);
+        exit(1);
+    }
+    if (s->curve_count == MAX_CURVES)
+        exit(EXIT_UNIMPLEMENTED);
+    s->curves[s->curve_count++] = curve;
+}
+
+/* Applies one flag to every settings block it targets; exits 89 on a flag this shim lacks. */
+static int apply_flag(struct settings **targets, size_t target_count, const char *name, int argc,
+                      char **argv, int index) {
+    if (in_list(IGNORED_FLAGS, name) || in_list(ALREADY_OFF_FLAGS, name))
+        return index + 1;
+    if (strcmp(name, "-curves") == 0) {
+        if (index + 1 >= argc)
+            exit(1);
+        for (size_t t = 0; t < target_count; t++)
+            add_curve(targets[t], argv[index + 1]);
+        return index + 2;
+    }
+    for (size_t i = 0; i < sizeof(FLAGS) / sizeof(FLAGS[0]); i++) {
+        if (strcmp(FLAGS[i].name, name) != 0)
+            continue;
+        const char *value = NULL;
+        int next = index + 1;
+        if (FLAGS[i].kind != FLAG_BOOL) {
+            if (index + 1 >= argc) {
+                fprintf(stderr, "missing value for %s\n", name);
+                exit(1);
+            }
+            value = argv[index + 1];
+            next = index + 2;
+        }
+        for (size_t t = 0; t < target_count; t++)
+            set_flag(targets[t], &FLAGS[i], value);
+        return next;
+    }
+    /* The runner counts this test as unimplemented rather than failed. */
+    exit(EXIT_UNIMPLEMENTED);
+}
+
+static void parse_flags(int argc, char **argv, struct settings *initial, struct settings *resumed) {
+    for (int i = 1; i < argc;) {
+        const char *arg = argv[i];
+        struct settings *both[] = {initial, resumed};
+        struct settings **targets = both;
+        size_t target_count = 2;
+        static const char ON_INITIAL[] = "-on-initial-", ON_RESUME[] = "-on-resume-",
+                          ON_SHIM[] = "-on-shim-", ON_HANDSHAKER[] = "-on-handshaker-",
+                          ON_RETRY[] = "-on-retry-";
+        char stripped[256];
+        if (strncmp(arg, ON_INITIAL, strlen(ON_INITIAL)) == 0) {
+            targets = &both[0];
+            target_count = 1;
+            arg += strlen(ON_INITIAL) - 1;
+        } else if (strncmp(arg, ON_RESUME, strlen(ON_RESUME)) == 0) {
+            targets = &both[1];
+            target_count = 1;
+            arg += strlen(ON_RESUME) - 1;
+        } else if (strncmp(arg, ON_SHIM, strlen(ON_SHIM)) == 0) {
+            arg += strlen(ON_SHIM) - 1;
+        } else if (strncmp(arg, ON_HANDSHAKER, strlen(ON_HANDSHAKER)) == 0 ||
+                   strncmp(arg, ON_RETRY, strlen(ON_RETRY)) == 0) {
+            /* Split handshakes and 0-RTT retries are not implemented. */
+            exit(EXIT_UNIMPLEMENTED);
+        }
+        /* arg now points at the '-' that ends the stripped prefix. */
+        if (strlen(arg) >= sizeof(stripped))
+            exit(EXIT_UNIMPLEMENTED);
+        strcpy(stripped, arg);
+        i = apply_flag(targets, target_count, stripped, argc, argv, i);
+    }
+}
+
+static int connect_to_runner(int port) {
+    /* The runner listens on ::1 and falls back to 127.0.0.1 where IPv6 is unavailable. */
+    static const char *const hosts[] = {"::1", "127.0.0.1"};
+    char port_text[16];
+    snprintf(port_text, sizeof(port_text), "%d", port);
+    for (size_t h = 0; h < 2; h++) {
+        struct addrinfo hints = {0}, *result = NULL;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+        if (getaddrinfo(hosts[h], port_text, &hints, &result) != 0)
+            continue;
+        int fd = socket(result->ai_family, SOCK_STREAM, 0);
+        if (fd >= 0 && connect(fd, result->ai_addr, result->ai_addrlen) == 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+            freeaddrinfo(result);
+            return fd;
+        }
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(result);
+    }
+    fprintf(stderr, "could not connect to the runner on port %d: %s\n", port, strerror(errno));
+    return -1;
+}
+
+/* Prints the error queue both as OpenSSL formats it and as BoringSSL's ":REASON_NAME:" token, the
+ * form the runner's expected errors (and the config's error map) are written in. */
+static void print_errors(void) {
+    unsigned long e;
+    while ((e = ERR_get_error()) != 0) {
+        char text[256];
+        ERR_error_string_n(e, text, sizeof(text));
+        const char *reason = ERR_reason_error_string(e);
+        char token[128] = "";
+        if (reason) {
+            size_t n = 0;
+            for (; reason[n] && n < sizeof(token) - 1; n++) {
+                char c = reason[n];
+                token[n] = (c == ' ' || c == '-') ? '_' : (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+            }
+            token[n] = 0;
+        }
+        fprintf(stderr, "%s :%s:\n", text, token);
+    }
+}
+
+static int accept_any_certificate(int preverify_ok, X509_STORE_CTX *store) {
+    (void)preverify_ok;
+    (void)store;
+    return 1;
+}
+
+static int reject_every_certificate(int preverify_ok, X509_STORE_CTX *store) {
+    (void)preverify_ok;
+    (void)store;
+    return 0;
+}
+
+static const char *group_name(int codepoint) {
+    switch (codepoint) {
+    case 23:
+        return "secp256r1";
+    case 24:
+        return "secp384r1";
+    case 25:
+        return "secp521r1";
+    case 29:
+        return "X25519";
+    default:
+        return NULL;
+    }
+}
+
+static int group_codepoint(int nid) {
+    switch (nid) {
+    case NID_X9_62_prime256v1:
+        return 23;
+    case NID_secp384r1:
+        return 24;
+    case NID_X25519:
+        return 29;
+    default:
+        return nid & 0xffff;
+    }
+}
+
+static SSL_CTX *make_context(const struct settings *s) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    if (!ctx)
+        return NULL;
+    int min = s->min_version ? s->min_version : TLS1_2_VERSION;
+    int max = s->max_version ? s->max_version : TLS1_3_VERSION;
+    if (s->no_tls13 && max >= TLS1_3_VERSION)
+        max = TLS1_2_VERSION;
+    if (s->no_tls12 && min <= TLS1_2_VERSION)
+        min = TLS1_3_VERSION;
+    /* Older versions do not exist here; asking only for them is a test of a missing feature. */
+    if (min < TLS1_2_VERSION)
+        min = TLS1_2_VERSION;
+    if (max < TLS1_2_VERSION || max > TLS1_3_VERSION)
+        exit(EXIT_UNIMPLEMENTED);
+    if (min > max) {
+        fprintf(stderr, "no protocol version left enabled\n");
+        return NULL;
+    }
+    if (!SSL_CTX_set_min_proto_version(ctx, min) || !SSL_CTX_set_max_proto_version(ctx, max))
+        goto fail;
+    if (s->cert_file && SSL_CTX_use_certificate_chain_file(ctx, s->cert_file) != 1)
+        goto fail;
+    if (s->key_file && SSL_CTX_use_PrivateKey_file(ctx, s->key_file, SSL_FILETYPE_PEM) != 1)
+        goto fail;
+    if (s->curve_count) {
+        char list[256] = "";
+        for (int i = 0; i < s->curve_count; i++) {
+            const char *name = group_name(s->curves[i]);
+            if (!name || strlen(list) + strlen(name) + 2 > sizeof(list))
+                exit(EXIT_UNIMPLEMENTED);
+            if (i)
+                strcat(list, ":");
+            strcat(list, name);
+        }
+        if (SSL_CTX_set1_groups_list(ctx, list) != 1)
+            exit(EXIT_UNIMPLEMENTED);
+    }
+    if (s->cipher && SSL_CTX_set_cipher_list(ctx, s->cipher) != 1)
+        exit(EXIT_UNIMPLEMENTED);
+
+    int mode = SSL_VERIFY_NONE;
+    SSL_verify_cb callback = accept_any_certificate;
+    if (s->verify_peer || s->require_any_client_cert || s->verify_fail)
+        mode = SSL_VERIFY_PEER;
+    if (s->require_any_client_cert)
+        mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    if (s->verify_fail)
+        callback = reject_every_certificate;
+    SSL_CTX_set_verify(ctx, mode, callback);
+    return ctx;
+
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static bool same_der(X509 *cert, const unsigned char *der, int der_len) {
+    unsigned char *mine = NULL;
+    int len = i2d_X509(cert, &mine);
+    bool same = len == der_len && len > 0 && memcmp(mine, der, (size_t)len) == 0;
+    OPENSSL_free(mine);
+    return same;
+}
+
+/* The peer's chain as sent, leaf first, against the PEM file's certificates in order. */
+static bool check_peer_chain(SSL *ssl, const struct settings *s) {
+    FILE *fp = fopen(s->expect_peer_cert_file, "r");
+    if (!fp) {
+        fprintf(stderr, "cannot open %s\n", s->expect_peer_cert_file);
+        return false;
+    }
+    X509 *expected[16];
+    int expected_count = 0;
+    X509 *cert;
+    while (expected_count < 16 && (cert = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL)
+        expected[expected_count++] = cert;
+    fclose(fp);
+    ERR_clear_error();
+
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    /* A server's peer chain excludes the leaf, a client's includes it (OpenSSL's convention). */
+    int chain_offset = s->is_server ? 1 : 0;
+    int got_count = chain ? sk_X509_num(chain) + chain_offset : 0;
+    bool ok = leaf != NULL && got_count == expected_count;
+    for (int i = 0; ok && i < expected_count; i++) {
+        X509 *got = i < chain_offset ? leaf : sk_X509_value(chain, i - chain_offset);
+        unsigned char *der = NULL;
+        int der_len = i2d_X509(expected[i], &der);
+        ok = same_der(got, der, der_len);
+        OPENSSL_free(der);
+    }
+    if (!ok)
+        fprintf(stderr, "peer certificate chain (%d certificates) differs from %s (%d)\n",
+                got_count, s->expect_peer_cert_file, expected_count);
+    X509_free(leaf);
+    for (int i = 0; i < expected_count; i++)
+        X509_free(expected[i]);
+    return ok;
+}
+
+static bool check_handshake(SSL *ssl, const struct settings *s) {
+    if (s->expect_version && SSL_version(ssl) != s->expect_version) {
+        fprintf(stderr, "negotiated version %04x, expected %04x\n", SSL_version(ssl),
+                s->expect_version);
+        return false;
+    }
+    if (s->expect_curve_id) {
+        int got = group_codepoint(SSL_get_negotiated_group(ssl));
+        if (got != s->expect_curve_id) {
+            fprintf(stderr, "negotiated group %d, expected %d\n", got, s->expect_curve_id);
+            return false;
+        }
+    }
+    if (s->expect_server_name) {
+        const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        if (!name || strcmp(name, s->expect_server_name) != 0) {
+            fprintf(stderr, "server name %s, expected %s\n", name ? name : "(none)",
+                    s->expect_server_name);
+            return false;
+        }
+    }
+    if (s->expect_peer_cert_file && !check_peer_chain(ssl, s))
+        return false;
+    return true;
+}
+
+static bool write_all(SSL *ssl, const void *data, int len) {
+    int ret = SSL_write(ssl, data, len);
+    if (ret != len) {
+        fprintf(stderr, "SSL_write of %d bytes returned %d (error %d)\n", len, ret,
+                SSL_get_error(ssl, ret));
+        return false;
+    }
+    return true;
+}
+
+/* Reads into buf; with -peek-then-read, peeks first and checks the read returns the same bytes. */
+static int read_some(SSL *ssl, const struct settings *s, unsigned char *buf, int len) {
+    if (!s->peek_then_read)
+        return SSL_read(ssl, buf, len);
+    int peeked = SSL_peek(ssl, buf, len);
+    if (peeked <= 0)
+        return peeked;
+    unsigned char again[16384];
+    if (peeked > (int)sizeof(again))
+        peeked = (int)sizeof(again);
+    int got = SSL_read(ssl, again, peeked);
+    if (got != peeked || memcmp(again, buf, (size_t)got) != 0) {
+        fprintf(stderr, "SSL_read after SSL_peek returned different data\n");
+        return -1;
+    }
+    return got;
+}
+
+static bool echo_until_close(SSL *ssl, const struct settings *s) {
+    /* Small reads by default so records are returned across several calls. */
+    int read_size = s->read_size > 0 ? s->read_size : 512;
+    unsigned char *buf = malloc((size_t)read_size);
+    if (!buf)
+        return false;
+    bool ok = true;
+    for (;;) {
+        int n = read_some(ssl, s, buf, read_size);
+        int err = SSL_get_error(ssl, n);
+        if (n <= 0) {
+            /* A clean close_notify or a bare EOF both end the exchange; the runner checks
+             * close_notify itself when the test asks for it. */
+            if (err == SSL_ERROR_ZERO_RETURN || (n == 0 && err == SSL_ERROR_SYSCALL))
+                break;
+            ok = false;
+            break;
+        }
+        if (s->key_update && SSL_key_update(ssl, SSL_KEY_UPDATE_NOT_REQUESTED) != 1) {
+            fprintf(stderr, "SSL_key_update failed\n");
+            ok = false;
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            buf[i] ^= 0xff;
+        if (!write_all(ssl, buf, n)) {
+            ok = false;
+            break;
+        }
+    }
+    free(buf);
+    return ok;
+}
+
+static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
+    int fd = connect_to_runner(s->port);
+    if (fd < 0)
+        return false;
+    SSL *ssl = SSL_new(ctx);
+    bool ok = false;
+    if (!ssl || SSL_set_fd(ssl, fd) != 1)
+        goto done;
+    if (s->is_server)
+        SSL_set_accept_state(ssl);
+    else
+        SSL_set_connect_state(ssl);
+    if (s->host_name && SSL_set_tlsext_host_name(ssl, s->host_name) != 1)
+        goto done;
+    /* Without -check-close-notify the runner may close without a close_notify of its own. */
+    if (!s->check_close_notify)
+        SSL_set_quiet_shutdown(ssl, 1);
+
+    if (!s->implicit_handshake) {
+        if (SSL_do_handshake(ssl) != 1 || !check_handshake(ssl, s))
+            goto done;
+        if (s->handshake_twice && SSL_do_handshake(ssl) != 1)
+            goto done;
+        if (s->no_op_extra_handshake && SSL_do_handshake(ssl) != 1) {
+            fprintf(stderr, "extra SSL_do_handshake was not a no-op\n");
+            goto done;
+        }
+    }
+    if (s->shim_writes_first && !write_all(ssl, "hello", 5))
+        goto done;
+    if (!s->shim_shuts_down && !echo_until_close(ssl, s))
+        goto done;
+    if (s->implicit_handshake && !check_handshake(ssl, s))
+        goto done;
+
+    int ret = SSL_shutdown(ssl);
+    if (s->shim_shuts_down && s->check_close_notify) {
+        /* We close first: SSL_shutdown returns 0 once ours is sent, 1 once the peer's arrives. */
+        if (ret != 0) {
+            fprintf(stderr, "SSL_shutdown returned %d, expected 0\n", ret);
+            goto done;
+        }
+        ret = SSL_shutdown(ssl);
+    }
+    if (ret != 1) {
+        fprintf(stderr, "SSL_shutdown returned %d, expected 1\n", ret);
+        goto done;
+    }
+    ok = true;
+
+done:
+    SSL_free(ssl);
+    close(fd);
+    return ok;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "-is-handshaker-supported") == 0) {
+        printf("No\n");
+        return 0;
+    }
+    struct settings initial, resumed;
+    memset(&initial, 0, sizeof(initial));
+    memset(&resumed, 0, sizeof(resumed));
+    parse_flags(argc, argv, &initial, &resumed);
+    /* Session resumption has no C API in libtls yet. */
+    if (initial.resume_count > 0)
+        return EXIT_UNIMPLEMENTED;
+
+    for (int i = 0; i <= initial.resume_count; i++) {
+        const struct settings *s = i == 0 ? &initial : &resumed;
+        SSL_CTX *ctx = make_context(s);
+        bool ok = ctx && run_connection(ctx, s);
+        SSL_CTX_free(ctx);
+        if (!ok) {
+            fprintf(stderr, "Connection %d failed.\n", i + 1);
+            print_errors();
+            return 1;
+        }
+    }
+    return 0;
+}
