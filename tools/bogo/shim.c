@@ -59,6 +59,7 @@ struct settings {
     bool no_op_extra_handshake;
     bool handshake_twice;
     int read_size;
+    int max_cert_list;
 };
 
 enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING };
@@ -101,6 +102,7 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-no-op-extra-handshake", no_op_extra_handshake),
     BOOL_FLAG("-handshake-twice", handshake_twice),
     INT_FLAG("-read-size", read_size),
+    INT_FLAG("-max-cert-list", max_cert_list),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -337,6 +339,8 @@ static SSL_CTX *make_context(const struct settings *s) {
     }
     if (!SSL_CTX_set_min_proto_version(ctx, min) || !SSL_CTX_set_max_proto_version(ctx, max))
         goto fail;
+    if (s->max_cert_list > 0)
+        SSL_CTX_set_max_cert_list(ctx, s->max_cert_list);
     if (s->cert_file && SSL_CTX_use_certificate_chain_file(ctx, s->cert_file) != 1)
         goto fail;
     if (s->key_file && SSL_CTX_use_PrivateKey_file(ctx, s->key_file, SSL_FILETYPE_PEM) != 1)
