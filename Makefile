@@ -48,7 +48,7 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
@@ -57,6 +57,7 @@ SOURCES_test_x509 = capi-tests/c/test_x509.c
 SOURCES_test_diag = capi-tests/c/test_diag.c
 SOURCES_epoll_echo = examples/epoll_echo.c
 SOURCES_test_config = capi-tests/c/test_config.c
+SOURCES_test_verify = capi-tests/c/test_verify.c
 HEADERS = capi-tests/compat.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))

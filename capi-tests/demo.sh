@@ -13,6 +13,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Created here, not by the background job's redirection, so the loop below can read it at once.
+: >"$WORK/server.err"
 "$BIN_DIR/tlsserver" -www -naccept 1 -timeout 5 \
     -cert "$PKI/server-ecdsa-p256.chain.pem" -key "$PKI/server-ecdsa-p256.key" \
     127.0.0.1:0 2>"$WORK/server.err" &

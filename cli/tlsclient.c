@@ -6,6 +6,10 @@
  *              alpn=PROTOCOL|none
  *   tlsclient: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
  *   tlsclient: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
+ * With -showcerts, after "connected:" (depth 0 = the server's certificate):
+ *   tlsclient: peer chain: verified, N certificates | peer chain: as sent, not verified
+ *   tlsclient: cert DEPTH: subject="S" issuer="I" notBefore=YYYY-MM-DDTHH:MM:SSZ notAfter=...
+ *   tlsclient: verify result: N (TEXT)
  * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
 #include "compat.h"
@@ -41,6 +45,7 @@ struct client_options {
     const char *get_path;
     int pinned_version; /* 0, TLS1_2_VERSION or TLS1_3_VERSION */
     int no_verify;
+    int show_certs;
     int quiet;
     int timeout_secs;
 };
@@ -60,6 +65,8 @@ static void usage(void)
             "  -alpn LIST          offer these ALPN protocols, comma separated (h2,http/1.1)\n"
             "  -tls1_2 | -tls1_3   only this protocol version\n"
             "  -noverify           do not fail on certificate errors\n"
+            "  -showcerts          print the server's chain (subject, issuer, validity) and\n"
+            "                      the verify result after the handshake\n"
             "  -quiet              no informational output\n"
             "  -msg TEXT           send TEXT, print the reply until the peer closes\n"
             "  -get PATH           send an HTTP/1.0 GET and print the response\n"
@@ -213,6 +220,54 @@ static void report_connected(SSL *ssl)
     print_verify_result(stderr, ssl);
     print_alpn(stderr, ssl);
     fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+/* -showcerts: one line per certificate of the peer's chain, leaf first (the verified chain when
+ * verification succeeded, else what the peer sent), then the verification result. */
+static void format_time(const ASN1_TIME *t, char *out, size_t size)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, size, "?");
+}
+
+static void print_cert_line(int depth, X509 *x)
+{
+    char subject[512], issuer[512], from[32], until[32];
+    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+    X509_NAME_oneline(X509_get_issuer_name(x), issuer, sizeof issuer);
+    format_time(X509_get0_notBefore(x), from, sizeof from);
+    format_time(X509_get0_notAfter(x), until, sizeof until);
+    fprintf(stderr, PROG ": cert %d: subject=\"%s\" issuer=\"%s\" notBefore=%s notAfter=%s\n",
+            depth, subject, issuer, from, until);
+}
+
+static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
+{
+    STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    long verify = SSL_get_verify_result(ssl);
+    int i, depth = 0;
+
+    /* OpenSSL also keeps the partial chain of a failed verification: show only a good one. */
+    if (verify == X509_V_OK && chain && sk_X509_num(chain) > 0) {
+        fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", sk_X509_num(chain));
+        for (i = 0; i < sk_X509_num(chain); i++)
+            print_cert_line(i, sk_X509_value(chain, i));
+    } else {
+        chain = SSL_get_peer_cert_chain(ssl);
+        fprintf(stderr, PROG ": peer chain: as sent, not verified\n");
+        if (leaf && !peer_chain_has_leaf)
+            print_cert_line(depth++, leaf);
+        for (i = 0; chain && i < sk_X509_num(chain); i++)
+            print_cert_line(depth++, sk_X509_value(chain, i));
+    }
+    if (leaf)
+        X509_free(leaf);
+    fprintf(stderr, PROG ": verify result: %ld (%s)\n", verify,
+            X509_verify_cert_error_string(verify));
     fflush(stderr);
 }
 
@@ -484,6 +539,7 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-tls1_2")) opts->pinned_version = TLS1_2_VERSION;
         else if (!strcmp(arg, "-tls1_3")) opts->pinned_version = TLS1_3_VERSION;
         else if (!strcmp(arg, "-noverify")) opts->no_verify = 1;
+        else if (!strcmp(arg, "-showcerts")) opts->show_certs = 1;
         else if (!strcmp(arg, "-quiet")) opts->quiet = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
@@ -618,6 +674,8 @@ int main(int argc, char **argv)
         goto done;
     }
     report_connected(ssl);
+    if (opts.show_certs)
+        print_peer_chain(ssl, 1);
 
     if (opts.message) {
         /* Half-close after the message so an echo server knows we are done and closes too. */

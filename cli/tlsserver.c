@@ -7,6 +7,10 @@
  *              alpn=PROTOCOL|none sni=NAME|none
  *   tlsserver: handshake failed: ssl_error=N (NAME) errno=E errors=[E1; E2] verify=...
  *   tlsserver: diagnosis: PLAIN WORDS (cause=NAME)      (libtls builds, after a failed handshake)
+ * With -showcerts, after "accepted:" (depth 0 = the client's certificate):
+ *   tlsserver: peer chain: verified, N certificates | peer chain: as sent, not verified
+ *   tlsserver: cert DEPTH: subject="S" issuer="I" notBefore=YYYY-MM-DDTHH:MM:SSZ notAfter=...
+ *   tlsserver: verify result: N (TEXT)
  * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Echo mode also copies what it receives to stdout. Exit status: 0 after -naccept connections,
  * 1 on setup failure, 2 usage error. */
@@ -52,7 +56,9 @@ struct server_options {
     int sni_count;
     int sni_fatal;
     int server_preference;
+    int request_client_cert;
     int require_client_cert;
+    int show_certs;
     int pinned_version;
     int www;
     int quiet;
@@ -68,7 +74,11 @@ static void usage(void)
             "  -cert2 FILE -key2 FILE  a second certificate/key, e.g. another key type\n"
             "  -cert3 FILE -key3 FILE  a third one (one per key type: RSA, ECDSA, Ed25519)\n"
             "  -CAfile FILE            request client certificates, verified against FILE\n"
-            "  -Verify                 with -CAfile: require a client certificate\n"
+            "  -verify_peer            request a client certificate (optional); verified against\n"
+            "                          -CAfile, or the system's default paths without it\n"
+            "  -require_peer | -Verify request and require a client certificate\n"
+            "  -showcerts              print the client's chain (subject, issuer, validity) and\n"
+            "                          the verify result after each handshake\n"
             "  -ciphersuites LIST      TLS 1.3 suites, colon separated\n"
             "  -cipher LIST            TLS 1.2 suites, OpenSSL cipher-list syntax\n"
             "  -groups LIST            key exchange groups, colon separated\n"
@@ -181,6 +191,54 @@ static void enable_keylog(SSL_CTX *ctx)
 }
 
 /* The negotiated parameters as "version=... cipher=... group=... peer=... verify=..." */
+/* -showcerts: one line per certificate of the peer's chain, leaf first (the verified chain when
+ * verification succeeded, else what the peer sent), then the verification result. */
+static void format_time(const ASN1_TIME *t, char *out, size_t size)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, size, "?");
+}
+
+static void print_cert_line(int depth, X509 *x)
+{
+    char subject[512], issuer[512], from[32], until[32];
+    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+    X509_NAME_oneline(X509_get_issuer_name(x), issuer, sizeof issuer);
+    format_time(X509_get0_notBefore(x), from, sizeof from);
+    format_time(X509_get0_notAfter(x), until, sizeof until);
+    fprintf(stderr, PROG ": cert %d: subject=\"%s\" issuer=\"%s\" notBefore=%s notAfter=%s\n",
+            depth, subject, issuer, from, until);
+}
+
+static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
+{
+    STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    long verify = SSL_get_verify_result(ssl);
+    int i, depth = 0;
+
+    /* OpenSSL also keeps the partial chain of a failed verification: show only a good one. */
+    if (verify == X509_V_OK && chain && sk_X509_num(chain) > 0) {
+        fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", sk_X509_num(chain));
+        for (i = 0; i < sk_X509_num(chain); i++)
+            print_cert_line(i, sk_X509_value(chain, i));
+    } else {
+        chain = SSL_get_peer_cert_chain(ssl);
+        fprintf(stderr, PROG ": peer chain: as sent, not verified\n");
+        if (leaf && !peer_chain_has_leaf)
+            print_cert_line(depth++, leaf);
+        for (i = 0; chain && i < sk_X509_num(chain); i++)
+            print_cert_line(depth++, sk_X509_value(chain, i));
+    }
+    if (leaf)
+        X509_free(leaf);
+    fprintf(stderr, PROG ": verify result: %ld (%s)\n", verify,
+            X509_verify_cert_error_string(verify));
+    fflush(stderr);
+}
+
 static void describe_session(SSL *ssl, char *out, size_t size)
 {
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
@@ -435,7 +493,10 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-cert3")) opts->cert_file[2] = NEXT_ARG();
         else if (!strcmp(arg, "-key3")) opts->key_file[2] = NEXT_ARG();
         else if (!strcmp(arg, "-CAfile")) opts->ca_file = NEXT_ARG();
-        else if (!strcmp(arg, "-Verify")) opts->require_client_cert = 1;
+        else if (!strcmp(arg, "-Verify") || !strcmp(arg, "-require_peer"))
+            opts->require_client_cert = opts->request_client_cert = 1;
+        else if (!strcmp(arg, "-verify_peer")) opts->request_client_cert = 1;
+        else if (!strcmp(arg, "-showcerts")) opts->show_certs = 1;
         else if (!strcmp(arg, "-ciphersuites")) opts->ciphersuites = NEXT_ARG();
         else if (!strcmp(arg, "-cipher")) opts->cipher_list = NEXT_ARG();
         else if (!strcmp(arg, "-groups")) opts->groups = NEXT_ARG();
@@ -534,9 +595,13 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
             goto fail;
         }
     }
-    if (opts->ca_file) {
-        if (!SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)) {
+    if (opts->ca_file || opts->request_client_cert) {
+        if (opts->ca_file && !SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)) {
             fprintf(stderr, PROG ": cannot load -CAfile %s\n", opts->ca_file);
+            goto fail;
+        }
+        if (!opts->ca_file && !SSL_CTX_set_default_verify_paths(ctx)) {
+            fprintf(stderr, PROG ": cannot load the default verify paths\n");
             goto fail;
         }
         SSL_CTX_set_verify(ctx,
@@ -640,6 +705,8 @@ static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *
     describe_session(ssl, session, sizeof session);
     fprintf(stderr, PROG ": accepted: %s\n", session);
     fflush(stderr);
+    if (opts->show_certs)
+        print_peer_chain(ssl, 0);
 
     ok = opts->www ? serve_www(ssl) : serve_echo(ssl, opts);
     if (ok)

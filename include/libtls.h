@@ -446,6 +446,42 @@
  */
 #define SSL_X509_STORE_CTX_IDX 0
 
+#define NID_subject_alt_name 85
+
+#define X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT 1
+
+#define X509_CHECK_FLAG_NO_WILDCARDS 2
+
+#define X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS 4
+
+#define X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS 8
+
+#define X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS 16
+
+#define X509_CHECK_FLAG_NEVER_CHECK_SUBJECT 32
+
+#define GEN_OTHERNAME 0
+
+#define GEN_EMAIL 1
+
+#define GEN_DNS 2
+
+#define GEN_X400 3
+
+#define GEN_DIRNAME 4
+
+#define GEN_EDIPARTY 5
+
+#define GEN_URI 6
+
+#define GEN_IPADD 7
+
+#define GEN_RID 8
+
+#define V_ASN1_OCTET_STRING 4
+
+#define V_ASN1_IA5STRING 22
+
 /*
  An ASN.1 string as OpenSSL exposes it: an INTEGER's magnitude octets or a Time's text.
  `ASN1_INTEGER` and `ASN1_TIME` are this type, as in OpenSSL.
@@ -475,6 +511,13 @@ typedef struct EVP_MD EVP_MD;
  */
 typedef struct EVP_PKEY EVP_PKEY;
 
+/*
+ One subjectAltName entry. Its value is read with `GENERAL_NAME_get0_value`: an
+ `ASN1_STRING` (IA5String text for DNS, email and URI; the 4 or 16 address octets for IP), an
+ `X509_NAME` for a directory name, NULL for kinds libtls does not decode.
+ */
+typedef struct GENERAL_NAME GENERAL_NAME;
+
 typedef struct SSL SSL;
 
 /*
@@ -498,6 +541,17 @@ typedef struct X509_NAME X509_NAME;
  depth and the error, and the connection (`SSL_get_ex_data_X509_STORE_CTX_idx`).
  */
 typedef struct X509_STORE_CTX X509_STORE_CTX;
+
+/*
+ The verification parameters of one connection that libtls supports: the expected host names,
+ IP address and host flags. `SSL_get0_param` hands out a pointer into the `SSL`.
+ */
+typedef struct X509_VERIFY_PARAM X509_VERIFY_PARAM;
+
+/*
+ `STACK_OF(GENERAL_NAME)`, which is OpenSSL's `GENERAL_NAMES`. It owns its entries.
+ */
+typedef struct stack_st_GENERAL_NAME stack_st_GENERAL_NAME;
 
 /*
  `STACK_OF(X509)`: a list holding one reference to each certificate.
@@ -593,6 +647,14 @@ typedef void (*SSL_msg_cb)(int write_p,
  */
 typedef void (*SSL_keylog_cb)(const struct SSL *ssl, const char *line);
 
+/*
+ Element destructors for the `pop_free` calls, typedefs as in OpenSSL (a function-pointer
+ parameter spelt out in the prototype hides the function from the export list tooling).
+ */
+typedef void (*sk_X509_freefunc)(struct X509*);
+
+typedef void (*sk_X509_NAME_freefunc)(struct X509_NAME*);
+
 typedef struct ASN1_STRING ASN1_INTEGER;
 
 typedef struct ASN1_STRING ASN1_TIME;
@@ -601,6 +663,14 @@ typedef struct ASN1_STRING ASN1_TIME;
  `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
  */
 typedef int (*pem_password_cb)(char *buf, int size, int rwflag, void *u);
+
+typedef struct stack_st_GENERAL_NAME GENERAL_NAMES;
+
+/*
+ The element destructor `sk_GENERAL_NAME_pop_free` takes (as a typedef, as in OpenSSL, so
+ that the export list tooling sees the function).
+ */
+typedef void (*sk_GENERAL_NAME_freefunc)(struct GENERAL_NAME*);
 
 #ifdef __cplusplus
 extern "C" {
@@ -781,9 +851,35 @@ int SSL_CTX_check_private_key(const struct SSL_CTX *ctx);
 int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, const char *ca_path);
 
 /*
- The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` like OpenSSL.
+ The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
+ of directories) like OpenSSL. Without them: Debian's bundle only, which holds the same CAs as
+ `/etc/ssl/certs`; that directory is left out because it may also hold local certificates
+ (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
+ path building would try as issuers.
  */
 int SSL_CTX_set_default_verify_paths(struct SSL_CTX *ctx);
+
+/*
+ OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
+ */
+int SSL_CTX_load_verify_file(struct SSL_CTX *ctx, const char *ca_file);
+
+/*
+ OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
+ */
+int SSL_CTX_load_verify_dir(struct SSL_CTX *ctx, const char *ca_dir);
+
+/*
+ libtls: trusts every certificate of the PEM text `pem` (`len` bytes, no NUL needed), for
+ roots kept in memory rather than in files. Returns 1 when at least one was added.
+ */
+int SSL_CTX_add_trust_anchor_pem(struct SSL_CTX *ctx, const char *pem, uintptr_t len);
+
+/*
+ libtls: trusts one certificate object, like OpenSSL's
+ `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
+ */
+int SSL_CTX_add_trust_anchor(struct SSL_CTX *ctx, struct X509 *x);
 
 void SSL_CTX_set_verify(struct SSL_CTX *ctx, int mode, SSL_verify_cb callback);
 
@@ -1202,9 +1298,48 @@ int SSL_in_init(const struct SSL *ssl);
 int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);
 
 /*
- The name the peer's certificate must match; NULL clears it.
+ The name the peer's certificate must match (an IP literal: the address it must hold);
+ NULL clears the names.
  */
 int SSL_set1_host(struct SSL *ssl, const char *hostname);
+
+/*
+ A further name the peer's certificate may match instead (any one suffices).
+ */
+int SSL_add1_host(struct SSL *ssl, const char *hostname);
+
+/*
+ `X509_CHECK_FLAG_*` for the host-name check. libtls honours `X509_CHECK_FLAG_NO_WILDCARDS`;
+ partial and multi-label wildcards and subject-CN matching never happen anyway.
+ */
+void SSL_set_hostflags(struct SSL *ssl, unsigned int flags);
+
+/*
+ The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
+ */
+struct X509_VERIFY_PARAM *SSL_get0_param(struct SSL *ssl);
+
+int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM *param,
+                                const char *name,
+                                uintptr_t namelen);
+
+int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM *param,
+                                const char *name,
+                                uintptr_t namelen);
+
+void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM *param, unsigned int flags);
+
+unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM *param);
+
+/*
+ The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
+ */
+int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM *param, const char *ipasc);
+
+/*
+ libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
+ */
+int SSL_set1_ip_asc(struct SSL *ssl, const char *ipasc);
 
 /*
  This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
@@ -1226,6 +1361,13 @@ int SSL_get_verify_depth(const struct SSL *ssl);
  (get that with `SSL_get1_peer_certificate`). NULL before the peer sent certificates.
  */
 struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
+
+/*
+ The chain verification built, leaf to trust anchor, borrowed (valid until `SSL_free`). NULL
+ when no chain was verified (no peer certificate, or a path failure the verify mode or
+ callback let pass).
+ */
+struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
 
 /*
  On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
@@ -1471,7 +1613,7 @@ struct X509 *sk_X509_value(const struct stack_st_X509 *sk, int idx);
  Frees a stack the caller owns (not the ones `SSL_get_peer_cert_chain` lends), and its
  references to the certificates.
  */
-void sk_X509_pop_free(struct stack_st_X509 *sk, void (*_free)(struct X509*));
+void sk_X509_pop_free(struct stack_st_X509 *sk, sk_X509_freefunc _free);
 
 struct stack_st_X509_NAME *sk_X509_NAME_new_null(void);
 
@@ -1484,7 +1626,7 @@ struct X509_NAME *sk_X509_NAME_value(const struct stack_st_X509_NAME *sk, int id
  */
 int sk_X509_NAME_push(struct stack_st_X509_NAME *sk, const struct X509_NAME *name);
 
-void sk_X509_NAME_pop_free(struct stack_st_X509_NAME *sk, void (*_free)(struct X509_NAME*));
+void sk_X509_NAME_pop_free(struct stack_st_X509_NAME *sk, sk_X509_NAME_freefunc _free);
 
 void sk_X509_NAME_free(struct stack_st_X509_NAME *sk);
 
@@ -1634,6 +1776,73 @@ int SSL_get_ex_data_X509_STORE_CTX_idx(void);
  */
 void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 
+/*
+ A decoded extension, as OpenSSL's `X509_get_ext_d2i`; libtls decodes subjectAltName
+ (`NID_subject_alt_name`, giving a `GENERAL_NAMES *` to free with `GENERAL_NAMES_free`) and
+ returns NULL for other NIDs. `*crit` (when not NULL) becomes 1 or 0 for a critical or
+ non-critical extension, -1 when absent; `idx` must be NULL or point to a value <= 0.
+ */
+void *X509_get_ext_d2i(const struct X509 *x, int nid, int *crit, int *idx);
+
+int sk_GENERAL_NAME_num(const struct stack_st_GENERAL_NAME *sk);
+
+/*
+ The entry at `idx`, borrowed from the stack; NULL when out of range.
+ */
+struct GENERAL_NAME *sk_GENERAL_NAME_value(const struct stack_st_GENERAL_NAME *sk, int idx);
+
+/*
+ The entry's `GEN_*` kind in `*ptype` (when not NULL) and its value (see [`GENERAL_NAME`]).
+ */
+void *GENERAL_NAME_get0_value(const struct GENERAL_NAME *a, int *ptype);
+
+/*
+ Frees a stack from `X509_get_ext_d2i` with its entries.
+ */
+void GENERAL_NAMES_free(GENERAL_NAMES *sk);
+
+/*
+ Same as `GENERAL_NAMES_free`; the free function is ignored because the stack owns its
+ entries (OpenSSL code passes `GENERAL_NAME_free`).
+ */
+void sk_GENERAL_NAME_pop_free(struct stack_st_GENERAL_NAME *sk, sk_GENERAL_NAME_freefunc _free);
+
+/*
+ Does nothing: entries belong to their stack, which `GENERAL_NAMES_free` releases. Exists so
+ that `sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free)` compiles as with OpenSSL.
+ */
+void GENERAL_NAME_free(struct GENERAL_NAME *_a);
+
+/*
+ Writes the certificate as PEM to a stdio stream; 1 on success, 0 on error.
+ */
+int PEM_write_X509(FILE *fp, const struct X509 *x);
+
+/*
+ Writes the certificate as PEM to a BIO; 1 on success, 0 on error.
+ */
+int PEM_write_bio_X509(struct BIO *bio, const struct X509 *x);
+
+/*
+ `X509_NAME_print_ex_fp` onto a BIO: the number of bytes written, -1 on error.
+ */
+int X509_NAME_print_ex(struct BIO *bio,
+                       const struct X509_NAME *name,
+                       int indent,
+                       unsigned long flags);
+
+/*
+ -1, 0 or 1 as the time is before, equal to or after `t` (seconds since the epoch), -2 on
+ error: with `X509_get0_notBefore/After`, how a program compares validity with a `time_t`.
+ */
+int ASN1_TIME_cmp_time_t(const ASN1_TIME *s, time_t t);
+
+/*
+ libtls: the time as seconds since the epoch in `*out`; 1 on success, 0 when `s` is not a
+ time. OpenSSL programs use `ASN1_TIME_to_tm` and `timegm` for the same.
+ */
+int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif  /* __cplusplus */
@@ -1739,6 +1948,7 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 #define SSL_R_UNSUPPORTED_KEY_TYPE 905
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
+#define SSL_R_KEY_USAGE_BIT_INCORRECT 908
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
 #define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010

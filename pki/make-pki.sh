@@ -13,7 +13,10 @@ trap 'rm -rf "$WORK"' EXIT
 VALID_FROM=20260101000000Z
 VALID_UNTIL=21251231235959Z
 
-rm -f ./*.pem ./*.key
+# --extra-only: make only the later additions (below), keeping every earlier file as it is.
+EXTRA_ONLY=no
+[[ ${1:-} == --extra-only ]] && EXTRA_ONLY=yes
+[[ $EXTRA_ONLY == no ]] && rm -f ./*.pem ./*.key
 
 cat >"$WORK/ca.cnf" <<'CNF'
 [ ca ]
@@ -56,6 +59,13 @@ keyUsage               = critical, $ENV::LEAF_KEY_USAGE
 extendedKeyUsage       = serverAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
+subjectAltName         = $ENV::LEAF_SAN
+
+[ self_signed_leaf_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
 subjectAltName         = $ENV::LEAF_SAN
 
 [ client_ext ]
@@ -121,6 +131,7 @@ leaf() {
 
 LOCALHOST_SAN="DNS:localhost,IP:127.0.0.1,IP:::1"
 
+if [[ $EXTRA_ONLY == no ]]; then
 # Trusted hierarchy: root -> intermediate -> leaves.
 new_key root-ca p256
 sign root-ca "/CN=libtls Test Root CA" "" root_ca_ext "$VALID_FROM" "$VALID_UNTIL" selfsign
@@ -155,6 +166,19 @@ openssl rsa -traditional -in server-rsa2048.key -out server-rsa2048.pkcs1.key 2>
 
 # Both trust anchors together, for tests that accept either hierarchy.
 cat root-ca.pem untrusted-root-ca.pem >all-roots.pem
+fi
+
+# Later additions, issued by the existing CAs (`--extra-only` remakes just these).
+# A localhost certificate whose extended key usage allows client authentication only.
+leaf wrong-eku-localhost p256 localhost "$LOCALHOST_SAN" client_ext intermediate-ca
+# A self-signed localhost leaf (not a CA), for X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT.
+new_key selfsigned-localhost p256
+LEAF_SAN=$LOCALHOST_SAN sign selfsigned-localhost "/CN=localhost" "" self_signed_leaf_ext \
+    "$VALID_FROM" "$VALID_UNTIL" selfsign
+cp selfsigned-localhost.pem selfsigned-localhost.chain.pem
+# Wildcard names, for the host-flag tests (X509_CHECK_FLAG_NO_WILDCARDS).
+leaf wildcard-example p256 "*.example.test" "DNS:*.example.test,DNS:exact.example.test" \
+    server_ext intermediate-ca
 
 grep -q "BEGIN EC PRIVATE KEY" server-ecdsa-p256.sec1.key
 grep -q "BEGIN RSA PRIVATE KEY" server-rsa2048.pkcs1.key
@@ -162,7 +186,7 @@ for chain in *.chain.pem; do
     root=root-ca.pem
     [[ $chain == untrusted-* ]] && root=untrusted-root-ca.pem
     case $chain in
-        expired-*|notyetvalid-*) continue ;;
+        expired-*|notyetvalid-*|wrong-eku-*|selfsigned-*) continue ;;
     esac
     openssl verify -CAfile "$root" -untrusted "$chain" "${chain%.chain.pem}.pem" >/dev/null
     if [[ $chain != untrusted-* ]]; then

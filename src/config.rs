@@ -108,12 +108,14 @@ impl CertifiedKey {
                 Error::local(Reason::UNSUPPORTED_KEY_TYPE, "key has no usable scheme")
             })?;
         let sig = self.key.sign(scheme, probe)?;
-        crate::crypto::sign::verify_signature(scheme, leaf, probe, &sig, true).map_err(|_| {
-            Error::local(
-                Reason::PRIVATE_KEY_MISMATCH,
-                "the private key does not match the certificate's public key",
-            )
-        })
+        crate::crypto::sign::verify_with_certificate_key(scheme, leaf, probe, &sig, true).map_err(
+            |_| {
+                Error::local(
+                    Reason::PRIVATE_KEY_MISMATCH,
+                    "the private key does not match the certificate's public key",
+                )
+            },
+        )
     }
 }
 

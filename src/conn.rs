@@ -45,6 +45,8 @@ pub struct Negotiated {
     pub peer_chain: Vec<Vec<u8>>,
     /// `X509_V_*` result of verifying the peer's chain (`X509_V_OK` when not verified).
     pub verify_result: i64,
+    /// The path verification built, leaf to trust anchor (DER); empty when none was built.
+    pub verified_chain: Vec<Vec<u8>>,
     pub peer_signature_scheme: Option<SignatureScheme>,
     pub our_signature_scheme: Option<SignatureScheme>,
     /// SNI: what the client sent (client side) or received (server side).
@@ -68,6 +70,7 @@ impl Default for Negotiated {
             group: None,
             peer_chain: Vec::new(),
             verify_result: x509_v::OK,
+            verified_chain: Vec::new(),
             peer_signature_scheme: None,
             our_signature_scheme: None,
             server_name: None,
@@ -258,14 +261,11 @@ impl Connection {
             incoming_header: Vec::new(),
         };
         c.common.info.server_name = c.client_options.server_name.clone();
-        c.common.evidence.expected_name =
-            c.client_options
-                .verify_identity
-                .as_ref()
-                .map(|id| match id {
-                    crate::verify::PeerIdentity::Dns(name) => name.clone(),
-                    crate::verify::PeerIdentity::Ip(ip) => ip.to_string(),
-                });
+        c.common.evidence.expected_name = c
+            .client_options
+            .verify_identity
+            .as_ref()
+            .map(crate::verify::PeerIdentity::describe);
         c
     }
 

@@ -115,6 +115,7 @@ reasons! {
     UNSUPPORTED_KEY_TYPE = 905 => "unsupported key type",
     INVALID_ARGUMENT = 906 => "invalid argument",
     SYSCALL_FAILURE = 907 => "system call failure",
+    KEY_USAGE_BIT_INCORRECT = 908 => "key usage bit incorrect",
 }
 
 impl Reason {

@@ -471,13 +471,53 @@ fn verify_alg(
     Ok(alg)
 }
 
-/// Verifies the peer's signature `sig` over `msg` with the key of its end-entity certificate.
+/// Verifies the peer's handshake signature `sig` over `msg` with the key of its end-entity
+/// certificate.
 ///
-/// A scheme the version forbids, or one not matching the certificate's key, is
-/// `illegal_parameter` (`WRONG_SIGNATURE_TYPE`; `WRONG_CURVE` for a TLS 1.3 ECDSA curve
-/// mismatch); a signature that does not verify is `decrypt_error` (`BAD_SIGNATURE`).
-/// Whether the scheme was one we offered is the caller's check.
+/// A certificate whose keyUsage extension leaves out digitalSignature may not sign handshakes
+/// (RFC 8446 4.4.2.2; RFC 5280 4.2.1.3 for TLS 1.2): `unsupported_certificate`
+/// (`KEY_USAGE_BIT_INCORRECT`), whether or not the application verifies the chain. A scheme the
+/// version forbids, or one not matching the certificate's key, is `illegal_parameter`
+/// (`WRONG_SIGNATURE_TYPE`; `WRONG_CURVE` for a TLS 1.3 ECDSA curve mismatch); a signature that
+/// does not verify is `decrypt_error` (`BAD_SIGNATURE`). Whether the scheme was one we offered is
+/// the caller's check.
 pub fn verify_signature(
+    scheme: SignatureScheme,
+    cert_der: &[u8],
+    msg: &[u8],
+    sig: &[u8],
+    tls13: bool,
+) -> Result<()> {
+    require_signing_key_usage(cert_der)?;
+    verify_with_certificate_key(scheme, cert_der, msg, sig, tls13)
+}
+
+/// Refuses an end-entity certificate whose keyUsage extension is present without
+/// digitalSignature; no extension means no restriction.
+pub fn require_signing_key_usage(cert_der: &[u8]) -> Result<()> {
+    let cert = crate::x509::Certificate::from_der(cert_der).map_err(|e| {
+        Error::protocol(
+            AlertDescription::BAD_CERTIFICATE,
+            Reason::X509_LIB,
+            format!("certificate: {}", e.detail),
+        )
+    })?;
+    match cert.key_usage() {
+        Some(usage) if !usage.contains(crate::x509::KeyUsage::DIGITAL_SIGNATURE) => {
+            Err(Error::protocol(
+                AlertDescription::UNSUPPORTED_CERTIFICATE,
+                Reason::KEY_USAGE_BIT_INCORRECT,
+                "the peer's certificate has a keyUsage without digitalSignature, so its key may \
+                 not sign the handshake",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The signature check of [`verify_signature`] without the keyUsage rule: for checking that a
+/// private key belongs to a certificate, where what the certificate allows does not matter.
+pub fn verify_with_certificate_key(
     scheme: SignatureScheme,
     cert_der: &[u8],
     msg: &[u8],
@@ -754,6 +794,43 @@ mod tests {
             let e = verify_signature(scheme, &c, &msg, &bad, tls13).unwrap_err();
             assert_eq!(e.reason, Reason::BAD_SIGNATURE, "{scheme} {e:?}");
         }
+    }
+
+    #[test]
+    fn key_usage_without_digital_signature_cannot_sign_handshakes() {
+        const RSA_ENCIPHERMENT_CERT: &[u8] = include_bytes!("testdata/rsa2048-encipherment.crt");
+        const P256_KEY_AGREEMENT_CERT: &[u8] = include_bytes!("testdata/p256-keyagreement.crt");
+        let msg = b"handshake transcript";
+        let cases = [
+            (
+                RSA_KEY,
+                RSA_ENCIPHERMENT_CERT,
+                RSA_CERT,
+                S::RSA_PSS_RSAE_SHA256,
+            ),
+            (
+                P256_KEY,
+                P256_KEY_AGREEMENT_CERT,
+                P256_CERT,
+                S::ECDSA_NISTP256_SHA256,
+            ),
+        ];
+        for (key, restricted_pem, unrestricted_pem, scheme) in cases {
+            let key = SigningKey::from_pem(key).unwrap();
+            let restricted = cert_der(restricted_pem);
+            let signature = key.sign(scheme, msg).unwrap();
+            for tls13 in [false, true] {
+                let e = verify_signature(scheme, &restricted, msg, &signature, tls13).unwrap_err();
+                assert_eq!(e.reason, Reason::KEY_USAGE_BIT_INCORRECT, "{scheme}");
+                assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_CERTIFICATE));
+            }
+            // The signature itself is fine: the same key passes without the keyUsage rule, and
+            // a certificate with no keyUsage extension places no restriction.
+            verify_with_certificate_key(scheme, &restricted, msg, &signature, true).unwrap();
+            verify_signature(scheme, &cert_der(unrestricted_pem), msg, &signature, true).unwrap();
+        }
+        let e = require_signing_key_usage(b"not a certificate").unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::BAD_CERTIFICATE));
     }
 
     #[test]

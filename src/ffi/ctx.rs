@@ -252,6 +252,17 @@ pub unsafe extern "C" fn SSL_CTX_up_ref(ctx: *mut SSL_CTX) -> c_int {
     })
 }
 
+/// `openssl rehash` names: eight hex digits of the subject hash, a dot, a decimal sequence number.
+fn is_hashed_ca_name(name: &str) -> bool {
+    let Some((hash, seq)) = name.split_once('.') else {
+        return false;
+    };
+    hash.len() == 8
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && !seq.is_empty()
+        && seq.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn read_file(path: &str) -> Result<Vec<u8>> {
     std::fs::read(path)
         .map_err(|e| Error::local(Reason::FILE_ERROR, format!("cannot read {path}: {e}")))
@@ -387,16 +398,27 @@ impl CtxState {
         Ok(())
     }
 
-    /// Loads every certificate file of a directory (OpenSSL's hashed names or any PEM file).
+    /// Loads a CA directory. Like OpenSSL's hashed directories (`openssl rehash`), only files
+    /// named `HHHHHHHH.N` (subject hash, sequence number) are read when there are any; a
+    /// directory without such names is read whole, every PEM file in it.
     pub(crate) fn load_verify_dir(&mut self, path: &str) -> Result<()> {
         let entries = std::fs::read_dir(path)
             .map_err(|e| Error::local(Reason::FILE_ERROR, format!("cannot read {path}: {e}")))?;
-        for entry in entries.flatten() {
-            let p = entry.path();
-            if p.is_file() {
-                if let Ok(pem) = std::fs::read(&p) {
-                    let _ = self.roots_mut().add_pem(&pem);
-                }
+        let files: Vec<(std::path::PathBuf, bool)> = entries
+            .flatten()
+            .map(|e| {
+                let hashed = e.file_name().to_str().is_some_and(is_hashed_ca_name);
+                (e.path(), hashed)
+            })
+            .filter(|(p, _)| p.is_file())
+            .collect();
+        let any_hashed = files.iter().any(|(_, hashed)| *hashed);
+        for (file, hashed) in files {
+            if any_hashed && !hashed {
+                continue;
+            }
+            if let Ok(pem) = std::fs::read(&file) {
+                let _ = self.roots_mut().add_pem(&pem);
             }
         }
         Ok(())
@@ -529,22 +551,93 @@ pub unsafe extern "C" fn SSL_CTX_load_verify_locations(
     })
 }
 
-/// The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` like OpenSSL.
+/// The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
+/// of directories) like OpenSSL. Without them: Debian's bundle only, which holds the same CAs as
+/// `/etc/ssl/certs`; that directory is left out because it may also hold local certificates
+/// (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
+/// path building would try as issuers.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_default_verify_paths(ctx: *mut SSL_CTX) -> c_int {
     ctx_call(ctx, |c| {
         let file = std::env::var("SSL_CERT_FILE")
             .unwrap_or_else(|_| "/etc/ssl/certs/ca-certificates.crt".to_string());
-        let dir = std::env::var("SSL_CERT_DIR").ok();
+        let dirs = std::env::var("SSL_CERT_DIR").unwrap_or_default();
         let mut st = c.edit();
         // As in OpenSSL, missing default locations are not an error.
         if std::path::Path::new(&file).is_file() {
             let _ = st.load_verify_file(&file);
         }
-        if let Some(d) = dir {
-            let _ = st.load_verify_dir(&d);
+        for dir in dirs.split(':').filter(|d| !d.is_empty()) {
+            if std::path::Path::new(dir).is_dir() {
+                let _ = st.load_verify_dir(dir);
+            }
         }
         Ok(())
+    })
+}
+
+/// OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_load_verify_file(
+    ctx: *mut SSL_CTX,
+    ca_file: *const c_char,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: C string from the caller; NULL is reported.
+        let f = unsafe { c_str(ca_file, "CAfile") }.ok_or_else(bad_arg)?;
+        c.edit().load_verify_file(f)
+    })
+}
+
+/// OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_load_verify_dir(
+    ctx: *mut SSL_CTX,
+    ca_dir: *const c_char,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: C string from the caller; NULL is reported.
+        let d = unsafe { c_str(ca_dir, "CApath") }.ok_or_else(bad_arg)?;
+        c.edit().load_verify_dir(d)
+    })
+}
+
+/// libtls: trusts every certificate of the PEM text `pem` (`len` bytes, no NUL needed), for
+/// roots kept in memory rather than in files. Returns 1 when at least one was added.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_add_trust_anchor_pem(
+    ctx: *mut SSL_CTX,
+    pem: *const c_char,
+    len: usize,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        if pem.is_null() {
+            return Err(bad_arg());
+        }
+        // SAFETY: the caller passes `len` readable bytes at `pem`.
+        let text = unsafe { std::slice::from_raw_parts(pem as *const u8, len) };
+        let added = c.edit().roots_mut().add_pem(text)?;
+        if added == 0 {
+            return Err(Error::local(
+                Reason::BAD_PEM,
+                "the PEM text holds no usable CA certificate",
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// libtls: trusts one certificate object, like OpenSSL's
+/// `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_add_trust_anchor(ctx: *mut SSL_CTX, x: *mut X509) -> c_int {
+    ctx_call(ctx, |c| {
+        if x.is_null() {
+            return Err(bad_arg());
+        }
+        // SAFETY: a live X509 from this library.
+        let der = unsafe { &*x }.der().to_vec();
+        c.edit().roots_mut().add_der(&der)
     })
 }
 
@@ -1138,8 +1231,25 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_servername_arg(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_cipher_list;
+    use super::{is_hashed_ca_name, parse_cipher_list};
     use crate::msgs::enums::CipherSuite;
+
+    #[test]
+    fn hashed_ca_names_are_eight_hex_digits_dot_a_number() {
+        for good in ["9d0f2b9e.0", "B31F2E91.12"] {
+            assert!(is_hashed_ca_name(good), "{good}");
+        }
+        for bad in [
+            "9d0f2b9e",
+            "9d0f2b9e.",
+            "9d0f2b9.0",
+            "9d0f2b9ez.0",
+            "9d0f2b9e.r0",
+            "ca.pem",
+        ] {
+            assert!(!is_hashed_ca_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn cipher_list_syntax() {

@@ -16,7 +16,7 @@ use crate::conn::{ClientOptions, Connection, Role};
 use crate::diagnosis::TransportEnd;
 use crate::error::{Error, Reason};
 use crate::msgs::enums::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::verify::{PeerIdentity, VerifyEvent};
+use crate::verify::{HostPolicy, VerifyEvent};
 use std::ffi::{c_char, c_int, c_long, c_uint, c_void, CString};
 use std::sync::Arc;
 
@@ -32,14 +32,17 @@ pub struct SSL {
     conn: Option<Connection>,
     /// SNI to send (`SSL_set_tlsext_host_name`).
     sni: Option<String>,
-    /// Name the server certificate must match (`SSL_set1_host`).
-    verify_host: Option<PeerIdentity>,
+    /// Names and address the server certificate must match (`SSL_set1_host`, `SSL_add1_host`,
+    /// `SSL_set_hostflags`, `SSL_get0_param`).
+    verify_param: X509_VERIFY_PARAM,
     verify_mode: Option<c_int>,
     /// `SSL_set_verify`'s callback, overriding the context's when set.
     verify_callback: Option<SSL_verify_cb>,
     verify_depth: Option<u32>,
     /// `SSL_get_peer_cert_chain`'s result, made on first use and owned here.
     peer_chain_stack: Option<Box<stack_st_X509>>,
+    /// `SSL_get0_verified_chain`'s result, made on first use and owned here.
+    verified_chain_stack: Option<Box<stack_st_X509>>,
     /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
     last_error: c_int,
     /// The core's error was already pushed to the queue.
@@ -253,7 +256,7 @@ impl SSL {
                     config,
                     ClientOptions {
                         server_name: self.sni.clone(),
-                        verify_identity: self.verify_host.clone(),
+                        verify_identity: self.verify_param.policy.clone().into_identity(),
                     },
                 ),
                 Role::Server => Connection::new_server(config),
@@ -712,11 +715,12 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             wbio: std::ptr::null_mut(),
             conn: None,
             sni: None,
-            verify_host: None,
+            verify_param: X509_VERIFY_PARAM::default(),
             verify_mode: None,
             verify_callback: None,
             verify_depth: None,
             peer_chain_stack: None,
+            verified_chain_stack: None,
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
@@ -1076,31 +1080,209 @@ pub unsafe extern "C" fn SSL_set_tlsext_host_name(ssl: *mut SSL, name: *const c_
     })
 }
 
-/// The name the peer's certificate must match; NULL clears it.
+/// The verification parameters of one connection that libtls supports: the expected host names,
+/// IP address and host flags. `SSL_get0_param` hands out a pointer into the `SSL`.
+#[derive(Default)]
+pub struct X509_VERIFY_PARAM {
+    policy: HostPolicy,
+}
+
+impl X509_VERIFY_PARAM {
+    /// OpenSSL's `SSL_set1_host`: an IP literal sets the address, a name replaces the names (and
+    /// clears the address); NULL clears the names.
+    fn set_host(&mut self, host: Option<&str>) -> Result<(), Error> {
+        if let Some(ip) = host.and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
+            self.policy.ip = Some(ip);
+            return Ok(());
+        }
+        self.policy.ip = None;
+        self.policy.hosts.clear();
+        self.add_host(host)
+    }
+
+    /// A further acceptable name (`SSL_add1_host`); an IP literal sets the address, of which
+    /// there can be only one.
+    fn add_host(&mut self, host: Option<&str>) -> Result<(), Error> {
+        let Some(host) = host else {
+            return Ok(());
+        };
+        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+            if self.policy.ip.is_some_and(|old| old != ip) {
+                return Err(Error::local(
+                    Reason::INVALID_ARGUMENT,
+                    "only one IP address can be expected",
+                ));
+            }
+            self.policy.ip = Some(ip);
+            return Ok(());
+        }
+        if pki_types::DnsName::try_from(host).is_err() {
+            return Err(Error::local(
+                Reason::INVALID_ARGUMENT,
+                format!("'{host}' is neither a DNS name nor an IP address"),
+            ));
+        }
+        self.policy.hosts.push(host.to_string());
+        Ok(())
+    }
+
+    fn set_ip(&mut self, ip: Option<&str>) -> Result<(), Error> {
+        self.policy.ip = match ip {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                Error::local(
+                    Reason::INVALID_ARGUMENT,
+                    format!("'{text}' is not an IPv4 or IPv6 address"),
+                )
+            })?),
+        };
+        Ok(())
+    }
+}
+
+/// Maps a result to 1/0, queueing the error.
+fn one_or_zero(r: Result<(), Error>) -> c_int {
+    match r {
+        Ok(()) => 1,
+        Err(e) => {
+            err::push(&e);
+            0
+        }
+    }
+}
+
+/// `name` of `len` bytes, or up to its NUL when `len` is 0, as OpenSSL's `*_host` calls take it.
+unsafe fn name_arg<'a>(name: *const c_char, len: usize) -> Result<Option<&'a str>, Error> {
+    if name.is_null() {
+        return Ok(None);
+    }
+    let bytes = if len == 0 {
+        // SAFETY: a NUL-terminated string from the caller.
+        unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes()
+    } else {
+        // SAFETY: the caller passes `len` readable bytes.
+        unsafe { std::slice::from_raw_parts(name as *const u8, len) }
+    };
+    std::str::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| Error::local(Reason::INVALID_ARGUMENT, "host name is not valid UTF-8"))
+}
+
+/// The name the peer's certificate must match (an IP literal: the address it must hold);
+/// NULL clears the names.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set1_host(ssl: *mut SSL, hostname: *const c_char) -> c_int {
     with_ssl(ssl, 0, |s| {
-        if hostname.is_null() {
-            s.verify_host = None;
-            return 1;
+        // SAFETY: C string from the caller, or NULL.
+        let host = unsafe { name_arg(hostname, 0) };
+        one_or_zero(host.and_then(|h| s.verify_param.set_host(h)))
+    })
+}
+
+/// A further name the peer's certificate may match instead (any one suffices).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_add1_host(ssl: *mut SSL, hostname: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        // SAFETY: C string from the caller, or NULL.
+        let host = unsafe { name_arg(hostname, 0) };
+        one_or_zero(host.and_then(|h| s.verify_param.add_host(h)))
+    })
+}
+
+/// `X509_CHECK_FLAG_*` for the host-name check. libtls honours `X509_CHECK_FLAG_NO_WILDCARDS`;
+/// partial and multi-label wildcards and subject-CN matching never happen anyway.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_hostflags(ssl: *mut SSL, flags: c_uint) {
+    with_ssl(ssl, (), |s| s.verify_param.policy.flags = flags)
+}
+
+/// The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get0_param(ssl: *mut SSL) -> *mut X509_VERIFY_PARAM {
+    with_ssl(ssl, std::ptr::null_mut(), |s| {
+        &mut s.verify_param as *mut X509_VERIFY_PARAM
+    })
+}
+
+/// Runs `f` on a parameter object from `SSL_get0_param`.
+fn with_param<T: Copy>(
+    param: *mut X509_VERIFY_PARAM,
+    fail: T,
+    f: impl FnOnce(&mut X509_VERIFY_PARAM) -> T,
+) -> T {
+    guard(fail, || {
+        if param.is_null() {
+            return super::null_arg("X509_VERIFY_PARAM", fail);
         }
-        // SAFETY: C string from the caller.
-        let Some(h) = (unsafe { c_str(hostname, "host name") }) else {
-            return 0;
-        };
-        match PeerIdentity::parse(h) {
-            Some(id) => {
-                s.verify_host = Some(id);
-                1
-            }
-            None => {
-                err::push(&Error::local(
-                    Reason::INVALID_ARGUMENT,
-                    format!("'{h}' is neither a DNS name nor an IP address"),
-                ));
-                0
-            }
-        }
+        // SAFETY: non-NULL parameters come from SSL_get0_param and live as long as their SSL.
+        f(unsafe { &mut *param })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_host(
+    param: *mut X509_VERIFY_PARAM,
+    name: *const c_char,
+    namelen: usize,
+) -> c_int {
+    with_param(param, 0, |p| {
+        // SAFETY: see name_arg.
+        let host = unsafe { name_arg(name, namelen) };
+        one_or_zero(host.and_then(|h| {
+            p.policy.hosts.clear();
+            p.add_host(h)
+        }))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn X509_VERIFY_PARAM_add1_host(
+    param: *mut X509_VERIFY_PARAM,
+    name: *const c_char,
+    namelen: usize,
+) -> c_int {
+    with_param(param, 0, |p| {
+        // SAFETY: see name_arg.
+        let host = unsafe { name_arg(name, namelen) };
+        one_or_zero(host.and_then(|h| p.add_host(h)))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn X509_VERIFY_PARAM_set_hostflags(
+    param: *mut X509_VERIFY_PARAM,
+    flags: c_uint,
+) {
+    with_param(param, (), |p| p.policy.flags = flags)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn X509_VERIFY_PARAM_get_hostflags(
+    param: *const X509_VERIFY_PARAM,
+) -> c_uint {
+    with_param(param as *mut X509_VERIFY_PARAM, 0, |p| p.policy.flags)
+}
+
+/// The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
+#[no_mangle]
+pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_ip_asc(
+    param: *mut X509_VERIFY_PARAM,
+    ipasc: *const c_char,
+) -> c_int {
+    with_param(param, 0, |p| {
+        // SAFETY: C string from the caller, or NULL.
+        let ip = unsafe { name_arg(ipasc, 0) };
+        one_or_zero(ip.and_then(|i| p.set_ip(i)))
+    })
+}
+
+/// libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set1_ip_asc(ssl: *mut SSL, ipasc: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        // SAFETY: C string from the caller, or NULL.
+        let ip = unsafe { name_arg(ipasc, 0) };
+        one_or_zero(ip.and_then(|i| s.verify_param.set_ip(i)))
     })
 }
 
@@ -1163,6 +1345,28 @@ pub unsafe extern "C" fn SSL_get_peer_cert_chain(ssl: *const SSL) -> *mut stack_
             s.peer_chain_stack = Some(Box::new(stack_st_X509::from_ders(&chain[skip..])));
         }
         s.peer_chain_stack
+            .as_mut()
+            .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
+    })
+}
+
+/// The chain verification built, leaf to trust anchor, borrowed (valid until `SSL_free`). NULL
+/// when no chain was verified (no peer certificate, or a path failure the verify mode or
+/// callback let pass).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_st_X509 {
+    with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
+        if s.verified_chain_stack.is_none() {
+            let Some(conn) = s.conn.as_ref() else {
+                return std::ptr::null_mut();
+            };
+            let chain = &conn.negotiated().verified_chain;
+            if chain.is_empty() {
+                return std::ptr::null_mut();
+            }
+            s.verified_chain_stack = Some(Box::new(stack_st_X509::from_ders(chain)));
+        }
+        s.verified_chain_stack
             .as_mut()
             .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
     })

@@ -294,6 +294,11 @@ pub extern "C" fn X509_verify_cert_error_string(n: c_long) -> *const c_char {
 
 // ---- STACK_OF(X509) and STACK_OF(X509_NAME) ------------------------------------------------
 
+/// Element destructors for the `pop_free` calls, typedefs as in OpenSSL (a function-pointer
+/// parameter spelt out in the prototype hides the function from the export list tooling).
+pub type sk_X509_freefunc = Option<unsafe extern "C" fn(*mut X509)>;
+pub type sk_X509_NAME_freefunc = Option<unsafe extern "C" fn(*mut X509_NAME)>;
+
 /// `STACK_OF(X509)`: a list holding one reference to each certificate.
 pub struct stack_st_X509 {
     items: Vec<*mut X509>,
@@ -350,10 +355,7 @@ pub unsafe extern "C" fn sk_X509_value(sk: *const stack_st_X509, idx: c_int) -> 
 /// Frees a stack the caller owns (not the ones `SSL_get_peer_cert_chain` lends), and its
 /// references to the certificates.
 #[no_mangle]
-pub unsafe extern "C" fn sk_X509_pop_free(
-    sk: *mut stack_st_X509,
-    _free: Option<unsafe extern "C" fn(*mut X509)>,
-) {
+pub unsafe extern "C" fn sk_X509_pop_free(sk: *mut stack_st_X509, _free: sk_X509_freefunc) {
     guard((), || {
         if !sk.is_null() {
             // SAFETY: a stack from Box::into_raw that the caller owns.
@@ -427,7 +429,7 @@ pub unsafe extern "C" fn sk_X509_NAME_push(
 #[no_mangle]
 pub unsafe extern "C" fn sk_X509_NAME_pop_free(
     sk: *mut stack_st_X509_NAME,
-    _free: Option<unsafe extern "C" fn(*mut X509_NAME)>,
+    _free: sk_X509_NAME_freefunc,
 ) {
     guard((), || {
         if !sk.is_null() {
@@ -1285,6 +1287,312 @@ pub unsafe extern "C" fn X509_STORE_CTX_get_ex_data(
             Some(c) if idx == SSL_X509_STORE_CTX_IDX => c.ssl,
             _ => std::ptr::null_mut(),
         }
+    })
+}
+
+// ---- subjectAltName as OpenSSL's GENERAL_NAMES ----------------------------------------------
+
+pub const NID_subject_alt_name: c_int = 85;
+
+// OpenSSL's host-check flags (`crate::verify::host_flags` documents what libtls does with each).
+pub const X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT: c_uint = 0x1;
+pub const X509_CHECK_FLAG_NO_WILDCARDS: c_uint = 0x2;
+pub const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS: c_uint = 0x4;
+pub const X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS: c_uint = 0x8;
+pub const X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS: c_uint = 0x10;
+pub const X509_CHECK_FLAG_NEVER_CHECK_SUBJECT: c_uint = 0x20;
+pub const GEN_OTHERNAME: c_int = 0;
+pub const GEN_EMAIL: c_int = 1;
+pub const GEN_DNS: c_int = 2;
+pub const GEN_X400: c_int = 3;
+pub const GEN_DIRNAME: c_int = 4;
+pub const GEN_EDIPARTY: c_int = 5;
+pub const GEN_URI: c_int = 6;
+pub const GEN_IPADD: c_int = 7;
+pub const GEN_RID: c_int = 8;
+pub const V_ASN1_OCTET_STRING: c_int = 4;
+pub const V_ASN1_IA5STRING: c_int = 22;
+
+/// One subjectAltName entry. Its value is read with `GENERAL_NAME_get0_value`: an
+/// `ASN1_STRING` (IA5String text for DNS, email and URI; the 4 or 16 address octets for IP), an
+/// `X509_NAME` for a directory name, NULL for kinds libtls does not decode.
+pub struct GENERAL_NAME {
+    kind: c_int,
+    text: Option<ASN1_STRING>,
+    directory: Option<X509_NAME>,
+}
+
+impl GENERAL_NAME {
+    fn new(name: &crate::x509::GeneralName) -> GENERAL_NAME {
+        use crate::x509::GeneralName as G;
+        let string = |typ: c_int, data: &[u8]| {
+            Some(ASN1_STRING {
+                typ,
+                data: data.to_vec(),
+                epoch: 0,
+            })
+        };
+        let (kind, text, directory) = match name {
+            G::Dns(s) => (GEN_DNS, string(V_ASN1_IA5STRING, s.as_bytes()), None),
+            G::Email(s) => (GEN_EMAIL, string(V_ASN1_IA5STRING, s.as_bytes()), None),
+            G::Uri(s) => (GEN_URI, string(V_ASN1_IA5STRING, s.as_bytes()), None),
+            G::Ip(bytes) => (GEN_IPADD, string(V_ASN1_OCTET_STRING, bytes), None),
+            G::DirectoryName(n) => (GEN_DIRNAME, None, Some(X509_NAME::from_name(n.clone()))),
+            G::Unsupported(tag) => (c_int::from(*tag), None, None),
+        };
+        GENERAL_NAME {
+            kind,
+            text,
+            directory,
+        }
+    }
+}
+
+/// `STACK_OF(GENERAL_NAME)`, which is OpenSSL's `GENERAL_NAMES`. It owns its entries.
+pub struct stack_st_GENERAL_NAME {
+    #[allow(clippy::vec_box)]
+    items: Vec<Box<GENERAL_NAME>>,
+}
+
+pub type GENERAL_NAMES = stack_st_GENERAL_NAME;
+
+/// The element destructor `sk_GENERAL_NAME_pop_free` takes (as a typedef, as in OpenSSL, so
+/// that the export list tooling sees the function).
+pub type sk_GENERAL_NAME_freefunc = Option<unsafe extern "C" fn(*mut GENERAL_NAME)>;
+
+/// A decoded extension, as OpenSSL's `X509_get_ext_d2i`; libtls decodes subjectAltName
+/// (`NID_subject_alt_name`, giving a `GENERAL_NAMES *` to free with `GENERAL_NAMES_free`) and
+/// returns NULL for other NIDs. `*crit` (when not NULL) becomes 1 or 0 for a critical or
+/// non-critical extension, -1 when absent; `idx` must be NULL or point to a value <= 0.
+#[no_mangle]
+pub unsafe extern "C" fn X509_get_ext_d2i(
+    x: *const X509,
+    nid: c_int,
+    crit: *mut c_int,
+    idx: *mut c_int,
+) -> *mut c_void {
+    guard(std::ptr::null_mut(), || {
+        let set_crit = |v: c_int| {
+            if !crit.is_null() {
+                // SAFETY: a writable int from the caller.
+                unsafe { *crit = v };
+            }
+        };
+        set_crit(-1);
+        // SAFETY: see x509_ref.
+        let Some(x) = (unsafe { x509_ref(x) }) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: a readable int from the caller, when not NULL.
+        if !idx.is_null() && unsafe { *idx } > 0 {
+            return std::ptr::null_mut();
+        }
+        if nid != NID_subject_alt_name {
+            return std::ptr::null_mut();
+        }
+        let Some(ext) = x.cert.extension(crate::x509::oids::SUBJECT_ALT_NAME) else {
+            return std::ptr::null_mut();
+        };
+        set_crit(c_int::from(ext.critical));
+        let items = x
+            .cert
+            .subject_alt_names()
+            .iter()
+            .map(|n| Box::new(GENERAL_NAME::new(n)))
+            .collect();
+        Box::into_raw(Box::new(stack_st_GENERAL_NAME { items })) as *mut c_void
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn sk_GENERAL_NAME_num(sk: *const stack_st_GENERAL_NAME) -> c_int {
+    guard(-1, || {
+        if sk.is_null() {
+            return -1;
+        }
+        // SAFETY: a live stack from X509_get_ext_d2i.
+        unsafe { &*sk }.items.len() as c_int
+    })
+}
+
+/// The entry at `idx`, borrowed from the stack; NULL when out of range.
+#[no_mangle]
+pub unsafe extern "C" fn sk_GENERAL_NAME_value(
+    sk: *const stack_st_GENERAL_NAME,
+    idx: c_int,
+) -> *mut GENERAL_NAME {
+    guard(std::ptr::null_mut(), || {
+        if sk.is_null() || idx < 0 {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: a live stack from X509_get_ext_d2i.
+        unsafe { &*sk }
+            .items
+            .get(idx as usize)
+            .map_or(std::ptr::null_mut(), |g| {
+                &**g as *const GENERAL_NAME as *mut GENERAL_NAME
+            })
+    })
+}
+
+/// The entry's `GEN_*` kind in `*ptype` (when not NULL) and its value (see [`GENERAL_NAME`]).
+#[no_mangle]
+pub unsafe extern "C" fn GENERAL_NAME_get0_value(
+    a: *const GENERAL_NAME,
+    ptype: *mut c_int,
+) -> *mut c_void {
+    guard(std::ptr::null_mut(), || {
+        if a.is_null() {
+            return null_arg("GENERAL_NAME", std::ptr::null_mut());
+        }
+        // SAFETY: an entry lent by sk_GENERAL_NAME_value.
+        let g = unsafe { &*a };
+        if !ptype.is_null() {
+            // SAFETY: a writable int from the caller.
+            unsafe { *ptype = g.kind };
+        }
+        if let Some(s) = &g.text {
+            return s as *const ASN1_STRING as *mut c_void;
+        }
+        g.directory.as_ref().map_or(std::ptr::null_mut(), |n| {
+            n as *const X509_NAME as *mut c_void
+        })
+    })
+}
+
+/// Frees a stack from `X509_get_ext_d2i` with its entries.
+#[no_mangle]
+pub unsafe extern "C" fn GENERAL_NAMES_free(sk: *mut GENERAL_NAMES) {
+    guard((), || {
+        if !sk.is_null() {
+            // SAFETY: a stack from Box::into_raw that the caller owns.
+            drop(unsafe { Box::from_raw(sk) });
+        }
+    })
+}
+
+/// Same as `GENERAL_NAMES_free`; the free function is ignored because the stack owns its
+/// entries (OpenSSL code passes `GENERAL_NAME_free`).
+#[no_mangle]
+pub unsafe extern "C" fn sk_GENERAL_NAME_pop_free(
+    sk: *mut stack_st_GENERAL_NAME,
+    _free: sk_GENERAL_NAME_freefunc,
+) {
+    // SAFETY: same contract as GENERAL_NAMES_free.
+    unsafe { GENERAL_NAMES_free(sk) }
+}
+
+/// Does nothing: entries belong to their stack, which `GENERAL_NAMES_free` releases. Exists so
+/// that `sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free)` compiles as with OpenSSL.
+#[no_mangle]
+pub extern "C" fn GENERAL_NAME_free(_a: *mut GENERAL_NAME) {}
+
+// ---- Output: PEM, names on a BIO, times ------------------------------------------------------
+
+fn write_all_to_bio(bio: *mut super::bio::BIO, bytes: &[u8]) -> bool {
+    let Ok(len) = c_int::try_from(bytes.len()) else {
+        return false;
+    };
+    // SAFETY: `bio` is the caller's live BIO; the buffer holds `len` bytes.
+    unsafe { super::bio::BIO_write(bio, bytes.as_ptr() as *const c_void, len) == len }
+}
+
+/// Writes the certificate as PEM to a stdio stream; 1 on success, 0 on error.
+#[no_mangle]
+pub unsafe extern "C" fn PEM_write_X509(fp: *mut libc::FILE, x: *const X509) -> c_int {
+    guard(0, || {
+        if fp.is_null() {
+            return null_arg("FILE", 0);
+        }
+        // SAFETY: see x509_ref.
+        let Some(x) = (unsafe { x509_ref(x) }) else {
+            return 0;
+        };
+        let text = crate::x509::pem::encode("CERTIFICATE", x.der());
+        // SAFETY: fp is a stream from the caller; the buffer holds text.len() bytes.
+        let written = unsafe { libc::fwrite(text.as_ptr() as *const c_void, 1, text.len(), fp) };
+        c_int::from(written == text.len())
+    })
+}
+
+/// Writes the certificate as PEM to a BIO; 1 on success, 0 on error.
+#[no_mangle]
+pub unsafe extern "C" fn PEM_write_bio_X509(bio: *mut super::bio::BIO, x: *const X509) -> c_int {
+    guard(0, || {
+        if bio.is_null() {
+            return null_arg("BIO", 0);
+        }
+        // SAFETY: see x509_ref.
+        let Some(x) = (unsafe { x509_ref(x) }) else {
+            return 0;
+        };
+        let text = crate::x509::pem::encode("CERTIFICATE", x.der());
+        c_int::from(write_all_to_bio(bio, text.as_bytes()))
+    })
+}
+
+/// `X509_NAME_print_ex_fp` onto a BIO: the number of bytes written, -1 on error.
+#[no_mangle]
+pub unsafe extern "C" fn X509_NAME_print_ex(
+    bio: *mut super::bio::BIO,
+    name: *const X509_NAME,
+    indent: c_int,
+    flags: c_ulong,
+) -> c_int {
+    guard(-1, || {
+        if bio.is_null() || name.is_null() {
+            return null_arg("BIO or X509_NAME", -1);
+        }
+        // SAFETY: a live X509_NAME.
+        let text = name_text(&unsafe { &*name }.name, indent.max(0) as usize, flags);
+        if !write_all_to_bio(bio, text.as_bytes()) {
+            return -1;
+        }
+        text.len() as c_int
+    })
+}
+
+/// -1, 0 or 1 as the time is before, equal to or after `t` (seconds since the epoch), -2 on
+/// error: with `X509_get0_notBefore/After`, how a program compares validity with a `time_t`.
+#[no_mangle]
+pub unsafe extern "C" fn ASN1_TIME_cmp_time_t(s: *const ASN1_TIME, t: libc::time_t) -> c_int {
+    guard(-2, || {
+        if s.is_null() {
+            return null_arg("ASN1_TIME", -2);
+        }
+        // SAFETY: an ASN1_TIME lent by this library.
+        let s = unsafe { &*s };
+        if s.typ != V_ASN1_UTCTIME && s.typ != V_ASN1_GENERALIZEDTIME {
+            return -2;
+        }
+        // time_t is i64 on the platforms libtls builds for; the conversion keeps others honest.
+        #[allow(clippy::useless_conversion)]
+        let t = i64::from(t);
+        match s.epoch.cmp(&t) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }
+    })
+}
+
+/// libtls: the time as seconds since the epoch in `*out`; 1 on success, 0 when `s` is not a
+/// time. OpenSSL programs use `ASN1_TIME_to_tm` and `timegm` for the same.
+#[no_mangle]
+pub unsafe extern "C" fn ASN1_TIME_to_time_t(s: *const ASN1_TIME, out: *mut libc::time_t) -> c_int {
+    guard(0, || {
+        if s.is_null() || out.is_null() {
+            return null_arg("ASN1_TIME or output", 0);
+        }
+        // SAFETY: an ASN1_TIME lent by this library.
+        let s = unsafe { &*s };
+        if s.typ != V_ASN1_UTCTIME && s.typ != V_ASN1_GENERALIZEDTIME {
+            return 0;
+        }
+        // time_t is 64 bits on every platform libtls builds for.
+        // SAFETY: a writable time_t from the caller.
+        unsafe { *out = s.epoch as libc::time_t };
+        1
     })
 }
 

@@ -158,7 +158,7 @@ pub fn verify_peer_chain(
     if cx.info.peer_chain.is_empty() {
         cx.info.peer_chain = chain.to_vec();
     }
-    let verdict = verify::verify_chain_with_callback(
+    let checked = verify::verify_peer(
         &config.roots,
         chain,
         identity,
@@ -167,7 +167,8 @@ pub fn verify_peer_chain(
         config.verify_depth,
         config.verify_callback.as_ref(),
     );
-    match verdict {
+    cx.info.verified_chain = checked.verified_chain;
+    match checked.verdict {
         verify::Verdict::Accepted(code) => {
             cx.info.verify_result = code;
             Ok(())

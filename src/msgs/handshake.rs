@@ -11,13 +11,13 @@ use pki_types::CertificateDer;
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::{
-    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-    SignatureScheme,
+    AlertDescription, CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
+    PskKeyExchangeMode, SignatureScheme,
 };
 use crate::msgs::extensions::{
     decode_dn_list, decode_extensions, encode_dn_list, encode_extensions, find_extension,
     CertificateEntryExtension, CertificateRequestExtension, ClientExtension, DistinguishedName,
-    EncryptedExtension, HelloRetryExtension, KeyShareEntry, NewSessionTicketExtension,
+    EncryptedExtension, Extension, HelloRetryExtension, KeyShareEntry, NewSessionTicketExtension,
     PresharedKeyOffer, ProtocolName, ServerHelloExtension, ServerName,
 };
 
@@ -578,13 +578,28 @@ impl CertificateTls13 {
         });
     }
 
+    /// Entry extensions must answer ones we asked for (RFC 8446 4.4.2: status_request or
+    /// signed_certificate_timestamp in our ClientHello or CertificateRequest). libtls asks for
+    /// none, so any entry extension is unsolicited: `unsupported_extension` (RFC 8446 4.2).
     pub fn decode_body(r: &mut Reader) -> Result<Self, Error> {
         let context = r.vec_u8("certificate request context")?.to_vec();
         let mut list = r.sub_u24("certificate list")?;
         let mut entries = Vec::new();
         while !list.is_empty() {
             let cert = decode_cert_data(&mut list)?;
-            let extensions = decode_extensions(&mut list)?;
+            let extensions: Vec<CertificateEntryExtension> = decode_extensions(&mut list)?;
+            if let Some(unasked) = extensions.first() {
+                return Err(Error::protocol(
+                    AlertDescription::UNSUPPORTED_EXTENSION,
+                    Reason::UNSOLICITED_EXTENSION,
+                    format!(
+                        "{} extension in certificate entry {} of a Certificate, which no \
+                         request of ours asked for",
+                        unasked.ext_type(),
+                        entries.len()
+                    ),
+                ));
+            }
             entries.push(CertificateEntry { cert, extensions });
         }
         Ok(CertificateTls13 { context, entries })
@@ -1499,6 +1514,41 @@ mod tests {
     }
 
     #[test]
+    fn certificate_entry_extensions_are_unsolicited() {
+        let with_extensions = |extensions| {
+            HandshakeMessage::CertificateTls13(CertificateTls13 {
+                context: vec![],
+                entries: vec![
+                    CertificateEntry::new(sample_certificate(1)),
+                    CertificateEntry {
+                        cert: sample_certificate(2),
+                        extensions,
+                    },
+                ],
+            })
+            .encode()
+        };
+        for extension in [
+            CertificateEntryExtension::OcspResponse(vec![0x30, 0, 1]),
+            CertificateEntryExtension::Unknown {
+                typ: ExtensionType(0x7f),
+                data: vec![],
+            },
+        ] {
+            let wire = with_extensions(vec![extension]);
+            let e = HandshakeMessage::decode_encoded(&wire, TLS13).unwrap_err();
+            assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION, "{e:?}");
+            assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+            assert!(e.detail.contains("certificate entry 1"), "{}", e.detail);
+        }
+        // A repeated type is malformed before it is unsolicited.
+        let ocsp = CertificateEntryExtension::OcspResponse(vec![0x30, 0, 1]);
+        let wire = with_extensions(vec![ocsp.clone(), ocsp]);
+        let e = HandshakeMessage::decode_encoded(&wire, TLS13).unwrap_err();
+        assert_eq!(e.reason, Reason::BAD_EXTENSION);
+    }
+
+    #[test]
     fn tls12_messages_round_trip() {
         let sh = sample_server_hello();
         assert_eq!(sh.alpn(), Some(&b"h2"[..]));
@@ -1615,10 +1665,7 @@ mod tests {
             HandshakeMessage::CertificateTls13(CertificateTls13 {
                 context: vec![1, 2, 3],
                 entries: vec![
-                    CertificateEntry {
-                        cert: sample_certificate(1),
-                        extensions: vec![CertificateEntryExtension::OcspResponse(vec![0x30, 0, 1])],
-                    },
+                    CertificateEntry::new(sample_certificate(1)),
                     CertificateEntry::new(sample_certificate(2)),
                 ],
             }),

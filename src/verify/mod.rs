@@ -41,7 +41,7 @@ pub mod x509_v {
         ERR_CERT_REVOKED = 23 => "certificate revoked",
         ERR_INVALID_CA = 24 => "invalid CA certificate",
         ERR_PATH_LENGTH_EXCEEDED = 25 => "path length constraint exceeded",
-        ERR_INVALID_PURPOSE = 26 => "unsupported certificate purpose",
+        ERR_INVALID_PURPOSE = 26 => "unsuitable certificate purpose",
         ERR_CERT_UNTRUSTED = 27 => "certificate not trusted",
         ERR_CERT_REJECTED = 28 => "certificate rejected",
         ERR_INVALID_EXTENSION = 41 => "invalid or inconsistent certificate extension",
@@ -54,10 +54,12 @@ pub mod x509_v {
     }
 }
 
-/// Trust anchors.
+/// Trust anchors, with the certificates they came from (for `SSL_get0_verified_chain`).
 #[derive(Default, Clone)]
 pub struct RootStore {
     anchors: Vec<TrustAnchor<'static>>,
+    /// `anchor_certs[i]` is the DER certificate `anchors[i]` was made from.
+    anchor_certs: Vec<Vec<u8>>,
 }
 
 impl RootStore {
@@ -79,6 +81,7 @@ impl RootStore {
             )
         })?;
         self.anchors.push(anchor.to_owned());
+        self.anchor_certs.push(der.to_vec());
         Ok(())
     }
 
@@ -100,6 +103,12 @@ impl RootStore {
     pub fn anchors(&self) -> &[TrustAnchor<'static>] {
         &self.anchors
     }
+
+    /// The certificate a trust anchor of this store was made from.
+    fn certificate_of(&self, anchor: &TrustAnchor<'_>) -> Option<&[u8]> {
+        let index = self.anchors.iter().position(|a| std::ptr::eq(a, anchor))?;
+        self.anchor_certs.get(index).map(Vec::as_slice)
+    }
 }
 
 /// The identity a client expects the server to prove.
@@ -107,6 +116,53 @@ impl RootStore {
 pub enum PeerIdentity {
     Dns(String),
     Ip(std::net::IpAddr),
+    /// Several names and/or an address with OpenSSL's host flags (`SSL_add1_host`,
+    /// `SSL_set_hostflags`, `X509_VERIFY_PARAM_set1_ip_asc`).
+    Policy(HostPolicy),
+}
+
+/// OpenSSL's `X509_CHECK_FLAG_*` values for host-name checks.
+pub mod host_flags {
+    /// Also match the subject CN when there are DNS SANs; webpki never consults the CN.
+    pub const ALWAYS_CHECK_SUBJECT: u32 = 0x1;
+    /// Only exact SAN names match, never a wildcard.
+    pub const NO_WILDCARDS: u32 = 0x2;
+    /// No wildcards like `f*.example.com`; webpki accepts only a whole `*` label anyway.
+    pub const NO_PARTIAL_WILDCARDS: u32 = 0x4;
+    /// A wildcard matching several labels; webpki does not allow this, so it has no effect.
+    pub const MULTI_LABEL_WILDCARDS: u32 = 0x8;
+    /// `.example.com` matching subdomains; not supported, so it has no effect.
+    pub const SINGLE_LABEL_SUBDOMAINS: u32 = 0x10;
+    /// Never match the subject CN; webpki never does.
+    pub const NEVER_CHECK_SUBJECT: u32 = 0x20;
+}
+
+/// What the server certificate must match when more than one plain name is involved: any one of
+/// `hosts` (when there are some) and `ip` (when set), under `flags` ([`host_flags`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostPolicy {
+    pub hosts: Vec<String>,
+    pub ip: Option<std::net::IpAddr>,
+    pub flags: u32,
+}
+
+impl HostPolicy {
+    /// The simplest identity that means the same: one name without flags stays a plain name.
+    pub fn into_identity(self) -> Option<PeerIdentity> {
+        match (self.hosts.as_slice(), self.ip, self.flags) {
+            ([], None, _) => None,
+            ([], Some(ip), _) => Some(PeerIdentity::Ip(ip)),
+            ([host], None, 0) => Some(PeerIdentity::Dns(host.clone())),
+            _ => Some(PeerIdentity::Policy(self)),
+        }
+    }
+
+    /// The names, comma separated, for messages.
+    pub fn describe(&self) -> String {
+        let mut parts = self.hosts.clone();
+        parts.extend(self.ip.map(|ip| ip.to_string()));
+        parts.join(", ")
+    }
 }
 
 impl PeerIdentity {
@@ -117,6 +173,15 @@ impl PeerIdentity {
         }
         pki_types::DnsName::try_from(name).ok()?;
         Some(PeerIdentity::Dns(name.to_string()))
+    }
+
+    /// The expected name(s) as text, for messages and diagnosis.
+    pub fn describe(&self) -> String {
+        match self {
+            PeerIdentity::Dns(name) => name.clone(),
+            PeerIdentity::Ip(ip) => ip.to_string(),
+            PeerIdentity::Policy(policy) => policy.describe(),
+        }
     }
 }
 
@@ -154,6 +219,8 @@ pub enum Usage {
 }
 
 /// Verifies `chain` (leaf first) against `roots` at time `now`, then the leaf against `identity`.
+/// On success returns the path webpki built, leaf to trust anchor (DER), which may differ from
+/// what the peer sent (extra certificates dropped, the anchor added).
 pub fn verify_chain(
     roots: &RootStore,
     chain: &[Vec<u8>],
@@ -161,7 +228,7 @@ pub fn verify_chain(
     usage: Usage,
     now: UnixTime,
     max_depth: u32,
-) -> std::result::Result<(), VerifyFailure> {
+) -> std::result::Result<Vec<Vec<u8>>, VerifyFailure> {
     let leaf_der = chain.first().ok_or_else(|| {
         VerifyFailure::new(
             x509_v::ERR_UNSPECIFIED,
@@ -195,28 +262,39 @@ pub fn verify_chain(
         Usage::ServerAuth => webpki::KeyUsage::server_auth(),
         Usage::ClientAuth => webpki::KeyUsage::client_auth(),
     };
-    leaf.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        roots.anchors(),
-        &intermediates,
-        now,
-        eku,
-        None,
-        None,
-    )
-    .map_err(|e| map_webpki_error(&e, chain))?;
+    let path = leaf
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            roots.anchors(),
+            &intermediates,
+            now,
+            eku,
+            None,
+            None,
+        )
+        .map_err(|e| map_webpki_error(&e, chain))?;
+    let mut verified = vec![leaf_der.clone()];
+    verified.extend(
+        path.intermediate_certificates()
+            .map(|c| c.der().as_ref().to_vec()),
+    );
+    verified.extend(roots.certificate_of(path.anchor()).map(<[u8]>::to_vec));
 
     if let Some(id) = identity {
-        check_identity(&leaf, id)?;
+        check_identity(&leaf, leaf_der, id)?;
     }
-    Ok(())
+    Ok(verified)
 }
 
 /// Checks that the leaf is valid for the name or address the client asked for.
 fn check_identity(
     leaf: &webpki::EndEntityCert<'_>,
+    leaf_der: &[u8],
     id: &PeerIdentity,
 ) -> std::result::Result<(), VerifyFailure> {
+    if let PeerIdentity::Policy(policy) = id {
+        return check_policy(leaf, leaf_der, policy);
+    }
     let name = match id {
         PeerIdentity::Dns(d) => ServerName::try_from(d.as_str())
             .map_err(|_| {
@@ -228,11 +306,13 @@ fn check_identity(
             })?
             .to_owned(),
         PeerIdentity::Ip(ip) => ServerName::IpAddress((*ip).into()),
+        PeerIdentity::Policy(_) => unreachable!("handled above"),
     };
     leaf.verify_is_valid_for_subject_name(&name).map_err(|_| {
         let (code, what) = match id {
             PeerIdentity::Dns(d) => (x509_v::ERR_HOSTNAME_MISMATCH, format!("host name {d}")),
             PeerIdentity::Ip(ip) => (x509_v::ERR_IP_ADDRESS_MISMATCH, format!("IP address {ip}")),
+            PeerIdentity::Policy(p) => (x509_v::ERR_HOSTNAME_MISMATCH, p.describe()),
         };
         VerifyFailure::new(
             code,
@@ -241,6 +321,53 @@ fn check_identity(
         )
     })?;
     Ok(())
+}
+
+/// Like OpenSSL: any one of the host names must match, then the address, each failure with its
+/// own code. `NO_WILDCARDS` keeps only a match by an exact SAN dNSName.
+fn check_policy(
+    leaf: &webpki::EndEntityCert<'_>,
+    leaf_der: &[u8],
+    policy: &HostPolicy,
+) -> std::result::Result<(), VerifyFailure> {
+    if !policy.hosts.is_empty() {
+        let exact_names: Vec<String> = if policy.flags & host_flags::NO_WILDCARDS != 0 {
+            crate::x509::Certificate::from_der(leaf_der)
+                .map(|c| c.dns_names().map(normalize_dns_name).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let matches = |host: &String| {
+            let plain = check_identity(leaf, leaf_der, &PeerIdentity::Dns(host.clone())).is_ok();
+            plain
+                && (policy.flags & host_flags::NO_WILDCARDS == 0
+                    || exact_names.contains(&normalize_dns_name(host)))
+        };
+        if !policy.hosts.iter().any(matches) {
+            let wildcards_off = if policy.flags & host_flags::NO_WILDCARDS != 0 {
+                " (wildcards not allowed)"
+            } else {
+                ""
+            };
+            return Err(VerifyFailure::new(
+                x509_v::ERR_HOSTNAME_MISMATCH,
+                AlertDescription::BAD_CERTIFICATE,
+                format!(
+                    "the certificate is not valid for the requested host name {}{wildcards_off}",
+                    policy.hosts.join(" or ")
+                ),
+            ));
+        }
+    }
+    if let Some(ip) = policy.ip {
+        check_identity(leaf, leaf_der, &PeerIdentity::Ip(ip))?;
+    }
+    Ok(())
+}
+
+fn normalize_dns_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// One step of chain verification shown to the application's verify callback. As in OpenSSL,
@@ -286,7 +413,57 @@ pub fn verify_chain_with_callback(
     max_depth: u32,
     callback: Option<&VerifyCallback>,
 ) -> Verdict {
-    let verdict = verify_chain(roots, chain, identity, usage, now, max_depth);
+    verify_peer(roots, chain, identity, usage, now, max_depth, callback).verdict
+}
+
+/// A verification's verdict and, when webpki accepted the path, the path it built (leaf to
+/// anchor; empty otherwise).
+pub struct Checked {
+    pub verdict: Verdict,
+    pub verified_chain: Vec<Vec<u8>>,
+}
+
+/// [`verify_chain_with_callback`], also returning the verified path.
+pub fn verify_peer(
+    roots: &RootStore,
+    chain: &[Vec<u8>],
+    identity: Option<&PeerIdentity>,
+    usage: Usage,
+    now: UnixTime,
+    max_depth: u32,
+    callback: Option<&VerifyCallback>,
+) -> Checked {
+    let outcome = verify_chain(roots, chain, identity, usage, now, max_depth);
+    let verified_chain = match &outcome {
+        Ok(path) => path.clone(),
+        // A name mismatch comes after a successful path build: the path is still known.
+        Err(f) if is_identity_failure(f.code) => {
+            verify_chain(roots, chain, None, usage, now, max_depth).unwrap_or_default()
+        }
+        Err(_) => Vec::new(),
+    };
+    let verdict = judge(outcome.map(|_| ()), chain, identity, now, callback);
+    Checked {
+        verdict,
+        verified_chain,
+    }
+}
+
+fn is_identity_failure(code: i64) -> bool {
+    matches!(
+        code,
+        x509_v::ERR_HOSTNAME_MISMATCH | x509_v::ERR_IP_ADDRESS_MISMATCH
+    )
+}
+
+/// The verdict once the callback, if any, has seen every depth.
+fn judge(
+    verdict: std::result::Result<(), VerifyFailure>,
+    chain: &[Vec<u8>],
+    identity: Option<&PeerIdentity>,
+    now: UnixTime,
+    callback: Option<&VerifyCallback>,
+) -> Verdict {
     let Some(callback) = callback else {
         return match verdict {
             Ok(()) => Verdict::Accepted(x509_v::OK),
@@ -301,10 +478,7 @@ pub fn verify_chain_with_callback(
     }
     let mut failures: Vec<(usize, VerifyFailure)> = Vec::new();
     if let Err(f) = verdict {
-        let path_failed = !matches!(
-            f.code,
-            x509_v::ERR_HOSTNAME_MISMATCH | x509_v::ERR_IP_ADDRESS_MISMATCH
-        );
+        let path_failed = !is_identity_failure(f.code);
         failures.push((failure_depth(f.code, chain, now), f));
         // webpki stops at the first problem; a callback that overlooks a path failure must
         // still hear about a name mismatch, which OpenSSL checks afterwards.
@@ -421,9 +595,10 @@ fn failure_depth(code: i64, chain: &[Vec<u8>], now: UnixTime) -> usize {
 }
 
 fn identity_failure(chain: &[Vec<u8>], id: &PeerIdentity) -> Option<VerifyFailure> {
-    let der = CertificateDer::from(chain.first()?.as_slice());
+    let leaf_der = chain.first()?;
+    let der = CertificateDer::from(leaf_der.as_slice());
     let leaf = webpki::EndEntityCert::try_from(&der).ok()?;
-    check_identity(&leaf, id).err()
+    check_identity(&leaf, leaf_der, id).err()
 }
 
 fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
@@ -637,5 +812,144 @@ mod tests {
             None,
         );
         assert!(matches!(v, Verdict::Rejected(f) if f.code == x509_v::ERR_HOSTNAME_MISMATCH));
+    }
+
+    fn plain(chain_file: &str, identity: Option<PeerIdentity>) -> Checked {
+        verify_peer(
+            &test_roots(),
+            &pki_chain(chain_file),
+            identity.as_ref(),
+            Usage::ServerAuth,
+            UnixTime::now(),
+            100,
+            None,
+        )
+    }
+
+    fn rejection_code(checked: &Checked) -> Option<(i64, AlertDescription)> {
+        match &checked.verdict {
+            Verdict::Rejected(f) => Some((f.code, f.alert)),
+            Verdict::Accepted(_) => None,
+        }
+    }
+
+    #[test]
+    fn verified_chain_runs_from_the_leaf_to_the_anchor() {
+        let checked = plain(
+            "server-ecdsa-p256.chain.pem",
+            PeerIdentity::parse("localhost"),
+        );
+        assert_eq!(checked.verdict, Verdict::Accepted(x509_v::OK));
+        let sent = pki_chain("server-ecdsa-p256.chain.pem");
+        let root = pki_chain("root-ca.pem");
+        assert_eq!(
+            checked.verified_chain,
+            vec![sent[0].clone(), sent[1].clone(), root[0].clone()]
+        );
+    }
+
+    #[test]
+    fn a_name_mismatch_keeps_the_verified_path() {
+        let checked = plain("wrong-name.chain.pem", PeerIdentity::parse("localhost"));
+        assert_eq!(
+            rejection_code(&checked),
+            Some((
+                x509_v::ERR_HOSTNAME_MISMATCH,
+                AlertDescription::BAD_CERTIFICATE
+            ))
+        );
+        assert_eq!(checked.verified_chain.len(), 3);
+    }
+
+    #[test]
+    fn wrong_extended_key_usage_is_an_invalid_purpose() {
+        let checked = plain(
+            "wrong-eku-localhost.chain.pem",
+            PeerIdentity::parse("localhost"),
+        );
+        assert_eq!(
+            rejection_code(&checked),
+            Some((
+                x509_v::ERR_INVALID_PURPOSE,
+                AlertDescription::UNSUPPORTED_CERTIFICATE
+            ))
+        );
+        assert!(checked.verified_chain.is_empty());
+    }
+
+    #[test]
+    fn a_self_signed_leaf_is_depth_zero_self_signed() {
+        let checked = plain(
+            "selfsigned-localhost.chain.pem",
+            PeerIdentity::parse("localhost"),
+        );
+        assert_eq!(
+            rejection_code(&checked),
+            Some((
+                x509_v::ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+                AlertDescription::UNKNOWN_CA
+            ))
+        );
+    }
+
+    fn policy(hosts: &[&str], ip: Option<&str>, flags: u32) -> Option<PeerIdentity> {
+        HostPolicy {
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            ip: ip.map(|i| i.parse().unwrap()),
+            flags,
+        }
+        .into_identity()
+    }
+
+    #[test]
+    fn any_one_of_several_host_names_may_match() {
+        let id = policy(&["other.test", "localhost"], None, 0);
+        assert!(matches!(id, Some(PeerIdentity::Policy(_))));
+        let checked = plain("server-ecdsa-p256.chain.pem", id);
+        assert_eq!(checked.verdict, Verdict::Accepted(x509_v::OK));
+        let checked = plain(
+            "server-ecdsa-p256.chain.pem",
+            policy(&["a.test", "b.test"], None, 0),
+        );
+        assert_eq!(
+            rejection_code(&checked).map(|c| c.0),
+            Some(x509_v::ERR_HOSTNAME_MISMATCH)
+        );
+    }
+
+    #[test]
+    fn no_wildcards_accepts_only_exact_names() {
+        let chain = "wildcard-example.chain.pem";
+        assert_eq!(
+            plain(chain, policy(&["www.example.test"], None, 0)).verdict,
+            Verdict::Accepted(x509_v::OK)
+        );
+        let flags = host_flags::NO_WILDCARDS;
+        assert_eq!(
+            rejection_code(&plain(chain, policy(&["www.example.test"], None, flags))).map(|c| c.0),
+            Some(x509_v::ERR_HOSTNAME_MISMATCH)
+        );
+        assert_eq!(
+            plain(chain, policy(&["EXACT.example.test."], None, flags)).verdict,
+            Verdict::Accepted(x509_v::OK)
+        );
+    }
+
+    #[test]
+    fn an_address_is_checked_besides_the_names() {
+        let chain = "server-ecdsa-p256.chain.pem";
+        assert_eq!(
+            plain(chain, policy(&["localhost"], Some("127.0.0.1"), 0)).verdict,
+            Verdict::Accepted(x509_v::OK)
+        );
+        assert_eq!(
+            rejection_code(&plain(chain, policy(&["localhost"], Some("10.0.0.1"), 0))).map(|c| c.0),
+            Some(x509_v::ERR_IP_ADDRESS_MISMATCH)
+        );
+        assert_eq!(
+            policy(&[], Some("::1"), 0),
+            Some(PeerIdentity::Ip("::1".parse().unwrap()))
+        );
+        assert_eq!(policy(&[], None, 0), None);
     }
 }

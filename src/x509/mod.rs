@@ -5,6 +5,7 @@
 
 pub mod der;
 pub mod name;
+pub mod pem;
 pub mod time;
 
 pub use der::{DerError, Oid};

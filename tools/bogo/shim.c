@@ -26,6 +26,7 @@
 
 #define EXIT_UNIMPLEMENTED 89
 #define MAX_CURVES 16
+#define MAX_SIGALGS 16
 
 /* What one connection is configured and checked with. Flags without a prefix set both the initial
  * and the resumed connection's settings; -on-initial-/-on-resume- set only one of them. */
@@ -60,9 +61,40 @@ struct settings {
     bool handshake_twice;
     int read_size;
     int max_cert_list;
+    /* ALPN: the client's offer in wire form; what the server picks, or declines or rejects. */
+    const char *advertise_alpn;
+    const char *select_alpn;
+    const char *expect_alpn;
+    const char *expect_advertised_alpn;
+    bool reject_alpn;
+    bool decline_alpn;
+    /* Signature algorithm codepoints, in preference order. */
+    int signing_prefs[MAX_SIGALGS];
+    int signing_pref_count;
+    int verify_prefs[MAX_SIGALGS];
+    int verify_pref_count;
+    int expect_peer_signature_algorithm;
+    bool use_old_client_cert_callback;
+    bool expect_hrr;
+    bool expect_no_hrr;
 };
 
-enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING };
+/* set_flag finds a list's count right after its MAX_SIGALGS entries. */
+_Static_assert(offsetof(struct settings, signing_pref_count) ==
+                   offsetof(struct settings, signing_prefs) + sizeof(int) * MAX_SIGALGS,
+               "signing_pref_count must follow signing_prefs");
+_Static_assert(offsetof(struct settings, verify_pref_count) ==
+                   offsetof(struct settings, verify_prefs) + sizeof(int) * MAX_SIGALGS,
+               "verify_pref_count must follow verify_prefs");
+
+/* What callbacks learn during one connection (reached through SSL_get_app_data). */
+struct connection_state {
+    const struct settings *settings;
+    bool alpn_select_done;
+    bool saw_hello_retry_request;
+};
+
+enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING, FLAG_SIGALG };
 
 struct flag {
     const char *name;
@@ -73,6 +105,9 @@ struct flag {
 #define BOOL_FLAG(name, field) {name, FLAG_BOOL, offsetof(struct settings, field)}
 #define INT_FLAG(name, field) {name, FLAG_INT, offsetof(struct settings, field)}
 #define STRING_FLAG(name, field) {name, FLAG_STRING, offsetof(struct settings, field)}
+/* A repeatable flag: each occurrence appends one signature algorithm to the list at `field`,
+ * whose count follows it. */
+#define SIGALG_FLAG(name, field) {name, FLAG_SIGALG, offsetof(struct settings, field)}
 
 static const struct flag FLAGS[] = {
     BOOL_FLAG("-server", is_server),
@@ -103,6 +138,18 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-handshake-twice", handshake_twice),
     INT_FLAG("-read-size", read_size),
     INT_FLAG("-max-cert-list", max_cert_list),
+    STRING_FLAG("-advertise-alpn", advertise_alpn),
+    STRING_FLAG("-select-alpn", select_alpn),
+    STRING_FLAG("-expect-alpn", expect_alpn),
+    STRING_FLAG("-expect-advertised-alpn", expect_advertised_alpn),
+    BOOL_FLAG("-reject-alpn", reject_alpn),
+    BOOL_FLAG("-decline-alpn", decline_alpn),
+    SIGALG_FLAG("-signing-prefs", signing_prefs),
+    SIGALG_FLAG("-verify-prefs", verify_prefs),
+    INT_FLAG("-expect-peer-signature-algorithm", expect_peer_signature_algorithm),
+    BOOL_FLAG("-use-old-client-cert-callback", use_old_client_cert_callback),
+    BOOL_FLAG("-expect-hrr", expect_hrr),
+    BOOL_FLAG("-expect-no-hrr", expect_no_hrr),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -113,6 +160,9 @@ static const char *const IGNORED_FLAGS[] = {
     /* BoringSSL's -async wraps the transport in a BIO that returns "retry" on every call. This
      * shim runs blocking; the protocol exchanged is the same. */
     "-async",
+    /* BoringSSL enforces the RSA keyUsage bits in TLS 1.2 only with this flag; libtls always
+     * requires digitalSignature of a key that signs the handshake (RFC 5280 4.2.1.3). */
+    "-enforce-rsa-key-usage",
     NULL,
 };
 
@@ -151,6 +201,18 @@ static void set_flag(struct settings *s, const struct flag *f, const char *value
     case FLAG_STRING:
         *(const char **)field = value;
         break;
+    case FLAG_SIGALG: {
+        int *list = (int *)field;
+        int *count = (int *)(field + sizeof(int) * MAX_SIGALGS);
+        if (*count == MAX_SIGALGS)
+            exit(EXIT_UNIMPLEMENTED);
+        if (!parse_int(value, &list[*count])) {
+            fprintf(stderr, "bad integer for %s: %s\n", f->name, value);
+            exit(1);
+        }
+        (*count)++;
+        break;
+    }
     }
 }
 
@@ -318,6 +380,164 @@ static int group_codepoint(int nid) {
     }
 }
 
+/* The TLS 1.3 names of the signature algorithms both OpenSSL's and libtls's sigalgs lists know. */
+static const char *sigalg_name(int codepoint) {
+    switch (codepoint) {
+    case 0x0401:
+        return "rsa_pkcs1_sha256";
+    case 0x0501:
+        return "rsa_pkcs1_sha384";
+    case 0x0601:
+        return "rsa_pkcs1_sha512";
+    case 0x0403:
+        return "ecdsa_secp256r1_sha256";
+    case 0x0503:
+        return "ecdsa_secp384r1_sha384";
+    case 0x0603:
+        return "ecdsa_secp521r1_sha512";
+    case 0x0804:
+        return "rsa_pss_rsae_sha256";
+    case 0x0805:
+        return "rsa_pss_rsae_sha384";
+    case 0x0806:
+        return "rsa_pss_rsae_sha512";
+    case 0x0807:
+        return "ed25519";
+    default:
+        return NULL;
+    }
+}
+
+/* The codepoint of the peer's handshake signature, from the key type and digest the API gives. */
+static int peer_signature_algorithm(SSL *ssl) {
+    int type = 0, digest = 0;
+    if (!SSL_get_peer_signature_type_nid(ssl, &type))
+        return 0;
+    SSL_get_peer_signature_nid(ssl, &digest);
+    int hash_byte = digest == NID_sha256 ? 4 : digest == NID_sha384 ? 5 : digest == NID_sha512 ? 6 : 0;
+    switch (type) {
+    case EVP_PKEY_ED25519:
+        return 0x0807;
+    case EVP_PKEY_RSA_PSS:
+        return hash_byte ? 0x0800 | (hash_byte) : 0;
+    case EVP_PKEY_RSA:
+        return hash_byte ? (hash_byte << 8) | 1 : 0;
+    case EVP_PKEY_EC:
+        return hash_byte ? (hash_byte << 8) | 3 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Appends the named algorithms of `codepoints` to the ':'-separated `list`, skipping ones
+ * already there; exits 89 on a codepoint neither library can name (SHA-1, Ed448, ...). */
+static void append_sigalgs(char *list, size_t size, const int *codepoints, int count) {
+    for (int i = 0; i < count; i++) {
+        const char *name = sigalg_name(codepoints[i]);
+        if (!name)
+            exit(EXIT_UNIMPLEMENTED);
+        if (strstr(list, name))
+            continue;
+        if (strlen(list) + strlen(name) + 2 > size)
+            exit(EXIT_UNIMPLEMENTED);
+        if (list[0])
+            strcat(list, ":");
+        strcat(list, name);
+    }
+}
+
+/* -signing-prefs and -verify-prefs through the one list the API has (SSL_CTX_set1_sigalgs_list:
+ * what we advertise and accept, and what a server may sign with). Only two cases map faithfully:
+ * a client's verify list (its own signature is chosen apart from the list) and a server's signing
+ * list. A client's signing list has no API to narrow the library's choice, and a server's verify
+ * list would narrow its own signing too: both are tests of a missing API. */
+static bool set_signature_algorithms(SSL_CTX *ctx, const struct settings *s) {
+    if (!s->signing_pref_count && !s->verify_pref_count)
+        return true;
+    const int *prefs = s->is_server ? s->signing_prefs : s->verify_prefs;
+    int pref_count = s->is_server ? s->signing_pref_count : s->verify_pref_count;
+    int other_count = s->is_server ? s->verify_pref_count : s->signing_pref_count;
+    if (other_count)
+        exit(EXIT_UNIMPLEMENTED);
+    char list[512] = "";
+    append_sigalgs(list, sizeof(list), prefs, pref_count);
+    if (SSL_CTX_set1_sigalgs_list(ctx, list) != 1) {
+        /* Only algorithms this library does not implement (P-521 ECDSA, ...): unimplemented. */
+        exit(EXIT_UNIMPLEMENTED);
+    }
+    return true;
+}
+
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg) {
+    (void)arg;
+    struct connection_state *state = SSL_get_app_data(ssl);
+    const struct settings *s = state->settings;
+    if (state->alpn_select_done) {
+        fprintf(stderr, "ALPN select callback called twice\n");
+        exit(1);
+    }
+    state->alpn_select_done = true;
+    if (s->decline_alpn)
+        return SSL_TLSEXT_ERR_NOACK;
+    if (s->reject_alpn)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    if (s->expect_advertised_alpn && (strlen(s->expect_advertised_alpn) != inlen ||
+                                      memcmp(s->expect_advertised_alpn, in, inlen) != 0)) {
+        fprintf(stderr, "ALPN select callback saw an unexpected offer\n");
+        exit(1);
+    }
+    const char *pick = s->select_alpn ? s->select_alpn : "";
+    *out = (const unsigned char *)pick;
+    *outlen = (unsigned char)strlen(pick);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* Notes a HelloRetryRequest sent or received: a ServerHello whose random is RFC 8446 4.1.3's
+ * fixed value. */
+static void watch_messages(int write_p, int version, int content_type, const void *buf,
+                           size_t len, SSL *ssl, void *arg) {
+    (void)write_p;
+    (void)version;
+    (void)arg;
+    static const unsigned char HRR_RANDOM[32] = {
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+        0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+    const unsigned char *msg = buf;
+    /* type(1) length(3) legacy_version(2) random(32) */
+    if (content_type != SSL3_RT_HANDSHAKE || len < 38 || msg[0] != 2)
+        return;
+    struct connection_state *state = SSL_get_app_data(ssl);
+    if (state && memcmp(msg + 6, HRR_RANDOM, sizeof(HRR_RANDOM)) == 0)
+        state->saw_hello_retry_request = true;
+}
+
+/* BoringSSL's -use-old-client-cert-callback: the certificate comes from the callback only. */
+static int supply_client_certificate(SSL *ssl, X509 **x509, EVP_PKEY **pkey) {
+    struct connection_state *state = SSL_get_app_data(ssl);
+    const struct settings *s = state->settings;
+    if (!s->cert_file || !s->key_file)
+        return 0;
+    FILE *fp = fopen(s->cert_file, "r");
+    if (!fp)
+        return -1;
+    *x509 = PEM_read_X509(fp, NULL, NULL, NULL);
+    fclose(fp);
+    fp = fopen(s->key_file, "r");
+    if (!fp)
+        return -1;
+    *pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+    fclose(fp);
+    if (!*x509 || !*pkey) {
+        X509_free(*x509);
+        EVP_PKEY_free(*pkey);
+        *x509 = NULL;
+        *pkey = NULL;
+        return -1;
+    }
+    return 1;
+}
+
 static SSL_CTX *make_context(const struct settings *s) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
     if (!ctx)
@@ -341,10 +561,26 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->max_cert_list > 0)
         SSL_CTX_set_max_cert_list(ctx, s->max_cert_list);
-    if (s->cert_file && SSL_CTX_use_certificate_chain_file(ctx, s->cert_file) != 1)
+    if (s->use_old_client_cert_callback) {
+        if (s->is_server)
+            exit(EXIT_UNIMPLEMENTED);
+        SSL_CTX_set_client_cert_cb(ctx, supply_client_certificate);
+    } else {
+        if (s->cert_file && SSL_CTX_use_certificate_chain_file(ctx, s->cert_file) != 1)
+            goto fail;
+        if (s->key_file && SSL_CTX_use_PrivateKey_file(ctx, s->key_file, SSL_FILETYPE_PEM) != 1)
+            goto fail;
+    }
+    if (!set_signature_algorithms(ctx, s))
         goto fail;
-    if (s->key_file && SSL_CTX_use_PrivateKey_file(ctx, s->key_file, SSL_FILETYPE_PEM) != 1)
+    if (s->advertise_alpn &&
+        SSL_CTX_set_alpn_protos(ctx, (const unsigned char *)s->advertise_alpn,
+                                (unsigned int)strlen(s->advertise_alpn)) != 0)
         goto fail;
+    if (s->select_alpn || s->decline_alpn || s->reject_alpn)
+        SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
+    if (s->expect_hrr || s->expect_no_hrr)
+        SSL_CTX_set_msg_callback(ctx, watch_messages);
     if (s->curve_count) {
         char list[256] = "";
         for (int i = 0; i < s->curve_count; i++) {
@@ -445,6 +681,35 @@ static bool check_handshake(SSL *ssl, const struct settings *s) {
     }
     if (s->expect_peer_cert_file && !check_peer_chain(ssl, s))
         return false;
+    /* As BoringSSL's shim: a server reports what its callback selected, a client what it
+     * expected; both empty when no protocol was agreed. */
+    const char *want_alpn = s->is_server ? s->select_alpn : s->expect_alpn;
+    if (!want_alpn)
+        want_alpn = "";
+    const unsigned char *alpn = NULL;
+    unsigned int alpn_len = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+    if (alpn_len != strlen(want_alpn) || (alpn_len && memcmp(alpn, want_alpn, alpn_len) != 0)) {
+        fprintf(stderr, "negotiated ALPN protocol '%.*s', expected '%s'\n", (int)alpn_len,
+                alpn ? (const char *)alpn : "", want_alpn);
+        return false;
+    }
+    if (s->expect_peer_signature_algorithm) {
+        int got = peer_signature_algorithm(ssl);
+        if (got != s->expect_peer_signature_algorithm) {
+            fprintf(stderr, "peer signature algorithm %04x, expected %04x\n", got,
+                    s->expect_peer_signature_algorithm);
+            return false;
+        }
+    }
+    const struct connection_state *state = SSL_get_app_data(ssl);
+    if ((s->expect_hrr && !state->saw_hello_retry_request) ||
+        (s->expect_no_hrr && state->saw_hello_retry_request)) {
+        fprintf(stderr, "HelloRetryRequest %s, expected %s\n",
+                state->saw_hello_retry_request ? "used" : "not used",
+                s->expect_hrr ? "one" : "none");
+        return false;
+    }
     return true;
 }
 
@@ -516,7 +781,8 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
         return false;
     SSL *ssl = SSL_new(ctx);
     bool ok = false;
-    if (!ssl || SSL_set_fd(ssl, fd) != 1)
+    struct connection_state state = {.settings = s};
+    if (!ssl || SSL_set_fd(ssl, fd) != 1 || !SSL_set_app_data(ssl, &state))
         goto done;
     if (s->is_server)
         SSL_set_accept_state(ssl);
@@ -549,13 +815,14 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
     if (s->shim_shuts_down && s->check_close_notify) {
         /* We close first: SSL_shutdown returns 0 once ours is sent, 1 once the peer's arrives. */
         if (ret != 0) {
-            fprintf(stderr, "SSL_shutdown returned %d, expected 0\n", ret);
+            fprintf(stderr, "Unexpected SSL_shutdown result: %d != 0\n", ret);
             goto done;
         }
         ret = SSL_shutdown(ssl);
     }
     if (ret != 1) {
-        fprintf(stderr, "SSL_shutdown returned %d, expected 1\n", ret);
+        /* BoGo matches this wording (Unclean-Shutdown expects "-1 != 1"). */
+        fprintf(stderr, "Unexpected SSL_shutdown result: %d != 1\n", ret);
         goto done;
     }
     ok = true;

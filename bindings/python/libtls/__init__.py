@@ -18,6 +18,7 @@ from ._context import (
     CERT_REQUIRED,
     ClientContext,
     Context,
+    Options,
     ServerContext,
     TLSVersion,
     VerifyMode,
@@ -39,6 +40,9 @@ from ._errors import (
 )
 from ._lib import LibraryNotFoundError, lib, load_library, use_library
 
+# OP_NO_TICKET, OP_CIPHER_SERVER_PREFERENCE, ... as module constants, as ssl has them.
+globals().update(Options.__members__)
+
 
 def library_version():
     """The loaded library's version text, e.g. 'libtls 0.1.0'."""
@@ -57,6 +61,7 @@ __all__ = [
     "MemoryBIO",
     "NoCipherMatchError",
     "NoSharedGroupError",
+    "Options",
     "ProtocolVersionAlert",
     "ProtocolVersionError",
     "QueuedError",
@@ -74,4 +79,4 @@ __all__ = [
     "library_version",
     "load_library",
     "use_library",
-]
+] + list(Options.__members__)

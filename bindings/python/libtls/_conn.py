@@ -22,6 +22,7 @@ from ._errors import (
     TLSWantWriteError,
     TLSZeroReturnError,
     clear_error_queue,
+    diagnosis_of,
     drain_error_queue,
     error_from_queue,
 )
@@ -132,12 +133,28 @@ class _TLSCore:
             raise ValueError("check_hostname requires server_hostname")
         if session is not None:
             raise NotImplementedError("resuming a session waits on the C API's SSL_set_session")
-        self.context = context
+        self._context = context
         self.server_side = server_side
         self.server_hostname = server_hostname
         self._ssl = None
         self._ssl_finalizer = None
         self.callback_exception = None
+
+    @property
+    def context(self):
+        """The Context in use. A server's SNI callback may assign another server Context: the
+        handshake then goes on with its certificates, trust anchors, verification settings and
+        ALPN protocols (SSL_set_SSL_CTX)."""
+        return self._context
+
+    @context.setter
+    def context(self, context):
+        if not hasattr(context, "_ctx") or context.server_side != self.server_side:
+            raise TypeError("context must be a Context of the same role as the connection")
+        if self._ssl is not None:
+            lib().require("SSL_set_SSL_CTX", "switching contexts")(self._ssl, context._ctx)
+        # Holding the Context keeps its C callbacks alive while the SSL may call them.
+        self._context = context
 
     def _create_ssl(self):
         tls = lib()
@@ -198,7 +215,7 @@ class _TLSCore:
             return TLSWantWriteError(f"{what}: the transport must accept output first")
         if code == SSL_ERROR_ZERO_RETURN:
             drain_error_queue()
-            return TLSZeroReturnError(f"{what}: the peer closed the TLS connection")
+            return TLSZeroReturnError(f"{what}: the peer closed the TLS connection", **diagnosis_of(self._ssl))
         if code == SSL_ERROR_SYSCALL:
             errors = drain_error_queue()
             if errors:
@@ -206,7 +223,7 @@ class _TLSCore:
             errno = ctypes.get_errno()
             if errno:
                 return OSError(errno, os.strerror(errno))
-            return TLSEOFError(f"{what}: EOF occurred in violation of protocol")
+            return TLSEOFError(f"{what}: EOF occurred in violation of protocol", **diagnosis_of(self._ssl))
         return error_from_queue(f"{what} failed", self._ssl)
 
     def _run(self, call, what):
@@ -361,9 +378,17 @@ class _TLSCore:
         return code, tls.X509_verify_cert_error_string(code).decode()
 
     def selected_alpn_protocol(self):
-        """The protocol ALPN settled on. Always None until the C API offers ALPN
-        (SSL_get0_alpn_selected): set_alpn_protocols cannot have offered any."""
-        return None
+        """The protocol ALPN settled on (a str), or None when none was (no offer, no overlap,
+        or the handshake is not done)."""
+        tls = lib()
+        if self._ssl is None or not tls.has("SSL_get0_alpn_selected"):
+            return None
+        data = ctypes.c_void_p()
+        size = ctypes.c_uint()
+        tls.SSL_get0_alpn_selected(self._ssl, ctypes.byref(data), ctypes.byref(size))
+        if not data.value or size.value == 0:
+            return None
+        return ctypes.string_at(data.value, size.value).decode("ascii", errors="replace")
 
     @property
     def session(self):

@@ -2,8 +2,9 @@
 
 Every exception raised for a failed libtls call carries the queue's entries (`errors`), the
 first reason as a name (`reason`, e.g. "CERTIFICATE_VERIFY_FAILED"), the certificate
-verification result when there is one, and `diagnosis`: the library's plain-words account of
-a failed handshake once the C API offers one (None until then).
+verification result when there is one, and the library's account of a failed handshake:
+`diagnosis` (plain words with the evidence) and `cause` (a stable name such as
+"certificate_name_mismatch"), both None when the library has nothing to say.
 """
 
 import ctypes
@@ -59,11 +60,12 @@ class QueuedError:
 class TLSError(OSError):
     """A libtls call failed. Subclasses name common causes; all carry the error queue."""
 
-    def __init__(self, message, errors=(), verify_code=None, verify_message=None, diagnosis=None):
+    def __init__(self, message, errors=(), verify_code=None, verify_message=None, diagnosis=None, cause=None):
         self.errors = list(errors)
         self.verify_code = verify_code
         self.verify_message = verify_message
         self.diagnosis = diagnosis
+        self.cause = cause
         first = self.errors[0] if self.errors else None
         self.library = first.library if first else None
         self.reason = first.reason_name if first else None
@@ -165,6 +167,21 @@ def clear_error_queue():
     lib().ERR_clear_error()
 
 
+# Failure causes (SSL_failure_cause_name) that pick an exception class when the error queue
+# alone names none of the specific causes.
+_CAUSE_CLASSES = {
+    "no_common_version": ProtocolVersionError,
+    "no_common_cipher_suite": NoCipherMatchError,
+    "no_common_group": NoSharedGroupError,
+    "certificate_expired": CertificateError,
+    "certificate_not_yet_valid": CertificateError,
+    "certificate_name_mismatch": CertificateError,
+    "certificate_unknown_issuer": CertificateError,
+    "certificate_invalid": CertificateError,
+    "certificate_required": CertificateError,
+}
+
+
 def _exception_class(errors):
     reasons = [e.reason for e in errors if e.library == ERR_LIB_SSL]
     for reason in reasons:
@@ -204,26 +221,55 @@ def _message(errors, fallback):
     return message
 
 
-# Filled in when the C API gains a plain-words handshake-failure diagnosis: a function taking
-# the SSL pointer and returning text or None.
-diagnosis_provider = None
+SSL_FAILURE_NONE = 0
+
+
+def library_diagnosis(ssl):
+    """(diagnosis text, cause name) of the handshake that failed on `ssl`, from
+    SSL_get_failure_diagnosis / SSL_get_failure_cause; (None, None) when it did not fail or
+    the library predates the diagnosis."""
+    tls = lib()
+    if not ssl or not tls.has("SSL_get_failure_diagnosis"):
+        return None, None
+    text = tls.SSL_get_failure_diagnosis(ssl)
+    cause = tls.SSL_get_failure_cause(ssl)
+    cause_name = tls.SSL_failure_cause_name(cause).decode() if cause != SSL_FAILURE_NONE else None
+    return (text.decode(errors="replace") if text else None), cause_name
+
+
+# How exceptions learn why a handshake failed: a function taking the SSL pointer and returning
+# (diagnosis text or None, cause name or None). Replaceable, e.g. by tests.
+diagnosis_provider = library_diagnosis
+
+
+def diagnosis_of(ssl):
+    """{"diagnosis": ..., "cause": ...} for an exception about `ssl`, from diagnosis_provider;
+    a provider returning plain text gives the diagnosis alone."""
+    if not ssl or diagnosis_provider is None:
+        return {}
+    found = diagnosis_provider(ssl)
+    if isinstance(found, tuple):
+        diagnosis, cause = found
+    else:
+        diagnosis, cause = found, None
+    return {"diagnosis": diagnosis, "cause": cause}
 
 
 def error_from_queue(fallback, ssl=None, errors=None):
     """An exception for the errors now on the queue (draining it). `ssl`, the failed
-    connection's pointer, adds the verification result and the diagnosis."""
+    connection's pointer, adds the verification result, the diagnosis and the cause."""
     if errors is None:
         errors = drain_error_queue()
     cls = _exception_class(errors)
-    kwargs = {}
+    kwargs = diagnosis_of(ssl)
+    if cls is TLSError and kwargs.get("cause") in _CAUSE_CLASSES:
+        cls = _CAUSE_CLASSES[kwargs["cause"]]
     if ssl:
         if cls is CertificateError or any(e.reason == SSL_R_CERTIFICATE_VERIFY_FAILED for e in errors):
             code = lib().SSL_get_verify_result(ssl)
             if code != 0:
                 kwargs["verify_code"] = code
                 kwargs["verify_message"] = lib().X509_verify_cert_error_string(code).decode()
-        if diagnosis_provider is not None:
-            kwargs["diagnosis"] = diagnosis_provider(ssl)
     message = _message(errors, fallback)
     if kwargs.get("verify_message") and kwargs["verify_message"] not in message:
         message += f" ({kwargs['verify_message']})"

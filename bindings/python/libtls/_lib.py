@@ -106,10 +106,42 @@ void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
 # Functions bound when the loaded library exports them: features being added to the C API.
 # A feature whose function is missing raises NotImplementedError naming it (see `require`).
 OPTIONAL_DECLARATIONS = """
+uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
+uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
+uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+
+int SSL_CTX_set_alpn_protos(struct SSL_CTX *ctx, const uint8_t *protos, unsigned int len);
+void SSL_CTX_set_alpn_select_cb(struct SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
+void SSL_get0_alpn_selected(const struct SSL *ssl, const uint8_t **data, unsigned int *len);
+
+int SSL_CTX_set_tlsext_servername_callback(struct SSL_CTX *ctx, SSL_servername_cb cb);
+int SSL_CTX_set_tlsext_servername_arg(struct SSL_CTX *ctx, void *arg);
+struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
+
+void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
+
+const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
+int SSL_get_failure_cause(const struct SSL *ssl);
+const char *SSL_failure_cause_name(int cause);
 """
 
-# Callback types, as the header's typedefs declare them.
+# Callback types, as the header's typedefs declare them (opaque pointers as c_void_p).
 SSL_verify_cb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+# int (*)(SSL *ssl, const uint8_t **out, uint8_t *outlen, const uint8_t *in, unsigned inlen, void *arg)
+SSL_CTX_alpn_select_cb_func = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.POINTER(ctypes.c_void_p),
+    ctypes.POINTER(ctypes.c_uint8),
+    ctypes.c_void_p,
+    ctypes.c_uint,
+    ctypes.c_void_p,
+)
+# int (*)(SSL *ssl, int *al, void *arg)
+SSL_servername_cb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int), ctypes.c_void_p)
+# void (*)(const SSL *ssl, const char *line)
+SSL_keylog_cb = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
 _SCALARS = {
     "void": None,
@@ -121,6 +153,7 @@ _SCALARS = {
     "uint16_t": ctypes.c_uint16,
     "uint64_t": ctypes.c_uint64,
     "int64_t": ctypes.c_int64,
+    "time_t": ctypes.c_long,
 }
 # Typedef'd function pointers: passed as a CFUNCTYPE instance (or None) through c_void_p.
 FUNCTION_POINTER_TYPEDEFS = {
@@ -132,6 +165,9 @@ FUNCTION_POINTER_TYPEDEFS = {
     "SSL_info_cb",
     "SSL_msg_cb",
     "SSL_keylog_cb",
+    "sk_X509_freefunc",
+    "sk_X509_NAME_freefunc",
+    "sk_GENERAL_NAME_freefunc",
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)

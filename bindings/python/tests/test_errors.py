@@ -269,10 +269,8 @@ def test_diagnosis_hook_is_carried_by_exceptions(memory_pair, monkeypatch):
 def test_features_pending_in_the_c_api_say_what_they_wait_on():
     context = libtls.ClientContext()
     for call in (
-        lambda: context.set_alpn_protocols(["h2"]),
-        lambda: setattr(context, "sni_callback", lambda *a: None),
         lambda: context.set_ticket_keys(b"k" * 80),
-        lambda: setattr(context, "keylog_filename", "/dev/null"),
+        lambda: context.set_session_cache_mode(0),
         lambda: context.wrap_bio(libtls.MemoryBIO(), libtls.MemoryBIO(), server_hostname="x", session=b"s"),
     ):
         with pytest.raises(NotImplementedError):

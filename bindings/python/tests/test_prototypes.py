@@ -38,9 +38,18 @@ def test_optional_declarations_match_header_when_present(header):
             assert ours == header[name], name
 
 
+def test_optional_functions_in_the_header_are_bound(header):
+    # The library built from this tree exports everything its header declares.
+    lib = _lib.lib()
+    for name in _lib.parse_declarations(_lib.OPTIONAL_DECLARATIONS):
+        if name in header:
+            assert lib.has(name), name
+
+
 def test_bound_functions_carry_the_header_types(header):
     lib = _lib.lib()
-    for name in _lib.parse_declarations(_lib.REQUIRED_DECLARATIONS):
+    declared = _lib.parse_declarations(_lib.REQUIRED_DECLARATIONS + _lib.OPTIONAL_DECLARATIONS)
+    for name in (n for n in declared if n in header and hasattr(lib, n)):
         ret, params = header[name]
         func = getattr(lib, name)
         assert func.argtypes == [_lib.ctypes_type(p) for p in params], name

@@ -1,0 +1,569 @@
+/* Trust locations, host-name policy, verified chains and certificate output through the C API.
+ * Written against OpenSSL's names and semantics, so it runs unchanged against libtls and OpenSSL
+ * (the few libtls extensions are compiled only for libtls).
+ *
+ *   test_verify               run every test, print "ok NAME" / "FAIL NAME: why", then a summary
+ *   test_verify NAME...       run only these
+ *   test_verify --list        print the test names
+ * Run from the repository root (certificates are read from pki/). The environment supplies
+ * TEST_CA_DIR (a directory made by `openssl rehash` holding pki/root-ca.pem) and SSL_CERT_FILE
+ * (pki/root-ca.pem) with SSL_CERT_DIR (an empty directory). */
+#include "compat.h"
+#ifdef LIBTLS_TEST_OPENSSL
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#endif
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PKI "pki/"
+
+static char failure[1024];
+
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
+            return 0;                                                                    \
+        }                                                                                \
+    } while (0)
+
+/* ---- one handshake over a socketpair, server in a thread ---------------------------------- */
+
+struct outcome {
+    int handshake_ret;
+    unsigned long handshake_error; /* first error-queue entry after a failed handshake */
+    long verify_result;
+    int verified_len;              /* sk_X509_num(SSL_get0_verified_chain), -1 for NULL */
+    char verified_top[256];        /* subject of the chain's last certificate */
+};
+
+struct server_thread {
+    SSL_CTX *ctx;
+    int fd;
+    struct outcome out;
+};
+
+static void record(SSL *ssl, struct outcome *out)
+{
+    STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+    out->verify_result = SSL_get_verify_result(ssl);
+    out->verified_len = chain ? sk_X509_num(chain) : -1;
+    if (chain && sk_X509_num(chain) > 0)
+        X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, sk_X509_num(chain) - 1)),
+                          out->verified_top, sizeof out->verified_top);
+}
+
+static void *serve_one(void *arg)
+{
+    struct server_thread *st = arg;
+    SSL *ssl = SSL_new(st->ctx);
+    SSL_set_fd(ssl, st->fd);
+    ERR_clear_error();
+    st->out.handshake_ret = SSL_accept(ssl);
+    record(ssl, &st->out);
+    if (st->out.handshake_ret != 1)
+        st->out.handshake_error = ERR_peek_error();
+    else
+        SSL_shutdown(ssl);
+    ERR_clear_error();
+    SSL_free(ssl);
+    shutdown(st->fd, SHUT_RDWR);
+    return NULL;
+}
+
+/* A handshake between a client of `cctx`, set up by `prepare` (names to verify), and a TLS 1.3
+ * server presenting pki/NAME.chain.pem. */
+static int run_pair(SSL_CTX *cctx, const char *server_cert, void (*prepare)(SSL *),
+                    struct outcome *client, struct outcome *server)
+{
+    struct server_thread st;
+    struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
+    char chain[256], key[256];
+    pthread_t thread;
+    int fds[2];
+    SSL *ssl;
+
+    memset(&st, 0, sizeof st);
+    memset(client, 0, sizeof *client);
+    st.ctx = SSL_CTX_new(TLS_server_method());
+    snprintf(chain, sizeof chain, PKI "%s.chain.pem", server_cert);
+    snprintf(key, sizeof key, PKI "%s.key", server_cert);
+    if (!st.ctx || SSL_CTX_use_certificate_chain_file(st.ctx, chain) != 1 ||
+        SSL_CTX_use_PrivateKey_file(st.ctx, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_set_min_proto_version(st.ctx, TLS1_3_VERSION) != 1)
+        return 0;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+        return 0;
+    setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    st.fd = fds[1];
+    if (pthread_create(&thread, NULL, serve_one, &st) != 0)
+        return 0;
+
+    ssl = SSL_new(cctx);
+    SSL_set_fd(ssl, fds[0]);
+    if (prepare)
+        prepare(ssl);
+    else
+        SSL_set1_host(ssl, "localhost");
+    ERR_clear_error();
+    client->handshake_ret = SSL_connect(ssl);
+    record(ssl, client);
+    if (client->handshake_ret != 1)
+        client->handshake_error = ERR_peek_error();
+    else
+        SSL_shutdown(ssl);
+    ERR_clear_error();
+    SSL_free(ssl);
+    shutdown(fds[0], SHUT_RDWR);
+    pthread_join(thread, NULL);
+    close(fds[0]);
+    close(fds[1]);
+    SSL_CTX_free(st.ctx);
+    *server = st.out;
+    return 1;
+}
+
+static SSL_CTX *verifying_client(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+/* A client trusting pki/root-ca.pem connects to `server_cert`; the outcome is in c and s. */
+static int connect_to(const char *server_cert, void (*prepare)(SSL *), struct outcome *c,
+                      struct outcome *s)
+{
+    SSL_CTX *ctx = verifying_client();
+    int ran;
+    CHECK(ctx != NULL);
+    CHECK(SSL_CTX_load_verify_file(ctx, PKI "root-ca.pem") == 1);
+    ran = run_pair(ctx, server_cert, prepare, c, s);
+    SSL_CTX_free(ctx);
+    CHECK(ran);
+    return 1;
+}
+
+static int describe(const char *what, const struct outcome *c, const struct outcome *s)
+{
+    char cerr[160], serr[160];
+    ERR_error_string_n(c->handshake_error, cerr, sizeof cerr);
+    ERR_error_string_n(s->handshake_error, serr, sizeof serr);
+    snprintf(failure, sizeof failure, "%s: client hs=%d verify=%ld err=%s | server hs=%d err=%s",
+             what, c->handshake_ret, c->verify_result, cerr, s->handshake_ret, serr);
+    return 0;
+}
+
+/* The handshake failed with `code` on the client and the server got the alert `reason`. */
+static int rejected_with(const char *server_cert, void (*prepare)(SSL *), long code, int reason)
+{
+    struct outcome c, s;
+    if (!connect_to(server_cert, prepare, &c, &s))
+        return 0;
+    if (c.handshake_ret == 1 || c.verify_result != code ||
+        (reason && ERR_GET_REASON(s.handshake_error) != reason))
+        return describe(server_cert, &c, &s);
+    return 1;
+}
+
+static int accepted(const char *server_cert, void (*prepare)(SSL *))
+{
+    struct outcome c, s;
+    if (!connect_to(server_cert, prepare, &c, &s))
+        return 0;
+    if (c.handshake_ret != 1 || c.verify_result != X509_V_OK)
+        return describe(server_cert, &c, &s);
+    return 1;
+}
+
+/* ---- rejected certificates ------------------------------------------------------------------ */
+
+static int test_wrong_eku(void)
+{
+    return rejected_with("wrong-eku-localhost", NULL, X509_V_ERR_INVALID_PURPOSE,
+                         SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE);
+}
+
+static int test_self_signed_leaf(void)
+{
+    return rejected_with("selfsigned-localhost", NULL, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+                         SSL_R_TLSV1_ALERT_UNKNOWN_CA);
+}
+
+/* ---- trust locations ----------------------------------------------------------------------- */
+
+static int test_verified_chain(void)
+{
+    struct outcome c, s;
+    if (!connect_to("server-ecdsa-p256", NULL, &c, &s))
+        return 0;
+    if (c.handshake_ret != 1)
+        return describe("verified chain", &c, &s);
+    /* leaf, intermediate, root: the anchor is part of the verified chain. */
+    CHECK(c.verified_len == 3);
+    CHECK(strcmp(c.verified_top, "/CN=libtls Test Root CA") == 0);
+    /* The server did not ask for a client certificate. */
+    CHECK(s.verified_len == -1 || s.verified_len == 0);
+    return 1;
+}
+
+static int handshake_with_trust(SSL_CTX *ctx)
+{
+    struct outcome c, s;
+    int ran;
+    CHECK(ctx != NULL);
+    ran = run_pair(ctx, "server-ecdsa-p256", NULL, &c, &s);
+    SSL_CTX_free(ctx);
+    CHECK(ran);
+    if (c.handshake_ret != 1 || c.verify_result != X509_V_OK)
+        return describe("trust", &c, &s);
+    return 1;
+}
+
+static int test_hashed_ca_dir(void)
+{
+    const char *dir = getenv("TEST_CA_DIR");
+    SSL_CTX *ctx = verifying_client(), *other = verifying_client();
+    CHECK(dir != NULL);
+    CHECK(ctx && other);
+    CHECK(SSL_CTX_load_verify_dir(ctx, dir) == 1);
+    CHECK(SSL_CTX_load_verify_locations(other, NULL, dir) == 1);
+    return handshake_with_trust(ctx) && handshake_with_trust(other);
+}
+
+static int test_empty_trust_fails(void)
+{
+    SSL_CTX *ctx = verifying_client();
+    struct outcome c, s;
+    int ran;
+    CHECK(ctx != NULL);
+    ran = run_pair(ctx, "server-ecdsa-p256", NULL, &c, &s);
+    SSL_CTX_free(ctx);
+    CHECK(ran);
+    CHECK(c.handshake_ret != 1);
+    /* (No check of SSL_get0_verified_chain here: OpenSSL returns the partial chain it built,
+     * libtls NULL.) */
+    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    return 1;
+}
+
+static int test_default_paths_from_env(void)
+{
+    SSL_CTX *ctx = verifying_client();
+    CHECK(getenv("SSL_CERT_FILE") != NULL);
+    CHECK(ctx != NULL);
+    CHECK(SSL_CTX_set_default_verify_paths(ctx) == 1);
+    return handshake_with_trust(ctx);
+}
+
+static int test_in_memory_anchor(void)
+{
+    SSL_CTX *ctx = verifying_client();
+    FILE *f = fopen(PKI "root-ca.pem", "r");
+    X509 *root;
+    CHECK(f != NULL);
+    root = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    CHECK(ctx && root);
+#ifdef LIBTLS_TEST_OPENSSL
+    CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) == 1);
+#else
+    CHECK(SSL_CTX_add_trust_anchor(ctx, root) == 1);
+    {
+        static const char garbage[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        SSL_CTX *other = verifying_client();
+        char pem[4096];
+        size_t n;
+        f = fopen(PKI "root-ca.pem", "r");
+        CHECK(f != NULL);
+        n = fread(pem, 1, sizeof pem, f);
+        fclose(f);
+        CHECK(other != NULL);
+        CHECK(SSL_CTX_add_trust_anchor_pem(other, garbage, sizeof garbage - 1) == 0);
+        ERR_clear_error();
+        CHECK(SSL_CTX_add_trust_anchor_pem(other, pem, n) == 1);
+        if (!handshake_with_trust(other))
+            return 0;
+    }
+#endif
+    X509_free(root);
+    return handshake_with_trust(ctx);
+}
+
+/* ---- host names, flags and addresses -------------------------------------------------------- */
+
+static void wildcard_name(SSL *ssl) { SSL_set1_host(ssl, "www.example.test"); }
+
+static void wildcard_name_no_wildcards(SSL *ssl)
+{
+    SSL_set1_host(ssl, "www.example.test");
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_WILDCARDS);
+}
+
+static void exact_name_no_wildcards(SSL *ssl)
+{
+    SSL_set1_host(ssl, "exact.example.test");
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_WILDCARDS | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+}
+
+static void second_name_matches(SSL *ssl)
+{
+    SSL_set1_host(ssl, "nothing.test");
+    SSL_add1_host(ssl, "exact.example.test");
+}
+
+static void no_name_matches(SSL *ssl)
+{
+    SSL_set1_host(ssl, "nothing.test");
+    SSL_add1_host(ssl, "other.example.org");
+}
+
+static int test_host_flags(void)
+{
+    return accepted("wildcard-example", wildcard_name) &&
+           rejected_with("wildcard-example", wildcard_name_no_wildcards,
+                         X509_V_ERR_HOSTNAME_MISMATCH, 0) &&
+           accepted("wildcard-example", exact_name_no_wildcards);
+}
+
+static int test_add1_host(void)
+{
+    return accepted("wildcard-example", second_name_matches) &&
+           rejected_with("wildcard-example", no_name_matches, X509_V_ERR_HOSTNAME_MISMATCH, 0);
+}
+
+static void ip_literal_host(SSL *ssl) { SSL_set1_host(ssl, "127.0.0.1"); }
+static void ipv6_literal_host(SSL *ssl) { SSL_set1_host(ssl, "::1"); }
+static void wrong_ip_literal_host(SSL *ssl) { SSL_set1_host(ssl, "10.9.8.7"); }
+
+static void name_and_ip(SSL *ssl)
+{
+    SSL_set1_host(ssl, "localhost");
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+}
+
+static void name_and_wrong_ip(SSL *ssl)
+{
+    SSL_set1_host(ssl, "localhost");
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "192.0.2.1");
+}
+
+static int test_ip_addresses(void)
+{
+    return accepted("server-ecdsa-p256", ip_literal_host) &&
+           accepted("server-ecdsa-p256", ipv6_literal_host) &&
+           accepted("server-ecdsa-p256", name_and_ip) &&
+           rejected_with("server-ecdsa-p256", wrong_ip_literal_host,
+                         X509_V_ERR_IP_ADDRESS_MISMATCH, 0) &&
+           rejected_with("server-ecdsa-p256", name_and_wrong_ip, X509_V_ERR_IP_ADDRESS_MISMATCH,
+                         0);
+}
+
+static int test_verify_param_calls(void)
+{
+    SSL_CTX *ctx = verifying_client();
+    SSL *ssl;
+    X509_VERIFY_PARAM *param;
+    CHECK(ctx != NULL);
+    ssl = SSL_new(ctx);
+    CHECK(ssl != NULL);
+    param = SSL_get0_param(ssl);
+    CHECK(param != NULL);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_get_hostflags(param) == X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_set1_host(param, "example.test", 0) == 1);
+    CHECK(X509_VERIFY_PARAM_add1_host(param, "example.orgXXX", 11) == 1);
+    CHECK(X509_VERIFY_PARAM_set1_ip_asc(param, "not an address") == 0);
+    ERR_clear_error();
+    CHECK(X509_VERIFY_PARAM_set1_ip_asc(param, "2001:db8::1") == 1);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
+/* ---- certificate output ---------------------------------------------------------------------- */
+
+static X509 *read_cert(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x;
+    if (!f)
+        return NULL;
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return x;
+}
+
+static int test_subject_alt_names(void)
+{
+    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
+    GENERAL_NAMES *names;
+    const ASN1_STRING *value;
+    static const unsigned char v4[4] = {127, 0, 0, 1};
+    static const unsigned char v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    int crit = 7, type = -1;
+    CHECK(x != NULL);
+    names = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+    CHECK(names != NULL);
+    CHECK(crit == 0);
+    CHECK(sk_GENERAL_NAME_num(names) == 3);
+    value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, 0), &type);
+    CHECK(type == GEN_DNS);
+    CHECK(ASN1_STRING_length(value) == 9);
+    CHECK(memcmp(ASN1_STRING_get0_data(value), "localhost", 9) == 0);
+    value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, 1), &type);
+    CHECK(type == GEN_IPADD);
+    CHECK(ASN1_STRING_length(value) == 4);
+    CHECK(memcmp(ASN1_STRING_get0_data(value), v4, 4) == 0);
+    value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, 2), &type);
+    CHECK(type == GEN_IPADD);
+    CHECK(ASN1_STRING_length(value) == 16);
+    CHECK(memcmp(ASN1_STRING_get0_data(value), v6, 16) == 0);
+    CHECK(sk_GENERAL_NAME_value(names, 3) == NULL);
+    sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free);
+    X509_free(x);
+
+    /* A CA certificate without the extension. */
+    x = read_cert(PKI "root-ca.pem");
+    CHECK(x != NULL);
+    CHECK(X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL) == NULL);
+    CHECK(crit == -1);
+    X509_free(x);
+    return 1;
+}
+
+/* Everything written to a memory BIO, NUL-terminated. */
+static int drain(BIO *bio, char *out, size_t size)
+{
+    int n = BIO_read(bio, out, (int)size - 1);
+    if (n < 0)
+        n = 0;
+    out[n] = '\0';
+    return n;
+}
+
+static int test_pem_write_and_name_print(void)
+{
+    X509 *x = read_cert(PKI "root-ca.pem");
+    BIO *bio = BIO_new(BIO_s_mem());
+    char file_text[4096], written[4096];
+    FILE *f = fopen(PKI "root-ca.pem", "r");
+    size_t n;
+    CHECK(x && bio && f);
+    n = fread(file_text, 1, sizeof file_text - 1, f);
+    fclose(f);
+    file_text[n] = '\0';
+    CHECK(PEM_write_bio_X509(bio, x) == 1);
+    drain(bio, written, sizeof written);
+    CHECK(strcmp(written, file_text) == 0);
+
+    CHECK(X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) > 0);
+    drain(bio, written, sizeof written);
+    CHECK(strcmp(written, "CN=libtls Test Root CA") == 0);
+    CHECK(X509_NAME_print_ex(bio, X509_get_issuer_name(x), 2, XN_FLAG_ONELINE) > 0);
+    drain(bio, written, sizeof written);
+    CHECK(strcmp(written, "  CN = libtls Test Root CA") == 0);
+
+    f = tmpfile();
+    CHECK(f != NULL);
+    CHECK(PEM_write_X509(f, x) == 1);
+    rewind(f);
+    n = fread(written, 1, sizeof written - 1, f);
+    fclose(f);
+    written[n] = '\0';
+    CHECK(strcmp(written, file_text) == 0);
+    BIO_free(bio);
+    X509_free(x);
+    return 1;
+}
+
+static int test_validity_as_time_t(void)
+{
+    X509 *x = read_cert(PKI "expired-localhost.pem");
+    const time_t from = 1577836800; /* 2020-01-01T00:00:00Z */
+    const time_t until = 1609459200; /* 2021-01-01T00:00:00Z */
+    CHECK(x != NULL);
+    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), from) == 0);
+    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), from + 1) == -1);
+    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), until - 1) == 1);
+    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), time(NULL)) == -1);
+#ifndef LIBTLS_TEST_OPENSSL
+    {
+        time_t t = 0;
+        CHECK(ASN1_TIME_to_time_t(X509_get0_notAfter(x), &t) == 1);
+        CHECK(t == until);
+    }
+#endif
+    X509_free(x);
+    return 1;
+}
+
+struct test_case {
+    const char *name;
+    int (*run)(void);
+};
+
+static const struct test_case tests[] = {
+    {"wrong_eku", test_wrong_eku},
+    {"self_signed_leaf", test_self_signed_leaf},
+    {"verified_chain", test_verified_chain},
+    {"hashed_ca_dir", test_hashed_ca_dir},
+    {"empty_trust_fails", test_empty_trust_fails},
+    {"default_paths_from_env", test_default_paths_from_env},
+    {"in_memory_anchor", test_in_memory_anchor},
+    {"host_flags", test_host_flags},
+    {"add1_host", test_add1_host},
+    {"ip_addresses", test_ip_addresses},
+    {"verify_param_calls", test_verify_param_calls},
+    {"subject_alt_names", test_subject_alt_names},
+    {"pem_write_and_name_print", test_pem_write_and_name_print},
+    {"validity_as_time_t", test_validity_as_time_t},
+};
+
+#define NTESTS (sizeof tests / sizeof tests[0])
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0, i;
+    size_t t;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (t = 0; t < NTESTS; t++)
+            printf("%s\n", tests[t].name);
+        return 0;
+    }
+    for (t = 0; t < NTESTS; t++) {
+        int selected = argc == 1, ok;
+        for (i = 1; i < argc; i++)
+            selected |= strcmp(argv[i], tests[t].name) == 0;
+        if (!selected)
+            continue;
+        failure[0] = '\0';
+        ERR_clear_error();
+        ok = tests[t].run();
+        printf("%s %s%s%s\n", ok ? "ok" : "FAIL", tests[t].name, ok ? "" : ": ", failure);
+        fflush(stdout);
+        if (ok)
+            passed++;
+        else
+            failed++;
+    }
+    if (passed + failed == 0) {
+        fprintf(stderr, "test_verify: no such test\n");
+        return 2;
+    }
+    printf("test_verify: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
