@@ -71,7 +71,7 @@ PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
 
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
 	cli-openssl test test-rust test-c test-python test-openssl check-asan demo demo-openssl install \
-	install-strip uninstall clean distclean
+	install-strip uninstall clean distclean fuzz fuzz-smoke fuzz-build fuzz-seeds tools-venv
 
 # The CLIs link against the library and include the header, so those come first even under -j.
 all: header
@@ -181,6 +181,36 @@ test-python: all
 # Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
 test: check-header check-api-doc test-rust test-c test-python check-asan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
+
+# Fuzzing (fuzz/run.sh; libFuzzer on the stable toolchain). fuzz-smoke replays the committed
+# corpora and regressions and fuzzes each target briefly (about a minute; CI runs it);
+# `make fuzz FUZZ_SECONDS=3600` is a deliberate long run. The first build compiles aws-lc
+# again for the fuzzing flags (a few minutes).
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 6
+
+fuzz-build:
+	fuzz/run.sh build
+
+fuzz-smoke:
+	fuzz/run.sh smoke $(FUZZ_SMOKE_SECONDS)
+
+fuzz:
+	fuzz/run.sh all $(FUZZ_SECONDS)
+
+# Re-records fuzz/corpus/{client,server,...} from deterministic libtls sessions and from
+# openssl s_client / s_server talking to libtls.
+fuzz-seeds:
+	$(CARGO) test --release --lib write_seed_corpora -- --ignored
+
+# sslyze and tlslite-ng for capi-tests/test_scanner.py, in their own virtualenv.
+TOOLS_VENV = $(BUILD)/tools-venv
+tools-venv: $(TOOLS_VENV)/.installed
+
+$(TOOLS_VENV)/.installed:
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install -q sslyze==6.3.1 tlslite-ng==0.8.2
+	touch $@
 
 test-openssl: cli-openssl
 	LIBTLS_BIN_DIR=$(BUILD)/openssl/bin LIBTLS_IMPL=openssl $(PYTEST)

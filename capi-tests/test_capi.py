@@ -25,6 +25,7 @@ C_CASES = [
     "not_yet_valid",
     "version_mismatch",
     "no_shared_suite",
+    "max_cert_list",
 ]
 
 

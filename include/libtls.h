@@ -1050,6 +1050,18 @@ void SSL_CTX_set_quiet_shutdown(struct SSL_CTX *ctx, int mode);
 int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
 
 /*
+ Sets the largest handshake message (certificate list) connections made from this context
+ accept, in bytes (default 102400, as OpenSSL); returns the previous limit. A larger message
+ is refused from its header, so a peer cannot make a connection buffer more than this.
+ */
+long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
+
+/*
+ The largest handshake message connections from this context accept.
+ */
+long SSL_CTX_get_max_cert_list(const struct SSL_CTX *ctx);
+
+/*
  Adds `SSL_OP_*` bits; returns the new options.
  */
 uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
@@ -1802,6 +1814,19 @@ void SSL_set_shutdown(struct SSL *ssl, int mode);
 int SSL_clear(struct SSL *ssl);
 
 /*
+ Sets the largest handshake message (certificate list) this connection accepts from the
+ peer, in bytes; returns the previous limit. A larger message is refused from its header
+ with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
+ not yet started.
+ */
+long SSL_set_max_cert_list(struct SSL *ssl, long max);
+
+/*
+ The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
+ */
+long SSL_get_max_cert_list(const struct SSL *ssl);
+
+/*
  OpenSSL's `SSL_state_string_long`: where the handshake is.
  */
 const char *SSL_state_string_long(const struct SSL *ssl);
@@ -2251,6 +2276,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define SSL_R_BAD_LEGACY_VERSION 292
 #define SSL_R_UNEXPECTED_EOF_WHILE_READING 294
 #define SSL_R_NO_SUITABLE_GROUPS 295
+#define SSL_R_RECORD_TOO_SMALL 298
 #define SSL_R_BAD_ECPOINT 306
 #define SSL_R_RENEGOTIATION_MISMATCH 337
 #define SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED 338

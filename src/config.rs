@@ -157,7 +157,8 @@ pub struct Config {
     /// (`SSL_CTX_set_client_CA_list`).
     pub client_ca_names: Vec<DistinguishedName>,
     pub client_cert_callback: Option<ClientCertCallback>,
-    /// The largest handshake message we accept.
+    /// The largest handshake message body we accept (`SSL_CTX_set_max_cert_list`); a longer
+    /// one is refused from its header, before any of it is buffered.
     pub max_handshake_message: usize,
     /// `SSL_OP_*` bits (see [`ssl_options`]).
     pub options: u64,
@@ -193,7 +194,8 @@ impl Default for Config {
             verify_callback: None,
             client_ca_names: Vec::new(),
             client_cert_callback: None,
-            max_handshake_message: 64 * 1024 + 1024,
+            // OpenSSL's default max_cert_list (100 KiB).
+            max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
             options: ssl_options::DEFAULT,
             alpn_protocols: Vec::new(),
             alpn_select: None,

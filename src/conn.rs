@@ -7,10 +7,12 @@ use crate::diagnosis::{Diagnosis, Evidence, TransportEnd};
 use crate::error::{Error, Reason, Result};
 use crate::events::{Direction, Event, EventSink};
 use crate::handshake::{self, State};
+use crate::limits::ProgressBudget;
 use crate::msgs::alert::Alert;
 use crate::msgs::deframer::{HandshakeJoiner, JoinedMessage};
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 use crate::record::RecordLayer;
 use crate::session::{Session, SessionStats};
@@ -113,6 +115,8 @@ pub struct Common {
     pub new_sessions: Vec<Arc<Session>>,
     /// Client: the session to offer for resumption (`SSL_set_session`), if still usable.
     pub resume: Option<Arc<Session>>,
+    /// How many records in a row the peer may send that move nothing forward.
+    pub budget: ProgressBudget,
     /// What observers (info/message callbacks, key log) asked to see.
     pub events: EventSink,
     /// What a failed handshake's diagnosis draws on.
@@ -145,6 +149,7 @@ impl Common {
             session: None,
             new_sessions: Vec::new(),
             resume: None,
+            budget: ProgressBudget::default(),
             events: EventSink::default(),
             evidence: Evidence::default(),
             client_random: [0; 32],
@@ -394,11 +399,26 @@ impl Connection {
     /// Feeds bytes received from the peer. Complete records are processed at once. Returns how
     /// many bytes were consumed: all of them unless the connection failed or the peer's
     /// close_notify arrived (bytes after it are not read).
-    pub fn read_tls(&mut self, mut data: &[u8]) -> Result<usize> {
+    pub fn read_tls(&mut self, data: &[u8]) -> Result<usize> {
         self.check_error()?;
         if !self.started {
             self.start()?;
         }
+        // The peer's bytes are hostile: should they reach a bug that panics, this connection
+        // fails with internal_error instead of unwinding through the caller (or the C API).
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_records(data))) {
+            Ok(r) => r,
+            // A fuzzer must see the bug itself.
+            #[cfg(fuzzing)]
+            Err(panic) => std::panic::resume_unwind(panic),
+            #[cfg(not(fuzzing))]
+            Err(_) => Err(self.fail(Error::internal(
+                "internal error: a bug in libtls was caught while processing the peer's data",
+            ))),
+        }
+    }
+
+    fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
         let total = data.len();
         while !data.is_empty() && !self.common.received_close_notify {
             let buffered = self.common.record.buffered();
@@ -497,6 +517,19 @@ impl Connection {
     }
 
     fn process_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<()> {
+        #[cfg(test)]
+        if test_hooks::PANIC_ON_NEXT_RECORD.with(|p| p.replace(false)) {
+            panic!("forced by a test: a bug while processing a record");
+        }
+        // In TLS 1.3 ChangeCipherSpec is a no-op for middleboxes: it carries nothing.
+        let carries_nothing = payload.is_empty()
+            || typ == ContentType::CHANGE_CIPHER_SPEC
+                && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
+        if carries_nothing {
+            self.common.budget.empty_record()?;
+        } else {
+            self.common.budget.content();
+        }
         match typ {
             ContentType::HANDSHAKE => {
                 if payload.is_empty() {
@@ -524,6 +557,9 @@ impl Connection {
                     return Err(Error::unexpected(
                         "application data interleaved with a fragmented handshake message",
                     ));
+                }
+                if !payload.is_empty() {
+                    self.common.budget.application_data();
                 }
                 self.common.deliver_plaintext(&payload);
                 Ok(())
@@ -633,6 +669,9 @@ impl Connection {
     }
 
     fn process_handshake_message(&mut self, msg: JoinedMessage) -> Result<()> {
+        if msg.typ == HandshakeType::KEY_UPDATE && self.common.handshake_complete {
+            self.common.budget.key_update()?;
+        }
         let state = self
             .state
             .take()
@@ -1071,3 +1110,18 @@ mod tests {
         assert_eq!(lines, keylog(&mut s));
     }
 }
+
+/// Switches for tests that need the connection to misbehave on purpose.
+#[cfg(test)]
+pub(crate) mod test_hooks {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// The next record processed on this thread panics, as a bug would.
+        pub static PANIC_ON_NEXT_RECORD: Cell<bool> = const { Cell::new(false) };
+    }
+}
+
+#[cfg(test)]
+#[path = "conn_limits_tests.rs"]
+mod limits_tests;

@@ -94,6 +94,7 @@ reasons! {
     BAD_LEGACY_VERSION = 292 => "bad legacy version",
     UNEXPECTED_EOF_WHILE_READING = 294 => "unexpected eof while reading",
     NO_SUITABLE_GROUPS = 295 => "no suitable groups",
+    RECORD_TOO_SMALL = 298 => "record too small",
     BAD_ECPOINT = 306 => "bad ecpoint",
     RENEGOTIATION_MISMATCH = 337 => "renegotiation mismatch",
     UNSAFE_LEGACY_RENEGOTIATION_DISABLED = 338 => "unsafe legacy renegotiation disabled",

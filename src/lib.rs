@@ -12,7 +12,10 @@ pub mod diagnosis;
 pub mod error;
 pub mod events;
 pub mod ffi;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_support;
 pub mod handshake;
+pub mod limits;
 pub mod msgs;
 pub mod record;
 pub mod session;

@@ -487,6 +487,45 @@ static int test_no_shared_suite(void)
     return 1;
 }
 
+/* The largest handshake message a client accepts: inherited from the context, refused past. */
+static int test_max_cert_list(void)
+{
+    SSL_CTX *sctx = server_ctx(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key");
+    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    struct pair pair;
+    SSL *ssl;
+    int n, code;
+    unsigned long err;
+
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_get_max_cert_list(cctx) == 102400);
+    CHECK(SSL_CTX_set_max_cert_list(cctx, 200) == 102400);
+    CHECK(SSL_CTX_get_max_cert_list(cctx) == 200);
+    ssl = SSL_new(cctx);
+    CHECK(ssl != NULL);
+    CHECK(SSL_get_max_cert_list(ssl) == 200);
+    CHECK(SSL_set_max_cert_list(ssl, 300) == 200);
+    CHECK(SSL_get_max_cert_list(ssl) == 300);
+    CHECK(SSL_CTX_get_max_cert_list(cctx) == 200);
+    CHECK(start_server(&pair, sctx));
+    SSL_set_fd(ssl, pair.client_fd);
+    SSL_set1_host(ssl, "localhost");
+    ERR_clear_error();
+    n = SSL_connect(ssl);
+    code = SSL_get_error(ssl, n);
+    err = ERR_peek_error();
+    SSL_free(ssl);
+    finish_server(&pair);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    CHECK(n != 1);
+    CHECK(code == SSL_ERROR_SSL);
+    CHECK(ERR_GET_REASON(err) == SSL_R_EXCESSIVE_MESSAGE_SIZE);
+    CHECK(pair.server.handshake_ret != 1);
+    ERR_clear_error();
+    return 1;
+}
+
 /* ---- runner ------------------------------------------------------------------------------ */
 
 struct test_case {
@@ -512,6 +551,7 @@ static const struct test_case tests[] = {
     {"not_yet_valid", test_not_yet_valid},
     {"version_mismatch", test_version_mismatch},
     {"no_shared_suite", test_no_shared_suite},
+    {"max_cert_list", test_max_cert_list},
 };
 
 #define NTESTS (sizeof tests / sizeof tests[0])

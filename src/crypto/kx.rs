@@ -171,6 +171,18 @@ fn ecdh_generate(
     group: NamedGroup,
     alg: &'static agreement::Algorithm,
 ) -> Result<(agreement::PrivateKey, Vec<u8>)> {
+    #[cfg(any(test, fuzzing))]
+    let key = if crate::fuzz_support::deterministic() {
+        let scalar_len = if alg == &agreement::ECDH_P384 { 48 } else { 32 };
+        agreement::PrivateKey::from_private_key(
+            alg,
+            &crate::fuzz_support::fixed_private_key(scalar_len),
+        )
+        .map_err(|_| rng_failure("ECDH"))?
+    } else {
+        agreement::PrivateKey::generate(alg).map_err(|_| rng_failure("ECDH"))?
+    };
+    #[cfg(not(any(test, fuzzing)))]
     let key = agreement::PrivateKey::generate(alg).map_err(|_| rng_failure("ECDH"))?;
     let public = key
         .compute_public_key()

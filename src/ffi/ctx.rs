@@ -1067,6 +1067,39 @@ pub unsafe extern "C" fn SSL_CTX_get_quiet_shutdown(ctx: *const SSL_CTX) -> c_in
     })
 }
 
+/// Sets the largest handshake message (certificate list) connections made from this context
+/// accept, in bytes (default 102400, as OpenSSL); returns the previous limit. A larger message
+/// is refused from its header, so a peer cannot make a connection buffer more than this.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_max_cert_list(
+    ctx: *mut SSL_CTX,
+    max: std::ffi::c_long,
+) -> std::ffi::c_long {
+    let mut old = 0;
+    // As OpenSSL: a negative limit changes nothing and returns 0.
+    if max < 0 {
+        return 0;
+    }
+    ctx_call(ctx, |c| {
+        let mut st = c.edit();
+        old = st.config.max_handshake_message as std::ffi::c_long;
+        st.config.max_handshake_message = max as usize;
+        Ok(())
+    });
+    old
+}
+
+/// The largest handshake message connections from this context accept.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_max_cert_list(ctx: *const SSL_CTX) -> std::ffi::c_long {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| {
+            c.read().config.max_handshake_message as std::ffi::c_long
+        })
+    })
+}
+
 /// Runs `f` on the locked state of a live context; NULL or a panic gives `fail`.
 fn with_state<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&mut CtxState) -> T) -> T {
     guard_value(fail, || {

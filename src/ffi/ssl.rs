@@ -73,6 +73,8 @@ pub struct SSL {
     pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
     key_update_pending: c_int,
+    /// The largest handshake message accepted, copied from the context at `SSL_new`.
+    max_cert_list: usize,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -175,8 +177,10 @@ impl SSL {
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
         let mode_changed = self.verify_mode.is_some_and(|m| m != base.verify_mode);
         let depth_changed = self.verify_depth.is_some_and(|d| d != base.verify_depth);
+        let max_changed = self.max_cert_list != base.max_handshake_message;
         if !mode_changed
             && !depth_changed
+            && !max_changed
             && verify_callback.is_none()
             && client_cert_callback.is_none()
             && !session_callbacks.needs_wrapping()
@@ -210,6 +214,7 @@ impl SSL {
         if let Some(depth) = self.verify_depth {
             c.verify_depth = depth;
         }
+        c.max_handshake_message = self.max_cert_list;
         // The callbacks receive this SSL, which lives at a fixed address until SSL_free.
         let ssl_addr = self as *const SSL as usize;
         if let Some(callback) = verify_callback {
@@ -707,9 +712,14 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             return std::ptr::null_mut();
         };
         c.up_ref();
-        let (mode, quiet_shutdown, options) = {
+        let (mode, quiet_shutdown, options, max_cert_list) = {
             let st = c.read();
-            (st.mode, st.quiet_shutdown, st.config.options)
+            (
+                st.mode,
+                st.quiet_shutdown,
+                st.config.options,
+                st.config.max_handshake_message,
+            )
         };
         let ssl = SSL {
             ctx,
@@ -741,6 +751,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             alpn_protos: None,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
+            max_cert_list,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; the callbacks see the new object as OpenSSL's do.
@@ -1678,6 +1689,28 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
     })
 }
 
+/// Sets the largest handshake message (certificate list) this connection accepts from the
+/// peer, in bytes; returns the previous limit. A larger message is refused from its header
+/// with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
+/// not yet started.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_long {
+    with_ssl(ssl, 0, |s| {
+        if max < 0 {
+            return 0;
+        }
+        let old = s.max_cert_list;
+        s.max_cert_list = max as usize;
+        old as c_long
+    })
+}
+
+/// The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_max_cert_list(ssl: *const SSL) -> c_long {
+    with_ssl_ref(ssl, 0, |s| s.max_cert_list as c_long)
+}
+
 /// OpenSSL's `SSL_state_string_long`: where the handshake is.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
@@ -2095,3 +2128,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "ssl_panic_tests.rs"]
+mod panic_tests;

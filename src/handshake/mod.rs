@@ -69,6 +69,10 @@ pub fn decode12(msg: &JoinedMessage) -> Result<HandshakeMessage> {
 
 /// Fills a buffer from the system's secure random generator.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    #[cfg(any(test, fuzzing))]
+    if crate::fuzz_support::deterministic() {
+        return Ok([crate::fuzz_support::FIXED_RANDOM_BYTE; N]);
+    }
     let mut b = [0u8; N];
     aws_lc_rs::rand::fill(&mut b).map_err(|_| Error::internal("random generator failed"))?;
     Ok(b)
@@ -148,6 +152,7 @@ pub fn verify_peer_chain(
     usage: Usage,
     identity: Option<&PeerIdentity>,
 ) -> Result<()> {
+    crate::limits::check_chain_len(chain.len())?;
     let config = cx.config.clone();
     // Kept even when verification fails: the diagnosis and SSL_get_peer_cert_chain show it.
     if cx.info.peer_chain.is_empty() {

@@ -60,6 +60,7 @@ struct settings {
     bool no_op_extra_handshake;
     bool handshake_twice;
     int read_size;
+    int max_cert_list;
     /* ALPN: the client's offer in wire form; what the server picks, or declines or rejects. */
     const char *advertise_alpn;
     const char *select_alpn;
@@ -136,6 +137,7 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-no-op-extra-handshake", no_op_extra_handshake),
     BOOL_FLAG("-handshake-twice", handshake_twice),
     INT_FLAG("-read-size", read_size),
+    INT_FLAG("-max-cert-list", max_cert_list),
     STRING_FLAG("-advertise-alpn", advertise_alpn),
     STRING_FLAG("-select-alpn", select_alpn),
     STRING_FLAG("-expect-alpn", expect_alpn),
@@ -557,6 +559,8 @@ static SSL_CTX *make_context(const struct settings *s) {
     }
     if (!SSL_CTX_set_min_proto_version(ctx, min) || !SSL_CTX_set_max_proto_version(ctx, max))
         goto fail;
+    if (s->max_cert_list > 0)
+        SSL_CTX_set_max_cert_list(ctx, s->max_cert_list);
     if (s->use_old_client_cert_callback) {
         if (s->is_server)
             exit(EXIT_UNIMPLEMENTED);

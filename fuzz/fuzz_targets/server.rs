@@ -1,0 +1,5 @@
+//! A server connection fed arbitrary client bytes, deterministic so recorded sessions replay.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| libtls_fuzz::server(data));
