@@ -9,7 +9,8 @@ SSL_get_error class and the (library, reason) of every error-queue entry.
 
 To add a program, drop NAME.c into source-compat/ and give it scenarios in SCENARIOS below
 (a test fails while a program has none). The programs: a blocking client and server, a
-non-blocking client (poll on WANT_READ/WANT_WRITE) and a memory-BIO pair in one process.
+non-blocking client (poll on WANT_READ/WANT_WRITE), a memory-BIO pair in one process, and a
+client that resumes its session (TLS 1.3 tickets, TLS 1.2 tickets and session IDs).
 """
 
 import re
@@ -169,7 +170,21 @@ MEMBIO_SCENARIOS = [
              "self", expect="client handshake: failed"),
 ]
 
+# Resumption: two connections to one server (it must accept twice), the second offering the
+# first's session.
+RESUME_SCENARIOS = [
+    Scenario("s_server-tls13", [], "s_server2", s_server_certs("ecdsa-p256"), expect="second: TLSv1.3 reused=1"),
+    Scenario("s_server-tls12-ticket", ["-max", "1.2"], "s_server2", s_server_certs("ecdsa-p256"),
+             expect="second: TLSv1.2 reused=1"),
+    Scenario("s_server-tls12-session-id", ["-max", "1.2", "-no-ticket"], "s_server2", s_server_certs("ecdsa-p256"),
+             expect="second: TLSv1.2 reused=1"),
+    Scenario("tlsserver-tls13", [], "tlsserver2", cert_args("ecdsa-p256"), expect="second: TLSv1.3 reused=1"),
+    Scenario("tlsserver-tls12", ["-max", "1.2"], "tlsserver2", cert_args("ecdsa-p256"),
+             expect="second: TLSv1.2 reused=1"),
+]
+
 SCENARIOS = {
+    "resume": RESUME_SCENARIOS,
     "client": CLIENT_SCENARIOS,
     "server": SERVER_SCENARIOS,
     "nbclient": NBCLIENT_SCENARIOS,
@@ -189,7 +204,17 @@ def normalise(output):
 
 
 def run_client_scenario(harness, programs, build, scenario, program="client"):
-    if scenario.peer == "s_server":
+    if scenario.peer == "s_server2":
+        require_tool("openssl")
+        port = free_port()
+        proc = harness.spawn(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "2", "-rev", *scenario.peer_args],
+            "s_server", stdin=subprocess.PIPE,
+        )
+        wait_for_port_via_stdout(proc, r"^ACCEPT", port)
+    elif scenario.peer == "tlsserver2":
+        _, port = harness.tlsserver(*scenario.peer_args, naccept=2)
+    elif scenario.peer == "s_server":
         _, port = harness.openssl_server(*scenario.peer_args)
     elif scenario.peer == "tlsserver":
         _, port = harness.tlsserver(*scenario.peer_args)
@@ -239,6 +264,7 @@ RUNNERS = {
     "client": run_client_scenario,
     "server": run_server_scenario,
     "nbclient": lambda *a: run_client_scenario(*a, program="nbclient"),
+    "resume": lambda *a: run_client_scenario(*a, program="resume"),
     "membio": run_membio_scenario,
 }
 

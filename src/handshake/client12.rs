@@ -106,6 +106,7 @@ pub fn handle_server_hello(
         Some(session) => {
             cx.info.peer_chain = session.peer_chain.clone();
             cx.info.verify_result = session.verify_result;
+            cx.info.group = session.group;
             cx.info.session_reused = true;
             let keys = tls12::key_block(
                 suite.hash,
@@ -259,6 +260,7 @@ impl Handshake12 {
             ticket_lifetime: hint,
             ticket_age_add: 0,
             max_early_data: 0,
+            group: cx.info.group,
         }
     }
 }

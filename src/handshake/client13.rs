@@ -472,6 +472,7 @@ impl State for ExpectFinished {
                 ticket_lifetime: 0,
                 ticket_age_add: 0,
                 max_early_data: 0,
+                group: cx.info.group,
             }));
         }
         cx.handshake_complete = true;
@@ -559,6 +560,7 @@ impl Connected13 {
             ticket_lifetime: lifetime,
             ticket_age_add: nst.age_add,
             max_early_data: nst.max_early_data_size().unwrap_or(0),
+            group: cx.info.group,
         })
     }
 }

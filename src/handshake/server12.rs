@@ -408,6 +408,7 @@ fn resume(
     cx.info.server_name = ch.server_name().map(str::to_string);
     cx.info.peer_chain = session.peer_chain.clone();
     cx.info.verify_result = session.verify_result;
+    cx.info.group = session.group;
     cx.info.session_reused = true;
     cx.ccs_allowed = false;
 
@@ -717,6 +718,7 @@ impl State for ExpectFinished {
             ticket_lifetime: 0,
             ticket_age_add: 0,
             max_early_data: 0,
+            group: cx.info.group,
         };
         if hs.issue_ticket {
             send_ticket(cx, &session, &mut hs.transcript)?;

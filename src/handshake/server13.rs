@@ -843,6 +843,7 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
             ticket_lifetime: lifetime,
             ticket_age_add: age_add,
             max_early_data: 0,
+            group: cx.info.group,
         };
         let ticket = if stateful {
             session.id.clone()

@@ -13,7 +13,7 @@ pub mod ticket;
 use crate::codec::{Reader, Writer};
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Reason, Result};
-use crate::msgs::enums::{CipherSuite, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::suites;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -77,11 +77,14 @@ pub struct Session {
     pub ticket_age_add: u32,
     /// TLS 1.3: the early_data limit the ticket carried (0: none; libtls sends no early data).
     pub max_early_data: u32,
+    /// The key exchange group of the full handshake that made the session, reported again
+    /// when a TLS 1.2 session resumes (no new key exchange happens), as OpenSSL does.
+    pub group: Option<NamedGroup>,
 }
 
 /// Magic and version of the encoding used by `i2d_SSL_SESSION` and inside tickets.
 const MAGIC: &[u8; 8] = b"libtlsSS";
-const FORMAT_VERSION: u16 = 1;
+const FORMAT_VERSION: u16 = 2;
 /// Upper bounds that keep a decoded session sane whatever the input says.
 const MAX_CHAIN_CERTS: usize = 16;
 const MAX_SERVER_NAME_LEN: usize = 255;
@@ -144,6 +147,7 @@ impl Session {
         w.u32(self.ticket_lifetime);
         w.u32(self.ticket_age_add);
         w.u32(self.max_early_data);
+        w.u16(self.group.map_or(0, |g| g.0));
         w.into_inner()
     }
 
@@ -209,6 +213,7 @@ impl Session {
         let ticket_lifetime = r.u32("ticket lifetime")?;
         let ticket_age_add = r.u32("ticket age add")?;
         let max_early_data = r.u32("max early data")?;
+        let group = Some(NamedGroup(r.u16("group")?)).filter(|g| g.0 != 0);
         Ok(Session {
             version,
             suite,
@@ -224,6 +229,7 @@ impl Session {
             ticket_lifetime,
             ticket_age_add,
             max_early_data,
+            group,
         })
     }
 
@@ -378,6 +384,7 @@ pub(crate) mod tests {
             ticket_lifetime: 600,
             ticket_age_add: 0xdead_beef,
             max_early_data: 0,
+            group: None,
         }
     }
 
@@ -404,7 +411,7 @@ pub(crate) mod tests {
         trailing.push(0);
         assert!(Session::decode(&trailing).is_err());
         let mut other_version = good.clone();
-        other_version[9] = 2;
+        other_version[9] = 9;
         assert!(Session::decode(&other_version).is_err());
         assert!(Session::decode(b"hello world, not a session").is_err());
         // A TLS 1.2 session claiming a TLS 1.3 suite.
