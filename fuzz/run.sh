@@ -16,7 +16,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")"
 FUZZ_DIR=$PWD
-TARGETS=(record handshake_messages client server pem_der config_strings differential)
+TARGETS=(record handshake_messages client server pem_der config_strings differential session)
 HOST=$(rustc -vV | sed -n 's/^host: //p')
 SANITIZER=${FUZZ_SANITIZER:-address}
 

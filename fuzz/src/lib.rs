@@ -238,3 +238,23 @@ pub fn config_strings(data: &[u8]) {
 
 pub mod differential;
 pub use differential::differential;
+
+/// Session and ticket decoding: `d2i_SSL_SESSION`'s format, sealed tickets under a fixed key
+/// (as received in a ClientHello), and the ticket-key file and key-list formats.
+pub fn session(data: &[u8]) {
+    use tls::session::{ticket, Session};
+    if let Ok(s) = Session::decode(data) {
+        // Whatever decodes must encode back to the same bytes.
+        assert_eq!(s.encode(), data, "session re-encoding differs");
+    }
+    let _ = Session::decode_prefix(data);
+    let key = ticket::TicketKey::new([7; 16], &[9; 32]).expect("fixed key");
+    if let Some(state) = ticket::open(&key, data) {
+        let _ = Session::decode(&state);
+    }
+    let _ = ticket::key_name(data);
+    let _ = ticket::parse_explicit_keys(data);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = ticket::parse_key_file(text);
+    }
+}
