@@ -1,0 +1,48 @@
+//! TLS 1.2 client authentication through the application's client-certificate callback.
+
+mod common;
+
+use common::*;
+use std::sync::{Arc, Mutex};
+use tls::config::verify_flags;
+use tls::msgs::enums::ProtocolVersion;
+
+fn tls12_client() -> tls::config::Config {
+    let mut c = client_config();
+    c.max_version = ProtocolVersion::TLSV1_2;
+    c
+}
+
+fn demanding_server() -> tls::config::Config {
+    let mut s = server_config("server-ecdsa-p256");
+    let mut roots = tls::verify::RootStore::default();
+    roots.add_pem(&pki("root-ca.pem")).unwrap();
+    s.roots = Arc::new(roots);
+    s.verify_mode = verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT;
+    s
+}
+
+#[test]
+fn the_callback_supplies_the_certificate_when_none_is_configured() {
+    let called = Arc::new(Mutex::new(0));
+    let count = called.clone();
+    let mut client = tls12_client();
+    client.client_cert_callback = Some(Arc::new(move |_req| {
+        *count.lock().unwrap() += 1;
+        Some(Arc::new(certified_key("client-ecdsa-p256")))
+    }));
+    let p = handshake(client, demanding_server(), localhost());
+    p.assert_ok();
+    assert_eq!(*called.lock().unwrap(), 1);
+    assert_eq!(p.server.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+    assert_eq!(p.server.negotiated().peer_chain, chain("client-ecdsa-p256"));
+}
+
+#[test]
+fn a_declining_callback_means_an_empty_certificate() {
+    let mut client = tls12_client();
+    client.client_cert_callback = Some(Arc::new(|_req| None));
+    let p = handshake(client, demanding_server(), localhost());
+    assert!(p.server_result.is_err(), "the server requires a certificate");
+    assert!(p.server.negotiated().peer_chain.is_empty());
+}
