@@ -99,6 +99,11 @@ pub struct Common {
     plaintext: VecDeque<u8>,
     /// TLS 1.3 allows dropping a plain ChangeCipherSpec until the peer's Finished.
     pub ccs_allowed: bool,
+    /// A TLS 1.3 client in compatibility mode has yet to send its ChangeCipherSpec.
+    pub compat_ccs_owed: bool,
+    /// TLS 1.3 server: the client listed a PSK mode we would resume with, so tickets are of
+    /// use to it (RFC 8446 4.2.9).
+    pub client_accepts_tickets: bool,
     pub handshake_complete: bool,
     pub sent_close_notify: bool,
     pub received_close_notify: bool,
@@ -140,6 +145,8 @@ impl Common {
             info: Negotiated::default(),
             plaintext: VecDeque::new(),
             ccs_allowed: false,
+            compat_ccs_owed: false,
+            client_accepts_tickets: false,
             handshake_complete: false,
             sent_close_notify: false,
             received_close_notify: false,
@@ -221,6 +228,14 @@ impl Common {
                 direction: Direction::Sent,
                 encoded: encoded.to_vec(),
             });
+        }
+        Ok(())
+    }
+
+    /// Sends the TLS 1.3 middlebox-compatibility ChangeCipherSpec if it is still owed.
+    pub fn send_owed_compat_ccs(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.compat_ccs_owed) {
+            self.send_ccs()?;
         }
         Ok(())
     }
@@ -385,6 +400,8 @@ impl Connection {
         if let Some(alert) = e.alert {
             if self.common.alert_sent.is_none() && self.common.alert_received.is_none() {
                 self.common.alert_sent = Some(alert);
+                // A compatibility-mode peer expects our CCS before anything protected.
+                let _ = self.common.send_owed_compat_ccs();
                 self.common.send_alert(AlertLevel::FATAL, alert);
             }
         }

@@ -34,7 +34,10 @@ fn the_callback_supplies_the_certificate_when_none_is_configured() {
     let p = handshake(client, demanding_server(), localhost());
     p.assert_ok();
     assert_eq!(*called.lock().unwrap(), 1);
-    assert_eq!(p.server.negotiated().version, Some(ProtocolVersion::TLSV1_2));
+    assert_eq!(
+        p.server.negotiated().version,
+        Some(ProtocolVersion::TLSV1_2)
+    );
     assert_eq!(p.server.negotiated().peer_chain, chain("client-ecdsa-p256"));
 }
 
@@ -43,6 +46,9 @@ fn a_declining_callback_means_an_empty_certificate() {
     let mut client = tls12_client();
     client.client_cert_callback = Some(Arc::new(|_req| None));
     let p = handshake(client, demanding_server(), localhost());
-    assert!(p.server_result.is_err(), "the server requires a certificate");
+    assert!(
+        p.server_result.is_err(),
+        "the server requires a certificate"
+    );
     assert!(p.server.negotiated().peer_chain.is_empty());
 }

@@ -194,6 +194,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         offer,
         transcript,
         retried: false,
+        compat_ccs_sent: false,
     }))
 }
 
@@ -321,6 +322,8 @@ pub struct ExpectServerHello {
     pub offer: Offer,
     pub transcript: Transcript,
     pub retried: bool,
+    /// The middlebox-compatibility ChangeCipherSpec went out (before a second ClientHello).
+    pub compat_ccs_sent: bool,
 }
 
 impl State for ExpectServerHello {

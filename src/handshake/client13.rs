@@ -66,6 +66,12 @@ pub fn handle_hello_retry(
     st.transcript.add(&msg.encoded);
     cx.info.hello_retry = true;
     let config = cx.config.clone();
+    // RFC 8446 D.4: in compatibility mode the one ChangeCipherSpec goes right before the
+    // second ClientHello when there is one.
+    if !st.offer.session_id.is_empty() && !st.compat_ccs_sent {
+        cx.send_ccs()?;
+        st.compat_ccs_sent = true;
+    }
     send_client_hello(cx, &config, &st.offer, &mut st.transcript)?;
     st.retried = true;
     Ok(Box::new(ExpectServerHelloAfterRetry {
@@ -198,8 +204,11 @@ pub fn handle_server_hello(
     cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
     cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
     cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
-    // From here on our records, alerts included, are protected with the handshake key; the
-    // compatibility ChangeCipherSpec still goes out in the clear.
+    // From here on our records, alerts included, are protected with the handshake key. In
+    // compatibility mode the ChangeCipherSpec (in the clear) must precede the first of them
+    // (RFC 8446 D.4): it goes with our second flight, or before an alert if we fail first,
+    // unless it already preceded a second ClientHello.
+    cx.compat_ccs_owed = !st.offer.session_id.is_empty() && !st.compat_ccs_sent;
     cx.record.set_writer(tls13_encrypter(suite, &client_hs)?);
 
     Ok(Box::new(ExpectEncryptedExtensions {
@@ -210,7 +219,6 @@ pub fn handle_server_hello(
             client_hs,
             server_hs,
             identity: st.offer.options.verify_identity.clone(),
-            session_id_sent: !st.offer.session_id.is_empty(),
             resumed: resumed.is_some(),
         },
     }))
@@ -224,7 +232,6 @@ pub(crate) struct Handshake13 {
     client_hs: Secret,
     server_hs: Secret,
     identity: Option<verify::PeerIdentity>,
-    session_id_sent: bool,
     /// A PSK was accepted: the server authenticates with it, not with a certificate.
     resumed: bool,
 }
@@ -432,11 +439,10 @@ impl State for ExpectFinished {
             &master.exporter_master_secret(&hash_after_server_finished),
         );
 
-        // Our second flight: compatibility CCS, then (if asked) our Certificate and, when it
-        // is not empty, CertificateVerify, then Finished, all under the client handshake key.
-        if hs.session_id_sent {
-            cx.send_ccs()?;
-        }
+        // Our second flight: the compatibility CCS if still owed, then (if asked) our
+        // Certificate and, when it is not empty, CertificateVerify, then Finished, all under
+        // the client handshake key.
+        cx.send_owed_compat_ccs()?;
         cx.ccs_allowed = false;
         if let Some(request) = self.cert_requested {
             send_client_certificate(cx, &mut hs.transcript, request)?;

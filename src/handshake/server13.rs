@@ -109,6 +109,9 @@ pub fn handle_client_hello(
     let client_modes = ch.psk_modes().unwrap_or(&[]);
     let psk_ke_usable = config.has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX)
         && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
+    // RFC 8446 4.2.9: no tickets for a client that lists no mode we would resume with.
+    cx.client_accepts_tickets =
+        client_modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) || psk_ke_usable;
     // psk_dhe_ke is preferred; psk_ke only when the client offers nothing else or has no share
     // we can use.
     let mode = match with_share {
@@ -806,6 +809,12 @@ impl State for ExpectFinished {
     }
 }
 
+/// One of the sixteen GREASE codepoints (0x0A0A, 0x1A1A, ..., 0xFAFA), picked by `r`.
+fn grease_value(r: u8) -> u16 {
+    let high = (r & 0xf0) | 0x0a;
+    u16::from_be_bytes([high, high])
+}
+
 /// Sends the configured number of NewSessionTickets after the client's Finished (RFC 8446
 /// 4.6.1): stateless tickets sealing each session, or, with `SSL_OP_NO_TICKET`, session IDs
 /// of sessions kept in the cache. The last session becomes the connection's.
@@ -815,7 +824,7 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
     let stateful = config.has_option(crate::config::ssl_options::NO_TICKET);
     let can_store = sessions.server_caches()
         && sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0;
-    let count = if stateful && !sessions.server_caches() {
+    let count = if !cx.client_accepts_tickets || stateful && !sessions.server_caches() {
         0
     } else {
         sessions.num_tickets
@@ -858,7 +867,13 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
             age_add,
             nonce,
             ticket,
-            extensions: Vec::new(),
+            // RFC 8701: a GREASE extension keeps clients honest about ignoring unknown ones.
+            extensions: vec![
+                crate::msgs::extensions::NewSessionTicketExtension::Unknown {
+                    typ: crate::msgs::enums::ExtensionType(grease_value(random_bytes::<1>()?[0])),
+                    data: Vec::new(),
+                },
+            ],
         })
         .encode();
         cx.send_handshake_bytes(&nst)?;
@@ -1271,5 +1286,15 @@ pub(crate) mod tests {
             o.client.negotiated().verify_result,
             x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
         );
+    }
+}
+
+#[cfg(test)]
+mod grease_tests {
+    #[test]
+    fn ticket_grease_values_are_grease() {
+        for r in 0..=255u8 {
+            assert!(crate::msgs::enums::is_grease(super::grease_value(r)));
+        }
     }
 }
