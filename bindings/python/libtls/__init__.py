@@ -13,6 +13,14 @@ The shared library is found on first use: see `use_library` and `load_library`.
 
 from ._conn import MemoryBIO, TLSObject, TLSSocket
 from ._context import (
+    SESS_CACHE_BOTH,
+    SESS_CACHE_CLIENT,
+    SESS_CACHE_NO_AUTO_CLEAR,
+    SESS_CACHE_NO_INTERNAL,
+    SESS_CACHE_NO_INTERNAL_LOOKUP,
+    SESS_CACHE_NO_INTERNAL_STORE,
+    SESS_CACHE_OFF,
+    SESS_CACHE_SERVER,
     CERT_NONE,
     CERT_OPTIONAL,
     CERT_REQUIRED,
@@ -38,6 +46,7 @@ from ._errors import (
     TLSWantWriteError,
     TLSZeroReturnError,
 )
+from ._session import Session
 from ._lib import LibraryNotFoundError, lib, load_library, use_library
 
 # OP_NO_TICKET, OP_CIPHER_SERVER_PREFERENCE, ... as module constants, as ssl has them.
@@ -65,7 +74,16 @@ __all__ = [
     "ProtocolVersionAlert",
     "ProtocolVersionError",
     "QueuedError",
+    "SESS_CACHE_BOTH",
+    "SESS_CACHE_CLIENT",
+    "SESS_CACHE_NO_AUTO_CLEAR",
+    "SESS_CACHE_NO_INTERNAL",
+    "SESS_CACHE_NO_INTERNAL_LOOKUP",
+    "SESS_CACHE_NO_INTERNAL_STORE",
+    "SESS_CACHE_OFF",
+    "SESS_CACHE_SERVER",
     "ServerContext",
+    "Session",
     "TLSEOFError",
     "TLSError",
     "TLSObject",

@@ -27,6 +27,7 @@ from ._errors import (
     error_from_queue,
 )
 from ._lib import lib
+from ._session import Session
 from ._x509 import decode_certificate
 
 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 2
@@ -132,8 +133,10 @@ class _TLSCore:
         if not server_side and context.check_hostname and not server_hostname:
             raise ValueError("check_hostname requires server_hostname")
         if session is not None:
-            raise NotImplementedError("resuming a session waits on the C API's SSL_set_session")
+            _check_session_to_offer(session, server_side)
+            lib().require("SSL_set_session", "resuming a session")
         self._context = context
+        self._session_to_offer = session
         self.server_side = server_side
         self.server_hostname = server_hostname
         self._ssl = None
@@ -170,6 +173,8 @@ class _TLSCore:
             tls.SSL_set_accept_state(ptr)
             return
         tls.SSL_set_connect_state(ptr)
+        if self._session_to_offer is not None:
+            _errors.check(tls.SSL_set_session(ptr, self._session_to_offer._pointer), "SSL_set_session")
         name = self.server_hostname
         if name:
             # SNI carries DNS names only (RFC 6066, section 3).
@@ -392,13 +397,47 @@ class _TLSCore:
 
     @property
     def session(self):
-        """The session to resume later; None until the C API offers sessions (SSL_get1_session)."""
-        return None
+        """The connection's session (a Session), to resume in a later connection; None if there
+        is none. A TLS 1.3 server sends its tickets after the handshake: read some data first.
+        Before the handshake, the session set to be offered."""
+        tls = lib()
+        if self._ssl is None:
+            return self._session_to_offer
+        if not tls.has("SSL_get1_session"):
+            return None
+        pointer = tls.SSL_get1_session(self._ssl)
+        return Session._adopt(pointer) if pointer else None
+
+    @session.setter
+    def session(self, session):
+        """Offer `session` for resumption (client side, before the handshake)."""
+        if session is not None:
+            _check_session_to_offer(session, self.server_side)
+        if self._handshake_done():
+            raise ValueError("cannot set the session after the handshake")
+        tls = lib()
+        if self._ssl is not None:
+            offered = None if session is None else session._pointer
+            _errors.check(tls.require("SSL_set_session", "resuming a session")(self._ssl, offered), "SSL_set_session")
+        elif session is not None:
+            tls.require("SSL_set_session", "resuming a session")
+        # Held so the offered SSL_SESSION outlives the connection's use of it.
+        self._session_to_offer = session
 
     @property
     def session_reused(self):
-        """Whether the handshake resumed a session: never, until the C API offers resumption."""
-        return False
+        """Whether the handshake resumed a session."""
+        tls = lib()
+        if self._ssl is None or not tls.has("SSL_session_reused"):
+            return False
+        return tls.SSL_session_reused(self._ssl) == 1
+
+
+def _check_session_to_offer(session, server_side):
+    if not isinstance(session, Session):
+        raise TypeError(f"session must be a libtls Session, not {type(session).__name__}")
+    if server_side:
+        raise ValueError("only a client-side connection can offer a session")
 
 
 def _x509_der(x509):

@@ -15,6 +15,16 @@ SSL_VERIFY_NONE = 0
 SSL_VERIFY_PEER = 1
 SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2
 
+# SSL_SESS_CACHE_* of include/libtls.h, for set_session_cache_mode.
+SESS_CACHE_OFF = 0
+SESS_CACHE_CLIENT = 1
+SESS_CACHE_SERVER = 2
+SESS_CACHE_BOTH = 3
+SESS_CACHE_NO_AUTO_CLEAR = 128
+SESS_CACHE_NO_INTERNAL_LOOKUP = 256
+SESS_CACHE_NO_INTERNAL_STORE = 512
+SESS_CACHE_NO_INTERNAL = 768
+
 
 class VerifyMode(enum.IntEnum):
     """Same values as ssl.VerifyMode, so ssl.CERT_* constants work too."""
@@ -514,15 +524,40 @@ class Context:
 
         return trampoline
 
-    # -- features the C API is gaining; each names the function it waits on --
+    # -- sessions and tickets --
 
     def set_ticket_keys(self, keys):
-        lib().require("SSL_CTX_set_tlsext_ticket_keys", "session ticket keys")
-        raise NotImplementedError("ticket keys: binding pending")
+        """Share the keys that seal and open session tickets across servers: `keys` is one or
+        more 48-byte entries (16-byte name, 32-byte AES-256-GCM key), the first sealing new
+        tickets, or OpenSSL's 80-byte layout. Replaces the automatic keys."""
+        set_keys = lib().require("SSL_CTX_set_tlsext_ticket_keys", "session ticket keys")
+        raw = bytes(keys)
+        _errors.clear_error_queue()
+        _errors.check(set_keys(self._ctx, raw, len(raw)), "SSL_CTX_set_tlsext_ticket_keys")
 
     def set_session_cache_mode(self, mode):
-        lib().require("SSL_CTX_set_session_cache_mode", "the session cache")
-        raise NotImplementedError("session cache: binding pending")
+        """Set the SSL_SESS_CACHE_* bits (SESS_CACHE_OFF, ..._CLIENT, ..._SERVER, ...); returns
+        the previous mode."""
+        set_mode = lib().require("SSL_CTX_set_session_cache_mode", "the session cache")
+        return set_mode(self._ctx, int(mode))
+
+    @property
+    def session_cache_mode(self):
+        return lib().require("SSL_CTX_get_session_cache_mode", "the session cache")(self._ctx)
+
+    @property
+    def num_tickets(self):
+        """TLS 1.3 tickets a server sends after each handshake (0 disables resumption)."""
+        return lib().require("SSL_CTX_get_num_tickets", "TLS 1.3 tickets")(self._ctx)
+
+    @num_tickets.setter
+    def num_tickets(self, count):
+        if count < 0:
+            raise ValueError("num_tickets must be 0 or more")
+        if not self.server_side:
+            raise ValueError("only server contexts send tickets")
+        set_count = lib().require("SSL_CTX_set_num_tickets", "TLS 1.3 tickets")
+        _errors.check(set_count(self._ctx, count), "SSL_CTX_set_num_tickets")
 
     # -- making connections --
 

@@ -124,6 +124,23 @@ void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
 const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
 int SSL_get_failure_cause(const struct SSL *ssl);
 const char *SSL_failure_cause_name(int cause);
+
+struct SSL_SESSION *SSL_get1_session(struct SSL *ssl);
+int SSL_set_session(struct SSL *ssl, struct SSL_SESSION *session);
+int SSL_session_reused(const struct SSL *ssl);
+void SSL_SESSION_free(struct SSL_SESSION *session);
+int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
+struct SSL_SESSION *d2i_SSL_SESSION(struct SSL_SESSION **out, const uint8_t **input, long len);
+int SSL_SESSION_is_resumable(const struct SSL_SESSION *session);
+const uint8_t *SSL_SESSION_get_id(const struct SSL_SESSION *session, unsigned int *len);
+long SSL_SESSION_get_time(const struct SSL_SESSION *session);
+long SSL_SESSION_get_timeout(const struct SSL_SESSION *session);
+int SSL_SESSION_has_ticket(const struct SSL_SESSION *session);
+long SSL_CTX_set_session_cache_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_get_session_cache_mode(const struct SSL_CTX *ctx);
+int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long len);
+int SSL_CTX_set_num_tickets(struct SSL_CTX *ctx, uintptr_t n);
+uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
 """
 
 # Callback types, as the header's typedefs declare them (opaque pointers as c_void_p).
