@@ -193,3 +193,38 @@ def test_shared_ticket_keys_let_another_server_resume():
         server.join()
         assert not server.errors
     assert reused
+
+
+def test_sessions_are_freed_when_collected():
+    import gc
+
+    from test_leak import rss_bytes
+
+    server_ctx = server_context()
+    client_ctx = client_context()
+    c_in, c_out, s_in, s_out = (libtls.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = server_ctx.wrap_bio(s_in, s_out)
+    for _ in range(10):
+        for side in (client, server):
+            try:
+                side.do_handshake()
+            except libtls.TLSWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+    saved = client.session.to_bytes()
+
+    def churn(count):
+        for _ in range(count):
+            assert libtls.Session.from_bytes(saved).to_bytes() == saved
+            assert client.session is not None
+
+    churn(2_000)
+    gc.collect()
+    baseline = rss_bytes()
+    churn(30_000)
+    gc.collect()
+    growth = rss_bytes() - baseline
+    # 60,000 leaked sessions would add far more than this.
+    assert growth < 4 * 1024 * 1024, f"RSS grew by {growth / 1e6:.1f} MB"
