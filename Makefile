@@ -60,7 +60,7 @@ SOURCES_test_threads = capi-tests/c/test_threads.c
 SOURCES_test_config = capi-tests/c/test_config.c
 SOURCES_test_verify = capi-tests/c/test_verify.c
 SOURCES_test_session = capi-tests/c/test_session.c
-HEADERS = capi-tests/compat.h
+HEADERS = capi-tests/compat.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))

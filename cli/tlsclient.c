@@ -30,6 +30,8 @@
 
 #define PROG "tlsclient"
 
+#include "common.h"
+
 struct client_options {
     const char *host;
     const char *port;
@@ -83,43 +85,6 @@ static void usage(void)
     exit(2);
 }
 
-static const char *ssl_error_name(int code)
-{
-    switch (code) {
-    case SSL_ERROR_NONE: return "SSL_ERROR_NONE";
-    case SSL_ERROR_SSL: return "SSL_ERROR_SSL";
-    case SSL_ERROR_WANT_READ: return "SSL_ERROR_WANT_READ";
-    case SSL_ERROR_WANT_WRITE: return "SSL_ERROR_WANT_WRITE";
-    case SSL_ERROR_SYSCALL: return "SSL_ERROR_SYSCALL";
-    case SSL_ERROR_ZERO_RETURN: return "SSL_ERROR_ZERO_RETURN";
-    default: return "SSL_ERROR_OTHER";
-    }
-}
-
-static void print_verify_result(FILE *out, SSL *ssl)
-{
-    long result = SSL_get_verify_result(ssl);
-    if (result == X509_V_OK)
-        fprintf(out, "verify=ok");
-    else
-        fprintf(out, "verify=fail:%ld:\"%s\"", result, X509_verify_cert_error_string(result));
-}
-
-/* Drains the error queue onto one line so a test can grep a single line for the reason. */
-static void print_error_queue(FILE *out)
-{
-    char text[256];
-    unsigned long code;
-    int first = 1;
-    fprintf(out, "errors=[");
-    while ((code = ERR_get_error()) != 0) {
-        ERR_error_string_n(code, text, sizeof text);
-        fprintf(out, "%s%s", first ? "" : "; ", text);
-        first = 0;
-    }
-    fprintf(out, "]");
-}
-
 static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
 {
     int code = SSL_get_error(ssl, ret);
@@ -148,67 +113,6 @@ static void print_alpn(FILE *out, SSL *ssl)
         fprintf(out, " alpn=none");
 }
 
-/* "h2,http/1.1" -> the ALPN wire form; returns its length, or 0 if a name is empty or too
- * long or the result does not fit. */
-static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
-{
-    size_t used = 0;
-    const char *p = list;
-    for (;;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == 0 || len > 255 || used + 1 + len > size)
-            return 0;
-        out[used++] = (unsigned char)len;
-        memcpy(out + used, p, len);
-        used += len;
-        if (!end)
-            return (unsigned int)used;
-        p = end + 1;
-    }
-}
-
-/* Says in plain words why the handshake failed (libtls only; OpenSSL has no such call). */
-static void report_diagnosis(SSL *ssl)
-{
-#ifndef LIBTLS_TEST_OPENSSL
-    const char *text = SSL_get_failure_diagnosis(ssl);
-    if (text)
-        fprintf(stderr, PROG ": diagnosis: %s (cause=%s)\n", text,
-                SSL_failure_cause_name(SSL_get_failure_cause(ssl)));
-    fflush(stderr);
-#else
-    (void)ssl;
-#endif
-}
-
-/* SSLKEYLOGFILE, as browsers honour it: NSS key log lines for Wireshark. The library never
- * reads the variable; the program decides. */
-static FILE *keylog_file;
-
-static void write_keylog_line(const SSL *ssl, const char *line)
-{
-    (void)ssl;
-    if (keylog_file) {
-        fprintf(keylog_file, "%s\n", line);
-        fflush(keylog_file);
-    }
-}
-
-static void enable_keylog(SSL_CTX *ctx)
-{
-    const char *path = getenv("SSLKEYLOGFILE");
-    if (!path || !*path)
-        return;
-    if (!keylog_file)
-        keylog_file = fopen(path, "a");
-    if (!keylog_file) {
-        fprintf(stderr, PROG ": cannot open SSLKEYLOGFILE %s: %s\n", path, strerror(errno));
-        return;
-    }
-    SSL_CTX_set_keylog_callback(ctx, write_keylog_line);
-}
-
 static void report_connected(SSL *ssl)
 {
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
@@ -229,54 +133,6 @@ static void report_connected(SSL *ssl)
     print_verify_result(stderr, ssl);
     print_alpn(stderr, ssl);
     fprintf(stderr, "\n");
-    fflush(stderr);
-}
-
-/* -showcerts: one line per certificate of the peer's chain, leaf first (the verified chain when
- * verification succeeded, else what the peer sent), then the verification result. */
-static void format_time(const ASN1_TIME *t, char *out, size_t size)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, size, "?");
-}
-
-static void print_cert_line(int depth, X509 *x)
-{
-    char subject[512], issuer[512], from[32], until[32];
-    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
-    X509_NAME_oneline(X509_get_issuer_name(x), issuer, sizeof issuer);
-    format_time(X509_get0_notBefore(x), from, sizeof from);
-    format_time(X509_get0_notAfter(x), until, sizeof until);
-    fprintf(stderr, PROG ": cert %d: subject=\"%s\" issuer=\"%s\" notBefore=%s notAfter=%s\n",
-            depth, subject, issuer, from, until);
-}
-
-static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
-{
-    STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
-    X509 *leaf = SSL_get1_peer_certificate(ssl);
-    long verify = SSL_get_verify_result(ssl);
-    int i, depth = 0;
-
-    /* OpenSSL also keeps the partial chain of a failed verification: show only a good one. */
-    if (verify == X509_V_OK && chain && sk_X509_num(chain) > 0) {
-        fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", sk_X509_num(chain));
-        for (i = 0; i < sk_X509_num(chain); i++)
-            print_cert_line(i, sk_X509_value(chain, i));
-    } else {
-        chain = SSL_get_peer_cert_chain(ssl);
-        fprintf(stderr, PROG ": peer chain: as sent, not verified\n");
-        if (leaf && !peer_chain_has_leaf)
-            print_cert_line(depth++, leaf);
-        for (i = 0; chain && i < sk_X509_num(chain); i++)
-            print_cert_line(depth++, sk_X509_value(chain, i));
-    }
-    if (leaf)
-        X509_free(leaf);
-    fprintf(stderr, PROG ": verify result: %ld (%s)\n", verify,
-            X509_verify_cert_error_string(verify));
     fflush(stderr);
 }
 
@@ -374,24 +230,6 @@ static int connect_with_timeout(const char *host, const char *port, int timeout_
     set_blocking(fd, 1);
     set_io_timeout(fd, timeout_secs);
     return fd;
-}
-
-static int write_all(SSL *ssl, const char *data, size_t len)
-{
-    while (len > 0) {
-        int chunk = len > 16384 ? 16384 : (int)len;
-        int n;
-        ERR_clear_error();
-        errno = 0;
-        n = SSL_write(ssl, data, chunk);
-        if (n <= 0) {
-            report_failure("write failed", ssl, n, errno);
-            return 0;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 1;
 }
 
 /* Prints application data until the peer closes. A close without close_notify is tolerated

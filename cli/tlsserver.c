@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #define PROG "tlsserver"
+
+#include "common.h"
 #define MAX_SNI_CERTS 4
 
 /* -sni_cert NAME:CERT:KEY: a certificate served to clients that ask for NAME. */
@@ -103,42 +105,6 @@ static void usage(void)
     exit(2);
 }
 
-static const char *ssl_error_name(int code)
-{
-    switch (code) {
-    case SSL_ERROR_NONE: return "SSL_ERROR_NONE";
-    case SSL_ERROR_SSL: return "SSL_ERROR_SSL";
-    case SSL_ERROR_WANT_READ: return "SSL_ERROR_WANT_READ";
-    case SSL_ERROR_WANT_WRITE: return "SSL_ERROR_WANT_WRITE";
-    case SSL_ERROR_SYSCALL: return "SSL_ERROR_SYSCALL";
-    case SSL_ERROR_ZERO_RETURN: return "SSL_ERROR_ZERO_RETURN";
-    default: return "SSL_ERROR_OTHER";
-    }
-}
-
-static void print_error_queue(FILE *out)
-{
-    char text[256];
-    unsigned long code;
-    int first = 1;
-    fprintf(out, "errors=[");
-    while ((code = ERR_get_error()) != 0) {
-        ERR_error_string_n(code, text, sizeof text);
-        fprintf(out, "%s%s", first ? "" : "; ", text);
-        first = 0;
-    }
-    fprintf(out, "]");
-}
-
-static void print_verify_result(FILE *out, SSL *ssl)
-{
-    long result = SSL_get_verify_result(ssl);
-    if (result == X509_V_OK)
-        fprintf(out, "verify=ok");
-    else
-        fprintf(out, "verify=fail:%ld:\"%s\"", result, X509_verify_cert_error_string(result));
-}
-
 static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
 {
     int code = SSL_get_error(ssl, ret);
@@ -156,95 +122,7 @@ static void report_failure(const char *what, SSL *ssl, int ret, int saved_errno)
     fflush(stderr);
 }
 
-/* Says in plain words why the handshake failed (libtls only; OpenSSL has no such call). */
-static void report_diagnosis(SSL *ssl)
-{
-#ifndef LIBTLS_TEST_OPENSSL
-    const char *text = SSL_get_failure_diagnosis(ssl);
-    if (text)
-        fprintf(stderr, PROG ": diagnosis: %s (cause=%s)\n", text,
-                SSL_failure_cause_name(SSL_get_failure_cause(ssl)));
-    fflush(stderr);
-#else
-    (void)ssl;
-#endif
-}
-
-/* SSLKEYLOGFILE, as browsers honour it: NSS key log lines for Wireshark. The library never
- * reads the variable; the program decides. */
-static FILE *keylog_file;
-
-static void write_keylog_line(const SSL *ssl, const char *line)
-{
-    (void)ssl;
-    if (keylog_file) {
-        fprintf(keylog_file, "%s\n", line);
-        fflush(keylog_file);
-    }
-}
-
-static void enable_keylog(SSL_CTX *ctx)
-{
-    const char *path = getenv("SSLKEYLOGFILE");
-    if (!path || !*path)
-        return;
-    if (!keylog_file)
-        keylog_file = fopen(path, "a");
-    if (!keylog_file) {
-        fprintf(stderr, PROG ": cannot open SSLKEYLOGFILE %s: %s\n", path, strerror(errno));
-        return;
-    }
-    SSL_CTX_set_keylog_callback(ctx, write_keylog_line);
-}
-
 /* The negotiated parameters as "version=... cipher=... group=... peer=... verify=..." */
-/* -showcerts: one line per certificate of the peer's chain, leaf first (the verified chain when
- * verification succeeded, else what the peer sent), then the verification result. */
-static void format_time(const ASN1_TIME *t, char *out, size_t size)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (!t || ASN1_TIME_to_tm(t, &tm) != 1 || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, size, "?");
-}
-
-static void print_cert_line(int depth, X509 *x)
-{
-    char subject[512], issuer[512], from[32], until[32];
-    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
-    X509_NAME_oneline(X509_get_issuer_name(x), issuer, sizeof issuer);
-    format_time(X509_get0_notBefore(x), from, sizeof from);
-    format_time(X509_get0_notAfter(x), until, sizeof until);
-    fprintf(stderr, PROG ": cert %d: subject=\"%s\" issuer=\"%s\" notBefore=%s notAfter=%s\n",
-            depth, subject, issuer, from, until);
-}
-
-static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
-{
-    STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
-    X509 *leaf = SSL_get1_peer_certificate(ssl);
-    long verify = SSL_get_verify_result(ssl);
-    int i, depth = 0;
-
-    /* OpenSSL also keeps the partial chain of a failed verification: show only a good one. */
-    if (verify == X509_V_OK && chain && sk_X509_num(chain) > 0) {
-        fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", sk_X509_num(chain));
-        for (i = 0; i < sk_X509_num(chain); i++)
-            print_cert_line(i, sk_X509_value(chain, i));
-    } else {
-        chain = SSL_get_peer_cert_chain(ssl);
-        fprintf(stderr, PROG ": peer chain: as sent, not verified\n");
-        if (leaf && !peer_chain_has_leaf)
-            print_cert_line(depth++, leaf);
-        for (i = 0; chain && i < sk_X509_num(chain); i++)
-            print_cert_line(depth++, sk_X509_value(chain, i));
-    }
-    if (leaf)
-        X509_free(leaf);
-    fprintf(stderr, PROG ": verify result: %ld (%s)\n", verify,
-            X509_verify_cert_error_string(verify));
-    fflush(stderr);
-}
 
 static void describe_session(SSL *ssl, char *out, size_t size)
 {
@@ -283,24 +161,6 @@ static void describe_session(SSL *ssl, char *out, size_t size)
              SSL_get_version(ssl), cipher ? SSL_CIPHER_get_name(cipher) : "none",
              group ? group : "none", peer_text, verify_text, SSL_session_reused(ssl) ? "yes" : "no",
              alpn_text, servername ? servername : "none");
-}
-
-static int write_all(SSL *ssl, const char *data, size_t len)
-{
-    while (len > 0) {
-        int chunk = len > 16384 ? 16384 : (int)len;
-        int n;
-        ERR_clear_error();
-        errno = 0;
-        n = SSL_write(ssl, data, chunk);
-        if (n <= 0) {
-            report_failure("write failed", ssl, n, errno);
-            return 0;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 1;
 }
 
 /* Outcome of one SSL_read: >0 bytes, 0 clean close (close_notify or EOF), -1 error. */
@@ -408,26 +268,6 @@ static int split_listen_spec(const char *spec, const char **host, const char **p
         *host = copy + 1;
     }
     return **port != '\0';
-}
-
-/* "h2,http/1.1" -> the ALPN wire form; returns its length, or 0 if a name is empty or too
- * long or the result does not fit. */
-static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
-{
-    size_t used = 0;
-    const char *p = list;
-    for (;;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == 0 || len > 255 || used + 1 + len > size)
-            return 0;
-        out[used++] = (unsigned char)len;
-        memcpy(out + used, p, len);
-        used += len;
-        if (!end)
-            return (unsigned int)used;
-        p = end + 1;
-    }
 }
 
 static void parse_sni_cert(struct server_options *opts, const char *spec)
