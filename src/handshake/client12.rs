@@ -15,7 +15,7 @@ use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, HandshakeType, NamedGroup, ProtocolVersion,
+    AlertDescription, AlertLevel, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
@@ -152,7 +152,10 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
                     ));
                 }
             }
-            E::ServerNameAck if offer.options.server_name.is_some() => {}
+            E::ServerNameAck if offer.sent_extensions.contains(&ExtensionType::SERVER_NAME) => {}
+            // Some TLS 1.2 servers send their groups here too; they are informational and
+            // harmless, and refusing them would only break interoperation.
+            E::Unknown { typ, .. } if *typ == ExtensionType::SUPPORTED_GROUPS => {}
             E::SessionTicketAck if sent_session_ticket(offer) => {}
             // Checked against our offer by `check_alpn_answer`.
             E::Alpn(_) => {}
@@ -382,6 +385,7 @@ impl State for ExpectServerHelloDone {
                 Ok(self)
             }
             HandshakeMessage::ServerHelloDone => {
+                super::check_flight_end(msg)?;
                 self.hs.transcript.add(&msg.encoded);
                 send_client_flight(*self, cx)
             }
@@ -559,6 +563,7 @@ impl State for ExpectFinished {
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         let suite = self.hs.suite;
         let expected = tls12::finished_verify_data(
             suite.hash,

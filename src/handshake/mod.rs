@@ -57,6 +57,20 @@ pub fn unexpected(state: &str, got: HandshakeType) -> Error {
     Error::unexpected(format!("received {got} while {state}"))
 }
 
+/// Rejects handshake bytes the peer sent behind a message that ends its flight or precedes a
+/// key change (ClientHello, HelloRetryRequest, a TLS 1.3 ServerHello, ServerHelloDone,
+/// Finished): the peer cannot have had our answer yet, so those bytes break the message order
+/// (RFC 8446 5.1: no message may straddle a key change; RFC 5246 7.4: flights alternate).
+pub fn check_flight_end(msg: &JoinedMessage) -> Result<()> {
+    if msg.data_follows {
+        return Err(Error::unexpected(format!(
+            "more handshake data in the same record after {}, which must end the peer's flight",
+            msg.typ
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes a TLS 1.3 handshake message body by its type.
 pub fn decode13(msg: &JoinedMessage) -> Result<HandshakeMessage> {
     HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_3)
