@@ -716,3 +716,68 @@ fn check_encrypted_extensions(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::extensions::{CertificateRequestExtension, EncryptedExtension};
+    use crate::msgs::handshake::EncryptedExtensions;
+
+    #[test]
+    fn server_name_ack_needs_our_server_name() {
+        let ee = EncryptedExtensions {
+            extensions: vec![EncryptedExtension::ServerNameAck],
+        };
+        check_encrypted_extensions(&ee, true).unwrap();
+        let e = check_encrypted_extensions(&ee, false).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
+    }
+
+    #[test]
+    fn handshake_certificate_request_context_must_be_empty() {
+        let request = |context: &[u8]| CertificateRequestTls13 {
+            context: context.to_vec(),
+            extensions: vec![CertificateRequestExtension::SignatureAlgorithms(vec![
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+            ])],
+        };
+        let accepted = CertRequest::from_message(request(b"")).unwrap();
+        assert_eq!(accepted.schemes, [SignatureScheme::ECDSA_NISTP256_SHA256]);
+        let Err(e) = CertRequest::from_message(request(b"request context")) else {
+            panic!("a non-empty context was accepted");
+        };
+        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(e.reason, Reason::BAD_PACKET);
+    }
+
+    #[test]
+    fn tls13_server_hello_extensions_are_checked_against_what_we_sent() {
+        use crate::msgs::extensions::ServerHelloExtension as S;
+        let sh = |extensions| ServerHello {
+            legacy_version: ProtocolVersion::TLSV1_2,
+            random: [1; 32],
+            legacy_session_id_echo: Vec::new(),
+            cipher_suite: crate::msgs::enums::CipherSuite::TLS13_AES_128_GCM_SHA256,
+            compression_method: 0,
+            extensions,
+        };
+        let sent = [ExtensionType::SERVER_NAME, ExtensionType::PRE_SHARED_KEY];
+        check_server_hello_extensions(
+            &sh(vec![
+                S::SupportedVersions(ProtocolVersion::TLSV1_3),
+                S::PreSharedKey(0),
+            ]),
+            &sent,
+        )
+        .unwrap();
+        // Offered, but its answer belongs in EncryptedExtensions.
+        let e = check_server_hello_extensions(&sh(vec![S::ServerNameAck]), &sent).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
+        // Never offered.
+        let e = check_server_hello_extensions(&sh(vec![S::PreSharedKey(0)]), &[]).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
+    }
+}
