@@ -389,3 +389,18 @@ fn tls12_server_hello_with_supported_groups_is_tolerated() {
     );
     assert!(out.iter().all(|(typ, _)| *typ != 21), "no alert");
 }
+
+#[test]
+fn tls12_server_key_exchange_instead_of_certificate_is_unexpected_message() {
+    let mut c = tls12_client();
+    let flight = tls12_server_flight(&mut c);
+    assert_eq!(flight[1].1[0], 11, "Certificate follows the ServerHello");
+    // A ServerKeyExchange the client cannot parse without a certificate's key type: the order
+    // is what is wrong, so the answer is unexpected_message, not decode_error.
+    let skipped = [flight[0].clone(), (22, vec![12, 0, 0, 1, 0xff])];
+    assert_fails(
+        c.read_tls(&encode_records(&skipped)),
+        AlertDescription::UNEXPECTED_MESSAGE,
+        Reason::UNEXPECTED_MESSAGE,
+    );
+}

@@ -283,6 +283,11 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        // The type decides first: a ServerKeyExchange in place of the Certificate (an
+        // unauthenticated key exchange) is out of order, whatever its body looks like.
+        if msg.typ != HandshakeType::CERTIFICATE && msg.typ != HandshakeType::HELLO_REQUEST {
+            return Err(unexpected(self.name(), msg.typ));
+        }
         let decoded = decode12(msg)?;
         if is_hello_request(&decoded) {
             return Ok(self);
