@@ -239,3 +239,28 @@ pub fn verify_mac(expected: &[u8], got: &[u8]) -> bool {
 pub fn empty_hash(alg: HashAlg) -> Vec<u8> {
     alg.hash(&[])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Reason;
+    use crate::msgs::deframer::HandshakeJoiner;
+    use crate::msgs::enums::AlertDescription;
+
+    #[test]
+    fn flight_end_rejects_data_behind_it_only() {
+        // A Finished, then the first bytes of another message in the same push.
+        let mut joiner = HandshakeJoiner::new();
+        let mut bytes = vec![20, 0, 0, 2, 0xaa, 0xbb];
+        joiner.push(&bytes).unwrap();
+        let alone = joiner.next_message().unwrap();
+        check_flight_end(&alone).unwrap();
+
+        bytes.extend_from_slice(&[4, 0]);
+        joiner.push(&bytes).unwrap();
+        let followed = joiner.next_message().unwrap();
+        let e = check_flight_end(&followed).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE));
+        assert_eq!(e.reason, Reason::UNEXPECTED_MESSAGE);
+    }
+}
