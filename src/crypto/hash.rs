@@ -83,6 +83,23 @@ impl Transcript {
         }
     }
 
+    /// A transcript with its hash fixed from the start that keeps no raw messages: a TLS 1.3
+    /// server, which picks the hash before it hashes anything and never signs raw messages.
+    pub fn hashing_only(alg: HashAlg) -> Self {
+        Transcript {
+            buffer: None,
+            ctx: Some((alg, digest::Context::new(alg.digest_alg()))),
+        }
+    }
+
+    /// Adds the first part of a message (a ClientHello up to its PSK binders) and returns the
+    /// hash of the transcript so far; the rest of the message is added next with
+    /// [`Transcript::add`]. Each byte is hashed once. Empty while the hash is not set.
+    pub fn add_prefix_and_hash(&mut self, prefix: &[u8]) -> Vec<u8> {
+        self.add(prefix);
+        self.current_hash()
+    }
+
     /// Adds one whole handshake message (with its 4-byte header).
     pub fn add(&mut self, handshake_msg_bytes: &[u8]) {
         if let Some(buf) = &mut self.buffer {
@@ -307,6 +324,33 @@ mod tests {
         );
         t.drop_buffer();
         assert!(t.hash_with_alg(HashAlg::Sha384, &prefix).is_none());
+    }
+
+    #[test]
+    fn binder_prefix_is_hashed_once_into_the_transcript() {
+        // RFC 8448 section 4: the binder signs the hash of the ClientHello up to its binders;
+        // the transcript then goes on with the rest of the same message.
+        let ch = hex(S4_CLIENT_HELLO);
+        let prefix_len = hex(S4_CH_PREFIX).len();
+        let mut t = Transcript::hashing_only(HashAlg::Sha256);
+        assert_eq!(t.buffer(), None);
+        assert_eq!(
+            t.add_prefix_and_hash(&ch[..prefix_len]),
+            hex(S4_BINDER_HASH)
+        );
+        t.add(&ch[prefix_len..]);
+        assert_eq!(t.current_hash(), hex(S4_C_E_HASH));
+
+        // A client guessing the hash keeps its buffer, so another hash is still possible.
+        let mut guessed = Transcript::new();
+        guessed.set_hash(HashAlg::Sha256).unwrap();
+        assert_eq!(
+            guessed.add_prefix_and_hash(&ch[..prefix_len]),
+            hex(S4_BINDER_HASH)
+        );
+        guessed.add(&ch[prefix_len..]);
+        guessed.set_hash(HashAlg::Sha384).unwrap();
+        assert_eq!(guessed.current_hash(), HashAlg::Sha384.hash(&ch));
     }
 
     #[test]

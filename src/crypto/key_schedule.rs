@@ -58,6 +58,54 @@ impl Prk {
     pub fn derive_secret(&self, label: &[u8], transcript_hash: &[u8]) -> Secret {
         self.expand_label(label, transcript_hash, self.alg.output_len())
     }
+
+    pub fn hash_alg(&self) -> HashAlg {
+        self.alg
+    }
+
+    /// Record protection keys of this traffic secret (RFC 8446 7.3): the AEAD key and the
+    /// 12-byte IV.
+    pub fn traffic_keys(&self, aead: AeadAlg) -> (Secret, [u8; 12]) {
+        let key = self.expand_label(b"key", b"", aead.key_len());
+        let iv_s = self.expand_label(b"iv", b"", 12);
+        let mut iv = [0u8; 12];
+        iv.copy_from_slice(&iv_s);
+        (key, iv)
+    }
+
+    /// The Finished key of this base key (a handshake traffic secret or a binder key), RFC 8446
+    /// 4.4.4. Made from the prepared secret, so a handshake traffic secret's HMAC key schedule
+    /// serves both its record keys and its Finished.
+    pub fn finished_key(&self) -> FinishedKey {
+        let finished_key = self.expand_label(b"finished", b"", self.alg.output_len());
+        FinishedKey {
+            key: hmac::Key::new(self.alg.hmac_alg(), &finished_key),
+        }
+    }
+}
+
+/// finished_key = HKDF-Expand-Label(base_key, "finished", "", Hash.length), as an HMAC key
+/// (wiped on drop like [`Prk`]).
+pub struct FinishedKey {
+    key: hmac::Key,
+}
+
+impl std::fmt::Debug for FinishedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FinishedKey")
+    }
+}
+
+impl FinishedKey {
+    /// verify_data = HMAC(finished_key, transcript_hash).
+    pub fn verify_data(&self, transcript_hash: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.key, transcript_hash).as_ref().to_vec()
+    }
+
+    /// Checks a received Finished (or PSK binder) in constant time.
+    pub fn verify(&self, transcript_hash: &[u8], received: &[u8]) -> bool {
+        hmac::verify(&self.key, transcript_hash, received).is_ok()
+    }
 }
 
 /// HKDF-Expand (RFC 5869) with the PRK's HMAC key. `None` if `len > 255 * Hash.length`.
@@ -65,6 +113,13 @@ fn hkdf_expand(alg: HashAlg, prk: &hmac::Key, info: &[u8], len: usize) -> Option
     let hash_len = alg.output_len();
     if len > 255 * hash_len {
         return None;
+    }
+    if len <= hash_len {
+        // Every TLS 1.3 secret, key and IV: one block, copied once into its final buffer.
+        let mut ctx = hmac::Context::with_key(prk);
+        ctx.update(info);
+        ctx.update(&[1]);
+        return Some(Secret::from_slice(&ctx.sign().as_ref()[..len]));
     }
     let mut out = Vec::with_capacity(len.div_ceil(hash_len) * hash_len);
     let mut prev: Option<hmac::Tag> = None;
@@ -193,8 +248,9 @@ fn no_psk_start(alg: HashAlg) -> &'static NoPskStart {
 /// finished_key = HKDF-Expand-Label(base_key, "finished", "", Hash.length). `base_key` is the
 /// sender's handshake (or application, post-handshake) traffic secret, or a binder key.
 pub fn finished_verify_data(alg: HashAlg, base_key: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let finished_key = hkdf_expand_label(alg, base_key, b"finished", b"", alg.output_len());
-    alg.hmac(&finished_key, transcript_hash)
+    Prk::new(alg, base_key)
+        .finished_key()
+        .verify_data(transcript_hash)
 }
 
 /// Checks a received Finished (or PSK binder) in constant time.
@@ -231,12 +287,7 @@ pub fn resumption_psk(
 
 /// Record protection keys of a traffic secret (RFC 8446 7.3): the AEAD key and the 12-byte IV.
 pub fn traffic_keys(alg_hash: HashAlg, aead: AeadAlg, secret: &[u8]) -> (Secret, [u8; 12]) {
-    let prk = Prk::new(alg_hash, secret);
-    let key = prk.expand_label(b"key", b"", aead.key_len());
-    let iv_s = prk.expand_label(b"iv", b"", 12);
-    let mut iv = [0u8; 12];
-    iv.copy_from_slice(&iv_s);
-    (key, iv)
+    Prk::new(alg_hash, secret).traffic_keys(aead)
 }
 
 /// TLS-Exporter (RFC 8446 7.5): HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label,
@@ -310,6 +361,12 @@ impl KeySchedule {
         self.early.derive_secret(label, empty_hash(self.alg))
     }
 
+    /// The Finished key of [`KeySchedule::binder_key`]: a binder is its
+    /// [`FinishedKey::verify_data`] of the partial-ClientHello transcript hash.
+    pub fn binder_finished_key(&self, external: bool) -> FinishedKey {
+        Prk::new(self.alg, &self.binder_key(external)).finished_key()
+    }
+
     /// `hash` = Hash(ClientHello).
     pub fn client_early_traffic_secret(&self, hash: &[u8]) -> Secret {
         self.early.derive_secret(b"c e traffic", hash)
@@ -327,10 +384,8 @@ impl KeySchedule {
             Some(salt) => salt,
             None => derived_salt(&self.early),
         };
-        let zeros;
         let ikm = if shared_secret.is_empty() {
-            zeros = Secret::zeros(self.alg.output_len());
-            &zeros[..]
+            zero_ikm(self.alg)
         } else {
             shared_secret
         };
@@ -341,6 +396,12 @@ impl KeySchedule {
             handshake_secret,
         }
     }
+}
+
+/// The "0" input of RFC 8446 7.1's extractions: `Hash.length` zero bytes (not secret).
+fn zero_ikm(alg: HashAlg) -> &'static [u8] {
+    const ZEROS: [u8; 48] = [0; 48];
+    &ZEROS[..alg.output_len()]
 }
 
 /// The HMAC key of HKDF-Extract's empty salt (`Hash.length` zero bytes), made once per hash.
@@ -381,7 +442,7 @@ impl HandshakeSchedule {
 
     pub fn into_master(self) -> MasterSchedule {
         let salt = derived_salt(&self.prk);
-        let master_secret = extract_with(&salt, &Secret::zeros(self.alg.output_len()));
+        let master_secret = extract_with(&salt, zero_ikm(self.alg));
         MasterSchedule {
             alg: self.alg,
             prk: Prk::new(self.alg, &master_secret),
@@ -455,6 +516,37 @@ mod tests {
                 "34007208d5b887185865"
             ))[..]
         );
+    }
+
+    #[test]
+    fn single_block_expansion_is_a_prefix_of_the_longer_output() {
+        // Outputs of one hash length or less take a shortcut; they must equal the start of
+        // the general multi-block expansion (RFC 5869 2.3: T(1) first).
+        let prk = hkdf_extract(H, b"salt", b"input key material");
+        let key = hmac::Key::new(H.hmac_alg(), &prk);
+        let long = hkdf_expand(H, &key, b"info", 80).unwrap();
+        for len in [0, 1, 12, 16, 31, 32] {
+            let short = hkdf_expand(H, &key, b"info", len).unwrap();
+            assert_eq!(&short[..], &long[..len], "{len}");
+        }
+        assert_eq!(&hkdf_expand(H, &key, b"info", 33).unwrap()[..], &long[..33]);
+    }
+
+    #[test]
+    fn traffic_secret_prk_serves_record_keys_and_finished() {
+        let secret = [9u8; 48];
+        let prk = Prk::new(HashAlg::Sha384, &secret);
+        let (key, iv) = prk.traffic_keys(AeadAlg::Aes256Gcm);
+        let label = |l: &[u8], len| hkdf_expand_label(HashAlg::Sha384, &secret, l, b"", len);
+        assert_eq!(&key[..], &label(b"key", 32)[..]);
+        assert_eq!(&iv[..], &label(b"iv", 12)[..]);
+        let hash = [3u8; 48];
+        // RFC 8446 4.4.4, spelled out with the one-shot HMAC.
+        let expected = HashAlg::Sha384.hmac(&label(b"finished", 48), &hash);
+        let finished = prk.finished_key();
+        assert_eq!(finished.verify_data(&hash), expected);
+        assert!(finished.verify(&hash, &expected));
+        assert!(!finished.verify(&[4u8; 48], &expected));
     }
 
     #[test]
@@ -582,6 +674,11 @@ mod tests {
         assert_eq!(binder_hash, hex(S4_BINDER_HASH));
         let binder = finished_verify_data(H, &binder_key, &binder_hash);
         assert_eq!(binder, hex(S4_BINDER));
+        let binder_finished = ks.binder_finished_key(false);
+        assert_eq!(binder_finished.verify_data(&binder_hash), binder);
+        assert!(binder_finished.verify(&binder_hash, &binder));
+        assert!(!binder_finished.verify(&binder_hash, &binder[..31]));
+        assert!(!ks.binder_finished_key(true).verify(&binder_hash, &binder));
         // The full ClientHello ends with the binders list: 2-byte list length, 1-byte binder
         // length, binder.
         let ch = hex(S4_CLIENT_HELLO);

@@ -154,12 +154,15 @@ fn check_ecdh_share(
 fn ecdh_agree(group: NamedGroup, ours: &agreement::PrivateKey, peer: &[u8]) -> Result<Secret> {
     let alg = ours.algorithm();
     check_ecdh_share(group, alg, peer)?;
+    // The error is built only on failure: formatting it for every agreement cost an
+    // allocation per handshake.
     let secret = agreement::agree(
         ours,
         agreement::UnparsedPublicKey::new(alg, peer),
-        bad_share(group, "invalid public value"),
+        (),
         |ss| Ok(Secret::from_slice(ss)),
-    )?;
+    )
+    .map_err(|()| bad_share(group, "invalid public value"))?;
     // RFC 8446 7.4.2: an all-zero X25519 result means the peer sent a low-order point.
     if alg == &agreement::X25519 && secret.iter().all(|&b| b == 0) {
         return Err(bad_share(group, "X25519 shared secret is all zero"));

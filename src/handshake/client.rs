@@ -4,7 +4,7 @@ use super::{random_bytes, unexpected, State};
 use crate::config::Config;
 use crate::conn::{ClientOptions, Common};
 use crate::crypto::hash::Transcript;
-use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
+use crate::crypto::key_schedule::KeySchedule;
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
@@ -41,6 +41,9 @@ pub struct Offer {
     pub ticket_extension_sent: bool,
     /// The extension types of our latest ClientHello: the server may answer only these.
     pub sent_extensions: Vec<ExtensionType>,
+    /// The early secret of the PSK our latest ClientHello offered, made for its binder and
+    /// kept for the handshake if the server accepts the PSK.
+    pub psk_schedule: Option<KeySchedule>,
 }
 
 impl Offer {
@@ -177,6 +180,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         resume,
         ticket_extension_sent: tls12 && !config.has_option(crate::config::ssl_options::NO_TICKET),
         sent_extensions: Vec::new(),
+        psk_schedule: None,
     };
     cx.client_random = offer.random;
     cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
@@ -191,7 +195,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         groups: offer.groups.clone(),
     });
     let mut transcript = Transcript::new();
-    offer.sent_extensions = send_client_hello(cx, &config, &offer, &mut transcript)?;
+    send_client_hello(cx, &config, &mut offer, &mut transcript)?;
     cx.ccs_allowed = tls13;
     Ok(Box::new(ExpectServerHello {
         offer,
@@ -211,13 +215,14 @@ fn initial_key_shares(groups: &[NamedGroup]) -> Result<Vec<KeyShare>> {
     Ok(shares)
 }
 
-/// Sends a ClientHello for `offer` and returns the types of the extensions it carries.
+/// Sends a ClientHello for `offer` and records in it the types of the extensions the hello
+/// carries and the PSK's early secret.
 pub fn send_client_hello(
     cx: &mut Common,
     config: &Config,
-    offer: &Offer,
+    offer: &mut Offer,
     transcript: &mut Transcript,
-) -> Result<Vec<ExtensionType>> {
+) -> Result<()> {
     let mut exts = Vec::new();
     if let Some(name) = &offer.options.server_name {
         // RFC 6066 3: literal IP addresses are not permitted in SNI.
@@ -279,14 +284,14 @@ pub fn send_client_hello(
     }
     // RFC 8446 4.2.11: pre_shared_key comes last. After a HelloRetryRequest that chose a suite
     // with another hash the PSK cannot be used, so it is left out.
-    let psk = offer.psk_session().and_then(|s| {
+    let psk = offer.psk_session().cloned().and_then(|s| {
         let alg = suites::lookup(s.suite)?.hash;
         transcript
             .hash_alg()
             .is_none_or(|a| a == alg)
             .then_some((s, alg))
     });
-    if let Some((s, alg)) = psk {
+    if let Some((s, alg)) = &psk {
         let age_ms = crate::session::now_ms().saturating_sub(s.created_ms);
         exts.push(ClientExtension::PreSharedKey(PresharedKeyOffer {
             identities: vec![PskIdentity {
@@ -296,7 +301,7 @@ pub fn send_client_hello(
             binders: vec![vec![0; alg.output_len()]],
         }));
     }
-    let mut ch = ClientHello {
+    let ch = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: offer.random,
         legacy_session_id: offer.session_id.clone(),
@@ -304,24 +309,42 @@ pub fn send_client_hello(
         compression_methods: vec![0],
         extensions: exts,
     };
-    if let Some((s, alg)) = psk {
-        let partial = ch
-            .encode_partial()
-            .ok_or_else(|| Error::internal("pre_shared_key is not the last extension"))?;
-        let hash = transcript
-            .hash_with_alg(alg, &partial)
-            .ok_or_else(|| Error::internal("transcript dropped before the PSK binder"))?;
-        let binder_key = KeySchedule::new(alg, Some(&s.secret)).binder_key(false);
-        let binder = finished_verify_data(alg, &binder_key, &hash);
-        if let Some(offered) = ch.psk_mut() {
-            offered.binders = vec![binder];
+    offer.sent_extensions = ch.extensions.iter().map(|e| e.ext_type()).collect();
+    offer.psk_schedule = None;
+    let binders_len = match &psk {
+        Some(_) => Some(
+            ch.binders_encoded_len()
+                .ok_or_else(|| Error::internal("pre_shared_key is not the last extension"))?,
+        ),
+        None => None,
+    };
+    // Encoded once, with a zero binder that is then overwritten in place.
+    let mut encoded = HandshakeMessage::ClientHello(ch).encode();
+    match (psk, binders_len) {
+        (Some((s, alg)), Some(binders_len)) => {
+            let prefix_len = encoded
+                .len()
+                .checked_sub(binders_len)
+                .ok_or_else(|| Error::internal("ClientHello shorter than its binders"))?;
+            // The PSK's hash is a guess until the ServerHello; if the server picks a suite with
+            // another hash the transcript is rehashed from its buffer then.
+            transcript.set_hash(alg)?;
+            let hash = transcript.add_prefix_and_hash(&encoded[..prefix_len]);
+            let early = KeySchedule::new(alg, Some(&s.secret));
+            let binder = early.binder_finished_key(false).verify_data(&hash);
+            // Our one binder is the last field of the ClientHello.
+            let binder_at = encoded
+                .len()
+                .checked_sub(binder.len())
+                .filter(|at| *at >= prefix_len)
+                .ok_or_else(|| Error::internal("PSK binder outside the binders field"))?;
+            encoded[binder_at..].copy_from_slice(&binder);
+            transcript.add(&encoded[prefix_len..]);
+            offer.psk_schedule = Some(early);
         }
+        _ => transcript.add(&encoded),
     }
-    let sent = ch.extensions.iter().map(|e| e.ext_type()).collect();
-    let encoded = HandshakeMessage::ClientHello(ch).encode();
-    transcript.add(&encoded);
-    cx.send_handshake_bytes(&encoded)?;
-    Ok(sent)
+    cx.send_handshake_bytes(&encoded)
 }
 
 /// The error for an extension the server sent in `message` where that message may not carry

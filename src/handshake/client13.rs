@@ -1,12 +1,13 @@
 //! TLS 1.3 client states after the first ServerHello (RFC 8446 4.1-4.4, appendix A.1).
 
 use super::client::{misplaced_extension, send_client_hello, ExpectServerHello};
-use super::{decode13, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
+use super::{
+    decode13, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
+    tls13_handshake_encrypter, unexpected, State,
+};
 use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::conn::Common;
-use crate::crypto::key_schedule::{
-    finished_verify_data, resumption_psk, HandshakeSchedule, KeySchedule,
-};
+use crate::crypto::key_schedule::{resumption_psk, FinishedKey, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
@@ -84,7 +85,7 @@ pub fn handle_hello_retry(
         cx.send_ccs()?;
         st.compat_ccs_sent = true;
     }
-    st.offer.sent_extensions = send_client_hello(cx, &config, &st.offer, &mut st.transcript)?;
+    send_client_hello(cx, &config, &mut st.offer, &mut st.transcript)?;
     st.retried = true;
     Ok(Box::new(ExpectServerHelloAfterRetry {
         inner: st,
@@ -229,29 +230,39 @@ pub fn handle_server_hello(
 
     let mut transcript = st.transcript;
     transcript.set_hash(suite.hash)?;
+    // From here on only hashes of the transcript are used (a TLS 1.3 CertificateVerify signs
+    // a hash too), so the raw messages are not kept.
+    transcript.drop_buffer();
     transcript.add(&msg.encoded);
     let hash = transcript.current_hash();
-    let psk = resumed.as_ref().map(|s| &s.secret[..]);
-    let ks = KeySchedule::new(suite.hash, psk).into_handshake(&shared);
+    // The early secret made for the binder of the PSK the server accepted is the one to go on
+    // with (same PSK, same hash); otherwise it is made now.
+    let early = match (resumed.as_ref(), st.offer.psk_schedule.take()) {
+        (Some(_), Some(early)) if early.hash_alg() == suite.hash => early,
+        (session, _) => KeySchedule::new(suite.hash, session.map(|s| &s.secret[..])),
+    };
+    let ks = early.into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
     cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
     cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
-    cx.record.set_reader(tls13_decrypter(suite, &server_hs)?);
+    let (decrypter, server_finished) = tls13_handshake_decrypter(suite, &server_hs)?;
+    cx.record.set_reader(decrypter);
     // From here on our records, alerts included, are protected with the handshake key. In
     // compatibility mode the ChangeCipherSpec (in the clear) must precede the first of them
     // (RFC 8446 D.4): it goes with our second flight, or before an alert if we fail first,
     // unless it already preceded a second ClientHello.
     cx.compat_ccs_owed = !st.offer.session_id.is_empty() && !st.compat_ccs_sent;
-    cx.record.set_writer(tls13_encrypter(suite, &client_hs)?);
+    let (encrypter, client_finished) = tls13_handshake_encrypter(suite, &client_hs)?;
+    cx.record.set_writer(encrypter);
 
     Ok(Box::new(ExpectEncryptedExtensions {
         hs: Handshake13 {
             suite,
             transcript,
             schedule: ks,
-            client_hs,
-            server_hs,
+            client_finished,
+            server_finished,
             identity: st.offer.options.verify_identity.clone(),
             resumed: resumed.is_some(),
             server_name_sent: st
@@ -267,8 +278,10 @@ pub(crate) struct Handshake13 {
     suite: &'static SuiteInfo,
     transcript: crate::crypto::hash::Transcript,
     schedule: HandshakeSchedule,
-    client_hs: Secret,
-    server_hs: Secret,
+    /// Finished keys of the handshake traffic secrets (the secrets themselves are not needed
+    /// once the handshake record keys are made).
+    client_finished: FinishedKey,
+    server_finished: FinishedKey,
     identity: Option<verify::PeerIdentity>,
     /// A PSK was accepted: the server authenticates with it, not with a certificate.
     resumed: bool,
@@ -468,9 +481,10 @@ impl State for ExpectFinished {
         };
         super::check_flight_end(msg)?;
         let mut hs = self.hs;
-        let expected =
-            finished_verify_data(hs.suite.hash, &hs.server_hs, &hs.transcript.current_hash());
-        if !verify_mac(&expected, &fin.verify_data) {
+        if !hs
+            .server_finished
+            .verify(&hs.transcript.current_hash(), &fin.verify_data)
+        {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
                 Reason::DIGEST_CHECK_FAILED,
@@ -484,10 +498,14 @@ impl State for ExpectFinished {
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
         cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
         cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
-        cx.log_secret(
-            "EXPORTER_SECRET",
-            &master.exporter_master_secret(&hash_after_server_finished),
-        );
+        // Nothing but the key log uses the exporter master secret (the C API has no TLS 1.3
+        // exporter), so it is derived only when secrets are logged.
+        if cx.events.secrets {
+            cx.log_secret(
+                "EXPORTER_SECRET",
+                &master.exporter_master_secret(&hash_after_server_finished),
+            );
+        }
 
         // Our second flight: the compatibility CCS if still owed, then (if asked) our
         // Certificate and, when it is not empty, CertificateVerify, then Finished, all under
@@ -497,8 +515,9 @@ impl State for ExpectFinished {
         if let Some(request) = self.cert_requested {
             send_client_certificate(cx, &mut hs.transcript, request)?;
         }
-        let verify_data =
-            finished_verify_data(hs.suite.hash, &hs.client_hs, &hs.transcript.current_hash());
+        let verify_data = hs
+            .client_finished
+            .verify_data(&hs.transcript.current_hash());
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         })

@@ -94,9 +94,41 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 
 /// Record protection for a TLS 1.3 traffic secret.
 pub fn tls13_keys(suite: &SuiteInfo, secret: &Secret) -> Result<(AeadKey, [u8; 12])> {
-    let (key, iv) = key_schedule::traffic_keys(suite.hash, suite.aead, secret);
+    tls13_keys_of(suite, &key_schedule::Prk::new(suite.hash, secret))
+}
+
+/// [`tls13_keys`] of a traffic secret already prepared for expansion.
+pub fn tls13_keys_of(suite: &SuiteInfo, secret: &key_schedule::Prk) -> Result<(AeadKey, [u8; 12])> {
+    let (key, iv) = secret.traffic_keys(suite.aead);
     let key = AeadKey::new(suite.aead, &key)?;
     Ok((key, iv))
+}
+
+/// Protection for our records under a handshake traffic secret, and the Finished key of that
+/// secret (one HMAC key schedule serves both).
+pub fn tls13_handshake_encrypter(
+    suite: &SuiteInfo,
+    secret: &Secret,
+) -> Result<(RecordEncrypter, key_schedule::FinishedKey)> {
+    let prk = key_schedule::Prk::new(suite.hash, secret);
+    let (key, iv) = tls13_keys_of(suite, &prk)?;
+    Ok((
+        RecordEncrypter::new(key, iv, RecordFormat::Tls13),
+        prk.finished_key(),
+    ))
+}
+
+/// Like [`tls13_handshake_encrypter`], for the peer's records and Finished.
+pub fn tls13_handshake_decrypter(
+    suite: &SuiteInfo,
+    secret: &Secret,
+) -> Result<(RecordDecrypter, key_schedule::FinishedKey)> {
+    let prk = key_schedule::Prk::new(suite.hash, secret);
+    let (key, iv) = tls13_keys_of(suite, &prk)?;
+    Ok((
+        RecordDecrypter::new(key, iv, RecordFormat::Tls13),
+        prk.finished_key(),
+    ))
 }
 
 pub fn tls13_encrypter(suite: &SuiteInfo, secret: &Secret) -> Result<RecordEncrypter> {

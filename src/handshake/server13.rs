@@ -2,14 +2,13 @@
 
 use super::client13::Connected13;
 use super::{
-    decode13, random_bytes, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State,
+    decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
+    tls13_handshake_encrypter, unexpected, State,
 };
 use crate::config::{verify_flags, CertifiedKey, Config};
 use crate::conn::Common;
 use crate::crypto::hash::Transcript;
-use crate::crypto::key_schedule::{
-    finished_verify_data, resumption_psk, verify_finished, KeySchedule,
-};
+use crate::crypto::key_schedule::{resumption_psk, FinishedKey, KeySchedule};
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
@@ -122,7 +121,7 @@ pub fn handle_client_hello(
         _ => None,
     };
     let retry_transcript = retry.as_ref().map(|r| &r.transcript);
-    let accepted = match mode {
+    let mut accepted = match mode {
         Some(mode) => accept_psk(cx, &ch, msg, suite, retry_transcript, mode)?,
         None => None,
     };
@@ -173,14 +172,28 @@ pub fn handle_client_hello(
     }
 
     let (mut transcript, ccs_sent) = match retry {
-        Some(r) => (r.transcript, r.ccs_sent),
-        None => {
-            let mut t = Transcript::new();
-            t.set_hash(suite.hash)?;
-            (t, false)
+        Some(r) => {
+            let mut t = r.transcript;
+            t.add(&msg.encoded);
+            (t, r.ccs_sent)
         }
+        None => match accepted.as_mut().and_then(|a| a.transcript.take()) {
+            // The ClientHello up to its binders is already hashed (for the binder).
+            Some((mut t, hashed)) if t.hash_alg() == Some(suite.hash) => {
+                let rest = msg
+                    .encoded
+                    .get(hashed..)
+                    .ok_or_else(|| Error::internal("binder prefix longer than the ClientHello"))?;
+                t.add(rest);
+                (t, false)
+            }
+            _ => {
+                let mut t = Transcript::hashing_only(suite.hash);
+                t.add(&msg.encoded);
+                (t, false)
+            }
+        },
     };
-    transcript.add(&msg.encoded);
 
     let mut sh_extensions = vec![ServerHelloExtension::SupportedVersions(
         ProtocolVersion::TLSV1_3,
@@ -210,14 +223,21 @@ pub fn handle_client_hello(
     }
 
     let hash = transcript.current_hash();
-    let psk = accepted.as_ref().map(|a| &a.session.secret[..]);
-    let ks = KeySchedule::new(suite.hash, psk).into_handshake(&shared);
+    // The early secret made to check the binder is the one to go on with.
+    let early = match accepted.as_mut().and_then(|a| a.schedule.take()) {
+        Some(early) if early.hash_alg() == suite.hash => early,
+        _ => KeySchedule::new(suite.hash, accepted.as_ref().map(|a| &a.session.secret[..])),
+    };
+    let ks = early.into_handshake(&shared);
     let client_hs = ks.client_handshake_traffic_secret(&hash);
     let server_hs = ks.server_handshake_traffic_secret(&hash);
     cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &client_hs);
     cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &server_hs);
-    cx.record.set_writer(tls13_encrypter(suite, &server_hs)?);
-    cx.record.set_reader(tls13_decrypter(suite, &client_hs)?);
+    let (encrypter, server_finished) = tls13_handshake_encrypter(suite, &server_hs)?;
+    cx.record.set_writer(encrypter);
+    let (decrypter, client_finished) = tls13_handshake_decrypter(suite, &client_hs)?;
+    cx.record.set_reader(decrypter);
+    drop((client_hs, server_hs));
 
     let mut ee_exts = Vec::new();
     if cx.info.server_name_acked {
@@ -244,7 +264,7 @@ pub fn handle_client_hello(
         send_certificate_and_verify(cx, &cert, scheme, &mut transcript)?;
     }
 
-    let verify_data = finished_verify_data(suite.hash, &server_hs, &transcript.current_hash());
+    let verify_data = server_finished.verify_data(&transcript.current_hash());
     let fin = HandshakeMessage::Finished(Finished {
         verify_data: verify_data.to_vec(),
     })
@@ -258,10 +278,14 @@ pub fn handle_client_hello(
     let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
     cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
     cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
-    cx.log_secret(
-        "EXPORTER_SECRET",
-        &master.exporter_master_secret(&hash_after_server_finished),
-    );
+    // Nothing but the key log uses the exporter master secret (the C API has no TLS 1.3
+    // exporter), so it is derived only when secrets are logged.
+    if cx.events.secrets {
+        cx.log_secret(
+            "EXPORTER_SECRET",
+            &master.exporter_master_secret(&hash_after_server_finished),
+        );
+    }
     cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
 
     if let Some(a) = accepted {
@@ -275,7 +299,7 @@ pub fn handle_client_hello(
         suite,
         transcript,
         master,
-        client_hs,
+        client_finished,
         client_app,
         server_app,
     };
@@ -319,6 +343,11 @@ struct AcceptedPsk {
     session: Session,
     suite: &'static SuiteInfo,
     mode: PskKeyExchangeMode,
+    /// The early secret made to check the binder, for the handshake to go on with.
+    schedule: Option<KeySchedule>,
+    /// Without a HelloRetryRequest: the transcript with the ClientHello hashed up to its
+    /// binders, and how many bytes of it that is.
+    transcript: Option<(Transcript, usize)>,
 }
 
 /// How many offered identities a server tries before giving up on resumption.
@@ -400,16 +429,19 @@ fn accept_psk(
             .encoded
             .get(..msg.encoded.len().saturating_sub(binders_len))
             .ok_or_else(|| Error::decode("ClientHello shorter than its binders"))?;
-        let hash = match retry_transcript {
-            Some(t) => t.hash_with(partial),
-            None => chosen.hash.hash(partial),
+        let (hash, transcript) = match retry_transcript {
+            Some(t) => (t.hash_with(partial), None),
+            None => {
+                let mut t = Transcript::hashing_only(chosen.hash);
+                (t.add_prefix_and_hash(partial), Some((t, partial.len())))
+            }
         };
-        let binder_key = KeySchedule::new(chosen.hash, Some(&session.secret)).binder_key(false);
+        let early = KeySchedule::new(chosen.hash, Some(&session.secret));
         let binder = offer
             .binders
             .get(index)
             .ok_or_else(|| Error::decode("a PSK identity without a binder"))?;
-        if !verify_finished(chosen.hash, &binder_key, &hash, binder) {
+        if !early.binder_finished_key(false).verify(&hash, binder) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
                 Reason::BINDER_DOES_NOT_VERIFY,
@@ -433,6 +465,8 @@ fn accept_psk(
             session,
             suite: chosen,
             mode,
+            schedule: Some(early),
+            transcript,
         }));
     }
     Ok(None)
@@ -660,8 +694,7 @@ fn send_hello_retry(
     group: NamedGroup,
 ) -> Result<Box<dyn State>> {
     let cookie = random_bytes::<32>()?.to_vec();
-    let mut transcript = Transcript::new();
-    transcript.set_hash(suite.hash)?;
+    let mut transcript = Transcript::hashing_only(suite.hash);
     transcript.add(&msg.encoded);
     transcript.rollup_for_hello_retry()?;
     let hrr = HandshakeMessage::HelloRetryRequest(HelloRetryRequest {
@@ -768,7 +801,7 @@ struct ExpectFinished {
     suite: &'static SuiteInfo,
     transcript: Transcript,
     master: crate::crypto::key_schedule::MasterSchedule,
-    client_hs: Secret,
+    client_finished: FinishedKey,
     client_app: Secret,
     server_app: Secret,
 }
@@ -783,12 +816,10 @@ impl State for ExpectFinished {
             return Err(unexpected(self.name(), msg.typ));
         };
         super::check_flight_end(msg)?;
-        let expected = finished_verify_data(
-            self.suite.hash,
-            &self.client_hs,
-            &self.transcript.current_hash(),
-        );
-        if !verify_mac(&expected, &fin.verify_data) {
+        if !self
+            .client_finished
+            .verify(&self.transcript.current_hash(), &fin.verify_data)
+        {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
                 Reason::DIGEST_CHECK_FAILED,
