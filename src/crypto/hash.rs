@@ -58,6 +58,10 @@ impl HashAlg {
 pub struct Transcript {
     buffer: Option<Vec<u8>>,
     ctx: Option<(HashAlg, digest::Context)>,
+    /// The hash of the messages so far, once asked for, until the next change: a TLS 1.3
+    /// handshake asks twice for the hash after the server Finished (application secrets, then
+    /// the client Finished), and each fork of the context costs a copy and a compression.
+    latest_hash: std::cell::OnceCell<Vec<u8>>,
 }
 
 impl Default for Transcript {
@@ -80,6 +84,7 @@ impl Transcript {
         Transcript {
             buffer: Some(Vec::new()),
             ctx: None,
+            latest_hash: std::cell::OnceCell::new(),
         }
     }
 
@@ -89,6 +94,7 @@ impl Transcript {
         Transcript {
             buffer: None,
             ctx: Some((alg, digest::Context::new(alg.digest_alg()))),
+            latest_hash: std::cell::OnceCell::new(),
         }
     }
 
@@ -105,6 +111,7 @@ impl Transcript {
         if let Some(buf) = &mut self.buffer {
             buf.extend_from_slice(handshake_msg_bytes);
         }
+        self.latest_hash.take();
         if let Some((_, ctx)) = &mut self.ctx {
             ctx.update(handshake_msg_bytes);
         }
@@ -128,6 +135,7 @@ impl Transcript {
         let mut ctx = digest::Context::new(alg.digest_alg());
         ctx.update(buf);
         self.ctx = Some((alg, ctx));
+        self.latest_hash.take();
         Ok(())
     }
 
@@ -153,7 +161,10 @@ impl Transcript {
     /// set, which no correct caller asks for.
     pub fn current_hash(&self) -> Vec<u8> {
         match &self.ctx {
-            Some((_, ctx)) => ctx.clone().finish().as_ref().to_vec(),
+            Some((_, ctx)) => self
+                .latest_hash
+                .get_or_init(|| ctx.clone().finish().as_ref().to_vec())
+                .clone(),
             None => Vec::new(),
         }
     }
@@ -204,6 +215,7 @@ impl Transcript {
         let mut ctx = digest::Context::new(alg.digest_alg());
         ctx.update(&synthetic);
         self.ctx = Some((alg, ctx));
+        self.latest_hash.take();
         if self.buffer.is_some() {
             self.buffer = Some(synthetic);
         }
@@ -351,6 +363,35 @@ mod tests {
         guessed.add(&ch[prefix_len..]);
         guessed.set_hash(HashAlg::Sha384).unwrap();
         assert_eq!(guessed.current_hash(), HashAlg::Sha384.hash(&ch));
+    }
+
+    #[test]
+    fn remembered_hash_follows_every_change() {
+        let mut t = Transcript::new();
+        t.add(b"\x01\x00\x00\x01a");
+        assert!(t.current_hash().is_empty());
+        t.set_hash(HashAlg::Sha256).unwrap();
+        let first = t.current_hash();
+        assert_eq!(first, HashAlg::Sha256.hash(b"\x01\x00\x00\x01a"));
+        assert_eq!(t.current_hash(), first);
+        t.add(b"\x02\x00\x00\x01b");
+        let both = HashAlg::Sha256.hash(b"\x01\x00\x00\x01a\x02\x00\x00\x01b");
+        assert_eq!(t.current_hash(), both);
+        t.set_hash(HashAlg::Sha384).unwrap();
+        assert_eq!(
+            t.current_hash(),
+            HashAlg::Sha384.hash(b"\x01\x00\x00\x01a\x02\x00\x00\x01b")
+        );
+        t.rollup_for_hello_retry().unwrap();
+        assert_eq!(t.current_hash().len(), 48);
+        assert_ne!(
+            t.current_hash(),
+            HashAlg::Sha384.hash(b"\x01\x00\x00\x01a\x02\x00\x00\x01b")
+        );
+        let mut p = Transcript::hashing_only(HashAlg::Sha256);
+        let empty = p.current_hash();
+        assert_eq!(p.add_prefix_and_hash(b"xy"), HashAlg::Sha256.hash(b"xy"));
+        assert_ne!(p.current_hash(), empty);
     }
 
     #[test]
