@@ -99,6 +99,23 @@ impl AeadKey {
             .map_err(|_| Error::internal(format!("{:?} encryption failed", self.alg)))
     }
 
+    /// Encrypts `in_out` in place and returns the tag, so a record can be sealed where it
+    /// lies in an output buffer and its tag appended after.
+    pub fn seal_in_place_separate_tag(
+        &self,
+        nonce: [u8; 12],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<aead::Tag> {
+        self.key
+            .seal_in_place_separate_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad),
+                in_out,
+            )
+            .map_err(|_| Error::internal(format!("{:?} encryption failed", self.alg)))
+    }
+
     /// Decrypts ciphertext-with-tag in place; the plaintext is the returned prefix of `in_out`.
     /// Any failure (short input, bad tag) is `Err(())`: the caller answers `bad_record_mac`.
     #[allow(clippy::result_unit_err)] // one failure mode; callers map it to their alert
