@@ -14,7 +14,7 @@ use crate::msgs::enums::{
     AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
     SignatureScheme,
 };
-use crate::record::{ReceivedRecord, RecordLayer};
+use crate::record::{ReceivedRecord, RecordLayer, SendBuffer};
 use crate::session::{Session, SessionStats};
 use crate::suites::SuiteInfo;
 use crate::verify::{x509_v, PeerIdentity};
@@ -93,7 +93,7 @@ pub struct Common {
     pub config: Arc<Config>,
     pub record: RecordLayer,
     /// Protected and plain records waiting to be written to the peer.
-    out: Vec<u8>,
+    out: SendBuffer,
     pub info: Negotiated,
     /// The last records queued for the peer carry application data: the send buffer is then
     /// kept for the next ones instead of being freed once written.
@@ -142,7 +142,7 @@ impl Common {
             role,
             config,
             record: RecordLayer::default(),
-            out: Vec::new(),
+            out: SendBuffer::default(),
             info: Negotiated::default(),
             streaming_out: false,
             ccs_allowed: false,
@@ -194,7 +194,7 @@ impl Common {
             let mut at = start;
             while at + crate::record::HEADER_LEN <= self.out.len() {
                 let mut header = [0u8; crate::record::HEADER_LEN];
-                header.copy_from_slice(&self.out[at..at + crate::record::HEADER_LEN]);
+                header.copy_from_slice(&self.out.pending()[at..at + crate::record::HEADER_LEN]);
                 let len = u16::from_be_bytes([header[3], header[4]]) as usize;
                 self.events.push(Event::RecordHeader {
                     direction: Direction::Sent,
@@ -758,30 +758,24 @@ impl Connection {
 
     /// Bytes waiting to go to the peer.
     pub fn pending_tls(&self) -> &[u8] {
-        &self.common.out
+        self.common.out.pending()
     }
 
     /// Marks `n` bytes of [`Connection::pending_tls`] as written.
     pub fn consume_tls(&mut self, n: usize) {
-        let out = &mut self.common.out;
-        if n >= out.len() {
-            // Handshake flights are one-off: their buffer is freed once written. A stream of
-            // application data keeps it for the next records.
-            if self.common.streaming_out {
-                out.clear();
-            } else {
-                *out = Vec::new();
-            }
-        } else {
-            out.drain(..n);
+        self.common.out.consume(n);
+        // Handshake flights are one-off: their buffer is freed once written. A stream of
+        // application data keeps it for the next records.
+        if !self.common.streaming_out {
+            self.common.out.release_if_empty();
         }
     }
 
     /// Frees the buffers that hold nothing. Buffers of a stream of application data are kept
     /// for the next records unless `even_when_streaming` (`SSL_MODE_RELEASE_BUFFERS`).
     pub fn release_idle_buffers(&mut self, even_when_streaming: bool) {
-        if self.common.out.is_empty() && (even_when_streaming || !self.common.streaming_out) {
-            self.common.out = Vec::new();
+        if even_when_streaming || !self.common.streaming_out {
+            self.common.out.release_if_empty();
         }
         self.common.record.release_if_empty(even_when_streaming);
     }

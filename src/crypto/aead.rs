@@ -99,19 +99,26 @@ impl AeadKey {
             .map_err(|_| Error::internal(format!("{:?} encryption failed", self.alg)))
     }
 
-    /// Encrypts `in_out` in place and returns the tag, so a record can be sealed where it
-    /// lies in an output buffer and its tag appended after.
-    pub fn seal_in_place_separate_tag(
+    /// Encrypts `plaintext` followed by `extra_plaintext` into `ciphertext` (as long as
+    /// `plaintext`) and `extra_out_and_tag` (as long as `extra_plaintext` plus the tag), so a
+    /// record is sealed from the caller's buffer straight into the output without a copy.
+    pub fn seal_out_of_place(
         &self,
         nonce: [u8; 12],
         aad: &[u8],
-        in_out: &mut [u8],
-    ) -> Result<aead::Tag> {
+        plaintext: &[u8],
+        ciphertext: &mut [u8],
+        extra_plaintext: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<()> {
         self.key
-            .seal_in_place_separate_tag(
+            .seal_out_of_place_scatter(
                 aead::Nonce::assume_unique_for_key(nonce),
                 aead::Aad::from(aad),
-                in_out,
+                plaintext,
+                ciphertext,
+                extra_plaintext,
+                extra_out_and_tag,
             )
             .map_err(|_| Error::internal(format!("{:?} encryption failed", self.alg)))
     }

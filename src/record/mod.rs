@@ -395,7 +395,7 @@ impl RecordLayer {
     }
 
     /// Appends records carrying `data` of type `typ` to `out`, fragmenting at the record limit.
-    pub fn write(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    pub fn write(&mut self, typ: ContentType, data: &[u8], out: &mut SendBuffer) -> Result<()> {
         let max = self.max_fragment;
         let mut chunks = data.chunks(max);
         // An empty payload still produces one record (used only for alerts and CCS, never empty).
@@ -403,7 +403,11 @@ impl RecordLayer {
         for chunk in std::iter::once(first).chain(chunks) {
             match (&mut self.writer, typ) {
                 (Some(w), t) if t != ContentType::CHANGE_CIPHER_SPEC => {
-                    w.encrypt(typ, chunk, out)?;
+                    let len = w.record_len(chunk.len());
+                    if let Err(e) = w.seal_into(typ, chunk, out.append_space(len)) {
+                        out.unappend(len);
+                        return Err(e);
+                    }
                 }
                 _ => {
                     out.extend_from_slice(&RecordHeader::encode(
@@ -416,6 +420,74 @@ impl RecordLayer {
             }
         }
         Ok(())
+    }
+}
+
+/// Records waiting to be written to the peer, `bytes[start..end]`. The space after `end` is
+/// reused without being cleared: protected records are sealed into it straight from the
+/// caller's plaintext, so it only ever holds bytes that were meant for the wire.
+#[derive(Default)]
+pub struct SendBuffer {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl SendBuffer {
+    pub fn pending(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Marks the first `n` pending bytes as written.
+    pub fn consume(&mut self, n: usize) {
+        self.start += n.min(self.len());
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Frees the memory when nothing is pending.
+    pub fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            *self = SendBuffer::default();
+        }
+    }
+
+    /// Appends `len` bytes for a record to be written into.
+    pub fn append_space(&mut self, len: usize) -> &mut [u8] {
+        if self.start > 0 && self.bytes.len() - self.end < len {
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.bytes.len() < self.end + len {
+            self.bytes.resize(self.end + len, 0);
+        }
+        let at = self.end;
+        self.end += len;
+        &mut self.bytes[at..self.end]
+    }
+
+    /// Takes back the last `len` bytes appended (a record that could not be sealed).
+    pub fn unappend(&mut self, len: usize) {
+        self.end = self.end.saturating_sub(len).max(self.start);
+    }
+
+    pub fn extend_from_slice(&mut self, data: &[u8]) {
+        self.append_space(data.len()).copy_from_slice(data);
     }
 }
 
@@ -479,9 +551,31 @@ mod tests {
     }
 
     #[test]
+    fn send_buffer_keeps_pending_bytes_in_order_and_reuses_written_space() {
+        let mut out = SendBuffer::default();
+        out.extend_from_slice(&[1; 100]);
+        out.append_space(50).copy_from_slice(&[2; 50]);
+        out.consume(120);
+        assert_eq!(out.pending(), &[2; 30]);
+        let capacity = out.capacity();
+        // Written bytes make room for new ones before the buffer grows.
+        out.extend_from_slice(&[3; 100]);
+        assert_eq!(out.capacity(), capacity);
+        assert_eq!(&out.pending()[..30], &[2; 30]);
+        assert_eq!(&out.pending()[30..], &[3; 100]);
+        out.unappend(40);
+        assert_eq!(out.len(), 90);
+        out.consume(1000);
+        assert!(out.is_empty());
+        assert_eq!(out.capacity(), capacity, "kept until released");
+        out.release_if_empty();
+        assert_eq!(out.capacity(), 0);
+    }
+
+    #[test]
     fn writes_fragment_at_the_limit() {
         let mut rl = RecordLayer::default();
-        let mut out = Vec::new();
+        let mut out = SendBuffer::default();
         rl.write(
             ContentType::HANDSHAKE,
             &vec![7u8; MAX_PLAINTEXT + 10],
@@ -489,6 +583,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.len(), 2 * HEADER_LEN + MAX_PLAINTEXT + 10);
-        assert_eq!(&out[3..5], &[0x40, 0x00]);
+        assert_eq!(&out.pending()[3..5], &[0x40, 0x00]);
     }
 }

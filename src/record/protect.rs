@@ -56,58 +56,79 @@ impl RecordEncrypter {
         self.seq
     }
 
-    /// Appends one protected record holding `payload` (at most 2^14 bytes) of type `typ`. The
-    /// record is built and sealed where it lies in `out`: the payload is copied once.
-    pub fn encrypt(&mut self, typ: ContentType, payload: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    /// The length on the wire, header included, of a record carrying `payload_len` bytes.
+    pub fn record_len(&self, payload_len: usize) -> usize {
+        let tag_len = self.key.alg().tag_len();
+        match self.format {
+            RecordFormat::Tls13 => HEADER_LEN + payload_len + 1 + tag_len,
+            RecordFormat::Tls12 { explicit_nonce } => {
+                HEADER_LEN + if explicit_nonce { 8 } else { 0 } + payload_len + tag_len
+            }
+        }
+    }
+
+    /// Writes one protected record holding `payload` (at most 2^14 bytes) of type `typ` into
+    /// `out`, which is exactly [`RecordEncrypter::record_len`] bytes. The payload is sealed
+    /// from where it lies straight into `out`.
+    pub fn seal_into(&mut self, typ: ContentType, payload: &[u8], out: &mut [u8]) -> Result<()> {
         debug_assert!(payload.len() <= MAX_PLAINTEXT);
         if self.seq >= SEQ_LIMIT {
             return Err(Error::internal("record sequence number exhausted"));
         }
-        let tag_len = self.key.alg().tag_len();
-        let record_start = out.len();
-        let sealed = match self.format {
+        if out.len() != self.record_len(payload.len()) {
+            return Err(Error::internal("record buffer of the wrong length"));
+        }
+        let (header, body) = out.split_at_mut(HEADER_LEN);
+        match self.format {
             RecordFormat::Tls13 => {
-                let len = payload.len() + 1 + tag_len;
-                let header = RecordHeader::encode(
+                header.copy_from_slice(&RecordHeader::encode(
                     ContentType::APPLICATION_DATA,
                     ProtocolVersion::TLSV1_2.0,
-                    len,
-                );
-                out.reserve(HEADER_LEN + len);
-                out.extend_from_slice(&header);
-                out.extend_from_slice(payload);
-                out.push(typ.0);
+                    body.len(),
+                ));
                 let nonce = xor_nonce(&self.iv, self.seq);
-                let inner_start = record_start + HEADER_LEN;
-                self.key
-                    .seal_in_place_separate_tag(nonce, &header, &mut out[inner_start..])
+                let (ciphertext, type_and_tag) = body.split_at_mut(payload.len());
+                // The inner content type follows the payload (RFC 8446 5.2); no padding.
+                self.key.seal_out_of_place(
+                    nonce,
+                    header,
+                    payload,
+                    ciphertext,
+                    &[typ.0],
+                    type_and_tag,
+                )?;
             }
             RecordFormat::Tls12 { explicit_nonce } => {
+                header.copy_from_slice(&RecordHeader::encode(
+                    typ,
+                    ProtocolVersion::TLSV1_2.0,
+                    body.len(),
+                ));
                 let nonce = tls12_nonce(&self.iv, self.seq, explicit_nonce);
                 let explicit_len = if explicit_nonce { 8 } else { 0 };
-                let len = explicit_len + payload.len() + tag_len;
-                out.reserve(HEADER_LEN + len);
-                out.extend_from_slice(&RecordHeader::encode(typ, ProtocolVersion::TLSV1_2.0, len));
+                let (explicit, sealed) = body.split_at_mut(explicit_len);
                 if explicit_nonce {
-                    out.extend_from_slice(&self.seq.to_be_bytes());
+                    explicit.copy_from_slice(&self.seq.to_be_bytes());
                 }
-                out.extend_from_slice(payload);
                 let aad = tls12_aad(self.seq, typ, payload.len());
-                let body_start = record_start + HEADER_LEN + explicit_len;
+                let (ciphertext, tag) = sealed.split_at_mut(payload.len());
                 self.key
-                    .seal_in_place_separate_tag(nonce, &aad, &mut out[body_start..])
-            }
-        };
-        match sealed {
-            Ok(tag) => out.extend_from_slice(tag.as_ref()),
-            Err(e) => {
-                // Never leave the plaintext queued for the wire.
-                out.truncate(record_start);
-                return Err(e);
+                    .seal_out_of_place(nonce, &aad, payload, ciphertext, &[], tag)?;
             }
         }
         self.seq += 1;
         Ok(())
+    }
+
+    /// [`RecordEncrypter::seal_into`] appending to a `Vec`.
+    pub fn encrypt(&mut self, typ: ContentType, payload: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let start = out.len();
+        out.resize(start + self.record_len(payload.len()), 0);
+        let sealed = self.seal_into(typ, payload, &mut out[start..]);
+        if sealed.is_err() {
+            out.truncate(start);
+        }
+        sealed
     }
 }
 
@@ -320,6 +341,27 @@ mod tests {
             }
             assert_eq!((sealer.seq(), opener.seq()), (3, 3));
         }
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_sealed_leaves_the_send_buffer_as_it_was() {
+        let (mut sealer, _) = pair(AeadAlg::Aes128Gcm, RecordFormat::Tls13);
+        sealer.seq = SEQ_LIMIT;
+        let mut layer = RecordLayer::default();
+        layer.set_writer(sealer);
+        let mut out = crate::record::SendBuffer::default();
+        out.extend_from_slice(b"queued");
+        assert!(layer
+            .write(ContentType::APPLICATION_DATA, b"secret", &mut out)
+            .is_err());
+        assert_eq!(out.pending(), b"queued");
+        let mut vec = b"queued".to_vec();
+        let (mut sealer, _) = pair(AeadAlg::Aes128Gcm, RecordFormat::Tls13);
+        sealer.seq = SEQ_LIMIT;
+        assert!(sealer
+            .encrypt(ContentType::APPLICATION_DATA, b"secret", &mut vec)
+            .is_err());
+        assert_eq!(vec, b"queued");
     }
 
     #[test]
