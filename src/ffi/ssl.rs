@@ -356,7 +356,8 @@ impl SSL {
             IoOutcome::Eof => Stop::Eof,
             IoOutcome::Failed(e) => Stop::Syscall(e),
         };
-        // Nothing arrived: the space lent for it is not kept while the connection waits.
+        // Nothing arrived: the space lent for it is not kept while the connection waits, unless
+        // application data is streaming in (then the next records reuse it).
         conn.release_idle_buffers(self.mode & SSL_MODE_RELEASE_BUFFERS != 0);
         Err(stop)
     }
@@ -1644,7 +1645,9 @@ pub unsafe extern "C" fn SSL_want_nothing(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, 1, |s| (s.want == SSL_NOTHING) as c_int)
 }
 
-/// Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl).
+/// Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
+/// kept while application data streams and freed once handshake traffic is through; with
+/// `SSL_MODE_RELEASE_BUFFERS` they are freed whenever they empty.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_mode(ssl: *mut SSL, mode: c_long) -> c_long {
     with_ssl(ssl, 0, |s| {
