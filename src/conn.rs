@@ -165,15 +165,17 @@ impl Common {
     }
 
     /// Makes `session` this connection's session; it is reported as new when the context
-    /// caches sessions for this role.
+    /// caches sessions for this role and the session can be resumed (as OpenSSL, which never
+    /// hands the new-session callback a session with neither an ID nor a ticket).
     pub fn set_session(&mut self, session: Session) -> Arc<Session> {
         let session = Arc::new(session);
         self.session = Some(session.clone());
         let sessions = &self.config.session;
-        let report = match self.role {
+        let caches = match self.role {
             Role::Client => sessions.client_caches(),
             Role::Server => sessions.server_caches(),
         };
+        let report = caches && (!session.id.is_empty() || !session.ticket.is_empty());
         if report {
             self.new_sessions.push(session.clone());
         }
