@@ -113,6 +113,8 @@ pub struct Common {
     pub alert_received: Option<AlertDescription>,
     /// Name of the state that was current when the last handshake message arrived.
     pub last_state: &'static str,
+    /// The last handshake message or ChangeCipherSpec sent or received (`SSL_get_state`).
+    pub last_step: Option<crate::events::HandshakeStep>,
     /// The session of this connection: the one established or resumed, or, on a TLS 1.3
     /// client, the one of the latest ticket.
     pub session: Option<Arc<Session>>,
@@ -153,6 +155,7 @@ impl Common {
             alert_sent: None,
             alert_received: None,
             last_state: "before",
+            last_step: None,
             session: None,
             new_sessions: Vec::new(),
             resume: None,
@@ -214,6 +217,12 @@ impl Common {
 
     /// Writes an already-encoded handshake message (header included).
     pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
+        if let Some(&typ) = encoded.first() {
+            self.last_step = Some(crate::events::HandshakeStep {
+                sent: true,
+                typ: Some(crate::msgs::enums::HandshakeType(typ)),
+            });
+        }
         if self.events.protocol {
             if let Some(&typ) = encoded.first() {
                 let state = crate::events::openssl_state(
@@ -243,6 +252,10 @@ impl Common {
     }
 
     pub fn send_ccs(&mut self) -> Result<()> {
+        self.last_step = Some(crate::events::HandshakeStep {
+            sent: true,
+            typ: None,
+        });
         self.events
             .push(Event::State(crate::events::STATE_WRITE_CCS));
         self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
@@ -623,6 +636,10 @@ impl Connection {
         self.common
             .events
             .push(Event::State(crate::events::STATE_READ_CCS));
+        self.common.last_step = Some(crate::events::HandshakeStep {
+            sent: false,
+            typ: None,
+        });
         let state = self
             .state
             .take()
@@ -696,6 +713,10 @@ impl Connection {
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
         self.common.last_state = state.name();
+        self.common.last_step = Some(crate::events::HandshakeStep {
+            sent: false,
+            typ: Some(msg.typ),
+        });
         if self.common.events.protocol {
             let name = crate::events::openssl_state(self.common.role, false, msg.typ);
             self.common.events.push(Event::State(name));
@@ -843,6 +864,11 @@ impl Connection {
     }
 
     /// A short name of the handshake state, as `SSL_state_string_long` reports.
+    /// The last handshake step taken, for OpenSSL's `SSL_get_state`.
+    pub fn last_step(&self) -> Option<crate::events::HandshakeStep> {
+        self.common.last_step
+    }
+
     pub fn state_name(&self) -> &'static str {
         match &self.state {
             Some(s) => s.name(),

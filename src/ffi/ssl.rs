@@ -1728,22 +1728,6 @@ pub unsafe extern "C" fn SSL_get_max_cert_list(ssl: *const SSL) -> c_long {
     with_ssl_ref(ssl, 0, |s| s.max_cert_list as c_long)
 }
 
-/// OpenSSL's `SSL_state_string_long`: where the handshake is.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
-    with_ssl(ssl as *mut SSL, c"unknown state".as_ptr(), |s| {
-        let name = match (&s.conn, s.observers.callback_state) {
-            (_, Some(during_callback)) => during_callback,
-            (None, None) => "before SSL initialization",
-            (Some(c), None) => c.state_name(),
-        };
-        let c = CString::new(name).unwrap_or_default();
-        let p = c.as_ptr();
-        s.strings.push(c);
-        p
-    })
-}
-
 /// Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
 /// goes out with the next write, read or `SSL_do_handshake`.
 #[no_mangle]
