@@ -1140,7 +1140,11 @@ int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
  Sets the largest handshake message (certificate list) connections made from this context
  accept, in bytes (default 102400, as OpenSSL); returns the previous limit. A larger message
  is refused from its header, so a peer cannot make a connection buffer more than this.
+ The most plaintext bytes one record sent carries, 512 to 16384 (the default); returns 1, or
+ 0 for a size outside that range. A macro over `SSL_CTX_ctrl` in OpenSSL.
  */
+int SSL_CTX_set_max_send_fragment(struct SSL_CTX *ctx, long max);
+
 long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
 
 /*

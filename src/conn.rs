@@ -139,10 +139,12 @@ const MAX_WARNING_ALERTS: u32 = 5;
 
 impl Common {
     fn new(role: Role, config: Arc<Config>) -> Self {
+        let mut record = RecordLayer::default();
+        record.max_fragment = config.max_send_fragment;
         Common {
             role,
             config,
-            record: RecordLayer::default(),
+            record,
             out: Vec::new(),
             info: Negotiated::default(),
             plaintext: VecDeque::new(),
@@ -863,12 +865,12 @@ impl Connection {
         self.common.alert_received
     }
 
-    /// A short name of the handshake state, as `SSL_state_string_long` reports.
     /// The last handshake step taken, for OpenSSL's `SSL_get_state`.
     pub fn last_step(&self) -> Option<crate::events::HandshakeStep> {
         self.common.last_step
     }
 
+    /// A short name of the state libtls waits in (diagnoses, `SSL_get_failure_step`).
     pub fn state_name(&self) -> &'static str {
         match &self.state {
             Some(s) => s.name(),
@@ -883,6 +885,41 @@ mod tests {
     use crate::handshake::client12::test_pair::{
         client_config, new_client, new_server, run, server_config, transfer,
     };
+
+    /// The record lengths in `wire`, a run of whole records.
+    fn record_lengths(mut wire: &[u8]) -> Vec<usize> {
+        let mut lengths = Vec::new();
+        while wire.len() >= crate::record::HEADER_LEN {
+            let len = u16::from_be_bytes([wire[3], wire[4]]) as usize;
+            lengths.push(len);
+            wire = &wire[crate::record::HEADER_LEN + len..];
+        }
+        assert!(wire.is_empty(), "a partial record");
+        lengths
+    }
+
+    #[test]
+    fn max_send_fragment_bounds_every_record_sent() {
+        for tls13 in [false, true] {
+            let mut cc = client_config();
+            cc.max_send_fragment = 512;
+            if tls13 {
+                cc.max_version = ProtocolVersion::TLSV1_3;
+            }
+            let mut c = new_client(cc);
+            let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+            run(&mut c, &mut s).unwrap();
+            let before = c.pending_tls().len();
+            c.write_plaintext(&[7u8; 2000]).unwrap();
+            let lengths = record_lengths(&c.pending_tls()[before..]);
+            // 2000 bytes in 512-byte pieces; each record adds the AEAD's overhead only.
+            assert_eq!(lengths.len(), 4, "tls13={tls13}: {lengths:?}");
+            assert!(lengths.iter().all(|&n| n <= 512 + 40), "{lengths:?}");
+            transfer(&mut c, &mut s).unwrap();
+            let mut got = vec![0u8; 4000];
+            assert_eq!(s.read_plaintext(&mut got), 2000);
+        }
+    }
 
     fn connected(tls13: bool) -> (Connection, Connection) {
         let mut cc = client_config();

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,11 @@ struct settings {
     bool expect_hrr;
     bool expect_no_hrr;
     bool expect_verify_result;
+    /* BoringSSL's message-callback transcript ("write hs 1\nread hs 2\n..."). */
+    const char *expect_msg_callback;
+    int max_send_fragment;
+    /* Why 0-RTT was not used: libtls has no 0-RTT, so only "disabled" can be expected. */
+    const char *expect_early_data_reason;
     /* Sessions: the resumption is expected to fall back to a full handshake; no session (ticket
      * or cacheable ID) is expected; a resumed TLS 1.2 session is expected to get a new ticket; a
      * server expects to cache the session by ID, or not. */
@@ -106,6 +112,11 @@ struct connection_state {
     /* The new-session callback ran; the latest session it gave (a client resumes with it). */
     bool got_new_session;
     SSL_SESSION *new_session;
+    /* What the message callback saw, in -expect-msg-callback's words; bad if it saw something
+     * malformed or the text overflowed. */
+    char msg_trace[8192];
+    size_t msg_trace_len;
+    bool msg_trace_bad;
 };
 
 enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING, FLAG_SIGALG };
@@ -165,6 +176,9 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-expect-hrr", expect_hrr),
     BOOL_FLAG("-expect-no-hrr", expect_no_hrr),
     BOOL_FLAG("-expect-verify-result", expect_verify_result),
+    STRING_FLAG("-expect-msg-callback", expect_msg_callback),
+    INT_FLAG("-max-send-fragment", max_send_fragment),
+    STRING_FLAG("-expect-early-data-reason", expect_early_data_reason),
     BOOL_FLAG("-expect-session-miss", expect_session_miss),
     BOOL_FLAG("-expect-no-session", expect_no_session),
     BOOL_FLAG("-expect-ticket-renewal", expect_ticket_renewal),
@@ -204,9 +218,13 @@ static _Noreturn void unimplemented(const char *reason) {
         /* One line per test; a single write keeps concurrent shims' lines whole. */
         char line[8192];
         size_t used = (size_t)snprintf(line, sizeof(line), "%s\t", reason);
-        for (int i = 1; i < saved_argc && used < sizeof(line); i++)
-            used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s", i > 1 ? " " : "",
-                                     saved_argv[i]);
+        for (int i = 1; i < saved_argc && used < sizeof(line) - 2; i++) {
+            if (i > 1)
+                line[used++] = ' ';
+            /* Values may hold newlines (-expect-msg-callback): one test stays one line. */
+            for (const char *c = saved_argv[i]; *c && used < sizeof(line) - 2; c++)
+                line[used++] = *c == '\n' ? '|' : *c;
+        }
         if (used >= sizeof(line) - 1)
             used = sizeof(line) - 2;
         line[used++] = '\n';
@@ -568,13 +586,65 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-/* Notes a HelloRetryRequest sent or received: a ServerHello whose random is RFC 8446 4.1.3's
- * fixed value. */
+static void trace_message(struct connection_state *state, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void trace_message(struct connection_state *state, const char *format, ...) {
+    size_t room = sizeof(state->msg_trace) - state->msg_trace_len;
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(state->msg_trace + state->msg_trace_len, room, format, args);
+    va_end(args);
+    if (n < 0 || (size_t)n >= room)
+        state->msg_trace_bad = true;
+    else
+        state->msg_trace_len += (size_t)n;
+}
+
+/* Writes what BoringSSL's shim writes for each message: "write "/"read ", then "hs TYPE",
+ * "ccs", "alert LEVEL DESCRIPTION" or "v2clienthello", one a line. Record headers and TLS 1.3
+ * inner content types (OpenSSL's extra reports) are not messages. */
+static void trace_messages(int write_p, int version, int content_type, const unsigned char *msg,
+                           size_t len, struct connection_state *state) {
+    if (content_type == SSL3_RT_HEADER || content_type == SSL3_RT_INNER_CONTENT_TYPE)
+        return;
+    const char *direction = write_p ? "write" : "read";
+    switch (content_type) {
+    case 0:
+        if (version != 0x0002) /* SSL2_VERSION */
+            state->msg_trace_bad = true;
+        trace_message(state, "%s v2clienthello\n", direction);
+        break;
+    case SSL3_RT_HANDSHAKE:
+        if (len < 4 || len != 4 + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]))
+            state->msg_trace_bad = true;
+        else
+            trace_message(state, "%s hs %d\n", direction, msg[0]);
+        break;
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        if (len != 1 || msg[0] != 1)
+            state->msg_trace_bad = true;
+        trace_message(state, "%s ccs\n", direction);
+        break;
+    case SSL3_RT_ALERT:
+        if (len != 2)
+            state->msg_trace_bad = true;
+        else
+            trace_message(state, "%s alert %d %d\n", direction, msg[0], msg[1]);
+        break;
+    default:
+        state->msg_trace_bad = true;
+    }
+}
+
+/* Traces messages for -expect-msg-callback, and notes a HelloRetryRequest sent or received: a
+ * ServerHello whose random is RFC 8446 4.1.3's fixed value. */
 static void watch_messages(int write_p, int version, int content_type, const void *buf,
                            size_t len, SSL *ssl, void *arg) {
-    (void)write_p;
-    (void)version;
     (void)arg;
+    struct connection_state *traced = SSL_get_app_data(ssl);
+    if (traced && traced->settings->expect_msg_callback)
+        trace_messages(write_p, version, content_type, buf, len, traced);
     static const unsigned char HRR_RANDOM[32] = {
         0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
         0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
@@ -636,6 +706,10 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->max_cert_list > 0)
         SSL_CTX_set_max_cert_list(ctx, s->max_cert_list);
+    if (s->max_send_fragment && SSL_CTX_set_max_send_fragment(ctx, s->max_send_fragment) != 1)
+        goto fail;
+    if (s->expect_early_data_reason && strcmp(s->expect_early_data_reason, "disabled") != 0)
+        unimplemented("-expect-early-data-reason other than disabled");
     if (s->use_old_client_cert_callback) {
         if (s->is_server)
             unimplemented("max-version");
@@ -654,7 +728,7 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->select_alpn || s->decline_alpn || s->reject_alpn)
         SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
-    if (s->expect_hrr || s->expect_no_hrr)
+    if (s->expect_hrr || s->expect_no_hrr || s->expect_msg_callback)
         SSL_CTX_set_msg_callback(ctx, watch_messages);
     if (s->curve_count) {
         char list[256] = "";
@@ -977,6 +1051,13 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s, bool is_resum
     ok = true;
 
 done:
+    if (ok && s->expect_msg_callback &&
+        (state.msg_trace_bad || strcmp(state.msg_trace, s->expect_msg_callback) != 0)) {
+        fprintf(stderr, "Bad message callback trace%s. Wanted:\n%s\nGot:\n%s\n",
+                state.msg_trace_bad ? " (malformed message or overflow)" : "",
+                s->expect_msg_callback, state.msg_trace);
+        ok = false;
+    }
     SSL_free(ssl);
     close(fd);
     *out_session = state.new_session;
