@@ -579,8 +579,8 @@ impl SSL {
             return 0;
         }
         // Second call: wait for the peer's close_notify. Application data the application has
-        // not read fails the shutdown as in OpenSSL 3: the caller learns it was never read,
-        // and the data stays readable with SSL_read.
+        // not read fails the shutdown as in OpenSSL 3, so the caller learns it was never read
+        // (libtls keeps it readable with SSL_read).
         loop {
             let conn = self.conn.as_mut().expect("exists");
             if conn.plaintext_len() > 0 {
