@@ -61,7 +61,7 @@ SOURCES_test_config = capi-tests/c/test_config.c
 SOURCES_test_verify = capi-tests/c/test_verify.c
 SOURCES_test_session = capi-tests/c/test_session.c
 SOURCES_test_lifecycle = capi-tests/c/test_lifecycle.c
-HEADERS = capi-tests/compat.h cli/common.h
+HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))

@@ -7,6 +7,7 @@
  *   test_api --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
 #include "compat.h"
+#include "runner.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -528,11 +529,6 @@ static int test_max_cert_list(void)
 
 /* ---- runner ------------------------------------------------------------------------------ */
 
-struct test_case {
-    const char *name;
-    int (*run)(void);
-};
-
 static const struct test_case tests[] = {
     {"ctx_refcount", test_ctx_refcount},
     {"load_pkcs8_keys", test_load_pkcs8_keys},
@@ -554,47 +550,8 @@ static const struct test_case tests[] = {
     {"max_cert_list", test_max_cert_list},
 };
 
-#define NTESTS (sizeof tests / sizeof tests[0])
-
-static int run_one(const struct test_case *test)
-{
-    int ok;
-    failure[0] = '\0';
-    ERR_clear_error();
-    ok = test->run();
-    if (ok)
-        printf("ok %s\n", test->name);
-    else
-        printf("FAIL %s: %s\n", test->name, failure);
-    fflush(stdout);
-    return ok;
-}
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0, i;
-    size_t t;
-
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (t = 0; t < NTESTS; t++)
-            printf("%s\n", tests[t].name);
-        return 0;
-    }
-    for (t = 0; t < NTESTS; t++) {
-        int selected = argc == 1;
-        for (i = 1; i < argc; i++)
-            selected |= strcmp(argv[i], tests[t].name) == 0;
-        if (!selected)
-            continue;
-        if (run_one(&tests[t]))
-            passed++;
-        else
-            failed++;
-    }
-    if (passed + failed == 0) {
-        fprintf(stderr, "test_api: no such test\n");
-        return 2;
-    }
-    printf("test_api: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return run_test_cases("test_api", tests, TEST_CASE_COUNT(tests), failure, argc, argv);
 }

@@ -7,6 +7,7 @@
  *   test_bio --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
 #include "compat.h"
+#include "runner.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -545,12 +546,7 @@ static int test_key_update(void)
     return 1;
 }
 
-struct test {
-    const char *name;
-    int (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct test_case tests[] = {
     {"mem_bio_handshake", test_mem_bio_handshake},
     {"bio_pair_tiny_buffers", test_bio_pair_tiny_buffers},
     {"custom_bio_method", test_custom_bio_method},
@@ -564,33 +560,5 @@ static const struct test tests[] = {
 
 int main(int argc, char **argv)
 {
-    size_t i;
-    int passed = 0, failed = 0, a;
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (i = 0; i < sizeof tests / sizeof tests[0]; i++)
-            printf("%s\n", tests[i].name);
-        return 0;
-    }
-    for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        int selected = argc == 1;
-        for (a = 1; a < argc; a++)
-            selected |= strcmp(argv[a], tests[i].name) == 0;
-        if (!selected)
-            continue;
-        failure[0] = 0;
-        ERR_clear_error();
-        if (tests[i].fn()) {
-            printf("ok %s\n", tests[i].name);
-            passed++;
-        } else {
-            unsigned long e = ERR_get_error();
-            char err[256] = "";
-            if (e)
-                ERR_error_string_n(e, err, sizeof err);
-            printf("FAIL %s: %s %s\n", tests[i].name, failure, err);
-            failed++;
-        }
-    }
-    printf("test_bio: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return run_test_cases("test_bio", tests, TEST_CASE_COUNT(tests), failure, argc, argv);
 }

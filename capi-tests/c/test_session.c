@@ -7,6 +7,7 @@
  *   test_session --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
 #include "compat.h"
+#include "runner.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,10 +545,7 @@ static int test_explicit_key_list_rotation(void)
 }
 #endif
 
-static const struct {
-    const char *name;
-    int (*fn)(void);
-} tests[] = {
+static const struct test_case tests[] = {
     {"resume_tls12_ticket", test_resume_tls12_ticket},
     {"resume_tls12_session_id", test_resume_tls12_session_id},
     {"resume_tls13", test_resume_tls13},
@@ -564,33 +562,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    size_t i;
-    int passed = 0, failed = 0, a;
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (i = 0; i < sizeof tests / sizeof tests[0]; i++)
-            printf("%s\n", tests[i].name);
-        return 0;
-    }
-    for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        int selected = argc == 1;
-        for (a = 1; a < argc; a++)
-            selected |= strcmp(argv[a], tests[i].name) == 0;
-        if (!selected)
-            continue;
-        failure[0] = 0;
-        ERR_clear_error();
-        if (tests[i].fn()) {
-            printf("ok %s\n", tests[i].name);
-            passed++;
-        } else {
-            unsigned long e = ERR_get_error();
-            char err[256] = "";
-            if (e)
-                ERR_error_string_n(e, err, sizeof err);
-            printf("FAIL %s: %s %s\n", tests[i].name, failure, err);
-            failed++;
-        }
-    }
-    printf("test_session: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return run_test_cases("test_session", tests, TEST_CASE_COUNT(tests), failure, argc, argv);
 }

@@ -9,6 +9,7 @@
  * TEST_CA_DIR (a directory made by `openssl rehash` holding pki/root-ca.pem) and SSL_CERT_FILE
  * (pki/root-ca.pem) with SSL_CERT_DIR (an empty directory). */
 #include "compat.h"
+#include "runner.h"
 #ifdef LIBTLS_TEST_OPENSSL
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -509,11 +510,6 @@ static int test_validity_as_time_t(void)
     return 1;
 }
 
-struct test_case {
-    const char *name;
-    int (*run)(void);
-};
-
 static const struct test_case tests[] = {
     {"wrong_eku", test_wrong_eku},
     {"self_signed_leaf", test_self_signed_leaf},
@@ -531,39 +527,9 @@ static const struct test_case tests[] = {
     {"validity_as_time_t", test_validity_as_time_t},
 };
 
-#define NTESTS (sizeof tests / sizeof tests[0])
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0, i;
-    size_t t;
-
     signal(SIGPIPE, SIG_IGN);
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (t = 0; t < NTESTS; t++)
-            printf("%s\n", tests[t].name);
-        return 0;
-    }
-    for (t = 0; t < NTESTS; t++) {
-        int selected = argc == 1, ok;
-        for (i = 1; i < argc; i++)
-            selected |= strcmp(argv[i], tests[t].name) == 0;
-        if (!selected)
-            continue;
-        failure[0] = '\0';
-        ERR_clear_error();
-        ok = tests[t].run();
-        printf("%s %s%s%s\n", ok ? "ok" : "FAIL", tests[t].name, ok ? "" : ": ", failure);
-        fflush(stdout);
-        if (ok)
-            passed++;
-        else
-            failed++;
-    }
-    if (passed + failed == 0) {
-        fprintf(stderr, "test_verify: no such test\n");
-        return 2;
-    }
-    printf("test_verify: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return run_test_cases("test_verify", tests, TEST_CASE_COUNT(tests), failure, argc, argv);
 }

@@ -8,6 +8,7 @@
  *                             comparison with `openssl x509`
  * Run from the repository root (certificates are read from pki/). */
 #include "compat.h"
+#include "runner.h"
 #ifdef LIBTLS_TEST_OPENSSL
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -796,11 +797,6 @@ static int dump(const char *path)
     return 0;
 }
 
-struct test_case {
-    const char *name;
-    int (*run)(void);
-};
-
 static const struct test_case tests[] = {
     {"mtls_ecdsa_p256", test_mtls_ecdsa_p256},
     {"mtls_ecdsa_p384", test_mtls_ecdsa_p384},
@@ -826,42 +822,12 @@ static const struct test_case tests[] = {
     {"certificate_and_key_objects", test_certificate_and_key_objects},
 };
 
-#define NTESTS (sizeof tests / sizeof tests[0])
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0, i;
-    size_t t;
-
     /* A peer that gave up must show as a failed write, not kill the test program. */
     signal(SIGPIPE, SIG_IGN);
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (t = 0; t < NTESTS; t++)
-            printf("%s\n", tests[t].name);
-        return 0;
-    }
     if (argc == 3 && strcmp(argv[1], "--dump") == 0)
         return dump(argv[2]);
-    for (t = 0; t < NTESTS; t++) {
-        int selected = argc == 1, ok;
-        for (i = 1; i < argc; i++)
-            selected |= strcmp(argv[i], tests[t].name) == 0;
-        if (!selected)
-            continue;
-        failure[0] = '\0';
-        ERR_clear_error();
-        ok = tests[t].run();
-        printf("%s %s%s%s\n", ok ? "ok" : "FAIL", tests[t].name, ok ? "" : ": ", failure);
-        fflush(stdout);
-        if (ok)
-            passed++;
-        else
-            failed++;
-    }
-    if (passed + failed == 0) {
-        fprintf(stderr, "test_x509: no such test\n");
-        return 2;
-    }
-    printf("test_x509: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return run_test_cases("test_x509", tests, TEST_CASE_COUNT(tests), failure, argc, argv);
 }
