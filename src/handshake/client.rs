@@ -188,7 +188,13 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         groups: offer.groups.clone(),
     });
     let mut transcript = Transcript::new();
-    send_client_hello(cx, &config, &offer, &mut transcript)?;
+    // RFC 8446 5.1 allows 0x0301 in the records of the first ClientHello, which servers and
+    // middleboxes from before TLS 1.2 expect (OpenSSL and BoringSSL send it too); every later
+    // record says 0x0303.
+    cx.record.write_version = ProtocolVersion::TLSV1_0.0;
+    let sent = send_client_hello(cx, &config, &offer, &mut transcript);
+    cx.record.write_version = ProtocolVersion::TLSV1_2.0;
+    sent?;
     cx.ccs_allowed = tls13;
     Ok(Box::new(ExpectServerHello {
         offer,
@@ -300,6 +306,7 @@ pub fn send_client_hello(
         compression_methods: vec![0],
         extensions: exts,
     };
+    pad_client_hello(&mut ch);
     if let Some((s, alg)) = psk {
         let partial = ch
             .encode_partial()
@@ -316,6 +323,29 @@ pub fn send_client_hello(
     let encoded = HandshakeMessage::ClientHello(ch).encode();
     transcript.add(&encoded);
     cx.send_handshake_bytes(&encoded)
+}
+
+/// A ClientHello from 256 to 511 bytes long (handshake header included) hangs some servers
+/// (F5's, as BoringSSL's notes tell); RFC 7685 padding takes it to 512. The padding extension
+/// goes just before pre_shared_key, which must stay last (RFC 8446 4.2.11); the placeholder
+/// binder already has the real one's length, so the size computed here is the final one.
+fn pad_client_hello(ch: &mut ClientHello) {
+    const DANGER_ZONE: std::ops::Range<usize> = 256..512;
+    const EXTENSION_HEADER_LEN: usize = 4;
+    let len = HandshakeMessage::ClientHello(ch.clone()).encode().len();
+    if !DANGER_ZONE.contains(&len) {
+        return;
+    }
+    // One byte of padding at least: some servers fail on an empty last extension.
+    let padding = (DANGER_ZONE.end - len)
+        .saturating_sub(EXTENSION_HEADER_LEN)
+        .max(1);
+    let at = ch
+        .extensions
+        .iter()
+        .position(|e| matches!(e, ClientExtension::PreSharedKey(_)))
+        .unwrap_or(ch.extensions.len());
+    ch.extensions.insert(at, ClientExtension::Padding(padding));
 }
 
 pub struct ExpectServerHello {
@@ -380,6 +410,17 @@ impl State for ExpectServerHello {
                 AlertDescription::PROTOCOL_VERSION,
                 Reason::UNSUPPORTED_PROTOCOL,
                 format!("the server chose {version}; this client offered {offered}"),
+            ));
+        }
+        // RFC 8446 4.1.3: the version is negotiated by supported_versions alone, and
+        // legacy_version stays 0x0303.
+        if legacy_version != ProtocolVersion::TLSV1_2 {
+            return Err(Error::protocol(
+                AlertDescription::PROTOCOL_VERSION,
+                Reason::UNSUPPORTED_PROTOCOL,
+                format!(
+                    "the server's TLS 1.3 hello has legacy_version {legacy_version}, not TLSv1.2"
+                ),
             ));
         }
         if session_id != self.offer.session_id {

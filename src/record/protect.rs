@@ -146,8 +146,13 @@ impl RecordDecrypter {
                     .len();
                 payload.truncate(plain_len);
                 // The content type is the last non-zero byte; zeros after it are padding.
+                // RFC 8446 5.4 names the alert; the reason is the one BoringSSL gives.
                 let type_at = payload.iter().rposition(|&b| b != 0).ok_or_else(|| {
-                    Error::unexpected("protected record holds only padding, no content type")
+                    Error::protocol(
+                        AlertDescription::UNEXPECTED_MESSAGE,
+                        Reason::DECRYPTION_FAILED_OR_BAD_RECORD_MAC,
+                        "protected record holds only padding, no content type",
+                    )
                 })?;
                 let typ = ContentType(payload[type_at]);
                 payload.truncate(type_at);
