@@ -70,7 +70,7 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
 
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
-	cli-openssl test test-rust test-c test-python test-openssl check-asan demo demo-openssl install \
+	cli-openssl test test-rust test-c test-python test-openssl check-asan check-tsan demo demo-openssl install \
 	install-strip uninstall clean distclean fuzz fuzz-smoke fuzz-build fuzz-seeds tools-venv
 
 # The CLIs link against the library and include the header, so those come first even under -j.
@@ -172,6 +172,11 @@ check-asan: header
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		LIBTLS_BIN_DIR=$(BUILD)/asan/bin LIBTLS_IMPL=libtls $(PYTEST)
 
+# The threads test (8 threads x 500 connections sharing two SSL_CTXs) under ThreadSanitizer,
+# with the library and Rust's std instrumented (tools/tsan/run.sh says how; needs rust-src).
+check-tsan: header
+	tools/tsan/run.sh $(BUILD)/tsan 8 500
+
 # The Python package (bindings/python) against the library just built, and its example
 # against the tlsserver CLI.
 test-python: all
@@ -179,7 +184,7 @@ test-python: all
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests
 
 # Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header check-api-doc test-rust test-c test-python check-asan
+test: check-header check-api-doc test-rust test-c test-python check-asan check-tsan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
 
 # Fuzzing (fuzz/run.sh; libFuzzer on the stable toolchain). fuzz-smoke replays the committed

@@ -1,6 +1,7 @@
 """Threads sharing contexts (capi-tests/c/test_threads.c): 8 threads x 500 connections over
 one server SSL_CTX and one client SSL_CTX with resumption on. In `make check-asan` the same
-program runs under AddressSanitizer/LeakSanitizer."""
+program runs under AddressSanitizer/LeakSanitizer, and `make check-tsan` (tools/tsan/run.sh)
+runs it under ThreadSanitizer with the library and Rust's std instrumented."""
 
 import re
 import subprocess
