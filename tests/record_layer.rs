@@ -83,6 +83,7 @@ fn http_requests_are_named_and_get_no_alert() {
     // Other garbage is a wrong version, as before.
     let mut s = server(ProtocolVersion::TLSV1_3);
     let e = s.read_tls(b"blah blah").unwrap_err();
+    assert!(e.detail.contains("is it speaking TLS?"), "{e:?}");
     assert_failed(
         &s,
         &e,

@@ -190,10 +190,19 @@ impl RecordLayer {
         // The version is checked before the type, so that whatever is not TLS framing (an
         // SSLv2-compatible hello, say) is named as such wherever it appears.
         if hdr.version >> 8 != 0x03 {
+            let detail = if self.seen_first_record {
+                format!("record version 0x{:04x} is not TLS", hdr.version)
+            } else {
+                format!(
+                    "the peer's first bytes are not a TLS record (content type {}, version \
+                     0x{:04x}); is it speaking TLS?",
+                    hdr.typ.0, hdr.version
+                )
+            };
             return Err(Error::protocol(
                 AlertDescription::PROTOCOL_VERSION,
                 Reason::WRONG_VERSION_NUMBER,
-                format!("record version 0x{:04x} is not TLS", hdr.version),
+                detail,
             ));
         }
         let known = matches!(
