@@ -224,8 +224,33 @@ fn server_hello_legacy_version_must_be_tls12_in_tls13() {
     assert_failed(
         &c,
         &e,
-        AlertDescription::PROTOCOL_VERSION,
+        AlertDescription::ILLEGAL_PARAMETER,
         Reason::UNSUPPORTED_PROTOCOL,
+    );
+}
+
+#[test]
+fn server_hello_legacy_version_after_hello_retry_is_a_decode_problem() {
+    let mut cc = config_for(client_config(), ProtocolVersion::TLSV1_3);
+    cc.groups = vec![NamedGroup::X25519, NamedGroup::SECP256R1];
+    let mut sc = config_for(server_config("server-ecdsa-p256"), ProtocolVersion::TLSV1_3);
+    sc.groups = vec![NamedGroup::SECP256R1];
+    let mut c = Connection::new_client(Arc::new(cc), localhost());
+    let mut s = Connection::new_server(Arc::new(sc));
+    c.start().unwrap();
+    s.start().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    assert!(c.negotiated().hello_retry);
+    transfer(&mut c, &mut s).unwrap();
+    let mut flight = s.pending_tls().to_vec();
+    flight[9..11].copy_from_slice(&[3, 5]);
+    let e = c.read_tls(&flight).unwrap_err();
+    assert_failed(
+        &c,
+        &e,
+        AlertDescription::ILLEGAL_PARAMETER,
+        Reason::BAD_PACKET,
     );
 }
 

@@ -9,10 +9,10 @@ use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
 use crate::msgs::extensions::{
-    ClientExtension, KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerName,
+    ClientExtension, Extension, KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerName,
 };
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
 use crate::session::Session;
@@ -39,6 +39,8 @@ pub struct Offer {
     pub resume: Option<Arc<Session>>,
     /// The ClientHello carries SessionTicket (TLS 1.2 offered, tickets not disabled).
     pub ticket_extension_sent: bool,
+    /// The extension types of our latest ClientHello: the server may answer only these.
+    pub sent_extensions: Vec<ExtensionType>,
 }
 
 impl Offer {
@@ -162,7 +164,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         None if tls13 => random_bytes::<32>()?.to_vec(),
         None => Vec::new(),
     };
-    let offer = Offer {
+    let mut offer = Offer {
         options,
         random: random_bytes::<32>()?,
         session_id,
@@ -174,6 +176,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         tls12,
         resume,
         ticket_extension_sent: tls12 && !config.has_option(crate::config::ssl_options::NO_TICKET),
+        sent_extensions: Vec::new(),
     };
     cx.client_random = offer.random;
     cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
@@ -194,7 +197,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
     cx.record.write_version = ProtocolVersion::TLSV1_0.0;
     let sent = send_client_hello(cx, &config, &offer, &mut transcript);
     cx.record.write_version = ProtocolVersion::TLSV1_2.0;
-    sent?;
+    offer.sent_extensions = sent?;
     cx.ccs_allowed = tls13;
     Ok(Box::new(ExpectServerHello {
         offer,
@@ -214,12 +217,13 @@ fn initial_key_shares(groups: &[NamedGroup]) -> Result<Vec<KeyShare>> {
     Ok(shares)
 }
 
+/// Sends a ClientHello for `offer` and returns the types of the extensions it carries.
 pub fn send_client_hello(
     cx: &mut Common,
     config: &Config,
     offer: &Offer,
     transcript: &mut Transcript,
-) -> Result<()> {
+) -> Result<Vec<ExtensionType>> {
     let mut exts = Vec::new();
     if let Some(name) = &offer.options.server_name {
         // RFC 6066 3: literal IP addresses are not permitted in SNI.
@@ -320,9 +324,30 @@ pub fn send_client_hello(
             offered.binders = vec![binder];
         }
     }
+    let sent = ch.extensions.iter().map(|e| e.ext_type()).collect();
     let encoded = HandshakeMessage::ClientHello(ch).encode();
     transcript.add(&encoded);
-    cx.send_handshake_bytes(&encoded)
+    cx.send_handshake_bytes(&encoded)?;
+    Ok(sent)
+}
+
+/// The error for an extension the server sent in `message` where that message may not carry
+/// it. RFC 8446 4.2 has two cases: a response to an extension we never sent is
+/// `unsupported_extension`; one we did send, answered in the wrong message, is
+/// `illegal_parameter`. Both are the server sending something we did not ask for there.
+pub fn misplaced_extension(sent: &[ExtensionType], typ: ExtensionType, message: &str) -> Error {
+    if sent.contains(&typ) {
+        Error::illegal(
+            Reason::UNSOLICITED_EXTENSION,
+            format!("{message} carries {typ}, which does not belong in it"),
+        )
+    } else {
+        Error::protocol(
+            AlertDescription::UNSUPPORTED_EXTENSION,
+            Reason::UNSOLICITED_EXTENSION,
+            format!("{message} carries {typ}, which we did not offer"),
+        )
+    }
 }
 
 /// A ClientHello from 256 to 511 bytes long (handshake header included) hangs some servers
@@ -390,6 +415,35 @@ impl State for ExpectServerHello {
             };
             return super::client12::handle_server_hello(*self, cx, sh, msg);
         }
+        // RFC 8446 4.1.4: the ServerHello after a HelloRetryRequest keeps its version.
+        if self.retried && selected != Some(ProtocolVersion::TLSV1_3) {
+            return Err(Error::illegal(
+                Reason::UNSUPPORTED_PROTOCOL,
+                match selected {
+                    Some(v) => {
+                        format!("the ServerHello after HelloRetryRequest selected {v}, not TLSv1.3")
+                    }
+                    None => "the ServerHello after HelloRetryRequest has no supported_versions"
+                        .to_string(),
+                },
+            ));
+        }
+        // RFC 8446 4.1.3: with supported_versions, legacy_version is fixed at TLS 1.2. In the
+        // first hello another value is a version we do not speak; after a HelloRetryRequest
+        // settled TLS 1.3 it is a malformed ServerHello (the reasons BoGo expects for each).
+        if selected.is_some() && legacy_version != ProtocolVersion::TLSV1_2 {
+            return Err(Error::illegal(
+                if self.retried {
+                    Reason::BAD_PACKET
+                } else {
+                    Reason::UNSUPPORTED_PROTOCOL
+                },
+                format!(
+                    "ServerHello legacy_version is {legacy_version} next to supported_versions; \
+                     it must be TLSv1.2"
+                ),
+            ));
+        }
         let version = selected.unwrap_or(legacy_version);
         if version != ProtocolVersion::TLSV1_3 || !self.offer.tls13 {
             let offered = match (self.offer.tls13, self.offer.tls12) {
@@ -397,10 +451,16 @@ impl State for ExpectServerHello {
                 (true, false) => "only TLSv1.3",
                 _ => "only TLSv1.2",
             };
-            // RFC 8446 4.2.1: supported_versions may only select TLS 1.3 (or a later version).
+            // RFC 8446 4.2.1: supported_versions may only select TLS 1.3 (or a later version);
+            // a TLS 1.2 ServerHello has no business carrying it.
             if selected.is_some() && self.offer.tls13 {
+                let reason = if version.0 <= ProtocolVersion::TLSV1_2.0 {
+                    Reason::UNSOLICITED_EXTENSION
+                } else {
+                    Reason::UNSUPPORTED_PROTOCOL
+                };
                 return Err(Error::illegal(
-                    Reason::UNSUPPORTED_PROTOCOL,
+                    reason,
                     format!(
                         "the server's supported_versions selected {version}; we offered {offered}"
                     ),
@@ -410,17 +470,6 @@ impl State for ExpectServerHello {
                 AlertDescription::PROTOCOL_VERSION,
                 Reason::UNSUPPORTED_PROTOCOL,
                 format!("the server chose {version}; this client offered {offered}"),
-            ));
-        }
-        // RFC 8446 4.1.3: the version is negotiated by supported_versions alone, and
-        // legacy_version stays 0x0303.
-        if legacy_version != ProtocolVersion::TLSV1_2 {
-            return Err(Error::protocol(
-                AlertDescription::PROTOCOL_VERSION,
-                Reason::UNSUPPORTED_PROTOCOL,
-                format!(
-                    "the server's TLS 1.3 hello has legacy_version {legacy_version}, not TLSv1.2"
-                ),
             ));
         }
         if session_id != self.offer.session_id {
@@ -435,6 +484,8 @@ impl State for ExpectServerHello {
                 format!("the server chose {suite} which we did not offer"),
             ));
         }
+        // Our answer (a second ClientHello, or our flight under new keys) comes next.
+        super::check_flight_end(msg)?;
         match super::decode13(msg)? {
             HandshakeMessage::HelloRetryRequest(hrr) => {
                 super::client13::handle_hello_retry(*self, cx, hrr, msg)

@@ -15,7 +15,7 @@ use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, HandshakeType, NamedGroup, ProtocolVersion,
+    AlertDescription, AlertLevel, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
@@ -152,7 +152,10 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
                     ));
                 }
             }
-            E::ServerNameAck if offer.options.server_name.is_some() => {}
+            E::ServerNameAck if offer.sent_extensions.contains(&ExtensionType::SERVER_NAME) => {}
+            // Some TLS 1.2 servers send their groups here too; they are informational and
+            // harmless, and refusing them would only break interoperation.
+            E::Unknown { typ, .. } if *typ == ExtensionType::SUPPORTED_GROUPS => {}
             E::SessionTicketAck if sent_session_ticket(offer) => {}
             // Checked against our offer by `check_alpn_answer`.
             E::Alpn(_) => {}
@@ -280,6 +283,11 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        // The type decides first: a ServerKeyExchange in place of the Certificate (an
+        // unauthenticated key exchange) is out of order, whatever its body looks like.
+        if msg.typ != HandshakeType::CERTIFICATE && msg.typ != HandshakeType::HELLO_REQUEST {
+            return Err(unexpected(self.name(), msg.typ));
+        }
         let decoded = decode12(msg)?;
         if is_hello_request(&decoded) {
             return Ok(self);
@@ -382,6 +390,7 @@ impl State for ExpectServerHelloDone {
                 Ok(self)
             }
             HandshakeMessage::ServerHelloDone => {
+                super::check_flight_end(msg)?;
                 self.hs.transcript.add(&msg.encoded);
                 send_client_flight(*self, cx)
             }
@@ -559,6 +568,7 @@ impl State for ExpectFinished {
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         let suite = self.hs.suite;
         let expected = tls12::finished_verify_data(
             suite.hash,

@@ -1,6 +1,6 @@
 //! TLS 1.3 client states after the first ServerHello (RFC 8446 4.1-4.4, appendix A.1).
 
-use super::client::{send_client_hello, ExpectServerHello};
+use super::client::{misplaced_extension, send_client_hello, ExpectServerHello};
 use super::{decode13, tls13_decrypter, tls13_encrypter, unexpected, verify_mac, State};
 use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::conn::Common;
@@ -12,8 +12,9 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::{AlertDescription, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{AlertDescription, ExtensionType, ProtocolVersion, SignatureScheme};
 use crate::msgs::extensions::DistinguishedName;
+use crate::msgs::extensions::Extension;
 use crate::msgs::handshake::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, Finished,
     HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, ServerHello,
@@ -31,6 +32,17 @@ pub fn handle_hello_retry(
 ) -> Result<Box<dyn State>> {
     if st.retried {
         return Err(Error::unexpected("a second HelloRetryRequest"));
+    }
+    // RFC 8446 4.1.4: a HelloRetryRequest carries supported_versions, key_share and cookie.
+    for ext in &hrr.extensions {
+        use crate::msgs::extensions::HelloRetryExtension as H;
+        if let H::Unknown { typ, .. } = ext {
+            return Err(misplaced_extension(
+                &st.offer.sent_extensions,
+                *typ,
+                "HelloRetryRequest",
+            ));
+        }
     }
     let suite = suites::lookup(hrr.cipher_suite)
         .ok_or_else(|| Error::internal("offered suite missing from the table"))?;
@@ -72,7 +84,7 @@ pub fn handle_hello_retry(
         cx.send_ccs()?;
         st.compat_ccs_sent = true;
     }
-    send_client_hello(cx, &config, &st.offer, &mut st.transcript)?;
+    st.offer.sent_extensions = send_client_hello(cx, &config, &st.offer, &mut st.transcript)?;
     st.retried = true;
     Ok(Box::new(ExpectServerHelloAfterRetry {
         inner: st,
@@ -104,12 +116,34 @@ impl State for ExpectServerHelloAfterRetry {
     }
 }
 
+/// RFC 8446 4.1.3, 4.2: a TLS 1.3 ServerHello carries only supported_versions, key_share and
+/// pre_shared_key; everything else belongs in EncryptedExtensions or was never offered.
+fn check_server_hello_extensions(sh: &ServerHello, sent: &[ExtensionType]) -> Result<()> {
+    use crate::msgs::extensions::ServerHelloExtension as S;
+    for ext in &sh.extensions {
+        match ext {
+            S::SupportedVersions(_) | S::KeyShare(_) => {}
+            // A PSK answer we did not ask for is unsolicited even though the type is allowed.
+            S::PreSharedKey(_) if sent.contains(&ExtensionType::PRE_SHARED_KEY) => {}
+            other => {
+                return Err(misplaced_extension(
+                    sent,
+                    other.ext_type(),
+                    "TLS 1.3 ServerHello",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn handle_server_hello(
     mut st: ExpectServerHello,
     cx: &mut Common,
     sh: ServerHello,
     msg: &JoinedMessage,
 ) -> Result<Box<dyn State>> {
+    check_server_hello_extensions(&sh, &st.offer.sent_extensions)?;
     let suite = suites::lookup(sh.cipher_suite)
         .filter(|s| s.version == ProtocolVersion::TLSV1_3)
         .ok_or_else(|| {
@@ -220,6 +254,10 @@ pub fn handle_server_hello(
             server_hs,
             identity: st.offer.options.verify_identity.clone(),
             resumed: resumed.is_some(),
+            server_name_sent: st
+                .offer
+                .sent_extensions
+                .contains(&ExtensionType::SERVER_NAME),
         },
     }))
 }
@@ -234,6 +272,8 @@ pub(crate) struct Handshake13 {
     identity: Option<verify::PeerIdentity>,
     /// A PSK was accepted: the server authenticates with it, not with a certificate.
     resumed: bool,
+    /// Our ClientHello carried server_name, so EncryptedExtensions may acknowledge it.
+    server_name_sent: bool,
 }
 
 struct ExpectEncryptedExtensions {
@@ -249,7 +289,7 @@ impl State for ExpectEncryptedExtensions {
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        check_encrypted_extensions(&ee)?;
+        check_encrypted_extensions(&ee, self.hs.server_name_sent)?;
         cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         if self.hs.resumed {
@@ -273,7 +313,16 @@ struct CertRequest {
 }
 
 impl CertRequest {
+    /// Only handshake CertificateRequests: libtls offers no post-handshake authentication.
     fn from_message(req: CertificateRequestTls13) -> Result<Self> {
+        // RFC 8446 4.3.2: the context is empty in the handshake; only post-handshake
+        // requests use it.
+        if !req.context.is_empty() {
+            return Err(Error::illegal(
+                Reason::BAD_PACKET,
+                "CertificateRequest in the handshake has a non-empty certificate_request_context",
+            ));
+        }
         // RFC 8446 4.3.2: signature_algorithms is mandatory in a CertificateRequest.
         let schemes = req
             .sig_schemes()
@@ -417,6 +466,7 @@ impl State for ExpectFinished {
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         let mut hs = self.hs;
         let expected =
             finished_verify_data(hs.suite.hash, &hs.server_hs, &hs.transcript.current_hash());
@@ -632,13 +682,17 @@ impl State for Connected13 {
 
 /// RFC 8446 4.2: EncryptedExtensions may carry only what the client asked for and what this
 /// message allows; anything the client knows but did not offer is unsupported_extension.
-fn check_encrypted_extensions(ee: &crate::msgs::handshake::EncryptedExtensions) -> Result<()> {
+fn check_encrypted_extensions(
+    ee: &crate::msgs::handshake::EncryptedExtensions,
+    server_name_sent: bool,
+) -> Result<()> {
     use crate::msgs::extensions::EncryptedExtension as E;
     for ext in &ee.extensions {
         match ext {
             // ALPN is checked against our offer by `check_alpn_answer`.
-            E::ServerNameAck | E::SupportedGroups(_) | E::Alpn(_) => {}
-            E::EarlyData | E::RecordSizeLimit(_) => {
+            E::SupportedGroups(_) | E::Alpn(_) => {}
+            E::ServerNameAck if server_name_sent => {}
+            E::ServerNameAck | E::EarlyData | E::RecordSizeLimit(_) => {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,
@@ -661,4 +715,69 @@ fn check_encrypted_extensions(ee: &crate::msgs::handshake::EncryptedExtensions) 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::extensions::{CertificateRequestExtension, EncryptedExtension};
+    use crate::msgs::handshake::EncryptedExtensions;
+
+    #[test]
+    fn server_name_ack_needs_our_server_name() {
+        let ee = EncryptedExtensions {
+            extensions: vec![EncryptedExtension::ServerNameAck],
+        };
+        check_encrypted_extensions(&ee, true).unwrap();
+        let e = check_encrypted_extensions(&ee, false).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
+    }
+
+    #[test]
+    fn handshake_certificate_request_context_must_be_empty() {
+        let request = |context: &[u8]| CertificateRequestTls13 {
+            context: context.to_vec(),
+            extensions: vec![CertificateRequestExtension::SignatureAlgorithms(vec![
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+            ])],
+        };
+        let accepted = CertRequest::from_message(request(b"")).unwrap();
+        assert_eq!(accepted.schemes, [SignatureScheme::ECDSA_NISTP256_SHA256]);
+        let Err(e) = CertRequest::from_message(request(b"request context")) else {
+            panic!("a non-empty context was accepted");
+        };
+        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(e.reason, Reason::BAD_PACKET);
+    }
+
+    #[test]
+    fn tls13_server_hello_extensions_are_checked_against_what_we_sent() {
+        use crate::msgs::extensions::ServerHelloExtension as S;
+        let sh = |extensions| ServerHello {
+            legacy_version: ProtocolVersion::TLSV1_2,
+            random: [1; 32],
+            legacy_session_id_echo: Vec::new(),
+            cipher_suite: crate::msgs::enums::CipherSuite::TLS13_AES_128_GCM_SHA256,
+            compression_method: 0,
+            extensions,
+        };
+        let sent = [ExtensionType::SERVER_NAME, ExtensionType::PRE_SHARED_KEY];
+        check_server_hello_extensions(
+            &sh(vec![
+                S::SupportedVersions(ProtocolVersion::TLSV1_3),
+                S::PreSharedKey(0),
+            ]),
+            &sent,
+        )
+        .unwrap();
+        // Offered, but its answer belongs in EncryptedExtensions.
+        let e = check_server_hello_extensions(&sh(vec![S::ServerNameAck]), &sent).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
+        // Never offered.
+        let e = check_server_hello_extensions(&sh(vec![S::PreSharedKey(0)]), &[]).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
+    }
 }

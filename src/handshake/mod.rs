@@ -57,6 +57,20 @@ pub fn unexpected(state: &str, got: HandshakeType) -> Error {
     Error::unexpected(format!("received {got} while {state}"))
 }
 
+/// Rejects handshake bytes the peer sent behind a message that ends its flight or precedes a
+/// key change (ClientHello, HelloRetryRequest, a TLS 1.3 ServerHello, ServerHelloDone,
+/// Finished): the peer cannot have had our answer yet, so those bytes break the message order
+/// (RFC 8446 5.1: no message may straddle a key change; RFC 5246 7.4: flights alternate).
+pub fn check_flight_end(msg: &JoinedMessage) -> Result<()> {
+    if msg.data_follows {
+        return Err(Error::unexpected(format!(
+            "more handshake data in the same record after {}, which must end the peer's flight",
+            msg.typ
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes a TLS 1.3 handshake message body by its type.
 pub fn decode13(msg: &JoinedMessage) -> Result<HandshakeMessage> {
     HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_3)
@@ -224,4 +238,29 @@ pub fn verify_mac(expected: &[u8], got: &[u8]) -> bool {
 /// The hash of the empty string, used by "derived" secrets.
 pub fn empty_hash(alg: HashAlg) -> Vec<u8> {
     alg.hash(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Reason;
+    use crate::msgs::deframer::HandshakeJoiner;
+    use crate::msgs::enums::AlertDescription;
+
+    #[test]
+    fn flight_end_rejects_data_behind_it_only() {
+        // A Finished, then the first bytes of another message in the same push.
+        let mut joiner = HandshakeJoiner::new();
+        let mut bytes = vec![20, 0, 0, 2, 0xaa, 0xbb];
+        joiner.push(&bytes).unwrap();
+        let alone = joiner.next_message().unwrap();
+        check_flight_end(&alone).unwrap();
+
+        bytes.extend_from_slice(&[4, 0]);
+        joiner.push(&bytes).unwrap();
+        let followed = joiner.next_message().unwrap();
+        let e = check_flight_end(&followed).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE));
+        assert_eq!(e.reason, Reason::UNEXPECTED_MESSAGE);
+    }
 }

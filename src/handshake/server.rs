@@ -24,6 +24,7 @@ impl State for ExpectClientHello {
         let HandshakeMessage::ClientHello(ch) = super::decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         cx.client_random = ch.random;
         cx.evidence.peer_offer = Some(crate::diagnosis::OfferSummary::from_client_hello(&ch));
         let version = choose_version(cx, &ch)?;

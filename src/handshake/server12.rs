@@ -680,6 +680,7 @@ impl State for ExpectFinished {
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         let mut hs = self.hs;
         let suite = hs.suite;
         let expected = tls12::finished_verify_data(

@@ -203,7 +203,9 @@ pub fn handle_client_hello(
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
     // Middlebox compatibility (RFC 8446 D.4): one CCS after our first handshake message.
-    if !ch.legacy_session_id.is_empty() && !ccs_sent {
+    // Sent whatever the client's session ID, as OpenSSL does: every TLS 1.3 client must drop
+    // it (RFC 8446 5), and a middlebox between us cannot know which mode the client chose.
+    if !ccs_sent {
         cx.send_ccs()?;
     }
 
@@ -675,10 +677,10 @@ fn send_hello_retry(
     .encode();
     transcript.add(&hrr);
     cx.send_handshake_bytes(&hrr)?;
-    let ccs_sent = !ch.legacy_session_id.is_empty();
-    if ccs_sent {
-        cx.send_ccs()?;
-    }
+    // As after a ServerHello (`handle_client_hello`), the compatibility CCS goes out
+    // whatever the session ID.
+    cx.send_ccs()?;
+    let ccs_sent = true;
     cx.info.hello_retry = true;
     Ok(Box::new(ExpectSecondClientHello {
         retry: Retry {
@@ -748,6 +750,7 @@ impl State for ExpectSecondClientHello {
         let HandshakeMessage::ClientHello(ch) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         if !ch
             .supported_versions()
             .is_some_and(|v| v.contains(&ProtocolVersion::TLSV1_3))
@@ -779,6 +782,7 @@ impl State for ExpectFinished {
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
+        super::check_flight_end(msg)?;
         let expected = finished_verify_data(
             self.suite.hash,
             &self.client_hs,

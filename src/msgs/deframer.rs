@@ -15,6 +15,10 @@ pub struct JoinedMessage {
     pub typ: HandshakeType,
     /// Header and body, exactly as received: this is what enters the transcript hash.
     pub encoded: Vec<u8>,
+    /// More handshake bytes were already buffered behind this message when it was taken.
+    /// Messages that end the peer's flight or precede a key change must not have any
+    /// (RFC 8446 5.1; BoGo's "excess handshake data"): the states check it.
+    pub data_follows: bool,
 }
 
 impl JoinedMessage {
@@ -114,7 +118,11 @@ impl HandshakeJoiner {
             let rest = self.buf.split_off(total);
             std::mem::replace(&mut self.buf, rest)
         };
-        Some(JoinedMessage { typ, encoded })
+        Some(JoinedMessage {
+            typ,
+            encoded,
+            data_follows: !self.buf.is_empty(),
+        })
     }
 }
 
@@ -167,17 +175,22 @@ mod tests {
 
         let mut joiner = HandshakeJoiner::new();
         joiner.push(&chunk).unwrap();
-        assert_eq!(joiner.next_message().unwrap().encoded, a);
+        let first = joiner.next_message().unwrap();
+        assert_eq!(first.encoded, a);
+        assert!(first.data_follows);
         assert_eq!(joiner.next_message().unwrap().encoded, b);
         let done = joiner.next_message().unwrap();
         assert_eq!(done.typ, HandshakeType::SERVER_HELLO_DONE);
         assert!(done.body().is_empty());
+        assert!(done.data_follows, "part of the fourth message is behind it");
         assert_eq!(joiner.next_message(), None);
         assert!(!joiner.is_empty(), "part of the fourth message is buffered");
         assert_eq!(joiner.buffered_len(), 3);
 
         joiner.push(&d[3..]).unwrap();
-        assert_eq!(joiner.next_message().unwrap().encoded, d);
+        let last = joiner.next_message().unwrap();
+        assert_eq!(last.encoded, d);
+        assert!(!last.data_follows);
         assert!(joiner.is_empty());
     }
 

@@ -99,8 +99,15 @@ impl ClientHello {
             return Err(Error::decode("empty cipher suite list"));
         }
         let compression_methods = r.vec_u8("compression methods")?.to_vec();
+        if compression_methods.is_empty() {
+            // The list's length is <1..2^8-1> (RFC 8446 4.1.2).
+            return Err(Error::decode("empty compression method list"));
+        }
+        // RFC 8446 4.1.2 names illegal_parameter for a TLS 1.3 list other than [null]; a list
+        // without null is as wrong in TLS 1.2 (RFC 5246 7.4.1.2 requires it).
         if !compression_methods.contains(&COMPRESSION_NULL) {
-            return Err(Error::decode(
+            return Err(Error::illegal(
+                Reason::BAD_PACKET,
                 "compression methods do not include null compression",
             ));
         }
@@ -431,11 +438,12 @@ impl HelloRetryRequest {
         let legacy_session_id_echo = decode_session_id(r, "legacy_session_id_echo")?;
         let cipher_suite = CipherSuite(r.u16("cipher suite")?);
         let compression_method = r.u8("compression method")?;
+        // The field is fixed at 0 in TLS 1.3 (RFC 8446 4.1.3): anything else is not a valid
+        // HelloRetryRequest encoding.
         if compression_method != COMPRESSION_NULL {
-            return Err(Error::illegal(
-                Reason::BAD_VALUE,
-                format!("HelloRetryRequest compression method {compression_method}"),
-            ));
+            return Err(Error::decode(format!(
+                "HelloRetryRequest compression method {compression_method}"
+            )));
         }
         let extensions = decode_extensions::<HelloRetryExtension>(r)?;
         Ok(HelloRetryRequest {
@@ -1472,11 +1480,12 @@ mod tests {
         sh.random = HELLO_RETRY_REQUEST_RANDOM;
         assert!(sh.is_hello_retry_request());
 
-        // An HRR with non-null compression is illegal.
+        // An HRR with non-null compression is not a valid HRR encoding.
         let mut bad = wire.clone();
         bad[4 + 2 + 32 + 1 + 32 + 2] = 1;
         let err = HandshakeMessage::decode_encoded(&bad, TLS13).unwrap_err();
-        assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(err.alert, Some(AlertDescription::DECODE_ERROR));
+        assert_eq!(err.reason, Reason::BAD_PACKET);
     }
 
     fn sample_server_hello() -> ServerHello {
@@ -1880,7 +1889,6 @@ mod tests {
             (&[][..], &[0][..]),
             (&[0x13, 0x01, 0x13][..], &[0][..]),
             (&[0x13, 0x01][..], &[][..]),
-            (&[0x13, 0x01][..], &[1][..]),
         ] {
             let err = body_error(
                 HandshakeType::CLIENT_HELLO,
@@ -1888,6 +1896,16 @@ mod tests {
                 TLS13,
             );
             assert_eq!(err.alert, Some(AlertDescription::DECODE_ERROR));
+        }
+        // A well-formed list without null compression is a forbidden value (RFC 8446 4.1.2).
+        for compression in [&[1][..], &[1, 2, 3, 4, 5, 6][..]] {
+            let err = body_error(
+                HandshakeType::CLIENT_HELLO,
+                &with_suites_and_compression(&[0x13, 0x01], compression),
+                TLS13,
+            );
+            assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+            assert_eq!(err.reason, Reason::BAD_PACKET);
         }
     }
 
