@@ -2,7 +2,7 @@
 """Runs tlsbench against libtls and OpenSSL, scenario by scenario, and writes a markdown table
 of medians and libtls/OpenSSL ratios to bench/results/ (plus stdout).
 
-    python3 bench/run.py [--runs N] [--seconds S] [--only SUBSTRING] [--core]
+    python3 bench/run.py [--runs N] [--seconds S] [--only SUBSTRING[,SUBSTRING...]] [--core]
 
 Both builds run alternately in the same invocation on the same machine, so the ratio compares
 like with like; absolute numbers depend on the machine and its load.
@@ -72,7 +72,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="comma-separated substrings of the scenarios to run")
     ap.add_argument("--core", action="store_true", help="also run the Rust core benchmark (cargo bench)")
     args = ap.parse_args()
 
@@ -81,7 +81,7 @@ def main():
     rows = []
     for line in listing:
         name, *flags = line.split()
-        if args.only not in name:
+        if not any(part in name for part in args.only.split(",")):
             continue
         samples = {"libtls": [], "openssl": []}
         errors = {}

@@ -12,6 +12,7 @@ C_CASES = [
     "resume_tls12_ticket",
     "resume_tls12_session_id",
     "resume_tls13",
+    "tls13_one_ticket_after_resumption",
     "i2d_d2i",
     "external_cache_callbacks",
     "cache_size_and_timeout",

@@ -206,6 +206,43 @@ static int test_resume_tls13(void)
     return 1;
 }
 
+static int client_new_sessions;
+
+static int count_client_session(SSL *ssl, SSL_SESSION *session)
+{
+    (void)ssl;
+    (void)session;
+    client_new_sessions++;
+    return 0;
+}
+
+/* num_tickets tickets follow a full TLS 1.3 handshake, but a resumed client gets one, in place
+ * of the one it spent (OpenSSL's behaviour, which libtls follows). */
+static int test_tls13_one_ticket_after_resumption(void)
+{
+    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION), *cctx = client_ctx();
+    SSL_SESSION *s1, *s2;
+    int reused = -1;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_set_num_tickets(sctx, 3) == 1);
+    SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);
+    SSL_CTX_sess_set_new_cb(cctx, count_client_session);
+    client_new_sessions = 0;
+    CHECK(connect_once(cctx, sctx, NULL, &s1, &reused));
+    CHECK(reused == 0);
+    CHECK(client_new_sessions == 3);
+    client_new_sessions = 0;
+    CHECK(connect_once(cctx, sctx, s1, &s2, &reused));
+    CHECK(reused == 1);
+    CHECK(client_new_sessions == 1);
+    CHECK(SSL_SESSION_is_resumable(s2) == 1);
+    SSL_SESSION_free(s1);
+    SSL_SESSION_free(s2);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 static int test_i2d_d2i(void)
 {
     static const unsigned char garbage[] = "0123456789 this is not a session at all";
@@ -514,6 +551,7 @@ static const struct {
     {"resume_tls12_ticket", test_resume_tls12_ticket},
     {"resume_tls12_session_id", test_resume_tls12_session_id},
     {"resume_tls13", test_resume_tls13},
+    {"tls13_one_ticket_after_resumption", test_tls13_one_ticket_after_resumption},
     {"i2d_d2i", test_i2d_d2i},
     {"external_cache_callbacks", test_external_cache_callbacks},
     {"cache_size_and_timeout", test_cache_size_and_timeout},

@@ -9,6 +9,7 @@ use super::aead::AeadAlg;
 use super::hash::HashAlg;
 use super::secret::Secret;
 use aws_lc_rs::{constant_time, hmac};
+use std::sync::OnceLock;
 
 /// HKDF-Extract (RFC 5869): `HMAC-Hash(salt, IKM)`. An empty salt is the same as `Hash.length`
 /// zero bytes.
@@ -16,18 +17,60 @@ pub fn hkdf_extract(alg: HashAlg, salt: &[u8], ikm: &[u8]) -> Secret {
     Secret::new(alg.hmac(salt, ikm))
 }
 
-/// HKDF-Expand (RFC 5869). `None` if `len > 255 * Hash.length`.
-fn hkdf_expand(alg: HashAlg, prk: &[u8], info: &[u8], len: usize) -> Option<Secret> {
+/// HKDF-Extract with a salt already turned into an HMAC key.
+fn extract_with(salt: &hmac::Key, ikm: &[u8]) -> Secret {
+    Secret::from_slice(hmac::sign(salt, ikm).as_ref())
+}
+
+/// A secret ready to be expanded: its HMAC key schedule (the hash states after the inner and
+/// outer padded key blocks) is computed once, so each HKDF-Expand-Label of a hash's length or
+/// less costs two compression-function calls instead of four. The states are wiped on drop.
+#[derive(Clone)]
+pub struct Prk {
+    alg: HashAlg,
+    key: hmac::Key,
+}
+
+impl std::fmt::Debug for Prk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Prk({:?})", self.alg)
+    }
+}
+
+impl Prk {
+    pub fn new(alg: HashAlg, secret: &[u8]) -> Self {
+        Prk {
+            alg,
+            key: hmac::Key::new(alg.hmac_alg(), secret),
+        }
+    }
+
+    /// HKDF-Expand-Label(this secret, Label, Context, Length); see [`hkdf_expand_label`].
+    pub fn expand_label(&self, label: &[u8], context: &[u8], len: usize) -> Secret {
+        with_hkdf_label(label, context, len, |info| {
+            hkdf_expand(self.alg, &self.key, info, len)
+        })
+        .flatten()
+        .unwrap_or_else(|| Secret::new(Vec::new()))
+    }
+
+    /// Derive-Secret(this secret, Label, Messages) with the transcript hash already computed.
+    pub fn derive_secret(&self, label: &[u8], transcript_hash: &[u8]) -> Secret {
+        self.expand_label(label, transcript_hash, self.alg.output_len())
+    }
+}
+
+/// HKDF-Expand (RFC 5869) with the PRK's HMAC key. `None` if `len > 255 * Hash.length`.
+fn hkdf_expand(alg: HashAlg, prk: &hmac::Key, info: &[u8], len: usize) -> Option<Secret> {
     let hash_len = alg.output_len();
     if len > 255 * hash_len {
         return None;
     }
-    let key = hmac::Key::new(alg.hmac_alg(), prk);
-    let mut out = Vec::with_capacity(len + hash_len);
+    let mut out = Vec::with_capacity(len.div_ceil(hash_len) * hash_len);
     let mut prev: Option<hmac::Tag> = None;
     let mut counter = 1u8;
     while out.len() < len {
-        let mut ctx = hmac::Context::with_key(&key);
+        let mut ctx = hmac::Context::with_key(prk);
         if let Some(t) = &prev {
             ctx.update(t.as_ref());
         }
@@ -46,26 +89,41 @@ fn hkdf_expand(alg: HashAlg, prk: &[u8], info: &[u8], len: usize) -> Option<Secr
     Some(secret)
 }
 
-/// The `HkdfLabel` structure: `uint16 length || opaque label<7..255> ("tls13 " + label) ||
-/// opaque context<0..255>`. `None` if a field does not fit.
-fn hkdf_label(label: &[u8], context: &[u8], len: usize) -> Option<Vec<u8>> {
+/// The longest `HkdfLabel`: length, label length, "tls13 " and a 249-byte label, context length
+/// and a 255-byte context.
+const MAX_HKDF_LABEL: usize = 2 + 1 + 255 + 1 + 255;
+
+/// Calls `f` with the `HkdfLabel` structure: `uint16 length || opaque label<7..255> ("tls13 " +
+/// label) || opaque context<0..255>`, built on the stack. `None` if a field does not fit.
+fn with_hkdf_label<R>(
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Option<R> {
     const PREFIX: &[u8] = b"tls13 ";
     let full_label_len = PREFIX.len() + label.len();
     if len > u16::MAX as usize || full_label_len > 255 || context.len() > 255 {
         return None;
     }
-    let mut info = Vec::with_capacity(4 + full_label_len + context.len());
-    info.extend_from_slice(&(len as u16).to_be_bytes());
-    info.push(full_label_len as u8);
-    info.extend_from_slice(PREFIX);
-    info.extend_from_slice(label);
-    info.push(context.len() as u8);
-    info.extend_from_slice(context);
-    Some(info)
+    let mut info = [0u8; MAX_HKDF_LABEL];
+    let mut at = 0;
+    for part in [
+        &(len as u16).to_be_bytes()[..],
+        &[full_label_len as u8],
+        PREFIX,
+        label,
+        &[context.len() as u8],
+        context,
+    ] {
+        info[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    Some(f(&info[..at]))
 }
 
 /// HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 7.1; `label` without the
-/// "tls13 " prefix.
+/// "tls13 " prefix. To expand one secret several times, make a [`Prk`] once.
 ///
 /// Every caller passes protocol constants, for which this cannot fail; out-of-range arguments
 /// (label over 249 bytes, context over 255, `len` over 255 * Hash.length) give an empty secret
@@ -77,9 +135,7 @@ pub fn hkdf_expand_label(
     context: &[u8],
     len: usize,
 ) -> Secret {
-    hkdf_label(label, context, len)
-        .and_then(|info| hkdf_expand(alg, secret, &info, len))
-        .unwrap_or_else(|| Secret::new(Vec::new()))
+    Prk::new(alg, secret).expand_label(label, context, len)
 }
 
 /// Derive-Secret(Secret, Label, Messages) with the transcript hash already computed.
@@ -87,9 +143,50 @@ pub fn derive_secret(alg: HashAlg, secret: &[u8], label: &[u8], transcript_hash:
     hkdf_expand_label(alg, secret, label, transcript_hash, alg.output_len())
 }
 
-/// The salt for the next extraction: Derive-Secret(secret, "derived", "").
-fn derived(alg: HashAlg, secret: &[u8]) -> Secret {
-    derive_secret(alg, secret, b"derived", &alg.empty_hash())
+/// The salt for the next extraction, Derive-Secret(secret, "derived", ""), as an HMAC key.
+fn derived_salt(prk: &Prk) -> hmac::Key {
+    let salt = prk.derive_secret(b"derived", empty_hash(prk.alg));
+    hmac::Key::new(prk.alg.hmac_alg(), &salt)
+}
+
+/// `Hash("")`, computed once per hash.
+fn empty_hash(alg: HashAlg) -> &'static [u8] {
+    static HASHES: OnceLock<[Vec<u8>; 2]> = OnceLock::new();
+    let hashes =
+        HASHES.get_or_init(|| [HashAlg::Sha256.empty_hash(), HashAlg::Sha384.empty_hash()]);
+    &hashes[alg_index(alg)]
+}
+
+fn alg_index(alg: HashAlg) -> usize {
+    match alg {
+        HashAlg::Sha256 => 0,
+        HashAlg::Sha384 => 1,
+    }
+}
+
+/// What a handshake without a PSK starts from: the early secret is HKDF-Extract(0, 0), a
+/// constant of the hash, and so is the salt of the handshake secret derived from it.
+struct NoPskStart {
+    early_secret: Secret,
+    early: Prk,
+    handshake_salt: hmac::Key,
+}
+
+fn no_psk_start(alg: HashAlg) -> &'static NoPskStart {
+    static STARTS: OnceLock<[NoPskStart; 2]> = OnceLock::new();
+    let starts = STARTS.get_or_init(|| {
+        [HashAlg::Sha256, HashAlg::Sha384].map(|alg| {
+            let early_secret = hkdf_extract(alg, &[], &Secret::zeros(alg.output_len()));
+            let early = Prk::new(alg, &early_secret);
+            let handshake_salt = derived_salt(&early);
+            NoPskStart {
+                early_secret,
+                early,
+                handshake_salt,
+            }
+        })
+    });
+    &starts[alg_index(alg)]
 }
 
 /// Finished verify_data (RFC 8446 4.4.4): HMAC(finished_key, transcript_hash) with
@@ -134,8 +231,9 @@ pub fn resumption_psk(
 
 /// Record protection keys of a traffic secret (RFC 8446 7.3): the AEAD key and the 12-byte IV.
 pub fn traffic_keys(alg_hash: HashAlg, aead: AeadAlg, secret: &[u8]) -> (Secret, [u8; 12]) {
-    let key = hkdf_expand_label(alg_hash, secret, b"key", b"", aead.key_len());
-    let iv_s = hkdf_expand_label(alg_hash, secret, b"iv", b"", 12);
+    let prk = Prk::new(alg_hash, secret);
+    let key = prk.expand_label(b"key", b"", aead.key_len());
+    let iv_s = prk.expand_label(b"iv", b"", 12);
     let mut iv = [0u8; 12];
     iv.copy_from_slice(&iv_s);
     (key, iv)
@@ -152,7 +250,7 @@ pub fn export_keying_material(
     context: &[u8],
     len: usize,
 ) -> Secret {
-    let s = derive_secret(alg, exporter_master_secret, label, &alg.empty_hash());
+    let s = derive_secret(alg, exporter_master_secret, label, empty_hash(alg));
     if s.is_empty() {
         return s;
     }
@@ -164,21 +262,32 @@ pub fn export_keying_material(
 pub struct KeySchedule {
     alg: HashAlg,
     early_secret: Secret,
+    early: Prk,
+    /// Known in advance when there is no PSK.
+    handshake_salt: Option<hmac::Key>,
 }
 
 impl KeySchedule {
     pub fn new(alg: HashAlg, psk: Option<&[u8]>) -> Self {
-        let zeros;
-        let ikm = match psk {
-            Some(p) => p,
-            None => {
-                zeros = Secret::zeros(alg.output_len());
-                &zeros[..]
+        match psk {
+            Some(psk) => {
+                let early_secret = extract_with(zero_salt(alg), psk);
+                KeySchedule {
+                    alg,
+                    early: Prk::new(alg, &early_secret),
+                    early_secret,
+                    handshake_salt: None,
+                }
             }
-        };
-        KeySchedule {
-            alg,
-            early_secret: hkdf_extract(alg, &[], ikm),
+            None => {
+                let start = no_psk_start(alg);
+                KeySchedule {
+                    alg,
+                    early_secret: start.early_secret.clone(),
+                    early: start.early.clone(),
+                    handshake_salt: Some(start.handshake_salt.clone()),
+                }
+            }
         }
     }
 
@@ -198,23 +307,26 @@ impl KeySchedule {
         } else {
             b"res binder"
         };
-        derive_secret(self.alg, &self.early_secret, label, &self.alg.empty_hash())
+        self.early.derive_secret(label, empty_hash(self.alg))
     }
 
     /// `hash` = Hash(ClientHello).
     pub fn client_early_traffic_secret(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.early_secret, b"c e traffic", hash)
+        self.early.derive_secret(b"c e traffic", hash)
     }
 
     /// `hash` = Hash(ClientHello).
     pub fn early_exporter_master_secret(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.early_secret, b"e exp master", hash)
+        self.early.derive_secret(b"e exp master", hash)
     }
 
     /// Mixes in the (EC)DHE shared secret. Pass an empty slice for a PSK-only (psk_ke) handshake:
     /// the zero value is used then.
     pub fn into_handshake(self, shared_secret: &[u8]) -> HandshakeSchedule {
-        let salt = derived(self.alg, &self.early_secret);
+        let salt = match self.handshake_salt {
+            Some(salt) => salt,
+            None => derived_salt(&self.early),
+        };
         let zeros;
         let ikm = if shared_secret.is_empty() {
             zeros = Secret::zeros(self.alg.output_len());
@@ -222,11 +334,22 @@ impl KeySchedule {
         } else {
             shared_secret
         };
+        let handshake_secret = extract_with(&salt, ikm);
         HandshakeSchedule {
             alg: self.alg,
-            handshake_secret: hkdf_extract(self.alg, &salt, ikm),
+            prk: Prk::new(self.alg, &handshake_secret),
+            handshake_secret,
         }
     }
+}
+
+/// The HMAC key of HKDF-Extract's empty salt (`Hash.length` zero bytes), made once per hash.
+fn zero_salt(alg: HashAlg) -> &'static hmac::Key {
+    static SALTS: OnceLock<[hmac::Key; 2]> = OnceLock::new();
+    let salts = SALTS.get_or_init(|| {
+        [HashAlg::Sha256, HashAlg::Sha384].map(|alg| hmac::Key::new(alg.hmac_alg(), &[]))
+    });
+    &salts[alg_index(alg)]
 }
 
 /// The handshake-secret stage.
@@ -234,6 +357,7 @@ impl KeySchedule {
 pub struct HandshakeSchedule {
     alg: HashAlg,
     handshake_secret: Secret,
+    prk: Prk,
 }
 
 impl HandshakeSchedule {
@@ -247,20 +371,21 @@ impl HandshakeSchedule {
 
     /// `hash` = Hash(ClientHello..ServerHello).
     pub fn client_handshake_traffic_secret(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.handshake_secret, b"c hs traffic", hash)
+        self.prk.derive_secret(b"c hs traffic", hash)
     }
 
     /// `hash` = Hash(ClientHello..ServerHello).
     pub fn server_handshake_traffic_secret(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.handshake_secret, b"s hs traffic", hash)
+        self.prk.derive_secret(b"s hs traffic", hash)
     }
 
     pub fn into_master(self) -> MasterSchedule {
-        let salt = derived(self.alg, &self.handshake_secret);
-        let zeros = Secret::zeros(self.alg.output_len());
+        let salt = derived_salt(&self.prk);
+        let master_secret = extract_with(&salt, &Secret::zeros(self.alg.output_len()));
         MasterSchedule {
             alg: self.alg,
-            master_secret: hkdf_extract(self.alg, &salt, &zeros),
+            prk: Prk::new(self.alg, &master_secret),
+            master_secret,
         }
     }
 }
@@ -270,6 +395,7 @@ impl HandshakeSchedule {
 pub struct MasterSchedule {
     alg: HashAlg,
     master_secret: Secret,
+    prk: Prk,
 }
 
 impl MasterSchedule {
@@ -283,22 +409,22 @@ impl MasterSchedule {
 
     /// `hash` = Hash(ClientHello..server Finished).
     pub fn client_application_traffic_secret_0(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.master_secret, b"c ap traffic", hash)
+        self.prk.derive_secret(b"c ap traffic", hash)
     }
 
     /// `hash` = Hash(ClientHello..server Finished).
     pub fn server_application_traffic_secret_0(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.master_secret, b"s ap traffic", hash)
+        self.prk.derive_secret(b"s ap traffic", hash)
     }
 
     /// `hash` = Hash(ClientHello..server Finished).
     pub fn exporter_master_secret(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.master_secret, b"exp master", hash)
+        self.prk.derive_secret(b"exp master", hash)
     }
 
     /// `hash` = Hash(ClientHello..client Finished).
     pub fn resumption_master_secret(&self, hash: &[u8]) -> Secret {
-        derive_secret(self.alg, &self.master_secret, b"res master", hash)
+        self.prk.derive_secret(b"res master", hash)
     }
 }
 
@@ -321,7 +447,7 @@ mod tests {
             &prk[..],
             &hex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")[..]
         );
-        let okm = hkdf_expand(H, &prk, &info, 42).unwrap();
+        let okm = hkdf_expand(H, &hmac::Key::new(H.hmac_alg(), &prk), &info, 42).unwrap();
         assert_eq!(
             &okm[..],
             &hex(concat!(
@@ -347,7 +473,10 @@ mod tests {
     #[test]
     fn hkdf_label_encoding_matches_trace() {
         // "derive secret for handshake "tls13 derived"" info, RFC 8448 section 3.
-        let info = hkdf_label(b"derived", &H.empty_hash(), 32).unwrap();
+        let label = |label: &[u8], context: &[u8], len| {
+            with_hkdf_label(label, context, len, <[u8]>::to_vec).unwrap()
+        };
+        let info = label(b"derived", &H.empty_hash(), 32);
         assert_eq!(
             info,
             hex(concat!(
@@ -355,10 +484,7 @@ mod tests {
                 "27ae41e4649b934ca495991b7852b855"
             ))
         );
-        assert_eq!(
-            hkdf_label(b"key", b"", 16).unwrap(),
-            hex("001009746c733133206b657900")
-        );
+        assert_eq!(label(b"key", b"", 16), hex("001009746c733133206b657900"));
     }
 
     /// The transcript hashes of the trace, computed from its message bytes.
@@ -389,7 +515,7 @@ mod tests {
         let ks = KeySchedule::new(H, None);
         assert_eq!(&ks.early_secret()[..], &hex(S3_EARLY_SECRET)[..]);
         assert_eq!(
-            &derived(H, ks.early_secret())[..],
+            &Prk::new(H, ks.early_secret()).derive_secret(b"derived", &H.empty_hash())[..],
             &hex(S3_DERIVED_FOR_HS)[..]
         );
 
@@ -500,5 +626,51 @@ mod tests {
         assert_eq!(k.len(), 32);
         let (k, _) = traffic_keys(H, AeadAlg::ChaCha20Poly1305, &s);
         assert_eq!(k.len(), 32);
+    }
+
+    /// The schedule step by step from the generic functions, as RFC 8446 7.1 writes it.
+    fn naive_secrets(alg: HashAlg, psk: Option<&[u8]>, ecdhe: &[u8]) -> [Secret; 3] {
+        let zeros = vec![0u8; alg.output_len()];
+        let early = hkdf_extract(alg, &[], psk.unwrap_or(&zeros));
+        let salt = derive_secret(alg, &early, b"derived", &alg.empty_hash());
+        let handshake = hkdf_extract(alg, &salt, ecdhe);
+        let salt = derive_secret(alg, &handshake, b"derived", &alg.empty_hash());
+        let master = hkdf_extract(alg, &salt, &zeros);
+        [early, handshake, master]
+    }
+
+    #[test]
+    fn precomputed_steps_match_the_step_by_step_schedule() {
+        for alg in [HashAlg::Sha256, HashAlg::Sha384] {
+            for psk in [None, Some(&[9u8; 48][..alg.output_len()])] {
+                // Twice: the second run uses what the first precomputed.
+                for _ in 0..2 {
+                    let [early, handshake, master] = naive_secrets(alg, psk, &[4; 32]);
+                    let ks = KeySchedule::new(alg, psk);
+                    assert_eq!(ks.early_secret(), &early);
+                    assert_eq!(
+                        ks.binder_key(false),
+                        derive_secret(alg, &early, b"res binder", &alg.empty_hash())
+                    );
+                    let hs = ks.into_handshake(&[4; 32]);
+                    assert_eq!(hs.handshake_secret(), &handshake);
+                    assert_eq!(
+                        hs.client_handshake_traffic_secret(&[1; 48][..alg.output_len()]),
+                        derive_secret(
+                            alg,
+                            &handshake,
+                            b"c hs traffic",
+                            &[1; 48][..alg.output_len()]
+                        )
+                    );
+                    let ms = hs.into_master();
+                    assert_eq!(ms.master_secret(), &master);
+                    assert_eq!(
+                        ms.resumption_master_secret(&[2; 48][..alg.output_len()]),
+                        derive_secret(alg, &master, b"res master", &[2; 48][..alg.output_len()])
+                    );
+                }
+            }
+        }
     }
 }

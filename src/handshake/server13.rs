@@ -830,6 +830,9 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
         && sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0;
     let count = if !cx.client_accepts_tickets || stateful && !sessions.server_caches() {
         0
+    } else if cx.info.session_reused {
+        // As OpenSSL: a resumed client spent one ticket and gets one in its place.
+        sessions.num_tickets.min(1)
     } else {
         sessions.num_tickets
     };

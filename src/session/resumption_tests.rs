@@ -278,6 +278,24 @@ fn tls13_server_sends_the_configured_number_of_tickets() {
 }
 
 #[test]
+fn tls13_resumption_brings_one_new_ticket_as_in_openssl() {
+    for n in [0u32, 1, 3] {
+        let mut server = server_config(&["server-ecdsa-p256"]);
+        server.session.num_tickets = n.max(1);
+        let (c1, _) = connect(tls13_client(), &server, None);
+        server.session.num_tickets = n;
+        let mut c = new_client(tls13_client());
+        c.config_mut_for_test().session.cache_mode = super::cache_mode::CLIENT;
+        c.set_resume_session(Some(session_of(&c1)));
+        let mut s = new_server(server);
+        run(&mut c, &mut s).unwrap();
+        exchange_data(&mut c, &mut s);
+        assert!(reused(&c, &s));
+        assert_eq!(c.take_new_sessions().len(), n.min(1) as usize);
+    }
+}
+
+#[test]
 fn tls13_psk_ke_resumes_without_a_key_exchange() {
     let mut server = server_config(&["server-ecdsa-p256"]);
     server.options |= options::ALLOW_NO_DHE_KEX;

@@ -36,6 +36,8 @@ pub struct TicketKey {
     pub key: Secret,
     /// When the key was made (automatic keys), Unix seconds.
     pub created_secs: u64,
+    /// `key` expanded for AES-256-GCM once, rather than for every ticket sealed or opened.
+    aead: Arc<AeadKey>,
 }
 
 impl std::fmt::Debug for TicketKey {
@@ -56,6 +58,7 @@ impl TicketKey {
             name,
             key: Secret::from_slice(key),
             created_secs: 0,
+            aead: Arc::new(AeadKey::new(AeadAlg::Aes256Gcm, key)?),
         })
     }
 
@@ -88,7 +91,7 @@ pub type TicketKeyCallback =
 
 /// Seals `plaintext` under `key` with a fresh random nonce.
 pub fn seal(key: &TicketKey, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let aead = AeadKey::new(AeadAlg::Aes256Gcm, &key.key)?;
+    let aead = &key.aead;
     let nonce = crate::handshake::random_bytes::<NONCE_LEN>()?;
     let mut body = plaintext.to_vec();
     aead.seal_in_place(nonce, &key.name, &mut body)?;
@@ -112,7 +115,7 @@ pub fn open(key: &TicketKey, sealed: &[u8]) -> Option<Secret> {
     if key_name(sealed)? != key.name {
         return None;
     }
-    let aead = AeadKey::new(AeadAlg::Aes256Gcm, &key.key).ok()?;
+    let aead = &key.aead;
     let nonce: [u8; NONCE_LEN] = sealed[KEY_NAME_LEN..KEY_NAME_LEN + NONCE_LEN]
         .try_into()
         .ok()?;

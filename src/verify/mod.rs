@@ -3,7 +3,13 @@
 
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::AlertDescription;
-use pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use pki_types::{
+    CertificateDer, ServerName, SignatureVerificationAlgorithm, TrustAnchor, UnixTime,
+};
+use std::sync::Arc;
+
+mod memo;
+pub use memo::SignatureMemo;
 
 /// OpenSSL's `X509_V_*` verification results that libtls reports, with the text
 /// `X509_verify_cert_error_string` gives for each.
@@ -60,6 +66,8 @@ pub struct RootStore {
     anchors: Vec<TrustAnchor<'static>>,
     /// `anchor_certs[i]` is the DER certificate `anchors[i]` was made from.
     anchor_certs: Vec<Vec<u8>>,
+    /// Certificate signatures that verified before (see [`memo`]); copies of the store share it.
+    memo: Arc<SignatureMemo>,
 }
 
 impl RootStore {
@@ -102,6 +110,10 @@ impl RootStore {
 
     pub fn anchors(&self) -> &[TrustAnchor<'static>] {
         &self.anchors
+    }
+
+    pub fn signature_memo(&self) -> &SignatureMemo {
+        &self.memo
     }
 
     /// The certificate a trust anchor of this store was made from.
@@ -262,16 +274,13 @@ pub fn verify_chain(
         Usage::ServerAuth => webpki::KeyUsage::server_auth(),
         Usage::ClientAuth => webpki::KeyUsage::client_auth(),
     };
+    let remembering = roots.memo.wrap(webpki::ALL_VERIFICATION_ALGS);
+    let algs: Vec<&dyn SignatureVerificationAlgorithm> = remembering
+        .iter()
+        .map(|alg| alg as &dyn SignatureVerificationAlgorithm)
+        .collect();
     let path = leaf
-        .verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            roots.anchors(),
-            &intermediates,
-            now,
-            eku,
-            None,
-            None,
-        )
+        .verify_for_usage(&algs, roots.anchors(), &intermediates, now, eku, None, None)
         .map_err(|e| map_webpki_error(&e, chain))?;
     let mut verified = vec![leaf_der.clone()];
     verified.extend(
@@ -951,5 +960,49 @@ mod tests {
             Some(PeerIdentity::Ip("::1".parse().unwrap()))
         );
         assert_eq!(policy(&[], None, 0), None);
+    }
+
+    fn verify_at(roots: &RootStore, chain: &[Vec<u8>], name: &str, now: UnixTime) -> i64 {
+        let id = PeerIdentity::parse(name);
+        match verify_chain(roots, chain, id.as_ref(), Usage::ServerAuth, now, 100) {
+            Ok(_) => x509_v::OK,
+            Err(f) => f.code,
+        }
+    }
+
+    #[test]
+    fn remembered_signatures_leave_every_other_check_to_each_connection() {
+        let roots = test_roots();
+        let chain = pki_chain("server-ecdsa-p256.chain.pem");
+        let now = UnixTime::now();
+        assert_eq!(verify_at(&roots, &chain, "localhost", now), x509_v::OK);
+        // The leaf's and the intermediate's signatures.
+        assert_eq!(roots.signature_memo().len(), 2);
+        assert_eq!(verify_at(&roots, &chain, "localhost", now), x509_v::OK);
+        assert_eq!(roots.signature_memo().len(), 2);
+        // Copies of the store share what was learnt.
+        let copy = roots.clone();
+        assert_eq!(verify_at(&copy, &chain, "localhost", now), x509_v::OK);
+        assert_eq!(roots.signature_memo().len(), 2);
+
+        // Time, names and the signatures' bytes are still checked each time.
+        let far_future = UnixTime::since_unix_epoch(std::time::Duration::from_secs(5_000_000_000));
+        assert_eq!(
+            verify_at(&roots, &chain, "localhost", far_future),
+            x509_v::ERR_CERT_HAS_EXPIRED
+        );
+        assert_eq!(
+            verify_at(&roots, &chain, "example.com", now),
+            x509_v::ERR_HOSTNAME_MISMATCH
+        );
+        let mut tampered = chain.clone();
+        let last = tampered[1].len() - 1;
+        tampered[1][last] ^= 1;
+        assert_ne!(verify_at(&roots, &tampered, "localhost", now), x509_v::OK);
+        // Another store with other anchors does not accept the chain because of the memo.
+        let mut other = RootStore::default();
+        let untrusted = format!("{}/pki/untrusted-root-ca.pem", env!("CARGO_MANIFEST_DIR"));
+        other.add_pem(&std::fs::read(untrusted).unwrap()).unwrap();
+        assert_ne!(verify_at(&other, &chain, "localhost", now), x509_v::OK);
     }
 }
