@@ -1787,7 +1787,9 @@ int SSL_want_write(const struct SSL *ssl);
 int SSL_want_nothing(const struct SSL *ssl);
 
 /*
- Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl).
+ Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
+ kept while application data streams and freed once handshake traffic is through; with
+ `SSL_MODE_RELEASE_BUFFERS` they are freed whenever they empty.
  */
 long SSL_set_mode(struct SSL *ssl, long mode);
 

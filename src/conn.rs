@@ -14,11 +14,11 @@ use crate::msgs::enums::{
     AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
     SignatureScheme,
 };
-use crate::record::RecordLayer;
+use crate::record::{ReceivedRecord, RecordLayer, SendBuffer};
 use crate::session::{Session, SessionStats};
 use crate::suites::SuiteInfo;
 use crate::verify::{x509_v, PeerIdentity};
-use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,10 +93,11 @@ pub struct Common {
     pub config: Arc<Config>,
     pub record: RecordLayer,
     /// Protected and plain records waiting to be written to the peer.
-    out: Vec<u8>,
+    out: SendBuffer,
     pub info: Negotiated,
-    /// Decrypted application data not yet read by the application.
-    plaintext: VecDeque<u8>,
+    /// The last records queued for the peer carry application data: the send buffer is then
+    /// kept for the next ones instead of being freed once written.
+    streaming_out: bool,
     /// TLS 1.3 allows dropping a plain ChangeCipherSpec until the peer's Finished.
     pub ccs_allowed: bool,
     /// A TLS 1.3 client in compatibility mode has yet to send its ChangeCipherSpec.
@@ -144,9 +145,9 @@ impl Common {
             role,
             config,
             record: RecordLayer::default(),
-            out: Vec::new(),
+            out: SendBuffer::default(),
             info: Negotiated::default(),
-            plaintext: VecDeque::new(),
+            streaming_out: false,
             ccs_allowed: false,
             compat_ccs_owed: false,
             client_accepts_tickets: false,
@@ -190,6 +191,7 @@ impl Common {
         if typ != ContentType::HANDSHAKE {
             self.flush_records()?;
         }
+        self.streaming_out = typ == ContentType::APPLICATION_DATA;
         let start = self.out.len();
         self.record.write(typ, data, &mut self.out)?;
         let inner = self.record.is_writing_protected()
@@ -207,7 +209,8 @@ impl Common {
         let start = self.out.len();
         self.record.flush(&mut self.out)?;
         // Only TLS 1.3 protection hides the handshake type behind application_data.
-        let tls13_protected = self.out.get(start) == Some(&ContentType::APPLICATION_DATA.0);
+        let tls13_protected =
+            self.out.pending().get(start) == Some(&ContentType::APPLICATION_DATA.0);
         self.observe_sent_records(start, tls13_protected.then_some(ContentType::HANDSHAKE));
         for event in std::mem::take(&mut self.held_back_events) {
             self.events.push(event);
@@ -222,7 +225,7 @@ impl Common {
             let mut at = start;
             while at + crate::record::HEADER_LEN <= self.out.len() {
                 let mut header = [0u8; crate::record::HEADER_LEN];
-                header.copy_from_slice(&self.out[at..at + crate::record::HEADER_LEN]);
+                header.copy_from_slice(&self.out.pending()[at..at + crate::record::HEADER_LEN]);
                 let len = u16::from_be_bytes([header[3], header[4]]) as usize;
                 self.events.push(Event::RecordHeader {
                     direction: Direction::Sent,
@@ -309,10 +312,6 @@ impl Common {
             });
         }
     }
-
-    pub fn deliver_plaintext(&mut self, data: &[u8]) {
-        self.plaintext.extend(data);
-    }
 }
 
 /// One TLS connection, either role.
@@ -325,8 +324,6 @@ pub struct Connection {
     started: bool,
     /// The handshake's completion was counted in the context's statistics.
     completion_counted: bool,
-    /// The first bytes of the record being received, for observers of record headers.
-    incoming_header: Vec<u8>,
 }
 
 impl Connection {
@@ -340,7 +337,6 @@ impl Connection {
             client_options: options,
             started: false,
             completion_counted: false,
-            incoming_header: Vec::new(),
         };
         c.common.info.server_name = c.client_options.server_name.clone();
         c.common.evidence.expected_name = c
@@ -361,7 +357,6 @@ impl Connection {
             client_options: ClientOptions::default(),
             started: false,
             completion_counted: false,
-            incoming_header: Vec::new(),
         }
     }
 
@@ -485,42 +480,97 @@ impl Connection {
     fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
         let total = data.len();
         while !data.is_empty() && !self.common.received_close_notify {
-            let buffered = self.common.record.buffered();
+            // Only what the current record needs: bytes after a close_notify stay unread, and
+            // a flood of input is never buffered whole.
+            let n = self.common.record.wanted().min(data.len());
+            self.common
+                .record
+                .receive_space(n)
+                .copy_from_slice(&data[..n]);
+            self.common.record.received(n);
+            data = &data[n..];
+            self.process_received()?;
+        }
+        self.common.record.release_if_empty(false);
+        Ok(total - data.len())
+    }
+
+    /// Lends up to `len` bytes of the receive buffer for the transport to read into directly;
+    /// [`Connection::received`] then processes what was written there.
+    pub fn receive_space(&mut self, len: usize) -> &mut [u8] {
+        self.common.record.receive_space(len)
+    }
+
+    /// Processes `n` bytes the transport wrote into [`Connection::receive_space`], like
+    /// [`Connection::read_tls`]; bytes after the peer's close_notify are dropped.
+    pub fn received(&mut self, n: usize) -> Result<()> {
+        self.check_error()?;
+        if !self.started {
+            self.start()?;
+        }
+        self.common.record.received(n);
+        let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.process_received()
+        })) {
+            Ok(r) => r,
+            #[cfg(fuzzing)]
+            Err(panic) => std::panic::resume_unwind(panic),
+            #[cfg(not(fuzzing))]
+            Err(_) => Err(self.fail(Error::internal(
+                "internal error: a bug in libtls was caught while processing the peer's data",
+            ))),
+        };
+        if self.common.received_close_notify {
+            self.common.record.discard_unparsed();
+        }
+        self.common.record.release_if_empty(false);
+        r?;
+        self.flush_records()
+    }
+
+    /// Processes every complete record in the receive buffer.
+    fn process_received(&mut self) -> Result<()> {
+        while !self.common.received_close_notify {
             let protected = self.common.record.is_reading_protected();
             self.common.record.negotiated = self.common.info.version;
-            let (used, rec) = match self.common.record.take_record(data) {
-                Ok(x) => x,
+            let step = match self.common.record.next_record() {
+                Ok(step) => step,
                 Err(e) => return Err(self.fail(e)),
             };
-            if self.common.events.protocol {
-                self.observe_incoming_header(buffered, &data[..used]);
-            }
-            data = &data[used..];
-            if let Some(rec) = rec {
-                let inner = protected
-                    && rec.typ != ContentType::CHANGE_CIPHER_SPEC
-                    && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
-                if inner {
-                    self.common.events.push(Event::InnerContentType {
+            if let Some(header) = step.new_header {
+                if self.common.events.protocol {
+                    self.common.events.push(Event::RecordHeader {
                         direction: Direction::Received,
-                        content_type: rec.typ,
+                        header,
                     });
                 }
-                if rec.typ != ContentType::ALERT {
-                    self.common.warning_alerts = 0;
-                }
-                let was_complete = self.common.handshake_complete;
-                let r = self.process_record(rec.typ, rec.payload);
-                if !was_complete && self.common.handshake_complete {
-                    self.common.events.push(Event::HandshakeDone);
-                }
-                if let Err(e) = r {
-                    return Err(self.fail(e));
-                }
-                self.count_completion();
             }
+            let Some(rec) = step.record else {
+                return Ok(());
+            };
+            let inner = protected
+                && rec.typ != ContentType::CHANGE_CIPHER_SPEC
+                && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
+            if inner {
+                self.common.events.push(Event::InnerContentType {
+                    direction: Direction::Received,
+                    content_type: rec.typ,
+                });
+            }
+            if rec.typ != ContentType::ALERT {
+                self.common.warning_alerts = 0;
+            }
+            let was_complete = self.common.handshake_complete;
+            let r = self.process_record(rec);
+            if !was_complete && self.common.handshake_complete {
+                self.common.events.push(Event::HandshakeDone);
+            }
+            if let Err(e) = r {
+                return Err(self.fail(e));
+            }
+            self.count_completion();
         }
-        Ok(total - data.len())
+        Ok(())
     }
 
     fn count_completion(&mut self) {
@@ -550,27 +600,6 @@ impl Connection {
         std::mem::take(&mut self.common.new_sessions)
     }
 
-    /// Reports a record header to observers once its five bytes have arrived, however the
-    /// transport split them.
-    fn observe_incoming_header(&mut self, buffered_before: usize, consumed: &[u8]) {
-        use crate::record::HEADER_LEN;
-        if buffered_before == 0 {
-            self.incoming_header.clear();
-        }
-        if buffered_before < HEADER_LEN {
-            let n = (HEADER_LEN - buffered_before).min(consumed.len());
-            self.incoming_header.extend_from_slice(&consumed[..n]);
-            if self.incoming_header.len() == HEADER_LEN {
-                let mut header = [0u8; HEADER_LEN];
-                header.copy_from_slice(&self.incoming_header);
-                self.common.events.push(Event::RecordHeader {
-                    direction: Direction::Received,
-                    header,
-                });
-            }
-        }
-    }
-
     /// Received bytes of a record not yet complete.
     pub fn buffered_tls(&self) -> usize {
         self.common.record.buffered()
@@ -581,7 +610,8 @@ impl Connection {
         self.common.record.wanted()
     }
 
-    fn process_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<()> {
+    fn process_record(&mut self, record: ReceivedRecord) -> Result<()> {
+        let ReceivedRecord { typ, payload } = record;
         #[cfg(test)]
         if test_hooks::PANIC_ON_NEXT_RECORD.with(|p| p.replace(false)) {
             panic!("forced by a test: a bug while processing a record");
@@ -610,14 +640,20 @@ impl Connection {
                 }
                 // Messages complete before a bad header are handled first, so the first
                 // problem in wire order is the one reported.
-                let pushed = self.joiner.push(&payload);
+                let pushed = self.joiner.push(self.common.record.payload(payload));
                 while let Some(msg) = self.joiner.next_message() {
                     self.process_handshake_message(msg)?;
                 }
                 pushed
             }
-            ContentType::CHANGE_CIPHER_SPEC => self.process_change_cipher_spec(&payload),
-            ContentType::ALERT => self.process_alert(&payload),
+            ContentType::CHANGE_CIPHER_SPEC => {
+                let payload = self.copy_payload(payload);
+                self.process_change_cipher_spec(&payload)
+            }
+            ContentType::ALERT => {
+                let payload = self.copy_payload(payload);
+                self.process_alert(&payload)
+            }
             ContentType::APPLICATION_DATA => {
                 if !self.common.handshake_complete || !self.common.record.is_reading_protected() {
                     return Err(Error::protocol(
@@ -634,7 +670,7 @@ impl Connection {
                 if !payload.is_empty() {
                     self.common.budget.application_data();
                 }
-                self.common.deliver_plaintext(&payload);
+                self.common.record.keep_plaintext(payload);
                 Ok(())
             }
             other => Err(Error::protocol(
@@ -643,6 +679,12 @@ impl Connection {
                 format!("unexpected record type {other}"),
             )),
         }
+    }
+
+    /// A small record's payload, copied out of the receive buffer so the connection can be
+    /// changed while it is examined.
+    fn copy_payload(&self, payload: Range<usize>) -> Vec<u8> {
+        self.common.record.payload(payload).to_vec()
     }
 
     /// TLS 1.3 tolerates ChangeCipherSpec only as a no-op for middleboxes (RFC 8446 5); in TLS
@@ -788,12 +830,26 @@ impl Connection {
 
     /// Bytes waiting to go to the peer.
     pub fn pending_tls(&self) -> &[u8] {
-        &self.common.out
+        self.common.out.pending()
     }
 
     /// Marks `n` bytes of [`Connection::pending_tls`] as written.
     pub fn consume_tls(&mut self, n: usize) {
-        self.common.out.drain(..n.min(self.common.out.len()));
+        self.common.out.consume(n);
+        // Handshake flights are one-off: their buffer is freed once written. A stream of
+        // application data keeps it for the next records.
+        if !self.common.streaming_out {
+            self.common.out.release_if_empty();
+        }
+    }
+
+    /// Frees the buffers that hold nothing. Buffers of a stream of application data are kept
+    /// for the next records unless `even_when_streaming` (`SSL_MODE_RELEASE_BUFFERS`).
+    pub fn release_idle_buffers(&mut self, even_when_streaming: bool) {
+        if even_when_streaming || !self.common.streaming_out {
+            self.common.out.release_if_empty();
+        }
+        self.common.record.release_if_empty(even_when_streaming);
     }
 
     pub fn is_handshaking(&self) -> bool {
@@ -801,25 +857,17 @@ impl Connection {
     }
 
     pub fn plaintext_len(&self) -> usize {
-        self.common.plaintext.len()
+        self.common.record.plaintext_len()
     }
 
     /// Copies decrypted application data into `buf`; returns how many bytes.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let n = self.peek_plaintext(buf);
-        self.common.plaintext.drain(..n);
-        n
+        self.common.record.read_plaintext(buf, true)
     }
 
     /// Like [`Connection::read_plaintext`] without consuming.
-    pub fn peek_plaintext(&self, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.common.plaintext.len());
-        // The ring buffer holds at most two contiguous runs: copy them with memcpy.
-        let (front, back) = self.common.plaintext.as_slices();
-        let from_front = n.min(front.len());
-        buf[..from_front].copy_from_slice(&front[..from_front]);
-        buf[from_front..n].copy_from_slice(&back[..n - from_front]);
-        n
+    pub fn peek_plaintext(&mut self, buf: &mut [u8]) -> usize {
+        self.common.record.read_plaintext(buf, false)
     }
 
     /// Encrypts `data` as application data records. All of it is accepted.
@@ -852,6 +900,15 @@ impl Connection {
     #[cfg(test)]
     pub(crate) fn config_mut_for_test(&mut self) -> &mut Config {
         Arc::make_mut(&mut self.common.config)
+    }
+
+    /// Bytes allocated for received records and for records not yet written.
+    #[cfg(test)]
+    pub(crate) fn buffer_capacities(&self) -> (usize, usize) {
+        (
+            self.common.record.receive_capacity(),
+            self.common.out.capacity(),
+        )
     }
 
     /// Writes a handshake message outside the state machine, to play a misbehaving peer.
@@ -1030,6 +1087,122 @@ mod tests {
             transfer(&mut s, &mut c).unwrap();
             assert!(c.received_close_notify());
             assert!(c.error().is_none());
+        }
+    }
+
+    #[test]
+    fn idle_connections_hold_no_record_buffers() {
+        for tls13 in [false, true] {
+            let (c, s) = connected(tls13);
+            assert_eq!(c.buffer_capacities(), (0, 0), "client, TLS 1.3: {tls13}");
+            assert_eq!(s.buffer_capacities(), (0, 0), "server, TLS 1.3: {tls13}");
+        }
+    }
+
+    #[test]
+    fn a_stream_reuses_its_buffers_until_they_are_released() {
+        for tls13 in [false, true] {
+            let (mut c, mut s) = connected(tls13);
+            let chunk = vec![0x5au8; 16384];
+            let mut sink = vec![0u8; 16384];
+            let mut capacities = Vec::new();
+            for _ in 0..4 {
+                c.write_plaintext(&chunk).unwrap();
+                transfer(&mut c, &mut s).unwrap();
+                assert_eq!(s.read_plaintext(&mut sink), chunk.len());
+                assert_eq!(sink, chunk);
+                capacities.push((c.buffer_capacities().1, s.buffer_capacities().0));
+            }
+            let (sent, received) = capacities[0];
+            assert!(
+                sent >= chunk.len() && received >= chunk.len(),
+                "{capacities:?}"
+            );
+            assert!(
+                capacities.iter().all(|&c| c == capacities[0]),
+                "no reallocation once streaming: {capacities:?}"
+            );
+            c.release_idle_buffers(true);
+            s.release_idle_buffers(true);
+            assert_eq!(c.buffer_capacities(), (0, 0));
+            assert_eq!(s.buffer_capacities(), (0, 0));
+            c.write_plaintext(b"after").unwrap();
+            transfer(&mut c, &mut s).unwrap();
+            assert_eq!(s.read_plaintext(&mut sink), 5);
+            assert_eq!(&sink[..5], b"after");
+        }
+    }
+
+    /// Records arriving in pieces of every size, through both ways in, while the application
+    /// reads only now and then: what it reads is exactly what was sent, in order.
+    #[test]
+    fn plaintext_survives_any_split_of_the_records_and_any_read_pattern() {
+        for tls13 in [false, true] {
+            let (mut c, mut s) = connected(tls13);
+            let mut sent = Vec::new();
+            for i in 0..40u32 {
+                let len = (i as usize * 977) % 5000 + 1;
+                let data: Vec<u8> = (0..len).map(|j| (i as usize * 31 + j) as u8).collect();
+                c.write_plaintext(&data).unwrap();
+                sent.extend_from_slice(&data);
+            }
+            let wire = c.pending_tls().to_vec();
+            c.consume_tls(wire.len());
+            let mut got = Vec::new();
+            let mut at = 0;
+            let mut round = 0;
+            while at < wire.len() {
+                let piece = [1, 7, 700, 5000, 20000][round % 5].min(wire.len() - at);
+                if round % 2 == 0 {
+                    assert_eq!(s.read_tls(&wire[at..at + piece]).unwrap(), piece);
+                } else {
+                    s.receive_space(piece)
+                        .copy_from_slice(&wire[at..at + piece]);
+                    s.received(piece).unwrap();
+                }
+                at += piece;
+                if round % 3 == 0 {
+                    let mut buf = vec![0u8; 3000];
+                    let n = s.read_plaintext(&mut buf);
+                    got.extend_from_slice(&buf[..n]);
+                }
+                round += 1;
+            }
+            let mut rest = vec![0u8; sent.len()];
+            let n = s.read_plaintext(&mut rest);
+            got.extend_from_slice(&rest[..n]);
+            assert_eq!(got.len(), sent.len(), "TLS 1.3: {tls13}");
+            assert!(got == sent, "TLS 1.3: {tls13}");
+            assert_eq!(s.buffered_tls(), 0);
+        }
+    }
+
+    #[test]
+    fn the_transport_can_write_into_the_receive_buffer() {
+        for tls13 in [false, true] {
+            let (mut c, mut s) = connected(tls13);
+            c.write_plaintext(b"before").unwrap();
+            c.send_close_notify();
+            c.common.send_application_data(b"after").unwrap();
+            let wire = c.pending_tls().to_vec();
+            s.receive_space(wire.len()).copy_from_slice(&wire);
+            s.received(wire.len()).unwrap();
+            assert!(s.received_close_notify());
+            assert_eq!(s.buffered_tls(), 0, "bytes after close_notify are dropped");
+            let mut buf = [0u8; 16];
+            assert_eq!(s.read_plaintext(&mut buf), 6);
+            assert_eq!(&buf[..6], b"before");
+
+            let (mut c, mut s) = connected(tls13);
+            c.write_plaintext(b"tampered").unwrap();
+            let mut wire = c.pending_tls().to_vec();
+            let last = wire.len() - 1;
+            wire[last] ^= 0x80;
+            s.receive_space(wire.len()).copy_from_slice(&wire);
+            let e = s.received(wire.len()).unwrap_err();
+            assert_eq!(e.alert, Some(AlertDescription::BAD_RECORD_MAC));
+            assert_eq!(s.alert_sent(), Some(AlertDescription::BAD_RECORD_MAC));
+            assert_eq!(s.plaintext_len(), 0);
         }
     }
 

@@ -99,6 +99,30 @@ impl AeadKey {
             .map_err(|_| Error::internal(format!("{:?} encryption failed", self.alg)))
     }
 
+    /// Encrypts `plaintext` followed by `extra_plaintext` into `ciphertext` (as long as
+    /// `plaintext`) and `extra_out_and_tag` (as long as `extra_plaintext` plus the tag), so a
+    /// record is sealed from the caller's buffer straight into the output without a copy.
+    pub fn seal_out_of_place(
+        &self,
+        nonce: [u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+        ciphertext: &mut [u8],
+        extra_plaintext: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<()> {
+        self.key
+            .seal_out_of_place_scatter(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad),
+                plaintext,
+                ciphertext,
+                extra_plaintext,
+                extra_out_and_tag,
+            )
+            .map_err(|_| Error::internal(format!("{:?} encryption failed", self.alg)))
+    }
+
     /// Decrypts ciphertext-with-tag in place; the plaintext is the returned prefix of `in_out`.
     /// Any failure (short input, bad tag) is `Err(())`: the caller answers `bad_record_mac`.
     #[allow(clippy::result_unit_err)] // one failure mode; callers map it to their alert

@@ -230,6 +230,23 @@ fn would_block(e: i32) -> bool {
     e == libc::EAGAIN || e == libc::EWOULDBLOCK || e == libc::EINTR
 }
 
+/// Moves the oldest bytes of `queue` into `buf` (at most two copies, one per contiguous run of
+/// the ring) and returns how many. A queue left empty gives its memory back: an idle BIO
+/// should hold nothing, and bulk traffic reallocates one buffer per burst at most.
+fn take_front(queue: &mut VecDeque<u8>, buf: &mut [u8]) -> usize {
+    let n = buf.len().min(queue.len());
+    let (front, back) = queue.as_slices();
+    let from_front = n.min(front.len());
+    buf[..from_front].copy_from_slice(&front[..from_front]);
+    buf[from_front..n].copy_from_slice(&back[..n - from_front]);
+    if n == queue.len() {
+        *queue = VecDeque::new();
+    } else {
+        queue.drain(..n);
+    }
+    n
+}
+
 /// Reads into `buf`, setting the retry flags as OpenSSL's BIOs do. Returns OpenSSL's int.
 unsafe fn read_raw(b: *mut BIO, buf: &mut [u8]) -> c_int {
     // SAFETY: caller passes a live BIO.
@@ -257,11 +274,7 @@ unsafe fn read_raw(b: *mut BIO, buf: &mut [u8]) -> c_int {
                 }
                 return *eof_return;
             }
-            let n = len.min(data.len());
-            for (dst, src) in buf.iter_mut().zip(data.drain(..n)) {
-                *dst = src;
-            }
-            n as c_int
+            take_front(data, &mut buf[..len]) as c_int
         }
         Kind::Fd { fd, socket } => {
             let fd = *fd;
@@ -299,11 +312,7 @@ unsafe fn read_raw(b: *mut BIO, buf: &mut [u8]) -> c_int {
                 r.set_flags(BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
                 return -1;
             }
-            let n = len.min(dir.data.len());
-            for (dst, src) in buf.iter_mut().zip(dir.data.drain(..n)) {
-                *dst = src;
-            }
-            n as c_int
+            take_front(&mut dir.data, &mut buf[..len]) as c_int
         }
         Kind::Custom => -2,
     }
@@ -1076,6 +1085,30 @@ pub unsafe extern "C" fn BIO_get_shutdown(b: *mut BIO) -> c_int {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn take_front_copies_across_the_ring_wrap_and_releases_an_emptied_queue() {
+        let mut queue: VecDeque<u8> = VecDeque::with_capacity(8);
+        queue.extend(0u8..6);
+        queue.drain(..4);
+        // 4 and 5 sit at the end of the ring; 6..=10 wrap around to its start.
+        queue.extend(6u8..11);
+        let (front, back) = queue.as_slices();
+        assert!(
+            !front.is_empty() && !back.is_empty(),
+            "the test needs a wrapped ring"
+        );
+        let mut buf = [0u8; 4];
+        assert_eq!(take_front(&mut queue, &mut buf), 4);
+        assert_eq!(buf, [4, 5, 6, 7]);
+        assert_eq!(queue.iter().copied().collect::<Vec<_>>(), [8, 9, 10]);
+        let mut rest = [0u8; 16];
+        assert_eq!(take_front(&mut queue, &mut rest), 3);
+        assert_eq!(&rest[..3], &[8, 9, 10]);
+        assert!(queue.is_empty());
+        assert_eq!(queue.capacity(), 0, "an idle queue holds no memory");
+        assert_eq!(take_front(&mut queue, &mut rest), 0);
+    }
 
     #[test]
     fn memory_bio_reads_what_was_written_and_asks_to_retry_when_empty() {

@@ -334,12 +334,14 @@ impl SSL {
         // Read whatever is there, up to a maximal record: fewer system calls, and a peer we
         // reject after a record header does not get its alert lost to a TCP reset (closing a
         // socket with unread data resets the connection).
-        let mut buf = vec![0u8; READ_CHUNK];
+        // The transport writes straight into the connection's receive buffer, where records
+        // are then opened in place.
+        let conn = self.conn.as_mut().expect("connection exists while reading");
+        let space = conn.receive_space(READ_CHUNK);
         // SAFETY: the SSL owns a reference on its read BIO.
-        match unsafe { bio::transport_read(self.rbio, &mut buf) } {
+        let stop = match unsafe { bio::transport_read(self.rbio, space) } {
             IoOutcome::Done(n) => {
-                let conn = self.conn.as_mut().expect("connection exists while reading");
-                let result = conn.read_tls(&buf[..n]);
+                let result = conn.received(n);
                 self.deliver_events();
                 if let Err(e) = result {
                     self.report(&e);
@@ -348,12 +350,16 @@ impl SSL {
                     return Err(Stop::Failed);
                 }
                 self.deliver_new_sessions();
-                Ok(())
+                return Ok(());
             }
-            IoOutcome::WouldBlock => Err(Stop::WantRead),
-            IoOutcome::Eof => Err(Stop::Eof),
-            IoOutcome::Failed(e) => Err(Stop::Syscall(e)),
-        }
+            IoOutcome::WouldBlock => Stop::WantRead,
+            IoOutcome::Eof => Stop::Eof,
+            IoOutcome::Failed(e) => Stop::Syscall(e),
+        };
+        // Nothing arrived: the space lent for it is not kept while the connection waits, unless
+        // application data is streaming in (then the next records reuse it).
+        conn.release_idle_buffers(self.mode & SSL_MODE_RELEASE_BUFFERS != 0);
+        Err(stop)
     }
 
     /// Turns a stop into `-1` (or 0 for EOF) and records what `SSL_get_error` should say.
@@ -476,6 +482,9 @@ impl SSL {
                 } else {
                     conn.read_plaintext(buf)
                 };
+                if self.mode & SSL_MODE_RELEASE_BUFFERS != 0 {
+                    conn.release_idle_buffers(true);
+                }
                 self.last_error = SSL_ERROR_NONE;
                 return n as c_int;
             }
@@ -535,6 +544,11 @@ impl SSL {
             return self.stop(s, false);
         }
         self.pending_write = None;
+        if self.mode & SSL_MODE_RELEASE_BUFFERS != 0 {
+            if let Some(conn) = self.conn.as_mut() {
+                conn.release_idle_buffers(true);
+            }
+        }
         self.last_error = SSL_ERROR_NONE;
         data.len() as c_int
     }
@@ -1631,7 +1645,9 @@ pub unsafe extern "C" fn SSL_want_nothing(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, 1, |s| (s.want == SSL_NOTHING) as c_int)
 }
 
-/// Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl).
+/// Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
+/// kept while application data streams and freed once handshake traffic is through; with
+/// `SSL_MODE_RELEASE_BUFFERS` they are freed whenever they empty.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_mode(ssl: *mut SSL, mode: c_long) -> c_long {
     with_ssl(ssl, 0, |s| {

@@ -139,3 +139,84 @@ fn max_cert_list_is_inherited_and_enforced() {
         let _ = BIO_free;
     }
 }
+
+/// Record buffers are kept while application data streams and freed with
+/// `SSL_MODE_RELEASE_BUFFERS` as soon as they empty.
+#[test]
+fn record_buffers_follow_the_traffic_and_the_release_buffers_mode() {
+    unsafe {
+        let server_ctx = SSL_CTX_new(TLS_server_method());
+        let client_ctx = SSL_CTX_new(TLS_client_method());
+        assert_eq!(
+            SSL_CTX_use_certificate_chain_file(
+                server_ctx,
+                path("server-ecdsa-p256.chain.pem").as_ptr()
+            ),
+            1
+        );
+        assert_eq!(
+            SSL_CTX_use_PrivateKey_file(
+                server_ctx,
+                path("server-ecdsa-p256.key").as_ptr(),
+                SSL_FILETYPE_PEM
+            ),
+            1
+        );
+        let client = Side::new(client_ctx);
+        let server = Side::new(server_ctx);
+        let mut done = false;
+        for _ in 0..10 {
+            let c = SSL_connect(client.ssl);
+            client.send_to(&server);
+            let s = SSL_accept(server.ssl);
+            server.send_to(&client);
+            if c == 1 && s == 1 {
+                done = true;
+                break;
+            }
+        }
+        assert!(done, "handshake");
+        let capacities = |side: &Side| {
+            (*side.ssl)
+                .conn
+                .as_ref()
+                .expect("connected")
+                .buffer_capacities()
+        };
+        let data = [0x5au8; 16384];
+        let mut buf = [0u8; 16384];
+        for release in [false, true] {
+            if release {
+                SSL_set_mode(client.ssl, SSL_MODE_RELEASE_BUFFERS as c_long);
+                SSL_set_mode(server.ssl, SSL_MODE_RELEASE_BUFFERS as c_long);
+            }
+            assert_eq!(SSL_write(client.ssl, data.as_ptr().cast(), 16384), 16384);
+            client.send_to(&server);
+            let mut got = 0;
+            while got < data.len() {
+                let n = SSL_read(
+                    server.ssl,
+                    buf[got..].as_mut_ptr().cast(),
+                    (data.len() - got) as c_int,
+                );
+                assert!(n > 0, "SSL_read: {n}");
+                got += n as usize;
+            }
+            assert!(buf == data);
+            let received = capacities(&server).0;
+            let sent = capacities(&client).1;
+            if release {
+                assert_eq!((received, sent), (0, 0));
+            } else {
+                assert!(
+                    received >= data.len() && sent >= data.len(),
+                    "{received} {sent}"
+                );
+            }
+        }
+        SSL_free(client.ssl);
+        SSL_free(server.ssl);
+        SSL_CTX_free(client_ctx);
+        SSL_CTX_free(server_ctx);
+    }
+}

@@ -6,6 +6,8 @@ pub mod protect;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
 pub use protect::{RecordDecrypter, RecordEncrypter};
+use std::collections::VecDeque;
+use std::ops::Range;
 
 pub const HEADER_LEN: usize = 5;
 /// 2^14: the largest plaintext fragment.
@@ -52,10 +54,48 @@ pub struct PlainRecord {
     pub payload: Vec<u8>,
 }
 
+/// A record taken from the receive buffer: its payload (plaintext, opened in place) lies at
+/// `payload` in [`RecordLayer::payload`]'s buffer until the next bytes are received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedRecord {
+    pub typ: ContentType,
+    pub payload: Range<usize>,
+}
+
+/// What one look at the receive buffer found.
+#[derive(Debug, Default)]
+pub struct ReceiveStep {
+    /// The header of the next record, the first time it is seen whole (and found valid).
+    pub new_header: Option<[u8; HEADER_LEN]>,
+    /// The next record, when all of it has arrived.
+    pub record: Option<ReceivedRecord>,
+}
+
+/// Received bytes. Records are opened where they lie and the application data they carry is
+/// read from here, so received bytes are copied once in (from the transport) and once out
+/// (to the application). Layout: dead bytes and kept plaintext before `unparsed`, then bytes
+/// not yet taken as records up to `filled`, then free space.
+#[derive(Default)]
+struct ReceiveBuffer {
+    /// Kept initialized to its full length so free space can be lent out without `unsafe`.
+    bytes: Vec<u8>,
+    /// Application data not yet read, oldest first.
+    plaintext: VecDeque<Range<usize>>,
+    plaintext_len: usize,
+    unparsed: usize,
+    filled: usize,
+    /// The header at `unparsed` was already checked and reported.
+    header_checked: bool,
+    /// The last record taken carried application data: more is likely to follow, so the
+    /// buffer is kept when it empties.
+    streaming: bool,
+}
+
 /// Both directions of the record layer.
 pub struct RecordLayer {
-    /// Bytes received but not yet forming a whole record. Never holds more than one record.
-    incoming: Vec<u8>,
+    /// Bytes received: whole records not yet processed, at most one partial record, and
+    /// application data not yet read.
+    incoming: ReceiveBuffer,
     reader: Option<RecordDecrypter>,
     writer: Option<RecordEncrypter>,
     /// Version written in outgoing record headers.
@@ -71,7 +111,7 @@ pub struct RecordLayer {
     /// (see [`RecordLayer::flush`]).
     pending_handshake: Vec<u8>,
     /// Records sealed under keys that were replaced before they were handed out.
-    sealed_before_key_change: Vec<u8>,
+    sealed_before_key_change: SendBuffer,
     /// Sealing at a key change failed; the next flush reports it.
     seal_error: Option<Error>,
 }
@@ -79,7 +119,7 @@ pub struct RecordLayer {
 impl Default for RecordLayer {
     fn default() -> Self {
         RecordLayer {
-            incoming: Vec::new(),
+            incoming: ReceiveBuffer::default(),
             reader: None,
             writer: None,
             // RFC 8446 5.1: 0x0301 is allowed for the first ClientHello for compatibility; 0x0303
@@ -89,7 +129,7 @@ impl Default for RecordLayer {
             max_fragment: MAX_PLAINTEXT,
             negotiated: None,
             pending_handshake: Vec::new(),
-            sealed_before_key_change: Vec::new(),
+            sealed_before_key_change: SendBuffer::default(),
             seal_error: None,
         }
     }
@@ -102,8 +142,8 @@ impl RecordLayer {
 
     /// Installs new write keys. Handshake messages still waiting for a record were sent under
     /// the old keys (RFC 8446 5.1: a key change falls on a record boundary), so they are
-    /// sealed with those first.
-    /// A failure to seal them is reported by the next [`RecordLayer::flush`].
+    /// sealed with those first. A failure to seal them is reported by the next
+    /// [`RecordLayer::flush`].
     pub fn set_writer(&mut self, w: RecordEncrypter) {
         if self.seal_error.is_none() {
             let mut sealed = std::mem::take(&mut self.sealed_before_key_change);
@@ -133,57 +173,180 @@ impl RecordLayer {
 
     /// Bytes buffered toward an incomplete record.
     pub fn buffered(&self) -> usize {
-        self.incoming.len()
+        self.incoming.filled - self.incoming.unparsed
+    }
+
+    /// The received bytes not yet taken as records.
+    fn unparsed(&self) -> &[u8] {
+        &self.incoming.bytes[self.incoming.unparsed..self.incoming.filled]
     }
 
     /// How many more bytes complete the record being assembled (at least 1 when empty).
     pub fn wanted(&self) -> usize {
-        if self.incoming.len() < HEADER_LEN {
-            return HEADER_LEN - self.incoming.len();
+        let have = self.unparsed();
+        if have.len() < HEADER_LEN {
+            return HEADER_LEN - have.len();
         }
-        let len = u16::from_be_bytes([self.incoming[3], self.incoming[4]]) as usize;
-        (HEADER_LEN + len)
-            .saturating_sub(self.incoming.len())
-            .max(1)
+        let len = u16::from_be_bytes([have[3], have[4]]) as usize;
+        (HEADER_LEN + len).saturating_sub(have.len()).max(1)
+    }
+
+    /// Lends `len` bytes of free space for bytes from the transport; [`RecordLayer::received`]
+    /// then says how many were written. Space freed by read plaintext and processed records is
+    /// reused first, so a steady stream needs no allocation.
+    pub fn receive_space(&mut self, len: usize) -> &mut [u8] {
+        let rx = &mut self.incoming;
+        let keep_from = rx.plaintext.front().map_or(rx.unparsed, |r| r.start);
+        let free = rx.bytes.len() - rx.filled;
+        // Move what is still needed to the front when that saves growing the buffer (and
+        // always when it is at most a partial record, which is cheap).
+        if keep_from > 0 && (rx.plaintext.is_empty() || free < len) {
+            rx.bytes.copy_within(keep_from..rx.filled, 0);
+            for range in rx.plaintext.iter_mut() {
+                *range = range.start - keep_from..range.end - keep_from;
+            }
+            rx.unparsed -= keep_from;
+            rx.filled -= keep_from;
+        }
+        if rx.bytes.len() < rx.filled + len {
+            rx.bytes.resize(rx.filled + len, 0);
+        }
+        &mut rx.bytes[rx.filled..rx.filled + len]
+    }
+
+    /// Counts `n` bytes written into the space [`RecordLayer::receive_space`] lent.
+    pub fn received(&mut self, n: usize) {
+        let rx = &mut self.incoming;
+        rx.filled = (rx.filled + n).min(rx.bytes.len());
+    }
+
+    /// Drops received bytes not yet taken as records (those after a close_notify); returns how
+    /// many.
+    pub fn discard_unparsed(&mut self) -> usize {
+        let rx = &mut self.incoming;
+        let n = rx.filled - rx.unparsed;
+        rx.filled = rx.unparsed;
+        rx.header_checked = false;
+        n
+    }
+
+    /// Gives the receive buffer's memory back when it holds nothing, so idle connections cost
+    /// little; while application data streams in it is kept for the next records unless
+    /// `even_when_streaming`.
+    pub fn release_if_empty(&mut self, even_when_streaming: bool) {
+        let rx = &self.incoming;
+        if rx.plaintext.is_empty()
+            && rx.unparsed == rx.filled
+            && (even_when_streaming || !rx.streaming)
+        {
+            self.incoming = ReceiveBuffer::default();
+        }
+    }
+
+    /// Bytes the receive buffer holds allocated.
+    #[cfg(test)]
+    pub(crate) fn receive_capacity(&self) -> usize {
+        self.incoming.bytes.capacity()
+    }
+
+    /// The payload of a record just taken (valid until more bytes are received).
+    pub fn payload(&self, range: Range<usize>) -> &[u8] {
+        &self.incoming.bytes[range]
+    }
+
+    /// Keeps a record's application data for the application to read.
+    pub fn keep_plaintext(&mut self, range: Range<usize>) {
+        if !range.is_empty() {
+            self.incoming.plaintext_len += range.len();
+            self.incoming.plaintext.push_back(range);
+        }
+    }
+
+    /// Application data received and not yet read.
+    pub fn plaintext_len(&self) -> usize {
+        self.incoming.plaintext_len
+    }
+
+    /// Copies application data into `buf`, consuming it when `consume`; returns how many bytes.
+    pub fn read_plaintext(&mut self, buf: &mut [u8], consume: bool) -> usize {
+        let rx = &mut self.incoming;
+        let mut copied = 0;
+        for range in rx.plaintext.iter() {
+            let n = range.len().min(buf.len() - copied);
+            buf[copied..copied + n].copy_from_slice(&rx.bytes[range.start..range.start + n]);
+            copied += n;
+            if copied == buf.len() {
+                break;
+            }
+        }
+        if consume {
+            rx.plaintext_len -= copied;
+            let mut left = copied;
+            while left > 0 {
+                let front = rx.plaintext.front_mut().expect("copied from it");
+                let n = left.min(front.len());
+                front.start += n;
+                left -= n;
+                if front.start == front.end {
+                    rx.plaintext.pop_front();
+                }
+            }
+        }
+        copied
+    }
+
+    /// Takes the next record from the received bytes when it is complete, opening it in place.
+    /// Its header is checked (and returned once) as soon as it is whole.
+    pub fn next_record(&mut self) -> Result<ReceiveStep> {
+        let mut step = ReceiveStep::default();
+        let available = self.buffered();
+        if available < HEADER_LEN {
+            return Ok(step);
+        }
+        let hdr = self.header();
+        if !self.incoming.header_checked {
+            self.check_header()?;
+            self.incoming.header_checked = true;
+            let mut raw = [0u8; HEADER_LEN];
+            raw.copy_from_slice(&self.unparsed()[..HEADER_LEN]);
+            step.new_header = Some(raw);
+        }
+        if available < HEADER_LEN + hdr.len {
+            return Ok(step);
+        }
+        let body_start = self.incoming.unparsed + HEADER_LEN;
+        let body = body_start..body_start + hdr.len;
+        self.incoming.unparsed = body.end;
+        self.incoming.header_checked = false;
+        let record = self.unprotect(hdr, body)?;
+        self.incoming.streaming = record.typ == ContentType::APPLICATION_DATA;
+        step.record = Some(record);
+        Ok(step)
     }
 
     /// Takes as many bytes from `data` as the current record needs, and returns the record when
     /// it is complete, with how many bytes were consumed. The buffer never exceeds one record.
     pub fn take_record(&mut self, data: &[u8]) -> Result<(usize, Option<PlainRecord>)> {
-        let mut used = 0;
-        if self.incoming.len() < HEADER_LEN {
-            let n = (HEADER_LEN - self.incoming.len()).min(data.len());
-            self.incoming.extend_from_slice(&data[..n]);
-            used += n;
-            if self.incoming.len() < HEADER_LEN {
-                return Ok((used, None));
-            }
-            self.check_header()?;
-        }
-        let hdr = self.header();
-        let need = HEADER_LEN + hdr.len - self.incoming.len();
-        let n = need.min(data.len() - used);
-        self.incoming.extend_from_slice(&data[used..used + n]);
-        used += n;
-        if self.incoming.len() < HEADER_LEN + hdr.len {
-            return Ok((used, None));
-        }
-        let mut record = std::mem::take(&mut self.incoming);
-        record.drain(..HEADER_LEN);
-        let rec = self.unprotect(hdr, record)?;
-        Ok((used, Some(rec)))
+        let n = self.wanted().min(data.len());
+        self.receive_space(n).copy_from_slice(&data[..n]);
+        self.received(n);
+        let record = self.next_record()?.record.map(|r| PlainRecord {
+            typ: r.typ,
+            payload: self.payload(r.payload).to_vec(),
+        });
+        Ok((n, record))
     }
 
     fn header(&self) -> RecordHeader {
         let mut h = [0u8; HEADER_LEN];
-        h.copy_from_slice(&self.incoming[..HEADER_LEN]);
+        h.copy_from_slice(&self.unparsed()[..HEADER_LEN]);
         RecordHeader::parse(&h)
     }
 
     fn check_header(&mut self) -> Result<()> {
         let hdr = self.header();
         if !self.seen_first_record {
-            if let Some(request) = http_request_kind(&self.incoming) {
+            if let Some(request) = http_request_kind(self.unparsed()) {
                 return Err(request);
             }
         }
@@ -316,7 +479,7 @@ impl RecordLayer {
         Ok(())
     }
 
-    fn unprotect(&mut self, hdr: RecordHeader, payload: Vec<u8>) -> Result<PlainRecord> {
+    fn unprotect(&mut self, hdr: RecordHeader, body: Range<usize>) -> Result<ReceivedRecord> {
         // ChangeCipherSpec is never protected in TLS 1.3; the connection decides if it is allowed.
         let reader = match &mut self.reader {
             Some(r) if hdr.typ != ContentType::CHANGE_CIPHER_SPEC => r,
@@ -334,19 +497,23 @@ impl RecordLayer {
                         format!("empty {} record", hdr.typ),
                     ));
                 }
-                return Ok(PlainRecord {
+                return Ok(ReceivedRecord {
                     typ: hdr.typ,
-                    payload,
+                    payload: body,
                 });
             }
         };
-        reader.decrypt(hdr, payload)
+        let (typ, plain) = reader.open_in_place(hdr, &mut self.incoming.bytes[body.clone()])?;
+        Ok(ReceivedRecord {
+            typ,
+            payload: body.start + plain.start..body.start + plain.end,
+        })
     }
 
     /// Appends records carrying `data` of type `typ` to `out`, fragmenting at the record limit.
     /// Protected handshake messages are held back instead, so that a flight shares records;
     /// anything else written, and [`RecordLayer::flush`], hands them out first.
-    pub fn write(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    pub fn write(&mut self, typ: ContentType, data: &[u8], out: &mut SendBuffer) -> Result<()> {
         if typ == ContentType::HANDSHAKE && self.writer.is_some() {
             self.pending_handshake.extend_from_slice(data);
             return Ok(());
@@ -358,11 +525,14 @@ impl RecordLayer {
     /// Appends what is held back: records sealed before a key change, then the pending
     /// handshake messages in as few records as the fragment limit allows. The connection
     /// flushes before it returns to its caller.
-    pub fn flush(&mut self, out: &mut Vec<u8>) -> Result<()> {
+    pub fn flush(&mut self, out: &mut SendBuffer) -> Result<()> {
         if let Some(e) = self.seal_error.take() {
             return Err(e);
         }
-        out.append(&mut self.sealed_before_key_change);
+        if !self.sealed_before_key_change.is_empty() {
+            out.extend_from_slice(self.sealed_before_key_change.pending());
+            self.sealed_before_key_change = SendBuffer::default();
+        }
         self.seal_pending_handshake(out)
     }
 
@@ -371,19 +541,21 @@ impl RecordLayer {
         !self.pending_handshake.is_empty() || !self.sealed_before_key_change.is_empty()
     }
 
-    fn seal_pending_handshake(&mut self, out: &mut Vec<u8>) -> Result<()> {
+    fn seal_pending_handshake(&mut self, out: &mut SendBuffer) -> Result<()> {
         if self.pending_handshake.is_empty() {
             return Ok(());
         }
-        let mut pending = std::mem::take(&mut self.pending_handshake);
-        let sealed = self.write_fragments(ContentType::HANDSHAKE, &pending, out);
-        // Keep the allocation for the next flight.
-        pending.clear();
-        self.pending_handshake = pending;
-        sealed
+        // The buffer is freed, not kept: flights are rare and idle connections should be small.
+        let pending = std::mem::take(&mut self.pending_handshake);
+        self.write_fragments(ContentType::HANDSHAKE, &pending, out)
     }
 
-    fn write_fragments(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    fn write_fragments(
+        &mut self,
+        typ: ContentType,
+        data: &[u8],
+        out: &mut SendBuffer,
+    ) -> Result<()> {
         let max = self.max_fragment;
         let mut chunks = data.chunks(max);
         // An empty payload still produces one record (used only for alerts and CCS, never empty).
@@ -391,7 +563,11 @@ impl RecordLayer {
         for chunk in std::iter::once(first).chain(chunks) {
             match (&mut self.writer, typ) {
                 (Some(w), t) if t != ContentType::CHANGE_CIPHER_SPEC => {
-                    w.encrypt(typ, chunk, out)?;
+                    let len = w.record_len(chunk.len());
+                    if let Err(e) = w.seal_into(typ, chunk, out.append_space(len)) {
+                        out.unappend(len);
+                        return Err(e);
+                    }
                 }
                 _ => {
                     out.extend_from_slice(&RecordHeader::encode(
@@ -404,6 +580,74 @@ impl RecordLayer {
             }
         }
         Ok(())
+    }
+}
+
+/// Records waiting to be written to the peer, `bytes[start..end]`. The space after `end` is
+/// reused without being cleared: protected records are sealed into it straight from the
+/// caller's plaintext, so it only ever holds bytes that were meant for the wire.
+#[derive(Default)]
+pub struct SendBuffer {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl SendBuffer {
+    pub fn pending(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Marks the first `n` pending bytes as written.
+    pub fn consume(&mut self, n: usize) {
+        self.start += n.min(self.len());
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Frees the memory when nothing is pending.
+    pub fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            *self = SendBuffer::default();
+        }
+    }
+
+    /// Appends `len` bytes for a record to be written into.
+    pub fn append_space(&mut self, len: usize) -> &mut [u8] {
+        if self.start > 0 && self.bytes.len() - self.end < len {
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.bytes.len() < self.end + len {
+            self.bytes.resize(self.end + len, 0);
+        }
+        let at = self.end;
+        self.end += len;
+        &mut self.bytes[at..self.end]
+    }
+
+    /// Takes back the last `len` bytes appended (a record that could not be sealed).
+    pub fn unappend(&mut self, len: usize) {
+        self.end = self.end.saturating_sub(len).max(self.start);
+    }
+
+    pub fn extend_from_slice(&mut self, data: &[u8]) {
+        self.append_space(data.len()).copy_from_slice(data);
     }
 }
 
@@ -515,14 +759,14 @@ mod tests {
         let (enc, dec) = keys(1);
         let mut rl = RecordLayer::default();
         rl.set_writer(enc);
-        let mut out = Vec::new();
+        let mut out = SendBuffer::default();
         for msg in [&[8u8, 0, 0, 0][..], &[11, 0, 0, 1, 9], &[20, 0, 0, 0]] {
             rl.write(ContentType::HANDSHAKE, msg, &mut out).unwrap();
         }
         assert!(out.is_empty() && rl.has_pending());
         rl.flush(&mut out).unwrap();
         assert!(!rl.has_pending());
-        let recs = open_all(&out, &mut [dec], &[0]);
+        let recs = open_all(out.pending(), &mut [dec], &[0]);
         assert_eq!(recs[0].typ, ContentType::HANDSHAKE);
         assert_eq!(recs[0].payload, [8, 0, 0, 0, 11, 0, 0, 1, 9, 20, 0, 0, 0]);
 
@@ -530,13 +774,13 @@ mod tests {
         let (enc, dec) = keys(2);
         let mut rl = RecordLayer::default();
         rl.set_writer(enc);
-        let mut out = Vec::new();
+        let mut out = SendBuffer::default();
         for _ in 0..3 {
             rl.write(ContentType::HANDSHAKE, &[7u8; 6000], &mut out)
                 .unwrap();
         }
         rl.flush(&mut out).unwrap();
-        let recs = open_all(&out, &mut [dec], &[0, 0]);
+        let recs = open_all(out.pending(), &mut [dec], &[0, 0]);
         assert_eq!(recs[0].payload.len(), MAX_PLAINTEXT);
         assert_eq!(recs[1].payload.len(), 18000 - MAX_PLAINTEXT);
     }
@@ -547,7 +791,7 @@ mod tests {
         let (new_enc, new_dec) = keys(4);
         let mut rl = RecordLayer::default();
         rl.set_writer(old_enc);
-        let mut out = Vec::new();
+        let mut out = SendBuffer::default();
         rl.write(ContentType::HANDSHAKE, &[20, 0, 0, 1, 1], &mut out)
             .unwrap();
         rl.set_writer(new_enc);
@@ -557,7 +801,7 @@ mod tests {
         // Anything else written hands out what is held back first.
         rl.write(ContentType::ALERT, &[1, 0], &mut out).unwrap();
         assert!(!rl.has_pending());
-        let recs = open_all(&out, &mut [old_dec, new_dec], &[0, 1, 1]);
+        let recs = open_all(out.pending(), &mut [old_dec, new_dec], &[0, 1, 1]);
         assert_eq!(recs[0].payload, [20, 0, 0, 1, 1]);
         assert_eq!(recs[1].payload, [24, 0, 0, 1, 0]);
         assert_eq!(recs[2].typ, ContentType::ALERT);
@@ -567,10 +811,10 @@ mod tests {
     #[test]
     fn plaintext_handshake_messages_are_written_at_once() {
         let mut rl = RecordLayer::default();
-        let mut out = Vec::new();
+        let mut out = SendBuffer::default();
         rl.write(ContentType::HANDSHAKE, &[1, 0, 0, 0], &mut out)
             .unwrap();
-        assert_eq!(out, [22, 3, 3, 0, 4, 1, 0, 0, 0]);
+        assert_eq!(out.pending(), [22, 3, 3, 0, 4, 1, 0, 0, 0]);
         assert!(!rl.has_pending());
     }
 
@@ -588,9 +832,31 @@ mod tests {
     }
 
     #[test]
+    fn send_buffer_keeps_pending_bytes_in_order_and_reuses_written_space() {
+        let mut out = SendBuffer::default();
+        out.extend_from_slice(&[1; 100]);
+        out.append_space(50).copy_from_slice(&[2; 50]);
+        out.consume(120);
+        assert_eq!(out.pending(), &[2; 30]);
+        let capacity = out.capacity();
+        // Written bytes make room for new ones before the buffer grows.
+        out.extend_from_slice(&[3; 100]);
+        assert_eq!(out.capacity(), capacity);
+        assert_eq!(&out.pending()[..30], &[2; 30]);
+        assert_eq!(&out.pending()[30..], &[3; 100]);
+        out.unappend(40);
+        assert_eq!(out.len(), 90);
+        out.consume(1000);
+        assert!(out.is_empty());
+        assert_eq!(out.capacity(), capacity, "kept until released");
+        out.release_if_empty();
+        assert_eq!(out.capacity(), 0);
+    }
+
+    #[test]
     fn writes_fragment_at_the_limit() {
         let mut rl = RecordLayer::default();
-        let mut out = Vec::new();
+        let mut out = SendBuffer::default();
         rl.write(
             ContentType::HANDSHAKE,
             &vec![7u8; MAX_PLAINTEXT + 10],
@@ -598,6 +864,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.len(), 2 * HEADER_LEN + MAX_PLAINTEXT + 10);
-        assert_eq!(&out[3..5], &[0x40, 0x00]);
+        assert_eq!(&out.pending()[3..5], &[0x40, 0x00]);
     }
 }
