@@ -727,6 +727,11 @@ typedef void (*SSL_CTX_remove_session_cb)(struct SSL_CTX *ctx, struct SSL_SESSIO
 typedef int (*SSL_ticket_key_cb)(struct SSL *ssl, uint8_t *key_name, uint8_t *key, int enc);
 
 /*
+ OpenSSL's `OSSL_HANDSHAKE_STATE` (an enum there; the values are the same).
+ */
+typedef int OSSL_HANDSHAKE_STATE;
+
+/*
  Element destructors for the `pop_free` calls, typedefs as in OpenSSL (a function-pointer
  parameter spelt out in the prototype hides the function from the export list tooling).
  */
@@ -750,6 +755,88 @@ typedef struct stack_st_GENERAL_NAME GENERAL_NAMES;
  that the export list tooling sees the function).
  */
 typedef void (*sk_GENERAL_NAME_freefunc)(struct GENERAL_NAME*);
+
+#define TLS_ST_BEFORE 0
+
+#define TLS_ST_OK 1
+
+#define TLS_ST_CR_SRVR_HELLO 3
+
+#define TLS_ST_CR_CERT 4
+
+#define TLS_ST_CR_KEY_EXCH 6
+
+#define TLS_ST_CR_CERT_REQ 7
+
+#define TLS_ST_CR_SRVR_DONE 8
+
+#define TLS_ST_CR_SESSION_TICKET 9
+
+#define TLS_ST_CR_CHANGE 10
+
+#define TLS_ST_CR_FINISHED 11
+
+#define TLS_ST_CW_CLNT_HELLO 12
+
+#define TLS_ST_CW_CERT 13
+
+#define TLS_ST_CW_KEY_EXCH 14
+
+#define TLS_ST_CW_CERT_VRFY 15
+
+#define TLS_ST_CW_CHANGE 16
+
+#define TLS_ST_CW_FINISHED 18
+
+#define TLS_ST_SW_HELLO_REQ 19
+
+#define TLS_ST_SR_CLNT_HELLO 20
+
+#define TLS_ST_SW_SRVR_HELLO 22
+
+#define TLS_ST_SW_CERT 23
+
+#define TLS_ST_SW_KEY_EXCH 24
+
+#define TLS_ST_SW_CERT_REQ 25
+
+#define TLS_ST_SW_SRVR_DONE 26
+
+#define TLS_ST_SR_CERT 27
+
+#define TLS_ST_SR_KEY_EXCH 28
+
+#define TLS_ST_SR_CERT_VRFY 29
+
+#define TLS_ST_SR_CHANGE 31
+
+#define TLS_ST_SR_FINISHED 32
+
+#define TLS_ST_SW_SESSION_TICKET 33
+
+#define TLS_ST_SW_CHANGE 35
+
+#define TLS_ST_SW_FINISHED 36
+
+#define TLS_ST_SW_ENCRYPTED_EXTENSIONS 37
+
+#define TLS_ST_CR_ENCRYPTED_EXTENSIONS 38
+
+#define TLS_ST_CR_CERT_VRFY 39
+
+#define TLS_ST_SW_CERT_VRFY 40
+
+#define TLS_ST_CR_HELLO_REQ 41
+
+#define TLS_ST_SW_KEY_UPDATE 42
+
+#define TLS_ST_CW_KEY_UPDATE 43
+
+#define TLS_ST_SR_KEY_UPDATE 44
+
+#define TLS_ST_CR_KEY_UPDATE 45
+
+#define TLS_ST_EARLY_DATA 46
 
 #ifdef __cplusplus
 extern "C" {
@@ -1053,7 +1140,11 @@ int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
  Sets the largest handshake message (certificate list) connections made from this context
  accept, in bytes (default 102400, as OpenSSL); returns the previous limit. A larger message
  is refused from its header, so a peer cannot make a connection buffer more than this.
+ The most plaintext bytes one record sent carries, 512 to 16384 (the default); returns 1, or
+ 0 for a size outside that range. A macro over `SSL_CTX_ctrl` in OpenSSL.
  */
+int SSL_CTX_set_max_send_fragment(struct SSL_CTX *ctx, long max);
+
 long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
 
 /*
@@ -1627,6 +1718,13 @@ int SSL_write(struct SSL *ssl, const void *buf, int num);
 
 int SSL_pending(const struct SSL *ssl);
 
+/*
+ Closes the connection as OpenSSL does: the first call sends our close_notify and returns 0,
+ or 1 when the peer's close_notify was already read. Later calls wait for the peer's and return
+ 1 once it arrives; -1 with `SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY` when application data
+ comes first (libtls keeps it readable with `SSL_read`), `SSL_R_NO_RENEGOTIATION` for a TLS 1.2
+ renegotiation request, or `SSL_ERROR_WANT_READ` on a non-blocking transport.
+ */
 int SSL_shutdown(struct SSL *ssl);
 
 int SSL_get_shutdown(const struct SSL *ssl);
@@ -1829,11 +1927,6 @@ long SSL_set_max_cert_list(struct SSL *ssl, long max);
 long SSL_get_max_cert_list(const struct SSL *ssl);
 
 /*
- OpenSSL's `SSL_state_string_long`: where the handshake is.
- */
-const char *SSL_state_string_long(const struct SSL *ssl);
-
-/*
  Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
  goes out with the next write, read or `SSL_do_handshake`.
  */
@@ -1909,6 +2002,28 @@ int SSL_get_peer_signature_type_nid(const struct SSL *ssl, int *pnid);
  0 when it made none. A function here, a macro in OpenSSL.
  */
 int SSL_get_peer_signature_nid(const struct SSL *ssl, int *pnid);
+
+/*
+ OpenSSL's `SSL_get_state`: `TLS_ST_BEFORE` until the first handshake step, `TLS_ST_OK`
+ once the handshake is done, in between the last message (or ChangeCipherSpec) written or
+ read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
+ */
+OSSL_HANDSHAKE_STATE SSL_get_state(const struct SSL *ssl);
+
+/*
+ 1 before the first handshake step (`SSL_get_state` is `TLS_ST_BEFORE`).
+ */
+int SSL_in_before(const struct SSL *ssl);
+
+/*
+ OpenSSL's short code of the `SSL_get_state` state ("PINIT", "TWCH", "SSLOK", ...).
+ */
+const char *SSL_state_string(const struct SSL *ssl);
+
+/*
+ OpenSSL's text for the `SSL_get_state` state ("SSLv3/TLS write client hello", ...).
+ */
+const char *SSL_state_string_long(const struct SSL *ssl);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`

@@ -160,6 +160,9 @@ pub struct Config {
     /// The largest handshake message body we accept (`SSL_CTX_set_max_cert_list`); a longer
     /// one is refused from its header, before any of it is buffered.
     pub max_handshake_message: usize,
+    /// The most plaintext one record we send carries (`SSL_CTX_set_max_send_fragment`,
+    /// 512..=16384): small records for peers or links with small buffers.
+    pub max_send_fragment: usize,
     /// `SSL_OP_*` bits (see [`ssl_options`]).
     pub options: u64,
     /// Protocols a client offers with ALPN, in preference order; empty: no ALPN.
@@ -196,6 +199,7 @@ impl Default for Config {
             client_cert_callback: None,
             // OpenSSL's default max_cert_list (100 KiB).
             max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
+            max_send_fragment: crate::record::MAX_PLAINTEXT,
             options: ssl_options::DEFAULT,
             alpn_protocols: Vec::new(),
             alpn_select: None,

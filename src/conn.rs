@@ -114,6 +114,8 @@ pub struct Common {
     pub alert_received: Option<AlertDescription>,
     /// Name of the state that was current when the last handshake message arrived.
     pub last_state: &'static str,
+    /// The last handshake message or ChangeCipherSpec sent or received (`SSL_get_state`).
+    pub last_step: Option<crate::events::HandshakeStep>,
     /// The session of this connection: the one established or resumed, or, on a TLS 1.3
     /// client, the one of the latest ticket.
     pub session: Option<Arc<Session>>,
@@ -141,10 +143,12 @@ const MAX_WARNING_ALERTS: u32 = 5;
 
 impl Common {
     fn new(role: Role, config: Arc<Config>) -> Self {
+        let mut record = RecordLayer::default();
+        record.max_fragment = config.max_send_fragment;
         Common {
             role,
             config,
-            record: RecordLayer::default(),
+            record,
             out: SendBuffer::default(),
             info: Negotiated::default(),
             streaming_out: false,
@@ -157,6 +161,7 @@ impl Common {
             alert_sent: None,
             alert_received: None,
             last_state: "before",
+            last_step: None,
             session: None,
             new_sessions: Vec::new(),
             resume: None,
@@ -170,15 +175,17 @@ impl Common {
     }
 
     /// Makes `session` this connection's session; it is reported as new when the context
-    /// caches sessions for this role.
+    /// caches sessions for this role and the session can be resumed (as OpenSSL, which never
+    /// hands the new-session callback a session with neither an ID nor a ticket).
     pub fn set_session(&mut self, session: Session) -> Arc<Session> {
         let session = Arc::new(session);
         self.session = Some(session.clone());
         let sessions = &self.config.session;
-        let report = match self.role {
+        let caches = match self.role {
             Role::Client => sessions.client_caches(),
             Role::Server => sessions.server_caches(),
         };
+        let report = caches && (!session.id.is_empty() || !session.ticket.is_empty());
         if report {
             self.new_sessions.push(session.clone());
         }
@@ -244,6 +251,12 @@ impl Common {
 
     /// Writes an already-encoded handshake message (header included).
     pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
+        if let Some(&typ) = encoded.first() {
+            self.last_step = Some(crate::events::HandshakeStep {
+                sent: true,
+                typ: Some(crate::msgs::enums::HandshakeType(typ)),
+            });
+        }
         if self.events.protocol {
             if let Some(&typ) = encoded.first() {
                 let state = crate::events::openssl_state(
@@ -278,6 +291,10 @@ impl Common {
     }
 
     pub fn send_ccs(&mut self) -> Result<()> {
+        self.last_step = Some(crate::events::HandshakeStep {
+            sent: true,
+            typ: None,
+        });
         self.events
             .push(Event::State(crate::events::STATE_WRITE_CCS));
         self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
@@ -719,6 +736,10 @@ impl Connection {
         self.common
             .events
             .push(Event::State(crate::events::STATE_READ_CCS));
+        self.common.last_step = Some(crate::events::HandshakeStep {
+            sent: false,
+            typ: None,
+        });
         let state = self
             .state
             .take()
@@ -806,6 +827,10 @@ impl Connection {
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
         self.common.last_state = state.name();
+        self.common.last_step = Some(crate::events::HandshakeStep {
+            sent: false,
+            typ: Some(msg.typ),
+        });
         if self.common.events.protocol {
             let name = crate::events::openssl_state(self.common.role, false, msg.typ);
             self.common.events.push(Event::State(name));
@@ -969,7 +994,12 @@ impl Connection {
         self.common.alert_received
     }
 
-    /// A short name of the handshake state, as `SSL_state_string_long` reports.
+    /// The last handshake step taken, for OpenSSL's `SSL_get_state`.
+    pub fn last_step(&self) -> Option<crate::events::HandshakeStep> {
+        self.common.last_step
+    }
+
+    /// A short name of the state libtls waits in (diagnoses, `SSL_get_failure_step`).
     pub fn state_name(&self) -> &'static str {
         match &self.state {
             Some(s) => s.name(),
@@ -984,6 +1014,41 @@ mod tests {
     use crate::handshake::client12::test_pair::{
         client_config, new_client, new_server, run, server_config, transfer,
     };
+
+    /// The record lengths in `wire`, a run of whole records.
+    fn record_lengths(mut wire: &[u8]) -> Vec<usize> {
+        let mut lengths = Vec::new();
+        while wire.len() >= crate::record::HEADER_LEN {
+            let len = u16::from_be_bytes([wire[3], wire[4]]) as usize;
+            lengths.push(len);
+            wire = &wire[crate::record::HEADER_LEN + len..];
+        }
+        assert!(wire.is_empty(), "a partial record");
+        lengths
+    }
+
+    #[test]
+    fn max_send_fragment_bounds_every_record_sent() {
+        for tls13 in [false, true] {
+            let mut cc = client_config();
+            cc.max_send_fragment = 512;
+            if tls13 {
+                cc.max_version = ProtocolVersion::TLSV1_3;
+            }
+            let mut c = new_client(cc);
+            let mut s = new_server(server_config(&["server-ecdsa-p256"]));
+            run(&mut c, &mut s).unwrap();
+            let before = c.pending_tls().len();
+            c.write_plaintext(&[7u8; 2000]).unwrap();
+            let lengths = record_lengths(&c.pending_tls()[before..]);
+            // 2000 bytes in 512-byte pieces; each record adds the AEAD's overhead only.
+            assert_eq!(lengths.len(), 4, "tls13={tls13}: {lengths:?}");
+            assert!(lengths.iter().all(|&n| n <= 512 + 40), "{lengths:?}");
+            transfer(&mut c, &mut s).unwrap();
+            let mut got = vec![0u8; 4000];
+            assert_eq!(s.read_plaintext(&mut got), 2000);
+        }
+    }
 
     fn connected(tls13: bool) -> (Connection, Connection) {
         let mut cc = client_config();

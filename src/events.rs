@@ -146,6 +146,25 @@ pub fn openssl_state(role: Role, sent: bool, typ: HandshakeType) -> &'static str
     }
 }
 
+/// One step of a handshake as OpenSSL's `SSL_get_state` counts them: a handshake message, or
+/// a ChangeCipherSpec (`typ` None), sent or received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandshakeStep {
+    pub sent: bool,
+    pub typ: Option<HandshakeType>,
+}
+
+impl HandshakeStep {
+    /// OpenSSL's `SSL_state_string_long` text for this step, as the info callback reports it.
+    pub fn openssl_name(self, role: Role) -> &'static str {
+        match (self.typ, self.sent) {
+            (Some(typ), sent) => openssl_state(role, sent, typ),
+            (None, true) => STATE_WRITE_CCS,
+            (None, false) => STATE_READ_CCS,
+        }
+    }
+}
+
 pub const STATE_BEFORE: &str = "before SSL initialization";
 pub const STATE_DONE: &str = "SSL negotiation finished successfully";
 pub const STATE_WRITE_CCS: &str = "SSLv3/TLS write change cipher spec";

@@ -1070,6 +1070,26 @@ pub unsafe extern "C" fn SSL_CTX_get_quiet_shutdown(ctx: *const SSL_CTX) -> c_in
 /// Sets the largest handshake message (certificate list) connections made from this context
 /// accept, in bytes (default 102400, as OpenSSL); returns the previous limit. A larger message
 /// is refused from its header, so a peer cannot make a connection buffer more than this.
+/// The most plaintext bytes one record sent carries, 512 to 16384 (the default); returns 1, or
+/// 0 for a size outside that range. A macro over `SSL_CTX_ctrl` in OpenSSL.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_max_send_fragment(
+    ctx: *mut SSL_CTX,
+    max: std::ffi::c_long,
+) -> c_int {
+    if !(512..=crate::record::MAX_PLAINTEXT as std::ffi::c_long).contains(&max) {
+        err::push(&Error::local(
+            Reason::INVALID_ARGUMENT,
+            "SSL_CTX_set_max_send_fragment: the size must be 512 to 16384",
+        ));
+        return 0;
+    }
+    ctx_call(ctx, |c| {
+        c.edit().config.max_send_fragment = max as usize;
+        Ok(())
+    })
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_max_cert_list(
     ctx: *mut SSL_CTX,

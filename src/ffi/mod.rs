@@ -19,6 +19,7 @@ pub mod exdata;
 pub mod observe;
 pub mod session;
 pub mod ssl;
+pub mod state;
 pub mod version;
 pub mod x509;
 

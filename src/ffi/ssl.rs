@@ -459,6 +459,7 @@ impl SSL {
                     .note_transport_end(TransportEnd::Eof);
                 self.want = SSL_NOTHING;
                 self.last_error = SSL_ERROR_ZERO_RETURN;
+                self.shutdown_flags |= SSL_RECEIVED_SHUTDOWN;
                 return 0;
             }
             if let Err(s) = self.fill() {
@@ -490,6 +491,7 @@ impl SSL {
             }
             if conn.received_close_notify() {
                 self.last_error = SSL_ERROR_ZERO_RETURN;
+                self.shutdown_flags |= SSL_RECEIVED_SHUTDOWN;
                 return 0;
             }
             // Answers to the peer (KeyUpdate) go out before we wait for more.
@@ -574,26 +576,36 @@ impl SSL {
             return 1;
         }
         let conn = self.conn.as_mut().expect("exists");
-        let first_call = !conn.sent_close_notify();
-        if self.shutdown_flags & SSL_SENT_SHUTDOWN == 0 {
+        let sent_before = self.shutdown_flags & SSL_SENT_SHUTDOWN != 0 || conn.sent_close_notify();
+        if !sent_before {
             conn.send_close_notify();
         }
         if let Err(s) = self.flush() {
             return self.stop(s, false);
         }
-        let conn = self.conn.as_mut().expect("exists");
-        if conn.received_close_notify() {
+        // The core reads ahead, so the peer's close_notify may be processed already; as in
+        // OpenSSL it counts once SSL_read has reported it (or SSL_set_shutdown said so), and
+        // otherwise the call that sends ours returns 0 and the next one looks for theirs.
+        if self.shutdown_flags & SSL_RECEIVED_SHUTDOWN != 0 {
             return 1;
         }
-        if first_call {
+        if !sent_before {
             return 0;
         }
-        // Second call: wait for the peer's close_notify, discarding data that arrives first.
+        // Second call: wait for the peer's close_notify. Application data the application has
+        // not read fails the shutdown as in OpenSSL 3, so the caller learns it was never read
+        // (libtls keeps it readable with SSL_read).
         loop {
             let conn = self.conn.as_mut().expect("exists");
-            let mut sink = [0u8; 4096];
-            while conn.read_plaintext(&mut sink) > 0 {}
+            if conn.plaintext_len() > 0 {
+                err::push(&Error::local(
+                    Reason::APPLICATION_DATA_AFTER_CLOSE_NOTIFY,
+                    "application data arrived while SSL_shutdown waited for the peer's close_notify",
+                ));
+                return self.stop(Stop::Failed, false);
+            }
             if conn.received_close_notify() {
+                self.shutdown_flags |= SSL_RECEIVED_SHUTDOWN;
                 return 1;
             }
             if let Err(s) = self.fill() {
@@ -1027,6 +1039,11 @@ pub unsafe extern "C" fn SSL_pending(ssl: *const SSL) -> c_int {
     })
 }
 
+/// Closes the connection as OpenSSL does: the first call sends our close_notify and returns 0,
+/// or 1 when the peer's close_notify was already read. Later calls wait for the peer's and return
+/// 1 once it arrives; -1 with `SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY` when application data
+/// comes first (libtls keeps it readable with `SSL_read`), `SSL_R_NO_RENEGOTIATION` for a TLS 1.2
+/// renegotiation request, or `SSL_ERROR_WANT_READ` on a non-blocking transport.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_shutdown(ssl: *mut SSL) -> c_int {
     with_ssl(ssl, -1, |s| s.shutdown())
@@ -1725,22 +1742,6 @@ pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_max_cert_list(ssl: *const SSL) -> c_long {
     with_ssl_ref(ssl, 0, |s| s.max_cert_list as c_long)
-}
-
-/// OpenSSL's `SSL_state_string_long`: where the handshake is.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
-    with_ssl(ssl as *mut SSL, c"unknown state".as_ptr(), |s| {
-        let name = match (&s.conn, s.observers.callback_state) {
-            (_, Some(during_callback)) => during_callback,
-            (None, None) => "before SSL initialization",
-            (Some(c), None) => c.state_name(),
-        };
-        let c = CString::new(name).unwrap_or_default();
-        let p = c.as_ptr();
-        s.strings.push(c);
-        p
-    })
 }
 
 /// Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it

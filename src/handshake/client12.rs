@@ -621,7 +621,8 @@ impl State for ExpectFinished {
 
 /// After a TLS 1.2 handshake, in either role. Renegotiation is refused: a HelloRequest (to a
 /// client) or a ClientHello (to a server) gets a `no_renegotiation` warning (RFC 5246 7.2.2)
-/// and the connection goes on.
+/// and the connection goes on. Once our close_notify is out no warning can follow it, so the
+/// request cannot be declined and ends the connection (NO_RENEGOTIATION, as BoringSSL).
 pub(crate) struct Connected12 {
     /// Kept for keying-material export (RFC 5705).
     #[allow(dead_code)]
@@ -644,9 +645,13 @@ impl State for Connected12 {
         }
         // Malformed requests are still errors; well-formed ones are declined.
         decode12(msg)?;
-        if !cx.sent_close_notify {
-            cx.send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION);
+        if cx.sent_close_notify {
+            return Err(Error::local(
+                Reason::NO_RENEGOTIATION,
+                "the peer asked to renegotiate after our close_notify, when no refusal can be sent",
+            ));
         }
+        cx.send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION);
         Ok(self)
     }
 }
@@ -1017,6 +1022,23 @@ mod tests {
         transfer(&mut client, &mut server).unwrap();
         assert!(client.error().is_none() && server.error().is_none());
         exchange_data(&mut client, &mut server);
+    }
+
+    #[test]
+    fn hello_request_after_our_close_notify_fails_with_no_renegotiation() {
+        let mut client = new_client(client_config());
+        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
+        run(&mut client, &mut server).unwrap();
+        client.send_close_notify();
+        let sent = client.pending_tls().len();
+        server
+            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode())
+            .unwrap();
+        let request = server.pending_tls().to_vec();
+        let e = client.read_tls(&request).unwrap_err();
+        assert_eq!(e.reason, Reason::NO_RENEGOTIATION);
+        assert_eq!(e.alert, None, "nothing may follow a close_notify");
+        assert_eq!(client.pending_tls().len(), sent, "no alert was queued");
     }
 
     #[test]

@@ -430,6 +430,10 @@ fn resume(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
+    // RFC 7301 3.1: every handshake negotiates ALPN afresh, resumptions included.
+    if let Some(protocol) = &cx.info.alpn {
+        extensions.push(ServerHelloExtension::Alpn(protocol.clone()));
+    }
     if renew_ticket {
         extensions.push(ServerHelloExtension::SessionTicketAck);
     }

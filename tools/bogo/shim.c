@@ -13,10 +13,12 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,21 @@ struct settings {
     bool use_old_client_cert_callback;
     bool expect_hrr;
     bool expect_no_hrr;
+    bool expect_verify_result;
+    /* BoringSSL's message-callback transcript ("write hs 1\nread hs 2\n..."). */
+    const char *expect_msg_callback;
+    int max_send_fragment;
+    /* Why 0-RTT was not used: libtls has no 0-RTT, so only "disabled" can be expected. */
+    const char *expect_early_data_reason;
+    /* Sessions: the resumption is expected to fall back to a full handshake; no session (ticket
+     * or cacheable ID) is expected; a resumed TLS 1.2 session is expected to get a new ticket; a
+     * server expects to cache the session by ID, or not. */
+    bool expect_session_miss;
+    bool expect_no_session;
+    bool expect_ticket_renewal;
+    bool expect_session_id;
+    bool expect_no_session_id;
+    bool no_ticket;
 };
 
 /* set_flag finds a list's count right after its MAX_SIGALGS entries. */
@@ -92,6 +109,14 @@ struct connection_state {
     const struct settings *settings;
     bool alpn_select_done;
     bool saw_hello_retry_request;
+    /* The new-session callback ran; the latest session it gave (a client resumes with it). */
+    bool got_new_session;
+    SSL_SESSION *new_session;
+    /* What the message callback saw, in -expect-msg-callback's words; bad if it saw something
+     * malformed or the text overflowed. */
+    char msg_trace[8192];
+    size_t msg_trace_len;
+    bool msg_trace_bad;
 };
 
 enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING, FLAG_SIGALG };
@@ -150,6 +175,16 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-use-old-client-cert-callback", use_old_client_cert_callback),
     BOOL_FLAG("-expect-hrr", expect_hrr),
     BOOL_FLAG("-expect-no-hrr", expect_no_hrr),
+    BOOL_FLAG("-expect-verify-result", expect_verify_result),
+    STRING_FLAG("-expect-msg-callback", expect_msg_callback),
+    INT_FLAG("-max-send-fragment", max_send_fragment),
+    STRING_FLAG("-expect-early-data-reason", expect_early_data_reason),
+    BOOL_FLAG("-expect-session-miss", expect_session_miss),
+    BOOL_FLAG("-expect-no-session", expect_no_session),
+    BOOL_FLAG("-expect-ticket-renewal", expect_ticket_renewal),
+    BOOL_FLAG("-expect-session-id", expect_session_id),
+    BOOL_FLAG("-expect-no-session-id", expect_no_session_id),
+    BOOL_FLAG("-no-ticket", no_ticket),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -168,6 +203,37 @@ static const char *const IGNORED_FLAGS[] = {
 
 /* Flags that only disable protocol versions libtls never speaks anyway. */
 static const char *const ALREADY_OFF_FLAGS[] = {"-no-tls1", "-no-tls11", "-no-ssl3", NULL};
+
+/* The whole command line, kept for unimplemented()'s log. */
+static int saved_argc;
+static char **saved_argv;
+
+/* Exits 89, which the runner counts as "unimplemented". With BOGO_SHIM_UNIMPLEMENTED_LOG set,
+ * first appends the reason and the command line to that file: tools/bogo/unimplemented.py tallies
+ * which missing flags cost the most tests. */
+static _Noreturn void unimplemented(const char *reason) {
+    const char *log_path = getenv("BOGO_SHIM_UNIMPLEMENTED_LOG");
+    int log = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CREAT, 0644) : -1;
+    if (log >= 0) {
+        /* One line per test; a single write keeps concurrent shims' lines whole. */
+        char line[8192];
+        size_t used = (size_t)snprintf(line, sizeof(line), "%s\t", reason);
+        for (int i = 1; i < saved_argc && used < sizeof(line) - 2; i++) {
+            if (i > 1)
+                line[used++] = ' ';
+            /* Values may hold newlines (-expect-msg-callback): one test stays one line. */
+            for (const char *c = saved_argv[i]; *c && used < sizeof(line) - 2; c++)
+                line[used++] = *c == '\n' ? '|' : *c;
+        }
+        if (used >= sizeof(line) - 1)
+            used = sizeof(line) - 2;
+        line[used++] = '\n';
+        ssize_t written = write(log, line, used);
+        (void)written;
+        close(log);
+    }
+    exit(EXIT_UNIMPLEMENTED);
+}
 
 static bool in_list(const char *const *list, const char *name) {
     for (size_t i = 0; list[i]; i++)
@@ -205,7 +271,7 @@ static void set_flag(struct settings *s, const struct flag *f, const char *value
         int *list = (int *)field;
         int *count = (int *)(field + sizeof(int) * MAX_SIGALGS);
         if (*count == MAX_SIGALGS)
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("too many sigalgs");
         if (!parse_int(value, &list[*count])) {
             fprintf(stderr, "bad integer for %s: %s\n", f->name, value);
             exit(1);
@@ -223,7 +289,7 @@ static void add_curve(struct settings *s, const char *value) {
         exit(1);
     }
     if (s->curve_count == MAX_CURVES)
-        exit(EXIT_UNIMPLEMENTED);
+        unimplemented("too many curves");
     s->curves[s->curve_count++] = curve;
 }
 
@@ -257,7 +323,7 @@ static int apply_flag(struct settings **targets, size_t target_count, const char
         return next;
     }
     /* The runner counts this test as unimplemented rather than failed. */
-    exit(EXIT_UNIMPLEMENTED);
+    unimplemented(name);
 }
 
 static void parse_flags(int argc, char **argv, struct settings *initial, struct settings *resumed) {
@@ -283,11 +349,11 @@ static void parse_flags(int argc, char **argv, struct settings *initial, struct 
         } else if (strncmp(arg, ON_HANDSHAKER, strlen(ON_HANDSHAKER)) == 0 ||
                    strncmp(arg, ON_RETRY, strlen(ON_RETRY)) == 0) {
             /* Split handshakes and 0-RTT retries are not implemented. */
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("-on-handshaker-/-on-retry-");
         }
         /* arg now points at the '-' that ends the stripped prefix. */
         if (strlen(arg) >= sizeof(stripped))
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("flag too long");
         strcpy(stripped, arg);
         i = apply_flag(targets, target_count, stripped, argc, argv, i);
     }
@@ -340,16 +406,43 @@ static void print_errors(void) {
     }
 }
 
+/* The runner's certificates chain to no trusted root: as BoringSSL's shim, accepting them means
+ * the verification result is X509_V_OK, and -verify-fail rejects with the application's error
+ * (fatal under SSL_VERIFY_PEER, only recorded under SSL_VERIFY_NONE). */
 static int accept_any_certificate(int preverify_ok, X509_STORE_CTX *store) {
     (void)preverify_ok;
-    (void)store;
+    X509_STORE_CTX_set_error(store, X509_V_OK);
     return 1;
 }
 
 static int reject_every_certificate(int preverify_ok, X509_STORE_CTX *store) {
     (void)preverify_ok;
-    (void)store;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
+}
+
+/* Sessions a server cached, carried into the next connection's fresh SSL_CTX as BoringSSL's
+ * shim copies its session cache between contexts. */
+#define MAX_SERVER_SESSIONS 32
+static SSL_SESSION *server_sessions[MAX_SERVER_SESSIONS];
+static int server_session_count;
+
+/* The same ticket key for every context, so a ticket outlives the context that sealed it. In
+ * OpenSSL's 80-byte layout (name, HMAC secret, AES key), which libtls also accepts. */
+static const unsigned char TICKET_KEYS[80] = "bogo-shim-ticket-name...hmac-secret-of-the-bogo-shim.aes-key-of-the-bogo-shim!!";
+
+static int on_new_session(SSL *ssl, SSL_SESSION *session) {
+    struct connection_state *state = SSL_get_app_data(ssl);
+    if (!state)
+        return 0;
+    state->got_new_session = true;
+    if (state->settings->is_server) {
+        if (server_session_count < MAX_SERVER_SESSIONS && SSL_SESSION_up_ref(session) == 1)
+            server_sessions[server_session_count++] = session;
+    }
+    SSL_SESSION_free(state->new_session);
+    state->new_session = session;
+    return 1;
 }
 
 static const char *group_name(int codepoint) {
@@ -435,11 +528,11 @@ static void append_sigalgs(char *list, size_t size, const int *codepoints, int c
     for (int i = 0; i < count; i++) {
         const char *name = sigalg_name(codepoints[i]);
         if (!name)
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("sigalg codepoint");
         if (strstr(list, name))
             continue;
         if (strlen(list) + strlen(name) + 2 > size)
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("sigalg list too long");
         if (list[0])
             strcat(list, ":");
         strcat(list, name);
@@ -458,12 +551,12 @@ static bool set_signature_algorithms(SSL_CTX *ctx, const struct settings *s) {
     int pref_count = s->is_server ? s->signing_pref_count : s->verify_pref_count;
     int other_count = s->is_server ? s->verify_pref_count : s->signing_pref_count;
     if (other_count)
-        exit(EXIT_UNIMPLEMENTED);
+        unimplemented("client -signing-prefs / server -verify-prefs");
     char list[512] = "";
     append_sigalgs(list, sizeof(list), prefs, pref_count);
     if (SSL_CTX_set1_sigalgs_list(ctx, list) != 1) {
         /* Only algorithms this library does not implement (P-521 ECDSA, ...): unimplemented. */
-        exit(EXIT_UNIMPLEMENTED);
+        unimplemented("sigalgs list rejected");
     }
     return true;
 }
@@ -493,13 +586,65 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-/* Notes a HelloRetryRequest sent or received: a ServerHello whose random is RFC 8446 4.1.3's
- * fixed value. */
+static void trace_message(struct connection_state *state, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void trace_message(struct connection_state *state, const char *format, ...) {
+    size_t room = sizeof(state->msg_trace) - state->msg_trace_len;
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(state->msg_trace + state->msg_trace_len, room, format, args);
+    va_end(args);
+    if (n < 0 || (size_t)n >= room)
+        state->msg_trace_bad = true;
+    else
+        state->msg_trace_len += (size_t)n;
+}
+
+/* Writes what BoringSSL's shim writes for each message: "write "/"read ", then "hs TYPE",
+ * "ccs", "alert LEVEL DESCRIPTION" or "v2clienthello", one a line. Record headers and TLS 1.3
+ * inner content types (OpenSSL's extra reports) are not messages. */
+static void trace_messages(int write_p, int version, int content_type, const unsigned char *msg,
+                           size_t len, struct connection_state *state) {
+    if (content_type == SSL3_RT_HEADER || content_type == SSL3_RT_INNER_CONTENT_TYPE)
+        return;
+    const char *direction = write_p ? "write" : "read";
+    switch (content_type) {
+    case 0:
+        if (version != 0x0002) /* SSL2_VERSION */
+            state->msg_trace_bad = true;
+        trace_message(state, "%s v2clienthello\n", direction);
+        break;
+    case SSL3_RT_HANDSHAKE:
+        if (len < 4 || len != 4 + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]))
+            state->msg_trace_bad = true;
+        else
+            trace_message(state, "%s hs %d\n", direction, msg[0]);
+        break;
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        if (len != 1 || msg[0] != 1)
+            state->msg_trace_bad = true;
+        trace_message(state, "%s ccs\n", direction);
+        break;
+    case SSL3_RT_ALERT:
+        if (len != 2)
+            state->msg_trace_bad = true;
+        else
+            trace_message(state, "%s alert %d %d\n", direction, msg[0], msg[1]);
+        break;
+    default:
+        state->msg_trace_bad = true;
+    }
+}
+
+/* Traces messages for -expect-msg-callback, and notes a HelloRetryRequest sent or received: a
+ * ServerHello whose random is RFC 8446 4.1.3's fixed value. */
 static void watch_messages(int write_p, int version, int content_type, const void *buf,
                            size_t len, SSL *ssl, void *arg) {
-    (void)write_p;
-    (void)version;
     (void)arg;
+    struct connection_state *traced = SSL_get_app_data(ssl);
+    if (traced && traced->settings->expect_msg_callback)
+        trace_messages(write_p, version, content_type, buf, len, traced);
     static const unsigned char HRR_RANDOM[32] = {
         0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
         0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
@@ -552,7 +697,7 @@ static SSL_CTX *make_context(const struct settings *s) {
     if (min < TLS1_2_VERSION)
         min = TLS1_2_VERSION;
     if (max < TLS1_2_VERSION || max > TLS1_3_VERSION)
-        exit(EXIT_UNIMPLEMENTED);
+        unimplemented("server -use-old-client-cert-callback");
     if (min > max) {
         fprintf(stderr, "no protocol version left enabled\n");
         return NULL;
@@ -561,9 +706,13 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->max_cert_list > 0)
         SSL_CTX_set_max_cert_list(ctx, s->max_cert_list);
+    if (s->max_send_fragment && SSL_CTX_set_max_send_fragment(ctx, s->max_send_fragment) != 1)
+        goto fail;
+    if (s->expect_early_data_reason && strcmp(s->expect_early_data_reason, "disabled") != 0)
+        unimplemented("-expect-early-data-reason other than disabled");
     if (s->use_old_client_cert_callback) {
         if (s->is_server)
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("max-version");
         SSL_CTX_set_client_cert_cb(ctx, supply_client_certificate);
     } else {
         if (s->cert_file && SSL_CTX_use_certificate_chain_file(ctx, s->cert_file) != 1)
@@ -579,27 +728,40 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->select_alpn || s->decline_alpn || s->reject_alpn)
         SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
-    if (s->expect_hrr || s->expect_no_hrr)
+    if (s->expect_hrr || s->expect_no_hrr || s->expect_msg_callback)
         SSL_CTX_set_msg_callback(ctx, watch_messages);
     if (s->curve_count) {
         char list[256] = "";
         for (int i = 0; i < s->curve_count; i++) {
             const char *name = group_name(s->curves[i]);
             if (!name || strlen(list) + strlen(name) + 2 > sizeof(list))
-                exit(EXIT_UNIMPLEMENTED);
+                unimplemented("curve");
             if (i)
                 strcat(list, ":");
             strcat(list, name);
         }
         if (SSL_CTX_set1_groups_list(ctx, list) != 1)
-            exit(EXIT_UNIMPLEMENTED);
+            unimplemented("curves list rejected");
     }
     if (s->cipher && SSL_CTX_set_cipher_list(ctx, s->cipher) != 1)
-        exit(EXIT_UNIMPLEMENTED);
+        unimplemented("cipher list rejected");
+
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_BOTH);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+    if (SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)TICKET_KEYS, sizeof(TICKET_KEYS)) != 1)
+        goto fail;
+    /* BoringSSL's SSL_OP_NO_TICKET also stops TLS 1.3 tickets; OpenSSL's only makes them
+     * stateful, so the TLS 1.3 count goes to zero as well. */
+    if (s->no_ticket) {
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(ctx, 0);
+    }
+    for (int i = 0; s->is_server && i < server_session_count; i++)
+        SSL_CTX_add_session(ctx, server_sessions[i]);
 
     int mode = SSL_VERIFY_NONE;
     SSL_verify_cb callback = accept_any_certificate;
-    if (s->verify_peer || s->require_any_client_cert || s->verify_fail)
+    if (s->verify_peer || s->require_any_client_cert)
         mode = SSL_VERIFY_PEER;
     if (s->require_any_client_cert)
         mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
@@ -658,7 +820,46 @@ static bool check_peer_chain(SSL *ssl, const struct settings *s) {
     return ok;
 }
 
-static bool check_handshake(SSL *ssl, const struct settings *s) {
+/* BoringSSL's rules for sessions, checked once the handshake is done. */
+static bool check_sessions(SSL *ssl, const struct settings *s, bool is_resume) {
+    const struct connection_state *state = SSL_get_app_data(ssl);
+    bool expect_resume = is_resume && !s->expect_session_miss;
+    if (!!SSL_session_reused(ssl) != expect_resume) {
+        fprintf(stderr, "session unexpectedly was%s reused\n", SSL_session_reused(ssl) ? "" : " not");
+        return false;
+    }
+    /* TLS 1.3 tickets come after the handshake: checked once the exchange is over. */
+    if (!s->is_server && SSL_version(ssl) < TLS1_3_VERSION) {
+        bool expect_new_session =
+            !s->expect_no_session && (!SSL_session_reused(ssl) || s->expect_ticket_renewal);
+        if (expect_new_session != state->got_new_session) {
+            fprintf(stderr, "new session was%s cached, but we expected the opposite\n",
+                    state->got_new_session ? "" : " not");
+            return false;
+        }
+    }
+    if (!is_resume && s->expect_session_id && !state->got_new_session) {
+        fprintf(stderr, "session was not cached on the server.\n");
+        return false;
+    }
+    if (!is_resume && s->expect_no_session_id && state->got_new_session) {
+        fprintf(stderr, "session was unexpectedly cached on the server.\n");
+        return false;
+    }
+    return true;
+}
+
+static bool check_handshake(SSL *ssl, const struct settings *s, bool is_resume) {
+    if (s->expect_verify_result) {
+        long want = s->verify_fail ? X509_V_ERR_APPLICATION_VERIFICATION : X509_V_OK;
+        if (SSL_get_verify_result(ssl) != want) {
+            fprintf(stderr, "certificate verification result %ld, expected %ld\n",
+                    SSL_get_verify_result(ssl), want);
+            return false;
+        }
+    }
+    if (!check_sessions(ssl, s, is_resume))
+        return false;
     if (s->expect_version && SSL_version(ssl) != s->expect_version) {
         fprintf(stderr, "negotiated version %04x, expected %04x\n", SSL_version(ssl),
                 s->expect_version);
@@ -694,7 +895,9 @@ static bool check_handshake(SSL *ssl, const struct settings *s) {
                 alpn ? (const char *)alpn : "", want_alpn);
         return false;
     }
-    if (s->expect_peer_signature_algorithm) {
+    /* A resumption has no handshake signature; BoringSSL answers with the one the session
+     * remembers, the OpenSSL API (and libtls) with none, so only full handshakes are checked. */
+    if (s->expect_peer_signature_algorithm && !SSL_session_reused(ssl)) {
         int got = peer_signature_algorithm(ssl);
         if (got != s->expect_peer_signature_algorithm) {
             fprintf(stderr, "peer signature algorithm %04x, expected %04x\n", got,
@@ -775,7 +978,10 @@ static bool echo_until_close(SSL *ssl, const struct settings *s) {
     return ok;
 }
 
-static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
+/* One connection. A client offers `offer` (when resuming); the session the connection ends with
+ * (the latest the new-session callback gave) goes to *out_session for the next one. */
+static bool run_connection(SSL_CTX *ctx, const struct settings *s, bool is_resume,
+                           SSL_SESSION *offer, SSL_SESSION **out_session) {
     int fd = connect_to_runner(s->port);
     if (fd < 0)
         return false;
@@ -790,13 +996,17 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
         SSL_set_connect_state(ssl);
     if (s->host_name && SSL_set_tlsext_host_name(ssl, s->host_name) != 1)
         goto done;
+    if (offer && SSL_set_session(ssl, offer) != 1)
+        goto done;
     /* Without -check-close-notify the runner may close without a close_notify of its own. */
     if (!s->check_close_notify)
         SSL_set_quiet_shutdown(ssl, 1);
 
     if (!s->implicit_handshake) {
-        if (SSL_do_handshake(ssl) != 1 || !check_handshake(ssl, s))
+        if (SSL_do_handshake(ssl) != 1 || !check_handshake(ssl, s, is_resume))
             goto done;
+        /* From here on the callback may only see TLS 1.3 tickets. */
+        state.got_new_session = false;
         if (s->handshake_twice && SSL_do_handshake(ssl) != 1)
             goto done;
         if (s->no_op_extra_handshake && SSL_do_handshake(ssl) != 1) {
@@ -808,8 +1018,21 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
         goto done;
     if (!s->shim_shuts_down && !echo_until_close(ssl, s))
         goto done;
-    if (s->implicit_handshake && !check_handshake(ssl, s))
+    if (s->implicit_handshake && !check_handshake(ssl, s, is_resume))
         goto done;
+    if (!s->is_server && !s->implicit_handshake && SSL_version(ssl) < TLS1_3_VERSION &&
+        state.got_new_session) {
+        fprintf(stderr, "new session was established after the handshake\n");
+        goto done;
+    }
+    if (!s->is_server && SSL_version(ssl) >= TLS1_3_VERSION) {
+        bool expect_new_session = !s->expect_no_session && !s->shim_shuts_down;
+        if (expect_new_session != state.got_new_session) {
+            fprintf(stderr, "new session was%s cached, but we expected the opposite\n",
+                    state.got_new_session ? "" : " not");
+            goto done;
+        }
+    }
 
     int ret = SSL_shutdown(ssl);
     if (s->shim_shuts_down && s->check_close_notify) {
@@ -828,8 +1051,16 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s) {
     ok = true;
 
 done:
+    if (ok && s->expect_msg_callback &&
+        (state.msg_trace_bad || strcmp(state.msg_trace, s->expect_msg_callback) != 0)) {
+        fprintf(stderr, "Bad message callback trace%s. Wanted:\n%s\nGot:\n%s\n",
+                state.msg_trace_bad ? " (malformed message or overflow)" : "",
+                s->expect_msg_callback, state.msg_trace);
+        ok = false;
+    }
     SSL_free(ssl);
     close(fd);
+    *out_session = state.new_session;
     return ok;
 }
 
@@ -838,18 +1069,26 @@ int main(int argc, char **argv) {
         printf("No\n");
         return 0;
     }
+    saved_argc = argc;
+    saved_argv = argv;
     struct settings initial, resumed;
     memset(&initial, 0, sizeof(initial));
     memset(&resumed, 0, sizeof(resumed));
     parse_flags(argc, argv, &initial, &resumed);
-    /* Session resumption has no C API in libtls yet. */
-    if (initial.resume_count > 0)
-        return EXIT_UNIMPLEMENTED;
 
+    SSL_SESSION *session = NULL;
     for (int i = 0; i <= initial.resume_count; i++) {
-        const struct settings *s = i == 0 ? &initial : &resumed;
+        bool is_resume = i > 0;
+        const struct settings *s = is_resume ? &resumed : &initial;
+        if (is_resume && !s->is_server && !session) {
+            fprintf(stderr, "No session to offer.\n");
+            return 1;
+        }
         SSL_CTX *ctx = make_context(s);
-        bool ok = ctx && run_connection(ctx, s);
+        SSL_SESSION *offer = session, *next = NULL;
+        bool ok = ctx && run_connection(ctx, s, is_resume, s->is_server ? NULL : offer, &next);
+        SSL_SESSION_free(offer);
+        session = next;
         SSL_CTX_free(ctx);
         if (!ok) {
             fprintf(stderr, "Connection %d failed.\n", i + 1);

@@ -171,6 +171,8 @@ _SCALARS = {
     "uint64_t": ctypes.c_uint64,
     "int64_t": ctypes.c_int64,
     "time_t": ctypes.c_long,
+    # OpenSSL's enum of handshake states (SSL_get_state); an int in libtls's header.
+    "OSSL_HANDSHAKE_STATE": ctypes.c_int,
 }
 # Typedef'd function pointers: passed as a CFUNCTYPE instance (or None) through c_void_p.
 FUNCTION_POINTER_TYPEDEFS = {
