@@ -133,6 +133,9 @@ pub struct Common {
     pub client_random: [u8; 32],
     /// TLS 1.2 warning alerts received in a row; a flood of them is an attack.
     warning_alerts: u32,
+    /// Observer events of handshake messages the record layer holds back; they follow the
+    /// headers of the records that carry them.
+    held_back_events: Vec<Event>,
 }
 
 /// OpenSSL's limit on consecutive warning alerts.
@@ -167,6 +170,7 @@ impl Common {
             evidence: Evidence::default(),
             client_random: [0; 32],
             warning_alerts: 0,
+            held_back_events: Vec::new(),
         }
     }
 
@@ -191,13 +195,40 @@ impl Common {
     /// Protects and queues `data` as records of type `typ`, telling observers about each
     /// record header written.
     fn write_records(&mut self, typ: ContentType, data: &[u8]) -> Result<()> {
+        if typ != ContentType::HANDSHAKE {
+            self.flush_records()?;
+        }
         self.streaming_out = typ == ContentType::APPLICATION_DATA;
         let start = self.out.len();
         self.record.write(typ, data, &mut self.out)?;
+        let inner = self.record.is_writing_protected()
+            && typ != ContentType::CHANGE_CIPHER_SPEC
+            && self.info.version != Some(ProtocolVersion::TLSV1_2);
+        self.observe_sent_records(start, inner.then_some(typ));
+        Ok(())
+    }
+
+    /// Writes out the handshake messages the record layer holds back to pack a flight.
+    pub fn flush_records(&mut self) -> Result<()> {
+        if !self.record.has_pending() {
+            return Ok(());
+        }
+        let start = self.out.len();
+        self.record.flush(&mut self.out)?;
+        // Only TLS 1.3 protection hides the handshake type behind application_data.
+        let tls13_protected =
+            self.out.pending().get(start) == Some(&ContentType::APPLICATION_DATA.0);
+        self.observe_sent_records(start, tls13_protected.then_some(ContentType::HANDSHAKE));
+        for event in std::mem::take(&mut self.held_back_events) {
+            self.events.push(event);
+        }
+        Ok(())
+    }
+
+    /// Tells observers about each record header written from `start` on, and the inner
+    /// content type when protection hides it.
+    fn observe_sent_records(&mut self, start: usize, inner: Option<ContentType>) {
         if self.events.protocol {
-            let inner = self.record.is_writing_protected()
-                && typ != ContentType::CHANGE_CIPHER_SPEC
-                && self.info.version != Some(ProtocolVersion::TLSV1_2);
             let mut at = start;
             while at + crate::record::HEADER_LEN <= self.out.len() {
                 let mut header = [0u8; crate::record::HEADER_LEN];
@@ -207,16 +238,15 @@ impl Common {
                     direction: Direction::Sent,
                     header,
                 });
-                if inner {
+                if let Some(content_type) = inner {
                     self.events.push(Event::InnerContentType {
                         direction: Direction::Sent,
-                        content_type: typ,
+                        content_type,
                     });
                 }
                 at += crate::record::HEADER_LEN + len;
             }
         }
-        Ok(())
     }
 
     /// Writes an already-encoded handshake message (header included).
@@ -239,10 +269,15 @@ impl Common {
         }
         self.write_records(ContentType::HANDSHAKE, encoded)?;
         if self.events.protocol {
-            self.events.push(Event::Handshake {
+            let event = Event::Handshake {
                 direction: Direction::Sent,
                 encoded: encoded.to_vec(),
-            });
+            };
+            if self.record.has_pending() {
+                self.held_back_events.push(event);
+            } else {
+                self.events.push(event);
+            }
         }
         Ok(())
     }
@@ -392,8 +427,17 @@ impl Connection {
         match r {
             Ok(state) => {
                 self.state = Some(state);
-                Ok(())
+                self.flush_records()
             }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Hands the records held back to pack a flight to [`Connection::pending_tls`]; every
+    /// call that may write ends with it.
+    fn flush_records(&mut self) -> Result<()> {
+        match self.common.flush_records() {
+            Ok(()) => Ok(()),
             Err(e) => Err(self.fail(e)),
         }
     }
@@ -435,7 +479,11 @@ impl Connection {
         // The peer's bytes are hostile: should they reach a bug that panics, this connection
         // fails with internal_error instead of unwinding through the caller (or the C API).
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_records(data))) {
-            Ok(r) => r,
+            Ok(Ok(used)) => {
+                self.flush_records()?;
+                Ok(used)
+            }
+            Ok(Err(e)) => Err(e),
             // A fuzzer must see the bug itself.
             #[cfg(fuzzing)]
             Err(panic) => std::panic::resume_unwind(panic),
@@ -493,13 +541,15 @@ impl Connection {
             self.common.record.discard_unparsed();
         }
         self.common.record.release_if_empty(false);
-        r
+        r?;
+        self.flush_records()
     }
 
     /// Processes every complete record in the receive buffer.
     fn process_received(&mut self) -> Result<()> {
         while !self.common.received_close_notify {
             let protected = self.common.record.is_reading_protected();
+            self.common.record.negotiated = self.common.info.version;
             let step = match self.common.record.next_record() {
                 Ok(step) => step,
                 Err(e) => return Err(self.fail(e)),
@@ -595,7 +645,15 @@ impl Connection {
         match typ {
             ContentType::HANDSHAKE => {
                 if payload.is_empty() {
-                    return Err(Error::unexpected("empty handshake record"));
+                    // RFC 8446 5.1 forbids empty handshake fragments even with padding; an
+                    // unprotected or TLS 1.2 one carries nothing and only spends the
+                    // empty-record budget (RFC 5246 6.2.1 forbids sending it, not receiving).
+                    let tls13_protected = self.common.record.is_reading_protected()
+                        && self.common.info.version == Some(ProtocolVersion::TLSV1_3);
+                    if tls13_protected {
+                        return Err(Error::unexpected("empty handshake record"));
+                    }
+                    return Ok(());
                 }
                 // Messages complete before a bad header are handled first, so the first
                 // problem in wire order is the one reported.
@@ -703,6 +761,16 @@ impl Connection {
             level: alert.level,
             description: alert.description,
         });
+        // RFC 5246 7.2 and RFC 8446 6 know two levels; any other is a malformed alert.
+        if alert.level != AlertLevel::WARNING && alert.level != AlertLevel::FATAL {
+            return Err(Error::illegal(
+                Reason::UNKNOWN_ALERT_TYPE,
+                format!(
+                    "alert {} with unknown level {}",
+                    alert.description, alert.level.0
+                ),
+            ));
+        }
         if alert.description == AlertDescription::CLOSE_NOTIFY {
             self.common.received_close_notify = true;
             return Ok(());
@@ -710,21 +778,25 @@ impl Connection {
         let tls13 = self.common.info.version == Some(ProtocolVersion::TLSV1_3)
             || self.common.record.is_reading_protected()
                 && self.common.info.version != Some(ProtocolVersion::TLSV1_2);
-        // RFC 8446 6: in TLS 1.3 every alert but close_notify and user_canceled is fatal,
-        // whatever its level says. TLS 1.2 (RFC 5246 7.2) lets the level decide.
+        // RFC 8446 6: in TLS 1.3 every alert but close_notify and user_canceled is an error
+        // alert and must be sent as fatal; one sent as a warning is malformed and ends the
+        // connection with decode_error (as BoringSSL does). TLS 1.2 (RFC 5246 7.2) lets the
+        // level decide.
         let warning = if tls13 {
-            alert.description == AlertDescription::USER_CANCELED
-        } else {
-            match alert.level {
-                AlertLevel::WARNING => true,
-                AlertLevel::FATAL => false,
-                other => {
-                    return Err(Error::illegal(
-                        Reason::UNKNOWN_ALERT_TYPE,
-                        format!("alert with unknown level {}", other.0),
-                    ))
-                }
+            let user_canceled = alert.description == AlertDescription::USER_CANCELED;
+            if alert.level == AlertLevel::WARNING && !user_canceled {
+                return Err(Error::protocol(
+                    AlertDescription::DECODE_ERROR,
+                    Reason::INVALID_ALERT,
+                    format!(
+                        "the peer sent {} as a warning; TLS 1.3 allows only fatal error alerts",
+                        alert.description
+                    ),
+                ));
             }
+            user_canceled
+        } else {
+            alert.level == AlertLevel::WARNING
         };
         if warning {
             self.common.warning_alerts += 1;
@@ -867,7 +939,8 @@ impl Connection {
     /// Writes a handshake message outside the state machine, to play a misbehaving peer.
     #[cfg(test)]
     pub(crate) fn inject_handshake_for_test(&mut self, encoded: &[u8]) -> Result<()> {
-        self.common.send_handshake_bytes(encoded)
+        self.common.send_handshake_bytes(encoded)?;
+        self.flush_records()
     }
 
     /// Sends a TLS 1.3 KeyUpdate now (our keys change at once); `request_peer` asks the peer
@@ -882,7 +955,8 @@ impl Connection {
         }
         match self.state.as_mut() {
             Some(state) if self.common.handshake_complete => {
-                state.send_key_update(&mut self.common, request_peer)
+                state.send_key_update(&mut self.common, request_peer)?;
+                self.flush_records()
             }
             _ => Err(Error::local(
                 Reason::STILL_IN_INIT,
@@ -1035,10 +1109,31 @@ mod tests {
     }
 
     #[test]
-    fn tls13_treats_warning_level_alerts_as_fatal_except_user_canceled() {
+    fn tls13_unknown_alert_level_is_illegal_parameter() {
+        let (mut c, mut s) = connected(true);
+        let e = alert_to_client(&mut s, &mut c, 0x42, 10).unwrap_err();
+        assert_eq!(e.reason, Reason::UNKNOWN_ALERT_TYPE);
+        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(c.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+        assert_eq!(c.alert_received(), None);
+    }
+
+    #[test]
+    fn tls13_error_alerts_sent_as_warnings_are_decode_errors() {
+        // user_canceled stays a warning in TLS 1.3.
         let (mut c, mut s) = connected(true);
         alert_to_client(&mut s, &mut c, 1, 90).unwrap();
         let e = alert_to_client(&mut s, &mut c, 1, 40).unwrap_err();
+        assert_eq!(e.reason, Reason::INVALID_ALERT);
+        assert_eq!(e.alert, Some(AlertDescription::DECODE_ERROR));
+        assert_eq!(c.alert_sent(), Some(AlertDescription::DECODE_ERROR));
+        assert_eq!(c.alert_received(), None);
+    }
+
+    #[test]
+    fn tls13_fatal_alerts_end_the_connection_silently() {
+        let (mut c, mut s) = connected(true);
+        let e = alert_to_client(&mut s, &mut c, 2, 40).unwrap_err();
         assert_eq!(e.reason.0, 1040);
         assert_eq!(e.reason.text(), "sslv3 alert handshake failure");
         assert_eq!(

@@ -154,7 +154,7 @@ fn tls13_server_hello_legacy_version_must_be_tls12() {
     assert_fails(
         c.read_tls(&record(22, &HandshakeMessage::ServerHello(sh).encode())),
         AlertDescription::ILLEGAL_PARAMETER,
-        Reason::BAD_PACKET,
+        Reason::UNSUPPORTED_PROTOCOL,
     );
 }
 

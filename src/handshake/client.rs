@@ -195,7 +195,13 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         groups: offer.groups.clone(),
     });
     let mut transcript = Transcript::new();
-    send_client_hello(cx, &config, &mut offer, &mut transcript)?;
+    // RFC 8446 5.1 allows 0x0301 in the records of the first ClientHello, which servers and
+    // middleboxes from before TLS 1.2 expect (OpenSSL and BoringSSL send it too); every later
+    // record says 0x0303.
+    cx.record.write_version = ProtocolVersion::TLSV1_0.0;
+    let sent = send_client_hello(cx, &config, &mut offer, &mut transcript);
+    cx.record.write_version = ProtocolVersion::TLSV1_2.0;
+    sent?;
     cx.ccs_allowed = tls13;
     Ok(Box::new(ExpectServerHello {
         offer,
@@ -301,7 +307,7 @@ pub fn send_client_hello(
             binders: vec![vec![0; alg.output_len()]],
         }));
     }
-    let ch = ClientHello {
+    let mut ch = ClientHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: offer.random,
         legacy_session_id: offer.session_id.clone(),
@@ -309,6 +315,7 @@ pub fn send_client_hello(
         compression_methods: vec![0],
         extensions: exts,
     };
+    pad_client_hello(&mut ch);
     offer.sent_extensions = ch.extensions.iter().map(|e| e.ext_type()).collect();
     offer.psk_schedule = None;
     let binders_len = match &psk {
@@ -366,6 +373,29 @@ pub fn misplaced_extension(sent: &[ExtensionType], typ: ExtensionType, message: 
     }
 }
 
+/// A ClientHello from 256 to 511 bytes long (handshake header included) hangs some servers
+/// (F5's, as BoringSSL's notes tell); RFC 7685 padding takes it to 512. The padding extension
+/// goes just before pre_shared_key, which must stay last (RFC 8446 4.2.11); the placeholder
+/// binder already has the real one's length, so the size computed here is the final one.
+fn pad_client_hello(ch: &mut ClientHello) {
+    const DANGER_ZONE: std::ops::Range<usize> = 256..512;
+    const EXTENSION_HEADER_LEN: usize = 4;
+    let len = HandshakeMessage::ClientHello(ch.clone()).encode().len();
+    if !DANGER_ZONE.contains(&len) {
+        return;
+    }
+    // One byte of padding at least: some servers fail on an empty last extension.
+    let padding = (DANGER_ZONE.end - len)
+        .saturating_sub(EXTENSION_HEADER_LEN)
+        .max(1);
+    let at = ch
+        .extensions
+        .iter()
+        .position(|e| matches!(e, ClientExtension::PreSharedKey(_)))
+        .unwrap_or(ch.extensions.len());
+    ch.extensions.insert(at, ClientExtension::Padding(padding));
+}
+
 pub struct ExpectServerHello {
     pub offer: Offer,
     pub transcript: Transcript,
@@ -421,10 +451,16 @@ impl State for ExpectServerHello {
                 },
             ));
         }
-        // RFC 8446 4.1.3: with supported_versions, legacy_version is fixed at TLS 1.2.
+        // RFC 8446 4.1.3: with supported_versions, legacy_version is fixed at TLS 1.2. In the
+        // first hello another value is a version we do not speak; after a HelloRetryRequest
+        // settled TLS 1.3 it is a malformed ServerHello (the reasons BoGo expects for each).
         if selected.is_some() && legacy_version != ProtocolVersion::TLSV1_2 {
             return Err(Error::illegal(
-                Reason::BAD_PACKET,
+                if self.retried {
+                    Reason::BAD_PACKET
+                } else {
+                    Reason::UNSUPPORTED_PROTOCOL
+                },
                 format!(
                     "ServerHello legacy_version is {legacy_version} next to supported_versions; \
                      it must be TLSv1.2"

@@ -16,6 +16,13 @@ pub const MAX_PLAINTEXT: usize = 16384;
 pub const MAX_CIPHERTEXT_TLS13: usize = MAX_PLAINTEXT + 256;
 /// TLS 1.2 allows 2048 bytes of expansion (RFC 5246 6.2.3).
 pub const MAX_CIPHERTEXT_TLS12: usize = MAX_PLAINTEXT + 2048;
+/// The AEAD tag of every TLS 1.3 suite libtls offers (AES-GCM, ChaCha20-Poly1305; no CCM_8).
+const TLS13_TAG_LEN: usize = 16;
+/// The largest TLS 1.3 ciphertext whose TLSInnerPlaintext (content, type byte, padding) stays
+/// within 2^14 + 1 bytes (RFC 8446 5.2, 5.4).
+const MAX_INNER_CIPHERTEXT_TLS13: usize = MAX_PLAINTEXT + 1 + TLS13_TAG_LEN;
+/// The record version of every record once TLS 1.2 or 1.3 is negotiated.
+const RECORD_VERSION_TLS12: u16 = 0x0303;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordHeader {
@@ -97,6 +104,16 @@ pub struct RecordLayer {
     seen_first_record: bool,
     /// While a TLS 1.3 server skips early data it cannot decrypt (not used yet: no 0-RTT).
     pub max_fragment: usize,
+    /// The protocol version once negotiated; the connection keeps it current. It decides
+    /// which record versions and outer types are acceptable.
+    pub negotiated: Option<ProtocolVersion>,
+    /// Protected handshake messages waiting to be packed into as few records as possible
+    /// (see [`RecordLayer::flush`]).
+    pending_handshake: Vec<u8>,
+    /// Records sealed under keys that were replaced before they were handed out.
+    sealed_before_key_change: SendBuffer,
+    /// Sealing at a key change failed; the next flush reports it.
+    seal_error: Option<Error>,
 }
 
 impl Default for RecordLayer {
@@ -110,6 +127,10 @@ impl Default for RecordLayer {
             write_version: ProtocolVersion::TLSV1_2.0,
             seen_first_record: false,
             max_fragment: MAX_PLAINTEXT,
+            negotiated: None,
+            pending_handshake: Vec::new(),
+            sealed_before_key_change: SendBuffer::default(),
+            seal_error: None,
         }
     }
 }
@@ -119,7 +140,18 @@ impl RecordLayer {
         self.reader = Some(r);
     }
 
+    /// Installs new write keys. Handshake messages still waiting for a record were sent under
+    /// the old keys (RFC 8446 5.1: a key change falls on a record boundary), so they are
+    /// sealed with those first. A failure to seal them is reported by the next
+    /// [`RecordLayer::flush`].
     pub fn set_writer(&mut self, w: RecordEncrypter) {
+        if self.seal_error.is_none() {
+            let mut sealed = std::mem::take(&mut self.sealed_before_key_change);
+            if let Err(e) = self.seal_pending_handshake(&mut sealed) {
+                self.seal_error = Some(e);
+            }
+            self.sealed_before_key_change = sealed;
+        }
         self.writer = Some(w);
     }
 
@@ -313,6 +345,29 @@ impl RecordLayer {
 
     fn check_header(&mut self) -> Result<()> {
         let hdr = self.header();
+        if !self.seen_first_record {
+            if let Some(request) = http_request_kind(self.unparsed()) {
+                return Err(request);
+            }
+        }
+        // The version is checked before the type, so that whatever is not TLS framing (an
+        // SSLv2-compatible hello, say) is named as such wherever it appears.
+        if hdr.version >> 8 != 0x03 {
+            let detail = if self.seen_first_record {
+                format!("record version 0x{:04x} is not TLS", hdr.version)
+            } else {
+                format!(
+                    "the peer's first bytes are not a TLS record (content type {}, version \
+                     0x{:04x}); is it speaking TLS?",
+                    hdr.typ.0, hdr.version
+                )
+            };
+            return Err(Error::protocol(
+                AlertDescription::PROTOCOL_VERSION,
+                Reason::WRONG_VERSION_NUMBER,
+                detail,
+            ));
+        }
         let known = matches!(
             hdr.typ,
             ContentType::CHANGE_CIPHER_SPEC
@@ -321,16 +376,13 @@ impl RecordLayer {
                 | ContentType::APPLICATION_DATA
         );
         if !known {
-            let detail = if !self.seen_first_record && looks_like_http(self.unparsed()) {
-                "the peer sent an HTTP request, not TLS (plain HTTP sent to a TLS port?)"
-                    .to_string()
-            } else if !self.seen_first_record {
+            let detail = if self.seen_first_record {
+                format!("record with unknown content type {}", hdr.typ.0)
+            } else {
                 format!(
                     "the peer's first bytes are not a TLS record (content type {}); is it speaking TLS?",
                     hdr.typ.0
                 )
-            } else {
-                format!("record with unknown content type {}", hdr.typ.0)
             };
             return Err(Error::protocol(
                 AlertDescription::UNEXPECTED_MESSAGE,
@@ -342,11 +394,25 @@ impl RecordLayer {
                 detail,
             ));
         }
-        if hdr.version >> 8 != 0x03 {
+        let tls13_protected = self.reader.is_some()
+            && self.negotiated == Some(ProtocolVersion::TLSV1_3)
+            && hdr.typ != ContentType::CHANGE_CIPHER_SPEC;
+        if tls13_protected {
+            self.check_tls13_ciphertext_header(hdr)?;
+        } else if self.negotiated == Some(ProtocolVersion::TLSV1_2)
+            && hdr.typ != ContentType::ALERT
+            && hdr.version != RECORD_VERSION_TLS12
+        {
+            // RFC 5246 6.2.1: records carry the negotiated version. Alerts are spared: a peer
+            // that fails during version negotiation may still frame its alert with the
+            // version it started with.
             return Err(Error::protocol(
                 AlertDescription::PROTOCOL_VERSION,
                 Reason::WRONG_VERSION_NUMBER,
-                format!("record version 0x{:04x} is not TLS", hdr.version),
+                format!(
+                    "TLS 1.2 record with version 0x{:04x} (0x0303 expected)",
+                    hdr.version
+                ),
             ));
         }
         let limit = if self.reader.is_some() {
@@ -369,12 +435,62 @@ impl RecordLayer {
         Ok(())
     }
 
+    /// RFC 8446 5.2: a TLSCiphertext is always application_data, version 0x0303, and at most
+    /// 2^14 + 256 bytes; and its TLSInnerPlaintext may not exceed 2^14 + 1 bytes, which the
+    /// length shows before any decryption work (RFC 8446 5.4).
+    fn check_tls13_ciphertext_header(&self, hdr: RecordHeader) -> Result<()> {
+        if hdr.typ != ContentType::APPLICATION_DATA {
+            return Err(Error::protocol(
+                AlertDescription::UNEXPECTED_MESSAGE,
+                Reason::BAD_RECORD_TYPE,
+                format!(
+                    "{} record where TLS 1.3 protection requires the outer type application_data",
+                    hdr.typ
+                ),
+            ));
+        }
+        if hdr.version != RECORD_VERSION_TLS12 {
+            return Err(Error::protocol(
+                AlertDescription::PROTOCOL_VERSION,
+                Reason::WRONG_VERSION_NUMBER,
+                format!(
+                    "TLS 1.3 protected record with version 0x{:04x} (always 0x0303)",
+                    hdr.version
+                ),
+            ));
+        }
+        if hdr.len > MAX_CIPHERTEXT_TLS13 {
+            return Err(Error::protocol(
+                AlertDescription::RECORD_OVERFLOW,
+                Reason::ENCRYPTED_LENGTH_TOO_LONG,
+                format!("protected record of {} bytes", hdr.len),
+            ));
+        }
+        if hdr.len > MAX_INNER_CIPHERTEXT_TLS13 {
+            return Err(Error::protocol(
+                AlertDescription::RECORD_OVERFLOW,
+                Reason::DATA_LENGTH_TOO_LONG,
+                format!(
+                    "protected record of {} bytes: its content and padding exceed 2^14 + 1 bytes",
+                    hdr.len
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn unprotect(&mut self, hdr: RecordHeader, body: Range<usize>) -> Result<ReceivedRecord> {
         // ChangeCipherSpec is never protected in TLS 1.3; the connection decides if it is allowed.
         let reader = match &mut self.reader {
             Some(r) if hdr.typ != ContentType::CHANGE_CIPHER_SPEC => r,
             _ => {
-                if hdr.len == 0 && hdr.typ != ContentType::APPLICATION_DATA {
+                // An empty handshake fragment is a no-op the connection counts against its
+                // empty-record budget (RFC 5246 6.2.1 forbids sending one, not receiving).
+                let may_be_empty = matches!(
+                    hdr.typ,
+                    ContentType::APPLICATION_DATA | ContentType::HANDSHAKE
+                );
+                if hdr.len == 0 && !may_be_empty {
                     return Err(Error::protocol(
                         AlertDescription::UNEXPECTED_MESSAGE,
                         Reason::BAD_LENGTH,
@@ -395,7 +511,51 @@ impl RecordLayer {
     }
 
     /// Appends records carrying `data` of type `typ` to `out`, fragmenting at the record limit.
+    /// Protected handshake messages are held back instead, so that a flight shares records;
+    /// anything else written, and [`RecordLayer::flush`], hands them out first.
     pub fn write(&mut self, typ: ContentType, data: &[u8], out: &mut SendBuffer) -> Result<()> {
+        if typ == ContentType::HANDSHAKE && self.writer.is_some() {
+            self.pending_handshake.extend_from_slice(data);
+            return Ok(());
+        }
+        self.flush(out)?;
+        self.write_fragments(typ, data, out)
+    }
+
+    /// Appends what is held back: records sealed before a key change, then the pending
+    /// handshake messages in as few records as the fragment limit allows. The connection
+    /// flushes before it returns to its caller.
+    pub fn flush(&mut self, out: &mut SendBuffer) -> Result<()> {
+        if let Some(e) = self.seal_error.take() {
+            return Err(e);
+        }
+        if !self.sealed_before_key_change.is_empty() {
+            out.extend_from_slice(self.sealed_before_key_change.pending());
+            self.sealed_before_key_change = SendBuffer::default();
+        }
+        self.seal_pending_handshake(out)
+    }
+
+    /// Whether handshake messages are waiting for [`RecordLayer::flush`].
+    pub fn has_pending(&self) -> bool {
+        !self.pending_handshake.is_empty() || !self.sealed_before_key_change.is_empty()
+    }
+
+    fn seal_pending_handshake(&mut self, out: &mut SendBuffer) -> Result<()> {
+        if self.pending_handshake.is_empty() {
+            return Ok(());
+        }
+        // The buffer is freed, not kept: flights are rare and idle connections should be small.
+        let pending = std::mem::take(&mut self.pending_handshake);
+        self.write_fragments(ContentType::HANDSHAKE, &pending, out)
+    }
+
+    fn write_fragments(
+        &mut self,
+        typ: ContentType,
+        data: &[u8],
+        out: &mut SendBuffer,
+    ) -> Result<()> {
         let max = self.max_fragment;
         let mut chunks = data.chunks(max);
         // An empty payload still produces one record (used only for alerts and CCS, never empty).
@@ -491,19 +651,30 @@ impl SendBuffer {
     }
 }
 
-fn looks_like_http(b: &[u8]) -> bool {
-    [
-        &b"GET "[..],
-        b"POST",
-        b"HEAD",
-        b"PUT ",
-        b"OPTI",
-        b"CONN",
-        b"DELE",
-        b"PATC",
-    ]
-    .iter()
-    .any(|m| b.len() >= 4 && &b[..4] == *m)
+/// A plaintext HTTP request where a TLS record should start: OpenSSL's reasons for it, and no
+/// alert, since an HTTP client could not read one.
+fn http_request_kind(first_bytes: &[u8]) -> Option<Error> {
+    const REQUESTS: [&[u8]; 7] = [
+        b"GET ", b"POST", b"HEAD", b"PUT ", b"OPTI", b"DELE", b"PATC",
+    ];
+    let (reason, detail) = if first_bytes.starts_with(b"CONNE") {
+        (
+            Reason::HTTPS_PROXY_REQUEST,
+            "the peer sent an HTTP CONNECT request, not TLS (is it configured to use this port as an HTTPS proxy?)",
+        )
+    } else if REQUESTS.iter().any(|m| first_bytes.starts_with(m)) {
+        (
+            Reason::HTTP_REQUEST,
+            "the peer sent an HTTP request, not TLS (plain HTTP sent to a TLS port?)",
+        )
+    } else {
+        return None;
+    };
+    Some(Error {
+        reason,
+        alert: None,
+        detail: detail.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -538,16 +709,126 @@ mod tests {
     }
 
     #[test]
-    fn http_request_is_diagnosed() {
+    fn empty_plaintext_records_other_than_handshake_and_data_are_rejected() {
+        for typ in [20u8, 21] {
+            let mut rl = RecordLayer::default();
+            let e = rl.take_record(&[typ, 3, 3, 0, 0]).unwrap_err();
+            assert_eq!(e.reason, Reason::BAD_LENGTH);
+            assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE));
+        }
+        // An empty handshake fragment is passed on for the connection to count.
         let mut rl = RecordLayer::default();
-        let e = rl.take_record(b"GET / HTTP/1.1\r\n").unwrap_err();
-        assert!(e.detail.contains("HTTP"), "{e:?}");
+        let (used, rec) = rl.take_record(&[22, 3, 1, 0, 0]).unwrap();
+        assert_eq!(used, 5);
+        let rec = rec.unwrap();
+        assert_eq!(rec.typ, ContentType::HANDSHAKE);
+        assert!(rec.payload.is_empty());
+    }
+
+    fn keys(byte: u8) -> (RecordEncrypter, RecordDecrypter) {
+        let suite =
+            crate::suites::lookup(crate::msgs::enums::CipherSuite::TLS13_AES_128_GCM_SHA256)
+                .unwrap();
+        let secret = crate::crypto::secret::Secret::from_slice(&[byte; 32]);
+        (
+            crate::handshake::tls13_encrypter(suite, &secret).unwrap(),
+            crate::handshake::tls13_decrypter(suite, &secret).unwrap(),
+        )
+    }
+
+    /// Opens the records of `wire` in turn, record `i` with `decrypters[which[i]]`.
+    fn open_all(
+        wire: &[u8],
+        decrypters: &mut [RecordDecrypter],
+        which: &[usize],
+    ) -> Vec<PlainRecord> {
+        let mut at = 0;
+        let mut opened = Vec::new();
+        for &d in which {
+            let hdr = RecordHeader::parse(&wire[at..at + HEADER_LEN].try_into().unwrap());
+            let body = wire[at + HEADER_LEN..at + HEADER_LEN + hdr.len].to_vec();
+            opened.push(decrypters[d].decrypt(hdr, body).unwrap());
+            at += HEADER_LEN + hdr.len;
+        }
+        assert_eq!(at, wire.len(), "no records left over");
+        opened
     }
 
     #[test]
-    fn empty_handshake_record_is_rejected() {
+    fn protected_handshake_messages_share_records_until_flushed() {
+        let (enc, dec) = keys(1);
         let mut rl = RecordLayer::default();
-        assert!(rl.take_record(&[22, 3, 3, 0, 0]).is_err());
+        rl.set_writer(enc);
+        let mut out = SendBuffer::default();
+        for msg in [&[8u8, 0, 0, 0][..], &[11, 0, 0, 1, 9], &[20, 0, 0, 0]] {
+            rl.write(ContentType::HANDSHAKE, msg, &mut out).unwrap();
+        }
+        assert!(out.is_empty() && rl.has_pending());
+        rl.flush(&mut out).unwrap();
+        assert!(!rl.has_pending());
+        let recs = open_all(out.pending(), &mut [dec], &[0]);
+        assert_eq!(recs[0].typ, ContentType::HANDSHAKE);
+        assert_eq!(recs[0].payload, [8, 0, 0, 0, 11, 0, 0, 1, 9, 20, 0, 0, 0]);
+
+        // More than one record's worth: every record but the last is full.
+        let (enc, dec) = keys(2);
+        let mut rl = RecordLayer::default();
+        rl.set_writer(enc);
+        let mut out = SendBuffer::default();
+        for _ in 0..3 {
+            rl.write(ContentType::HANDSHAKE, &[7u8; 6000], &mut out)
+                .unwrap();
+        }
+        rl.flush(&mut out).unwrap();
+        let recs = open_all(out.pending(), &mut [dec], &[0, 0]);
+        assert_eq!(recs[0].payload.len(), MAX_PLAINTEXT);
+        assert_eq!(recs[1].payload.len(), 18000 - MAX_PLAINTEXT);
+    }
+
+    #[test]
+    fn a_key_change_seals_pending_messages_under_the_old_keys() {
+        let (old_enc, old_dec) = keys(3);
+        let (new_enc, new_dec) = keys(4);
+        let mut rl = RecordLayer::default();
+        rl.set_writer(old_enc);
+        let mut out = SendBuffer::default();
+        rl.write(ContentType::HANDSHAKE, &[20, 0, 0, 1, 1], &mut out)
+            .unwrap();
+        rl.set_writer(new_enc);
+        rl.write(ContentType::HANDSHAKE, &[24, 0, 0, 1, 0], &mut out)
+            .unwrap();
+        assert!(out.is_empty());
+        // Anything else written hands out what is held back first.
+        rl.write(ContentType::ALERT, &[1, 0], &mut out).unwrap();
+        assert!(!rl.has_pending());
+        let recs = open_all(out.pending(), &mut [old_dec, new_dec], &[0, 1, 1]);
+        assert_eq!(recs[0].payload, [20, 0, 0, 1, 1]);
+        assert_eq!(recs[1].payload, [24, 0, 0, 1, 0]);
+        assert_eq!(recs[2].typ, ContentType::ALERT);
+        assert_eq!(recs[2].payload, [1, 0]);
+    }
+
+    #[test]
+    fn plaintext_handshake_messages_are_written_at_once() {
+        let mut rl = RecordLayer::default();
+        let mut out = SendBuffer::default();
+        rl.write(ContentType::HANDSHAKE, &[1, 0, 0, 0], &mut out)
+            .unwrap();
+        assert_eq!(out.pending(), [22, 3, 3, 0, 4, 1, 0, 0, 0]);
+        assert!(!rl.has_pending());
+    }
+
+    #[test]
+    fn http_requests_are_told_from_other_garbage() {
+        for (bytes, reason) in [
+            (&b"GET / HTTP/1.1\r\n"[..], Reason::HTTP_REQUEST),
+            (b"POST /x", Reason::HTTP_REQUEST),
+            (b"CONNECT host:443", Reason::HTTPS_PROXY_REQUEST),
+            (b"\x80\x2e\x01\x03\x01", Reason::WRONG_VERSION_NUMBER),
+        ] {
+            let e = RecordLayer::default().take_record(bytes).unwrap_err();
+            assert_eq!(e.reason, reason, "{bytes:?}");
+        }
     }
 
     #[test]

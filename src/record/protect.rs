@@ -185,8 +185,13 @@ impl RecordDecrypter {
                     .open_in_place(nonce, &header, body)
                     .map_err(|_| bad_mac())?;
                 // The content type is the last non-zero byte; zeros after it are padding.
+                // RFC 8446 5.4 names the alert; the reason is the one BoringSSL gives.
                 let type_at = inner.iter().rposition(|&b| b != 0).ok_or_else(|| {
-                    Error::unexpected("protected record holds only padding, no content type")
+                    Error::protocol(
+                        AlertDescription::UNEXPECTED_MESSAGE,
+                        Reason::DECRYPTION_FAILED_OR_BAD_RECORD_MAC,
+                        "protected record holds only padding, no content type",
+                    )
                 })?;
                 if type_at > MAX_PLAINTEXT {
                     return Err(Error::protocol(
