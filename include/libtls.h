@@ -1172,6 +1172,14 @@ uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
 int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
 
 /*
+ Signature algorithms of client authentication, same syntax: a server requests and accepts
+ these for the client's CertificateVerify, a client signs its CertificateVerify only with
+ these, preferring earlier ones. Without it a server uses the `SSL_CTX_set1_sigalgs_list`
+ list.
+ */
+int SSL_CTX_set1_client_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+
+/*
  The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
  clears them. As in OpenSSL, 0 means success and 1 failure.
  */
@@ -1959,6 +1967,11 @@ int SSL_get_max_proto_version(struct SSL *ssl);
  Like `SSL_CTX_set1_sigalgs_list`, for this connection.
  */
 int SSL_set1_sigalgs_list(struct SSL *ssl, const char *list);
+
+/*
+ Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
+ */
+int SSL_set1_client_sigalgs_list(struct SSL *ssl, const char *list);
 
 /*
  Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.

@@ -67,6 +67,8 @@ pub struct SSL {
     max_proto: Option<c_int>,
     /// `SSL_set1_sigalgs_list`.
     sigalgs: Option<Vec<SignatureScheme>>,
+    /// `SSL_set1_client_sigalgs_list`.
+    client_sigalgs: Option<Vec<SignatureScheme>>,
     /// `SSL_set_alpn_protos`.
     alpn_protos: Option<Vec<Vec<u8>>>,
     /// Info and message callbacks of this connection, and its diagnosis strings.
@@ -190,6 +192,7 @@ impl SSL {
             && self.min_proto.is_none()
             && self.max_proto.is_none()
             && self.sigalgs.is_none()
+            && self.client_sigalgs.is_none()
             && self.alpn_protos.is_none()
         {
             return base;
@@ -204,6 +207,9 @@ impl SSL {
         }
         if let Some(schemes) = &self.sigalgs {
             c.verify_schemes = schemes.clone();
+        }
+        if let Some(schemes) = &self.client_sigalgs {
+            c.client_auth_schemes = Some(schemes.clone());
         }
         if let Some(protos) = &self.alpn_protos {
             c.alpn_protocols = protos.clone();
@@ -774,6 +780,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             min_proto: None,
             max_proto: None,
             sigalgs: None,
+            client_sigalgs: None,
             alpn_protos: None,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
@@ -1864,6 +1871,27 @@ pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_cha
         match Config::parse_sigalgs_list(text) {
             Ok(schemes) => {
                 s.sigalgs = Some(schemes);
+                1
+            }
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+/// Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set1_client_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        // SAFETY: C string from the caller.
+        let Some(text) = (unsafe { c_str(list, "client sigalgs") }) else {
+            return 0;
+        };
+        match Config::parse_sigalgs_list(text) {
+            Ok(schemes) => {
+                s.client_sigalgs = Some(schemes);
                 1
             }
             Err(e) => {

@@ -426,19 +426,20 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
             .filter(|c| certificate_type_allowed(c.key_type(), &req.certificate_types))
             .cloned()
             .collect();
-        signer = super::choose_certified_key(&usable, &req.sig_schemes, false).or_else(|| {
-            // Nothing configured fits: ask the application, as in TLS 1.3.
-            let callback = config.client_cert_callback.as_ref()?;
-            let ck = callback(&crate::config::CertificateRequestView {
-                schemes: &req.sig_schemes,
-                authorities: &req.certificate_authorities,
-            })?;
-            if !certificate_type_allowed(ck.key_type(), &req.certificate_types) {
-                return None;
-            }
-            let scheme = ck.key.choose_scheme(&req.sig_schemes, false)?;
-            Some((ck, scheme))
-        });
+        signer = super::choose_client_certified_key(&config, &usable, &req.sig_schemes, false)
+            .or_else(|| {
+                // Nothing configured fits: ask the application, as in TLS 1.3.
+                let callback = config.client_cert_callback.as_ref()?;
+                let ck = callback(&crate::config::CertificateRequestView {
+                    schemes: &req.sig_schemes,
+                    authorities: &req.certificate_authorities,
+                })?;
+                if !certificate_type_allowed(ck.key_type(), &req.certificate_types) {
+                    return None;
+                }
+                let scheme = super::client_auth_scheme(&config, &ck.key, &req.sig_schemes, false)?;
+                Some((ck, scheme))
+            });
         cx.evidence.sent_empty_certificate = signer.is_none();
         // With nothing that fits we send an empty Certificate and let the server decide.
         let chain = signer

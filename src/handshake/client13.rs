@@ -348,7 +348,9 @@ impl CertRequest {
     /// A configured chain whose key can sign with a requested scheme, else whatever the
     /// application's callback supplies, else nothing (an empty Certificate).
     fn choose(&self, config: &Config) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
-        if let Some(found) = super::choose_certified_key(&config.certs, &self.schemes, true) {
+        if let Some(found) =
+            super::choose_client_certified_key(config, &config.certs, &self.schemes, true)
+        {
             return Some(found);
         }
         let callback = config.client_cert_callback.as_ref()?;
@@ -356,7 +358,7 @@ impl CertRequest {
             schemes: &self.schemes,
             authorities: &self.authorities,
         })?;
-        let scheme = ck.key.choose_scheme(&self.schemes, true)?;
+        let scheme = super::client_auth_scheme(config, &ck.key, &self.schemes, true)?;
         Some((ck, scheme))
     }
 }

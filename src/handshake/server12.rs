@@ -174,7 +174,7 @@ pub fn handle_client_hello(
 
     let requested_schemes = if config.verify_mode & verify_flags::PEER != 0 {
         let schemes: Vec<SignatureScheme> = config
-            .verify_schemes
+            .requested_client_auth_schemes()
             .iter()
             .copied()
             .filter(|s| sign::supported_verify_schemes(false).contains(s))

@@ -238,6 +238,15 @@ pub fn handle_client_hello(
     if let Some((cert, scheme)) = full_handshake_cert {
         if config.verify_mode & verify_flags::PEER != 0 {
             let schemes = config.tls13_client_auth_schemes();
+            if schemes.is_empty() {
+                // A list of only PKCS#1 v1.5 schemes leaves nothing TLS 1.3 allows, and an empty
+                // signature_algorithms is malformed (RFC 8446 4.2.3).
+                return Err(Error::protocol(
+                    AlertDescription::INTERNAL_ERROR,
+                    Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
+                    "no configured client-authentication signature scheme is allowed in TLS 1.3",
+                ));
+            }
             send_certificate_request(cx, &config, &schemes, &mut transcript)?;
             client_auth_schemes = Some(schemes);
         }

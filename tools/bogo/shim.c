@@ -539,24 +539,39 @@ static void append_sigalgs(char *list, size_t size, const int *codepoints, int c
     }
 }
 
-/* -signing-prefs and -verify-prefs through the one list the API has (SSL_CTX_set1_sigalgs_list:
- * what we advertise and accept, and what a server may sign with). Only two cases map faithfully:
- * a client's verify list (its own signature is chosen apart from the list) and a server's signing
- * list. A client's signing list has no API to narrow the library's choice, and a server's verify
- * list would narrow its own signing too: both are tests of a missing API. */
-static bool set_signature_algorithms(SSL_CTX *ctx, const struct settings *s) {
-    if (!s->signing_pref_count && !s->verify_pref_count)
-        return true;
-    const int *prefs = s->is_server ? s->signing_prefs : s->verify_prefs;
-    int pref_count = s->is_server ? s->signing_pref_count : s->verify_pref_count;
-    int other_count = s->is_server ? s->verify_pref_count : s->signing_pref_count;
-    if (other_count)
-        unimplemented("client -signing-prefs / server -verify-prefs");
+/* Sets one sigalgs list; a list the library rejects names only algorithms it does not implement
+ * (P-521 ECDSA, ...): unimplemented. */
+static void set_sigalgs_list(SSL_CTX *ctx, const int *prefs, int count,
+                             int (*setter)(SSL_CTX *, const char *)) {
     char list[512] = "";
-    append_sigalgs(list, sizeof(list), prefs, pref_count);
-    if (SSL_CTX_set1_sigalgs_list(ctx, list) != 1) {
-        /* Only algorithms this library does not implement (P-521 ECDSA, ...): unimplemented. */
+    append_sigalgs(list, sizeof(list), prefs, count);
+    if (setter(ctx, list) != 1)
         unimplemented("sigalgs list rejected");
+}
+
+static int set_sigalgs(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_sigalgs_list(ctx, list);
+}
+
+static int set_client_sigalgs(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_client_sigalgs_list(ctx, list);
+}
+
+/* -signing-prefs and -verify-prefs. The general list (SSL_CTX_set1_sigalgs_list) is what a client
+ * advertises and accepts from the server, and what a server signs with; the client-authentication
+ * list (SSL_CTX_set1_client_sigalgs_list) is what a client signs its CertificateVerify with, and
+ * what a server requests and accepts in it. */
+static bool set_signature_algorithms(SSL_CTX *ctx, const struct settings *s) {
+    if (s->is_server) {
+        if (s->signing_pref_count)
+            set_sigalgs_list(ctx, s->signing_prefs, s->signing_pref_count, set_sigalgs);
+        if (s->verify_pref_count)
+            set_sigalgs_list(ctx, s->verify_prefs, s->verify_pref_count, set_client_sigalgs);
+    } else {
+        if (s->verify_pref_count)
+            set_sigalgs_list(ctx, s->verify_prefs, s->verify_pref_count, set_sigalgs);
+        if (s->signing_pref_count)
+            set_sigalgs_list(ctx, s->signing_prefs, s->signing_pref_count, set_client_sigalgs);
     }
     return true;
 }
