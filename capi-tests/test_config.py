@@ -1,6 +1,6 @@
 """Runs each case of capi-tests/c/test_config.c (options, version bounds, sigalgs lists and
-client-authentication sigalgs lists, ALPN, server name callback, server cipher preference, peer
-signature NIDs) as a pytest test."""
+client-authentication sigalgs lists, Finished copies and EMS support, ALPN, server name callback,
+server cipher preference, peer signature NIDs) as a pytest test."""
 
 import subprocess
 
@@ -14,6 +14,7 @@ C_CASES = [
     "version_mismatch",
     "sigalgs_lists",
     "client_sigalgs_lists",
+    "finished_and_extms",
     "peer_signature_ecdsa",
     "alpn",
     "select_next_proto",

@@ -1747,6 +1747,27 @@ int SSL_is_init_finished(const struct SSL *ssl);
 int SSL_in_init(const struct SSL *ssl);
 
 /*
+ Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
+ bytes) and returns its full length; 0 before we sent one. Its TLS 1.2 value is RFC 5929's
+ tls-unique channel binding for a full handshake (the client's Finished) and a resumption
+ (the server's).
+ */
+uintptr_t SSL_get_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+
+/*
+ Like `SSL_get_finished`, for the last Finished message the peer sent.
+ */
+uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+
+/*
+ 1 if the session used the extended master secret (RFC 7627), 0 if not, -1 while a handshake
+ is in progress or before one. libtls requires it in TLS 1.2, and TLS 1.3's key schedule
+ binds the whole transcript the same way, so a finished handshake reports 1. A macro over
+ `SSL_ctrl` in OpenSSL, a function here.
+ */
+int SSL_get_extms_support(const struct SSL *ssl);
+
+/*
  SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
  */
 int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);

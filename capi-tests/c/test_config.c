@@ -316,6 +316,51 @@ static int test_client_sigalgs_lists(void)
     return 1;
 }
 
+/* SSL_get_finished / SSL_get_peer_finished: each side's copy of the other's, the full length
+ * returned whatever the buffer size; SSL_get_extms_support before and after. */
+static int test_finished_and_extms(void)
+{
+    static const int versions[] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    size_t i;
+    for (i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+        struct link l;
+        unsigned char ours[64], theirs[64], small[4];
+        size_t n_ours, n_theirs;
+        CHECK(sctx && cctx);
+        CHECK(SSL_CTX_set_max_proto_version(cctx, versions[i]) == 1);
+        link_open(&l, cctx, sctx);
+        CHECK(SSL_get_finished(l.client, ours, sizeof ours) == 0);
+        CHECK(SSL_get_peer_finished(l.client, ours, sizeof ours) == 0);
+        CHECK(SSL_get_extms_support(l.client) == -1);
+        CHECK(handshake(&l, NULL));
+
+        n_ours = SSL_get_finished(l.client, ours, sizeof ours);
+        n_theirs = SSL_get_peer_finished(l.server, theirs, sizeof theirs);
+        CHECK(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
+        n_ours = SSL_get_finished(l.server, ours, sizeof ours);
+        n_theirs = SSL_get_peer_finished(l.client, theirs, sizeof theirs);
+        CHECK(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
+        if (versions[i] == TLS1_2_VERSION) {
+            CHECK(n_ours == 12);
+            CHECK(SSL_get_extms_support(l.client) == 1);
+            CHECK(SSL_get_extms_support(l.server) == 1);
+        } else {
+            /* The suite hash's length: 32 or 48. */
+            CHECK(n_ours == 32 || n_ours == 48);
+        }
+        /* A short buffer gets the first bytes, the return value still the whole length. */
+        memset(small, 0, sizeof small);
+        CHECK(SSL_get_peer_finished(l.client, small, sizeof small) == n_ours);
+        CHECK(memcmp(small, ours, sizeof small) == 0);
+        CHECK(SSL_get_finished(l.client, NULL, 0) == n_ours);
+        link_close(&l);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+    }
+    return 1;
+}
+
 static int test_peer_signature_ecdsa(void)
 {
     SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
@@ -567,6 +612,7 @@ static const struct test tests[] = {
     {"version_mismatch", test_version_mismatch},
     {"sigalgs_lists", test_sigalgs_lists},
     {"client_sigalgs_lists", test_client_sigalgs_lists},
+    {"finished_and_extms", test_finished_and_extms},
     {"peer_signature_ecdsa", test_peer_signature_ecdsa},
     {"alpn", test_alpn},
     {"select_next_proto", test_select_next_proto},

@@ -1108,6 +1108,70 @@ pub unsafe extern "C" fn SSL_in_init(ssl: *const SSL) -> c_int {
     })
 }
 
+/// Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
+/// bytes) and returns its full length; 0 before we sent one. Its TLS 1.2 value is RFC 5929's
+/// tls-unique channel binding for a full handshake (the client's Finished) and a resumption
+/// (the server's).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_finished(
+    ssl: *const SSL,
+    buf: *mut c_void,
+    count: usize,
+) -> usize {
+    with_ssl_ref(ssl, 0, |s| {
+        let data = s
+            .conn
+            .as_ref()
+            .map_or(&[][..], |c| &c.negotiated().our_finished[..]);
+        // SAFETY: the caller provides `count` writable bytes at `buf`.
+        unsafe { copy_finished(data, buf, count) }
+    })
+}
+
+/// Like `SSL_get_finished`, for the last Finished message the peer sent.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_peer_finished(
+    ssl: *const SSL,
+    buf: *mut c_void,
+    count: usize,
+) -> usize {
+    with_ssl_ref(ssl, 0, |s| {
+        let data = s
+            .conn
+            .as_ref()
+            .map_or(&[][..], |c| &c.negotiated().peer_finished[..]);
+        // SAFETY: the caller provides `count` writable bytes at `buf`.
+        unsafe { copy_finished(data, buf, count) }
+    })
+}
+
+/// Copies as much of `data` as fits in `count` bytes at `buf` (none when `buf` is NULL) and
+/// returns the whole length, so a caller can size its buffer from a first call.
+///
+/// # Safety
+/// `buf` is NULL or points to `count` writable bytes.
+unsafe fn copy_finished(data: &[u8], buf: *mut c_void, count: usize) -> usize {
+    let n = data.len().min(count);
+    if !buf.is_null() && n > 0 {
+        // SAFETY: `n` <= `count` bytes fit at `buf` (the caller's promise); `data` is ours and
+        // cannot overlap the caller's buffer.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), buf.cast::<u8>(), n) };
+    }
+    data.len()
+}
+
+/// 1 if the session used the extended master secret (RFC 7627), 0 if not, -1 while a handshake
+/// is in progress or before one. libtls requires it in TLS 1.2, and TLS 1.3's key schedule
+/// binds the whole transcript the same way, so a finished handshake reports 1. A macro over
+/// `SSL_ctrl` in OpenSSL, a function here.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_extms_support(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, -1, |s| match s.conn.as_ref() {
+        Some(c) if !c.is_handshaking() && c.negotiated().version.is_some() => 1,
+        _ => -1,
+    })
+}
+
 /// SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_tlsext_host_name(ssl: *mut SSL, name: *const c_char) -> c_int {

@@ -493,6 +493,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     cx.record.set_writer(tls12_encrypter(suite, &keys, true)?);
     let verify_data =
         tls12::finished_verify_data(suite.hash, &master, true, &hs.transcript.current_hash())?;
+    cx.info.our_finished = verify_data.clone();
     let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
     hs.transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
@@ -584,6 +585,7 @@ impl State for ExpectFinished {
                 "the server's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         self.hs.transcript.add(&msg.encoded);
         match self.resumed {
             Some(old) => {
@@ -597,6 +599,7 @@ impl State for ExpectFinished {
                     true,
                     &self.hs.transcript.current_hash(),
                 )?;
+                cx.info.our_finished = verify_data.clone();
                 let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
                 cx.send_handshake_bytes(&fin)?;
                 if self.hs.ticket.is_some() {

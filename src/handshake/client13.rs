@@ -479,6 +479,7 @@ impl State for ExpectFinished {
                 "the server's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         hs.transcript.add(&msg.encoded);
         let hash_after_server_finished = hs.transcript.current_hash();
         let master = hs.schedule.into_master();
@@ -501,6 +502,7 @@ impl State for ExpectFinished {
         }
         let verify_data =
             finished_verify_data(hs.suite.hash, &hs.client_hs, &hs.transcript.current_hash());
+        cx.info.our_finished = verify_data.to_vec();
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         })

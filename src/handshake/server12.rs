@@ -468,6 +468,7 @@ fn resume(
         false,
         &transcript.current_hash(),
     )?;
+    cx.info.our_finished = verify_data.clone();
     let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
     transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
@@ -700,6 +701,7 @@ impl State for ExpectFinished {
                 "the client's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         hs.transcript.add(&msg.encoded);
         if hs.resumed {
             cx.handshake_complete = true;
@@ -750,6 +752,7 @@ impl State for ExpectFinished {
             false,
             &hs.transcript.current_hash(),
         )?;
+        cx.info.our_finished = verify_data.clone();
         let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
         cx.send_handshake_bytes(&fin)?;
         cx.handshake_complete = true;

@@ -254,6 +254,7 @@ pub fn handle_client_hello(
     }
 
     let verify_data = finished_verify_data(suite.hash, &server_hs, &transcript.current_hash());
+    cx.info.our_finished = verify_data.to_vec();
     let fin = HandshakeMessage::Finished(Finished {
         verify_data: verify_data.to_vec(),
     })
@@ -804,6 +805,7 @@ impl State for ExpectFinished {
                 "the client's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         self.transcript.add(&msg.encoded);
         cx.record
             .set_reader(tls13_decrypter(self.suite, &self.client_app)?);

@@ -94,6 +94,10 @@ struct settings {
     bool expect_session_id;
     bool expect_no_session_id;
     bool no_ticket;
+    /* Send RFC 5929's tls-unique as the first application data; expect the extended master
+     * secret (RFC 7627). */
+    bool tls_unique;
+    bool expect_extended_master_secret;
 };
 
 /* set_flag finds a list's count right after its MAX_SIGALGS entries. */
@@ -185,6 +189,8 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-expect-session-id", expect_session_id),
     BOOL_FLAG("-expect-no-session-id", expect_no_session_id),
     BOOL_FLAG("-no-ticket", no_ticket),
+    BOOL_FLAG("-tls-unique", tls_unique),
+    BOOL_FLAG("-expect-extended-master-secret", expect_extended_master_secret),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -920,6 +926,10 @@ static bool check_handshake(SSL *ssl, const struct settings *s, bool is_resume) 
             return false;
         }
     }
+    if (s->expect_extended_master_secret && SSL_get_extms_support(ssl) != 1) {
+        fprintf(stderr, "extended master secret not used, but expected\n");
+        return false;
+    }
     const struct connection_state *state = SSL_get_app_data(ssl);
     if ((s->expect_hrr && !state->saw_hello_retry_request) ||
         (s->expect_no_hrr && state->saw_hello_retry_request)) {
@@ -939,6 +949,20 @@ static bool write_all(SSL *ssl, const void *data, int len) {
         return false;
     }
     return true;
+}
+
+/* Writes tls-unique (RFC 5929 3.1): the first Finished of the latest TLS 1.2 handshake, the
+ * client's in a full handshake and the server's in a resumption. */
+static bool write_tls_unique(SSL *ssl, const struct settings *s) {
+    unsigned char value[64];
+    bool ours_came_first = s->is_server == (SSL_session_reused(ssl) != 0);
+    size_t len = ours_came_first ? SSL_get_finished(ssl, value, sizeof(value))
+                                 : SSL_get_peer_finished(ssl, value, sizeof(value));
+    if (len == 0 || len > sizeof(value)) {
+        fprintf(stderr, "no Finished message to take tls-unique from\n");
+        return false;
+    }
+    return write_all(ssl, value, (int)len);
 }
 
 /* Reads into buf; with -peek-then-read, peeks first and checks the read returns the same bytes. */
@@ -1029,6 +1053,8 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s, bool is_resum
             goto done;
         }
     }
+    if (s->tls_unique && !write_tls_unique(ssl, s))
+        goto done;
     if (s->shim_writes_first && !write_all(ssl, "hello", 5))
         goto done;
     if (!s->shim_shuts_down && !echo_until_close(ssl, s))
