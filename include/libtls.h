@@ -1845,8 +1845,9 @@ struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
 struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
 
 /*
- On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
- client, which does not keep the names it received.
+ On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
+ the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
+ the client certificate callback on; NULL before a request or when it listed none.
  */
 struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct SSL *ssl);
 
@@ -2093,6 +2094,17 @@ char *X509_NAME_oneline(const struct X509_NAME *name, char *buf, int size);
  `*out`, or, when `*out` is NULL, allocates the buffer (free with `OPENSSL_free`).
  */
 int i2d_X509(const struct X509 *x, uint8_t **out);
+
+/*
+ The DER encoding of a name, by the `i2d_*` convention (see `i2d_X509`).
+ */
+int i2d_X509_NAME(const struct X509_NAME *name, uint8_t **out);
+
+/*
+ Parses one DER `Name` from `*pp` (at most `length` bytes) and advances `*pp` past it; with
+ `a` non-NULL, the previous `*a` is freed and replaced. NULL on malformed input.
+ */
+struct X509_NAME *d2i_X509_NAME(struct X509_NAME **a, const uint8_t **pp, long length);
 
 /*
  Frees memory the library allocated for the caller (OpenSSL defines it as a macro).

@@ -68,6 +68,8 @@ pub struct Negotiated {
     /// handshake).
     pub our_finished: Vec<u8>,
     pub peer_finished: Vec<u8>,
+    /// A client: the issuer names (DER) the server's CertificateRequest listed.
+    pub peer_ca_names: Vec<Vec<u8>>,
 }
 
 impl Default for Negotiated {
@@ -90,6 +92,7 @@ impl Default for Negotiated {
             key_updates_received: 0,
             our_finished: Vec::new(),
             peer_finished: Vec::new(),
+            peer_ca_names: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::consts::*;
 use super::ctx::SSL_verify_cb;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
-use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_STORE_CTX};
+use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_NAME, X509_STORE_CTX};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{
     AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
@@ -43,6 +43,8 @@ pub struct SSL {
     peer_chain_stack: Option<Box<stack_st_X509>>,
     /// `SSL_get0_verified_chain`'s result, made on first use and owned here.
     verified_chain_stack: Option<Box<stack_st_X509>>,
+    /// A client's `SSL_get_client_CA_list`: the server's names, made on first use, owned here.
+    peer_ca_stack: Option<Box<stack_st_X509_NAME>>,
     /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
     last_error: c_int,
     /// The core's error was already pushed to the queue.
@@ -766,6 +768,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             verify_depth: None,
             peer_chain_stack: None,
             verified_chain_stack: None,
+            peer_ca_stack: None,
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
@@ -1488,16 +1491,35 @@ pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_
     })
 }
 
-/// On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
-/// client, which does not keep the names it received.
+/// On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
+/// the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
+/// the client certificate callback on; NULL before a request or when it listed none.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_client_CA_list(ssl: *const SSL) -> *mut stack_st_X509_NAME {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
-        if s.role == Some(Role::Client) {
-            return std::ptr::null_mut();
+    with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
+        if s.role != Some(Role::Client) {
+            // SAFETY: the SSL's context is live.
+            return unsafe { super::ctx::SSL_CTX_get_client_CA_list(s.ctx) };
         }
-        // SAFETY: the SSL's context is live.
-        unsafe { super::ctx::SSL_CTX_get_client_CA_list(s.ctx) }
+        if s.peer_ca_stack.is_none() {
+            let Some(conn) = s.conn.as_ref() else {
+                return std::ptr::null_mut();
+            };
+            let names = &conn.negotiated().peer_ca_names;
+            if names.is_empty() {
+                return std::ptr::null_mut();
+            }
+            // A name that does not parse cannot be shown as an X509_NAME; the rest still can.
+            let items = names
+                .iter()
+                .filter_map(|der| crate::x509::Name::from_der(der).ok())
+                .map(|n| Box::new(X509_NAME::from_name(n)))
+                .collect();
+            s.peer_ca_stack = Some(Box::new(stack_st_X509_NAME { items }));
+        }
+        s.peer_ca_stack.as_mut().map_or(std::ptr::null_mut(), |b| {
+            &mut **b as *mut stack_st_X509_NAME
+        })
     })
 }
 

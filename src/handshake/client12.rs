@@ -420,6 +420,11 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
 
     let mut signer: Option<(Arc<CertifiedKey>, crate::msgs::enums::SignatureScheme)> = None;
     if let Some(req) = &st.cert_request {
+        cx.info.peer_ca_names = req
+            .certificate_authorities
+            .iter()
+            .map(|n| n.0.clone())
+            .collect();
         let usable: Vec<Arc<CertifiedKey>> = config
             .certs
             .iter()

@@ -553,6 +553,7 @@ fn send_client_certificate(
     request: CertRequest,
 ) -> Result<()> {
     let config = cx.config.clone();
+    cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
     let chosen = request.choose(&config);
     let entries = chosen.as_ref().map_or_else(Vec::new, |(ck, _)| {
         ck.chain

@@ -185,7 +185,7 @@ pub fn handle_client_hello(
                 CertificateRequestTls12::RSA_SIGN,
             ],
             sig_schemes: schemes.clone(),
-            certificate_authorities: Vec::new(),
+            certificate_authorities: config.client_ca_names.clone(),
         })
         .encode();
         transcript.add(&request);
