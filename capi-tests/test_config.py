@@ -1,5 +1,6 @@
-"""Runs each case of capi-tests/c/test_config.c (options, version bounds, sigalgs lists, ALPN,
-server name callback, server cipher preference, peer signature NIDs) as a pytest test."""
+"""Runs each case of capi-tests/c/test_config.c (options, version bounds, sigalgs lists and
+client-authentication sigalgs lists, Finished copies and EMS support, ALPN, server name callback,
+server cipher preference, peer signature NIDs) as a pytest test."""
 
 import subprocess
 
@@ -12,6 +13,8 @@ C_CASES = [
     "proto_version_bounds",
     "version_mismatch",
     "sigalgs_lists",
+    "client_sigalgs_lists",
+    "finished_and_extms",
     "peer_signature_ecdsa",
     "alpn",
     "select_next_proto",

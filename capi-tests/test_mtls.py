@@ -201,6 +201,7 @@ X509_CASES = [
     "pem_chain_and_names",
     "name_print_styles",
     "der_round_trip",
+    "name_der_round_trip",
     "validity_and_serial",
     "names_and_addresses",
     "public_keys_and_fingerprint",

@@ -1172,6 +1172,14 @@ uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
 int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
 
 /*
+ Signature algorithms of client authentication, same syntax: a server requests and accepts
+ these for the client's CertificateVerify, a client signs its CertificateVerify only with
+ these, preferring earlier ones. Without it a server uses the `SSL_CTX_set1_sigalgs_list`
+ list.
+ */
+int SSL_CTX_set1_client_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+
+/*
  The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
  clears them. As in OpenSSL, 0 means success and 1 failure.
  */
@@ -1739,6 +1747,27 @@ int SSL_is_init_finished(const struct SSL *ssl);
 int SSL_in_init(const struct SSL *ssl);
 
 /*
+ Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
+ bytes) and returns its full length; 0 before we sent one. Its TLS 1.2 value is RFC 5929's
+ tls-unique channel binding for a full handshake (the client's Finished) and a resumption
+ (the server's).
+ */
+uintptr_t SSL_get_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+
+/*
+ Like `SSL_get_finished`, for the last Finished message the peer sent.
+ */
+uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+
+/*
+ 1 if the session used the extended master secret (RFC 7627), 0 if not, -1 while a handshake
+ is in progress or before one. libtls requires it in TLS 1.2, and TLS 1.3's key schedule
+ binds the whole transcript the same way, so a finished handshake reports 1. A macro over
+ `SSL_ctrl` in OpenSSL, a function here.
+ */
+int SSL_get_extms_support(const struct SSL *ssl);
+
+/*
  SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
  */
 int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);
@@ -1816,8 +1845,9 @@ struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
 struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
 
 /*
- On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
- client, which does not keep the names it received.
+ On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
+ the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
+ the client certificate callback on; NULL before a request or when it listed none.
  */
 struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct SSL *ssl);
 
@@ -1961,6 +1991,11 @@ int SSL_get_max_proto_version(struct SSL *ssl);
 int SSL_set1_sigalgs_list(struct SSL *ssl, const char *list);
 
 /*
+ Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
+ */
+int SSL_set1_client_sigalgs_list(struct SSL *ssl, const char *list);
+
+/*
  Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
  */
 int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
@@ -2059,6 +2094,17 @@ char *X509_NAME_oneline(const struct X509_NAME *name, char *buf, int size);
  `*out`, or, when `*out` is NULL, allocates the buffer (free with `OPENSSL_free`).
  */
 int i2d_X509(const struct X509 *x, uint8_t **out);
+
+/*
+ The DER encoding of a name, by the `i2d_*` convention (see `i2d_X509`).
+ */
+int i2d_X509_NAME(const struct X509_NAME *name, uint8_t **out);
+
+/*
+ Parses one DER `Name` from `*pp` (at most `length` bytes) and advances `*pp` past it; with
+ `a` non-NULL, the previous `*a` is freed and replaced. NULL on malformed input.
+ */
+struct X509_NAME *d2i_X509_NAME(struct X509_NAME **a, const uint8_t **pp, long length);
 
 /*
  Frees memory the library allocated for the caller (OpenSSL defines it as a macro).

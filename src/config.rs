@@ -145,6 +145,11 @@ pub struct Config {
     pub groups: Vec<NamedGroup>,
     /// Signature schemes we accept from the peer, in preference order.
     pub verify_schemes: Vec<SignatureScheme>,
+    /// Signature schemes of client authentication (`SSL_CTX_set1_client_sigalgs_list`): a
+    /// server requests and accepts only these in the client's CertificateVerify; a client signs
+    /// only with these, preferring earlier ones. `None`: a server uses `verify_schemes`, a
+    /// client whatever its key and the server's request allow.
+    pub client_auth_schemes: Option<Vec<SignatureScheme>>,
     /// Our certificate chains, at most one per key type, in the order they were configured.
     pub certs: Vec<Arc<CertifiedKey>>,
     pub roots: Arc<RootStore>,
@@ -190,6 +195,7 @@ impl Default for Config {
                 .collect(),
             groups: DEFAULT_GROUPS.to_vec(),
             verify_schemes: DEFAULT_VERIFY_SCHEMES.to_vec(),
+            client_auth_schemes: None,
             certs: Vec::new(),
             roots: Arc::new(RootStore::default()),
             verify_mode: verify_flags::NONE,
@@ -238,10 +244,18 @@ impl Config {
         self.certs.push(Arc::new(ck));
     }
 
+    /// The schemes a server requests for the client's CertificateVerify, before per-version
+    /// filtering.
+    pub fn requested_client_auth_schemes(&self) -> &[SignatureScheme] {
+        self.client_auth_schemes
+            .as_deref()
+            .unwrap_or(&self.verify_schemes)
+    }
+
     /// The schemes a TLS 1.3 CertificateRequest offers: ours, less PKCS#1 v1.5, which TLS 1.3
     /// forbids in CertificateVerify (RFC 8446 4.2.3).
     pub fn tls13_client_auth_schemes(&self) -> Vec<SignatureScheme> {
-        self.verify_schemes
+        self.requested_client_auth_schemes()
             .iter()
             .copied()
             .filter(|s| {

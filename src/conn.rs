@@ -63,6 +63,13 @@ pub struct Negotiated {
     /// TLS 1.3 KeyUpdates we sent and received after the handshake.
     pub key_updates_sent: u64,
     pub key_updates_received: u64,
+    /// The verify_data of the last Finished we sent and received (`SSL_get_finished`,
+    /// `SSL_get_peer_finished`; RFC 5929's tls-unique is the first Finished of a TLS 1.2
+    /// handshake).
+    pub our_finished: Vec<u8>,
+    pub peer_finished: Vec<u8>,
+    /// A client: the issuer names (DER) the server's CertificateRequest listed.
+    pub peer_ca_names: Vec<Vec<u8>>,
 }
 
 impl Default for Negotiated {
@@ -83,6 +90,9 @@ impl Default for Negotiated {
             server_name_acked: false,
             key_updates_sent: 0,
             key_updates_received: 0,
+            our_finished: Vec::new(),
+            peer_finished: Vec::new(),
+            peer_ca_names: Vec::new(),
         }
     }
 }

@@ -237,6 +237,131 @@ static int test_sigalgs_lists(void)
     return 1;
 }
 
+/* A server demanding an RSA client certificate, and a client holding one, both at `version`. */
+static int client_auth_pair(int version, SSL_CTX **cctx, SSL_CTX **sctx)
+{
+    *sctx = server_ctx_with("server-ecdsa-p256");
+    *cctx = client_ctx();
+    if (!*sctx || !*cctx)
+        return 0;
+    SSL_CTX_set_verify(*sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    return SSL_CTX_load_verify_locations(*sctx, PKI "root-ca.pem", NULL) == 1 &&
+           SSL_CTX_set_max_proto_version(*sctx, version) == 1 &&
+           SSL_CTX_set_max_proto_version(*cctx, version) == 1 &&
+           SSL_CTX_use_certificate_chain_file(*cctx, PKI "client-rsa2048.chain.pem") == 1 &&
+           SSL_CTX_use_PrivateKey_file(*cctx, PKI "client-rsa2048.key", SSL_FILETYPE_PEM) == 1;
+}
+
+/* The hash of the client's CertificateVerify as the server saw it, or -1 without one. */
+static int client_signature_hash(SSL *server)
+{
+    int type = -1, hash = -1;
+    if (SSL_get_peer_signature_type_nid(server, &type) != 1 || type != EVP_PKEY_RSA_PSS)
+        return -1;
+    return SSL_get_peer_signature_nid(server, &hash) == 1 ? hash : -1;
+}
+
+static int test_client_sigalgs_lists(void)
+{
+    static const int versions[] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    size_t i;
+    for (i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        SSL_CTX *sctx = NULL, *cctx = NULL;
+        struct link l;
+        X509 *peer;
+        CHECK(client_auth_pair(versions[i], &cctx, &sctx));
+        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "bogus") == 0);
+        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "") == 0);
+        ERR_clear_error();
+
+        /* Unrestricted, an RSA client signs with PSS and SHA-256. */
+        link_open(&l, cctx, sctx);
+        CHECK(handshake(&l, NULL));
+        CHECK(client_signature_hash(l.server) == NID_sha256);
+        link_close(&l);
+
+        /* The server requests, and so the client uses, only what its client list names; the
+         * server's own signature is not bound by that list. */
+        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "rsa_pss_rsae_sha512") == 1);
+        link_open(&l, cctx, sctx);
+        CHECK(handshake(&l, NULL));
+        CHECK(client_signature_hash(l.server) == NID_sha512);
+        link_close(&l);
+
+        /* The client signs only with its own client list: per context, then per connection. */
+        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "rsa_pss_rsae_sha256:RSA-PSS+SHA384:"
+                                                     "rsa_pss_rsae_sha512") == 1);
+        CHECK(SSL_CTX_set1_client_sigalgs_list(cctx, "RSA-PSS+SHA384") == 1);
+        link_open(&l, cctx, sctx);
+        CHECK(handshake(&l, NULL));
+        CHECK(client_signature_hash(l.server) == NID_sha384);
+        link_close(&l);
+        link_open(&l, cctx, sctx);
+        CHECK(SSL_set1_client_sigalgs_list(l.client, "rsa_pss_rsae_sha512") == 1);
+        CHECK(handshake(&l, NULL));
+        CHECK(client_signature_hash(l.server) == NID_sha512);
+        link_close(&l);
+
+        /* Disjoint lists: the client has nothing to sign with, sends no certificate, and the
+         * server, which requires one, fails the handshake. */
+        link_open(&l, cctx, sctx);
+        CHECK(SSL_set1_client_sigalgs_list(l.server, "rsa_pss_rsae_sha256") == 1);
+        CHECK(!handshake(&l, NULL));
+        peer = SSL_get1_peer_certificate(l.server);
+        CHECK(peer == NULL);
+        ERR_clear_error();
+        link_close(&l);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+    }
+    return 1;
+}
+
+/* SSL_get_finished / SSL_get_peer_finished: each side's copy of the other's, the full length
+ * returned whatever the buffer size; SSL_get_extms_support before and after. */
+static int test_finished_and_extms(void)
+{
+    static const int versions[] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    size_t i;
+    for (i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+        struct link l;
+        unsigned char ours[64], theirs[64], small[4];
+        size_t n_ours, n_theirs;
+        CHECK(sctx && cctx);
+        CHECK(SSL_CTX_set_max_proto_version(cctx, versions[i]) == 1);
+        link_open(&l, cctx, sctx);
+        CHECK(SSL_get_finished(l.client, ours, sizeof ours) == 0);
+        CHECK(SSL_get_peer_finished(l.client, ours, sizeof ours) == 0);
+        CHECK(SSL_get_extms_support(l.client) == -1);
+        CHECK(handshake(&l, NULL));
+
+        n_ours = SSL_get_finished(l.client, ours, sizeof ours);
+        n_theirs = SSL_get_peer_finished(l.server, theirs, sizeof theirs);
+        CHECK(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
+        n_ours = SSL_get_finished(l.server, ours, sizeof ours);
+        n_theirs = SSL_get_peer_finished(l.client, theirs, sizeof theirs);
+        CHECK(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
+        if (versions[i] == TLS1_2_VERSION) {
+            CHECK(n_ours == 12);
+            CHECK(SSL_get_extms_support(l.client) == 1);
+            CHECK(SSL_get_extms_support(l.server) == 1);
+        } else {
+            /* The suite hash's length: 32 or 48. */
+            CHECK(n_ours == 32 || n_ours == 48);
+        }
+        /* A short buffer gets the first bytes, the return value still the whole length. */
+        memset(small, 0, sizeof small);
+        CHECK(SSL_get_peer_finished(l.client, small, sizeof small) == n_ours);
+        CHECK(memcmp(small, ours, sizeof small) == 0);
+        CHECK(SSL_get_finished(l.client, NULL, 0) == n_ours);
+        link_close(&l);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+    }
+    return 1;
+}
+
 static int test_peer_signature_ecdsa(void)
 {
     SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
@@ -482,6 +607,8 @@ static const struct test_case tests[] = {
     {"proto_version_bounds", test_proto_version_bounds},
     {"version_mismatch", test_version_mismatch},
     {"sigalgs_lists", test_sigalgs_lists},
+    {"client_sigalgs_lists", test_client_sigalgs_lists},
+    {"finished_and_extms", test_finished_and_extms},
     {"peer_signature_ecdsa", test_peer_signature_ecdsa},
     {"alpn", test_alpn},
     {"select_next_proto", test_select_next_proto},

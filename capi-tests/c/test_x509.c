@@ -350,12 +350,19 @@ static int test_server_cert_is_not_a_client_cert(void)
 /* ---- the client certificate callback ----------------------------------------------------- */
 
 static int cert_cb_calls;
+/* What the callback saw of the server's CA names: how many (-1: no list) and the first. */
+static int cert_cb_ca_count;
+static char cert_cb_first_ca[256];
 
 static int pick_ed25519(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 {
     FILE *f;
-    (void)ssl;
+    STACK_OF(X509_NAME) *cas = SSL_get_client_CA_list(ssl);
     cert_cb_calls++;
+    cert_cb_ca_count = cas ? sk_X509_NAME_num(cas) : -1;
+    cert_cb_first_ca[0] = '\0';
+    if (cert_cb_ca_count > 0)
+        X509_NAME_oneline(sk_X509_NAME_value(cas, 0), cert_cb_first_ca, sizeof cert_cb_first_ca);
     f = fopen(PKI "client-ed25519.pem", "r");
     if (!f)
         return 0;
@@ -397,6 +404,9 @@ static int test_client_cert_callback(void)
     if (c.handshake_ret != 1 || s.handshake_ret != 1 || c.io_ret != 4)
         return describe("client certificate callback", &c, &s);
     CHECK(cert_cb_calls == 1);
+    /* The client sees the names the server's CertificateRequest listed. */
+    CHECK(cert_cb_ca_count == 1);
+    CHECK(strcmp(cert_cb_first_ca, "/CN=libtls Test Root CA") == 0);
     CHECK(strcmp(s.peer_subject, "/CN=libtls test client ed25519") == 0);
     CHECK(s.peer_key_id == EVP_PKEY_ED25519);
     return 1;
@@ -673,6 +683,46 @@ static int test_der_round_trip(void)
     return 1;
 }
 
+static int test_name_der_round_trip(void)
+{
+    X509 *x = read_cert(PKI "client-rsa2048.pem");
+    X509_NAME *back = NULL, *other;
+    unsigned char *der = NULL, *again = NULL, buf[512], *cursor = buf;
+    const unsigned char *p;
+    int len, len2;
+    char a[256], b[256];
+    CHECK(x != NULL);
+    len = i2d_X509_NAME(X509_get_subject_name(x), NULL);
+    CHECK(len > 0 && len <= (int)sizeof buf);
+    CHECK(i2d_X509_NAME(X509_get_subject_name(x), &der) == len && der != NULL);
+    /* Into the caller's buffer, the cursor advanced past the encoding. */
+    CHECK(i2d_X509_NAME(X509_get_subject_name(x), &cursor) == len && cursor == buf + len);
+    CHECK(memcmp(buf, der, len) == 0);
+    p = der;
+    CHECK(d2i_X509_NAME(&back, &p, len) == back && back != NULL);
+    CHECK(p == der + len);
+    len2 = i2d_X509_NAME(back, &again);
+    CHECK(len2 == len && memcmp(again, der, len) == 0);
+    X509_NAME_oneline(X509_get_subject_name(x), a, sizeof a);
+    X509_NAME_oneline(back, b, sizeof b);
+    CHECK(strcmp(a, b) == 0 && strcmp(b, "/CN=libtls test client rsa") == 0);
+    /* Decoding again into the same slot replaces (and frees) the earlier name. */
+    p = der;
+    other = d2i_X509_NAME(&back, &p, len);
+    CHECK(other != NULL && other == back);
+    /* Truncated input and a non-SEQUENCE are errors, not crashes. */
+    p = der;
+    CHECK(d2i_X509_NAME(NULL, &p, len - 1) == NULL);
+    p = (const unsigned char *)"\x02\x01\x00";
+    CHECK(d2i_X509_NAME(NULL, &p, 3) == NULL);
+    ERR_clear_error();
+    OPENSSL_free(der);
+    OPENSSL_free(again);
+    X509_NAME_free(back);
+    X509_free(x);
+    return 1;
+}
+
 static int test_validity_and_serial(void)
 {
     X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
@@ -816,6 +866,7 @@ static const struct test_case tests[] = {
     {"pem_chain_and_names", test_pem_chain_and_names},
     {"name_print_styles", test_name_print_styles},
     {"der_round_trip", test_der_round_trip},
+    {"name_der_round_trip", test_name_der_round_trip},
     {"validity_and_serial", test_validity_and_serial},
     {"names_and_addresses", test_names_and_addresses},
     {"public_keys_and_fingerprint", test_public_keys_and_fingerprint},

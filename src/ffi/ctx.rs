@@ -1178,6 +1178,24 @@ pub unsafe extern "C" fn SSL_CTX_set1_sigalgs_list(
     })
 }
 
+/// Signature algorithms of client authentication, same syntax: a server requests and accepts
+/// these for the client's CertificateVerify, a client signs its CertificateVerify only with
+/// these, preferring earlier ones. Without it a server uses the `SSL_CTX_set1_sigalgs_list`
+/// list.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set1_client_sigalgs_list(
+    ctx: *mut SSL_CTX,
+    list: *const c_char,
+) -> c_int {
+    ctx_call(ctx, |c| {
+        // SAFETY: C string from the caller.
+        let s = unsafe { c_str(list, "client sigalgs") }.ok_or_else(bad_arg)?;
+        let schemes = Config::parse_sigalgs_list(s)?;
+        c.edit().config.client_auth_schemes = Some(schemes);
+        Ok(())
+    })
+}
+
 /// An ALPN list in wire form from C (`protos`, `len` bytes); an empty one clears the list.
 pub(crate) unsafe fn alpn_list_arg(protos: *const u8, len: c_uint) -> Result<Vec<Vec<u8>>> {
     if len == 0 {

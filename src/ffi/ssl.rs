@@ -7,7 +7,7 @@ use super::consts::*;
 use super::ctx::SSL_verify_cb;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
-use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_STORE_CTX};
+use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_NAME, X509_STORE_CTX};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{
     AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
@@ -43,6 +43,8 @@ pub struct SSL {
     peer_chain_stack: Option<Box<stack_st_X509>>,
     /// `SSL_get0_verified_chain`'s result, made on first use and owned here.
     verified_chain_stack: Option<Box<stack_st_X509>>,
+    /// A client's `SSL_get_client_CA_list`: the server's names, made on first use, owned here.
+    peer_ca_stack: Option<Box<stack_st_X509_NAME>>,
     /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
     last_error: c_int,
     /// The core's error was already pushed to the queue.
@@ -67,6 +69,8 @@ pub struct SSL {
     max_proto: Option<c_int>,
     /// `SSL_set1_sigalgs_list`.
     sigalgs: Option<Vec<SignatureScheme>>,
+    /// `SSL_set1_client_sigalgs_list`.
+    client_sigalgs: Option<Vec<SignatureScheme>>,
     /// `SSL_set_alpn_protos`.
     alpn_protos: Option<Vec<Vec<u8>>>,
     /// Info and message callbacks of this connection, and its diagnosis strings.
@@ -190,6 +194,7 @@ impl SSL {
             && self.min_proto.is_none()
             && self.max_proto.is_none()
             && self.sigalgs.is_none()
+            && self.client_sigalgs.is_none()
             && self.alpn_protos.is_none()
         {
             return base;
@@ -204,6 +209,9 @@ impl SSL {
         }
         if let Some(schemes) = &self.sigalgs {
             c.verify_schemes = schemes.clone();
+        }
+        if let Some(schemes) = &self.client_sigalgs {
+            c.client_auth_schemes = Some(schemes.clone());
         }
         if let Some(protos) = &self.alpn_protos {
             c.alpn_protocols = protos.clone();
@@ -760,6 +768,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             verify_depth: None,
             peer_chain_stack: None,
             verified_chain_stack: None,
+            peer_ca_stack: None,
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
@@ -774,6 +783,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             min_proto: None,
             max_proto: None,
             sigalgs: None,
+            client_sigalgs: None,
             alpn_protos: None,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
@@ -1101,6 +1111,70 @@ pub unsafe extern "C" fn SSL_in_init(ssl: *const SSL) -> c_int {
     })
 }
 
+/// Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
+/// bytes) and returns its full length; 0 before we sent one. Its TLS 1.2 value is RFC 5929's
+/// tls-unique channel binding for a full handshake (the client's Finished) and a resumption
+/// (the server's).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_finished(
+    ssl: *const SSL,
+    buf: *mut c_void,
+    count: usize,
+) -> usize {
+    with_ssl_ref(ssl, 0, |s| {
+        let data = s
+            .conn
+            .as_ref()
+            .map_or(&[][..], |c| &c.negotiated().our_finished[..]);
+        // SAFETY: the caller provides `count` writable bytes at `buf`.
+        unsafe { copy_finished(data, buf, count) }
+    })
+}
+
+/// Like `SSL_get_finished`, for the last Finished message the peer sent.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_peer_finished(
+    ssl: *const SSL,
+    buf: *mut c_void,
+    count: usize,
+) -> usize {
+    with_ssl_ref(ssl, 0, |s| {
+        let data = s
+            .conn
+            .as_ref()
+            .map_or(&[][..], |c| &c.negotiated().peer_finished[..]);
+        // SAFETY: the caller provides `count` writable bytes at `buf`.
+        unsafe { copy_finished(data, buf, count) }
+    })
+}
+
+/// Copies as much of `data` as fits in `count` bytes at `buf` (none when `buf` is NULL) and
+/// returns the whole length, so a caller can size its buffer from a first call.
+///
+/// # Safety
+/// `buf` is NULL or points to `count` writable bytes.
+unsafe fn copy_finished(data: &[u8], buf: *mut c_void, count: usize) -> usize {
+    let n = data.len().min(count);
+    if !buf.is_null() && n > 0 {
+        // SAFETY: `n` <= `count` bytes fit at `buf` (the caller's promise); `data` is ours and
+        // cannot overlap the caller's buffer.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), buf.cast::<u8>(), n) };
+    }
+    data.len()
+}
+
+/// 1 if the session used the extended master secret (RFC 7627), 0 if not, -1 while a handshake
+/// is in progress or before one. libtls requires it in TLS 1.2, and TLS 1.3's key schedule
+/// binds the whole transcript the same way, so a finished handshake reports 1. A macro over
+/// `SSL_ctrl` in OpenSSL, a function here.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_extms_support(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, -1, |s| match s.conn.as_ref() {
+        Some(c) if !c.is_handshaking() && c.negotiated().version.is_some() => 1,
+        _ => -1,
+    })
+}
+
 /// SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_tlsext_host_name(ssl: *mut SSL, name: *const c_char) -> c_int {
@@ -1417,16 +1491,35 @@ pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_
     })
 }
 
-/// On a server, the CA names it sends in CertificateRequest (the context's list); NULL on a
-/// client, which does not keep the names it received.
+/// On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
+/// the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
+/// the client certificate callback on; NULL before a request or when it listed none.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_client_CA_list(ssl: *const SSL) -> *mut stack_st_X509_NAME {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
-        if s.role == Some(Role::Client) {
-            return std::ptr::null_mut();
+    with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
+        if s.role != Some(Role::Client) {
+            // SAFETY: the SSL's context is live.
+            return unsafe { super::ctx::SSL_CTX_get_client_CA_list(s.ctx) };
         }
-        // SAFETY: the SSL's context is live.
-        unsafe { super::ctx::SSL_CTX_get_client_CA_list(s.ctx) }
+        if s.peer_ca_stack.is_none() {
+            let Some(conn) = s.conn.as_ref() else {
+                return std::ptr::null_mut();
+            };
+            let names = &conn.negotiated().peer_ca_names;
+            if names.is_empty() {
+                return std::ptr::null_mut();
+            }
+            // A name that does not parse cannot be shown as an X509_NAME; the rest still can.
+            let items = names
+                .iter()
+                .filter_map(|der| crate::x509::Name::from_der(der).ok())
+                .map(|n| Box::new(X509_NAME::from_name(n)))
+                .collect();
+            s.peer_ca_stack = Some(Box::new(stack_st_X509_NAME { items }));
+        }
+        s.peer_ca_stack.as_mut().map_or(std::ptr::null_mut(), |b| {
+            &mut **b as *mut stack_st_X509_NAME
+        })
     })
 }
 
@@ -1864,6 +1957,27 @@ pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_cha
         match Config::parse_sigalgs_list(text) {
             Ok(schemes) => {
                 s.sigalgs = Some(schemes);
+                1
+            }
+            Err(e) => {
+                err::push(&e);
+                0
+            }
+        }
+    })
+}
+
+/// Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set1_client_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        // SAFETY: C string from the caller.
+        let Some(text) = (unsafe { c_str(list, "client sigalgs") }) else {
+            return 0;
+        };
+        match Config::parse_sigalgs_list(text) {
+            Ok(schemes) => {
+                s.client_sigalgs = Some(schemes);
                 1
             }
             Err(e) => {

@@ -246,24 +246,92 @@ pub unsafe extern "C" fn i2d_X509(x: *const X509, out: *mut *mut u8) -> c_int {
         }
         // SAFETY: a live X509.
         let der = unsafe { &*x }.cert.der();
-        if out.is_null() {
-            return der.len() as c_int;
+        // SAFETY: the caller's `out`, as i2d_X509 documents it.
+        unsafe { write_der(der, out) }
+    })
+}
+
+/// The `i2d_*` convention: with `out` NULL, only the length; with `*out` NULL, a new buffer
+/// (free with `OPENSSL_free`) stored there; otherwise the encoding written at `*out`, which is
+/// advanced past it. Returns the length, or -1 when allocation fails.
+///
+/// # Safety
+/// `out` is NULL or valid to read and write; a non-NULL `*out` has room for `der`.
+unsafe fn write_der(der: &[u8], out: *mut *mut u8) -> c_int {
+    let Ok(len) = c_int::try_from(der.len()) else {
+        return -1;
+    };
+    if out.is_null() {
+        return len;
+    }
+    // SAFETY: `out` is non-NULL; `*out` is NULL or points at room for the encoding.
+    unsafe {
+        if (*out).is_null() {
+            let p = libc::malloc(der.len().max(1)) as *mut u8;
+            if p.is_null() {
+                return -1;
+            }
+            std::ptr::copy_nonoverlapping(der.as_ptr(), p, der.len());
+            *out = p;
+        } else {
+            std::ptr::copy_nonoverlapping(der.as_ptr(), *out, der.len());
+            *out = (*out).add(der.len());
         }
-        // SAFETY: `out` is non-NULL; `*out` is NULL or points at room for the encoding.
+    }
+    len
+}
+
+/// The DER encoding of a name, by the `i2d_*` convention (see `i2d_X509`).
+#[no_mangle]
+pub unsafe extern "C" fn i2d_X509_NAME(name: *const X509_NAME, out: *mut *mut u8) -> c_int {
+    guard(-1, || {
+        if name.is_null() {
+            return super::null_arg("X509_NAME", -1);
+        }
+        // SAFETY: a live X509_NAME; the caller's `out` as documented.
+        unsafe { write_der((*name).der(), out) }
+    })
+}
+
+/// Parses one DER `Name` from `*pp` (at most `length` bytes) and advances `*pp` past it; with
+/// `a` non-NULL, the previous `*a` is freed and replaced. NULL on malformed input.
+#[no_mangle]
+pub unsafe extern "C" fn d2i_X509_NAME(
+    a: *mut *mut X509_NAME,
+    pp: *mut *const u8,
+    length: c_long,
+) -> *mut X509_NAME {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: `pp` is checked for NULL before it is read.
+        if pp.is_null() || unsafe { *pp }.is_null() || length <= 0 {
+            return null_arg("d2i_X509_NAME input", std::ptr::null_mut());
+        }
+        // SAFETY: the caller provides `length` readable bytes at `*pp`.
+        let input = unsafe { std::slice::from_raw_parts(*pp, length as usize) };
+        let parsed = crate::x509::der::DerReader::new(input)
+            .read_any("Name")
+            .map_err(|e| Error::local(Reason::X509_LIB, format!("bad name: {e}")))
+            .and_then(|tlv| {
+                crate::x509::Name::from_der(tlv.encoded).map(|n| (n, tlv.encoded.len()))
+            });
+        let (name, used) = match parsed {
+            Ok(found) => found,
+            Err(e) => {
+                err::push(&e);
+                return std::ptr::null_mut();
+            }
+        };
+        let out = Box::into_raw(Box::new(X509_NAME::from_name(name)));
+        // SAFETY: `used` bytes lie within the input; `a` is checked for NULL and, when set,
+        // holds NULL or a name from this library.
         unsafe {
-            if (*out).is_null() {
-                let p = libc::malloc(der.len()) as *mut u8;
-                if p.is_null() {
-                    return -1;
-                }
-                std::ptr::copy_nonoverlapping(der.as_ptr(), p, der.len());
-                *out = p;
-            } else {
-                std::ptr::copy_nonoverlapping(der.as_ptr(), *out, der.len());
-                *out = (*out).add(der.len());
+            *pp = (*pp).add(used);
+            if !a.is_null() {
+                X509_NAME_free(*a);
+                *a = out;
             }
         }
-        der.len() as c_int
+        out
     })
 }
 

@@ -420,25 +420,31 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
 
     let mut signer: Option<(Arc<CertifiedKey>, crate::msgs::enums::SignatureScheme)> = None;
     if let Some(req) = &st.cert_request {
+        cx.info.peer_ca_names = req
+            .certificate_authorities
+            .iter()
+            .map(|n| n.0.clone())
+            .collect();
         let usable: Vec<Arc<CertifiedKey>> = config
             .certs
             .iter()
             .filter(|c| certificate_type_allowed(c.key_type(), &req.certificate_types))
             .cloned()
             .collect();
-        signer = super::choose_certified_key(&usable, &req.sig_schemes, false).or_else(|| {
-            // Nothing configured fits: ask the application, as in TLS 1.3.
-            let callback = config.client_cert_callback.as_ref()?;
-            let ck = callback(&crate::config::CertificateRequestView {
-                schemes: &req.sig_schemes,
-                authorities: &req.certificate_authorities,
-            })?;
-            if !certificate_type_allowed(ck.key_type(), &req.certificate_types) {
-                return None;
-            }
-            let scheme = ck.key.choose_scheme(&req.sig_schemes, false)?;
-            Some((ck, scheme))
-        });
+        signer = super::choose_client_certified_key(&config, &usable, &req.sig_schemes, false)
+            .or_else(|| {
+                // Nothing configured fits: ask the application, as in TLS 1.3.
+                let callback = config.client_cert_callback.as_ref()?;
+                let ck = callback(&crate::config::CertificateRequestView {
+                    schemes: &req.sig_schemes,
+                    authorities: &req.certificate_authorities,
+                })?;
+                if !certificate_type_allowed(ck.key_type(), &req.certificate_types) {
+                    return None;
+                }
+                let scheme = super::client_auth_scheme(&config, &ck.key, &req.sig_schemes, false)?;
+                Some((ck, scheme))
+            });
         cx.evidence.sent_empty_certificate = signer.is_none();
         // With nothing that fits we send an empty Certificate and let the server decide.
         let chain = signer
@@ -492,6 +498,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     cx.record.set_writer(tls12_encrypter(suite, &keys, true)?);
     let verify_data =
         tls12::finished_verify_data(suite.hash, &master, true, &hs.transcript.current_hash())?;
+    cx.info.our_finished = verify_data.clone();
     let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
     hs.transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
@@ -583,6 +590,7 @@ impl State for ExpectFinished {
                 "the server's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         self.hs.transcript.add(&msg.encoded);
         match self.resumed {
             Some(old) => {
@@ -596,6 +604,7 @@ impl State for ExpectFinished {
                     true,
                     &self.hs.transcript.current_hash(),
                 )?;
+                cx.info.our_finished = verify_data.clone();
                 let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
                 cx.send_handshake_bytes(&fin)?;
                 if self.hs.ticket.is_some() {

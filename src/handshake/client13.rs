@@ -361,7 +361,9 @@ impl CertRequest {
     /// A configured chain whose key can sign with a requested scheme, else whatever the
     /// application's callback supplies, else nothing (an empty Certificate).
     fn choose(&self, config: &Config) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
-        if let Some(found) = super::choose_certified_key(&config.certs, &self.schemes, true) {
+        if let Some(found) =
+            super::choose_client_certified_key(config, &config.certs, &self.schemes, true)
+        {
             return Some(found);
         }
         let callback = config.client_cert_callback.as_ref()?;
@@ -369,7 +371,7 @@ impl CertRequest {
             schemes: &self.schemes,
             authorities: &self.authorities,
         })?;
-        let scheme = ck.key.choose_scheme(&self.schemes, true)?;
+        let scheme = super::client_auth_scheme(config, &ck.key, &self.schemes, true)?;
         Some((ck, scheme))
     }
 }
@@ -491,6 +493,7 @@ impl State for ExpectFinished {
                 "the server's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         hs.transcript.add(&msg.encoded);
         let hash_after_server_finished = hs.transcript.current_hash();
         let master = hs.schedule.into_master();
@@ -518,6 +521,7 @@ impl State for ExpectFinished {
         let verify_data = hs
             .client_finished
             .verify_data(&hs.transcript.current_hash());
+        cx.info.our_finished = verify_data.to_vec();
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         })
@@ -568,6 +572,7 @@ fn send_client_certificate(
     request: CertRequest,
 ) -> Result<()> {
     let config = cx.config.clone();
+    cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
     let chosen = request.choose(&config);
     let entries = chosen.as_ref().map_or_else(Vec::new, |(ck, _)| {
         ck.chain

@@ -242,6 +242,37 @@ pub fn choose_certified_key(
         .find_map(|c| c.key.choose_scheme(schemes, tls13).map(|s| (c.clone(), s)))
 }
 
+/// The scheme a client signs its CertificateVerify with, of those the server `offered`: with
+/// `SSL_CTX_set1_client_sigalgs_list` set, the first of that list the key can use, else the key's
+/// own preference.
+pub fn client_auth_scheme(
+    config: &crate::config::Config,
+    key: &crate::crypto::sign::SigningKey,
+    offered: &[SignatureScheme],
+    tls13: bool,
+) -> Option<SignatureScheme> {
+    match &config.client_auth_schemes {
+        None => key.choose_scheme(offered, tls13),
+        Some(ours) => ours
+            .iter()
+            .copied()
+            .find(|s| offered.contains(s) && key.can_sign(*s, tls13)),
+    }
+}
+
+/// A client's certificate for a CertificateRequest offering `offered`: the first of `certs`
+/// that can sign with a scheme [`client_auth_scheme`] allows.
+pub fn choose_client_certified_key(
+    config: &crate::config::Config,
+    certs: &[Arc<CertifiedKey>],
+    offered: &[SignatureScheme],
+    tls13: bool,
+) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+    certs
+        .iter()
+        .find_map(|c| client_auth_scheme(config, &c.key, offered, tls13).map(|s| (c.clone(), s)))
+}
+
 /// The suites both sides enable, best first: in the client's order, as OpenSSL does by
 /// default, or in ours with `SSL_OP_CIPHER_SERVER_PREFERENCE`.
 pub fn suites_in_preference_order(

@@ -174,7 +174,7 @@ pub fn handle_client_hello(
 
     let requested_schemes = if config.verify_mode & verify_flags::PEER != 0 {
         let schemes: Vec<SignatureScheme> = config
-            .verify_schemes
+            .requested_client_auth_schemes()
             .iter()
             .copied()
             .filter(|s| sign::supported_verify_schemes(false).contains(s))
@@ -185,7 +185,7 @@ pub fn handle_client_hello(
                 CertificateRequestTls12::RSA_SIGN,
             ],
             sig_schemes: schemes.clone(),
-            certificate_authorities: Vec::new(),
+            certificate_authorities: config.client_ca_names.clone(),
         })
         .encode();
         transcript.add(&request);
@@ -468,6 +468,7 @@ fn resume(
         false,
         &transcript.current_hash(),
     )?;
+    cx.info.our_finished = verify_data.clone();
     let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
     transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
@@ -700,6 +701,7 @@ impl State for ExpectFinished {
                 "the client's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         hs.transcript.add(&msg.encoded);
         if hs.resumed {
             cx.handshake_complete = true;
@@ -750,6 +752,7 @@ impl State for ExpectFinished {
             false,
             &hs.transcript.current_hash(),
         )?;
+        cx.info.our_finished = verify_data.clone();
         let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
         cx.send_handshake_bytes(&fin)?;
         cx.handshake_complete = true;

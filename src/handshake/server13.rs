@@ -258,6 +258,15 @@ pub fn handle_client_hello(
     if let Some((cert, scheme)) = full_handshake_cert {
         if config.verify_mode & verify_flags::PEER != 0 {
             let schemes = config.tls13_client_auth_schemes();
+            if schemes.is_empty() {
+                // A list of only PKCS#1 v1.5 schemes leaves nothing TLS 1.3 allows, and an empty
+                // signature_algorithms is malformed (RFC 8446 4.2.3).
+                return Err(Error::protocol(
+                    AlertDescription::INTERNAL_ERROR,
+                    Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
+                    "no configured client-authentication signature scheme is allowed in TLS 1.3",
+                ));
+            }
             send_certificate_request(cx, &config, &schemes, &mut transcript)?;
             client_auth_schemes = Some(schemes);
         }
@@ -265,6 +274,7 @@ pub fn handle_client_hello(
     }
 
     let verify_data = server_finished.verify_data(&transcript.current_hash());
+    cx.info.our_finished = verify_data.to_vec();
     let fin = HandshakeMessage::Finished(Finished {
         verify_data: verify_data.to_vec(),
     })
@@ -826,6 +836,7 @@ impl State for ExpectFinished {
                 "the client's Finished does not match the handshake transcript",
             ));
         }
+        cx.info.peer_finished = fin.verify_data.clone();
         self.transcript.add(&msg.encoded);
         cx.record
             .set_reader(tls13_decrypter(self.suite, &self.client_app)?);

@@ -94,6 +94,13 @@ struct settings {
     bool expect_session_id;
     bool expect_no_session_id;
     bool no_ticket;
+    /* Send RFC 5929's tls-unique as the first application data; expect the extended master
+     * secret (RFC 7627). */
+    bool tls_unique;
+    bool expect_extended_master_secret;
+    /* Client CA names as comma-separated hex DER (or "<NULL>" / "<EMPTY>" for the server's). */
+    const char *use_client_ca_list;
+    const char *expect_client_ca_list;
 };
 
 /* set_flag finds a list's count right after its MAX_SIGALGS entries. */
@@ -185,6 +192,10 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-expect-session-id", expect_session_id),
     BOOL_FLAG("-expect-no-session-id", expect_no_session_id),
     BOOL_FLAG("-no-ticket", no_ticket),
+    BOOL_FLAG("-tls-unique", tls_unique),
+    BOOL_FLAG("-expect-extended-master-secret", expect_extended_master_secret),
+    STRING_FLAG("-use-client-ca-list", use_client_ca_list),
+    STRING_FLAG("-expect-client-ca-list", expect_client_ca_list),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -539,24 +550,39 @@ static void append_sigalgs(char *list, size_t size, const int *codepoints, int c
     }
 }
 
-/* -signing-prefs and -verify-prefs through the one list the API has (SSL_CTX_set1_sigalgs_list:
- * what we advertise and accept, and what a server may sign with). Only two cases map faithfully:
- * a client's verify list (its own signature is chosen apart from the list) and a server's signing
- * list. A client's signing list has no API to narrow the library's choice, and a server's verify
- * list would narrow its own signing too: both are tests of a missing API. */
-static bool set_signature_algorithms(SSL_CTX *ctx, const struct settings *s) {
-    if (!s->signing_pref_count && !s->verify_pref_count)
-        return true;
-    const int *prefs = s->is_server ? s->signing_prefs : s->verify_prefs;
-    int pref_count = s->is_server ? s->signing_pref_count : s->verify_pref_count;
-    int other_count = s->is_server ? s->verify_pref_count : s->signing_pref_count;
-    if (other_count)
-        unimplemented("client -signing-prefs / server -verify-prefs");
+/* Sets one sigalgs list; a list the library rejects names only algorithms it does not implement
+ * (P-521 ECDSA, ...): unimplemented. */
+static void set_sigalgs_list(SSL_CTX *ctx, const int *prefs, int count,
+                             int (*setter)(SSL_CTX *, const char *)) {
     char list[512] = "";
-    append_sigalgs(list, sizeof(list), prefs, pref_count);
-    if (SSL_CTX_set1_sigalgs_list(ctx, list) != 1) {
-        /* Only algorithms this library does not implement (P-521 ECDSA, ...): unimplemented. */
+    append_sigalgs(list, sizeof(list), prefs, count);
+    if (setter(ctx, list) != 1)
         unimplemented("sigalgs list rejected");
+}
+
+static int set_sigalgs(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_sigalgs_list(ctx, list);
+}
+
+static int set_client_sigalgs(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_client_sigalgs_list(ctx, list);
+}
+
+/* -signing-prefs and -verify-prefs. The general list (SSL_CTX_set1_sigalgs_list) is what a client
+ * advertises and accepts from the server, and what a server signs with; the client-authentication
+ * list (SSL_CTX_set1_client_sigalgs_list) is what a client signs its CertificateVerify with, and
+ * what a server requests and accepts in it. */
+static bool set_signature_algorithms(SSL_CTX *ctx, const struct settings *s) {
+    if (s->is_server) {
+        if (s->signing_pref_count)
+            set_sigalgs_list(ctx, s->signing_prefs, s->signing_pref_count, set_sigalgs);
+        if (s->verify_pref_count)
+            set_sigalgs_list(ctx, s->verify_prefs, s->verify_pref_count, set_client_sigalgs);
+    } else {
+        if (s->verify_pref_count)
+            set_sigalgs_list(ctx, s->verify_prefs, s->verify_pref_count, set_sigalgs);
+        if (s->signing_pref_count)
+            set_sigalgs_list(ctx, s->signing_prefs, s->signing_pref_count, set_client_sigalgs);
     }
     return true;
 }
@@ -683,6 +709,91 @@ static int supply_client_certificate(SSL *ssl, X509 **x509, EVP_PKEY **pkey) {
     return 1;
 }
 
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes the hex of one name (up to a ',' or the end) into `der`; returns its length, or -1. */
+static int decode_hex_name(const char *hex, size_t hex_len, unsigned char *der, size_t size) {
+    if (hex_len % 2 != 0 || hex_len / 2 > size)
+        return -1;
+    for (size_t i = 0; i < hex_len / 2; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        der[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return (int)(hex_len / 2);
+}
+
+/* The names of a comma-separated hex DER list (BoringSSL's encodeDERValues); NULL if malformed. */
+static STACK_OF(X509_NAME) *parse_name_list(const char *list) {
+    STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+    if (!names)
+        return NULL;
+    const char *p = list;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t hex_len = end ? (size_t)(end - p) : strlen(p);
+        unsigned char der[4096];
+        int der_len = decode_hex_name(p, hex_len, der, sizeof(der));
+        const unsigned char *in = der;
+        X509_NAME *name = der_len > 0 ? d2i_X509_NAME(NULL, &in, der_len) : NULL;
+        if (!name || in != der + der_len || !sk_X509_NAME_push(names, name)) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            return NULL;
+        }
+        p = end ? end + 1 : p + hex_len;
+    }
+    return names;
+}
+
+/* -use-client-ca-list: the names a server sends in CertificateRequest. */
+static bool set_client_ca_list(SSL_CTX *ctx, const char *list) {
+    if (strcmp(list, "<NULL>") == 0) {
+        SSL_CTX_set_client_CA_list(ctx, NULL);
+        return true;
+    }
+    STACK_OF(X509_NAME) *names =
+        strcmp(list, "<EMPTY>") == 0 ? sk_X509_NAME_new_null() : parse_name_list(list);
+    if (!names) {
+        fprintf(stderr, "bad -use-client-ca-list\n");
+        return false;
+    }
+    SSL_CTX_set_client_CA_list(ctx, names);
+    return true;
+}
+
+/* -expect-client-ca-list: the names the client received, in order, byte for byte. */
+static bool check_client_ca_list(SSL *ssl, const char *expected) {
+    STACK_OF(X509_NAME) *want = parse_name_list(expected);
+    STACK_OF(X509_NAME) *got = SSL_get_client_CA_list(ssl);
+    bool ok = want != NULL;
+    int count = got ? sk_X509_NAME_num(got) : 0;
+    if (ok && count != sk_X509_NAME_num(want))
+        ok = false;
+    for (int i = 0; ok && i < count; i++) {
+        unsigned char *a = NULL, *b = NULL;
+        int a_len = i2d_X509_NAME(sk_X509_NAME_value(got, i), &a);
+        int b_len = i2d_X509_NAME(sk_X509_NAME_value(want, i), &b);
+        ok = a_len > 0 && a_len == b_len && memcmp(a, b, (size_t)a_len) == 0;
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+    }
+    if (want)
+        sk_X509_NAME_pop_free(want, X509_NAME_free);
+    if (!ok)
+        fprintf(stderr, "client CA list (%d names) differs from the expected one\n", count);
+    return ok;
+}
+
 static SSL_CTX *make_context(const struct settings *s) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
     if (!ctx)
@@ -721,6 +832,8 @@ static SSL_CTX *make_context(const struct settings *s) {
             goto fail;
     }
     if (!set_signature_algorithms(ctx, s))
+        goto fail;
+    if (s->use_client_ca_list && !set_client_ca_list(ctx, s->use_client_ca_list))
         goto fail;
     if (s->advertise_alpn &&
         SSL_CTX_set_alpn_protos(ctx, (const unsigned char *)s->advertise_alpn,
@@ -905,6 +1018,12 @@ static bool check_handshake(SSL *ssl, const struct settings *s, bool is_resume) 
             return false;
         }
     }
+    if (s->expect_client_ca_list && !check_client_ca_list(ssl, s->expect_client_ca_list))
+        return false;
+    if (s->expect_extended_master_secret && SSL_get_extms_support(ssl) != 1) {
+        fprintf(stderr, "extended master secret not used, but expected\n");
+        return false;
+    }
     const struct connection_state *state = SSL_get_app_data(ssl);
     if ((s->expect_hrr && !state->saw_hello_retry_request) ||
         (s->expect_no_hrr && state->saw_hello_retry_request)) {
@@ -924,6 +1043,20 @@ static bool write_all(SSL *ssl, const void *data, int len) {
         return false;
     }
     return true;
+}
+
+/* Writes tls-unique (RFC 5929 3.1): the first Finished of the latest TLS 1.2 handshake, the
+ * client's in a full handshake and the server's in a resumption. */
+static bool write_tls_unique(SSL *ssl, const struct settings *s) {
+    unsigned char value[64];
+    bool ours_came_first = s->is_server == (SSL_session_reused(ssl) != 0);
+    size_t len = ours_came_first ? SSL_get_finished(ssl, value, sizeof(value))
+                                 : SSL_get_peer_finished(ssl, value, sizeof(value));
+    if (len == 0 || len > sizeof(value)) {
+        fprintf(stderr, "no Finished message to take tls-unique from\n");
+        return false;
+    }
+    return write_all(ssl, value, (int)len);
 }
 
 /* Reads into buf; with -peek-then-read, peeks first and checks the read returns the same bytes. */
@@ -1014,6 +1147,8 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s, bool is_resum
             goto done;
         }
     }
+    if (s->tls_unique && !write_tls_unique(ssl, s))
+        goto done;
     if (s->shim_writes_first && !write_all(ssl, "hello", 5))
         goto done;
     if (!s->shim_shuts_down && !echo_until_close(ssl, s))
