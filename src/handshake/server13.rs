@@ -40,6 +40,11 @@ pub struct Retry {
     cookie: Vec<u8>,
     session_id: Vec<u8>,
     ccs_sent: bool,
+    /// The PSK identities the first ClientHello offered: the second may only drop some.
+    psk_identities: Vec<Vec<u8>>,
+    /// Whether one of them is a session of ours usable with the retry's suite, which the
+    /// second ClientHello may therefore not drop (RFC 8446 4.1.2).
+    psk_must_stay: bool,
 }
 
 pub fn handle_client_hello(
@@ -725,6 +730,26 @@ fn send_hello_retry(
     cx.send_ccs()?;
     let ccs_sent = true;
     cx.info.hello_retry = true;
+    let psk_identities: Vec<Vec<u8>> = ch
+        .psk()
+        .map(|offer| {
+            offer
+                .identities
+                .iter()
+                .map(|i| i.identity.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let config = cx.config.clone();
+    let now = crate::session::now_ms();
+    let psk_must_stay = psk_identities
+        .iter()
+        .take(MAX_PSK_IDENTITIES_TRIED)
+        .filter_map(|identity| find_psk_session(&config, identity, now))
+        .any(|(session, _)| {
+            session.is_tls13()
+                && suites::lookup(session.suite).is_some_and(|s| s.hash == suite.hash)
+        });
     Ok(Box::new(ExpectSecondClientHello {
         retry: Retry {
             transcript,
@@ -733,6 +758,8 @@ fn send_hello_retry(
             cookie,
             session_id: ch.legacy_session_id.clone(),
             ccs_sent,
+            psk_identities,
+            psk_must_stay,
         },
     }))
 }
@@ -776,6 +803,32 @@ fn check_second_client_hello(
             Reason::BAD_EXTENSION,
             "early_data offered after a HelloRetryRequest",
         ));
+    }
+    // Only the ages and binders of the PSKs may change, and only PSKs the retry's suite
+    // cannot use may go.
+    match ch.psk() {
+        Some(offer) => {
+            if let Some(new) = offer
+                .identities
+                .iter()
+                .find(|i| !r.psk_identities.contains(&i.identity))
+            {
+                return Err(Error::illegal(
+                    Reason::BAD_PSK,
+                    format!(
+                        "the second ClientHello offers a PSK identity ({} bytes) the first did not",
+                        new.identity.len()
+                    ),
+                ));
+            }
+        }
+        None if r.psk_must_stay => {
+            return Err(Error::illegal(
+                Reason::BAD_PSK,
+                "the second ClientHello dropped a PSK the retry's cipher suite can use",
+            ));
+        }
+        None => {}
     }
     Ok(())
 }

@@ -426,6 +426,11 @@ impl PresharedKeyOffer {
             }
             binders.push(binder.to_vec());
         }
+        if binders.is_empty() {
+            // PskBinderEntry binders<33..2^16-1> (RFC 8446 4.2.11): an empty list is a syntax
+            // error, not a count mismatch.
+            return Err(malformed("pre_shared_key with an empty binders list"));
+        }
         if binders.len() != identities.len() {
             return Err(Error::illegal(
                 Reason::BAD_EXTENSION,
@@ -1191,6 +1196,22 @@ mod tests {
         offer.encode(&mut w);
         let err = decode_single_client(ExtensionType::PRE_SHARED_KEY, &w.buf).unwrap_err();
         assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+    }
+
+    #[test]
+    fn psk_offer_without_binders_is_a_decode_error() {
+        let offer = PresharedKeyOffer {
+            identities: vec![PskIdentity {
+                identity: vec![1],
+                obfuscated_ticket_age: 0,
+            }],
+            binders: Vec::new(),
+        };
+        let mut w = Writer::new();
+        offer.encode(&mut w);
+        let err = decode_single_client(ExtensionType::PRE_SHARED_KEY, &w.buf).unwrap_err();
+        assert_eq!(err.alert, Some(AlertDescription::DECODE_ERROR));
+        assert_eq!(err.reason, Reason::BAD_EXTENSION);
     }
 
     #[test]

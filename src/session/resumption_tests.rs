@@ -324,6 +324,60 @@ fn tls13_resumption_after_hello_retry_recomputes_the_binder() {
     assert_eq!(c.negotiated().group, Some(NamedGroup::SECP384R1));
 }
 
+/// Starts a resumption that the server answers with a HelloRetryRequest, and hands the
+/// client's second flight to the server with its ClientHello edited.
+fn second_client_hello_edited(
+    edit: impl FnOnce(&mut crate::msgs::handshake::ClientHello),
+) -> (Connection, crate::error::Error) {
+    let server = server_config(&["server-ecdsa-p256"]);
+    let (c1, _) = connect(tls13_client(), &server, None);
+    let mut retrying = server.clone();
+    retrying.groups = vec![NamedGroup::SECP384R1];
+    let mut c = new_client(tls13_client());
+    c.set_resume_session(Some(session_of(&c1)));
+    let mut s = new_server(retrying);
+    c.start().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    assert!(s.negotiated().hello_retry);
+    let data = c.pending_tls().to_vec();
+    c.consume_tls(data.len());
+    let mut recs = records(&data);
+    // The compatibility ChangeCipherSpec may come first.
+    let hello = recs.iter_mut().find(|(typ, _)| *typ == 22).unwrap();
+    let HandshakeMessage::ClientHello(mut ch) =
+        HandshakeMessage::decode_encoded(&hello.1, ProtocolVersion::TLSV1_2).unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    assert!(ch.psk().is_some(), "the second ClientHello keeps the PSK");
+    edit(&mut ch);
+    hello.1 = HandshakeMessage::ClientHello(ch).encode();
+    let bytes: Vec<u8> = recs.iter().flat_map(|(t, p)| frame(*t, p)).collect();
+    let e = s.read_tls(&bytes).unwrap_err();
+    (s, e)
+}
+
+#[test]
+fn tls13_second_client_hello_may_not_drop_a_usable_psk() {
+    use crate::msgs::extensions::Extension;
+    let (s, e) = second_client_hello_edited(|ch| {
+        ch.extensions
+            .retain(|x| x.ext_type() != ExtensionType::PRE_SHARED_KEY);
+    });
+    assert_eq!(e.reason, Reason::BAD_PSK);
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+}
+
+#[test]
+fn tls13_second_client_hello_may_not_offer_a_new_psk_identity() {
+    let (s, e) = second_client_hello_edited(|ch| {
+        ch.psk_mut().unwrap().identities[0].identity[0] ^= 1;
+    });
+    assert_eq!(e.reason, Reason::BAD_PSK);
+    assert_eq!(s.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+}
+
 #[test]
 fn tls13_bad_binder_is_decrypt_error() {
     let server = server_config(&["server-ecdsa-p256"]);
