@@ -67,6 +67,8 @@ reasons! {
     RECORD_LENGTH_MISMATCH = 213 => "record length mismatch",
     UNSOLICITED_EXTENSION = 217 => "unsolicited extension",
     BAD_PSK = 219 => "bad psk",
+    BAD_PSK_IDENTITY = 114 => "bad psk identity",
+    CIPHERSUITE_DIGEST_HAS_CHANGED = 218 => "ciphersuite digest has changed",
     SSL_HANDSHAKE_FAILURE = 229 => "ssl handshake failure",
     SHUTDOWN_WHILE_IN_INIT = 407 => "shutdown while in init",
     CALLBACK_FAILED = 234 => "callback failed",

@@ -165,7 +165,7 @@ pub fn handle_server_hello(
             let same_hash = suites::lookup(session.suite).is_some_and(|s| s.hash == suite.hash);
             if !same_hash {
                 return Err(Error::illegal(
-                    Reason::BAD_PSK,
+                    Reason::CIPHERSUITE_DIGEST_HAS_CHANGED,
                     format!(
                         "the server resumed with {}, whose hash differs from the session's {}",
                         suite.suite, session.suite
@@ -176,7 +176,7 @@ pub fn handle_server_hello(
         }
         Some(index) => {
             return Err(Error::illegal(
-                Reason::BAD_PSK,
+                Reason::BAD_PSK_IDENTITY,
                 format!("the server selected PSK identity {index}; we offered one"),
             ))
         }

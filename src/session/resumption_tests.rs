@@ -378,6 +378,59 @@ fn tls13_second_client_hello_may_not_offer_a_new_psk_identity() {
     assert_eq!(s.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
 }
 
+/// A resumption whose ServerHello the client reads after `edit`; the client's error.
+fn client_reading_edited_server_hello(
+    edit: impl FnOnce(&mut crate::msgs::handshake::ServerHello),
+) -> (Connection, crate::error::Error) {
+    use crate::msgs::enums::CipherSuite;
+    let server = server_config(&["server-ecdsa-p256"]);
+    let mut first = tls13_client();
+    first.tls13_suites = vec![CipherSuite::TLS13_AES_128_GCM_SHA256];
+    let (c1, _) = connect(first, &server, None);
+    let session = session_of(&c1);
+    assert_eq!(session.suite, CipherSuite::TLS13_AES_128_GCM_SHA256);
+    let mut c = new_client(tls13_client());
+    c.set_resume_session(Some(session));
+    let mut s = new_server(server);
+    c.start().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let e = transfer_edited(&mut s, &mut c, |m| {
+        let HandshakeMessage::ServerHello(sh) = m else {
+            panic!("not a ServerHello")
+        };
+        edit(sh);
+    })
+    .unwrap_err();
+    (c, e)
+}
+
+#[test]
+fn tls13_server_selecting_a_psk_identity_we_did_not_offer_is_illegal_parameter() {
+    use crate::msgs::extensions::ServerHelloExtension;
+    let (c, e) = client_reading_edited_server_hello(|sh| {
+        let selected = sh
+            .extensions
+            .iter_mut()
+            .find_map(|x| match x {
+                ServerHelloExtension::PreSharedKey(index) => Some(index),
+                _ => None,
+            })
+            .expect("the server accepted the PSK");
+        *selected = 1;
+    });
+    assert_eq!(e.reason, Reason::BAD_PSK_IDENTITY);
+    assert_eq!(c.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+}
+
+#[test]
+fn tls13_resumption_with_another_hash_is_illegal_parameter() {
+    let (c, e) = client_reading_edited_server_hello(|sh| {
+        sh.cipher_suite = crate::msgs::enums::CipherSuite::TLS13_AES_256_GCM_SHA384;
+    });
+    assert_eq!(e.reason, Reason::CIPHERSUITE_DIGEST_HAS_CHANGED);
+    assert_eq!(c.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+}
+
 #[test]
 fn tls13_bad_binder_is_decrypt_error() {
     let server = server_config(&["server-ecdsa-p256"]);
