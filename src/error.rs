@@ -67,6 +67,7 @@ reasons! {
     RECORD_LENGTH_MISMATCH = 213 => "record length mismatch",
     UNSOLICITED_EXTENSION = 217 => "unsolicited extension",
     BAD_PSK = 219 => "bad psk",
+    SSL_SESSION_VERSION_MISMATCH = 210 => "ssl session version mismatch",
     BAD_PSK_IDENTITY = 114 => "bad psk identity",
     CIPHERSUITE_DIGEST_HAS_CHANGED = 218 => "ciphersuite digest has changed",
     SSL_HANDSHAKE_FAILURE = 229 => "ssl handshake failure",

@@ -41,6 +41,14 @@ pub fn handle_server_hello(
              sentinel (RFC 8446 4.1.3): something between us removed TLS 1.3 from our offer",
         ));
     }
+    let echoes_our_session_id =
+        !offer.session_id.is_empty() && sh.legacy_session_id_echo == offer.session_id;
+    if echoes_our_session_id && offer.tls12_session().is_none() && offer.psk_session().is_some() {
+        return Err(Error::illegal(
+            Reason::SSL_SESSION_VERSION_MISMATCH,
+            "the server resumed in TLS 1.2 the TLS 1.3 session we offered",
+        ));
+    }
     let suite = suites::lookup(sh.cipher_suite)
         .filter(|s| s.version == ProtocolVersion::TLSV1_2 && offer.suites.contains(&s.suite))
         .ok_or_else(|| {
@@ -58,7 +66,7 @@ pub fn handle_server_hello(
             "the server chose a compression method",
         ));
     }
-    let resumed = if !offer.session_id.is_empty() && sh.legacy_session_id_echo == offer.session_id {
+    let resumed = if echoes_our_session_id {
         // RFC 5246 7.4.1.3, RFC 5077 3.4: the echo of our session ID means resumption.
         let session = offer.tls12_session().cloned().ok_or_else(|| {
             Error::illegal(

@@ -144,7 +144,14 @@ pub fn handle_server_hello(
     sh: ServerHello,
     msg: &JoinedMessage,
 ) -> Result<Box<dyn State>> {
-    check_server_hello_extensions(&sh, &st.offer.sent_extensions)?;
+    check_server_hello_extensions(&sh, &st.offer.sent_extensions).map_err(|mut e| {
+        // A PSK answer to an offer that held a TLS 1.2 session: the server resumed it in
+        // another version. Still unsupported_extension (RFC 8446 4.2), with the cause named.
+        if sh.selected_psk_identity().is_some() && st.offer.tls12_session().is_some() {
+            e.reason = Reason::SSL_SESSION_VERSION_MISMATCH;
+        }
+        e
+    })?;
     let suite = suites::lookup(sh.cipher_suite)
         .filter(|s| s.version == ProtocolVersion::TLSV1_3)
         .ok_or_else(|| {

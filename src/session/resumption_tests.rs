@@ -432,6 +432,60 @@ fn tls13_resumption_with_another_hash_is_illegal_parameter() {
 }
 
 #[test]
+fn tls12_session_resumed_in_tls13_is_a_version_mismatch() {
+    use crate::msgs::extensions::ServerHelloExtension;
+    let server = server_config(&["server-ecdsa-p256"]);
+    let (c1, _) = connect(client_config(), &server, None);
+    let session = session_of(&c1);
+    assert!(!session.is_tls13());
+    let mut c = new_client(tls13_client());
+    c.set_resume_session(Some(session));
+    let mut s = new_server(server);
+    c.start().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let e = transfer_edited(&mut s, &mut c, |m| {
+        let HandshakeMessage::ServerHello(sh) = m else {
+            panic!("not a ServerHello")
+        };
+        sh.extensions.push(ServerHelloExtension::PreSharedKey(0));
+    })
+    .unwrap_err();
+    assert_eq!(e.reason, Reason::SSL_SESSION_VERSION_MISMATCH);
+    assert_eq!(
+        c.alert_sent(),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION)
+    );
+}
+
+#[test]
+fn tls13_session_resumed_in_tls12_is_a_version_mismatch() {
+    let server = server_config(&["server-ecdsa-p256"]);
+    let (c1, _) = connect(tls13_client(), &server, None);
+    let mut tls12_server = server.clone();
+    tls12_server.max_version = ProtocolVersion::TLSV1_2;
+    let mut c = new_client(tls13_client());
+    c.set_resume_session(Some(session_of(&c1)));
+    let mut s = new_server(tls12_server);
+    c.start().unwrap();
+    let HandshakeMessage::ClientHello(ch) =
+        HandshakeMessage::decode_encoded(&records(c.pending_tls())[0].1, ProtocolVersion::TLSV1_2)
+            .unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    transfer(&mut c, &mut s).unwrap();
+    let e = transfer_edited(&mut s, &mut c, |m| {
+        let HandshakeMessage::ServerHello(sh) = m else {
+            panic!("not a ServerHello")
+        };
+        sh.legacy_session_id_echo = ch.legacy_session_id.clone();
+    })
+    .unwrap_err();
+    assert_eq!(e.reason, Reason::SSL_SESSION_VERSION_MISMATCH);
+    assert_eq!(c.alert_sent(), Some(AlertDescription::ILLEGAL_PARAMETER));
+}
+
+#[test]
 fn tls13_bad_binder_is_decrypt_error() {
     let server = server_config(&["server-ecdsa-p256"]);
     let (c1, _) = connect(tls13_client(), &server, None);
