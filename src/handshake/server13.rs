@@ -42,9 +42,6 @@ pub struct Retry {
     ccs_sent: bool,
     /// The PSK identities the first ClientHello offered: the second may only drop some.
     psk_identities: Vec<Vec<u8>>,
-    /// Whether one of them is a session of ours usable with the retry's suite, which the
-    /// second ClientHello may therefore not drop (RFC 8446 4.1.2).
-    psk_must_stay: bool,
 }
 
 pub fn handle_client_hello(
@@ -98,7 +95,7 @@ pub fn handle_client_hello(
     }
 
     if let Some(r) = &retry {
-        check_second_client_hello(r, &ch, suite.suite, shares)?;
+        check_second_client_hello(&config, r, &ch, suite.suite, shares)?;
     }
 
     let our_groups: Vec<NamedGroup> = config
@@ -740,16 +737,6 @@ fn send_hello_retry(
                 .collect()
         })
         .unwrap_or_default();
-    let config = cx.config.clone();
-    let now = crate::session::now_ms();
-    let psk_must_stay = psk_identities
-        .iter()
-        .take(MAX_PSK_IDENTITIES_TRIED)
-        .filter_map(|identity| find_psk_session(&config, identity, now))
-        .any(|(session, _)| {
-            session.is_tls13()
-                && suites::lookup(session.suite).is_some_and(|s| s.hash == suite.hash)
-        });
     Ok(Box::new(ExpectSecondClientHello {
         retry: Retry {
             transcript,
@@ -759,13 +746,13 @@ fn send_hello_retry(
             session_id: ch.legacy_session_id.clone(),
             ccs_sent,
             psk_identities,
-            psk_must_stay,
         },
     }))
 }
 
 /// RFC 8446 4.1.2: the second ClientHello must answer the retry and otherwise stay the same.
 fn check_second_client_hello(
+    config: &Config,
     r: &Retry,
     ch: &ClientHello,
     suite: CipherSuite,
@@ -822,7 +809,9 @@ fn check_second_client_hello(
                 ));
             }
         }
-        None if r.psk_must_stay => {
+        // Looked up only now, in this rare case, so that ticket and session callbacks run
+        // once per ClientHello as usual.
+        None if usable_psk_dropped(config, r) => {
             return Err(Error::illegal(
                 Reason::BAD_PSK,
                 "the second ClientHello dropped a PSK the retry's cipher suite can use",
@@ -831,6 +820,23 @@ fn check_second_client_hello(
         None => {}
     }
     Ok(())
+}
+
+/// Whether a PSK of the first ClientHello is a session of ours that the retry's suite can
+/// use: RFC 8446 4.1.2 lets the second ClientHello drop only PSKs incompatible with it.
+fn usable_psk_dropped(config: &Config, r: &Retry) -> bool {
+    let Some(retry_hash) = suites::lookup(r.suite).map(|s| s.hash) else {
+        return false;
+    };
+    let now = crate::session::now_ms();
+    r.psk_identities
+        .iter()
+        .take(MAX_PSK_IDENTITIES_TRIED)
+        .filter_map(|identity| find_psk_session(config, identity, now))
+        .any(|(session, _)| {
+            session.is_tls13()
+                && suites::lookup(session.suite).is_some_and(|s| s.hash == retry_hash)
+        })
 }
 
 struct ExpectSecondClientHello {

@@ -370,6 +370,22 @@ fn tls13_second_client_hello_may_not_drop_a_usable_psk() {
 }
 
 #[test]
+fn tls13_second_client_hello_may_drop_a_psk_of_another_hash() {
+    use crate::msgs::enums::CipherSuite;
+    let server = server_config(&["server-ecdsa-p256"]);
+    let mut first = tls13_client();
+    first.tls13_suites = vec![CipherSuite::TLS13_AES_256_GCM_SHA384];
+    let (c1, _) = connect(first, &server, None);
+    let mut retrying = server.clone();
+    retrying.groups = vec![NamedGroup::SECP384R1];
+    retrying.tls13_suites = vec![CipherSuite::TLS13_AES_128_GCM_SHA256];
+    // Our client leaves out a PSK whose hash the retry's suite does not share.
+    let (c, s) = connect(tls13_client(), &retrying, Some(session_of(&c1)));
+    assert!(s.negotiated().hello_retry);
+    assert!(!reused(&c, &s));
+}
+
+#[test]
 fn tls13_second_client_hello_may_not_offer_a_new_psk_identity() {
     let (s, e) = second_client_hello_edited(|ch| {
         ch.psk_mut().unwrap().identities[0].identity[0] ^= 1;
