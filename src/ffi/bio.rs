@@ -386,6 +386,23 @@ unsafe fn write_raw(b: *mut BIO, data: &[u8]) -> c_int {
     }
 }
 
+/// How many bytes a read would find, for BIOs that know (memory and pair BIOs); None for
+/// sockets, fds and custom methods. Lets the SSL driver size its receive space to what is there
+/// instead of a maximal record.
+pub(crate) unsafe fn readable_now(b: *mut BIO) -> Option<usize> {
+    // SAFETY: caller passes a live BIO.
+    let r = unsafe { &*b };
+    let kind = r.kind();
+    match &*kind {
+        Kind::Mem { buf, .. } => Some(buf.len()),
+        Kind::Pair { shared, side } => {
+            let s = shared.lock().unwrap_or_else(|p| p.into_inner());
+            Some(s.dirs[1 - *side].data.len())
+        }
+        _ => None,
+    }
+}
+
 /// Reads for the SSL driver, mapping OpenSSL's conventions to an outcome.
 pub(crate) unsafe fn transport_read(b: *mut BIO, buf: &mut [u8]) -> IoOutcome {
     // SAFETY: caller passes a live BIO.

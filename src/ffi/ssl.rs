@@ -344,8 +344,15 @@ impl SSL {
         // socket with unread data resets the connection).
         // The transport writes straight into the connection's receive buffer, where records
         // are then opened in place.
+        // A memory or pair BIO says how much it holds: lend only that much space (at least a
+        // record header, so an empty BIO still answers the read), sparing each handshake flight
+        // a maximal zero-filled buffer.
+        // SAFETY: the SSL owns a reference on its read BIO.
+        let len = unsafe { bio::readable_now(self.rbio) }.map_or(READ_CHUNK, |n| {
+            n.clamp(crate::record::HEADER_LEN, READ_CHUNK)
+        });
         let conn = self.conn.as_mut().expect("connection exists while reading");
-        let space = conn.receive_space(READ_CHUNK);
+        let space = conn.receive_space(len);
         // SAFETY: the SSL owns a reference on its read BIO.
         let stop = match unsafe { bio::transport_read(self.rbio, space) } {
             IoOutcome::Done(n) => {
