@@ -1953,17 +1953,22 @@ pub unsafe extern "C" fn SSL_get_max_proto_version(ssl: *mut SSL) -> c_int {
     })
 }
 
-/// Like `SSL_CTX_set1_sigalgs_list`, for this connection.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
+/// Parses a sigalgs list for one of the connection's overrides; 1 on success, 0 with the error
+/// queued.
+unsafe fn set_sigalgs_override(
+    ssl: *mut SSL,
+    list: *const c_char,
+    what: &str,
+    field: fn(&mut SSL) -> &mut Option<Vec<SignatureScheme>>,
+) -> c_int {
     with_ssl(ssl, 0, |s| {
         // SAFETY: C string from the caller.
-        let Some(text) = (unsafe { c_str(list, "sigalgs") }) else {
+        let Some(text) = (unsafe { c_str(list, what) }) else {
             return 0;
         };
         match Config::parse_sigalgs_list(text) {
             Ok(schemes) => {
-                s.sigalgs = Some(schemes);
+                *field(s) = Some(schemes);
                 1
             }
             Err(e) => {
@@ -1974,25 +1979,18 @@ pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_cha
     })
 }
 
+/// Like `SSL_CTX_set1_sigalgs_list`, for this connection.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
+    // SAFETY: C string from the caller.
+    unsafe { set_sigalgs_override(ssl, list, "sigalgs", |s| &mut s.sigalgs) }
+}
+
 /// Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set1_client_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
-    with_ssl(ssl, 0, |s| {
-        // SAFETY: C string from the caller.
-        let Some(text) = (unsafe { c_str(list, "client sigalgs") }) else {
-            return 0;
-        };
-        match Config::parse_sigalgs_list(text) {
-            Ok(schemes) => {
-                s.client_sigalgs = Some(schemes);
-                1
-            }
-            Err(e) => {
-                err::push(&e);
-                0
-            }
-        }
-    })
+    // SAFETY: C string from the caller.
+    unsafe { set_sigalgs_override(ssl, list, "client sigalgs", |s| &mut s.client_sigalgs) }
 }
 
 /// Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
