@@ -571,9 +571,10 @@ static int test_servername_switch(void)
     return 1;
 }
 
-/* The per-connection verify settings an application makes in the server name callback, without
+/* The per-connection settings an application makes in the server name callback, without
  * switching context (nginx configures client authentication this way), apply to the handshake
- * in progress: the server asks for a certificate and refuses a client without one. */
+ * in progress: the server asks for a certificate and refuses a client without one, and an
+ * option set there (no tickets) holds too. */
 static int set_verify_calls;
 
 static int counting_verify(int preverify_ok, X509_STORE_CTX *store)
@@ -589,6 +590,7 @@ static int on_servername_set_verify(SSL *ssl, int *alert, void *arg)
     (void)arg;
     SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, counting_verify);
     SSL_set_verify_depth(ssl, 5);
+    SSL_set_options(ssl, SSL_OP_NO_TICKET);
     return SSL_TLSEXT_ERR_OK;
 }
 
@@ -628,6 +630,10 @@ static int test_servername_set_verify(void)
         CHECK(peer != NULL);
         X509_free(peer);
         CHECK(SSL_get_verify_result(l.server) == X509_V_OK);
+        /* The option set in the callback applies too: no TLS 1.2 ticket. */
+        CHECK(SSL_get_options(l.server) & SSL_OP_NO_TICKET);
+        if (versions[i] == TLS1_2_VERSION)
+            CHECK(!SSL_SESSION_has_ticket(SSL_get_session(l.client)));
         link_close(&l);
     }
     SSL_CTX_free(cert_cctx);
