@@ -371,8 +371,8 @@ const TICKET_AGE_TOLERANCE_MS: u64 = 10_000;
 
 /// Picks the first offered PSK this server can resume (RFC 8446 4.2.11): a ticket of ours (or,
 /// with tickets off, a cached session), unexpired, for the same SNI and session ID context,
-/// with a client certificate if we now require one, with a hash matching the suite. Its binder must verify, else the handshake fails. Any
-/// other problem only means a full handshake.
+/// with a client certificate if we now require one, with a hash matching the suite. Its binder
+/// must verify, else the handshake fails. Any other problem only means a full handshake.
 fn accept_psk(
     cx: &mut Common,
     ch: &ClientHello,
@@ -781,8 +781,8 @@ fn fixed_extensions(ch: &ClientHello) -> Vec<ClientExtension> {
     fixed
 }
 
-/// RFC 8446 4.1.2: the first extension (by type) whose presence or contents differ between the
-/// two ClientHellos, in the order given, or `None`. Anything the server decided on the first
+/// RFC 8446 4.1.2: the first extension type whose presence or contents differ between the two
+/// ClientHellos' fixed extensions (both sorted by type), or `None`. Anything the server decided on the first
 /// ClientHello (the server name callback and the context it chose, ALPN, certificate, groups)
 /// thus still holds for the second.
 fn changed_extension(
@@ -849,7 +849,6 @@ fn check_second_client_hello(
             "early_data offered after a HelloRetryRequest",
         ));
     }
-
     // Only the ages and binders of the PSKs may change, and only PSKs the retry's suite
     // cannot use may go.
     match ch.psk() {
