@@ -1,6 +1,7 @@
 """Runs each case of capi-tests/c/test_config.c (options, version bounds, sigalgs lists and
-client-authentication sigalgs lists, Finished copies and EMS support, ALPN, server name callback,
-server cipher preference, peer signature NIDs) as a pytest test."""
+client-authentication sigalgs lists, Finished copies and EMS support, ALPN, server name callback
+with a context switch or verify settings, server cipher preference, peer signature NIDs) as a
+pytest test."""
 
 import subprocess
 
@@ -19,6 +20,7 @@ C_CASES = [
     "alpn",
     "select_next_proto",
     "servername_switch",
+    "servername_set_verify",
     "server_cipher_preference",
 ]
 

@@ -2019,9 +2019,12 @@ int SSL_select_next_proto(uint8_t **out,
 
 /*
  Moves the connection to another context. Called from a server name callback, the
- handshake then uses the new context's certificates, trust anchors, verification settings
- and ALPN callback (versions, suites, groups and options stay). NULL keeps the current
- context. Returns the context now in use.
+ handshake then uses the new context's certificates, signature algorithms, trust anchors,
+ client CA list, verification settings (unless set on the SSL), ALPN callback and session ID
+ context. The connection's options stay its own, as in OpenSSL (`SSL_set_options` in the
+ callback changes them); versions, suites and groups stay, and so do the first context's
+ session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
+ context now in use.
  */
 struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
 

@@ -71,11 +71,13 @@ pub enum SniOutcome {
     Fatal(AlertDescription),
 }
 
-/// The server name callback's answer; `switch_to` carries the configuration of another context
-/// whose certificates and verification settings the handshake then uses (`SSL_set_SSL_CTX`).
+/// The server name callback's answer. `settings` is the configuration the application left the
+/// connection with: another context's after `SSL_set_SSL_CTX`, or the same context's with the
+/// per-connection setters (`SSL_set_verify`, `SSL_set_options`, ...) called in the callback. The
+/// rest of the handshake uses its server-side settings (see [`Config::after_server_name`]).
 pub struct SniDecision {
     pub outcome: SniOutcome,
-    pub switch_to: Option<Arc<Config>>,
+    pub settings: Option<Arc<Config>>,
 }
 
 /// Runs while a server processes the ClientHello, once the version is chosen and before the
@@ -284,19 +286,32 @@ impl Config {
         self.options & option != 0
     }
 
-    /// This configuration after a server name callback switched to `other`'s context: the
-    /// server's identity (certificates), what it trusts and how it verifies clients, and its
-    /// ALPN choice come from `other`; versions, suites, groups and options, which already shaped
-    /// the handshake, stay.
-    pub fn switched_to(&self, other: &Config) -> Config {
+    /// This configuration after a server name callback left the connection with `settings`
+    /// (another context's after `SSL_set_SSL_CTX`, or this one's with per-connection setters
+    /// called in the callback): the server's identity (certificates and signature schemes), what
+    /// it trusts and how it verifies clients (mode, depth, callback, CA names), its ALPN choice,
+    /// its options and the session ID context come from `settings`. The versions, suites and
+    /// groups, and the version options, which already shaped the handshake, stay, and so does
+    /// the session store (ticket keys and cache), which OpenSSL also keeps from the first
+    /// context.
+    pub fn after_server_name(&self, settings: &Config) -> Config {
+        const VERSION_OPTIONS: u64 = ssl_options::NO_SSLV3
+            | ssl_options::NO_TLSV1
+            | ssl_options::NO_TLSV1_1
+            | ssl_options::NO_TLSV1_2
+            | ssl_options::NO_TLSV1_3;
         let mut c = self.clone();
-        c.certs = other.certs.clone();
-        c.roots = other.roots.clone();
-        c.verify_mode = other.verify_mode;
-        c.verify_depth = other.verify_depth;
-        c.verify_callback = other.verify_callback.clone();
-        c.client_ca_names = other.client_ca_names.clone();
-        c.alpn_select = other.alpn_select.clone();
+        c.certs = settings.certs.clone();
+        c.verify_schemes = settings.verify_schemes.clone();
+        c.client_auth_schemes = settings.client_auth_schemes.clone();
+        c.roots = settings.roots.clone();
+        c.verify_mode = settings.verify_mode;
+        c.verify_depth = settings.verify_depth;
+        c.verify_callback = settings.verify_callback.clone();
+        c.client_ca_names = settings.client_ca_names.clone();
+        c.alpn_select = settings.alpn_select.clone();
+        c.options = (settings.options & !VERSION_OPTIONS) | (self.options & VERSION_OPTIONS);
+        c.session.sid_ctx = settings.session.sid_ctx.clone();
         c
     }
 

@@ -1,7 +1,7 @@
 /* The calls that shape a handshake: options, protocol version bounds, signature algorithm
- * lists, ALPN, the server name callback with SSL_set_SSL_CTX, server cipher preference and
- * the peer signature NIDs. Handshakes run over memory BIOs. Written against OpenSSL's API;
- * runs unchanged on both libraries.
+ * lists, ALPN, the server name callback with SSL_set_SSL_CTX or per-connection verify
+ * settings, server cipher preference and the peer signature NIDs. Handshakes run over memory
+ * BIOs. Written against OpenSSL's API; runs unchanged on both libraries.
  *
  *   test_config            run every test
  *   test_config NAME...    run only these
@@ -571,6 +571,77 @@ static int test_servername_switch(void)
     return 1;
 }
 
+/* The per-connection settings an application makes in the server name callback, without
+ * switching context (nginx configures client authentication this way), apply to the handshake
+ * in progress: the server asks for a certificate and refuses a client without one, and an
+ * option set there (no tickets) holds too. */
+static int set_verify_calls;
+
+static int counting_verify(int preverify_ok, X509_STORE_CTX *store)
+{
+    (void)store;
+    set_verify_calls++;
+    return preverify_ok;
+}
+
+static int on_servername_set_verify(SSL *ssl, int *alert, void *arg)
+{
+    (void)alert;
+    (void)arg;
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, counting_verify);
+    SSL_set_verify_depth(ssl, 5);
+    SSL_set_options(ssl, SSL_OP_NO_TICKET);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int test_servername_set_verify(void)
+{
+    int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
+    int i, client_failed;
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx(), *cert_cctx = client_ctx();
+    struct link l;
+    X509 *peer;
+    CHECK(sctx && cctx && cert_cctx);
+    CHECK(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
+    CHECK(SSL_CTX_use_certificate_chain_file(cert_cctx, PKI "client-ecdsa-p256.chain.pem") == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(cert_cctx, PKI "client-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_get_verify_mode(sctx) == SSL_VERIFY_NONE);
+    CHECK(SSL_CTX_set_tlsext_servername_callback(sctx, on_servername_set_verify) == 1);
+    for (i = 0; i < 2; i++) {
+        /* No client certificate: refused, as the mode the connection reports says. */
+        link_open(&l, cctx, sctx);
+        SSL_set_max_proto_version(l.client, versions[i]);
+        CHECK(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
+        ERR_clear_error();
+        CHECK(!handshake(&l, &client_failed) && !client_failed);
+        CHECK(last_reason() == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+        CHECK(SSL_get_verify_mode(l.server) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+        CHECK(SSL_get_verify_depth(l.server) == 5);
+        link_close(&l);
+
+        /* With one: asked for, verified through the callback set in the server name callback. */
+        set_verify_calls = 0;
+        link_open(&l, cert_cctx, sctx);
+        SSL_set_max_proto_version(l.client, versions[i]);
+        CHECK(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
+        CHECK(handshake(&l, NULL));
+        CHECK(set_verify_calls > 0);
+        peer = SSL_get1_peer_certificate(l.server);
+        CHECK(peer != NULL);
+        X509_free(peer);
+        CHECK(SSL_get_verify_result(l.server) == X509_V_OK);
+        /* The option set in the callback applies too: no TLS 1.2 ticket. */
+        CHECK(SSL_get_options(l.server) & SSL_OP_NO_TICKET);
+        if (versions[i] == TLS1_2_VERSION)
+            CHECK(!SSL_SESSION_has_ticket(SSL_get_session(l.client)));
+        link_close(&l);
+    }
+    SSL_CTX_free(cert_cctx);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 static int test_server_cipher_preference(void)
 {
     int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
@@ -613,6 +684,7 @@ static const struct test_case tests[] = {
     {"alpn", test_alpn},
     {"select_next_proto", test_select_next_proto},
     {"servername_switch", test_servername_switch},
+    {"servername_set_verify", test_servername_set_verify},
     {"server_cipher_preference", test_server_cipher_preference},
 };
 

@@ -710,23 +710,22 @@ fn call_alpn_select_cb(
     }
 }
 
-/// Runs the application's server name callback. When it switched contexts with
-/// `SSL_set_SSL_CTX`, the handshake continues with the new context's configuration.
+/// Runs the application's server name callback. The handshake then continues with the
+/// connection's configuration rebuilt from the SSL: the new context's after `SSL_set_SSL_CTX`,
+/// and in any case what per-connection setters called in the callback changed
+/// (`SSL_set_verify`, `SSL_set_verify_depth`, `SSL_set_options`, ...), so that what
+/// `SSL_get_verify_mode` reports is what the handshake does.
 fn call_servername_cb(
     callback: unsafe extern "C" fn(*mut SSL, *mut c_int, *mut c_void) -> c_int,
     arg: usize,
     ssl: *mut SSL,
 ) -> SniDecision {
-    // SAFETY: the SSL outlives its handshake; only its context pointer is read.
-    let before = unsafe { (*ssl).ctx };
     let mut alert: c_int = AlertDescription::UNRECOGNIZED_NAME.0.into();
     // SAFETY: the application's callback with a writable alert slot.
     let answer = unsafe { callback(ssl, &mut alert, arg as *mut c_void) };
-    // SAFETY: as above; SSL_set_SSL_CTX keeps the pointer live.
-    let switch_to = unsafe {
-        let after = (*ssl).ctx;
-        (after != before).then(|| (*ssl).config())
-    };
+    // SAFETY: the SSL outlives its handshake; `config` reads its settings and context (which
+    // SSL_set_SSL_CTX keeps live), not the connection being driven.
+    let settings = Some(unsafe { (*ssl).config() });
     let alert = u8::try_from(alert)
         .map(AlertDescription)
         .unwrap_or(AlertDescription::INTERNAL_ERROR);
@@ -737,7 +736,7 @@ fn call_servername_cb(
         // OpenSSL treats any other value as success.
         _ => SniOutcome::Ack,
     };
-    SniDecision { outcome, switch_to }
+    SniDecision { outcome, settings }
 }
 
 fn set_errno(e: i32) {
@@ -2116,9 +2115,12 @@ fn wire_entries(wire: &[u8]) -> Vec<(usize, &[u8])> {
 }
 
 /// Moves the connection to another context. Called from a server name callback, the
-/// handshake then uses the new context's certificates, trust anchors, verification settings
-/// and ALPN callback (versions, suites, groups and options stay). NULL keeps the current
-/// context. Returns the context now in use.
+/// handshake then uses the new context's certificates, signature algorithms, trust anchors,
+/// client CA list, verification settings (unless set on the SSL), ALPN callback and session ID
+/// context. The connection's options stay its own, as in OpenSSL (`SSL_set_options` in the
+/// callback changes them); versions, suites and groups stay, and so do the first context's
+/// session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
+/// context now in use.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_SSL_CTX(ssl: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
     with_ssl(ssl, std::ptr::null_mut(), |s| {

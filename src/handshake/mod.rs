@@ -21,6 +21,7 @@ use crate::msgs::enums::SignatureScheme;
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::record::protect::{RecordDecrypter, RecordEncrypter, RecordFormat};
+use crate::session::Session;
 use crate::suites::SuiteInfo;
 use crate::verify::{self, PeerIdentity, Usage};
 use std::sync::Arc;
@@ -228,6 +229,16 @@ pub fn verify_peer_chain(
             }
         }
     }
+}
+
+/// Whether a server may resume `session` under its current settings as far as client
+/// authentication goes: a session made without a client certificate never resumes while this
+/// server requires one (`SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`), whatever context
+/// or name it came from; the full handshake then asks for the certificate.
+pub fn session_meets_client_auth(config: &crate::config::Config, session: &Session) -> bool {
+    use crate::config::verify_flags::{FAIL_IF_NO_PEER_CERT, PEER};
+    let required = PEER | FAIL_IF_NO_PEER_CERT;
+    config.verify_mode & required != required || !session.peer_chain.is_empty()
 }
 
 /// Our certificate for a peer that accepts `schemes`: the first configured chain whose key can

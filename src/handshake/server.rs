@@ -106,8 +106,11 @@ fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
 }
 
 /// Runs the server name callback (OpenSSL's servername callback: after the version is chosen,
-/// before the suite and certificate are), which may switch to another context's certificates.
-/// Without a callback the name is recorded but not acknowledged, as OpenSSL does.
+/// before the suite, certificate and any resumption are), after which the handshake goes on
+/// with the settings the callback left (another context's certificates and verification, or
+/// per-connection setters). Without a callback the name is recorded but not acknowledged, as
+/// OpenSSL does. Runs on the first ClientHello only: a second one after a HelloRetryRequest
+/// must ask for the same name (`server13::changed_extension`).
 fn answer_server_name(cx: &mut Common, ch: &ClientHello, version: ProtocolVersion) -> Result<()> {
     let requested = ch.server_name().map(str::to_string);
     cx.info.server_name = requested.clone();
@@ -115,8 +118,8 @@ fn answer_server_name(cx: &mut Common, ch: &ClientHello, version: ProtocolVersio
         return Ok(());
     };
     let decision = callback(requested.as_deref());
-    if let Some(other) = decision.switch_to {
-        cx.config = Arc::new(cx.config.switched_to(&other));
+    if let Some(settings) = decision.settings {
+        cx.config = Arc::new(cx.config.after_server_name(&settings));
     }
     match decision.outcome {
         SniOutcome::Ack => cx.info.server_name_acked = requested.is_some(),
@@ -267,18 +270,18 @@ mod tests {
 
     fn sni_server(
         outcome: SniOutcome,
-        switch_to: Option<Config>,
+        settings: Option<Config>,
         seen: Arc<Mutex<Vec<String>>>,
     ) -> Config {
         let mut c = server_config(&["server-ecdsa-p256"]);
-        let switch_to = switch_to.map(Arc::new);
+        let settings = settings.map(Arc::new);
         c.sni_callback = Some(Arc::new(move |name: Option<&str>| {
             seen.lock()
                 .unwrap()
                 .push(name.unwrap_or("(none)").to_string());
             SniDecision {
                 outcome,
-                switch_to: switch_to.clone(),
+                settings: settings.clone(),
             }
         }));
         c

@@ -376,12 +376,14 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session,
         return None;
     }
     // The suite must be one the client still offers and we still allow; the session must
-    // belong to this context and to the name the client asks for.
+    // belong to this context and to the name the client asks for, and carry a client
+    // certificate if we now require one.
     let usable = session.version == ProtocolVersion::TLSV1_2
         && ch.cipher_suites.contains(&session.suite)
         && config.tls12_suites.contains(&session.suite)
         && session.sid_ctx == sessions.sid_ctx
-        && session.server_name.as_deref() == ch.server_name();
+        && session.server_name.as_deref() == ch.server_name()
+        && super::session_meets_client_auth(config, &session);
     if !usable {
         SessionStats::bump(&stats.misses);
         return None;

@@ -19,8 +19,8 @@ use crate::msgs::enums::{
     SignatureScheme,
 };
 use crate::msgs::extensions::{
-    CertificateRequestExtension, EncryptedExtension, HelloRetryExtension, KeyShareEntry,
-    ServerHelloExtension,
+    CertificateRequestExtension, ClientExtension, EncryptedExtension, Extension,
+    HelloRetryExtension, KeyShareEntry, ServerHelloExtension,
 };
 use crate::msgs::handshake::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello, DigitallySigned,
@@ -42,6 +42,8 @@ pub struct Retry {
     ccs_sent: bool,
     /// The PSK identities the first ClientHello offered: the second may only drop some.
     psk_identities: Vec<Vec<u8>>,
+    /// The first ClientHello's extensions that the second must repeat unchanged, by type.
+    fixed_extensions: Vec<ClientExtension>,
 }
 
 pub fn handle_client_hello(
@@ -150,9 +152,8 @@ pub fn handle_client_hello(
         Some(_) => None,
         None => Some(certificate_choice?),
     };
-    if let Some(name) = ch.server_name() {
-        cx.info.server_name = Some(name.to_string());
-    }
+    // The name stays the one the server name callback saw (`server::answer_server_name`); a
+    // second ClientHello could not change it anyway.
     let (server_share, shared) = match share {
         Some(share) => {
             let (public, shared) = kx::respond(share.group, &share.payload)?;
@@ -370,8 +371,8 @@ const TICKET_AGE_TOLERANCE_MS: u64 = 10_000;
 
 /// Picks the first offered PSK this server can resume (RFC 8446 4.2.11): a ticket of ours (or,
 /// with tickets off, a cached session), unexpired, for the same SNI and session ID context,
-/// with a hash matching the suite. Its binder must verify, else the handshake fails. Any
-/// other problem only means a full handshake.
+/// with a client certificate if we now require one, with a hash matching the suite. Its binder
+/// must verify, else the handshake fails. Any other problem only means a full handshake.
 fn accept_psk(
     cx: &mut Common,
     ch: &ClientHello,
@@ -399,7 +400,8 @@ fn accept_psk(
         };
         let usable = session.is_tls13()
             && session.sid_ctx == sessions.sid_ctx
-            && session.server_name.as_deref() == ch.server_name();
+            && session.server_name.as_deref() == ch.server_name()
+            && super::session_meets_client_auth(&config, &session);
         if !usable {
             SessionStats::bump(&stats.misses);
             continue;
@@ -746,8 +748,64 @@ fn send_hello_retry(
             session_id: ch.legacy_session_id.clone(),
             ccs_sent,
             psk_identities,
+            fixed_extensions: fixed_extensions(ch),
         },
     }))
+}
+
+/// What a second ClientHello may change (RFC 8446 4.1.2): key_share (the one share the retry
+/// asked for), cookie (added), early_data (removed), pre_shared_key (ages, binders, dropped
+/// identities) and padding. These are checked on their own; every other extension must come
+/// back unchanged.
+fn may_change_after_retry(typ: ExtensionType) -> bool {
+    matches!(
+        typ,
+        ExtensionType::KEY_SHARE
+            | ExtensionType::COOKIE
+            | ExtensionType::EARLY_DATA
+            | ExtensionType::PRE_SHARED_KEY
+            | ExtensionType::PADDING
+    )
+}
+
+/// A ClientHello's extensions that a second ClientHello must repeat, sorted by type (types are
+/// unique: the decoder refuses repeats).
+fn fixed_extensions(ch: &ClientHello) -> Vec<ClientExtension> {
+    let mut fixed: Vec<ClientExtension> = ch
+        .extensions
+        .iter()
+        .filter(|e| !may_change_after_retry(e.ext_type()))
+        .cloned()
+        .collect();
+    fixed.sort_by_key(|e| e.ext_type());
+    fixed
+}
+
+/// RFC 8446 4.1.2: the first extension type whose presence or contents differ between the two
+/// ClientHellos' fixed extensions (both sorted by type), or `None`. Anything the server decided on the first
+/// ClientHello (the server name callback and the context it chose, ALPN, certificate, groups)
+/// thus still holds for the second.
+fn changed_extension(
+    first: &[ClientExtension],
+    second: &[ClientExtension],
+) -> Option<ExtensionType> {
+    let mut a = first.iter().peekable();
+    let mut b = second.iter().peekable();
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => return None,
+            (Some(x), None) => return Some(x.ext_type()),
+            (None, Some(y)) => return Some(y.ext_type()),
+            (Some(x), Some(y)) if x.ext_type() != y.ext_type() => {
+                return Some(x.ext_type().min(y.ext_type()))
+            }
+            (Some(x), Some(y)) if x != y => return Some(x.ext_type()),
+            _ => {
+                a.next();
+                b.next();
+            }
+        }
+    }
 }
 
 /// RFC 8446 4.1.2: the second ClientHello must answer the retry and otherwise stay the same.
@@ -860,6 +918,17 @@ impl State for ExpectSecondClientHello {
             return Err(Error::illegal(
                 Reason::UNSUPPORTED_PROTOCOL,
                 "the second ClientHello dropped TLS 1.3",
+            ));
+        }
+        // Before anything is chosen from it: what was decided on the first ClientHello (the
+        // server name callback's host, ALPN, certificate) must hold for the second.
+        if let Some(typ) = changed_extension(&self.retry.fixed_extensions, &fixed_extensions(&ch)) {
+            return Err(Error::illegal(
+                Reason::BAD_EXTENSION,
+                format!(
+                    "the second ClientHello changed its {typ} extension, which RFC 8446 4.1.2 \
+                     requires to stay as in the first"
+                ),
             ));
         }
         handle_client_hello(cx, ch, msg, Some(self.retry))
