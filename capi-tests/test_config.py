@@ -20,6 +20,7 @@ C_CASES = [
     "select_next_proto",
     "servername_switch",
     "server_cipher_preference",
+    "getter_strings_are_stable",
 ]
 
 

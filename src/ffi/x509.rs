@@ -1296,7 +1296,9 @@ pub unsafe extern "C" fn X509_STORE_CTX_get_current_cert(ctx: *const X509_STORE_
     })
 }
 
-/// The peer's chain, leaf first (borrowed; do not free).
+/// The path being verified, leaf first, as OpenSSL builds it: the certificates that chain from
+/// the leaf to the trust anchor (included), not the list the peer sent; after a failure, the
+/// path as far as it could be built (borrowed; do not free).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get0_chain(
     ctx: *const X509_STORE_CTX,
