@@ -2279,6 +2279,12 @@ struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
  */
 struct stack_st_X509 *X509_STORE_CTX_get0_chain(const struct X509_STORE_CTX *ctx);
 
+/*
+ [`X509_STORE_CTX_get0_chain`] as a new stack holding a new reference to each certificate;
+ free it with `sk_X509_pop_free(chain, X509_free)`.
+ */
+struct stack_st_X509 *X509_STORE_CTX_get1_chain(const struct X509_STORE_CTX *ctx);
+
 int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
 
 int X509_STORE_CTX_get_error(const struct X509_STORE_CTX *ctx);

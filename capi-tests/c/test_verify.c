@@ -494,6 +494,14 @@ static int tracing_callback(int ok, X509_STORE_CTX *store)
     subject_of(depth < n ? sk_X509_value(chain, depth) : NULL, at_depth, sizeof at_depth);
     if (strcmp(subject, at_depth) != 0)
         chain_matches_depth = 0;
+    {
+        /* get1_chain is a copy of the same path. */
+        STACK_OF(X509) *copy = X509_STORE_CTX_get1_chain(store);
+        if (!copy || sk_X509_num(copy) != n)
+            chain_matches_depth = 0;
+        if (copy)
+            sk_X509_pop_free(copy, X509_free);
+    }
     snprintf(entry, sizeof entry, "%s%d:%s:%d:%d", trace[0] ? "|" : "", depth, subject,
              X509_STORE_CTX_get_error(store), n);
     strncat(trace, entry, sizeof trace - strlen(trace) - 1);

@@ -1309,6 +1309,31 @@ pub unsafe extern "C" fn X509_STORE_CTX_get0_chain(
     })
 }
 
+/// [`X509_STORE_CTX_get0_chain`] as a new stack holding a new reference to each certificate;
+/// free it with `sk_X509_pop_free(chain, X509_free)`.
+#[no_mangle]
+pub unsafe extern "C" fn X509_STORE_CTX_get1_chain(
+    ctx: *const X509_STORE_CTX,
+) -> *mut stack_st_X509 {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see store_ref.
+        let Some(c) = (unsafe { store_ref(ctx) }) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: the context owns its stack, whose certificates are live.
+        let items = unsafe { &*c.chain }
+            .items
+            .iter()
+            .map(|&x| {
+                // SAFETY: a live certificate of the stack; the new stack owns this reference.
+                unsafe { X509_up_ref(x) };
+                x
+            })
+            .collect();
+        Box::into_raw(Box::new(stack_st_X509 { items }))
+    })
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get_error_depth(ctx: *const X509_STORE_CTX) -> c_int {
     guard(0, || {
@@ -1746,6 +1771,11 @@ mod tests {
             assert_eq!(X509_STORE_CTX_get_error_depth(&store), 0);
             assert_eq!(X509_STORE_CTX_get_error(&store), 10);
             assert_eq!(sk_X509_num(X509_STORE_CTX_get0_chain(&store)), 1);
+            let copy = X509_STORE_CTX_get1_chain(&store);
+            let shared = sk_X509_value(X509_STORE_CTX_get0_chain(&store), 0);
+            assert_eq!(sk_X509_value(copy, 0), shared);
+            sk_X509_pop_free(copy, None);
+            assert_eq!((*shared).der(), x.der());
             X509_STORE_CTX_set_error(&mut store, 50);
         }
         assert_eq!(store.error(), 50);
