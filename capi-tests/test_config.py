@@ -22,6 +22,7 @@ C_CASES = [
     "servername_switch",
     "servername_set_verify",
     "server_cipher_preference",
+    "getter_strings_are_stable",
 ]
 
 

@@ -1831,23 +1831,26 @@ void SSL_set_verify_depth(struct SSL *ssl, int depth);
 int SSL_get_verify_depth(const struct SSL *ssl);
 
 /*
- The chain the peer sent, borrowed (valid until `SSL_free`). As in OpenSSL, a client's list
- starts with the server's certificate, while a server's omits the client's own certificate
- (get that with `SSL_get1_peer_certificate`). NULL before the peer sent certificates.
+ The chain the peer sent, borrowed (valid until `SSL_clear` or `SSL_free`). As in OpenSSL, a
+ client's list starts with the server's certificate, while a server's omits the client's own
+ certificate (get that with `SSL_get1_peer_certificate`). NULL before the peer sent
+ certificates.
  */
 struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
 
 /*
- The chain verification built, leaf to trust anchor, borrowed (valid until `SSL_free`). NULL
- when no chain was verified (no peer certificate, or a path failure the verify mode or
- callback let pass).
+ The path verification built, leaf to trust anchor, borrowed (valid until `SSL_clear` or
+ `SSL_free`). As in OpenSSL, after a failed verification (that the verify mode or callback let
+ pass) it is the path as far as it could be built, at least the leaf; check
+ `SSL_get_verify_result` before trusting it. NULL when the peer sent no certificate.
  */
 struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
 
 /*
  On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
- the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
- the client certificate callback on; NULL before a request or when it listed none.
+ the names the server's CertificateRequest listed (borrowed, valid until `SSL_clear` or
+ `SSL_free`), from the client certificate callback on; NULL before a request or when it
+ listed none.
  */
 struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct SSL *ssl);
 
@@ -1939,7 +1942,10 @@ int SSL_get_quiet_shutdown(const struct SSL *ssl);
 void SSL_set_shutdown(struct SSL *ssl, int mode);
 
 /*
- Resets the SSL for a new connection over the same BIOs, keeping its settings.
+ Resets the SSL for a new connection over the same BIOs, keeping its settings. Everything
+ learnt from the previous peer goes: the objects handed out for it (peer and verified chains,
+ CA names, server name, diagnosis strings) are freed, so pointers to them must not be used
+ after this call.
  */
 int SSL_clear(struct SSL *ssl);
 
@@ -2270,9 +2276,17 @@ int X509_digest(const struct X509 *x, const struct EVP_MD *md, uint8_t *out, uns
 struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
 
 /*
- The peer's chain, leaf first (borrowed; do not free).
+ The path being verified, leaf first, as OpenSSL builds it: the certificates that chain from
+ the leaf to the trust anchor (included), not the list the peer sent; after a failure, the
+ path as far as it could be built (borrowed; do not free).
  */
 struct stack_st_X509 *X509_STORE_CTX_get0_chain(const struct X509_STORE_CTX *ctx);
+
+/*
+ [`X509_STORE_CTX_get0_chain`] as a new stack holding a new reference to each certificate;
+ free it with `sk_X509_pop_free(chain, X509_free)`.
+ */
+struct stack_st_X509 *X509_STORE_CTX_get1_chain(const struct X509_STORE_CTX *ctx);
 
 int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
 

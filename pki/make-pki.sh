@@ -14,8 +14,12 @@ VALID_FROM=20260101000000Z
 VALID_UNTIL=21251231235959Z
 
 # --extra-only: make only the later additions (below), keeping every earlier file as it is.
+# --missing-only: make only the later additions whose certificate is not there yet (to add a new
+# one without re-keying the others).
 EXTRA_ONLY=no
+MISSING_ONLY=no
 [[ ${1:-} == --extra-only ]] && EXTRA_ONLY=yes
+[[ ${1:-} == --missing-only ]] && EXTRA_ONLY=yes && MISSING_ONLY=yes
 [[ $EXTRA_ONLY == no ]] && rm -f ./*.pem ./*.key
 
 cat >"$WORK/ca.cnf" <<'CNF'
@@ -169,16 +173,45 @@ cat root-ca.pem untrusted-root-ca.pem >all-roots.pem
 fi
 
 # Later additions, issued by the existing CAs (`--extra-only` remakes just these).
+# want NAME: whether to make NAME.pem (always, unless --missing-only and it exists).
+want() { [[ $MISSING_ONLY == no || ! -e $1.pem ]]; }
+
 # A localhost certificate whose extended key usage allows client authentication only.
-leaf wrong-eku-localhost p256 localhost "$LOCALHOST_SAN" client_ext intermediate-ca
+if want wrong-eku-localhost; then
+    leaf wrong-eku-localhost p256 localhost "$LOCALHOST_SAN" client_ext intermediate-ca
+fi
 # A self-signed localhost leaf (not a CA), for X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT.
-new_key selfsigned-localhost p256
-LEAF_SAN=$LOCALHOST_SAN sign selfsigned-localhost "/CN=localhost" "" self_signed_leaf_ext \
-    "$VALID_FROM" "$VALID_UNTIL" selfsign
-cp selfsigned-localhost.pem selfsigned-localhost.chain.pem
+if want selfsigned-localhost; then
+    new_key selfsigned-localhost p256
+    LEAF_SAN=$LOCALHOST_SAN sign selfsigned-localhost "/CN=localhost" "" self_signed_leaf_ext \
+        "$VALID_FROM" "$VALID_UNTIL" selfsign
+    cp selfsigned-localhost.pem selfsigned-localhost.chain.pem
+fi
 # Wildcard names, for the host-flag tests (X509_CHECK_FLAG_NO_WILDCARDS).
-leaf wildcard-example p256 "*.example.test" "DNS:*.example.test,DNS:exact.example.test" \
-    server_ext intermediate-ca
+if want wildcard-example; then
+    leaf wildcard-example p256 "*.example.test" "DNS:*.example.test,DNS:exact.example.test" \
+        server_ext intermediate-ca
+fi
+# A second intermediate of the root that issues nothing: a public CA certificate a peer can send
+# beside its real chain (a decoy), and the one a verify callback in the tests pins.
+if want pinned-intermediate-ca; then
+    new_key pinned-intermediate-ca p256
+    sign pinned-intermediate-ca "/CN=libtls Test Pinned Intermediate CA" root-ca \
+        intermediate_ca_ext "$VALID_FROM" "$VALID_UNTIL"
+fi
+# A localhost leaf of the usual intermediate whose chain file sends the decoy first:
+# leaf, pinned intermediate (not on the path), intermediate.
+if want decoy-localhost; then
+    leaf decoy-localhost p256 localhost "$LOCALHOST_SAN" server_ext intermediate-ca
+    cat decoy-localhost.pem pinned-intermediate-ca.pem intermediate-ca.pem >decoy-localhost.chain.pem
+fi
+# Named exactly like the intermediate, issued by the root, but with another key: it signed none
+# of the intermediate's leaves, so no path may use it.
+if want impostor-intermediate-ca; then
+    new_key impostor-intermediate-ca p256
+    sign impostor-intermediate-ca "/CN=libtls Test Intermediate CA" root-ca \
+        intermediate_ca_ext "$VALID_FROM" "$VALID_UNTIL"
+fi
 
 grep -q "BEGIN EC PRIVATE KEY" server-ecdsa-p256.sec1.key
 grep -q "BEGIN RSA PRIVATE KEY" server-rsa2048.pkcs1.key

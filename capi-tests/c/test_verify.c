@@ -81,17 +81,16 @@ static void *serve_one(void *arg)
     return NULL;
 }
 
-/* A handshake between a client of `cctx`, set up by `prepare` (names to verify), and a TLS 1.3
- * server presenting pki/NAME.chain.pem. */
-static int run_pair(SSL_CTX *cctx, const char *server_cert, void (*prepare)(SSL *),
-                    struct outcome *client, struct outcome *server)
+/* A handshake of the client `ssl` (set up by the caller) with a TLS 1.3 server presenting
+ * pki/NAME.chain.pem; the client is shut down but not freed. */
+static int handshake_against(SSL *ssl, const char *server_cert, struct outcome *client,
+                             struct outcome *server)
 {
     struct server_thread st;
     struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
     char chain[256], key[256];
     pthread_t thread;
     int fds[2];
-    SSL *ssl;
 
     memset(&st, 0, sizeof st);
     memset(client, 0, sizeof *client);
@@ -110,12 +109,7 @@ static int run_pair(SSL_CTX *cctx, const char *server_cert, void (*prepare)(SSL 
     if (pthread_create(&thread, NULL, serve_one, &st) != 0)
         return 0;
 
-    ssl = SSL_new(cctx);
     SSL_set_fd(ssl, fds[0]);
-    if (prepare)
-        prepare(ssl);
-    else
-        SSL_set1_host(ssl, "localhost");
     ERR_clear_error();
     client->handshake_ret = SSL_connect(ssl);
     record(ssl, client);
@@ -124,7 +118,6 @@ static int run_pair(SSL_CTX *cctx, const char *server_cert, void (*prepare)(SSL 
     else
         SSL_shutdown(ssl);
     ERR_clear_error();
-    SSL_free(ssl);
     shutdown(fds[0], SHUT_RDWR);
     pthread_join(thread, NULL);
     close(fds[0]);
@@ -132,6 +125,24 @@ static int run_pair(SSL_CTX *cctx, const char *server_cert, void (*prepare)(SSL 
     SSL_CTX_free(st.ctx);
     *server = st.out;
     return 1;
+}
+
+/* A handshake between a client of `cctx`, set up by `prepare` (names to verify), and a TLS 1.3
+ * server presenting pki/NAME.chain.pem. */
+static int run_pair(SSL_CTX *cctx, const char *server_cert, void (*prepare)(SSL *),
+                    struct outcome *client, struct outcome *server)
+{
+    SSL *ssl = SSL_new(cctx);
+    int ran;
+    if (!ssl)
+        return 0;
+    if (prepare)
+        prepare(ssl);
+    else
+        SSL_set1_host(ssl, "localhost");
+    ran = handshake_against(ssl, server_cert, client, server);
+    SSL_free(ssl);
+    return ran;
 }
 
 static SSL_CTX *verifying_client(void)
@@ -371,6 +382,72 @@ static int test_ip_addresses(void)
                          0);
 }
 
+/* A name that is neither a DNS name nor an address ("host:port") matches no certificate, so a
+ * caller that ignores the return value still gets a failing name check, never none. OpenSSL
+ * keeps such a name (and returns 1); libtls keeps it too but returns 0. */
+static void refused_name_after_a_good_one(SSL *ssl)
+{
+    SSL_set1_host(ssl, "localhost");
+    (void)SSL_set1_host(ssl, "localhost:443");
+}
+
+static void refused_name_alone(SSL *ssl) { (void)SSL_set1_host(ssl, "localhost:443"); }
+
+static void refused_added_name_alone(SSL *ssl) { (void)SSL_add1_host(ssl, "local host"); }
+
+static void refused_param_name_after_a_good_one(SSL *ssl)
+{
+    SSL_set1_host(ssl, "localhost");
+    (void)X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), "localhost:443", 0);
+}
+
+static void refused_added_param_name_alone(SSL *ssl)
+{
+    (void)X509_VERIFY_PARAM_add1_host(SSL_get0_param(ssl), "localhost:443", 0);
+}
+
+static void refused_name_beside_a_good_one(SSL *ssl)
+{
+    /* Any one name suffices: the good one still matches. */
+    SSL_set1_host(ssl, "localhost");
+    (void)SSL_add1_host(ssl, "localhost:443");
+}
+
+static int test_unusable_host_names_fail_closed(void)
+{
+    SSL_CTX *ctx = verifying_client();
+    X509_VERIFY_PARAM *param;
+    SSL *ssl;
+    CHECK(ctx != NULL);
+    ssl = SSL_new(ctx);
+    CHECK(ssl != NULL);
+    param = SSL_get0_param(ssl);
+    /* An embedded NUL is refused by both libraries; a final one is allowed. */
+    CHECK(X509_VERIFY_PARAM_set1_host(param, "local\0host", 10) == 0);
+    ERR_clear_error();
+    CHECK(X509_VERIFY_PARAM_set1_host(param, "localhost", 10) == 1);
+#ifndef LIBTLS_TEST_OPENSSL
+    CHECK(SSL_set1_host(ssl, "localhost:443") == 0);
+    CHECK(SSL_add1_host(ssl, "local host") == 0);
+    CHECK(X509_VERIFY_PARAM_set1_host(param, "localhost:443", 0) == 0);
+    CHECK(X509_VERIFY_PARAM_add1_host(param, "localhost:443", 0) == 0);
+    CHECK(ERR_peek_error() != 0);
+    ERR_clear_error();
+#endif
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return rejected_with("server-ecdsa-p256", refused_name_after_a_good_one,
+                         X509_V_ERR_HOSTNAME_MISMATCH, 0) &&
+           rejected_with("server-ecdsa-p256", refused_name_alone, X509_V_ERR_HOSTNAME_MISMATCH, 0) &&
+           rejected_with("server-ecdsa-p256", refused_added_name_alone,
+                         X509_V_ERR_HOSTNAME_MISMATCH, 0) &&
+           rejected_with("server-ecdsa-p256", refused_param_name_after_a_good_one,
+                         X509_V_ERR_HOSTNAME_MISMATCH, 0) &&
+           rejected_with("server-ecdsa-p256", refused_added_param_name_alone,
+                         X509_V_ERR_HOSTNAME_MISMATCH, 0) &&
+           accepted("server-ecdsa-p256", refused_name_beside_a_good_one);
+}
+
 static int test_verify_param_calls(void)
 {
     SSL_CTX *ctx = verifying_client();
@@ -388,6 +465,173 @@ static int test_verify_param_calls(void)
     CHECK(X509_VERIFY_PARAM_set1_ip_asc(param, "not an address") == 0);
     ERR_clear_error();
     CHECK(X509_VERIFY_PARAM_set1_ip_asc(param, "2001:db8::1") == 1);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
+/* ---- the verify callback sees the verified path ------------------------------------------- */
+
+/* What the callback saw: "depth:subject:error:chain length" for each call, '|' separated. */
+static char trace[2048];
+static int chain_matches_depth = 1;
+
+static void subject_of(X509 *x, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (x)
+        X509_NAME_oneline(X509_get_subject_name(x), buf, (int)size);
+}
+
+static int tracing_callback(int ok, X509_STORE_CTX *store)
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
+    int depth = X509_STORE_CTX_get_error_depth(store);
+    int n = chain ? sk_X509_num(chain) : -1;
+    char subject[256], at_depth[256], entry[400];
+    subject_of(X509_STORE_CTX_get_current_cert(store), subject, sizeof subject);
+    /* The chain holds the current certificate at the current depth, leaf at 0. */
+    subject_of(depth < n ? sk_X509_value(chain, depth) : NULL, at_depth, sizeof at_depth);
+    if (strcmp(subject, at_depth) != 0)
+        chain_matches_depth = 0;
+    {
+        /* get1_chain is a copy of the same path. */
+        STACK_OF(X509) *copy = X509_STORE_CTX_get1_chain(store);
+        if (!copy || sk_X509_num(copy) != n)
+            chain_matches_depth = 0;
+        if (copy)
+            sk_X509_pop_free(copy, X509_free);
+    }
+    snprintf(entry, sizeof entry, "%s%d:%s:%d:%d", trace[0] ? "|" : "", depth, subject,
+             X509_STORE_CTX_get_error(store), n);
+    strncat(trace, entry, sizeof trace - strlen(trace) - 1);
+    return ok;
+}
+
+/* The common pinning pattern: the CA at depth 1 must be the pinned one. */
+static int pinning_callback(int ok, X509_STORE_CTX *store)
+{
+    char subject[256];
+    ok = tracing_callback(ok, store);
+    subject_of(X509_STORE_CTX_get_current_cert(store), subject, sizeof subject);
+    if (X509_STORE_CTX_get_error_depth(store) == 1 &&
+        strcmp(subject, "/CN=libtls Test Pinned Intermediate CA") != 0)
+        return 0;
+    return ok;
+}
+
+/* A client trusting pki/ROOTS with `callback` connects to `server_cert`. */
+static int traced(const char *roots, SSL_verify_cb callback, const char *server_cert,
+                  struct outcome *c)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    struct outcome s;
+    char path[256];
+    int ran;
+    CHECK(ctx != NULL);
+    snprintf(path, sizeof path, PKI "%s", roots);
+    CHECK(SSL_CTX_load_verify_file(ctx, path) == 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, callback);
+    trace[0] = '\0';
+    chain_matches_depth = 1;
+    ran = run_pair(ctx, server_cert, NULL, c, &s);
+    SSL_CTX_free(ctx);
+    CHECK(ran);
+    CHECK(chain_matches_depth);
+    return 1;
+}
+
+#define ROOT_CA "/CN=libtls Test Root CA"
+#define INTERMEDIATE_CA "/CN=libtls Test Intermediate CA"
+
+static int test_callback_sees_the_verified_path(void)
+{
+    struct outcome c;
+    /* The peer sends leaf, pinned intermediate (public, not on the path), real intermediate:
+     * the callback sees the path, anchor included, never the decoy. */
+    if (!traced("root-ca.pem", tracing_callback, "decoy-localhost", &c))
+        return 0;
+    CHECK(c.handshake_ret == 1 && c.verify_result == X509_V_OK);
+    CHECK(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3|0:/CN=localhost:0:3") == 0);
+    CHECK(c.verified_len == 3);
+    CHECK(strcmp(c.verified_top, ROOT_CA) == 0);
+    return 1;
+}
+
+static int test_pinned_decoy_is_rejected(void)
+{
+    struct outcome c;
+    if (!traced("root-ca.pem", pinning_callback, "decoy-localhost", &c))
+        return 0;
+    CHECK(c.handshake_ret != 1);
+    CHECK(c.verify_result == X509_V_ERR_UNSPECIFIED);
+    CHECK(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3") == 0);
+    CHECK(c.verified_len == 3);
+    return 1;
+}
+
+static int test_failed_path_is_partial(void)
+{
+    struct outcome c;
+    /* Only the other root is trusted: the path ends at the intermediate, whose issuer is
+     * missing, at depth 1; the decoy is not part of it. */
+    if (!traced("untrusted-root-ca.pem", tracing_callback, "decoy-localhost", &c))
+        return 0;
+    CHECK(c.handshake_ret != 1);
+    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    CHECK(strcmp(trace, "1:" INTERMEDIATE_CA ":20:2") == 0);
+    CHECK(c.verified_len == 2);
+    CHECK(strcmp(c.verified_top, INTERMEDIATE_CA) == 0);
+    /* An expired leaf: the whole path, the failure at depth 0. */
+    if (!traced("root-ca.pem", tracing_callback, "expired-localhost", &c))
+        return 0;
+    CHECK(c.handshake_ret != 1);
+    CHECK(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
+    CHECK(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3|0:/CN=localhost:10:3") == 0);
+    return 1;
+}
+
+/* ---- SSL_clear forgets the previous peer ---------------------------------------------------- */
+
+static int issuer_is(X509 *x, const char *issuer)
+{
+    char text[256] = "";
+    if (!x)
+        return 0;
+    X509_NAME_oneline(X509_get_issuer_name(x), text, sizeof text);
+    return strcmp(text, issuer) == 0;
+}
+
+static int test_clear_forgets_the_previous_peer(void)
+{
+    SSL_CTX *ctx = verifying_client();
+    STACK_OF(X509) *chain;
+    struct outcome c, s;
+    SSL *ssl;
+    int i;
+    CHECK(ctx != NULL);
+    CHECK(SSL_CTX_load_verify_file(ctx, PKI "root-ca.pem") == 1);
+    ssl = SSL_new(ctx);
+    CHECK(ssl != NULL);
+    CHECK(SSL_set1_host(ssl, "localhost") == 1);
+    CHECK(handshake_against(ssl, "server-ecdsa-p256", &c, &s));
+    CHECK(c.handshake_ret == 1 && c.verified_len == 3);
+    chain = SSL_get_peer_cert_chain(ssl);
+    CHECK(chain != NULL && issuer_is(sk_X509_value(chain, 0), "/CN=libtls Test Intermediate CA"));
+
+    /* The same SSL, cleared, now talks to an untrusted peer (verification not enforced). */
+    CHECK(SSL_clear(ssl) == 1);
+    SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+    CHECK(handshake_against(ssl, "untrusted-localhost", &c, &s));
+    CHECK(c.handshake_ret == 1);
+    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    chain = SSL_get_peer_cert_chain(ssl);
+    CHECK(chain != NULL && sk_X509_num(chain) == 1);
+    CHECK(issuer_is(sk_X509_value(chain, 0), "/CN=Untrusted Root"));
+    /* Nothing of the first peer's verified path remains. */
+    chain = SSL_get0_verified_chain(ssl);
+    for (i = 0; chain && i < sk_X509_num(chain); i++)
+        CHECK(issuer_is(sk_X509_value(chain, i), "/CN=Untrusted Root"));
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     return 1;
@@ -522,6 +766,11 @@ static const struct test_case tests[] = {
     {"add1_host", test_add1_host},
     {"ip_addresses", test_ip_addresses},
     {"verify_param_calls", test_verify_param_calls},
+    {"unusable_host_names_fail_closed", test_unusable_host_names_fail_closed},
+    {"callback_sees_the_verified_path", test_callback_sees_the_verified_path},
+    {"pinned_decoy_is_rejected", test_pinned_decoy_is_rejected},
+    {"failed_path_is_partial", test_failed_path_is_partial},
+    {"clear_forgets_the_previous_peer", test_clear_forgets_the_previous_peer},
     {"subject_alt_names", test_subject_alt_names},
     {"pem_write_and_name_print", test_pem_write_and_name_print},
     {"validity_as_time_t", test_validity_as_time_t},

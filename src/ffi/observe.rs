@@ -432,8 +432,18 @@ struct DiagnosisCache {
 }
 
 impl DiagnosisCache {
+    /// The C string for `s`: the one handed out before when the text is the same, so asking
+    /// again allocates nothing (a diagnosis has a handful of distinct strings).
     fn keep(&mut self, s: String) -> *const c_char {
-        let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
+        let text = s.replace('\0', " ");
+        if let Some(kept) = self
+            .strings
+            .iter()
+            .find(|c| c.as_bytes() == text.as_bytes())
+        {
+            return kept.as_ptr();
+        }
+        let c = CString::new(text).unwrap_or_default();
         let p = c.as_ptr();
         self.strings.push(c);
         p
@@ -650,6 +660,25 @@ mod tests {
         for (i, c) in Cause::ALL.iter().enumerate() {
             assert_eq!(cause_code(*c), i as c_int + 1);
         }
+    }
+
+    #[test]
+    fn asking_again_hands_out_the_same_string() {
+        let mut cache = DiagnosisCache {
+            diagnosis: None,
+            strings: Vec::new(),
+        };
+        let first = cache.keep("no common version".to_string());
+        let other = cache.keep("TLS client read server hello".to_string());
+        for _ in 0..1000 {
+            assert_eq!(cache.keep("no common version".to_string()), first);
+            assert_eq!(
+                cache.keep("TLS client read server hello".to_string()),
+                other
+            );
+        }
+        assert_ne!(first, other);
+        assert_eq!(cache.strings.len(), 2);
     }
 
     #[test]

@@ -51,8 +51,9 @@ pub struct SSL {
     error_reported: bool,
     /// Length accepted by an `SSL_write` whose records are still being flushed.
     pending_write: Option<usize>,
-    /// Owned C strings handed out (`SSL_get_servername`, group names) live as long as the SSL.
-    strings: Vec<CString>,
+    /// `SSL_get_servername`'s last answer: the same string is handed out again while the name
+    /// stays the same, so repeated calls allocate nothing.
+    servername: Option<CString>,
     ex: CRYPTO_EX_DATA,
     /// `SSL_MODE_*` flags.
     mode: u32,
@@ -778,7 +779,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
-            strings: Vec::new(),
+            servername: None,
             ex: CRYPTO_EX_DATA::default(),
             mode,
             quiet_shutdown,
@@ -1214,24 +1215,26 @@ pub struct X509_VERIFY_PARAM {
 
 impl X509_VERIFY_PARAM {
     /// OpenSSL's `SSL_set1_host`: an IP literal sets the address, a name replaces the names (and
-    /// clears the address); NULL clears the names.
+    /// clears the address); NULL or "" clears the names.
     fn set_host(&mut self, host: Option<&str>) -> Result<(), Error> {
         if let Some(ip) = host.and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
             self.policy.ip = Some(ip);
             return Ok(());
         }
         self.policy.ip = None;
+        self.set_name(host)
+    }
+
+    /// `X509_VERIFY_PARAM_set1_host`: `host` replaces the names; NULL or "" clears them.
+    fn set_name(&mut self, host: Option<&str>) -> Result<(), Error> {
         self.policy.hosts.clear();
-        self.add_host(host)
+        self.add_name(host)
     }
 
     /// A further acceptable name (`SSL_add1_host`); an IP literal sets the address, of which
     /// there can be only one.
     fn add_host(&mut self, host: Option<&str>) -> Result<(), Error> {
-        let Some(host) = host else {
-            return Ok(());
-        };
-        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        if let Some(ip) = host.and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
             if self.policy.ip.is_some_and(|old| old != ip) {
                 return Err(Error::local(
                     Reason::INVALID_ARGUMENT,
@@ -1241,13 +1244,26 @@ impl X509_VERIFY_PARAM {
             self.policy.ip = Some(ip);
             return Ok(());
         }
+        self.add_name(host)
+    }
+
+    /// `X509_VERIFY_PARAM_add1_host`: one more name. A name that is not a valid DNS name (say
+    /// "host:443") is refused with an error, but kept all the same, as OpenSSL keeps it: it
+    /// matches no certificate, so a caller that ignores the error gets a failing name check,
+    /// never none (fail closed).
+    fn add_name(&mut self, host: Option<&str>) -> Result<(), Error> {
+        let Some(host) = host.filter(|h| !h.is_empty()) else {
+            return Ok(());
+        };
+        self.policy.hosts.push(host.to_string());
         if pki_types::DnsName::try_from(host).is_err() {
             return Err(Error::local(
                 Reason::INVALID_ARGUMENT,
-                format!("'{host}' is neither a DNS name nor an IP address"),
+                format!(
+                    "'{host}' is neither a DNS name nor an IP address; it matches no certificate"
+                ),
             ));
         }
-        self.policy.hosts.push(host.to_string());
         Ok(())
     }
 
@@ -1276,21 +1292,30 @@ fn one_or_zero(r: Result<(), Error>) -> c_int {
     }
 }
 
-/// `name` of `len` bytes, or up to its NUL when `len` is 0, as OpenSSL's `*_host` calls take it.
-unsafe fn name_arg<'a>(name: *const c_char, len: usize) -> Result<Option<&'a str>, Error> {
+/// `name` of `len` bytes (a final NUL allowed), or up to its NUL when `len` is 0, as OpenSSL's
+/// `*_host` calls take it. A name with a NUL inside is refused before anything changes, as
+/// OpenSSL refuses it; bytes that are not UTF-8 become U+FFFD, so such a name matches nothing.
+unsafe fn name_arg(name: *const c_char, len: usize) -> Result<Option<String>, Error> {
     if name.is_null() {
         return Ok(None);
     }
-    let bytes = if len == 0 {
+    let mut bytes = if len == 0 {
         // SAFETY: a NUL-terminated string from the caller.
         unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes()
     } else {
         // SAFETY: the caller passes `len` readable bytes.
         unsafe { std::slice::from_raw_parts(name as *const u8, len) }
     };
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| Error::local(Reason::INVALID_ARGUMENT, "host name is not valid UTF-8"))
+    if let [rest @ .., 0] = bytes {
+        bytes = rest;
+    }
+    if bytes.contains(&0) {
+        return Err(Error::local(
+            Reason::INVALID_ARGUMENT,
+            "host name contains a NUL byte",
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 /// The name the peer's certificate must match (an IP literal: the address it must hold);
@@ -1300,7 +1325,7 @@ pub unsafe extern "C" fn SSL_set1_host(ssl: *mut SSL, hostname: *const c_char) -
     with_ssl(ssl, 0, |s| {
         // SAFETY: C string from the caller, or NULL.
         let host = unsafe { name_arg(hostname, 0) };
-        one_or_zero(host.and_then(|h| s.verify_param.set_host(h)))
+        one_or_zero(host.and_then(|h| s.verify_param.set_host(h.as_deref())))
     })
 }
 
@@ -1310,7 +1335,7 @@ pub unsafe extern "C" fn SSL_add1_host(ssl: *mut SSL, hostname: *const c_char) -
     with_ssl(ssl, 0, |s| {
         // SAFETY: C string from the caller, or NULL.
         let host = unsafe { name_arg(hostname, 0) };
-        one_or_zero(host.and_then(|h| s.verify_param.add_host(h)))
+        one_or_zero(host.and_then(|h| s.verify_param.add_host(h.as_deref())))
     })
 }
 
@@ -1353,10 +1378,7 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_host(
     with_param(param, 0, |p| {
         // SAFETY: see name_arg.
         let host = unsafe { name_arg(name, namelen) };
-        one_or_zero(host.and_then(|h| {
-            p.policy.hosts.clear();
-            p.add_host(h)
-        }))
+        one_or_zero(host.and_then(|h| p.set_name(h.as_deref())))
     })
 }
 
@@ -1369,7 +1391,7 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_add1_host(
     with_param(param, 0, |p| {
         // SAFETY: see name_arg.
         let host = unsafe { name_arg(name, namelen) };
-        one_or_zero(host.and_then(|h| p.add_host(h)))
+        one_or_zero(host.and_then(|h| p.add_name(h.as_deref())))
     })
 }
 
@@ -1397,7 +1419,7 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_ip_asc(
     with_param(param, 0, |p| {
         // SAFETY: C string from the caller, or NULL.
         let ip = unsafe { name_arg(ipasc, 0) };
-        one_or_zero(ip.and_then(|i| p.set_ip(i)))
+        one_or_zero(ip.and_then(|i| p.set_ip(i.as_deref())))
     })
 }
 
@@ -1407,7 +1429,7 @@ pub unsafe extern "C" fn SSL_set1_ip_asc(ssl: *mut SSL, ipasc: *const c_char) ->
     with_ssl(ssl, 0, |s| {
         // SAFETY: C string from the caller, or NULL.
         let ip = unsafe { name_arg(ipasc, 0) };
-        one_or_zero(ip.and_then(|i| s.verify_param.set_ip(i)))
+        one_or_zero(ip.and_then(|i| s.verify_param.set_ip(i.as_deref())))
     })
 }
 
@@ -1452,9 +1474,10 @@ pub unsafe extern "C" fn SSL_get_verify_depth(ssl: *const SSL) -> c_int {
     })
 }
 
-/// The chain the peer sent, borrowed (valid until `SSL_free`). As in OpenSSL, a client's list
-/// starts with the server's certificate, while a server's omits the client's own certificate
-/// (get that with `SSL_get1_peer_certificate`). NULL before the peer sent certificates.
+/// The chain the peer sent, borrowed (valid until `SSL_clear` or `SSL_free`). As in OpenSSL, a
+/// client's list starts with the server's certificate, while a server's omits the client's own
+/// certificate (get that with `SSL_get1_peer_certificate`). NULL before the peer sent
+/// certificates.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_peer_cert_chain(ssl: *const SSL) -> *mut stack_st_X509 {
     with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
@@ -1475,9 +1498,10 @@ pub unsafe extern "C" fn SSL_get_peer_cert_chain(ssl: *const SSL) -> *mut stack_
     })
 }
 
-/// The chain verification built, leaf to trust anchor, borrowed (valid until `SSL_free`). NULL
-/// when no chain was verified (no peer certificate, or a path failure the verify mode or
-/// callback let pass).
+/// The path verification built, leaf to trust anchor, borrowed (valid until `SSL_clear` or
+/// `SSL_free`). As in OpenSSL, after a failed verification (that the verify mode or callback let
+/// pass) it is the path as far as it could be built, at least the leaf; check
+/// `SSL_get_verify_result` before trusting it. NULL when the peer sent no certificate.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_st_X509 {
     with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
@@ -1498,8 +1522,9 @@ pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_
 }
 
 /// On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
-/// the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
-/// the client certificate callback on; NULL before a request or when it listed none.
+/// the names the server's CertificateRequest listed (borrowed, valid until `SSL_clear` or
+/// `SSL_free`), from the client certificate callback on; NULL before a request or when it
+/// listed none.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_client_CA_list(ssl: *const SSL) -> *mut stack_st_X509_NAME {
     with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
@@ -1537,17 +1562,19 @@ pub unsafe extern "C" fn SSL_get_servername(ssl: *const SSL, name_type: c_int) -
             return std::ptr::null();
         }
         let name = match &s.conn {
-            Some(c) => c.negotiated().server_name.clone(),
-            None => s.sni.clone(),
+            Some(c) => c.negotiated().server_name.as_deref(),
+            None => s.sni.as_deref(),
         };
-        match name.and_then(|n| CString::new(n).ok()) {
-            Some(c) => {
-                let p = c.as_ptr();
-                s.strings.push(c);
-                p
-            }
-            None => std::ptr::null(),
+        let Some(name) = name else {
+            return std::ptr::null();
+        };
+        // A changed name replaces the string (OpenSSL also frees the old name when it changes).
+        if s.servername.as_ref().map(|c| c.as_bytes()) != Some(name.as_bytes()) {
+            s.servername = CString::new(name).ok();
         }
+        s.servername
+            .as_ref()
+            .map_or(std::ptr::null(), |c| c.as_ptr())
     })
 }
 
@@ -1623,16 +1650,27 @@ pub unsafe extern "C" fn SSL_get_negotiated_group(ssl: *mut SSL) -> c_int {
 /// The name of a group NID, as OpenSSL 3's `SSL_group_to_name`.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_group_to_name(ssl: *mut SSL, nid: c_int) -> *const c_char {
-    with_ssl(ssl, std::ptr::null(), |s| {
+    with_ssl(ssl, std::ptr::null(), |_| {
         let Some(g) = group_from_nid(nid) else {
             return std::ptr::null();
         };
-        let name = crate::config::group_name(g);
-        let c = CString::new(name).expect("no NUL in names");
-        let p = c.as_ptr();
-        s.strings.push(c);
-        p
+        static_c_string(crate::config::group_name(g))
     })
+}
+
+/// A NUL-terminated copy of a static string, made once per process and kept for its lifetime.
+fn static_c_string(name: &'static str) -> *const c_char {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<&'static str, CString>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    names
+        .entry(name)
+        .or_insert_with(|| CString::new(name).unwrap_or_default())
+        .as_ptr()
 }
 
 /// The peer's leaf certificate with a new reference (free it with `X509_free`).
@@ -1805,7 +1843,10 @@ pub unsafe extern "C" fn SSL_set_shutdown(ssl: *mut SSL, mode: c_int) {
     })
 }
 
-/// Resets the SSL for a new connection over the same BIOs, keeping its settings.
+/// Resets the SSL for a new connection over the same BIOs, keeping its settings. Everything
+/// learnt from the previous peer goes: the objects handed out for it (peer and verified chains,
+/// CA names, server name, diagnosis strings) are freed, so pointers to them must not be used
+/// after this call.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
     with_ssl(ssl, 0, |s| {
@@ -1815,7 +1856,11 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
         s.pending_write = None;
         s.shutdown_flags = 0;
         s.want = SSL_NOTHING;
-        s.strings.clear();
+        s.key_update_pending = SSL_KEY_UPDATE_NONE;
+        s.peer_chain_stack = None;
+        s.verified_chain_stack = None;
+        s.peer_ca_stack = None;
+        s.servername = None;
         s.observers.reset();
         1
     })

@@ -1296,7 +1296,9 @@ pub unsafe extern "C" fn X509_STORE_CTX_get_current_cert(ctx: *const X509_STORE_
     })
 }
 
-/// The peer's chain, leaf first (borrowed; do not free).
+/// The path being verified, leaf first, as OpenSSL builds it: the certificates that chain from
+/// the leaf to the trust anchor (included), not the list the peer sent; after a failure, the
+/// path as far as it could be built (borrowed; do not free).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get0_chain(
     ctx: *const X509_STORE_CTX,
@@ -1304,6 +1306,31 @@ pub unsafe extern "C" fn X509_STORE_CTX_get0_chain(
     guard(std::ptr::null_mut(), || {
         // SAFETY: see store_ref.
         unsafe { store_ref(ctx) }.map_or(std::ptr::null_mut(), |c| c.chain)
+    })
+}
+
+/// [`X509_STORE_CTX_get0_chain`] as a new stack holding a new reference to each certificate;
+/// free it with `sk_X509_pop_free(chain, X509_free)`.
+#[no_mangle]
+pub unsafe extern "C" fn X509_STORE_CTX_get1_chain(
+    ctx: *const X509_STORE_CTX,
+) -> *mut stack_st_X509 {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see store_ref.
+        let Some(c) = (unsafe { store_ref(ctx) }) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: the context owns its stack, whose certificates are live.
+        let items = unsafe { &*c.chain }
+            .items
+            .iter()
+            .map(|&x| {
+                // SAFETY: a live certificate of the stack; the new stack owns this reference.
+                unsafe { X509_up_ref(x) };
+                x
+            })
+            .collect();
+        Box::into_raw(Box::new(stack_st_X509 { items }))
     })
 }
 
@@ -1744,6 +1771,11 @@ mod tests {
             assert_eq!(X509_STORE_CTX_get_error_depth(&store), 0);
             assert_eq!(X509_STORE_CTX_get_error(&store), 10);
             assert_eq!(sk_X509_num(X509_STORE_CTX_get0_chain(&store)), 1);
+            let copy = X509_STORE_CTX_get1_chain(&store);
+            let shared = sk_X509_value(X509_STORE_CTX_get0_chain(&store), 0);
+            assert_eq!(sk_X509_value(copy, 0), shared);
+            sk_X509_pop_free(copy, None);
+            assert_eq!((*shared).der(), x.der());
             X509_STORE_CTX_set_error(&mut store, 50);
         }
         assert_eq!(store.error(), 50);

@@ -9,6 +9,7 @@ use pki_types::{
 use std::sync::Arc;
 
 mod memo;
+mod path;
 pub use memo::SignatureMemo;
 
 /// OpenSSL's `X509_V_*` verification results that libtls reports, with the text
@@ -241,31 +242,52 @@ pub fn verify_chain(
     now: UnixTime,
     max_depth: u32,
 ) -> std::result::Result<Vec<Vec<u8>>, VerifyFailure> {
-    let leaf_der = chain.first().ok_or_else(|| {
-        VerifyFailure::new(
+    let (path, outcome) = check_path(roots, chain, identity, usage, now, max_depth);
+    outcome.map(|()| path)
+}
+
+/// [`verify_chain`], also returning the path when verification fails: the path webpki built
+/// when only the name check failed, else the path as far as it can be built
+/// ([`path::partial_path`]), which always starts with the leaf.
+fn check_path(
+    roots: &RootStore,
+    chain: &[Vec<u8>],
+    identity: Option<&PeerIdentity>,
+    usage: Usage,
+    now: UnixTime,
+    max_depth: u32,
+) -> (Vec<Vec<u8>>, std::result::Result<(), VerifyFailure>) {
+    let Some(leaf_der) = chain.first() else {
+        let failure = VerifyFailure::new(
             x509_v::ERR_UNSPECIFIED,
             AlertDescription::BAD_CERTIFICATE,
             "the peer sent no certificate",
-        )
-    })?;
+        );
+        return (Vec::new(), Err(failure));
+    };
     if chain.len() as u64 > max_depth as u64 + 1 {
-        return Err(VerifyFailure::new(
+        let failure = VerifyFailure::new(
             x509_v::ERR_CERT_CHAIN_TOO_LONG,
             AlertDescription::BAD_CERTIFICATE,
             format!(
                 "the chain has {} certificates, more than the depth limit {max_depth} allows",
                 chain.len()
             ),
-        ));
+        );
+        return (path::partial_path(roots, chain), Err(failure));
     }
     let leaf_cert = CertificateDer::from(leaf_der.as_slice());
-    let leaf = webpki::EndEntityCert::try_from(&leaf_cert).map_err(|e| {
-        VerifyFailure::new(
-            x509_v::ERR_UNSPECIFIED,
-            AlertDescription::BAD_CERTIFICATE,
-            format!("the leaf certificate cannot be parsed: {e}"),
-        )
-    })?;
+    let leaf = match webpki::EndEntityCert::try_from(&leaf_cert) {
+        Ok(leaf) => leaf,
+        Err(e) => {
+            let failure = VerifyFailure::new(
+                x509_v::ERR_UNSPECIFIED,
+                AlertDescription::BAD_CERTIFICATE,
+                format!("the leaf certificate cannot be parsed: {e}"),
+            );
+            return (vec![leaf_der.clone()], Err(failure));
+        }
+    };
     let intermediates: Vec<CertificateDer<'_>> = chain[1..]
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
@@ -279,20 +301,32 @@ pub fn verify_chain(
         .iter()
         .map(|alg| alg as &dyn SignatureVerificationAlgorithm)
         .collect();
-    let path = leaf
-        .verify_for_usage(&algs, roots.anchors(), &intermediates, now, eku, None, None)
-        .map_err(|e| map_webpki_error(&e, chain))?;
+    let verified_path =
+        match leaf.verify_for_usage(&algs, roots.anchors(), &intermediates, now, eku, None, None) {
+            Ok(verified_path) => verified_path,
+            Err(e) => {
+                let partial = path::partial_path(roots, chain);
+                let failure = map_webpki_error(&e, &partial);
+                return (partial, Err(failure));
+            }
+        };
     let mut verified = vec![leaf_der.clone()];
     verified.extend(
-        path.intermediate_certificates()
+        verified_path
+            .intermediate_certificates()
             .map(|c| c.der().as_ref().to_vec()),
     );
-    verified.extend(roots.certificate_of(path.anchor()).map(<[u8]>::to_vec));
+    verified.extend(
+        roots
+            .certificate_of(verified_path.anchor())
+            .map(<[u8]>::to_vec),
+    );
 
-    if let Some(id) = identity {
-        check_identity(&leaf, leaf_der, id)?;
-    }
-    Ok(verified)
+    let outcome = match identity {
+        Some(id) => check_identity(&leaf, leaf_der, id),
+        None => Ok(()),
+    };
+    (verified, outcome)
 }
 
 /// Checks that the leaf is valid for the name or address the client asked for.
@@ -380,10 +414,12 @@ fn normalize_dns_name(name: &str) -> String {
 }
 
 /// One step of chain verification shown to the application's verify callback. As in OpenSSL,
-/// the callback sees each certificate from the one nearest the trust anchor down to the leaf
+/// the callback sees each certificate of the path from the trust anchor down to the leaf
 /// (depth 0); a failure is shown at the depth it concerns with `preverify_ok` false.
 pub struct VerifyEvent<'a> {
-    /// The peer's chain, leaf first (DER).
+    /// The path being verified, leaf first (DER): the certificates webpki chained, ending with
+    /// the trust anchor; after a failure, the path as far as it could be built. Certificates the
+    /// peer sent that are not on the path are not in it.
     pub chain: &'a [Vec<u8>],
     pub depth: usize,
     pub preverify_ok: bool,
@@ -425,14 +461,15 @@ pub fn verify_chain_with_callback(
     verify_peer(roots, chain, identity, usage, now, max_depth, callback).verdict
 }
 
-/// A verification's verdict and, when webpki accepted the path, the path it built (leaf to
-/// anchor; empty otherwise).
+/// A verification's verdict and the path it was about: leaf to trust anchor when webpki built
+/// one, else as far as it could be built (at least the leaf; empty only without a certificate).
 pub struct Checked {
     pub verdict: Verdict,
     pub verified_chain: Vec<Vec<u8>>,
 }
 
-/// [`verify_chain_with_callback`], also returning the verified path.
+/// [`verify_chain_with_callback`], also returning the path. The callback sees the path, not the
+/// list the peer sent.
 pub fn verify_peer(
     roots: &RootStore,
     chain: &[Vec<u8>],
@@ -442,19 +479,11 @@ pub fn verify_peer(
     max_depth: u32,
     callback: Option<&VerifyCallback>,
 ) -> Checked {
-    let outcome = verify_chain(roots, chain, identity, usage, now, max_depth);
-    let verified_chain = match &outcome {
-        Ok(path) => path.clone(),
-        // A name mismatch comes after a successful path build: the path is still known.
-        Err(f) if is_identity_failure(f.code) => {
-            verify_chain(roots, chain, None, usage, now, max_depth).unwrap_or_default()
-        }
-        Err(_) => Vec::new(),
-    };
-    let verdict = judge(outcome.map(|_| ()), chain, identity, now, callback);
+    let (path, outcome) = check_path(roots, chain, identity, usage, now, max_depth);
+    let verdict = judge(outcome, &path, identity, now, callback);
     Checked {
         verdict,
-        verified_chain,
+        verified_chain: path,
     }
 }
 
@@ -465,7 +494,7 @@ fn is_identity_failure(code: i64) -> bool {
     )
 }
 
-/// The verdict once the callback, if any, has seen every depth.
+/// The verdict once the callback, if any, has seen every depth of `chain` (the path).
 fn judge(
     verdict: std::result::Result<(), VerifyFailure>,
     chain: &[Vec<u8>],
@@ -575,7 +604,7 @@ pub fn alert_for_code(code: i64) -> AlertDescription {
     }
 }
 
-/// Where in the chain a failure belongs: issuer problems at the top of what the peer sent,
+/// Where in the path a failure belongs: issuer problems at the top of the path built,
 /// validity problems at the first certificate whose dates are wrong, the rest at the leaf.
 fn failure_depth(code: i64, chain: &[Vec<u8>], now: UnixTime) -> usize {
     let top = chain.len().saturating_sub(1);
@@ -610,7 +639,8 @@ fn identity_failure(chain: &[Vec<u8>], id: &PeerIdentity) -> Option<VerifyFailur
     check_identity(&leaf, leaf_der, id).err()
 }
 
-fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
+/// The failure for webpki's error `e`; `path` is the path as far as it could be built.
+fn map_webpki_error(e: &webpki::Error, path: &[Vec<u8>]) -> VerifyFailure {
     use webpki::Error as W;
     use AlertDescription as A;
     match e {
@@ -633,13 +663,14 @@ fn map_webpki_error(e: &webpki::Error, chain: &[Vec<u8>]) -> VerifyFailure {
             ),
         ),
         W::UnknownIssuer => {
-            let code = if chain.len() == 1 && crate::x509::is_self_issued_der(&chain[0]) {
+            // As OpenSSL: the path ends at a self-signed certificate that is not trusted, or
+            // at one whose issuer is nowhere to be found.
+            let top_self_issued = path
+                .last()
+                .is_some_and(|c| crate::x509::is_self_issued_der(c));
+            let code = if path.len() == 1 && top_self_issued {
                 x509_v::ERR_DEPTH_ZERO_SELF_SIGNED_CERT
-            } else if chain.len() > 1
-                && chain[1..]
-                    .iter()
-                    .any(|c| crate::x509::is_self_issued_der(c))
-            {
+            } else if path.len() > 1 && top_self_issued {
                 x509_v::ERR_SELF_SIGNED_CERT_IN_CHAIN
             } else {
                 x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
@@ -752,7 +783,15 @@ mod tests {
             e.preverify_ok
         });
         assert_eq!(verdict, Verdict::Accepted(x509_v::OK));
-        assert_eq!(events, vec![(1, true, x509_v::OK), (0, true, x509_v::OK)]);
+        // The trust anchor is depth 2, as in OpenSSL.
+        assert_eq!(
+            events,
+            vec![
+                (2, true, x509_v::OK),
+                (1, true, x509_v::OK),
+                (0, true, x509_v::OK)
+            ]
+        );
     }
 
     #[test]
@@ -766,6 +805,7 @@ mod tests {
         assert_eq!(
             events,
             vec![
+                (2, true, x509_v::OK),
                 (1, true, x509_v::OK),
                 (0, false, x509_v::ERR_CERT_HAS_EXPIRED)
             ]
@@ -779,6 +819,7 @@ mod tests {
         assert_eq!(
             events,
             vec![
+                (2, true, x509_v::OK),
                 (1, true, x509_v::OK),
                 (0, false, x509_v::ERR_CERT_HAS_EXPIRED),
                 (0, false, x509_v::ERR_HOSTNAME_MISMATCH),
@@ -796,6 +837,97 @@ mod tests {
         assert_eq!(
             events,
             vec![(0, false, x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)]
+        );
+    }
+
+    /// Verifies `chain_file` against `roots_file` with a callback that records (depth, subject
+    /// of the certificate at that depth, error) and rejects when `pinned` is not at depth 1.
+    fn pinning(
+        chain_file: &str,
+        roots_file: &str,
+        pinned: Vec<u8>,
+    ) -> (Checked, Vec<(usize, Vec<u8>, i64)>) {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let callback: VerifyCallback = Arc::new(move |e: &mut VerifyEvent<'_>| {
+            let current = e.current_cert().unwrap().to_vec();
+            seen.lock()
+                .unwrap()
+                .push((e.depth, current.clone(), e.error));
+            e.preverify_ok && (e.depth != 1 || current == pinned)
+        });
+        let mut roots = RootStore::default();
+        let path = format!("{}/pki/{roots_file}", env!("CARGO_MANIFEST_DIR"));
+        roots.add_pem(&std::fs::read(path).unwrap()).unwrap();
+        let checked = verify_peer(
+            &roots,
+            &pki_chain(chain_file),
+            PeerIdentity::parse("localhost").as_ref(),
+            Usage::ServerAuth,
+            UnixTime::now(),
+            100,
+            Some(&callback),
+        );
+        let events = events.lock().unwrap().clone();
+        (checked, events)
+    }
+
+    #[test]
+    fn a_pinned_certificate_sent_beside_the_path_does_not_satisfy_the_pin() {
+        let sent = pki_chain("decoy-localhost.chain.pem");
+        let pinned = pki_chain("pinned-intermediate-ca.pem").remove(0);
+        assert_eq!(sent[1], pinned);
+        let intermediate = pki_chain("intermediate-ca.pem").remove(0);
+        let root = pki_chain("root-ca.pem").remove(0);
+        let (checked, events) = pinning("decoy-localhost.chain.pem", "root-ca.pem", pinned);
+        let Verdict::Rejected(f) = checked.verdict else {
+            panic!("the decoy must not satisfy the pin");
+        };
+        assert_eq!(f.code, x509_v::ERR_UNSPECIFIED);
+        assert_eq!(
+            events,
+            vec![
+                (2, root.clone(), x509_v::OK),
+                (1, intermediate.clone(), x509_v::OK)
+            ]
+        );
+        assert_eq!(
+            checked.verified_chain,
+            vec![sent[0].clone(), intermediate, root]
+        );
+        // Pinning the real intermediate accepts.
+        let real = pki_chain("intermediate-ca.pem").remove(0);
+        let (checked, events) = pinning("decoy-localhost.chain.pem", "root-ca.pem", real);
+        assert_eq!(checked.verdict, Verdict::Accepted(x509_v::OK));
+        assert_eq!(events.len(), 3);
+    }
+
+    #[test]
+    fn a_failed_path_is_shown_as_far_as_it_was_built() {
+        // The root is not trusted: the path is the leaf and its issuer, the decoy is left out,
+        // and the missing issuer is reported at the top of that path (depth 1).
+        let sent = pki_chain("decoy-localhost.chain.pem");
+        let anything = pki_chain("pinned-intermediate-ca.pem").remove(0);
+        let (checked, events) = pinning(
+            "decoy-localhost.chain.pem",
+            "untrusted-root-ca.pem",
+            anything,
+        );
+        assert!(matches!(
+            checked.verdict,
+            Verdict::Rejected(ref f) if f.code == x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        ));
+        assert_eq!(
+            events,
+            vec![(
+                1,
+                sent[2].clone(),
+                x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+            )]
+        );
+        assert_eq!(
+            checked.verified_chain,
+            vec![sent[0].clone(), sent[2].clone()]
         );
     }
 
@@ -883,7 +1015,8 @@ mod tests {
                 AlertDescription::UNSUPPORTED_CERTIFICATE
             ))
         );
-        assert!(checked.verified_chain.is_empty());
+        // The path as far as it was built, as OpenSSL reports it: leaf, intermediate, root.
+        assert_eq!(checked.verified_chain.len(), 3);
     }
 
     #[test]
