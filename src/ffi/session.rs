@@ -956,6 +956,31 @@ mod tests {
         assert_eq!(LIBTLS_TICKET_KEY_LENGTH as usize, KEY_LEN);
     }
 
+    /// Regression: a session whose peer sent 20 certificates came back from `i2d_SSL_SESSION`
+    /// as bytes `d2i_SSL_SESSION` refused (the decoder allowed 16).
+    #[test]
+    fn i2d_d2i_round_trip_a_twenty_certificate_chain() {
+        let mut session =
+            crate::session::tests::sample(crate::msgs::enums::ProtocolVersion::TLSV1_2);
+        session.peer_chain = (0..20u8).map(|i| vec![0x30, i, 0xaa, 0xbb]).collect();
+        let chain = session.peer_chain.clone();
+        let obj = SSL_SESSION::new_raw(Arc::new(session));
+        // SAFETY: a live object and a buffer of the size the call reports.
+        unsafe {
+            let len = i2d_SSL_SESSION(obj, std::ptr::null_mut());
+            assert!(len > 0);
+            let mut buf = vec![0u8; len as usize];
+            let mut out = buf.as_mut_ptr();
+            assert_eq!(i2d_SSL_SESSION(obj, &mut out), len);
+            let mut input = buf.as_ptr();
+            let back = d2i_SSL_SESSION(std::ptr::null_mut(), &mut input, len as c_long);
+            assert!(!back.is_null(), "a 20-certificate session decodes");
+            assert_eq!((*back).get().peer_chain, chain);
+            SSL_SESSION_free(back);
+            SSL_SESSION_free(obj);
+        }
+    }
+
     #[test]
     fn d2i_rejects_garbage_and_i2d_round_trips() {
         let garbage = b"definitely not a session";

@@ -13,6 +13,7 @@ pub mod ticket;
 use crate::codec::{Reader, Writer};
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Reason, Result};
+use crate::limits::MAX_CHAIN_CERTS;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::suites;
 use std::sync::Arc;
@@ -85,8 +86,9 @@ pub struct Session {
 /// Magic and version of the encoding used by `i2d_SSL_SESSION` and inside tickets.
 const MAGIC: &[u8; 8] = b"libtlsSS";
 const FORMAT_VERSION: u16 = 2;
-/// Upper bounds that keep a decoded session sane whatever the input says.
-const MAX_CHAIN_CERTS: usize = 16;
+/// Upper bound on a decoded server name, whatever the input says. (A decoded peer chain is
+/// bounded by [`MAX_CHAIN_CERTS`], the limit the handshake applies, so every session a
+/// connection makes decodes again.)
 const MAX_SERVER_NAME_LEN: usize = 255;
 
 impl Session {
@@ -422,6 +424,43 @@ pub(crate) mod tests {
         let mut s = sample(ProtocolVersion::TLSV1_2);
         s.secret = Secret::new(vec![1; 47]);
         assert!(Session::decode(&s.encode()).is_err());
+    }
+
+    /// A session whose peer sent `n` certificates (distinct, certificate-sized).
+    fn with_chain(version: ProtocolVersion, n: usize) -> Session {
+        let mut s = sample(version);
+        s.peer_chain = (0..n)
+            .map(|i| {
+                let mut cert = vec![0x30; 700];
+                cert[1..9].copy_from_slice(&(i as u64).to_be_bytes());
+                cert
+            })
+            .collect();
+        s
+    }
+
+    /// Regression: sessions with more than 16 chain certificates were encoded but refused on
+    /// decoding, so their tickets silently stopped resuming. The decoder now allows what the
+    /// handshake accepts (`limits::MAX_CHAIN_CERTS`).
+    #[test]
+    fn long_peer_chains_round_trip_through_encoding_and_tickets() {
+        let config = SessionConfig::default();
+        for v in [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3] {
+            for n in [20, crate::limits::MAX_CHAIN_CERTS] {
+                let s = with_chain(v, n);
+                let d = Session::decode(&s.encode()).expect("a long chain decodes");
+                assert_eq!(d.peer_chain, s.peer_chain);
+                let sealed = config.seal_ticket(&s, s.created_ms).unwrap().unwrap();
+                let (opened, _) = config
+                    .open_ticket(&sealed, s.created_ms)
+                    .expect("a ticket for a long chain opens");
+                assert_eq!(opened.peer_chain, s.peer_chain);
+                assert_eq!(&opened.secret[..], &s.secret[..]);
+            }
+        }
+        // More than the handshake accepts is still refused.
+        let too_long = with_chain(ProtocolVersion::TLSV1_3, crate::limits::MAX_CHAIN_CERTS + 1);
+        assert!(Session::decode(&too_long.encode()).is_err());
     }
 
     #[test]
