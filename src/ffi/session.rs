@@ -546,8 +546,9 @@ pub unsafe extern "C" fn SSL_CTX_get_session_cache_mode(ctx: *const SSL_CTX) -> 
     with_ctx(ctx, 0, |c| c.read().config.session.cache_mode as c_long)
 }
 
-/// Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting the
-/// oldest; returns the previous limit.
+/// Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting those
+/// that expire first (the oldest, when all share one timeout), as OpenSSL does; returns the
+/// previous limit.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_cache_size(ctx: *mut SSL_CTX, size: c_long) -> c_long {
     with_ctx(ctx, 0, |c| {
@@ -630,7 +631,9 @@ pub unsafe extern "C" fn SSL_CTX_get_num_tickets(ctx: *const SSL_CTX) -> usize {
 }
 
 /// libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
-/// tickets until they expire); a replayed ticket gets a full handshake.
+/// tickets until they expire); a replayed ticket gets a full handshake. At most 65,536 used
+/// tickets are remembered per context; while that many unexpired ones are, tickets not seen
+/// before get a full handshake too (never a possible replay).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_int) -> c_int {
     with_ctx(ctx, 0, |c| {
