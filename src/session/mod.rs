@@ -11,7 +11,7 @@ pub mod cache;
 pub mod ticket;
 
 use crate::codec::{Reader, Writer};
-use crate::crypto::secret::Secret;
+use crate::crypto::secret::{Secret, Zeroizing};
 use crate::error::{Error, Reason, Result};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
@@ -117,18 +117,40 @@ impl Session {
     }
 
     /// The encoding of `i2d_SSL_SESSION`: magic, format version, then every field in a fixed
-    /// order with explicit lengths.
-    pub fn encode(&self) -> Vec<u8> {
+    /// order with explicit lengths. It holds the secret, so it is wiped when dropped.
+    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
         self.encode_with(true)
     }
 
-    /// What a ticket seals: the session state without the ticket itself.
-    pub fn encode_state(&self) -> Vec<u8> {
+    /// What a ticket seals: the session state without the ticket itself (wiped when dropped).
+    pub fn encode_state(&self) -> Zeroizing<Vec<u8>> {
         self.encode_with(false)
     }
 
-    fn encode_with(&self, with_ticket: bool) -> Vec<u8> {
-        let mut w = Writer::new();
+    /// How long [`Session::encode_with`]'s output is.
+    fn encoded_len(&self, with_ticket: bool) -> usize {
+        let name_len = self.server_name.as_ref().map_or(0, String::len);
+        let chain_len: usize = self.peer_chain.iter().map(|c| 3 + c.len()).sum();
+        let ticket_len = if with_ticket { self.ticket.len() } else { 0 };
+        MAGIC.len()
+            + 2 * 3
+            + (1 + self.secret.len())
+            + (1 + self.id.len())
+            + (1 + self.sid_ctx.len())
+            + (1 + name_len)
+            + (3 + chain_len)
+            + 8
+            + 8
+            + 4
+            + (2 + ticket_len)
+            + 4 * 3
+            + 2
+    }
+
+    fn encode_with(&self, with_ticket: bool) -> Zeroizing<Vec<u8>> {
+        // One allocation of the final size: growing the buffer would leave copies of the
+        // secret in freed memory.
+        let mut w = Writer::with_capacity(self.encoded_len(with_ticket));
         w.bytes(MAGIC);
         w.u16(FORMAT_VERSION);
         w.u16(self.version.0);
@@ -150,7 +172,9 @@ impl Session {
         w.u32(self.ticket_age_add);
         w.u32(self.max_early_data);
         w.u16(self.group.map_or(0, |g| g.0));
-        w.into_inner()
+        let encoded = Zeroizing::new(w.into_inner());
+        debug_assert_eq!(encoded.len(), self.encoded_len(with_ticket));
+        encoded
     }
 
     /// Decodes [`Session::encode`]'s output. Anything else, truncated or trailing data included,
@@ -461,6 +485,24 @@ pub(crate) mod tests {
         // More than the handshake accepts is still refused.
         let too_long = with_chain(ProtocolVersion::TLSV1_3, crate::limits::MAX_CHAIN_CERTS + 1);
         assert!(Session::decode(&too_long.encode()).is_err());
+    }
+
+    /// Regression (issue 16): the encoding of a session (what `i2d_SSL_SESSION` returns and a
+    /// ticket seals) holds the secret, was built in a buffer that grew (leaving partial copies
+    /// in freed memory) and was freed unwiped. It is now written into one allocation of its
+    /// final size and wiped when dropped.
+    #[test]
+    fn encodings_are_one_allocation_wiped_on_drop() {
+        for s in [
+            sample(ProtocolVersion::TLSV1_2),
+            sample(ProtocolVersion::TLSV1_3),
+            with_chain(ProtocolVersion::TLSV1_3, 20),
+        ] {
+            let encoded: Zeroizing<Vec<u8>> = s.encode();
+            assert_eq!(encoded.capacity(), encoded.len());
+            let state: Zeroizing<Vec<u8>> = s.encode_state();
+            assert_eq!(state.capacity(), state.len());
+        }
     }
 
     #[test]
