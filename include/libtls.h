@@ -1505,8 +1505,9 @@ long SSL_CTX_set_session_cache_mode(struct SSL_CTX *ctx, long mode);
 long SSL_CTX_get_session_cache_mode(const struct SSL_CTX *ctx);
 
 /*
- Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting the
- oldest; returns the previous limit.
+ Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting those
+ that expire first (the oldest, when all share one timeout), as OpenSSL does; returns the
+ previous limit.
  */
 long SSL_CTX_sess_set_cache_size(struct SSL_CTX *ctx, long size);
 
@@ -1534,7 +1535,9 @@ uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
 
 /*
  libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
- tickets until they expire); a replayed ticket gets a full handshake.
+ tickets until they expire); a replayed ticket gets a full handshake. At most 65,536 used
+ tickets are remembered per context; while that many unexpired ones are, tickets not seen
+ before get a full handshake too (never a possible replay).
  */
 int SSL_CTX_set_ticket_single_use(struct SSL_CTX *ctx, int on);
 

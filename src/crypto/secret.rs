@@ -1,34 +1,19 @@
 //! Secret bytes that are wiped when dropped.
+//!
+//! Wiping is the `zeroize` crate's: its writes are volatile and fenced, so the compiler cannot
+//! drop them as dead stores, and it clears a vector's spare capacity too. Buffers that hold
+//! secrets only for a while (encoded sessions, ticket plaintext, key file text) use its
+//! `Zeroizing` wrapper; long-lived key material is a [`Secret`].
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{compiler_fence, Ordering};
+use zeroize::Zeroize;
+
+pub use zeroize::Zeroizing;
 
 /// Overwrites `buf` with zeros in a way the optimiser may not remove.
 pub fn zeroize(buf: &mut [u8]) {
-    for b in buf.iter_mut() {
-        // SAFETY: `b` is a valid, aligned, exclusive reference to one byte.
-        #[allow(unsafe_code)]
-        unsafe {
-            std::ptr::write_volatile(b, 0)
-        };
-    }
-    compiler_fence(Ordering::SeqCst);
-}
-
-/// Overwrites the whole allocation of `v` (length and spare capacity) with zeros, then empties it.
-fn zeroize_vec(v: &mut Vec<u8>) {
-    zeroize(v.as_mut_slice());
-    for b in v.spare_capacity_mut() {
-        // SAFETY: `b` is a valid, aligned, exclusive reference into the vector's allocation;
-        // writing an initialised value to a `MaybeUninit<u8>` is always sound.
-        #[allow(unsafe_code)]
-        unsafe {
-            std::ptr::write_volatile(b, std::mem::MaybeUninit::new(0))
-        };
-    }
-    compiler_fence(Ordering::SeqCst);
-    v.clear();
+    buf.zeroize();
 }
 
 /// Key material: derefs to its bytes, never prints them, and zeroes them on drop.
@@ -89,9 +74,13 @@ impl PartialEq for Secret {
 
 impl Eq for Secret {}
 
+/// Marks that dropping a `Secret` wipes it (see the `Drop` below).
+impl zeroize::ZeroizeOnDrop for Secret {}
+
 impl Drop for Secret {
     fn drop(&mut self) {
-        zeroize_vec(&mut self.0);
+        // The whole allocation: the bytes and any spare capacity.
+        self.0.zeroize();
     }
 }
 
@@ -121,25 +110,16 @@ mod tests {
     }
 
     #[test]
-    fn zeroize_wipes_buffer_and_capacity() {
+    fn secrets_are_wiped_on_drop() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<Secret>();
+        wiped_on_drop::<Zeroizing<Vec<u8>>>();
+    }
+
+    #[test]
+    fn zeroize_wipes_the_buffer() {
         let mut buf = [7u8; 33];
         zeroize(&mut buf);
         assert!(buf.iter().all(|&b| b == 0));
-
-        let mut v = Vec::with_capacity(64);
-        v.extend_from_slice(&[9u8; 40]);
-        v.truncate(10);
-        let cap = v.capacity();
-        zeroize_vec(&mut v);
-        assert!(v.is_empty());
-        assert_eq!(v.capacity(), cap);
-        // The spare capacity (including the truncated tail) is now zero.
-        assert!(v.spare_capacity_mut().iter().all(|b| {
-            // SAFETY: every byte of the allocation was written by zeroize_vec.
-            #[allow(unsafe_code)]
-            unsafe {
-                b.assume_init() == 0
-            }
-        }));
     }
 }

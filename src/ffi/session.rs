@@ -5,6 +5,7 @@ use super::ctx::{ctx_ref, SSL_CTX};
 use super::ssl::{ssl_mut, ssl_ref, SSL};
 use super::{c_str, err, guard, null_arg};
 use crate::config::Config;
+use crate::crypto::secret::Zeroizing;
 use crate::error::{Error, Reason};
 use crate::session::ticket::{self, TicketKey, TicketKeyLookup, KEY_LEN, KEY_NAME_LEN};
 use crate::session::{Session, SessionStats};
@@ -37,16 +38,19 @@ pub const LIBTLS_TICKET_KEY_LENGTH: c_int = 32;
 pub struct SSL_SESSION {
     refs: AtomicUsize,
     current: Mutex<Arc<Session>>,
-    /// Values replaced by setters, kept so that pointers already handed out stay valid.
-    retired: Mutex<Vec<Arc<Session>>>,
+    /// The session ID, which no setter changes, for `SSL_SESSION_get_id`: its pointer stays
+    /// valid while the object lives, so a setter replaces the session without keeping the old
+    /// value (and a copy of its secret) around.
+    id: Box<[u8]>,
 }
 
 impl SSL_SESSION {
     pub(crate) fn new_raw(session: Arc<Session>) -> *mut SSL_SESSION {
+        let id = session.id.clone().into_boxed_slice();
         Box::into_raw(Box::new(SSL_SESSION {
             refs: AtomicUsize::new(1),
             current: Mutex::new(session),
-            retired: Mutex::new(Vec::new()),
+            id,
         }))
     }
 
@@ -57,15 +61,15 @@ impl SSL_SESSION {
             .clone()
     }
 
+    /// Replaces the session by a changed copy. The old value is dropped here (its secret wiped
+    /// with it) unless a connection or the cache still uses it; nothing keeps it for pointers
+    /// handed out, which point into `id` instead.
     fn update(&self, change: impl FnOnce(&mut Session)) {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = (**current).clone();
         change(&mut next);
-        let old = std::mem::replace(&mut *current, Arc::new(next));
-        self.retired
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(old);
+        debug_assert_eq!(*next.id, *self.id, "no setter changes the ID");
+        *current = Arc::new(next);
     }
 
     /// Drops one reference; frees the object with the last one.
@@ -206,12 +210,11 @@ fn call_ticket_key_cb(
     name: Option<&[u8; KEY_NAME_LEN]>,
 ) -> TicketKeyLookup {
     let mut key_name = name.copied().unwrap_or([0; KEY_NAME_LEN]);
-    let mut key = [0u8; KEY_LEN];
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
     let enc = name.is_none();
     // SAFETY: both buffers have the documented sizes and live for the call.
     let r = unsafe { cb(ssl, key_name.as_mut_ptr(), key.as_mut_ptr(), enc as c_int) };
-    let made = TicketKey::new(key_name, &key);
-    crate::crypto::secret::zeroize(&mut key);
+    let made = TicketKey::new(key_name, &*key);
     match (r, made) {
         (1, Ok(k)) => TicketKeyLookup::Found(k),
         (2, Ok(k)) if !enc => TicketKeyLookup::FoundRenew(k),
@@ -345,7 +348,7 @@ pub unsafe extern "C" fn i2d_SSL_SESSION(session: *const SSL_SESSION, out: *mut 
                 *out = (*out).add(bytes.len());
             }
         }
-        crate::crypto::secret::zeroize(&mut { bytes });
+        // `bytes` (Zeroizing) is wiped as it drops.
         len
     })
 }
@@ -396,14 +399,12 @@ pub unsafe extern "C" fn SSL_SESSION_get_id(
     len: *mut c_uint,
 ) -> *const u8 {
     with_session(session, std::ptr::null(), |s| {
-        // The pointer stays valid while the object lives: values replaced by setters are kept.
-        let current = s.get();
-        let p = current.id.as_ptr();
+        // The object's own copy of the ID: valid while the object lives, whatever setters do.
         if !len.is_null() {
             // SAFETY: a writable length slot.
-            unsafe { *len = current.id.len() as c_uint };
+            unsafe { *len = s.id.len() as c_uint };
         }
-        p
+        s.id.as_ptr()
     })
 }
 
@@ -546,8 +547,9 @@ pub unsafe extern "C" fn SSL_CTX_get_session_cache_mode(ctx: *const SSL_CTX) -> 
     with_ctx(ctx, 0, |c| c.read().config.session.cache_mode as c_long)
 }
 
-/// Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting the
-/// oldest; returns the previous limit.
+/// Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting those
+/// that expire first (the oldest, when all share one timeout), as OpenSSL does; returns the
+/// previous limit.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_cache_size(ctx: *mut SSL_CTX, size: c_long) -> c_long {
     with_ctx(ctx, 0, |c| {
@@ -630,7 +632,9 @@ pub unsafe extern "C" fn SSL_CTX_get_num_tickets(ctx: *const SSL_CTX) -> usize {
 }
 
 /// libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
-/// tickets until they expire); a replayed ticket gets a full handshake.
+/// tickets until they expire); a replayed ticket gets a full handshake. At most 65,536 used
+/// tickets are remembered per context; while that many unexpired ones are, tickets not seen
+/// before get a full handshake too (never a possible replay).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_int) -> c_int {
     with_ctx(ctx, 0, |c| {
@@ -876,14 +880,15 @@ pub unsafe extern "C" fn SSL_CTX_load_tlsext_ticket_key_file(
         let Some(path) = (unsafe { c_str(path, "ticket key file") }) else {
             return 0;
         };
-        let loaded = std::fs::read_to_string(path)
-            .map_err(|e| {
+        let loaded = read_secret_file(path).and_then(|bytes| {
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
                 Error::local(
-                    Reason::FILE_ERROR,
-                    format!("cannot read ticket key file {path}: {e}"),
+                    Reason::BAD_DATA,
+                    format!("ticket key file {path} is not text"),
                 )
-            })
-            .and_then(|text| ticket::parse_key_file(&text));
+            })?;
+            ticket::parse_key_file(text)
+        });
         let store = c.read().config.session.store.clone();
         match loaded.and_then(|k| store.ticket_keys.set_explicit(k)) {
             Ok(()) => 1,
@@ -893,6 +898,34 @@ pub unsafe extern "C" fn SSL_CTX_load_tlsext_ticket_key_file(
             }
         }
     })
+}
+
+/// The largest ticket key file read (about 10,000 keys).
+const MAX_KEY_FILE_LEN: u64 = 1 << 20;
+
+/// Reads a file that holds keys into one buffer sized from the file's length (growing it would
+/// leave partial copies in freed memory), wiped when dropped.
+fn read_secret_file(path: &str) -> crate::error::Result<Zeroizing<Vec<u8>>> {
+    use std::io::Read;
+    let failed = |e: std::io::Error| {
+        Error::local(
+            Reason::FILE_ERROR,
+            format!("cannot read ticket key file {path}: {e}"),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let size = file.metadata().map_err(failed)?.len();
+    if size > MAX_KEY_FILE_LEN {
+        return Err(Error::local(
+            Reason::BAD_DATA,
+            format!("ticket key file {path} is larger than {MAX_KEY_FILE_LEN} bytes"),
+        ));
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(size as usize));
+    file.take(MAX_KEY_FILE_LEN)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    Ok(bytes)
 }
 
 /// libtls: automatic ticket keys (the default), a new random key every `interval_secs`
@@ -954,6 +987,79 @@ mod tests {
         assert_eq!(SSL_SESS_CACHE_NO_INTERNAL as u32, cache_mode::NO_INTERNAL);
         assert_eq!(TLSEXT_KEYNAME_LENGTH as usize, KEY_NAME_LEN);
         assert_eq!(LIBTLS_TICKET_KEY_LENGTH as usize, KEY_LEN);
+    }
+
+    /// Regression (issue 16): every setter kept the replaced session, with a copy of its
+    /// secret, until the object was freed. Now the old value goes (and its `Secret` is wiped)
+    /// as soon as nothing else uses it, and the ID pointer handed out stays valid.
+    #[test]
+    fn setters_keep_no_copy_of_the_replaced_session() {
+        let session = Arc::new(crate::session::tests::sample(
+            crate::msgs::enums::ProtocolVersion::TLSV1_3,
+        ));
+        let first = Arc::downgrade(&session);
+        let obj = SSL_SESSION::new_raw(session);
+        // SAFETY: a live object, freed once at the end.
+        unsafe {
+            let mut id_len = 0;
+            let id = SSL_SESSION_get_id(obj, &mut id_len);
+            assert_eq!(SSL_SESSION_set_timeout(obj, 42), 1);
+            assert!(
+                first.upgrade().is_none(),
+                "the replaced session was dropped"
+            );
+            let second = Arc::downgrade(&(*obj).get());
+            assert_eq!(SSL_SESSION_set_time(obj, 1_800_000_000), 1);
+            assert!(
+                second.upgrade().is_none(),
+                "the replaced session was dropped"
+            );
+            assert_eq!(std::slice::from_raw_parts(id, id_len as usize), &[1u8; 32]);
+            assert_eq!(SSL_SESSION_get_timeout(obj), 42);
+            assert_eq!(SSL_SESSION_get_time(obj), 1_800_000_000);
+            SSL_SESSION_free(obj);
+        }
+    }
+
+    /// The ticket key file is read into one wiped buffer of the file's size.
+    #[test]
+    fn key_files_are_read_into_one_wiped_buffer() {
+        let dir = std::env::temp_dir().join(format!("libtls-keyfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys");
+        let text = format!("# keys\n{}\n", "ab".repeat(48)).repeat(50);
+        std::fs::write(&path, &text).unwrap();
+        let bytes: Zeroizing<Vec<u8>> = read_secret_file(path.to_str().unwrap()).unwrap();
+        assert_eq!(&bytes[..], text.as_bytes());
+        assert_eq!(bytes.capacity(), text.len(), "no reallocation");
+        std::fs::write(&path, vec![b'#'; MAX_KEY_FILE_LEN as usize + 1]).unwrap();
+        assert!(read_secret_file(path.to_str().unwrap()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Regression: a session whose peer sent 20 certificates came back from `i2d_SSL_SESSION`
+    /// as bytes `d2i_SSL_SESSION` refused (the decoder allowed 16).
+    #[test]
+    fn i2d_d2i_round_trip_a_twenty_certificate_chain() {
+        let mut session =
+            crate::session::tests::sample(crate::msgs::enums::ProtocolVersion::TLSV1_2);
+        session.peer_chain = (0..20u8).map(|i| vec![0x30, i, 0xaa, 0xbb]).collect();
+        let chain = session.peer_chain.clone();
+        let obj = SSL_SESSION::new_raw(Arc::new(session));
+        // SAFETY: a live object and a buffer of the size the call reports.
+        unsafe {
+            let len = i2d_SSL_SESSION(obj, std::ptr::null_mut());
+            assert!(len > 0);
+            let mut buf = vec![0u8; len as usize];
+            let mut out = buf.as_mut_ptr();
+            assert_eq!(i2d_SSL_SESSION(obj, &mut out), len);
+            let mut input = buf.as_ptr();
+            let back = d2i_SSL_SESSION(std::ptr::null_mut(), &mut input, len as c_long);
+            assert!(!back.is_null(), "a 20-certificate session decodes");
+            assert_eq!((*back).get().peer_chain, chain);
+            SSL_SESSION_free(back);
+            SSL_SESSION_free(obj);
+        }
     }
 
     #[test]

@@ -11,8 +11,9 @@ pub mod cache;
 pub mod ticket;
 
 use crate::codec::{Reader, Writer};
-use crate::crypto::secret::Secret;
+use crate::crypto::secret::{Secret, Zeroizing};
 use crate::error::{Error, Reason, Result};
+use crate::limits::MAX_CHAIN_CERTS;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::suites;
 use std::sync::Arc;
@@ -85,8 +86,9 @@ pub struct Session {
 /// Magic and version of the encoding used by `i2d_SSL_SESSION` and inside tickets.
 const MAGIC: &[u8; 8] = b"libtlsSS";
 const FORMAT_VERSION: u16 = 2;
-/// Upper bounds that keep a decoded session sane whatever the input says.
-const MAX_CHAIN_CERTS: usize = 16;
+/// Upper bound on a decoded server name, whatever the input says. (A decoded peer chain is
+/// bounded by [`MAX_CHAIN_CERTS`], the limit the handshake applies, so every session a
+/// connection makes decodes again.)
 const MAX_SERVER_NAME_LEN: usize = 255;
 
 impl Session {
@@ -115,18 +117,40 @@ impl Session {
     }
 
     /// The encoding of `i2d_SSL_SESSION`: magic, format version, then every field in a fixed
-    /// order with explicit lengths.
-    pub fn encode(&self) -> Vec<u8> {
+    /// order with explicit lengths. It holds the secret, so it is wiped when dropped.
+    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
         self.encode_with(true)
     }
 
-    /// What a ticket seals: the session state without the ticket itself.
-    pub fn encode_state(&self) -> Vec<u8> {
+    /// What a ticket seals: the session state without the ticket itself (wiped when dropped).
+    pub fn encode_state(&self) -> Zeroizing<Vec<u8>> {
         self.encode_with(false)
     }
 
-    fn encode_with(&self, with_ticket: bool) -> Vec<u8> {
-        let mut w = Writer::new();
+    /// How long [`Session::encode_with`]'s output is.
+    fn encoded_len(&self, with_ticket: bool) -> usize {
+        let name_len = self.server_name.as_ref().map_or(0, String::len);
+        let chain_len: usize = self.peer_chain.iter().map(|c| 3 + c.len()).sum();
+        let ticket_len = if with_ticket { self.ticket.len() } else { 0 };
+        MAGIC.len()
+            + 2 * 3
+            + (1 + self.secret.len())
+            + (1 + self.id.len())
+            + (1 + self.sid_ctx.len())
+            + (1 + name_len)
+            + (3 + chain_len)
+            + 8
+            + 8
+            + 4
+            + (2 + ticket_len)
+            + 4 * 3
+            + 2
+    }
+
+    fn encode_with(&self, with_ticket: bool) -> Zeroizing<Vec<u8>> {
+        // One allocation of the final size: growing the buffer would leave copies of the
+        // secret in freed memory.
+        let mut w = Writer::with_capacity(self.encoded_len(with_ticket));
         w.bytes(MAGIC);
         w.u16(FORMAT_VERSION);
         w.u16(self.version.0);
@@ -148,7 +172,9 @@ impl Session {
         w.u32(self.ticket_age_add);
         w.u32(self.max_early_data);
         w.u16(self.group.map_or(0, |g| g.0));
-        w.into_inner()
+        let encoded = Zeroizing::new(w.into_inner());
+        debug_assert_eq!(encoded.len(), self.encoded_len(with_ticket));
+        encoded
     }
 
     /// Decodes [`Session::encode`]'s output. Anything else, truncated or trailing data included,
@@ -422,6 +448,61 @@ pub(crate) mod tests {
         let mut s = sample(ProtocolVersion::TLSV1_2);
         s.secret = Secret::new(vec![1; 47]);
         assert!(Session::decode(&s.encode()).is_err());
+    }
+
+    /// A session whose peer sent `n` certificates (distinct, certificate-sized).
+    fn with_chain(version: ProtocolVersion, n: usize) -> Session {
+        let mut s = sample(version);
+        s.peer_chain = (0..n)
+            .map(|i| {
+                let mut cert = vec![0x30; 700];
+                cert[1..9].copy_from_slice(&(i as u64).to_be_bytes());
+                cert
+            })
+            .collect();
+        s
+    }
+
+    /// Regression: sessions with more than 16 chain certificates were encoded but refused on
+    /// decoding, so their tickets silently stopped resuming. The decoder now allows what the
+    /// handshake accepts (`limits::MAX_CHAIN_CERTS`).
+    #[test]
+    fn long_peer_chains_round_trip_through_encoding_and_tickets() {
+        let config = SessionConfig::default();
+        for v in [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3] {
+            for n in [20, crate::limits::MAX_CHAIN_CERTS] {
+                let s = with_chain(v, n);
+                let d = Session::decode(&s.encode()).expect("a long chain decodes");
+                assert_eq!(d.peer_chain, s.peer_chain);
+                let sealed = config.seal_ticket(&s, s.created_ms).unwrap().unwrap();
+                let (opened, _) = config
+                    .open_ticket(&sealed, s.created_ms)
+                    .expect("a ticket for a long chain opens");
+                assert_eq!(opened.peer_chain, s.peer_chain);
+                assert_eq!(&opened.secret[..], &s.secret[..]);
+            }
+        }
+        // More than the handshake accepts is still refused.
+        let too_long = with_chain(ProtocolVersion::TLSV1_3, crate::limits::MAX_CHAIN_CERTS + 1);
+        assert!(Session::decode(&too_long.encode()).is_err());
+    }
+
+    /// Regression (issue 16): the encoding of a session (what `i2d_SSL_SESSION` returns and a
+    /// ticket seals) holds the secret, was built in a buffer that grew (leaving partial copies
+    /// in freed memory) and was freed unwiped. It is now written into one allocation of its
+    /// final size and wiped when dropped.
+    #[test]
+    fn encodings_are_one_allocation_wiped_on_drop() {
+        for s in [
+            sample(ProtocolVersion::TLSV1_2),
+            sample(ProtocolVersion::TLSV1_3),
+            with_chain(ProtocolVersion::TLSV1_3, 20),
+        ] {
+            let encoded: Zeroizing<Vec<u8>> = s.encode();
+            assert_eq!(encoded.capacity(), encoded.len());
+            let state: Zeroizing<Vec<u8>> = s.encode_state();
+            assert_eq!(state.capacity(), state.len());
+        }
     }
 
     #[test]

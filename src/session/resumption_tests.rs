@@ -656,3 +656,56 @@ fn application_ticket_key_callback_replaces_the_key_ring() {
         "the ring was not used"
     );
 }
+
+/// Regression (issue 16): a session whose peer sent more than 16 certificates was sealed into
+/// tickets the server could not decode again, so such clients never resumed.
+#[test]
+fn sessions_with_twenty_certificate_client_chains_resume() {
+    let mut server = server_config(&["server-ecdsa-p256"]);
+    server.verify_mode = crate::config::verify_flags::PEER;
+    // The client's chain, padded to 20 certificates with copies of its intermediate.
+    let long_key = || {
+        let mut key = certified("client-ecdsa-p256");
+        let intermediate = key.chain[1].clone();
+        while key.chain.len() < 20 {
+            key.chain.push(intermediate.clone());
+        }
+        key
+    };
+    let mut tls13 = tls13_client();
+    tls13.set_certified_key(long_key());
+    let mut tls12 = client_config();
+    tls12.set_certified_key(long_key());
+    for client in [tls12, tls13] {
+        let (c1, s1) = connect(client.clone(), &server, None);
+        assert_eq!(s1.negotiated().peer_chain.len(), 20);
+        let (c, s) = connect(client, &server, Some(session_of(&c1)));
+        assert!(
+            reused(&c, &s),
+            "the ticket for a 20-certificate chain resumes"
+        );
+        assert_eq!(s.negotiated().peer_chain.len(), 20);
+    }
+}
+
+/// Regression (issue 16): the list of used single-use tickets had no bound. When it is full, a
+/// ticket it has not seen is refused (a full handshake), never accepted unrecorded.
+#[test]
+fn tls13_single_use_tickets_are_refused_while_the_used_list_is_full() {
+    let mut server = server_config(&["server-ecdsa-p256"]);
+    server.session.single_use_tickets = true;
+    let (c1, _) = connect(tls13_client(), &server, None);
+    let session = session_of(&c1);
+    let store = &server.session.store;
+    let far = super::now_ms() + 3_600_000;
+    for n in 0..super::cache::MAX_USED_TICKETS {
+        assert!(store.first_use_of_ticket(&(n as u64).to_be_bytes(), far, 0));
+    }
+    let misses = SessionStats::get(&store.stats.misses);
+    let (c, s) = connect(tls13_client(), &server, Some(session));
+    assert!(
+        !reused(&c, &s),
+        "no room to record the ticket: a full handshake"
+    );
+    assert_eq!(SessionStats::get(&store.stats.misses), misses + 1);
+}

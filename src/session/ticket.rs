@@ -14,7 +14,7 @@
 //! - the application's callback ([`TicketKeyCallback`]), which replaces both.
 
 use crate::crypto::aead::{AeadAlg, AeadKey};
-use crate::crypto::secret::Secret;
+use crate::crypto::secret::{Secret, Zeroizing};
 use crate::error::{Error, Reason, Result};
 use std::sync::{Arc, Mutex};
 
@@ -64,8 +64,8 @@ impl TicketKey {
 
     fn random(now_secs: u64) -> Result<Self> {
         let name = crate::handshake::random_bytes::<KEY_NAME_LEN>()?;
-        let key = crate::handshake::random_bytes::<KEY_LEN>()?;
-        let mut k = TicketKey::new(name, &key)?;
+        let key = Zeroizing::new(crate::handshake::random_bytes::<KEY_LEN>()?);
+        let mut k = TicketKey::new(name, &*key)?;
         k.created_secs = now_secs;
         Ok(k)
     }
@@ -89,16 +89,17 @@ pub enum TicketKeyLookup {
 pub type TicketKeyCallback =
     Arc<dyn Fn(Option<&[u8; KEY_NAME_LEN]>) -> TicketKeyLookup + Send + Sync>;
 
-/// Seals `plaintext` under `key` with a fresh random nonce.
+/// Seals `plaintext` under `key` with a fresh random nonce. The plaintext is encrypted straight
+/// into the ticket: no copy of it is made (it holds the session's secret).
 pub fn seal(key: &TicketKey, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let aead = &key.aead;
     let nonce = crate::handshake::random_bytes::<NONCE_LEN>()?;
-    let mut body = plaintext.to_vec();
-    aead.seal_in_place(nonce, &key.name, &mut body)?;
-    let mut out = Vec::with_capacity(KEY_NAME_LEN + NONCE_LEN + body.len());
-    out.extend_from_slice(&key.name);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&body);
+    let header = KEY_NAME_LEN + NONCE_LEN;
+    let mut out = vec![0u8; header + plaintext.len() + TAG_LEN];
+    out[..KEY_NAME_LEN].copy_from_slice(&key.name);
+    out[KEY_NAME_LEN..header].copy_from_slice(&nonce);
+    let (ciphertext, tag) = out[header..].split_at_mut(plaintext.len());
+    key.aead
+        .seal_out_of_place(nonce, &key.name, plaintext, ciphertext, &[], tag)?;
     Ok(out)
 }
 
@@ -293,7 +294,9 @@ pub fn parse_explicit_keys(bytes: &[u8]) -> Result<Vec<TicketKey>> {
 /// are ignored. Operators rotate by adding a new first line and, once the tickets it sealed
 /// have expired, removing the last.
 pub fn parse_key_file(text: &str) -> Result<Vec<TicketKey>> {
-    let mut bytes = Vec::new();
+    // Sized up front (each key line is longer than the key it encodes): growing the buffer
+    // would leave copies of keys in freed memory.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(text.len() / 2));
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -312,6 +315,7 @@ pub fn parse_key_file(text: &str) -> Result<Vec<TicketKey>> {
         };
         bytes.extend_from_slice(&decoded);
     }
+    debug_assert!(bytes.len() <= text.len() / 2);
     if bytes.is_empty() {
         return Err(Error::local(
             Reason::BAD_DATA,
@@ -321,14 +325,19 @@ pub fn parse_key_file(text: &str) -> Result<Vec<TicketKey>> {
     parse_explicit_keys(&bytes)
 }
 
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
+/// Decodes hex into a buffer that is wiped when dropped (key file lines are keys).
+fn decode_hex(s: &str) -> Option<Zeroizing<Vec<u8>>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
+    let mut out = Zeroizing::new(Vec::with_capacity(s.len() / 2));
+    for i in (0..s.len()).step_by(2) {
+        out.push(
+            s.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())?,
+        );
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -406,6 +415,23 @@ mod tests {
         let parsed = parse_explicit_keys(&openssl).unwrap();
         assert_eq!(parsed[0].name, [5; 16]);
         assert_eq!(&parsed[0].key[..], &[7; 32]);
+    }
+
+    /// Sealing encrypts straight into the ticket, with the tag, in one allocation.
+    #[test]
+    fn a_sealed_ticket_is_one_allocation() {
+        let sealed = seal(&key(1), &[5u8; 300]).unwrap();
+        assert_eq!(sealed.len(), KEY_NAME_LEN + NONCE_LEN + 300 + TAG_LEN);
+        assert_eq!(sealed.capacity(), sealed.len());
+        assert_eq!(&open(&key(1), &sealed).unwrap()[..], &[5u8; 300]);
+    }
+
+    #[test]
+    fn decoded_key_lines_are_wiped_on_drop() {
+        let decoded: Zeroizing<Vec<u8>> = decode_hex("00ff10").unwrap();
+        assert_eq!(&decoded[..], &[0, 0xff, 0x10]);
+        assert!(decode_hex("0g").is_none());
+        assert!(decode_hex("abc").is_none());
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Remembers certificate signatures that verified, so a chain seen again (a client reconnecting
-//! to the same servers, a server seeing the same client certificates) costs no public-key
-//! operation for its certificate signatures.
+//! Remembers certificate signatures that verified, so a server chain seen again (a client
+//! reconnecting to the same servers) costs no public-key operation for its certificate
+//! signatures.
 //!
 //! Only the signature check is remembered, never a verdict about a chain: whether
 //! `signature` is a valid signature by `public_key` over `message` under one algorithm is a pure
@@ -11,7 +11,19 @@
 //! Failed checks are not remembered, so a peer cannot fill the table with garbage it does not
 //! hold valid signatures for; the table is bounded in entries and bytes and forgets its oldest
 //! entries first.
+//!
+//! A hit answers in microseconds where a real check takes up to a few hundred, so the memo is a
+//! timing oracle: whoever can time our verification learns whether these signatures were
+//! checked recently by this trust store. That is why it is consulted only when verifying a
+//! server's chain (a client reconnecting to servers whose chains are public), and never when a
+//! server verifies client certificates, where it would tell one client whether another
+//! client's certificate chain was seen recently (see SECURITY.md).
+//!
+//! An entry is keyed by the verification algorithm itself (the identity of the algorithm
+//! object, besides its AlgorithmIdentifiers): two algorithms sharing identifiers, such as an
+//! RSA algorithm restricted to larger keys, never answer for each other.
 
+use super::Usage;
 use pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
@@ -24,17 +36,21 @@ const MAX_TOTAL_BYTES: usize = 1 << 20;
 /// A certificate bigger than this is checked every time rather than remembered.
 const MAX_ENTRY_BYTES: usize = 16 * 1024;
 
-/// One verified signature: the algorithm's identifiers, then the public key, message and
-/// signature, each as given, concatenated; `lens` says where each part ends.
+/// How many inputs an entry holds: the algorithm's identity and its two identifiers, then the
+/// public key, message and signature.
+const PARTS: usize = 6;
+
+/// One verified signature: its [`PARTS`], each as given, concatenated; `lens` says where each
+/// part ends.
 struct Entry {
     bytes: Box<[u8]>,
-    lens: [usize; 5],
+    lens: [usize; PARTS],
 }
 
 impl Entry {
-    fn new(parts: &[&[u8]; 5]) -> Self {
+    fn new(parts: &[&[u8]; PARTS]) -> Self {
         let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut lens = [0; 5];
+        let mut lens = [0; PARTS];
         for (len, part) in lens.iter_mut().zip(parts) {
             bytes.extend_from_slice(part);
             *len = part.len();
@@ -45,7 +61,7 @@ impl Entry {
         }
     }
 
-    fn matches(&self, parts: &[&[u8]; 5]) -> bool {
+    fn matches(&self, parts: &[&[u8]; PARTS]) -> bool {
         let mut rest: &[u8] = &self.bytes;
         for (len, part) in self.lens.iter().zip(parts) {
             if *len != part.len() {
@@ -74,6 +90,9 @@ struct Table {
 pub struct SignatureMemo {
     hasher: RandomState,
     table: Mutex<Table>,
+    /// Lookups made (tests check which roles consult the memo).
+    #[cfg(test)]
+    lookups: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for SignatureMemo {
@@ -81,6 +100,8 @@ impl Default for SignatureMemo {
         SignatureMemo {
             hasher: RandomState::new(),
             table: Mutex::new(Table::default()),
+            #[cfg(test)]
+            lookups: Default::default(),
         }
     }
 }
@@ -103,7 +124,7 @@ impl SignatureMemo {
         self.len() == 0
     }
 
-    fn hash(&self, parts: &[&[u8]; 5]) -> u64 {
+    fn hash(&self, parts: &[&[u8]; PARTS]) -> u64 {
         let mut h = self.hasher.build_hasher();
         for part in parts {
             part.hash(&mut h);
@@ -111,7 +132,10 @@ impl SignatureMemo {
         h.finish()
     }
 
-    fn contains(&self, hash: u64, parts: &[&[u8]; 5]) -> bool {
+    fn contains(&self, hash: u64, parts: &[&[u8]; PARTS]) -> bool {
+        #[cfg(test)]
+        self.lookups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Ok(table) = self.table.lock() else {
             return false;
         };
@@ -121,7 +145,7 @@ impl SignatureMemo {
             .is_some_and(|bucket| bucket.iter().any(|e| e.matches(parts)))
     }
 
-    fn remember(&self, hash: u64, parts: &[&[u8]; 5]) {
+    fn remember(&self, hash: u64, parts: &[&[u8]; PARTS]) {
         let size: usize = parts.iter().map(|p| p.len()).sum();
         if size > MAX_ENTRY_BYTES {
             return;
@@ -164,24 +188,56 @@ impl SignatureMemo {
         &'m self,
         algs: &[&'static dyn SignatureVerificationAlgorithm],
     ) -> Vec<Remembering<'m>> {
+        Self::wrap_with(Some(self), algs)
+    }
+
+    /// The algorithms for verifying a chain of `usage`: remembering ones for a server's chain;
+    /// for client certificates the plain algorithms, which neither consult nor fill the memo
+    /// (its timing would tell a client whether another client's chain was verified recently).
+    pub fn wrap_for<'m>(
+        &'m self,
+        usage: Usage,
+        algs: &[&'static dyn SignatureVerificationAlgorithm],
+    ) -> Vec<Remembering<'m>> {
+        match usage {
+            Usage::ServerAuth => Self::wrap_with(Some(self), algs),
+            Usage::ClientAuth => Self::wrap_with(None, algs),
+        }
+    }
+
+    fn wrap_with<'m>(
+        memo: Option<&'m SignatureMemo>,
+        algs: &[&'static dyn SignatureVerificationAlgorithm],
+    ) -> Vec<Remembering<'m>> {
         algs.iter()
             .map(|alg| Remembering {
                 alg: *alg,
+                identity: algorithm_identity(*alg),
                 public_key_alg_id: alg.public_key_alg_id(),
                 signature_alg_id: alg.signature_alg_id(),
-                memo: self,
+                memo,
             })
             .collect()
     }
 }
 
-/// A verification algorithm that first looks its inputs up in a [`SignatureMemo`].
+/// The identity of a verification algorithm: the address of its (static) object. Distinct
+/// algorithms are distinct objects; should the compiler ever merge two objects, they had the
+/// same contents and type, that is they were the same algorithm.
+fn algorithm_identity(alg: &'static dyn SignatureVerificationAlgorithm) -> [u8; 8] {
+    let address = (alg as *const dyn SignatureVerificationAlgorithm).cast::<()>() as usize;
+    (address as u64).to_be_bytes()
+}
+
+/// A verification algorithm that first looks its inputs up in a [`SignatureMemo`] (when it
+/// has one).
 #[derive(Debug)]
 pub struct Remembering<'m> {
     alg: &'static dyn SignatureVerificationAlgorithm,
+    identity: [u8; 8],
     public_key_alg_id: AlgorithmIdentifier,
     signature_alg_id: AlgorithmIdentifier,
-    memo: &'m SignatureMemo,
+    memo: Option<&'m SignatureMemo>,
 }
 
 impl SignatureVerificationAlgorithm for Remembering<'_> {
@@ -191,19 +247,23 @@ impl SignatureVerificationAlgorithm for Remembering<'_> {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
-        let parts: [&[u8]; 5] = [
+        let Some(memo) = self.memo else {
+            return self.alg.verify_signature(public_key, message, signature);
+        };
+        let parts: [&[u8]; PARTS] = [
+            &self.identity,
             self.signature_alg_id.as_ref(),
             self.public_key_alg_id.as_ref(),
             public_key,
             message,
             signature,
         ];
-        let hash = self.memo.hash(&parts);
-        if self.memo.contains(hash, &parts) {
+        let hash = memo.hash(&parts);
+        if memo.contains(hash, &parts) {
             return Ok(());
         }
         self.alg.verify_signature(public_key, message, signature)?;
-        self.memo.remember(hash, &parts);
+        memo.remember(hash, &parts);
         Ok(())
     }
 
@@ -340,5 +400,102 @@ mod tests {
         }
         assert_eq!(alg.calls.load(Ordering::SeqCst), calls + 3);
         assert!(memo.table.lock().unwrap().total_bytes <= MAX_TOTAL_BYTES);
+    }
+
+    /// Same identifiers as [`Reversed`], but a stricter algorithm (think of an RSA algorithm
+    /// restricted to larger keys): it accepts nothing.
+    #[derive(Debug, Default)]
+    struct Stricter;
+
+    impl SignatureVerificationAlgorithm for Stricter {
+        fn verify_signature(&self, _: &[u8], _: &[u8], _: &[u8]) -> Result<(), InvalidSignature> {
+            Err(InvalidSignature)
+        }
+        fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+            AlgorithmIdentifier::from_slice(b"pk")
+        }
+        fn signature_alg_id(&self) -> AlgorithmIdentifier {
+            AlgorithmIdentifier::from_slice(b"sig")
+        }
+    }
+
+    static STRICTER: Stricter = Stricter;
+
+    /// Regression (issue 16): entries were keyed by the AlgorithmIdentifiers only, so a
+    /// signature remembered under one algorithm was accepted for another with the same
+    /// identifiers.
+    #[test]
+    fn entries_are_keyed_by_the_algorithm_not_just_its_identifiers() {
+        let lenient = leak();
+        let memo = SignatureMemo::default();
+        let wrapped = memo.wrap(&[lenient, &STRICTER]);
+        let good = sig(b"key", b"message");
+        assert!(wrapped[0]
+            .verify_signature(b"key", b"message", &good)
+            .is_ok());
+        assert_eq!(memo.len(), 1);
+        assert!(
+            wrapped[1]
+                .verify_signature(b"key", b"message", &good)
+                .is_err(),
+            "the stricter algorithm is asked, not the memo"
+        );
+    }
+
+    fn lookups(memo: &SignatureMemo) -> usize {
+        memo.lookups.load(Ordering::SeqCst)
+    }
+
+    /// Regression (issue 16): a server's memo answered client certificate checks in a few
+    /// microseconds when the chain had been verified recently, telling one client whether
+    /// another client's chain was seen. Verifying client certificates neither consults nor
+    /// fills it; verifying servers still does.
+    #[test]
+    fn client_certificate_checks_do_not_use_the_memo() {
+        use super::super::{verify_chain, RootStore, Usage};
+        let pki = |name: &str| {
+            let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        let chain = |name: &str| -> Vec<Vec<u8>> {
+            rustls_pemfile::certs(&mut pki(name).as_slice())
+                .map(|c| c.unwrap().as_ref().to_vec())
+                .collect()
+        };
+        let mut roots = RootStore::default();
+        roots.add_pem(&pki("root-ca.pem")).unwrap();
+        let now = pki_types::UnixTime::now();
+        let client = chain("client-ecdsa-p256.chain.pem");
+        for _ in 0..2 {
+            verify_chain(&roots, &client, None, Usage::ClientAuth, now, 100)
+                .expect("the client chain verifies");
+        }
+        assert_eq!(roots.signature_memo().len(), 0, "nothing remembered");
+        assert_eq!(lookups(roots.signature_memo()), 0, "nothing looked up");
+        let server = chain("server-ecdsa-p256.chain.pem");
+        verify_chain(&roots, &server, None, Usage::ServerAuth, now, 100).unwrap();
+        assert_eq!(
+            roots.signature_memo().len(),
+            2,
+            "server chains are remembered"
+        );
+        assert!(lookups(roots.signature_memo()) > 0);
+    }
+
+    /// The same end to end: after a TLS 1.3 handshake with client authentication the client's
+    /// memo holds the server's signatures and the server's holds nothing.
+    #[test]
+    fn a_server_verifying_a_client_leaves_its_memo_untouched() {
+        use crate::config::verify_flags;
+        use crate::handshake::server13::tests::{client_config, run, server_config};
+        let server = server_config(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
+        let client = client_config(Some("client-ecdsa-p256"));
+        let (server_roots, client_roots) = (server.roots.clone(), client.roots.clone());
+        let outcome = run(client, server);
+        assert!(outcome.both_connected());
+        assert_eq!(outcome.server.negotiated().peer_chain.len(), 2);
+        assert_eq!(server_roots.signature_memo().len(), 0);
+        assert_eq!(lookups(server_roots.signature_memo()), 0);
+        assert_eq!(client_roots.signature_memo().len(), 2);
     }
 }

@@ -296,7 +296,7 @@ fn check_path(
         Usage::ServerAuth => webpki::KeyUsage::server_auth(),
         Usage::ClientAuth => webpki::KeyUsage::client_auth(),
     };
-    let remembering = roots.memo.wrap(webpki::ALL_VERIFICATION_ALGS);
+    let remembering = roots.memo.wrap_for(usage, webpki::ALL_VERIFICATION_ALGS);
     let algs: Vec<&dyn SignatureVerificationAlgorithm> = remembering
         .iter()
         .map(|alg| alg as &dyn SignatureVerificationAlgorithm)
