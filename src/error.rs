@@ -269,6 +269,14 @@ impl From<crate::codec::DecodeError> for Error {
     }
 }
 
+/// Our own encoding went wrong (a vector longer than its length prefix allows): a bug or an
+/// input that should have been bounded earlier, so `internal_error`.
+impl From<crate::codec::EncodeError> for Error {
+    fn from(e: crate::codec::EncodeError) -> Self {
+        Error::internal(format!("cannot encode: {e}"))
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.reason.text(), self.detail)?;

@@ -324,7 +324,13 @@ pub unsafe extern "C" fn SSL_SESSION_up_ref(session: *mut SSL_SESSION) -> c_int 
 #[no_mangle]
 pub unsafe extern "C" fn i2d_SSL_SESSION(session: *const SSL_SESSION, out: *mut *mut u8) -> c_int {
     with_session(session, 0, |s| {
-        let bytes = s.get().encode();
+        let bytes = match s.get().encode() {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                err::push(&e);
+                return 0;
+            }
+        };
         let Ok(len) = c_int::try_from(bytes.len()) else {
             return 0;
         };
