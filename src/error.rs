@@ -120,6 +120,7 @@ reasons! {
     INVALID_ARGUMENT = 906 => "invalid argument",
     SYSCALL_FAILURE = 907 => "system call failure",
     KEY_USAGE_BIT_INCORRECT = 908 => "key usage bit incorrect",
+    CALLED_FROM_CALLBACK = 920 => "called from a callback",
 }
 
 impl Reason {
