@@ -48,7 +48,7 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
@@ -61,6 +61,7 @@ SOURCES_test_config = capi-tests/c/test_config.c
 SOURCES_test_verify = capi-tests/c/test_verify.c
 SOURCES_test_session = capi-tests/c/test_session.c
 SOURCES_test_lifecycle = capi-tests/c/test_lifecycle.c
+SOURCES_test_reentry = capi-tests/c/test_reentry.c
 HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))

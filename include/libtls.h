@@ -1673,6 +1673,10 @@ int SSL_CTX_set_ticket_key_cb(struct SSL_CTX *ctx, SSL_ticket_key_cb cb);
 
 struct SSL *SSL_new(struct SSL_CTX *ctx);
 
+/*
+ Frees the SSL and its BIOs. Called from one of this SSL's own callbacks, the free waits
+ until the library call that ran the callback returns (libtls; in OpenSSL a use after free).
+ */
 void SSL_free(struct SSL *ssl);
 
 struct SSL_CTX *SSL_get_SSL_CTX(const struct SSL *ssl);
@@ -2484,6 +2488,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
 #define SSL_R_KEY_USAGE_BIT_INCORRECT 908
+#define SSL_R_CALLED_FROM_CALLBACK 920
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
 #define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010

@@ -173,25 +173,59 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// An append-only encoder.
+/// A vector grew past what its length prefix can express. The encoding is unusable; the caller
+/// fails (an `internal_error` for the connection) instead of sending a wrong length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodeError {
+    /// Bytes the vector holds.
+    pub len: usize,
+    /// Bytes of its length prefix.
+    pub prefix_bytes: usize,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a vector of {} bytes does not fit a {}-byte length prefix",
+            self.len, self.prefix_bytes
+        )
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+/// An append-only encoder. A vector too long for its length prefix does not panic: the writer
+/// remembers the first such error and [`Writer::finish`] reports it.
 #[derive(Default)]
 pub struct Writer {
     pub buf: Vec<u8>,
+    overflow: Option<EncodeError>,
 }
 
 impl Writer {
     pub fn new() -> Self {
-        Writer { buf: Vec::new() }
+        Writer::default()
     }
 
     pub fn with_capacity(n: usize) -> Self {
         Writer {
             buf: Vec::with_capacity(n),
+            overflow: None,
         }
     }
 
-    pub fn into_inner(self) -> Vec<u8> {
-        self.buf
+    /// The encoding, or the first vector that did not fit its length prefix.
+    pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        match self.overflow {
+            None => Ok(self.buf),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// The first vector that did not fit its length prefix, if any.
+    pub fn error(&self) -> Option<&EncodeError> {
+        self.overflow.as_ref()
     }
 
     pub fn u8(&mut self, v: u8) {
@@ -239,16 +273,21 @@ impl Writer {
         self.nested_u8(|w| items.iter().for_each(|&v| w.u16(v)));
     }
 
-    /// Writes whatever `f` encodes, preceded by its length in `len_bytes` bytes.
+    /// Writes whatever `f` encodes, preceded by its length in `len_bytes` bytes. A length the
+    /// prefix cannot hold is recorded for [`Writer::finish`].
     fn nested(&mut self, len_bytes: usize, f: impl FnOnce(&mut Writer)) {
         let start = self.buf.len();
         self.buf.extend(std::iter::repeat_n(0, len_bytes));
         f(self);
         let len = self.buf.len() - start - len_bytes;
-        assert!(
-            len < 1 << (8 * len_bytes),
-            "vector too long for its length prefix"
-        );
+        if len >= 1 << (8 * len_bytes) {
+            // The prefix keeps its zeros; `finish` refuses the whole encoding.
+            self.overflow.get_or_insert(EncodeError {
+                len,
+                prefix_bytes: len_bytes,
+            });
+            return;
+        }
         let be = (len as u32).to_be_bytes();
         self.buf[start..start + len_bytes].copy_from_slice(&be[4 - len_bytes..]);
     }
@@ -278,7 +317,7 @@ mod tests {
         w.u24(0x040506);
         w.u32(0x0708090a);
         w.u64(0x0b0c0d0e0f101112);
-        let buf = w.into_inner();
+        let buf = w.finish().unwrap();
         let mut r = Reader::new(&buf);
         assert_eq!(r.u8("a").unwrap(), 1);
         assert_eq!(r.u16("b").unwrap(), 0x0203);
@@ -296,7 +335,7 @@ mod tests {
             w.vec_u24(b"");
         });
         w.u16_list(&[1, 2, 3]);
-        let buf = w.into_inner();
+        let buf = w.finish().unwrap();
         assert_eq!(&buf[..2], &[0, 4 + 3]);
         let mut r = Reader::new(&buf);
         let mut sub = r.sub_u16("outer").unwrap();
@@ -304,6 +343,32 @@ mod tests {
         assert_eq!(sub.vec_u24("y").unwrap(), b"");
         sub.finish("outer").unwrap();
         assert_eq!(r.u16_list("list").unwrap(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn vectors_too_long_for_their_prefix_are_errors_not_panics() {
+        let mut w = Writer::new();
+        w.vec_u8(&[0; 255]);
+        w.vec_u16(&[0; 65_535]);
+        assert!(w.error().is_none());
+        assert_eq!(w.finish().unwrap().len(), 1 + 255 + 2 + 65_535);
+
+        let mut w = Writer::new();
+        w.vec_u8(&[0; 256]);
+        w.vec_u16(&[0; 65_536]);
+        let e = w.finish().unwrap_err();
+        assert_eq!(
+            (e.len, e.prefix_bytes),
+            (256, 1),
+            "the first overflow is reported"
+        );
+
+        let mut w = Writer::new();
+        w.nested_u16(|w| w.vec_u24(&[0; 70_000]));
+        assert_eq!(w.finish().unwrap_err().prefix_bytes, 2);
+        let mut w = Writer::new();
+        w.vec_u24(&vec![0; 1 << 24]);
+        assert_eq!(w.finish().unwrap_err().prefix_bytes, 3);
     }
 
     #[test]

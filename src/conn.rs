@@ -42,8 +42,9 @@ pub struct Negotiated {
     pub version: Option<ProtocolVersion>,
     pub suite: Option<&'static SuiteInfo>,
     pub group: Option<NamedGroup>,
-    /// The peer's certificate chain as it sent it, leaf first (DER).
-    pub peer_chain: Vec<Vec<u8>>,
+    /// The peer's certificate chain as it sent it, leaf first (DER); the sessions made from
+    /// this connection share it.
+    pub peer_chain: crate::session::PeerChain,
     /// `X509_V_*` result of verifying the peer's chain (`X509_V_OK` when not verified).
     pub verify_result: i64,
     /// The path verification built, leaf to trust anchor (DER); empty when none was built.
@@ -63,6 +64,9 @@ pub struct Negotiated {
     /// TLS 1.3 KeyUpdates we sent and received after the handshake.
     pub key_updates_sent: u64,
     pub key_updates_received: u64,
+    /// A TLS 1.3 client: NewSessionTicket messages received (only the first
+    /// [`crate::limits::MAX_TICKETS_KEPT`] become sessions).
+    pub tickets_received: u64,
     /// The verify_data of the last Finished we sent and received (`SSL_get_finished`,
     /// `SSL_get_peer_finished`; RFC 5929's tls-unique is the first Finished of a TLS 1.2
     /// handshake).
@@ -78,7 +82,7 @@ impl Default for Negotiated {
             version: None,
             suite: None,
             group: None,
-            peer_chain: Vec::new(),
+            peer_chain: Default::default(),
             verify_result: x509_v::OK,
             verified_chain: Vec::new(),
             peer_signature_scheme: None,
@@ -90,6 +94,7 @@ impl Default for Negotiated {
             server_name_acked: false,
             key_updates_sent: 0,
             key_updates_received: 0,
+            tickets_received: 0,
             our_finished: Vec::new(),
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
@@ -418,10 +423,33 @@ impl Connection {
         self.common.role
     }
 
+    /// Runs `f` so that a panic in it (a bug in libtls, perhaps reached through the peer's
+    /// input) fails this connection with internal_error instead of unwinding through the
+    /// caller, or through the C API where unwinding would abort the process.
+    fn guarded<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *self))) {
+            Ok(r) => r,
+            // A fuzzer must see the bug itself.
+            #[cfg(fuzzing)]
+            Err(panic) => std::panic::resume_unwind(panic),
+            #[cfg(not(fuzzing))]
+            Err(_) => Err(self.fail(Error::internal(
+                "internal error: a bug in libtls was caught (the connection cannot continue)",
+            ))),
+        }
+    }
+
     /// Starts the handshake: a client writes its ClientHello. Idempotent.
     pub fn start(&mut self) -> Result<()> {
+        self.guarded(Self::start_unguarded)
+    }
+
+    fn start_unguarded(&mut self) -> Result<()> {
+        #[cfg(test)]
+        test_hooks::maybe_panic("start");
+        self.check_error()?;
         if self.started {
-            return self.check_error();
+            return Ok(());
         }
         self.started = true;
         let stats = &self.common.config.session.store.stats;
@@ -488,20 +516,9 @@ impl Connection {
         }
         // The peer's bytes are hostile: should they reach a bug that panics, this connection
         // fails with internal_error instead of unwinding through the caller (or the C API).
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_records(data))) {
-            Ok(Ok(used)) => {
-                self.flush_records()?;
-                Ok(used)
-            }
-            Ok(Err(e)) => Err(e),
-            // A fuzzer must see the bug itself.
-            #[cfg(fuzzing)]
-            Err(panic) => std::panic::resume_unwind(panic),
-            #[cfg(not(fuzzing))]
-            Err(_) => Err(self.fail(Error::internal(
-                "internal error: a bug in libtls was caught while processing the peer's data",
-            ))),
-        }
+        let used = self.guarded(|conn| conn.read_records(data))?;
+        self.flush_records()?;
+        Ok(used)
     }
 
     fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
@@ -536,17 +553,7 @@ impl Connection {
             self.start()?;
         }
         self.common.record.received(n);
-        let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.process_received()
-        })) {
-            Ok(r) => r,
-            #[cfg(fuzzing)]
-            Err(panic) => std::panic::resume_unwind(panic),
-            #[cfg(not(fuzzing))]
-            Err(_) => Err(self.fail(Error::internal(
-                "internal error: a bug in libtls was caught while processing the peer's data",
-            ))),
-        };
+        let r = self.guarded(Self::process_received);
         if self.common.received_close_notify {
             self.common.record.discard_unparsed();
         }
@@ -849,15 +856,16 @@ impl Connection {
                 encoded: msg.encoded.clone(),
             });
         }
-        let was_reading_protected = self.common.record.is_reading_protected();
+        let read_keys = self.common.record.read_key_changes();
         let next = state.handle(&mut self.common, &msg)?;
-        // RFC 8446 5.1: a key change must fall on a record boundary.
-        if self.common.record.is_reading_protected() != was_reading_protected
-            && !self.joiner.is_empty()
-        {
-            return Err(Error::unexpected(
-                "handshake data after a key change in the same record",
-            ));
+        // RFC 8446 5.1: a key change must fall on a record boundary, whether it starts
+        // protection, moves to the next stage (Finished) or updates the keys (KeyUpdate): the
+        // rest of this record was protected with keys we no longer read with.
+        if self.common.record.read_key_changes() != read_keys && !self.joiner.is_empty() {
+            return Err(Error::unexpected(format!(
+                "handshake data after a key change ({}) in the same record",
+                msg.typ
+            )));
         }
         self.state = Some(next);
         Ok(())
@@ -907,7 +915,13 @@ impl Connection {
 
     /// Encrypts `data` as application data records. All of it is accepted.
     pub fn write_plaintext(&mut self, data: &[u8]) -> Result<usize> {
+        self.guarded(|conn| conn.write_plaintext_unguarded(data))
+    }
+
+    fn write_plaintext_unguarded(&mut self, data: &[u8]) -> Result<usize> {
         self.check_error()?;
+        #[cfg(test)]
+        test_hooks::maybe_panic("write_plaintext");
         if !self.common.handshake_complete {
             return Err(Error::local(
                 Reason::STILL_IN_INIT,
@@ -925,7 +939,7 @@ impl Connection {
         if self.common.info.version == Some(ProtocolVersion::TLSV1_3)
             && sent >= self.common.config.key_update_after_records
         {
-            self.key_update(false)?;
+            self.key_update_unguarded(false)?;
         }
         self.common.send_application_data(data)?;
         Ok(data.len())
@@ -956,7 +970,13 @@ impl Connection {
     /// Sends a TLS 1.3 KeyUpdate now (our keys change at once); `request_peer` asks the peer
     /// to update too.
     pub fn key_update(&mut self, request_peer: bool) -> Result<()> {
+        self.guarded(|conn| conn.key_update_unguarded(request_peer))
+    }
+
+    fn key_update_unguarded(&mut self, request_peer: bool) -> Result<()> {
         self.check_error()?;
+        #[cfg(test)]
+        test_hooks::maybe_panic("key_update");
         if self.common.sent_close_notify {
             return Err(Error::local(
                 Reason::PROTOCOL_IS_SHUTDOWN,
@@ -1477,9 +1497,22 @@ pub(crate) mod test_hooks {
     thread_local! {
         /// The next record processed on this thread panics, as a bug would.
         pub static PANIC_ON_NEXT_RECORD: Cell<bool> = const { Cell::new(false) };
+        /// The next call of the named `Connection` method on this thread panics inside it.
+        pub static PANIC_IN_NEXT_CALL: Cell<Option<&'static str>> = const { Cell::new(None) };
+    }
+
+    pub fn maybe_panic(method: &'static str) {
+        if PANIC_IN_NEXT_CALL.with(|p| p.get() == Some(method)) {
+            PANIC_IN_NEXT_CALL.with(|p| p.set(None));
+            panic!("forced by a test: a bug in Connection::{method}");
+        }
     }
 }
 
 #[cfg(test)]
 #[path = "conn_limits_tests.rs"]
 mod limits_tests;
+
+#[cfg(test)]
+#[path = "conn_dos_tests.rs"]
+mod dos_tests;

@@ -120,6 +120,7 @@ reasons! {
     INVALID_ARGUMENT = 906 => "invalid argument",
     SYSCALL_FAILURE = 907 => "system call failure",
     KEY_USAGE_BIT_INCORRECT = 908 => "key usage bit incorrect",
+    CALLED_FROM_CALLBACK = 920 => "called from a callback",
 }
 
 impl Reason {
@@ -266,6 +267,14 @@ impl Error {
 impl From<crate::codec::DecodeError> for Error {
     fn from(e: crate::codec::DecodeError) -> Self {
         Error::decode(e.to_string())
+    }
+}
+
+/// Our own encoding went wrong (a vector longer than its length prefix allows): a bug or an
+/// input that should have been bounded earlier, so `internal_error`.
+impl From<crate::codec::EncodeError> for Error {
+    fn from(e: crate::codec::EncodeError) -> Self {
+        Error::internal(format!("cannot encode: {e}"))
     }
 }
 

@@ -23,6 +23,24 @@ pub const MAX_KEY_UPDATES: u32 = 32;
 /// (OpenSSL's default verify depth is also 100).
 pub const MAX_CHAIN_CERTS: usize = 100;
 
+/// Key shares accepted in one ClientHello. RFC 8446 sets no number, but there are only a few
+/// dozen groups (GREASE included) and real clients send one to three shares; the bound keeps
+/// the checks on them (one share per group, each group listed in supported_groups) cheap.
+pub const MAX_KEY_SHARES: usize = 64;
+/// The longest session ticket we issue, and the longest a client keeps: a TLS 1.3 ticket
+/// travels back as a PSK identity inside the ClientHello's extension block, which as a whole
+/// is limited to 64 KiB, so a ticket near the wire limit (65,535 bytes) could never be sent.
+/// Real tickets are a few hundred bytes, or a few KiB with a client certificate chain.
+pub const MAX_TICKET_LEN: usize = 32_768;
+/// The longest HelloRetryRequest cookie a client echoes (RFC 8446 4.2.2). The cookie goes
+/// back in the second ClientHello's 64 KiB extension block next to a ticket; real cookies are
+/// at most a few hundred bytes.
+pub const MAX_COOKIE_LEN: usize = 16_384;
+/// TLS 1.3 NewSessionTicket messages a client turns into sessions on one connection. Servers
+/// send one or two (OpenSSL's default is two); a peer sending thousands only makes us spend
+/// memory. Tickets after these are still read (and must be well formed) but not kept.
+pub const MAX_TICKETS_KEPT: usize = 8;
+
 /// The budgets of one connection. Each counter counts records in a row that made no progress.
 #[derive(Debug, Default, Clone)]
 pub struct ProgressBudget {

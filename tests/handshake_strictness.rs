@@ -97,7 +97,11 @@ fn client_rejects(
 ) {
     let mut c = started_client();
     let msg = answer(&sent_client_hello(&c));
-    assert_fails(c.read_tls(&record(22, &msg.encode())), alert, reason);
+    assert_fails(
+        c.read_tls(&record(22, &msg.encode().unwrap())),
+        alert,
+        reason,
+    );
     assert_eq!(c.alert_sent(), Some(alert));
 }
 
@@ -124,7 +128,10 @@ fn tls13_server_hello_with_an_offered_extension_of_encrypted_extensions_is_illeg
     let ch = sent_client_hello(&c);
     let sh = server_hello_13(&ch, vec![ServerHelloExtension::Alpn(b"foo".to_vec())]);
     assert_fails(
-        c.read_tls(&record(22, &HandshakeMessage::ServerHello(sh).encode())),
+        c.read_tls(&record(
+            22,
+            &HandshakeMessage::ServerHello(sh).encode().unwrap(),
+        )),
         AlertDescription::ILLEGAL_PARAMETER,
         Reason::UNSOLICITED_EXTENSION,
     );
@@ -152,7 +159,10 @@ fn tls13_server_hello_legacy_version_must_be_tls12() {
     let mut sh = server_hello_13(&ch, vec![]);
     sh.legacy_version = ProtocolVersion(0x0305);
     assert_fails(
-        c.read_tls(&record(22, &HandshakeMessage::ServerHello(sh).encode())),
+        c.read_tls(&record(
+            22,
+            &HandshakeMessage::ServerHello(sh).encode().unwrap(),
+        )),
         AlertDescription::ILLEGAL_PARAMETER,
         Reason::UNSUPPORTED_PROTOCOL,
     );
@@ -167,7 +177,10 @@ fn tls12_server_hello_with_supported_versions_is_illegal_parameter() {
     sh.extensions = vec![ServerHelloExtension::SupportedVersions(TLS12)];
     sh.cipher_suite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
     assert_fails(
-        c.read_tls(&record(22, &HandshakeMessage::ServerHello(sh).encode())),
+        c.read_tls(&record(
+            22,
+            &HandshakeMessage::ServerHello(sh).encode().unwrap(),
+        )),
         AlertDescription::ILLEGAL_PARAMETER,
         Reason::UNSOLICITED_EXTENSION,
     );
@@ -204,7 +217,9 @@ fn hello_retry_request_with_an_offered_extension_of_another_message_is_illegal_p
 fn hello_retry_request_with_compression_is_decode_error() {
     let c = started_client();
     let ch = sent_client_hello(&c);
-    let mut hrr = HandshakeMessage::HelloRetryRequest(hello_retry(&ch, vec![])).encode();
+    let mut hrr = HandshakeMessage::HelloRetryRequest(hello_retry(&ch, vec![]))
+        .encode()
+        .unwrap();
     // type(1) len(3) version(2) random(32) session_id(1 + n) suite(2), then compression.
     let at = 4 + 2 + 32 + 1 + ch.legacy_session_id.len() + 2;
     assert_eq!(hrr[at], 0);
@@ -222,7 +237,9 @@ fn client_after_retry() -> (Connection, ClientHello) {
     let mut c = started_client();
     let ch = sent_client_hello(&c);
     c.consume_tls(c.pending_tls().len());
-    let hrr = HandshakeMessage::HelloRetryRequest(hello_retry(&ch, vec![])).encode();
+    let hrr = HandshakeMessage::HelloRetryRequest(hello_retry(&ch, vec![]))
+        .encode()
+        .unwrap();
     c.read_tls(&record(22, &hrr)).unwrap();
     let out = handshake_records(c.pending_tls());
     // RFC 8446 D.4: the compatibility CCS comes right before the second ClientHello.
@@ -246,7 +263,10 @@ fn server_hello_after_retry_must_keep_tls13() {
         }
         // RFC 8446 4.1.4: a changed version after HelloRetryRequest is illegal_parameter.
         assert_fails(
-            c.read_tls(&record(22, &HandshakeMessage::ServerHello(sh).encode())),
+            c.read_tls(&record(
+                22,
+                &HandshakeMessage::ServerHello(sh).encode().unwrap(),
+            )),
             AlertDescription::ILLEGAL_PARAMETER,
             Reason::UNSUPPORTED_PROTOCOL,
         );
@@ -258,7 +278,9 @@ fn hello_retry_request_with_the_start_of_a_server_hello_is_unexpected_message() 
     let mut c = started_client();
     let ch = sent_client_hello(&c);
     c.consume_tls(c.pending_tls().len());
-    let mut body = HandshakeMessage::HelloRetryRequest(hello_retry(&ch, vec![])).encode();
+    let mut body = HandshakeMessage::HelloRetryRequest(hello_retry(&ch, vec![]))
+        .encode()
+        .unwrap();
     body.push(2); // the first byte of a ServerHello, in the HelloRetryRequest's record
     assert_fails(
         c.read_tls(&record(22, &body)),
@@ -280,7 +302,10 @@ fn server_reading(edit: impl FnOnce(&mut ClientHello)) -> (Connection, Result<us
     let mut ch = sent_client_hello(&started_client());
     edit(&mut ch);
     let mut s = started_server();
-    let result = s.read_tls(&record(22, &HandshakeMessage::ClientHello(ch).encode()));
+    let result = s.read_tls(&record(
+        22,
+        &HandshakeMessage::ClientHello(ch).encode().unwrap(),
+    ));
     (s, result)
 }
 
@@ -298,7 +323,7 @@ fn client_hello_without_null_compression_is_illegal_parameter() {
 #[test]
 fn client_hello_with_the_start_of_the_next_message_is_unexpected_message() {
     let ch = sent_client_hello(&started_client());
-    let mut body = HandshakeMessage::ClientHello(ch).encode();
+    let mut body = HandshakeMessage::ClientHello(ch).encode().unwrap();
     body.extend_from_slice(&[16, 0]); // the start of a ClientKeyExchange
     let mut s = started_server();
     assert_fails(
@@ -378,7 +403,7 @@ fn tls12_server_hello_with_supported_groups_is_tolerated() {
         typ: ExtensionType::SUPPORTED_GROUPS,
         data: vec![0, 2, 0, 0x1d],
     });
-    flight[0].1 = HandshakeMessage::ServerHello(sh).encode();
+    flight[0].1 = HandshakeMessage::ServerHello(sh).encode().unwrap();
     // Accepted: the client answers with its flight (the server would then see a transcript
     // that differs from its own, which is not what this checks).
     c.read_tls(&encode_records(&flight)).unwrap();

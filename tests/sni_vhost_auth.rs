@@ -111,7 +111,7 @@ fn retry_then(
     server.start().unwrap();
     let mut ch = first_client_hello(name, alpn);
     set_key_shares(&mut ch, Vec::new());
-    let ch1 = HandshakeMessage::ClientHello(ch.clone()).encode();
+    let ch1 = HandshakeMessage::ClientHello(ch.clone()).encode().unwrap();
     server.read_tls(&record(22, &ch1)).unwrap();
     let answer = records(server.pending_tls());
     server.consume_tls(server.pending_tls().len());
@@ -139,7 +139,7 @@ fn retry_then(
         ch.extensions.push(ClientExtension::Cookie(cookie));
     }
     edit(&mut ch);
-    let ch2 = HandshakeMessage::ClientHello(ch).encode();
+    let ch2 = HandshakeMessage::ClientHello(ch).encode().unwrap();
     let result = server.read_tls(&record(22, &ch2));
     (server, result)
 }

@@ -39,7 +39,10 @@ fn the_callback_supplies_the_certificate_when_none_is_configured() {
         p.server.negotiated().version,
         Some(ProtocolVersion::TLSV1_2)
     );
-    assert_eq!(p.server.negotiated().peer_chain, chain("client-ecdsa-p256"));
+    assert_eq!(
+        *p.server.negotiated().peer_chain,
+        chain("client-ecdsa-p256")
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub mod ctx;
 pub mod err;
 pub mod exdata;
 pub mod observe;
+mod reentry;
 pub mod session;
 pub mod ssl;
 pub mod state;

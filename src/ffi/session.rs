@@ -327,7 +327,13 @@ pub unsafe extern "C" fn SSL_SESSION_up_ref(session: *mut SSL_SESSION) -> c_int 
 #[no_mangle]
 pub unsafe extern "C" fn i2d_SSL_SESSION(session: *const SSL_SESSION, out: *mut *mut u8) -> c_int {
     with_session(session, 0, |s| {
-        let bytes = s.get().encode();
+        let bytes = match s.get().encode() {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                err::push(&e);
+                return 0;
+            }
+        };
         let Ok(len) = c_int::try_from(bytes.len()) else {
             return 0;
         };
@@ -1043,7 +1049,7 @@ mod tests {
     fn i2d_d2i_round_trip_a_twenty_certificate_chain() {
         let mut session =
             crate::session::tests::sample(crate::msgs::enums::ProtocolVersion::TLSV1_2);
-        session.peer_chain = (0..20u8).map(|i| vec![0x30, i, 0xaa, 0xbb]).collect();
+        session.peer_chain = Arc::new((0..20u8).map(|i| vec![0x30, i, 0xaa, 0xbb]).collect());
         let chain = session.peer_chain.clone();
         let obj = SSL_SESSION::new_raw(Arc::new(session));
         // SAFETY: a live object and a buffer of the size the call reports.

@@ -80,6 +80,8 @@ pub struct SSL {
     key_update_pending: c_int,
     /// The largest handshake message accepted, copied from the context at `SSL_new`.
     max_cert_list: usize,
+    /// Whether a call is using this SSL (its callbacks may not free or drive it meanwhile).
+    pub(crate) reentry: super::reentry::Reentry,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -795,20 +797,32 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,
+            reentry: Default::default(),
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; the callbacks see the new object as OpenSSL's do.
-        unsafe { (*p).ex.on_new(CRYPTO_EX_INDEX_SSL, p as *mut c_void) };
-        p
+        unsafe {
+            super::reentry::run_new_callbacks(p, |s| {
+                s.ex.on_new(CRYPTO_EX_INDEX_SSL, p as *mut c_void)
+            })
+        }
     })
 }
 
+/// Frees the SSL and its BIOs. Called from one of this SSL's own callbacks, the free waits
+/// until the library call that ran the callback returns (libtls; in OpenSSL a use after free).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_free(ssl: *mut SSL) {
+    // SAFETY: NULL or a live SSL owned by the caller.
+    guard((), || unsafe { super::reentry::free(ssl) })
+}
+
+/// Frees a live SSL that no call is using (see `reentry::free`).
+///
+/// # Safety
+/// `ssl` came from `SSL_new`, is live, and is freed once.
+pub(crate) unsafe fn release(ssl: *mut SSL) {
     guard((), || {
-        if ssl.is_null() {
-            return;
-        }
         // SAFETY: the object is live until the Box below takes it.
         unsafe { (*ssl).ex.on_free(CRYPTO_EX_INDEX_SSL, ssl as *mut c_void) };
         // SAFETY: the pointer came from SSL_new and is freed once, by this call.
@@ -987,7 +1001,7 @@ pub unsafe extern "C" fn SSL_is_server(ssl: *const SSL) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_connect(ssl: *mut SSL) -> c_int {
-    with_ssl(ssl, -1, |s| {
+    super::reentry::driving(ssl, -1, "SSL_connect", |s| {
         if s.conn.is_none() {
             s.role = Some(Role::Client);
         }
@@ -997,7 +1011,7 @@ pub unsafe extern "C" fn SSL_connect(ssl: *mut SSL) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_accept(ssl: *mut SSL) -> c_int {
-    with_ssl(ssl, -1, |s| {
+    super::reentry::driving(ssl, -1, "SSL_accept", |s| {
         if s.conn.is_none() {
             s.role = Some(Role::Server);
         }
@@ -1007,12 +1021,12 @@ pub unsafe extern "C" fn SSL_accept(ssl: *mut SSL) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_do_handshake(ssl: *mut SSL) -> c_int {
-    with_ssl(ssl, -1, |s| s.do_handshake())
+    super::reentry::driving(ssl, -1, "SSL_do_handshake", |s| s.do_handshake())
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_read(ssl: *mut SSL, buf: *mut c_void, num: c_int) -> c_int {
-    with_ssl(ssl, -1, |s| {
+    super::reentry::driving(ssl, -1, "SSL_read", |s| {
         if buf.is_null() || num < 0 {
             return null_arg("SSL_read buffer", -1);
         }
@@ -1024,7 +1038,7 @@ pub unsafe extern "C" fn SSL_read(ssl: *mut SSL, buf: *mut c_void, num: c_int) -
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_peek(ssl: *mut SSL, buf: *mut c_void, num: c_int) -> c_int {
-    with_ssl(ssl, -1, |s| {
+    super::reentry::driving(ssl, -1, "SSL_peek", |s| {
         if buf.is_null() || num < 0 {
             return null_arg("SSL_peek buffer", -1);
         }
@@ -1036,7 +1050,7 @@ pub unsafe extern "C" fn SSL_peek(ssl: *mut SSL, buf: *mut c_void, num: c_int) -
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_write(ssl: *mut SSL, buf: *const c_void, num: c_int) -> c_int {
-    with_ssl(ssl, -1, |s| {
+    super::reentry::driving(ssl, -1, "SSL_write", |s| {
         if buf.is_null() || num < 0 {
             return null_arg("SSL_write buffer", -1);
         }
@@ -1063,7 +1077,7 @@ pub unsafe extern "C" fn SSL_pending(ssl: *const SSL) -> c_int {
 /// renegotiation request, or `SSL_ERROR_WANT_READ` on a non-blocking transport.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_shutdown(ssl: *mut SSL) -> c_int {
-    with_ssl(ssl, -1, |s| s.shutdown())
+    super::reentry::driving(ssl, -1, "SSL_shutdown", |s| s.shutdown())
 }
 
 #[no_mangle]
@@ -1849,7 +1863,7 @@ pub unsafe extern "C" fn SSL_set_shutdown(ssl: *mut SSL, mode: c_int) {
 /// after this call.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
-    with_ssl(ssl, 0, |s| {
+    super::reentry::driving(ssl, 0, "SSL_clear", |s| {
         s.conn = None;
         s.last_error = SSL_ERROR_NONE;
         s.error_reported = false;
@@ -1892,7 +1906,7 @@ pub unsafe extern "C" fn SSL_get_max_cert_list(ssl: *const SSL) -> c_long {
 /// goes out with the next write, read or `SSL_do_handshake`.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_key_update(ssl: *mut SSL, updatetype: c_int) -> c_int {
-    with_ssl(ssl, 0, |s| {
+    super::reentry::driving(ssl, 0, "SSL_key_update", |s| {
         if updatetype != SSL_KEY_UPDATE_NOT_REQUESTED && updatetype != SSL_KEY_UPDATE_REQUESTED {
             err::push(&Error::local(
                 Reason::INVALID_ARGUMENT,

@@ -67,7 +67,9 @@ fn can_offer(
     tls12_suites: Option<&[CipherSuite]>,
     now_ms: u64,
 ) -> bool {
-    if !s.is_resumable(now_ms) {
+    // A ticket longer than any we keep (a session from `d2i_SSL_SESSION`, say) would not fit
+    // in the ClientHello.
+    if !s.is_resumable(now_ms) || s.ticket.len() > crate::limits::MAX_TICKET_LEN {
         return false;
     }
     let Some(info) = suites::lookup(s.suite) else {
@@ -315,7 +317,7 @@ pub fn send_client_hello(
         compression_methods: vec![0],
         extensions: exts,
     };
-    pad_client_hello(&mut ch);
+    pad_client_hello(&mut ch)?;
     offer.sent_extensions = ch.extensions.iter().map(|e| e.ext_type()).collect();
     offer.psk_schedule = None;
     let binders_len = match &psk {
@@ -326,7 +328,7 @@ pub fn send_client_hello(
         None => None,
     };
     // Encoded once, with a zero binder that is then overwritten in place.
-    let mut encoded = HandshakeMessage::ClientHello(ch).encode();
+    let mut encoded = HandshakeMessage::ClientHello(ch).encode()?;
     match (psk, binders_len) {
         (Some((s, alg)), Some(binders_len)) => {
             let prefix_len = encoded
@@ -377,12 +379,12 @@ pub fn misplaced_extension(sent: &[ExtensionType], typ: ExtensionType, message: 
 /// (F5's, as BoringSSL's notes tell); RFC 7685 padding takes it to 512. The padding extension
 /// goes just before pre_shared_key, which must stay last (RFC 8446 4.2.11); the placeholder
 /// binder already has the real one's length, so the size computed here is the final one.
-fn pad_client_hello(ch: &mut ClientHello) {
+fn pad_client_hello(ch: &mut ClientHello) -> Result<()> {
     const DANGER_ZONE: std::ops::Range<usize> = 256..512;
     const EXTENSION_HEADER_LEN: usize = 4;
-    let len = HandshakeMessage::ClientHello(ch.clone()).encode().len();
+    let len = HandshakeMessage::ClientHello(ch.clone()).encode()?.len();
     if !DANGER_ZONE.contains(&len) {
-        return;
+        return Ok(());
     }
     // One byte of padding at least: some servers fail on an empty last extension.
     let padding = (DANGER_ZONE.end - len)
@@ -394,6 +396,7 @@ fn pad_client_hello(ch: &mut ClientHello) {
         .position(|e| matches!(e, ClientExtension::PreSharedKey(_)))
         .unwrap_or(ch.extensions.len());
     ch.extensions.insert(at, ClientExtension::Padding(padding));
+    Ok(())
 }
 
 pub struct ExpectServerHello {

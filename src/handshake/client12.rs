@@ -247,8 +247,11 @@ impl Handshake12 {
     fn session(&self, cx: &Common, master: &Secret) -> Session {
         let config = &cx.config.session;
         let (ticket, hint) = match &self.ticket {
-            Some(t) => (t.ticket.clone(), t.lifetime_hint),
-            None => (Vec::new(), 0),
+            // A ticket too long to send back is not kept (`limits::MAX_TICKET_LEN`).
+            Some(t) if t.ticket.len() <= crate::limits::MAX_TICKET_LEN => {
+                (t.ticket.clone(), t.lifetime_hint)
+            }
+            _ => (Vec::new(), 0),
         };
         let id = if self.server_session_id.is_empty() && !ticket.is_empty() {
             // Like OpenSSL, a ticket-only session is named by its ticket's digest.
@@ -324,7 +327,7 @@ impl State for ExpectCertificate {
         }
         self.hs.transcript.add(&msg.encoded);
         super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
-        cx.info.peer_chain = chain;
+        cx.info.peer_chain = Arc::new(chain);
         Ok(Box::new(ExpectServerKeyExchange { hs: self.hs }))
     }
 }
@@ -360,7 +363,7 @@ impl State for ExpectServerKeyExchange {
                 format!("the server signed with {scheme}, which we did not offer"),
             ));
         }
-        let signed = ske.signed_message(&self.hs.client_random, &self.hs.server_random);
+        let signed = ske.signed_message(&self.hs.client_random, &self.hs.server_random)?;
         let leaf = cx
             .info
             .peer_chain
@@ -464,14 +467,14 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
                     .collect()
             })
             .unwrap_or_default();
-        let cert = HandshakeMessage::CertificateTls12(CertificateTls12 { chain }).encode();
+        let cert = HandshakeMessage::CertificateTls12(CertificateTls12 { chain }).encode()?;
         hs.transcript.add(&cert);
         cx.send_handshake_bytes(&cert)?;
     }
 
     let (public, pre_master_secret) =
         kx::respond(st.server_params.group, &st.server_params.public)?;
-    let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange { public }).encode();
+    let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange { public }).encode()?;
     hs.transcript.add(&cke);
     cx.send_handshake_bytes(&cke)?;
     let session_hash = hs.transcript.current_hash();
@@ -489,7 +492,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
         };
         cx.info.our_signature_scheme = Some(scheme);
         let cv =
-            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
+            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
         hs.transcript.add(&cv);
         cx.send_handshake_bytes(&cv)?;
     }
@@ -507,7 +510,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let verify_data =
         tls12::finished_verify_data(suite.hash, &master, true, &hs.transcript.current_hash())?;
     cx.info.our_finished = verify_data.clone();
-    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
     hs.transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
     Ok(Box::new(ExpectChangeCipherSpec {
@@ -613,7 +616,7 @@ impl State for ExpectFinished {
                     &self.hs.transcript.current_hash(),
                 )?;
                 cx.info.our_finished = verify_data.clone();
-                let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+                let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
                 cx.send_handshake_bytes(&fin)?;
                 if self.hs.ticket.is_some() {
                     // A renewed ticket replaces the old one (RFC 5077 3.3).
@@ -821,7 +824,7 @@ pub(crate) mod test_pair {
         let mut msg = HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2)
             .expect("first record is one handshake message");
         edit(&mut msg);
-        recs[0].1 = msg.encode();
+        recs[0].1 = msg.encode()?;
         let bytes: Vec<u8> = recs.iter().flat_map(|(t, p)| frame(*t, p)).collect();
         to.read_tls(&bytes).map(|_| ())
     }
@@ -1029,7 +1032,7 @@ mod tests {
         let mut server = new_server(server_config(&["server-ecdsa-p256"]));
         run(&mut client, &mut server).unwrap();
         server
-            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode())
+            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode().unwrap())
             .unwrap();
         transfer(&mut server, &mut client).unwrap();
         // The client answers with a warning alert, which the server tolerates.
@@ -1049,7 +1052,7 @@ mod tests {
         client.send_close_notify();
         let sent = client.pending_tls().len();
         server
-            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode())
+            .inject_handshake_for_test(&HandshakeMessage::HelloRequest.encode().unwrap())
             .unwrap();
         let request = server.pending_tls().to_vec();
         let e = client.read_tls(&request).unwrap_err();
@@ -1066,7 +1069,7 @@ mod tests {
         transfer(&mut client, &mut server).unwrap();
         let mut flight = server.pending_tls().to_vec();
         server.consume_tls(flight.len());
-        let hello_request = frame(22, &HandshakeMessage::HelloRequest.encode());
+        let hello_request = frame(22, &HandshakeMessage::HelloRequest.encode().unwrap());
         // After ServerHello and Certificate: the transcript must not include it.
         let recs = records(&flight);
         let split: usize = recs[..2].iter().map(|(_, p)| 5 + p.len()).sum();

@@ -423,7 +423,7 @@ impl State for ExpectCertificate {
                     .map(|e| e.cert.as_ref().to_vec())
                     .collect();
                 super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
-                cx.info.peer_chain = chain;
+                cx.info.peer_chain = Arc::new(chain);
                 Ok(Box::new(ExpectCertificateVerify {
                     hs: self.hs,
                     cert_requested: self.cert_requested,
@@ -532,7 +532,7 @@ impl State for ExpectFinished {
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         })
-        .encode();
+        .encode()?;
         hs.transcript.add(&fin);
         cx.send_handshake_bytes(&fin)?;
         cx.record
@@ -591,7 +591,7 @@ fn send_client_certificate(
         context: request.context,
         entries,
     })
-    .encode();
+    .encode()?;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
     let Some((ck, scheme)) = chosen else {
@@ -600,7 +600,7 @@ fn send_client_certificate(
     };
     let signed = sign::tls13_signed_message(false, &transcript.current_hash());
     let signature = ck.key.sign(scheme, &signed)?;
-    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
+    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
     transcript.add(&cv);
     cx.send_handshake_bytes(&cv)?;
     cx.info.our_signature_scheme = Some(scheme);
@@ -627,6 +627,10 @@ impl Connected13 {
         // RFC 8446 4.6.1: a lifetime of zero means the ticket must not be used; no ticket
         // lives longer than seven days.
         if nst.lifetime == 0 {
+            return None;
+        }
+        // A ticket too long to send back in a ClientHello is useless (`limits::MAX_TICKET_LEN`).
+        if nst.ticket.len() > crate::limits::MAX_TICKET_LEN {
             return None;
         }
         let lifetime = nst.lifetime.min(crate::session::MAX_TLS13_TICKET_LIFETIME);
@@ -663,7 +667,12 @@ impl State for Connected13 {
             HandshakeMessage::NewSessionTicketTls13(nst)
                 if cx.role == crate::conn::Role::Client =>
             {
-                if let Some(session) = self.session_from_ticket(cx, &nst) {
+                // A peer may send any number of tickets; keeping each would let it fill our
+                // memory (and the application's cache), so only the first few become sessions.
+                // The others are still decoded and checked, then dropped.
+                cx.info.tickets_received += 1;
+                let keep = cx.info.tickets_received <= crate::limits::MAX_TICKETS_KEPT as u64;
+                if let Some(session) = self.session_from_ticket(cx, &nst).filter(|_| keep) {
                     cx.set_session(session);
                 }
                 Ok(self)
@@ -681,8 +690,8 @@ impl State for Connected13 {
                     && !cx.sent_close_notify
                     && !silent_since_our_update
                 {
-                    let reply =
-                        HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested).encode();
+                    let reply = HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested)
+                        .encode()?;
                     cx.send_handshake_bytes(&reply)?;
                     cx.info.key_updates_sent += 1;
                     self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
@@ -701,7 +710,7 @@ impl State for Connected13 {
         } else {
             KeyUpdateRequest::UpdateNotRequested
         };
-        cx.send_handshake_bytes(&HandshakeMessage::KeyUpdate(request).encode())?;
+        cx.send_handshake_bytes(&HandshakeMessage::KeyUpdate(request).encode()?)?;
         cx.info.key_updates_sent += 1;
         self.our_secret =
             crate::crypto::key_schedule::next_traffic_secret(self.suite.hash, &self.our_secret);

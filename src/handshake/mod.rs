@@ -203,7 +203,7 @@ pub fn verify_peer_chain(
     let config = cx.config.clone();
     // Kept even when verification fails: the diagnosis and SSL_get_peer_cert_chain show it.
     if cx.info.peer_chain.is_empty() {
-        cx.info.peer_chain = chain.to_vec();
+        cx.info.peer_chain = std::sync::Arc::new(chain.to_vec());
     }
     let checked = verify::verify_peer(
         &config.roots,

@@ -139,7 +139,7 @@ pub fn handle_client_hello(
         compression_method: 0,
         extensions,
     })
-    .encode();
+    .encode()?;
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
 
@@ -150,7 +150,7 @@ pub fn handle_client_hello(
             .map(|c| pki_types::CertificateDer::from(c.clone()))
             .collect(),
     })
-    .encode();
+    .encode()?;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
 
@@ -163,12 +163,12 @@ pub fn handle_client_hello(
     signed.bytes(&ch.random);
     signed.bytes(&server_random);
     params.encode(&mut signed);
-    let signature = cert.key.sign(scheme, &signed.into_inner())?;
+    let signature = cert.key.sign(scheme, &signed.finish()?)?;
     let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
         params,
         signed: DigitallySigned { scheme, signature },
     })
-    .encode();
+    .encode()?;
     transcript.add(&ske);
     cx.send_handshake_bytes(&ske)?;
 
@@ -187,7 +187,7 @@ pub fn handle_client_hello(
             sig_schemes: schemes.clone(),
             certificate_authorities: config.client_ca_names.clone(),
         })
-        .encode();
+        .encode()?;
         transcript.add(&request);
         cx.send_handshake_bytes(&request)?;
         Some(schemes)
@@ -195,7 +195,7 @@ pub fn handle_client_hello(
         None
     };
 
-    let done = HandshakeMessage::ServerHelloDone.encode();
+    let done = HandshakeMessage::ServerHelloDone.encode()?;
     transcript.add(&done);
     cx.send_handshake_bytes(&done)?;
 
@@ -448,7 +448,7 @@ fn resume(
         compression_method: 0,
         extensions,
     })
-    .encode();
+    .encode()?;
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
     if renew_ticket {
@@ -471,7 +471,7 @@ fn resume(
         &transcript.current_hash(),
     )?;
     cx.info.our_finished = verify_data.clone();
-    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
     transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
     transcript.drop_buffer();
@@ -508,7 +508,7 @@ fn send_ticket(cx: &mut Common, session: &Session, transcript: &mut Transcript) 
         },
         ticket,
     })
-    .encode();
+    .encode()?;
     transcript.add(&nst);
     cx.send_handshake_bytes(&nst)
 }
@@ -545,7 +545,7 @@ impl State for ExpectCertificate {
         }
         let chain: Vec<Vec<u8>> = cert.chain.iter().map(|c| c.as_ref().to_vec()).collect();
         super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
-        cx.info.peer_chain = chain;
+        cx.info.peer_chain = Arc::new(chain);
         Ok(Box::new(ExpectClientKeyExchange {
             hs: self.hs,
             share: self.share,
@@ -755,7 +755,7 @@ impl State for ExpectFinished {
             &hs.transcript.current_hash(),
         )?;
         cx.info.our_finished = verify_data.clone();
-        let fin = HandshakeMessage::Finished(Finished { verify_data }).encode();
+        let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
         cx.send_handshake_bytes(&fin)?;
         cx.handshake_complete = true;
         Ok(Box::new(Connected12 {
@@ -787,7 +787,7 @@ mod tests {
             compression_methods: vec![0],
             extensions,
         });
-        frame(22, &ch.encode())
+        frame(22, &ch.encode().unwrap())
     }
 
     fn tls12_extensions() -> Vec<ClientExtension> {

@@ -215,7 +215,7 @@ pub fn handle_client_hello(
         compression_method: 0,
         extensions: sh_extensions,
     })
-    .encode();
+    .encode()?;
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
     // Middlebox compatibility (RFC 8446 D.4): one CCS after our first handshake message.
@@ -253,7 +253,7 @@ pub fn handle_client_hello(
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
     })
-    .encode();
+    .encode()?;
     transcript.add(&ee);
     cx.send_handshake_bytes(&ee)?;
 
@@ -281,7 +281,7 @@ pub fn handle_client_hello(
     let fin = HandshakeMessage::Finished(Finished {
         verify_data: verify_data.to_vec(),
     })
-    .encode();
+    .encode()?;
     transcript.add(&fin);
     cx.send_handshake_bytes(&fin)?;
 
@@ -339,13 +339,13 @@ fn send_certificate_and_verify(
             .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
             .collect(),
     })
-    .encode();
+    .encode()?;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
 
     let signed = sign::tls13_signed_message(true, &transcript.current_hash());
     let signature = cert.key.sign(scheme, &signed)?;
-    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode();
+    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
     transcript.add(&cv);
     cx.send_handshake_bytes(&cv)
 }
@@ -526,7 +526,7 @@ fn send_certificate_request(
         context: Vec::new(),
         extensions,
     })
-    .encode();
+    .encode()?;
     transcript.add(&request);
     cx.send_handshake_bytes(&request)
 }
@@ -570,7 +570,7 @@ impl State for ExpectClientCertificate {
             .map(|e| e.cert.as_ref().to_vec())
             .collect();
         super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
-        cx.info.peer_chain = chain;
+        cx.info.peer_chain = Arc::new(chain);
         Ok(Box::new(ExpectClientCertificateVerify {
             rest: self.rest,
             offered_schemes: self.offered_schemes,
@@ -661,15 +661,18 @@ fn choose_certificate(
 }
 
 /// RFC 8446 4.2.8: at most one share per group, each for a group the client lists.
+/// Linear in both lists: they come from the peer.
 fn check_key_shares(shares: &[KeyShareEntry], groups: &[NamedGroup]) -> Result<()> {
-    for (i, s) in shares.iter().enumerate() {
-        if shares[..i].iter().any(|p| p.group == s.group) {
+    let listed: std::collections::HashSet<NamedGroup> = groups.iter().copied().collect();
+    let mut seen = std::collections::HashSet::new();
+    for s in shares {
+        if !seen.insert(s.group) {
             return Err(Error::illegal(
                 Reason::BAD_KEY_SHARE,
                 format!("two key shares for {}", s.group),
             ));
         }
-        if !groups.contains(&s.group) {
+        if !listed.contains(&s.group) {
             return Err(Error::illegal(
                 Reason::BAD_KEY_SHARE,
                 format!(
@@ -721,7 +724,7 @@ fn send_hello_retry(
             HelloRetryExtension::Cookie(cookie.clone()),
         ],
     })
-    .encode();
+    .encode()?;
     transcript.add(&hrr);
     cx.send_handshake_bytes(&hrr)?;
     // As after a ServerHello (`handle_client_hello`), the compatibility CCS goes out
@@ -853,10 +856,12 @@ fn check_second_client_hello(
     // cannot use may go.
     match ch.psk() {
         Some(offer) => {
+            let first: std::collections::HashSet<&[u8]> =
+                r.psk_identities.iter().map(Vec::as_slice).collect();
             if let Some(new) = offer
                 .identities
                 .iter()
-                .find(|i| !r.psk_identities.contains(&i.identity))
+                .find(|i| !first.contains(i.identity.as_slice()))
             {
                 return Err(Error::illegal(
                     Reason::BAD_PSK,
@@ -1052,7 +1057,7 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
                 },
             ],
         })
-        .encode();
+        .encode()?;
         cx.send_handshake_bytes(&nst)?;
         let session = Arc::new(session);
         if stateful {
@@ -1223,7 +1228,7 @@ pub(crate) mod tests {
                 o.server_error()
             );
             let info = o.server.negotiated();
-            assert_eq!(info.peer_chain, chain(name), "{name}");
+            assert_eq!(*info.peer_chain, chain(name), "{name}");
             assert_eq!(info.verify_result, x509_v::OK);
             let scheme = info.peer_signature_scheme.expect("client signed");
             assert_eq!(o.client.negotiated().our_signature_scheme, Some(scheme));
@@ -1365,7 +1370,7 @@ pub(crate) mod tests {
             o.server.negotiated().verify_result,
             x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
         );
-        assert_eq!(o.server.negotiated().peer_chain, chain("untrusted-client"));
+        assert_eq!(*o.server.negotiated().peer_chain, chain("untrusted-client"));
         assert_eq!(
             *events.lock().unwrap(),
             vec![(0, false, x509_v::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)]
@@ -1423,7 +1428,7 @@ pub(crate) mod tests {
             o.server_error()
         );
         assert_eq!(*asked.lock().unwrap(), vec![root_subject]);
-        assert_eq!(o.server.negotiated().peer_chain, chain("client-ed25519"));
+        assert_eq!(*o.server.negotiated().peer_chain, chain("client-ed25519"));
     }
 
     #[test]

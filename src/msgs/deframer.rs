@@ -28,9 +28,19 @@ impl JoinedMessage {
 }
 
 /// Accumulates handshake bytes and yields complete messages in order.
+///
+/// Messages are taken from the front by advancing `start`, not by moving the bytes behind them:
+/// a record packed with thousands of small messages costs one copy of each message, not one
+/// copy of the rest of the record per message. The consumed front is dropped when more bytes
+/// arrive.
 #[derive(Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
+    /// Bytes of `buf` already returned as messages.
+    start: usize,
+    /// Bytes moved or copied while taking messages out, for the test that bounds it.
+    #[cfg(test)]
+    bytes_moved: usize,
     max_message_len: usize,
 }
 
@@ -52,6 +62,9 @@ impl HandshakeJoiner {
     pub fn with_max_message_len(max_message_len: usize) -> Self {
         HandshakeJoiner {
             buf: Vec::new(),
+            start: 0,
+            #[cfg(test)]
+            bytes_moved: 0,
             max_message_len,
         }
     }
@@ -67,17 +80,24 @@ impl HandshakeJoiner {
     /// True when no bytes are buffered. TLS 1.3 forbids a key change while a message is only
     /// partly received; the caller checks this before switching keys (`unexpected_message`).
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.buffered_len() == 0
     }
 
     /// Bytes buffered and not yet returned as messages.
     pub fn buffered_len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// Adds the payload of one handshake record. Fails if any message header now visible
     /// announces a body over the bound; the joiner should then be discarded with the connection.
     pub fn push(&mut self, fragment: &[u8]) -> Result<(), Error> {
+        // Once per record: forget the messages already taken.
+        #[cfg(test)]
+        {
+            self.bytes_moved += self.buffered_len();
+        }
+        self.buf.drain(..self.start);
+        self.start = 0;
         self.buf.extend_from_slice(fragment);
         // Walking every buffered header again is one step per message, and callers drain
         // complete messages after each push, so this stays short.
@@ -85,7 +105,7 @@ impl HandshakeJoiner {
     }
 
     fn check_headers(&self) -> Result<(), Error> {
-        let mut pos = 0;
+        let mut pos = self.start;
         while let Some(header) = self.buf.get(pos..pos + HANDSHAKE_HEADER_LEN) {
             let body_len = body_len_of(header);
             if body_len > self.max_message_len {
@@ -106,22 +126,35 @@ impl HandshakeJoiner {
 
     /// Takes the next complete message, if one is fully buffered.
     pub fn next_message(&mut self) -> Option<JoinedMessage> {
-        let header = self.buf.get(..HANDSHAKE_HEADER_LEN)?;
+        let header = self
+            .buf
+            .get(self.start..self.start + HANDSHAKE_HEADER_LEN)?;
         let total = HANDSHAKE_HEADER_LEN + body_len_of(header);
-        if self.buf.len() < total {
+        if self.buffered_len() < total {
             return None;
         }
         let typ = HandshakeType(header[0]);
-        let encoded = if self.buf.len() == total {
+        let encoded = if self.start == 0 && self.buf.len() == total {
+            // The only message buffered (the usual case, and every large one): no copy.
             std::mem::take(&mut self.buf)
         } else {
-            let rest = self.buf.split_off(total);
-            std::mem::replace(&mut self.buf, rest)
+            let end = self.start + total;
+            let message = self.buf[self.start..end].to_vec();
+            #[cfg(test)]
+            {
+                self.bytes_moved += total;
+            }
+            self.start = end;
+            if self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+            }
+            message
         };
         Some(JoinedMessage {
             typ,
             encoded,
-            data_follows: !self.buf.is_empty(),
+            data_follows: !self.is_empty(),
         })
     }
 }
@@ -231,6 +264,32 @@ mod tests {
         assert_eq!(joiner.next_message().unwrap().encoded.len(), big.len());
         joiner.set_max_message_len(10);
         assert!(joiner.push(&[11, 0, 0, 11]).is_err());
+    }
+
+    #[test]
+    fn a_record_of_tiny_messages_costs_linear_work() {
+        // 16 KiB of empty messages, the most one record can carry: taking them out must not
+        // move the rest of the buffer once per message (quadratic: ~33 MB moved).
+        let stream = message(0, &[]).repeat(4096);
+        let mut joiner = HandshakeJoiner::new();
+        joiner.push(&stream).unwrap();
+        let mut n = 0;
+        while let Some(m) = joiner.next_message() {
+            assert_eq!(m.encoded, [0, 0, 0, 0]);
+            n += 1;
+        }
+        assert_eq!(n, 4096);
+        assert!(joiner.is_empty());
+        // A partial message behind the batch is kept across the next push.
+        joiner.push(&[20, 0, 0]).unwrap();
+        joiner.push(&[1, 7]).unwrap();
+        assert_eq!(joiner.next_message().unwrap().encoded, [20, 0, 0, 1, 7]);
+        assert!(
+            joiner.bytes_moved <= 2 * stream.len(),
+            "{} bytes moved for {} bytes of messages",
+            joiner.bytes_moved,
+            stream.len()
+        );
     }
 
     #[test]

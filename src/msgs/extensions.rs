@@ -344,10 +344,17 @@ impl KeyShareEntry {
 fn decode_client_key_shares(r: &mut Reader) -> Result<Vec<KeyShareEntry>, Error> {
     let mut list = r.sub_u16("client shares")?;
     let mut shares: Vec<KeyShareEntry> = Vec::new();
+    let mut groups = HashSet::new();
     while !list.is_empty() {
+        if shares.len() == crate::limits::MAX_KEY_SHARES {
+            return Err(Error::illegal(
+                Reason::BAD_KEY_SHARE,
+                format!("more than {} key shares", crate::limits::MAX_KEY_SHARES),
+            ));
+        }
         let share = KeyShareEntry::decode(&mut list)?;
         // RFC 8446 section 4.2.8: clients MUST NOT offer two shares for one group.
-        if shares.iter().any(|s| s.group == share.group) {
+        if !groups.insert(share.group) {
             return Err(Error::illegal(
                 Reason::BAD_KEY_SHARE,
                 format!("two key shares for {}", share.group),
@@ -728,8 +735,21 @@ impl Extension for HelloRetryExtension {
         Ok(match typ {
             ExtensionType::KEY_SHARE => Self::KeyShare(NamedGroup(r.u16("selected group")?)),
             ExtensionType::COOKIE => {
-                let cookie = r.vec_u16("cookie")?.to_vec();
-                Self::Cookie(require_non_empty(cookie, "cookie byte")?)
+                let cookie = r.vec_u16("cookie")?;
+                // The cookie goes back in the second ClientHello, whose extension block must
+                // still fit its 16-bit length: a longer one cannot be echoed.
+                if cookie.len() > crate::limits::MAX_COOKIE_LEN {
+                    return Err(Error::protocol(
+                        AlertDescription::ILLEGAL_PARAMETER,
+                        Reason::EXCESSIVE_MESSAGE_SIZE,
+                        format!(
+                            "a cookie of {} bytes (at most {} are echoed)",
+                            cookie.len(),
+                            crate::limits::MAX_COOKIE_LEN
+                        ),
+                    ));
+                }
+                Self::Cookie(require_non_empty(cookie.to_vec(), "cookie byte")?)
             }
             ExtensionType::SUPPORTED_VERSIONS => {
                 Self::SupportedVersions(ProtocolVersion(r.u16("selected version")?))
@@ -942,7 +962,7 @@ mod tests {
     fn encode_block<E: Extension>(exts: &[E]) -> Vec<u8> {
         let mut w = Writer::new();
         encode_extensions(exts, &mut w);
-        w.into_inner()
+        w.finish().unwrap()
     }
 
     fn decode_block<E: Extension>(bytes: &[u8]) -> Result<Vec<E>, Error> {
@@ -1139,7 +1159,7 @@ mod tests {
                 w.u8(0);
                 w.vec_u16(host);
             });
-            w.into_inner()
+            w.finish().unwrap()
         };
         let ok = decode_single_client(ExtensionType::SERVER_NAME, &name_body(b"a-b.Example_1.com"));
         assert_eq!(
@@ -1169,6 +1189,33 @@ mod tests {
             }
         });
         assert_decode_error(decode_single_client(ExtensionType::SERVER_NAME, &w.buf));
+    }
+
+    #[test]
+    fn key_shares_are_capped() {
+        // Distinct groups, so only the number is wrong: each share costs a client five bytes,
+        // and a 64 KiB ClientHello could otherwise carry thousands.
+        let shares = |n: usize| {
+            let mut w = Writer::new();
+            w.nested_u16(|w| {
+                for g in 0..n {
+                    KeyShareEntry::new(NamedGroup(0x1000 + g as u16), vec![1]).encode(w);
+                }
+            });
+            w.finish().unwrap()
+        };
+        let max = crate::limits::MAX_KEY_SHARES;
+        let Ok(ClientExtension::KeyShare(ok)) =
+            decode_single_client(ExtensionType::KEY_SHARE, &shares(max))
+        else {
+            panic!("{max} key shares are accepted");
+        };
+        assert_eq!(ok.len(), max);
+        for n in [max + 1, 13_000] {
+            let err = decode_single_client(ExtensionType::KEY_SHARE, &shares(n)).unwrap_err();
+            assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER), "{n}");
+            assert_eq!(err.reason, Reason::BAD_KEY_SHARE, "{n}");
+        }
     }
 
     #[test]

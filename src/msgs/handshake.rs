@@ -284,7 +284,7 @@ impl ClientHello {
     /// [`ClientHello::binders_encoded_len`].
     pub fn encode_partial(&self) -> Option<Vec<u8>> {
         let binders_len = self.binders_encoded_len()?;
-        let mut full = HandshakeMessage::ClientHello(self.clone()).encode();
+        let mut full = HandshakeMessage::ClientHello(self.clone()).encode().ok()?;
         full.truncate(full.len() - binders_len);
         Some(full)
     }
@@ -905,12 +905,16 @@ impl ServerKeyExchange {
     }
 
     /// The bytes the signature covers (RFC 8422 section 5.4).
-    pub fn signed_message(&self, client_random: &Random, server_random: &Random) -> Vec<u8> {
+    pub fn signed_message(
+        &self,
+        client_random: &Random,
+        server_random: &Random,
+    ) -> Result<Vec<u8>, crate::codec::EncodeError> {
         let mut w = Writer::new();
         w.bytes(client_random);
         w.bytes(server_random);
         self.params.encode(&mut w);
-        w.into_inner()
+        w.finish()
     }
 }
 
@@ -1008,11 +1012,13 @@ impl HandshakeMessage {
         w.nested_u24(|w| self.encode_body(w));
     }
 
-    /// The full message (header and body), as it enters the transcript.
-    pub fn encode(&self) -> Vec<u8> {
+    /// The full message (header and body), as it enters the transcript. Fails (an internal
+    /// error) if a field is too long for its length prefix, such as a peer's cookie or ticket
+    /// that was not bounded when it arrived.
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         let mut w = Writer::new();
         self.encode_into(&mut w);
-        w.into_inner()
+        Ok(w.finish()?)
     }
 
     /// Decodes a body of type `typ`. `version` picks the layout of Certificate,
@@ -1258,15 +1264,20 @@ mod tests {
     fn decode_and_reencode(hex: &str, version: ProtocolVersion) -> HandshakeMessage {
         let wire = unhex(hex);
         let msg = HandshakeMessage::decode_encoded(&wire, version).unwrap();
-        assert_eq!(msg.encode(), wire, "re-encoding of {:?} differs", msg.typ());
+        assert_eq!(
+            msg.encode().unwrap(),
+            wire,
+            "re-encoding of {:?} differs",
+            msg.typ()
+        );
         msg
     }
 
     fn round_trip(msg: HandshakeMessage, version: ProtocolVersion) {
-        let wire = msg.encode();
+        let wire = msg.encode().unwrap();
         let decoded = HandshakeMessage::decode_encoded(&wire, version).unwrap();
         assert_eq!(decoded, msg);
-        assert_eq!(decoded.encode(), wire);
+        assert_eq!(decoded.encode().unwrap(), wire);
     }
 
     fn body_error(typ: HandshakeType, body: &[u8], version: ProtocolVersion) -> Error {
@@ -1469,7 +1480,9 @@ mod tests {
                 HelloRetryExtension::KeyShare(NamedGroup::X25519_MLKEM768),
             ],
         };
-        let wire = HandshakeMessage::HelloRetryRequest(hrr.clone()).encode();
+        let wire = HandshakeMessage::HelloRetryRequest(hrr.clone())
+            .encode()
+            .unwrap();
         assert_eq!(wire[6..38], HELLO_RETRY_REQUEST_RANDOM);
         round_trip(HandshakeMessage::HelloRetryRequest(hrr), TLS13);
 
@@ -1536,6 +1549,7 @@ mod tests {
                 ],
             })
             .encode()
+            .unwrap()
         };
         for extension in [
             CertificateEntryExtension::OcspResponse(vec![0x30, 0, 1]),
@@ -1588,7 +1602,7 @@ mod tests {
                 signature: vec![0x55; 256],
             },
         };
-        let signed = ske.signed_message(&[1; 32], &[2; 32]);
+        let signed = ske.signed_message(&[1; 32], &[2; 32]).unwrap();
         assert_eq!(signed.len(), 64 + 1 + 2 + 1 + 65);
         assert_eq!(signed[64..68], [3, 0, 0x17, 65]);
         round_trip(HandshakeMessage::ServerKeyExchange(ske), TLS12);
@@ -1718,13 +1732,15 @@ mod tests {
             lifetime_hint: 1,
             ticket: vec![1, 2],
         })
-        .encode();
+        .encode()
+        .unwrap();
         assert!(HandshakeMessage::decode_encoded(&nst12, TLS13).is_err());
         let cert13 = HandshakeMessage::CertificateTls13(CertificateTls13 {
             context: vec![],
             entries: vec![CertificateEntry::new(sample_certificate(1))],
         })
-        .encode();
+        .encode()
+        .unwrap();
         assert!(HandshakeMessage::decode_encoded(&cert13, TLS12).is_err());
     }
 
@@ -1792,7 +1808,7 @@ mod tests {
                     for version in [TLS12, TLS13] {
                         if let Ok(msg) = HandshakeMessage::decode(typ, &mutated, version) {
                             // Whatever decodes must re-encode without panicking.
-                            let _ = msg.encode();
+                            let _ = msg.encode().unwrap();
                         }
                     }
                 }
@@ -1810,6 +1826,7 @@ mod tests {
             extensions,
         })
         .encode()
+        .unwrap()
     }
 
     fn psk_offer() -> ClientExtension {
@@ -1883,7 +1900,7 @@ mod tests {
             w.bytes(&body[..35]);
             w.vec_u16(suites);
             w.vec_u8(compression);
-            w.into_inner()
+            w.finish().unwrap()
         };
         for (suites, compression) in [
             (&[][..], &[0][..]),

@@ -114,6 +114,9 @@ pub struct RecordLayer {
     sealed_before_key_change: SendBuffer,
     /// Sealing at a key change failed; the next flush reports it.
     seal_error: Option<Error>,
+    /// How many times read keys were installed: a change tells the connection that the rest
+    /// of the current record was sent under keys no longer in use.
+    read_key_changes: u64,
 }
 
 impl Default for RecordLayer {
@@ -131,6 +134,7 @@ impl Default for RecordLayer {
             pending_handshake: Vec::new(),
             sealed_before_key_change: SendBuffer::default(),
             seal_error: None,
+            read_key_changes: 0,
         }
     }
 }
@@ -138,6 +142,13 @@ impl Default for RecordLayer {
 impl RecordLayer {
     pub fn set_reader(&mut self, r: RecordDecrypter) {
         self.reader = Some(r);
+        self.read_key_changes += 1;
+    }
+
+    /// Counts [`RecordLayer::set_reader`] calls, so a caller can tell whether handling a
+    /// message changed the read keys (RFC 8446 5.1: then the record must end with it).
+    pub fn read_key_changes(&self) -> u64 {
+        self.read_key_changes
     }
 
     /// Installs new write keys. Handshake messages still waiting for a record were sent under

@@ -49,6 +49,9 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// A peer's certificate chain, leaf first (DER), shared between a connection and its sessions.
+pub type PeerChain = Arc<Vec<Vec<u8>>>;
+
 /// One resumable session.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -63,7 +66,8 @@ pub struct Session {
     /// The SNI of the connection that made the session; a ticket resumes only for the same name.
     pub server_name: Option<String>,
     /// The peer's certificate chain (leaf first, DER) as verified by the first connection.
-    pub peer_chain: Vec<Vec<u8>>,
+    /// Shared: every ticket of a connection, and the connection itself, hold the same chain.
+    pub peer_chain: PeerChain,
     /// The `X509_V_*` verdict on that chain.
     pub verify_result: i64,
     /// When the session was made (server) or its ticket received (client), Unix milliseconds.
@@ -118,12 +122,13 @@ impl Session {
 
     /// The encoding of `i2d_SSL_SESSION`: magic, format version, then every field in a fixed
     /// order with explicit lengths. It holds the secret, so it is wiped when dropped.
-    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
+    /// Fails only if a field is too long for its length prefix (a peer chain over 16 MiB).
+    pub fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
         self.encode_with(true)
     }
 
     /// What a ticket seals: the session state without the ticket itself (wiped when dropped).
-    pub fn encode_state(&self) -> Zeroizing<Vec<u8>> {
+    pub fn encode_state(&self) -> Result<Zeroizing<Vec<u8>>> {
         self.encode_with(false)
     }
 
@@ -147,7 +152,7 @@ impl Session {
             + 2
     }
 
-    fn encode_with(&self, with_ticket: bool) -> Zeroizing<Vec<u8>> {
+    fn encode_with(&self, with_ticket: bool) -> Result<Zeroizing<Vec<u8>>> {
         // One allocation of the final size: growing the buffer would leave copies of the
         // secret in freed memory.
         let mut w = Writer::with_capacity(self.encoded_len(with_ticket));
@@ -160,7 +165,7 @@ impl Session {
         w.vec_u8(&self.sid_ctx);
         w.vec_u8(self.server_name.as_deref().unwrap_or("").as_bytes());
         w.nested_u24(|w| {
-            for cert in &self.peer_chain {
+            for cert in self.peer_chain.iter() {
                 w.vec_u24(cert);
             }
         });
@@ -172,9 +177,15 @@ impl Session {
         w.u32(self.ticket_age_add);
         w.u32(self.max_early_data);
         w.u16(self.group.map_or(0, |g| g.0));
-        let encoded = Zeroizing::new(w.into_inner());
+        // Take the bytes into the wiping wrapper before looking at the outcome, so that a
+        // failed encoding is wiped too.
+        let overflow = w.error().cloned();
+        let encoded = Zeroizing::new(std::mem::take(&mut w.buf));
+        if let Some(e) = overflow {
+            return Err(e.into());
+        }
         debug_assert_eq!(encoded.len(), self.encoded_len(with_ticket));
-        encoded
+        Ok(encoded)
     }
 
     /// Decodes [`Session::encode`]'s output. Anything else, truncated or trailing data included,
@@ -247,7 +258,7 @@ impl Session {
             id,
             sid_ctx,
             server_name,
-            peer_chain,
+            peer_chain: Arc::new(peer_chain),
             verify_result,
             created_ms,
             timeout_secs,
@@ -334,8 +345,16 @@ impl Default for SessionConfig {
 
 impl SessionConfig {
     /// Seals `session` into a ticket with the current key; `None` when an application key
-    /// callback declines to issue one.
+    /// callback declines to issue one, or when the ticket would be longer than
+    /// [`crate::limits::MAX_TICKET_LEN`] (a client sent a huge certificate chain): no ticket
+    /// is better than one no client can present.
     pub fn seal_ticket(&self, session: &Session, now_ms: u64) -> Result<Option<Vec<u8>>> {
+        let Ok(state) = session.encode_state() else {
+            return Ok(None);
+        };
+        if state.len() > crate::limits::MAX_TICKET_LEN {
+            return Ok(None);
+        }
         let key = match &self.ticket_key_callback {
             Some(cb) => match cb(None) {
                 TicketKeyLookup::Found(key) | TicketKeyLookup::FoundRenew(key) => key,
@@ -343,7 +362,8 @@ impl SessionConfig {
             },
             None => self.store.ticket_keys.encrypting_key(now_ms / 1000)?,
         };
-        ticket::seal(&key, &session.encode_state()).map(Some)
+        let sealed = ticket::seal(&key, &state)?;
+        Ok(Some(sealed).filter(|t| t.len() <= crate::limits::MAX_TICKET_LEN))
     }
 
     /// Opens a ticket. `None` for anything unusable (unknown key, bad tag, garbage), which
@@ -402,7 +422,7 @@ pub(crate) mod tests {
             id: vec![1; 32],
             sid_ctx: b"ctx".to_vec(),
             server_name: Some("localhost".into()),
-            peer_chain: vec![vec![0x30, 1, 2], vec![0x30, 3]],
+            peer_chain: Arc::new(vec![vec![0x30, 1, 2], vec![0x30, 3]]),
             verify_result: 0,
             created_ms: 1_700_000_000_000,
             timeout_secs: 300,
@@ -418,18 +438,18 @@ pub(crate) mod tests {
     fn encoding_round_trips() {
         for v in [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3] {
             let s = sample(v);
-            let d = Session::decode(&s.encode()).unwrap();
-            assert_eq!(d.encode(), s.encode());
+            let d = Session::decode(&s.encode().unwrap()).unwrap();
+            assert_eq!(d.encode().unwrap(), s.encode().unwrap());
             assert_eq!(&d.secret[..], &s.secret[..]);
             assert_eq!(d.server_name.as_deref(), Some("localhost"));
-            let state = Session::decode(&s.encode_state()).unwrap();
+            let state = Session::decode(&s.encode_state().unwrap()).unwrap();
             assert!(state.ticket.is_empty());
         }
     }
 
     #[test]
     fn garbage_and_truncation_are_errors() {
-        let good = sample(ProtocolVersion::TLSV1_2).encode();
+        let good = sample(ProtocolVersion::TLSV1_2).encode().unwrap();
         for n in 0..good.len() {
             assert!(Session::decode(&good[..n]).is_err(), "prefix {n}");
         }
@@ -443,23 +463,25 @@ pub(crate) mod tests {
         // A TLS 1.2 session claiming a TLS 1.3 suite.
         let mut s = sample(ProtocolVersion::TLSV1_2);
         s.suite = CipherSuite::TLS13_AES_128_GCM_SHA256;
-        assert!(Session::decode(&s.encode()).is_err());
+        assert!(Session::decode(&s.encode().unwrap()).is_err());
         // A master secret of the wrong size.
         let mut s = sample(ProtocolVersion::TLSV1_2);
         s.secret = Secret::new(vec![1; 47]);
-        assert!(Session::decode(&s.encode()).is_err());
+        assert!(Session::decode(&s.encode().unwrap()).is_err());
     }
 
     /// A session whose peer sent `n` certificates (distinct, certificate-sized).
     fn with_chain(version: ProtocolVersion, n: usize) -> Session {
         let mut s = sample(version);
-        s.peer_chain = (0..n)
-            .map(|i| {
-                let mut cert = vec![0x30; 700];
-                cert[1..9].copy_from_slice(&(i as u64).to_be_bytes());
-                cert
-            })
-            .collect();
+        s.peer_chain = Arc::new(
+            (0..n)
+                .map(|i| {
+                    let mut cert = vec![0x30; 700];
+                    cert[1..9].copy_from_slice(&(i as u64).to_be_bytes());
+                    cert
+                })
+                .collect(),
+        );
         s
     }
 
@@ -472,11 +494,17 @@ pub(crate) mod tests {
         for v in [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3] {
             for n in [20, crate::limits::MAX_CHAIN_CERTS] {
                 let s = with_chain(v, n);
-                let d = Session::decode(&s.encode()).expect("a long chain decodes");
+                let d = Session::decode(&s.encode().unwrap()).expect("a long chain decodes");
                 assert_eq!(d.peer_chain, s.peer_chain);
-                let sealed = config.seal_ticket(&s, s.created_ms).unwrap().unwrap();
+                let sealed = config.seal_ticket(&s, s.created_ms).unwrap();
+                if s.encode_state().unwrap().len() > crate::limits::MAX_TICKET_LEN {
+                    // Too long for a ticket a client could present: none is issued (the
+                    // session still resumes by ID and through i2d/d2i).
+                    assert!(sealed.is_none());
+                    continue;
+                }
                 let (opened, _) = config
-                    .open_ticket(&sealed, s.created_ms)
+                    .open_ticket(&sealed.expect("a ticket"), s.created_ms)
                     .expect("a ticket for a long chain opens");
                 assert_eq!(opened.peer_chain, s.peer_chain);
                 assert_eq!(&opened.secret[..], &s.secret[..]);
@@ -484,7 +512,7 @@ pub(crate) mod tests {
         }
         // More than the handshake accepts is still refused.
         let too_long = with_chain(ProtocolVersion::TLSV1_3, crate::limits::MAX_CHAIN_CERTS + 1);
-        assert!(Session::decode(&too_long.encode()).is_err());
+        assert!(Session::decode(&too_long.encode().unwrap()).is_err());
     }
 
     /// Regression (issue 16): the encoding of a session (what `i2d_SSL_SESSION` returns and a
@@ -498,9 +526,9 @@ pub(crate) mod tests {
             sample(ProtocolVersion::TLSV1_3),
             with_chain(ProtocolVersion::TLSV1_3, 20),
         ] {
-            let encoded: Zeroizing<Vec<u8>> = s.encode();
+            let encoded: Zeroizing<Vec<u8>> = s.encode().unwrap();
             assert_eq!(encoded.capacity(), encoded.len());
-            let state: Zeroizing<Vec<u8>> = s.encode_state();
+            let state: Zeroizing<Vec<u8>> = s.encode_state().unwrap();
             assert_eq!(state.capacity(), state.len());
         }
     }

@@ -352,7 +352,7 @@ fn second_client_hello_edited(
     };
     assert!(ch.psk().is_some(), "the second ClientHello keeps the PSK");
     edit(&mut ch);
-    hello.1 = HandshakeMessage::ClientHello(ch).encode();
+    hello.1 = HandshakeMessage::ClientHello(ch).encode().unwrap();
     let bytes: Vec<u8> = recs.iter().flat_map(|(t, p)| frame(*t, p)).collect();
     let e = s.read_tls(&bytes).unwrap_err();
     (s, e)
@@ -626,7 +626,7 @@ fn sessions_survive_encoding_and_resume() {
     let server = server_config(&["server-ecdsa-p256"]);
     for client in [client_config(), tls13_client()] {
         let (c1, _) = connect(client.clone(), &server, None);
-        let bytes = session_of(&c1).encode();
+        let bytes = session_of(&c1).encode().unwrap();
         let decoded = Session::decode(&bytes).unwrap();
         let (c, s) = connect(client, &server, Some(Arc::new(decoded)));
         assert!(reused(&c, &s));
