@@ -68,7 +68,8 @@ ASAN_BINS = $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))
 ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 
-PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
+# pytest runs from the project's virtualenv (make venv; see the setup block below).
+PYTEST = $(PYTEST_CMD) capi-tests
 
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
 	cli-openssl test test-rust test-c test-python test-openssl check-asan check-tsan demo demo-openssl install \
@@ -182,11 +183,13 @@ check-tsan: header
 # against the tlsserver CLI.
 test-python: all
 	cd bindings/python && LIBTLS_PATH=$(abspath $(LIB_BUILD))/$(SONAME) LIBTLS_BIN_DIR=$(abspath $(BUILD)/bin) \
-		$(PYTHON) -m pytest -q -p no:cacheprovider tests
+		$(PYTEST_CMD) tests
 
-# Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header check-api-doc test-rust test-c test-python check-asan check-tsan
+# Each stage must pass. `setup` first installs what is missing (or stops at once, naming the
+# command); the closing lines add up every pytest run and name tests skipped for a missing tool.
+test: test-start check-header check-api-doc test-rust test-c test-python check-asan check-tsan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
+	@$(PYTHON) tools/test-summary.py $(TEST_TALLY)
 
 # Fuzzing (fuzz/run.sh; libFuzzer on the stable toolchain). fuzz-smoke replays the committed
 # corpora and regressions and fuzzes each target briefly (about a minute; CI runs it);
@@ -209,14 +212,37 @@ fuzz:
 fuzz-seeds:
 	$(CARGO) test --release --lib write_seed_corpora -- --ignored
 
-# sslyze and tlslite-ng for capi-tests/test_scanner.py, in their own virtualenv.
+# ---- setup: what `make test` needs, installed by `make test` itself (issue 17) -----------------
+# tools/setup.sh holds the one list of system packages (apt-get as root on Debian/Ubuntu, else
+# one line naming the command); the Python tools are pinned in tools/requirements-test.txt and
+# go into the project's virtualenv, never into the system's Python. `make test NO_SETUP=1`
+# skips the system check (tests of a missing tool then skip, and the summary counts them).
 TOOLS_VENV = $(BUILD)/tools-venv
-tools-venv: $(TOOLS_VENV)/.installed
+VENV_PYTHON = $(abspath $(TOOLS_VENV))/bin/python
+TEST_TALLY = $(abspath $(BUILD))/test-tally.jsonl
+PYTEST_CMD = LIBTLS_TALLY=$(TEST_TALLY) PYTHONPATH=$(CURDIR)/tools/pytest-plugins$${PYTHONPATH:+:$$PYTHONPATH} \
+	$(VENV_PYTHON) -m pytest -p libtls_tally -q -p no:cacheprovider
 
-$(TOOLS_VENV)/.installed:
+.PHONY: setup setup-deb venv test-start
+setup:
+	$(if $(NO_SETUP),@echo "setup: skipped (NO_SETUP)",tools/setup.sh test)
+	@$(MAKE) --no-print-directory venv
+
+setup-deb:
+	tools/setup.sh deb
+
+venv tools-venv: $(TOOLS_VENV)/.installed
+
+$(TOOLS_VENV)/.installed: tools/requirements-test.txt
 	$(PYTHON) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/pip install -q sslyze==6.3.1 tlslite-ng==0.8.2
+	$(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check -r tools/requirements-test.txt
 	touch $@
+
+test-start: setup
+	@mkdir -p $(BUILD) && rm -f $(TEST_TALLY)
+
+test-c check-asan test-python test-openssl: | $(TOOLS_VENV)/.installed
+# ---- end of setup ------------------------------------------------------------------------------
 
 test-openssl: cli-openssl
 	LIBTLS_BIN_DIR=$(BUILD)/openssl/bin LIBTLS_IMPL=openssl $(PYTEST)
