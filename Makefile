@@ -339,3 +339,39 @@ bench: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
 
 bench-quick: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
 	$(PYTHON) bench/run.py --runs 1 --seconds 0.3
+
+# ---- man pages, and the CLIs in `make install` (issue 17) ---------------------------------------
+# tools/gen-man.py writes tlsclient(1), tlsserver(1) and libtls(3) from the programs' -help and
+# README.md / docs/api.md, so they cannot drift from them. The installed CLIs are linked again
+# without the build tree's rpath (and with the caller's CPPFLAGS/LDFLAGS, e.g. dpkg-buildflags).
+BINDIR ?= $(EXEC_PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MAN_BUILD = $(BUILD)/man
+MAN_PAGES = $(MAN_BUILD)/tlsclient.1 $(MAN_BUILD)/tlsserver.1 $(MAN_BUILD)/libtls.3
+INSTALL_CLIS = tlsclient tlsserver
+DIST_BINS = $(addprefix $(BUILD)/dist/bin/,$(INSTALL_CLIS))
+
+.PHONY: man install-tools uninstall-tools
+man: $(MAN_PAGES)
+
+$(MAN_PAGES) &: tools/gen-man.py README.md docs/api.md $(BUILD)/bin/tlsclient $(BUILD)/bin/tlsserver
+	$(PYTHON) tools/gen-man.py --version $(VERSION) --bin-dir $(BUILD)/bin $(MAN_BUILD)
+
+$(BUILD)/dist/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) -L$(LIB_BUILD) $(LDFLAGS) $(LIBTLS_LIBS)
+
+install: install-tools
+
+install-tools: $(DIST_BINS) $(MAN_PAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 755 $(INSTALL_STRIP_FLAG) $(DIST_BINS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(MAN_BUILD)/tlsclient.1 $(MAN_BUILD)/tlsserver.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(MAN_BUILD)/libtls.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall: uninstall-tools
+
+uninstall-tools:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_CLIS)) $(DESTDIR)$(MANDIR)/man1/tlsclient.1 \
+		$(DESTDIR)$(MANDIR)/man1/tlsserver.1 $(DESTDIR)$(MANDIR)/man3/libtls.3
+# ---- end of man pages ---------------------------------------------------------------------------
