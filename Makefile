@@ -375,3 +375,37 @@ uninstall-tools:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_CLIS)) $(DESTDIR)$(MANDIR)/man1/tlsclient.1 \
 		$(DESTDIR)$(MANDIR)/man1/tlsserver.1 $(DESTDIR)$(MANDIR)/man3/libtls.3
 # ---- end of man pages ---------------------------------------------------------------------------
+
+# ---- Debian packages (issue 17; debian/, tools/deb.sh) ------------------------------------------
+# `make deb`: source tree with vendored crates under build/deb/, dpkg-buildpackage -us -uc -b
+# (offline), lintian, then install / check / apt remove (as root). tools/deb.sh says more.
+.PHONY: deb deb-build deb-lint deb-check
+deb: setup-deb
+	tools/deb.sh all
+
+deb-build: setup-deb
+	tools/deb.sh source
+	tools/deb.sh build
+
+deb-lint:
+	tools/deb.sh lint
+
+deb-check:
+	tools/deb.sh check
+# ---- end of Debian packages ---------------------------------------------------------------------
+
+# ---- Python wheel carrying libtls.so.0 (issue 17; tools/wheel.sh, bindings/python/setup.py) ----
+WHEEL_VENV = $(BUILD)/wheel-venv
+.PHONY: wheel wheel-test
+$(WHEEL_VENV)/.installed: tools/requirements-wheel.txt
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check -r tools/requirements-wheel.txt
+	touch $@
+
+wheel: all $(WHEEL_VENV)/.installed
+	tools/wheel.sh build
+
+# The wheel in a new virtualenv, its tests run there (the example needs build/bin's tlsserver).
+wheel-test: wheel
+	tools/wheel.sh test
+# ---- end of Python wheel ------------------------------------------------------------------------

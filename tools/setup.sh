@@ -3,7 +3,7 @@
 # compiler: the one list of system packages, used by `make setup` and so by .ci/run.
 #
 #   tools/setup.sh test   the tools the test suite runs (openssl, gnutls, pkg-config, ...)
-#   tools/setup.sh deb    those plus what building and checking the Debian packages takes
+#   tools/setup.sh deb    what building and checking the Debian packages takes (make deb)
 #
 # A missing tool is installed with apt-get when we are root on Debian/Ubuntu; otherwise the
 # script stops with one line naming the exact command to run, before any test has started.
@@ -31,8 +31,10 @@ base_tools=(
     "test:python3-venv python3-venv"
 )
 deb_tools=(
+    "git git"
     "dpkg-buildpackage dpkg-dev"
     "dh debhelper"
+    "dh_python3 dh-python"
     "lintian lintian"
     "fakeroot fakeroot"
     "pkg-config pkg-config"
@@ -51,7 +53,7 @@ has() { # has CHECK: is the tool there?
 tools=("${base_tools[@]}")
 case $what in
 test) ;;
-deb) tools+=("${deb_tools[@]}") ;;
+deb) tools+=("${deb_tools[@]}") ;; # the test tools too: the package build runs the demo
 *) echo "usage: $0 test|deb" >&2; exit 2 ;;
 esac
 
