@@ -3,7 +3,7 @@
 #
 #   tools/wheel.sh build   build/wheel/dist/libtls-VERSION-py3-none-<platform>.whl, built by
 #                          setuptools' PEP 517 backend (pip wheel) from a copy of bindings/python
-#                          with build/lib/libtls.so.0 inside; auditwheel (when the wheel venv has
+#                          with build/lib/libtls.so.0 inside (debug info stripped by setup.py); auditwheel (when the wheel venv has
 #                          it) checks it and gives it its manylinux tag
 #   tools/wheel.sh test    a new virtualenv, the wheel and pytest installed into it, and the
 #                          package's tests run against the installed copy (no LIBTLS_PATH, no
@@ -21,10 +21,7 @@ build() {
     mkdir -p "$out/src" "$out/raw" "$out/dist"
     tar -C bindings/python --exclude=__pycache__ --exclude=build --exclude='*.egg-info' -cf - . |
         tar -C "$out/src" -xf -
-    # The build tree's library keeps its debug info (Cargo's release profile); the wheel's does not.
-    cp build/lib/libtls.so.0 "$out/libtls.so.0"
-    strip --strip-debug "$out/libtls.so.0"
-    LIBTLS_SO=$root/$out/libtls.so.0 "$venv/bin/pip" wheel -q --no-deps --no-build-isolation \
+    LIBTLS_SO=$root/build/lib/libtls.so.0 "$venv/bin/pip" wheel -q --no-deps --no-build-isolation \
         --disable-pip-version-check -w "$out/raw" "$out/src"
     local raw
     raw=$(ls "$out"/raw/*.whl)

@@ -47,6 +47,9 @@ class BuildWithLibrary(build_py):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(library().resolve(), target)  # the file itself, not the soname link
         target.chmod(0o755)
+        # Cargo's release profile keeps debug info (28 MB); the installed copy needs none.
+        if shutil.which("strip"):
+            subprocess.run(["strip", "--strip-debug", str(target)], check=True)
 
 
 class BinaryDistribution(Distribution):
