@@ -219,7 +219,10 @@ fuzz-seeds:
 # skips the system check (tests of a missing tool then skip, and the summary counts them).
 TOOLS_VENV = $(BUILD)/tools-venv
 VENV_PYTHON = $(abspath $(TOOLS_VENV))/bin/python
-TEST_TALLY = $(abspath $(BUILD))/test-tally.jsonl
+# Only `make test` keeps a tally (target-specific, so its prerequisites see it too): a pytest
+# run started on its own, even while `make test` runs, does not count in its summary.
+TEST_TALLY =
+test: TEST_TALLY = $(abspath $(BUILD))/test-tally.jsonl
 PYTEST_CMD = LIBTLS_TALLY=$(TEST_TALLY) PYTHONPATH=$(CURDIR)/tools/pytest-plugins$${PYTHONPATH:+:$$PYTHONPATH} \
 	$(VENV_PYTHON) -m pytest -p libtls_tally -q -p no:cacheprovider
 
@@ -239,7 +242,7 @@ $(TOOLS_VENV)/.installed: tools/requirements-test.txt
 	touch $@
 
 test-start: setup
-	@mkdir -p $(BUILD) && rm -f $(TEST_TALLY)
+	@mkdir -p $(BUILD) && rm -f $(abspath $(BUILD))/test-tally.jsonl
 
 test-c check-asan test-python test-openssl: | $(TOOLS_VENV)/.installed
 # ---- end of setup ------------------------------------------------------------------------------
