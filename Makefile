@@ -69,7 +69,8 @@ ASAN_BINS = $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))
 ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 
-PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider capi-tests
+# pytest runs from the project's virtualenv (make venv; see the setup block below).
+PYTEST = $(PYTEST_CMD) capi-tests
 
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
 	cli-openssl test test-rust test-c test-python test-openssl check-asan check-tsan demo demo-openssl install \
@@ -183,11 +184,13 @@ check-tsan: header
 # against the tlsserver CLI.
 test-python: all
 	cd bindings/python && LIBTLS_PATH=$(abspath $(LIB_BUILD))/$(SONAME) LIBTLS_BIN_DIR=$(abspath $(BUILD)/bin) \
-		$(PYTHON) -m pytest -q -p no:cacheprovider tests
+		$(PYTEST_CMD) tests
 
-# Each stage must pass; the pytest run prints the closing "N passed, N failed" line.
-test: check-header check-api-doc test-rust test-c test-python check-asan check-tsan
+# Each stage must pass. `setup` first installs what is missing (or stops at once, naming the
+# command); the closing lines add up every pytest run and name tests skipped for a missing tool.
+test: test-start check-header check-api-doc test-rust test-c test-python check-asan check-tsan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
+	@$(PYTHON) tools/test-summary.py $(TEST_TALLY)
 
 # Fuzzing (fuzz/run.sh; libFuzzer on the stable toolchain). fuzz-smoke replays the committed
 # corpora and regressions and fuzzes each target briefly (about a minute; CI runs it);
@@ -210,14 +213,40 @@ fuzz:
 fuzz-seeds:
 	$(CARGO) test --release --lib write_seed_corpora -- --ignored
 
-# sslyze and tlslite-ng for capi-tests/test_scanner.py, in their own virtualenv.
+# ---- setup: what `make test` needs, installed by `make test` itself (issue 17) -----------------
+# tools/setup.sh holds the one list of system packages (apt-get as root on Debian/Ubuntu, else
+# one line naming the command); the Python tools are pinned in tools/requirements-test.txt and
+# go into the project's virtualenv, never into the system's Python. `make test NO_SETUP=1`
+# skips the system check (tests of a missing tool then skip, and the summary counts them).
 TOOLS_VENV = $(BUILD)/tools-venv
-tools-venv: $(TOOLS_VENV)/.installed
+VENV_PYTHON = $(abspath $(TOOLS_VENV))/bin/python
+# Only `make test` keeps a tally (target-specific, so its prerequisites see it too): a pytest
+# run started on its own, even while `make test` runs, does not count in its summary.
+TEST_TALLY =
+test: TEST_TALLY = $(abspath $(BUILD))/test-tally.jsonl
+PYTEST_CMD = LIBTLS_TALLY=$(TEST_TALLY) PYTHONPATH=$(CURDIR)/tools/pytest-plugins$${PYTHONPATH:+:$$PYTHONPATH} \
+	$(VENV_PYTHON) -m pytest -p libtls_tally -q -p no:cacheprovider
 
-$(TOOLS_VENV)/.installed:
+.PHONY: setup setup-deb venv test-start
+setup:
+	$(if $(NO_SETUP),@echo "setup: skipped (NO_SETUP)",tools/setup.sh test)
+	@$(MAKE) --no-print-directory venv
+
+setup-deb:
+	tools/setup.sh deb
+
+venv tools-venv: $(TOOLS_VENV)/.installed
+
+$(TOOLS_VENV)/.installed: tools/requirements-test.txt
 	$(PYTHON) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/pip install -q sslyze==6.3.1 tlslite-ng==0.8.2
+	$(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check -r tools/requirements-test.txt
 	touch $@
+
+test-start: setup
+	@mkdir -p $(BUILD) && rm -f $(abspath $(BUILD))/test-tally.jsonl
+
+test-c check-asan test-python test-openssl: | $(TOOLS_VENV)/.installed
+# ---- end of setup ------------------------------------------------------------------------------
 
 test-openssl: cli-openssl
 	LIBTLS_BIN_DIR=$(BUILD)/openssl/bin LIBTLS_IMPL=openssl $(PYTEST)
@@ -314,3 +343,73 @@ bench: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
 
 bench-quick: all $(BUILD)/bench/tlsbench-libtls $(BUILD)/bench/tlsbench-openssl
 	$(PYTHON) bench/run.py --runs 1 --seconds 0.3
+
+# ---- man pages, and the CLIs in `make install` (issue 17) ---------------------------------------
+# tools/gen-man.py writes tlsclient(1), tlsserver(1) and libtls(3) from the programs' -help and
+# README.md / docs/api.md, so they cannot drift from them. The installed CLIs are linked again
+# without the build tree's rpath (and with the caller's CPPFLAGS/LDFLAGS, e.g. dpkg-buildflags).
+BINDIR ?= $(EXEC_PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MAN_BUILD = $(BUILD)/man
+MAN_PAGES = $(MAN_BUILD)/tlsclient.1 $(MAN_BUILD)/tlsserver.1 $(MAN_BUILD)/libtls.3
+INSTALL_CLIS = tlsclient tlsserver
+DIST_BINS = $(addprefix $(BUILD)/dist/bin/,$(INSTALL_CLIS))
+
+.PHONY: man install-tools uninstall-tools
+man: $(MAN_PAGES)
+
+$(MAN_PAGES) &: tools/gen-man.py README.md docs/api.md $(BUILD)/bin/tlsclient $(BUILD)/bin/tlsserver
+	$(PYTHON) tools/gen-man.py --version $(VERSION) --bin-dir $(BUILD)/bin $(MAN_BUILD)
+
+$(BUILD)/dist/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) -L$(LIB_BUILD) $(LDFLAGS) $(LIBTLS_LIBS)
+
+install: install-tools
+
+install-tools: $(DIST_BINS) $(MAN_PAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 755 $(INSTALL_STRIP_FLAG) $(DIST_BINS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(MAN_BUILD)/tlsclient.1 $(MAN_BUILD)/tlsserver.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(MAN_BUILD)/libtls.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall: uninstall-tools
+
+uninstall-tools:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_CLIS)) $(DESTDIR)$(MANDIR)/man1/tlsclient.1 \
+		$(DESTDIR)$(MANDIR)/man1/tlsserver.1 $(DESTDIR)$(MANDIR)/man3/libtls.3
+# ---- end of man pages ---------------------------------------------------------------------------
+
+# ---- Debian packages (issue 17; debian/, tools/deb.sh) ------------------------------------------
+# `make deb`: source tree with vendored crates under build/deb/, dpkg-buildpackage -us -uc -b
+# (offline), lintian, then install / check / apt remove (as root). tools/deb.sh says more.
+.PHONY: deb deb-build deb-lint deb-check
+deb: setup-deb
+	tools/deb.sh all
+
+deb-build: setup-deb
+	tools/deb.sh source
+	tools/deb.sh build
+
+deb-lint:
+	tools/deb.sh lint
+
+deb-check:
+	tools/deb.sh check
+# ---- end of Debian packages ---------------------------------------------------------------------
+
+# ---- Python wheel carrying libtls.so.0 (issue 17; tools/wheel.sh, bindings/python/setup.py) ----
+WHEEL_VENV = $(BUILD)/wheel-venv
+.PHONY: wheel wheel-test
+$(WHEEL_VENV)/.installed: tools/requirements-wheel.txt
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check -r tools/requirements-wheel.txt
+	touch $@
+
+wheel: all $(WHEEL_VENV)/.installed
+	tools/wheel.sh build
+
+# The wheel in a new virtualenv, its tests run there (the example needs build/bin's tlsserver).
+wheel-test: wheel
+	tools/wheel.sh test
+# ---- end of Python wheel ------------------------------------------------------------------------

@@ -108,8 +108,12 @@ def skip_hybrid_on_openssl(impl, *groups):
 
 
 def require_tool(name):
+    """Skip unless `name` is on PATH; with LIBTLS_REQUIRE_TOOLS=1 (CI) a missing tool fails.
+    The "missing tool:" wording is what `make test`'s closing summary counts."""
     if shutil.which(name) is None:
-        pytest.skip(f"{name} is not installed")
+        if os.environ.get("LIBTLS_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"missing tool: {name} is not installed (make setup installs it)")
+        pytest.skip(f"missing tool: {name} is not installed (make setup installs it)")
 
 
 def pki(name):

@@ -196,6 +196,11 @@ def test_install_layout(installed):
     assert "libdir=/usr/lib/x86_64-test-gnu" in pc and f"Version: {VERSION}" in pc
     assert "Libs.private:" in pc
     assert f"Library soname: [libtls.so.{MAJOR}]" in ok(["readelf", "-d", libdir / f"libtls.so.{VERSION}"]).stdout
+    for page in ("man1/tlsclient.1", "man1/tlsserver.1", "man3/libtls.3"):
+        assert (installed / "usr/share/man" / page).read_text().startswith(".TH ")
+    for program in ("tlsclient", "tlsserver"):
+        dynamic = ok(["readelf", "-d", installed / "usr/bin" / program]).stdout
+        assert "libtls.so.0" in dynamic and "RPATH" not in dynamic and "RUNPATH" not in dynamic
 
 
 def test_program_built_with_pkg_config_only(installed, harness, tmp_path):

@@ -1,7 +1,7 @@
 """Third-party eyes on a default-configured tlsserver: the sslyze scanner checks the policy
 below, and tlslite-ng's client (an independent pure-Python TLS) connects with both versions.
 
-Both tools come from PyPI into their own virtualenv (`make tools-venv`, which .ci/run does):
+Both tools come from PyPI into the project's virtualenv (`make venv`, which `make test` does):
 LIBTLS_TOOLS_PYTHON names its interpreter (default build/tools-venv/bin/python). Without it the
 tests skip, unless LIBTLS_REQUIRE_TOOLS=1 (as in CI), where a missing tool is a failure.
 Only libtls is held to the policy: OpenSSL's defaults differ (CBC suites, for one)."""
@@ -38,7 +38,7 @@ def tools_python():
             return str(c)
     if os.environ.get("LIBTLS_REQUIRE_TOOLS") == "1":
         pytest.fail(f"no Python with sslyze/tlslite-ng at {candidates[0]}: run 'make tools-venv'")
-    pytest.skip("sslyze/tlslite-ng are not installed (make tools-venv)")
+    pytest.skip("missing tool: sslyze/tlslite-ng are not installed (make venv)")
 
 
 @pytest.fixture

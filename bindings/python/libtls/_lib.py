@@ -323,8 +323,15 @@ def _build_tree_candidates():
     return [root / "build" / "lib" / SONAME, root / "target" / "release" / "libtls.so"]
 
 
+def _bundled_candidates():
+    """The copy a wheel carries beside the package's modules (libtls/libtls.so.0)."""
+    bundled = Path(__file__).resolve().parent / SONAME
+    return [bundled] if bundled.exists() else []
+
+
 def candidate_paths(explicit=None):
-    """[(description, path)] in search order: explicit, LIBTLS_PATH, build tree, system."""
+    """[(description, path)] in search order: explicit, LIBTLS_PATH, the wheel's bundled copy,
+    build tree, system."""
     tried = []
     if explicit:
         tried.append(("explicit path", str(explicit)))
@@ -332,6 +339,8 @@ def candidate_paths(explicit=None):
     if env:
         env_path = Path(env)
         tried.append(("LIBTLS_PATH", str(env_path / SONAME if env_path.is_dir() else env_path)))
+    for path in _bundled_candidates():
+        tried.append(("bundled", str(path)))
     for path in _build_tree_candidates():
         tried.append(("build tree", str(path)))
     # By soname: the dynamic loader's own search (ld.so.cache, LD_LIBRARY_PATH).
@@ -343,8 +352,8 @@ def candidate_paths(explicit=None):
 
 
 def load_library(path=None):
-    """Load libtls: `path`, else $LIBTLS_PATH, else the build tree, else the system's
-    libtls.so.0. An explicit path or LIBTLS_PATH that fails is an error, not skipped."""
+    """Load libtls: `path`, else $LIBTLS_PATH, else the copy a wheel bundles, else the build
+    tree, else the system's libtls.so.0. An explicit path or LIBTLS_PATH that fails is an error, not skipped."""
     failures = []
     for origin, candidate in candidate_paths(path):
         is_file_path = "/" in candidate

@@ -19,7 +19,9 @@ PACKAGE_ROOT = HERE.parent
 REPO_ROOT = PACKAGE_ROOT.parent.parent
 PKI = REPO_ROOT / "pki"
 
-if str(PACKAGE_ROOT) not in sys.path:
+# LIBTLS_TEST_INSTALLED=1 (make wheel-test) tests the installed package, not this tree's.
+INSTALLED = os.environ.get("LIBTLS_TEST_INSTALLED") == "1"
+if not INSTALLED and str(PACKAGE_ROOT) not in sys.path:
     sys.path.insert(0, str(PACKAGE_ROOT))
 
 import libtls  # noqa: E402

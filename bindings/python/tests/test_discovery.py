@@ -1,11 +1,11 @@
-"""Finding the shared library: explicit path, LIBTLS_PATH, build tree, system soname."""
+"""Finding the shared library: explicit path, LIBTLS_PATH, bundled copy, build tree, system soname."""
 
 import os
 import subprocess
 import sys
 
 import pytest
-from conftest import PACKAGE_ROOT, REPO_ROOT
+from conftest import INSTALLED, PACKAGE_ROOT, REPO_ROOT
 
 import libtls
 from libtls import _lib
@@ -61,6 +61,7 @@ def test_build_tree_is_found_without_configuration():
 
 def test_nothing_found_lists_every_place_tried(monkeypatch, tmp_path):
     monkeypatch.delenv("LIBTLS_PATH", raising=False)
+    monkeypatch.setattr(_lib, "_bundled_candidates", lambda: [])
     monkeypatch.setattr(_lib, "_build_tree_candidates", lambda: [tmp_path / "build" / "libtls.so.0"])
     monkeypatch.setattr(_lib, "SONAME", "libtls-absent.so.0")
     with pytest.raises(libtls.LibraryNotFoundError) as info:
@@ -78,3 +79,24 @@ def test_optional_function_missing_names_what_waits_on_it():
     lib = libtls.lib()
     with pytest.raises(NotImplementedError, match="SSL_no_such_function"):
         lib.require("SSL_no_such_function", "a future feature")
+
+
+def test_bundled_copy_comes_after_libtls_path_and_before_the_build_tree(monkeypatch, tmp_path):
+    bundled = tmp_path / "libtls.so.0"
+    monkeypatch.setenv("LIBTLS_PATH", str(BUILT))
+    monkeypatch.setattr(_lib, "_bundled_candidates", lambda: [bundled])
+    origins = [origin for origin, _ in _lib.candidate_paths("/explicit/libtls.so.0")]
+    assert origins[:3] == ["explicit path", "LIBTLS_PATH", "bundled"]
+    assert origins.index("bundled") < origins.index("system")
+    if "build tree" in origins:
+        assert origins.index("bundled") < origins.index("build tree")
+
+
+@pytest.mark.skipif(not INSTALLED, reason="tests an installed wheel (make wheel-test)")
+def test_installed_wheel_loads_its_bundled_library():
+    package_dir = os.path.dirname(libtls.__file__)
+    assert not package_dir.startswith(str(PACKAGE_ROOT)), package_dir
+    assert "LIBTLS_PATH" not in os.environ
+    bundled = os.path.join(package_dir, "libtls.so.0")
+    assert libtls.lib().path == bundled
+    assert libtls.lib().version.startswith("libtls ")
