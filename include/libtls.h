@@ -994,6 +994,28 @@ int SSL_CIPHER_get_bits(const struct SSL_CIPHER *c, int *alg_bits);
  */
 uint16_t SSL_CIPHER_get_protocol_id(const struct SSL_CIPHER *c);
 
+/*
+ Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the
+ previous setting. Off by default, as in OpenSSL: a socket or fd BIO is then read a record
+ header and exactly that record's body, so bytes after the record being processed stay in
+ the kernel where `poll`/`epoll` see them. On, libtls reads whatever is there (up to a maximal
+ record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are read the same
+ way (see docs/differences-from-openssl.md).
+ */
+long SSL_CTX_set_read_ahead(struct SSL_CTX *ctx, int yes);
+
+/*
+ 1 when connections made from `ctx` read ahead.
+ */
+long SSL_CTX_get_read_ahead(struct SSL_CTX *ctx);
+
+/*
+ Read-ahead for this connection only (see `SSL_CTX_set_read_ahead`).
+ */
+void SSL_set_read_ahead(struct SSL *ssl, int yes);
+
+int SSL_get_read_ahead(const struct SSL *ssl);
+
 const struct SSL_METHOD *TLS_method(void);
 
 const struct SSL_METHOD *TLS_client_method(void);

@@ -105,6 +105,8 @@ pub(crate) struct CtxState {
     pub(crate) servername_cb: SSL_servername_cb,
     pub(crate) servername_arg: usize,
     pub(crate) quiet_shutdown: bool,
+    /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
+    pub(crate) read_ahead: bool,
     pub(crate) session_callbacks: super::session::SessionCallbacks,
     /// Info, message and key log callbacks for new connections.
     pub(crate) observers: super::observe::CtxObservers,
@@ -213,6 +215,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,
                 quiet_shutdown: false,
+                read_ahead: false,
                 session_callbacks: Default::default(),
                 alpn_select_cb: None,
                 alpn_select_arg: 0,

@@ -57,6 +57,9 @@ pub struct SSL {
     /// `SSL_MODE_*` flags.
     mode: u32,
     quiet_shutdown: bool,
+    /// `SSL_set_read_ahead`: read more than the record being processed from the transport.
+    /// Off (the default), a socket or fd is read a record header and then exactly its body.
+    pub(crate) read_ahead: bool,
     /// Shutdown flags set by `SSL_set_shutdown` (or quiet shutdown) without any alert.
     shutdown_flags: c_int,
     /// What the last call was waiting for (`SSL_want`).
@@ -339,18 +342,25 @@ impl SSL {
             ));
             return Err(Stop::Failed);
         }
-        // Read whatever is there, up to a maximal record: fewer system calls, and a peer we
-        // reject after a record header does not get its alert lost to a TCP reset (closing a
-        // socket with unread data resets the connection).
         // The transport writes straight into the connection's receive buffer, where records
         // are then opened in place.
-        // A memory or pair BIO says how much it holds: lend only that much space (at least a
-        // record header, so an empty BIO still answers the read), sparing each handshake flight
-        // a maximal zero-filled buffer.
-        // SAFETY: the SSL owns a reference on its read BIO.
-        let len = unsafe { bio::readable_now(self.rbio) }.map_or(READ_CHUNK, |n| {
-            n.clamp(crate::record::HEADER_LEN, READ_CHUNK)
-        });
+        let len = if self.read_ahead {
+            // Read whatever is there, up to a maximal record: fewer system calls. A memory or
+            // pair BIO says how much it holds: lend only that much space (at least a record
+            // header, so an empty BIO still answers the read), sparing each handshake flight a
+            // maximal zero-filled buffer.
+            // SAFETY: the SSL owns a reference on its read BIO.
+            unsafe { bio::readable_now(self.rbio) }.map_or(READ_CHUNK, |n| {
+                n.clamp(crate::record::HEADER_LEN, READ_CHUNK)
+            })
+        } else {
+            // OpenSSL's default: a record header, then exactly the rest of that record. Bytes
+            // after it stay in the transport, where an event loop waiting for the socket to
+            // become readable sees them (a server's SSL_accept must not swallow the client's
+            // first application record along with its Finished).
+            let conn = self.conn.as_ref().expect("connection exists while reading");
+            conn.wanted().clamp(1, READ_CHUNK)
+        };
         let conn = self.conn.as_mut().expect("connection exists while reading");
         let space = conn.receive_space(len);
         // SAFETY: the SSL owns a reference on its read BIO.
@@ -362,6 +372,10 @@ impl SSL {
                     self.report(&e);
                     // Send the alert the error calls for before giving up.
                     let _ = self.flush();
+                    if !self.read_ahead {
+                        // SAFETY: the SSL owns a reference on its read BIO.
+                        unsafe { bio::discard_readable(self.rbio, 4 * READ_CHUNK) };
+                    }
                     return Err(Stop::Failed);
                 }
                 self.deliver_new_sessions();
@@ -753,11 +767,12 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             return std::ptr::null_mut();
         };
         c.up_ref();
-        let (mode, quiet_shutdown, options, max_cert_list) = {
+        let (mode, quiet_shutdown, read_ahead, options, max_cert_list) = {
             let st = c.read();
             (
                 st.mode,
                 st.quiet_shutdown,
+                st.read_ahead,
                 st.config.options,
                 st.config.max_handshake_message,
             )
@@ -783,6 +798,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             ex: CRYPTO_EX_DATA::default(),
             mode,
             quiet_shutdown,
+            read_ahead,
             shutdown_flags: 0,
             want: SSL_NOTHING,
             sessions: Default::default(),

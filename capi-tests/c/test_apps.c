@@ -1,0 +1,214 @@
+/* What real OpenSSL programs (redis, hiredis, curl, nginx, socat, stunnel, mosquitto; issue 19)
+ * rely on beyond the basics: read-ahead off by default (a record at a time from a socket, so an
+ * event loop still sees the rest), the OpenSSL 1.0 spellings and macros they still use, the
+ * SSL_ctrl / SSL_CTX_ctrl commands OpenSSL's macros expand to, and the small libssl calls they
+ * make. Includes <openssl/ssl.h> in both builds: against libtls that is libtls's compat header
+ * directory (-Iinclude/libtls), against OpenSSL the system's (make test-openssl).
+ *
+ *   test_apps            run every test
+ *   test_apps NAME...    run only these
+ *   test_apps --list     print the test names
+ * Run from the repository root (certificates are read from pki/). */
+#define _POSIX_C_SOURCE 200809L
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PKI "pki/"
+
+static char failure[512];
+
+#define CHECK(cond)                                                                      \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
+            goto out;                                                                    \
+        }                                                                                \
+    } while (0)
+
+static SSL_CTX *server_ctx(int version)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return NULL;
+    if (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
+        !SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static SSL_CTX *client_ctx(int version)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        return NULL;
+    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
+        !SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+/* ---- read-ahead ----------------------------------------------------------------------------- */
+
+static int nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+static int readable(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/* One handshake step on a non-blocking socket: 1 done, 0 wants I/O, -1 failed. */
+static int hs_step(SSL *ssl)
+{
+    int r = SSL_do_handshake(ssl);
+    int e;
+    if (r == 1)
+        return 1;
+    e = SSL_get_error(ssl, r);
+    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+/* A TLS 1.3 client over a socketpair finishes its handshake and at once writes its first
+ * application record, so that the server's socket holds the client's Finished and that record
+ * together when the server reads (as one TCP segment would). After SSL_accept returns, the
+ * record must still be in the kernel unless read-ahead is on: an event loop that polls the
+ * socket before calling SSL_read (redis) would otherwise never see it. With read-ahead on it
+ * has been read into the SSL, and SSL_has_pending says so. */
+static int accept_leaves_next_record(int read_ahead)
+{
+    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION), *cctx = client_ctx(TLS1_3_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1};
+    int c = 0, s = 0, rounds, ok = 0;
+    char buf[64];
+
+    CHECK(sctx && cctx);
+    /* No tickets: nothing but the handshake and the test's record crosses the socket. */
+    SSL_CTX_set_num_tickets(sctx, 0);
+    CHECK(SSL_CTX_get_read_ahead(sctx) == 0);
+    if (read_ahead) {
+        SSL_CTX_set_read_ahead(sctx, 1);
+        CHECK(SSL_CTX_get_read_ahead(sctx) == 1);
+    }
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    CHECK(nonblocking(fds[0]) && nonblocking(fds[1]));
+    client = SSL_new(cctx);
+    server = SSL_new(sctx);
+    CHECK(client && server);
+    CHECK(SSL_get_read_ahead(server) == read_ahead);
+    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    SSL_set_tlsext_host_name(client, "localhost");
+    for (rounds = 0; rounds < 50 && c != 1; rounds++) {
+        CHECK((c = hs_step(client)) >= 0);
+        if (c == 1)
+            break;
+        CHECK((s = hs_step(server)) >= 0);
+    }
+    CHECK(c == 1);
+    /* The client's Finished is in the server's socket; the first record follows it. */
+    CHECK(SSL_write(client, "first record", 12) == 12);
+    CHECK(SSL_accept(server) == 1);
+    if (!read_ahead) {
+        CHECK(SSL_pending(server) == 0);
+        CHECK(readable(fds[1]));
+        CHECK(recv(fds[1], buf, sizeof buf, MSG_PEEK) > 0);
+        CHECK(SSL_has_pending(server) == 0);
+    } else {
+        /* Read, and maybe already decrypted (SSL_pending then counts it: libtls opens every
+         * complete record it holds, OpenSSL only when asked to read). */
+        CHECK(!readable(fds[1]));
+        CHECK(SSL_has_pending(server) == 1);
+    }
+    CHECK(SSL_read(server, buf, sizeof buf) == 12 && memcmp(buf, "first record", 12) == 0);
+    CHECK(!readable(fds[1]));
+    /* Two records in the socket: read-ahead off reads one, and the next stays in the kernel. */
+    CHECK(SSL_write(client, "one", 3) == 3 && SSL_write(client, "two", 3) == 3);
+    if (!read_ahead) {
+        CHECK(SSL_read(server, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0);
+        CHECK(readable(fds[1]));
+        CHECK(SSL_read(server, buf, sizeof buf) == 3 && memcmp(buf, "two", 3) == 0);
+    } else {
+        /* Both records were read at once; SSL_read may return them together. */
+        int n = SSL_read(server, buf, sizeof buf);
+        CHECK(!readable(fds[1]));
+        CHECK(n == 3 || n == 6);
+        if (n == 3)
+            CHECK(SSL_read(server, buf + 3, sizeof buf - 3) == 3);
+        CHECK(memcmp(buf, "onetwo", 6) == 0);
+    }
+    ok = 1;
+out:
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    return ok;
+}
+
+static int test_read_ahead_off_by_default(void)
+{
+    return accept_leaves_next_record(0);
+}
+
+static int test_read_ahead_on(void)
+{
+    return accept_leaves_next_record(1);
+}
+
+/* SSL_set_read_ahead overrides the context's setting on one connection. */
+static int test_read_ahead_per_ssl(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    SSL *ssl = NULL;
+    int ok = 0;
+    CHECK(ctx);
+    SSL_CTX_set_read_ahead(ctx, 1);
+    ssl = SSL_new(ctx);
+    CHECK(ssl && SSL_get_read_ahead(ssl) == 1);
+    SSL_set_read_ahead(ssl, 0);
+    CHECK(SSL_get_read_ahead(ssl) == 0);
+    CHECK(SSL_CTX_get_read_ahead(ctx) == 1);
+    ok = 1;
+out:
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
+static const struct test_case tests[] = {
+    {"read_ahead_off_by_default", test_read_ahead_off_by_default},
+    {"read_ahead_on", test_read_ahead_on},
+    {"read_ahead_per_ssl", test_read_ahead_per_ssl},
+};
+
+int main(int argc, char **argv)
+{
+    return run_test_cases("test_apps", tests, TEST_CASE_COUNT(tests), failure, argc, argv);
+}
