@@ -12,6 +12,11 @@ C_CASES = [
     "read_ahead_off_by_default",
     "read_ahead_on",
     "read_ahead_per_ssl",
+    "openssl10_spellings_tls12",
+    "openssl10_spellings_tls13",
+    "ctrl_commands",
+    "extra_chain_cert",
+    "extra_chain_cert_needed",
 ]
 
 

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include <openssl/pem.h>
 #include "runner.h"
 
 #include <errno.h>
@@ -202,10 +203,188 @@ out:
     return ok;
 }
 
+/* ---- OpenSSL 1.0 spellings, SSL_ctrl commands, small calls ---------------------------------- */
+
+/* A handshake over a non-blocking socketpair, both sides driven in turn. */
+static int handshake_over_socketpair(SSL_CTX *sctx, SSL_CTX *cctx, SSL **client, SSL **server, int fds[2])
+{
+    int c = 0, s = 0, rounds;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 || !nonblocking(fds[0]) || !nonblocking(fds[1]))
+        return 0;
+    *client = SSL_new(cctx);
+    *server = SSL_new(sctx);
+    if (!*client || !*server || SSL_set_fd(*client, fds[0]) != 1 || SSL_set_fd(*server, fds[1]) != 1)
+        return 0;
+    SSL_set_connect_state(*client);
+    SSL_set_accept_state(*server);
+    SSL_set_tlsext_host_name(*client, "localhost");
+    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
+        if (c != 1 && (c = hs_step(*client)) < 0)
+            return 0;
+        if (s != 1 && (s = hs_step(*server)) < 0)
+            return 0;
+    }
+    return c == 1 && s == 1;
+}
+
+static void close_pair(int fds[2])
+{
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+}
+
+/* SSLv23_*_method, the zero options, SSL_get_cipher*, SSL_get0_session and
+ * SSL_CTX_set_post_handshake_auth, in a TLS 1.2 and a TLS 1.3 handshake. */
+static int spellings(int version)
+{
+    SSL_CTX *sctx = SSL_CTX_new(SSLv23_server_method()), *cctx = SSL_CTX_new(SSLv23_client_method());
+    SSL_CTX *any = SSL_CTX_new(SSLv23_method());
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, bits = 0, ok = 0;
+    CHECK(sctx && cctx && any);
+    CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_load_verify_locations(cctx, PKI "root-ca.pem", NULL) == 1);
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    CHECK(SSL_OP_NO_SSLv2 == 0 && SSL_OP_SINGLE_DH_USE == 0 && SSL_OP_SINGLE_ECDH_USE == 0);
+    SSL_CTX_set_options(sctx, SSL_OP_NO_SSLv2 | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE);
+    CHECK(SSL_CTX_set_max_proto_version(cctx, version) == 1);
+    SSL_CTX_set_post_handshake_auth(cctx, 1);
+    CHECK(handshake_over_socketpair(sctx, cctx, &client, &server, fds));
+    CHECK(SSL_version(client) == version);
+    CHECK(strcmp(SSL_get_cipher(client), SSL_CIPHER_get_name(SSL_get_current_cipher(client))) == 0);
+    CHECK(strcmp(SSL_get_cipher_name(server), SSL_get_cipher(client)) == 0);
+    CHECK(strcmp(SSL_get_cipher_version(client), "TLSv1/SSLv3") == 0 ||
+          strcmp(SSL_get_cipher_version(client), version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2") == 0);
+    CHECK(SSL_get_cipher_bits(client, &bits) >= 128 && bits >= 128);
+    CHECK(SSL_get0_session(client) == SSL_get_session(client) && SSL_get0_session(client) != NULL);
+    ok = 1;
+out:
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(any);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    return ok;
+}
+
+static int test_openssl10_spellings_tls12(void)
+{
+    return spellings(TLS1_2_VERSION);
+}
+
+static int test_openssl10_spellings_tls13(void)
+{
+    return spellings(TLS1_3_VERSION);
+}
+
+/* SSL_CTX_ctrl and SSL_ctrl with the commands OpenSSL's macros expand to. */
+static int test_ctrl_commands(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    SSL *ssl = NULL;
+    int ok = 0;
+    CHECK(ctx);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, SSL_MODE_RELEASE_BUFFERS, NULL) & SSL_MODE_RELEASE_BUFFERS);
+    CHECK(SSL_CTX_get_mode(ctx) & SSL_MODE_RELEASE_BUFFERS);
+    CHECK(!(SSL_CTX_ctrl(ctx, SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS, NULL) & SSL_MODE_RELEASE_BUFFERS));
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL) == 0);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_GET_READ_AHEAD, 0, NULL) == 1);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL) == 1);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_GET_MIN_PROTO_VERSION, 0, NULL) == TLS1_2_VERSION);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, TLS1_3_VERSION, NULL) == 1);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_GET_MAX_PROTO_VERSION, 0, NULL) == TLS1_3_VERSION);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_SESS_CACHE_SIZE, 77, NULL) >= 0);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_GET_SESS_CACHE_SIZE, 0, NULL) == 77);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_GROUPS_LIST, 0, (void *)"X25519:P-256") == 1);
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_CURVES_LIST, 0, (void *)"no-such-group") == 0);
+    ERR_clear_error();
+    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_SET_SIGALGS_LIST, 0, (void *)"ECDSA+SHA256:RSA-PSS+SHA256") == 1);
+    /* No finite-field DH in libtls: accepted, as OpenSSL accepts it. */
+    CHECK(SSL_CTX_set_dh_auto(ctx, 1) == 1);
+    CHECK(SSL_CTX_set_ecdh_auto(ctx, 1) == 1);
+    ssl = SSL_new(ctx);
+    CHECK(ssl);
+    CHECK(SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *)"example.com") == 1);
+    CHECK(SSL_ctrl(ssl, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE, NULL) & SSL_MODE_ENABLE_PARTIAL_WRITE);
+    CHECK(SSL_ctrl(ssl, SSL_CTRL_GET_READ_AHEAD, 0, NULL) == 1);
+    CHECK(SSL_ctrl(ssl, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_3_VERSION, NULL) == 1);
+    CHECK(SSL_ctrl(ssl, SSL_CTRL_GET_MIN_PROTO_VERSION, 0, NULL) == TLS1_3_VERSION);
+    CHECK(SSL_set_dh_auto(ssl, 1) == 1);
+    /* The feature macros programs test before using ALPN and SNI. */
+    CHECK(TLSEXT_TYPE_application_layer_protocol_negotiation == 16 && TLSEXT_TYPE_server_name == 0);
+    ok = 1;
+out:
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
+/* A leaf loaded alone plus its intermediate through SSL_CTX_add_extra_chain_cert (nginx,
+ * curl): the client, trusting only the root, verifies the chain the server sends. */
+static int test_extra_chain_cert(void)
+{
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, ok = 0;
+    FILE *f = NULL;
+    X509 *intermediate = NULL;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_use_certificate_file(sctx, PKI "server-ecdsa-p256.pem", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK((f = fopen(PKI "intermediate-ca.pem", "r")) != NULL);
+    CHECK((intermediate = PEM_read_X509(f, NULL, NULL, NULL)) != NULL);
+    CHECK(SSL_CTX_add_extra_chain_cert(sctx, intermediate) == 1);
+    intermediate = NULL; /* the context owns it now */
+    CHECK(handshake_over_socketpair(sctx, cctx, &client, &server, fds));
+    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    ok = 1;
+out:
+    if (f)
+        fclose(f);
+    X509_free(intermediate);
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    return ok;
+}
+
+/* Without the intermediate the same client fails: the test above is not vacuous. */
+static int test_extra_chain_cert_needed(void)
+{
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, ok = 0;
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_use_certificate_file(sctx, PKI "server-ecdsa-p256.pem", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(!handshake_over_socketpair(sctx, cctx, &client, &server, fds));
+    CHECK(SSL_get_verify_result(client) != X509_V_OK);
+    ERR_clear_error();
+    ok = 1;
+out:
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    return ok;
+}
+
 static const struct test_case tests[] = {
     {"read_ahead_off_by_default", test_read_ahead_off_by_default},
     {"read_ahead_on", test_read_ahead_on},
     {"read_ahead_per_ssl", test_read_ahead_per_ssl},
+    {"openssl10_spellings_tls12", test_openssl10_spellings_tls12},
+    {"openssl10_spellings_tls13", test_openssl10_spellings_tls13},
+    {"ctrl_commands", test_ctrl_commands},
+    {"extra_chain_cert", test_extra_chain_cert},
+    {"extra_chain_cert_needed", test_extra_chain_cert_needed},
 };
 
 int main(int argc, char **argv)

@@ -169,7 +169,7 @@ pub(crate) unsafe fn ctx_ref<'a>(ctx: *const SSL_CTX) -> Option<&'a SSL_CTX> {
 }
 
 /// Runs a fallible change to the context and maps it to OpenSSL's 1/0 convention.
-fn ctx_call(ctx: *mut SSL_CTX, f: impl FnOnce(&SSL_CTX) -> Result<()>) -> c_int {
+pub(crate) fn ctx_call(ctx: *mut SSL_CTX, f: impl FnOnce(&SSL_CTX) -> Result<()>) -> c_int {
     guard(0, || {
         // SAFETY: see ctx_ref.
         let Some(c) = (unsafe { ctx_ref(ctx) }) else {
@@ -338,6 +338,20 @@ impl CtxState {
     pub(crate) fn set_chain(&mut self, chain: Vec<Vec<u8>>) -> Result<()> {
         let kt = cert_key_type(&chain[0])?;
         self.slot(kt).chain = Some(chain);
+        self.settle(kt)
+    }
+
+    /// Appends a certificate to the chain of the certificate loaded last (`SSL_CTX_add0_chain_cert`,
+    /// `SSL_CTX_add_extra_chain_cert`).
+    pub(crate) fn add_chain_cert(&mut self, der: Vec<u8>) -> Result<()> {
+        let no_cert = || {
+            Error::local(
+                Reason::NO_CERTIFICATE_ASSIGNED,
+                "no certificate loaded to add a chain certificate to",
+            )
+        };
+        let kt = self.current.ok_or_else(no_cert)?;
+        self.slot(kt).chain.as_mut().ok_or_else(no_cert)?.push(der);
         self.settle(kt)
     }
 

@@ -21,10 +21,12 @@ CONNECTIONS = 20
 
 SERVER_CHAIN = PKI / "server-ecdsa-p256.chain.pem"
 SERVER_KEY = PKI / "server-ecdsa-p256.key"
+SERVER_LEAF = PKI / "server-ecdsa-p256.pem"
+INTERMEDIATE = PKI / "intermediate-ca.pem"
 CLIENT_CHAIN = PKI / "client-ecdsa-p256.chain.pem"
 CLIENT_KEY = PKI / "client-ecdsa-p256.key"
 ROOT = PKI / "root-ca.pem"
-# The second virtual host of the nginx check: a certificate for *.example.com.
+# The second virtual host of the nginx check: a certificate for *.example.test.
 OTHER_CHAIN = PKI / "wildcard-example.chain.pem"
 OTHER_KEY = PKI / "wildcard-example.key"
 
@@ -211,7 +213,7 @@ def check_curl_tlsserver(version):
         server = [BIN / "tlsserver", f"127.0.0.1:{port}", "-cert", SERVER_CHAIN, "-key", SERVER_KEY, "-www",
                   flag, "-CAfile", ROOT, "-require_peer"]
         return curl_against(server, port, curl,
-                            [f"--tlsv{version}", "--cert", CLIENT_CHAIN, "--key", CLIENT_KEY],
+                            [f"--tlsv{version}", "--tls-max", version, "--cert", CLIENT_CHAIN, "--key", CLIENT_KEY],
                             [f"SSL connection using TLSv{version}", "HTTP/1."], run_dir, "tlsserver")
 
     return check
@@ -221,11 +223,14 @@ def check_curl_s_server(version):
     def check(results, tc, run_dir):
         curl = results["curl"]["artifacts"]["curl"]
         port = free_port()
-        server = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", SERVER_CHAIN, "-key", SERVER_KEY,
-                  "-www", f"-tls{version.replace('.', '_')}", "-servername_fatal", "-servername", "localhost",
-                  "-cert2", SERVER_CHAIN, "-key2", SERVER_KEY]
+        server = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", SERVER_LEAF, "-key", SERVER_KEY,
+                  "-cert_chain", INTERMEDIATE, "-www", f"-tls{version.replace('.', '_')}", "-servername_fatal",
+                  "-servername", "localhost", "-cert2", SERVER_LEAF, "-key2", SERVER_KEY]
         # SNI: s_server with -servername_fatal refuses a client that sends no or another name.
-        return curl_against(server, port, curl, [f"--tlsv{version}"],
+        # s_server sends no chain with -cert2: the client trusts the intermediate as well.
+        bundle = run_dir / "root-and-intermediate.pem"
+        bundle.write_bytes(ROOT.read_bytes() + INTERMEDIATE.read_bytes())
+        return curl_against(server, port, curl, [f"--tlsv{version}", "--tls-max", version, "--cacert", bundle],
                             [f"SSL connection using TLSv{version}", "s_server"], run_dir, "s_server")
 
     return check
@@ -234,6 +239,7 @@ def check_curl_s_server(version):
 # ---- nginx ----------------------------------------------------------------------------------
 
 NGINX_CONF = """
+{user}
 worker_processes 2;
 daemon off;
 master_process on;
@@ -255,68 +261,89 @@ http {{
         server_name localhost;
         ssl_certificate {chain};
         ssl_certificate_key {key};
-        location / {{ return 200 "vhost localhost\\n"; }}
+        root {run}/www-localhost;
     }}
     server {{
         listen 127.0.0.1:{port} ssl http2;
-        server_name www.example.com;
+        server_name www.example.test;
         ssl_certificate {other_chain};
         ssl_certificate_key {other_key};
         ssl_client_certificate {root};
         ssl_verify_client on;
-        location / {{ return 200 "vhost example client=$ssl_client_s_dn\\n"; }}
+        root {run}/www-example;
+        add_header X-Client-DN "$ssl_client_s_dn" always;
     }}
 }}
 """
+
+
+def start_nginx(nginx, run, port):
+    conf = run / "nginx.conf"
+    # Started as root, nginx's workers would run as nobody, who cannot read the build tree.
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf.write_text(NGINX_CONF.format(user=user, run=run, port=port, chain=SERVER_CHAIN, key=SERVER_KEY,
+                                      other_chain=OTHER_CHAIN, other_key=OTHER_KEY, root=ROOT))
+    server = Service([nginx, "-p", run, "-c", conf], run / f"stdout-{time.monotonic_ns()}.log")
+    if not wait_port(port, server.proc):
+        server.stop()
+        error_log = run / "error.log"
+        raise RuntimeError("nginx did not start: " + tail(error_log.read_text() if error_log.exists() else
+                                                          Path(server.logfile.name).read_text()))
+    return server
 
 
 def check_nginx(results, tc, run_dir):
     nginx = results["nginx"]["artifacts"]["nginx"]
     port = free_port()
     run = run_dir / f"nginx-{port}"
-    (run / "tmp").mkdir(parents=True, exist_ok=True)
-    (run / "logs").mkdir(exist_ok=True)
+    for d in ("tmp", "logs", "www-localhost", "www-example"):
+        (run / d).mkdir(parents=True, exist_ok=True)
+    (run / "www-localhost" / "index.html").write_text("vhost localhost\n")
+    (run / "www-example" / "index.html").write_text("vhost example\n")
     (run / "ticket.key").write_bytes(os.urandom(80))
-    conf = run / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(run=run, port=port, chain=SERVER_CHAIN, key=SERVER_KEY,
-                                      other_chain=OTHER_CHAIN, other_key=OTHER_KEY, root=ROOT))
     failures = []
-    with Service([nginx, "-p", run, "-c", conf], run / "stdout.log") as server:
-        if not wait_port(port, server.proc):
-            return False, "nginx did not start: " + tail((run / "error.log").read_text() if (run / "error.log").exists() else "")
-        resolve = ["--resolve", f"www.example.com:{port}:127.0.0.1", "--resolve", f"localhost:{port}:127.0.0.1"]
+    resolve = ["--resolve", f"www.example.test:{port}:127.0.0.1", "--resolve", f"localhost:{port}:127.0.0.1"]
+    sess = run / "tlsclient.sess"
+    tlsclient = [BIN / "tlsclient", f"127.0.0.1:{port}", "-servername", "localhost", "-CAfile", ROOT, "-tls1_2",
+                 "-get", "/"]
+    with start_nginx(nginx, run, port):
         # SNI vhost 1 (no client certificate), TLS 1.2 and 1.3, system curl; ALPN h2.
         for version in ("1.2", "1.3"):
             rc, out = call(["curl", "-sS", "-v", "--max-time", "10", "--cacert", ROOT, f"--tlsv{version}",
-                            f"--tls-max", version, "--http2", f"https://localhost:{port}/"])
+                            "--tls-max", version, "--http2", *resolve, f"https://localhost:{port}/"])
             if rc != 0 or "vhost localhost" not in out or f"TLSv{version}" not in out:
                 failures.append(f"curl localhost TLS {version}: rc {rc}: {tail(out, 300)}")
             elif "ALPN: server accepted h2" not in out and "ALPN, server accepted to use h2" not in out:
                 failures.append(f"curl localhost TLS {version}: no h2 over ALPN: {tail(out, 300)}")
         # SNI vhost 2 requires a client certificate.
         rc, out = call(["curl", "-sS", "--max-time", "10", "--cacert", ROOT, *resolve,
-                        f"https://www.example.com:{port}/"])
+                        f"https://www.example.test:{port}/"])
         if "vhost example" in out:
-            failures.append("vhost www.example.com answered without a client certificate")
-        rc, out = call(["curl", "-sS", "--max-time", "10", "--cacert", ROOT, *resolve, "--cert", CLIENT_CHAIN,
-                        "--key", CLIENT_KEY, f"https://www.example.com:{port}/"])
-        if rc != 0 or "vhost example client=" not in out:
-            failures.append(f"curl www.example.com with a client certificate: rc {rc}: {tail(out, 300)}")
+            failures.append("vhost www.example.test answered without a client certificate")
+        rc, out = call(["curl", "-sS", "-i", "--max-time", "10", "--cacert", ROOT, *resolve, "--cert", CLIENT_CHAIN,
+                        "--key", CLIENT_KEY, f"https://www.example.test:{port}/"])
+        if rc != 0 or "vhost example" not in out or "x-client-dn: CN=" not in out.lower().replace("cn=", "CN="):
+            failures.append(f"curl www.example.test with a client certificate: rc {rc}: {tail(out, 300)}")
         # openssl s_client sees the certificate chosen by SNI.
-        for name, subject in (("localhost", "CN = localhost"), ("www.example.com", "example.com")):
+        for name, subject in (("localhost", "CN = localhost"), ("www.example.test", "example.test")):
             rc, out = call(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", name,
                             "-CAfile", ROOT], input_data=b"", timeout=TIMEOUT)
-            if f"subject=" not in out or subject not in out.split("subject=", 1)[1].split("\n", 1)[0]:
+            line = out.split("subject=", 1)[1].split("\n", 1)[0] if "subject=" in out else ""
+            if subject not in line:
                 failures.append(f"s_client -servername {name}: wrong certificate: {tail(out, 300)}")
-        # Tickets across the two workers: 8 reconnections resuming, sealed with the shared key.
-        sess = run / "tlsclient.sess"
-        rc, out = call([BIN / "tlsclient", f"127.0.0.1:{port}", "-servername", "localhost", "-CAfile", ROOT,
-                        "-tls1_2", "-get", "/", "-reconnect", "8", "-sess_out", sess], timeout=60)
-        reused = out.count("Reused") + out.count("reused: yes") + out.count("resumed")
+        # Tickets across the two workers: 8 reconnections, each resuming.
+        rc, out = call([*tlsclient, "-reconnect", "8", "-sess_out", sess], timeout=60)
+        reused = out.count("tlsclient: session: Reused")
         if rc != 0 or "vhost localhost" not in out:
             failures.append(f"tlsclient -reconnect 8: rc {rc}: {tail(out, 300)}")
         elif reused < 8:
             failures.append(f"tlsclient: {reused}/8 resumptions across the workers: {tail(out, 300)}")
+    # A new nginx with the same ssl_session_ticket_key file resumes the old instance's session:
+    # the key file is used, not a per-process key.
+    with start_nginx(nginx, run, port):
+        rc, out = call([*tlsclient, "-sess_in", sess], timeout=30)
+        if rc != 0 or "tlsclient: session: Reused" not in out:
+            failures.append(f"ticket from the previous nginx not accepted (ssl_session_ticket_key): {tail(out, 300)}")
     if failures:
         return False, "; ".join(failures)
     return True, ""

@@ -181,8 +181,8 @@ def build_hiredis(tc, src, work, logfile):
         args.append(f"LDFLAGS={' '.join(tc.ldflags)}")
     rc = run(args + ["static", "libhiredis_ssl.a", "hiredis-example-ssl"], cwd=work, env=tc.env(),
              logfile=logfile)
-    ok = rc == 0 and (work / "hiredis-example-ssl").exists()
-    return ok, {"example": str(work / "hiredis-example-ssl")}
+    example = work / "examples" / "hiredis-example-ssl"
+    return rc == 0 and example.exists(), {"example": str(example)}
 
 
 def build_redis(tc, src, work, logfile):
