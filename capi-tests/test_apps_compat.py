@@ -17,6 +17,7 @@ C_CASES = [
     "ctrl_commands",
     "extra_chain_cert",
     "extra_chain_cert_needed",
+    "default_passwd_cb",
 ]
 
 

@@ -695,6 +695,11 @@ typedef int (*BioCreateFn)(struct BIO*);
 typedef int (*BioDestroyFn)(struct BIO*);
 
 /*
+ `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
+ */
+typedef int pem_password_cb(char *buf, int size, int rwflag, void *u);
+
+/*
  The verify callback's type, as OpenSSL declares it.
  */
 typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
@@ -817,11 +822,6 @@ typedef void (*sk_X509_NAME_freefunc)(struct X509_NAME*);
 typedef struct ASN1_STRING ASN1_INTEGER;
 
 typedef struct ASN1_STRING ASN1_TIME;
-
-/*
- `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
- */
-typedef int pem_password_cb(char *buf, int size, int rwflag, void *u);
 
 typedef struct stack_st_GENERAL_NAME GENERAL_NAMES;
 
@@ -1130,6 +1130,23 @@ void SSL_CTX_set_post_handshake_auth(struct ssl_ctx_st *ctx, int val);
  Like `SSL_CTX_set_post_handshake_auth`, for one connection.
  */
 void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
+
+/*
+ The password callback for encrypted PEM keys loaded through this context. Recorded and
+ reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
+ loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
+ docs/differences-from-openssl.md).
+ */
+void SSL_CTX_set_default_passwd_cb(struct ssl_ctx_st *ctx, pem_password_cb *cb);
+
+/*
+ The `userdata` argument the password callback gets.
+ */
+void SSL_CTX_set_default_passwd_cb_userdata(struct ssl_ctx_st *ctx, void *u);
+
+pem_password_cb *SSL_CTX_get_default_passwd_cb(struct ssl_ctx_st *ctx);
+
+void *SSL_CTX_get_default_passwd_cb_userdata(struct ssl_ctx_st *ctx);
 
 const struct ssl_method_st *TLS_method(void);
 

@@ -376,6 +376,42 @@ out:
     return ok;
 }
 
+static int passwd_calls;
+
+static int passwd_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    passwd_calls++;
+    return 0;
+}
+
+/* SSL_CTX_set_default_passwd_cb and its userdata are kept and reported back; an unencrypted
+ * key is loaded without calling the callback (as in OpenSSL). */
+static int test_default_passwd_cb(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    pem_password_cb *cb = passwd_cb;
+    static char userdata[] = "userdata";
+    int ok = 0;
+    CHECK(ctx);
+    CHECK(SSL_CTX_get_default_passwd_cb(ctx) == NULL);
+    SSL_CTX_set_default_passwd_cb(ctx, cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, userdata);
+    CHECK(SSL_CTX_get_default_passwd_cb(ctx) == passwd_cb);
+    CHECK(SSL_CTX_get_default_passwd_cb_userdata(ctx) == userdata);
+    passwd_calls = 0;
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(passwd_calls == 0);
+    ok = 1;
+out:
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
 static const struct test_case tests[] = {
     {"read_ahead_off_by_default", test_read_ahead_off_by_default},
     {"read_ahead_on", test_read_ahead_on},
@@ -385,6 +421,7 @@ static const struct test_case tests[] = {
     {"ctrl_commands", test_ctrl_commands},
     {"extra_chain_cert", test_extra_chain_cert},
     {"extra_chain_cert_needed", test_extra_chain_cert_needed},
+    {"default_passwd_cb", test_default_passwd_cb},
 };
 
 int main(int argc, char **argv)

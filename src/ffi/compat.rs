@@ -6,7 +6,7 @@ use super::consts::TLSEXT_NAMETYPE_host_name;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::guard;
 use super::ssl::{with_ssl, with_ssl_ref, SSL};
-use super::x509::{EVP_PKEY, X509};
+use super::x509::{pem_password_cb, EVP_PKEY, X509};
 use crate::error::{Error, Reason};
 use std::ffi::{c_int, c_long, c_void};
 
@@ -265,4 +265,47 @@ pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val:
 pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) {
     let _ = val;
     with_ssl_ref(ssl, (), |_| ())
+}
+
+/// The password callback for encrypted PEM keys loaded through this context. Recorded and
+/// reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
+/// loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
+/// docs/differences-from-openssl.md).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(ctx: *mut SSL_CTX, cb: pem_password_cb) {
+    guard((), || {
+        // SAFETY: see ctx_ref.
+        if let Some(c) = unsafe { ctx_ref(ctx) } {
+            c.edit().passwd_cb = cb;
+        }
+    })
+}
+
+/// The `userdata` argument the password callback gets.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut SSL_CTX, u: *mut c_void) {
+    guard((), || {
+        // SAFETY: see ctx_ref.
+        if let Some(c) = unsafe { ctx_ref(ctx) } {
+            c.edit().passwd_userdata = u as usize;
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb(ctx: *mut SSL_CTX) -> pem_password_cb {
+    guard(None, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().passwd_cb)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb_userdata(ctx: *mut SSL_CTX) -> *mut c_void {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(std::ptr::null_mut(), |c| {
+            c.read().passwd_userdata as *mut c_void
+        })
+    })
 }

@@ -107,6 +107,9 @@ pub(crate) struct CtxState {
     pub(crate) quiet_shutdown: bool,
     /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
     pub(crate) read_ahead: bool,
+    /// `SSL_CTX_set_default_passwd_cb` and its userdata (kept as an address, never dereferenced).
+    pub(crate) passwd_cb: super::x509::pem_password_cb,
+    pub(crate) passwd_userdata: usize,
     pub(crate) session_callbacks: super::session::SessionCallbacks,
     /// Info, message and key log callbacks for new connections.
     pub(crate) observers: super::observe::CtxObservers,
@@ -216,6 +219,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 mode: SSL_MODE_AUTO_RETRY,
                 quiet_shutdown: false,
                 read_ahead: false,
+                passwd_cb: None,
+                passwd_userdata: 0,
                 session_callbacks: Default::default(),
                 alpn_select_cb: None,
                 alpn_select_arg: 0,
@@ -531,10 +536,26 @@ pub unsafe extern "C" fn SSL_CTX_use_PrivateKey_file(
             })?;
             SigningKey::from_der(der)?
         } else {
+            if is_encrypted_pem_key(&bytes) {
+                return Err(Error::local(
+                    Reason::BAD_PEM,
+                    format!(
+                        "{path}: an encrypted private key; libtls cannot decrypt keys yet \
+                         (the SSL_CTX_set_default_passwd_cb callback is not called)"
+                    ),
+                ));
+            }
             SigningKey::from_pem(&bytes)?
         };
         c.edit().set_key(key)
     })
+}
+
+/// A PEM private key under a password: PKCS#8 `ENCRYPTED PRIVATE KEY`, or OpenSSL's
+/// traditional encryption (`Proc-Type: 4,ENCRYPTED`).
+fn is_encrypted_pem_key(pem: &[u8]) -> bool {
+    let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
+    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
 }
 
 #[no_mangle]

@@ -172,7 +172,7 @@ fn openssl_spellings(generated: &str) -> String {
         "typedef int (*pem_password_cb)(",
         "typedef int pem_password_cb(",
     );
-    for start in ["(", " "] {
+    for start in ["(", " ", "\n"] {
         out = out.replace(
             &format!("{start}pem_password_cb "),
             &format!("{start}pem_password_cb *"),
