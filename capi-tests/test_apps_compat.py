@@ -18,6 +18,7 @@ C_CASES = [
     "extra_chain_cert",
     "extra_chain_cert_needed",
     "default_passwd_cb",
+    "per_connection_cert_and_ciphers",
 ]
 
 

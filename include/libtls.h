@@ -1148,6 +1148,23 @@ pem_password_cb *SSL_CTX_get_default_passwd_cb(struct ssl_ctx_st *ctx);
 
 void *SSL_CTX_get_default_passwd_cb_userdata(struct ssl_ctx_st *ctx);
 
+/*
+ This connection's TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax (as
+ `SSL_CTX_set_cipher_list`); takes effect for a handshake not yet started.
+ */
+int SSL_set_cipher_list(struct ssl_st *ssl, const char *list);
+
+/*
+ This connection's own certificate (its DER is copied; no reference is taken), used instead of
+ the context's certificate of the same key type once `SSL_use_PrivateKey` gives its key.
+ */
+int SSL_use_certificate(struct ssl_st *ssl, struct X509 *x);
+
+/*
+ This connection's own private key (see `SSL_use_certificate`).
+ */
+int SSL_use_PrivateKey(struct ssl_st *ssl, struct EVP_PKEY *pkey);
+
 const struct ssl_method_st *TLS_method(void);
 
 const struct ssl_method_st *TLS_client_method(void);

@@ -412,6 +412,63 @@ out:
     return ok;
 }
 
+/* SSL_use_certificate / SSL_use_PrivateKey give one connection its own certificate (nginx's
+ * certificates chosen per connection), and SSL_set_cipher_list its own TLS 1.2 suites. */
+static int test_per_connection_cert_and_ciphers(void)
+{
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_2_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, c = 0, s = 0, rounds, ok = 0;
+    FILE *f = NULL;
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    CHECK(sctx && cctx);
+    CHECK((f = fopen(PKI "server-ecdsa-p256.pem", "r")) != NULL);
+    CHECK((cert = PEM_read_X509(f, NULL, NULL, NULL)) != NULL);
+    fclose(f);
+    CHECK((f = fopen(PKI "server-ecdsa-p256.key", "r")) != NULL);
+    CHECK((key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) != NULL);
+    fclose(f);
+    f = NULL;
+    /* The context has no certificate; the chain's intermediate comes from the client's store. */
+    CHECK(SSL_CTX_load_verify_locations(cctx, PKI "intermediate-ca.pem", NULL) == 1);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0 && nonblocking(fds[0]) && nonblocking(fds[1]));
+    client = SSL_new(cctx);
+    server = SSL_new(sctx);
+    CHECK(client && server);
+    CHECK(SSL_use_certificate(server, cert) == 1);
+    CHECK(SSL_use_PrivateKey(server, key) == 1);
+    /* A list that selects no TLS 1.2 suite fails (OpenSSL then leaves an empty list behind,
+     * libtls the previous one: set a good one afterwards). */
+    CHECK(SSL_set_cipher_list(client, "NO-SUCH-CIPHER") == 0);
+    ERR_clear_error();
+    CHECK(SSL_set_cipher_list(client, "ECDHE-ECDSA-CHACHA20-POLY1305") == 1);
+    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
+        if (c != 1)
+            CHECK((c = hs_step(client)) >= 0);
+        if (s != 1)
+            CHECK((s = hs_step(server)) >= 0);
+    }
+    CHECK(c == 1 && s == 1);
+    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    CHECK(strcmp(SSL_get_cipher(client), "ECDHE-ECDSA-CHACHA20-POLY1305") == 0);
+    ok = 1;
+out:
+    if (f)
+        fclose(f);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    return ok;
+}
+
 static const struct test_case tests[] = {
     {"read_ahead_off_by_default", test_read_ahead_off_by_default},
     {"read_ahead_on", test_read_ahead_on},
@@ -422,6 +479,7 @@ static const struct test_case tests[] = {
     {"extra_chain_cert", test_extra_chain_cert},
     {"extra_chain_cert_needed", test_extra_chain_cert_needed},
     {"default_passwd_cb", test_default_passwd_cb},
+    {"per_connection_cert_and_ciphers", test_per_connection_cert_and_ciphers},
 };
 
 int main(int argc, char **argv)

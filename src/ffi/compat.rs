@@ -309,3 +309,79 @@ pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb_userdata(ctx: *mut SSL_CT
         })
     })
 }
+
+/// Runs `f` on the SSL, pushing its error: 1 on success, 0 on failure.
+fn ssl_call(ssl: *mut SSL, f: impl FnOnce(&mut SSL) -> crate::error::Result<()>) -> c_int {
+    with_ssl(ssl, 0, |s| match f(s) {
+        Ok(()) => 1,
+        Err(e) => {
+            super::err::push(&e);
+            0
+        }
+    })
+}
+
+/// This connection's TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax (as
+/// `SSL_CTX_set_cipher_list`); takes effect for a handshake not yet started.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_cipher_list(
+    ssl: *mut SSL,
+    list: *const std::ffi::c_char,
+) -> c_int {
+    ssl_call(ssl, |s| {
+        // SAFETY: C string from the caller.
+        let text = unsafe { super::c_str(list, "cipher list") }
+            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "bad cipher list"))?;
+        s.tls12_suites = Some(super::ctx::parse_cipher_list(text)?);
+        Ok(())
+    })
+}
+
+/// This connection's own certificate (its DER is copied; no reference is taken), used instead of
+/// the context's certificate of the same key type once `SSL_use_PrivateKey` gives its key.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_use_certificate(ssl: *mut SSL, x: *mut X509) -> c_int {
+    ssl_call(ssl, |s| {
+        if x.is_null() {
+            return Err(Error::local(Reason::INVALID_ARGUMENT, "X509 is NULL"));
+        }
+        // SAFETY: a live X509 from this library.
+        s.own_cert = Some(unsafe { &*x }.der().to_vec());
+        check_own_pair(s)
+    })
+}
+
+/// This connection's own private key (see `SSL_use_certificate`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_use_PrivateKey(ssl: *mut SSL, pkey: *mut EVP_PKEY) -> c_int {
+    ssl_call(ssl, |s| {
+        // SAFETY: see pkey_ref.
+        let key = unsafe { super::x509::pkey_ref(pkey) }
+            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "EVP_PKEY is NULL"))?
+            .private
+            .clone()
+            .ok_or_else(|| {
+                Error::local(
+                    Reason::NO_PRIVATE_KEY_ASSIGNED,
+                    "the EVP_PKEY holds only a public key",
+                )
+            })?;
+        s.own_key = Some(key);
+        check_own_pair(s)
+    })
+}
+
+/// Once both halves are set they must match; a mismatched key is dropped (as OpenSSL does).
+fn check_own_pair(s: &mut SSL) -> crate::error::Result<()> {
+    if let (Some(cert), Some(key)) = (&s.own_cert, &s.own_key) {
+        let pair = crate::config::CertifiedKey {
+            chain: vec![cert.clone()],
+            key: key.clone(),
+        };
+        if let Err(e) = pair.check() {
+            s.own_key = None;
+            return Err(e);
+        }
+    }
+    Ok(())
+}

@@ -76,6 +76,12 @@ pub struct SSL {
     client_sigalgs: Option<Vec<SignatureScheme>>,
     /// `SSL_set_alpn_protos`.
     alpn_protos: Option<Vec<Vec<u8>>>,
+    /// `SSL_set_cipher_list`: this connection's TLS 1.2 suites.
+    pub(crate) tls12_suites: Option<Vec<crate::msgs::enums::CipherSuite>>,
+    /// `SSL_use_certificate` / `SSL_use_PrivateKey`: this connection's own certificate and key,
+    /// used in place of the context's of the same key type once both are set.
+    pub(crate) own_cert: Option<Vec<u8>>,
+    pub(crate) own_key: Option<Arc<crate::crypto::sign::SigningKey>>,
     /// Info and message callbacks of this connection, and its diagnosis strings.
     pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
@@ -199,6 +205,8 @@ impl SSL {
             && self.sigalgs.is_none()
             && self.client_sigalgs.is_none()
             && self.alpn_protos.is_none()
+            && self.tls12_suites.is_none()
+            && !(self.own_cert.is_some() && self.own_key.is_some())
         {
             return base;
         }
@@ -218,6 +226,16 @@ impl SSL {
         }
         if let Some(protos) = &self.alpn_protos {
             c.alpn_protocols = protos.clone();
+        }
+        if let Some(suites) = &self.tls12_suites {
+            c.tls12_suites = suites.clone();
+        }
+        if let (Some(cert), Some(key)) = (&self.own_cert, &self.own_key) {
+            // The pair was checked when its second half was set.
+            c.set_certified_key(crate::config::CertifiedKey {
+                chain: vec![cert.clone()],
+                key: key.clone(),
+            });
         }
         if let Some(mode) = self.verify_mode {
             c.verify_mode = mode;
@@ -808,6 +826,9 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             sigalgs: None,
             client_sigalgs: None,
             alpn_protos: None,
+            tls12_suites: None,
+            own_cert: None,
+            own_key: None,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,
