@@ -1074,8 +1074,8 @@ uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
  previous setting. Off by default, as in OpenSSL: a socket or fd BIO is then read a record
  header and exactly that record's body, so bytes after the record being processed stay in
  the kernel where `poll`/`epoll` see them. On, libtls reads whatever is there (up to a maximal
- record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are read the same
- way (see docs/differences-from-openssl.md).
+ record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are always read
+ whole (see docs/differences-from-openssl.md).
  */
 long SSL_CTX_set_read_ahead(struct ssl_ctx_st *ctx, int yes);
 

@@ -14,8 +14,8 @@ use std::ffi::{c_int, c_long, c_void};
 /// previous setting. Off by default, as in OpenSSL: a socket or fd BIO is then read a record
 /// header and exactly that record's body, so bytes after the record being processed stay in
 /// the kernel where `poll`/`epoll` see them. On, libtls reads whatever is there (up to a maximal
-/// record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are read the same
-/// way (see docs/differences-from-openssl.md).
+/// record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are always read
+/// whole (see docs/differences-from-openssl.md).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_read_ahead(ctx: *mut SSL_CTX, yes: c_int) -> c_long {
     guard(0, || {

@@ -362,22 +362,24 @@ impl SSL {
         }
         // The transport writes straight into the connection's receive buffer, where records
         // are then opened in place.
-        let len = if self.read_ahead {
-            // Read whatever is there, up to a maximal record: fewer system calls. A memory or
-            // pair BIO says how much it holds: lend only that much space (at least a record
-            // header, so an empty BIO still answers the read), sparing each handshake flight a
-            // maximal zero-filled buffer.
-            // SAFETY: the SSL owns a reference on its read BIO.
-            unsafe { bio::readable_now(self.rbio) }.map_or(READ_CHUNK, |n| {
-                n.clamp(crate::record::HEADER_LEN, READ_CHUNK)
-            })
-        } else {
+        // SAFETY: the SSL owns a reference on its read BIO.
+        let len = match unsafe { bio::readable_now(self.rbio) } {
+            // A memory or pair BIO says how much it holds: take it all (lend only that much
+            // space, at least a record header so an empty BIO still answers the read). Its
+            // bytes are in the application's hands either way, invisible to poll/epoll, and a
+            // flight's records then cost one pass instead of two reads each (resumption in
+            // `make bench`).
+            Some(n) => n.clamp(crate::record::HEADER_LEN, READ_CHUNK),
+            // Read-ahead: whatever the socket has, up to a maximal record (fewer system calls).
+            None if self.read_ahead => READ_CHUNK,
             // OpenSSL's default: a record header, then exactly the rest of that record. Bytes
-            // after it stay in the transport, where an event loop waiting for the socket to
-            // become readable sees them (a server's SSL_accept must not swallow the client's
-            // first application record along with its Finished).
-            let conn = self.conn.as_ref().expect("connection exists while reading");
-            conn.wanted().clamp(1, READ_CHUNK)
+            // after it stay in the kernel, where an event loop waiting for the socket to become
+            // readable sees them (a server's SSL_accept must not swallow the client's first
+            // application record along with its Finished).
+            None => {
+                let conn = self.conn.as_ref().expect("connection exists while reading");
+                conn.wanted().clamp(1, READ_CHUNK)
+            }
         };
         let conn = self.conn.as_mut().expect("connection exists while reading");
         let space = conn.receive_space(len);
