@@ -106,6 +106,11 @@
 
 #define SSL_CTRL_CLEAR_MODE 78
 
+/*
+ With a NULL stack: `SSL_CTX_clear_chain_certs` (setting a whole chain is not supported).
+ */
+#define SSL_CTRL_CHAIN 88
+
 #define SSL_CTRL_CHAIN_CERT 89
 
 #define SSL_CTRL_SET_GROUPS_LIST 92
@@ -1098,7 +1103,8 @@ int SSL_get_read_ahead(const struct ssl_st *ssl);
  `SSL_CTRL_SET_TMP_DH` and `SSL_CTRL_SET_DH_AUTO` succeed and change nothing: libtls has no
  finite-field Diffie-Hellman suites (the DH object stays the caller's, as in OpenSSL).
  `SSL_CTRL_EXTRA_CHAIN_CERT` and `SSL_CTRL_CHAIN_CERT` append to the chain of the certificate
- loaded last (`larg` 0 takes ownership of the X509, 1 copies it). Unknown commands return 0.
+ loaded last (`larg` 0 takes ownership of the X509, 1 copies it); `SSL_CTRL_CHAIN` with a
+ NULL stack drops that chain. Unknown commands return 0.
  */
 long SSL_CTX_ctrl(struct ssl_ctx_st *ctx, int cmd, long larg, void *parg);
 

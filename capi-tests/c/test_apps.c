@@ -354,15 +354,17 @@ out:
     return ok;
 }
 
-/* Without the intermediate the same client fails: the test above is not vacuous. */
+/* Without the intermediate the same client fails: the test above is not vacuous. The chain
+ * is loaded and then dropped with SSL_CTX_clear_chain_certs (curl). */
 static int test_extra_chain_cert_needed(void)
 {
     SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
     SSL *client = NULL, *server = NULL;
     int fds[2] = {-1, -1}, ok = 0;
     CHECK(sctx && cctx);
-    CHECK(SSL_CTX_use_certificate_file(sctx, PKI "server-ecdsa-p256.pem", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
     CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_clear_chain_certs(sctx) == 1);
     CHECK(!handshake_over_socketpair(sctx, cctx, &client, &server, fds));
     CHECK(SSL_get_verify_result(client) != X509_V_OK);
     ERR_clear_error();

@@ -69,6 +69,8 @@ pub const SSL_CTRL_SET_TLSEXT_SERVERNAME_CB: c_int = 53;
 pub const SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG: c_int = 54;
 pub const SSL_CTRL_SET_TLSEXT_HOSTNAME: c_int = 55;
 pub const SSL_CTRL_CLEAR_MODE: c_int = 78;
+/// With a NULL stack: `SSL_CTX_clear_chain_certs` (setting a whole chain is not supported).
+pub const SSL_CTRL_CHAIN: c_int = 88;
 pub const SSL_CTRL_CHAIN_CERT: c_int = 89;
 pub const SSL_CTRL_SET_GROUPS_LIST: c_int = 92;
 pub const SSL_CTRL_SET_CURVES_LIST: c_int = SSL_CTRL_SET_GROUPS_LIST;
@@ -97,7 +99,8 @@ pub const TLSEXT_MAXLEN_host_name: c_int = 255;
 /// `SSL_CTRL_SET_TMP_DH` and `SSL_CTRL_SET_DH_AUTO` succeed and change nothing: libtls has no
 /// finite-field Diffie-Hellman suites (the DH object stays the caller's, as in OpenSSL).
 /// `SSL_CTRL_EXTRA_CHAIN_CERT` and `SSL_CTRL_CHAIN_CERT` append to the chain of the certificate
-/// loaded last (`larg` 0 takes ownership of the X509, 1 copies it). Unknown commands return 0.
+/// loaded last (`larg` 0 takes ownership of the X509, 1 copies it); `SSL_CTRL_CHAIN` with a
+/// NULL stack drops that chain. Unknown commands return 0.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_ctrl(
     ctx: *mut SSL_CTX,
@@ -141,6 +144,9 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
             }
             SSL_CTRL_EXTRA_CHAIN_CERT => add_chain_cert(ctx, parg.cast(), true),
             SSL_CTRL_CHAIN_CERT => add_chain_cert(ctx, parg.cast(), larg == 0),
+            SSL_CTRL_CHAIN if parg.is_null() => {
+                super::ctx::ctx_call(ctx, |c| c.edit().clear_chain_certs()) as c_long
+            }
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
                 guard(0, || ctx_ref(ctx).is_some() as c_long)
             }

@@ -360,6 +360,19 @@ impl CtxState {
         self.settle(kt)
     }
 
+    /// Drops the chain certificates of the certificate loaded last, keeping the certificate
+    /// (`SSL_CTX_clear_chain_certs`).
+    pub(crate) fn clear_chain_certs(&mut self) -> Result<()> {
+        let Some(kt) = self.current else {
+            return Ok(());
+        };
+        match self.slot(kt).chain.as_mut() {
+            Some(chain) => chain.truncate(1),
+            None => return Ok(()),
+        }
+        self.settle(kt)
+    }
+
     pub(crate) fn set_key(&mut self, key: SigningKey) -> Result<()> {
         self.set_shared_key(Arc::new(key))
     }
