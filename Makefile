@@ -48,7 +48,7 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
@@ -62,6 +62,9 @@ SOURCES_test_verify = capi-tests/c/test_verify.c
 SOURCES_test_session = capi-tests/c/test_session.c
 SOURCES_test_lifecycle = capi-tests/c/test_lifecycle.c
 SOURCES_test_reentry = capi-tests/c/test_reentry.c
+SOURCES_test_apps = capi-tests/c/test_apps.c
+# test_apps includes <openssl/ssl.h> in both builds: libtls's compat headers here.
+COMPAT_CFLAGS_test_apps = -Iinclude/libtls
 HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
@@ -149,11 +152,11 @@ cli: $(LIBTLS_BINS)
 cli-openssl: $(OPENSSL_BINS)
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h | $(BUILD)/bin
-	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_HEADERS) | $(BUILD)/bin
+	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) $(COMPAT_CFLAGS_$*) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
-$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h | $(BUILD)/asan/bin
-	$(CC) $(ASAN_CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_HEADERS) | $(BUILD)/asan/bin
+	$(CC) $(ASAN_CFLAGS) $(LIBTLS_CFLAGS) $(COMPAT_CFLAGS_$*) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
 $(BUILD)/openssl/bin/%: $$(SOURCES_%) $(HEADERS) | $(BUILD)/openssl/bin
 	$(CC) $(CFLAGS) $(OPENSSL_CFLAGS) -o $@ $(SOURCES_$*) $(OPENSSL_LIBS)
@@ -325,6 +328,19 @@ bogo: header bogo-setup
 bogo-openssl: bogo-setup $(BOGO_BUILD)/shim-openssl
 	-$(BOGO_RUN) --shim $(BOGO_BUILD)/shim-openssl --jobs $(BOGO_JOBS) --label openssl \
 		--summary $(BOGO_BUILD)/openssl.md --log $(BOGO_BUILD)/openssl.log
+
+# ---- real OpenSSL programs against libtls (docs/test-apps.md; not part of make test) -----------
+# Debian's source packages of hiredis/redis, curl, nginx, socat, stunnel and mosquitto, built
+# unchanged against `make install`ed libtls; a failure prints the missing headers and names.
+# The programs that build are run against real peers on 127.0.0.1. Fails only on a regression
+# against capi-tests/apps/expected.txt. `make test-apps-openssl` builds and checks the same
+# programs against the system OpenSSL, to validate the checks themselves.
+.PHONY: test-apps test-apps-openssl
+test-apps: all
+	$(PYTHON) tools/apps/run.py
+
+test-apps-openssl: all
+	$(PYTHON) tools/apps/run.py --reference openssl
 
 # ---- benchmarks (not part of make test) -------------------------------------------------------
 BENCH_SRC = bench/tlsbench.c

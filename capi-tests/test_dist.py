@@ -140,7 +140,7 @@ def test_abi_check_passes_on_the_build():
 def test_abi_check_catches_a_removed_function(tmp_path):
     header = tmp_path / "libtls.h"
     text = (INCLUDE / "libtls.h").read_text()
-    header.write_text(text.replace("int SSL_pending(const struct SSL *ssl);", ""))
+    header.write_text(text.replace("int SSL_pending(const struct ssl_st *ssl);", ""))
     result = run(["python3", REPO_ROOT / "tools" / "abi.py", "check", "--major", MAJOR, "--header", header])
     assert result.returncode == 1
     assert "SSL_pending" in result.stderr and "breaks the ABI" in result.stderr
@@ -149,8 +149,8 @@ def test_abi_check_catches_a_removed_function(tmp_path):
 def test_abi_check_catches_an_unlisted_function(tmp_path):
     header = tmp_path / "libtls.h"
     text = (INCLUDE / "libtls.h").read_text()
-    header.write_text(text.replace("int SSL_pending(const struct SSL *ssl);",
-                                   "int SSL_pending(const struct SSL *ssl);\n\nint SSL_new_thing(void);"))
+    header.write_text(text.replace("int SSL_pending(const struct ssl_st *ssl);",
+                                   "int SSL_pending(const struct ssl_st *ssl);\n\nint SSL_new_thing(void);"))
     result = run(["python3", REPO_ROOT / "tools" / "abi.py", "check", "--major", MAJOR, "--header", header])
     assert result.returncode == 1
     assert "SSL_new_thing" in result.stderr and "make abi-update" in result.stderr

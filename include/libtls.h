@@ -72,6 +72,86 @@
 
 #define BIO_TYPE_BIO (19 | BIO_TYPE_SOURCE_SINK)
 
+#define SSL_CTRL_SET_TMP_DH 3
+
+#define SSL_CTRL_EXTRA_CHAIN_CERT 14
+
+#define SSL_CTRL_SESS_NUMBER 20
+
+#define SSL_CTRL_MODE 33
+
+#define SSL_CTRL_GET_READ_AHEAD 40
+
+#define SSL_CTRL_SET_READ_AHEAD 41
+
+#define SSL_CTRL_SET_SESS_CACHE_SIZE 42
+
+#define SSL_CTRL_GET_SESS_CACHE_SIZE 43
+
+#define SSL_CTRL_SET_SESS_CACHE_MODE 44
+
+#define SSL_CTRL_GET_SESS_CACHE_MODE 45
+
+#define SSL_CTRL_GET_MAX_CERT_LIST 50
+
+#define SSL_CTRL_SET_MAX_CERT_LIST 51
+
+#define SSL_CTRL_SET_MAX_SEND_FRAGMENT 52
+
+#define SSL_CTRL_SET_TLSEXT_SERVERNAME_CB 53
+
+#define SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG 54
+
+#define SSL_CTRL_SET_TLSEXT_HOSTNAME 55
+
+#define SSL_CTRL_CLEAR_MODE 78
+
+/*
+ With a NULL stack: `SSL_CTX_clear_chain_certs` (setting a whole chain is not supported).
+ */
+#define SSL_CTRL_CHAIN 88
+
+#define SSL_CTRL_CHAIN_CERT 89
+
+#define SSL_CTRL_SET_GROUPS_LIST 92
+
+#define SSL_CTRL_SET_CURVES_LIST SSL_CTRL_SET_GROUPS_LIST
+
+/*
+ Defined for programs that test for it (`SSL_CTX_set_ecdh_auto` is a no-op since OpenSSL
+ 1.1.0: ECDHE groups are always chosen automatically).
+ */
+#define SSL_CTRL_SET_ECDH_AUTO 94
+
+#define SSL_CTRL_SET_SIGALGS_LIST 98
+
+#define SSL_CTRL_SET_CLIENT_SIGALGS_LIST 102
+
+#define SSL_CTRL_GET_PEER_SIGNATURE_NID 108
+
+#define SSL_CTRL_SET_DH_AUTO 118
+
+#define SSL_CTRL_GET_EXTMS_SUPPORT 122
+
+#define SSL_CTRL_SET_MIN_PROTO_VERSION 123
+
+#define SSL_CTRL_SET_MAX_PROTO_VERSION 124
+
+#define SSL_CTRL_GET_MIN_PROTO_VERSION 130
+
+#define SSL_CTRL_GET_MAX_PROTO_VERSION 131
+
+#define SSL_CTRL_GET_NEGOTIATED_GROUP 134
+
+/*
+ TLS extension code points for feature tests (`TLSEXT_TYPE_*`, RFC 6066, RFC 7301).
+ */
+#define TLSEXT_TYPE_server_name 0
+
+#define TLSEXT_TYPE_application_layer_protocol_negotiation 16
+
+#define TLSEXT_MAXLEN_host_name 255
+
 #define SSL_ERROR_NONE 0
 
 #define SSL_ERROR_SSL 1
@@ -559,24 +639,24 @@ typedef struct EVP_PKEY EVP_PKEY;
  */
 typedef struct GENERAL_NAME GENERAL_NAME;
 
-typedef struct SSL SSL;
+typedef struct ssl_st SSL;
 
 /*
  Opaque to C; points at a `SuiteInfo` in `ALL_SUITES`.
  */
-typedef struct SSL_CIPHER SSL_CIPHER;
+typedef struct ssl_cipher_st SSL_CIPHER;
 
-typedef struct SSL_CTX SSL_CTX;
+typedef struct ssl_ctx_st SSL_CTX;
 
 /*
  Which roles a method allows; `None` for `TLS_method`, which allows both.
  */
-typedef struct SSL_METHOD SSL_METHOD;
+typedef struct ssl_method_st SSL_METHOD;
 
 /*
  A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
  */
-typedef struct SSL_SESSION SSL_SESSION;
+typedef struct ssl_session_st SSL_SESSION;
 
 typedef struct X509 X509;
 
@@ -620,6 +700,11 @@ typedef int (*BioCreateFn)(struct BIO*);
 typedef int (*BioDestroyFn)(struct BIO*);
 
 /*
+ `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
+ */
+typedef int pem_password_cb(char *buf, int size, int rwflag, void *u);
+
+/*
  The verify callback's type, as OpenSSL declares it.
  */
 typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
@@ -629,7 +714,7 @@ typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
  certificate answers, it may return 1 with a new certificate and private key in `*x509` and
  `*pkey` (the library frees both); 0 sends no certificate.
  */
-typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
+typedef int (*SSL_client_cert_cb)(struct ssl_st *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
 
 /*
  `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
@@ -637,7 +722,7 @@ typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EV
  handshake) and returns `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_NOACK` (no ALPN) or
  `SSL_TLSEXT_ERR_ALERT_FATAL` (`no_application_protocol`).
  */
-typedef int (*SSL_CTX_alpn_select_cb_func)(struct SSL *ssl,
+typedef int (*SSL_CTX_alpn_select_cb_func)(struct ssl_st *ssl,
                                            const uint8_t **out,
                                            uint8_t *outlen,
                                            const uint8_t *input,
@@ -650,7 +735,7 @@ typedef int (*SSL_CTX_alpn_select_cb_func)(struct SSL *ssl,
  contexts). It returns an `SSL_TLSEXT_ERR_*` value and may set `*al` to the alert to send
  (default `SSL_AD_UNRECOGNIZED_NAME`).
  */
-typedef int (*SSL_servername_cb)(struct SSL *ssl, int *al, void *arg);
+typedef int (*SSL_servername_cb)(struct ssl_st *ssl, int *al, void *arg);
 
 typedef void (*CRYPTO_EX_new)(void *parent,
                               void *ptr,
@@ -673,7 +758,7 @@ typedef CRYPTO_EX_new CRYPTO_EX_free;
  alert (`(level << 8) | description`) for `SSL_CB_ALERT`, the call's result for
  `SSL_CB_EXIT`, else 1.
  */
-typedef void (*SSL_info_cb)(const struct SSL *ssl, int where_, int ret);
+typedef void (*SSL_info_cb)(const struct ssl_st *ssl, int where_, int ret);
 
 /*
  `SSL_CTX_set_msg_callback`'s callback, with OpenSSL's arguments: `write_p` 1 for what we
@@ -685,26 +770,26 @@ typedef void (*SSL_msg_cb)(int write_p,
                            int content_type,
                            const void *buf,
                            uintptr_t len,
-                           struct SSL *ssl,
+                           struct ssl_st *ssl,
                            void *arg);
 
 /*
  `SSL_CTX_set_keylog_callback`'s callback: one NSS key log line, without a newline.
  */
-typedef void (*SSL_keylog_cb)(const struct SSL *ssl, const char *line);
+typedef void (*SSL_keylog_cb)(const struct ssl_st *ssl, const char *line);
 
 /*
  Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
  the library hands over (free it later with `SSL_SESSION_free`), 0 to let the library drop it.
  */
-typedef int (*SSL_CTX_new_session_cb)(struct SSL *ssl, struct SSL_SESSION *session);
+typedef int (*SSL_CTX_new_session_cb)(struct ssl_st *ssl, struct ssl_session_st *session);
 
 /*
  Asked for a session ID the internal cache does not hold (`SSL_CTX_sess_set_get_cb`).
  Return the session or NULL. Set `*copy` to 1 if the application keeps its own reference
  (the library then takes another), 0 to give its reference to the library.
  */
-typedef struct SSL_SESSION *(*SSL_CTX_get_session_cb)(struct SSL *ssl,
+typedef struct ssl_session_st *(*SSL_CTX_get_session_cb)(struct ssl_st *ssl,
                                                       const uint8_t *id,
                                                       int id_len,
                                                       int *copy);
@@ -713,7 +798,7 @@ typedef struct SSL_SESSION *(*SSL_CTX_get_session_cb)(struct SSL *ssl,
  Told of each session leaving the internal cache (`SSL_CTX_sess_set_remove_cb`); the
  session is only borrowed for the call.
  */
-typedef void (*SSL_CTX_remove_session_cb)(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+typedef void (*SSL_CTX_remove_session_cb)(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
  libtls's ticket key callback (`SSL_CTX_set_ticket_key_cb`). libtls seals tickets itself
@@ -724,7 +809,7 @@ typedef void (*SSL_CTX_remove_session_cb)(struct SSL_CTX *ctx, struct SSL_SESSIO
  current key, or 0 (or a negative value) if the name is unknown, which means a full
  handshake.
  */
-typedef int (*SSL_ticket_key_cb)(struct SSL *ssl, uint8_t *key_name, uint8_t *key, int enc);
+typedef int (*SSL_ticket_key_cb)(struct ssl_st *ssl, uint8_t *key_name, uint8_t *key, int enc);
 
 /*
  OpenSSL's `OSSL_HANDSHAKE_STATE` (an enum there; the values are the same).
@@ -742,11 +827,6 @@ typedef void (*sk_X509_NAME_freefunc)(struct X509_NAME*);
 typedef struct ASN1_STRING ASN1_INTEGER;
 
 typedef struct ASN1_STRING ASN1_TIME;
-
-/*
- `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
- */
-typedef int (*pem_password_cb)(char *buf, int size, int rwflag, void *u);
 
 typedef struct stack_st_GENERAL_NAME GENERAL_NAMES;
 
@@ -975,46 +1055,143 @@ int BIO_get_shutdown(struct BIO *b);
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.
  */
-const char *SSL_CIPHER_get_name(const struct SSL_CIPHER *c);
+const char *SSL_CIPHER_get_name(const struct ssl_cipher_st *c);
 
 /*
  The IANA name ("TLS_AES_128_GCM_SHA256"); NULL for NULL.
  */
-const char *SSL_CIPHER_standard_name(const struct SSL_CIPHER *c);
+const char *SSL_CIPHER_standard_name(const struct ssl_cipher_st *c);
 
-const char *SSL_CIPHER_get_version(const struct SSL_CIPHER *c);
+const char *SSL_CIPHER_get_version(const struct ssl_cipher_st *c);
 
 /*
  Secret bits of the cipher; `alg_bits` receives the algorithm's bits too.
  */
-int SSL_CIPHER_get_bits(const struct SSL_CIPHER *c, int *alg_bits);
+int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
 
 /*
  The two-byte suite codepoint in the low 16 bits, as `SSL_CIPHER_get_protocol_id`.
  */
-uint16_t SSL_CIPHER_get_protocol_id(const struct SSL_CIPHER *c);
+uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
 
-const struct SSL_METHOD *TLS_method(void);
+/*
+ Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the
+ previous setting. Off by default, as in OpenSSL: a socket or fd BIO is then read a record
+ header and exactly that record's body, so bytes after the record being processed stay in
+ the kernel where `poll`/`epoll` see them. On, libtls reads whatever is there (up to a maximal
+ record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are always read
+ whole (see docs/differences-from-openssl.md).
+ */
+long SSL_CTX_set_read_ahead(struct ssl_ctx_st *ctx, int yes);
 
-const struct SSL_METHOD *TLS_client_method(void);
+/*
+ 1 when connections made from `ctx` read ahead.
+ */
+long SSL_CTX_get_read_ahead(struct ssl_ctx_st *ctx);
 
-const struct SSL_METHOD *TLS_server_method(void);
+/*
+ Read-ahead for this connection only (see `SSL_CTX_set_read_ahead`).
+ */
+void SSL_set_read_ahead(struct ssl_st *ssl, int yes);
 
-struct SSL_CTX *SSL_CTX_new(const struct SSL_METHOD *method);
+int SSL_get_read_ahead(const struct ssl_st *ssl);
 
-void SSL_CTX_free(struct SSL_CTX *ctx);
+/*
+ OpenSSL's generic setter behind `SSL_CTX_set_mode`, `SSL_CTX_set_read_ahead`,
+ `SSL_CTX_add_extra_chain_cert`, `SSL_CTX_set1_groups_list`, `SSL_CTX_set_dh_auto`,
+ `SSL_CTX_set_tmp_dh` and the other `SSL_CTRL_*` commands above, with their return values.
+ `SSL_CTRL_SET_TMP_DH` and `SSL_CTRL_SET_DH_AUTO` succeed and change nothing: libtls has no
+ finite-field Diffie-Hellman suites (the DH object stays the caller's, as in OpenSSL).
+ `SSL_CTRL_EXTRA_CHAIN_CERT` and `SSL_CTRL_CHAIN_CERT` append to the chain of the certificate
+ loaded last (`larg` 0 takes ownership of the X509, 1 copies it); `SSL_CTRL_CHAIN` with a
+ NULL stack drops that chain. Unknown commands return 0.
+ */
+long SSL_CTX_ctrl(struct ssl_ctx_st *ctx, int cmd, long larg, void *parg);
 
-int SSL_CTX_up_ref(struct SSL_CTX *ctx);
+/*
+ OpenSSL's generic per-connection setter behind `SSL_set_tlsext_host_name`, `SSL_set_mode`,
+ `SSL_set_min_proto_version`, `SSL_get_extms_support` and the other `SSL_CTRL_*` commands
+ above that apply to a connection. Unknown commands return 0.
+ */
+long SSL_ctrl(struct ssl_st *ssl, int cmd, long larg, void *parg);
 
-int SSL_CTX_use_certificate_chain_file(struct SSL_CTX *ctx, const char *file);
+/*
+ Accepts a Diffie-Hellman parameter key and drops it: libtls has no finite-field DH suites.
+ Takes ownership of `dhpkey` on success, as OpenSSL does.
+ */
+int SSL_CTX_set0_tmp_dh_pkey(struct ssl_ctx_st *ctx, struct EVP_PKEY *dhpkey);
 
-int SSL_CTX_use_certificate_file(struct SSL_CTX *ctx, const char *file, int filetype);
+/*
+ Like `SSL_CTX_set0_tmp_dh_pkey`, for one connection.
+ */
+int SSL_set0_tmp_dh_pkey(struct ssl_st *ssl, struct EVP_PKEY *dhpkey);
 
-int SSL_CTX_use_PrivateKey_file(struct SSL_CTX *ctx, const char *file, int filetype);
+/*
+ Whether a client offers post-handshake authentication (TLS 1.3). libtls does not implement
+ it: the client never offers it, whatever `val` says, so no server asks for it.
+ */
+void SSL_CTX_set_post_handshake_auth(struct ssl_ctx_st *ctx, int val);
 
-int SSL_CTX_check_private_key(const struct SSL_CTX *ctx);
+/*
+ Like `SSL_CTX_set_post_handshake_auth`, for one connection.
+ */
+void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
 
-int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, const char *ca_path);
+/*
+ The password callback for encrypted PEM keys loaded through this context. Recorded and
+ reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
+ loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
+ docs/differences-from-openssl.md).
+ */
+void SSL_CTX_set_default_passwd_cb(struct ssl_ctx_st *ctx, pem_password_cb *cb);
+
+/*
+ The `userdata` argument the password callback gets.
+ */
+void SSL_CTX_set_default_passwd_cb_userdata(struct ssl_ctx_st *ctx, void *u);
+
+pem_password_cb *SSL_CTX_get_default_passwd_cb(struct ssl_ctx_st *ctx);
+
+void *SSL_CTX_get_default_passwd_cb_userdata(struct ssl_ctx_st *ctx);
+
+/*
+ This connection's TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax (as
+ `SSL_CTX_set_cipher_list`); takes effect for a handshake not yet started.
+ */
+int SSL_set_cipher_list(struct ssl_st *ssl, const char *list);
+
+/*
+ This connection's own certificate (its DER is copied; no reference is taken), used instead of
+ the context's certificate of the same key type once `SSL_use_PrivateKey` gives its key.
+ */
+int SSL_use_certificate(struct ssl_st *ssl, struct X509 *x);
+
+/*
+ This connection's own private key (see `SSL_use_certificate`).
+ */
+int SSL_use_PrivateKey(struct ssl_st *ssl, struct EVP_PKEY *pkey);
+
+const struct ssl_method_st *TLS_method(void);
+
+const struct ssl_method_st *TLS_client_method(void);
+
+const struct ssl_method_st *TLS_server_method(void);
+
+struct ssl_ctx_st *SSL_CTX_new(const struct ssl_method_st *method);
+
+void SSL_CTX_free(struct ssl_ctx_st *ctx);
+
+int SSL_CTX_up_ref(struct ssl_ctx_st *ctx);
+
+int SSL_CTX_use_certificate_chain_file(struct ssl_ctx_st *ctx, const char *file);
+
+int SSL_CTX_use_certificate_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
+
+int SSL_CTX_use_PrivateKey_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
+
+int SSL_CTX_check_private_key(const struct ssl_ctx_st *ctx);
+
+int SSL_CTX_load_verify_locations(struct ssl_ctx_st *ctx, const char *ca_file, const char *ca_path);
 
 /*
  The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
@@ -1023,73 +1200,73 @@ int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, cons
  (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
  path building would try as issuers.
  */
-int SSL_CTX_set_default_verify_paths(struct SSL_CTX *ctx);
+int SSL_CTX_set_default_verify_paths(struct ssl_ctx_st *ctx);
 
 /*
  OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
  */
-int SSL_CTX_load_verify_file(struct SSL_CTX *ctx, const char *ca_file);
+int SSL_CTX_load_verify_file(struct ssl_ctx_st *ctx, const char *ca_file);
 
 /*
  OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
  */
-int SSL_CTX_load_verify_dir(struct SSL_CTX *ctx, const char *ca_dir);
+int SSL_CTX_load_verify_dir(struct ssl_ctx_st *ctx, const char *ca_dir);
 
 /*
  libtls: trusts every certificate of the PEM text `pem` (`len` bytes, no NUL needed), for
  roots kept in memory rather than in files. Returns 1 when at least one was added.
  */
-int SSL_CTX_add_trust_anchor_pem(struct SSL_CTX *ctx, const char *pem, uintptr_t len);
+int SSL_CTX_add_trust_anchor_pem(struct ssl_ctx_st *ctx, const char *pem, uintptr_t len);
 
 /*
  libtls: trusts one certificate object, like OpenSSL's
  `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
  */
-int SSL_CTX_add_trust_anchor(struct SSL_CTX *ctx, struct X509 *x);
+int SSL_CTX_add_trust_anchor(struct ssl_ctx_st *ctx, struct X509 *x);
 
-void SSL_CTX_set_verify(struct SSL_CTX *ctx, int mode, SSL_verify_cb callback);
+void SSL_CTX_set_verify(struct ssl_ctx_st *ctx, int mode, SSL_verify_cb callback);
 
-int SSL_CTX_get_verify_mode(const struct SSL_CTX *ctx);
+int SSL_CTX_get_verify_mode(const struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_verify_depth(struct SSL_CTX *ctx, int depth);
+void SSL_CTX_set_verify_depth(struct ssl_ctx_st *ctx, int depth);
 
-int SSL_CTX_get_verify_depth(const struct SSL_CTX *ctx);
+int SSL_CTX_get_verify_depth(const struct ssl_ctx_st *ctx);
 
-SSL_verify_cb SSL_CTX_get_verify_callback(const struct SSL_CTX *ctx);
+SSL_verify_cb SSL_CTX_get_verify_callback(const struct ssl_ctx_st *ctx);
 
 /*
  Sets the callback that may supply a client certificate when the server asks for one and
  no configured certificate fits. Returning -1 (OpenSSL's "try again later") is treated as 0.
  */
-void SSL_CTX_set_client_cert_cb(struct SSL_CTX *ctx, SSL_client_cert_cb callback);
+void SSL_CTX_set_client_cert_cb(struct ssl_ctx_st *ctx, SSL_client_cert_cb callback);
 
-SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct SSL_CTX *ctx);
+SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct ssl_ctx_st *ctx);
 
 /*
  Uses a certificate object (a new reference is not taken: its DER is copied).
  */
-int SSL_CTX_use_certificate(struct SSL_CTX *ctx, struct X509 *x);
+int SSL_CTX_use_certificate(struct ssl_ctx_st *ctx, struct X509 *x);
 
 /*
  Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
  */
-int SSL_CTX_use_PrivateKey(struct SSL_CTX *ctx, struct EVP_PKEY *pkey);
+int SSL_CTX_use_PrivateKey(struct ssl_ctx_st *ctx, struct EVP_PKEY *pkey);
 
 /*
  The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
  */
-void SSL_CTX_set_client_CA_list(struct SSL_CTX *ctx, struct stack_st_X509_NAME *list);
+void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, struct stack_st_X509_NAME *list);
 
 /*
  The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
  none.
  */
-struct stack_st_X509_NAME *SSL_CTX_get_client_CA_list(const struct SSL_CTX *ctx);
+struct stack_st_X509_NAME *SSL_CTX_get_client_CA_list(const struct ssl_ctx_st *ctx);
 
 /*
  Adds a certificate's subject to the client CA list.
  */
-int SSL_CTX_add_client_CA(struct SSL_CTX *ctx, struct X509 *x);
+int SSL_CTX_add_client_CA(struct ssl_ctx_st *ctx, struct X509 *x);
 
 /*
  The subjects of the certificates in a PEM file, as a new list (free with
@@ -1100,41 +1277,41 @@ struct stack_st_X509_NAME *SSL_load_client_CA_file(const char *file);
 /*
  TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").
  */
-int SSL_CTX_set_ciphersuites(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set_ciphersuites(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  TLS 1.2 suites, OpenSSL cipher-string syntax ("ECDHE-ECDSA-AES128-GCM-SHA256:HIGH:!aNULL").
  */
-int SSL_CTX_set_cipher_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set_cipher_list(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  Groups in preference order ("X25519MLKEM768:X25519:P-256").
  */
-int SSL_CTX_set1_groups_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_groups_list(struct ssl_ctx_st *ctx, const char *list);
 
-int SSL_CTX_set1_curves_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_curves_list(struct ssl_ctx_st *ctx, const char *list);
 
-int SSL_CTX_set_min_proto_version(struct SSL_CTX *ctx, int version);
+int SSL_CTX_set_min_proto_version(struct ssl_ctx_st *ctx, int version);
 
-int SSL_CTX_set_max_proto_version(struct SSL_CTX *ctx, int version);
+int SSL_CTX_set_max_proto_version(struct ssl_ctx_st *ctx, int version);
 
-int SSL_CTX_get_min_proto_version(struct SSL_CTX *ctx);
+int SSL_CTX_get_min_proto_version(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_get_max_proto_version(struct SSL_CTX *ctx);
+int SSL_CTX_get_max_proto_version(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_set_ex_data(struct SSL_CTX *ctx, int idx, void *data);
+int SSL_CTX_set_ex_data(struct ssl_ctx_st *ctx, int idx, void *data);
 
-void *SSL_CTX_get_ex_data(const struct SSL_CTX *ctx, int idx);
+void *SSL_CTX_get_ex_data(const struct ssl_ctx_st *ctx, int idx);
 
-long SSL_CTX_set_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_set_mode(struct ssl_ctx_st *ctx, long mode);
 
-long SSL_CTX_clear_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_clear_mode(struct ssl_ctx_st *ctx, long mode);
 
-long SSL_CTX_get_mode(struct SSL_CTX *ctx);
+long SSL_CTX_get_mode(struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_quiet_shutdown(struct SSL_CTX *ctx, int mode);
+void SSL_CTX_set_quiet_shutdown(struct ssl_ctx_st *ctx, int mode);
 
-int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
+int SSL_CTX_get_quiet_shutdown(const struct ssl_ctx_st *ctx);
 
 /*
  Sets the largest handshake message (certificate list) connections made from this context
@@ -1143,33 +1320,33 @@ int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
  The most plaintext bytes one record sent carries, 512 to 16384 (the default); returns 1, or
  0 for a size outside that range. A macro over `SSL_CTX_ctrl` in OpenSSL.
  */
-int SSL_CTX_set_max_send_fragment(struct SSL_CTX *ctx, long max);
+int SSL_CTX_set_max_send_fragment(struct ssl_ctx_st *ctx, long max);
 
-long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
+long SSL_CTX_set_max_cert_list(struct ssl_ctx_st *ctx, long max);
 
 /*
  The largest handshake message connections from this context accept.
  */
-long SSL_CTX_get_max_cert_list(const struct SSL_CTX *ctx);
+long SSL_CTX_get_max_cert_list(const struct ssl_ctx_st *ctx);
 
 /*
  Adds `SSL_OP_*` bits; returns the new options.
  */
-uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
+uint64_t SSL_CTX_set_options(struct ssl_ctx_st *ctx, uint64_t op);
 
 /*
  Removes `SSL_OP_*` bits; returns the new options.
  */
-uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
+uint64_t SSL_CTX_clear_options(struct ssl_ctx_st *ctx, uint64_t op);
 
-uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+uint64_t SSL_CTX_get_options(const struct ssl_ctx_st *ctx);
 
 /*
  Signature algorithms we offer and accept, and may sign with, in preference order, OpenSSL
  syntax ("ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha256"). Unknown names, duplicates
  or a list that leaves nothing are an error.
  */
-int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_sigalgs_list(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  Signature algorithms of client authentication, same syntax: a server requests and accepts
@@ -1177,29 +1354,29 @@ int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
  these, preferring earlier ones. Without it a server uses the `SSL_CTX_set1_sigalgs_list`
  list.
  */
-int SSL_CTX_set1_client_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_client_sigalgs_list(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
  clears them. As in OpenSSL, 0 means success and 1 failure.
  */
-int SSL_CTX_set_alpn_protos(struct SSL_CTX *ctx, const uint8_t *protos, unsigned int len);
+int SSL_CTX_set_alpn_protos(struct ssl_ctx_st *ctx, const uint8_t *protos, unsigned int len);
 
 /*
  Sets the server's ALPN callback (NULL: ignore clients' ALPN offers).
  */
-void SSL_CTX_set_alpn_select_cb(struct SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+void SSL_CTX_set_alpn_select_cb(struct ssl_ctx_st *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
 
 /*
  Sets the server name callback. OpenSSL defines this as a macro returning long; here it is
  a function returning 1.
  */
-int SSL_CTX_set_tlsext_servername_callback(struct SSL_CTX *ctx, SSL_servername_cb cb);
+int SSL_CTX_set_tlsext_servername_callback(struct ssl_ctx_st *ctx, SSL_servername_cb cb);
 
 /*
  The `arg` the server name callback receives. A function returning 1 (OpenSSL: a macro).
  */
-int SSL_CTX_set_tlsext_servername_arg(struct SSL_CTX *ctx, void *arg);
+int SSL_CTX_set_tlsext_servername_arg(struct ssl_ctx_st *ctx, void *arg);
 
 unsigned long ERR_get_error(void);
 
@@ -1296,36 +1473,36 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_dup dup_func,
                              CRYPTO_EX_free free_func);
 
-void SSL_CTX_set_info_callback(struct SSL_CTX *ctx, SSL_info_cb callback);
+void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
-SSL_info_cb SSL_CTX_get_info_callback(const struct SSL_CTX *ctx);
+SSL_info_cb SSL_CTX_get_info_callback(const struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_msg_callback(struct SSL_CTX *ctx, SSL_msg_cb callback);
+void SSL_CTX_set_msg_callback(struct ssl_ctx_st *ctx, SSL_msg_cb callback);
 
 /*
  The `arg` the message callback receives (a macro over `SSL_CTX_ctrl` in OpenSSL).
  */
-void SSL_CTX_set_msg_callback_arg(struct SSL_CTX *ctx, void *arg);
+void SSL_CTX_set_msg_callback_arg(struct ssl_ctx_st *ctx, void *arg);
 
 /*
  Receives the NSS key log lines (`CLIENT_RANDOM` for TLS 1.2; the handshake and traffic
  secrets and `EXPORTER_SECRET` for TLS 1.3) of the context's connections, for Wireshark.
  The library never writes `SSLKEYLOGFILE` by itself.
  */
-void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
+void SSL_CTX_set_keylog_callback(struct ssl_ctx_st *ctx, SSL_keylog_cb callback);
 
-SSL_keylog_cb SSL_CTX_get_keylog_callback(const struct SSL_CTX *ctx);
+SSL_keylog_cb SSL_CTX_get_keylog_callback(const struct ssl_ctx_st *ctx);
 
 /*
  This connection's info callback, overriding the context's (NULL falls back to it).
  */
-void SSL_set_info_callback(struct SSL *ssl, SSL_info_cb callback);
+void SSL_set_info_callback(struct ssl_st *ssl, SSL_info_cb callback);
 
-SSL_info_cb SSL_get_info_callback(const struct SSL *ssl);
+SSL_info_cb SSL_get_info_callback(const struct ssl_st *ssl);
 
-void SSL_set_msg_callback(struct SSL *ssl, SSL_msg_cb callback);
+void SSL_set_msg_callback(struct ssl_st *ssl, SSL_msg_cb callback);
 
-void SSL_set_msg_callback_arg(struct SSL *ssl, void *arg);
+void SSL_set_msg_callback_arg(struct ssl_st *ssl, void *arg);
 
 /*
  Why the last handshake on `ssl` failed, in plain words with the evidence: which of the usual
@@ -1333,13 +1510,13 @@ void SSL_set_msg_callback_arg(struct SSL *ssl, void *arg);
  certificate, a peer that refused us, no TLS server) and what each side offered or sent.
  NULL when the handshake has not failed. The string lives until the next I/O call on `ssl`.
  */
-const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
+const char *SSL_get_failure_diagnosis(const struct ssl_st *ssl);
 
 /*
  The cause of the last failed handshake as an `SSL_FAILURE_*` code; `SSL_FAILURE_NONE` when
  it has not failed.
  */
-int SSL_get_failure_cause(const struct SSL *ssl);
+int SSL_get_failure_cause(const struct ssl_st *ssl);
 
 /*
  A stable name for an `SSL_FAILURE_*` code ("no_common_version", ...); "none" for 0 and
@@ -1350,64 +1527,64 @@ const char *SSL_failure_cause_name(int cause);
 /*
  The alert we sent because of the failure, or -1.
  */
-int SSL_get_failure_alert_sent(const struct SSL *ssl);
+int SSL_get_failure_alert_sent(const struct ssl_st *ssl);
 
 /*
  The fatal alert the peer sent, or -1.
  */
-int SSL_get_failure_alert_received(const struct SSL *ssl);
+int SSL_get_failure_alert_received(const struct ssl_st *ssl);
 
 /*
  The handshake step where it failed (e.g. "TLS client read server hello"), or NULL.
  */
-const char *SSL_get_failure_step(const struct SSL *ssl);
+const char *SSL_get_failure_step(const struct ssl_st *ssl);
 
 /*
  What one side put forward, colon separated: `whose` is `SSL_FAILURE_OURS` or
  `SSL_FAILURE_PEERS`, `what` one of `SSL_FAILURE_VERSIONS`, `SSL_FAILURE_CIPHER_SUITES`,
  `SSL_FAILURE_GROUPS`. NULL when not known (a client never sees the server's lists).
  */
-const char *SSL_get_failure_offer(const struct SSL *ssl, int whose, int what);
+const char *SSL_get_failure_offer(const struct ssl_st *ssl, int whose, int what);
 
 /*
  The subject (RFC 2253) of the certificate a verification failure concerns, or NULL.
  */
-const char *SSL_get_failure_cert_subject(const struct SSL *ssl);
+const char *SSL_get_failure_cert_subject(const struct ssl_st *ssl);
 
 /*
  The issuer (RFC 2253) of the certificate a verification failure concerns, or NULL.
  */
-const char *SSL_get_failure_cert_issuer(const struct SSL *ssl);
+const char *SSL_get_failure_cert_issuer(const struct ssl_st *ssl);
 
 /*
  That certificate's notBefore in seconds since the epoch, or 0.
  */
-int64_t SSL_get_failure_cert_not_before(const struct SSL *ssl);
+int64_t SSL_get_failure_cert_not_before(const struct ssl_st *ssl);
 
 /*
  That certificate's notAfter in seconds since the epoch, or 0.
  */
-int64_t SSL_get_failure_cert_not_after(const struct SSL *ssl);
+int64_t SSL_get_failure_cert_not_after(const struct ssl_st *ssl);
 
 /*
  The name a client expected in the server's certificate, or NULL.
  */
-const char *SSL_get_failure_expected_name(const struct SSL *ssl);
+const char *SSL_get_failure_expected_name(const struct ssl_st *ssl);
 
 /*
  The errno of a transport failure behind `SSL_FAILURE_IO_ERROR`, else 0.
  */
-int SSL_get_failure_errno(const struct SSL *ssl);
+int SSL_get_failure_errno(const struct ssl_st *ssl);
 
 /*
  Drops a reference to a session; NULL is ignored.
  */
-void SSL_SESSION_free(struct SSL_SESSION *session);
+void SSL_SESSION_free(struct ssl_session_st *session);
 
 /*
  Takes another reference to a session.
  */
-int SSL_SESSION_up_ref(struct SSL_SESSION *session);
+int SSL_SESSION_up_ref(struct ssl_session_st *session);
 
 /*
  Serialises a session (libtls's versioned format: the magic "libtlsSS", a format version,
@@ -1416,7 +1593,7 @@ int SSL_SESSION_up_ref(struct SSL_SESSION *session);
  `*out` and advances it, or, when `*out` is NULL, allocates the buffer (free with
  `OPENSSL_free`).
  */
-int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
+int i2d_SSL_SESSION(const struct ssl_session_st *session, uint8_t **out);
 
 /*
  Parses `i2d_SSL_SESSION`'s output from `*in` (`len` bytes available) and advances `*in`
@@ -1424,114 +1601,114 @@ int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
  error on the queue. With `out` non-NULL the new session is also stored in `*out` (a
  session already there is freed).
  */
-struct SSL_SESSION *d2i_SSL_SESSION(struct SSL_SESSION **out, const uint8_t **input, long len);
+struct ssl_session_st *d2i_SSL_SESSION(struct ssl_session_st **out, const uint8_t **input, long len);
 
 /*
  The session ID and its length (NULL-safe for `len`). TLS 1.3 sessions and TLS 1.2 ticket
  sessions without a server-assigned ID are named by a digest of their ticket.
  */
-const uint8_t *SSL_SESSION_get_id(const struct SSL_SESSION *session, unsigned int *len);
+const uint8_t *SSL_SESSION_get_id(const struct ssl_session_st *session, unsigned int *len);
 
 /*
  When the session was made (server) or received (client), seconds since the epoch.
  */
-long SSL_SESSION_get_time(const struct SSL_SESSION *session);
+long SSL_SESSION_get_time(const struct ssl_session_st *session);
 
 /*
  Sets the creation time (seconds since the epoch). Returns 1.
  */
-long SSL_SESSION_set_time(struct SSL_SESSION *session, long t);
+long SSL_SESSION_set_time(struct ssl_session_st *session, long t);
 
 /*
  How long after its creation the session may be resumed, seconds.
  */
-long SSL_SESSION_get_timeout(const struct SSL_SESSION *session);
+long SSL_SESSION_get_timeout(const struct ssl_session_st *session);
 
 /*
  Sets the timeout (seconds). Returns 1.
  */
-long SSL_SESSION_set_timeout(struct SSL_SESSION *session, long t);
+long SSL_SESSION_set_timeout(struct ssl_session_st *session, long t);
 
 /*
  1 if the session carries a ticket (TLS 1.2 SessionTicket or TLS 1.3 PSK identity).
  */
-int SSL_SESSION_has_ticket(const struct SSL_SESSION *session);
+int SSL_SESSION_has_ticket(const struct ssl_session_st *session);
 
 /*
  The server's ticket lifetime hint (TLS 1.2) or ticket lifetime (TLS 1.3), seconds.
  */
-unsigned long SSL_SESSION_get_ticket_lifetime_hint(const struct SSL_SESSION *session);
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const struct ssl_session_st *session);
 
 /*
  `TLS1_2_VERSION` or `TLS1_3_VERSION`.
  */
-int SSL_SESSION_get_protocol_version(const struct SSL_SESSION *session);
+int SSL_SESSION_get_protocol_version(const struct ssl_session_st *session);
 
 /*
  1 if a client could offer the session now: it has a ticket or an ID and has not expired.
  */
-int SSL_SESSION_is_resumable(const struct SSL_SESSION *session);
+int SSL_SESSION_is_resumable(const struct ssl_session_st *session);
 
 /*
  The connection's session, borrowed (valid until the session changes or the SSL is freed):
  before the handshake the one set with `SSL_set_session`; on a TLS 1.3 client, the one of
  the latest ticket received. NULL if there is none.
  */
-struct SSL_SESSION *SSL_get_session(const struct SSL *ssl);
+struct ssl_session_st *SSL_get_session(const struct ssl_st *ssl);
 
 /*
  Like `SSL_get_session`, with a new reference for the caller (free with `SSL_SESSION_free`).
  TLS 1.3 tickets arrive after the handshake: read from the connection before asking.
  */
-struct SSL_SESSION *SSL_get1_session(struct SSL *ssl);
+struct ssl_session_st *SSL_get1_session(struct ssl_st *ssl);
 
 /*
  Offers `session` for resumption when this client connects (call before the handshake).
  A session that has expired, or whose version or suite is no longer enabled, is not offered
  and a full handshake follows. NULL clears it. Returns 1.
  */
-int SSL_set_session(struct SSL *ssl, struct SSL_SESSION *session);
+int SSL_set_session(struct ssl_st *ssl, struct ssl_session_st *session);
 
 /*
  1 if the handshake resumed a session.
  */
-int SSL_session_reused(const struct SSL *ssl);
+int SSL_session_reused(const struct ssl_st *ssl);
 
 /*
  Sets `SSL_SESS_CACHE_*`; returns the previous mode.
  */
-long SSL_CTX_set_session_cache_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_set_session_cache_mode(struct ssl_ctx_st *ctx, long mode);
 
-long SSL_CTX_get_session_cache_mode(const struct SSL_CTX *ctx);
+long SSL_CTX_get_session_cache_mode(const struct ssl_ctx_st *ctx);
 
 /*
  Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting those
  that expire first (the oldest, when all share one timeout), as OpenSSL does; returns the
  previous limit.
  */
-long SSL_CTX_sess_set_cache_size(struct SSL_CTX *ctx, long size);
+long SSL_CTX_sess_set_cache_size(struct ssl_ctx_st *ctx, long size);
 
-long SSL_CTX_sess_get_cache_size(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_get_cache_size(const struct ssl_ctx_st *ctx);
 
 /*
  Lifetime of new sessions and tickets, seconds (default 7200); returns the previous value.
  Servers also refuse older sessions than this.
  */
-long SSL_CTX_set_timeout(struct SSL_CTX *ctx, long secs);
+long SSL_CTX_set_timeout(struct ssl_ctx_st *ctx, long secs);
 
-long SSL_CTX_get_timeout(const struct SSL_CTX *ctx);
+long SSL_CTX_get_timeout(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions resume only in a context with the same ID context (at most 32 bytes).
  */
-int SSL_CTX_set_session_id_context(struct SSL_CTX *ctx, const uint8_t *sid_ctx, unsigned int len);
+int SSL_CTX_set_session_id_context(struct ssl_ctx_st *ctx, const uint8_t *sid_ctx, unsigned int len);
 
 /*
  TLS 1.3 tickets a server sends after each handshake (default 2; 0 disables resumption).
  */
-int SSL_CTX_set_num_tickets(struct SSL_CTX *ctx, uintptr_t n);
+int SSL_CTX_set_num_tickets(struct ssl_ctx_st *ctx, uintptr_t n);
 
-uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
+uintptr_t SSL_CTX_get_num_tickets(const struct ssl_ctx_st *ctx);
 
 /*
  libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
@@ -1539,107 +1716,107 @@ uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
  tickets are remembered per context; while that many unexpired ones are, tickets not seen
  before get a full handshake too (never a possible replay).
  */
-int SSL_CTX_set_ticket_single_use(struct SSL_CTX *ctx, int on);
+int SSL_CTX_set_ticket_single_use(struct ssl_ctx_st *ctx, int on);
 
 /*
  External caches: `cb` sees every new session (servers: those cached for session-ID
  resumption or stateful TLS 1.3 tickets; clients, with `SSL_SESS_CACHE_CLIENT`: every
  session, one per TLS 1.3 ticket).
  */
-void SSL_CTX_sess_set_new_cb(struct SSL_CTX *ctx, SSL_CTX_new_session_cb cb);
+void SSL_CTX_sess_set_new_cb(struct ssl_ctx_st *ctx, SSL_CTX_new_session_cb cb);
 
 /*
  External caches: `cb` is asked for session IDs the internal cache does not hold.
  */
-void SSL_CTX_sess_set_get_cb(struct SSL_CTX *ctx, SSL_CTX_get_session_cb cb);
+void SSL_CTX_sess_set_get_cb(struct ssl_ctx_st *ctx, SSL_CTX_get_session_cb cb);
 
 /*
  External caches: `cb` is told of every session leaving the internal cache (expired,
  evicted, used up, or removed with `SSL_CTX_remove_session`).
  */
-void SSL_CTX_sess_set_remove_cb(struct SSL_CTX *ctx, SSL_CTX_remove_session_cb cb);
+void SSL_CTX_sess_set_remove_cb(struct ssl_ctx_st *ctx, SSL_CTX_remove_session_cb cb);
 
-SSL_CTX_new_session_cb SSL_CTX_sess_get_new_cb(const struct SSL_CTX *ctx);
+SSL_CTX_new_session_cb SSL_CTX_sess_get_new_cb(const struct ssl_ctx_st *ctx);
 
-SSL_CTX_get_session_cb SSL_CTX_sess_get_get_cb(const struct SSL_CTX *ctx);
+SSL_CTX_get_session_cb SSL_CTX_sess_get_get_cb(const struct ssl_ctx_st *ctx);
 
-SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct SSL_CTX *ctx);
+SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct ssl_ctx_st *ctx);
 
 /*
  Puts a session with an ID into the internal cache. Returns 1, or 0 for a session without ID.
  */
-int SSL_CTX_add_session(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+int SSL_CTX_add_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
  Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
  was there.
  */
-int SSL_CTX_remove_session(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+int SSL_CTX_remove_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
  Drops the cached sessions that have expired at time `t` (seconds since the epoch).
  */
-void SSL_CTX_flush_sessions(struct SSL_CTX *ctx, long t);
+void SSL_CTX_flush_sessions(struct ssl_ctx_st *ctx, long t);
 
 /*
  Sessions in the internal cache.
  */
-long SSL_CTX_sess_number(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_number(const struct ssl_ctx_st *ctx);
 
 /*
  Client handshakes started.
  */
-long SSL_CTX_sess_connect(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_connect(const struct ssl_ctx_st *ctx);
 
 /*
  Client handshakes completed.
  */
-long SSL_CTX_sess_connect_good(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_connect_good(const struct ssl_ctx_st *ctx);
 
 /*
  Client renegotiations: always 0 (libtls does not renegotiate).
  */
-long SSL_CTX_sess_connect_renegotiate(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_connect_renegotiate(const struct ssl_ctx_st *ctx);
 
 /*
  Server handshakes started.
  */
-long SSL_CTX_sess_accept(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_accept(const struct ssl_ctx_st *ctx);
 
 /*
  Server handshakes completed.
  */
-long SSL_CTX_sess_accept_good(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_accept_good(const struct ssl_ctx_st *ctx);
 
 /*
  Server renegotiations: always 0 (libtls does not renegotiate).
  */
-long SSL_CTX_sess_accept_renegotiate(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_accept_renegotiate(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions a server resumed (tickets and session IDs).
  */
-long SSL_CTX_sess_hits(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_hits(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions found through the get-session callback.
  */
-long SSL_CTX_sess_cb_hits(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_cb_hits(const struct ssl_ctx_st *ctx);
 
 /*
  Offered sessions a server could not resume (unknown, unusable or altered).
  */
-long SSL_CTX_sess_misses(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_misses(const struct ssl_ctx_st *ctx);
 
 /*
  Offered sessions that had expired.
  */
-long SSL_CTX_sess_timeouts(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_timeouts(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions evicted because the cache was full.
  */
-long SSL_CTX_sess_cache_full(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_cache_full(const struct ssl_ctx_st *ctx);
 
 /*
  Sets the ticket keys a fleet of servers shares. `keys` is `len` bytes: one or more 48-byte
@@ -1648,7 +1825,7 @@ long SSL_CTX_sess_cache_full(const struct SSL_CTX *ctx);
  whose HMAC part libtls does not use. Replaces the automatic keys. Returns 1, or 0 with an
  error for a malformed list.
  */
-int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long len);
+int SSL_CTX_set_tlsext_ticket_keys(struct ssl_ctx_st *ctx, const void *keys, long len);
 
 /*
  libtls: loads the ticket keys from a file, one key per line as 96 hex digits (16-byte
@@ -1656,82 +1833,82 @@ int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long l
  comments are ignored. Operators rotate by adding a new first line and, once the tickets of
  the oldest key have expired (the session timeout), deleting its line. Call again to reload.
  */
-int SSL_CTX_load_tlsext_ticket_key_file(struct SSL_CTX *ctx, const char *path);
+int SSL_CTX_load_tlsext_ticket_key_file(struct ssl_ctx_st *ctx, const char *path);
 
 /*
  libtls: automatic ticket keys (the default), a new random key every `interval_secs`
  (default 3600); older keys open tickets until those have expired. Drops explicit keys.
  */
-int SSL_CTX_set_tlsext_ticket_key_rotation(struct SSL_CTX *ctx, long interval_secs);
+int SSL_CTX_set_tlsext_ticket_key_rotation(struct ssl_ctx_st *ctx, long interval_secs);
 
 /*
  libtls's replacement for OpenSSL's `SSL_CTX_set_tlsext_ticket_key_cb`: the application
  manages ticket keys and libtls does the cryptography (see `SSL_ticket_key_cb`). NULL
  returns to the context's own keys.
  */
-int SSL_CTX_set_ticket_key_cb(struct SSL_CTX *ctx, SSL_ticket_key_cb cb);
+int SSL_CTX_set_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_ticket_key_cb cb);
 
-struct SSL *SSL_new(struct SSL_CTX *ctx);
+struct ssl_st *SSL_new(struct ssl_ctx_st *ctx);
 
 /*
  Frees the SSL and its BIOs. Called from one of this SSL's own callbacks, the free waits
  until the library call that ran the callback returns (libtls; in OpenSSL a use after free).
  */
-void SSL_free(struct SSL *ssl);
+void SSL_free(struct ssl_st *ssl);
 
-struct SSL_CTX *SSL_get_SSL_CTX(const struct SSL *ssl);
+struct ssl_ctx_st *SSL_get_SSL_CTX(const struct ssl_st *ssl);
 
 /*
  Uses `fd` for both directions through a socket BIO that does not close it.
  */
-int SSL_set_fd(struct SSL *ssl, int fd);
+int SSL_set_fd(struct ssl_st *ssl, int fd);
 
-int SSL_set_rfd(struct SSL *ssl, int fd);
+int SSL_set_rfd(struct ssl_st *ssl, int fd);
 
-int SSL_set_wfd(struct SSL *ssl, int fd);
+int SSL_set_wfd(struct ssl_st *ssl, int fd);
 
-int SSL_get_fd(const struct SSL *ssl);
+int SSL_get_fd(const struct ssl_st *ssl);
 
-int SSL_get_rfd(const struct SSL *ssl);
+int SSL_get_rfd(const struct ssl_st *ssl);
 
-int SSL_get_wfd(const struct SSL *ssl);
+int SSL_get_wfd(const struct ssl_st *ssl);
 
 /*
  Takes over the caller's reference on `rbio` (NULL clears the slot).
  */
-void SSL_set0_rbio(struct SSL *ssl, struct BIO *rbio);
+void SSL_set0_rbio(struct ssl_st *ssl, struct BIO *rbio);
 
-void SSL_set0_wbio(struct SSL *ssl, struct BIO *wbio);
+void SSL_set0_wbio(struct ssl_st *ssl, struct BIO *wbio);
 
 /*
  OpenSSL's ownership rules (`SSL_set_bio(3)`): the caller hands over one reference per
  slot it changes; passing the same BIO twice hands over one reference for both slots.
  */
-void SSL_set_bio(struct SSL *ssl, struct BIO *rbio, struct BIO *wbio);
+void SSL_set_bio(struct ssl_st *ssl, struct BIO *rbio, struct BIO *wbio);
 
-struct BIO *SSL_get_rbio(const struct SSL *ssl);
+struct BIO *SSL_get_rbio(const struct ssl_st *ssl);
 
-struct BIO *SSL_get_wbio(const struct SSL *ssl);
+struct BIO *SSL_get_wbio(const struct ssl_st *ssl);
 
-void SSL_set_connect_state(struct SSL *ssl);
+void SSL_set_connect_state(struct ssl_st *ssl);
 
-void SSL_set_accept_state(struct SSL *ssl);
+void SSL_set_accept_state(struct ssl_st *ssl);
 
-int SSL_is_server(const struct SSL *ssl);
+int SSL_is_server(const struct ssl_st *ssl);
 
-int SSL_connect(struct SSL *ssl);
+int SSL_connect(struct ssl_st *ssl);
 
-int SSL_accept(struct SSL *ssl);
+int SSL_accept(struct ssl_st *ssl);
 
-int SSL_do_handshake(struct SSL *ssl);
+int SSL_do_handshake(struct ssl_st *ssl);
 
-int SSL_read(struct SSL *ssl, void *buf, int num);
+int SSL_read(struct ssl_st *ssl, void *buf, int num);
 
-int SSL_peek(struct SSL *ssl, void *buf, int num);
+int SSL_peek(struct ssl_st *ssl, void *buf, int num);
 
-int SSL_write(struct SSL *ssl, const void *buf, int num);
+int SSL_write(struct ssl_st *ssl, const void *buf, int num);
 
-int SSL_pending(const struct SSL *ssl);
+int SSL_pending(const struct ssl_st *ssl);
 
 /*
  Closes the connection as OpenSSL does: the first call sends our close_notify and returns 0,
@@ -1740,18 +1917,18 @@ int SSL_pending(const struct SSL *ssl);
  comes first (libtls keeps it readable with `SSL_read`), `SSL_R_NO_RENEGOTIATION` for a TLS 1.2
  renegotiation request, or `SSL_ERROR_WANT_READ` on a non-blocking transport.
  */
-int SSL_shutdown(struct SSL *ssl);
+int SSL_shutdown(struct ssl_st *ssl);
 
-int SSL_get_shutdown(const struct SSL *ssl);
+int SSL_get_shutdown(const struct ssl_st *ssl);
 
 /*
  OpenSSL's classification: the error queue first, then what the last call recorded.
  */
-int SSL_get_error(const struct SSL *ssl, int ret);
+int SSL_get_error(const struct ssl_st *ssl, int ret);
 
-int SSL_is_init_finished(const struct SSL *ssl);
+int SSL_is_init_finished(const struct ssl_st *ssl);
 
-int SSL_in_init(const struct SSL *ssl);
+int SSL_in_init(const struct ssl_st *ssl);
 
 /*
  Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
@@ -1759,12 +1936,12 @@ int SSL_in_init(const struct SSL *ssl);
  tls-unique channel binding for a full handshake (the client's Finished) and a resumption
  (the server's).
  */
-uintptr_t SSL_get_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+uintptr_t SSL_get_finished(const struct ssl_st *ssl, void *buf, uintptr_t count);
 
 /*
  Like `SSL_get_finished`, for the last Finished message the peer sent.
  */
-uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+uintptr_t SSL_get_peer_finished(const struct ssl_st *ssl, void *buf, uintptr_t count);
 
 /*
  1 if the session used the extended master secret (RFC 7627), 0 if not, -1 while a handshake
@@ -1772,34 +1949,34 @@ uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t coun
  binds the whole transcript the same way, so a finished handshake reports 1. A macro over
  `SSL_ctrl` in OpenSSL, a function here.
  */
-int SSL_get_extms_support(const struct SSL *ssl);
+int SSL_get_extms_support(const struct ssl_st *ssl);
 
 /*
  SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
  */
-int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);
+int SSL_set_tlsext_host_name(struct ssl_st *ssl, const char *name);
 
 /*
  The name the peer's certificate must match (an IP literal: the address it must hold);
  NULL clears the names.
  */
-int SSL_set1_host(struct SSL *ssl, const char *hostname);
+int SSL_set1_host(struct ssl_st *ssl, const char *hostname);
 
 /*
  A further name the peer's certificate may match instead (any one suffices).
  */
-int SSL_add1_host(struct SSL *ssl, const char *hostname);
+int SSL_add1_host(struct ssl_st *ssl, const char *hostname);
 
 /*
  `X509_CHECK_FLAG_*` for the host-name check. libtls honours `X509_CHECK_FLAG_NO_WILDCARDS`;
  partial and multi-label wildcards and subject-CN matching never happen anyway.
  */
-void SSL_set_hostflags(struct SSL *ssl, unsigned int flags);
+void SSL_set_hostflags(struct ssl_st *ssl, unsigned int flags);
 
 /*
  The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
  */
-struct X509_VERIFY_PARAM *SSL_get0_param(struct SSL *ssl);
+struct X509_VERIFY_PARAM *SSL_get0_param(struct ssl_st *ssl);
 
 int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM *param,
                                 const char *name,
@@ -1821,21 +1998,21 @@ int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM *param, const char *i
 /*
  libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
  */
-int SSL_set1_ip_asc(struct SSL *ssl, const char *ipasc);
+int SSL_set1_ip_asc(struct ssl_st *ssl, const char *ipasc);
 
 /*
  This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
  callback keeps the current one, as in OpenSSL). Takes effect for a handshake not yet started.
  */
-void SSL_set_verify(struct SSL *ssl, int mode, SSL_verify_cb callback);
+void SSL_set_verify(struct ssl_st *ssl, int mode, SSL_verify_cb callback);
 
-int SSL_get_verify_mode(const struct SSL *ssl);
+int SSL_get_verify_mode(const struct ssl_st *ssl);
 
-SSL_verify_cb SSL_get_verify_callback(const struct SSL *ssl);
+SSL_verify_cb SSL_get_verify_callback(const struct ssl_st *ssl);
 
-void SSL_set_verify_depth(struct SSL *ssl, int depth);
+void SSL_set_verify_depth(struct ssl_st *ssl, int depth);
 
-int SSL_get_verify_depth(const struct SSL *ssl);
+int SSL_get_verify_depth(const struct ssl_st *ssl);
 
 /*
  The chain the peer sent, borrowed (valid until `SSL_clear` or `SSL_free`). As in OpenSSL, a
@@ -1843,7 +2020,7 @@ int SSL_get_verify_depth(const struct SSL *ssl);
  certificate (get that with `SSL_get1_peer_certificate`). NULL before the peer sent
  certificates.
  */
-struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
+struct stack_st_X509 *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
 
 /*
  The path verification built, leaf to trust anchor, borrowed (valid until `SSL_clear` or
@@ -1851,7 +2028,7 @@ struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
  pass) it is the path as far as it could be built, at least the leaf; check
  `SSL_get_verify_result` before trusting it. NULL when the peer sent no certificate.
  */
-struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
+struct stack_st_X509 *SSL_get0_verified_chain(const struct ssl_st *ssl);
 
 /*
  On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
@@ -1859,94 +2036,94 @@ struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
  `SSL_free`), from the client certificate callback on; NULL before a request or when it
  listed none.
  */
-struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct SSL *ssl);
+struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct ssl_st *ssl);
 
 /*
  The server name: what the client set (client side) or what the client sent (server side).
  */
-const char *SSL_get_servername(const struct SSL *ssl, int name_type);
+const char *SSL_get_servername(const struct ssl_st *ssl, int name_type);
 
-const char *SSL_get_version(const struct SSL *ssl);
+const char *SSL_get_version(const struct ssl_st *ssl);
 
-int SSL_version(const struct SSL *ssl);
+int SSL_version(const struct ssl_st *ssl);
 
-const struct SSL_CIPHER *SSL_get_current_cipher(const struct SSL *ssl);
+const struct ssl_cipher_st *SSL_get_current_cipher(const struct ssl_st *ssl);
 
-long SSL_get_verify_result(const struct SSL *ssl);
+long SSL_get_verify_result(const struct ssl_st *ssl);
 
 /*
  The key exchange group; 0 before the handshake chose one. OpenSSL makes this a macro.
  */
-int SSL_get_negotiated_group(struct SSL *ssl);
+int SSL_get_negotiated_group(struct ssl_st *ssl);
 
 /*
  The name of a group NID, as OpenSSL 3's `SSL_group_to_name`.
  */
-const char *SSL_group_to_name(struct SSL *ssl, int nid);
+const char *SSL_group_to_name(struct ssl_st *ssl, int nid);
 
 /*
  The peer's leaf certificate with a new reference (free it with `X509_free`).
  */
-struct X509 *SSL_get1_peer_certificate(const struct SSL *ssl);
+struct X509 *SSL_get1_peer_certificate(const struct ssl_st *ssl);
 
 /*
  The pre-3.0 name of [`SSL_get1_peer_certificate`] (it also returns a new reference).
  */
-struct X509 *SSL_get_peer_certificate(const struct SSL *ssl);
+struct X509 *SSL_get_peer_certificate(const struct ssl_st *ssl);
 
-int SSL_set_ex_data(struct SSL *ssl, int idx, void *data);
+int SSL_set_ex_data(struct ssl_st *ssl, int idx, void *data);
 
-void *SSL_get_ex_data(const struct SSL *ssl, int idx);
+void *SSL_get_ex_data(const struct ssl_st *ssl, int idx);
 
 /*
  OpenSSL's macro: ex_data slot 0.
  */
-int SSL_set_app_data(struct SSL *ssl, void *data);
+int SSL_set_app_data(struct ssl_st *ssl, void *data);
 
-void *SSL_get_app_data(const struct SSL *ssl);
+void *SSL_get_app_data(const struct ssl_st *ssl);
 
-int SSL_read_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+int SSL_read_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
 
-int SSL_peek_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+int SSL_peek_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
 
-int SSL_write_ex(struct SSL *ssl, const void *buf, uintptr_t num, uintptr_t *written);
+int SSL_write_ex(struct ssl_st *ssl, const void *buf, uintptr_t num, uintptr_t *written);
 
 /*
  Decrypted data waiting, or received bytes not yet processed.
  */
-int SSL_has_pending(const struct SSL *ssl);
+int SSL_has_pending(const struct ssl_st *ssl);
 
-int SSL_want(const struct SSL *ssl);
+int SSL_want(const struct ssl_st *ssl);
 
-int SSL_want_read(const struct SSL *ssl);
+int SSL_want_read(const struct ssl_st *ssl);
 
-int SSL_want_write(const struct SSL *ssl);
+int SSL_want_write(const struct ssl_st *ssl);
 
-int SSL_want_nothing(const struct SSL *ssl);
+int SSL_want_nothing(const struct ssl_st *ssl);
 
 /*
  Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
  kept while application data streams and freed once handshake traffic is through; with
  `SSL_MODE_RELEASE_BUFFERS` they are freed whenever they empty.
  */
-long SSL_set_mode(struct SSL *ssl, long mode);
+long SSL_set_mode(struct ssl_st *ssl, long mode);
 
-long SSL_clear_mode(struct SSL *ssl, long mode);
+long SSL_clear_mode(struct ssl_st *ssl, long mode);
 
-long SSL_get_mode(struct SSL *ssl);
+long SSL_get_mode(struct ssl_st *ssl);
 
 /*
  With quiet shutdown on, `SSL_shutdown` sends no close_notify and just marks the SSL closed.
  */
-void SSL_set_quiet_shutdown(struct SSL *ssl, int mode);
+void SSL_set_quiet_shutdown(struct ssl_st *ssl, int mode);
 
-int SSL_get_quiet_shutdown(const struct SSL *ssl);
+int SSL_get_quiet_shutdown(const struct ssl_st *ssl);
 
 /*
  Sets shutdown flags without sending anything (a later SSL_shutdown then sends no alert if
  SSL_SENT_SHUTDOWN is set).
  */
-void SSL_set_shutdown(struct SSL *ssl, int mode);
+void SSL_set_shutdown(struct ssl_st *ssl, int mode);
 
 /*
  Resets the SSL for a new connection over the same BIOs, keeping its settings. Everything
@@ -1954,7 +2131,7 @@ void SSL_set_shutdown(struct SSL *ssl, int mode);
  CA names, server name, diagnosis strings) are freed, so pointers to them must not be used
  after this call.
  */
-int SSL_clear(struct SSL *ssl);
+int SSL_clear(struct ssl_st *ssl);
 
 /*
  Sets the largest handshake message (certificate list) this connection accepts from the
@@ -1962,61 +2139,61 @@ int SSL_clear(struct SSL *ssl);
  with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
  not yet started.
  */
-long SSL_set_max_cert_list(struct SSL *ssl, long max);
+long SSL_set_max_cert_list(struct ssl_st *ssl, long max);
 
 /*
  The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
  */
-long SSL_get_max_cert_list(const struct SSL *ssl);
+long SSL_get_max_cert_list(const struct ssl_st *ssl);
 
 /*
  Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
  goes out with the next write, read or `SSL_do_handshake`.
  */
-int SSL_key_update(struct SSL *ssl, int updatetype);
+int SSL_key_update(struct ssl_st *ssl, int updatetype);
 
-int SSL_get_key_update_type(const struct SSL *ssl);
+int SSL_get_key_update_type(const struct ssl_st *ssl);
 
 /*
  Adds `SSL_OP_*` bits for this connection; returns the new options.
  */
-uint64_t SSL_set_options(struct SSL *ssl, uint64_t op);
+uint64_t SSL_set_options(struct ssl_st *ssl, uint64_t op);
 
-uint64_t SSL_clear_options(struct SSL *ssl, uint64_t op);
+uint64_t SSL_clear_options(struct ssl_st *ssl, uint64_t op);
 
-uint64_t SSL_get_options(const struct SSL *ssl);
+uint64_t SSL_get_options(const struct ssl_st *ssl);
 
 /*
  This connection's lowest protocol version (`TLS1_2_VERSION`, ...; 0: no bound). A function
  here, a macro in OpenSSL.
  */
-int SSL_set_min_proto_version(struct SSL *ssl, int version);
+int SSL_set_min_proto_version(struct ssl_st *ssl, int version);
 
-int SSL_set_max_proto_version(struct SSL *ssl, int version);
+int SSL_set_max_proto_version(struct ssl_st *ssl, int version);
 
-int SSL_get_min_proto_version(struct SSL *ssl);
+int SSL_get_min_proto_version(struct ssl_st *ssl);
 
-int SSL_get_max_proto_version(struct SSL *ssl);
+int SSL_get_max_proto_version(struct ssl_st *ssl);
 
 /*
  Like `SSL_CTX_set1_sigalgs_list`, for this connection.
  */
-int SSL_set1_sigalgs_list(struct SSL *ssl, const char *list);
+int SSL_set1_sigalgs_list(struct ssl_st *ssl, const char *list);
 
 /*
  Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
  */
-int SSL_set1_client_sigalgs_list(struct SSL *ssl, const char *list);
+int SSL_set1_client_sigalgs_list(struct ssl_st *ssl, const char *list);
 
 /*
  Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
  */
-int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
+int SSL_set_alpn_protos(struct ssl_st *ssl, const uint8_t *protos, unsigned int len);
 
 /*
  The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
  */
-void SSL_get0_alpn_selected(const struct SSL *ssl, const uint8_t **data, unsigned int *len);
+void SSL_get0_alpn_selected(const struct ssl_st *ssl, const uint8_t **data, unsigned int *len);
 
 /*
  RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
@@ -2039,42 +2216,42 @@ int SSL_select_next_proto(uint8_t **out,
  session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
  context now in use.
  */
-struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
+struct ssl_ctx_st *SSL_set_SSL_CTX(struct ssl_st *ssl, struct ssl_ctx_st *ctx);
 
 /*
  The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
  `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
  certificate).
  */
-int SSL_get_peer_signature_type_nid(const struct SSL *ssl, int *pnid);
+int SSL_get_peer_signature_type_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
  The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
  0 when it made none. A function here, a macro in OpenSSL.
  */
-int SSL_get_peer_signature_nid(const struct SSL *ssl, int *pnid);
+int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
  OpenSSL's `SSL_get_state`: `TLS_ST_BEFORE` until the first handshake step, `TLS_ST_OK`
  once the handshake is done, in between the last message (or ChangeCipherSpec) written or
  read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
  */
-OSSL_HANDSHAKE_STATE SSL_get_state(const struct SSL *ssl);
+OSSL_HANDSHAKE_STATE SSL_get_state(const struct ssl_st *ssl);
 
 /*
  1 before the first handshake step (`SSL_get_state` is `TLS_ST_BEFORE`).
  */
-int SSL_in_before(const struct SSL *ssl);
+int SSL_in_before(const struct ssl_st *ssl);
 
 /*
  OpenSSL's short code of the `SSL_get_state` state ("PINIT", "TWCH", "SSLOK", ...).
  */
-const char *SSL_state_string(const struct SSL *ssl);
+const char *SSL_state_string(const struct ssl_st *ssl);
 
 /*
  OpenSSL's text for the `SSL_get_state` state ("SSLv3/TLS write client hello", ...).
  */
-const char *SSL_state_string_long(const struct SSL *ssl);
+const char *SSL_state_string_long(const struct ssl_st *ssl);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
@@ -2229,7 +2406,7 @@ struct X509 *d2i_X509(struct X509 **a, const uint8_t **pp, long length);
  Reads the next certificate from a PEM stream. With `x` non-NULL the result is also stored
  in `*x`, replacing (and freeing) what was there.
  */
-struct X509 *PEM_read_X509(FILE *fp, struct X509 **x, pem_password_cb _cb, void *_u);
+struct X509 *PEM_read_X509(FILE *fp, struct X509 **x, pem_password_cb *_cb, void *_u);
 
 /*
  The certificate's public key (free with `EVP_PKEY_free`).
@@ -2257,7 +2434,7 @@ int EVP_PKEY_bits(const struct EVP_PKEY *k);
  Reads the next private key (PKCS#8, SEC1 or PKCS#1, unencrypted) from a PEM stream. With
  `x` non-NULL the result is also stored in `*x`, replacing (and freeing) what was there.
  */
-struct EVP_PKEY *PEM_read_PrivateKey(FILE *fp, struct EVP_PKEY **x, pem_password_cb _cb, void *_u);
+struct EVP_PKEY *PEM_read_PrivateKey(FILE *fp, struct EVP_PKEY **x, pem_password_cb *_cb, void *_u);
 
 const struct EVP_MD *EVP_sha1(void);
 
@@ -2442,6 +2619,19 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define SSL_R_SSL_HANDSHAKE_FAILURE 229
 #define SSL_R_SHUTDOWN_WHILE_IN_INIT 407
 #define SSL_R_CALLBACK_FAILED 234
+#define SSL_R_BAD_CHANGE_CIPHER_SPEC 103
+#define SSL_R_BIO_NOT_SET 128
+#define SSL_R_BLOCK_CIPHER_PAD_IS_WRONG 129
+#define SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST 151
+#define SSL_R_NO_CIPHERS_SPECIFIED 183
+#define SSL_R_NO_COMPRESSION_SPECIFIED 187
+#define SSL_R_CLIENTHELLO_TLSEXT 226
+#define SSL_R_PARSE_TLSEXT 227
+#define SSL_R_RENEGOTIATE_EXT_TOO_LONG 335
+#define SSL_R_RENEGOTIATION_ENCODING_ERR 336
+#define SSL_R_SCSV_RECEIVED_WHEN_RENEGOTIATING 345
+#define SSL_R_CERT_CB_ERROR 377
+#define SSL_R_VERSION_TOO_LOW 396
 #define SSL_R_NO_APPLICATION_PROTOCOL 235
 #define SSL_R_BAD_HANDSHAKE_STATE 236
 #define SSL_R_BAD_PACKET 240

@@ -444,6 +444,28 @@ pub(crate) unsafe fn transport_write(b: *mut BIO, data: &[u8]) -> IoOutcome {
     }
 }
 
+/// Reads and drops what a socket BIO already holds, up to `limit` bytes, without blocking.
+/// After a fatal error the rest of a rejected record may still sit unread in the kernel, and
+/// closing a socket with unread data resets the connection: the peer could lose our alert.
+pub(crate) unsafe fn discard_readable(b: *mut BIO, limit: usize) {
+    // SAFETY: caller passes a live BIO.
+    let r = unsafe { &*b };
+    let Kind::Fd { fd, socket: true } = *r.kind() else {
+        return;
+    };
+    let mut scratch = [0u8; 4096];
+    let mut left = limit;
+    while left > 0 {
+        let len = left.min(scratch.len());
+        // SAFETY: `scratch` has room for `len` bytes; MSG_DONTWAIT never blocks.
+        let n = unsafe { libc::recv(fd, scratch.as_mut_ptr().cast(), len, libc::MSG_DONTWAIT) };
+        if n <= 0 {
+            return;
+        }
+        left -= n as usize;
+    }
+}
+
 /// The descriptor under a socket/fd BIO.
 pub(crate) fn fd_of(b: &BIO) -> Option<c_int> {
     match &*b.kind() {

@@ -105,6 +105,11 @@ pub(crate) struct CtxState {
     pub(crate) servername_cb: SSL_servername_cb,
     pub(crate) servername_arg: usize,
     pub(crate) quiet_shutdown: bool,
+    /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
+    pub(crate) read_ahead: bool,
+    /// `SSL_CTX_set_default_passwd_cb` and its userdata (kept as an address, never dereferenced).
+    pub(crate) passwd_cb: super::x509::pem_password_cb,
+    pub(crate) passwd_userdata: usize,
     pub(crate) session_callbacks: super::session::SessionCallbacks,
     /// Info, message and key log callbacks for new connections.
     pub(crate) observers: super::observe::CtxObservers,
@@ -167,7 +172,7 @@ pub(crate) unsafe fn ctx_ref<'a>(ctx: *const SSL_CTX) -> Option<&'a SSL_CTX> {
 }
 
 /// Runs a fallible change to the context and maps it to OpenSSL's 1/0 convention.
-fn ctx_call(ctx: *mut SSL_CTX, f: impl FnOnce(&SSL_CTX) -> Result<()>) -> c_int {
+pub(crate) fn ctx_call(ctx: *mut SSL_CTX, f: impl FnOnce(&SSL_CTX) -> Result<()>) -> c_int {
     guard(0, || {
         // SAFETY: see ctx_ref.
         let Some(c) = (unsafe { ctx_ref(ctx) }) else {
@@ -213,6 +218,9 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,
                 quiet_shutdown: false,
+                read_ahead: false,
+                passwd_cb: None,
+                passwd_userdata: 0,
                 session_callbacks: Default::default(),
                 alpn_select_cb: None,
                 alpn_select_arg: 0,
@@ -335,6 +343,33 @@ impl CtxState {
     pub(crate) fn set_chain(&mut self, chain: Vec<Vec<u8>>) -> Result<()> {
         let kt = cert_key_type(&chain[0])?;
         self.slot(kt).chain = Some(chain);
+        self.settle(kt)
+    }
+
+    /// Appends a certificate to the chain of the certificate loaded last (`SSL_CTX_add0_chain_cert`,
+    /// `SSL_CTX_add_extra_chain_cert`).
+    pub(crate) fn add_chain_cert(&mut self, der: Vec<u8>) -> Result<()> {
+        let no_cert = || {
+            Error::local(
+                Reason::NO_CERTIFICATE_ASSIGNED,
+                "no certificate loaded to add a chain certificate to",
+            )
+        };
+        let kt = self.current.ok_or_else(no_cert)?;
+        self.slot(kt).chain.as_mut().ok_or_else(no_cert)?.push(der);
+        self.settle(kt)
+    }
+
+    /// Drops the chain certificates of the certificate loaded last, keeping the certificate
+    /// (`SSL_CTX_clear_chain_certs`).
+    pub(crate) fn clear_chain_certs(&mut self) -> Result<()> {
+        let Some(kt) = self.current else {
+            return Ok(());
+        };
+        match self.slot(kt).chain.as_mut() {
+            Some(chain) => chain.truncate(1),
+            None => return Ok(()),
+        }
         self.settle(kt)
     }
 
@@ -514,10 +549,26 @@ pub unsafe extern "C" fn SSL_CTX_use_PrivateKey_file(
             })?;
             SigningKey::from_der(der)?
         } else {
+            if is_encrypted_pem_key(&bytes) {
+                return Err(Error::local(
+                    Reason::BAD_PEM,
+                    format!(
+                        "{path}: an encrypted private key; libtls cannot decrypt keys yet \
+                         (the SSL_CTX_set_default_passwd_cb callback is not called)"
+                    ),
+                ));
+            }
             SigningKey::from_pem(&bytes)?
         };
         c.edit().set_key(key)
     })
+}
+
+/// A PEM private key under a password: PKCS#8 `ENCRYPTED PRIVATE KEY`, or OpenSSL's
+/// traditional encryption (`Proc-Type: 4,ENCRYPTED`).
+fn is_encrypted_pem_key(pem: &[u8]) -> bool {
+    let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
+    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
 }
 
 #[no_mangle]

@@ -58,6 +58,9 @@ pub struct SSL {
     /// `SSL_MODE_*` flags.
     mode: u32,
     quiet_shutdown: bool,
+    /// `SSL_set_read_ahead`: read more than the record being processed from the transport.
+    /// Off (the default), a socket or fd is read a record header and then exactly its body.
+    pub(crate) read_ahead: bool,
     /// Shutdown flags set by `SSL_set_shutdown` (or quiet shutdown) without any alert.
     shutdown_flags: c_int,
     /// What the last call was waiting for (`SSL_want`).
@@ -74,6 +77,12 @@ pub struct SSL {
     client_sigalgs: Option<Vec<SignatureScheme>>,
     /// `SSL_set_alpn_protos`.
     alpn_protos: Option<Vec<Vec<u8>>>,
+    /// `SSL_set_cipher_list`: this connection's TLS 1.2 suites.
+    pub(crate) tls12_suites: Option<Vec<crate::msgs::enums::CipherSuite>>,
+    /// `SSL_use_certificate` / `SSL_use_PrivateKey`: this connection's own certificate and key,
+    /// used in place of the context's of the same key type once both are set.
+    pub(crate) own_cert: Option<Vec<u8>>,
+    pub(crate) own_key: Option<Arc<crate::crypto::sign::SigningKey>>,
     /// Info and message callbacks of this connection, and its diagnosis strings.
     pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
@@ -199,6 +208,8 @@ impl SSL {
             && self.sigalgs.is_none()
             && self.client_sigalgs.is_none()
             && self.alpn_protos.is_none()
+            && self.tls12_suites.is_none()
+            && !(self.own_cert.is_some() && self.own_key.is_some())
         {
             return base;
         }
@@ -218,6 +229,16 @@ impl SSL {
         }
         if let Some(protos) = &self.alpn_protos {
             c.alpn_protocols = protos.clone();
+        }
+        if let Some(suites) = &self.tls12_suites {
+            c.tls12_suites = suites.clone();
+        }
+        if let (Some(cert), Some(key)) = (&self.own_cert, &self.own_key) {
+            // The pair was checked when its second half was set.
+            c.set_certified_key(crate::config::CertifiedKey {
+                chain: vec![cert.clone()],
+                key: key.clone(),
+            });
         }
         if let Some(mode) = self.verify_mode {
             c.verify_mode = mode;
@@ -342,18 +363,27 @@ impl SSL {
             ));
             return Err(Stop::Failed);
         }
-        // Read whatever is there, up to a maximal record: fewer system calls, and a peer we
-        // reject after a record header does not get its alert lost to a TCP reset (closing a
-        // socket with unread data resets the connection).
         // The transport writes straight into the connection's receive buffer, where records
         // are then opened in place.
-        // A memory or pair BIO says how much it holds: lend only that much space (at least a
-        // record header, so an empty BIO still answers the read), sparing each handshake flight
-        // a maximal zero-filled buffer.
         // SAFETY: the SSL owns a reference on its read BIO.
-        let len = unsafe { bio::readable_now(self.rbio) }.map_or(READ_CHUNK, |n| {
-            n.clamp(crate::record::HEADER_LEN, READ_CHUNK)
-        });
+        let len = match unsafe { bio::readable_now(self.rbio) } {
+            // A memory or pair BIO says how much it holds: take it all (lend only that much
+            // space, at least a record header so an empty BIO still answers the read). Its
+            // bytes are in the application's hands either way, invisible to poll/epoll, and a
+            // flight's records then cost one pass instead of two reads each (resumption in
+            // `make bench`).
+            Some(n) => n.clamp(crate::record::HEADER_LEN, READ_CHUNK),
+            // Read-ahead: whatever the socket has, up to a maximal record (fewer system calls).
+            None if self.read_ahead => READ_CHUNK,
+            // OpenSSL's default: a record header, then exactly the rest of that record. Bytes
+            // after it stay in the kernel, where an event loop waiting for the socket to become
+            // readable sees them (a server's SSL_accept must not swallow the client's first
+            // application record along with its Finished).
+            None => {
+                let conn = self.conn.as_ref().expect("connection exists while reading");
+                conn.wanted().clamp(1, READ_CHUNK)
+            }
+        };
         let conn = self.conn.as_mut().expect("connection exists while reading");
         let space = conn.receive_space(len);
         // SAFETY: the SSL owns a reference on its read BIO.
@@ -365,6 +395,10 @@ impl SSL {
                     self.report(&e);
                     // Send the alert the error calls for before giving up.
                     let _ = self.flush();
+                    if !self.read_ahead {
+                        // SAFETY: the SSL owns a reference on its read BIO.
+                        unsafe { bio::discard_readable(self.rbio, 4 * READ_CHUNK) };
+                    }
                     return Err(Stop::Failed);
                 }
                 self.deliver_new_sessions();
@@ -755,11 +789,12 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             return std::ptr::null_mut();
         };
         c.up_ref();
-        let (mode, quiet_shutdown, options, max_cert_list) = {
+        let (mode, quiet_shutdown, read_ahead, options, max_cert_list) = {
             let st = c.read();
             (
                 st.mode,
                 st.quiet_shutdown,
+                st.read_ahead,
                 st.config.options,
                 st.config.max_handshake_message,
             )
@@ -785,6 +820,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             ex: CRYPTO_EX_DATA::default(),
             mode,
             quiet_shutdown,
+            read_ahead,
             shutdown_flags: 0,
             want: SSL_NOTHING,
             sessions: Default::default(),
@@ -794,6 +830,9 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             sigalgs: None,
             client_sigalgs: None,
             alpn_protos: None,
+            tls12_suites: None,
+            own_cert: None,
+            own_key: None,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,

@@ -8,6 +8,7 @@
 #define LIBTLS_OPENSSL_SSL_H
 
 #include <libtls.h>
+#include "opensslconf.h"
 #include "crypto.h"
 #include "err.h"
 #include "x509.h"
@@ -20,5 +21,36 @@
 #define OpenSSL_add_ssl_algorithms() libtls_compat_init(0, 0)
 #define SSLeay_add_ssl_algorithms() libtls_compat_init(0, 0)
 #define SSL_load_error_strings() ((void)0)
+
+/* OpenSSL 1.0's method names: version-flexible methods, as in OpenSSL 1.1 and 3.0. */
+#define SSLv23_method() TLS_method()
+#define SSLv23_client_method() TLS_client_method()
+#define SSLv23_server_method() TLS_server_method()
+
+/* Options OpenSSL 3.0 keeps as 0: SSLv2 is gone, and fresh (EC)DH keys are always used. */
+#define SSL_OP_NO_SSLv2 0
+#define SSL_OP_SINGLE_DH_USE 0
+#define SSL_OP_SINGLE_ECDH_USE 0
+
+/* The negotiated cipher suite by name, version and strength (OpenSSL's macros). */
+#define SSL_get_cipher(s) SSL_CIPHER_get_name(SSL_get_current_cipher(s))
+#define SSL_get_cipher_name(s) SSL_CIPHER_get_name(SSL_get_current_cipher(s))
+#define SSL_get_cipher_version(s) SSL_CIPHER_get_version(SSL_get_current_cipher(s))
+#define SSL_get_cipher_bits(s, np) SSL_CIPHER_get_bits(SSL_get_current_cipher(s), (np))
+#define SSL_get0_session(s) SSL_get_session(s)
+
+/* Settings OpenSSL spells as SSL_CTX_ctrl / SSL_ctrl commands (see <libtls.h> for what each
+ * does in libtls: DH parameters are accepted and ignored, as libtls has no finite-field DH). */
+#define SSL_CTX_set_tmp_dh(ctx, dh) SSL_CTX_ctrl((ctx), SSL_CTRL_SET_TMP_DH, 0, (void *)(dh))
+#define SSL_set_tmp_dh(ssl, dh) SSL_ctrl((ssl), SSL_CTRL_SET_TMP_DH, 0, (void *)(dh))
+#define SSL_CTX_set_dh_auto(ctx, onoff) SSL_CTX_ctrl((ctx), SSL_CTRL_SET_DH_AUTO, (onoff), NULL)
+#define SSL_set_dh_auto(ssl, onoff) SSL_ctrl((ssl), SSL_CTRL_SET_DH_AUTO, (onoff), NULL)
+#define SSL_CTX_set_ecdh_auto(ctx, onoff) ((onoff) != 0)
+#define SSL_set_ecdh_auto(ssl, onoff) ((onoff) != 0)
+#define SSL_CTX_add_extra_chain_cert(ctx, x509) \
+    SSL_CTX_ctrl((ctx), SSL_CTRL_EXTRA_CHAIN_CERT, 0, (void *)(x509))
+#define SSL_CTX_add0_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 0, (void *)(x509))
+#define SSL_CTX_add1_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 1, (void *)(x509))
+#define SSL_CTX_clear_chain_certs(ctx) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 0, NULL)
 
 #endif /* LIBTLS_OPENSSL_SSL_H */

@@ -9,4 +9,9 @@
 
 #include <libtls.h>
 
+/* TLSEXT_TYPE_server_name, TLSEXT_TYPE_application_layer_protocol_negotiation and the
+ * SSL_CTRL_* feature macros are in <libtls.h>. The OpenSSL macros for SNI, as functions there:
+ * SSL_set_tlsext_host_name, SSL_CTX_set_tlsext_servername_callback,
+ * SSL_CTX_set_tlsext_servername_arg. */
+
 #endif /* LIBTLS_OPENSSL_TLS1_H */

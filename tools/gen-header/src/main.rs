@@ -108,6 +108,7 @@ fn main() {
     let mut generated = Vec::new();
     bindings.write(&mut generated);
     let generated = String::from_utf8(generated).expect("cbindgen writes UTF-8");
+    let generated = openssl_spellings(&generated);
     let header = c89_clean(&generated, &format!("{}{}", version_macros(), tables()));
     // Rewriting an unchanged header would make everything that depends on it rebuild.
     if std::fs::read_to_string(&out).ok().as_deref() != Some(header.as_str()) {
@@ -143,5 +144,39 @@ fn c89_clean(generated: &str, extra: &str) -> String {
         out.contains(extra),
         "no include-guard end in cbindgen's output"
     );
+    out
+}
+
+/// OpenSSL's struct tags for libssl's types (`SSL` is `struct ssl_st`, ...): programs forward-
+/// declare `struct ssl_st;` and pass `struct ssl_st *` where an `SSL *` is expected (hiredis).
+/// And `pem_password_cb` is a function type in OpenSSL, used as `pem_password_cb *`; cbindgen
+/// writes Rust's `Option<fn>` as a pointer typedef. Same ABI, OpenSSL's spelling.
+fn openssl_spellings(generated: &str) -> String {
+    const TAGS: &[(&str, &str)] = &[
+        ("SSL", "ssl_st"),
+        ("SSL_CTX", "ssl_ctx_st"),
+        ("SSL_SESSION", "ssl_session_st"),
+        ("SSL_CIPHER", "ssl_cipher_st"),
+        ("SSL_METHOD", "ssl_method_st"),
+    ];
+    let mut out = generated.to_string();
+    for (name, tag) in TAGS {
+        for end in [" ", "*", ";", ")", ","] {
+            out = out.replace(
+                &format!("struct {name}{end}"),
+                &format!("struct {tag}{end}"),
+            );
+        }
+    }
+    out = out.replace(
+        "typedef int (*pem_password_cb)(",
+        "typedef int pem_password_cb(",
+    );
+    for start in ["(", " ", "\n"] {
+        out = out.replace(
+            &format!("{start}pem_password_cb "),
+            &format!("{start}pem_password_cb *"),
+        );
+    }
     out
 }

@@ -1,0 +1,393 @@
+//! libssl calls and controls that real OpenSSL programs use beyond the basics (issue 19):
+//! read-ahead, OpenSSL's `SSL_ctrl` / `SSL_CTX_ctrl` commands that its macros expand to, and the
+//! small conveniences of OpenSSL 1.0-era code.
+
+use super::consts::TLSEXT_NAMETYPE_host_name;
+use super::ctx::{ctx_ref, SSL_CTX};
+use super::guard;
+use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::x509::{pem_password_cb, EVP_PKEY, X509};
+use crate::error::{Error, Reason};
+use std::ffi::{c_int, c_long, c_void};
+
+/// Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the
+/// previous setting. Off by default, as in OpenSSL: a socket or fd BIO is then read a record
+/// header and exactly that record's body, so bytes after the record being processed stay in
+/// the kernel where `poll`/`epoll` see them. On, libtls reads whatever is there (up to a maximal
+/// record) and `SSL_has_pending` reports what it holds. Memory and pair BIOs are always read
+/// whole (see docs/differences-from-openssl.md).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_read_ahead(ctx: *mut SSL_CTX, yes: c_int) -> c_long {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| {
+            let mut st = c.edit();
+            std::mem::replace(&mut st.read_ahead, yes != 0) as c_long
+        })
+    })
+}
+
+/// 1 when connections made from `ctx` read ahead.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_read_ahead(ctx: *mut SSL_CTX) -> c_long {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().read_ahead as c_long)
+    })
+}
+
+/// Read-ahead for this connection only (see `SSL_CTX_set_read_ahead`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_read_ahead(ssl: *mut SSL, yes: c_int) {
+    with_ssl(ssl, (), |s| s.read_ahead = yes != 0)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_get_read_ahead(ssl: *const SSL) -> c_int {
+    with_ssl_ref(ssl, 0, |s| s.read_ahead as c_int)
+}
+
+// ---- SSL_ctrl / SSL_CTX_ctrl ----------------------------------------------------------------
+// OpenSSL spells many settings as macros over these two calls; a program that tests for a
+// command (`#ifdef SSL_CTRL_SET_TLSEXT_HOSTNAME`) uses the feature. Each command libtls has is
+// defined here with OpenSSL's number and handled by the same code as the named function.
+
+pub const SSL_CTRL_SET_TMP_DH: c_int = 3;
+pub const SSL_CTRL_EXTRA_CHAIN_CERT: c_int = 14;
+pub const SSL_CTRL_SESS_NUMBER: c_int = 20;
+pub const SSL_CTRL_MODE: c_int = 33;
+pub const SSL_CTRL_GET_READ_AHEAD: c_int = 40;
+pub const SSL_CTRL_SET_READ_AHEAD: c_int = 41;
+pub const SSL_CTRL_SET_SESS_CACHE_SIZE: c_int = 42;
+pub const SSL_CTRL_GET_SESS_CACHE_SIZE: c_int = 43;
+pub const SSL_CTRL_SET_SESS_CACHE_MODE: c_int = 44;
+pub const SSL_CTRL_GET_SESS_CACHE_MODE: c_int = 45;
+pub const SSL_CTRL_GET_MAX_CERT_LIST: c_int = 50;
+pub const SSL_CTRL_SET_MAX_CERT_LIST: c_int = 51;
+pub const SSL_CTRL_SET_MAX_SEND_FRAGMENT: c_int = 52;
+pub const SSL_CTRL_SET_TLSEXT_SERVERNAME_CB: c_int = 53;
+pub const SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG: c_int = 54;
+pub const SSL_CTRL_SET_TLSEXT_HOSTNAME: c_int = 55;
+pub const SSL_CTRL_CLEAR_MODE: c_int = 78;
+/// With a NULL stack: `SSL_CTX_clear_chain_certs` (setting a whole chain is not supported).
+pub const SSL_CTRL_CHAIN: c_int = 88;
+pub const SSL_CTRL_CHAIN_CERT: c_int = 89;
+pub const SSL_CTRL_SET_GROUPS_LIST: c_int = 92;
+pub const SSL_CTRL_SET_CURVES_LIST: c_int = SSL_CTRL_SET_GROUPS_LIST;
+/// Defined for programs that test for it (`SSL_CTX_set_ecdh_auto` is a no-op since OpenSSL
+/// 1.1.0: ECDHE groups are always chosen automatically).
+pub const SSL_CTRL_SET_ECDH_AUTO: c_int = 94;
+pub const SSL_CTRL_SET_SIGALGS_LIST: c_int = 98;
+pub const SSL_CTRL_SET_CLIENT_SIGALGS_LIST: c_int = 102;
+pub const SSL_CTRL_GET_PEER_SIGNATURE_NID: c_int = 108;
+pub const SSL_CTRL_SET_DH_AUTO: c_int = 118;
+pub const SSL_CTRL_GET_EXTMS_SUPPORT: c_int = 122;
+pub const SSL_CTRL_SET_MIN_PROTO_VERSION: c_int = 123;
+pub const SSL_CTRL_SET_MAX_PROTO_VERSION: c_int = 124;
+pub const SSL_CTRL_GET_MIN_PROTO_VERSION: c_int = 130;
+pub const SSL_CTRL_GET_MAX_PROTO_VERSION: c_int = 131;
+pub const SSL_CTRL_GET_NEGOTIATED_GROUP: c_int = 134;
+
+/// TLS extension code points for feature tests (`TLSEXT_TYPE_*`, RFC 6066, RFC 7301).
+pub const TLSEXT_TYPE_server_name: c_int = 0;
+pub const TLSEXT_TYPE_application_layer_protocol_negotiation: c_int = 16;
+pub const TLSEXT_MAXLEN_host_name: c_int = 255;
+
+/// OpenSSL's generic setter behind `SSL_CTX_set_mode`, `SSL_CTX_set_read_ahead`,
+/// `SSL_CTX_add_extra_chain_cert`, `SSL_CTX_set1_groups_list`, `SSL_CTX_set_dh_auto`,
+/// `SSL_CTX_set_tmp_dh` and the other `SSL_CTRL_*` commands above, with their return values.
+/// `SSL_CTRL_SET_TMP_DH` and `SSL_CTRL_SET_DH_AUTO` succeed and change nothing: libtls has no
+/// finite-field Diffie-Hellman suites (the DH object stays the caller's, as in OpenSSL).
+/// `SSL_CTRL_EXTRA_CHAIN_CERT` and `SSL_CTRL_CHAIN_CERT` append to the chain of the certificate
+/// loaded last (`larg` 0 takes ownership of the X509, 1 copies it); `SSL_CTRL_CHAIN` with a
+/// NULL stack drops that chain. Unknown commands return 0.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_ctrl(
+    ctx: *mut SSL_CTX,
+    cmd: c_int,
+    larg: c_long,
+    parg: *mut c_void,
+) -> c_long {
+    use super::ctx::*;
+    use super::session::*;
+    // SAFETY (every call below): `ctx` and `parg` are passed on to the named function, which
+    // checks them as it does when called directly.
+    unsafe {
+        match cmd {
+            SSL_CTRL_MODE => SSL_CTX_set_mode(ctx, larg),
+            SSL_CTRL_CLEAR_MODE => SSL_CTX_clear_mode(ctx, larg),
+            SSL_CTRL_SET_READ_AHEAD => SSL_CTX_set_read_ahead(ctx, (larg != 0) as c_int),
+            SSL_CTRL_GET_READ_AHEAD => SSL_CTX_get_read_ahead(ctx),
+            SSL_CTRL_SET_SESS_CACHE_SIZE => SSL_CTX_sess_set_cache_size(ctx, larg),
+            SSL_CTRL_GET_SESS_CACHE_SIZE => SSL_CTX_sess_get_cache_size(ctx),
+            SSL_CTRL_SET_SESS_CACHE_MODE => SSL_CTX_set_session_cache_mode(ctx, larg),
+            SSL_CTRL_GET_SESS_CACHE_MODE => SSL_CTX_get_session_cache_mode(ctx),
+            SSL_CTRL_SESS_NUMBER => SSL_CTX_sess_number(ctx),
+            SSL_CTRL_SET_MAX_CERT_LIST => SSL_CTX_set_max_cert_list(ctx, larg),
+            SSL_CTRL_GET_MAX_CERT_LIST => SSL_CTX_get_max_cert_list(ctx),
+            SSL_CTRL_SET_MAX_SEND_FRAGMENT => SSL_CTX_set_max_send_fragment(ctx, larg) as c_long,
+            SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG => {
+                SSL_CTX_set_tlsext_servername_arg(ctx, parg) as c_long
+            }
+            SSL_CTRL_SET_MIN_PROTO_VERSION => {
+                SSL_CTX_set_min_proto_version(ctx, larg as c_int) as c_long
+            }
+            SSL_CTRL_SET_MAX_PROTO_VERSION => {
+                SSL_CTX_set_max_proto_version(ctx, larg as c_int) as c_long
+            }
+            SSL_CTRL_GET_MIN_PROTO_VERSION => SSL_CTX_get_min_proto_version(ctx) as c_long,
+            SSL_CTRL_GET_MAX_PROTO_VERSION => SSL_CTX_get_max_proto_version(ctx) as c_long,
+            SSL_CTRL_SET_GROUPS_LIST => SSL_CTX_set1_groups_list(ctx, parg.cast()) as c_long,
+            SSL_CTRL_SET_SIGALGS_LIST => SSL_CTX_set1_sigalgs_list(ctx, parg.cast()) as c_long,
+            SSL_CTRL_SET_CLIENT_SIGALGS_LIST => {
+                SSL_CTX_set1_client_sigalgs_list(ctx, parg.cast()) as c_long
+            }
+            SSL_CTRL_EXTRA_CHAIN_CERT => add_chain_cert(ctx, parg.cast(), true),
+            SSL_CTRL_CHAIN_CERT => add_chain_cert(ctx, parg.cast(), larg == 0),
+            SSL_CTRL_CHAIN if parg.is_null() => {
+                super::ctx::ctx_call(ctx, |c| c.edit().clear_chain_certs()) as c_long
+            }
+            SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
+                guard(0, || ctx_ref(ctx).is_some() as c_long)
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Appends `x` to the chain of the certificate loaded last; `owned`: the call takes the
+/// caller's reference (released once its DER is copied), as OpenSSL's add0 does on success.
+unsafe fn add_chain_cert(ctx: *mut SSL_CTX, x: *mut X509, owned: bool) -> c_long {
+    let r = super::ctx::ctx_call(ctx, |c| {
+        if x.is_null() {
+            return Err(Error::local(Reason::INVALID_ARGUMENT, "X509 is NULL"));
+        }
+        // SAFETY: a live X509 from this library.
+        let der = unsafe { &*x }.der().to_vec();
+        c.edit().add_chain_cert(der)
+    });
+    if r == 1 && owned {
+        // SAFETY: the caller handed its reference over.
+        unsafe { super::x509::X509_free(x) };
+    }
+    r as c_long
+}
+
+/// OpenSSL's generic per-connection setter behind `SSL_set_tlsext_host_name`, `SSL_set_mode`,
+/// `SSL_set_min_proto_version`, `SSL_get_extms_support` and the other `SSL_CTRL_*` commands
+/// above that apply to a connection. Unknown commands return 0.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_ctrl(
+    ssl: *mut SSL,
+    cmd: c_int,
+    larg: c_long,
+    parg: *mut c_void,
+) -> c_long {
+    use super::ssl::*;
+    // SAFETY (every call below): `ssl` and `parg` are passed on to the named function, which
+    // checks them as it does when called directly.
+    unsafe {
+        match cmd {
+            SSL_CTRL_SET_TLSEXT_HOSTNAME if larg == TLSEXT_NAMETYPE_host_name as c_long => {
+                SSL_set_tlsext_host_name(ssl, parg.cast()) as c_long
+            }
+            SSL_CTRL_MODE => SSL_set_mode(ssl, larg),
+            SSL_CTRL_CLEAR_MODE => SSL_clear_mode(ssl, larg),
+            SSL_CTRL_SET_READ_AHEAD => {
+                let old = SSL_get_read_ahead(ssl) as c_long;
+                SSL_set_read_ahead(ssl, (larg != 0) as c_int);
+                old
+            }
+            SSL_CTRL_GET_READ_AHEAD => SSL_get_read_ahead(ssl) as c_long,
+            SSL_CTRL_SET_MAX_CERT_LIST => SSL_set_max_cert_list(ssl, larg),
+            SSL_CTRL_GET_MAX_CERT_LIST => SSL_get_max_cert_list(ssl),
+            SSL_CTRL_SET_MIN_PROTO_VERSION => {
+                SSL_set_min_proto_version(ssl, larg as c_int) as c_long
+            }
+            SSL_CTRL_SET_MAX_PROTO_VERSION => {
+                SSL_set_max_proto_version(ssl, larg as c_int) as c_long
+            }
+            SSL_CTRL_GET_MIN_PROTO_VERSION => SSL_get_min_proto_version(ssl) as c_long,
+            SSL_CTRL_GET_MAX_PROTO_VERSION => SSL_get_max_proto_version(ssl) as c_long,
+            SSL_CTRL_SET_SIGALGS_LIST => SSL_set1_sigalgs_list(ssl, parg.cast()) as c_long,
+            SSL_CTRL_SET_CLIENT_SIGALGS_LIST => {
+                SSL_set1_client_sigalgs_list(ssl, parg.cast()) as c_long
+            }
+            SSL_CTRL_GET_EXTMS_SUPPORT => SSL_get_extms_support(ssl) as c_long,
+            SSL_CTRL_GET_NEGOTIATED_GROUP => SSL_get_negotiated_group(ssl) as c_long,
+            SSL_CTRL_GET_PEER_SIGNATURE_NID => {
+                SSL_get_peer_signature_nid(ssl, parg.cast()) as c_long
+            }
+            SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
+                with_ssl_ref(ssl, 0, |_| 1)
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Accepts a Diffie-Hellman parameter key and drops it: libtls has no finite-field DH suites.
+/// Takes ownership of `dhpkey` on success, as OpenSSL does.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set0_tmp_dh_pkey(
+    ctx: *mut SSL_CTX,
+    dhpkey: *mut EVP_PKEY,
+) -> c_int {
+    guard(0, || {
+        // SAFETY: see ctx_ref.
+        if unsafe { ctx_ref(ctx) }.is_none() {
+            return 0;
+        }
+        // SAFETY: the caller hands its reference over (NULL is a no-op).
+        unsafe { super::x509::EVP_PKEY_free(dhpkey) };
+        1
+    })
+}
+
+/// Like `SSL_CTX_set0_tmp_dh_pkey`, for one connection.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set0_tmp_dh_pkey(ssl: *mut SSL, dhpkey: *mut EVP_PKEY) -> c_int {
+    let ok = with_ssl_ref(ssl, 0, |_| 1);
+    if ok == 1 {
+        // SAFETY: the caller hands its reference over (NULL is a no-op).
+        unsafe { super::x509::EVP_PKEY_free(dhpkey) };
+    }
+    ok
+}
+
+/// Whether a client offers post-handshake authentication (TLS 1.3). libtls does not implement
+/// it: the client never offers it, whatever `val` says, so no server asks for it.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val: c_int) {
+    let _ = val;
+    // SAFETY: see ctx_ref (checks NULL).
+    guard((), || {
+        let _ = unsafe { ctx_ref(ctx) };
+    })
+}
+
+/// Like `SSL_CTX_set_post_handshake_auth`, for one connection.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) {
+    let _ = val;
+    with_ssl_ref(ssl, (), |_| ())
+}
+
+/// The password callback for encrypted PEM keys loaded through this context. Recorded and
+/// reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
+/// loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
+/// docs/differences-from-openssl.md).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(ctx: *mut SSL_CTX, cb: pem_password_cb) {
+    guard((), || {
+        // SAFETY: see ctx_ref.
+        if let Some(c) = unsafe { ctx_ref(ctx) } {
+            c.edit().passwd_cb = cb;
+        }
+    })
+}
+
+/// The `userdata` argument the password callback gets.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut SSL_CTX, u: *mut c_void) {
+    guard((), || {
+        // SAFETY: see ctx_ref.
+        if let Some(c) = unsafe { ctx_ref(ctx) } {
+            c.edit().passwd_userdata = u as usize;
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb(ctx: *mut SSL_CTX) -> pem_password_cb {
+    guard(None, || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().passwd_cb)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb_userdata(ctx: *mut SSL_CTX) -> *mut c_void {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: see ctx_ref.
+        unsafe { ctx_ref(ctx) }.map_or(std::ptr::null_mut(), |c| {
+            c.read().passwd_userdata as *mut c_void
+        })
+    })
+}
+
+/// Runs `f` on the SSL, pushing its error: 1 on success, 0 on failure.
+fn ssl_call(ssl: *mut SSL, f: impl FnOnce(&mut SSL) -> crate::error::Result<()>) -> c_int {
+    with_ssl(ssl, 0, |s| match f(s) {
+        Ok(()) => 1,
+        Err(e) => {
+            super::err::push(&e);
+            0
+        }
+    })
+}
+
+/// This connection's TLS 1.2 cipher suites, in OpenSSL's cipher-list syntax (as
+/// `SSL_CTX_set_cipher_list`); takes effect for a handshake not yet started.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_cipher_list(
+    ssl: *mut SSL,
+    list: *const std::ffi::c_char,
+) -> c_int {
+    ssl_call(ssl, |s| {
+        // SAFETY: C string from the caller.
+        let text = unsafe { super::c_str(list, "cipher list") }
+            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "bad cipher list"))?;
+        s.tls12_suites = Some(super::ctx::parse_cipher_list(text)?);
+        Ok(())
+    })
+}
+
+/// This connection's own certificate (its DER is copied; no reference is taken), used instead of
+/// the context's certificate of the same key type once `SSL_use_PrivateKey` gives its key.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_use_certificate(ssl: *mut SSL, x: *mut X509) -> c_int {
+    ssl_call(ssl, |s| {
+        if x.is_null() {
+            return Err(Error::local(Reason::INVALID_ARGUMENT, "X509 is NULL"));
+        }
+        // SAFETY: a live X509 from this library.
+        s.own_cert = Some(unsafe { &*x }.der().to_vec());
+        check_own_pair(s)
+    })
+}
+
+/// This connection's own private key (see `SSL_use_certificate`).
+#[no_mangle]
+pub unsafe extern "C" fn SSL_use_PrivateKey(ssl: *mut SSL, pkey: *mut EVP_PKEY) -> c_int {
+    ssl_call(ssl, |s| {
+        // SAFETY: see pkey_ref.
+        let key = unsafe { super::x509::pkey_ref(pkey) }
+            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "EVP_PKEY is NULL"))?
+            .private
+            .clone()
+            .ok_or_else(|| {
+                Error::local(
+                    Reason::NO_PRIVATE_KEY_ASSIGNED,
+                    "the EVP_PKEY holds only a public key",
+                )
+            })?;
+        s.own_key = Some(key);
+        check_own_pair(s)
+    })
+}
+
+/// Once both halves are set they must match; a mismatched key is dropped (as OpenSSL does).
+fn check_own_pair(s: &mut SSL) -> crate::error::Result<()> {
+    if let (Some(cert), Some(key)) = (&s.own_cert, &s.own_key) {
+        let pair = crate::config::CertifiedKey {
+            chain: vec![cert.clone()],
+            key: key.clone(),
+        };
+        if let Err(e) = pair.check() {
+            s.own_key = None;
+            return Err(e);
+        }
+    }
+    Ok(())
+}

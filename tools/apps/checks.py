@@ -1,0 +1,377 @@
+"""Runtime checks of `make test-apps` (tools/apps/run.py) for the programs that build.
+
+Every service listens on 127.0.0.1 on a free port, runs in its own process group, is stopped by
+its PID, and every client call has a timeout: a hang is a failed check, never a stuck run.
+"""
+
+import concurrent.futures
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PKI = REPO / "pki"
+BIN = REPO / "build" / "bin"
+TIMEOUT = 20
+CONNECTIONS = 20
+
+SERVER_CHAIN = PKI / "server-ecdsa-p256.chain.pem"
+SERVER_KEY = PKI / "server-ecdsa-p256.key"
+SERVER_LEAF = PKI / "server-ecdsa-p256.pem"
+INTERMEDIATE = PKI / "intermediate-ca.pem"
+CLIENT_CHAIN = PKI / "client-ecdsa-p256.chain.pem"
+CLIENT_KEY = PKI / "client-ecdsa-p256.key"
+ROOT = PKI / "root-ca.pem"
+# The second virtual host of the nginx check: a certificate for *.example.test.
+OTHER_CHAIN = PKI / "wildcard-example.chain.pem"
+OTHER_KEY = PKI / "wildcard-example.key"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class Service:
+    """A server process in its own process group, stopped by its PID."""
+
+    def __init__(self, cmd, logfile, env=None, cwd=None):
+        self.logfile = open(logfile, "w")
+        self.proc = subprocess.Popen([str(c) for c in cmd], stdout=self.logfile, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.logfile.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def call(cmd, input_data=None, timeout=TIMEOUT, env=None):
+    """Runs a client; (rc, stdout+stderr). A timeout is rc 124."""
+    try:
+        p = subprocess.run([str(c) for c in cmd], input=input_data, capture_output=True, timeout=timeout,
+                           env=env, start_new_session=True)
+        return p.returncode, (p.stdout + p.stderr).decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"") + (e.stderr or b"")
+        return 124, "timed out: " + out.decode(errors="replace")
+
+
+def tail(text, n=600):
+    text = " ".join(text.split())
+    return text[-n:]
+
+
+# ---- redis + hiredis ------------------------------------------------------------------------
+
+def redis_server(results, run_dir, protocols, auth_clients):
+    port = free_port()
+    server = results["redis"]["artifacts"]["redis-server"]
+    cmd = [server, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+           "--tls-cert-file", SERVER_CHAIN, "--tls-key-file", SERVER_KEY, "--tls-ca-cert-file", ROOT,
+           "--tls-auth-clients", "yes" if auth_clients else "no", "--tls-protocols", protocols,
+           "--save", "", "--appendonly", "no", "--dir", run_dir, "--daemonize", "no"]
+    return port, Service(cmd, run_dir / f"redis-{port}.log")
+
+
+def redis_cli_set_get(cli, port, protocol, client_cert, index):
+    args = [cli, "-h", "127.0.0.1", "-p", str(port), "--tls", "--cacert", ROOT]
+    if client_cert:
+        args += ["--cert", CLIENT_CHAIN, "--key", CLIENT_KEY]
+    key = f"k-{protocol}-{int(client_cert)}-{index}"
+    rc, out = call(args + ["SET", key, f"v{index}"])
+    if rc != 0 or "OK" not in out:
+        return False, f"SET {key}: rc {rc}: {tail(out)}"
+    rc, out = call(args + ["GET", key])
+    if rc != 0 or out.strip() != f"v{index}":
+        return False, f"GET {key}: rc {rc}: {tail(out)}"
+    return True, ""
+
+
+def check_redis(protocol, client_cert):
+    def check(results, tc, run_dir):
+        cli = results["redis"]["artifacts"]["redis-cli"]
+        bench = results["redis"]["artifacts"]["redis-benchmark"]
+        port, server = redis_server(results, run_dir, protocol, client_cert)
+        with server:
+            if not wait_port(port, server.proc):
+                return False, "redis-server did not start: " + tail(Path(server.logfile.name).read_text())
+            # 20 connections at once, each a redis-cli SET then GET.
+            with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+                outcomes = list(pool.map(lambda i: redis_cli_set_get(cli, port, protocol, client_cert, i),
+                                         range(CONNECTIONS)))
+            bad = [detail for ok, detail in outcomes if not ok]
+            if bad:
+                return False, f"{len(bad)}/{CONNECTIONS} redis-cli runs failed; first: {bad[0]}"
+            # redis-benchmark: 20 concurrent pipelined connections on one event loop (the hang of
+            # issue 19 showed here: Finished and the first command in one segment).
+            args = [bench, "-h", "127.0.0.1", "-p", str(port), "--tls", "--cacert", ROOT, "-c", str(CONNECTIONS),
+                    "-n", "2000", "-t", "set,get", "-q"]
+            if client_cert:
+                args += ["--cert", CLIENT_CHAIN, "--key", CLIENT_KEY]
+            rc, out = call(args, timeout=60)
+            if rc != 0 or "GET" not in out:
+                return False, f"redis-benchmark rc {rc}: {tail(out)}"
+            if not client_cert and protocol == "TLSv1.3":
+                # Refusal without a certificate when the server requires one is checked elsewhere.
+                pass
+            return True, ""
+
+    return check
+
+
+def check_redis_requires_cert(results, tc, run_dir):
+    cli = results["redis"]["artifacts"]["redis-cli"]
+    port, server = redis_server(results, run_dir, "TLSv1.2 TLSv1.3", True)
+    with server:
+        if not wait_port(port, server.proc):
+            return False, "redis-server did not start"
+        rc, out = call([cli, "-h", "127.0.0.1", "-p", str(port), "--tls", "--cacert", ROOT, "PING"])
+        if "PONG" in out:
+            return False, "redis-server answered a client without a certificate"
+        return True, ""
+
+
+def check_hiredis(protocol):
+    def check(results, tc, run_dir):
+        example = results["hiredis"]["artifacts"]["example"]
+        if "redis" not in results or not results["redis"]["ok"]:
+            # The peer is the redis-server built here: skipped while redis does not build.
+            return None, "needs the redis-server built here (redis does not build)"
+        port, server = redis_server(results, run_dir, protocol, True)
+        with server:
+            if not wait_port(port, server.proc):
+                return False, "redis-server did not start"
+
+            def one(_):
+                rc, out = call([example, "127.0.0.1", str(port), CLIENT_CHAIN, CLIENT_KEY, ROOT])
+                return rc == 0 and "PING: PONG" in out, tail(out)
+
+            with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+                outcomes = list(pool.map(one, range(CONNECTIONS)))
+            bad = [d for ok, d in outcomes if not ok]
+            if bad:
+                return False, f"{len(bad)}/{CONNECTIONS} hiredis-example-ssl runs failed; first: {bad[0]}"
+            return True, ""
+
+    return check
+
+
+# ---- curl -----------------------------------------------------------------------------------
+
+def curl_against(server_cmd, port, curl, extra, expect, run_dir, label):
+    with Service(server_cmd, run_dir / f"{label}-{port}.log") as server:
+        if not wait_port(port, server.proc):
+            return False, f"{label} did not start: " + tail(Path(server.logfile.name).read_text())
+        rc, out = call([curl, "-v", "-sS", "--max-time", "10", "--cacert", ROOT, *extra,
+                        f"https://localhost:{port}/"])
+        if rc != 0:
+            return False, f"curl rc {rc}: {tail(out)}"
+        for needle in expect:
+            if needle not in out:
+                return False, f"curl output lacks {needle!r}: {tail(out)}"
+        return True, ""
+
+
+def check_curl_tlsserver(version):
+    def check(results, tc, run_dir):
+        curl = results["curl"]["artifacts"]["curl"]
+        port = free_port()
+        flag = "-tls1_3" if version == "1.3" else "-tls1_2"
+        server = [BIN / "tlsserver", f"127.0.0.1:{port}", "-cert", SERVER_CHAIN, "-key", SERVER_KEY, "-www",
+                  flag, "-CAfile", ROOT, "-require_peer"]
+        return curl_against(server, port, curl,
+                            [f"--tlsv{version}", "--tls-max", version, "--cert", CLIENT_CHAIN, "--key", CLIENT_KEY],
+                            [f"SSL connection using TLSv{version}", "HTTP/1."], run_dir, "tlsserver")
+
+    return check
+
+
+def check_curl_s_server(version):
+    def check(results, tc, run_dir):
+        curl = results["curl"]["artifacts"]["curl"]
+        port = free_port()
+        server = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", SERVER_LEAF, "-key", SERVER_KEY,
+                  "-cert_chain", INTERMEDIATE, "-www", f"-tls{version.replace('.', '_')}", "-servername_fatal",
+                  "-servername", "localhost", "-cert2", SERVER_LEAF, "-key2", SERVER_KEY]
+        # SNI: s_server with -servername_fatal refuses a client that sends no or another name.
+        # s_server sends no chain with -cert2: the client trusts the intermediate as well.
+        bundle = run_dir / "root-and-intermediate.pem"
+        bundle.write_bytes(ROOT.read_bytes() + INTERMEDIATE.read_bytes())
+        return curl_against(server, port, curl, [f"--tlsv{version}", "--tls-max", version, "--cacert", bundle],
+                            [f"SSL connection using TLSv{version}", "s_server"], run_dir, "s_server")
+
+    return check
+
+
+# ---- nginx ----------------------------------------------------------------------------------
+
+NGINX_CONF = """
+{user}
+worker_processes 2;
+daemon off;
+master_process on;
+pid {run}/nginx.pid;
+error_log {run}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {run}/tmp;
+    proxy_temp_path {run}/tmp;
+    fastcgi_temp_path {run}/tmp;
+    uwsgi_temp_path {run}/tmp;
+    scgi_temp_path {run}/tmp;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets on;
+    ssl_session_ticket_key {run}/ticket.key;
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        server_name localhost;
+        ssl_certificate {chain};
+        ssl_certificate_key {key};
+        root {run}/www-localhost;
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        server_name www.example.test;
+        ssl_certificate {other_chain};
+        ssl_certificate_key {other_key};
+        ssl_client_certificate {root};
+        ssl_verify_client on;
+        root {run}/www-example;
+        add_header X-Client-DN "$ssl_client_s_dn" always;
+    }}
+}}
+"""
+
+
+def start_nginx(nginx, run, port):
+    conf = run / "nginx.conf"
+    # Started as root, nginx's workers would run as nobody, who cannot read the build tree.
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf.write_text(NGINX_CONF.format(user=user, run=run, port=port, chain=SERVER_CHAIN, key=SERVER_KEY,
+                                      other_chain=OTHER_CHAIN, other_key=OTHER_KEY, root=ROOT))
+    server = Service([nginx, "-p", run, "-c", conf], run / f"stdout-{time.monotonic_ns()}.log")
+    if not wait_port(port, server.proc):
+        server.stop()
+        error_log = run / "error.log"
+        raise RuntimeError("nginx did not start: " + tail(error_log.read_text() if error_log.exists() else
+                                                          Path(server.logfile.name).read_text()))
+    return server
+
+
+def check_nginx(results, tc, run_dir):
+    nginx = results["nginx"]["artifacts"]["nginx"]
+    port = free_port()
+    run = run_dir / f"nginx-{port}"
+    for d in ("tmp", "logs", "www-localhost", "www-example"):
+        (run / d).mkdir(parents=True, exist_ok=True)
+    (run / "www-localhost" / "index.html").write_text("vhost localhost\n")
+    (run / "www-example" / "index.html").write_text("vhost example\n")
+    (run / "ticket.key").write_bytes(os.urandom(80))
+    failures = []
+    resolve = ["--resolve", f"www.example.test:{port}:127.0.0.1", "--resolve", f"localhost:{port}:127.0.0.1"]
+    sess = run / "tlsclient.sess"
+    tlsclient = [BIN / "tlsclient", f"127.0.0.1:{port}", "-servername", "localhost", "-CAfile", ROOT, "-tls1_2",
+                 "-get", "/"]
+    with start_nginx(nginx, run, port):
+        # SNI vhost 1 (no client certificate), TLS 1.2 and 1.3, system curl; ALPN h2.
+        for version in ("1.2", "1.3"):
+            rc, out = call(["curl", "-sS", "-v", "--max-time", "10", "--cacert", ROOT, f"--tlsv{version}",
+                            "--tls-max", version, "--http2", *resolve, f"https://localhost:{port}/"])
+            if rc != 0 or "vhost localhost" not in out or f"TLSv{version}" not in out:
+                failures.append(f"curl localhost TLS {version}: rc {rc}: {tail(out, 300)}")
+            elif "ALPN: server accepted h2" not in out and "ALPN, server accepted to use h2" not in out:
+                failures.append(f"curl localhost TLS {version}: no h2 over ALPN: {tail(out, 300)}")
+        # SNI vhost 2 requires a client certificate.
+        rc, out = call(["curl", "-sS", "--max-time", "10", "--cacert", ROOT, *resolve,
+                        f"https://www.example.test:{port}/"])
+        if "vhost example" in out:
+            failures.append("vhost www.example.test answered without a client certificate")
+        rc, out = call(["curl", "-sS", "-i", "--max-time", "10", "--cacert", ROOT, *resolve, "--cert", CLIENT_CHAIN,
+                        "--key", CLIENT_KEY, f"https://www.example.test:{port}/"])
+        if rc != 0 or "vhost example" not in out or "x-client-dn: CN=" not in out.lower().replace("cn=", "CN="):
+            failures.append(f"curl www.example.test with a client certificate: rc {rc}: {tail(out, 300)}")
+        # openssl s_client sees the certificate chosen by SNI.
+        for name, subject in (("localhost", "CN = localhost"), ("www.example.test", "example.test")):
+            rc, out = call(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", name,
+                            "-CAfile", ROOT], input_data=b"", timeout=TIMEOUT)
+            line = out.split("subject=", 1)[1].split("\n", 1)[0] if "subject=" in out else ""
+            if subject not in line:
+                failures.append(f"s_client -servername {name}: wrong certificate: {tail(out, 300)}")
+        # Tickets across the two workers: 8 reconnections, each resuming.
+        rc, out = call([*tlsclient, "-reconnect", "8", "-sess_out", sess], timeout=60)
+        reused = out.count("tlsclient: session: Reused")
+        if rc != 0 or "vhost localhost" not in out:
+            failures.append(f"tlsclient -reconnect 8: rc {rc}: {tail(out, 300)}")
+        elif reused < 8:
+            failures.append(f"tlsclient: {reused}/8 resumptions across the workers: {tail(out, 300)}")
+    # A new nginx with the same ssl_session_ticket_key file resumes the old instance's session:
+    # the key file is used, not a per-process key.
+    with start_nginx(nginx, run, port):
+        rc, out = call([*tlsclient, "-sess_in", sess], timeout=30)
+        if rc != 0 or "tlsclient: session: Reused" not in out:
+            failures.append(f"ticket from the previous nginx not accepted (ssl_session_ticket_key): {tail(out, 300)}")
+    if failures:
+        return False, "; ".join(failures)
+    return True, ""
+
+
+CHECKS = {
+    "hiredis": [("hiredis-example-ssl x20, TLS 1.3, client cert", check_hiredis("TLSv1.3")),
+                ("hiredis-example-ssl x20, TLS 1.2, client cert", check_hiredis("TLSv1.2"))],
+    "redis": [(f"redis-cli x{CONNECTIONS} + redis-benchmark -c {CONNECTIONS}, {p}, "
+               f"{'with' if c else 'without'} client cert", check_redis(p, c))
+              for p in ("TLSv1.3", "TLSv1.2") for c in (True, False)]
+    + [("redis-server refuses a client without a certificate", check_redis_requires_cert)],
+    "curl": [(f"curl -> tlsserver -www, TLS {v}, client cert", check_curl_tlsserver(v)) for v in ("1.2", "1.3")]
+    + [(f"curl -> openssl s_server -www, TLS {v}, SNI", check_curl_s_server(v)) for v in ("1.2", "1.3")],
+    "nginx": [("nginx: two SNI vhosts, client-cert auth, ALPN h2, tickets across 2 workers", check_nginx)],
+}
+
+
+def run_checks(prog, results, tc, run_dir):
+    """{check name: (ok, detail)} for one program's checks; ok is None for a skipped check."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{prog}-", dir=run_dir))
+    outcomes = {}
+    for name, check in CHECKS.get(prog, []):
+        started = time.monotonic()
+        try:
+            ok, detail = check(results, tc, run_dir)
+        except Exception as e:  # a check's bug is its failure, not the run's end
+            ok, detail = False, f"{type(e).__name__}: {e}"
+        outcomes[f"{name} ({time.monotonic() - started:.1f} s)"] = (ok, detail)
+    return outcomes
