@@ -46,12 +46,13 @@ PKGCONFIG_BUILD = $(BUILD)/pkgconfig
 # Generated at build time from the aws-lc-sys source; never committed.
 COMPAT_BUILD = $(BUILD)/include/libtls
 COMPAT_OVERLAY = $(wildcard include/libtls/openssl/*.h)
+COMPAT_STAMP = $(COMPAT_BUILD)/openssl/.stamp
 
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror
 C_INCLUDES = -Icapi-tests
 
-LIBTLS_CFLAGS = $(WARNINGS) $(C_INCLUDES) -Iinclude
+LIBTLS_CFLAGS = $(WARNINGS) $(C_INCLUDES) -I$(COMPAT_BUILD) -Iinclude
 LIBTLS_LDFLAGS = -L$(LIB_BUILD) -Wl,-rpath,$(abspath $(LIB_BUILD))
 LIBTLS_LIBS = -ltls -lpthread
 
@@ -93,9 +94,9 @@ lib:
 	$(CARGO) build --release
 	@$(MAKE) --no-print-directory shlib pkgconfig compat-headers
 
-compat-headers: $(COMPAT_BUILD)/openssl/.stamp
+compat-headers: $(COMPAT_STAMP)
 
-$(COMPAT_BUILD)/openssl/.stamp: $(COMPAT_OVERLAY) tools/awslc-exports.py Cargo.lock
+$(COMPAT_STAMP): $(COMPAT_OVERLAY) tools/awslc-exports.py Cargo.lock
 	$(AWSLC_EXPORTS) headers --out $(COMPAT_BUILD)
 	touch $@
 
@@ -168,10 +169,10 @@ cli: $(LIBTLS_BINS)
 cli-openssl: $(OPENSSL_BINS)
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h | $(BUILD)/bin
+$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP) | $(BUILD)/bin
 	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
-$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h | $(BUILD)/asan/bin
+$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP) | $(BUILD)/asan/bin
 	$(CC) $(ASAN_CFLAGS) $(LIBTLS_CFLAGS) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
 $(BUILD)/openssl/bin/%: $$(SOURCES_%) $(HEADERS) | $(BUILD)/openssl/bin
@@ -292,7 +293,7 @@ BOGO_RUN = $(PYTHON) tools/bogo/run.py --runner $(BOGO_BUILD)/runner.test \
 	--resources $(BOGO_BUILD)/runner-src --config bogo/config.json
 BOGO_JOBS ?= 4
 
-$(BOGO_BUILD)/shim-libtls: tools/bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h
+$(BOGO_BUILD)/shim-libtls: tools/bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ tools/bogo/shim.c $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
@@ -321,7 +322,7 @@ bogo-openssl: bogo-setup $(BOGO_BUILD)/shim-openssl
 # ---- benchmarks (not part of make test) -------------------------------------------------------
 BENCH_SRC = bench/tlsbench.c
 
-$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h
+$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g $(LIBTLS_CFLAGS) -o $@ $(BENCH_SRC) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 

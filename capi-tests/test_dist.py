@@ -17,6 +17,9 @@ from conftest import REPO_ROOT, pki, require_tool
 
 DIST = REPO_ROOT / "capi-tests" / "dist"
 INCLUDE = REPO_ROOT / "include"
+# The OpenSSL-named headers as the build generates them (aws-lc's libcrypto headers with
+# libtls's ssl.h, tls1.h, err.h and opensslv.h over them); `make install` installs this tree.
+COMPAT_INCLUDE = REPO_ROOT / "build" / "include" / "libtls"
 LIB_BUILD = REPO_ROOT / "build" / "lib"
 STRICT = ["-Wall", "-Wextra", "-Werror", "-pedantic"]
 CA = pki("root-ca.pem")
@@ -70,7 +73,7 @@ def test_headers_compile_cleanly(tmp_path, compiler, std, openssl_names):
     shutil.copy(DIST / "headers.c", source)
     flags = [f"-std={std}", *STRICT, f"-I{INCLUDE}"]
     if openssl_names:
-        flags = [f"-I{INCLUDE / 'libtls'}", *flags, "-DWITH_OPENSSL_NAMES"]
+        flags = [f"-I{COMPAT_INCLUDE}", *flags, "-DWITH_OPENSSL_NAMES"]
     exe = compile_c(tmp_path / "headers", [source], [*flags, f"-L{LIB_BUILD}", f"-Wl,-rpath,{LIB_BUILD}", "-ltls"],
                     compiler)
     ok([exe])
@@ -82,7 +85,7 @@ def test_compat_headers_shadow_openssl(tmp_path):
     source = tmp_path / "which.c"
     source.write_text("#include <openssl/ssl.h>\n#ifndef LIBTLS_OPENSSL_COMPAT\n#error not libtls\n#endif\n"
                       "int main(void) { return SSL_library_init() == 1 ? 0 : 1; }\n")
-    out = run(["cc", "-E", "-H", f"-I{INCLUDE / 'libtls'}", f"-I{INCLUDE}", source])
+    out = run(["cc", "-E", "-H", f"-I{COMPAT_INCLUDE}", f"-I{INCLUDE}", source])
     assert out.returncode == 0, out.stderr
     included = [line.split()[-1] for line in out.stderr.splitlines() if line.startswith(".")]
     assert not any(path.startswith("/usr/include/openssl") for path in included), included
@@ -147,7 +150,7 @@ def test_abi_check_passes_on_the_build():
 def test_abi_check_catches_a_removed_function(tmp_path):
     header = tmp_path / "libtls.h"
     text = (INCLUDE / "libtls.h").read_text()
-    header.write_text(text.replace("int SSL_pending(const struct SSL *ssl);", ""))
+    header.write_text(text.replace("int SSL_pending(const struct ssl_st *ssl);", ""))
     result = run(["python3", REPO_ROOT / "tools" / "abi.py", "check", "--major", MAJOR, "--header", header])
     assert result.returncode == 1
     assert "SSL_pending" in result.stderr and "breaks the ABI" in result.stderr
@@ -156,8 +159,8 @@ def test_abi_check_catches_a_removed_function(tmp_path):
 def test_abi_check_catches_an_unlisted_function(tmp_path):
     header = tmp_path / "libtls.h"
     text = (INCLUDE / "libtls.h").read_text()
-    header.write_text(text.replace("int SSL_pending(const struct SSL *ssl);",
-                                   "int SSL_pending(const struct SSL *ssl);\n\nint SSL_new_thing(void);"))
+    header.write_text(text.replace("int SSL_pending(const struct ssl_st *ssl);",
+                                   "int SSL_pending(const struct ssl_st *ssl);\n\nint SSL_new_thing(void);"))
     result = run(["python3", REPO_ROOT / "tools" / "abi.py", "check", "--major", MAJOR, "--header", header])
     assert result.returncode == 1
     assert "SSL_new_thing" in result.stderr and "make abi-update" in result.stderr
@@ -312,3 +315,27 @@ def test_unversioned_library_would_hijack_the_plugin(plugin_and_host, tmp_path):
                      [f"-I{INCLUDE}", f"-L{unversioned_dir}", f"-Wl,-rpath,{unversioned_dir}", "-ltls", "-ldl"])
     result = ok([host, plugin, "0", "0", CA, "nohandshake"], timeout=30)
     assert "plugin alert86: inappropriate fallback" in result.stdout, result.stdout
+
+
+# -- OpenSSL's libcrypto API from libtls.so (issue 19) ----------------------------------------------
+
+def test_libcrypto_api_matches_openssl(tmp_path):
+    """The same OpenSSL-only source built against OpenSSL and against libtls alone (its
+    OpenSSL-named headers, -ltls) prints the same: digests, HMAC, random bytes, PEM objects
+    handed to the TLS half, the peer certificate back as the same X509 type, and a PEM error
+    on the one error queue."""
+    source = DIST / "libcrypto.c"
+    args = [pki("server-ecdsa-p256.pem"), pki("server-ecdsa-p256.key")]
+    with_openssl = compile_c(tmp_path / "libcrypto-openssl", [source], ["-std=c99", *STRICT, "-lssl", "-lcrypto"])
+    with_libtls = compile_c(tmp_path / "libcrypto-libtls", [source],
+                            ["-std=c99", *STRICT, f"-I{COMPAT_INCLUDE}", *libtls_flags()])
+    needed = ok(["readelf", "-d", with_libtls]).stdout
+    assert f"Shared library: [libtls.so.{MAJOR}]" in needed
+    assert "libcrypto" not in needed and "libssl" not in needed, needed
+    expected = ok([with_openssl, *args]).stdout
+    got = ok([with_libtls, *args]).stdout
+    assert got == expected
+    for line in ("sha256(abc): ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                 "use_certificate: 1", "use_PrivateKey: 1", "handshake: ok", "peer is the certificate read: yes",
+                 "error: lib PEM, reason NO_START_LINE", "after clear: 0"):
+        assert line in got.splitlines(), got

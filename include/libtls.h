@@ -18,59 +18,42 @@
 
 #define STACK_OF(type) struct stack_st_##type
 
+/* OpenSSL's object types, as aws-lc's <openssl/base.h> declares them. */
+#if !defined(OPENSSL_HEADER_BASE_H) && !defined(LIBTLS_OPENSSL_TYPEDEFS)
+#define LIBTLS_OPENSSL_TYPEDEFS 1
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_session_st SSL_SESSION;
+typedef struct ssl_cipher_st SSL_CIPHER;
+typedef struct ssl_method_st SSL_METHOD;
+typedef struct x509_store_ctx_st X509_STORE_CTX;
+typedef struct X509_VERIFY_PARAM_st X509_VERIFY_PARAM;
+typedef struct crypto_ex_data_st CRYPTO_EX_DATA;
+typedef struct x509_st X509;
+typedef struct X509_name_st X509_NAME;
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct bio_st BIO;
+typedef struct env_md_st EVP_MD;
+typedef struct asn1_string_st ASN1_TIME;
+#endif
+struct ssl_st;
+struct ssl_ctx_st;
+struct ssl_session_st;
+struct ssl_cipher_st;
+struct ssl_method_st;
+struct x509_store_ctx_st;
+struct X509_VERIFY_PARAM_st;
+struct crypto_ex_data_st;
+struct x509_st;
+struct X509_name_st;
+struct evp_pkey_st;
+struct bio_st;
+struct env_md_st;
+struct asn1_string_st;
+struct stack_st_X509;
+struct stack_st_X509_NAME;
+
 #define BIO_NOCLOSE 0
-
-#define BIO_CLOSE 1
-
-#define BIO_FLAGS_READ 1
-
-#define BIO_FLAGS_WRITE 2
-
-#define BIO_FLAGS_IO_SPECIAL 4
-
-#define BIO_FLAGS_RWS ((BIO_FLAGS_READ | BIO_FLAGS_WRITE) | BIO_FLAGS_IO_SPECIAL)
-
-#define BIO_FLAGS_SHOULD_RETRY 8
-
-#define BIO_CTRL_RESET 1
-
-#define BIO_CTRL_EOF 2
-
-#define BIO_CTRL_INFO 3
-
-#define BIO_CTRL_GET_CLOSE 8
-
-#define BIO_CTRL_SET_CLOSE 9
-
-#define BIO_CTRL_PENDING 10
-
-#define BIO_CTRL_FLUSH 11
-
-#define BIO_CTRL_DUP 12
-
-#define BIO_CTRL_WPENDING 13
-
-#define BIO_C_SET_FD 104
-
-#define BIO_C_GET_FD 105
-
-#define BIO_C_SET_BUF_MEM_EOF_RETURN 130
-
-#define BIO_C_GET_WRITE_GUARANTEE 140
-
-#define BIO_C_SHUTDOWN_WR 142
-
-#define BIO_TYPE_DESCRIPTOR 256
-
-#define BIO_TYPE_SOURCE_SINK 1024
-
-#define BIO_TYPE_MEM (1 | BIO_TYPE_SOURCE_SINK)
-
-#define BIO_TYPE_FD ((4 | BIO_TYPE_SOURCE_SINK) | BIO_TYPE_DESCRIPTOR)
-
-#define BIO_TYPE_SOCKET ((5 | BIO_TYPE_SOURCE_SINK) | BIO_TYPE_DESCRIPTOR)
-
-#define BIO_TYPE_BIO (19 | BIO_TYPE_SOURCE_SINK)
 
 #define SSL_ERROR_NONE 0
 
@@ -115,15 +98,6 @@
 #define SSL_SENT_SHUTDOWN 1
 
 #define SSL_RECEIVED_SHUTDOWN 2
-
-/*
- Object identifiers OpenSSL uses for the groups (`SSL_get_negotiated_group`).
- */
-#define NID_X9_62_prime256v1 415
-
-#define NID_secp384r1 715
-
-#define NID_X25519 1034
 
 /*
  OpenSSL marks a group it has no NID for with this bit plus the TLS codepoint.
@@ -235,22 +209,6 @@
 #define OPENSSL_NPN_NEGOTIATED 1
 
 #define OPENSSL_NPN_NO_OVERLAP 2
-
-/*
- Signature and digest NIDs (`SSL_get_peer_signature_type_nid`, `SSL_get_peer_signature_nid`).
- `EVP_PKEY_RSA`, `EVP_PKEY_EC` and `EVP_PKEY_ED25519` come with the key API.
- */
-#define EVP_PKEY_RSA_PSS 912
-
-#define NID_undef 0
-
-#define NID_sha1 64
-
-#define NID_sha256 672
-
-#define NID_sha384 673
-
-#define NID_sha512 674
 
 /*
  `SSL_want` results.
@@ -433,203 +391,50 @@
 
 #define LIBTLS_TICKET_KEY_LENGTH 32
 
-#define V_ASN1_INTEGER 2
-
-#define V_ASN1_UTCTIME 23
-
-#define V_ASN1_GENERALIZEDTIME 24
-
-#define XN_FLAG_COMPAT 0
-
-#define XN_FLAG_SEP_COMMA_PLUS (1 << 16)
-
-#define XN_FLAG_SEP_CPLUS_SPC (2 << 16)
-
-#define XN_FLAG_SEP_SPLUS_SPC (3 << 16)
-
-#define XN_FLAG_SEP_MULTILINE (4 << 16)
-
-#define XN_FLAG_SEP_MASK (15 << 16)
-
-#define XN_FLAG_DN_REV (1 << 20)
-
-#define XN_FLAG_SPC_EQ (1 << 23)
-
 /*
- OpenSSL's `XN_FLAG_RFC2253`: `CN=host,O=Example` (most specific first).
- */
-#define XN_FLAG_RFC2253 17892119
-
-/*
- OpenSSL's `XN_FLAG_ONELINE`: `O = Example, CN = host`.
- */
-#define XN_FLAG_ONELINE 8520479
-
-/*
- OpenSSL's `XN_FLAG_MULTILINE`: one `commonName = host` per line.
- */
-#define XN_FLAG_MULTILINE 44302342
-
-#define EVP_PKEY_NONE 0
-
-#define EVP_PKEY_RSA 6
-
-#define EVP_PKEY_EC 408
-
-#define EVP_PKEY_ED25519 1087
-
-#define EVP_PKEY_ED448 1088
-
-#define EVP_MAX_MD_SIZE 64
-
-/*
- The only ex_data index a store context has: the one holding its `SSL`.
+ The only ex_data index a libtls store context has: the one holding its `SSL`.
  */
 #define SSL_X509_STORE_CTX_IDX 0
-
-#define NID_subject_alt_name 85
-
-#define X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT 1
-
-#define X509_CHECK_FLAG_NO_WILDCARDS 2
-
-#define X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS 4
-
-#define X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS 8
-
-#define X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS 16
-
-#define X509_CHECK_FLAG_NEVER_CHECK_SUBJECT 32
-
-#define GEN_OTHERNAME 0
-
-#define GEN_EMAIL 1
-
-#define GEN_DNS 2
-
-#define GEN_X400 3
-
-#define GEN_DIRNAME 4
-
-#define GEN_EDIPARTY 5
-
-#define GEN_URI 6
-
-#define GEN_IPADD 7
-
-#define GEN_RID 8
-
-#define V_ASN1_OCTET_STRING 4
-
-#define V_ASN1_IA5STRING 22
-
-/*
- An ASN.1 string as OpenSSL exposes it: an INTEGER's magnitude octets or a Time's text.
- `ASN1_INTEGER` and `ASN1_TIME` are this type, as in OpenSSL.
- */
-typedef struct ASN1_STRING ASN1_STRING;
-
-typedef struct BIO BIO;
-
-/*
- A BIO type: ours are statics; `BIO_meth_new` makes application-defined ones.
- */
-typedef struct BIO_METHOD BIO_METHOD;
 
 /*
  Per-object storage; opaque to C.
  */
-typedef struct CRYPTO_EX_DATA CRYPTO_EX_DATA;
 
-/*
- A digest algorithm for `X509_digest`.
- */
-typedef struct EVP_MD EVP_MD;
-
-/*
- A key: the public half of a certificate (`X509_get_pubkey`), or a private key that can sign
- (`PEM_read_PrivateKey`, for `SSL_CTX_use_PrivateKey` and client certificate callbacks).
- */
-typedef struct EVP_PKEY EVP_PKEY;
-
-/*
- One subjectAltName entry. Its value is read with `GENERAL_NAME_get0_value`: an
- `ASN1_STRING` (IA5String text for DNS, email and URI; the 4 or 16 address octets for IP), an
- `X509_NAME` for a directory name, NULL for kinds libtls does not decode.
- */
-typedef struct GENERAL_NAME GENERAL_NAME;
-
-typedef struct SSL SSL;
 
 /*
  Opaque to C; points at a `SuiteInfo` in `ALL_SUITES`.
  */
-typedef struct SSL_CIPHER SSL_CIPHER;
 
-typedef struct SSL_CTX SSL_CTX;
 
 /*
  Which roles a method allows; `None` for `TLS_method`, which allows both.
  */
-typedef struct SSL_METHOD SSL_METHOD;
 
 /*
  A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
  */
-typedef struct SSL_SESSION SSL_SESSION;
-
-typedef struct X509 X509;
-
-typedef struct X509_NAME X509_NAME;
 
 /*
  What a verify callback can see and change: the certificate at the current depth, the
  depth and the error, and the connection (`SSL_get_ex_data_X509_STORE_CTX_idx`).
  */
-typedef struct X509_STORE_CTX X509_STORE_CTX;
 
 /*
  The verification parameters of one connection that libtls supports: the expected host names,
  IP address and host flags. `SSL_get0_param` hands out a pointer into the `SSL`.
  */
-typedef struct X509_VERIFY_PARAM X509_VERIFY_PARAM;
-
-/*
- `STACK_OF(GENERAL_NAME)`, which is OpenSSL's `GENERAL_NAMES`. It owns its entries.
- */
-typedef struct stack_st_GENERAL_NAME stack_st_GENERAL_NAME;
-
-/*
- `STACK_OF(X509)`: a list holding one reference to each certificate.
- */
-typedef struct stack_st_X509 stack_st_X509;
-
-/*
- `STACK_OF(X509_NAME)`: CA names for `SSL_CTX_set_client_CA_list` and friends.
- */
-typedef struct stack_st_X509_NAME stack_st_X509_NAME;
-
-typedef int (*BioWriteFn)(struct BIO*, const char*, int);
-
-typedef int (*BioReadFn)(struct BIO*, char*, int);
-
-typedef long (*BioCtrlFn)(struct BIO*, int, long, void*);
-
-typedef int (*BioCreateFn)(struct BIO*);
-
-typedef int (*BioDestroyFn)(struct BIO*);
 
 /*
  The verify callback's type, as OpenSSL declares it.
  */
-typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
+typedef int (*SSL_verify_cb)(int preverify_ok, struct x509_store_ctx_st *x509_ctx);
 
 /*
  `SSL_CTX_set_client_cert_cb`'s callback: on a CertificateRequest that no configured
  certificate answers, it may return 1 with a new certificate and private key in `*x509` and
  `*pkey` (the library frees both); 0 sends no certificate.
  */
-typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
+typedef int (*SSL_client_cert_cb)(struct ssl_st *ssl, struct x509_st **x509, struct evp_pkey_st **pkey);
 
 /*
  `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
@@ -637,7 +442,7 @@ typedef int (*SSL_client_cert_cb)(struct SSL *ssl, struct X509 **x509, struct EV
  handshake) and returns `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_NOACK` (no ALPN) or
  `SSL_TLSEXT_ERR_ALERT_FATAL` (`no_application_protocol`).
  */
-typedef int (*SSL_CTX_alpn_select_cb_func)(struct SSL *ssl,
+typedef int (*SSL_CTX_alpn_select_cb_func)(struct ssl_st *ssl,
                                            const uint8_t **out,
                                            uint8_t *outlen,
                                            const uint8_t *input,
@@ -650,30 +455,38 @@ typedef int (*SSL_CTX_alpn_select_cb_func)(struct SSL *ssl,
  contexts). It returns an `SSL_TLSEXT_ERR_*` value and may set `*al` to the alert to send
  (default `SSL_AD_UNRECOGNIZED_NAME`).
  */
-typedef int (*SSL_servername_cb)(struct SSL *ssl, int *al, void *arg);
+typedef int (*SSL_servername_cb)(struct ssl_st *ssl, int *al, void *arg);
 
-typedef void (*CRYPTO_EX_new)(void *parent,
+/*
+ The callback of `ERR_print_errors_cb`: one line (with its newline) and its length.
+ */
+typedef int (*ERR_print_errors_callback)(const char *line, uintptr_t len, void *u);
+
+typedef void CRYPTO_EX_new(void *parent,
                               void *ptr,
-                              struct CRYPTO_EX_DATA *ad,
+                              struct crypto_ex_data_st *ad,
                               int idx,
                               long argl,
                               void *argp);
 
-typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
-                             const struct CRYPTO_EX_DATA *from,
+#if !defined(OPENSSL_HEADER_EX_DATA_H) && !defined(LIBTLS_OPENSSL_EX_TYPEDEFS)
+#define LIBTLS_OPENSSL_EX_TYPEDEFS 1
+typedef int CRYPTO_EX_dup(struct crypto_ex_data_st *to,
+                             const struct crypto_ex_data_st *from,
                              void **from_d,
                              int idx,
                              long argl,
                              void *argp);
 
 typedef CRYPTO_EX_new CRYPTO_EX_free;
+#endif
 
 /*
  `SSL_CTX_set_info_callback`'s callback: `where` is a set of `SSL_CB_*` bits, `ret` the
  alert (`(level << 8) | description`) for `SSL_CB_ALERT`, the call's result for
  `SSL_CB_EXIT`, else 1.
  */
-typedef void (*SSL_info_cb)(const struct SSL *ssl, int where_, int ret);
+typedef void (*SSL_info_cb)(const struct ssl_st *ssl, int where_, int ret);
 
 /*
  `SSL_CTX_set_msg_callback`'s callback, with OpenSSL's arguments: `write_p` 1 for what we
@@ -685,26 +498,26 @@ typedef void (*SSL_msg_cb)(int write_p,
                            int content_type,
                            const void *buf,
                            uintptr_t len,
-                           struct SSL *ssl,
+                           struct ssl_st *ssl,
                            void *arg);
 
 /*
  `SSL_CTX_set_keylog_callback`'s callback: one NSS key log line, without a newline.
  */
-typedef void (*SSL_keylog_cb)(const struct SSL *ssl, const char *line);
+typedef void (*SSL_keylog_cb)(const struct ssl_st *ssl, const char *line);
 
 /*
  Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
  the library hands over (free it later with `SSL_SESSION_free`), 0 to let the library drop it.
  */
-typedef int (*SSL_CTX_new_session_cb)(struct SSL *ssl, struct SSL_SESSION *session);
+typedef int (*SSL_CTX_new_session_cb)(struct ssl_st *ssl, struct ssl_session_st *session);
 
 /*
  Asked for a session ID the internal cache does not hold (`SSL_CTX_sess_set_get_cb`).
  Return the session or NULL. Set `*copy` to 1 if the application keeps its own reference
  (the library then takes another), 0 to give its reference to the library.
  */
-typedef struct SSL_SESSION *(*SSL_CTX_get_session_cb)(struct SSL *ssl,
+typedef struct ssl_session_st *(*SSL_CTX_get_session_cb)(struct ssl_st *ssl,
                                                       const uint8_t *id,
                                                       int id_len,
                                                       int *copy);
@@ -713,7 +526,7 @@ typedef struct SSL_SESSION *(*SSL_CTX_get_session_cb)(struct SSL *ssl,
  Told of each session leaving the internal cache (`SSL_CTX_sess_set_remove_cb`); the
  session is only borrowed for the call.
  */
-typedef void (*SSL_CTX_remove_session_cb)(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+typedef void (*SSL_CTX_remove_session_cb)(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
  libtls's ticket key callback (`SSL_CTX_set_ticket_key_cb`). libtls seals tickets itself
@@ -724,37 +537,12 @@ typedef void (*SSL_CTX_remove_session_cb)(struct SSL_CTX *ctx, struct SSL_SESSIO
  current key, or 0 (or a negative value) if the name is unknown, which means a full
  handshake.
  */
-typedef int (*SSL_ticket_key_cb)(struct SSL *ssl, uint8_t *key_name, uint8_t *key, int enc);
+typedef int (*SSL_ticket_key_cb)(struct ssl_st *ssl, uint8_t *key_name, uint8_t *key, int enc);
 
 /*
  OpenSSL's `OSSL_HANDSHAKE_STATE` (an enum there; the values are the same).
  */
 typedef int OSSL_HANDSHAKE_STATE;
-
-/*
- Element destructors for the `pop_free` calls, typedefs as in OpenSSL (a function-pointer
- parameter spelt out in the prototype hides the function from the export list tooling).
- */
-typedef void (*sk_X509_freefunc)(struct X509*);
-
-typedef void (*sk_X509_NAME_freefunc)(struct X509_NAME*);
-
-typedef struct ASN1_STRING ASN1_INTEGER;
-
-typedef struct ASN1_STRING ASN1_TIME;
-
-/*
- `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
- */
-typedef int (*pem_password_cb)(char *buf, int size, int rwflag, void *u);
-
-typedef struct stack_st_GENERAL_NAME GENERAL_NAMES;
-
-/*
- The element destructor `sk_GENERAL_NAME_pop_free` takes (as a typedef, as in OpenSSL, so
- that the export list tooling sees the function).
- */
-typedef void (*sk_GENERAL_NAME_freefunc)(struct GENERAL_NAME*);
 
 #define TLS_ST_BEFORE 0
 
@@ -850,171 +638,49 @@ const char *SSL_alert_desc_string_long(int value);
 
 const char *SSL_alert_desc_string(int value);
 
-const struct BIO_METHOD *BIO_s_mem(void);
-
-const struct BIO_METHOD *BIO_s_socket(void);
-
-const struct BIO_METHOD *BIO_s_fd(void);
-
-struct BIO *BIO_new(const struct BIO_METHOD *method);
-
-/*
- A read-only memory BIO over a copy of `buf` (`len` -1: NUL-terminated string).
- */
-struct BIO *BIO_new_mem_buf(const void *buf, int len);
-
-struct BIO *BIO_new_socket(int fd, int close_flag);
-
-struct BIO *BIO_new_fd(int fd, int close_flag);
-
-/*
- Two connected BIOs: what one writes the other reads. `writebuf` sizes each half's write
- buffer (0 for the default).
- */
-int BIO_new_bio_pair(struct BIO **bio1,
-                     uintptr_t writebuf1,
-                     struct BIO **bio2,
-                     uintptr_t writebuf2);
-
-int BIO_free(struct BIO *b);
-
-void BIO_free_all(struct BIO *b);
-
-void BIO_vfree(struct BIO *b);
-
-int BIO_up_ref(struct BIO *b);
-
-int BIO_read(struct BIO *b, void *data, int dlen);
-
-int BIO_write(struct BIO *b, const void *data, int dlen);
-
-int BIO_read_ex(struct BIO *b, void *data, uintptr_t dlen, uintptr_t *readbytes);
-
-int BIO_write_ex(struct BIO *b, const void *data, uintptr_t dlen, uintptr_t *written);
-
-/*
- OpenSSL's generic control call; the macros (`BIO_pending`, `BIO_eof`, ...) are functions here.
- */
-long BIO_ctrl(struct BIO *b, int cmd, long larg, void *parg);
-
-uintptr_t BIO_ctrl_pending(struct BIO *b);
-
-uintptr_t BIO_ctrl_wpending(struct BIO *b);
-
-int BIO_pending(struct BIO *b);
-
-int BIO_wpending(struct BIO *b);
-
-int BIO_eof(struct BIO *b);
-
-int BIO_reset(struct BIO *b);
-
-int BIO_flush(struct BIO *b);
-
-int BIO_set_mem_eof_return(struct BIO *b, int v);
-
-uintptr_t BIO_ctrl_get_write_guarantee(struct BIO *b);
-
-int BIO_shutdown_wr(struct BIO *b);
-
-int BIO_set_fd(struct BIO *b, int fd, int close_flag);
-
-int BIO_get_fd(struct BIO *b, int *out);
-
-int BIO_test_flags(const struct BIO *b, int flags);
-
-void BIO_set_flags(struct BIO *b, int flags);
-
-void BIO_clear_flags(struct BIO *b, int flags);
-
-int BIO_should_retry(const struct BIO *b);
-
-int BIO_should_read(const struct BIO *b);
-
-int BIO_should_write(const struct BIO *b);
-
-void BIO_set_retry_read(struct BIO *b);
-
-void BIO_set_retry_write(struct BIO *b);
-
-void BIO_clear_retry_flags(struct BIO *b);
-
-int BIO_method_type(const struct BIO *b);
-
-int BIO_get_new_index(void);
-
-struct BIO_METHOD *BIO_meth_new(int typ, const char *_name);
-
-/*
- Frees a method from `BIO_meth_new`; BIOs of it must be freed first (OpenSSL's rule).
- */
-void BIO_meth_free(struct BIO_METHOD *m);
-
-int BIO_meth_set_write(struct BIO_METHOD *m, BioWriteFn f);
-
-int BIO_meth_set_read(struct BIO_METHOD *m, BioReadFn f);
-
-int BIO_meth_set_ctrl(struct BIO_METHOD *m, BioCtrlFn f);
-
-int BIO_meth_set_create(struct BIO_METHOD *m, BioCreateFn f);
-
-int BIO_meth_set_destroy(struct BIO_METHOD *m, BioDestroyFn f);
-
-void BIO_set_data(struct BIO *b, void *data);
-
-void *BIO_get_data(struct BIO *b);
-
-void BIO_set_init(struct BIO *b, int init);
-
-int BIO_get_init(struct BIO *b);
-
-void BIO_set_shutdown(struct BIO *b, int shut);
-
-int BIO_get_shutdown(struct BIO *b);
-
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.
  */
-const char *SSL_CIPHER_get_name(const struct SSL_CIPHER *c);
+const char *SSL_CIPHER_get_name(const struct ssl_cipher_st *c);
 
 /*
  The IANA name ("TLS_AES_128_GCM_SHA256"); NULL for NULL.
  */
-const char *SSL_CIPHER_standard_name(const struct SSL_CIPHER *c);
+const char *SSL_CIPHER_standard_name(const struct ssl_cipher_st *c);
 
-const char *SSL_CIPHER_get_version(const struct SSL_CIPHER *c);
+const char *SSL_CIPHER_get_version(const struct ssl_cipher_st *c);
 
 /*
  Secret bits of the cipher; `alg_bits` receives the algorithm's bits too.
  */
-int SSL_CIPHER_get_bits(const struct SSL_CIPHER *c, int *alg_bits);
+int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
 
 /*
  The two-byte suite codepoint in the low 16 bits, as `SSL_CIPHER_get_protocol_id`.
  */
-uint16_t SSL_CIPHER_get_protocol_id(const struct SSL_CIPHER *c);
+uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
 
-const struct SSL_METHOD *TLS_method(void);
+const struct ssl_method_st *TLS_method(void);
 
-const struct SSL_METHOD *TLS_client_method(void);
+const struct ssl_method_st *TLS_client_method(void);
 
-const struct SSL_METHOD *TLS_server_method(void);
+const struct ssl_method_st *TLS_server_method(void);
 
-struct SSL_CTX *SSL_CTX_new(const struct SSL_METHOD *method);
+struct ssl_ctx_st *SSL_CTX_new(const struct ssl_method_st *method);
 
-void SSL_CTX_free(struct SSL_CTX *ctx);
+void SSL_CTX_free(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_up_ref(struct SSL_CTX *ctx);
+int SSL_CTX_up_ref(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_use_certificate_chain_file(struct SSL_CTX *ctx, const char *file);
+int SSL_CTX_use_certificate_chain_file(struct ssl_ctx_st *ctx, const char *file);
 
-int SSL_CTX_use_certificate_file(struct SSL_CTX *ctx, const char *file, int filetype);
+int SSL_CTX_use_certificate_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
 
-int SSL_CTX_use_PrivateKey_file(struct SSL_CTX *ctx, const char *file, int filetype);
+int SSL_CTX_use_PrivateKey_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
 
-int SSL_CTX_check_private_key(const struct SSL_CTX *ctx);
+int SSL_CTX_check_private_key(const struct ssl_ctx_st *ctx);
 
-int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, const char *ca_path);
+int SSL_CTX_load_verify_locations(struct ssl_ctx_st *ctx, const char *ca_file, const char *ca_path);
 
 /*
  The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
@@ -1023,118 +689,118 @@ int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, cons
  (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
  path building would try as issuers.
  */
-int SSL_CTX_set_default_verify_paths(struct SSL_CTX *ctx);
+int SSL_CTX_set_default_verify_paths(struct ssl_ctx_st *ctx);
 
 /*
  OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
  */
-int SSL_CTX_load_verify_file(struct SSL_CTX *ctx, const char *ca_file);
+int SSL_CTX_load_verify_file(struct ssl_ctx_st *ctx, const char *ca_file);
 
 /*
  OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
  */
-int SSL_CTX_load_verify_dir(struct SSL_CTX *ctx, const char *ca_dir);
+int SSL_CTX_load_verify_dir(struct ssl_ctx_st *ctx, const char *ca_dir);
 
 /*
  libtls: trusts every certificate of the PEM text `pem` (`len` bytes, no NUL needed), for
  roots kept in memory rather than in files. Returns 1 when at least one was added.
  */
-int SSL_CTX_add_trust_anchor_pem(struct SSL_CTX *ctx, const char *pem, uintptr_t len);
+int SSL_CTX_add_trust_anchor_pem(struct ssl_ctx_st *ctx, const char *pem, uintptr_t len);
 
 /*
  libtls: trusts one certificate object, like OpenSSL's
  `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
  */
-int SSL_CTX_add_trust_anchor(struct SSL_CTX *ctx, struct X509 *x);
+int SSL_CTX_add_trust_anchor(struct ssl_ctx_st *ctx, struct x509_st *x);
 
-void SSL_CTX_set_verify(struct SSL_CTX *ctx, int mode, SSL_verify_cb callback);
+void SSL_CTX_set_verify(struct ssl_ctx_st *ctx, int mode, SSL_verify_cb callback);
 
-int SSL_CTX_get_verify_mode(const struct SSL_CTX *ctx);
+int SSL_CTX_get_verify_mode(const struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_verify_depth(struct SSL_CTX *ctx, int depth);
+void SSL_CTX_set_verify_depth(struct ssl_ctx_st *ctx, int depth);
 
-int SSL_CTX_get_verify_depth(const struct SSL_CTX *ctx);
+int SSL_CTX_get_verify_depth(const struct ssl_ctx_st *ctx);
 
-SSL_verify_cb SSL_CTX_get_verify_callback(const struct SSL_CTX *ctx);
+SSL_verify_cb SSL_CTX_get_verify_callback(const struct ssl_ctx_st *ctx);
 
 /*
  Sets the callback that may supply a client certificate when the server asks for one and
  no configured certificate fits. Returning -1 (OpenSSL's "try again later") is treated as 0.
  */
-void SSL_CTX_set_client_cert_cb(struct SSL_CTX *ctx, SSL_client_cert_cb callback);
+void SSL_CTX_set_client_cert_cb(struct ssl_ctx_st *ctx, SSL_client_cert_cb callback);
 
-SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct SSL_CTX *ctx);
+SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct ssl_ctx_st *ctx);
 
 /*
  Uses a certificate object (a new reference is not taken: its DER is copied).
  */
-int SSL_CTX_use_certificate(struct SSL_CTX *ctx, struct X509 *x);
+int SSL_CTX_use_certificate(struct ssl_ctx_st *ctx, struct x509_st *x);
 
 /*
  Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
  */
-int SSL_CTX_use_PrivateKey(struct SSL_CTX *ctx, struct EVP_PKEY *pkey);
+int SSL_CTX_use_PrivateKey(struct ssl_ctx_st *ctx, struct evp_pkey_st *pkey);
 
 /*
  The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
  */
-void SSL_CTX_set_client_CA_list(struct SSL_CTX *ctx, struct stack_st_X509_NAME *list);
+void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, STACK_OF(X509_NAME) *list);
 
 /*
  The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
  none.
  */
-struct stack_st_X509_NAME *SSL_CTX_get_client_CA_list(const struct SSL_CTX *ctx);
+STACK_OF(X509_NAME) *SSL_CTX_get_client_CA_list(const struct ssl_ctx_st *ctx);
 
 /*
  Adds a certificate's subject to the client CA list.
  */
-int SSL_CTX_add_client_CA(struct SSL_CTX *ctx, struct X509 *x);
+int SSL_CTX_add_client_CA(struct ssl_ctx_st *ctx, struct x509_st *x);
 
 /*
  The subjects of the certificates in a PEM file, as a new list (free with
  `sk_X509_NAME_pop_free`), for `SSL_CTX_set_client_CA_list`.
  */
-struct stack_st_X509_NAME *SSL_load_client_CA_file(const char *file);
+STACK_OF(X509_NAME) *SSL_load_client_CA_file(const char *file);
 
 /*
  TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").
  */
-int SSL_CTX_set_ciphersuites(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set_ciphersuites(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  TLS 1.2 suites, OpenSSL cipher-string syntax ("ECDHE-ECDSA-AES128-GCM-SHA256:HIGH:!aNULL").
  */
-int SSL_CTX_set_cipher_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set_cipher_list(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  Groups in preference order ("X25519MLKEM768:X25519:P-256").
  */
-int SSL_CTX_set1_groups_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_groups_list(struct ssl_ctx_st *ctx, const char *list);
 
-int SSL_CTX_set1_curves_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_curves_list(struct ssl_ctx_st *ctx, const char *list);
 
-int SSL_CTX_set_min_proto_version(struct SSL_CTX *ctx, int version);
+int SSL_CTX_set_min_proto_version(struct ssl_ctx_st *ctx, int version);
 
-int SSL_CTX_set_max_proto_version(struct SSL_CTX *ctx, int version);
+int SSL_CTX_set_max_proto_version(struct ssl_ctx_st *ctx, int version);
 
-int SSL_CTX_get_min_proto_version(struct SSL_CTX *ctx);
+int SSL_CTX_get_min_proto_version(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_get_max_proto_version(struct SSL_CTX *ctx);
+int SSL_CTX_get_max_proto_version(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_set_ex_data(struct SSL_CTX *ctx, int idx, void *data);
+int SSL_CTX_set_ex_data(struct ssl_ctx_st *ctx, int idx, void *data);
 
-void *SSL_CTX_get_ex_data(const struct SSL_CTX *ctx, int idx);
+void *SSL_CTX_get_ex_data(const struct ssl_ctx_st *ctx, int idx);
 
-long SSL_CTX_set_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_set_mode(struct ssl_ctx_st *ctx, long mode);
 
-long SSL_CTX_clear_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_clear_mode(struct ssl_ctx_st *ctx, long mode);
 
-long SSL_CTX_get_mode(struct SSL_CTX *ctx);
+long SSL_CTX_get_mode(struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_quiet_shutdown(struct SSL_CTX *ctx, int mode);
+void SSL_CTX_set_quiet_shutdown(struct ssl_ctx_st *ctx, int mode);
 
-int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
+int SSL_CTX_get_quiet_shutdown(const struct ssl_ctx_st *ctx);
 
 /*
  Sets the largest handshake message (certificate list) connections made from this context
@@ -1143,33 +809,33 @@ int SSL_CTX_get_quiet_shutdown(const struct SSL_CTX *ctx);
  The most plaintext bytes one record sent carries, 512 to 16384 (the default); returns 1, or
  0 for a size outside that range. A macro over `SSL_CTX_ctrl` in OpenSSL.
  */
-int SSL_CTX_set_max_send_fragment(struct SSL_CTX *ctx, long max);
+int SSL_CTX_set_max_send_fragment(struct ssl_ctx_st *ctx, long max);
 
-long SSL_CTX_set_max_cert_list(struct SSL_CTX *ctx, long max);
+long SSL_CTX_set_max_cert_list(struct ssl_ctx_st *ctx, long max);
 
 /*
  The largest handshake message connections from this context accept.
  */
-long SSL_CTX_get_max_cert_list(const struct SSL_CTX *ctx);
+long SSL_CTX_get_max_cert_list(const struct ssl_ctx_st *ctx);
 
 /*
  Adds `SSL_OP_*` bits; returns the new options.
  */
-uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
+uint64_t SSL_CTX_set_options(struct ssl_ctx_st *ctx, uint64_t op);
 
 /*
  Removes `SSL_OP_*` bits; returns the new options.
  */
-uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
+uint64_t SSL_CTX_clear_options(struct ssl_ctx_st *ctx, uint64_t op);
 
-uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+uint64_t SSL_CTX_get_options(const struct ssl_ctx_st *ctx);
 
 /*
  Signature algorithms we offer and accept, and may sign with, in preference order, OpenSSL
  syntax ("ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha256"). Unknown names, duplicates
  or a list that leaves nothing are an error.
  */
-int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_sigalgs_list(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  Signature algorithms of client authentication, same syntax: a server requests and accepts
@@ -1177,29 +843,29 @@ int SSL_CTX_set1_sigalgs_list(struct SSL_CTX *ctx, const char *list);
  these, preferring earlier ones. Without it a server uses the `SSL_CTX_set1_sigalgs_list`
  list.
  */
-int SSL_CTX_set1_client_sigalgs_list(struct SSL_CTX *ctx, const char *list);
+int SSL_CTX_set1_client_sigalgs_list(struct ssl_ctx_st *ctx, const char *list);
 
 /*
  The protocols a client offers with ALPN, in wire form ("\x02h2\x08http/1.1"); `len` 0
  clears them. As in OpenSSL, 0 means success and 1 failure.
  */
-int SSL_CTX_set_alpn_protos(struct SSL_CTX *ctx, const uint8_t *protos, unsigned int len);
+int SSL_CTX_set_alpn_protos(struct ssl_ctx_st *ctx, const uint8_t *protos, unsigned int len);
 
 /*
  Sets the server's ALPN callback (NULL: ignore clients' ALPN offers).
  */
-void SSL_CTX_set_alpn_select_cb(struct SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+void SSL_CTX_set_alpn_select_cb(struct ssl_ctx_st *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
 
 /*
  Sets the server name callback. OpenSSL defines this as a macro returning long; here it is
  a function returning 1.
  */
-int SSL_CTX_set_tlsext_servername_callback(struct SSL_CTX *ctx, SSL_servername_cb cb);
+int SSL_CTX_set_tlsext_servername_callback(struct ssl_ctx_st *ctx, SSL_servername_cb cb);
 
 /*
  The `arg` the server name callback receives. A function returning 1 (OpenSSL: a macro).
  */
-int SSL_CTX_set_tlsext_servername_arg(struct SSL_CTX *ctx, void *arg);
+int SSL_CTX_set_tlsext_servername_arg(struct ssl_ctx_st *ctx, void *arg);
 
 unsigned long ERR_get_error(void);
 
@@ -1271,61 +937,72 @@ const char *ERR_lib_error_string(unsigned long e);
 void ERR_print_errors_fp(FILE *fp);
 
 /*
+ Hands each queued error to `cb` as one line, emptying the queue; stops when `cb` returns
+ 0 or less.
+ */
+void ERR_print_errors_cb(ERR_print_errors_callback cb, void *u);
+
+/*
+ Writes each queued error to `bio` as one line, emptying the queue.
+ */
+void ERR_print_errors(struct bio_st *bio);
+
+/*
  A new index for `class_index` (`CRYPTO_EX_INDEX_SSL`, ...); -1 on a bad class.
  */
 int CRYPTO_get_ex_new_index(int class_index,
                             long argl,
                             void *argp,
-                            CRYPTO_EX_new new_func,
-                            CRYPTO_EX_dup _dup_func,
-                            CRYPTO_EX_free free_func);
+                            CRYPTO_EX_new *new_func,
+                            CRYPTO_EX_dup *_dup_func,
+                            CRYPTO_EX_free *free_func);
 
-void *CRYPTO_get_ex_data(const struct CRYPTO_EX_DATA *ad, int idx);
+void *CRYPTO_get_ex_data(const struct crypto_ex_data_st *ad, int idx);
 
-int CRYPTO_set_ex_data(struct CRYPTO_EX_DATA *ad, int idx, void *val);
+int CRYPTO_set_ex_data(struct crypto_ex_data_st *ad, int idx, void *val);
 
 int SSL_get_ex_new_index(long argl,
                          void *argp,
-                         CRYPTO_EX_new new_func,
-                         CRYPTO_EX_dup dup_func,
-                         CRYPTO_EX_free free_func);
+                         CRYPTO_EX_new *new_func,
+                         CRYPTO_EX_dup *dup_func,
+                         CRYPTO_EX_free *free_func);
 
 int SSL_CTX_get_ex_new_index(long argl,
                              void *argp,
-                             CRYPTO_EX_new new_func,
-                             CRYPTO_EX_dup dup_func,
-                             CRYPTO_EX_free free_func);
+                             CRYPTO_EX_new *new_func,
+                             CRYPTO_EX_dup *dup_func,
+                             CRYPTO_EX_free *free_func);
 
-void SSL_CTX_set_info_callback(struct SSL_CTX *ctx, SSL_info_cb callback);
+void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
-SSL_info_cb SSL_CTX_get_info_callback(const struct SSL_CTX *ctx);
+SSL_info_cb SSL_CTX_get_info_callback(const struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_msg_callback(struct SSL_CTX *ctx, SSL_msg_cb callback);
+void SSL_CTX_set_msg_callback(struct ssl_ctx_st *ctx, SSL_msg_cb callback);
 
 /*
  The `arg` the message callback receives (a macro over `SSL_CTX_ctrl` in OpenSSL).
  */
-void SSL_CTX_set_msg_callback_arg(struct SSL_CTX *ctx, void *arg);
+void SSL_CTX_set_msg_callback_arg(struct ssl_ctx_st *ctx, void *arg);
 
 /*
  Receives the NSS key log lines (`CLIENT_RANDOM` for TLS 1.2; the handshake and traffic
  secrets and `EXPORTER_SECRET` for TLS 1.3) of the context's connections, for Wireshark.
  The library never writes `SSLKEYLOGFILE` by itself.
  */
-void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
+void SSL_CTX_set_keylog_callback(struct ssl_ctx_st *ctx, SSL_keylog_cb callback);
 
-SSL_keylog_cb SSL_CTX_get_keylog_callback(const struct SSL_CTX *ctx);
+SSL_keylog_cb SSL_CTX_get_keylog_callback(const struct ssl_ctx_st *ctx);
 
 /*
  This connection's info callback, overriding the context's (NULL falls back to it).
  */
-void SSL_set_info_callback(struct SSL *ssl, SSL_info_cb callback);
+void SSL_set_info_callback(struct ssl_st *ssl, SSL_info_cb callback);
 
-SSL_info_cb SSL_get_info_callback(const struct SSL *ssl);
+SSL_info_cb SSL_get_info_callback(const struct ssl_st *ssl);
 
-void SSL_set_msg_callback(struct SSL *ssl, SSL_msg_cb callback);
+void SSL_set_msg_callback(struct ssl_st *ssl, SSL_msg_cb callback);
 
-void SSL_set_msg_callback_arg(struct SSL *ssl, void *arg);
+void SSL_set_msg_callback_arg(struct ssl_st *ssl, void *arg);
 
 /*
  Why the last handshake on `ssl` failed, in plain words with the evidence: which of the usual
@@ -1333,13 +1010,13 @@ void SSL_set_msg_callback_arg(struct SSL *ssl, void *arg);
  certificate, a peer that refused us, no TLS server) and what each side offered or sent.
  NULL when the handshake has not failed. The string lives until the next I/O call on `ssl`.
  */
-const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
+const char *SSL_get_failure_diagnosis(const struct ssl_st *ssl);
 
 /*
  The cause of the last failed handshake as an `SSL_FAILURE_*` code; `SSL_FAILURE_NONE` when
  it has not failed.
  */
-int SSL_get_failure_cause(const struct SSL *ssl);
+int SSL_get_failure_cause(const struct ssl_st *ssl);
 
 /*
  A stable name for an `SSL_FAILURE_*` code ("no_common_version", ...); "none" for 0 and
@@ -1350,64 +1027,64 @@ const char *SSL_failure_cause_name(int cause);
 /*
  The alert we sent because of the failure, or -1.
  */
-int SSL_get_failure_alert_sent(const struct SSL *ssl);
+int SSL_get_failure_alert_sent(const struct ssl_st *ssl);
 
 /*
  The fatal alert the peer sent, or -1.
  */
-int SSL_get_failure_alert_received(const struct SSL *ssl);
+int SSL_get_failure_alert_received(const struct ssl_st *ssl);
 
 /*
  The handshake step where it failed (e.g. "TLS client read server hello"), or NULL.
  */
-const char *SSL_get_failure_step(const struct SSL *ssl);
+const char *SSL_get_failure_step(const struct ssl_st *ssl);
 
 /*
  What one side put forward, colon separated: `whose` is `SSL_FAILURE_OURS` or
  `SSL_FAILURE_PEERS`, `what` one of `SSL_FAILURE_VERSIONS`, `SSL_FAILURE_CIPHER_SUITES`,
  `SSL_FAILURE_GROUPS`. NULL when not known (a client never sees the server's lists).
  */
-const char *SSL_get_failure_offer(const struct SSL *ssl, int whose, int what);
+const char *SSL_get_failure_offer(const struct ssl_st *ssl, int whose, int what);
 
 /*
  The subject (RFC 2253) of the certificate a verification failure concerns, or NULL.
  */
-const char *SSL_get_failure_cert_subject(const struct SSL *ssl);
+const char *SSL_get_failure_cert_subject(const struct ssl_st *ssl);
 
 /*
  The issuer (RFC 2253) of the certificate a verification failure concerns, or NULL.
  */
-const char *SSL_get_failure_cert_issuer(const struct SSL *ssl);
+const char *SSL_get_failure_cert_issuer(const struct ssl_st *ssl);
 
 /*
  That certificate's notBefore in seconds since the epoch, or 0.
  */
-int64_t SSL_get_failure_cert_not_before(const struct SSL *ssl);
+int64_t SSL_get_failure_cert_not_before(const struct ssl_st *ssl);
 
 /*
  That certificate's notAfter in seconds since the epoch, or 0.
  */
-int64_t SSL_get_failure_cert_not_after(const struct SSL *ssl);
+int64_t SSL_get_failure_cert_not_after(const struct ssl_st *ssl);
 
 /*
  The name a client expected in the server's certificate, or NULL.
  */
-const char *SSL_get_failure_expected_name(const struct SSL *ssl);
+const char *SSL_get_failure_expected_name(const struct ssl_st *ssl);
 
 /*
  The errno of a transport failure behind `SSL_FAILURE_IO_ERROR`, else 0.
  */
-int SSL_get_failure_errno(const struct SSL *ssl);
+int SSL_get_failure_errno(const struct ssl_st *ssl);
 
 /*
  Drops a reference to a session; NULL is ignored.
  */
-void SSL_SESSION_free(struct SSL_SESSION *session);
+void SSL_SESSION_free(struct ssl_session_st *session);
 
 /*
  Takes another reference to a session.
  */
-int SSL_SESSION_up_ref(struct SSL_SESSION *session);
+int SSL_SESSION_up_ref(struct ssl_session_st *session);
 
 /*
  Serialises a session (libtls's versioned format: the magic "libtlsSS", a format version,
@@ -1416,7 +1093,7 @@ int SSL_SESSION_up_ref(struct SSL_SESSION *session);
  `*out` and advances it, or, when `*out` is NULL, allocates the buffer (free with
  `OPENSSL_free`).
  */
-int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
+int i2d_SSL_SESSION(const struct ssl_session_st *session, uint8_t **out);
 
 /*
  Parses `i2d_SSL_SESSION`'s output from `*in` (`len` bytes available) and advances `*in`
@@ -1424,219 +1101,219 @@ int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
  error on the queue. With `out` non-NULL the new session is also stored in `*out` (a
  session already there is freed).
  */
-struct SSL_SESSION *d2i_SSL_SESSION(struct SSL_SESSION **out, const uint8_t **input, long len);
+struct ssl_session_st *d2i_SSL_SESSION(struct ssl_session_st **out, const uint8_t **input, long len);
 
 /*
  The session ID and its length (NULL-safe for `len`). TLS 1.3 sessions and TLS 1.2 ticket
  sessions without a server-assigned ID are named by a digest of their ticket.
  */
-const uint8_t *SSL_SESSION_get_id(const struct SSL_SESSION *session, unsigned int *len);
+const uint8_t *SSL_SESSION_get_id(const struct ssl_session_st *session, unsigned int *len);
 
 /*
  When the session was made (server) or received (client), seconds since the epoch.
  */
-long SSL_SESSION_get_time(const struct SSL_SESSION *session);
+long SSL_SESSION_get_time(const struct ssl_session_st *session);
 
 /*
  Sets the creation time (seconds since the epoch). Returns 1.
  */
-long SSL_SESSION_set_time(struct SSL_SESSION *session, long t);
+long SSL_SESSION_set_time(struct ssl_session_st *session, long t);
 
 /*
  How long after its creation the session may be resumed, seconds.
  */
-long SSL_SESSION_get_timeout(const struct SSL_SESSION *session);
+long SSL_SESSION_get_timeout(const struct ssl_session_st *session);
 
 /*
  Sets the timeout (seconds). Returns 1.
  */
-long SSL_SESSION_set_timeout(struct SSL_SESSION *session, long t);
+long SSL_SESSION_set_timeout(struct ssl_session_st *session, long t);
 
 /*
  1 if the session carries a ticket (TLS 1.2 SessionTicket or TLS 1.3 PSK identity).
  */
-int SSL_SESSION_has_ticket(const struct SSL_SESSION *session);
+int SSL_SESSION_has_ticket(const struct ssl_session_st *session);
 
 /*
  The server's ticket lifetime hint (TLS 1.2) or ticket lifetime (TLS 1.3), seconds.
  */
-unsigned long SSL_SESSION_get_ticket_lifetime_hint(const struct SSL_SESSION *session);
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const struct ssl_session_st *session);
 
 /*
  `TLS1_2_VERSION` or `TLS1_3_VERSION`.
  */
-int SSL_SESSION_get_protocol_version(const struct SSL_SESSION *session);
+int SSL_SESSION_get_protocol_version(const struct ssl_session_st *session);
 
 /*
  1 if a client could offer the session now: it has a ticket or an ID and has not expired.
  */
-int SSL_SESSION_is_resumable(const struct SSL_SESSION *session);
+int SSL_SESSION_is_resumable(const struct ssl_session_st *session);
 
 /*
  The connection's session, borrowed (valid until the session changes or the SSL is freed):
  before the handshake the one set with `SSL_set_session`; on a TLS 1.3 client, the one of
  the latest ticket received. NULL if there is none.
  */
-struct SSL_SESSION *SSL_get_session(const struct SSL *ssl);
+struct ssl_session_st *SSL_get_session(const struct ssl_st *ssl);
 
 /*
  Like `SSL_get_session`, with a new reference for the caller (free with `SSL_SESSION_free`).
  TLS 1.3 tickets arrive after the handshake: read from the connection before asking.
  */
-struct SSL_SESSION *SSL_get1_session(struct SSL *ssl);
+struct ssl_session_st *SSL_get1_session(struct ssl_st *ssl);
 
 /*
  Offers `session` for resumption when this client connects (call before the handshake).
  A session that has expired, or whose version or suite is no longer enabled, is not offered
  and a full handshake follows. NULL clears it. Returns 1.
  */
-int SSL_set_session(struct SSL *ssl, struct SSL_SESSION *session);
+int SSL_set_session(struct ssl_st *ssl, struct ssl_session_st *session);
 
 /*
  1 if the handshake resumed a session.
  */
-int SSL_session_reused(const struct SSL *ssl);
+int SSL_session_reused(const struct ssl_st *ssl);
 
 /*
  Sets `SSL_SESS_CACHE_*`; returns the previous mode.
  */
-long SSL_CTX_set_session_cache_mode(struct SSL_CTX *ctx, long mode);
+long SSL_CTX_set_session_cache_mode(struct ssl_ctx_st *ctx, long mode);
 
-long SSL_CTX_get_session_cache_mode(const struct SSL_CTX *ctx);
+long SSL_CTX_get_session_cache_mode(const struct ssl_ctx_st *ctx);
 
 /*
  Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting the
  oldest; returns the previous limit.
  */
-long SSL_CTX_sess_set_cache_size(struct SSL_CTX *ctx, long size);
+long SSL_CTX_sess_set_cache_size(struct ssl_ctx_st *ctx, long size);
 
-long SSL_CTX_sess_get_cache_size(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_get_cache_size(const struct ssl_ctx_st *ctx);
 
 /*
  Lifetime of new sessions and tickets, seconds (default 7200); returns the previous value.
  Servers also refuse older sessions than this.
  */
-long SSL_CTX_set_timeout(struct SSL_CTX *ctx, long secs);
+long SSL_CTX_set_timeout(struct ssl_ctx_st *ctx, long secs);
 
-long SSL_CTX_get_timeout(const struct SSL_CTX *ctx);
+long SSL_CTX_get_timeout(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions resume only in a context with the same ID context (at most 32 bytes).
  */
-int SSL_CTX_set_session_id_context(struct SSL_CTX *ctx, const uint8_t *sid_ctx, unsigned int len);
+int SSL_CTX_set_session_id_context(struct ssl_ctx_st *ctx, const uint8_t *sid_ctx, unsigned int len);
 
 /*
  TLS 1.3 tickets a server sends after each handshake (default 2; 0 disables resumption).
  */
-int SSL_CTX_set_num_tickets(struct SSL_CTX *ctx, uintptr_t n);
+int SSL_CTX_set_num_tickets(struct ssl_ctx_st *ctx, uintptr_t n);
 
-uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
+uintptr_t SSL_CTX_get_num_tickets(const struct ssl_ctx_st *ctx);
 
 /*
  libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
  tickets until they expire); a replayed ticket gets a full handshake.
  */
-int SSL_CTX_set_ticket_single_use(struct SSL_CTX *ctx, int on);
+int SSL_CTX_set_ticket_single_use(struct ssl_ctx_st *ctx, int on);
 
 /*
  External caches: `cb` sees every new session (servers: those cached for session-ID
  resumption or stateful TLS 1.3 tickets; clients, with `SSL_SESS_CACHE_CLIENT`: every
  session, one per TLS 1.3 ticket).
  */
-void SSL_CTX_sess_set_new_cb(struct SSL_CTX *ctx, SSL_CTX_new_session_cb cb);
+void SSL_CTX_sess_set_new_cb(struct ssl_ctx_st *ctx, SSL_CTX_new_session_cb cb);
 
 /*
  External caches: `cb` is asked for session IDs the internal cache does not hold.
  */
-void SSL_CTX_sess_set_get_cb(struct SSL_CTX *ctx, SSL_CTX_get_session_cb cb);
+void SSL_CTX_sess_set_get_cb(struct ssl_ctx_st *ctx, SSL_CTX_get_session_cb cb);
 
 /*
  External caches: `cb` is told of every session leaving the internal cache (expired,
  evicted, used up, or removed with `SSL_CTX_remove_session`).
  */
-void SSL_CTX_sess_set_remove_cb(struct SSL_CTX *ctx, SSL_CTX_remove_session_cb cb);
+void SSL_CTX_sess_set_remove_cb(struct ssl_ctx_st *ctx, SSL_CTX_remove_session_cb cb);
 
-SSL_CTX_new_session_cb SSL_CTX_sess_get_new_cb(const struct SSL_CTX *ctx);
+SSL_CTX_new_session_cb SSL_CTX_sess_get_new_cb(const struct ssl_ctx_st *ctx);
 
-SSL_CTX_get_session_cb SSL_CTX_sess_get_get_cb(const struct SSL_CTX *ctx);
+SSL_CTX_get_session_cb SSL_CTX_sess_get_get_cb(const struct ssl_ctx_st *ctx);
 
-SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct SSL_CTX *ctx);
+SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct ssl_ctx_st *ctx);
 
 /*
  Puts a session with an ID into the internal cache. Returns 1, or 0 for a session without ID.
  */
-int SSL_CTX_add_session(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+int SSL_CTX_add_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
  Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
  was there.
  */
-int SSL_CTX_remove_session(struct SSL_CTX *ctx, struct SSL_SESSION *session);
+int SSL_CTX_remove_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
  Drops the cached sessions that have expired at time `t` (seconds since the epoch).
  */
-void SSL_CTX_flush_sessions(struct SSL_CTX *ctx, long t);
+void SSL_CTX_flush_sessions(struct ssl_ctx_st *ctx, long t);
 
 /*
  Sessions in the internal cache.
  */
-long SSL_CTX_sess_number(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_number(const struct ssl_ctx_st *ctx);
 
 /*
  Client handshakes started.
  */
-long SSL_CTX_sess_connect(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_connect(const struct ssl_ctx_st *ctx);
 
 /*
  Client handshakes completed.
  */
-long SSL_CTX_sess_connect_good(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_connect_good(const struct ssl_ctx_st *ctx);
 
 /*
  Client renegotiations: always 0 (libtls does not renegotiate).
  */
-long SSL_CTX_sess_connect_renegotiate(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_connect_renegotiate(const struct ssl_ctx_st *ctx);
 
 /*
  Server handshakes started.
  */
-long SSL_CTX_sess_accept(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_accept(const struct ssl_ctx_st *ctx);
 
 /*
  Server handshakes completed.
  */
-long SSL_CTX_sess_accept_good(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_accept_good(const struct ssl_ctx_st *ctx);
 
 /*
  Server renegotiations: always 0 (libtls does not renegotiate).
  */
-long SSL_CTX_sess_accept_renegotiate(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_accept_renegotiate(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions a server resumed (tickets and session IDs).
  */
-long SSL_CTX_sess_hits(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_hits(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions found through the get-session callback.
  */
-long SSL_CTX_sess_cb_hits(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_cb_hits(const struct ssl_ctx_st *ctx);
 
 /*
  Offered sessions a server could not resume (unknown, unusable or altered).
  */
-long SSL_CTX_sess_misses(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_misses(const struct ssl_ctx_st *ctx);
 
 /*
  Offered sessions that had expired.
  */
-long SSL_CTX_sess_timeouts(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_timeouts(const struct ssl_ctx_st *ctx);
 
 /*
  Sessions evicted because the cache was full.
  */
-long SSL_CTX_sess_cache_full(const struct SSL_CTX *ctx);
+long SSL_CTX_sess_cache_full(const struct ssl_ctx_st *ctx);
 
 /*
  Sets the ticket keys a fleet of servers shares. `keys` is `len` bytes: one or more 48-byte
@@ -1645,7 +1322,7 @@ long SSL_CTX_sess_cache_full(const struct SSL_CTX *ctx);
  whose HMAC part libtls does not use. Replaces the automatic keys. Returns 1, or 0 with an
  error for a malformed list.
  */
-int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long len);
+int SSL_CTX_set_tlsext_ticket_keys(struct ssl_ctx_st *ctx, const void *keys, long len);
 
 /*
  libtls: loads the ticket keys from a file, one key per line as 96 hex digits (16-byte
@@ -1653,78 +1330,78 @@ int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long l
  comments are ignored. Operators rotate by adding a new first line and, once the tickets of
  the oldest key have expired (the session timeout), deleting its line. Call again to reload.
  */
-int SSL_CTX_load_tlsext_ticket_key_file(struct SSL_CTX *ctx, const char *path);
+int SSL_CTX_load_tlsext_ticket_key_file(struct ssl_ctx_st *ctx, const char *path);
 
 /*
  libtls: automatic ticket keys (the default), a new random key every `interval_secs`
  (default 3600); older keys open tickets until those have expired. Drops explicit keys.
  */
-int SSL_CTX_set_tlsext_ticket_key_rotation(struct SSL_CTX *ctx, long interval_secs);
+int SSL_CTX_set_tlsext_ticket_key_rotation(struct ssl_ctx_st *ctx, long interval_secs);
 
 /*
  libtls's replacement for OpenSSL's `SSL_CTX_set_tlsext_ticket_key_cb`: the application
  manages ticket keys and libtls does the cryptography (see `SSL_ticket_key_cb`). NULL
  returns to the context's own keys.
  */
-int SSL_CTX_set_ticket_key_cb(struct SSL_CTX *ctx, SSL_ticket_key_cb cb);
+int SSL_CTX_set_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_ticket_key_cb cb);
 
-struct SSL *SSL_new(struct SSL_CTX *ctx);
+struct ssl_st *SSL_new(struct ssl_ctx_st *ctx);
 
-void SSL_free(struct SSL *ssl);
+void SSL_free(struct ssl_st *ssl);
 
-struct SSL_CTX *SSL_get_SSL_CTX(const struct SSL *ssl);
+struct ssl_ctx_st *SSL_get_SSL_CTX(const struct ssl_st *ssl);
 
 /*
  Uses `fd` for both directions through a socket BIO that does not close it.
  */
-int SSL_set_fd(struct SSL *ssl, int fd);
+int SSL_set_fd(struct ssl_st *ssl, int fd);
 
-int SSL_set_rfd(struct SSL *ssl, int fd);
+int SSL_set_rfd(struct ssl_st *ssl, int fd);
 
-int SSL_set_wfd(struct SSL *ssl, int fd);
+int SSL_set_wfd(struct ssl_st *ssl, int fd);
 
-int SSL_get_fd(const struct SSL *ssl);
+int SSL_get_fd(const struct ssl_st *ssl);
 
-int SSL_get_rfd(const struct SSL *ssl);
+int SSL_get_rfd(const struct ssl_st *ssl);
 
-int SSL_get_wfd(const struct SSL *ssl);
+int SSL_get_wfd(const struct ssl_st *ssl);
 
 /*
  Takes over the caller's reference on `rbio` (NULL clears the slot).
  */
-void SSL_set0_rbio(struct SSL *ssl, struct BIO *rbio);
+void SSL_set0_rbio(struct ssl_st *ssl, struct bio_st *rbio);
 
-void SSL_set0_wbio(struct SSL *ssl, struct BIO *wbio);
+void SSL_set0_wbio(struct ssl_st *ssl, struct bio_st *wbio);
 
 /*
  OpenSSL's ownership rules (`SSL_set_bio(3)`): the caller hands over one reference per
  slot it changes; passing the same BIO twice hands over one reference for both slots.
  */
-void SSL_set_bio(struct SSL *ssl, struct BIO *rbio, struct BIO *wbio);
+void SSL_set_bio(struct ssl_st *ssl, struct bio_st *rbio, struct bio_st *wbio);
 
-struct BIO *SSL_get_rbio(const struct SSL *ssl);
+struct bio_st *SSL_get_rbio(const struct ssl_st *ssl);
 
-struct BIO *SSL_get_wbio(const struct SSL *ssl);
+struct bio_st *SSL_get_wbio(const struct ssl_st *ssl);
 
-void SSL_set_connect_state(struct SSL *ssl);
+void SSL_set_connect_state(struct ssl_st *ssl);
 
-void SSL_set_accept_state(struct SSL *ssl);
+void SSL_set_accept_state(struct ssl_st *ssl);
 
-int SSL_is_server(const struct SSL *ssl);
+int SSL_is_server(const struct ssl_st *ssl);
 
-int SSL_connect(struct SSL *ssl);
+int SSL_connect(struct ssl_st *ssl);
 
-int SSL_accept(struct SSL *ssl);
+int SSL_accept(struct ssl_st *ssl);
 
-int SSL_do_handshake(struct SSL *ssl);
+int SSL_do_handshake(struct ssl_st *ssl);
 
-int SSL_read(struct SSL *ssl, void *buf, int num);
+int SSL_read(struct ssl_st *ssl, void *buf, int num);
 
-int SSL_peek(struct SSL *ssl, void *buf, int num);
+int SSL_peek(struct ssl_st *ssl, void *buf, int num);
 
-int SSL_write(struct SSL *ssl, const void *buf, int num);
+int SSL_write(struct ssl_st *ssl, const void *buf, int num);
 
-int SSL_pending(const struct SSL *ssl);
+int SSL_pending(const struct ssl_st *ssl);
 
 /*
  Closes the connection as OpenSSL does: the first call sends our close_notify and returns 0,
@@ -1733,18 +1410,18 @@ int SSL_pending(const struct SSL *ssl);
  comes first (libtls keeps it readable with `SSL_read`), `SSL_R_NO_RENEGOTIATION` for a TLS 1.2
  renegotiation request, or `SSL_ERROR_WANT_READ` on a non-blocking transport.
  */
-int SSL_shutdown(struct SSL *ssl);
+int SSL_shutdown(struct ssl_st *ssl);
 
-int SSL_get_shutdown(const struct SSL *ssl);
+int SSL_get_shutdown(const struct ssl_st *ssl);
 
 /*
  OpenSSL's classification: the error queue first, then what the last call recorded.
  */
-int SSL_get_error(const struct SSL *ssl, int ret);
+int SSL_get_error(const struct ssl_st *ssl, int ret);
 
-int SSL_is_init_finished(const struct SSL *ssl);
+int SSL_is_init_finished(const struct ssl_st *ssl);
 
-int SSL_in_init(const struct SSL *ssl);
+int SSL_in_init(const struct ssl_st *ssl);
 
 /*
  Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
@@ -1752,12 +1429,12 @@ int SSL_in_init(const struct SSL *ssl);
  tls-unique channel binding for a full handshake (the client's Finished) and a resumption
  (the server's).
  */
-uintptr_t SSL_get_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+uintptr_t SSL_get_finished(const struct ssl_st *ssl, void *buf, uintptr_t count);
 
 /*
  Like `SSL_get_finished`, for the last Finished message the peer sent.
  */
-uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t count);
+uintptr_t SSL_get_peer_finished(const struct ssl_st *ssl, void *buf, uintptr_t count);
 
 /*
  1 if the session used the extended master secret (RFC 7627), 0 if not, -1 while a handshake
@@ -1765,183 +1442,183 @@ uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t coun
  binds the whole transcript the same way, so a finished handshake reports 1. A macro over
  `SSL_ctrl` in OpenSSL, a function here.
  */
-int SSL_get_extms_support(const struct SSL *ssl);
+int SSL_get_extms_support(const struct ssl_st *ssl);
 
 /*
  SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
  */
-int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);
+int SSL_set_tlsext_host_name(struct ssl_st *ssl, const char *name);
 
 /*
  The name the peer's certificate must match (an IP literal: the address it must hold);
  NULL clears the names.
  */
-int SSL_set1_host(struct SSL *ssl, const char *hostname);
+int SSL_set1_host(struct ssl_st *ssl, const char *hostname);
 
 /*
  A further name the peer's certificate may match instead (any one suffices).
  */
-int SSL_add1_host(struct SSL *ssl, const char *hostname);
+int SSL_add1_host(struct ssl_st *ssl, const char *hostname);
 
 /*
  `X509_CHECK_FLAG_*` for the host-name check. libtls honours `X509_CHECK_FLAG_NO_WILDCARDS`;
  partial and multi-label wildcards and subject-CN matching never happen anyway.
  */
-void SSL_set_hostflags(struct SSL *ssl, unsigned int flags);
+void SSL_set_hostflags(struct ssl_st *ssl, unsigned int flags);
 
 /*
  The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
  */
-struct X509_VERIFY_PARAM *SSL_get0_param(struct SSL *ssl);
+struct X509_VERIFY_PARAM_st *SSL_get0_param(struct ssl_st *ssl);
 
-int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM *param,
+int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM_st *param,
                                 const char *name,
                                 uintptr_t namelen);
 
-int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM *param,
+int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM_st *param,
                                 const char *name,
                                 uintptr_t namelen);
 
-void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM *param, unsigned int flags);
+void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM_st *param, unsigned int flags);
 
-unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM *param);
+unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM_st *param);
 
 /*
  The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
  */
-int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM *param, const char *ipasc);
+int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM_st *param, const char *ipasc);
 
 /*
  libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
  */
-int SSL_set1_ip_asc(struct SSL *ssl, const char *ipasc);
+int SSL_set1_ip_asc(struct ssl_st *ssl, const char *ipasc);
 
 /*
  This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
  callback keeps the current one, as in OpenSSL). Takes effect for a handshake not yet started.
  */
-void SSL_set_verify(struct SSL *ssl, int mode, SSL_verify_cb callback);
+void SSL_set_verify(struct ssl_st *ssl, int mode, SSL_verify_cb callback);
 
-int SSL_get_verify_mode(const struct SSL *ssl);
+int SSL_get_verify_mode(const struct ssl_st *ssl);
 
-SSL_verify_cb SSL_get_verify_callback(const struct SSL *ssl);
+SSL_verify_cb SSL_get_verify_callback(const struct ssl_st *ssl);
 
-void SSL_set_verify_depth(struct SSL *ssl, int depth);
+void SSL_set_verify_depth(struct ssl_st *ssl, int depth);
 
-int SSL_get_verify_depth(const struct SSL *ssl);
+int SSL_get_verify_depth(const struct ssl_st *ssl);
 
 /*
  The chain the peer sent, borrowed (valid until `SSL_free`). As in OpenSSL, a client's list
  starts with the server's certificate, while a server's omits the client's own certificate
  (get that with `SSL_get1_peer_certificate`). NULL before the peer sent certificates.
  */
-struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
+STACK_OF(X509) *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
 
 /*
  The chain verification built, leaf to trust anchor, borrowed (valid until `SSL_free`). NULL
  when no chain was verified (no peer certificate, or a path failure the verify mode or
  callback let pass).
  */
-struct stack_st_X509 *SSL_get0_verified_chain(const struct SSL *ssl);
+STACK_OF(X509) *SSL_get0_verified_chain(const struct ssl_st *ssl);
 
 /*
  On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
  the names the server's CertificateRequest listed (borrowed, valid until `SSL_free`), from
  the client certificate callback on; NULL before a request or when it listed none.
  */
-struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct SSL *ssl);
+STACK_OF(X509_NAME) *SSL_get_client_CA_list(const struct ssl_st *ssl);
 
 /*
  The server name: what the client set (client side) or what the client sent (server side).
  */
-const char *SSL_get_servername(const struct SSL *ssl, int name_type);
+const char *SSL_get_servername(const struct ssl_st *ssl, int name_type);
 
-const char *SSL_get_version(const struct SSL *ssl);
+const char *SSL_get_version(const struct ssl_st *ssl);
 
-int SSL_version(const struct SSL *ssl);
+int SSL_version(const struct ssl_st *ssl);
 
-const struct SSL_CIPHER *SSL_get_current_cipher(const struct SSL *ssl);
+const struct ssl_cipher_st *SSL_get_current_cipher(const struct ssl_st *ssl);
 
-long SSL_get_verify_result(const struct SSL *ssl);
+long SSL_get_verify_result(const struct ssl_st *ssl);
 
 /*
  The key exchange group; 0 before the handshake chose one. OpenSSL makes this a macro.
  */
-int SSL_get_negotiated_group(struct SSL *ssl);
+int SSL_get_negotiated_group(struct ssl_st *ssl);
 
 /*
  The name of a group NID, as OpenSSL 3's `SSL_group_to_name`.
  */
-const char *SSL_group_to_name(struct SSL *ssl, int nid);
+const char *SSL_group_to_name(struct ssl_st *ssl, int nid);
 
 /*
  The peer's leaf certificate with a new reference (free it with `X509_free`).
  */
-struct X509 *SSL_get1_peer_certificate(const struct SSL *ssl);
+struct x509_st *SSL_get1_peer_certificate(const struct ssl_st *ssl);
 
 /*
  The pre-3.0 name of [`SSL_get1_peer_certificate`] (it also returns a new reference).
  */
-struct X509 *SSL_get_peer_certificate(const struct SSL *ssl);
+struct x509_st *SSL_get_peer_certificate(const struct ssl_st *ssl);
 
-int SSL_set_ex_data(struct SSL *ssl, int idx, void *data);
+int SSL_set_ex_data(struct ssl_st *ssl, int idx, void *data);
 
-void *SSL_get_ex_data(const struct SSL *ssl, int idx);
+void *SSL_get_ex_data(const struct ssl_st *ssl, int idx);
 
 /*
  OpenSSL's macro: ex_data slot 0.
  */
-int SSL_set_app_data(struct SSL *ssl, void *data);
+int SSL_set_app_data(struct ssl_st *ssl, void *data);
 
-void *SSL_get_app_data(const struct SSL *ssl);
+void *SSL_get_app_data(const struct ssl_st *ssl);
 
-int SSL_read_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+int SSL_read_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
 
-int SSL_peek_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+int SSL_peek_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
 
-int SSL_write_ex(struct SSL *ssl, const void *buf, uintptr_t num, uintptr_t *written);
+int SSL_write_ex(struct ssl_st *ssl, const void *buf, uintptr_t num, uintptr_t *written);
 
 /*
  Decrypted data waiting, or received bytes not yet processed.
  */
-int SSL_has_pending(const struct SSL *ssl);
+int SSL_has_pending(const struct ssl_st *ssl);
 
-int SSL_want(const struct SSL *ssl);
+int SSL_want(const struct ssl_st *ssl);
 
-int SSL_want_read(const struct SSL *ssl);
+int SSL_want_read(const struct ssl_st *ssl);
 
-int SSL_want_write(const struct SSL *ssl);
+int SSL_want_write(const struct ssl_st *ssl);
 
-int SSL_want_nothing(const struct SSL *ssl);
+int SSL_want_nothing(const struct ssl_st *ssl);
 
 /*
  Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
  kept while application data streams and freed once handshake traffic is through; with
  `SSL_MODE_RELEASE_BUFFERS` they are freed whenever they empty.
  */
-long SSL_set_mode(struct SSL *ssl, long mode);
+long SSL_set_mode(struct ssl_st *ssl, long mode);
 
-long SSL_clear_mode(struct SSL *ssl, long mode);
+long SSL_clear_mode(struct ssl_st *ssl, long mode);
 
-long SSL_get_mode(struct SSL *ssl);
+long SSL_get_mode(struct ssl_st *ssl);
 
 /*
  With quiet shutdown on, `SSL_shutdown` sends no close_notify and just marks the SSL closed.
  */
-void SSL_set_quiet_shutdown(struct SSL *ssl, int mode);
+void SSL_set_quiet_shutdown(struct ssl_st *ssl, int mode);
 
-int SSL_get_quiet_shutdown(const struct SSL *ssl);
+int SSL_get_quiet_shutdown(const struct ssl_st *ssl);
 
 /*
  Sets shutdown flags without sending anything (a later SSL_shutdown then sends no alert if
  SSL_SENT_SHUTDOWN is set).
  */
-void SSL_set_shutdown(struct SSL *ssl, int mode);
+void SSL_set_shutdown(struct ssl_st *ssl, int mode);
 
 /*
  Resets the SSL for a new connection over the same BIOs, keeping its settings.
  */
-int SSL_clear(struct SSL *ssl);
+int SSL_clear(struct ssl_st *ssl);
 
 /*
  Sets the largest handshake message (certificate list) this connection accepts from the
@@ -1949,61 +1626,61 @@ int SSL_clear(struct SSL *ssl);
  with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
  not yet started.
  */
-long SSL_set_max_cert_list(struct SSL *ssl, long max);
+long SSL_set_max_cert_list(struct ssl_st *ssl, long max);
 
 /*
  The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
  */
-long SSL_get_max_cert_list(const struct SSL *ssl);
+long SSL_get_max_cert_list(const struct ssl_st *ssl);
 
 /*
  Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
  goes out with the next write, read or `SSL_do_handshake`.
  */
-int SSL_key_update(struct SSL *ssl, int updatetype);
+int SSL_key_update(struct ssl_st *ssl, int updatetype);
 
-int SSL_get_key_update_type(const struct SSL *ssl);
+int SSL_get_key_update_type(const struct ssl_st *ssl);
 
 /*
  Adds `SSL_OP_*` bits for this connection; returns the new options.
  */
-uint64_t SSL_set_options(struct SSL *ssl, uint64_t op);
+uint64_t SSL_set_options(struct ssl_st *ssl, uint64_t op);
 
-uint64_t SSL_clear_options(struct SSL *ssl, uint64_t op);
+uint64_t SSL_clear_options(struct ssl_st *ssl, uint64_t op);
 
-uint64_t SSL_get_options(const struct SSL *ssl);
+uint64_t SSL_get_options(const struct ssl_st *ssl);
 
 /*
  This connection's lowest protocol version (`TLS1_2_VERSION`, ...; 0: no bound). A function
  here, a macro in OpenSSL.
  */
-int SSL_set_min_proto_version(struct SSL *ssl, int version);
+int SSL_set_min_proto_version(struct ssl_st *ssl, int version);
 
-int SSL_set_max_proto_version(struct SSL *ssl, int version);
+int SSL_set_max_proto_version(struct ssl_st *ssl, int version);
 
-int SSL_get_min_proto_version(struct SSL *ssl);
+int SSL_get_min_proto_version(struct ssl_st *ssl);
 
-int SSL_get_max_proto_version(struct SSL *ssl);
+int SSL_get_max_proto_version(struct ssl_st *ssl);
 
 /*
  Like `SSL_CTX_set1_sigalgs_list`, for this connection.
  */
-int SSL_set1_sigalgs_list(struct SSL *ssl, const char *list);
+int SSL_set1_sigalgs_list(struct ssl_st *ssl, const char *list);
 
 /*
  Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
  */
-int SSL_set1_client_sigalgs_list(struct SSL *ssl, const char *list);
+int SSL_set1_client_sigalgs_list(struct ssl_st *ssl, const char *list);
 
 /*
  Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
  */
-int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
+int SSL_set_alpn_protos(struct ssl_st *ssl, const uint8_t *protos, unsigned int len);
 
 /*
  The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
  */
-void SSL_get0_alpn_selected(const struct SSL *ssl, const uint8_t **data, unsigned int *len);
+void SSL_get0_alpn_selected(const struct ssl_st *ssl, const uint8_t **data, unsigned int *len);
 
 /*
  RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
@@ -2023,42 +1700,42 @@ int SSL_select_next_proto(uint8_t **out,
  and ALPN callback (versions, suites, groups and options stay). NULL keeps the current
  context. Returns the context now in use.
  */
-struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
+struct ssl_ctx_st *SSL_set_SSL_CTX(struct ssl_st *ssl, struct ssl_ctx_st *ctx);
 
 /*
  The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
  `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
  certificate).
  */
-int SSL_get_peer_signature_type_nid(const struct SSL *ssl, int *pnid);
+int SSL_get_peer_signature_type_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
  The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
  0 when it made none. A function here, a macro in OpenSSL.
  */
-int SSL_get_peer_signature_nid(const struct SSL *ssl, int *pnid);
+int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
  OpenSSL's `SSL_get_state`: `TLS_ST_BEFORE` until the first handshake step, `TLS_ST_OK`
  once the handshake is done, in between the last message (or ChangeCipherSpec) written or
  read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
  */
-OSSL_HANDSHAKE_STATE SSL_get_state(const struct SSL *ssl);
+OSSL_HANDSHAKE_STATE SSL_get_state(const struct ssl_st *ssl);
 
 /*
  1 before the first handshake step (`SSL_get_state` is `TLS_ST_BEFORE`).
  */
-int SSL_in_before(const struct SSL *ssl);
+int SSL_in_before(const struct ssl_st *ssl);
 
 /*
  OpenSSL's short code of the `SSL_get_state` state ("PINIT", "TWCH", "SSLOK", ...).
  */
-const char *SSL_state_string(const struct SSL *ssl);
+const char *SSL_state_string(const struct ssl_st *ssl);
 
 /*
  OpenSSL's text for the `SSL_get_state` state ("SSLv3/TLS write client hello", ...).
  */
-const char *SSL_state_string_long(const struct SSL *ssl);
+const char *SSL_state_string_long(const struct ssl_st *ssl);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
@@ -2072,287 +1749,61 @@ const char *libtls_version(void);
  */
 unsigned long libtls_version_num(void);
 
-void X509_free(struct X509 *x);
-
-int X509_up_ref(struct X509 *x);
-
-/*
- Borrowed from the certificate: valid while the X509 lives; do not free.
- */
-struct X509_NAME *X509_get_subject_name(const struct X509 *x);
-
-struct X509_NAME *X509_get_issuer_name(const struct X509 *x);
-
-/*
- "/C=US/O=Example/CN=host". With a NULL `buf` the result is malloc'd (free with
- `OPENSSL_free`); otherwise it is truncated to `size` bytes.
- */
-char *X509_NAME_oneline(const struct X509_NAME *name, char *buf, int size);
-
-/*
- DER encoding: returns its length; with `out` non-NULL writes it at `*out` and advances
- `*out`, or, when `*out` is NULL, allocates the buffer (free with `OPENSSL_free`).
- */
-int i2d_X509(const struct X509 *x, uint8_t **out);
-
-/*
- The DER encoding of a name, by the `i2d_*` convention (see `i2d_X509`).
- */
-int i2d_X509_NAME(const struct X509_NAME *name, uint8_t **out);
-
-/*
- Parses one DER `Name` from `*pp` (at most `length` bytes) and advances `*pp` past it; with
- `a` non-NULL, the previous `*a` is freed and replaced. NULL on malformed input.
- */
-struct X509_NAME *d2i_X509_NAME(struct X509_NAME **a, const uint8_t **pp, long length);
-
-/*
- Frees memory the library allocated for the caller (OpenSSL defines it as a macro).
- */
-void OPENSSL_free(void *p);
-
-const char *X509_verify_cert_error_string(long n);
-
-int sk_X509_num(const struct stack_st_X509 *sk);
-
-/*
- The element at `idx`, borrowed from the stack; NULL when out of range.
- */
-struct X509 *sk_X509_value(const struct stack_st_X509 *sk, int idx);
-
-/*
- Frees a stack the caller owns (not the ones `SSL_get_peer_cert_chain` lends), and its
- references to the certificates.
- */
-void sk_X509_pop_free(struct stack_st_X509 *sk, sk_X509_freefunc _free);
-
-struct stack_st_X509_NAME *sk_X509_NAME_new_null(void);
-
-int sk_X509_NAME_num(const struct stack_st_X509_NAME *sk);
-
-struct X509_NAME *sk_X509_NAME_value(const struct stack_st_X509_NAME *sk, int idx);
-
-/*
- Appends a copy of `name`; returns the new count, 0 on failure.
- */
-int sk_X509_NAME_push(struct stack_st_X509_NAME *sk, const struct X509_NAME *name);
-
-void sk_X509_NAME_pop_free(struct stack_st_X509_NAME *sk, sk_X509_NAME_freefunc _free);
-
-void sk_X509_NAME_free(struct stack_st_X509_NAME *sk);
-
-/*
- A copy of a name (free with `X509_NAME_free`).
- */
-struct X509_NAME *X509_NAME_dup(const struct X509_NAME *name);
-
-/*
- Frees a name from `X509_NAME_dup` (never one borrowed from a certificate or a stack).
- */
-void X509_NAME_free(struct X509_NAME *name);
-
-/*
- The serial number, borrowed from the certificate.
- */
-ASN1_INTEGER *X509_get_serialNumber(struct X509 *x);
-
-const ASN1_INTEGER *X509_get0_serialNumber(const struct X509 *x);
-
-const ASN1_TIME *X509_get0_notBefore(const struct X509 *x);
-
-const ASN1_TIME *X509_get0_notAfter(const struct X509 *x);
-
-int ASN1_STRING_length(const struct ASN1_STRING *s);
-
-/*
- The value's octets (not NUL-terminated), borrowed.
- */
-const uint8_t *ASN1_STRING_get0_data(const struct ASN1_STRING *s);
-
-int ASN1_STRING_type(const struct ASN1_STRING *s);
-
-/*
- The integer as a long; -1 when it does not fit (as OpenSSL).
- */
-long ASN1_INTEGER_get(const ASN1_INTEGER *a);
-
-/*
- Breaks a time down into `struct tm` (UTC). NULL `s` means now, as in OpenSSL.
- */
-int ASN1_TIME_to_tm(const ASN1_TIME *s, struct tm *tm);
-
-/*
- Whether a certificate is valid for a DNS name (1), not (0), or the call was bad (-1). The
- matching rules are webpki's: SAN dNSName entries, wildcards in the leftmost label only.
- `flags` are accepted and ignored. On a match `*peername` (when given) receives a copy of
- the name, to be freed with `OPENSSL_free`.
- */
-int X509_check_host(const struct X509 *x,
-                    const char *name,
-                    uintptr_t namelen,
-                    unsigned int _flags,
-                    char **peername);
-
-/*
- Whether a certificate carries the IP address `address` ("127.0.0.1", "::1") in its SAN.
- */
-int X509_check_ip_asc(const struct X509 *x, const char *address, unsigned int _flags);
-
-/*
- Writes a name to a stdio stream; returns the number of bytes written, -1 on error.
- */
-int X509_NAME_print_ex_fp(FILE *fp, const struct X509_NAME *name, int indent, unsigned long flags);
-
-/*
- Parses one DER certificate at `*pp` (at most `length` bytes) and advances `*pp` past it.
- With `a` non-NULL the result is also stored in `*a`, replacing (and freeing) what was there.
- */
-struct X509 *d2i_X509(struct X509 **a, const uint8_t **pp, long length);
-
-/*
- Reads the next certificate from a PEM stream. With `x` non-NULL the result is also stored
- in `*x`, replacing (and freeing) what was there.
- */
-struct X509 *PEM_read_X509(FILE *fp, struct X509 **x, pem_password_cb _cb, void *_u);
-
-/*
- The certificate's public key (free with `EVP_PKEY_free`).
- */
-struct EVP_PKEY *X509_get_pubkey(struct X509 *x);
-
-void EVP_PKEY_free(struct EVP_PKEY *k);
-
-int EVP_PKEY_up_ref(struct EVP_PKEY *k);
-
-/*
- `EVP_PKEY_RSA`, `EVP_PKEY_EC`, `EVP_PKEY_ED25519`, ...
- */
-int EVP_PKEY_get_id(const struct EVP_PKEY *k);
-
-int EVP_PKEY_id(const struct EVP_PKEY *k);
-
-int EVP_PKEY_base_id(const struct EVP_PKEY *k);
-
-int EVP_PKEY_get_bits(const struct EVP_PKEY *k);
-
-int EVP_PKEY_bits(const struct EVP_PKEY *k);
-
-/*
- Reads the next private key (PKCS#8, SEC1 or PKCS#1, unencrypted) from a PEM stream. With
- `x` non-NULL the result is also stored in `*x`, replacing (and freeing) what was there.
- */
-struct EVP_PKEY *PEM_read_PrivateKey(FILE *fp, struct EVP_PKEY **x, pem_password_cb _cb, void *_u);
-
-const struct EVP_MD *EVP_sha1(void);
-
-const struct EVP_MD *EVP_sha256(void);
-
-const struct EVP_MD *EVP_sha384(void);
-
-const struct EVP_MD *EVP_sha512(void);
-
-int EVP_MD_get_size(const struct EVP_MD *md);
-
-int EVP_MD_size(const struct EVP_MD *md);
-
-/*
- The certificate's fingerprint: the digest of its DER encoding, written to `out` (room for
- `EVP_MAX_MD_SIZE` bytes), its length to `*len` when `len` is non-NULL.
- */
-int X509_digest(const struct X509 *x, const struct EVP_MD *md, uint8_t *out, unsigned int *len);
-
 /*
  The certificate being verified at the current depth (borrowed; do not free).
  */
-struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
+struct x509_st *X509_STORE_CTX_get_current_cert(struct x509_store_ctx_st *ctx);
 
 /*
  The peer's chain, leaf first (borrowed; do not free).
  */
-struct stack_st_X509 *X509_STORE_CTX_get0_chain(const struct X509_STORE_CTX *ctx);
+STACK_OF(X509) *X509_STORE_CTX_get0_chain(struct x509_store_ctx_st *ctx);
 
-int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
+int X509_STORE_CTX_get_error_depth(struct x509_store_ctx_st *ctx);
 
-int X509_STORE_CTX_get_error(const struct X509_STORE_CTX *ctx);
+int X509_STORE_CTX_get_error(struct x509_store_ctx_st *ctx);
 
 /*
  Changes the error the verification reports (`SSL_get_verify_result`).
  */
-void X509_STORE_CTX_set_error(struct X509_STORE_CTX *ctx, int error);
+void X509_STORE_CTX_set_error(struct x509_store_ctx_st *ctx, int error);
 
 int SSL_get_ex_data_X509_STORE_CTX_idx(void);
 
 /*
  With `SSL_get_ex_data_X509_STORE_CTX_idx()`, the `SSL` whose peer is being verified.
  */
-void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
+void *X509_STORE_CTX_get_ex_data(struct x509_store_ctx_st *ctx, int idx);
 
 /*
- A decoded extension, as OpenSSL's `X509_get_ext_d2i`; libtls decodes subjectAltName
- (`NID_subject_alt_name`, giving a `GENERAL_NAMES *` to free with `GENERAL_NAMES_free`) and
- returns NULL for other NIDs. `*crit` (when not NULL) becomes 1 or 0 for a critical or
- non-critical extension, -1 when absent; `idx` must be NULL or point to a value <= 0.
+ OpenSSL 3's name of `EVP_PKEY_id`.
  */
-void *X509_get_ext_d2i(const struct X509 *x, int nid, int *crit, int *idx);
-
-int sk_GENERAL_NAME_num(const struct stack_st_GENERAL_NAME *sk);
+int EVP_PKEY_get_id(const struct evp_pkey_st *pkey);
 
 /*
- The entry at `idx`, borrowed from the stack; NULL when out of range.
+ OpenSSL 3's name of `EVP_PKEY_bits`.
  */
-struct GENERAL_NAME *sk_GENERAL_NAME_value(const struct stack_st_GENERAL_NAME *sk, int idx);
+int EVP_PKEY_get_bits(const struct evp_pkey_st *pkey);
 
 /*
- The entry's `GEN_*` kind in `*ptype` (when not NULL) and its value (see [`GENERAL_NAME`]).
+ OpenSSL 3's name of `EVP_MD_size`.
  */
-void *GENERAL_NAME_get0_value(const struct GENERAL_NAME *a, int *ptype);
+int EVP_MD_get_size(const struct env_md_st *md);
 
 /*
- Frees a stack from `X509_get_ext_d2i` with its entries.
+ The bytes waiting to be written (`BIO_wpending` as a `size_t`).
  */
-void GENERAL_NAMES_free(GENERAL_NAMES *sk);
+uintptr_t BIO_ctrl_wpending(struct bio_st *bio);
 
 /*
- Same as `GENERAL_NAMES_free`; the free function is ignored because the stack owns its
- entries (OpenSSL code passes `GENERAL_NAME_free`).
+ -1, 0 or 1 as the time is before, at or after `t`; -2 on error.
  */
-void sk_GENERAL_NAME_pop_free(struct stack_st_GENERAL_NAME *sk, sk_GENERAL_NAME_freefunc _free);
+int ASN1_TIME_cmp_time_t(const struct asn1_string_st *s, time_t t);
 
 /*
- Does nothing: entries belong to their stack, which `GENERAL_NAMES_free` releases. Exists so
- that `sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free)` compiles as with OpenSSL.
+ OpenSSL 3's texts for the verification results (aws-lc's differ in case and wording).
  */
-void GENERAL_NAME_free(struct GENERAL_NAME *_a);
-
-/*
- Writes the certificate as PEM to a stdio stream; 1 on success, 0 on error.
- */
-int PEM_write_X509(FILE *fp, const struct X509 *x);
-
-/*
- Writes the certificate as PEM to a BIO; 1 on success, 0 on error.
- */
-int PEM_write_bio_X509(struct BIO *bio, const struct X509 *x);
-
-/*
- `X509_NAME_print_ex_fp` onto a BIO: the number of bytes written, -1 on error.
- */
-int X509_NAME_print_ex(struct BIO *bio,
-                       const struct X509_NAME *name,
-                       int indent,
-                       unsigned long flags);
-
-/*
- -1, 0 or 1 as the time is before, equal to or after `t` (seconds since the epoch), -2 on
- error: with `X509_get0_notBefore/After`, how a program compares validity with a `time_t`.
- */
-int ASN1_TIME_cmp_time_t(const ASN1_TIME *s, time_t t);
-
-/*
- libtls: the time as seconds since the epoch in `*out`; 1 on success, 0 when `s` is not a
- time. OpenSSL programs use `ASN1_TIME_to_tm` and `timegm` for the same.
- */
-int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
+const char *X509_verify_cert_error_string(long n);
 
 #ifdef __cplusplus
 }  /* extern "C" */
@@ -2561,7 +2012,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define X509_V_ERR_APPLICATION_VERIFICATION 50
 #define X509_V_ERR_HOSTNAME_MISMATCH 62
 #define X509_V_ERR_IP_ADDRESS_MISMATCH 64
-#define X509_V_ERR_EE_KEY_TOO_SMALL 66
-#define X509_V_ERR_INVALID_CALL 69
+#define X509_V_ERR_EE_KEY_TOO_SMALL 68
+#define X509_V_ERR_INVALID_CALL 65
 
 #endif  /* LIBTLS_H */

@@ -46,6 +46,7 @@ def header_symbols(header=HEADER):
     text = re.sub(r"//[^\n]*", " ", text)
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     text = text.replace('extern "C" {', " ").replace("}", "};")
+    text = re.sub(r"STACK_OF\((\w+)\)", r"struct stack_st_\1", text)
     names = set()
     for statement in text.split(";"):
         statement = " ".join(statement.split())

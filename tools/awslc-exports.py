@@ -128,8 +128,120 @@ def headers(args):
     for header in sorted(src.glob("*.h")):
         if header.name not in NOT_API:
             shutil.copy(header, out / header.name)
+    patch_base_h(out / "base.h")
+    patch_ex_data_h(out / "ex_data.h")
+    # libtls's opensslv.h names the version.
+    drop_lines(out / "crypto.h", r"#define OPENSSL_VERSION_TEXT ")
+    for header in sorted(out.glob("*.h")):
+        header.write_text(skip_libtls_typedefs(c89_comments(header.read_text())))
     for header in sorted((ROOT / "include" / "libtls" / "openssl").glob("*.h")):
         shutil.copy(header, out / header.name)
+
+
+# The object types libtls.h also declares (tools/gen-header: TYPES), with the same tags.
+LIBTLS_TYPEDEFS = {"SSL", "SSL_CTX", "SSL_SESSION", "SSL_CIPHER", "SSL_METHOD", "X509_STORE_CTX",
+                   "X509_VERIFY_PARAM", "CRYPTO_EX_DATA", "X509", "X509_NAME", "EVP_PKEY", "BIO", "EVP_MD",
+                   "ASN1_TIME"}
+
+
+def c89_comments(text):
+    """aws-lc writes // comments, which C89 (-pedantic) rejects; OpenSSL's headers have none.
+    Rewrites each as /* */ (outside strings and block comments)."""
+    out = []
+    in_block = False
+    for line in text.split("\n"):
+        i, in_string, result = 0, False, None
+        while i < len(line):
+            two = line[i:i + 2]
+            if in_block:
+                if two == "*/":
+                    in_block = False
+                    i += 2
+                    continue
+            elif in_string:
+                if line[i] == "\\":
+                    i += 2
+                    continue
+                if line[i] == '"':
+                    in_string = False
+            elif line[i] == '"':
+                in_string = True
+            elif two == "/*":
+                in_block = True
+                i += 2
+                continue
+            elif two == "//":
+                comment = line[i + 2:].replace("*/", "* /").replace("/*", "/ *")
+                continuation = comment.endswith("\\")
+                if continuation:
+                    comment = comment[:-1]
+                result = line[:i] + "/*" + comment.rstrip() + " */" + (" \\" if continuation else "")
+                break
+            i += 1
+        out.append(result if result is not None else line)
+    return "\n".join(out)
+
+
+def skip_libtls_typedefs(text):
+    """Wraps the typedefs libtls.h makes too, so that they are skipped when it came first."""
+    lines = []
+    for line in text.split("\n"):
+        match = re.match(r"typedef struct (\w+) (\w+);$", line)
+        if match and match.group(2) in LIBTLS_TYPEDEFS:
+            lines += ["#if !defined(LIBTLS_OPENSSL_TYPEDEFS)  /* libtls.h declared it */", line, "#endif"]
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def drop_lines(path, pattern):
+    text = path.read_text()
+    kept = [line for line in text.split("\n") if not re.match(pattern, line)]
+    if len(kept) == text.count("\n") + 1:
+        raise SystemExit(f"awslc-exports: {path.name} has no line matching {pattern!r}")
+    path.write_text("\n".join(kept))
+
+
+def patch_ex_data_h(path):
+    """aws-lc's ex_data.h types CRYPTO_EX_free and CRYPTO_EX_dup as libtls.h does; skip them when
+    libtls.h came first (C89 and C99 allow a typedef only once)."""
+    text = path.read_text()
+    for name in ("CRYPTO_EX_free", "CRYPTO_EX_dup"):
+        match = re.search(r"^typedef \w+ " + name + r"\(.*?\);\n", text, flags=re.MULTILINE | re.DOTALL)
+        if not match:
+            raise SystemExit(f"awslc-exports: ex_data.h no longer types {name}")
+        text = (text[:match.start()] + "#if !defined(LIBTLS_OPENSSL_EX_TYPEDEFS)  /* libtls.h declared it */\n"
+                + match.group(0) + "#endif\n" + text[match.end():])
+    path.write_text(text)
+
+
+def patch_base_h(path):
+    """Two edits to aws-lc's base.h: its OPENSSL_VERSION_NUMBER (1.1.1) gives way to libtls's
+    opensslv.h (the OpenSSL 3.0 API libtls follows), and the typedefs libtls.h makes too are
+    skipped when libtls.h came first (C89 and C99 allow a typedef only once)."""
+    text = path.read_text()
+    lines = []
+    version_done = False
+    for line in text.splitlines():
+        if re.match(r"#define (OPENSSL_VERSION_NUMBER|SSLEAY_VERSION_NUMBER)\b", line):
+            if not version_done:
+                lines.append("#include <openssl/opensslv.h>  /* libtls: the OpenSSL API level */")
+                version_done = True
+            continue
+        if line == "#define OPENSSL_INLINE static inline OPENSSL_UNUSED":
+            # C89 has no inline keyword; GCC and Clang take __inline__ in every mode.
+            lines += ["#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L",
+                      line,
+                      "#elif defined(__GNUC__) || defined(__clang__)",
+                      "#define OPENSSL_INLINE static __inline__ OPENSSL_UNUSED",
+                      "#else",
+                      "#define OPENSSL_INLINE static OPENSSL_UNUSED",
+                      "#endif"]
+            continue
+        lines.append(line)
+    if not version_done:
+        raise SystemExit("awslc-exports: base.h no longer defines OPENSSL_VERSION_NUMBER")
+    path.write_text("\n".join(lines) + "\n")
 
 
 def main():

@@ -61,7 +61,7 @@ static void record_peer(SSL *ssl, struct outcome *out)
     X509 *peer = SSL_get1_peer_certificate(ssl);
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     out->verify_result = SSL_get_verify_result(ssl);
-    out->peer_chain_len = chain ? sk_X509_num(chain) : -1;
+    out->peer_chain_len = chain ? (int)sk_X509_num(chain) : -1;
     if (peer) {
         EVP_PKEY *key = X509_get_pubkey(peer);
         X509_NAME_oneline(X509_get_subject_name(peer), out->peer_subject,
@@ -359,7 +359,7 @@ static int pick_ed25519(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     FILE *f;
     STACK_OF(X509_NAME) *cas = SSL_get_client_CA_list(ssl);
     cert_cb_calls++;
-    cert_cb_ca_count = cas ? sk_X509_NAME_num(cas) : -1;
+    cert_cb_ca_count = cas ? (int)sk_X509_NAME_num(cas) : -1;
     cert_cb_first_ca[0] = '\0';
     if (cert_cb_ca_count > 0)
         X509_NAME_oneline(sk_X509_NAME_value(cas, 0), cert_cb_first_ca, sizeof cert_cb_first_ca);
@@ -763,7 +763,12 @@ static int test_public_keys_and_fingerprint(void)
         {PKI "server-ecdsa-p256.pem", EVP_PKEY_EC, 256},
         {PKI "server-ecdsa-p384.pem", EVP_PKEY_EC, 384},
         {PKI "server-rsa2048.pem", EVP_PKEY_RSA, 2048},
+#ifdef OPENSSL_IS_AWSLC
+        /* aws-lc's libcrypto (libtls's) counts Ed25519's 253 significant bits, OpenSSL 256. */
+        {PKI "server-ed25519.pem", EVP_PKEY_ED25519, 253},
+#else
         {PKI "server-ed25519.pem", EVP_PKEY_ED25519, 256},
+#endif
     };
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

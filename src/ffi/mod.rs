@@ -29,7 +29,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`, turning a panic into `on_panic` plus an internal error on the queue.
 pub(crate) fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match catch_unwind(AssertUnwindSafe(|| err::awslc_boundary(f))) {
         Ok(v) => v,
         Err(_) => {
             err::push(&Error::local(

@@ -7,7 +7,10 @@ use super::consts::*;
 use super::ctx::SSL_verify_cb;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
-use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_NAME, X509_STORE_CTX};
+use super::x509::{
+    stack_st_X509, stack_st_X509_NAME, NameStack, OwnedX509, X509Stack, EVP_PKEY, X509,
+    X509_STORE_CTX,
+};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{
     AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
@@ -40,11 +43,14 @@ pub struct SSL {
     verify_callback: Option<SSL_verify_cb>,
     verify_depth: Option<u32>,
     /// `SSL_get_peer_cert_chain`'s result, made on first use and owned here.
-    peer_chain_stack: Option<Box<stack_st_X509>>,
+    peer_chain_stack: Option<X509Stack>,
     /// `SSL_get0_verified_chain`'s result, made on first use and owned here.
-    verified_chain_stack: Option<Box<stack_st_X509>>,
+    verified_chain_stack: Option<X509Stack>,
     /// A client's `SSL_get_client_CA_list`: the server's names, made on first use, owned here.
-    peer_ca_stack: Option<Box<stack_st_X509_NAME>>,
+    peer_ca_stack: Option<NameStack>,
+    /// The peer's leaf certificate object, made on first use; `SSL_get1_peer_certificate`
+    /// hands out new references to it, as OpenSSL does.
+    peer_cert: Option<OwnedX509>,
     /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
     last_error: c_int,
     /// The core's error was already pushed to the queue.
@@ -227,11 +233,14 @@ impl SSL {
         let ssl_addr = self as *const SSL as usize;
         if let Some(callback) = verify_callback {
             c.verify_callback = Some(Arc::new(move |event: &mut VerifyEvent<'_>| {
-                let mut store = X509_STORE_CTX::new(event, ssl_addr as *mut c_void);
-                // SAFETY: the application's callback, given a store context that is live for
-                // the call, as OpenSSL calls it.
-                let ok = unsafe { callback(event.preverify_ok as c_int, &mut store) };
-                event.error = store.error();
+                let preverify_ok = event.preverify_ok as c_int;
+                let (ok, error) = X509_STORE_CTX::with(event, ssl_addr as *mut c_void, |store| {
+                    // SAFETY: the application's callback, given a store context that is live
+                    // for the call, as OpenSSL calls it.
+                    let ok = unsafe { callback(preverify_ok, store) };
+                    (ok, store.error())
+                });
+                event.error = error;
                 ok != 0
             }));
         }
@@ -641,29 +650,37 @@ fn call_client_cert_cb(
     // SAFETY: the application's callback with writable out-parameters.
     let answer = unsafe { callback(ssl, &mut x509, &mut pkey) };
     let chosen = if answer == 1 && !x509.is_null() && !pkey.is_null() {
-        // SAFETY: the callback returned live objects from this library.
-        let (cert, key) = unsafe { (&*x509, &*pkey) };
-        key.private
-            .clone()
-            .map(|key| CertifiedKey {
-                chain: vec![cert.der().to_vec()],
-                key,
-            })
-            .filter(|ck| match ck.check() {
-                Ok(()) => true,
-                Err(e) => {
-                    err::push(&e);
-                    false
+        // SAFETY: the callback returned live objects.
+        let cert = unsafe { super::x509::x509_der(x509) };
+        // SAFETY: as above.
+        let key = unsafe { super::x509::signing_key(pkey) };
+        match (cert, key) {
+            (Some(cert), Ok(key)) => {
+                let ck = CertifiedKey {
+                    chain: vec![cert],
+                    key: Arc::new(key),
+                };
+                match ck.check() {
+                    Ok(()) => Some(Arc::new(ck)),
+                    Err(e) => {
+                        err::push(&e);
+                        None
+                    }
                 }
-            })
-            .map(Arc::new)
+            }
+            (_, Err(e)) => {
+                err::push(&e);
+                None
+            }
+            _ => None,
+        }
     } else {
         None
     };
     // SAFETY: ownership of both objects passed to us; NULL is ignored.
     unsafe {
-        super::x509::X509_free(x509);
-        super::x509::EVP_PKEY_free(pkey);
+        aws_lc_sys::X509_free(x509);
+        aws_lc_sys::EVP_PKEY_free(pkey);
     }
     chosen
 }
@@ -776,6 +793,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             peer_chain_stack: None,
             verified_chain_stack: None,
             peer_ca_stack: None,
+            peer_cert: None,
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
@@ -852,7 +870,8 @@ impl SSL {
             ));
             return None;
         }
-        Some(bio::new_socket(fd, bio::BIO_NOCLOSE))
+        let b = bio::new_socket(fd, bio::BIO_NOCLOSE);
+        (!b.is_null()).then_some(b)
     }
 }
 
@@ -864,7 +883,7 @@ pub unsafe extern "C" fn SSL_set_fd(ssl: *mut SSL, fd: c_int) -> c_int {
             return 0;
         };
         // SAFETY: freshly made BIO; the second slot takes a second reference.
-        bio::up_ref(unsafe { &*b });
+        unsafe { bio::up_ref(b) };
         s.set0_rbio(b);
         s.set0_wbio(b);
         1
@@ -896,11 +915,7 @@ pub unsafe extern "C" fn SSL_set_wfd(ssl: *mut SSL, fd: c_int) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_fd(ssl: *const SSL) -> c_int {
     // SAFETY: the slot's BIO is live while the SSL holds it.
-    with_ssl_ref(ssl, -1, |s| {
-        unsafe { bio::bio_ref(s.rbio) }
-            .and_then(bio::fd_of)
-            .unwrap_or(-1)
-    })
+    with_ssl_ref(ssl, -1, |s| unsafe { bio::fd_of(s.rbio) }.unwrap_or(-1))
 }
 
 #[no_mangle]
@@ -912,11 +927,7 @@ pub unsafe extern "C" fn SSL_get_rfd(ssl: *const SSL) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_wfd(ssl: *const SSL) -> c_int {
     // SAFETY: the slot's BIO is live while the SSL holds it.
-    with_ssl_ref(ssl, -1, |s| {
-        unsafe { bio::bio_ref(s.wbio) }
-            .and_then(bio::fd_of)
-            .unwrap_or(-1)
-    })
+    with_ssl_ref(ssl, -1, |s| unsafe { bio::fd_of(s.wbio) }.unwrap_or(-1))
 }
 
 /// Takes over the caller's reference on `rbio` (NULL clears the slot).
@@ -940,7 +951,7 @@ pub unsafe extern "C" fn SSL_set_bio(ssl: *mut SSL, rbio: *mut BIO, wbio: *mut B
             // a reference of its own.
             if !wbio.is_null() && wbio == rbio && s.wbio != wbio {
                 // SAFETY: a live BIO passed by the caller.
-                bio::up_ref(unsafe { &*wbio });
+                unsafe { bio::up_ref(wbio) };
             }
             if wbio != s.wbio {
                 s.set0_wbio(wbio);
@@ -953,7 +964,7 @@ pub unsafe extern "C" fn SSL_set_bio(ssl: *mut SSL, rbio: *mut BIO, wbio: *mut B
         }
         if !rbio.is_null() && rbio == wbio {
             // SAFETY: a live BIO passed by the caller; each slot owns one reference.
-            bio::up_ref(unsafe { &*rbio });
+            unsafe { bio::up_ref(rbio) };
         }
         s.set0_rbio(rbio);
         s.set0_wbio(wbio);
@@ -1468,11 +1479,11 @@ pub unsafe extern "C" fn SSL_get_peer_cert_chain(ssl: *const SSL) -> *mut stack_
                 return std::ptr::null_mut();
             }
             let skip = usize::from(conn.role() == Role::Server);
-            s.peer_chain_stack = Some(Box::new(stack_st_X509::from_ders(&chain[skip..])));
+            s.peer_chain_stack = Some(X509Stack(super::x509::x509_stack_from_ders(&chain[skip..])));
         }
         s.peer_chain_stack
-            .as_mut()
-            .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.0)
     })
 }
 
@@ -1490,11 +1501,11 @@ pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_
             if chain.is_empty() {
                 return std::ptr::null_mut();
             }
-            s.verified_chain_stack = Some(Box::new(stack_st_X509::from_ders(chain)));
+            s.verified_chain_stack = Some(X509Stack(super::x509::x509_stack_from_ders(chain)));
         }
         s.verified_chain_stack
-            .as_mut()
-            .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.0)
     })
 }
 
@@ -1517,16 +1528,15 @@ pub unsafe extern "C" fn SSL_get_client_CA_list(ssl: *const SSL) -> *mut stack_s
                 return std::ptr::null_mut();
             }
             // A name that does not parse cannot be shown as an X509_NAME; the rest still can.
-            let items = names
+            let ders = names
                 .iter()
-                .filter_map(|der| crate::x509::Name::from_der(der).ok())
-                .map(|n| Box::new(X509_NAME::from_name(n)))
-                .collect();
-            s.peer_ca_stack = Some(Box::new(stack_st_X509_NAME { items }));
+                .filter(|der| crate::x509::Name::from_der(der).is_ok())
+                .map(|der| der.as_slice());
+            s.peer_ca_stack = Some(NameStack(super::x509::name_stack_from_ders(ders)));
         }
-        s.peer_ca_stack.as_mut().map_or(std::ptr::null_mut(), |b| {
-            &mut **b as *mut stack_st_X509_NAME
-        })
+        s.peer_ca_stack
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.0)
     })
 }
 
@@ -1639,21 +1649,29 @@ pub unsafe extern "C" fn SSL_group_to_name(ssl: *mut SSL, nid: c_int) -> *const 
 /// The peer's leaf certificate with a new reference (free it with `X509_free`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get1_peer_certificate(ssl: *const SSL) -> *mut X509 {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
-        let Some(leaf) = s
-            .conn
-            .as_ref()
-            .and_then(|c| c.negotiated().peer_chain.first())
-        else {
-            return std::ptr::null_mut();
-        };
-        match X509::from_der(leaf) {
-            Ok(x) => Box::into_raw(Box::new(x)),
-            Err(e) => {
-                err::push(&e);
-                std::ptr::null_mut()
+    with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
+        if s.peer_cert.is_none() {
+            let Some(leaf) = s
+                .conn
+                .as_ref()
+                .and_then(|c| c.negotiated().peer_chain.first())
+            else {
+                return std::ptr::null_mut();
+            };
+            let x = super::x509::x509_from_der(leaf);
+            if x.is_null() {
+                err::push(&Error::local(
+                    Reason::INTERNAL_ERROR,
+                    "the peer's certificate does not parse as an X509",
+                ));
+                return std::ptr::null_mut();
             }
+            s.peer_cert = Some(OwnedX509(x));
         }
+        let x = s.peer_cert.as_ref().map_or(std::ptr::null_mut(), |c| c.0);
+        // SAFETY: the cached object is live; the caller gets a reference of its own.
+        unsafe { aws_lc_sys::X509_up_ref(x) };
+        x
     })
 }
 
@@ -1811,6 +1829,7 @@ pub unsafe extern "C" fn SSL_set_shutdown(ssl: *mut SSL, mode: c_int) {
 pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
     with_ssl(ssl, 0, |s| {
         s.conn = None;
+        s.peer_cert = None;
         s.last_error = SSL_ERROR_NONE;
         s.error_reported = false;
         s.pending_write = None;
@@ -2257,7 +2276,7 @@ mod tests {
             signature_nids(SignatureScheme::ECDSA_NISTP384_SHA384),
             Some((408, 673))
         );
-        assert_eq!(signature_nids(SignatureScheme::ED25519), Some((1087, 0)));
+        assert_eq!(signature_nids(SignatureScheme::ED25519), Some((949, 0)));
         assert_eq!(
             signature_nids(SignatureScheme::RSA_PKCS1_SHA512),
             Some((6, 674))

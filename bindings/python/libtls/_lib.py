@@ -21,68 +21,60 @@ REQUIRED_DECLARATIONS = """
 const char *libtls_version(void);
 unsigned long libtls_version_num(void);
 
-const struct SSL_METHOD *TLS_client_method(void);
-const struct SSL_METHOD *TLS_server_method(void);
-struct SSL_CTX *SSL_CTX_new(const struct SSL_METHOD *method);
-void SSL_CTX_free(struct SSL_CTX *ctx);
-int SSL_CTX_use_certificate_chain_file(struct SSL_CTX *ctx, const char *file);
-int SSL_CTX_use_PrivateKey_file(struct SSL_CTX *ctx, const char *file, int filetype);
-int SSL_CTX_check_private_key(const struct SSL_CTX *ctx);
-int SSL_CTX_load_verify_locations(struct SSL_CTX *ctx, const char *ca_file, const char *ca_path);
-int SSL_CTX_set_default_verify_paths(struct SSL_CTX *ctx);
-void SSL_CTX_set_verify(struct SSL_CTX *ctx, int mode, SSL_verify_cb callback);
-int SSL_CTX_get_verify_mode(const struct SSL_CTX *ctx);
-void SSL_CTX_set_verify_depth(struct SSL_CTX *ctx, int depth);
-int SSL_CTX_get_verify_depth(const struct SSL_CTX *ctx);
-int SSL_CTX_set_ciphersuites(struct SSL_CTX *ctx, const char *list);
-int SSL_CTX_set_cipher_list(struct SSL_CTX *ctx, const char *list);
-int SSL_CTX_set1_groups_list(struct SSL_CTX *ctx, const char *list);
-int SSL_CTX_set_min_proto_version(struct SSL_CTX *ctx, int version);
-int SSL_CTX_set_max_proto_version(struct SSL_CTX *ctx, int version);
-int SSL_CTX_get_min_proto_version(struct SSL_CTX *ctx);
-int SSL_CTX_get_max_proto_version(struct SSL_CTX *ctx);
-void SSL_CTX_set_client_CA_list(struct SSL_CTX *ctx, struct stack_st_X509_NAME *list);
-struct stack_st_X509_NAME *SSL_load_client_CA_file(const char *file);
+const struct ssl_method_st *TLS_client_method(void);
+const struct ssl_method_st *TLS_server_method(void);
+struct ssl_ctx_st *SSL_CTX_new(const struct ssl_method_st *method);
+void SSL_CTX_free(struct ssl_ctx_st *ctx);
+int SSL_CTX_use_certificate_chain_file(struct ssl_ctx_st *ctx, const char *file);
+int SSL_CTX_use_PrivateKey_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
+int SSL_CTX_check_private_key(const struct ssl_ctx_st *ctx);
+int SSL_CTX_load_verify_locations(struct ssl_ctx_st *ctx, const char *ca_file, const char *ca_path);
+int SSL_CTX_set_default_verify_paths(struct ssl_ctx_st *ctx);
+void SSL_CTX_set_verify(struct ssl_ctx_st *ctx, int mode, SSL_verify_cb callback);
+int SSL_CTX_get_verify_mode(const struct ssl_ctx_st *ctx);
+void SSL_CTX_set_verify_depth(struct ssl_ctx_st *ctx, int depth);
+int SSL_CTX_get_verify_depth(const struct ssl_ctx_st *ctx);
+int SSL_CTX_set_ciphersuites(struct ssl_ctx_st *ctx, const char *list);
+int SSL_CTX_set_cipher_list(struct ssl_ctx_st *ctx, const char *list);
+int SSL_CTX_set1_groups_list(struct ssl_ctx_st *ctx, const char *list);
+int SSL_CTX_set_min_proto_version(struct ssl_ctx_st *ctx, int version);
+int SSL_CTX_set_max_proto_version(struct ssl_ctx_st *ctx, int version);
+int SSL_CTX_get_min_proto_version(struct ssl_ctx_st *ctx);
+int SSL_CTX_get_max_proto_version(struct ssl_ctx_st *ctx);
+void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, STACK_OF(X509_NAME) *list);
+STACK_OF(X509_NAME) *SSL_load_client_CA_file(const char *file);
 
-struct SSL *SSL_new(struct SSL_CTX *ctx);
-void SSL_free(struct SSL *ssl);
-int SSL_set_fd(struct SSL *ssl, int fd);
-void SSL_set_bio(struct SSL *ssl, struct BIO *rbio, struct BIO *wbio);
-void SSL_set_connect_state(struct SSL *ssl);
-void SSL_set_accept_state(struct SSL *ssl);
-int SSL_do_handshake(struct SSL *ssl);
-int SSL_read_ex(struct SSL *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
-int SSL_write_ex(struct SSL *ssl, const void *buf, uintptr_t num, uintptr_t *written);
-int SSL_pending(const struct SSL *ssl);
-int SSL_shutdown(struct SSL *ssl);
-int SSL_get_shutdown(const struct SSL *ssl);
-int SSL_get_error(const struct SSL *ssl, int ret);
-int SSL_is_init_finished(const struct SSL *ssl);
-int SSL_set_tlsext_host_name(struct SSL *ssl, const char *name);
-int SSL_set1_host(struct SSL *ssl, const char *hostname);
-const char *SSL_get_servername(const struct SSL *ssl, int name_type);
-const char *SSL_get_version(const struct SSL *ssl);
-const struct SSL_CIPHER *SSL_get_current_cipher(const struct SSL *ssl);
-long SSL_get_verify_result(const struct SSL *ssl);
-int SSL_get_negotiated_group(struct SSL *ssl);
-const char *SSL_group_to_name(struct SSL *ssl, int nid);
-struct X509 *SSL_get1_peer_certificate(const struct SSL *ssl);
-struct stack_st_X509 *SSL_get_peer_cert_chain(const struct SSL *ssl);
-long SSL_set_mode(struct SSL *ssl, long mode);
+struct ssl_st *SSL_new(struct ssl_ctx_st *ctx);
+void SSL_free(struct ssl_st *ssl);
+int SSL_set_fd(struct ssl_st *ssl, int fd);
+void SSL_set_bio(struct ssl_st *ssl, struct bio_st *rbio, struct bio_st *wbio);
+void SSL_set_connect_state(struct ssl_st *ssl);
+void SSL_set_accept_state(struct ssl_st *ssl);
+int SSL_do_handshake(struct ssl_st *ssl);
+int SSL_read_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+int SSL_write_ex(struct ssl_st *ssl, const void *buf, uintptr_t num, uintptr_t *written);
+int SSL_pending(const struct ssl_st *ssl);
+int SSL_shutdown(struct ssl_st *ssl);
+int SSL_get_shutdown(const struct ssl_st *ssl);
+int SSL_get_error(const struct ssl_st *ssl, int ret);
+int SSL_is_init_finished(const struct ssl_st *ssl);
+int SSL_set_tlsext_host_name(struct ssl_st *ssl, const char *name);
+int SSL_set1_host(struct ssl_st *ssl, const char *hostname);
+const char *SSL_get_servername(const struct ssl_st *ssl, int name_type);
+const char *SSL_get_version(const struct ssl_st *ssl);
+const struct ssl_cipher_st *SSL_get_current_cipher(const struct ssl_st *ssl);
+long SSL_get_verify_result(const struct ssl_st *ssl);
+int SSL_get_negotiated_group(struct ssl_st *ssl);
+const char *SSL_group_to_name(struct ssl_st *ssl, int nid);
+struct x509_st *SSL_get1_peer_certificate(const struct ssl_st *ssl);
+STACK_OF(X509) *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
+long SSL_set_mode(struct ssl_st *ssl, long mode);
 
-const char *SSL_CIPHER_get_name(const struct SSL_CIPHER *c);
-const char *SSL_CIPHER_standard_name(const struct SSL_CIPHER *c);
-const char *SSL_CIPHER_get_version(const struct SSL_CIPHER *c);
-int SSL_CIPHER_get_bits(const struct SSL_CIPHER *c, int *alg_bits);
+const char *SSL_CIPHER_get_name(const struct ssl_cipher_st *c);
+const char *SSL_CIPHER_standard_name(const struct ssl_cipher_st *c);
+const char *SSL_CIPHER_get_version(const struct ssl_cipher_st *c);
+int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
 
-const struct BIO_METHOD *BIO_s_mem(void);
-struct BIO *BIO_new(const struct BIO_METHOD *method);
-int BIO_free(struct BIO *b);
-int BIO_up_ref(struct BIO *b);
-int BIO_read_ex(struct BIO *b, void *data, uintptr_t dlen, uintptr_t *readbytes);
-int BIO_write_ex(struct BIO *b, const void *data, uintptr_t dlen, uintptr_t *written);
-uintptr_t BIO_ctrl_pending(struct BIO *b);
-int BIO_set_mem_eof_return(struct BIO *b, int v);
 
 unsigned long ERR_get_error_line_data(const char **file, int *line, const char **data, int *flags);
 void ERR_clear_error(void);
@@ -90,57 +82,71 @@ void ERR_error_string_n(unsigned long e, char *buf, uintptr_t len);
 const char *ERR_reason_error_string(unsigned long e);
 const char *ERR_lib_error_string(unsigned long e);
 
-void X509_free(struct X509 *x);
-int i2d_X509(const struct X509 *x, uint8_t **out);
 const char *X509_verify_cert_error_string(long n);
-int sk_X509_num(const struct stack_st_X509 *sk);
-struct X509 *sk_X509_value(const struct stack_st_X509 *sk, int idx);
-struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
-int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
-int X509_STORE_CTX_get_error(const struct X509_STORE_CTX *ctx);
-void X509_STORE_CTX_set_error(struct X509_STORE_CTX *ctx, int error);
+struct x509_st *X509_STORE_CTX_get_current_cert(struct x509_store_ctx_st *ctx);
+int X509_STORE_CTX_get_error_depth(struct x509_store_ctx_st *ctx);
+int X509_STORE_CTX_get_error(struct x509_store_ctx_st *ctx);
+void X509_STORE_CTX_set_error(struct x509_store_ctx_st *ctx, int error);
 int SSL_get_ex_data_X509_STORE_CTX_idx(void);
-void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
+void *X509_STORE_CTX_get_ex_data(struct x509_store_ctx_st *ctx, int idx);
+"""
+
+# OpenSSL's libcrypto functions the package calls, which libtls.so exports from aws-lc (their
+# declarations are aws-lc's <openssl/*.h>, not libtls.h; written here with struct tags).
+# `sk_X509_num` / `sk_X509_value` are inline functions there, over OPENSSL_sk_num/value.
+LIBCRYPTO_DECLARATIONS = """
+const struct bio_method_st *BIO_s_mem(void);
+struct bio_st *BIO_new(const struct bio_method_st *method);
+int BIO_free(struct bio_st *bio);
+int BIO_up_ref(struct bio_st *bio);
+int BIO_read_ex(struct bio_st *bio, void *data, uintptr_t outl, uintptr_t *read_bytes);
+int BIO_write_ex(struct bio_st *bio, const void *data, uintptr_t inl, uintptr_t *written);
+uintptr_t BIO_ctrl_pending(const struct bio_st *bio);
+int BIO_set_mem_eof_return(struct bio_st *bio, int eof_value);
+void X509_free(struct x509_st *x509);
+int i2d_X509(struct x509_st *x509, uint8_t **outp);
+uintptr_t OPENSSL_sk_num(const struct stack_st *sk);
+void *OPENSSL_sk_value(const struct stack_st *sk, uintptr_t i);
 """
 
 # Functions bound when the loaded library exports them: features being added to the C API.
 # A feature whose function is missing raises NotImplementedError naming it (see `require`).
 OPTIONAL_DECLARATIONS = """
-uint64_t SSL_CTX_set_options(struct SSL_CTX *ctx, uint64_t op);
-uint64_t SSL_CTX_clear_options(struct SSL_CTX *ctx, uint64_t op);
-uint64_t SSL_CTX_get_options(const struct SSL_CTX *ctx);
+uint64_t SSL_CTX_set_options(struct ssl_ctx_st *ctx, uint64_t op);
+uint64_t SSL_CTX_clear_options(struct ssl_ctx_st *ctx, uint64_t op);
+uint64_t SSL_CTX_get_options(const struct ssl_ctx_st *ctx);
 
-int SSL_CTX_set_alpn_protos(struct SSL_CTX *ctx, const uint8_t *protos, unsigned int len);
-void SSL_CTX_set_alpn_select_cb(struct SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
-int SSL_set_alpn_protos(struct SSL *ssl, const uint8_t *protos, unsigned int len);
-void SSL_get0_alpn_selected(const struct SSL *ssl, const uint8_t **data, unsigned int *len);
+int SSL_CTX_set_alpn_protos(struct ssl_ctx_st *ctx, const uint8_t *protos, unsigned int len);
+void SSL_CTX_set_alpn_select_cb(struct ssl_ctx_st *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg);
+int SSL_set_alpn_protos(struct ssl_st *ssl, const uint8_t *protos, unsigned int len);
+void SSL_get0_alpn_selected(const struct ssl_st *ssl, const uint8_t **data, unsigned int *len);
 
-int SSL_CTX_set_tlsext_servername_callback(struct SSL_CTX *ctx, SSL_servername_cb cb);
-int SSL_CTX_set_tlsext_servername_arg(struct SSL_CTX *ctx, void *arg);
-struct SSL_CTX *SSL_set_SSL_CTX(struct SSL *ssl, struct SSL_CTX *ctx);
+int SSL_CTX_set_tlsext_servername_callback(struct ssl_ctx_st *ctx, SSL_servername_cb cb);
+int SSL_CTX_set_tlsext_servername_arg(struct ssl_ctx_st *ctx, void *arg);
+struct ssl_ctx_st *SSL_set_SSL_CTX(struct ssl_st *ssl, struct ssl_ctx_st *ctx);
 
-void SSL_CTX_set_keylog_callback(struct SSL_CTX *ctx, SSL_keylog_cb callback);
+void SSL_CTX_set_keylog_callback(struct ssl_ctx_st *ctx, SSL_keylog_cb callback);
 
-const char *SSL_get_failure_diagnosis(const struct SSL *ssl);
-int SSL_get_failure_cause(const struct SSL *ssl);
+const char *SSL_get_failure_diagnosis(const struct ssl_st *ssl);
+int SSL_get_failure_cause(const struct ssl_st *ssl);
 const char *SSL_failure_cause_name(int cause);
 
-struct SSL_SESSION *SSL_get1_session(struct SSL *ssl);
-int SSL_set_session(struct SSL *ssl, struct SSL_SESSION *session);
-int SSL_session_reused(const struct SSL *ssl);
-void SSL_SESSION_free(struct SSL_SESSION *session);
-int i2d_SSL_SESSION(const struct SSL_SESSION *session, uint8_t **out);
-struct SSL_SESSION *d2i_SSL_SESSION(struct SSL_SESSION **out, const uint8_t **input, long len);
-int SSL_SESSION_is_resumable(const struct SSL_SESSION *session);
-const uint8_t *SSL_SESSION_get_id(const struct SSL_SESSION *session, unsigned int *len);
-long SSL_SESSION_get_time(const struct SSL_SESSION *session);
-long SSL_SESSION_get_timeout(const struct SSL_SESSION *session);
-int SSL_SESSION_has_ticket(const struct SSL_SESSION *session);
-long SSL_CTX_set_session_cache_mode(struct SSL_CTX *ctx, long mode);
-long SSL_CTX_get_session_cache_mode(const struct SSL_CTX *ctx);
-int SSL_CTX_set_tlsext_ticket_keys(struct SSL_CTX *ctx, const void *keys, long len);
-int SSL_CTX_set_num_tickets(struct SSL_CTX *ctx, uintptr_t n);
-uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
+struct ssl_session_st *SSL_get1_session(struct ssl_st *ssl);
+int SSL_set_session(struct ssl_st *ssl, struct ssl_session_st *session);
+int SSL_session_reused(const struct ssl_st *ssl);
+void SSL_SESSION_free(struct ssl_session_st *session);
+int i2d_SSL_SESSION(const struct ssl_session_st *session, uint8_t **out);
+struct ssl_session_st *d2i_SSL_SESSION(struct ssl_session_st **out, const uint8_t **input, long len);
+int SSL_SESSION_is_resumable(const struct ssl_session_st *session);
+const uint8_t *SSL_SESSION_get_id(const struct ssl_session_st *session, unsigned int *len);
+long SSL_SESSION_get_time(const struct ssl_session_st *session);
+long SSL_SESSION_get_timeout(const struct ssl_session_st *session);
+int SSL_SESSION_has_ticket(const struct ssl_session_st *session);
+long SSL_CTX_set_session_cache_mode(struct ssl_ctx_st *ctx, long mode);
+long SSL_CTX_get_session_cache_mode(const struct ssl_ctx_st *ctx);
+int SSL_CTX_set_tlsext_ticket_keys(struct ssl_ctx_st *ctx, const void *keys, long len);
+int SSL_CTX_set_num_tickets(struct ssl_ctx_st *ctx, uintptr_t n);
+uintptr_t SSL_CTX_get_num_tickets(const struct ssl_ctx_st *ctx);
 """
 
 # Callback types, as the header's typedefs declare them (opaque pointers as c_void_p).
@@ -191,6 +197,7 @@ FUNCTION_POINTER_TYPEDEFS = {
     "sk_X509_freefunc",
     "sk_X509_NAME_freefunc",
     "sk_GENERAL_NAME_freefunc",
+    "ERR_print_errors_callback",
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
@@ -234,6 +241,7 @@ def parse_declarations(text):
     text = re.sub(r"//[^\n]*", " ", text)
     text = re.sub(r"^\s*#(?:[^\n]*\\\n)*[^\n]*", " ", text, flags=re.M)
     text = re.sub(r'extern\s+"C"\s*\{|^\s*\}', " ", text, flags=re.M)
+    text = re.sub(r"STACK_OF\((\w+)\)", r"struct stack_st_\1", text)
     for stmt in text.split(";"):
         stmt = " ".join(stmt.split())
         if not stmt or stmt.startswith(("typedef", "#")):
@@ -284,7 +292,7 @@ class Library:
         if not hasattr(self._dll, "libtls_version"):
             raise LibraryNotFoundError(f"{self.path} is not libtls (it has no libtls_version)")
         self._optional = set()
-        for name, (ret, params) in parse_declarations(REQUIRED_DECLARATIONS).items():
+        for name, (ret, params) in parse_declarations(REQUIRED_DECLARATIONS + LIBCRYPTO_DECLARATIONS).items():
             setattr(self, name, self._bind(name, ret, params))
         for name, (ret, params) in parse_declarations(OPTIONAL_DECLARATIONS).items():
             if hasattr(self._dll, name):
