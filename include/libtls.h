@@ -33,6 +33,7 @@ typedef struct x509_st X509;
 typedef struct X509_name_st X509_NAME;
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct bio_st BIO;
+typedef struct x509_store_st X509_STORE;
 typedef struct env_md_st EVP_MD;
 typedef struct asn1_string_st ASN1_TIME;
 #endif
@@ -48,6 +49,7 @@ struct x509_st;
 struct X509_name_st;
 struct evp_pkey_st;
 struct bio_st;
+struct x509_store_st;
 struct env_md_st;
 struct asn1_string_st;
 struct stack_st_X509;
@@ -1736,6 +1738,22 @@ const char *SSL_state_string(const struct ssl_st *ssl);
  OpenSSL's text for the `SSL_get_state` state ("SSLv3/TLS write client hello", ...).
  */
 const char *SSL_state_string_long(const struct ssl_st *ssl);
+
+/*
+ The context's certificate store (borrowed; made on first use). Certificates added to it are
+ trusted by connections made afterwards.
+ */
+struct x509_store_st *SSL_CTX_get_cert_store(const struct ssl_ctx_st *ctx);
+
+/*
+ Replaces the context's store, taking over the caller's reference (NULL drops it).
+ */
+void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
+ */
+void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`

@@ -852,6 +852,51 @@ static int dump(const char *path)
     return 0;
 }
 
+/* SSL_CTX_get_cert_store: the store is an X509_STORE of the libcrypto API; a root added to it
+ * with X509_STORE_add_cert (or read with X509_STORE_load_locations) is trusted by the
+ * context's next connections, and a server is not verified before. */
+static int test_cert_store_trust(void)
+{
+    struct outcome c, s;
+    SSL_CTX *sctx = mtls_server("server-ecdsa-p256", SSL_VERIFY_NONE);
+    SSL_CTX *cctx = tls13_ctx(TLS_client_method());
+    X509 *root = read_cert(PKI "root-ca.pem");
+    X509_STORE *store;
+    CHECK(sctx && cctx && root);
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    store = SSL_CTX_get_cert_store(cctx);
+    CHECK(store != NULL && SSL_CTX_get_cert_store(cctx) == store);
+
+    /* Nothing trusted yet. */
+    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    CHECK(c.handshake_ret != 1);
+    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+
+    CHECK(X509_STORE_add_cert(store, root) == 1);
+    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    if (c.handshake_ret != 1 || c.io_ret != 4)
+        return describe("root added to the store", &c, &s);
+    CHECK(c.verify_result == X509_V_OK);
+
+    /* A store of the application's, loaded from a file, set on a new context. */
+    SSL_CTX_free(cctx);
+    cctx = tls13_ctx(TLS_client_method());
+    CHECK(cctx != NULL);
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    store = X509_STORE_new();
+    CHECK(store && X509_STORE_load_locations(store, PKI "root-ca.pem", NULL) == 1);
+    SSL_CTX_set_cert_store(cctx, store);
+    CHECK(SSL_CTX_get_cert_store(cctx) == store);
+    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    if (c.handshake_ret != 1 || c.verify_result != X509_V_OK)
+        return describe("store loaded from a file", &c, &s);
+
+    X509_free(root);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 static const struct test_case tests[] = {
     {"mtls_ecdsa_p256", test_mtls_ecdsa_p256},
     {"mtls_ecdsa_p384", test_mtls_ecdsa_p384},
@@ -876,6 +921,7 @@ static const struct test_case tests[] = {
     {"names_and_addresses", test_names_and_addresses},
     {"public_keys_and_fingerprint", test_public_keys_and_fingerprint},
     {"certificate_and_key_objects", test_certificate_and_key_objects},
+    {"cert_store_trust", test_cert_store_trust},
 };
 
 

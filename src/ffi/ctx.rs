@@ -95,6 +95,10 @@ pub(crate) struct CtxState {
     client_ca_list: Option<NameStack>,
     /// Cached immutable copy for new connections; dropped when the configuration changes.
     snapshot: Option<Arc<Config>>,
+    /// `SSL_CTX_get_cert_store`'s store, and how many objects it held when the snapshot took
+    /// its certificates as trust anchors.
+    pub(crate) cert_store: Option<super::store::CertStore>,
+    store_generation: usize,
     min_proto: c_int,
     max_proto: c_int,
     /// `SSL_MODE_*` copied into each new SSL (AUTO_RETRY on by default, as OpenSSL 1.1.1+).
@@ -132,11 +136,24 @@ impl SSL_CTX {
     /// The configuration a new connection starts from.
     pub(crate) fn snapshot(&self) -> Arc<Config> {
         let mut g = self.read();
+        let generation = g.cert_store.as_ref().map_or(0, |s| s.generation());
         if let Some(s) = &g.snapshot {
-            return s.clone();
+            if generation == g.store_generation {
+                return s.clone();
+            }
         }
-        let s = Arc::new(g.config.clone());
+        let mut config = g.config.clone();
+        // The certificate store's certificates join the trust anchors (a certificate that is
+        // not a usable anchor is skipped, as one in a CA file is).
+        if let Some(store) = &g.cert_store {
+            let roots = Arc::make_mut(&mut config.roots);
+            for der in store.certificates() {
+                let _ = roots.add_der(&der);
+            }
+        }
+        let s = Arc::new(config);
         g.snapshot = Some(s.clone());
+        g.store_generation = generation;
         s
     }
 
@@ -209,6 +226,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 client_cert_cb: None,
                 client_ca_list: None,
                 snapshot: None,
+                cert_store: None,
+                store_generation: 0,
                 min_proto: 0,
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,

@@ -20,6 +20,7 @@ pub mod observe;
 pub mod session;
 pub mod ssl;
 pub mod state;
+pub mod store;
 pub mod version;
 pub mod x509;
 

@@ -137,6 +137,7 @@ const TYPES: &[(&str, &str)] = &[
     ("X509_NAME", "X509_name_st"),
     ("EVP_PKEY", "evp_pkey_st"),
     ("BIO", "bio_st"),
+    ("X509_STORE", "x509_store_st"),
     ("EVP_MD", "env_md_st"),
     ("ASN1_TIME", "asn1_string_st"),
 ];
