@@ -1777,6 +1777,17 @@ struct x509_st *X509_STORE_CTX_get_current_cert(struct x509_store_ctx_st *ctx);
  */
 STACK_OF(X509) *X509_STORE_CTX_get0_chain(struct x509_store_ctx_st *ctx);
 
+/*
+ The peer's chain, leaf first, as a new stack holding its own references (free it with
+ `sk_X509_pop_free(chain, X509_free)`).
+ */
+STACK_OF(X509) *X509_STORE_CTX_get1_chain(struct x509_store_ctx_st *ctx);
+
+/*
+ The certificate being verified: the peer's leaf (borrowed; do not free).
+ */
+struct x509_st *X509_STORE_CTX_get0_cert(struct x509_store_ctx_st *ctx);
+
 int X509_STORE_CTX_get_error_depth(struct x509_store_ctx_st *ctx);
 
 int X509_STORE_CTX_get_error(struct x509_store_ctx_st *ctx);

@@ -421,6 +421,8 @@ struct verify_log {
     int first_failure_depth;
     int last_depth;
     char last_subject[256];
+    char leaf_subject[256]; /* X509_STORE_CTX_get0_cert's subject at the last call */
+    int chain_copies_ok;    /* get1_chain gave a stack as long as get0_chain's, every call */
     int answer;         /* what to return: 1 accept, 0 reject at depth 0, -1 preverify_ok */
 };
 
@@ -439,6 +441,19 @@ static int logging_verify_cb(int preverify_ok, X509_STORE_CTX *store)
             vlog.first_failure_error = X509_STORE_CTX_get_error(store);
             vlog.first_failure_depth = depth;
         }
+    }
+    {
+        X509 *leaf = X509_STORE_CTX_get0_cert(store);
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
+        STACK_OF(X509) *copy = X509_STORE_CTX_get1_chain(store);
+        vlog.leaf_subject[0] = '\0';
+        if (leaf)
+            X509_NAME_oneline(X509_get_subject_name(leaf), vlog.leaf_subject, sizeof vlog.leaf_subject);
+        if (vlog.calls == 1)
+            vlog.chain_copies_ok = 1;
+        if (!chain || !copy || sk_X509_num(chain) != sk_X509_num(copy))
+            vlog.chain_copies_ok = 0;
+        sk_X509_pop_free(copy, X509_free);
     }
     vlog.last_depth = depth;
     vlog.last_subject[0] = '\0';
@@ -487,6 +502,8 @@ static int test_verify_callback_sees_good_chain(void)
     CHECK(vlog.failed_calls == 0);
     CHECK(vlog.last_depth == 0);
     CHECK(strcmp(vlog.last_subject, "/CN=localhost") == 0);
+    CHECK(strcmp(vlog.leaf_subject, "/CN=localhost") == 0);
+    CHECK(vlog.chain_copies_ok);
     CHECK(c.verify_result == X509_V_OK);
     return 1;
 }

@@ -327,6 +327,41 @@ pub unsafe extern "C" fn X509_STORE_CTX_get0_chain(ctx: *mut X509_STORE_CTX) -> 
     })
 }
 
+/// The peer's chain, leaf first, as a new stack holding its own references (free it with
+/// `sk_X509_pop_free(chain, X509_free)`).
+#[no_mangle]
+pub unsafe extern "C" fn X509_STORE_CTX_get1_chain(ctx: *mut X509_STORE_CTX) -> *mut stack_st_X509 {
+    guard(std::ptr::null_mut(), || {
+        if ctx.is_null() {
+            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
+        }
+        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller. A libtls
+        // context's chain is live for the callback and X509_chain_up_ref copies it.
+        match unsafe { ours(ctx) } {
+            Some(c) => unsafe { sys::X509_chain_up_ref(c.chain) },
+            None => unsafe { sys::X509_STORE_CTX_get1_chain(theirs(ctx)) },
+        }
+    })
+}
+
+/// The certificate being verified: the peer's leaf (borrowed; do not free).
+#[no_mangle]
+pub unsafe extern "C" fn X509_STORE_CTX_get0_cert(ctx: *mut X509_STORE_CTX) -> *mut X509 {
+    guard(std::ptr::null_mut(), || {
+        if ctx.is_null() {
+            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
+        }
+        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
+        match unsafe { ours(ctx) } {
+            Some(c) if c.chain.is_null() => std::ptr::null_mut(),
+            Some(c) => unsafe {
+                sys::OPENSSL_sk_value(c.chain as *const sys::OPENSSL_STACK, 0) as *mut X509
+            },
+            None => unsafe { sys::X509_STORE_CTX_get0_cert(theirs(ctx)) },
+        }
+    })
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get_error_depth(ctx: *mut X509_STORE_CTX) -> c_int {
     guard(0, || {
