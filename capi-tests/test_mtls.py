@@ -207,6 +207,7 @@ X509_CASES = [
     "public_keys_and_fingerprint",
     "certificate_and_key_objects",
     "cert_store_trust",
+    "verify_param_objects",
 ]
 
 

@@ -914,6 +914,29 @@ static int test_cert_store_trust(void)
     return 1;
 }
 
+/* X509_VERIFY_PARAM objects of the libcrypto API (X509_VERIFY_PARAM_new) take the host
+ * calls, as SSL_get0_param's do. */
+static int test_verify_param_objects(void)
+{
+    X509_VERIFY_PARAM *p = X509_VERIFY_PARAM_new();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    CHECK(p && ssl);
+    X509_VERIFY_PARAM_set_hostflags(p, X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_get_hostflags(p) == X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_set1_host(p, "example.com", 0) == 1);
+    CHECK(X509_VERIFY_PARAM_add1_host(p, "example.org", 0) == 1);
+    CHECK(X509_VERIFY_PARAM_set1_ip_asc(p, "192.0.2.1") == 1);
+    X509_VERIFY_PARAM_free(p);
+    /* The connection's own parameters are unaffected. */
+    CHECK(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == 0);
+    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == X509_CHECK_FLAG_NO_WILDCARDS);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
 static const struct test_case tests[] = {
     {"mtls_ecdsa_p256", test_mtls_ecdsa_p256},
     {"mtls_ecdsa_p384", test_mtls_ecdsa_p384},
@@ -939,6 +962,7 @@ static const struct test_case tests[] = {
     {"public_keys_and_fingerprint", test_public_keys_and_fingerprint},
     {"certificate_and_key_objects", test_certificate_and_key_objects},
     {"cert_store_trust", test_cert_store_trust},
+    {"verify_param_objects", test_verify_param_objects},
 };
 
 

@@ -815,6 +815,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             max_cert_list,
         };
         let p = Box::into_raw(Box::new(ssl));
+        // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.
+        register_param(unsafe { &mut (*p).verify_param });
         // SAFETY: just created; the callbacks see the new object as OpenSSL's do.
         unsafe { (*p).ex.on_new(CRYPTO_EX_INDEX_SSL, p as *mut c_void) };
         p
@@ -831,6 +833,7 @@ pub unsafe extern "C" fn SSL_free(ssl: *mut SSL) {
         unsafe { (*ssl).ex.on_free(CRYPTO_EX_INDEX_SSL, ssl as *mut c_void) };
         // SAFETY: the pointer came from SSL_new and is freed once, by this call.
         let s = unsafe { Box::from_raw(ssl) };
+        unregister_param(&s.verify_param);
         let ctx = s.ctx;
         // SAFETY: each slot owns one reference.
         unsafe {
@@ -1341,17 +1344,41 @@ pub unsafe extern "C" fn SSL_get0_param(ssl: *mut SSL) -> *mut X509_VERIFY_PARAM
     })
 }
 
-/// Runs `f` on a parameter object from `SSL_get0_param`.
+/// The addresses of libtls's parameter objects (one in each SSL). aws-lc's libcrypto, which
+/// libtls.so exports, has `X509_VERIFY_PARAM` objects of its own (`X509_VERIFY_PARAM_new`,
+/// `X509_STORE_get0_param`): the functions below answer for libtls's and pass aws-lc's on.
+fn params() -> std::sync::MutexGuard<'static, std::collections::HashSet<usize>> {
+    static PARAMS: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<usize>>> =
+        std::sync::OnceLock::new();
+    PARAMS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+fn register_param(p: &mut X509_VERIFY_PARAM) {
+    params().insert(p as *mut X509_VERIFY_PARAM as usize);
+}
+
+fn unregister_param(p: &X509_VERIFY_PARAM) {
+    params().remove(&(p as *const X509_VERIFY_PARAM as usize));
+}
+
+/// Runs `f` on a parameter object from `SSL_get0_param`, or `theirs` on aws-lc's.
 fn with_param<T: Copy>(
     param: *mut X509_VERIFY_PARAM,
     fail: T,
     f: impl FnOnce(&mut X509_VERIFY_PARAM) -> T,
+    theirs: impl FnOnce(*mut aws_lc_sys::X509_VERIFY_PARAM) -> T,
 ) -> T {
     guard(fail, || {
         if param.is_null() {
             return super::null_arg("X509_VERIFY_PARAM", fail);
         }
-        // SAFETY: non-NULL parameters come from SSL_get0_param and live as long as their SSL.
+        if !params().contains(&(param as usize)) {
+            return theirs(param as *mut aws_lc_sys::X509_VERIFY_PARAM);
+        }
+        // SAFETY: registered parameters belong to a live SSL (SSL_get0_param).
         f(unsafe { &mut *param })
     })
 }
@@ -1362,14 +1389,20 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_host(
     name: *const c_char,
     namelen: usize,
 ) -> c_int {
-    with_param(param, 0, |p| {
-        // SAFETY: see name_arg.
-        let host = unsafe { name_arg(name, namelen) };
-        one_or_zero(host.and_then(|h| {
-            p.policy.hosts.clear();
-            p.add_host(h)
-        }))
-    })
+    with_param(
+        param,
+        0,
+        |p| {
+            // SAFETY: see name_arg.
+            let host = unsafe { name_arg(name, namelen) };
+            one_or_zero(host.and_then(|h| {
+                p.policy.hosts.clear();
+                p.add_host(h)
+            }))
+        },
+        // SAFETY: aws-lc's object and the caller's arguments, as aws-lc takes them.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_set1_host(a, name, namelen) },
+    )
 }
 
 #[no_mangle]
@@ -1378,11 +1411,17 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_add1_host(
     name: *const c_char,
     namelen: usize,
 ) -> c_int {
-    with_param(param, 0, |p| {
-        // SAFETY: see name_arg.
-        let host = unsafe { name_arg(name, namelen) };
-        one_or_zero(host.and_then(|h| p.add_host(h)))
-    })
+    with_param(
+        param,
+        0,
+        |p| {
+            // SAFETY: see name_arg.
+            let host = unsafe { name_arg(name, namelen) };
+            one_or_zero(host.and_then(|h| p.add_host(h)))
+        },
+        // SAFETY: aws-lc's object and the caller's arguments, as aws-lc takes them.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_add1_host(a, name, namelen) },
+    )
 }
 
 #[no_mangle]
@@ -1390,14 +1429,26 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set_hostflags(
     param: *mut X509_VERIFY_PARAM,
     flags: c_uint,
 ) {
-    with_param(param, (), |p| p.policy.flags = flags)
+    with_param(
+        param,
+        (),
+        |p| p.policy.flags = flags,
+        // SAFETY: aws-lc's object.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_set_hostflags(a, flags) },
+    )
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn X509_VERIFY_PARAM_get_hostflags(
     param: *const X509_VERIFY_PARAM,
 ) -> c_uint {
-    with_param(param as *mut X509_VERIFY_PARAM, 0, |p| p.policy.flags)
+    with_param(
+        param as *mut X509_VERIFY_PARAM,
+        0,
+        |p| p.policy.flags,
+        // SAFETY: aws-lc's object.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_get_hostflags(a) },
+    )
 }
 
 /// The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
@@ -1406,11 +1457,17 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_ip_asc(
     param: *mut X509_VERIFY_PARAM,
     ipasc: *const c_char,
 ) -> c_int {
-    with_param(param, 0, |p| {
-        // SAFETY: C string from the caller, or NULL.
-        let ip = unsafe { name_arg(ipasc, 0) };
-        one_or_zero(ip.and_then(|i| p.set_ip(i)))
-    })
+    with_param(
+        param,
+        0,
+        |p| {
+            // SAFETY: C string from the caller, or NULL.
+            let ip = unsafe { name_arg(ipasc, 0) };
+            one_or_zero(ip.and_then(|i| p.set_ip(i)))
+        },
+        // SAFETY: aws-lc's object and the caller's string.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_set1_ip_asc(a, ipasc) },
+    )
 }
 
 /// libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
