@@ -32,16 +32,27 @@ SONAME = libtls.so.$(MAJOR)
 SHLIB = $(LIB_BUILD)/libtls.so.$(VERSION)
 ABI_MAP = abi/libtls.so.$(MAJOR).map
 NATIVE_LIBS = -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-SHLIB_LDFLAGS = -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(ABI_MAP) -Wl,--gc-sections \
+# aws-lc (built into the staticlib with prefixed names) is exported as OpenSSL's libcrypto:
+# tools/awslc-exports.py writes an ld script aliasing each public name to its prefixed
+# definition and the version script that ld gets (the committed map plus those names).
+AWSLC_EXPORTS = $(PYTHON) tools/awslc-exports.py
+LINK_MAP = $(LIB_BUILD)/libtls.map
+AWSLC_ALIASES = $(LIB_BUILD)/awslc-alias.ld
+SHLIB_LDFLAGS = -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LINK_MAP) -Wl,--gc-sections \
 	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 PKGCONFIG_BUILD = $(BUILD)/pkgconfig
-COMPAT_HEADERS = $(wildcard include/libtls/openssl/*.h)
+# The OpenSSL-named headers: aws-lc's <openssl/*.h> (libcrypto) with libtls's own
+# (include/libtls/openssl/: libssl and what libtls still implements itself) laid over them.
+# Generated at build time from the aws-lc-sys source; never committed.
+COMPAT_BUILD = $(BUILD)/include/libtls
+COMPAT_OVERLAY = $(wildcard include/libtls/openssl/*.h)
+COMPAT_STAMP = $(COMPAT_BUILD)/openssl/.stamp
 
 CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror
 C_INCLUDES = -Icapi-tests
 
-LIBTLS_CFLAGS = $(WARNINGS) $(C_INCLUDES) -Iinclude
+LIBTLS_CFLAGS = $(WARNINGS) $(C_INCLUDES) -I$(COMPAT_BUILD) -Iinclude
 LIBTLS_LDFLAGS = -L$(LIB_BUILD) -Wl,-rpath,$(abspath $(LIB_BUILD))
 LIBTLS_LIBS = -ltls -lpthread
 
@@ -63,8 +74,6 @@ SOURCES_test_session = capi-tests/c/test_session.c
 SOURCES_test_lifecycle = capi-tests/c/test_lifecycle.c
 SOURCES_test_reentry = capi-tests/c/test_reentry.c
 SOURCES_test_apps = capi-tests/c/test_apps.c
-# test_apps includes <openssl/ssl.h> in both builds: libtls's compat headers here.
-COMPAT_CFLAGS_test_apps = -Iinclude/libtls
 HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
@@ -75,6 +84,7 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 # pytest runs from the project's virtualenv (make venv; see the setup block below).
 PYTEST = $(PYTEST_CMD) capi-tests
 
+.PHONY: compat-headers
 .PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
 	cli-openssl test test-rust test-c test-python test-openssl check-asan check-tsan demo demo-openssl install \
 	install-strip uninstall clean distclean fuzz fuzz-smoke fuzz-build fuzz-seeds tools-venv
@@ -85,16 +95,25 @@ all: header
 
 lib:
 	$(CARGO) build --release
-	@$(MAKE) --no-print-directory shlib pkgconfig
+	@$(MAKE) --no-print-directory shlib pkgconfig compat-headers
+
+compat-headers: $(COMPAT_STAMP)
+
+$(COMPAT_STAMP): $(COMPAT_OVERLAY) tools/awslc-exports.py Cargo.lock
+	$(AWSLC_EXPORTS) headers --out $(COMPAT_BUILD)
+	touch $@
 
 shlib: $(SHLIB)
 
 $(CARGO_OUT)/libtls.a:
 	$(CARGO) build --release
 
-$(SHLIB): $(CARGO_OUT)/libtls.a $(ABI_MAP) | $(LIB_BUILD)
+$(LINK_MAP) $(AWSLC_ALIASES) &: $(CARGO_OUT)/libtls.a $(ABI_MAP) tools/awslc-exports.py | $(LIB_BUILD)
+	$(AWSLC_EXPORTS) link --archive $(CARGO_OUT)/libtls.a --map $(ABI_MAP) --out $(LIB_BUILD)
+
+$(SHLIB): $(CARGO_OUT)/libtls.a $(LINK_MAP) $(AWSLC_ALIASES) | $(LIB_BUILD)
 	$(CC) $(SHLIB_LDFLAGS) -o $@ -Wl,--whole-archive $(CARGO_OUT)/libtls.a -Wl,--no-whole-archive \
-		$(NATIVE_LIBS)
+		$(AWSLC_ALIASES) $(NATIVE_LIBS)
 	ln -sfn libtls.so.$(VERSION) $(LIB_BUILD)/$(SONAME)
 	ln -sfn $(SONAME) $(LIB_BUILD)/libtls.so
 
@@ -105,6 +124,7 @@ pkgconfig: $(PKGCONFIG_BUILD)/libtls-uninstalled.pc $(PKGCONFIG_BUILD)/libtls-op
 $(PKGCONFIG_BUILD)/%-uninstalled.pc: %.pc.in Cargo.toml Makefile | $(PKGCONFIG_BUILD)
 	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@EXEC_PREFIX@|$(CURDIR)|g' \
 		-e 's|@LIBDIR@|$(abspath $(LIB_BUILD))|g' -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' \
+		-e 's|@COMPAT_INCLUDEDIR@|$(abspath $(COMPAT_BUILD))|g' \
 		-e 's|@VERSION@|$(VERSION)|g' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|g' $< > $@
 
 $(LIB_BUILD) $(PKGCONFIG_BUILD):
@@ -152,10 +172,10 @@ cli: $(LIBTLS_BINS)
 cli-openssl: $(OPENSSL_BINS)
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_HEADERS) | $(BUILD)/bin
+$(BUILD)/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP) | $(BUILD)/bin
 	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) $(COMPAT_CFLAGS_$*) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
-$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_HEADERS) | $(BUILD)/asan/bin
+$(BUILD)/asan/bin/%: $$(SOURCES_%) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP) | $(BUILD)/asan/bin
 	$(CC) $(ASAN_CFLAGS) $(LIBTLS_CFLAGS) $(COMPAT_CFLAGS_$*) -o $@ $(SOURCES_$*) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
 $(BUILD)/openssl/bin/%: $$(SOURCES_%) $(HEADERS) | $(BUILD)/openssl/bin
@@ -263,17 +283,18 @@ demo-openssl: cli-openssl
 # Everything a C program needs to build against libtls: the shared and static libraries, the
 # header, the OpenSSL-compatible header directory and the pkg-config files. It installs what
 # `make` built (it builds only what is missing), so `make && sudo make install` works.
-install: $(SHLIB) include/libtls.h
+install: $(SHLIB) include/libtls.h compat-headers
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/libtls/openssl $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 755 $(INSTALL_STRIP_FLAG) $(SHLIB) $(DESTDIR)$(LIBDIR)/libtls.so.$(VERSION)
 	ln -sfn libtls.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libtls.so
 	$(INSTALL) -m 644 $(CARGO_OUT)/libtls.a $(DESTDIR)$(LIBDIR)/libtls.a
 	$(INSTALL) -m 644 include/libtls.h $(DESTDIR)$(INCLUDEDIR)/libtls.h
-	$(INSTALL) -m 644 $(COMPAT_HEADERS) $(DESTDIR)$(INCLUDEDIR)/libtls/openssl/
+	$(INSTALL) -m 644 $(COMPAT_BUILD)/openssl/*.h $(DESTDIR)$(INCLUDEDIR)/libtls/openssl/
 	for pc in libtls libtls-openssl; do \
 		sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@EXEC_PREFIX@|$(EXEC_PREFIX)|g' \
 			-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+			-e 's|@COMPAT_INCLUDEDIR@|$${includedir}/libtls|g' \
 			-e 's|@VERSION@|$(VERSION)|g' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|g' \
 			$$pc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc || exit 1; \
 		chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc; \
@@ -287,7 +308,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libtls.so $(DESTDIR)$(LIBDIR)/libtls.a \
 		$(DESTDIR)$(INCLUDEDIR)/libtls.h $(DESTDIR)$(PKGCONFIGDIR)/libtls.pc \
 		$(DESTDIR)$(PKGCONFIGDIR)/libtls-openssl.pc \
-		$(addprefix $(DESTDIR)$(INCLUDEDIR)/libtls/openssl/,$(notdir $(COMPAT_HEADERS)))
+		$(DESTDIR)$(INCLUDEDIR)/libtls/openssl/*.h
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/libtls/openssl $(DESTDIR)$(INCLUDEDIR)/libtls 2>/dev/null
 
 clean:
@@ -303,7 +324,7 @@ BOGO_RUN = $(PYTHON) tools/bogo/run.py --runner $(BOGO_BUILD)/runner.test \
 	--resources $(BOGO_BUILD)/runner-src --config bogo/config.json
 BOGO_JOBS ?= 4
 
-$(BOGO_BUILD)/shim-libtls: tools/bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h
+$(BOGO_BUILD)/shim-libtls: tools/bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ tools/bogo/shim.c $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
@@ -345,7 +366,7 @@ test-apps-openssl: all
 # ---- benchmarks (not part of make test) -------------------------------------------------------
 BENCH_SRC = bench/tlsbench.c
 
-$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h
+$(BUILD)/bench/tlsbench-libtls: $(BENCH_SRC) $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g $(LIBTLS_CFLAGS) -o $@ $(BENCH_SRC) $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 

@@ -3,11 +3,16 @@
 #ifndef LIBTLS_COMPAT_H
 #define LIBTLS_COMPAT_H
 
-#ifdef LIBTLS_TEST_OPENSSL
+/* Against libtls, the openssl/ headers are the build tree's (build/include/libtls: aws-lc's libcrypto
+ * headers and libtls's ssl.h), and <libtls.h> adds libtls's own names. */
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
-#else
+#include <openssl/x509v3.h>
+#include <openssl/pem.h>
+#include <openssl/evp.h>
+#include <openssl/bio.h>
+#ifndef LIBTLS_TEST_OPENSSL
 #include <libtls.h>
 #endif
 

@@ -17,6 +17,9 @@ from conftest import REPO_ROOT, pki, require_tool
 
 DIST = REPO_ROOT / "capi-tests" / "dist"
 INCLUDE = REPO_ROOT / "include"
+# The OpenSSL-named headers as the build generates them (aws-lc's libcrypto headers with
+# libtls's ssl.h, tls1.h, err.h and opensslv.h over them); `make install` installs this tree.
+COMPAT_INCLUDE = REPO_ROOT / "build" / "include" / "libtls"
 LIB_BUILD = REPO_ROOT / "build" / "lib"
 STRICT = ["-Wall", "-Wextra", "-Werror", "-pedantic"]
 CA = pki("root-ca.pem")
@@ -70,7 +73,7 @@ def test_headers_compile_cleanly(tmp_path, compiler, std, openssl_names):
     shutil.copy(DIST / "headers.c", source)
     flags = [f"-std={std}", *STRICT, f"-I{INCLUDE}"]
     if openssl_names:
-        flags = [f"-I{INCLUDE / 'libtls'}", *flags, "-DWITH_OPENSSL_NAMES"]
+        flags = [f"-I{COMPAT_INCLUDE}", *flags, "-DWITH_OPENSSL_NAMES"]
     exe = compile_c(tmp_path / "headers", [source], [*flags, f"-L{LIB_BUILD}", f"-Wl,-rpath,{LIB_BUILD}", "-ltls"],
                     compiler)
     ok([exe])
@@ -82,7 +85,7 @@ def test_compat_headers_shadow_openssl(tmp_path):
     source = tmp_path / "which.c"
     source.write_text("#include <openssl/ssl.h>\n#ifndef LIBTLS_OPENSSL_COMPAT\n#error not libtls\n#endif\n"
                       "int main(void) { return SSL_library_init() == 1 ? 0 : 1; }\n")
-    out = run(["cc", "-E", "-H", f"-I{INCLUDE / 'libtls'}", f"-I{INCLUDE}", source])
+    out = run(["cc", "-E", "-H", f"-I{COMPAT_INCLUDE}", f"-I{INCLUDE}", source])
     assert out.returncode == 0, out.stderr
     included = [line.split()[-1] for line in out.stderr.splitlines() if line.startswith(".")]
     assert not any(path.startswith("/usr/include/openssl") for path in included), included
@@ -110,6 +113,11 @@ def header_functions():
     return set(ok(["python3", REPO_ROOT / "tools" / "abi.py", "header-symbols"]).stdout.split())
 
 
+def exported_functions():
+    """libtls's own functions (libtls.h) and aws-lc's libcrypto, which libtls.so re-exports."""
+    return set(ok(["python3", REPO_ROOT / "tools" / "abi.py", "exported-symbols"]).stdout.split())
+
+
 def test_every_export_is_versioned_and_declared():
     lines = ok(["objdump", "-T", SHLIB]).stdout.splitlines()
     exported = {}
@@ -122,12 +130,14 @@ def test_every_export_is_versioned_and_declared():
     assert exported, lines[:20]
     unversioned = {name: ver for name, ver in exported.items() if ver != "LIBTLS_1"}
     assert not unversioned, f"exports without libtls's version node: {unversioned}"
-    assert set(exported) == header_functions()
+    assert set(exported) == exported_functions()
+    # OpenSSL's libcrypto, from aws-lc, is among them.
+    assert {"EVP_Digest", "RAND_bytes", "HMAC", "PEM_read_bio_X509", "X509_STORE_new"} <= set(exported)
 
 
 def test_no_rust_or_aws_lc_internals_exported():
     names = ok(["nm", "-D", "--defined-only", SHLIB]).stdout.split()
-    public = {f"{name}@@LIBTLS_1" for name in header_functions()}
+    public = {f"{name}@@LIBTLS_1" for name in exported_functions()}
     leaked = [n for n in names if n.startswith(("_ZN", "_R", "rust_", "__rust", "aws_lc", "OPENSSL_", "BN_", "EVP_"))
               and n not in public]
     assert not leaked, leaked[:20]
@@ -260,11 +270,13 @@ def start_echo_server(harness):
 
 def test_libtls_and_libcrypto_in_one_program(harness, tmp_path):
     exe = compile_c(tmp_path / "with_libcrypto", [DIST / "with_libcrypto.c"], [*libtls_flags(), "-lcrypto"])
-    # What the program's references were bound to at link time: libtls's node for the TLS calls.
+    # What the program's references were bound to at link time: libtls's node for every name
+    # libtls exports, libcrypto's too (libtls is first on the line and exports aws-lc's
+    # libcrypto), so the program's crypto calls cannot mix two libraries' objects.
     dynsyms = ok(["objdump", "-T", exe]).stdout
     assert re.search(r"\(LIBTLS_1\)\s+SSL_connect$", dynsyms, re.MULTILINE), dynsyms
     assert re.search(r"\(LIBTLS_1\)\s+ERR_clear_error$", dynsyms, re.MULTILINE), dynsyms
-    assert re.search(r"\(OPENSSL_3\.0\.0\)\s+SHA256$", dynsyms, re.MULTILINE), dynsyms
+    assert re.search(r"\(LIBTLS_1\)\s+SHA256$", dynsyms, re.MULTILINE), dynsyms
     result = ok([exe, start_echo_server(harness), CA], timeout=30)
     assert "sha256: ok" in result.stdout
     assert "alert86: inappropriate fallback" in result.stdout  # libtls answered, not libssl
@@ -308,3 +320,27 @@ def test_unversioned_library_would_hijack_the_plugin(plugin_and_host, tmp_path):
                      [f"-I{INCLUDE}", f"-L{unversioned_dir}", f"-Wl,-rpath,{unversioned_dir}", "-ltls", "-ldl"])
     result = ok([host, plugin, "0", "0", CA, "nohandshake"], timeout=30)
     assert "plugin alert86: inappropriate fallback" in result.stdout, result.stdout
+
+
+# -- OpenSSL's libcrypto API from libtls.so (issue 19) ----------------------------------------------
+
+def test_libcrypto_api_matches_openssl(tmp_path):
+    """The same OpenSSL-only source built against OpenSSL and against libtls alone (its
+    OpenSSL-named headers, -ltls) prints the same: digests, HMAC, random bytes, PEM objects
+    handed to the TLS half, the peer certificate back as the same X509 type, and a PEM error
+    on the one error queue."""
+    source = DIST / "libcrypto.c"
+    args = [pki("server-ecdsa-p256.pem"), pki("server-ecdsa-p256.key")]
+    with_openssl = compile_c(tmp_path / "libcrypto-openssl", [source], ["-std=c99", *STRICT, "-lssl", "-lcrypto"])
+    with_libtls = compile_c(tmp_path / "libcrypto-libtls", [source],
+                            ["-std=c99", *STRICT, f"-I{COMPAT_INCLUDE}", *libtls_flags()])
+    needed = ok(["readelf", "-d", with_libtls]).stdout
+    assert f"Shared library: [libtls.so.{MAJOR}]" in needed
+    assert "libcrypto" not in needed and "libssl" not in needed, needed
+    expected = ok([with_openssl, *args]).stdout
+    got = ok([with_libtls, *args]).stdout
+    assert got == expected
+    for line in ("sha256(abc): ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                 "use_certificate: 1", "use_PrivateKey: 1", "handshake: ok", "peer is the certificate read: yes",
+                 "error: lib PEM, reason NO_START_LINE", "after clear: 0"):
+        assert line in got.splitlines(), got

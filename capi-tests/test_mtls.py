@@ -206,6 +206,8 @@ X509_CASES = [
     "names_and_addresses",
     "public_keys_and_fingerprint",
     "certificate_and_key_objects",
+    "cert_store_trust",
+    "verify_param_objects",
 ]
 
 

@@ -12,7 +12,8 @@ def test_readme_c_example_compiles(impl, tmp_path):
     assert example, "README.md has no C example"
     source = tmp_path / "example.c"
     source.write_text(example.group(1).replace("#include <libtls.h>", '#include "compat.h"'))
-    flags = ["-DLIBTLS_TEST_OPENSSL"] if impl == "openssl" else ["-I", str(REPO_ROOT / "include")]
+    flags = (["-DLIBTLS_TEST_OPENSSL"] if impl == "openssl"
+             else ["-I", str(REPO_ROOT / "build" / "include" / "libtls"), "-I", str(REPO_ROOT / "include")])
     result = subprocess.run(
         ["cc", "-Wall", "-Wextra", "-Werror", "-c", "-I", str(REPO_ROOT / "capi-tests"), *flags,
          str(source), "-o", str(tmp_path / "example.o")],

@@ -115,15 +115,15 @@ static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
 
     /* OpenSSL also keeps the partial chain of a failed verification: show only a good one. */
     if (verify == X509_V_OK && chain && sk_X509_num(chain) > 0) {
-        fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", sk_X509_num(chain));
-        for (i = 0; i < sk_X509_num(chain); i++)
+        fprintf(stderr, PROG ": peer chain: verified, %d certificates\n", (int)sk_X509_num(chain));
+        for (i = 0; i < (int)sk_X509_num(chain); i++)
             print_cert_line(i, sk_X509_value(chain, i));
     } else {
         chain = SSL_get_peer_cert_chain(ssl);
         fprintf(stderr, PROG ": peer chain: as sent, not verified\n");
         if (leaf && !peer_chain_has_leaf)
             print_cert_line(depth++, leaf);
-        for (i = 0; chain && i < sk_X509_num(chain); i++)
+        for (i = 0; chain && i < (int)sk_X509_num(chain); i++)
             print_cert_line(depth++, sk_X509_value(chain, i));
     }
     if (leaf)

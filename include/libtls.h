@@ -18,59 +18,44 @@
 
 #define STACK_OF(type) struct stack_st_##type
 
+/* OpenSSL's object types, as aws-lc's <openssl/base.h> declares them. */
+#if !defined(OPENSSL_HEADER_BASE_H) && !defined(LIBTLS_OPENSSL_TYPEDEFS)
+#define LIBTLS_OPENSSL_TYPEDEFS 1
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_session_st SSL_SESSION;
+typedef struct ssl_cipher_st SSL_CIPHER;
+typedef struct ssl_method_st SSL_METHOD;
+typedef struct x509_store_ctx_st X509_STORE_CTX;
+typedef struct X509_VERIFY_PARAM_st X509_VERIFY_PARAM;
+typedef struct crypto_ex_data_st CRYPTO_EX_DATA;
+typedef struct x509_st X509;
+typedef struct X509_name_st X509_NAME;
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct bio_st BIO;
+typedef struct x509_store_st X509_STORE;
+typedef struct env_md_st EVP_MD;
+typedef struct asn1_string_st ASN1_TIME;
+#endif
+struct ssl_st;
+struct ssl_ctx_st;
+struct ssl_session_st;
+struct ssl_cipher_st;
+struct ssl_method_st;
+struct x509_store_ctx_st;
+struct X509_VERIFY_PARAM_st;
+struct crypto_ex_data_st;
+struct x509_st;
+struct X509_name_st;
+struct evp_pkey_st;
+struct bio_st;
+struct x509_store_st;
+struct env_md_st;
+struct asn1_string_st;
+struct stack_st_X509;
+struct stack_st_X509_NAME;
+
 #define BIO_NOCLOSE 0
-
-#define BIO_CLOSE 1
-
-#define BIO_FLAGS_READ 1
-
-#define BIO_FLAGS_WRITE 2
-
-#define BIO_FLAGS_IO_SPECIAL 4
-
-#define BIO_FLAGS_RWS ((BIO_FLAGS_READ | BIO_FLAGS_WRITE) | BIO_FLAGS_IO_SPECIAL)
-
-#define BIO_FLAGS_SHOULD_RETRY 8
-
-#define BIO_CTRL_RESET 1
-
-#define BIO_CTRL_EOF 2
-
-#define BIO_CTRL_INFO 3
-
-#define BIO_CTRL_GET_CLOSE 8
-
-#define BIO_CTRL_SET_CLOSE 9
-
-#define BIO_CTRL_PENDING 10
-
-#define BIO_CTRL_FLUSH 11
-
-#define BIO_CTRL_DUP 12
-
-#define BIO_CTRL_WPENDING 13
-
-#define BIO_C_SET_FD 104
-
-#define BIO_C_GET_FD 105
-
-#define BIO_C_SET_BUF_MEM_EOF_RETURN 130
-
-#define BIO_C_GET_WRITE_GUARANTEE 140
-
-#define BIO_C_SHUTDOWN_WR 142
-
-#define BIO_TYPE_DESCRIPTOR 256
-
-#define BIO_TYPE_SOURCE_SINK 1024
-
-#define BIO_TYPE_MEM (1 | BIO_TYPE_SOURCE_SINK)
-
-#define BIO_TYPE_FD ((4 | BIO_TYPE_SOURCE_SINK) | BIO_TYPE_DESCRIPTOR)
-
-#define BIO_TYPE_SOCKET ((5 | BIO_TYPE_SOURCE_SINK) | BIO_TYPE_DESCRIPTOR)
-
-#define BIO_TYPE_BIO (19 | BIO_TYPE_SOURCE_SINK)
 
 #define SSL_CTRL_SET_TMP_DH 3
 
@@ -197,15 +182,6 @@
 #define SSL_RECEIVED_SHUTDOWN 2
 
 /*
- Object identifiers OpenSSL uses for the groups (`SSL_get_negotiated_group`).
- */
-#define NID_X9_62_prime256v1 415
-
-#define NID_secp384r1 715
-
-#define NID_X25519 1034
-
-/*
  OpenSSL marks a group it has no NID for with this bit plus the TLS codepoint.
  */
 #define TLSEXT_nid_unknown 16777216
@@ -315,22 +291,6 @@
 #define OPENSSL_NPN_NEGOTIATED 1
 
 #define OPENSSL_NPN_NO_OVERLAP 2
-
-/*
- Signature and digest NIDs (`SSL_get_peer_signature_type_nid`, `SSL_get_peer_signature_nid`).
- `EVP_PKEY_RSA`, `EVP_PKEY_EC` and `EVP_PKEY_ED25519` come with the key API.
- */
-#define EVP_PKEY_RSA_PSS 912
-
-#define NID_undef 0
-
-#define NID_sha1 64
-
-#define NID_sha256 672
-
-#define NID_sha384 673
-
-#define NID_sha512 674
 
 /*
  `SSL_want` results.
@@ -513,208 +473,56 @@
 
 #define LIBTLS_TICKET_KEY_LENGTH 32
 
-#define V_ASN1_INTEGER 2
-
-#define V_ASN1_UTCTIME 23
-
-#define V_ASN1_GENERALIZEDTIME 24
-
-#define XN_FLAG_COMPAT 0
-
-#define XN_FLAG_SEP_COMMA_PLUS (1 << 16)
-
-#define XN_FLAG_SEP_CPLUS_SPC (2 << 16)
-
-#define XN_FLAG_SEP_SPLUS_SPC (3 << 16)
-
-#define XN_FLAG_SEP_MULTILINE (4 << 16)
-
-#define XN_FLAG_SEP_MASK (15 << 16)
-
-#define XN_FLAG_DN_REV (1 << 20)
-
-#define XN_FLAG_SPC_EQ (1 << 23)
-
 /*
- OpenSSL's `XN_FLAG_RFC2253`: `CN=host,O=Example` (most specific first).
- */
-#define XN_FLAG_RFC2253 17892119
-
-/*
- OpenSSL's `XN_FLAG_ONELINE`: `O = Example, CN = host`.
- */
-#define XN_FLAG_ONELINE 8520479
-
-/*
- OpenSSL's `XN_FLAG_MULTILINE`: one `commonName = host` per line.
- */
-#define XN_FLAG_MULTILINE 44302342
-
-#define EVP_PKEY_NONE 0
-
-#define EVP_PKEY_RSA 6
-
-#define EVP_PKEY_EC 408
-
-#define EVP_PKEY_ED25519 1087
-
-#define EVP_PKEY_ED448 1088
-
-#define EVP_MAX_MD_SIZE 64
-
-/*
- The only ex_data index a store context has: the one holding its `SSL`.
+ The only ex_data index a libtls store context has: the one holding its `SSL`.
  */
 #define SSL_X509_STORE_CTX_IDX 0
-
-#define NID_subject_alt_name 85
-
-#define X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT 1
-
-#define X509_CHECK_FLAG_NO_WILDCARDS 2
-
-#define X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS 4
-
-#define X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS 8
-
-#define X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS 16
-
-#define X509_CHECK_FLAG_NEVER_CHECK_SUBJECT 32
-
-#define GEN_OTHERNAME 0
-
-#define GEN_EMAIL 1
-
-#define GEN_DNS 2
-
-#define GEN_X400 3
-
-#define GEN_DIRNAME 4
-
-#define GEN_EDIPARTY 5
-
-#define GEN_URI 6
-
-#define GEN_IPADD 7
-
-#define GEN_RID 8
-
-#define V_ASN1_OCTET_STRING 4
-
-#define V_ASN1_IA5STRING 22
-
-/*
- An ASN.1 string as OpenSSL exposes it: an INTEGER's magnitude octets or a Time's text.
- `ASN1_INTEGER` and `ASN1_TIME` are this type, as in OpenSSL.
- */
-typedef struct ASN1_STRING ASN1_STRING;
-
-typedef struct BIO BIO;
-
-/*
- A BIO type: ours are statics; `BIO_meth_new` makes application-defined ones.
- */
-typedef struct BIO_METHOD BIO_METHOD;
 
 /*
  Per-object storage; opaque to C.
  */
-typedef struct CRYPTO_EX_DATA CRYPTO_EX_DATA;
 
-/*
- A digest algorithm for `X509_digest`.
- */
-typedef struct EVP_MD EVP_MD;
-
-/*
- A key: the public half of a certificate (`X509_get_pubkey`), or a private key that can sign
- (`PEM_read_PrivateKey`, for `SSL_CTX_use_PrivateKey` and client certificate callbacks).
- */
-typedef struct EVP_PKEY EVP_PKEY;
-
-/*
- One subjectAltName entry. Its value is read with `GENERAL_NAME_get0_value`: an
- `ASN1_STRING` (IA5String text for DNS, email and URI; the 4 or 16 address octets for IP), an
- `X509_NAME` for a directory name, NULL for kinds libtls does not decode.
- */
-typedef struct GENERAL_NAME GENERAL_NAME;
-
-typedef struct ssl_st SSL;
 
 /*
  Opaque to C; points at a `SuiteInfo` in `ALL_SUITES`.
  */
-typedef struct ssl_cipher_st SSL_CIPHER;
 
-typedef struct ssl_ctx_st SSL_CTX;
 
 /*
  Which roles a method allows; `None` for `TLS_method`, which allows both.
  */
-typedef struct ssl_method_st SSL_METHOD;
 
 /*
  A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
  */
-typedef struct ssl_session_st SSL_SESSION;
-
-typedef struct X509 X509;
-
-typedef struct X509_NAME X509_NAME;
 
 /*
  What a verify callback can see and change: the certificate at the current depth, the
  depth and the error, and the connection (`SSL_get_ex_data_X509_STORE_CTX_idx`).
  */
-typedef struct X509_STORE_CTX X509_STORE_CTX;
 
 /*
  The verification parameters of one connection that libtls supports: the expected host names,
  IP address and host flags. `SSL_get0_param` hands out a pointer into the `SSL`.
  */
-typedef struct X509_VERIFY_PARAM X509_VERIFY_PARAM;
 
 /*
- `STACK_OF(GENERAL_NAME)`, which is OpenSSL's `GENERAL_NAMES`. It owns its entries.
+ OpenSSL's `pem_password_cb *` (aws-lc's <openssl/pem.h> declares the function type; a
+ second typedef of that name here would clash with it in C89/C99).
  */
-typedef struct stack_st_GENERAL_NAME stack_st_GENERAL_NAME;
-
-/*
- `STACK_OF(X509)`: a list holding one reference to each certificate.
- */
-typedef struct stack_st_X509 stack_st_X509;
-
-/*
- `STACK_OF(X509_NAME)`: CA names for `SSL_CTX_set_client_CA_list` and friends.
- */
-typedef struct stack_st_X509_NAME stack_st_X509_NAME;
-
-typedef int (*BioWriteFn)(struct BIO*, const char*, int);
-
-typedef int (*BioReadFn)(struct BIO*, char*, int);
-
-typedef long (*BioCtrlFn)(struct BIO*, int, long, void*);
-
-typedef int (*BioCreateFn)(struct BIO*);
-
-typedef int (*BioDestroyFn)(struct BIO*);
-
-/*
- `pem_password_cb`: unused, as libtls reads only unencrypted PEM.
- */
-typedef int pem_password_cb(char *buf, int size, int rwflag, void *u);
+typedef int (*LIBTLS_pem_password_cb)(char *buf, int size, int rwflag, void *u);
 
 /*
  The verify callback's type, as OpenSSL declares it.
  */
-typedef int (*SSL_verify_cb)(int preverify_ok, struct X509_STORE_CTX *x509_ctx);
+typedef int (*SSL_verify_cb)(int preverify_ok, struct x509_store_ctx_st *x509_ctx);
 
 /*
  `SSL_CTX_set_client_cert_cb`'s callback: on a CertificateRequest that no configured
  certificate answers, it may return 1 with a new certificate and private key in `*x509` and
  `*pkey` (the library frees both); 0 sends no certificate.
  */
-typedef int (*SSL_client_cert_cb)(struct ssl_st *ssl, struct X509 **x509, struct EVP_PKEY **pkey);
+typedef int (*SSL_client_cert_cb)(struct ssl_st *ssl, struct x509_st **x509, struct evp_pkey_st **pkey);
 
 /*
  `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
@@ -737,21 +545,29 @@ typedef int (*SSL_CTX_alpn_select_cb_func)(struct ssl_st *ssl,
  */
 typedef int (*SSL_servername_cb)(struct ssl_st *ssl, int *al, void *arg);
 
-typedef void (*CRYPTO_EX_new)(void *parent,
+/*
+ The callback of `ERR_print_errors_cb`: one line (with its newline) and its length.
+ */
+typedef int (*ERR_print_errors_callback)(const char *line, uintptr_t len, void *u);
+
+typedef void CRYPTO_EX_new(void *parent,
                               void *ptr,
-                              struct CRYPTO_EX_DATA *ad,
+                              struct crypto_ex_data_st *ad,
                               int idx,
                               long argl,
                               void *argp);
 
-typedef int (*CRYPTO_EX_dup)(struct CRYPTO_EX_DATA *to,
-                             const struct CRYPTO_EX_DATA *from,
+#if !defined(OPENSSL_HEADER_EX_DATA_H) && !defined(LIBTLS_OPENSSL_EX_TYPEDEFS)
+#define LIBTLS_OPENSSL_EX_TYPEDEFS 1
+typedef int CRYPTO_EX_dup(struct crypto_ex_data_st *to,
+                             const struct crypto_ex_data_st *from,
                              void **from_d,
                              int idx,
                              long argl,
                              void *argp);
 
 typedef CRYPTO_EX_new CRYPTO_EX_free;
+#endif
 
 /*
  `SSL_CTX_set_info_callback`'s callback: `where` is a set of `SSL_CB_*` bits, `ret` the
@@ -815,26 +631,6 @@ typedef int (*SSL_ticket_key_cb)(struct ssl_st *ssl, uint8_t *key_name, uint8_t 
  OpenSSL's `OSSL_HANDSHAKE_STATE` (an enum there; the values are the same).
  */
 typedef int OSSL_HANDSHAKE_STATE;
-
-/*
- Element destructors for the `pop_free` calls, typedefs as in OpenSSL (a function-pointer
- parameter spelt out in the prototype hides the function from the export list tooling).
- */
-typedef void (*sk_X509_freefunc)(struct X509*);
-
-typedef void (*sk_X509_NAME_freefunc)(struct X509_NAME*);
-
-typedef struct ASN1_STRING ASN1_INTEGER;
-
-typedef struct ASN1_STRING ASN1_TIME;
-
-typedef struct stack_st_GENERAL_NAME GENERAL_NAMES;
-
-/*
- The element destructor `sk_GENERAL_NAME_pop_free` takes (as a typedef, as in OpenSSL, so
- that the export list tooling sees the function).
- */
-typedef void (*sk_GENERAL_NAME_freefunc)(struct GENERAL_NAME*);
 
 #define TLS_ST_BEFORE 0
 
@@ -930,128 +726,6 @@ const char *SSL_alert_desc_string_long(int value);
 
 const char *SSL_alert_desc_string(int value);
 
-const struct BIO_METHOD *BIO_s_mem(void);
-
-const struct BIO_METHOD *BIO_s_socket(void);
-
-const struct BIO_METHOD *BIO_s_fd(void);
-
-struct BIO *BIO_new(const struct BIO_METHOD *method);
-
-/*
- A read-only memory BIO over a copy of `buf` (`len` -1: NUL-terminated string).
- */
-struct BIO *BIO_new_mem_buf(const void *buf, int len);
-
-struct BIO *BIO_new_socket(int fd, int close_flag);
-
-struct BIO *BIO_new_fd(int fd, int close_flag);
-
-/*
- Two connected BIOs: what one writes the other reads. `writebuf` sizes each half's write
- buffer (0 for the default).
- */
-int BIO_new_bio_pair(struct BIO **bio1,
-                     uintptr_t writebuf1,
-                     struct BIO **bio2,
-                     uintptr_t writebuf2);
-
-int BIO_free(struct BIO *b);
-
-void BIO_free_all(struct BIO *b);
-
-void BIO_vfree(struct BIO *b);
-
-int BIO_up_ref(struct BIO *b);
-
-int BIO_read(struct BIO *b, void *data, int dlen);
-
-int BIO_write(struct BIO *b, const void *data, int dlen);
-
-int BIO_read_ex(struct BIO *b, void *data, uintptr_t dlen, uintptr_t *readbytes);
-
-int BIO_write_ex(struct BIO *b, const void *data, uintptr_t dlen, uintptr_t *written);
-
-/*
- OpenSSL's generic control call; the macros (`BIO_pending`, `BIO_eof`, ...) are functions here.
- */
-long BIO_ctrl(struct BIO *b, int cmd, long larg, void *parg);
-
-uintptr_t BIO_ctrl_pending(struct BIO *b);
-
-uintptr_t BIO_ctrl_wpending(struct BIO *b);
-
-int BIO_pending(struct BIO *b);
-
-int BIO_wpending(struct BIO *b);
-
-int BIO_eof(struct BIO *b);
-
-int BIO_reset(struct BIO *b);
-
-int BIO_flush(struct BIO *b);
-
-int BIO_set_mem_eof_return(struct BIO *b, int v);
-
-uintptr_t BIO_ctrl_get_write_guarantee(struct BIO *b);
-
-int BIO_shutdown_wr(struct BIO *b);
-
-int BIO_set_fd(struct BIO *b, int fd, int close_flag);
-
-int BIO_get_fd(struct BIO *b, int *out);
-
-int BIO_test_flags(const struct BIO *b, int flags);
-
-void BIO_set_flags(struct BIO *b, int flags);
-
-void BIO_clear_flags(struct BIO *b, int flags);
-
-int BIO_should_retry(const struct BIO *b);
-
-int BIO_should_read(const struct BIO *b);
-
-int BIO_should_write(const struct BIO *b);
-
-void BIO_set_retry_read(struct BIO *b);
-
-void BIO_set_retry_write(struct BIO *b);
-
-void BIO_clear_retry_flags(struct BIO *b);
-
-int BIO_method_type(const struct BIO *b);
-
-int BIO_get_new_index(void);
-
-struct BIO_METHOD *BIO_meth_new(int typ, const char *_name);
-
-/*
- Frees a method from `BIO_meth_new`; BIOs of it must be freed first (OpenSSL's rule).
- */
-void BIO_meth_free(struct BIO_METHOD *m);
-
-int BIO_meth_set_write(struct BIO_METHOD *m, BioWriteFn f);
-
-int BIO_meth_set_read(struct BIO_METHOD *m, BioReadFn f);
-
-int BIO_meth_set_ctrl(struct BIO_METHOD *m, BioCtrlFn f);
-
-int BIO_meth_set_create(struct BIO_METHOD *m, BioCreateFn f);
-
-int BIO_meth_set_destroy(struct BIO_METHOD *m, BioDestroyFn f);
-
-void BIO_set_data(struct BIO *b, void *data);
-
-void *BIO_get_data(struct BIO *b);
-
-void BIO_set_init(struct BIO *b, int init);
-
-int BIO_get_init(struct BIO *b);
-
-void BIO_set_shutdown(struct BIO *b, int shut);
-
-int BIO_get_shutdown(struct BIO *b);
-
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.
  */
@@ -1119,12 +793,12 @@ long SSL_ctrl(struct ssl_st *ssl, int cmd, long larg, void *parg);
  Accepts a Diffie-Hellman parameter key and drops it: libtls has no finite-field DH suites.
  Takes ownership of `dhpkey` on success, as OpenSSL does.
  */
-int SSL_CTX_set0_tmp_dh_pkey(struct ssl_ctx_st *ctx, struct EVP_PKEY *dhpkey);
+int SSL_CTX_set0_tmp_dh_pkey(struct ssl_ctx_st *ctx, struct evp_pkey_st *dhpkey);
 
 /*
  Like `SSL_CTX_set0_tmp_dh_pkey`, for one connection.
  */
-int SSL_set0_tmp_dh_pkey(struct ssl_st *ssl, struct EVP_PKEY *dhpkey);
+int SSL_set0_tmp_dh_pkey(struct ssl_st *ssl, struct evp_pkey_st *dhpkey);
 
 /*
  Whether a client offers post-handshake authentication (TLS 1.3). libtls does not implement
@@ -1143,14 +817,14 @@ void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
  loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
  docs/differences-from-openssl.md).
  */
-void SSL_CTX_set_default_passwd_cb(struct ssl_ctx_st *ctx, pem_password_cb *cb);
+void SSL_CTX_set_default_passwd_cb(struct ssl_ctx_st *ctx, LIBTLS_pem_password_cb cb);
 
 /*
  The `userdata` argument the password callback gets.
  */
 void SSL_CTX_set_default_passwd_cb_userdata(struct ssl_ctx_st *ctx, void *u);
 
-pem_password_cb *SSL_CTX_get_default_passwd_cb(struct ssl_ctx_st *ctx);
+LIBTLS_pem_password_cb SSL_CTX_get_default_passwd_cb(struct ssl_ctx_st *ctx);
 
 void *SSL_CTX_get_default_passwd_cb_userdata(struct ssl_ctx_st *ctx);
 
@@ -1164,12 +838,12 @@ int SSL_set_cipher_list(struct ssl_st *ssl, const char *list);
  This connection's own certificate (its DER is copied; no reference is taken), used instead of
  the context's certificate of the same key type once `SSL_use_PrivateKey` gives its key.
  */
-int SSL_use_certificate(struct ssl_st *ssl, struct X509 *x);
+int SSL_use_certificate(struct ssl_st *ssl, struct x509_st *x);
 
 /*
  This connection's own private key (see `SSL_use_certificate`).
  */
-int SSL_use_PrivateKey(struct ssl_st *ssl, struct EVP_PKEY *pkey);
+int SSL_use_PrivateKey(struct ssl_st *ssl, struct evp_pkey_st *pkey);
 
 const struct ssl_method_st *TLS_method(void);
 
@@ -1222,7 +896,7 @@ int SSL_CTX_add_trust_anchor_pem(struct ssl_ctx_st *ctx, const char *pem, uintpt
  libtls: trusts one certificate object, like OpenSSL's
  `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
  */
-int SSL_CTX_add_trust_anchor(struct ssl_ctx_st *ctx, struct X509 *x);
+int SSL_CTX_add_trust_anchor(struct ssl_ctx_st *ctx, struct x509_st *x);
 
 void SSL_CTX_set_verify(struct ssl_ctx_st *ctx, int mode, SSL_verify_cb callback);
 
@@ -1245,34 +919,34 @@ SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct ssl_ctx_st *ctx);
 /*
  Uses a certificate object (a new reference is not taken: its DER is copied).
  */
-int SSL_CTX_use_certificate(struct ssl_ctx_st *ctx, struct X509 *x);
+int SSL_CTX_use_certificate(struct ssl_ctx_st *ctx, struct x509_st *x);
 
 /*
  Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
  */
-int SSL_CTX_use_PrivateKey(struct ssl_ctx_st *ctx, struct EVP_PKEY *pkey);
+int SSL_CTX_use_PrivateKey(struct ssl_ctx_st *ctx, struct evp_pkey_st *pkey);
 
 /*
  The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
  */
-void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, struct stack_st_X509_NAME *list);
+void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, STACK_OF(X509_NAME) *list);
 
 /*
  The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
  none.
  */
-struct stack_st_X509_NAME *SSL_CTX_get_client_CA_list(const struct ssl_ctx_st *ctx);
+STACK_OF(X509_NAME) *SSL_CTX_get_client_CA_list(const struct ssl_ctx_st *ctx);
 
 /*
  Adds a certificate's subject to the client CA list.
  */
-int SSL_CTX_add_client_CA(struct ssl_ctx_st *ctx, struct X509 *x);
+int SSL_CTX_add_client_CA(struct ssl_ctx_st *ctx, struct x509_st *x);
 
 /*
  The subjects of the certificates in a PEM file, as a new list (free with
  `sk_X509_NAME_pop_free`), for `SSL_CTX_set_client_CA_list`.
  */
-struct stack_st_X509_NAME *SSL_load_client_CA_file(const char *file);
+STACK_OF(X509_NAME) *SSL_load_client_CA_file(const char *file);
 
 /*
  TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").
@@ -1448,30 +1122,41 @@ const char *ERR_lib_error_string(unsigned long e);
 void ERR_print_errors_fp(FILE *fp);
 
 /*
+ Hands each queued error to `cb` as one line, emptying the queue; stops when `cb` returns
+ 0 or less.
+ */
+void ERR_print_errors_cb(ERR_print_errors_callback cb, void *u);
+
+/*
+ Writes each queued error to `bio` as one line, emptying the queue.
+ */
+void ERR_print_errors(struct bio_st *bio);
+
+/*
  A new index for `class_index` (`CRYPTO_EX_INDEX_SSL`, ...); -1 on a bad class.
  */
 int CRYPTO_get_ex_new_index(int class_index,
                             long argl,
                             void *argp,
-                            CRYPTO_EX_new new_func,
-                            CRYPTO_EX_dup _dup_func,
-                            CRYPTO_EX_free free_func);
+                            CRYPTO_EX_new *new_func,
+                            CRYPTO_EX_dup *_dup_func,
+                            CRYPTO_EX_free *free_func);
 
-void *CRYPTO_get_ex_data(const struct CRYPTO_EX_DATA *ad, int idx);
+void *CRYPTO_get_ex_data(const struct crypto_ex_data_st *ad, int idx);
 
-int CRYPTO_set_ex_data(struct CRYPTO_EX_DATA *ad, int idx, void *val);
+int CRYPTO_set_ex_data(struct crypto_ex_data_st *ad, int idx, void *val);
 
 int SSL_get_ex_new_index(long argl,
                          void *argp,
-                         CRYPTO_EX_new new_func,
-                         CRYPTO_EX_dup dup_func,
-                         CRYPTO_EX_free free_func);
+                         CRYPTO_EX_new *new_func,
+                         CRYPTO_EX_dup *dup_func,
+                         CRYPTO_EX_free *free_func);
 
 int SSL_CTX_get_ex_new_index(long argl,
                              void *argp,
-                             CRYPTO_EX_new new_func,
-                             CRYPTO_EX_dup dup_func,
-                             CRYPTO_EX_free free_func);
+                             CRYPTO_EX_new *new_func,
+                             CRYPTO_EX_dup *dup_func,
+                             CRYPTO_EX_free *free_func);
 
 void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
@@ -1876,19 +1561,19 @@ int SSL_get_wfd(const struct ssl_st *ssl);
 /*
  Takes over the caller's reference on `rbio` (NULL clears the slot).
  */
-void SSL_set0_rbio(struct ssl_st *ssl, struct BIO *rbio);
+void SSL_set0_rbio(struct ssl_st *ssl, struct bio_st *rbio);
 
-void SSL_set0_wbio(struct ssl_st *ssl, struct BIO *wbio);
+void SSL_set0_wbio(struct ssl_st *ssl, struct bio_st *wbio);
 
 /*
  OpenSSL's ownership rules (`SSL_set_bio(3)`): the caller hands over one reference per
  slot it changes; passing the same BIO twice hands over one reference for both slots.
  */
-void SSL_set_bio(struct ssl_st *ssl, struct BIO *rbio, struct BIO *wbio);
+void SSL_set_bio(struct ssl_st *ssl, struct bio_st *rbio, struct bio_st *wbio);
 
-struct BIO *SSL_get_rbio(const struct ssl_st *ssl);
+struct bio_st *SSL_get_rbio(const struct ssl_st *ssl);
 
-struct BIO *SSL_get_wbio(const struct ssl_st *ssl);
+struct bio_st *SSL_get_wbio(const struct ssl_st *ssl);
 
 void SSL_set_connect_state(struct ssl_st *ssl);
 
@@ -1976,24 +1661,24 @@ void SSL_set_hostflags(struct ssl_st *ssl, unsigned int flags);
 /*
  The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
  */
-struct X509_VERIFY_PARAM *SSL_get0_param(struct ssl_st *ssl);
+struct X509_VERIFY_PARAM_st *SSL_get0_param(struct ssl_st *ssl);
 
-int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM *param,
+int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM_st *param,
                                 const char *name,
                                 uintptr_t namelen);
 
-int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM *param,
+int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM_st *param,
                                 const char *name,
                                 uintptr_t namelen);
 
-void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM *param, unsigned int flags);
+void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM_st *param, unsigned int flags);
 
-unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM *param);
+unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM_st *param);
 
 /*
  The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
  */
-int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM *param, const char *ipasc);
+int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM_st *param, const char *ipasc);
 
 /*
  libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
@@ -2020,7 +1705,7 @@ int SSL_get_verify_depth(const struct ssl_st *ssl);
  certificate (get that with `SSL_get1_peer_certificate`). NULL before the peer sent
  certificates.
  */
-struct stack_st_X509 *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
+STACK_OF(X509) *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
 
 /*
  The path verification built, leaf to trust anchor, borrowed (valid until `SSL_clear` or
@@ -2028,7 +1713,7 @@ struct stack_st_X509 *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
  pass) it is the path as far as it could be built, at least the leaf; check
  `SSL_get_verify_result` before trusting it. NULL when the peer sent no certificate.
  */
-struct stack_st_X509 *SSL_get0_verified_chain(const struct ssl_st *ssl);
+STACK_OF(X509) *SSL_get0_verified_chain(const struct ssl_st *ssl);
 
 /*
  On a server, the CA names it sends in CertificateRequest (the context's list). On a client,
@@ -2036,7 +1721,7 @@ struct stack_st_X509 *SSL_get0_verified_chain(const struct ssl_st *ssl);
  `SSL_free`), from the client certificate callback on; NULL before a request or when it
  listed none.
  */
-struct stack_st_X509_NAME *SSL_get_client_CA_list(const struct ssl_st *ssl);
+STACK_OF(X509_NAME) *SSL_get_client_CA_list(const struct ssl_st *ssl);
 
 /*
  The server name: what the client set (client side) or what the client sent (server side).
@@ -2064,12 +1749,12 @@ const char *SSL_group_to_name(struct ssl_st *ssl, int nid);
 /*
  The peer's leaf certificate with a new reference (free it with `X509_free`).
  */
-struct X509 *SSL_get1_peer_certificate(const struct ssl_st *ssl);
+struct x509_st *SSL_get1_peer_certificate(const struct ssl_st *ssl);
 
 /*
  The pre-3.0 name of [`SSL_get1_peer_certificate`] (it also returns a new reference).
  */
-struct X509 *SSL_get_peer_certificate(const struct ssl_st *ssl);
+struct x509_st *SSL_get_peer_certificate(const struct ssl_st *ssl);
 
 int SSL_set_ex_data(struct ssl_st *ssl, int idx, void *data);
 
@@ -2254,6 +1939,22 @@ const char *SSL_state_string(const struct ssl_st *ssl);
 const char *SSL_state_string_long(const struct ssl_st *ssl);
 
 /*
+ The context's certificate store (borrowed; made on first use). Certificates added to it are
+ trusted by connections made afterwards.
+ */
+struct x509_store_st *SSL_CTX_get_cert_store(const struct ssl_ctx_st *ctx);
+
+/*
+ Replaces the context's store, taking over the caller's reference (NULL drops it).
+ */
+void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
+ */
+void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
  of the header it was built with. The string is static: do not free it.
  */
@@ -2265,295 +1966,74 @@ const char *libtls_version(void);
  */
 unsigned long libtls_version_num(void);
 
-void X509_free(struct X509 *x);
-
-int X509_up_ref(struct X509 *x);
-
-/*
- Borrowed from the certificate: valid while the X509 lives; do not free.
- */
-struct X509_NAME *X509_get_subject_name(const struct X509 *x);
-
-struct X509_NAME *X509_get_issuer_name(const struct X509 *x);
-
-/*
- "/C=US/O=Example/CN=host". With a NULL `buf` the result is malloc'd (free with
- `OPENSSL_free`); otherwise it is truncated to `size` bytes.
- */
-char *X509_NAME_oneline(const struct X509_NAME *name, char *buf, int size);
-
-/*
- DER encoding: returns its length; with `out` non-NULL writes it at `*out` and advances
- `*out`, or, when `*out` is NULL, allocates the buffer (free with `OPENSSL_free`).
- */
-int i2d_X509(const struct X509 *x, uint8_t **out);
-
-/*
- The DER encoding of a name, by the `i2d_*` convention (see `i2d_X509`).
- */
-int i2d_X509_NAME(const struct X509_NAME *name, uint8_t **out);
-
-/*
- Parses one DER `Name` from `*pp` (at most `length` bytes) and advances `*pp` past it; with
- `a` non-NULL, the previous `*a` is freed and replaced. NULL on malformed input.
- */
-struct X509_NAME *d2i_X509_NAME(struct X509_NAME **a, const uint8_t **pp, long length);
-
-/*
- Frees memory the library allocated for the caller (OpenSSL defines it as a macro).
- */
-void OPENSSL_free(void *p);
-
-const char *X509_verify_cert_error_string(long n);
-
-int sk_X509_num(const struct stack_st_X509 *sk);
-
-/*
- The element at `idx`, borrowed from the stack; NULL when out of range.
- */
-struct X509 *sk_X509_value(const struct stack_st_X509 *sk, int idx);
-
-/*
- Frees a stack the caller owns (not the ones `SSL_get_peer_cert_chain` lends), and its
- references to the certificates.
- */
-void sk_X509_pop_free(struct stack_st_X509 *sk, sk_X509_freefunc _free);
-
-struct stack_st_X509_NAME *sk_X509_NAME_new_null(void);
-
-int sk_X509_NAME_num(const struct stack_st_X509_NAME *sk);
-
-struct X509_NAME *sk_X509_NAME_value(const struct stack_st_X509_NAME *sk, int idx);
-
-/*
- Appends a copy of `name`; returns the new count, 0 on failure.
- */
-int sk_X509_NAME_push(struct stack_st_X509_NAME *sk, const struct X509_NAME *name);
-
-void sk_X509_NAME_pop_free(struct stack_st_X509_NAME *sk, sk_X509_NAME_freefunc _free);
-
-void sk_X509_NAME_free(struct stack_st_X509_NAME *sk);
-
-/*
- A copy of a name (free with `X509_NAME_free`).
- */
-struct X509_NAME *X509_NAME_dup(const struct X509_NAME *name);
-
-/*
- Frees a name from `X509_NAME_dup` (never one borrowed from a certificate or a stack).
- */
-void X509_NAME_free(struct X509_NAME *name);
-
-/*
- The serial number, borrowed from the certificate.
- */
-ASN1_INTEGER *X509_get_serialNumber(struct X509 *x);
-
-const ASN1_INTEGER *X509_get0_serialNumber(const struct X509 *x);
-
-const ASN1_TIME *X509_get0_notBefore(const struct X509 *x);
-
-const ASN1_TIME *X509_get0_notAfter(const struct X509 *x);
-
-int ASN1_STRING_length(const struct ASN1_STRING *s);
-
-/*
- The value's octets (not NUL-terminated), borrowed.
- */
-const uint8_t *ASN1_STRING_get0_data(const struct ASN1_STRING *s);
-
-int ASN1_STRING_type(const struct ASN1_STRING *s);
-
-/*
- The integer as a long; -1 when it does not fit (as OpenSSL).
- */
-long ASN1_INTEGER_get(const ASN1_INTEGER *a);
-
-/*
- Breaks a time down into `struct tm` (UTC). NULL `s` means now, as in OpenSSL.
- */
-int ASN1_TIME_to_tm(const ASN1_TIME *s, struct tm *tm);
-
-/*
- Whether a certificate is valid for a DNS name (1), not (0), or the call was bad (-1). The
- matching rules are webpki's: SAN dNSName entries, wildcards in the leftmost label only.
- `flags` are accepted and ignored. On a match `*peername` (when given) receives a copy of
- the name, to be freed with `OPENSSL_free`.
- */
-int X509_check_host(const struct X509 *x,
-                    const char *name,
-                    uintptr_t namelen,
-                    unsigned int _flags,
-                    char **peername);
-
-/*
- Whether a certificate carries the IP address `address` ("127.0.0.1", "::1") in its SAN.
- */
-int X509_check_ip_asc(const struct X509 *x, const char *address, unsigned int _flags);
-
-/*
- Writes a name to a stdio stream; returns the number of bytes written, -1 on error.
- */
-int X509_NAME_print_ex_fp(FILE *fp, const struct X509_NAME *name, int indent, unsigned long flags);
-
-/*
- Parses one DER certificate at `*pp` (at most `length` bytes) and advances `*pp` past it.
- With `a` non-NULL the result is also stored in `*a`, replacing (and freeing) what was there.
- */
-struct X509 *d2i_X509(struct X509 **a, const uint8_t **pp, long length);
-
-/*
- Reads the next certificate from a PEM stream. With `x` non-NULL the result is also stored
- in `*x`, replacing (and freeing) what was there.
- */
-struct X509 *PEM_read_X509(FILE *fp, struct X509 **x, pem_password_cb *_cb, void *_u);
-
-/*
- The certificate's public key (free with `EVP_PKEY_free`).
- */
-struct EVP_PKEY *X509_get_pubkey(struct X509 *x);
-
-void EVP_PKEY_free(struct EVP_PKEY *k);
-
-int EVP_PKEY_up_ref(struct EVP_PKEY *k);
-
-/*
- `EVP_PKEY_RSA`, `EVP_PKEY_EC`, `EVP_PKEY_ED25519`, ...
- */
-int EVP_PKEY_get_id(const struct EVP_PKEY *k);
-
-int EVP_PKEY_id(const struct EVP_PKEY *k);
-
-int EVP_PKEY_base_id(const struct EVP_PKEY *k);
-
-int EVP_PKEY_get_bits(const struct EVP_PKEY *k);
-
-int EVP_PKEY_bits(const struct EVP_PKEY *k);
-
-/*
- Reads the next private key (PKCS#8, SEC1 or PKCS#1, unencrypted) from a PEM stream. With
- `x` non-NULL the result is also stored in `*x`, replacing (and freeing) what was there.
- */
-struct EVP_PKEY *PEM_read_PrivateKey(FILE *fp, struct EVP_PKEY **x, pem_password_cb *_cb, void *_u);
-
-const struct EVP_MD *EVP_sha1(void);
-
-const struct EVP_MD *EVP_sha256(void);
-
-const struct EVP_MD *EVP_sha384(void);
-
-const struct EVP_MD *EVP_sha512(void);
-
-int EVP_MD_get_size(const struct EVP_MD *md);
-
-int EVP_MD_size(const struct EVP_MD *md);
-
-/*
- The certificate's fingerprint: the digest of its DER encoding, written to `out` (room for
- `EVP_MAX_MD_SIZE` bytes), its length to `*len` when `len` is non-NULL.
- */
-int X509_digest(const struct X509 *x, const struct EVP_MD *md, uint8_t *out, unsigned int *len);
-
 /*
  The certificate being verified at the current depth (borrowed; do not free).
  */
-struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
+struct x509_st *X509_STORE_CTX_get_current_cert(struct x509_store_ctx_st *ctx);
 
 /*
  The path being verified, leaf first, as OpenSSL builds it: the certificates that chain from
  the leaf to the trust anchor (included), not the list the peer sent; after a failure, the
  path as far as it could be built (borrowed; do not free).
  */
-struct stack_st_X509 *X509_STORE_CTX_get0_chain(const struct X509_STORE_CTX *ctx);
+STACK_OF(X509) *X509_STORE_CTX_get0_chain(struct x509_store_ctx_st *ctx);
 
 /*
- [`X509_STORE_CTX_get0_chain`] as a new stack holding a new reference to each certificate;
- free it with `sk_X509_pop_free(chain, X509_free)`.
+ [`X509_STORE_CTX_get0_chain`]'s path as a new stack holding its own references (free it with
+ `sk_X509_pop_free(chain, X509_free)`).
  */
-struct stack_st_X509 *X509_STORE_CTX_get1_chain(const struct X509_STORE_CTX *ctx);
+STACK_OF(X509) *X509_STORE_CTX_get1_chain(struct x509_store_ctx_st *ctx);
 
-int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
+/*
+ The certificate being verified: the peer's leaf (borrowed; do not free).
+ */
+struct x509_st *X509_STORE_CTX_get0_cert(struct x509_store_ctx_st *ctx);
 
-int X509_STORE_CTX_get_error(const struct X509_STORE_CTX *ctx);
+int X509_STORE_CTX_get_error_depth(struct x509_store_ctx_st *ctx);
+
+int X509_STORE_CTX_get_error(struct x509_store_ctx_st *ctx);
 
 /*
  Changes the error the verification reports (`SSL_get_verify_result`).
  */
-void X509_STORE_CTX_set_error(struct X509_STORE_CTX *ctx, int error);
+void X509_STORE_CTX_set_error(struct x509_store_ctx_st *ctx, int error);
 
 int SSL_get_ex_data_X509_STORE_CTX_idx(void);
 
 /*
  With `SSL_get_ex_data_X509_STORE_CTX_idx()`, the `SSL` whose peer is being verified.
  */
-void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
+void *X509_STORE_CTX_get_ex_data(struct x509_store_ctx_st *ctx, int idx);
 
 /*
- A decoded extension, as OpenSSL's `X509_get_ext_d2i`; libtls decodes subjectAltName
- (`NID_subject_alt_name`, giving a `GENERAL_NAMES *` to free with `GENERAL_NAMES_free`) and
- returns NULL for other NIDs. `*crit` (when not NULL) becomes 1 or 0 for a critical or
- non-critical extension, -1 when absent; `idx` must be NULL or point to a value <= 0.
+ OpenSSL 3's name of `EVP_PKEY_id`.
  */
-void *X509_get_ext_d2i(const struct X509 *x, int nid, int *crit, int *idx);
-
-int sk_GENERAL_NAME_num(const struct stack_st_GENERAL_NAME *sk);
+int EVP_PKEY_get_id(const struct evp_pkey_st *pkey);
 
 /*
- The entry at `idx`, borrowed from the stack; NULL when out of range.
+ OpenSSL 3's name of `EVP_PKEY_bits`.
  */
-struct GENERAL_NAME *sk_GENERAL_NAME_value(const struct stack_st_GENERAL_NAME *sk, int idx);
+int EVP_PKEY_get_bits(const struct evp_pkey_st *pkey);
 
 /*
- The entry's `GEN_*` kind in `*ptype` (when not NULL) and its value (see [`GENERAL_NAME`]).
+ OpenSSL 3's name of `EVP_MD_size`.
  */
-void *GENERAL_NAME_get0_value(const struct GENERAL_NAME *a, int *ptype);
+int EVP_MD_get_size(const struct env_md_st *md);
 
 /*
- Frees a stack from `X509_get_ext_d2i` with its entries.
+ The bytes waiting to be written (`BIO_wpending` as a `size_t`).
  */
-void GENERAL_NAMES_free(GENERAL_NAMES *sk);
+uintptr_t BIO_ctrl_wpending(struct bio_st *bio);
 
 /*
- Same as `GENERAL_NAMES_free`; the free function is ignored because the stack owns its
- entries (OpenSSL code passes `GENERAL_NAME_free`).
+ -1, 0 or 1 as the time is before, at or after `t`; -2 on error.
  */
-void sk_GENERAL_NAME_pop_free(struct stack_st_GENERAL_NAME *sk, sk_GENERAL_NAME_freefunc _free);
+int ASN1_TIME_cmp_time_t(const struct asn1_string_st *s, time_t t);
 
 /*
- Does nothing: entries belong to their stack, which `GENERAL_NAMES_free` releases. Exists so
- that `sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free)` compiles as with OpenSSL.
+ OpenSSL 3's texts for the verification results (aws-lc's differ in case and wording).
  */
-void GENERAL_NAME_free(struct GENERAL_NAME *_a);
-
-/*
- Writes the certificate as PEM to a stdio stream; 1 on success, 0 on error.
- */
-int PEM_write_X509(FILE *fp, const struct X509 *x);
-
-/*
- Writes the certificate as PEM to a BIO; 1 on success, 0 on error.
- */
-int PEM_write_bio_X509(struct BIO *bio, const struct X509 *x);
-
-/*
- `X509_NAME_print_ex_fp` onto a BIO: the number of bytes written, -1 on error.
- */
-int X509_NAME_print_ex(struct BIO *bio,
-                       const struct X509_NAME *name,
-                       int indent,
-                       unsigned long flags);
-
-/*
- -1, 0 or 1 as the time is before, equal to or after `t` (seconds since the epoch), -2 on
- error: with `X509_get0_notBefore/After`, how a program compares validity with a `time_t`.
- */
-int ASN1_TIME_cmp_time_t(const ASN1_TIME *s, time_t t);
-
-/*
- libtls: the time as seconds since the epoch in `*out`; 1 on success, 0 when `s` is not a
- time. OpenSSL programs use `ASN1_TIME_to_tm` and `timegm` for the same.
- */
-int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
+const char *X509_verify_cert_error_string(long n);
 
 #ifdef __cplusplus
 }  /* extern "C" */
@@ -2776,7 +2256,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define X509_V_ERR_APPLICATION_VERIFICATION 50
 #define X509_V_ERR_HOSTNAME_MISMATCH 62
 #define X509_V_ERR_IP_ADDRESS_MISMATCH 64
-#define X509_V_ERR_EE_KEY_TOO_SMALL 66
-#define X509_V_ERR_INVALID_CALL 69
+#define X509_V_ERR_EE_KEY_TOO_SMALL 68
+#define X509_V_ERR_INVALID_CALL 65
 
 #endif  /* LIBTLS_H */

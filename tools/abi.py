@@ -10,6 +10,9 @@ one soname major, nodes and symbols are only ever added, never removed or moved.
   abi.py update --major N              adds the header's new functions to the newest node;
                                        refuses to drop a symbol (that needs a new major)
   abi.py header-symbols                the functions include/libtls.h declares, one a line
+  abi.py exported-symbols              those plus aws-lc's libcrypto functions that libtls.so
+                                       re-exports (build/lib/awslc.syms, written at link time
+                                       by tools/awslc-exports.py), one a line
 """
 
 import argparse
@@ -20,6 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ROOT / "include" / "libtls.h"
+AWSLC_SYMS = ROOT / "build" / "lib" / "awslc.syms"
+
+
+def awslc_symbols(path=AWSLC_SYMS):
+    """aws-lc's functions that libtls.so exports (generated next to the shared object)."""
+    return set(path.read_text().split()) if path.exists() else set()
 
 NODE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\{")
 NODE_END_RE = re.compile(r"^\s*\}\s*([A-Za-z_][A-Za-z0-9_.]*)?\s*;")
@@ -37,6 +46,7 @@ def header_symbols(header=HEADER):
     text = re.sub(r"//[^\n]*", " ", text)
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     text = text.replace('extern "C" {', " ").replace("}", "};")
+    text = re.sub(r"STACK_OF\((\w+)\)", r"struct stack_st_\1", text)
     names = set()
     for statement in text.split(";"):
         statement = " ".join(statement.split())
@@ -139,6 +149,11 @@ def check(major, so_path=None, header=HEADER, path=None):
                         f"function breaks the ABI; it needs a new major version (Cargo.toml) and soname")
     node_names = {node for node, _, _ in nodes}
     if so_path is not None:
+        # aws-lc's names join the newest node at link time (tools/awslc-exports.py).
+        for sym in sorted(awslc_symbols(Path(so_path).parent / "awslc.syms")):
+            if sym in mapped:
+                problems.append(f"{sym} is libtls's own ({path.name}) and aws-lc's")
+            mapped[sym] = nodes[-1][0]
         exports = shared_object_exports(so_path)
         name = soname(so_path)
         if name != f"libtls.so.{major}":
@@ -191,9 +206,12 @@ def main():
     update_p = sub.add_parser("update")
     update_p.add_argument("--major", required=True)
     sub.add_parser("header-symbols")
+    sub.add_parser("exported-symbols")
     args = parser.parse_args()
     if args.command == "header-symbols":
         print("\n".join(sorted(header_symbols())))
+    elif args.command == "exported-symbols":
+        print("\n".join(sorted(header_symbols() | awslc_symbols())))
     elif args.command == "update":
         update(args.major)
     else:

@@ -57,7 +57,7 @@ static void record(SSL *ssl, struct outcome *out)
 {
     STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
     out->verify_result = SSL_get_verify_result(ssl);
-    out->verified_len = chain ? sk_X509_num(chain) : -1;
+    out->verified_len = chain ? (int)sk_X509_num(chain) : -1;
     if (chain && sk_X509_num(chain) > 0)
         X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, sk_X509_num(chain) - 1)),
                           out->verified_top, sizeof out->verified_top);

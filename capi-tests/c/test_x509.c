@@ -61,7 +61,7 @@ static void record_peer(SSL *ssl, struct outcome *out)
     X509 *peer = SSL_get1_peer_certificate(ssl);
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     out->verify_result = SSL_get_verify_result(ssl);
-    out->peer_chain_len = chain ? sk_X509_num(chain) : -1;
+    out->peer_chain_len = chain ? (int)sk_X509_num(chain) : -1;
     if (peer) {
         EVP_PKEY *key = X509_get_pubkey(peer);
         X509_NAME_oneline(X509_get_subject_name(peer), out->peer_subject,
@@ -359,7 +359,7 @@ static int pick_ed25519(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     FILE *f;
     STACK_OF(X509_NAME) *cas = SSL_get_client_CA_list(ssl);
     cert_cb_calls++;
-    cert_cb_ca_count = cas ? sk_X509_NAME_num(cas) : -1;
+    cert_cb_ca_count = cas ? (int)sk_X509_NAME_num(cas) : -1;
     cert_cb_first_ca[0] = '\0';
     if (cert_cb_ca_count > 0)
         X509_NAME_oneline(sk_X509_NAME_value(cas, 0), cert_cb_first_ca, sizeof cert_cb_first_ca);
@@ -421,6 +421,8 @@ struct verify_log {
     int first_failure_depth;
     int last_depth;
     char last_subject[256];
+    char leaf_subject[256]; /* X509_STORE_CTX_get0_cert's subject at the last call */
+    int chain_copies_ok;    /* get1_chain gave a stack as long as get0_chain's, every call */
     int answer;         /* what to return: 1 accept, 0 reject at depth 0, -1 preverify_ok */
 };
 
@@ -439,6 +441,19 @@ static int logging_verify_cb(int preverify_ok, X509_STORE_CTX *store)
             vlog.first_failure_error = X509_STORE_CTX_get_error(store);
             vlog.first_failure_depth = depth;
         }
+    }
+    {
+        X509 *leaf = X509_STORE_CTX_get0_cert(store);
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
+        STACK_OF(X509) *copy = X509_STORE_CTX_get1_chain(store);
+        vlog.leaf_subject[0] = '\0';
+        if (leaf)
+            X509_NAME_oneline(X509_get_subject_name(leaf), vlog.leaf_subject, sizeof vlog.leaf_subject);
+        if (vlog.calls == 1)
+            vlog.chain_copies_ok = 1;
+        if (!chain || !copy || sk_X509_num(chain) != sk_X509_num(copy))
+            vlog.chain_copies_ok = 0;
+        sk_X509_pop_free(copy, X509_free);
     }
     vlog.last_depth = depth;
     vlog.last_subject[0] = '\0';
@@ -487,6 +502,8 @@ static int test_verify_callback_sees_good_chain(void)
     CHECK(vlog.failed_calls == 0);
     CHECK(vlog.last_depth == 0);
     CHECK(strcmp(vlog.last_subject, "/CN=localhost") == 0);
+    CHECK(strcmp(vlog.leaf_subject, "/CN=localhost") == 0);
+    CHECK(vlog.chain_copies_ok);
     CHECK(c.verify_result == X509_V_OK);
     return 1;
 }
@@ -763,7 +780,12 @@ static int test_public_keys_and_fingerprint(void)
         {PKI "server-ecdsa-p256.pem", EVP_PKEY_EC, 256},
         {PKI "server-ecdsa-p384.pem", EVP_PKEY_EC, 384},
         {PKI "server-rsa2048.pem", EVP_PKEY_RSA, 2048},
+#ifdef OPENSSL_IS_AWSLC
+        /* aws-lc's libcrypto (libtls's) counts Ed25519's 253 significant bits, OpenSSL 256. */
+        {PKI "server-ed25519.pem", EVP_PKEY_ED25519, 253},
+#else
         {PKI "server-ed25519.pem", EVP_PKEY_ED25519, 256},
+#endif
     };
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -847,6 +869,74 @@ static int dump(const char *path)
     return 0;
 }
 
+/* SSL_CTX_get_cert_store: the store is an X509_STORE of the libcrypto API; a root added to it
+ * with X509_STORE_add_cert (or read with X509_STORE_load_locations) is trusted by the
+ * context's next connections, and a server is not verified before. */
+static int test_cert_store_trust(void)
+{
+    struct outcome c, s;
+    SSL_CTX *sctx = mtls_server("server-ecdsa-p256", SSL_VERIFY_NONE);
+    SSL_CTX *cctx = tls13_ctx(TLS_client_method());
+    X509 *root = read_cert(PKI "root-ca.pem");
+    X509_STORE *store;
+    CHECK(sctx && cctx && root);
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    store = SSL_CTX_get_cert_store(cctx);
+    CHECK(store != NULL && SSL_CTX_get_cert_store(cctx) == store);
+
+    /* Nothing trusted yet. */
+    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    CHECK(c.handshake_ret != 1);
+    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+
+    CHECK(X509_STORE_add_cert(store, root) == 1);
+    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    if (c.handshake_ret != 1 || c.io_ret != 4)
+        return describe("root added to the store", &c, &s);
+    CHECK(c.verify_result == X509_V_OK);
+
+    /* A store of the application's, loaded from a file, set on a new context. */
+    SSL_CTX_free(cctx);
+    cctx = tls13_ctx(TLS_client_method());
+    CHECK(cctx != NULL);
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    store = X509_STORE_new();
+    CHECK(store && X509_STORE_load_locations(store, PKI "root-ca.pem", NULL) == 1);
+    SSL_CTX_set_cert_store(cctx, store);
+    CHECK(SSL_CTX_get_cert_store(cctx) == store);
+    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    if (c.handshake_ret != 1 || c.verify_result != X509_V_OK)
+        return describe("store loaded from a file", &c, &s);
+
+    X509_free(root);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+/* X509_VERIFY_PARAM objects of the libcrypto API (X509_VERIFY_PARAM_new) take the host
+ * calls, as SSL_get0_param's do. */
+static int test_verify_param_objects(void)
+{
+    X509_VERIFY_PARAM *p = X509_VERIFY_PARAM_new();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    CHECK(p && ssl);
+    X509_VERIFY_PARAM_set_hostflags(p, X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_get_hostflags(p) == X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_set1_host(p, "example.com", 0) == 1);
+    CHECK(X509_VERIFY_PARAM_add1_host(p, "example.org", 0) == 1);
+    CHECK(X509_VERIFY_PARAM_set1_ip_asc(p, "192.0.2.1") == 1);
+    X509_VERIFY_PARAM_free(p);
+    /* The connection's own parameters are unaffected. */
+    CHECK(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == 0);
+    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), X509_CHECK_FLAG_NO_WILDCARDS);
+    CHECK(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == X509_CHECK_FLAG_NO_WILDCARDS);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
 static const struct test_case tests[] = {
     {"mtls_ecdsa_p256", test_mtls_ecdsa_p256},
     {"mtls_ecdsa_p384", test_mtls_ecdsa_p384},
@@ -871,6 +961,8 @@ static const struct test_case tests[] = {
     {"names_and_addresses", test_names_and_addresses},
     {"public_keys_and_fingerprint", test_public_keys_and_fingerprint},
     {"certificate_and_key_objects", test_certificate_and_key_objects},
+    {"cert_store_trust", test_cert_store_trust},
+    {"verify_param_objects", test_verify_param_objects},
 };
 
 

@@ -1,7 +1,8 @@
-/* One process, two TLS libraries: TLS with libtls, hashing with OpenSSL's libcrypto. Linked
- * `-ltls -lcrypto`: the names both export (ERR_*, X509_free, OPENSSL_free, ...) bind to libtls,
- * the first library on the line, with libtls's version node. Prints the handshake, the digest
- * and a string only libtls gives, then exits 0 when all are right. */
+/* One process, two TLS libraries: libtls, and OpenSSL's libcrypto on the link line. Linked
+ * `-ltls -lcrypto`: every name libtls exports (its TLS API and, from aws-lc, OpenSSL's
+ * libcrypto API: ERR_*, X509_*, SHA256, ...) binds to libtls, the first library on the line,
+ * with libtls's version node. Prints the handshake, the digest and a string only libtls gives,
+ * then exits 0 when all are right. */
 #define NO_MAIN
 #include "fetch.c"
 

@@ -6,9 +6,9 @@ use super::consts::TLSEXT_NAMETYPE_host_name;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::guard;
 use super::ssl::{with_ssl, with_ssl_ref, SSL};
-use super::x509::{pem_password_cb, EVP_PKEY, X509};
+use super::x509::{EVP_PKEY, X509};
 use crate::error::{Error, Reason};
-use std::ffi::{c_int, c_long, c_void};
+use std::ffi::{c_char, c_int, c_long, c_void};
 
 /// Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the
 /// previous setting. Off by default, as in OpenSSL: a socket or fd BIO is then read a record
@@ -162,13 +162,14 @@ unsafe fn add_chain_cert(ctx: *mut SSL_CTX, x: *mut X509, owned: bool) -> c_long
         if x.is_null() {
             return Err(Error::local(Reason::INVALID_ARGUMENT, "X509 is NULL"));
         }
-        // SAFETY: a live X509 from this library.
-        let der = unsafe { &*x }.der().to_vec();
+        // SAFETY: a live X509 from the caller.
+        let der = unsafe { super::x509::x509_der(x) }
+            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "X509 has no DER encoding"))?;
         c.edit().add_chain_cert(der)
     });
     if r == 1 && owned {
         // SAFETY: the caller handed its reference over.
-        unsafe { super::x509::X509_free(x) };
+        unsafe { aws_lc_sys::X509_free(x) };
     }
     r as c_long
 }
@@ -239,7 +240,7 @@ pub unsafe extern "C" fn SSL_CTX_set0_tmp_dh_pkey(
             return 0;
         }
         // SAFETY: the caller hands its reference over (NULL is a no-op).
-        unsafe { super::x509::EVP_PKEY_free(dhpkey) };
+        unsafe { aws_lc_sys::EVP_PKEY_free(dhpkey) };
         1
     })
 }
@@ -250,7 +251,7 @@ pub unsafe extern "C" fn SSL_set0_tmp_dh_pkey(ssl: *mut SSL, dhpkey: *mut EVP_PK
     let ok = with_ssl_ref(ssl, 0, |_| 1);
     if ok == 1 {
         // SAFETY: the caller hands its reference over (NULL is a no-op).
-        unsafe { super::x509::EVP_PKEY_free(dhpkey) };
+        unsafe { aws_lc_sys::EVP_PKEY_free(dhpkey) };
     }
     ok
 }
@@ -278,7 +279,10 @@ pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) 
 /// loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
 /// docs/differences-from-openssl.md).
 #[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(ctx: *mut SSL_CTX, cb: pem_password_cb) {
+pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(
+    ctx: *mut SSL_CTX,
+    cb: LIBTLS_pem_password_cb,
+) {
     guard((), || {
         // SAFETY: see ctx_ref.
         if let Some(c) = unsafe { ctx_ref(ctx) } {
@@ -299,7 +303,9 @@ pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut SSL_CT
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb(ctx: *mut SSL_CTX) -> pem_password_cb {
+pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb(
+    ctx: *mut SSL_CTX,
+) -> LIBTLS_pem_password_cb {
     guard(None, || {
         // SAFETY: see ctx_ref.
         unsafe { ctx_ref(ctx) }.and_then(|c| c.read().passwd_cb)
@@ -351,8 +357,10 @@ pub unsafe extern "C" fn SSL_use_certificate(ssl: *mut SSL, x: *mut X509) -> c_i
         if x.is_null() {
             return Err(Error::local(Reason::INVALID_ARGUMENT, "X509 is NULL"));
         }
-        // SAFETY: a live X509 from this library.
-        s.own_cert = Some(unsafe { &*x }.der().to_vec());
+        // SAFETY: a live X509 from the caller.
+        let der = unsafe { super::x509::x509_der(x) }
+            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "X509 has no DER encoding"))?;
+        s.own_cert = Some(der);
         check_own_pair(s)
     })
 }
@@ -361,18 +369,14 @@ pub unsafe extern "C" fn SSL_use_certificate(ssl: *mut SSL, x: *mut X509) -> c_i
 #[no_mangle]
 pub unsafe extern "C" fn SSL_use_PrivateKey(ssl: *mut SSL, pkey: *mut EVP_PKEY) -> c_int {
     ssl_call(ssl, |s| {
-        // SAFETY: see pkey_ref.
-        let key = unsafe { super::x509::pkey_ref(pkey) }
-            .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "EVP_PKEY is NULL"))?
-            .private
-            .clone()
-            .ok_or_else(|| {
-                Error::local(
-                    Reason::NO_PRIVATE_KEY_ASSIGNED,
-                    "the EVP_PKEY holds only a public key",
-                )
-            })?;
-        s.own_key = Some(key);
+        // SAFETY: a live EVP_PKEY from the caller, or NULL (refused).
+        let key = unsafe { super::x509::signing_key(pkey) }.map_err(|_| {
+            Error::local(
+                Reason::NO_PRIVATE_KEY_ASSIGNED,
+                "the EVP_PKEY holds no private key libtls can use",
+            )
+        })?;
+        s.own_key = Some(std::sync::Arc::new(key));
         check_own_pair(s)
     })
 }
@@ -391,3 +395,10 @@ fn check_own_pair(s: &mut SSL) -> crate::error::Result<()> {
     }
     Ok(())
 }
+
+/// OpenSSL's `pem_password_cb *` (aws-lc's <openssl/pem.h> declares the function type; a
+/// second typedef of that name here would clash with it in C89/C99).
+#[allow(non_camel_case_types)]
+pub type LIBTLS_pem_password_cb = Option<
+    unsafe extern "C" fn(buf: *mut c_char, size: c_int, rwflag: c_int, u: *mut c_void) -> c_int,
+>;

@@ -32,9 +32,9 @@ pub const SSL_SENT_SHUTDOWN: c_int = 1;
 pub const SSL_RECEIVED_SHUTDOWN: c_int = 2;
 
 /// Object identifiers OpenSSL uses for the groups (`SSL_get_negotiated_group`).
-pub const NID_X9_62_prime256v1: c_int = 415;
-pub const NID_secp384r1: c_int = 715;
-pub const NID_X25519: c_int = 1034;
+pub(crate) const NID_X9_62_prime256v1: c_int = 415;
+pub(crate) const NID_secp384r1: c_int = 715;
+pub(crate) const NID_X25519: c_int = 948;
 /// OpenSSL marks a group it has no NID for with this bit plus the TLS codepoint.
 pub const TLSEXT_nid_unknown: c_int = 0x0100_0000;
 
@@ -97,12 +97,12 @@ pub const OPENSSL_NPN_NO_OVERLAP: c_int = 2;
 
 /// Signature and digest NIDs (`SSL_get_peer_signature_type_nid`, `SSL_get_peer_signature_nid`).
 /// `EVP_PKEY_RSA`, `EVP_PKEY_EC` and `EVP_PKEY_ED25519` come with the key API.
-pub const EVP_PKEY_RSA_PSS: c_int = 912;
-pub const NID_undef: c_int = 0;
-pub const NID_sha1: c_int = 64;
-pub const NID_sha256: c_int = 672;
-pub const NID_sha384: c_int = 673;
-pub const NID_sha512: c_int = 674;
+pub(crate) const EVP_PKEY_RSA_PSS: c_int = 912;
+pub(crate) const NID_undef: c_int = 0;
+pub(crate) const NID_sha1: c_int = 64;
+pub(crate) const NID_sha256: c_int = 672;
+pub(crate) const NID_sha384: c_int = 673;
+pub(crate) const NID_sha512: c_int = 674;
 
 /// `SSL_want` results.
 pub const SSL_NOTHING: c_int = 1;

@@ -3,7 +3,7 @@
 use super::consts::*;
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL_CTX};
 use super::ssl::SSL;
-use super::x509::{stack_st_X509_NAME, EVP_PKEY, X509, X509_NAME, X509_STORE_CTX};
+use super::x509::{stack_st_X509_NAME, NameStack, EVP_PKEY, X509, X509_STORE_CTX};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{CertifiedKey, Config};
 use crate::conn::Role;
@@ -92,9 +92,13 @@ pub(crate) struct CtxState {
     pub(crate) verify_callback: SSL_verify_cb,
     pub(crate) client_cert_cb: SSL_client_cert_cb,
     /// What `SSL_CTX_set_client_CA_list` installed; `config.client_ca_names` mirrors it.
-    client_ca_list: Option<Box<stack_st_X509_NAME>>,
+    client_ca_list: Option<NameStack>,
     /// Cached immutable copy for new connections; dropped when the configuration changes.
     snapshot: Option<Arc<Config>>,
+    /// `SSL_CTX_get_cert_store`'s store, and how many objects it held when the snapshot took
+    /// its certificates as trust anchors.
+    pub(crate) cert_store: Option<super::store::CertStore>,
+    store_generation: usize,
     min_proto: c_int,
     max_proto: c_int,
     /// `SSL_MODE_*` copied into each new SSL (AUTO_RETRY on by default, as OpenSSL 1.1.1+).
@@ -108,7 +112,7 @@ pub(crate) struct CtxState {
     /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
     pub(crate) read_ahead: bool,
     /// `SSL_CTX_set_default_passwd_cb` and its userdata (kept as an address, never dereferenced).
-    pub(crate) passwd_cb: super::x509::pem_password_cb,
+    pub(crate) passwd_cb: super::compat::LIBTLS_pem_password_cb,
     pub(crate) passwd_userdata: usize,
     pub(crate) session_callbacks: super::session::SessionCallbacks,
     /// Info, message and key log callbacks for new connections.
@@ -137,11 +141,24 @@ impl SSL_CTX {
     /// The configuration a new connection starts from.
     pub(crate) fn snapshot(&self) -> Arc<Config> {
         let mut g = self.read();
+        let generation = g.cert_store.as_ref().map_or(0, |s| s.generation());
         if let Some(s) = &g.snapshot {
-            return s.clone();
+            if generation == g.store_generation {
+                return s.clone();
+            }
         }
-        let s = Arc::new(g.config.clone());
+        let mut config = g.config.clone();
+        // The certificate store's certificates join the trust anchors (a certificate that is
+        // not a usable anchor is skipped, as one in a CA file is).
+        if let Some(store) = &g.cert_store {
+            let roots = Arc::make_mut(&mut config.roots);
+            for der in store.certificates() {
+                let _ = roots.add_der(&der);
+            }
+        }
+        let s = Arc::new(config);
         g.snapshot = Some(s.clone());
+        g.store_generation = generation;
         s
     }
 
@@ -214,6 +231,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 client_cert_cb: None,
                 client_ca_list: None,
                 snapshot: None,
+                cert_store: None,
+                store_generation: 0,
                 min_proto: 0,
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,
@@ -383,11 +402,12 @@ impl CtxState {
         self.settle(kt)
     }
 
-    fn install_client_ca_list(&mut self, list: Option<Box<stack_st_X509_NAME>>) {
+    fn install_client_ca_list(&mut self, list: Option<NameStack>) {
         self.config.client_ca_names = list.as_ref().map_or_else(Vec::new, |l| {
-            l.items
-                .iter()
-                .map(|n| crate::msgs::extensions::DistinguishedName(n.der().to_vec()))
+            // SAFETY: a live stack owned by the context.
+            unsafe { super::x509::name_stack_ders(l.0) }
+                .into_iter()
+                .map(crate::msgs::extensions::DistinguishedName)
                 .collect()
         });
         self.client_ca_list = list;
@@ -688,8 +708,8 @@ pub unsafe extern "C" fn SSL_CTX_add_trust_anchor(ctx: *mut SSL_CTX, x: *mut X50
         if x.is_null() {
             return Err(bad_arg());
         }
-        // SAFETY: a live X509 from this library.
-        let der = unsafe { &*x }.der().to_vec();
+        // SAFETY: a live certificate from the caller.
+        let der = unsafe { super::x509::x509_der(x) }.ok_or_else(bad_arg)?;
         c.edit().roots_mut().add_der(&der)
     })
 }
@@ -768,8 +788,8 @@ pub unsafe extern "C" fn SSL_CTX_use_certificate(ctx: *mut SSL_CTX, x: *mut X509
         if x.is_null() {
             return Err(bad_arg());
         }
-        // SAFETY: a live X509 from this library.
-        let der = unsafe { &*x }.der().to_vec();
+        // SAFETY: a live certificate from the caller.
+        let der = unsafe { super::x509::x509_der(x) }.ok_or_else(bad_arg)?;
         c.edit().set_chain(vec![der])
     })
 }
@@ -778,18 +798,13 @@ pub unsafe extern "C" fn SSL_CTX_use_certificate(ctx: *mut SSL_CTX, x: *mut X509
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_use_PrivateKey(ctx: *mut SSL_CTX, pkey: *mut EVP_PKEY) -> c_int {
     ctx_call(ctx, |c| {
-        // SAFETY: see pkey_ref.
-        let key = unsafe { super::x509::pkey_ref(pkey) }
-            .ok_or_else(bad_arg)?
-            .private
-            .clone()
-            .ok_or_else(|| {
-                Error::local(
-                    Reason::NO_PRIVATE_KEY_ASSIGNED,
-                    "the EVP_PKEY holds only a public key",
-                )
-            })?;
-        c.edit().set_shared_key(key)
+        if pkey.is_null() {
+            return Err(bad_arg());
+        }
+        // SAFETY: a live key from the caller.
+        let key = unsafe { super::x509::signing_key(pkey) }
+            .map_err(|e| Error::local(Reason::NO_PRIVATE_KEY_ASSIGNED, e.detail.to_string()))?;
+        c.edit().set_key(key)
     })
 }
 
@@ -800,8 +815,8 @@ pub unsafe extern "C" fn SSL_CTX_set_client_CA_list(
     list: *mut stack_st_X509_NAME,
 ) {
     guard((), || {
-        // SAFETY: the caller hands over a stack from this library (or NULL).
-        let owned = (!list.is_null()).then(|| unsafe { Box::from_raw(list) });
+        // The caller hands over the stack (or NULL).
+        let owned = (!list.is_null()).then_some(NameStack(list));
         // SAFETY: see ctx_ref.
         if let Some(c) = unsafe { ctx_ref(ctx) } {
             c.edit().install_client_ca_list(owned);
@@ -823,9 +838,7 @@ pub unsafe extern "C" fn SSL_CTX_get_client_CA_list(
         let st = c.read();
         st.client_ca_list
             .as_ref()
-            .map_or(std::ptr::null_mut(), |l| {
-                &**l as *const stack_st_X509_NAME as *mut stack_st_X509_NAME
-            })
+            .map_or(std::ptr::null_mut(), |l| l.0)
     })
 }
 
@@ -836,16 +849,27 @@ pub unsafe extern "C" fn SSL_CTX_add_client_CA(ctx: *mut SSL_CTX, x: *mut X509) 
         if x.is_null() {
             return Err(bad_arg());
         }
-        // SAFETY: a live X509 from this library.
-        let subject = unsafe { &*x }.certificate().subject().clone();
+        // SAFETY: a live certificate from the caller; the subject is copied.
+        let subject = unsafe { aws_lc_sys::X509_NAME_dup(aws_lc_sys::X509_get_subject_name(x)) };
+        if subject.is_null() {
+            return Err(bad_arg());
+        }
         let mut st = c.edit();
-        let mut list = st
-            .client_ca_list
-            .take()
-            .unwrap_or_else(|| Box::new(stack_st_X509_NAME { items: Vec::new() }));
-        list.items.push(Box::new(X509_NAME::from_name(subject)));
+        let list = match st.client_ca_list.take() {
+            Some(l) => l,
+            None => NameStack(super::x509::new_name_stack()),
+        };
+        // SAFETY: a live stack; it takes the name.
+        let pushed = !list.0.is_null() && unsafe { super::x509::name_stack_push(list.0, subject) };
         st.install_client_ca_list(Some(list));
-        Ok(())
+        if pushed {
+            Ok(())
+        } else {
+            Err(Error::local(
+                Reason::INTERNAL_ERROR,
+                "cannot grow the client CA list",
+            ))
+        }
     })
 }
 
@@ -861,14 +885,14 @@ pub unsafe extern "C" fn SSL_load_client_CA_file(file: *const c_char) -> *mut st
         let loaded = read_file(path).and_then(|pem| crate::x509::from_pem_bundle(&pem));
         match loaded {
             Ok(certs) => {
-                let mut items: Vec<Box<X509_NAME>> = Vec::new();
-                for cert in certs {
+                let mut names: Vec<&[u8]> = Vec::new();
+                for cert in &certs {
                     // OpenSSL's list holds each name once.
-                    if !items.iter().any(|n| n.der() == cert.subject().der()) {
-                        items.push(Box::new(X509_NAME::from_name(cert.subject().clone())));
+                    if !names.contains(&cert.subject().der()) {
+                        names.push(cert.subject().der());
                     }
                 }
-                Box::into_raw(Box::new(stack_st_X509_NAME { items }))
+                super::x509::name_stack_from_ders(names)
             }
             Err(e) => {
                 err::push(&e);

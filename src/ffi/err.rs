@@ -1,5 +1,11 @@
 //! The per-thread error queue (`ERR_*`), packed as OpenSSL 3 packs codes: library in bits
 //! 23..30, reason in bits 0..22, so `ERR_GET_LIB` / `ERR_GET_REASON` work unchanged.
+//!
+//! One queue for both halves of the library: aws-lc's libcrypto functions (exported by
+//! libtls.so) queue their errors on aws-lc's own per-thread queue, packed its way (library in
+//! bits 24..31 with BoringSSL's library numbers). Every access to this queue first moves
+//! aws-lc's entries over, renumbering the library as OpenSSL 3 numbers it and keeping aws-lc's
+//! reason (which the `*_R_*` macros of aws-lc's headers name); their texts come from aws-lc.
 
 use super::{copy_to_c_buf, guard};
 use crate::error::{Error, Reason};
@@ -47,6 +53,10 @@ pub fn push(e: &Error) {
 
 pub fn push_code(code: c_ulong, data: &str) {
     let data = CString::new(data.replace('\0', " ")).unwrap_or_default();
+    push_entry(code, data);
+}
+
+fn push_entry(code: c_ulong, data: CString) {
     QUEUE.with(|q| {
         let mut q = q.borrow_mut();
         if q.len() == QUEUE_LIMIT {
@@ -67,12 +77,154 @@ pub fn push_errno(errno: i32, what: &str) {
 }
 
 pub fn clear() {
+    // SAFETY: aws-lc's per-thread queue.
+    unsafe { aws_lc_sys::ERR_clear_error() };
     QUEUE.with(|q| q.borrow_mut().clear());
     BOTTOM_MARKS.with(|m| m.set(0));
 }
 
 pub fn has_errors() -> bool {
-    QUEUE.with(|q| !q.borrow().is_empty())
+    queue(|q| !q.borrow().is_empty())
+}
+
+/// The queue, after aws-lc's entries have joined it.
+fn queue<R>(f: impl FnOnce(&RefCell<VecDeque<Entry>>) -> R) -> R {
+    if DEPTH.with(|d| d.get()) <= 1 {
+        absorb_awslc();
+    }
+    QUEUE.with(f)
+}
+
+/// aws-lc's library numbers (BoringSSL's) and OpenSSL 3's, for the libraries both have.
+const LIBS: &[(u32, c_int)] = &[
+    (1, 1),    // NONE
+    (2, 2),    // SYS
+    (3, 3),    // BN
+    (4, 4),    // RSA
+    (5, 5),    // DH
+    (6, 6),    // EVP
+    (7, 7),    // BUF
+    (8, 8),    // OBJ
+    (9, 9),    // PEM
+    (10, 10),  // DSA
+    (11, 11),  // X509
+    (12, 13),  // ASN1
+    (13, 14),  // CONF
+    (14, 15),  // CRYPTO
+    (15, 16),  // EC
+    (16, 20),  // SSL
+    (17, 32),  // BIO
+    (18, 33),  // PKCS7
+    (20, 34),  // X509V3
+    (35, 35),  // PKCS12
+    (21, 36),  // RAND
+    (36, 37),  // DSO
+    (22, 38),  // ENGINE
+    (23, 39),  // OCSP
+    (24, 40),  // UI
+    (25, 41),  // COMP
+    (26, 42),  // ECDSA
+    (27, 43),  // ECDH
+    (37, 44),  // OSSL_STORE
+    (38, 45),  // FIPS
+    (39, 46),  // CMS
+    (40, 47),  // TS
+    (28, 48),  // HMAC
+    (41, 50),  // CT
+    (42, 51),  // ASYNC
+    (43, 52),  // KDF
+    (44, 53),  // SM2
+    (33, 128), // USER
+];
+
+/// aws-lc libraries OpenSSL 3 has no number for, and the OpenSSL library they join.
+const FOLDED_LIBS: &[(u32, c_int)] = &[
+    (19, 35),  // PKCS8 -> PKCS12
+    (29, 6),   // DIGEST -> EVP
+    (30, 6),   // CIPHER -> EVP
+    (31, 52),  // HKDF -> KDF
+    (32, 128), // TRUST_TOKEN -> USER
+];
+
+fn openssl_lib(awslc_lib: u32) -> c_int {
+    LIBS.iter()
+        .chain(FOLDED_LIBS)
+        .find(|(a, _)| *a == awslc_lib)
+        .map_or(ERR_LIB_CRYPTO_FALLBACK, |(_, o)| *o)
+}
+
+/// Where an aws-lc library without a counterpart lands: OpenSSL's CRYPTO library.
+const ERR_LIB_CRYPTO_FALLBACK: c_int = 15;
+
+/// aws-lc's packed code for one of our codes from aws-lc, for its texts.
+fn awslc_code(code: c_ulong) -> Option<u32> {
+    let lib = lib_of(code);
+    let (awslc_lib, _) = LIBS.iter().find(|(_, o)| *o == lib)?;
+    Some((awslc_lib << 24) | (reason_of(code) & 0xfff))
+}
+
+/// Runs one call of libtls's C API between aws-lc's queue and ours: errors the application's
+/// own aws-lc calls left join our queue first; what aws-lc queues during the call, from
+/// libtls's internal use of it (aws-lc-rs trying one key encoding after another, ...), is
+/// dropped at the end. libtls reports its own failures on our queue.
+///
+/// Only the outermost call does this: a call the application makes from inside one of
+/// libtls's callbacks (an info or verify callback, during a handshake) would otherwise take in
+/// what the handshake has left on aws-lc's queue so far.
+pub(crate) fn awslc_boundary<T>(f: impl FnOnce() -> T) -> T {
+    struct Depth;
+    impl Drop for Depth {
+        fn drop(&mut self) {
+            let outermost = DEPTH.with(|d| {
+                d.set(d.get() - 1);
+                d.get() == 0
+            });
+            if outermost {
+                // SAFETY: aws-lc's per-thread queue.
+                unsafe { aws_lc_sys::ERR_clear_error() };
+            }
+        }
+    }
+    let outermost = DEPTH.with(|d| {
+        d.set(d.get() + 1);
+        d.get() == 1
+    });
+    let _depth = Depth;
+    if outermost {
+        absorb_awslc();
+    }
+    f()
+}
+
+thread_local! {
+    /// How many calls of libtls's C API are running on this thread (callbacks nest them).
+    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Moves aws-lc's queued errors (oldest first) to the end of this queue.
+fn absorb_awslc() {
+    loop {
+        let mut file: *const c_char = std::ptr::null();
+        let mut line: c_int = 0;
+        let mut data: *const c_char = std::ptr::null();
+        let mut flags: c_int = 0;
+        // SAFETY: aws-lc's per-thread queue; the out-parameters are writable. The strings it
+        // returns stay valid until the entry is freed, and are copied at once.
+        let code = unsafe {
+            aws_lc_sys::ERR_get_error_line_data(&mut file, &mut line, &mut data, &mut flags)
+        };
+        if code == 0 {
+            return;
+        }
+        let lib = openssl_lib(code >> 24);
+        let text = if data.is_null() || flags & 2 == 0 {
+            CString::default()
+        } else {
+            // SAFETY: a NUL-terminated string aws-lc keeps for the entry (ERR_FLAG_STRING).
+            unsafe { CStr::from_ptr(data) }.to_owned()
+        };
+        push_entry(pack(lib, code & 0xfff), text);
+    }
 }
 
 /// Static C strings for reason texts, built once.
@@ -93,7 +245,13 @@ fn reason_cstr(code: c_ulong) -> *const c_char {
     });
     match table.get(&(lib_of(code), reason_of(code))) {
         Some(s) => s.as_ptr(),
-        None => std::ptr::null(),
+        None => match awslc_code(code) {
+            // SAFETY: aws-lc returns a static string or NULL.
+            Some(c) if lib_of(code) != ERR_LIB_SSL => unsafe {
+                aws_lc_sys::ERR_reason_error_string(c)
+            },
+            _ => std::ptr::null(),
+        },
     }
 }
 
@@ -102,7 +260,13 @@ fn lib_cstr(lib: c_int) -> &'static CStr {
         ERR_LIB_SSL => c"SSL routines",
         ERR_LIB_SYS => c"system library",
         ERR_LIB_X509 => c"X509 certificate routines",
-        _ => c"unknown library",
+        // SAFETY: aws-lc returns a static string or NULL.
+        _ => match awslc_code(pack(lib, 0)).map(|c| unsafe { aws_lc_sys::ERR_lib_error_string(c) })
+        {
+            // SAFETY: non-NULL static NUL-terminated string from aws-lc.
+            Some(p) if !p.is_null() => unsafe { CStr::from_ptr(p) },
+            _ => c"unknown library",
+        },
     }
 }
 
@@ -131,21 +295,21 @@ fn format_code(code: c_ulong) -> String {
 #[no_mangle]
 pub extern "C" fn ERR_get_error() -> c_ulong {
     guard(0, || {
-        QUEUE.with(|q| q.borrow_mut().pop_front().map(|e| e.code).unwrap_or(0))
+        queue(|q| q.borrow_mut().pop_front().map(|e| e.code).unwrap_or(0))
     })
 }
 
 #[no_mangle]
 pub extern "C" fn ERR_peek_error() -> c_ulong {
     guard(0, || {
-        QUEUE.with(|q| q.borrow().front().map(|e| e.code).unwrap_or(0))
+        queue(|q| q.borrow().front().map(|e| e.code).unwrap_or(0))
     })
 }
 
 #[no_mangle]
 pub extern "C" fn ERR_peek_last_error() -> c_ulong {
     guard(0, || {
-        QUEUE.with(|q| q.borrow().back().map(|e| e.code).unwrap_or(0))
+        queue(|q| q.borrow().back().map(|e| e.code).unwrap_or(0))
     })
 }
 
@@ -170,7 +334,7 @@ unsafe fn entry_with_data(
     thread_local! {
         static LAST_DATA: RefCell<CString> = RefCell::new(CString::default());
     }
-    let found = QUEUE.with(|q| {
+    let found = queue(|q| {
         let mut q = q.borrow_mut();
         match pick {
             Pick::GetOldest => q.pop_front().map(|e| (e.code, e.data)),
@@ -305,7 +469,7 @@ pub unsafe extern "C" fn ERR_peek_last_error_line_data(
 #[no_mangle]
 pub extern "C" fn ERR_set_mark() -> c_int {
     guard(0, || {
-        QUEUE.with(|q| match q.borrow_mut().back_mut() {
+        queue(|q| match q.borrow_mut().back_mut() {
             Some(e) => e.marks += 1,
             None => BOTTOM_MARKS.with(|m| m.set(m.get() + 1)),
         });
@@ -318,7 +482,7 @@ pub extern "C" fn ERR_set_mark() -> c_int {
 #[no_mangle]
 pub extern "C" fn ERR_pop_to_mark() -> c_int {
     guard(0, || {
-        QUEUE.with(|q| {
+        queue(|q| {
             let mut q = q.borrow_mut();
             while let Some(e) = q.back_mut() {
                 if e.marks > 0 {
@@ -342,7 +506,7 @@ pub extern "C" fn ERR_pop_to_mark() -> c_int {
 #[no_mangle]
 pub extern "C" fn ERR_clear_last_mark() -> c_int {
     guard(0, || {
-        QUEUE.with(|q| {
+        queue(|q| {
             let mut q = q.borrow_mut();
             if let Some(e) = q.iter_mut().rev().find(|e| e.marks > 0) {
                 e.marks -= 1;
@@ -412,18 +576,68 @@ pub unsafe extern "C" fn ERR_print_errors_fp(fp: *mut libc::FILE) {
         if fp.is_null() {
             return;
         }
-        let entries: Vec<Entry> = QUEUE.with(|q| q.borrow_mut().drain(..).collect());
-        let tid = std::thread::current().id();
-        for e in entries {
+        for c in drain_lines() {
+            // SAFETY: fp is a non-NULL FILE* supplied by the caller; c is NUL-terminated.
+            unsafe { libc::fputs(c.as_ptr(), fp) };
+        }
+    })
+}
+
+/// The callback of `ERR_print_errors_cb`: one line (with its newline) and its length.
+pub type ERR_print_errors_callback = Option<
+    unsafe extern "C" fn(line: *const c_char, len: usize, u: *mut std::ffi::c_void) -> c_int,
+>;
+
+/// The lines `ERR_print_errors_fp` prints, each ending in a newline; the queue is emptied.
+fn drain_lines() -> Vec<CString> {
+    let entries: Vec<Entry> = queue(|q| q.borrow_mut().drain(..).collect());
+    let tid = std::thread::current().id();
+    entries
+        .into_iter()
+        .map(|e| {
             let line = format!(
                 "{:?}:{}:libtls:0:{}\n",
                 tid,
                 format_code(e.code),
                 e.data.to_string_lossy()
             );
-            let c = CString::new(line).unwrap_or_default();
-            // SAFETY: fp is a non-NULL FILE* supplied by the caller; c is NUL-terminated.
-            unsafe { libc::fputs(c.as_ptr(), fp) };
+            CString::new(line).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Hands each queued error to `cb` as one line, emptying the queue; stops when `cb` returns
+/// 0 or less.
+#[no_mangle]
+pub unsafe extern "C" fn ERR_print_errors_cb(
+    cb: ERR_print_errors_callback,
+    u: *mut std::ffi::c_void,
+) {
+    guard((), || {
+        let Some(cb) = cb else {
+            return;
+        };
+        for line in drain_lines() {
+            let bytes = line.as_bytes();
+            // SAFETY: the application's callback with a NUL-terminated line of that length.
+            if unsafe { cb(line.as_ptr(), bytes.len(), u) } <= 0 {
+                break;
+            }
+        }
+    })
+}
+
+/// Writes each queued error to `bio` as one line, emptying the queue.
+#[no_mangle]
+pub unsafe extern "C" fn ERR_print_errors(bio: *mut super::bio::BIO) {
+    guard((), || {
+        if bio.is_null() {
+            return;
+        }
+        for line in drain_lines() {
+            let bytes = line.as_bytes();
+            // SAFETY: a live BIO from the caller; the line has that many bytes.
+            unsafe { aws_lc_sys::BIO_write(bio, bytes.as_ptr().cast(), bytes.len() as c_int) };
         }
     })
 }

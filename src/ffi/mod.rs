@@ -22,6 +22,7 @@ mod reentry;
 pub mod session;
 pub mod ssl;
 pub mod state;
+pub mod store;
 pub mod version;
 pub mod x509;
 
@@ -31,7 +32,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`, turning a panic into `on_panic` plus an internal error on the queue.
 pub(crate) fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match catch_unwind(AssertUnwindSafe(|| err::awslc_boundary(f))) {
         Ok(v) => v,
         Err(_) => {
             err::push(&Error::local(

@@ -102,7 +102,7 @@ fn with_session<T>(s: *const SSL_SESSION, fail: T, f: impl FnOnce(&SSL_SESSION) 
 
 /// `guard` for results that are not `Copy`-free defaults: `None` means "return `fail`".
 fn guard_any<T>(fail: T, f: impl FnOnce() -> Option<T>) -> T {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| err::awslc_boundary(f)));
     match r {
         Ok(Some(v)) => v,
         Ok(None) => fail,
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn i2d_SSL_SESSION(session: *const SSL_SESSION, out: *mut 
         // SAFETY: `out` is non-NULL; `*out` is NULL or points at room for the encoding.
         unsafe {
             if (*out).is_null() {
-                let p = libc::malloc(bytes.len()) as *mut u8;
+                let p = aws_lc_sys::OPENSSL_malloc(bytes.len()) as *mut u8;
                 if p.is_null() {
                     return 0;
                 }

@@ -7,7 +7,10 @@ use super::consts::*;
 use super::ctx::SSL_verify_cb;
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL};
-use super::x509::{stack_st_X509, stack_st_X509_NAME, EVP_PKEY, X509, X509_NAME, X509_STORE_CTX};
+use super::x509::{
+    stack_st_X509, stack_st_X509_NAME, NameStack, OwnedX509, X509Stack, EVP_PKEY, X509,
+    X509_STORE_CTX,
+};
 use super::{c_str, err, guard, null_arg};
 use crate::config::{
     AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
@@ -40,11 +43,14 @@ pub struct SSL {
     verify_callback: Option<SSL_verify_cb>,
     verify_depth: Option<u32>,
     /// `SSL_get_peer_cert_chain`'s result, made on first use and owned here.
-    peer_chain_stack: Option<Box<stack_st_X509>>,
+    peer_chain_stack: Option<X509Stack>,
     /// `SSL_get0_verified_chain`'s result, made on first use and owned here.
-    verified_chain_stack: Option<Box<stack_st_X509>>,
+    verified_chain_stack: Option<X509Stack>,
     /// A client's `SSL_get_client_CA_list`: the server's names, made on first use, owned here.
-    peer_ca_stack: Option<Box<stack_st_X509_NAME>>,
+    peer_ca_stack: Option<NameStack>,
+    /// The peer's leaf certificate object, made on first use; `SSL_get1_peer_certificate`
+    /// hands out new references to it, as OpenSSL does.
+    peer_cert: Option<OwnedX509>,
     /// What `SSL_get_error` reports for the last failed call, unless the error queue has entries.
     last_error: c_int,
     /// The core's error was already pushed to the queue.
@@ -251,11 +257,14 @@ impl SSL {
         let ssl_addr = self as *const SSL as usize;
         if let Some(callback) = verify_callback {
             c.verify_callback = Some(Arc::new(move |event: &mut VerifyEvent<'_>| {
-                let mut store = X509_STORE_CTX::new(event, ssl_addr as *mut c_void);
-                // SAFETY: the application's callback, given a store context that is live for
-                // the call, as OpenSSL calls it.
-                let ok = unsafe { callback(event.preverify_ok as c_int, &mut store) };
-                event.error = store.error();
+                let preverify_ok = event.preverify_ok as c_int;
+                let (ok, error) = X509_STORE_CTX::with(event, ssl_addr as *mut c_void, |store| {
+                    // SAFETY: the application's callback, given a store context that is live
+                    // for the call, as OpenSSL calls it.
+                    let ok = unsafe { callback(preverify_ok, store) };
+                    (ok, store.error())
+                });
+                event.error = error;
                 ok != 0
             }));
         }
@@ -678,29 +687,37 @@ fn call_client_cert_cb(
     // SAFETY: the application's callback with writable out-parameters.
     let answer = unsafe { callback(ssl, &mut x509, &mut pkey) };
     let chosen = if answer == 1 && !x509.is_null() && !pkey.is_null() {
-        // SAFETY: the callback returned live objects from this library.
-        let (cert, key) = unsafe { (&*x509, &*pkey) };
-        key.private
-            .clone()
-            .map(|key| CertifiedKey {
-                chain: vec![cert.der().to_vec()],
-                key,
-            })
-            .filter(|ck| match ck.check() {
-                Ok(()) => true,
-                Err(e) => {
-                    err::push(&e);
-                    false
+        // SAFETY: the callback returned live objects.
+        let cert = unsafe { super::x509::x509_der(x509) };
+        // SAFETY: as above.
+        let key = unsafe { super::x509::signing_key(pkey) };
+        match (cert, key) {
+            (Some(cert), Ok(key)) => {
+                let ck = CertifiedKey {
+                    chain: vec![cert],
+                    key: Arc::new(key),
+                };
+                match ck.check() {
+                    Ok(()) => Some(Arc::new(ck)),
+                    Err(e) => {
+                        err::push(&e);
+                        None
+                    }
                 }
-            })
-            .map(Arc::new)
+            }
+            (_, Err(e)) => {
+                err::push(&e);
+                None
+            }
+            _ => None,
+        }
     } else {
         None
     };
     // SAFETY: ownership of both objects passed to us; NULL is ignored.
     unsafe {
-        super::x509::X509_free(x509);
-        super::x509::EVP_PKEY_free(pkey);
+        aws_lc_sys::X509_free(x509);
+        aws_lc_sys::EVP_PKEY_free(pkey);
     }
     chosen
 }
@@ -813,6 +830,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             peer_chain_stack: None,
             verified_chain_stack: None,
             peer_ca_stack: None,
+            peer_cert: None,
             last_error: SSL_ERROR_NONE,
             error_reported: false,
             pending_write: None,
@@ -839,6 +857,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             reentry: Default::default(),
         };
         let p = Box::into_raw(Box::new(ssl));
+        // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.
+        register_param(unsafe { &mut (*p).verify_param });
         // SAFETY: just created; the callbacks see the new object as OpenSSL's do.
         unsafe {
             super::reentry::run_new_callbacks(p, |s| {
@@ -866,6 +886,7 @@ pub(crate) unsafe fn release(ssl: *mut SSL) {
         unsafe { (*ssl).ex.on_free(CRYPTO_EX_INDEX_SSL, ssl as *mut c_void) };
         // SAFETY: the pointer came from SSL_new and is freed once, by this call.
         let s = unsafe { Box::from_raw(ssl) };
+        unregister_param(&s.verify_param);
         let ctx = s.ctx;
         // SAFETY: each slot owns one reference.
         unsafe {
@@ -905,7 +926,8 @@ impl SSL {
             ));
             return None;
         }
-        Some(bio::new_socket(fd, bio::BIO_NOCLOSE))
+        let b = bio::new_socket(fd, bio::BIO_NOCLOSE);
+        (!b.is_null()).then_some(b)
     }
 }
 
@@ -917,7 +939,7 @@ pub unsafe extern "C" fn SSL_set_fd(ssl: *mut SSL, fd: c_int) -> c_int {
             return 0;
         };
         // SAFETY: freshly made BIO; the second slot takes a second reference.
-        bio::up_ref(unsafe { &*b });
+        unsafe { bio::up_ref(b) };
         s.set0_rbio(b);
         s.set0_wbio(b);
         1
@@ -949,11 +971,7 @@ pub unsafe extern "C" fn SSL_set_wfd(ssl: *mut SSL, fd: c_int) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_fd(ssl: *const SSL) -> c_int {
     // SAFETY: the slot's BIO is live while the SSL holds it.
-    with_ssl_ref(ssl, -1, |s| {
-        unsafe { bio::bio_ref(s.rbio) }
-            .and_then(bio::fd_of)
-            .unwrap_or(-1)
-    })
+    with_ssl_ref(ssl, -1, |s| unsafe { bio::fd_of(s.rbio) }.unwrap_or(-1))
 }
 
 #[no_mangle]
@@ -965,11 +983,7 @@ pub unsafe extern "C" fn SSL_get_rfd(ssl: *const SSL) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_wfd(ssl: *const SSL) -> c_int {
     // SAFETY: the slot's BIO is live while the SSL holds it.
-    with_ssl_ref(ssl, -1, |s| {
-        unsafe { bio::bio_ref(s.wbio) }
-            .and_then(bio::fd_of)
-            .unwrap_or(-1)
-    })
+    with_ssl_ref(ssl, -1, |s| unsafe { bio::fd_of(s.wbio) }.unwrap_or(-1))
 }
 
 /// Takes over the caller's reference on `rbio` (NULL clears the slot).
@@ -993,7 +1007,7 @@ pub unsafe extern "C" fn SSL_set_bio(ssl: *mut SSL, rbio: *mut BIO, wbio: *mut B
             // a reference of its own.
             if !wbio.is_null() && wbio == rbio && s.wbio != wbio {
                 // SAFETY: a live BIO passed by the caller.
-                bio::up_ref(unsafe { &*wbio });
+                unsafe { bio::up_ref(wbio) };
             }
             if wbio != s.wbio {
                 s.set0_wbio(wbio);
@@ -1006,7 +1020,7 @@ pub unsafe extern "C" fn SSL_set_bio(ssl: *mut SSL, rbio: *mut BIO, wbio: *mut B
         }
         if !rbio.is_null() && rbio == wbio {
             // SAFETY: a live BIO passed by the caller; each slot owns one reference.
-            bio::up_ref(unsafe { &*rbio });
+            unsafe { bio::up_ref(rbio) };
         }
         s.set0_rbio(rbio);
         s.set0_wbio(wbio);
@@ -1407,17 +1421,41 @@ pub unsafe extern "C" fn SSL_get0_param(ssl: *mut SSL) -> *mut X509_VERIFY_PARAM
     })
 }
 
-/// Runs `f` on a parameter object from `SSL_get0_param`.
+/// The addresses of libtls's parameter objects (one in each SSL). aws-lc's libcrypto, which
+/// libtls.so exports, has `X509_VERIFY_PARAM` objects of its own (`X509_VERIFY_PARAM_new`,
+/// `X509_STORE_get0_param`): the functions below answer for libtls's and pass aws-lc's on.
+fn params() -> std::sync::MutexGuard<'static, std::collections::HashSet<usize>> {
+    static PARAMS: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<usize>>> =
+        std::sync::OnceLock::new();
+    PARAMS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+fn register_param(p: &mut X509_VERIFY_PARAM) {
+    params().insert(p as *mut X509_VERIFY_PARAM as usize);
+}
+
+fn unregister_param(p: &X509_VERIFY_PARAM) {
+    params().remove(&(p as *const X509_VERIFY_PARAM as usize));
+}
+
+/// Runs `f` on a parameter object from `SSL_get0_param`, or `theirs` on aws-lc's.
 fn with_param<T: Copy>(
     param: *mut X509_VERIFY_PARAM,
     fail: T,
     f: impl FnOnce(&mut X509_VERIFY_PARAM) -> T,
+    theirs: impl FnOnce(*mut aws_lc_sys::X509_VERIFY_PARAM) -> T,
 ) -> T {
     guard(fail, || {
         if param.is_null() {
             return super::null_arg("X509_VERIFY_PARAM", fail);
         }
-        // SAFETY: non-NULL parameters come from SSL_get0_param and live as long as their SSL.
+        if !params().contains(&(param as usize)) {
+            return theirs(param as *mut aws_lc_sys::X509_VERIFY_PARAM);
+        }
+        // SAFETY: registered parameters belong to a live SSL (SSL_get0_param).
         f(unsafe { &mut *param })
     })
 }
@@ -1428,11 +1466,17 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_host(
     name: *const c_char,
     namelen: usize,
 ) -> c_int {
-    with_param(param, 0, |p| {
-        // SAFETY: see name_arg.
-        let host = unsafe { name_arg(name, namelen) };
-        one_or_zero(host.and_then(|h| p.set_name(h.as_deref())))
-    })
+    with_param(
+        param,
+        0,
+        |p| {
+            // SAFETY: see name_arg.
+            let host = unsafe { name_arg(name, namelen) };
+            one_or_zero(host.and_then(|h| p.set_name(h.as_deref())))
+        },
+        // SAFETY: aws-lc's object and the caller's arguments, as aws-lc takes them.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_set1_host(a, name, namelen) },
+    )
 }
 
 #[no_mangle]
@@ -1441,11 +1485,17 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_add1_host(
     name: *const c_char,
     namelen: usize,
 ) -> c_int {
-    with_param(param, 0, |p| {
-        // SAFETY: see name_arg.
-        let host = unsafe { name_arg(name, namelen) };
-        one_or_zero(host.and_then(|h| p.add_name(h.as_deref())))
-    })
+    with_param(
+        param,
+        0,
+        |p| {
+            // SAFETY: see name_arg.
+            let host = unsafe { name_arg(name, namelen) };
+            one_or_zero(host.and_then(|h| p.add_name(h.as_deref())))
+        },
+        // SAFETY: aws-lc's object and the caller's arguments, as aws-lc takes them.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_add1_host(a, name, namelen) },
+    )
 }
 
 #[no_mangle]
@@ -1453,14 +1503,26 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set_hostflags(
     param: *mut X509_VERIFY_PARAM,
     flags: c_uint,
 ) {
-    with_param(param, (), |p| p.policy.flags = flags)
+    with_param(
+        param,
+        (),
+        |p| p.policy.flags = flags,
+        // SAFETY: aws-lc's object.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_set_hostflags(a, flags) },
+    )
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn X509_VERIFY_PARAM_get_hostflags(
     param: *const X509_VERIFY_PARAM,
 ) -> c_uint {
-    with_param(param as *mut X509_VERIFY_PARAM, 0, |p| p.policy.flags)
+    with_param(
+        param as *mut X509_VERIFY_PARAM,
+        0,
+        |p| p.policy.flags,
+        // SAFETY: aws-lc's object.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_get_hostflags(a) },
+    )
 }
 
 /// The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
@@ -1469,11 +1531,17 @@ pub unsafe extern "C" fn X509_VERIFY_PARAM_set1_ip_asc(
     param: *mut X509_VERIFY_PARAM,
     ipasc: *const c_char,
 ) -> c_int {
-    with_param(param, 0, |p| {
-        // SAFETY: C string from the caller, or NULL.
-        let ip = unsafe { name_arg(ipasc, 0) };
-        one_or_zero(ip.and_then(|i| p.set_ip(i.as_deref())))
-    })
+    with_param(
+        param,
+        0,
+        |p| {
+            // SAFETY: C string from the caller, or NULL.
+            let ip = unsafe { name_arg(ipasc, 0) };
+            one_or_zero(ip.and_then(|i| p.set_ip(i.as_deref())))
+        },
+        // SAFETY: aws-lc's object and the caller's string.
+        |a| unsafe { aws_lc_sys::X509_VERIFY_PARAM_set1_ip_asc(a, ipasc) },
+    )
 }
 
 /// libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
@@ -1543,11 +1611,11 @@ pub unsafe extern "C" fn SSL_get_peer_cert_chain(ssl: *const SSL) -> *mut stack_
                 return std::ptr::null_mut();
             }
             let skip = usize::from(conn.role() == Role::Server);
-            s.peer_chain_stack = Some(Box::new(stack_st_X509::from_ders(&chain[skip..])));
+            s.peer_chain_stack = Some(X509Stack(super::x509::x509_stack_from_ders(&chain[skip..])));
         }
         s.peer_chain_stack
-            .as_mut()
-            .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.0)
     })
 }
 
@@ -1566,11 +1634,11 @@ pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_
             if chain.is_empty() {
                 return std::ptr::null_mut();
             }
-            s.verified_chain_stack = Some(Box::new(stack_st_X509::from_ders(chain)));
+            s.verified_chain_stack = Some(X509Stack(super::x509::x509_stack_from_ders(chain)));
         }
         s.verified_chain_stack
-            .as_mut()
-            .map_or(std::ptr::null_mut(), |b| &mut **b as *mut stack_st_X509)
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.0)
     })
 }
 
@@ -1594,16 +1662,15 @@ pub unsafe extern "C" fn SSL_get_client_CA_list(ssl: *const SSL) -> *mut stack_s
                 return std::ptr::null_mut();
             }
             // A name that does not parse cannot be shown as an X509_NAME; the rest still can.
-            let items = names
+            let ders = names
                 .iter()
-                .filter_map(|der| crate::x509::Name::from_der(der).ok())
-                .map(|n| Box::new(X509_NAME::from_name(n)))
-                .collect();
-            s.peer_ca_stack = Some(Box::new(stack_st_X509_NAME { items }));
+                .filter(|der| crate::x509::Name::from_der(der).is_ok())
+                .map(|der| der.as_slice());
+            s.peer_ca_stack = Some(NameStack(super::x509::name_stack_from_ders(ders)));
         }
-        s.peer_ca_stack.as_mut().map_or(std::ptr::null_mut(), |b| {
-            &mut **b as *mut stack_st_X509_NAME
-        })
+        s.peer_ca_stack
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.0)
     })
 }
 
@@ -1729,21 +1796,29 @@ fn static_c_string(name: &'static str) -> *const c_char {
 /// The peer's leaf certificate with a new reference (free it with `X509_free`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get1_peer_certificate(ssl: *const SSL) -> *mut X509 {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
-        let Some(leaf) = s
-            .conn
-            .as_ref()
-            .and_then(|c| c.negotiated().peer_chain.first())
-        else {
-            return std::ptr::null_mut();
-        };
-        match X509::from_der(leaf) {
-            Ok(x) => Box::into_raw(Box::new(x)),
-            Err(e) => {
-                err::push(&e);
-                std::ptr::null_mut()
+    with_ssl(ssl as *mut SSL, std::ptr::null_mut(), |s| {
+        if s.peer_cert.is_none() {
+            let Some(leaf) = s
+                .conn
+                .as_ref()
+                .and_then(|c| c.negotiated().peer_chain.first())
+            else {
+                return std::ptr::null_mut();
+            };
+            let x = super::x509::x509_from_der(leaf);
+            if x.is_null() {
+                err::push(&Error::local(
+                    Reason::INTERNAL_ERROR,
+                    "the peer's certificate does not parse as an X509",
+                ));
+                return std::ptr::null_mut();
             }
+            s.peer_cert = Some(OwnedX509(x));
         }
+        let x = s.peer_cert.as_ref().map_or(std::ptr::null_mut(), |c| c.0);
+        // SAFETY: the cached object is live; the caller gets a reference of its own.
+        unsafe { aws_lc_sys::X509_up_ref(x) };
+        x
     })
 }
 
@@ -1904,6 +1979,7 @@ pub unsafe extern "C" fn SSL_set_shutdown(ssl: *mut SSL, mode: c_int) {
 pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
     super::reentry::driving(ssl, 0, "SSL_clear", |s| {
         s.conn = None;
+        s.peer_cert = None;
         s.last_error = SSL_ERROR_NONE;
         s.error_reported = false;
         s.pending_write = None;
@@ -2357,7 +2433,7 @@ mod tests {
             signature_nids(SignatureScheme::ECDSA_NISTP384_SHA384),
             Some((408, 673))
         );
-        assert_eq!(signature_nids(SignatureScheme::ED25519), Some((1087, 0)));
+        assert_eq!(signature_nids(SignatureScheme::ED25519), Some((949, 0)));
         assert_eq!(
             signature_nids(SignatureScheme::RSA_PKCS1_SHA512),
             Some((6, 674))

@@ -2,12 +2,13 @@
 //! becomes `SSL_ERROR_SSL` with an internal-error reason, and the peer hears internal_error.
 
 use super::*;
-use crate::ffi::bio::{BIO_free, BIO_new, BIO_read, BIO_s_mem, BIO_write};
+use crate::ffi::bio::BIO;
 use crate::ffi::ctx::{
     SSL_CTX_free, SSL_CTX_new, SSL_CTX_use_PrivateKey_file, SSL_CTX_use_certificate_chain_file,
     TLS_client_method, TLS_server_method,
 };
 use crate::ffi::err::{ERR_clear_error, ERR_get_error};
+use aws_lc_sys::{BIO_free, BIO_new, BIO_read, BIO_s_mem, BIO_write};
 
 fn path(name: &str) -> CString {
     CString::new(format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

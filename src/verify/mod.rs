@@ -56,8 +56,8 @@ pub mod x509_v {
         ERR_APPLICATION_VERIFICATION = 50 => "application verification failure",
         ERR_HOSTNAME_MISMATCH = 62 => "hostname mismatch",
         ERR_IP_ADDRESS_MISMATCH = 64 => "IP address mismatch",
-        ERR_EE_KEY_TOO_SMALL = 66 => "EE certificate key too weak",
-        ERR_INVALID_CALL = 69 => "invalid certificate verification context",
+        ERR_EE_KEY_TOO_SMALL = 68 => "EE certificate key too weak",
+        ERR_INVALID_CALL = 65 => "invalid certificate verification context",
     }
 }
 

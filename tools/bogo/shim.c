@@ -776,8 +776,8 @@ static bool check_client_ca_list(SSL *ssl, const char *expected) {
     STACK_OF(X509_NAME) *want = parse_name_list(expected);
     STACK_OF(X509_NAME) *got = SSL_get_client_CA_list(ssl);
     bool ok = want != NULL;
-    int count = got ? sk_X509_NAME_num(got) : 0;
-    if (ok && count != sk_X509_NAME_num(want))
+    int count = got ? (int)sk_X509_NAME_num(got) : 0;
+    if (ok && count != (int)sk_X509_NAME_num(want))
         ok = false;
     for (int i = 0; ok && i < count; i++) {
         unsigned char *a = NULL, *b = NULL;

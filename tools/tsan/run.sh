@@ -35,10 +35,12 @@ mkdir -p "$out"
 link() { # link NAME SOURCE...
     local name=$1
     shift
-    gcc -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wall -Wextra -Werror -Icapi-tests -Iinclude \
-        -c -o "$out/$name.o" "$@"
-    gcc -o "$out/$name" "$out/$name.o" -Wl,--whole-archive "$runtime" -Wl,--no-whole-archive \
-        "$staticlib" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -lstdc++
+    gcc -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wall -Wextra -Werror -Icapi-tests \
+        -Ibuild/include/libtls -Iinclude -c -o "$out/$name.o" "$@"
+    # aws-lc's libcrypto under OpenSSL's names, as libtls.so exports it (build/lib/awslc-alias.ld,
+    # written when the shared library is linked; its targets need the whole archive).
+    gcc -o "$out/$name" "$out/$name.o" -Wl,--whole-archive "$runtime" "$staticlib" -Wl,--no-whole-archive \
+        build/lib/awslc-alias.ld -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -lstdc++
 }
 link canary tools/tsan/canary.c
 link test_threads capi-tests/c/test_threads.c

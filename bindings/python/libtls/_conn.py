@@ -374,7 +374,7 @@ class _TLSCore:
         chain = tls.SSL_get_peer_cert_chain(self._ssl)
         if not chain:
             return []
-        return [_x509_der(tls.sk_X509_value(chain, i)) for i in range(tls.sk_X509_num(chain))]
+        return [_x509_der(tls.OPENSSL_sk_value(chain, i)) for i in range(tls.OPENSSL_sk_num(chain))]
 
     def get_verify_result(self):
         """(X509_V_* code, text) of the peer certificate's verification."""

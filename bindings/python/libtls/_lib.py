@@ -41,13 +41,13 @@ int SSL_CTX_set_min_proto_version(struct ssl_ctx_st *ctx, int version);
 int SSL_CTX_set_max_proto_version(struct ssl_ctx_st *ctx, int version);
 int SSL_CTX_get_min_proto_version(struct ssl_ctx_st *ctx);
 int SSL_CTX_get_max_proto_version(struct ssl_ctx_st *ctx);
-void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, struct stack_st_X509_NAME *list);
-struct stack_st_X509_NAME *SSL_load_client_CA_file(const char *file);
+void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, STACK_OF(X509_NAME) *list);
+STACK_OF(X509_NAME) *SSL_load_client_CA_file(const char *file);
 
 struct ssl_st *SSL_new(struct ssl_ctx_st *ctx);
 void SSL_free(struct ssl_st *ssl);
 int SSL_set_fd(struct ssl_st *ssl, int fd);
-void SSL_set_bio(struct ssl_st *ssl, struct BIO *rbio, struct BIO *wbio);
+void SSL_set_bio(struct ssl_st *ssl, struct bio_st *rbio, struct bio_st *wbio);
 void SSL_set_connect_state(struct ssl_st *ssl);
 void SSL_set_accept_state(struct ssl_st *ssl);
 int SSL_do_handshake(struct ssl_st *ssl);
@@ -66,8 +66,8 @@ const struct ssl_cipher_st *SSL_get_current_cipher(const struct ssl_st *ssl);
 long SSL_get_verify_result(const struct ssl_st *ssl);
 int SSL_get_negotiated_group(struct ssl_st *ssl);
 const char *SSL_group_to_name(struct ssl_st *ssl, int nid);
-struct X509 *SSL_get1_peer_certificate(const struct ssl_st *ssl);
-struct stack_st_X509 *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
+struct x509_st *SSL_get1_peer_certificate(const struct ssl_st *ssl);
+STACK_OF(X509) *SSL_get_peer_cert_chain(const struct ssl_st *ssl);
 long SSL_set_mode(struct ssl_st *ssl, long mode);
 
 const char *SSL_CIPHER_get_name(const struct ssl_cipher_st *c);
@@ -75,14 +75,6 @@ const char *SSL_CIPHER_standard_name(const struct ssl_cipher_st *c);
 const char *SSL_CIPHER_get_version(const struct ssl_cipher_st *c);
 int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
 
-const struct BIO_METHOD *BIO_s_mem(void);
-struct BIO *BIO_new(const struct BIO_METHOD *method);
-int BIO_free(struct BIO *b);
-int BIO_up_ref(struct BIO *b);
-int BIO_read_ex(struct BIO *b, void *data, uintptr_t dlen, uintptr_t *readbytes);
-int BIO_write_ex(struct BIO *b, const void *data, uintptr_t dlen, uintptr_t *written);
-uintptr_t BIO_ctrl_pending(struct BIO *b);
-int BIO_set_mem_eof_return(struct BIO *b, int v);
 
 unsigned long ERR_get_error_line_data(const char **file, int *line, const char **data, int *flags);
 void ERR_clear_error(void);
@@ -90,17 +82,31 @@ void ERR_error_string_n(unsigned long e, char *buf, uintptr_t len);
 const char *ERR_reason_error_string(unsigned long e);
 const char *ERR_lib_error_string(unsigned long e);
 
-void X509_free(struct X509 *x);
-int i2d_X509(const struct X509 *x, uint8_t **out);
 const char *X509_verify_cert_error_string(long n);
-int sk_X509_num(const struct stack_st_X509 *sk);
-struct X509 *sk_X509_value(const struct stack_st_X509 *sk, int idx);
-struct X509 *X509_STORE_CTX_get_current_cert(const struct X509_STORE_CTX *ctx);
-int X509_STORE_CTX_get_error_depth(const struct X509_STORE_CTX *ctx);
-int X509_STORE_CTX_get_error(const struct X509_STORE_CTX *ctx);
-void X509_STORE_CTX_set_error(struct X509_STORE_CTX *ctx, int error);
+struct x509_st *X509_STORE_CTX_get_current_cert(struct x509_store_ctx_st *ctx);
+int X509_STORE_CTX_get_error_depth(struct x509_store_ctx_st *ctx);
+int X509_STORE_CTX_get_error(struct x509_store_ctx_st *ctx);
+void X509_STORE_CTX_set_error(struct x509_store_ctx_st *ctx, int error);
 int SSL_get_ex_data_X509_STORE_CTX_idx(void);
-void *X509_STORE_CTX_get_ex_data(const struct X509_STORE_CTX *ctx, int idx);
+void *X509_STORE_CTX_get_ex_data(struct x509_store_ctx_st *ctx, int idx);
+"""
+
+# OpenSSL's libcrypto functions the package calls, which libtls.so exports from aws-lc (their
+# declarations are aws-lc's <openssl/*.h>, not libtls.h; written here with struct tags).
+# `sk_X509_num` / `sk_X509_value` are inline functions there, over OPENSSL_sk_num/value.
+LIBCRYPTO_DECLARATIONS = """
+const struct bio_method_st *BIO_s_mem(void);
+struct bio_st *BIO_new(const struct bio_method_st *method);
+int BIO_free(struct bio_st *bio);
+int BIO_up_ref(struct bio_st *bio);
+int BIO_read_ex(struct bio_st *bio, void *data, uintptr_t outl, uintptr_t *read_bytes);
+int BIO_write_ex(struct bio_st *bio, const void *data, uintptr_t inl, uintptr_t *written);
+uintptr_t BIO_ctrl_pending(const struct bio_st *bio);
+int BIO_set_mem_eof_return(struct bio_st *bio, int eof_value);
+void X509_free(struct x509_st *x509);
+int i2d_X509(struct x509_st *x509, uint8_t **outp);
+uintptr_t OPENSSL_sk_num(const struct stack_st *sk);
+void *OPENSSL_sk_value(const struct stack_st *sk, uintptr_t i);
 """
 
 # Functions bound when the loaded library exports them: features being added to the C API.
@@ -191,6 +197,7 @@ FUNCTION_POINTER_TYPEDEFS = {
     "sk_X509_freefunc",
     "sk_X509_NAME_freefunc",
     "sk_GENERAL_NAME_freefunc",
+    "ERR_print_errors_callback",
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
@@ -234,6 +241,7 @@ def parse_declarations(text):
     text = re.sub(r"//[^\n]*", " ", text)
     text = re.sub(r"^\s*#(?:[^\n]*\\\n)*[^\n]*", " ", text, flags=re.M)
     text = re.sub(r'extern\s+"C"\s*\{|^\s*\}', " ", text, flags=re.M)
+    text = re.sub(r"STACK_OF\((\w+)\)", r"struct stack_st_\1", text)
     for stmt in text.split(";"):
         stmt = " ".join(stmt.split())
         if not stmt or stmt.startswith(("typedef", "#")):
@@ -284,7 +292,7 @@ class Library:
         if not hasattr(self._dll, "libtls_version"):
             raise LibraryNotFoundError(f"{self.path} is not libtls (it has no libtls_version)")
         self._optional = set()
-        for name, (ret, params) in parse_declarations(REQUIRED_DECLARATIONS).items():
+        for name, (ret, params) in parse_declarations(REQUIRED_DECLARATIONS + LIBCRYPTO_DECLARATIONS).items():
             setattr(self, name, self._bind(name, ret, params))
         for name, (ret, params) in parse_declarations(OPTIONAL_DECLARATIONS).items():
             if hasattr(self._dll, name):

@@ -38,6 +38,15 @@ def test_optional_declarations_match_header_when_present(header):
             assert ours == header[name], name
 
 
+def test_libcrypto_functions_come_from_aws_lc(header):
+    # OpenSSL's libcrypto functions the package calls are not libtls.h's but aws-lc's, which
+    # the library exports beside its own; they are bound at load.
+    lib = _lib.lib()
+    for name in _lib.parse_declarations(_lib.LIBCRYPTO_DECLARATIONS):
+        assert name not in header, name
+        assert lib.has(name) or hasattr(lib, name), name
+
+
 def test_optional_functions_in_the_header_are_bound(header):
     # The library built from this tree exports everything its header declares.
     lib = _lib.lib()

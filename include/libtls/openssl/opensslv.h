@@ -7,7 +7,6 @@
 #ifndef LIBTLS_OPENSSL_OPENSSLV_H
 #define LIBTLS_OPENSSL_OPENSSLV_H
 
-#include <libtls.h>
 
 /* Marks the compatibility headers, for code that wants to know what it is built against. */
 #define LIBTLS_OPENSSL_COMPAT 1

@@ -82,8 +82,10 @@ fn main() {
             "time.h".into(),
         ],
         no_includes: true,
-        // OpenSSL's spelling of stack types: `STACK_OF(X509) *` is `struct stack_st_X509 *`.
-        after_includes: Some("\n#define STACK_OF(type) struct stack_st_##type".into()),
+        // OpenSSL's spelling of stack types: `STACK_OF(X509) *` is `struct stack_st_X509 *`;
+        // and OpenSSL's type names, as aws-lc's <openssl/base.h> declares them.
+        // (openssl_types puts the typedefs where the marker is.)
+        after_includes: Some(format!("\n/* {TYPEDEFS_MARKER} */")),
         documentation: true,
         documentation_style: cbindgen::DocumentationStyle::C,
         ..Default::default()
@@ -108,13 +110,182 @@ fn main() {
     let mut generated = Vec::new();
     bindings.write(&mut generated);
     let generated = String::from_utf8(generated).expect("cbindgen writes UTF-8");
-    let generated = openssl_spellings(&generated);
+    let generated = ex_data_types(&openssl_types(&generated));
     let header = c89_clean(&generated, &format!("{}{}", version_macros(), tables()));
     // Rewriting an unchanged header would make everything that depends on it rebuild.
     if std::fs::read_to_string(&out).ok().as_deref() != Some(header.as_str()) {
         std::fs::write(&out, header)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
     }
+}
+
+/// libtls's object types and aws-lc's (which libtls's functions take and return), with the
+/// struct tags OpenSSL and aws-lc give them, so that libtls.h and the OpenSSL-named headers
+/// (aws-lc's, generated into the build tree) declare the same types.
+const TYPEDEFS_MARKER: &str = "libtls: OpenSSL typedefs";
+
+const TYPES: &[(&str, &str)] = &[
+    ("SSL", "ssl_st"),
+    ("SSL_CTX", "ssl_ctx_st"),
+    ("SSL_SESSION", "ssl_session_st"),
+    ("SSL_CIPHER", "ssl_cipher_st"),
+    ("SSL_METHOD", "ssl_method_st"),
+    ("X509_STORE_CTX", "x509_store_ctx_st"),
+    ("X509_VERIFY_PARAM", "X509_VERIFY_PARAM_st"),
+    ("CRYPTO_EX_DATA", "crypto_ex_data_st"),
+    ("X509", "x509_st"),
+    ("X509_NAME", "X509_name_st"),
+    ("EVP_PKEY", "evp_pkey_st"),
+    ("BIO", "bio_st"),
+    ("X509_STORE", "x509_store_st"),
+    ("EVP_MD", "env_md_st"),
+    ("ASN1_TIME", "asn1_string_st"),
+];
+
+/// The typedefs, unless aws-lc's <openssl/base.h> made them already. The base.h generated into
+/// the build tree skips these when LIBTLS_OPENSSL_TYPEDEFS is defined (C89 and C99 allow a
+/// typedef only once).
+fn typedef_block() -> String {
+    let mut t = String::from(
+        "\n/* OpenSSL's object types, as aws-lc's <openssl/base.h> declares them. */\n\
+         #if !defined(OPENSSL_HEADER_BASE_H) && !defined(LIBTLS_OPENSSL_TYPEDEFS)\n\
+         #define LIBTLS_OPENSSL_TYPEDEFS 1\n",
+    );
+    for (name, tag) in TYPES {
+        let _ = writeln!(t, "typedef struct {tag} {name};");
+    }
+    t.push_str("#endif\n");
+    // The tags at file scope, so that prototypes naming them before the headers defining them
+    // (aws-lc's x509.h, ex_data.h) refer to the same types.
+    for (_, tag) in TYPES {
+        let _ = writeln!(t, "struct {tag};");
+    }
+    t.push_str("struct stack_st_X509;\nstruct stack_st_X509_NAME;\n");
+    t
+}
+
+/// OpenSSL (and aws-lc's ex_data.h) type the ex_data callbacks as functions, not pointers:
+/// `CRYPTO_EX_free *free_func`. cbindgen writes pointer typedefs; this rewrites them, and
+/// leaves `CRYPTO_EX_dup` and `CRYPTO_EX_free` to ex_data.h when it came first (the
+/// ex_data.h generated into the build tree skips its own when LIBTLS_OPENSSL_EX_TYPEDEFS is
+/// defined).
+fn ex_data_types(generated: &str) -> String {
+    let mut out = String::with_capacity(generated.len());
+    let mut in_guarded = false;
+    for line in generated.lines() {
+        let mut line = line.to_string();
+        if line.starts_with("typedef void (*CRYPTO_EX_new)(") {
+            line = line.replace("(*CRYPTO_EX_new)(", "CRYPTO_EX_new(");
+        } else if line.starts_with("typedef int (*CRYPTO_EX_dup)(") {
+            out.push_str(
+                "#if !defined(OPENSSL_HEADER_EX_DATA_H) && !defined(LIBTLS_OPENSSL_EX_TYPEDEFS)\n\
+                 #define LIBTLS_OPENSSL_EX_TYPEDEFS 1\n",
+            );
+            line = line.replace("(*CRYPTO_EX_dup)(", "CRYPTO_EX_dup(");
+            in_guarded = true;
+        } else if line == "typedef CRYPTO_EX_new CRYPTO_EX_free;" {
+            out.push_str(&line);
+            out.push_str("\n#endif\n");
+            in_guarded = false;
+            continue;
+        } else if !line.trim_start().starts_with("typedef") {
+            for ty in ["CRYPTO_EX_new", "CRYPTO_EX_dup", "CRYPTO_EX_free"] {
+                line = replace_word(&line, &format!("{ty} "), &format!("{ty} *"), true);
+            }
+        }
+        let _ = in_guarded;
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Spells every object type through its OpenSSL struct tag (`struct ssl_st *`), whether
+/// cbindgen wrote it as a struct of libtls's (`struct SSL *`) or as a name it took from
+/// aws-lc-sys (`X509 *`), and drops cbindgen's own typedefs of those types. Doc comments are
+/// left alone.
+fn openssl_types(generated: &str) -> String {
+    let mut out = String::with_capacity(generated.len());
+    let mut in_comment = false;
+    for line in generated.lines() {
+        let trimmed = line.trim_start();
+        if trimmed == format!("/* {TYPEDEFS_MARKER} */") {
+            out.push_str("#define STACK_OF(type) struct stack_st_##type\n");
+            out.push_str(&typedef_block());
+            continue;
+        }
+        if in_comment || trimmed.starts_with("/*") {
+            in_comment = !line.contains("*/");
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        if TYPES
+            .iter()
+            .any(|(name, _)| trimmed == format!("typedef struct {name} {name};"))
+        {
+            continue;
+        }
+        let mut line = replace_word(line, "struct stack_st_", "STACK_OF(", true);
+        line = replace_stack_words(&line);
+        for (name, tag) in TYPES {
+            line = replace_word(
+                &line,
+                &format!("struct {name}"),
+                &format!("struct {tag}"),
+                false,
+            );
+            line = replace_word(&line, name, &format!("struct {tag}"), false);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Replaces `word` where it stands alone (no identifier character on either side, and not
+/// already after `struct `). With `prefix_only`, `word` is a prefix and only needs a boundary
+/// before it.
+fn replace_word(line: &str, word: &str, with: &str, prefix_only: bool) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find(word) {
+        let before_ok = !rest[..i].ends_with(is_word)
+            && !rest[..i].ends_with("struct ")
+            && !rest[..i].ends_with("STACK_OF(");
+        let after = &rest[i + word.len()..];
+        let after_ok = prefix_only || !after.starts_with(is_word);
+        out.push_str(&rest[..i]);
+        if before_ok && after_ok {
+            out.push_str(with);
+        } else {
+            out.push_str(word);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `STACK_OF(X509 *` (from the prefix replacement) and bare `stack_st_X509` become
+/// `STACK_OF(X509) *`.
+fn replace_stack_words(line: &str) -> String {
+    let mut line = line.to_string();
+    for elem in ["X509_NAME", "X509", "GENERAL_NAME"] {
+        line = line.replace(&format!("STACK_OF({elem} "), &format!("STACK_OF({elem}) "));
+        line = line.replace(&format!("STACK_OF({elem}*"), &format!("STACK_OF({elem})*"));
+        line = replace_word(
+            &line,
+            &format!("stack_st_{elem}"),
+            &format!("STACK_OF({elem})"),
+            false,
+        );
+    }
+    line
 }
 
 /// cbindgen ends its `#endif`s and the `extern "C"` block with `//` comments, which C89
@@ -144,39 +315,5 @@ fn c89_clean(generated: &str, extra: &str) -> String {
         out.contains(extra),
         "no include-guard end in cbindgen's output"
     );
-    out
-}
-
-/// OpenSSL's struct tags for libssl's types (`SSL` is `struct ssl_st`, ...): programs forward-
-/// declare `struct ssl_st;` and pass `struct ssl_st *` where an `SSL *` is expected (hiredis).
-/// And `pem_password_cb` is a function type in OpenSSL, used as `pem_password_cb *`; cbindgen
-/// writes Rust's `Option<fn>` as a pointer typedef. Same ABI, OpenSSL's spelling.
-fn openssl_spellings(generated: &str) -> String {
-    const TAGS: &[(&str, &str)] = &[
-        ("SSL", "ssl_st"),
-        ("SSL_CTX", "ssl_ctx_st"),
-        ("SSL_SESSION", "ssl_session_st"),
-        ("SSL_CIPHER", "ssl_cipher_st"),
-        ("SSL_METHOD", "ssl_method_st"),
-    ];
-    let mut out = generated.to_string();
-    for (name, tag) in TAGS {
-        for end in [" ", "*", ";", ")", ","] {
-            out = out.replace(
-                &format!("struct {name}{end}"),
-                &format!("struct {tag}{end}"),
-            );
-        }
-    }
-    out = out.replace(
-        "typedef int (*pem_password_cb)(",
-        "typedef int pem_password_cb(",
-    );
-    for start in ["(", " ", "\n"] {
-        out = out.replace(
-            &format!("{start}pem_password_cb "),
-            &format!("{start}pem_password_cb *"),
-        );
-    }
     out
 }
