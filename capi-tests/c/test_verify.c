@@ -487,7 +487,7 @@ static int tracing_callback(int ok, X509_STORE_CTX *store)
 {
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
     int depth = X509_STORE_CTX_get_error_depth(store);
-    int n = chain ? sk_X509_num(chain) : -1;
+    int n = chain ? (int)sk_X509_num(chain) : -1;
     char subject[256], at_depth[256], entry[400];
     subject_of(X509_STORE_CTX_get_current_cert(store), subject, sizeof subject);
     /* The chain holds the current certificate at the current depth, leaf at 0. */
@@ -497,7 +497,7 @@ static int tracing_callback(int ok, X509_STORE_CTX *store)
     {
         /* get1_chain is a copy of the same path. */
         STACK_OF(X509) *copy = X509_STORE_CTX_get1_chain(store);
-        if (!copy || sk_X509_num(copy) != n)
+        if (!copy || (int)sk_X509_num(copy) != n)
             chain_matches_depth = 0;
         if (copy)
             sk_X509_pop_free(copy, X509_free);
@@ -630,7 +630,7 @@ static int test_clear_forgets_the_previous_peer(void)
     CHECK(issuer_is(sk_X509_value(chain, 0), "/CN=Untrusted Root"));
     /* Nothing of the first peer's verified path remains. */
     chain = SSL_get0_verified_chain(ssl);
-    for (i = 0; chain && i < sk_X509_num(chain); i++)
+    for (i = 0; chain && i < (int)sk_X509_num(chain); i++)
         CHECK(issuer_is(sk_X509_value(chain, i), "/CN=Untrusted Root"));
     SSL_free(ssl);
     SSL_CTX_free(ctx);
