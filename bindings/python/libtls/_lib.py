@@ -185,6 +185,7 @@ FUNCTION_POINTER_TYPEDEFS = {
     "SSL_verify_cb",
     "SSL_client_cert_cb",
     "pem_password_cb",
+    "LIBTLS_pem_password_cb",
     "SSL_CTX_alpn_select_cb_func",
     "SSL_servername_cb",
     "SSL_info_cb",
