@@ -226,6 +226,14 @@ static int serve_www(SSL *ssl)
             break;
     }
     request[used] = '\0';
+    /* A client that closed without asking anything gets no page, only our close_notify; so
+     * does any TLS 1.2 client that closed (RFC 5246 7.2.1: pending writes are discarded after
+     * the peer's close_notify; TLS 1.3 keeps half-close). */
+    if (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN &&
+        (used == 0 || SSL_version(ssl) == TLS1_2_VERSION))
+        return 1;
+    if (used == 0)
+        return 0;
     if (strncmp(request, "GET ", 4) != 0 || sscanf(request + 4, "%1023s", path) != 1) {
         status = "400 Bad Request";
         snprintf(path, sizeof path, "(not a GET request)");

@@ -678,6 +678,16 @@ impl Connection {
                 self.process_change_cipher_spec(&payload)
             }
             ContentType::ALERT => {
+                if payload.is_empty() {
+                    // Only a protected alert can arrive empty (the record layer refuses a plain
+                    // one): RFC 8446 5.4 and RFC 5246 6.2.1 forbid empty alert fragments, as
+                    // they do empty handshake ones.
+                    return Err(Error::protocol(
+                        AlertDescription::UNEXPECTED_MESSAGE,
+                        Reason::BAD_LENGTH,
+                        "empty alert record",
+                    ));
+                }
                 let payload = self.copy_payload(payload);
                 self.process_alert(&payload)
             }
@@ -918,6 +928,16 @@ impl Connection {
             return Err(Error::local(
                 Reason::PROTOCOL_IS_SHUTDOWN,
                 "cannot write after close_notify was sent",
+            ));
+        }
+        // RFC 5246 7.2.1: a TLS 1.2 close_notify closes both directions; the answer is our
+        // close_notify, pending writes are dropped. TLS 1.3 (RFC 8446 6.1) keeps half-close.
+        if self.common.received_close_notify
+            && self.common.info.version == Some(ProtocolVersion::TLSV1_2)
+        {
+            return Err(Error::local(
+                Reason::PROTOCOL_IS_SHUTDOWN,
+                "cannot write after the peer's TLS 1.2 close_notify: it closes both directions",
             ));
         }
         // RFC 8446 5.5: change keys well before an AEAD key's safe record count is reached.

@@ -65,6 +65,7 @@ reasons! {
     INVALID_ALERT = 205 => "invalid alert",
     PROTOCOL_IS_SHUTDOWN = 207 => "protocol is shutdown",
     RECORD_LENGTH_MISMATCH = 213 => "record length mismatch",
+    REQUIRED_CIPHER_MISSING = 215 => "required cipher missing",
     UNSOLICITED_EXTENSION = 217 => "unsolicited extension",
     BAD_PSK = 219 => "bad psk",
     SSL_SESSION_VERSION_MISMATCH = 210 => "ssl session version mismatch",

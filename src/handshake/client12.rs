@@ -339,6 +339,14 @@ impl State for ExpectServerKeyExchange {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::HELLO_REQUEST,
+                HandshakeType::SERVER_KEY_EXCHANGE,
+            ],
+        )?;
         let decoded = decode12(msg)?;
         if is_hello_request(&decoded) {
             return Ok(self);
@@ -390,6 +398,15 @@ impl State for ExpectServerHelloDone {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::HELLO_REQUEST,
+                HandshakeType::CERTIFICATE_REQUEST,
+                HandshakeType::SERVER_HELLO_DONE,
+            ],
+        )?;
         match decode12(msg)? {
             HandshakeMessage::HelloRequest => Ok(self),
             HandshakeMessage::CertificateRequestTls12(req) if self.cert_request.is_none() => {
@@ -537,6 +554,14 @@ impl State for ExpectChangeCipherSpec {
         _cx: &mut Common,
         msg: &JoinedMessage,
     ) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::HELLO_REQUEST,
+                HandshakeType::NEW_SESSION_TICKET,
+            ],
+        )?;
         match decode12(msg)? {
             HandshakeMessage::HelloRequest => Ok(self),
             HandshakeMessage::NewSessionTicketTls12(nst)
@@ -580,6 +605,7 @@ impl State for ExpectFinished {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -591,6 +617,7 @@ impl State for ExpectFinished {
             false,
             &self.hs.transcript.current_hash(),
         )?;
+        super::check_finished_len(&fin.verify_data, expected.len())?;
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,

@@ -17,6 +17,7 @@ use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
@@ -59,6 +60,12 @@ pub fn handle_client_hello(
              requires for TLS 1.2",
         ));
     }
+    if ch.has(ExtensionType::EC_POINT_FORMATS) && ch.ec_point_formats().is_none() {
+        // Decoding kept the malformed body for TLS 1.2 to refuse (RFC 8422 5.1.2).
+        return Err(Error::decode(
+            "ec_point_formats extension in ClientHello: malformed or empty list",
+        ));
+    }
     if let Some(formats) = ch.ec_point_formats() {
         if !formats.contains(&EC_POINT_FORMAT_UNCOMPRESSED) {
             return Err(Error::illegal(
@@ -71,7 +78,7 @@ pub fn handle_client_hello(
     let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
     // RFC 5077 3.2: the client asks for a ticket with the extension, empty or not.
     let issue_ticket = tickets && ch.session_ticket().is_some();
-    if let Some((session, renew)) = find_session(&config, &ch, now) {
+    if let Some((session, renew)) = find_session(&config, &ch, now)? {
         return resume(
             cx,
             &ch,
@@ -219,7 +226,7 @@ pub fn handle_client_hello(
 }
 
 /// The client's first group (in its order) that we enable for TLS 1.2. A client without
-/// supported_groups accepts any (RFC 8422 4), so ours decide.
+/// supported_groups accepts any (RFC 8422 4), so we decide: P-256 when we enable it.
 fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
     let ours: Vec<NamedGroup> = config
         .groups
@@ -229,6 +236,9 @@ fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedG
         .collect();
     let chosen = match theirs {
         Some(theirs) => theirs.iter().copied().find(|g| ours.contains(g)),
+        // Clients that omit supported_groups predate X25519: P-256 is the curve they are sure
+        // to have (RFC 8422 4 leaves the choice to us).
+        None if ours.contains(&NamedGroup::SECP256R1) => Some(NamedGroup::SECP256R1),
         None => ours.first().copied(),
     };
     chosen.ok_or_else(|| {
@@ -339,7 +349,7 @@ struct Handshake12 {
 
 /// The session the client offers, by ticket or by session ID, if this server can resume it.
 /// The flag asks for a fresh ticket (the old one's key no longer seals).
-fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session, bool)> {
+fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(Session, bool)>> {
     let sessions = &config.session;
     let stats = &sessions.store.stats;
     let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
@@ -362,32 +372,42 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session,
                 })
                 .map(|s| ((*s).clone(), false))
         }
-        _ => return None,
+        _ => return Ok(None),
     };
     let Some((session, renew)) = found else {
         SessionStats::bump(&stats.misses);
-        return None;
+        return Ok(None);
     };
     if sessions.expired_for_server(&session, now) {
         SessionStats::bump(&stats.timeouts);
         if !session.id.is_empty() && ch.session_ticket().is_none() {
             sessions.store.remove(&session.id);
         }
-        return None;
+        return Ok(None);
     }
-    // The suite must be one the client still offers and we still allow; the session must
-    // belong to this context and to the name the client asks for.
+    // The session must belong to this context and to the name the client asks for, and its
+    // suite be one we still allow.
     let usable = session.version == ProtocolVersion::TLSV1_2
-        && ch.cipher_suites.contains(&session.suite)
         && config.tls12_suites.contains(&session.suite)
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name();
     if !usable {
         SessionStats::bump(&stats.misses);
-        return None;
+        return Ok(None);
+    }
+    // RFC 5246 7.4.1.2: a client offering a session must list its suite.
+    if !ch.cipher_suites.contains(&session.suite) {
+        return Err(Error::illegal(
+            Reason::REQUIRED_CIPHER_MISSING,
+            format!(
+                "the client offers a session of {} but does not list that cipher suite \
+                 (RFC 5246 7.4.1.2)",
+                session.suite
+            ),
+        ));
     }
     SessionStats::bump(&stats.hits);
-    Some((session, renew))
+    Ok(Some((session, renew)))
 }
 
 /// The abbreviated handshake: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished,
@@ -524,6 +544,7 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
         let HandshakeMessage::CertificateTls12(cert) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -565,6 +586,7 @@ impl State for ExpectClientKeyExchange {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_KEY_EXCHANGE])?;
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -611,6 +633,7 @@ impl State for ExpectCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -682,6 +705,7 @@ impl State for ExpectFinished {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -694,6 +718,7 @@ impl State for ExpectFinished {
             true,
             &hs.transcript.current_hash(),
         )?;
+        super::check_finished_len(&fin.verify_data, expected.len())?;
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,

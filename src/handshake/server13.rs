@@ -14,6 +14,7 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
     SignatureScheme,
@@ -541,6 +542,7 @@ impl State for ExpectClientCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
         let HandshakeMessage::CertificateTls13(cert) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -587,6 +589,7 @@ impl State for ExpectClientCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -849,6 +852,7 @@ impl State for ExpectSecondClientHello {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_HELLO])?;
         let HandshakeMessage::ClientHello(ch) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -881,10 +885,12 @@ impl State for ExpectFinished {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
         super::check_flight_end(msg)?;
+        super::check_finished_len(&fin.verify_data, self.suite.hash.output_len())?;
         if !self
             .client_finished
             .verify(&self.transcript.current_hash(), &fin.verify_data)
