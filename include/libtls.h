@@ -1539,6 +1539,15 @@ uintptr_t SSL_CTX_get_num_tickets(const struct SSL_CTX *ctx);
 int SSL_CTX_set_ticket_single_use(struct SSL_CTX *ctx, int on);
 
 /*
+ libtls: with `on` non-zero, connections of this context do TLS 1.2 without the extended
+ master secret (RFC 7627) when the peer does not offer (server) or answer (client) it, with
+ the classic master secret (RFC 5246 8.1); otherwise, the default, such peers are refused
+ (RFC 9325 3.5). Sessions record which master secret they use and resume as RFC 7627 5.3
+ says. Returns 1.
+ */
+int SSL_CTX_set_allow_no_ems(struct SSL_CTX *ctx, int on);
+
+/*
  External caches: `cb` sees every new session (servers: those cached for session-ID
  resumption or stateful TLS 1.3 tickets; clients, with `SSL_SESS_CACHE_CLIENT`: every
  session, one per TLS 1.3 ticket).
@@ -1766,6 +1775,14 @@ uintptr_t SSL_get_peer_finished(const struct SSL *ssl, void *buf, uintptr_t coun
  `SSL_ctrl` in OpenSSL, a function here.
  */
 int SSL_get_extms_support(const struct SSL *ssl);
+
+/*
+ libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
+ (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
+ master secret; otherwise, the default, such peers are refused. Overrides the context's
+ `SSL_CTX_set_allow_no_ems`. Returns 1.
+ */
+int SSL_set_allow_no_ems(struct SSL *ssl, int on);
 
 /*
  SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
@@ -2375,6 +2392,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 
 /* SSL_R_*: reasons on the error queue (OpenSSL's values). */
 #define SSL_R_NO_SUITABLE_KEY_SHARE 101
+#define SSL_R_INCONSISTENT_EXTMS 104
 #define SSL_R_BAD_DECOMPRESSION 107
 #define SSL_R_BAD_KEY_SHARE 108
 #define SSL_R_BAD_EXTENSION 110
@@ -2465,6 +2483,7 @@ int ASN1_TIME_to_time_t(const ASN1_TIME *s, time_t *out);
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
 #define SSL_R_KEY_USAGE_BIT_INCORRECT 908
+#define SSL_R_EXTENDED_MASTER_SECRET_REQUIRED 909
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */
 #define SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE 1010

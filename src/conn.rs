@@ -70,6 +70,9 @@ pub struct Negotiated {
     pub peer_finished: Vec<u8>,
     /// A client: the issuer names (DER) the server's CertificateRequest listed.
     pub peer_ca_names: Vec<Vec<u8>>,
+    /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
+    /// whose key schedule binds the transcript.
+    pub extended_master_secret: bool,
 }
 
 impl Default for Negotiated {
@@ -93,6 +96,7 @@ impl Default for Negotiated {
             our_finished: Vec::new(),
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
+            extended_master_secret: false,
         }
     }
 }

@@ -30,6 +30,7 @@ macro_rules! reasons {
 
 reasons! {
     NO_SUITABLE_KEY_SHARE = 101 => "no suitable key share",
+    INCONSISTENT_EXTMS = 104 => "inconsistent extms",
     BAD_DECOMPRESSION = 107 => "bad decompression",
     BAD_KEY_SHARE = 108 => "bad key share",
     BAD_EXTENSION = 110 => "bad extension",
@@ -121,6 +122,7 @@ reasons! {
     INVALID_ARGUMENT = 906 => "invalid argument",
     SYSCALL_FAILURE = 907 => "system call failure",
     KEY_USAGE_BIT_INCORRECT = 908 => "key usage bit incorrect",
+    EXTENDED_MASTER_SECRET_REQUIRED = 909 => "extended master secret required",
 }
 
 impl Reason {

@@ -79,6 +79,8 @@ pub struct SSL {
     key_update_pending: c_int,
     /// The largest handshake message accepted, copied from the context at `SSL_new`.
     max_cert_list: usize,
+    /// `SSL_set_allow_no_ems`, overriding the context's choice.
+    allow_no_ems: Option<bool>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -196,11 +198,15 @@ impl SSL {
             && self.sigalgs.is_none()
             && self.client_sigalgs.is_none()
             && self.alpn_protos.is_none()
+            && self.allow_no_ems.is_none()
         {
             return base;
         }
         let mut c = (*base).clone();
         c.options = self.options;
+        if let Some(allow) = self.allow_no_ems {
+            c.allow_no_ems = allow;
+        }
         if self.min_proto.is_some() || self.max_proto.is_some() {
             (c.min_version, c.max_version) = super::ctx::version_range(
                 self.min_proto.unwrap_or(ctx_protos.0),
@@ -795,6 +801,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,
+            allow_no_ems: None,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; the callbacks see the new object as OpenSSL's do.
@@ -1177,8 +1184,23 @@ unsafe fn copy_finished(data: &[u8], buf: *mut c_void, count: usize) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_extms_support(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, -1, |s| match s.conn.as_ref() {
-        Some(c) if !c.is_handshaking() && c.negotiated().version.is_some() => 1,
+        Some(c) if !c.is_handshaking() && c.negotiated().version.is_some() => {
+            let n = c.negotiated();
+            c_int::from(n.version == Some(ProtocolVersion::TLSV1_3) || n.extended_master_secret)
+        }
         _ => -1,
+    })
+}
+
+/// libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
+/// (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
+/// master secret; otherwise, the default, such peers are refused. Overrides the context's
+/// `SSL_CTX_set_allow_no_ems`. Returns 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_allow_no_ems(ssl: *mut SSL, on: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        s.allow_no_ems = Some(on != 0);
+        1
     })
 }
 

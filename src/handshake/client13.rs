@@ -574,6 +574,7 @@ impl State for ExpectFinished {
                 ticket_age_add: 0,
                 max_early_data: 0,
                 group: cx.info.group,
+                extended_master_secret: true,
             }));
         }
         cx.handshake_complete = true;
@@ -663,6 +664,7 @@ impl Connected13 {
             ticket_age_add: nst.age_add,
             max_early_data: nst.max_early_data_size().unwrap_or(0),
             group: cx.info.group,
+            extended_master_secret: true,
         })
     }
 }

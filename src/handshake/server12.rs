@@ -53,11 +53,14 @@ pub fn handle_client_hello(
         Some(_) => true,
         None => ch.offers_cipher_suite(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
     };
-    if !ch.has(ExtensionType::EXTENDED_MASTER_SECRET) {
+    let client_ems = ch.has(ExtensionType::EXTENDED_MASTER_SECRET);
+    if !client_ems && !config.allow_no_ems {
+        // RFC 7627 5.2 lets a server refuse; RFC 9325 3.5 asks for the extension.
         return Err(handshake_failure(
-            Reason::SSL_HANDSHAKE_FAILURE,
+            Reason::EXTENDED_MASTER_SECRET_REQUIRED,
             "the client does not offer the extended master secret (RFC 7627), which this server \
-             requires for TLS 1.2",
+             requires for TLS 1.2 by its policy (opt out with SSL_CTX_set_allow_no_ems, \
+             tlsserver -allow_no_ems)",
         ));
     }
     if ch.has(ExtensionType::EC_POINT_FORMATS) && ch.ec_point_formats().is_none() {
@@ -99,6 +102,7 @@ pub fn handle_client_hello(
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
     cx.info.group = Some(group);
+    cx.info.extended_master_secret = client_ems;
     cx.info.our_signature_scheme = Some(scheme);
     // From here a ChangeCipherSpec is the client's key change, handled by the states.
     cx.ccs_allowed = false;
@@ -116,7 +120,9 @@ pub fn handle_client_hello(
     if secure_renegotiation {
         extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
     }
-    extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    if client_ems {
+        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    }
     if ch.ec_point_formats().is_some() {
         extensions.push(ServerHelloExtension::EcPointFormats(vec![
             EC_POINT_FORMAT_UNCOMPRESSED,
@@ -214,6 +220,7 @@ pub fn handle_client_hello(
         session_id,
         issue_ticket,
         resumed: false,
+        extended_master_secret: client_ems,
     };
     match requested_schemes {
         Some(schemes) => Ok(Box::new(ExpectCertificate { hs, share, schemes })),
@@ -345,6 +352,8 @@ struct Handshake12 {
     issue_ticket: bool,
     /// An abbreviated handshake (RFC 5246 7.3, RFC 5077 figure 2): our Finished went first.
     resumed: bool,
+    /// The master secret is the extended one (RFC 7627); only the opt-in allows otherwise.
+    extended_master_secret: bool,
 }
 
 /// The session the client offers, by ticket or by session ID, if this server can resume it.
@@ -392,6 +401,21 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(S
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name();
     if !usable {
+        SessionStats::bump(&stats.misses);
+        return Ok(None);
+    }
+    // RFC 7627 5.3: a session made with the extended master secret is never resumed without
+    // it (abort); one made without it is not resumed by a client that now offers it (full
+    // handshake); one made without it may be resumed without it (the opt-in's case).
+    let client_ems = ch.has(ExtensionType::EXTENDED_MASTER_SECRET);
+    if session.extended_master_secret && !client_ems {
+        return Err(handshake_failure(
+            Reason::INCONSISTENT_EXTMS,
+            "the client offers a session made with the extended master secret without the \
+             extension (RFC 7627 5.3)",
+        ));
+    }
+    if !session.extended_master_secret && client_ems {
         SessionStats::bump(&stats.misses);
         return Ok(None);
     }
@@ -444,7 +468,10 @@ fn resume(
     if secure_renegotiation {
         extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
     }
-    extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    // find_session resumes only a session whose use of RFC 7627 the client repeats.
+    if session.extended_master_secret {
+        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    }
     if ch.ec_point_formats().is_some() {
         extensions.push(ServerHelloExtension::EcPointFormats(vec![
             EC_POINT_FORMAT_UNCOMPRESSED,
@@ -494,6 +521,8 @@ fn resume(
     cx.send_handshake_bytes(&fin)?;
     transcript.drop_buffer();
     let master = session.secret.clone();
+    let session_ems = session.extended_master_secret;
+    cx.info.extended_master_secret = session_ems;
     cx.session = Some(Arc::new(session));
     Ok(Box::new(ExpectChangeCipherSpec {
         hs: Handshake12 {
@@ -504,6 +533,7 @@ fn resume(
             session_id: ch.legacy_session_id.clone(),
             issue_ticket: false,
             resumed: true,
+            extended_master_secret: session_ems,
         },
         master,
         keys,
@@ -594,8 +624,18 @@ impl State for ExpectClientKeyExchange {
         let suite = hs.suite;
         let pre_master_secret = self.share.complete(&cke.public)?;
         hs.transcript.add(&msg.encoded);
-        let session_hash = hs.transcript.current_hash();
-        let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
+        let master = if hs.extended_master_secret {
+            let session_hash = hs.transcript.current_hash();
+            tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
+        } else {
+            // RFC 5246 8.1, only for a client without RFC 7627 under the opt-in.
+            tls12::master_secret(
+                suite.hash,
+                &pre_master_secret,
+                &hs.client_random,
+                &hs.server_random,
+            )?
+        };
         drop(pre_master_secret);
         cx.log_secret("CLIENT_RANDOM", &master);
         let keys = tls12::key_block(
@@ -751,6 +791,7 @@ impl State for ExpectFinished {
             ticket_age_add: 0,
             max_early_data: 0,
             group: cx.info.group,
+            extended_master_secret: hs.extended_master_secret,
         };
         if hs.issue_ticket {
             send_ticket(cx, &session, &mut hs.transcript)?;

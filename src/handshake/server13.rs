@@ -967,6 +967,7 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
             ticket_age_add: age_add,
             max_early_data: 0,
             group: cx.info.group,
+            extended_master_secret: true,
         };
         let ticket = if stateful {
             session.id.clone()
