@@ -232,6 +232,9 @@ pub const DEFAULT_GROUPS: &[NamedGroup] = &[
 pub const DEFAULT_VERIFY_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::ECDSA_NISTP256_SHA256,
     SignatureScheme::ECDSA_NISTP384_SHA384,
+    // TLS 1.2's (SHA-512, ECDSA), which a P-256 or P-384 key signs when a peer asks for it;
+    // in TLS 1.3 it means P-521, which libtls has no certificates for (OpenSSL lists it too).
+    SignatureScheme::ECDSA_NISTP521_SHA512,
     SignatureScheme::ED25519,
     SignatureScheme::RSA_PSS_RSAE_SHA256,
     SignatureScheme::RSA_PSS_RSAE_SHA384,

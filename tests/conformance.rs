@@ -478,3 +478,33 @@ fn no_writes_after_a_tls12_close_notify_but_tls13_keeps_half_close() {
         assert!(!p.server.pending_tls().is_empty());
     }
 }
+
+#[test]
+fn tls12_ecdsa_signs_with_the_hash_the_peer_offers_not_only_the_curves() {
+    use tls::msgs::enums::SignatureScheme as S;
+    for (cert, scheme) in [
+        ("server-ecdsa-p256", S::ECDSA_NISTP384_SHA384),
+        ("server-ecdsa-p256", S::ECDSA_NISTP521_SHA512),
+        ("server-ecdsa-p384", S::ECDSA_NISTP256_SHA256),
+        ("server-ecdsa-p384", S::ECDSA_NISTP521_SHA512),
+    ] {
+        let mut cc = versioned(client_config(), TLS12);
+        cc.verify_schemes = vec![scheme];
+        let mut p = handshake(cc, server_config(cert), localhost());
+        assert!(
+            p.server_result.is_ok(),
+            "{cert} {scheme}: {:?}",
+            p.server_result
+        );
+        p.assert_ok();
+        assert_eq!(p.client.negotiated().peer_signature_scheme, Some(scheme));
+        p.exchange(b"signed with another hash");
+    }
+    // TLS 1.3 binds the curve: a P-256 key cannot answer a client offering only P-384's scheme.
+    let mut cc = versioned(client_config(), TLS13);
+    cc.min_version = TLS13;
+    cc.verify_schemes = vec![S::ECDSA_NISTP384_SHA384];
+    let p = handshake(cc, server_config("server-ecdsa-p256"), localhost());
+    let e = p.server_result.unwrap_err();
+    assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE), "{e:?}");
+}

@@ -14,6 +14,7 @@ pub mod bio;
 pub mod cipher;
 pub mod consts;
 pub mod ctx;
+pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
 pub mod observe;
