@@ -1963,8 +1963,9 @@ int SSL_clear(struct SSL *ssl);
 /*
  Sets the largest handshake message (certificate list) this connection accepts from the
  peer, in bytes; returns the previous limit. A larger message is refused from its header
- with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
- not yet started.
+ with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. A ClientHello is accepted up
+ to its syntax's 131,396 bytes whatever this says, as in OpenSSL. Takes effect for a
+ handshake not yet started.
  */
 long SSL_set_max_cert_list(struct SSL *ssl, long max);
 

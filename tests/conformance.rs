@@ -508,3 +508,57 @@ fn tls12_ecdsa_signs_with_the_hash_the_peer_offers_not_only_the_curves() {
     let e = p.server_result.unwrap_err();
     assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE), "{e:?}");
 }
+
+#[test]
+fn a_maximal_client_hello_is_accepted() {
+    // TLS 1.2 (TLS 1.3 allows only one compression method).
+    let mut ch = client_hello(TLS12);
+    ch.legacy_session_id = vec![7; 32];
+    // 32,767 suites (65,534 bytes): ours, then unassigned values.
+    let mut filler = 0x7a00u16;
+    while ch.cipher_suites.len() < 32_767 {
+        ch.cipher_suites.push(CipherSuite(filler));
+        filler += 1;
+    }
+    ch.compression_methods = (0..=254).collect();
+    // Padding fills the extension block to 65,535 bytes.
+    ch.extensions
+        .retain(|e| e.ext_type() != ExtensionType::PADDING);
+    let base = encode_hello(ch.clone()).len();
+    let block = base - (4 + 2 + 32 + 1 + 32 + 2 + 65_534 + 1 + 255);
+    // Block = 2 + extensions; padding adds 4 + n; psk must stay last, so insert first.
+    let n = (2 + 65_535) - block - 4;
+    ch.extensions.insert(0, ClientExtension::Padding(n));
+    let hello = encode_hello(ch);
+    assert_eq!(hello.len(), 4 + 131_396);
+    let mut wire = Vec::new();
+    for chunk in hello.chunks(16_384) {
+        wire.extend_from_slice(&record(HANDSHAKE, chunk));
+    }
+    let mut s = server(TLS12);
+    s.read_tls(&wire).unwrap();
+    assert_eq!(s.negotiated().version, Some(TLS12));
+    assert!(!s.pending_tls().is_empty(), "the server answered");
+
+    // One byte more, or any impossible length, is malformed.
+    for len in [131_397u32, 0xff_ffff] {
+        let header = [1, (len >> 16) as u8, (len >> 8) as u8, len as u8];
+        let mut s = server(TLS13);
+        let e = expect_alert(
+            &mut s,
+            &record(HANDSHAKE, &header),
+            AlertDescription::DECODE_ERROR,
+        );
+        assert_eq!(e.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
+    }
+    // Messages with a fixed size: a ServerHelloDone or KeyUpdate with a longer header.
+    for header in [[14u8, 0, 0, 1], [24, 0, 0, 2]] {
+        let mut c = client_with(versioned(client_config(), TLS13));
+        let e = expect_alert(
+            &mut c,
+            &record(HANDSHAKE, &header),
+            AlertDescription::DECODE_ERROR,
+        );
+        assert_eq!(e.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
+    }
+}

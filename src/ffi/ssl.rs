@@ -1846,8 +1846,9 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
 
 /// Sets the largest handshake message (certificate list) this connection accepts from the
 /// peer, in bytes; returns the previous limit. A larger message is refused from its header
-/// with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
-/// not yet started.
+/// with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. A ClientHello is accepted up
+/// to its syntax's 131,396 bytes whatever this says, as in OpenSSL. Takes effect for a
+/// handshake not yet started.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_long {
     with_ssl(ssl, 0, |s| {
