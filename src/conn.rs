@@ -576,6 +576,9 @@ impl Connection {
                     });
                 }
             }
+            if step.skipped {
+                continue;
+            }
             let Some(rec) = step.record else {
                 return Ok(());
             };

@@ -51,6 +51,7 @@ reasons! {
     HTTP_REQUEST = 156 => "http request",
     LENGTH_MISMATCH = 159 => "length mismatch",
     ILLEGAL_POINT_COMPRESSION = 162 => "illegal point compression",
+    TOO_MUCH_EARLY_DATA = 164 => "too much early data",
     NO_CERTIFICATES_RETURNED = 176 => "no certificates returned",
     NO_CERTIFICATE_ASSIGNED = 177 => "no certificate assigned",
     NOT_ON_RECORD_BOUNDARY = 182 => "not on record boundary",

@@ -562,3 +562,111 @@ fn a_maximal_client_hello_is_accepted() {
         assert_eq!(e.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
     }
 }
+
+/// Application_data records of `lens` bytes of noise: early data sealed with keys the server
+/// does not have.
+fn early_data_records(lens: &[usize]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, &len) in lens.iter().enumerate() {
+        out.extend_from_slice(&record(23, &vec![0x40 + i as u8; len]));
+    }
+    out
+}
+
+/// A ClientHello offering early data with a PSK the server cannot know.
+fn client_hello_with_early_data(mut ch: ClientHello, with_psk: bool) -> Vec<u8> {
+    use tls::msgs::enums::PskKeyExchangeMode;
+    use tls::msgs::extensions::{PresharedKeyOffer, PskIdentity};
+    replace_extension(
+        &mut ch,
+        ExtensionType::EARLY_DATA,
+        Some(ClientExtension::EarlyData),
+    );
+    if with_psk {
+        replace_extension(
+            &mut ch,
+            ExtensionType::PSK_KEY_EXCHANGE_MODES,
+            Some(ClientExtension::PskKeyExchangeModes(vec![
+                PskKeyExchangeMode::PSK_DHE_KE,
+            ])),
+        );
+        replace_extension(&mut ch, ExtensionType::PRE_SHARED_KEY, None);
+        ch.extensions
+            .push(ClientExtension::PreSharedKey(PresharedKeyOffer {
+                identities: vec![PskIdentity {
+                    identity: b"a ticket of another server".to_vec(),
+                    obfuscated_ticket_age: 1234,
+                }],
+                binders: vec![vec![0x5a; 32]],
+            }));
+    }
+    record(HANDSHAKE, &encode_hello(ch))
+}
+
+#[test]
+fn refused_early_data_is_skipped_under_handshake_keys() {
+    let hello = client_hello_with_early_data(client_hello(TLS13), true);
+    let mut s = server(TLS13);
+    s.enable_events(false, true);
+    let input = [hello, early_data_records(&[100, 1000, 5000])].concat();
+    assert_eq!(s.read_tls(&input).unwrap(), input.len());
+    assert!(s.is_handshaking());
+    // The handshake goes on under the client's handshake keys: a Finished sealed with them
+    // is opened (and found wrong, as this test cannot compute the right one).
+    let secret = logged_secret(&s.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    let suite = s.negotiated().suite.unwrap();
+    let mut sealer = tls::handshake::tls13_encrypter(suite, &secret).unwrap();
+    let fin = handshake_message(20, &vec![0; suite.hash.output_len()]);
+    let inner = [&fin[..], &[HANDSHAKE]].concat();
+    expect_alert(
+        &mut s,
+        &seal_inner(&mut sealer, &inner),
+        AlertDescription::DECRYPT_ERROR,
+    );
+
+    // More early data than the server skips (16 KiB) ends the connection.
+    let hello = client_hello_with_early_data(client_hello(TLS13), true);
+    let mut s = server(TLS13);
+    let input = [hello, early_data_records(&[16_000, 16_000])].concat();
+    let e = expect_alert(&mut s, &input, AlertDescription::UNEXPECTED_MESSAGE);
+    assert_eq!(e.reason, Reason::TOO_MUCH_EARLY_DATA);
+}
+
+#[test]
+fn refused_early_data_is_skipped_until_the_second_client_hello() {
+    let mut cc = versioned(client_config(), TLS13);
+    cc.groups = vec![NamedGroup::X25519, NamedGroup::SECP256R1];
+    let mut sc = versioned(server_config("server-ecdsa-p256"), TLS13);
+    sc.groups = vec![NamedGroup::SECP256R1];
+    let mut c = client_with(cc);
+    let mut s = server_with(sc);
+    let first = c.pending_tls().to_vec();
+    c.consume_tls(first.len());
+    let ch = match HandshakeMessage::decode_encoded(&first[5..], TLS13).unwrap() {
+        HandshakeMessage::ClientHello(ch) => ch,
+        other => panic!("{other:?}"),
+    };
+    let input = [
+        client_hello_with_early_data(ch, false),
+        record(20, &[1]),
+        early_data_records(&[300, 700]),
+    ]
+    .concat();
+    assert_eq!(s.read_tls(&input).unwrap(), input.len());
+    assert!(s.negotiated().hello_retry);
+    // The client answers the HelloRetryRequest; its second ClientHello ends the skipping.
+    transfer(&mut s, &mut c).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    assert_eq!(s.negotiated().group, Some(NamedGroup::SECP256R1));
+    assert!(
+        !s.pending_tls().is_empty(),
+        "the server answered the second hello"
+    );
+    // After it nothing is skipped: a record that does not open under the handshake keys is
+    // an error again.
+    expect_alert(
+        &mut s,
+        &early_data_records(&[40]),
+        AlertDescription::BAD_RECORD_MAC,
+    );
+}

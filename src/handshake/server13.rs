@@ -240,6 +240,12 @@ pub fn handle_client_hello(
     cx.record.set_writer(encrypter);
     let (decrypter, client_finished) = tls13_handshake_decrypter(suite, &client_hs)?;
     cx.record.set_reader(decrypter);
+    // We never accept early data (no early_data in EncryptedExtensions): what the client sent
+    // under its early keys is skipped (RFC 8446 4.2.10).
+    if ch.has(ExtensionType::EARLY_DATA) {
+        cx.record
+            .skip_early_data(Some(crate::record::MAX_SKIPPED_EARLY_DATA));
+    }
     drop((client_hs, server_hs));
 
     let mut ee_exts = Vec::new();
@@ -725,6 +731,12 @@ fn send_hello_retry(
     .encode();
     transcript.add(&hrr);
     cx.send_handshake_bytes(&hrr)?;
+    // The client's early data, plain-framed as application_data, is skipped until its second
+    // ClientHello (RFC 8446 4.2.10).
+    if ch.has(ExtensionType::EARLY_DATA) {
+        cx.record
+            .skip_early_data(Some(crate::record::MAX_SKIPPED_EARLY_DATA));
+    }
     // As after a ServerHello (`handle_client_hello`), the compatibility CCS goes out
     // whatever the session ID.
     cx.send_ccs()?;
