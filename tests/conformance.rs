@@ -670,3 +670,91 @@ fn refused_early_data_is_skipped_until_the_second_client_hello() {
         AlertDescription::BAD_RECORD_MAC,
     );
 }
+
+/// (type, body length) of each record in `wire`.
+fn record_sizes(wire: &[u8]) -> Vec<(u8, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 5 <= wire.len() {
+        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
+        out.push((wire[at], len));
+        at += 5 + len;
+    }
+    out
+}
+
+#[test]
+fn the_server_answers_and_honours_record_size_limit() {
+    // TLS 1.3: answered in EncryptedExtensions; every protected record's TLSInnerPlaintext
+    // (content and type byte) stays within the limit.
+    let mut ch = client_hello(TLS13);
+    replace_extension(
+        &mut ch,
+        ExtensionType::RECORD_SIZE_LIMIT,
+        Some(ClientExtension::RecordSizeLimit(64)),
+    );
+    let mut s = server(TLS13);
+    s.enable_events(false, true);
+    s.read_tls(&record(HANDSHAKE, &encode_hello(ch))).unwrap();
+    let flight = s.pending_tls().to_vec();
+    let protected: Vec<usize> = record_sizes(&flight)
+        .into_iter()
+        .filter(|(typ, _)| *typ == 23)
+        .map(|(_, len)| len)
+        .collect();
+    assert!(protected.len() > 5, "{protected:?}");
+    assert!(protected.iter().all(|len| *len <= 64 + 16), "{protected:?}");
+    // The first protected record starts with EncryptedExtensions, which carries 16385.
+    let secret = logged_secret(&s.take_events(), "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+    let suite = s.negotiated().suite.unwrap();
+    let mut opener = tls::handshake::tls13_decrypter(suite, &secret).unwrap();
+    let at = record_sizes(&flight)
+        .iter()
+        .take_while(|(typ, _)| *typ != 23)
+        .map(|(_, len)| 5 + len)
+        .sum::<usize>();
+    let len = u16::from_be_bytes([flight[at + 3], flight[at + 4]]) as usize;
+    let hdr = tls::record::RecordHeader::parse(&flight[at..at + 5].try_into().unwrap());
+    let plain = opener
+        .decrypt(hdr, flight[at + 5..at + 5 + len].to_vec())
+        .unwrap();
+    assert_eq!(plain.payload[0], 8, "EncryptedExtensions first");
+    assert!(
+        plain
+            .payload
+            .windows(6)
+            .any(|w| w == [0, 0x1c, 0, 2, 0x40, 0x01]),
+        "{:?}",
+        plain.payload
+    );
+
+    // TLS 1.2: answered in the ServerHello (16384) and every record kept within the limit.
+    let mut ch = client_hello(TLS12);
+    replace_extension(
+        &mut ch,
+        ExtensionType::RECORD_SIZE_LIMIT,
+        Some(ClientExtension::RecordSizeLimit(100)),
+    );
+    let mut s = server(TLS12);
+    s.read_tls(&record(HANDSHAKE, &encode_hello(ch))).unwrap();
+    let flight = s.pending_tls().to_vec();
+    let sizes = record_sizes(&flight);
+    assert!(sizes.iter().all(|(_, len)| *len <= 100), "{sizes:?}");
+    // The ServerHello, reassembled from its records.
+    let mut hello = Vec::new();
+    let mut at = 0;
+    while hello.len() < 4
+        || hello.len() < 4 + u32::from_be_bytes([0, hello[1], hello[2], hello[3]]) as usize
+    {
+        let len = u16::from_be_bytes([flight[at + 3], flight[at + 4]]) as usize;
+        hello.extend_from_slice(&flight[at + 5..at + 5 + len]);
+        at += 5 + len;
+    }
+    let sh_len = 4 + u32::from_be_bytes([0, hello[1], hello[2], hello[3]]) as usize;
+    match HandshakeMessage::decode_encoded(&hello[..sh_len], TLS12).unwrap() {
+        HandshakeMessage::ServerHello(sh) => assert!(sh
+            .extensions
+            .contains(&tls::msgs::extensions::ServerHelloExtension::RecordSizeLimit(16384))),
+        other => panic!("{other:?}"),
+    }
+}

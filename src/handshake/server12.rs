@@ -128,6 +128,13 @@ pub fn handle_client_hello(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
+    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    if let Some(limit) = ch.record_size_limit() {
+        extensions.push(ServerHelloExtension::RecordSizeLimit(
+            crate::record::MAX_PLAINTEXT as u16,
+        ));
+        cx.record.limit_records_to(limit, false);
+    }
     if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
     }
@@ -476,6 +483,13 @@ fn resume(
         extensions.push(ServerHelloExtension::EcPointFormats(vec![
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
+    }
+    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    if let Some(limit) = ch.record_size_limit() {
+        extensions.push(ServerHelloExtension::RecordSizeLimit(
+            crate::record::MAX_PLAINTEXT as u16,
+        ));
+        cx.record.limit_records_to(limit, false);
     }
     // RFC 7301 3.1: every handshake negotiates ALPN afresh, resumptions included.
     if let Some(protocol) = &cx.info.alpn {

@@ -256,6 +256,14 @@ pub fn handle_client_hello(
     if let Some(protocol) = &cx.info.alpn {
         ee_exts.push(EncryptedExtension::Alpn(protocol.clone()));
     }
+    // RFC 8449: we accept any record TLS 1.3 allows, and keep ours within the client's limit
+    // from our first protected record on.
+    if let Some(limit) = ch.record_size_limit() {
+        ee_exts.push(EncryptedExtension::RecordSizeLimit(
+            crate::record::MAX_PLAINTEXT as u16 + 1,
+        ));
+        cx.record.limit_records_to(limit, true);
+    }
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
     })

@@ -151,6 +151,14 @@ impl RecordLayer {
         self.reader = Some(r);
     }
 
+    /// Honours the peer's record_size_limit (RFC 8449 4): the plaintext of each record we
+    /// send stays within `limit`, which in TLS 1.3 also counts the content type (we add no
+    /// padding).
+    pub fn limit_records_to(&mut self, limit: u16, tls13: bool) {
+        let most = usize::from(limit) - usize::from(tls13);
+        self.max_fragment = self.max_fragment.min(most).max(1);
+    }
+
     /// Starts (or, with `None`, stops) skipping the client's early data, up to `budget`
     /// bytes of it (see [`RecordLayer::skip_early_data`]'s field).
     pub fn skip_early_data(&mut self, budget: Option<usize>) {
