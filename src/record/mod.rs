@@ -165,11 +165,11 @@ impl RecordLayer {
         self.skip_early_data = budget;
     }
 
-    /// Counts a skipped record of `len` bytes (its plaintext at most: the AEAD tag and
-    /// content type are not early data) against the budget.
+    /// Counts a skipped record of `len` bytes (its whole ciphertext, as BoringSSL counts)
+    /// against the budget.
     fn spend_skip_budget(&mut self, len: usize) -> Result<()> {
         let left = self.skip_early_data.unwrap_or(0);
-        let plain = len.saturating_sub(TLS13_TAG_LEN + 1);
+        let plain = len;
         if plain > left {
             return Err(Error::protocol(
                 AlertDescription::UNEXPECTED_MESSAGE,
@@ -488,8 +488,14 @@ impl RecordLayer {
                 ),
             ));
         }
+        // Early data being skipped before the second ClientHello is ciphertext in plain
+        // framing.
+        let skipping_ciphertext =
+            self.skip_early_data.is_some() && hdr.typ == ContentType::APPLICATION_DATA;
         let limit = if self.reader.is_some() {
             MAX_CIPHERTEXT_TLS12
+        } else if skipping_ciphertext {
+            MAX_CIPHERTEXT_TLS13
         } else {
             MAX_PLAINTEXT
         };
