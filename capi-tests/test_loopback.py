@@ -197,3 +197,61 @@ def test_usage_errors(harness):
     missing = harness.tlsclient("-CAfile", ROOT, "127.0.0.1:1")
     assert missing.returncode == 1
     assert "cannot connect" in missing.stderr
+
+
+def _records_after_close_notify(port, version):
+    """Completes a handshake with Python's TLS, sends close_notify without a request, and
+    returns the (content type, length) of every record the server sends after that."""
+    import socket
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ctx.maximum_version = version
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                sock.sendall(outgoing.read())
+                data = sock.recv(65536)
+                assert data, "the server closed during the handshake"
+                incoming.write(data)
+        sock.sendall(outgoing.read())
+        try:
+            tls.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+        sock.sendall(outgoing.read())
+        received = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            received += data
+    records = []
+    while len(received) >= 5:
+        length = int.from_bytes(received[3:5], "big")
+        records.append((received[0], length))
+        received = received[5 + length :]
+    return records
+
+
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_www_sends_nothing_after_a_close_notify_without_request(harness, version):
+    import ssl
+
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"), "-www")
+    records = _records_after_close_notify(port, getattr(ssl.TLSVersion, version))
+    server.wait()
+    # TLS 1.3 tickets may come first; no page, only the close_notify alert at the end.
+    if version == "TLSv1_2":
+        assert len(records) == 1 and records[0][0] == 21, records
+    else:
+        assert records and all(typ == 23 for typ, _ in records), records
+        # Tickets (one record) and the close_notify: no third record carrying a page.
+        assert len(records) <= 2, records

@@ -55,6 +55,7 @@ struct client_options {
     const char *sess_out;
     int reconnect;
     int no_ticket;
+    int allow_no_ems;
 };
 
 static void usage(void)
@@ -81,7 +82,8 @@ static void usage(void)
             "  -sess_in FILE       resume the session saved in FILE\n"
             "  -sess_out FILE      save the session to FILE after the (last) connection\n"
             "  -reconnect N        connect N more times, resuming the previous session\n"
-            "  -no_ticket          do not ask for session tickets\n");
+            "  -no_ticket          do not ask for session tickets\n"
+            "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n");
     exit(2);
 }
 
@@ -392,6 +394,7 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-sess_out")) opts->sess_out = NEXT_ARG();
         else if (!strcmp(arg, "-reconnect")) opts->reconnect = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
+        else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -471,6 +474,8 @@ static SSL_CTX *make_context(const struct client_options *opts)
     }
     SSL_CTX_set_verify(ctx, opts->no_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
     enable_keylog(ctx);
+    if (opts->allow_no_ems)
+        SSL_CTX_set_allow_no_ems(ctx, 1);
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     return ctx;

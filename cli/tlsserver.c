@@ -67,6 +67,7 @@ struct server_options {
     long accept_limit; /* < 0: forever */
     int timeout_secs;
     int no_ticket;
+    int allow_no_ems;
     const char *ticket_key_file;
     int num_tickets; /* < 0: the library's default */
 };
@@ -99,6 +100,8 @@ static void usage(void)
             "  -timeout SECS           per-connection I/O timeout (default 10)\n"
             "  -quiet                  do not copy received data to stdout\n"
             "  -no_ticket              no session tickets: TLS 1.2 resumes by session ID\n"
+            "  -allow_no_ems           accept TLS 1.2 clients without the extended master secret\n"
+            "                          (RFC 7627); refused by default\n"
             "  -ticket_key_file FILE   ticket keys shared with other servers: one key a line,\n"
             "                          96 hex digits (16-byte name, 32-byte key), first seals\n"
             "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n");
@@ -226,6 +229,14 @@ static int serve_www(SSL *ssl)
             break;
     }
     request[used] = '\0';
+    /* A client that closed without asking anything gets no page, only our close_notify; so
+     * does any TLS 1.2 client that closed (RFC 5246 7.2.1: pending writes are discarded after
+     * the peer's close_notify; TLS 1.3 keeps half-close). */
+    if (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN &&
+        (used == 0 || SSL_version(ssl) == TLS1_2_VERSION))
+        return 1;
+    if (used == 0)
+        return 0;
     if (strncmp(request, "GET ", 4) != 0 || sscanf(request + 4, "%1023s", path) != 1) {
         status = "400 Bad Request";
         snprintf(path, sizeof path, "(not a GET request)");
@@ -360,6 +371,7 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-naccept")) opts->accept_limit = atol(NEXT_ARG());
         else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
+        else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
         else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
         else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
@@ -501,6 +513,8 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
         fprintf(stderr, PROG ": cannot set the session ID context\n");
         goto fail;
     }
+    if (opts->allow_no_ems)
+        SSL_CTX_set_allow_no_ems(ctx, 1);
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (opts->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx, (size_t)opts->num_tickets)) {

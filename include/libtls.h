@@ -1404,6 +1404,15 @@ uintptr_t SSL_CTX_get_num_tickets(const struct ssl_ctx_st *ctx);
 int SSL_CTX_set_ticket_single_use(struct ssl_ctx_st *ctx, int on);
 
 /*
+ libtls: with `on` non-zero, connections of this context do TLS 1.2 without the extended
+ master secret (RFC 7627) when the peer does not offer (server) or answer (client) it, with
+ the classic master secret (RFC 5246 8.1); otherwise, the default, such peers are refused
+ (RFC 9325 3.5). Sessions record which master secret they use and resume as RFC 7627 5.3
+ says. Returns 1.
+ */
+int SSL_CTX_set_allow_no_ems(struct ssl_ctx_st *ctx, int on);
+
+/*
  External caches: `cb` sees every new session (servers: those cached for session-ID
  resumption or stateful TLS 1.3 tickets; clients, with `SSL_SESS_CACHE_CLIENT`: every
  session, one per TLS 1.3 ticket).
@@ -1637,6 +1646,14 @@ uintptr_t SSL_get_peer_finished(const struct ssl_st *ssl, void *buf, uintptr_t c
 int SSL_get_extms_support(const struct ssl_st *ssl);
 
 /*
+ libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
+ (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
+ master secret; otherwise, the default, such peers are refused. Overrides the context's
+ `SSL_CTX_set_allow_no_ems`. Returns 1.
+ */
+int SSL_set_allow_no_ems(struct ssl_st *ssl, int on);
+
+/*
  SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
  */
 int SSL_set_tlsext_host_name(struct ssl_st *ssl, const char *name);
@@ -1821,8 +1838,9 @@ int SSL_clear(struct ssl_st *ssl);
 /*
  Sets the largest handshake message (certificate list) this connection accepts from the
  peer, in bytes; returns the previous limit. A larger message is refused from its header
- with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
- not yet started.
+ with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. A ClientHello is accepted up
+ to its syntax's 131,396 bytes whatever this says, as in OpenSSL. Takes effect for a
+ handshake not yet started.
  */
 long SSL_set_max_cert_list(struct ssl_st *ssl, long max);
 
@@ -2056,6 +2074,7 @@ const char *X509_verify_cert_error_string(long n);
 
 /* SSL_R_*: reasons on the error queue (OpenSSL's values). */
 #define SSL_R_NO_SUITABLE_KEY_SHARE 101
+#define SSL_R_INCONSISTENT_EXTMS 104
 #define SSL_R_BAD_DECOMPRESSION 107
 #define SSL_R_BAD_KEY_SHARE 108
 #define SSL_R_BAD_EXTENSION 110
@@ -2076,6 +2095,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_HTTP_REQUEST 156
 #define SSL_R_LENGTH_MISMATCH 159
 #define SSL_R_ILLEGAL_POINT_COMPRESSION 162
+#define SSL_R_TOO_MUCH_EARLY_DATA 164
 #define SSL_R_NO_CERTIFICATES_RETURNED 176
 #define SSL_R_NO_CERTIFICATE_ASSIGNED 177
 #define SSL_R_NOT_ON_RECORD_BOUNDARY 182
@@ -2091,6 +2111,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_INVALID_ALERT 205
 #define SSL_R_PROTOCOL_IS_SHUTDOWN 207
 #define SSL_R_RECORD_LENGTH_MISMATCH 213
+#define SSL_R_REQUIRED_CIPHER_MISSING 215
 #define SSL_R_UNSOLICITED_EXTENSION 217
 #define SSL_R_BAD_PSK 219
 #define SSL_R_SSL_SESSION_VERSION_MISMATCH 210
@@ -2158,6 +2179,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
 #define SSL_R_KEY_USAGE_BIT_INCORRECT 908
+#define SSL_R_EXTENDED_MASTER_SECRET_REQUIRED 909
 #define SSL_R_CALLED_FROM_CALLBACK 920
 
 /* SSL_R_* for received alerts: SSL_AD_REASON_OFFSET + the alert. */

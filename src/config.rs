@@ -172,6 +172,10 @@ pub struct Config {
     pub max_send_fragment: usize,
     /// `SSL_OP_*` bits (see [`ssl_options`]).
     pub options: u64,
+    /// TLS 1.2 without the extended master secret (RFC 7627), which libtls otherwise requires
+    /// (RFC 9325): a server accepts clients that do not offer it, a client servers that do not
+    /// answer it; the classic master secret is then used (`SSL_CTX_set_allow_no_ems`).
+    pub allow_no_ems: bool,
     /// Protocols a client offers with ALPN, in preference order; empty: no ALPN.
     pub alpn_protocols: Vec<Vec<u8>>,
     /// A server's ALPN choice; without it the client's ALPN offer is ignored, as in OpenSSL.
@@ -209,6 +213,7 @@ impl Default for Config {
             max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
             max_send_fragment: crate::record::MAX_PLAINTEXT,
             options: ssl_options::DEFAULT,
+            allow_no_ems: false,
             alpn_protocols: Vec::new(),
             alpn_select: None,
             sni_callback: None,
@@ -229,6 +234,9 @@ pub const DEFAULT_GROUPS: &[NamedGroup] = &[
 pub const DEFAULT_VERIFY_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::ECDSA_NISTP256_SHA256,
     SignatureScheme::ECDSA_NISTP384_SHA384,
+    // TLS 1.2's (SHA-512, ECDSA), which a P-256 or P-384 key signs when a peer asks for it;
+    // in TLS 1.3 it means P-521, which libtls has no certificates for (OpenSSL lists it too).
+    SignatureScheme::ECDSA_NISTP521_SHA512,
     SignatureScheme::ED25519,
     SignatureScheme::RSA_PSS_RSAE_SHA256,
     SignatureScheme::RSA_PSS_RSAE_SHA384,

@@ -74,6 +74,9 @@ pub struct Negotiated {
     pub peer_finished: Vec<u8>,
     /// A client: the issuer names (DER) the server's CertificateRequest listed.
     pub peer_ca_names: Vec<Vec<u8>>,
+    /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
+    /// whose key schedule binds the transcript.
+    pub extended_master_secret: bool,
 }
 
 impl Default for Negotiated {
@@ -98,6 +101,7 @@ impl Default for Negotiated {
             our_finished: Vec::new(),
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
+            extended_master_secret: false,
         }
     }
 }
@@ -579,6 +583,9 @@ impl Connection {
                     });
                 }
             }
+            if step.skipped {
+                continue;
+            }
             let Some(rec) = step.record else {
                 return Ok(());
             };
@@ -685,6 +692,16 @@ impl Connection {
                 self.process_change_cipher_spec(&payload)
             }
             ContentType::ALERT => {
+                if payload.is_empty() {
+                    // Only a protected alert can arrive empty (the record layer refuses a plain
+                    // one): RFC 8446 5.4 and RFC 5246 6.2.1 forbid empty alert fragments, as
+                    // they do empty handshake ones.
+                    return Err(Error::protocol(
+                        AlertDescription::UNEXPECTED_MESSAGE,
+                        Reason::BAD_LENGTH,
+                        "empty alert record",
+                    ));
+                }
                 let payload = self.copy_payload(payload);
                 self.process_alert(&payload)
             }
@@ -932,6 +949,16 @@ impl Connection {
             return Err(Error::local(
                 Reason::PROTOCOL_IS_SHUTDOWN,
                 "cannot write after close_notify was sent",
+            ));
+        }
+        // RFC 5246 7.2.1: a TLS 1.2 close_notify closes both directions; the answer is our
+        // close_notify, pending writes are dropped. TLS 1.3 (RFC 8446 6.1) keeps half-close.
+        if self.common.received_close_notify
+            && self.common.info.version == Some(ProtocolVersion::TLSV1_2)
+        {
+            return Err(Error::local(
+                Reason::PROTOCOL_IS_SHUTDOWN,
+                "cannot write after the peer's TLS 1.2 close_notify: it closes both directions",
             ));
         }
         // RFC 8446 5.5: change keys well before an AEAD key's safe record count is reached.

@@ -534,6 +534,20 @@ fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
                 Role::Server => e.detail.clone(),
             },
         ),
+        // Our policy refused a peer that did nothing wrong (RFC 7627 5.2 lets us).
+        Reason::EXTENDED_MASTER_SECRET_REQUIRED => (
+            Cause::LocalProblem,
+            format!(
+                "the {peer} uses TLS 1.2 without the extended master secret (RFC 7627); that is \
+                 allowed by the protocol, but this {us} requires it by policy (RFC 9325). To \
+                 accept such peers, opt in with SSL_CTX_set_allow_no_ems / SSL_set_allow_no_ems \
+                 (tlsserver -allow_no_ems, tlsclient -allow_no_ems)",
+                us = match cx.role {
+                    Role::Client => "client",
+                    Role::Server => "server",
+                }
+            ),
+        ),
         Reason::DOWNGRADE_DETECTED | Reason::INAPPROPRIATE_FALLBACK => (
             Cause::Interception,
             format!(

@@ -30,6 +30,7 @@ macro_rules! reasons {
 
 reasons! {
     NO_SUITABLE_KEY_SHARE = 101 => "no suitable key share",
+    INCONSISTENT_EXTMS = 104 => "inconsistent extms",
     BAD_DECOMPRESSION = 107 => "bad decompression",
     BAD_KEY_SHARE = 108 => "bad key share",
     BAD_EXTENSION = 110 => "bad extension",
@@ -50,6 +51,7 @@ reasons! {
     HTTP_REQUEST = 156 => "http request",
     LENGTH_MISMATCH = 159 => "length mismatch",
     ILLEGAL_POINT_COMPRESSION = 162 => "illegal point compression",
+    TOO_MUCH_EARLY_DATA = 164 => "too much early data",
     NO_CERTIFICATES_RETURNED = 176 => "no certificates returned",
     NO_CERTIFICATE_ASSIGNED = 177 => "no certificate assigned",
     NOT_ON_RECORD_BOUNDARY = 182 => "not on record boundary",
@@ -65,6 +67,7 @@ reasons! {
     INVALID_ALERT = 205 => "invalid alert",
     PROTOCOL_IS_SHUTDOWN = 207 => "protocol is shutdown",
     RECORD_LENGTH_MISMATCH = 213 => "record length mismatch",
+    REQUIRED_CIPHER_MISSING = 215 => "required cipher missing",
     UNSOLICITED_EXTENSION = 217 => "unsolicited extension",
     BAD_PSK = 219 => "bad psk",
     SSL_SESSION_VERSION_MISMATCH = 210 => "ssl session version mismatch",
@@ -135,6 +138,7 @@ reasons! {
     INVALID_ARGUMENT = 906 => "invalid argument",
     SYSCALL_FAILURE = 907 => "system call failure",
     KEY_USAGE_BIT_INCORRECT = 908 => "key usage bit incorrect",
+    EXTENDED_MASTER_SECRET_REQUIRED = 909 => "extended master secret required",
     CALLED_FROM_CALLBACK = 920 => "called from a callback",
 }
 

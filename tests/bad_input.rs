@@ -136,11 +136,12 @@ fn oversized_record_is_record_overflow() {
 
 #[test]
 fn huge_handshake_length_is_refused_before_buffering() {
-    // A header announcing 16 MiB: rejected at once, nothing waits for the body.
+    // A header announcing 16 MiB: rejected at once, nothing waits for the body. No
+    // ClientHello can be that long, so the message is malformed (issue #18).
     let mut s = server();
     let e = s.read_tls(&record(22, &[1, 0xff, 0xff, 0xff])).unwrap_err();
     assert_eq!(e.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
-    assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
+    assert_eq!(e.alert, Some(AlertDescription::DECODE_ERROR));
 }
 
 #[test]

@@ -33,10 +33,21 @@ fn our_schemes(kt: KeyType, tls13: bool) -> &'static [SignatureScheme] {
             S::RSA_PKCS1_SHA384,
             S::RSA_PKCS1_SHA512,
         ],
-        // aws-lc-rs signs ECDSA only with the curve's own hash, which is also the one TLS 1.2
-        // peers expect first.
-        (KeyType::EcdsaP256, _) => &[S::ECDSA_NISTP256_SHA256],
-        (KeyType::EcdsaP384, _) => &[S::ECDSA_NISTP384_SHA384],
+        // TLS 1.3 binds each ECDSA scheme to its curve (RFC 8446 4.2.3).
+        (KeyType::EcdsaP256, true) => &[S::ECDSA_NISTP256_SHA256],
+        (KeyType::EcdsaP384, true) => &[S::ECDSA_NISTP384_SHA384],
+        // TLS 1.2 names only the hash (RFC 5246 7.4.1.4.1, RFC 8422 5.10): the curve's own
+        // first, then the others a peer may insist on.
+        (KeyType::EcdsaP256, false) => &[
+            S::ECDSA_NISTP256_SHA256,
+            S::ECDSA_NISTP384_SHA384,
+            S::ECDSA_NISTP521_SHA512,
+        ],
+        (KeyType::EcdsaP384, false) => &[
+            S::ECDSA_NISTP384_SHA384,
+            S::ECDSA_NISTP256_SHA256,
+            S::ECDSA_NISTP521_SHA512,
+        ],
         (KeyType::Ed25519, _) => &[S::ED25519],
     }
 }
@@ -86,7 +97,9 @@ pub static ALL_SCHEMES: &[SignatureScheme] = &[
 
 enum Inner {
     Rsa(sig::RsaKeyPair),
-    Ecdsa(sig::EcdsaKeyPair),
+    /// The key pair signs with the curve's hash; the PKCS#8 copy serves the other hashes TLS
+    /// 1.2 allows (empty if it could not be made).
+    Ecdsa(sig::EcdsaKeyPair, crate::crypto::secret::Secret),
     Ed25519(sig::Ed25519KeyPair),
 }
 
@@ -235,9 +248,13 @@ impl SigningKey {
     }
 
     fn ecdsa(key_type: KeyType, kp: sig::EcdsaKeyPair) -> Self {
+        let pkcs8 = kp
+            .to_pkcs8v1()
+            .map(|d| d.as_ref().to_vec())
+            .unwrap_or_default();
         SigningKey {
             key_type,
-            inner: Inner::Ecdsa(kp),
+            inner: Inner::Ecdsa(kp, crate::crypto::secret::Secret::new(pkcs8)),
         }
     }
 
@@ -295,11 +312,29 @@ impl SigningKey {
                     .map_err(|_| failed())?;
                 Ok(out)
             }
-            Inner::Ecdsa(kp) => Ok(kp
-                .sign(&SystemRandom::new(), msg)
-                .map_err(|_| failed())?
-                .as_ref()
-                .to_vec()),
+            Inner::Ecdsa(kp, pkcs8) => {
+                use aws_lc_rs::digest;
+                let hash = match scheme {
+                    S::ECDSA_NISTP256_SHA256 => &digest::SHA256,
+                    S::ECDSA_NISTP384_SHA384 => &digest::SHA384,
+                    S::ECDSA_NISTP521_SHA512 => &digest::SHA512,
+                    _ => return Err(failed()),
+                };
+                let curve_scheme = match self.key_type {
+                    KeyType::EcdsaP256 => S::ECDSA_NISTP256_SHA256,
+                    _ => S::ECDSA_NISTP384_SHA384,
+                };
+                if scheme == curve_scheme {
+                    return Ok(kp
+                        .sign(&SystemRandom::new(), msg)
+                        .map_err(|_| failed())?
+                        .as_ref()
+                        .to_vec());
+                }
+                // A TLS 1.2 peer's choice of another hash: sign its digest of `msg`.
+                crate::ffi::ecdsa::sign_digest(pkcs8, digest::digest(hash, msg).as_ref())
+                    .ok_or_else(failed)
+            }
             Inner::Ed25519(kp) => Ok(kp.try_sign(msg).map_err(|_| failed())?.as_ref().to_vec()),
         }
     }
@@ -310,7 +345,7 @@ impl SigningKey {
     pub fn public_key(&self) -> Vec<u8> {
         match &self.inner {
             Inner::Rsa(kp) => kp.public_key().as_ref().to_vec(),
-            Inner::Ecdsa(kp) => kp.public_key().as_ref().to_vec(),
+            Inner::Ecdsa(kp, _) => kp.public_key().as_ref().to_vec(),
             Inner::Ed25519(kp) => kp.public_key().as_ref().to_vec(),
         }
     }

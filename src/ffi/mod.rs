@@ -15,6 +15,7 @@ pub mod cipher;
 pub mod compat;
 pub mod consts;
 pub mod ctx;
+pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
 pub mod observe;

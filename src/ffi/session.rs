@@ -649,6 +649,19 @@ pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_
     })
 }
 
+/// libtls: with `on` non-zero, connections of this context do TLS 1.2 without the extended
+/// master secret (RFC 7627) when the peer does not offer (server) or answer (client) it, with
+/// the classic master secret (RFC 5246 8.1); otherwise, the default, such peers are refused
+/// (RFC 9325 3.5). Sessions record which master secret they use and resume as RFC 7627 5.3
+/// says. Returns 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_set_allow_no_ems(ctx: *mut SSL_CTX, on: c_int) -> c_int {
+    with_ctx(ctx, 0, |c| {
+        c.edit().config.allow_no_ems = on != 0;
+        1
+    })
+}
+
 // ---- SSL_CTX: the internal cache and its callbacks --------------------------------------------
 
 /// External caches: `cb` sees every new session (servers: those cached for session-ID

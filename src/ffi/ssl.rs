@@ -97,6 +97,8 @@ pub struct SSL {
     max_cert_list: usize,
     /// Whether a call is using this SSL (its callbacks may not free or drive it meanwhile).
     pub(crate) reentry: super::reentry::Reentry,
+    /// `SSL_set_allow_no_ems`, overriding the context's choice.
+    allow_no_ems: Option<bool>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -216,11 +218,15 @@ impl SSL {
             && self.alpn_protos.is_none()
             && self.tls12_suites.is_none()
             && !(self.own_cert.is_some() && self.own_key.is_some())
+            && self.allow_no_ems.is_none()
         {
             return base;
         }
         let mut c = (*base).clone();
         c.options = self.options;
+        if let Some(allow) = self.allow_no_ems {
+            c.allow_no_ems = allow;
+        }
         if self.min_proto.is_some() || self.max_proto.is_some() {
             (c.min_version, c.max_version) = super::ctx::version_range(
                 self.min_proto.unwrap_or(ctx_protos.0),
@@ -855,6 +861,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,
             reentry: Default::default(),
+            allow_no_ems: None,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.
@@ -1244,8 +1251,23 @@ unsafe fn copy_finished(data: &[u8], buf: *mut c_void, count: usize) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_extms_support(ssl: *const SSL) -> c_int {
     with_ssl_ref(ssl, -1, |s| match s.conn.as_ref() {
-        Some(c) if !c.is_handshaking() && c.negotiated().version.is_some() => 1,
+        Some(c) if !c.is_handshaking() && c.negotiated().version.is_some() => {
+            let n = c.negotiated();
+            c_int::from(n.version == Some(ProtocolVersion::TLSV1_3) || n.extended_master_secret)
+        }
         _ => -1,
+    })
+}
+
+/// libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
+/// (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
+/// master secret; otherwise, the default, such peers are refused. Overrides the context's
+/// `SSL_CTX_set_allow_no_ems`. Returns 1.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_set_allow_no_ems(ssl: *mut SSL, on: c_int) -> c_int {
+    with_ssl(ssl, 0, |s| {
+        s.allow_no_ems = Some(on != 0);
+        1
     })
 }
 
@@ -1997,8 +2019,9 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
 
 /// Sets the largest handshake message (certificate list) this connection accepts from the
 /// peer, in bytes; returns the previous limit. A larger message is refused from its header
-/// with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. Takes effect for a handshake
-/// not yet started.
+/// with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. A ClientHello is accepted up
+/// to its syntax's 131,396 bytes whatever this says, as in OpenSSL. Takes effect for a
+/// handshake not yet started.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_long {
     with_ssl(ssl, 0, |s| {

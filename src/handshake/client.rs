@@ -8,6 +8,7 @@ use crate::crypto::key_schedule::KeySchedule;
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
@@ -413,6 +414,7 @@ impl State for ExpectServerHello {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::SERVER_HELLO])?;
         let (legacy_version, selected, session_id, suite) = match super::decode13(msg)? {
             HandshakeMessage::ServerHello(sh) => (
                 sh.legacy_version,

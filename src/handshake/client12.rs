@@ -87,7 +87,32 @@ pub fn handle_server_hello(
     } else {
         None
     };
-    check_server_hello_extensions(&sh, &offer)?;
+    let extended_master_secret =
+        check_server_hello_extensions(&sh, &offer, cx.config.allow_no_ems)?;
+    // RFC 7627 5.3: a resumption repeats the original session's use of the extension.
+    if let Some(session) = &resumed {
+        if session.extended_master_secret != extended_master_secret {
+            return Err(Error::protocol(
+                AlertDescription::HANDSHAKE_FAILURE,
+                Reason::INCONSISTENT_EXTMS,
+                format!(
+                    "the server resumed a session made {} the extended master secret {} it \
+                     (RFC 7627 5.3)",
+                    if session.extended_master_secret {
+                        "with"
+                    } else {
+                        "without"
+                    },
+                    if extended_master_secret {
+                        "with"
+                    } else {
+                        "without"
+                    },
+                ),
+            ));
+        }
+    }
+    cx.info.extended_master_secret = extended_master_secret;
     let expect_ticket = sh.has(crate::msgs::enums::ExtensionType::SESSION_TICKET);
     cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, sh.alpn())?;
 
@@ -109,6 +134,7 @@ pub fn handle_server_hello(
         server_name: offer.options.server_name,
         expect_ticket,
         ticket: None,
+        extended_master_secret,
     };
     match resumed {
         Some(session) => {
@@ -134,8 +160,13 @@ pub fn handle_server_hello(
     }
 }
 
-/// RFC 5246 7.4.1.4: only answers to what we sent; RFC 5746 and RFC 7627 are required.
-fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> {
+/// RFC 5246 7.4.1.4: only answers to what we sent; RFC 5746 is required, and RFC 7627 unless
+/// `allow_no_ems`. Returns whether the server answered the extended master secret.
+fn check_server_hello_extensions(
+    sh: &ServerHello,
+    offer: &Offer,
+    allow_no_ems: bool,
+) -> Result<bool> {
     use ServerHelloExtension as E;
     let mut secure_renegotiation = false;
     let mut extended_master_secret = false;
@@ -193,15 +224,16 @@ fn check_server_hello_extensions(sh: &ServerHello, offer: &Offer) -> Result<()> 
              are refused",
         ));
     }
-    if !extended_master_secret {
+    if !extended_master_secret && !allow_no_ems {
         return Err(Error::protocol(
             AlertDescription::HANDSHAKE_FAILURE,
-            Reason::SSL_HANDSHAKE_FAILURE,
+            Reason::EXTENDED_MASTER_SECRET_REQUIRED,
             "the server did not accept the extended master secret (RFC 7627), which this client \
-             requires",
+             requires for TLS 1.2 by its policy (opt out with SSL_CTX_set_allow_no_ems, \
+             tlsclient -allow_no_ems)",
         ));
     }
-    Ok(())
+    Ok(extended_master_secret)
 }
 
 /// Whether our ClientHello carried the SessionTicket extension.
@@ -240,6 +272,8 @@ struct Handshake12 {
     /// The ServerHello promised a NewSessionTicket (RFC 5077 3.2).
     expect_ticket: bool,
     ticket: Option<NewSessionTicketTls12>,
+    /// The server answered the extended master secret (RFC 7627); only the opt-in allows not.
+    extended_master_secret: bool,
 }
 
 impl Handshake12 {
@@ -275,6 +309,7 @@ impl Handshake12 {
             ticket_age_add: 0,
             max_early_data: 0,
             group: cx.info.group,
+            extended_master_secret: self.extended_master_secret,
         }
     }
 }
@@ -342,6 +377,14 @@ impl State for ExpectServerKeyExchange {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::HELLO_REQUEST,
+                HandshakeType::SERVER_KEY_EXCHANGE,
+            ],
+        )?;
         let decoded = decode12(msg)?;
         if is_hello_request(&decoded) {
             return Ok(self);
@@ -393,6 +436,15 @@ impl State for ExpectServerHelloDone {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::HELLO_REQUEST,
+                HandshakeType::CERTIFICATE_REQUEST,
+                HandshakeType::SERVER_HELLO_DONE,
+            ],
+        )?;
         match decode12(msg)? {
             HandshakeMessage::HelloRequest => Ok(self),
             HandshakeMessage::CertificateRequestTls12(req) if self.cert_request.is_none() => {
@@ -477,8 +529,18 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange { public }).encode()?;
     hs.transcript.add(&cke);
     cx.send_handshake_bytes(&cke)?;
-    let session_hash = hs.transcript.current_hash();
-    let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
+    let master = if hs.extended_master_secret {
+        let session_hash = hs.transcript.current_hash();
+        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
+    } else {
+        // RFC 5246 8.1, only with a server without RFC 7627 under the opt-in.
+        tls12::master_secret(
+            suite.hash,
+            &pre_master_secret,
+            &hs.client_random,
+            &hs.server_random,
+        )?
+    };
     drop(pre_master_secret);
     cx.log_secret("CLIENT_RANDOM", &master);
 
@@ -540,6 +602,14 @@ impl State for ExpectChangeCipherSpec {
         _cx: &mut Common,
         msg: &JoinedMessage,
     ) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::HELLO_REQUEST,
+                HandshakeType::NEW_SESSION_TICKET,
+            ],
+        )?;
         match decode12(msg)? {
             HandshakeMessage::HelloRequest => Ok(self),
             HandshakeMessage::NewSessionTicketTls12(nst)
@@ -583,6 +653,7 @@ impl State for ExpectFinished {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -594,6 +665,7 @@ impl State for ExpectFinished {
             false,
             &self.hs.transcript.current_hash(),
         )?;
+        super::check_finished_len(&fin.verify_data, expected.len())?;
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,

@@ -13,7 +13,9 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::{AlertDescription, ExtensionType, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{
+    AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
+};
 use crate::msgs::extensions::DistinguishedName;
 use crate::msgs::extensions::Extension;
 use crate::msgs::handshake::{
@@ -105,6 +107,7 @@ impl State for ExpectServerHelloAfterRetry {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::SERVER_HELLO])?;
         if let HandshakeMessage::ServerHello(sh) = decode13(msg)? {
             if sh.cipher_suite != self.hrr_suite {
                 return Err(Error::illegal(
@@ -306,6 +309,7 @@ impl State for ExpectEncryptedExtensions {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::ENCRYPTED_EXTENSIONS])?;
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -395,6 +399,14 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(
+            self.name(),
+            msg,
+            &[
+                HandshakeType::CERTIFICATE_REQUEST,
+                HandshakeType::CERTIFICATE,
+            ],
+        )?;
         match decode13(msg)? {
             HandshakeMessage::CertificateRequestTls13(req) if self.cert_requested.is_none() => {
                 self.cert_requested = Some(CertRequest::from_message(req)?);
@@ -445,6 +457,7 @@ impl State for ExpectCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -485,11 +498,13 @@ impl State for ExpectFinished {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
         super::check_flight_end(msg)?;
         let mut hs = self.hs;
+        super::check_finished_len(&fin.verify_data, hs.suite.hash.output_len())?;
         if !hs
             .server_finished
             .verify(&hs.transcript.current_hash(), &fin.verify_data)
@@ -559,6 +574,7 @@ impl State for ExpectFinished {
                 ticket_age_add: 0,
                 max_early_data: 0,
                 group: cx.info.group,
+                extended_master_secret: true,
             }));
         }
         cx.handshake_complete = true;
@@ -652,6 +668,7 @@ impl Connected13 {
             ticket_age_add: nst.age_add,
             max_early_data: nst.max_early_data_size().unwrap_or(0),
             group: cx.info.group,
+            extended_master_secret: true,
         })
     }
 }
@@ -663,6 +680,13 @@ impl State for Connected13 {
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         use crate::crypto::key_schedule::next_traffic_secret;
+        let accepted: &[HandshakeType] = match cx.role {
+            crate::conn::Role::Client => {
+                &[HandshakeType::NEW_SESSION_TICKET, HandshakeType::KEY_UPDATE]
+            }
+            crate::conn::Role::Server => &[HandshakeType::KEY_UPDATE],
+        };
+        super::expect_types(self.name(), msg, accepted)?;
         match decode13(msg)? {
             HandshakeMessage::NewSessionTicketTls13(nst)
                 if cx.role == crate::conn::Role::Client =>

@@ -72,6 +72,29 @@ pub fn check_flight_end(msg: &JoinedMessage) -> Result<()> {
     Ok(())
 }
 
+/// Checks a message's type against those the current state accepts, before its body is
+/// decoded (RFC 8446 4, RFC 5246 7.4): a message out of order is `unexpected_message` whatever
+/// its body holds, not a decode error of a body no state wanted.
+pub fn expect_types(state: &str, msg: &JoinedMessage, accepted: &[HandshakeType]) -> Result<()> {
+    if accepted.contains(&msg.typ) {
+        Ok(())
+    } else {
+        Err(unexpected(state, msg.typ))
+    }
+}
+
+/// A Finished whose verify_data is not `expected_len` bytes long is malformed (RFC 8446 4.4.4,
+/// RFC 5246 7.4.9): `decode_error`, not the `decrypt_error` of a right-sized wrong value.
+pub fn check_finished_len(verify_data: &[u8], expected_len: usize) -> Result<()> {
+    if verify_data.len() != expected_len {
+        return Err(Error::decode(format!(
+            "Finished of {} bytes; its verify_data is {expected_len} bytes",
+            verify_data.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes a TLS 1.3 handshake message body by its type.
 pub fn decode13(msg: &JoinedMessage) -> Result<HandshakeMessage> {
     HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_3)

@@ -5,6 +5,7 @@ use crate::config::{AlpnDecision, SniOutcome};
 use crate::conn::Common;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ impl State for ExpectClientHello {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_HELLO])?;
         let HandshakeMessage::ClientHello(ch) = super::decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -42,6 +44,18 @@ impl State for ExpectClientHello {
 /// The highest version both sides enable (RFC 8446 4.2.1); TLS 1.1 and older never.
 fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
     let config = &cx.config;
+    // RFC 8446 D.5: a ClientHello.legacy_version of SSL 3.0 or lower is refused whatever
+    // supported_versions says.
+    if ch.supported_versions().is_some() && ch.legacy_version.0 <= 0x0300 {
+        return Err(Error::protocol(
+            AlertDescription::PROTOCOL_VERSION,
+            Reason::UNSUPPORTED_PROTOCOL,
+            format!(
+                "the ClientHello's legacy_version is 0x{:04x}, SSL 3.0 or older (RFC 8446 D.5)",
+                ch.legacy_version.0
+            ),
+        ));
+    }
     let offered: Vec<ProtocolVersion> = match ch.supported_versions() {
         Some(list) => list.to_vec(),
         // Without the extension the client speaks at most legacy_version, and any version up to
@@ -50,9 +64,14 @@ fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
         None => vec![ch.legacy_version],
     };
     let acceptable = [ProtocolVersion::TLSV1_3, ProtocolVersion::TLSV1_2];
+    let common = acceptable
+        .iter()
+        .copied()
+        .find(|v| config.supports_version(*v) && offered.contains(v));
     // RFC 7507: a client retrying with a lower version than it supports says so; if we could
-    // have done better, someone interfered with the first attempt.
-    if ch.offers_cipher_suite(CipherSuite::TLS_FALLBACK_SCSV) {
+    // have done better, someone interfered with the first attempt. Without a common version
+    // the answer is protocol_version, as OpenSSL gives (RFC 7507 3 allows either).
+    if common.is_some() && ch.offers_cipher_suite(CipherSuite::TLS_FALLBACK_SCSV) {
         let client_max = offered
             .iter()
             .filter(|v| !crate::msgs::enums::is_grease(v.0))
@@ -71,10 +90,8 @@ fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
             ));
         }
     }
-    for v in acceptable {
-        if config.supports_version(v) && offered.contains(&v) {
-            return Ok(v);
-        }
+    if let Some(v) = common {
+        return Ok(v);
     }
     let names: Vec<String> = offered
         .iter()

@@ -17,6 +17,7 @@ use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
@@ -52,11 +53,20 @@ pub fn handle_client_hello(
         Some(_) => true,
         None => ch.offers_cipher_suite(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
     };
-    if !ch.has(ExtensionType::EXTENDED_MASTER_SECRET) {
+    let client_ems = ch.has(ExtensionType::EXTENDED_MASTER_SECRET);
+    if !client_ems && !config.allow_no_ems {
+        // RFC 7627 5.2 lets a server refuse; RFC 9325 3.5 asks for the extension.
         return Err(handshake_failure(
-            Reason::SSL_HANDSHAKE_FAILURE,
+            Reason::EXTENDED_MASTER_SECRET_REQUIRED,
             "the client does not offer the extended master secret (RFC 7627), which this server \
-             requires for TLS 1.2",
+             requires for TLS 1.2 by its policy (opt out with SSL_CTX_set_allow_no_ems, \
+             tlsserver -allow_no_ems)",
+        ));
+    }
+    if ch.has(ExtensionType::EC_POINT_FORMATS) && ch.ec_point_formats().is_none() {
+        // Decoding kept the malformed body for TLS 1.2 to refuse (RFC 8422 5.1.2).
+        return Err(Error::decode(
+            "ec_point_formats extension in ClientHello: malformed or empty list",
         ));
     }
     if let Some(formats) = ch.ec_point_formats() {
@@ -71,7 +81,7 @@ pub fn handle_client_hello(
     let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
     // RFC 5077 3.2: the client asks for a ticket with the extension, empty or not.
     let issue_ticket = tickets && ch.session_ticket().is_some();
-    if let Some((session, renew)) = find_session(&config, &ch, now) {
+    if let Some((session, renew)) = find_session(&config, &ch, now)? {
         return resume(
             cx,
             &ch,
@@ -92,6 +102,7 @@ pub fn handle_client_hello(
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
     cx.info.group = Some(group);
+    cx.info.extended_master_secret = client_ems;
     cx.info.our_signature_scheme = Some(scheme);
     // From here a ChangeCipherSpec is the client's key change, handled by the states.
     cx.ccs_allowed = false;
@@ -109,11 +120,20 @@ pub fn handle_client_hello(
     if secure_renegotiation {
         extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
     }
-    extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    if client_ems {
+        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    }
     if ch.ec_point_formats().is_some() {
         extensions.push(ServerHelloExtension::EcPointFormats(vec![
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
+    }
+    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    if let Some(limit) = ch.record_size_limit() {
+        extensions.push(ServerHelloExtension::RecordSizeLimit(
+            crate::record::MAX_PLAINTEXT as u16,
+        ));
+        cx.record.limit_records_to(limit, false);
     }
     if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
@@ -207,6 +227,7 @@ pub fn handle_client_hello(
         session_id,
         issue_ticket,
         resumed: false,
+        extended_master_secret: client_ems,
     };
     match requested_schemes {
         Some(schemes) => Ok(Box::new(ExpectCertificate { hs, share, schemes })),
@@ -219,7 +240,7 @@ pub fn handle_client_hello(
 }
 
 /// The client's first group (in its order) that we enable for TLS 1.2. A client without
-/// supported_groups accepts any (RFC 8422 4), so ours decide.
+/// supported_groups accepts any (RFC 8422 4), so we decide: P-256 when we enable it.
 fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
     let ours: Vec<NamedGroup> = config
         .groups
@@ -229,6 +250,9 @@ fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedG
         .collect();
     let chosen = match theirs {
         Some(theirs) => theirs.iter().copied().find(|g| ours.contains(g)),
+        // Clients that omit supported_groups predate X25519: P-256 is the curve they are sure
+        // to have (RFC 8422 4 leaves the choice to us).
+        None if ours.contains(&NamedGroup::SECP256R1) => Some(NamedGroup::SECP256R1),
         None => ours.first().copied(),
     };
     chosen.ok_or_else(|| {
@@ -335,11 +359,13 @@ struct Handshake12 {
     issue_ticket: bool,
     /// An abbreviated handshake (RFC 5246 7.3, RFC 5077 figure 2): our Finished went first.
     resumed: bool,
+    /// The master secret is the extended one (RFC 7627); only the opt-in allows otherwise.
+    extended_master_secret: bool,
 }
 
 /// The session the client offers, by ticket or by session ID, if this server can resume it.
 /// The flag asks for a fresh ticket (the old one's key no longer seals).
-fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session, bool)> {
+fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(Session, bool)>> {
     let sessions = &config.session;
     let stats = &sessions.store.stats;
     let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
@@ -362,34 +388,58 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Option<(Session,
                 })
                 .map(|s| ((*s).clone(), false))
         }
-        _ => return None,
+        _ => return Ok(None),
     };
     let Some((session, renew)) = found else {
         SessionStats::bump(&stats.misses);
-        return None;
+        return Ok(None);
     };
     if sessions.expired_for_server(&session, now) {
         SessionStats::bump(&stats.timeouts);
         if !session.id.is_empty() && ch.session_ticket().is_none() {
             sessions.store.remove(&session.id);
         }
-        return None;
+        return Ok(None);
     }
-    // The suite must be one the client still offers and we still allow; the session must
-    // belong to this context and to the name the client asks for, and carry a client
-    // certificate if we now require one.
+    // The session must belong to this context and to the name the client asks for, carry a
+    // client certificate if we now require one, and its suite be one we still allow.
     let usable = session.version == ProtocolVersion::TLSV1_2
-        && ch.cipher_suites.contains(&session.suite)
         && config.tls12_suites.contains(&session.suite)
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name()
         && super::session_meets_client_auth(config, &session);
     if !usable {
         SessionStats::bump(&stats.misses);
-        return None;
+        return Ok(None);
+    }
+    // RFC 7627 5.3: a session made with the extended master secret is never resumed without
+    // it (abort); one made without it is not resumed by a client that now offers it (full
+    // handshake); one made without it may be resumed without it (the opt-in's case).
+    let client_ems = ch.has(ExtensionType::EXTENDED_MASTER_SECRET);
+    if session.extended_master_secret && !client_ems {
+        return Err(handshake_failure(
+            Reason::INCONSISTENT_EXTMS,
+            "the client offers a session made with the extended master secret without the \
+             extension (RFC 7627 5.3)",
+        ));
+    }
+    if !session.extended_master_secret && client_ems {
+        SessionStats::bump(&stats.misses);
+        return Ok(None);
+    }
+    // RFC 5246 7.4.1.2: a client offering a session must list its suite.
+    if !ch.cipher_suites.contains(&session.suite) {
+        return Err(Error::illegal(
+            Reason::REQUIRED_CIPHER_MISSING,
+            format!(
+                "the client offers a session of {} but does not list that cipher suite \
+                 (RFC 5246 7.4.1.2)",
+                session.suite
+            ),
+        ));
     }
     SessionStats::bump(&stats.hits);
-    Some((session, renew))
+    Ok(Some((session, renew)))
 }
 
 /// The abbreviated handshake: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished,
@@ -426,11 +476,21 @@ fn resume(
     if secure_renegotiation {
         extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
     }
-    extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    // find_session resumes only a session whose use of RFC 7627 the client repeats.
+    if session.extended_master_secret {
+        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    }
     if ch.ec_point_formats().is_some() {
         extensions.push(ServerHelloExtension::EcPointFormats(vec![
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
+    }
+    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    if let Some(limit) = ch.record_size_limit() {
+        extensions.push(ServerHelloExtension::RecordSizeLimit(
+            crate::record::MAX_PLAINTEXT as u16,
+        ));
+        cx.record.limit_records_to(limit, false);
     }
     // RFC 7301 3.1: every handshake negotiates ALPN afresh, resumptions included.
     if let Some(protocol) = &cx.info.alpn {
@@ -476,6 +536,8 @@ fn resume(
     cx.send_handshake_bytes(&fin)?;
     transcript.drop_buffer();
     let master = session.secret.clone();
+    let session_ems = session.extended_master_secret;
+    cx.info.extended_master_secret = session_ems;
     cx.session = Some(Arc::new(session));
     Ok(Box::new(ExpectChangeCipherSpec {
         hs: Handshake12 {
@@ -486,6 +548,7 @@ fn resume(
             session_id: ch.legacy_session_id.clone(),
             issue_ticket: false,
             resumed: true,
+            extended_master_secret: session_ems,
         },
         master,
         keys,
@@ -526,6 +589,7 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
         let HandshakeMessage::CertificateTls12(cert) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -567,6 +631,7 @@ impl State for ExpectClientKeyExchange {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_KEY_EXCHANGE])?;
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -574,8 +639,18 @@ impl State for ExpectClientKeyExchange {
         let suite = hs.suite;
         let pre_master_secret = self.share.complete(&cke.public)?;
         hs.transcript.add(&msg.encoded);
-        let session_hash = hs.transcript.current_hash();
-        let master = tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?;
+        let master = if hs.extended_master_secret {
+            let session_hash = hs.transcript.current_hash();
+            tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
+        } else {
+            // RFC 5246 8.1, only for a client without RFC 7627 under the opt-in.
+            tls12::master_secret(
+                suite.hash,
+                &pre_master_secret,
+                &hs.client_random,
+                &hs.server_random,
+            )?
+        };
         drop(pre_master_secret);
         cx.log_secret("CLIENT_RANDOM", &master);
         let keys = tls12::key_block(
@@ -613,6 +688,7 @@ impl State for ExpectCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -684,6 +760,7 @@ impl State for ExpectFinished {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -696,6 +773,7 @@ impl State for ExpectFinished {
             true,
             &hs.transcript.current_hash(),
         )?;
+        super::check_finished_len(&fin.verify_data, expected.len())?;
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
@@ -728,6 +806,7 @@ impl State for ExpectFinished {
             ticket_age_add: 0,
             max_early_data: 0,
             group: cx.info.group,
+            extended_master_secret: hs.extended_master_secret,
         };
         if hs.issue_ticket {
             send_ticket(cx, &session, &mut hs.transcript)?;

@@ -14,6 +14,7 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
     SignatureScheme,
@@ -240,6 +241,12 @@ pub fn handle_client_hello(
     cx.record.set_writer(encrypter);
     let (decrypter, client_finished) = tls13_handshake_decrypter(suite, &client_hs)?;
     cx.record.set_reader(decrypter);
+    // We never accept early data (no early_data in EncryptedExtensions): what the client sent
+    // under its early keys is skipped (RFC 8446 4.2.10).
+    if ch.has(ExtensionType::EARLY_DATA) {
+        cx.record
+            .skip_early_data(Some(crate::record::MAX_SKIPPED_EARLY_DATA));
+    }
     drop((client_hs, server_hs));
 
     let mut ee_exts = Vec::new();
@@ -249,6 +256,14 @@ pub fn handle_client_hello(
     }
     if let Some(protocol) = &cx.info.alpn {
         ee_exts.push(EncryptedExtension::Alpn(protocol.clone()));
+    }
+    // RFC 8449: we accept any record TLS 1.3 allows, and keep ours within the client's limit
+    // from our first protected record on.
+    if let Some(limit) = ch.record_size_limit() {
+        ee_exts.push(EncryptedExtension::RecordSizeLimit(
+            crate::record::MAX_PLAINTEXT as u16 + 1,
+        ));
+        cx.record.limit_records_to(limit, true);
     }
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
@@ -543,6 +558,7 @@ impl State for ExpectClientCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
         let HandshakeMessage::CertificateTls13(cert) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -589,6 +605,7 @@ impl State for ExpectClientCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -727,6 +744,12 @@ fn send_hello_retry(
     .encode()?;
     transcript.add(&hrr);
     cx.send_handshake_bytes(&hrr)?;
+    // The client's early data, plain-framed as application_data, is skipped until its second
+    // ClientHello (RFC 8446 4.2.10).
+    if ch.has(ExtensionType::EARLY_DATA) {
+        cx.record
+            .skip_early_data(Some(crate::record::MAX_SKIPPED_EARLY_DATA));
+    }
     // As after a ServerHello (`handle_client_hello`), the compatibility CCS goes out
     // whatever the session ID.
     cx.send_ccs()?;
@@ -912,6 +935,7 @@ impl State for ExpectSecondClientHello {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_HELLO])?;
         let HandshakeMessage::ClientHello(ch) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -955,10 +979,12 @@ impl State for ExpectFinished {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
         super::check_flight_end(msg)?;
+        super::check_finished_len(&fin.verify_data, self.suite.hash.output_len())?;
         if !self
             .client_finished
             .verify(&self.transcript.current_hash(), &fin.verify_data)
@@ -1035,6 +1061,7 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
             ticket_age_add: age_add,
             max_early_data: 0,
             group: cx.info.group,
+            extended_master_secret: true,
         };
         let ticket = if stateful {
             session.id.clone()

@@ -108,15 +108,28 @@ impl HandshakeJoiner {
         let mut pos = self.start;
         while let Some(header) = self.buf.get(pos..pos + HANDSHAKE_HEADER_LEN) {
             let body_len = body_len_of(header);
-            if body_len > self.max_message_len {
+            let typ = HandshakeType(header[0]);
+            if let Some(most) = structural_max_len(typ).filter(|most| body_len > *most) {
+                return Err(Error::protocol(
+                    AlertDescription::DECODE_ERROR,
+                    Reason::EXCESSIVE_MESSAGE_SIZE,
+                    format!(
+                        "{typ} message of {body_len} bytes: no {typ} can be longer than {most}"
+                    ),
+                ));
+            }
+            // A ClientHello may reach its structural maximum whatever the configured bound
+            // (which is about certificate chains), as in OpenSSL.
+            let limit = if typ == HandshakeType::CLIENT_HELLO {
+                MAX_CLIENT_HELLO_LEN
+            } else {
+                self.max_message_len
+            };
+            if body_len > limit {
                 return Err(Error::protocol(
                     AlertDescription::ILLEGAL_PARAMETER,
                     Reason::EXCESSIVE_MESSAGE_SIZE,
-                    format!(
-                        "{} message of {body_len} bytes exceeds the limit of {}",
-                        HandshakeType(header[0]),
-                        self.max_message_len
-                    ),
+                    format!("{typ} message of {body_len} bytes exceeds the limit of {limit}"),
                 ));
             }
             pos += HANDSHAKE_HEADER_LEN + body_len;
@@ -157,6 +170,38 @@ impl HandshakeJoiner {
             data_follows: !self.is_empty(),
         })
     }
+}
+
+/// The longest ClientHello body the syntax allows (RFC 8446 4.1.2): version 2, random 32,
+/// session ID 1 + 32, cipher suites 2 + 65534, compression methods 1 + 255, extensions
+/// 2 + 65535.
+pub const MAX_CLIENT_HELLO_LEN: usize = 131_396;
+
+/// The longest body a message of type `typ` can have by its syntax (RFC 8446 4, RFC 5246 7.4,
+/// RFC 8422 5.4 and 5.7 for ECDHE), where it is bounded below what the header can say; a
+/// header announcing more is malformed (`decode_error`), not merely too large.
+fn structural_max_len(typ: HandshakeType) -> Option<usize> {
+    const VEC16: usize = 2 + 65_535;
+    Some(match typ {
+        HandshakeType::HELLO_REQUEST
+        | HandshakeType::END_OF_EARLY_DATA
+        | HandshakeType::SERVER_HELLO_DONE => 0,
+        HandshakeType::CLIENT_HELLO => MAX_CLIENT_HELLO_LEN,
+        // version, random, session ID, suite, compression, extensions.
+        HandshakeType::SERVER_HELLO => 2 + 32 + 1 + 32 + 2 + 1 + VEC16,
+        // TLS 1.3: lifetime, age_add, nonce <0..255>, ticket, extensions.
+        HandshakeType::NEW_SESSION_TICKET => 4 + 4 + 1 + 255 + VEC16 + VEC16,
+        HandshakeType::ENCRYPTED_EXTENSIONS => VEC16,
+        // ECDHE: curve type, named curve, point <1..255>, scheme, signature.
+        HandshakeType::SERVER_KEY_EXCHANGE => 1 + 2 + 1 + 255 + 2 + VEC16,
+        // TLS 1.2: types <1..255>, schemes, authorities (TLS 1.3's is shorter).
+        HandshakeType::CERTIFICATE_REQUEST => 1 + 255 + VEC16 + VEC16,
+        HandshakeType::CERTIFICATE_VERIFY => 2 + VEC16,
+        // An RSA premaster secret <0..2^16-1> is the longest (ECDHE's point is <1..255>).
+        HandshakeType::CLIENT_KEY_EXCHANGE => VEC16,
+        HandshakeType::KEY_UPDATE => 1,
+        _ => return None,
+    })
 }
 
 fn body_len_of(header: &[u8]) -> usize {

@@ -232,44 +232,38 @@ impl ServerName {
             }
         }
     }
-
-    fn decode(r: &mut Reader) -> Result<Self, Error> {
-        let name_type = r.u8("server name type")?;
-        let name = r.vec_u16("server name")?;
-        if name_type != Self::HOST_NAME_TYPE {
-            return Ok(ServerName::Other {
-                name_type,
-                name: name.to_vec(),
-            });
-        }
-        validate_host_name(name)?;
-        // Validation admits only ASCII, so this cannot fail.
-        let host =
-            String::from_utf8(name.to_vec()).map_err(|_| malformed("non-ASCII host name"))?;
-        Ok(ServerName::HostName(host))
-    }
 }
 
 /// RFC 6066 host names are ASCII DNS names without a trailing dot; we also admit '_', which
 /// real deployments use. NUL bytes, spaces and non-ASCII are rejected, so a name can never be
 /// truncated or misread by C callers.
+///
+/// An empty name breaks the syntax (HostName is <1..2^16-1>): `decode_error`. A name that parses
+/// but is no DNS name is an invalid value (RFC 8446 6): `illegal_parameter`.
 fn validate_host_name(name: &[u8]) -> Result<(), Error> {
     const MAX_DNS_NAME_LEN: usize = 253;
-    if name.is_empty() || name.len() > MAX_DNS_NAME_LEN {
-        return Err(malformed(format!(
-            "host name length {} outside 1..={MAX_DNS_NAME_LEN}",
-            name.len()
-        )));
+    if name.is_empty() {
+        return Err(malformed("empty host name"));
+    }
+    let invalid = |detail: &str| Error::illegal(Reason::BAD_EXTENSION, detail);
+    if name.len() > MAX_DNS_NAME_LEN {
+        return Err(Error::illegal(
+            Reason::BAD_EXTENSION,
+            format!(
+                "host name length {} outside 1..={MAX_DNS_NAME_LEN}",
+                name.len()
+            ),
+        ));
     }
     for label in name.split(|&b| b == b'.') {
         if label.is_empty() || label.len() > 63 {
-            return Err(malformed("host name has an empty or over-long label"));
+            return Err(invalid("host name has an empty or over-long label"));
         }
         if !label
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(malformed("host name has bytes outside [A-Za-z0-9._-]"));
+            return Err(invalid("host name has bytes outside [A-Za-z0-9._-]"));
         }
     }
     Ok(())
@@ -277,23 +271,40 @@ fn validate_host_name(name: &[u8]) -> Result<(), Error> {
 
 fn decode_server_name_list(r: &mut Reader) -> Result<Vec<ServerName>, Error> {
     let mut list = r.sub_u16("server name list")?;
+    // The whole list is parsed before any name is judged: decode errors come first.
+    let mut raw: Vec<(u8, &[u8])> = Vec::new();
+    while !list.is_empty() {
+        let name_type = list.u8("server name type")?;
+        let name = list.vec_u16("server name")?;
+        raw.push((name_type, name));
+    }
+    let raw = require_non_empty(raw, "server name")?;
     let mut names: Vec<ServerName> = Vec::new();
     let mut seen_types = HashSet::new();
-    while !list.is_empty() {
-        let name = ServerName::decode(&mut list)?;
-        let name_type = match &name {
-            ServerName::HostName(_) => ServerName::HOST_NAME_TYPE,
-            ServerName::Other { name_type, .. } => *name_type,
+    for (name_type, name) in raw {
+        let name = if name_type == ServerName::HOST_NAME_TYPE {
+            validate_host_name(name)?;
+            // Validation admits only ASCII, so this cannot fail.
+            ServerName::HostName(
+                String::from_utf8(name.to_vec()).map_err(|_| malformed("non-ASCII host name"))?,
+            )
+        } else {
+            ServerName::Other {
+                name_type,
+                name: name.to_vec(),
+            }
         };
-        // RFC 6066 section 3: at most one name of each type.
+        // RFC 6066 section 3: at most one name of each type; a second is a well-formed list
+        // with an invalid value.
         if !seen_types.insert(name_type) {
-            return Err(malformed(format!(
-                "server name type {name_type} appears twice"
-            )));
+            return Err(Error::illegal(
+                Reason::BAD_EXTENSION,
+                format!("server name type {name_type} appears twice"),
+            ));
         }
         names.push(name);
     }
-    require_non_empty(names, "server name")
+    Ok(names)
 }
 
 /// A key share: a group and its public value (RFC 8446 section 4.2.8).
@@ -555,8 +566,19 @@ impl Extension for ClientExtension {
             ExtensionType::SERVER_NAME => Self::ServerName(decode_server_name_list(r)?),
             ExtensionType::SUPPORTED_GROUPS => Self::SupportedGroups(decode_groups(r)?),
             ExtensionType::EC_POINT_FORMATS => {
-                let formats = r.vec_u8("ec point formats")?.to_vec();
-                Self::EcPointFormats(require_non_empty(formats, "ec point format")?)
+                // Meaningless in TLS 1.3 (RFC 8422 5.1.2 is TLS 1.2's), and the version is not
+                // chosen yet: a malformed body is kept raw for a TLS 1.2 server to refuse.
+                let mut formats = r.clone();
+                match formats.vec_u8("ec point formats") {
+                    Ok(list) if !list.is_empty() && formats.is_empty() => {
+                        r.take_rest();
+                        Self::EcPointFormats(list.to_vec())
+                    }
+                    _ => Self::Unknown {
+                        typ,
+                        data: r.take_rest().to_vec(),
+                    },
+                }
             }
             ExtensionType::SIGNATURE_ALGORITHMS => {
                 Self::SignatureAlgorithms(decode_sig_schemes(r)?)
@@ -1166,19 +1188,27 @@ mod tests {
             ok.unwrap(),
             ClientExtension::ServerName(vec![ServerName::HostName("a-b.Example_1.com".into())])
         );
+        // An empty name does not parse; the others parse but are no DNS names (RFC 8446 6:
+        // illegal_parameter, as the established peers answer).
+        assert_decode_error(decode_single_client(
+            ExtensionType::SERVER_NAME,
+            &name_body(b""),
+        ));
         for bad in [
-            &b""[..],
-            b"a\0b.com",
+            &b"a\0b.com"[..],
             b"a b.com",
             b".example.com",
             b"example..com",
             b"example.com.",
             "ex\u{e9}.com".as_bytes(),
         ] {
-            assert_decode_error(decode_single_client(
-                ExtensionType::SERVER_NAME,
-                &name_body(bad),
-            ));
+            let err =
+                decode_single_client(ExtensionType::SERVER_NAME, &name_body(bad)).unwrap_err();
+            assert_eq!(
+                err.alert,
+                Some(AlertDescription::ILLEGAL_PARAMETER),
+                "{err:?}"
+            );
         }
         // Two host names.
         let mut w = Writer::new();
@@ -1188,7 +1218,12 @@ mod tests {
                 w.vec_u16(host);
             }
         });
-        assert_decode_error(decode_single_client(ExtensionType::SERVER_NAME, &w.buf));
+        let err = decode_single_client(ExtensionType::SERVER_NAME, &w.buf).unwrap_err();
+        assert_eq!(
+            err.alert,
+            Some(AlertDescription::ILLEGAL_PARAMETER),
+            "{err:?}"
+        );
     }
 
     #[test]

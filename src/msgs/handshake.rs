@@ -78,6 +78,24 @@ pub struct ClientHello {
     pub extensions: Vec<ClientExtension>,
 }
 
+/// Walks an extension block's framing (types and lengths) up to the message's end without
+/// judging any body, so that a misframed ClientHello is a decode error before any extension
+/// value is found illegal.
+fn check_extension_framing(mut r: Reader) -> Result<(), Error> {
+    let mut block = r.sub_u16("extension block")?;
+    while !block.is_empty() {
+        block.u16("extension type")?;
+        block.vec_u16("extension data")?;
+    }
+    if !r.is_empty() {
+        return Err(Error::decode(format!(
+            "ClientHello: {} trailing bytes",
+            r.remaining()
+        )));
+    }
+    Ok(())
+}
+
 impl ClientHello {
     pub fn encode_body(&self, w: &mut Writer) {
         w.u16(self.legacy_version.0);
@@ -103,6 +121,22 @@ impl ClientHello {
             // The list's length is <1..2^8-1> (RFC 8446 4.1.2).
             return Err(Error::decode("empty compression method list"));
         }
+        // Extensions are optional in TLS 1.2 (RFC 5246 section 7.4.1.2).
+        let extensions = if r.is_empty() {
+            Vec::new()
+        } else {
+            check_extension_framing(r.clone())?;
+            decode_extensions::<ClientExtension>(r)?
+        };
+        // Values are judged only once the whole message parsed (RFC 8446 6: decode_error for
+        // what cannot be parsed comes first), so a misframed field is not reported as the
+        // illegal value of the field it shifted.
+        if !r.is_empty() {
+            return Err(Error::decode(format!(
+                "ClientHello: {} trailing bytes",
+                r.remaining()
+            )));
+        }
         // RFC 8446 4.1.2 names illegal_parameter for a TLS 1.3 list other than [null]; a list
         // without null is as wrong in TLS 1.2 (RFC 5246 7.4.1.2 requires it).
         if !compression_methods.contains(&COMPRESSION_NULL) {
@@ -111,12 +145,6 @@ impl ClientHello {
                 "compression methods do not include null compression",
             ));
         }
-        // Extensions are optional in TLS 1.2 (RFC 5246 section 7.4.1.2).
-        let extensions = if r.is_empty() {
-            Vec::new()
-        } else {
-            decode_extensions::<ClientExtension>(r)?
-        };
         if let Some(pos) = extensions
             .iter()
             .position(|e| matches!(e, ClientExtension::PreSharedKey(_)))

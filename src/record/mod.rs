@@ -69,7 +69,12 @@ pub struct ReceiveStep {
     pub new_header: Option<[u8; HEADER_LEN]>,
     /// The next record, when all of it has arrived.
     pub record: Option<ReceivedRecord>,
+    /// A whole record was taken and dropped as early data we do not accept: look again.
+    pub skipped: bool,
 }
+
+/// OpenSSL's default bound on early data a server reads or skips (`recv_max_early_data`).
+pub const MAX_SKIPPED_EARLY_DATA: usize = MAX_PLAINTEXT;
 
 /// Received bytes. Records are opened where they lie and the application data they carry is
 /// read from here, so received bytes are copied once in (from the transport) and once out
@@ -102,8 +107,13 @@ pub struct RecordLayer {
     pub write_version: u16,
     /// Set once the first record has been seen, so a non-TLS peer is diagnosed early.
     seen_first_record: bool,
-    /// While a TLS 1.3 server skips early data it cannot decrypt (not used yet: no 0-RTT).
+    /// The most plaintext one record we send carries.
     pub max_fragment: usize,
+    /// A TLS 1.3 server that refused the client's early data (RFC 8446 4.2.10) drops it: the
+    /// bytes it may still skip. Under handshake keys a record that fails to open is skipped;
+    /// before the second ClientHello (after a HelloRetryRequest) every application_data
+    /// record is. The first record that opens (or any other) ends the skipping.
+    skip_early_data: Option<usize>,
     /// The protocol version once negotiated; the connection keeps it current. It decides
     /// which record versions and outer types are acceptable.
     pub negotiated: Option<ProtocolVersion>,
@@ -130,6 +140,7 @@ impl Default for RecordLayer {
             write_version: ProtocolVersion::TLSV1_2.0,
             seen_first_record: false,
             max_fragment: MAX_PLAINTEXT,
+            skip_early_data: None,
             negotiated: None,
             pending_handshake: Vec::new(),
             sealed_before_key_change: SendBuffer::default(),
@@ -149,6 +160,39 @@ impl RecordLayer {
     /// message changed the read keys (RFC 8446 5.1: then the record must end with it).
     pub fn read_key_changes(&self) -> u64 {
         self.read_key_changes
+    }
+
+    /// Honours the peer's record_size_limit (RFC 8449 4): the plaintext of each record we
+    /// send stays within `limit`, which in TLS 1.3 also counts the content type (we add no
+    /// padding).
+    pub fn limit_records_to(&mut self, limit: u16, tls13: bool) {
+        let most = usize::from(limit) - usize::from(tls13);
+        self.max_fragment = self.max_fragment.min(most).max(1);
+    }
+
+    /// Starts (or, with `None`, stops) skipping the client's early data, up to `budget`
+    /// bytes of it (see [`RecordLayer::skip_early_data`]'s field).
+    pub fn skip_early_data(&mut self, budget: Option<usize>) {
+        self.skip_early_data = budget;
+    }
+
+    /// Counts a skipped record of `len` bytes (its whole ciphertext, as BoringSSL counts)
+    /// against the budget.
+    fn spend_skip_budget(&mut self, len: usize) -> Result<()> {
+        let left = self.skip_early_data.unwrap_or(0);
+        let plain = len;
+        if plain > left {
+            return Err(Error::protocol(
+                AlertDescription::UNEXPECTED_MESSAGE,
+                Reason::TOO_MUCH_EARLY_DATA,
+                format!(
+                    "the client sent more than {MAX_SKIPPED_EARLY_DATA} bytes of early data, \
+                     which this server does not accept"
+                ),
+            ));
+        }
+        self.skip_early_data = Some(left - plain);
+        Ok(())
     }
 
     /// Installs new write keys. Handshake messages still waiting for a record were sent under
@@ -329,6 +373,35 @@ impl RecordLayer {
         let body = body_start..body_start + hdr.len;
         self.incoming.unparsed = body.end;
         self.incoming.header_checked = false;
+        if self.skip_early_data.is_some() {
+            if hdr.typ != ContentType::APPLICATION_DATA {
+                // The second ClientHello ends the early data (a compatibility
+                // ChangeCipherSpec may come before it).
+                if self.reader.is_none() && hdr.typ == ContentType::HANDSHAKE {
+                    self.skip_early_data = None;
+                }
+            } else if self.reader.is_none() {
+                // After a HelloRetryRequest: early data until the second ClientHello.
+                self.spend_skip_budget(hdr.len)?;
+                step.skipped = true;
+                return Ok(step);
+            } else {
+                match self.unprotect(hdr, body) {
+                    Ok(record) => {
+                        self.skip_early_data = None;
+                        self.incoming.streaming = false;
+                        step.record = Some(record);
+                        return Ok(step);
+                    }
+                    Err(e) if e.reason == Reason::DECRYPTION_FAILED_OR_BAD_RECORD_MAC => {
+                        self.spend_skip_budget(hdr.len)?;
+                        step.skipped = true;
+                        return Ok(step);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         let record = self.unprotect(hdr, body)?;
         self.incoming.streaming = record.typ == ContentType::APPLICATION_DATA;
         step.record = Some(record);
@@ -426,8 +499,14 @@ impl RecordLayer {
                 ),
             ));
         }
+        // Early data being skipped before the second ClientHello is ciphertext in plain
+        // framing.
+        let skipping_ciphertext =
+            self.skip_early_data.is_some() && hdr.typ == ContentType::APPLICATION_DATA;
         let limit = if self.reader.is_some() {
             MAX_CIPHERTEXT_TLS12
+        } else if skipping_ciphertext {
+            MAX_CIPHERTEXT_TLS13
         } else {
             MAX_PLAINTEXT
         };

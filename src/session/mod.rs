@@ -85,11 +85,18 @@ pub struct Session {
     /// The key exchange group of the full handshake that made the session, reported again
     /// when a TLS 1.2 session resumes (no new key exchange happens), as OpenSSL does.
     pub group: Option<NamedGroup>,
+    /// TLS 1.2: the master secret is the extended one (RFC 7627). Only with the
+    /// `SSL_CTX_set_allow_no_ems` opt-in can it be false; RFC 7627 5.3 decides resumption by
+    /// it. Always true for TLS 1.3.
+    pub extended_master_secret: bool,
 }
 
 /// Magic and version of the encoding used by `i2d_SSL_SESSION` and inside tickets.
 const MAGIC: &[u8; 8] = b"libtlsSS";
-const FORMAT_VERSION: u16 = 2;
+/// Format 3 added the extended-master-secret flag; format 2 sessions (which libtls made only
+/// with the extended master secret) still load.
+const FORMAT_VERSION: u16 = 3;
+const FORMAT_VERSION_BEFORE_EMS_FLAG: u16 = 2;
 /// Upper bound on a decoded server name, whatever the input says. (A decoded peer chain is
 /// bounded by [`MAX_CHAIN_CERTS`], the limit the handshake applies, so every session a
 /// connection makes decodes again.)
@@ -150,6 +157,7 @@ impl Session {
             + (2 + ticket_len)
             + 4 * 3
             + 2
+            + 1
     }
 
     fn encode_with(&self, with_ticket: bool) -> Result<Zeroizing<Vec<u8>>> {
@@ -177,6 +185,7 @@ impl Session {
         w.u32(self.ticket_age_add);
         w.u32(self.max_early_data);
         w.u16(self.group.map_or(0, |g| g.0));
+        w.u8(u8::from(self.extended_master_secret));
         // Take the bytes into the wiping wrapper before looking at the outcome, so that a
         // failed encoding is wiped too.
         let overflow = w.error().cloned();
@@ -211,10 +220,17 @@ impl Session {
             return Err(bad("wrong magic"));
         }
         let format = r.u16("format").map_err(|_| bad("too short"))?;
-        if format != FORMAT_VERSION {
+        if format != FORMAT_VERSION && format != FORMAT_VERSION_BEFORE_EMS_FLAG {
             return Err(bad(&format!("unknown format version {format}")));
         }
-        let s = Self::decode_fields(&mut r).map_err(|e| bad(&e.to_string()))?;
+        let mut s = Self::decode_fields(&mut r).map_err(|e| bad(&e.to_string()))?;
+        if format == FORMAT_VERSION {
+            s.extended_master_secret = match r.u8("extended master secret") {
+                Ok(0) => false,
+                Ok(1) => true,
+                _ => return Err(bad("extended master secret flag")),
+            };
+        }
         s.check().map_err(|why| bad(&why))?;
         Ok((s, r.position()))
     }
@@ -267,6 +283,7 @@ impl Session {
             ticket_age_add,
             max_early_data,
             group,
+            extended_master_secret: true,
         })
     }
 
@@ -431,6 +448,7 @@ pub(crate) mod tests {
             ticket_age_add: 0xdead_beef,
             max_early_data: 0,
             group: None,
+            extended_master_secret: true,
         }
     }
 
