@@ -3,7 +3,12 @@
 symbols file cannot drift from the export list (dpkg-gensymbols -c4 then fails the build on any
 difference between it and the built library).
 
-    debian/gen-symbols.py abi/libtls.so.0.map VERSION > debian/libtls0.symbols
+    debian/gen-symbols.py abi/libtls.so.0.map VERSION [build/lib/libtls.map] > debian/libtls0.symbols
+
+The optional third argument is the version script the library was actually linked with
+(`make lib` writes it: abi/libtls.so.0.map plus aws-lc's libcrypto functions exported under
+OpenSSL's names, tools/awslc-exports.py); the symbols are then read from it, the soname still
+from the first.
 
 Each version node's symbols get the upstream version that introduced the node: LIBTLS_1 is
 0.1.0; a later node (LIBTLS_1.1, ...) is new in the version being built, so a package that uses
@@ -18,12 +23,12 @@ from abi import parse_map  # noqa: E402
 FIRST_RELEASES = {"LIBTLS_1": "0.1.0"}
 
 
-def main(map_path, version):
+def main(map_path, version, link_map=None):
     path = Path(map_path)
     soname = path.name[: -len(".map")]
     major = soname.rsplit(".", 1)[1]
-    lines = [f"{soname} libtls{major} #MINVER#", "* Build-Depends-Package: libtls-dev"]
-    for node, _parent, symbols in parse_map(path):
+    lines = [f"{soname} libtls{major} #MINVER#", "* Build-Depends-Package: libtls0-dev"]
+    for node, _parent, symbols in parse_map(Path(link_map) if link_map else path):
         since = FIRST_RELEASES.get(node, version)
         lines.append(f" {node}@{node} {since}")
         lines.extend(f" {name}@{node} {since}" for name in sorted(symbols))

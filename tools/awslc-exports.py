@@ -44,8 +44,14 @@ def awslc_sys_version():
 
 
 def awslc_include_dir():
-    """aws-lc's include/ in the cargo registry (the same source aws-lc-sys built)."""
+    """aws-lc's include/ in the cargo registry (the same source aws-lc-sys built), or in vendor/
+    when the crates are vendored there (`cargo vendor`, as the Debian source tree has them)."""
     version = awslc_sys_version()
+    vendored = ROOT / "vendor" / "aws-lc-sys"
+    if (vendored / "aws-lc" / "include").is_dir() and re.search(
+        rf'^version = "{re.escape(version)}"$', (vendored / "Cargo.toml").read_text(), re.M
+    ):
+        return vendored / "aws-lc" / "include"
     cargo_home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
     hits = sorted(glob.glob(f"{cargo_home}/registry/src/*/aws-lc-sys-{version}/aws-lc/include"))
     if not hits:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make deb`: the Debian packages libtls0, libtls-dev, libtls-tools and python3-libtls.
+# `make deb`: the Debian packages libtls0, libtls0-dev, libtls-tools and python3-libtls.
 #
 #   tools/deb.sh source   build/deb/libtls-VERSION/: the tree (git's files, uncommitted ones
 #                         too) with the crates vendored by `cargo vendor` and .cargo/config.toml
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 version=$(sed -n 's/^version = "\([^"]*\)"/\1/p' Cargo.toml | head -n 1)
 out=build/deb
 src=$out/libtls-$version
-packages=(libtls0 libtls-dev libtls-tools python3-libtls)
+packages=(libtls0 libtls0-dev libtls-tools python3-libtls)
 arch=$(dpkg --print-architecture)
 debs() { for p in "${packages[@]}"; do ls "$out/${p}_${version}_"*.deb; done; }
 
@@ -66,9 +66,26 @@ check() {
     local work files
     work=$(mktemp -d)
     trap 'rm -rf "$work"' RETURN
-    # LibreSSL's libtls runtime (libretls28 since Debian 13, libtls26 in Debian 12) must stay.
+    # No package of ours may share its name with one in the archive: apt would take them for
+    # versions of one package (Debian 12's LibreSSL development package is named libtls-dev).
+    local p clash=()
+    for p in "${packages[@]}"; do
+        [[ -z $(apt-cache madison "$p" 2>/dev/null) ]] || clash+=("$p")
+    done
+    if ((${#clash[@]})); then
+        echo "deb: the archive has packages named like ours: ${clash[*]}" >&2
+        exit 1
+    fi
+    # The development files clash with LibreSSL's (libtls.so, libtls.pc): both of its names.
+    local conflicts
+    conflicts=$(dpkg-deb -f "$(ls "$out"/libtls0-dev_"${version}"_*.deb)" Conflicts)
+    for p in libtls-dev libretls-dev; do
+        [[ ", $conflicts," == *", $p,"* ]] || { echo "deb: libtls0-dev does not conflict with $p" >&2; exit 1; }
+    done
+    # LibreSSL's libtls runtime (libtls.so.26: libtls26 in Debian 12; libtls.so.28 in Debian 13,
+    # probed under the names it may have) must stay installed beside ours.
     local libressl=""
-    for candidate in libretls28 libtls26; do
+    for candidate in libtls28t64 libtls28 libretls28 libtls26; do
         if apt-cache show "$candidate" >/dev/null 2>&1; then libressl=$candidate; break; fi
     done
     local had_libressl=yes
