@@ -233,7 +233,7 @@ def patch_ex_data_h(path):
 
 def patch_base_h(path):
     """Two edits to aws-lc's base.h: its OPENSSL_VERSION_NUMBER (1.1.1) gives way to libtls's
-    opensslv.h (the OpenSSL 3.0 API libtls follows), and the typedefs libtls.h makes too are
+    opensslv.h (one definition, documented there), and the typedefs libtls.h makes too are
     skipped when libtls.h came first (C89 and C99 allow a typedef only once)."""
     text = path.read_text()
     lines = []

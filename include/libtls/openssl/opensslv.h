@@ -11,12 +11,14 @@
 /* Marks the compatibility headers, for code that wants to know what it is built against. */
 #define LIBTLS_OPENSSL_COMPAT 1
 
-/* The OpenSSL API generation libtls follows: code that tests the version to choose between
- * old and new calls takes the OpenSSL 3.0 path (TLS_client_method, SSL_get1_peer_certificate). */
-#define OPENSSL_VERSION_MAJOR 3
-#define OPENSSL_VERSION_MINOR 0
-#define OPENSSL_VERSION_PATCH 0
-#define OPENSSL_VERSION_NUMBER 0x30000000L
-#define OPENSSL_VERSION_TEXT LIBTLS_VERSION_TEXT " (OpenSSL 3.0 API subset)"
+/* The OpenSSL API level the compat headers offer as a whole. libssl follows OpenSSL 3.0's
+ * names (TLS_client_method, SSL_get1_peer_certificate are there), but libcrypto is aws-lc's,
+ * whose API is OpenSSL 1.1.1's: no providers, OSSL_PARAM, OSSL_DECODER or core_names.h. A
+ * program that tests the version to choose between the 1.1.1 and 3.0 libcrypto calls must take
+ * the 1.1.1 path, so the number is aws-lc's own (1.1.1g) and the 3.0-only OPENSSL_VERSION_MAJOR
+ * family is not defined. */
+#define OPENSSL_VERSION_NUMBER 0x1010107fL
+#define SSLEAY_VERSION_NUMBER OPENSSL_VERSION_NUMBER
+#define OPENSSL_VERSION_TEXT LIBTLS_VERSION_TEXT " (OpenSSL 1.1.1 API, libssl names of 3.0)"
 
 #endif /* LIBTLS_OPENSSL_OPENSSLV_H */
