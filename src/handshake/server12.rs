@@ -95,7 +95,7 @@ pub fn handle_client_hello(
     // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
     let schemes = config.shared_schemes(ch.sig_schemes().unwrap_or(&[]));
     let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, &schemes, ch.groups())?;
-    let staple = super::ocsp::server_staple(cx, &ch)?;
+    let staple = super::ocsp::server_staple(cx, &ch, false)?;
 
     if let Some(name) = ch.server_name() {
         cx.info.server_name = Some(name.to_string());

@@ -154,7 +154,7 @@ pub fn handle_client_hello(
         None => Some(certificate_choice?),
     };
     let staple = match &full_handshake_cert {
-        Some(_) => super::ocsp::server_staple(cx, &ch)?,
+        Some(_) => super::ocsp::server_staple(cx, &ch, true)?,
         None => None,
     };
     // The name stays the one the server name callback saw (`server::answer_server_name`); a
