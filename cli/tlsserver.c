@@ -710,8 +710,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     parse_args(argc, argv, &opts);
     ctx = make_context(&opts, NULL, NULL);
-    if (!ctx)
+    if (!ctx) {
+        free(opts.status_der);
         return 1;
+    }
     for (i = 0; i < opts.sni_count; i++) {
         opts.sni[i].ctx = make_context(&opts, opts.sni[i].cert, opts.sni[i].key);
         if (!opts.sni[i].ctx)
@@ -738,5 +740,6 @@ int main(int argc, char **argv)
     for (i = 0; i < opts.sni_count; i++)
         SSL_CTX_free(opts.sni[i].ctx);
     SSL_CTX_free(ctx);
+    free(opts.status_der);
     return 0;
 }

@@ -218,6 +218,14 @@ mod tests {
                 Some(AlertDescription::BAD_CERTIFICATE_STATUS_RESPONSE)
             );
             assert!(e.detail.contains("revoked"), "{}", e.detail);
+            let d = client.diagnosis().expect("a diagnosis");
+            assert_eq!(d.cause, crate::diagnosis::Cause::CertificateInvalid);
+            assert!(
+                d.text.contains("failed its OCSP status check"),
+                "{}",
+                d.text
+            );
+            assert!(d.text.contains("must be given a new one"), "{}", d.text);
         }
     }
 
