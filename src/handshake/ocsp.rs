@@ -491,4 +491,29 @@ mod tests {
             assert_eq!(e.reason, Reason::DATA_LENGTH_TOO_LONG);
         }
     }
+
+    #[test]
+    fn a_status_request_with_a_garbage_body_is_decode_error() {
+        for body in [vec![], vec![1], vec![1, 0, 0], vec![1, 0, 0, 0, 0, 0xff]] {
+            let mut client = new_client(client_config());
+            let mut server = new_server(stapling_server(
+                StapleDecision::Staple(RESPONSE.to_vec()),
+                Arc::new(AtomicUsize::new(0)),
+            ));
+            client.start().unwrap();
+            let e = transfer_edited(&mut client, &mut server, |m| {
+                let HandshakeMessage::ClientHello(ch) = m else {
+                    panic!("not a ClientHello")
+                };
+                ch.extensions
+                    .insert(0, ClientExtension::StatusRequest(body.clone()));
+            })
+            .unwrap_err();
+            assert_eq!(
+                e.alert,
+                Some(AlertDescription::DECODE_ERROR),
+                "{body:?}: {e:?}"
+            );
+        }
+    }
 }
