@@ -11,9 +11,13 @@
  *   tlsclient: peer chain: verified, N certificates | peer chain: as sent, not verified
  *   tlsclient: cert DEPTH: subject="S" issuer="I" notBefore=YYYY-MM-DDTHH:MM:SSZ notAfter=...
  *   tlsclient: verify result: N (TEXT)
+ * With -status (OCSP stapling), during the handshake:
+ *   tlsclient: OCSP response: good|revoked|unknown|no response sent|unreadable (DETAIL)
+ *   (a revoked certificate ends the handshake: bad_certificate_status_response)
  * With SSLKEYLOGFILE set, the session secrets are appended to that file (NSS key log format).
  * Exit status: 0 success, 1 connection/handshake/I/O failure, 2 usage error. */
 #include "compat.h"
+#include <openssl/ocsp.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,6 +60,7 @@ struct client_options {
     int reconnect;
     int no_ticket;
     int allow_no_ems;
+    int status;
 };
 
 static void usage(void)
@@ -83,7 +88,9 @@ static void usage(void)
             "  -sess_out FILE      save the session to FILE after the (last) connection\n"
             "  -reconnect N        connect N more times, resuming the previous session\n"
             "  -no_ticket          do not ask for session tickets\n"
-            "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n");
+            "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n"
+            "  -status             ask for the server's OCSP response (stapling), print its\n"
+            "                      status; a revoked certificate fails the handshake\n");
     exit(2);
 }
 
@@ -395,6 +402,7 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-reconnect")) opts->reconnect = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
+        else if (!strcmp(arg, "-status")) opts->status = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -418,6 +426,80 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         opts->timeout_secs = 10;
     if (opts->message && opts->get_path)
         usage();
+}
+
+/* The status of the server's certificate in an OCSP response: its own entry when the issuer is
+ * in the chain the server sent, else the response's first entry. V_OCSP_CERTSTATUS_* or -1. */
+static int leaf_ocsp_status(SSL *ssl, OCSP_BASICRESP *basic, int *reason)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    int status = -1;
+    *reason = -1;
+    if (leaf && chain && sk_X509_num(chain) > 1) {
+        OCSP_CERTID *id = OCSP_cert_to_id(NULL, leaf, sk_X509_value(chain, 1));
+        if (id && !OCSP_resp_find_status(basic, id, &status, reason, NULL, NULL, NULL))
+            status = -1;
+        OCSP_CERTID_free(id);
+    }
+    if (status < 0 && OCSP_resp_count(basic) > 0) {
+        OCSP_SINGLERESP *single = OCSP_resp_get0(basic, 0);
+        status = single ? OCSP_single_get0_status(single, reason, NULL, NULL, NULL) : -1;
+    }
+    X509_free(leaf);
+    return status;
+}
+
+/* -status: the status callback of a client (OpenSSL's convention: 1 go on, 0 refuse the
+ * response, which fails the handshake with bad_certificate_status_response). Prints what the
+ * stapled response says; only a revoked certificate is refused. */
+static int ocsp_status_cb(SSL *ssl, void *arg)
+{
+    const unsigned char *der = NULL;
+    const unsigned char *p;
+    long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
+    OCSP_RESPONSE *resp;
+    OCSP_BASICRESP *basic;
+    int status, reason, ok = 1;
+    (void)arg;
+    if (len <= 0 || !der) {
+        fprintf(stderr, PROG ": OCSP response: no response sent\n");
+        return 1;
+    }
+    p = der;
+    resp = d2i_OCSP_RESPONSE(NULL, &p, len);
+    if (!resp) {
+        fprintf(stderr, PROG ": OCSP response: unreadable (not a DER OCSP response)\n");
+        return 1;
+    }
+    if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        fprintf(stderr, PROG ": OCSP response: unreadable (responder status %s)\n",
+                OCSP_response_status_str(OCSP_response_status(resp)));
+        OCSP_RESPONSE_free(resp);
+        return 1;
+    }
+    basic = OCSP_response_get1_basic(resp);
+    status = basic ? leaf_ocsp_status(ssl, basic, &reason) : -1;
+    switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD:
+        fprintf(stderr, PROG ": OCSP response: good\n");
+        break;
+    case V_OCSP_CERTSTATUS_REVOKED:
+        fprintf(stderr, PROG ": OCSP response: revoked (reason %s)\n",
+                reason >= 0 ? OCSP_crl_reason_str(reason) : "unspecified");
+        ok = 0;
+        break;
+    case V_OCSP_CERTSTATUS_UNKNOWN:
+        fprintf(stderr, PROG ": OCSP response: unknown\n");
+        break;
+    default:
+        fprintf(stderr, PROG ": OCSP response: unreadable (no status for the certificate)\n");
+        break;
+    }
+    fflush(stderr);
+    OCSP_BASICRESP_free(basic);
+    OCSP_RESPONSE_free(resp);
+    return ok;
 }
 
 static SSL_CTX *make_context(const struct client_options *opts)
@@ -478,6 +560,12 @@ static SSL_CTX *make_context(const struct client_options *opts)
         SSL_CTX_set_allow_no_ems(ctx, 1);
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (opts->status &&
+        (SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp) != 1 ||
+         SSL_CTX_set_tlsext_status_cb(ctx, ocsp_status_cb) != 1)) {
+        fprintf(stderr, PROG ": cannot ask for OCSP stapling\n");
+        goto fail;
+    }
     return ctx;
 
 fail:

@@ -70,6 +70,9 @@ struct server_options {
     int allow_no_ems;
     const char *ticket_key_file;
     int num_tickets; /* < 0: the library's default */
+    const char *status_file;
+    unsigned char *status_der; /* -status_file's contents */
+    long status_len;
 };
 
 static void usage(void)
@@ -104,7 +107,9 @@ static void usage(void)
             "                          (RFC 7627); refused by default\n"
             "  -ticket_key_file FILE   ticket keys shared with other servers: one key a line,\n"
             "                          96 hex digits (16-byte name, 32-byte key), first seals\n"
-            "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n");
+            "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n"
+            "  -status_file FILE       staple this DER OCSP response for clients that ask\n"
+            "                          (status_request)\n");
     exit(2);
 }
 
@@ -374,6 +379,7 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
         else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
         else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-status_file")) opts->status_file = NEXT_ARG();
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -449,6 +455,50 @@ static int load_ticket_keys(SSL_CTX *ctx, const char *path)
 #endif
 
 /* The context for -cert/-cert2, or with `only_cert` set, for that one certificate (-sni_cert). */
+/* -status_file: the whole file, at most what a handshake can carry (2^24-1 bytes). */
+static int load_status_file(struct server_options *opts)
+{
+    const long max = (1L << 24) - 1;
+    FILE *f = fopen(opts->status_file, "rb");
+    long len;
+    if (!f) {
+        fprintf(stderr, PROG ": cannot open -status_file %s: %s\n", opts->status_file,
+                strerror(errno));
+        return 0;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) <= 0 || len > max ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        fprintf(stderr, PROG ": -status_file %s must hold 1 to %ld bytes\n", opts->status_file, max);
+        fclose(f);
+        return 0;
+    }
+    opts->status_der = malloc((size_t)len);
+    if (!opts->status_der || fread(opts->status_der, 1, (size_t)len, f) != (size_t)len) {
+        fprintf(stderr, PROG ": cannot read -status_file %s\n", opts->status_file);
+        fclose(f);
+        return 0;
+    }
+    fclose(f);
+    opts->status_len = len;
+    return 1;
+}
+
+/* The status callback of a server: staples a copy of -status_file's response (the library
+ * takes the OPENSSL_malloc'd buffer over). */
+static int staple_status(SSL *ssl, void *arg)
+{
+    const struct server_options *opts = arg;
+    unsigned char *copy = OPENSSL_malloc((size_t)opts->status_len);
+    if (!copy)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    memcpy(copy, opts->status_der, (size_t)opts->status_len);
+    if (SSL_set_tlsext_status_ocsp_resp(ssl, copy, opts->status_len) != 1) {
+        OPENSSL_free(copy);
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
 static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
                              const char *only_key)
 {
@@ -540,6 +590,12 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
                            NULL);
     } else {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    }
+    if (opts->status_file) {
+        if (!opts->status_der && !load_status_file(opts))
+            goto fail;
+        SSL_CTX_set_tlsext_status_cb(ctx, staple_status);
+        SSL_CTX_set_tlsext_status_arg(ctx, opts);
     }
     enable_keylog(ctx);
     return ctx;
@@ -654,8 +710,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     parse_args(argc, argv, &opts);
     ctx = make_context(&opts, NULL, NULL);
-    if (!ctx)
+    if (!ctx) {
+        free(opts.status_der);
         return 1;
+    }
     for (i = 0; i < opts.sni_count; i++) {
         opts.sni[i].ctx = make_context(&opts, opts.sni[i].cert, opts.sni[i].key);
         if (!opts.sni[i].ctx)
@@ -682,5 +740,6 @@ int main(int argc, char **argv)
     for (i = 0; i < opts.sni_count; i++)
         SSL_CTX_free(opts.sni[i].ctx);
     SSL_CTX_free(ctx);
+    free(opts.status_der);
     return 0;
 }

@@ -432,6 +432,37 @@ struct stack_st_X509_NAME;
 
 #define SSL_FAILURE_GROUPS 2
 
+#define SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB 63
+
+#define SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG 64
+
+#define SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE 65
+
+#define SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP 70
+
+#define SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP 71
+
+#define SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE 127
+
+#define SSL_CTRL_GET_TLSEXT_STATUS_REQ_CB 128
+
+#define SSL_CTRL_GET_TLSEXT_STATUS_REQ_CB_ARG 129
+
+/*
+ The status type of OCSP (RFC 6066 8); `SSL_set_tlsext_status_type` takes it.
+ */
+#define TLSEXT_STATUSTYPE_ocsp 1
+
+/*
+ No status requested (what `SSL_get_tlsext_status_type` reports by default).
+ */
+#define TLSEXT_STATUSTYPE_nothing -1
+
+/*
+ The status_request extension's code point (RFC 6066).
+ */
+#define TLSEXT_TYPE_status_request 5
+
 /*
  No session caching.
  */
@@ -505,6 +536,11 @@ struct stack_st_X509_NAME;
  The verification parameters of one connection that libtls supports: the expected host names,
  IP address and host flags. `SSL_get0_param` hands out a pointer into the `SSL`.
  */
+
+/*
+ A callback cast to `void (*)(void)`, as `SSL_CTX_callback_ctrl` takes it.
+ */
+typedef void (*LIBTLS_void_fn)(void);
 
 /*
  OpenSSL's `pem_password_cb *` (aws-lc's <openssl/pem.h> declares the function type; a
@@ -593,6 +629,18 @@ typedef void (*SSL_msg_cb)(int write_p,
  `SSL_CTX_set_keylog_callback`'s callback: one NSS key log line, without a newline.
  */
 typedef void (*SSL_keylog_cb)(const struct ssl_st *ssl, const char *line);
+
+/*
+ The status callback (`SSL_CTX_set_tlsext_status_cb`). On a server it runs on full
+ handshakes whose client asked for a response, once the certificate is chosen: it sets the
+ response with `SSL_set_tlsext_status_ocsp_resp` and returns `SSL_TLSEXT_ERR_OK` (staple it,
+ if one is set), `SSL_TLSEXT_ERR_NOACK` (staple nothing) or `SSL_TLSEXT_ERR_ALERT_FATAL` (end
+ the handshake). On a client that asked for stapling it runs once the server's certificate is
+ verified, reads the response with `SSL_get_tlsext_status_ocsp_resp`, and returns 1 to go
+ on, 0 to fail with `bad_certificate_status_response`, or a negative value for an internal
+ error.
+ */
+typedef int (*SSL_CTX_tlsext_status_cb)(struct ssl_st*, void*);
 
 /*
  Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
@@ -788,6 +836,14 @@ long SSL_CTX_ctrl(struct ssl_ctx_st *ctx, int cmd, long larg, void *parg);
  above that apply to a connection. Unknown commands return 0.
  */
 long SSL_ctrl(struct ssl_st *ssl, int cmd, long larg, void *parg);
+
+/*
+ OpenSSL's setter of callbacks behind `SSL_CTX_set_tlsext_status_cb` and
+ `SSL_CTX_set_tlsext_servername_callback` (`SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB`,
+ `SSL_CTRL_SET_TLSEXT_SERVERNAME_CB`); `fp` is the callback cast to `void (*)(void)`, as
+ OpenSSL's macros pass it. Unknown commands return 0.
+ */
+long SSL_CTX_callback_ctrl(struct ssl_ctx_st *ctx, int cmd, LIBTLS_void_fn fp);
 
 /*
  Accepts a Diffie-Hellman parameter key and drops it: libtls has no finite-field DH suites.
@@ -1260,6 +1316,67 @@ const char *SSL_get_failure_expected_name(const struct ssl_st *ssl);
  The errno of a transport failure behind `SSL_FAILURE_IO_ERROR`, else 0.
  */
 int SSL_get_failure_errno(const struct ssl_st *ssl);
+
+/*
+ Sets the status callback of `ctx` (see `SSL_CTX_tlsext_status_cb` for both roles); NULL
+ removes it. Returns 1. Connections use the callback of their context at handshake time.
+ */
+long SSL_CTX_set_tlsext_status_cb(struct ssl_ctx_st *ctx, SSL_CTX_tlsext_status_cb cb);
+
+/*
+ Stores the status callback of `ctx` in `*cb` (an `int (**)(SSL *, void *)`, as OpenSSL's
+ macro takes it); returns 1.
+ */
+long SSL_CTX_get_tlsext_status_cb(struct ssl_ctx_st *ctx, void *cb);
+
+/*
+ Sets the `arg` the status callback receives; returns 1.
+ */
+long SSL_CTX_set_tlsext_status_arg(struct ssl_ctx_st *ctx, void *arg);
+
+/*
+ Stores the status callback's `arg` in `*arg` (a `void **`); returns 1.
+ */
+long SSL_CTX_get_tlsext_status_arg(struct ssl_ctx_st *ctx, void *arg);
+
+/*
+ Makes clients of `ctx` created afterwards ask for OCSP stapling (`TLSEXT_STATUSTYPE_ocsp`)
+ or not (-1). Returns 1, or 0 for another type.
+ */
+long SSL_CTX_set_tlsext_status_type(struct ssl_ctx_st *ctx, int t);
+
+/*
+ `TLSEXT_STATUSTYPE_ocsp` when new clients of `ctx` ask for stapling, else -1.
+ */
+long SSL_CTX_get_tlsext_status_type(struct ssl_ctx_st *ctx);
+
+/*
+ Makes this client ask for the server's OCSP response (`TLSEXT_STATUSTYPE_ocsp`; -1: not),
+ for a handshake not yet started. Returns 1, or 0 for another type.
+ */
+long SSL_set_tlsext_status_type(struct ssl_st *ssl, long t);
+
+/*
+ A client: the status type it asks for (`TLSEXT_STATUSTYPE_ocsp` or -1). A server (once the
+ ClientHello is read): `TLSEXT_STATUSTYPE_ocsp` when the client asked for a response, else -1.
+ */
+long SSL_get_tlsext_status_type(struct ssl_st *ssl);
+
+/*
+ A server: the DER OCSP response to staple, `len` bytes in a buffer from `OPENSSL_malloc`,
+ which this call takes over (freed with `OPENSSL_free` when replaced or with the SSL). Called
+ from the status callback, or before the handshake. NULL or `len` 0 sets none. Returns 1; 0
+ (the buffer stays the caller's) when `len` is negative or over 2^24-1, the most a handshake
+ can carry.
+ */
+long SSL_set_tlsext_status_ocsp_resp(struct ssl_st *ssl, unsigned char *resp, long len);
+
+/*
+ Points `*resp` (an `unsigned char **`) at the OCSP response and returns its length, or -1
+ (and NULL) when there is none. A client: the response the server stapled (valid while the
+ SSL lives and is not cleared). A server: the one set with `SSL_set_tlsext_status_ocsp_resp`.
+ */
+long SSL_get_tlsext_status_ocsp_resp(struct ssl_st *ssl, void *resp);
 
 /*
  Drops a reference to a session; NULL is ignored.
@@ -2120,6 +2237,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_SSL_HANDSHAKE_FAILURE 229
 #define SSL_R_SHUTDOWN_WHILE_IN_INIT 407
 #define SSL_R_CALLBACK_FAILED 234
+#define SSL_R_INVALID_STATUS_RESPONSE 328
 #define SSL_R_BAD_CHANGE_CIPHER_SPEC 103
 #define SSL_R_BIO_NOT_SET 128
 #define SSL_R_BLOCK_CIPHER_PAD_IS_WRONG 129

@@ -85,6 +85,37 @@ pub struct SniDecision {
 /// (`SSL_CTX_set_tlsext_servername_callback`).
 pub type SniCallback = Arc<dyn Fn(Option<&str>) -> SniDecision + Send + Sync>;
 
+/// What a server's status callback decided about a client's request for an OCSP response
+/// (RFC 6066 8; OpenSSL's `SSL_CTX_set_tlsext_status_cb` on a server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StapleDecision {
+    /// Staple this DER OCSPResponse (1 to 2^24-1 bytes).
+    Staple(Vec<u8>),
+    /// Go on without a stapled response.
+    NoAck,
+    /// End the handshake (`internal_error`).
+    Fatal,
+}
+
+/// Supplies the response a server staples; called on full handshakes whose client asked for
+/// one, once the certificate is chosen.
+pub type StapleCallback = Arc<dyn Fn() -> StapleDecision + Send + Sync>;
+
+/// A client's verdict on the server's stapled OCSP response (OpenSSL's status callback on a
+/// client).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusVerdict {
+    Accept,
+    /// `bad_certificate_status_response`, with what was wrong in plain words.
+    Reject(String),
+    /// `internal_error`: the callback itself failed.
+    Failed,
+}
+
+/// Checks the stapled response (`None`: the server sent none); called once the server's
+/// certificate and its signature are verified, on full handshakes that asked for stapling.
+pub type StatusCheckCallback = Arc<dyn Fn(Option<&[u8]>) -> StatusVerdict + Send + Sync>;
+
 /// A certificate chain (leaf first, DER) with its private key.
 pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
@@ -186,6 +217,12 @@ pub struct Config {
     pub key_update_after_records: u64,
     /// Sessions, tickets and the session cache.
     pub session: crate::session::SessionConfig,
+    /// A client asks for the server's OCSP response (status_request, RFC 6066 8).
+    pub request_ocsp: bool,
+    /// A client's check of the stapled response, when it asked for one.
+    pub status_check: Option<StatusCheckCallback>,
+    /// A server's source of OCSP responses to staple.
+    pub staple: Option<StapleCallback>,
 }
 
 impl Default for Config {
@@ -219,6 +256,9 @@ impl Default for Config {
             sni_callback: None,
             key_update_after_records: 1 << 24,
             session: crate::session::SessionConfig::default(),
+            request_ocsp: false,
+            status_check: None,
+            staple: None,
         }
     }
 }
@@ -298,7 +338,7 @@ impl Config {
     /// (another context's after `SSL_set_SSL_CTX`, or this one's with per-connection setters
     /// called in the callback): the server's identity (certificates and signature schemes), what
     /// it trusts and how it verifies clients (mode, depth, callback, CA names), its ALPN choice,
-    /// its options and the session ID context come from `settings`. The versions, suites and
+    /// its OCSP stapling, its options and the session ID context come from `settings`. The versions, suites and
     /// groups, and the version options, which already shaped the handshake, stay, and so does
     /// the session store (ticket keys and cache), which OpenSSL also keeps from the first
     /// context.
@@ -318,6 +358,7 @@ impl Config {
         c.verify_callback = settings.verify_callback.clone();
         c.client_ca_names = settings.client_ca_names.clone();
         c.alpn_select = settings.alpn_select.clone();
+        c.staple = settings.staple.clone();
         c.options = (settings.options & !VERSION_OPTIONS) | (self.options & VERSION_OPTIONS);
         c.session.sid_ctx = settings.session.sid_ctx.clone();
         c

@@ -77,6 +77,10 @@ pub struct Negotiated {
     /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
     /// whose key schedule binds the transcript.
     pub extended_master_secret: bool,
+    /// OCSP stapling (RFC 6066 8): a client asked for a response (a server: its client did).
+    pub ocsp_requested: bool,
+    /// The DER OCSP response the server stapled (a server: the one it sent).
+    pub ocsp_response: Option<Vec<u8>>,
 }
 
 impl Default for Negotiated {
@@ -102,6 +106,8 @@ impl Default for Negotiated {
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
             extended_master_secret: false,
+            ocsp_requested: false,
+            ocsp_response: None,
         }
     }
 }

@@ -519,6 +519,19 @@ fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
             ),
         ),
         Reason::CERTIFICATE_VERIFY_FAILED => diagnose_certificate(cx, d, e, peer),
+        // OCSP stapling: the application's status callback refused the stapled response.
+        Reason::INVALID_STATUS_RESPONSE => (
+            Cause::CertificateInvalid,
+            format!(
+                "the {peer}'s certificate failed its OCSP status check (stapling, RFC 6066): {}; {}",
+                e.detail,
+                if e.detail.contains("revoked") {
+                    format!("the {peer} presents a revoked certificate and must be given a new one")
+                } else {
+                    format!("the {peer}'s OCSP stapling setup may be broken")
+                }
+            ),
+        ),
         Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE => (
             Cause::CertificateRequired,
             format!("the {peer} sent no certificate and we require one"),

@@ -76,6 +76,7 @@ reasons! {
     SSL_HANDSHAKE_FAILURE = 229 => "ssl handshake failure",
     SHUTDOWN_WHILE_IN_INIT = 407 => "shutdown while in init",
     CALLBACK_FAILED = 234 => "callback failed",
+    INVALID_STATUS_RESPONSE = 328 => "invalid status response",
     // Reasons libtls never reports (no SSLv3-style CBC padding, compression or renegotiation),
     // named because OpenSSL programs compare against them (nginx, curl).
     BAD_CHANGE_CIPHER_SPEC = 103 => "bad change cipher spec",

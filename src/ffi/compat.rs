@@ -150,7 +150,7 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
                 guard(0, || ctx_ref(ctx).is_some() as c_long)
             }
-            _ => 0,
+            _ => super::ocsp::ctx_ctrl(ctx, cmd, larg, parg),
         }
     }
 }
@@ -221,6 +221,43 @@ pub unsafe extern "C" fn SSL_ctrl(
             }
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
                 with_ssl_ref(ssl, 0, |_| 1)
+            }
+            _ => super::ocsp::ssl_ctrl(ssl, cmd, larg, parg),
+        }
+    }
+}
+
+/// A callback cast to `void (*)(void)`, as `SSL_CTX_callback_ctrl` takes it.
+#[allow(non_camel_case_types)]
+pub type LIBTLS_void_fn = Option<unsafe extern "C" fn()>;
+
+/// OpenSSL's setter of callbacks behind `SSL_CTX_set_tlsext_status_cb` and
+/// `SSL_CTX_set_tlsext_servername_callback` (`SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB`,
+/// `SSL_CTRL_SET_TLSEXT_SERVERNAME_CB`); `fp` is the callback cast to `void (*)(void)`, as
+/// OpenSSL's macros pass it. Unknown commands return 0.
+#[no_mangle]
+pub unsafe extern "C" fn SSL_CTX_callback_ctrl(
+    ctx: *mut SSL_CTX,
+    cmd: c_int,
+    fp: LIBTLS_void_fn,
+) -> c_long {
+    // SAFETY (both): OpenSSL's macros cast the application's callback of the command's type
+    // to `void (*)(void)`; it is cast back to that type, which is how C calls it.
+    unsafe {
+        match cmd {
+            super::ocsp::SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB => {
+                super::ocsp::SSL_CTX_set_tlsext_status_cb(
+                    ctx,
+                    std::mem::transmute::<LIBTLS_void_fn, super::ocsp::SSL_CTX_tlsext_status_cb>(
+                        fp,
+                    ),
+                )
+            }
+            SSL_CTRL_SET_TLSEXT_SERVERNAME_CB => {
+                super::ctx::SSL_CTX_set_tlsext_servername_callback(
+                    ctx,
+                    std::mem::transmute::<LIBTLS_void_fn, super::ctx::SSL_servername_cb>(fp),
+                ) as c_long
             }
             _ => 0,
         }

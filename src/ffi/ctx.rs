@@ -117,6 +117,8 @@ pub(crate) struct CtxState {
     pub(crate) session_callbacks: super::session::SessionCallbacks,
     /// Info, message and key log callbacks for new connections.
     pub(crate) observers: super::observe::CtxObservers,
+    /// OCSP stapling: the status callback, its argument, the status type new clients ask for.
+    pub(crate) ocsp: super::ocsp::CtxOcsp,
 }
 
 pub struct SSL_CTX {
@@ -246,6 +248,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 servername_cb: None,
                 servername_arg: 0,
                 observers: Default::default(),
+                ocsp: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };

@@ -19,6 +19,7 @@ pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
 pub mod observe;
+pub mod ocsp;
 mod reentry;
 pub mod session;
 pub mod ssl;

@@ -99,6 +99,8 @@ pub struct SSL {
     pub(crate) reentry: super::reentry::Reentry,
     /// `SSL_set_allow_no_ems`, overriding the context's choice.
     allow_no_ems: Option<bool>,
+    /// OCSP stapling: the status type asked for and the response a server staples.
+    pub(crate) ocsp: super::ocsp::SslOcsp,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -187,6 +189,7 @@ impl SSL {
             servername,
             ctx_protos,
             session_callbacks,
+            ctx_ocsp,
         ) = {
             let st = self.ctx().read();
             (
@@ -196,6 +199,7 @@ impl SSL {
                 st.servername_cb.map(|cb| (cb, st.servername_arg)),
                 (st.min_proto_version_raw(), st.max_proto_version_raw()),
                 st.session_callbacks,
+                st.ocsp,
             )
         };
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
@@ -219,6 +223,7 @@ impl SSL {
             && self.tls12_suites.is_none()
             && !(self.own_cert.is_some() && self.own_key.is_some())
             && self.allow_no_ems.is_none()
+            && !self.ocsp.needs_wrapping(&ctx_ocsp)
         {
             return base;
         }
@@ -275,6 +280,7 @@ impl SSL {
             }));
         }
         session_callbacks.install(&mut c, ssl_addr);
+        super::ocsp::install(&mut c, &self.ocsp, &ctx_ocsp, ssl_addr);
         if let Some(callback) = client_cert_callback {
             c.client_cert_callback =
                 Some(Arc::new(move |_request: &CertificateRequestView<'_>| {
@@ -862,6 +868,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             max_cert_list,
             reentry: Default::default(),
             allow_no_ems: None,
+            ocsp: super::ocsp::SslOcsp::new(c),
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.

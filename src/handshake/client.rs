@@ -251,6 +251,12 @@ pub fn send_client_hello(
     if !config.alpn_protocols.is_empty() {
         exts.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
     }
+    if config.request_ocsp {
+        exts.push(ClientExtension::StatusRequest(
+            crate::msgs::extensions::OCSP_STATUS_REQUEST.to_vec(),
+        ));
+    }
+    cx.info.ocsp_requested = config.request_ocsp;
     exts.push(ClientExtension::SupportedGroups(offer.groups.clone()));
     exts.push(ClientExtension::SignatureAlgorithms(
         config.verify_schemes.clone(),

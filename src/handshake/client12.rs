@@ -114,6 +114,7 @@ pub fn handle_server_hello(
     }
     cx.info.extended_master_secret = extended_master_secret;
     let expect_ticket = sh.has(crate::msgs::enums::ExtensionType::SESSION_TICKET);
+    let status_expected = sh.has(ExtensionType::STATUS_REQUEST);
     cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, sh.alpn())?;
 
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
@@ -135,6 +136,7 @@ pub fn handle_server_hello(
         expect_ticket,
         ticket: None,
         extended_master_secret,
+        status_expected,
     };
     match resumed {
         Some(session) => {
@@ -196,6 +198,11 @@ fn check_server_hello_extensions(
             // harmless, and refusing them would only break interoperation.
             E::Unknown { typ, .. } if *typ == ExtensionType::SUPPORTED_GROUPS => {}
             E::SessionTicketAck if sent_session_ticket(offer) => {}
+            // RFC 6066 8: a CertificateStatus may follow the Certificate.
+            E::StatusRequestAck
+                if offer
+                    .sent_extensions
+                    .contains(&ExtensionType::STATUS_REQUEST) => {}
             // Checked against our offer by `check_alpn_answer`.
             E::Alpn(_) => {}
             E::KeyShare(_) | E::PreSharedKey(_) | E::SupportedVersions(_) => {
@@ -274,6 +281,9 @@ struct Handshake12 {
     ticket: Option<NewSessionTicketTls12>,
     /// The server answered the extended master secret (RFC 7627); only the opt-in allows not.
     extended_master_secret: bool,
+    /// The ServerHello acknowledged status_request: a CertificateStatus may follow the
+    /// Certificate (RFC 6066 8; the server may also leave it out). Cleared once one arrives.
+    status_expected: bool,
 }
 
 impl Handshake12 {
@@ -377,16 +387,31 @@ impl State for ExpectServerKeyExchange {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        let status_type: &[HandshakeType] = if self.hs.status_expected {
+            &[HandshakeType::CERTIFICATE_STATUS]
+        } else {
+            &[]
+        };
         super::expect_types(
             self.name(),
             msg,
             &[
-                HandshakeType::HELLO_REQUEST,
-                HandshakeType::SERVER_KEY_EXCHANGE,
-            ],
+                &[
+                    HandshakeType::HELLO_REQUEST,
+                    HandshakeType::SERVER_KEY_EXCHANGE,
+                ][..],
+                status_type,
+            ]
+            .concat(),
         )?;
         let decoded = decode12(msg)?;
         if is_hello_request(&decoded) {
+            return Ok(self);
+        }
+        if let HandshakeMessage::CertificateStatus(response) = decoded {
+            self.hs.status_expected = false;
+            self.hs.transcript.add(&msg.encoded);
+            cx.info.ocsp_response = Some(response);
             return Ok(self);
         }
         let HandshakeMessage::ServerKeyExchange(ske) = decoded else {
@@ -455,6 +480,7 @@ impl State for ExpectServerHelloDone {
             HandshakeMessage::ServerHelloDone => {
                 super::check_flight_end(msg)?;
                 self.hs.transcript.add(&msg.encoded);
+                super::ocsp::client_check(cx)?;
                 send_client_flight(*self, cx)
             }
             _ => Err(unexpected(self.name(), msg.typ)),

@@ -428,6 +428,10 @@ impl State for ExpectCertificate {
                         "the server sent no certificate",
                     ));
                 }
+                // RFC 8446 4.4.2.1: the OCSP response rides in the leaf's entry.
+                cx.info.ocsp_response = cert
+                    .leaf_ocsp_response(cx.info.ocsp_requested)?
+                    .map(<[u8]>::to_vec);
                 self.hs.transcript.add(&msg.encoded);
                 let chain: Vec<Vec<u8>> = cert
                     .entries
@@ -480,6 +484,7 @@ impl State for ExpectCertificateVerify {
         sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
         cx.info.peer_signature_scheme = Some(cv.scheme);
         self.hs.transcript.add(&msg.encoded);
+        super::ocsp::client_check(cx)?;
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
             cert_requested: self.cert_requested,

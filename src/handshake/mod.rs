@@ -4,6 +4,7 @@
 pub mod client;
 pub mod client12;
 pub mod client13;
+pub mod ocsp;
 pub mod server;
 pub mod server12;
 pub mod server13;

@@ -95,6 +95,7 @@ pub fn handle_client_hello(
     // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
     let schemes = config.shared_schemes(ch.sig_schemes().unwrap_or(&[]));
     let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, &schemes, ch.groups())?;
+    let staple = super::ocsp::server_staple(cx, &ch, false)?;
 
     if let Some(name) = ch.server_name() {
         cx.info.server_name = Some(name.to_string());
@@ -144,6 +145,10 @@ pub fn handle_client_hello(
     if issue_ticket {
         extensions.push(ServerHelloExtension::SessionTicketAck);
     }
+    if staple.is_some() {
+        // RFC 6066 8: a CertificateStatus follows the Certificate.
+        extensions.push(ServerHelloExtension::StatusRequestAck);
+    }
     // A ticket carries the session; without one a session ID names it in our cache. An empty
     // ID says the session cannot be resumed.
     let session_id = if !issue_ticket && config.session.server_caches() {
@@ -173,6 +178,11 @@ pub fn handle_client_hello(
     .encode()?;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
+    if let Some(response) = staple {
+        let status = HandshakeMessage::CertificateStatus(response).encode()?;
+        transcript.add(&status);
+        cx.send_handshake_bytes(&status)?;
+    }
 
     let share = KeyShare::generate(group)?;
     let params = EcdheServerParams {

@@ -153,6 +153,10 @@ pub fn handle_client_hello(
         Some(_) => None,
         None => Some(certificate_choice?),
     };
+    let staple = match &full_handshake_cert {
+        Some(_) => super::ocsp::server_staple(cx, &ch, true)?,
+        None => None,
+    };
     // The name stays the one the server name callback saw (`server::answer_server_name`); a
     // second ClientHello could not change it anyway.
     let (server_share, shared) = match share {
@@ -288,7 +292,7 @@ pub fn handle_client_hello(
             send_certificate_request(cx, &config, &schemes, &mut transcript)?;
             client_auth_schemes = Some(schemes);
         }
-        send_certificate_and_verify(cx, &cert, scheme, &mut transcript)?;
+        send_certificate_and_verify(cx, &cert, scheme, staple, &mut transcript)?;
     }
 
     let verify_data = server_finished.verify_data(&transcript.current_hash());
@@ -344,15 +348,22 @@ fn send_certificate_and_verify(
     cx: &mut Common,
     cert: &CertifiedKey,
     scheme: SignatureScheme,
+    staple: Option<Vec<u8>>,
     transcript: &mut Transcript,
 ) -> Result<()> {
+    let mut entries: Vec<CertificateEntry> = cert
+        .chain
+        .iter()
+        .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
+        .collect();
+    // RFC 8446 4.4.2.1: the OCSP response goes with the leaf.
+    if let (Some(response), Some(leaf)) = (staple, entries.first_mut()) {
+        leaf.extensions
+            .push(crate::msgs::extensions::CertificateEntryExtension::OcspResponse(response));
+    }
     let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
         context: Vec::new(),
-        entries: cert
-            .chain
-            .iter()
-            .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
-            .collect(),
+        entries,
     })
     .encode()?;
     transcript.add(&certificate);
@@ -568,6 +579,8 @@ impl State for ExpectClientCertificate {
                 "client Certificate with a request context we did not send",
             ));
         }
+        // Our CertificateRequest never asks for status_request (RFC 8446 4.4.2.1).
+        cert.leaf_ocsp_response(false)?;
         self.rest.transcript.add(&msg.encoded);
         if cert.entries.is_empty() {
             if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {

@@ -467,7 +467,31 @@ impl PresharedKeyOffer {
 }
 
 /// OCSP status_type in CertificateStatus (RFC 6066 section 8).
-const STATUS_TYPE_OCSP: u8 = 1;
+pub const STATUS_TYPE_OCSP: u8 = 1;
+
+/// The CertificateStatusRequest a client sends to ask for an OCSP response (RFC 6066 8):
+/// status_type ocsp, no responder IDs, no request extensions.
+pub const OCSP_STATUS_REQUEST: [u8; 5] = [STATUS_TYPE_OCSP, 0, 0, 0, 0];
+
+/// Checks a ClientHello's status_request body (RFC 6066 8) and returns it unchanged. An OCSP
+/// request must hold its two lists (responder_id_list, request_extensions) and nothing more;
+/// another status_type is kept opaque (it is not answered).
+fn decode_status_request(r: &mut Reader) -> Result<Vec<u8>, Error> {
+    let body = r.take_rest();
+    let mut check = Reader::new(body);
+    if check.u8("certificate status type")? == STATUS_TYPE_OCSP {
+        let mut ids = check.sub_u16("responder id list")?;
+        while !ids.is_empty() {
+            let id = ids.vec_u16("responder id")?;
+            if id.is_empty() {
+                return Err(malformed("an empty OCSP responder id"));
+            }
+        }
+        check.vec_u16("OCSP request extensions")?;
+        check.finish("OCSP status request")?;
+    }
+    Ok(body.to_vec())
+}
 
 /// Extensions of a ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -479,7 +503,8 @@ pub enum ClientExtension {
     SignatureAlgorithms(Vec<SignatureScheme>),
     SignatureAlgorithmsCert(Vec<SignatureScheme>),
     Alpn(Vec<ProtocolName>),
-    /// The CertificateStatusRequest, kept opaque.
+    /// The CertificateStatusRequest as sent (its form checked on receipt: see
+    /// `ClientHello::requests_ocsp`).
     StatusRequest(Vec<u8>),
     ExtendedMasterSecret,
     /// A TLS 1.2 session ticket (RFC 5077); empty asks for a new one.
@@ -587,7 +612,7 @@ impl Extension for ClientExtension {
                 Self::SignatureAlgorithmsCert(decode_sig_schemes(r)?)
             }
             ExtensionType::ALPN => Self::Alpn(decode_alpn_list(r)?),
-            ExtensionType::STATUS_REQUEST => Self::StatusRequest(r.take_rest().to_vec()),
+            ExtensionType::STATUS_REQUEST => Self::StatusRequest(decode_status_request(r)?),
             ExtensionType::EXTENDED_MASTER_SECRET => Self::ExtendedMasterSecret,
             ExtensionType::SESSION_TICKET => Self::SessionTicket(r.take_rest().to_vec()),
             ExtensionType::RENEGOTIATION_INFO => {
@@ -1147,6 +1172,20 @@ mod tests {
             ExtensionType::SUPPORTED_GROUPS,
             &[0, 0],
         ));
+        // status_request: empty, truncated lists, trailing bytes, an empty responder id.
+        for body in [
+            &[][..],
+            &[1],
+            &[1, 0, 0],
+            &[1, 0, 0, 0, 0, 9],
+            &[1, 0, 2, 0, 0, 0, 0],
+            &[1, 0, 5, 0, 0, 0, 0],
+        ] {
+            assert_decode_error(decode_single_client(ExtensionType::STATUS_REQUEST, body));
+        }
+        // Another status type is kept as it is (not answered).
+        assert!(decode_single_client(ExtensionType::STATUS_REQUEST, &[2, 0xff]).is_ok());
+        assert!(decode_single_client(ExtensionType::STATUS_REQUEST, &OCSP_STATUS_REQUEST).is_ok());
         // ALPN: empty list, empty name.
         assert_decode_error(decode_single_client(ExtensionType::ALPN, &[0, 0]));
         assert_decode_error(decode_single_client(ExtensionType::ALPN, &[0, 1, 0]));

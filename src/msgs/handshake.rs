@@ -288,6 +288,15 @@ impl ClientHello {
         }
     }
 
+    /// The client asks for an OCSP response: status_request of type ocsp (RFC 6066 8).
+    pub fn requests_ocsp(&self) -> bool {
+        matches!(
+            self.find(ExtensionType::STATUS_REQUEST),
+            Some(ClientExtension::StatusRequest(body))
+                if body.first() == Some(&crate::msgs::extensions::STATUS_TYPE_OCSP)
+        )
+    }
+
     pub fn certificate_authorities(&self) -> Option<&[DistinguishedName]> {
         match self.find(ExtensionType::CERTIFICATE_AUTHORITIES)? {
             ClientExtension::CertificateAuthorities(names) => Some(names),
@@ -615,8 +624,10 @@ impl CertificateTls13 {
     }
 
     /// Entry extensions must answer ones we asked for (RFC 8446 4.4.2: status_request or
-    /// signed_certificate_timestamp in our ClientHello or CertificateRequest). libtls asks for
-    /// none, so any entry extension is unsolicited: `unsupported_extension` (RFC 8446 4.2).
+    /// signed_certificate_timestamp in our ClientHello or CertificateRequest). libtls asks only
+    /// for status_request (OCSP stapling), so any other entry extension is unsolicited:
+    /// `unsupported_extension` (RFC 8446 4.2). Whether an OCSP response was asked for is the
+    /// receiver's check ([`CertificateTls13::leaf_ocsp_response`]).
     pub fn decode_body(r: &mut Reader) -> Result<Self, Error> {
         let context = r.vec_u8("certificate request context")?.to_vec();
         let mut list = r.sub_u24("certificate list")?;
@@ -624,7 +635,10 @@ impl CertificateTls13 {
         while !list.is_empty() {
             let cert = decode_cert_data(&mut list)?;
             let extensions: Vec<CertificateEntryExtension> = decode_extensions(&mut list)?;
-            if let Some(unasked) = extensions.first() {
+            if let Some(unasked) = extensions
+                .iter()
+                .find(|e| !matches!(e, CertificateEntryExtension::OcspResponse(_)))
+            {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,
@@ -639,6 +653,32 @@ impl CertificateTls13 {
             entries.push(CertificateEntry { cert, extensions });
         }
         Ok(CertificateTls13 { context, entries })
+    }
+
+    /// The OCSP response stapled to the leaf (RFC 8446 4.4.2.1), when `requested` (our
+    /// ClientHello carried status_request). A response we did not ask for, on any entry, is
+    /// `unsupported_extension` (RFC 8446 4.4.2); one on another entry than the leaf is ignored.
+    pub fn leaf_ocsp_response(&self, requested: bool) -> Result<Option<&[u8]>, Error> {
+        if !requested {
+            if let Some(i) = self
+                .entries
+                .iter()
+                .position(|e| e.ocsp_response().is_some())
+            {
+                return Err(Error::protocol(
+                    AlertDescription::UNSUPPORTED_EXTENSION,
+                    Reason::UNSOLICITED_EXTENSION,
+                    format!(
+                        "status_request (an OCSP response) in certificate entry {i} of a \
+                         Certificate, which we did not ask for"
+                    ),
+                ));
+            }
+        }
+        Ok(self
+            .entries
+            .first()
+            .and_then(CertificateEntry::ocsp_response))
     }
 
     pub fn chain(&self) -> Vec<CertificateDer<'static>> {
@@ -987,6 +1027,8 @@ pub enum HandshakeMessage {
     ClientKeyExchange(ClientKeyExchange),
     Finished(Finished),
     KeyUpdate(KeyUpdateRequest),
+    /// TLS 1.2 CertificateStatus of status_type ocsp (RFC 6066 8): the DER OCSPResponse.
+    CertificateStatus(Vec<u8>),
 }
 
 impl HandshakeMessage {
@@ -1010,6 +1052,7 @@ impl HandshakeMessage {
             Self::ClientKeyExchange(_) => HandshakeType::CLIENT_KEY_EXCHANGE,
             Self::Finished(_) => HandshakeType::FINISHED,
             Self::KeyUpdate(_) => HandshakeType::KEY_UPDATE,
+            Self::CertificateStatus(_) => HandshakeType::CERTIFICATE_STATUS,
         }
     }
 
@@ -1031,6 +1074,10 @@ impl HandshakeMessage {
             Self::ClientKeyExchange(m) => m.encode_body(w),
             Self::Finished(m) => w.bytes(&m.verify_data),
             Self::KeyUpdate(m) => m.encode(w),
+            Self::CertificateStatus(response) => {
+                w.u8(crate::msgs::extensions::STATUS_TYPE_OCSP);
+                w.vec_u24(response);
+            }
         }
     }
 
@@ -1133,6 +1180,20 @@ impl HandshakeMessage {
                 verify_data: r.take_rest().to_vec(),
             }),
             HandshakeType::KEY_UPDATE => Self::KeyUpdate(KeyUpdateRequest::decode(r)?),
+            HandshakeType::CERTIFICATE_STATUS => {
+                // RFC 6066 8: status_type ocsp, then OCSPResponse<1..2^24-1>.
+                let status_type = r.u8("certificate status type")?;
+                if status_type != crate::msgs::extensions::STATUS_TYPE_OCSP {
+                    return Err(Error::decode(format!(
+                        "certificate status of type {status_type}; only ocsp (1) was requested"
+                    )));
+                }
+                let response = r.vec_u24("OCSP response")?;
+                if response.is_empty() {
+                    return Err(Error::decode("empty OCSP response in CertificateStatus"));
+                }
+                Self::CertificateStatus(response.to_vec())
+            }
             _ => return Err(Error::unexpected("handshake message of unknown type")),
         })
     }
@@ -1579,19 +1640,28 @@ mod tests {
             .encode()
             .unwrap()
         };
-        for extension in [
-            CertificateEntryExtension::OcspResponse(vec![0x30, 0, 1]),
-            CertificateEntryExtension::Unknown {
-                typ: ExtensionType(0x7f),
-                data: vec![],
-            },
-        ] {
-            let wire = with_extensions(vec![extension]);
-            let e = HandshakeMessage::decode_encoded(&wire, TLS13).unwrap_err();
-            assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION, "{e:?}");
-            assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
-            assert!(e.detail.contains("certificate entry 1"), "{}", e.detail);
-        }
+        let wire = with_extensions(vec![CertificateEntryExtension::Unknown {
+            typ: ExtensionType(0x7f),
+            data: vec![],
+        }]);
+        let e = HandshakeMessage::decode_encoded(&wire, TLS13).unwrap_err();
+        assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION, "{e:?}");
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert!(e.detail.contains("certificate entry 1"), "{}", e.detail);
+        // An OCSP response decodes; whether we asked for it is the receiver's check.
+        let wire = with_extensions(vec![CertificateEntryExtension::OcspResponse(vec![
+            0x30, 0, 1,
+        ])]);
+        let HandshakeMessage::CertificateTls13(cert) =
+            HandshakeMessage::decode_encoded(&wire, TLS13).unwrap()
+        else {
+            panic!("not a Certificate");
+        };
+        let e = cert.leaf_ocsp_response(false).unwrap_err();
+        assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert!(e.detail.contains("certificate entry 1"), "{}", e.detail);
+        // Asked for: only the leaf's counts.
+        assert_eq!(cert.leaf_ocsp_response(true).unwrap(), None);
         // A repeated type is malformed before it is unsolicited.
         let ocsp = CertificateEntryExtension::OcspResponse(vec![0x30, 0, 1]);
         let wire = with_extensions(vec![ocsp.clone(), ocsp]);
@@ -1610,6 +1680,24 @@ mod tests {
 
         round_trip(HandshakeMessage::HelloRequest, TLS12);
         round_trip(HandshakeMessage::ServerHelloDone, TLS12);
+        round_trip(
+            HandshakeMessage::CertificateStatus(vec![0x30, 3, 1, 2, 3]),
+            TLS12,
+        );
+        // RFC 6066 8: status_type ocsp and a non-empty response, nothing else.
+        for bad in [
+            &[22, 0, 0, 4, 1, 0, 0, 0][..],
+            &[22, 0, 0, 5, 2, 0, 0, 1, 0x30],
+            &[22, 0, 0, 5, 1, 0, 0, 2, 0x30],
+            &[22, 0, 0, 0],
+        ] {
+            let e = HandshakeMessage::decode_encoded(bad, TLS12).unwrap_err();
+            assert_eq!(
+                e.alert,
+                Some(AlertDescription::DECODE_ERROR),
+                "{bad:?}: {e:?}"
+            );
+        }
         round_trip(
             HandshakeMessage::CertificateTls12(CertificateTls12 {
                 chain: vec![sample_certificate(1), sample_certificate(2)],

@@ -101,6 +101,16 @@ struct settings {
     /* Client CA names as comma-separated hex DER (or "<NULL>" / "<EMPTY>" for the server's). */
     const char *use_client_ca_list;
     const char *expect_client_ca_list;
+    /* OCSP stapling (base64 responses): a client asks and expects this response; a server
+     * staples this one, through the status callback (OpenSSL's only way), which may instead
+     * decline or fail; a client's status callback may fail. */
+    bool enable_ocsp_stapling;
+    const char *expect_ocsp_response;
+    const char *ocsp_response;
+    bool use_ocsp_callback;
+    bool set_ocsp_in_callback;
+    bool decline_ocsp_callback;
+    bool fail_ocsp_callback;
 };
 
 /* set_flag finds a list's count right after its MAX_SIGALGS entries. */
@@ -196,6 +206,13 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-expect-extended-master-secret", expect_extended_master_secret),
     STRING_FLAG("-use-client-ca-list", use_client_ca_list),
     STRING_FLAG("-expect-client-ca-list", expect_client_ca_list),
+    BOOL_FLAG("-enable-ocsp-stapling", enable_ocsp_stapling),
+    STRING_FLAG("-expect-ocsp-response", expect_ocsp_response),
+    STRING_FLAG("-ocsp-response", ocsp_response),
+    BOOL_FLAG("-use-ocsp-callback", use_ocsp_callback),
+    BOOL_FLAG("-set-ocsp-in-callback", set_ocsp_in_callback),
+    BOOL_FLAG("-decline-ocsp-callback", decline_ocsp_callback),
+    BOOL_FLAG("-fail-ocsp-callback", fail_ocsp_callback),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -772,6 +789,59 @@ static bool set_client_ca_list(SSL_CTX *ctx, const char *list) {
 }
 
 /* -expect-client-ca-list: the names the client received, in order, byte for byte. */
+/* Decodes a base64 flag value into a new OPENSSL_malloc'd buffer; returns its length, or -1. */
+static long decode_base64(const char *text, unsigned char **out) {
+    size_t len = strlen(text);
+    *out = OPENSSL_malloc(len / 4 * 3 + 3);
+    if (!*out || len % 4 != 0)
+        goto bad;
+    int n = EVP_DecodeBlock(*out, (const unsigned char *)text, (int)len);
+    if (n < 0)
+        goto bad;
+    /* EVP_DecodeBlock counts the padding as zero bytes. */
+    for (size_t i = len; i > 0 && text[i - 1] == '='; i--)
+        n--;
+    return n;
+bad:
+    OPENSSL_free(*out);
+    *out = NULL;
+    return -1;
+}
+
+/* The status callback in both roles. A server staples -ocsp-response (BoringSSL's static
+ * SSL_CTX_set_ocsp_response has no OpenSSL equivalent: the callback is the OpenSSL way), or
+ * declines or fails as asked; a client's fails when asked to. */
+static int ocsp_status(SSL *ssl, void *arg) {
+    const struct connection_state *state = SSL_get_app_data(ssl);
+    const struct settings *s = state->settings;
+    (void)arg;
+    if (!s->is_server)
+        return s->fail_ocsp_callback ? 0 : 1;
+    if (s->fail_ocsp_callback)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    if (s->decline_ocsp_callback)
+        return SSL_TLSEXT_ERR_NOACK;
+    unsigned char *der = NULL;
+    long len = decode_base64(s->ocsp_response, &der);
+    if (len < 0 || SSL_set_tlsext_status_ocsp_resp(ssl, der, len) != 1) {
+        OPENSSL_free(der);
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static bool check_ocsp_response(SSL *ssl, const char *expected) {
+    unsigned char *want = NULL;
+    long want_len = decode_base64(expected, &want);
+    const unsigned char *got = NULL;
+    long got_len = SSL_get_tlsext_status_ocsp_resp(ssl, &got);
+    bool ok = want_len >= 0 && got_len == want_len && memcmp(got, want, (size_t)want_len) == 0;
+    if (!ok)
+        fprintf(stderr, "OCSP response of %ld bytes, expected %ld\n", got_len, want_len);
+    OPENSSL_free(want);
+    return ok;
+}
+
 static bool check_client_ca_list(SSL *ssl, const char *expected) {
     STACK_OF(X509_NAME) *want = parse_name_list(expected);
     STACK_OF(X509_NAME) *got = SSL_get_client_CA_list(ssl);
@@ -858,6 +928,10 @@ static SSL_CTX *make_context(const struct settings *s) {
     }
     if (s->cipher && SSL_CTX_set_cipher_list(ctx, s->cipher) != 1)
         unimplemented("cipher list rejected");
+    if (s->enable_ocsp_stapling && SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp) != 1)
+        goto fail;
+    if ((s->is_server && s->ocsp_response) || (!s->is_server && s->use_ocsp_callback))
+        SSL_CTX_set_tlsext_status_cb(ctx, ocsp_status);
 
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_BOTH);
     SSL_CTX_sess_set_new_cb(ctx, on_new_session);
@@ -1019,6 +1093,12 @@ static bool check_handshake(SSL *ssl, const struct settings *s, bool is_resume) 
         }
     }
     if (s->expect_client_ca_list && !check_client_ca_list(ssl, s->expect_client_ca_list))
+        return false;
+    /* As for the signature algorithm: BoringSSL remembers the stapled response in the session
+     * and reports it again on resumption; the OpenSSL API (and libtls) reports what this
+     * handshake carried, which on a resumption is nothing. Only full handshakes are checked. */
+    if (s->expect_ocsp_response && !SSL_session_reused(ssl) &&
+        !check_ocsp_response(ssl, s->expect_ocsp_response))
         return false;
     if (s->expect_extended_master_secret && SSL_get_extms_support(ssl) != 1) {
         fprintf(stderr, "extended master secret not used, but expected\n");

@@ -199,6 +199,8 @@ FUNCTION_POINTER_TYPEDEFS = {
     "sk_X509_NAME_freefunc",
     "sk_GENERAL_NAME_freefunc",
     "ERR_print_errors_callback",
+    "SSL_CTX_tlsext_status_cb",
+    "LIBTLS_void_fn",
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
