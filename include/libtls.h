@@ -54,6 +54,8 @@ struct env_md_st;
 struct asn1_string_st;
 struct stack_st_X509;
 struct stack_st_X509_NAME;
+struct stack_st_SSL_CIPHER;
+struct stack_st_SSL_COMP;
 
 #define BIO_NOCLOSE 0
 
@@ -324,6 +326,12 @@ struct stack_st_X509_NAME;
 #define CRYPTO_EX_INDEX_X509 3
 
 #define CRYPTO_EX_INDEX_BIO 12
+
+/*
+ `SSL_CTRL_SET_TMP_ECDH`, behind `SSL_CTX_set_tmp_ecdh`: restricts the key-exchange groups to
+ the curve of the given `EC_KEY` (P-256, P-384 or P-521), as OpenSSL does.
+ */
+#define SSL_CTRL_SET_TMP_ECDH 4
 
 #define SSL_ST_CONNECT 4096
 
@@ -1157,6 +1165,30 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_new *new_func,
                              CRYPTO_EX_dup *dup_func,
                              CRYPTO_EX_free *free_func);
+
+/*
+ Always NULL with `SSL_R_UNSUPPORTED_PROTOCOL` on the error queue: libtls has no DTLS
+ (`OPENSSL_NO_DTLS`). Exported so that programs which look for the function at configure
+ time build as against an OpenSSL built with `no-dtls`, where no DTLS version can be used;
+ `SSL_CTX_new(NULL)` then fails with `SSL_R_NULL_SSL_METHOD_PASSED`.
+ */
+const struct ssl_method_st *DTLS_method(void);
+
+/*
+ Always NULL: libtls has no DTLS (see `DTLS_method`).
+ */
+const struct ssl_method_st *DTLS_client_method(void);
+
+/*
+ Always NULL: libtls has no DTLS (see `DTLS_method`).
+ */
+const struct ssl_method_st *DTLS_server_method(void);
+
+/*
+ NULL, as in an OpenSSL built with `no-comp`: libtls never compresses records
+ (`OPENSSL_NO_COMP`; TLS 1.3 forbids it and TLS 1.2 compression invites CRIME).
+ */
+STACK_OF(SSL_COMP) *SSL_COMP_get_compression_methods(void);
 
 void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
