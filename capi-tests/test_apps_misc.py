@@ -1,5 +1,6 @@
 """Runs each case of capi-tests/c/test_apps_misc.c (what socat, stunnel and mosquitto rely on:
-DTLS and compression probes, SSL_CTX_set_tmp_ecdh, calls while a thread exits) as a pytest
+DTLS and compression probes, SSL_CTX_set_tmp_ecdh, the UI API, OpenSSL 1.1.0's locks, calls
+while a thread exits) as a pytest
 test; the same source builds against OpenSSL (make test-openssl)."""
 
 import subprocess
@@ -13,6 +14,8 @@ C_CASES = [
     "compression_methods",
     "set_tmp_ecdh",
     "stale_error_before_handshake",
+    "ui_method",
+    "thread_locks",
     "error_queue_after_thread_exit",
 ]
 

@@ -18,6 +18,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
+#include <openssl/ui.h>
 #include "runner.h"
 
 #include <fcntl.h>
@@ -222,6 +223,154 @@ out:
     return ok;
 }
 
+/* ---- the UI API (mosquitto, stunnel) ----------------------------------------------------- */
+
+/* mosquitto's pattern: a method of its own whose opener, writer and closer are UI_OpenSSL()'s
+ * (taken with UI_method_get_*), and a reader that answers from the UI's user data. */
+static const char *ui_answer;
+static int ui_reads, ui_writes;
+
+static int answer_reader(UI *ui, UI_STRING *uis)
+{
+    if (UI_get_string_type(uis) != UIT_PROMPT && UI_get_string_type(uis) != UIT_VERIFY)
+        return 1;
+    ui_reads++;
+    if (UI_get_string_type(uis) == UIT_VERIFY && strcmp(UI_get0_test_string(uis), "first") != 0)
+        return 0;
+    if (UI_get0_user_data(ui) != &ui_answer)
+        return 0;
+    return UI_set_result(ui, uis, ui_answer) == 0 ? 1 : 0;
+}
+
+static int counting_writer(UI *ui, UI_STRING *uis)
+{
+    (void)ui;
+    ui_writes++;
+    return UI_get0_output_string(uis) != NULL;
+}
+
+static int test_ui_method(void)
+{
+    int ok = 0;
+    char buf[9], again[9];
+    UI_METHOD *m = UI_create_method("test method");
+    UI *ui = NULL;
+    CHECK(m != NULL);
+    CHECK(UI_OpenSSL() != NULL);
+    CHECK(UI_method_get_opener(UI_OpenSSL()) != NULL && UI_method_get_reader(UI_OpenSSL()) != NULL);
+    CHECK(UI_method_set_reader(m, answer_reader) == 0);
+    CHECK(UI_method_set_writer(m, counting_writer) == 0);
+    CHECK(UI_method_get_reader(m) == answer_reader);
+    CHECK(UI_method_get_opener(m) == NULL);
+
+    /* An answer within 4..8 characters is copied into the buffer. */
+    CHECK((ui = UI_new_method(m)) != NULL);
+    CHECK(UI_add_user_data(ui, &ui_answer) == 0);
+    CHECK(UI_add_info_string(ui, "info\n") > 0);
+    CHECK(UI_add_input_string(ui, "Password: ", 0, buf, 4, 8) > 0);
+    ui_answer = "s3cret";
+    ui_reads = ui_writes = 0;
+    CHECK(UI_process(ui) == 0);
+    CHECK(strcmp(buf, "s3cret") == 0);
+    CHECK(UI_get0_result(ui, 1) != NULL && strcmp(UI_get0_result(ui, 1), "s3cret") == 0);
+    CHECK(ui_writes == 2 && ui_reads == 1);
+    UI_free(ui);
+    ui = NULL;
+
+    /* Too long and too short answers fail with OpenSSL's reasons. */
+    CHECK((ui = UI_new_method(m)) != NULL);
+    CHECK(UI_add_user_data(ui, &ui_answer) == 0);
+    CHECK(UI_add_input_string(ui, "Password: ", 0, buf, 4, 8) > 0);
+    ui_answer = "much-too-long";
+    ERR_clear_error();
+    CHECK(UI_process(ui) < 0);
+    CHECK(ERR_GET_REASON(ERR_peek_error()) == UI_R_RESULT_TOO_LARGE);
+    ui_answer = "abc";
+    ERR_clear_error();
+    CHECK(UI_process(ui) < 0);
+    CHECK(ERR_GET_REASON(ERR_peek_error()) == UI_R_RESULT_TOO_SMALL);
+    ERR_clear_error();
+    UI_free(ui);
+    ui = NULL;
+
+    /* A verification prompt carries its test string (UI_OpenSSL()'s reader compares). */
+    CHECK((ui = UI_new_method(m)) != NULL);
+    CHECK(UI_add_user_data(ui, &ui_answer) == 0);
+    strcpy(buf, "first");
+    CHECK(UI_add_verify_string(ui, "Again: ", 0, again, 1, 8, buf) > 0);
+    ui_answer = "first";
+    ERR_clear_error();
+    CHECK(UI_process(ui) == 0);
+    CHECK(strcmp(again, "first") == 0);
+    ok = 1;
+out:
+    ERR_clear_error();
+    UI_free(ui);
+    UI_destroy_method(m);
+    return ok;
+}
+
+/* ---- OpenSSL 1.1.0's locks and init settings (stunnel) ------------------------------------ */
+
+#define LOCK_THREADS 4
+#define LOCK_ROUNDS 20000
+
+static CRYPTO_RWLOCK *shared_lock;
+static int counter_locked, counter_atomic;
+
+static void *lock_worker(void *arg)
+{
+    int i, now;
+    (void)arg;
+    for (i = 0; i < LOCK_ROUNDS; i++) {
+        if (!CRYPTO_THREAD_write_lock(shared_lock))
+            return NULL;
+        counter_locked++;
+        CRYPTO_THREAD_unlock(shared_lock);
+        if (!CRYPTO_THREAD_read_lock(shared_lock))
+            return NULL;
+        now = counter_locked;
+        CRYPTO_THREAD_unlock(shared_lock);
+        (void)now;
+        CRYPTO_atomic_add(&counter_atomic, 1, &now, shared_lock);
+    }
+    return arg;
+}
+
+/* Four threads increment one counter under the write lock and another with CRYPTO_atomic_add:
+ * no increment is lost. */
+static int test_thread_locks(void)
+{
+    int ok = 0, i, now = -1;
+    pthread_t t[LOCK_THREADS];
+    int ids[LOCK_THREADS];
+    OPENSSL_INIT_SETTINGS *settings = NULL;
+    CHECK((shared_lock = CRYPTO_THREAD_lock_new()) != NULL);
+    counter_locked = counter_atomic = 0;
+    for (i = 0; i < LOCK_THREADS; i++)
+        CHECK(pthread_create(&t[i], NULL, lock_worker, &ids[i]) == 0);
+    for (i = 0; i < LOCK_THREADS; i++) {
+        void *r = NULL;
+        CHECK(pthread_join(t[i], &r) == 0 && r == &ids[i]);
+    }
+    CHECK(counter_locked == LOCK_THREADS * LOCK_ROUNDS);
+    CHECK(counter_atomic == LOCK_THREADS * LOCK_ROUNDS);
+    CHECK(CRYPTO_atomic_add(&counter_atomic, -5, &now, shared_lock) == 1);
+    CHECK(now == LOCK_THREADS * LOCK_ROUNDS - 5 && counter_atomic == now);
+    /* stunnel's initialisation: settings made, set and freed. */
+    CHECK((settings = OPENSSL_INIT_new()) != NULL);
+    CHECK(OPENSSL_INIT_set_config_filename(settings, "/nonexistent/openssl.cnf") == 1);
+    CHECK(OPENSSL_INIT_set_config_appname(settings, "test_apps_misc") == 1);
+    CHECK(OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, NULL) == 1);
+    CHECK(SSL3_VERSION == 0x0300 && SSL2_VERSION == 0x0002 && SSL_MAX_SSL_SESSION_ID_LENGTH == 32);
+    ok = 1;
+out:
+    OPENSSL_INIT_free(settings);
+    CRYPTO_THREAD_lock_free(shared_lock);
+    shared_lock = NULL;
+    return ok;
+}
+
 /* ---- calls while a thread or the program exits ------------------------------------------- */
 
 static pthread_key_t late_key;
@@ -276,6 +425,8 @@ static const struct test_case tests[] = {
     {"compression_methods", test_compression_methods},
     {"set_tmp_ecdh", test_set_tmp_ecdh},
     {"stale_error_before_handshake", test_stale_error_before_handshake},
+    {"ui_method", test_ui_method},
+    {"thread_locks", test_thread_locks},
     {"error_queue_after_thread_exit", test_error_queue_after_thread_exit},
 };
 

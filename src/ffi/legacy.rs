@@ -17,6 +17,13 @@ pub struct stack_st_SSL_COMP {
 /// the curve of the given `EC_KEY` (P-256, P-384 or P-521), as OpenSSL does.
 pub const SSL_CTRL_SET_TMP_ECDH: c_int = 4;
 
+/// SSLv2's and SSLv3's version numbers, for programs that name them (stunnel's protocol
+/// table); libtls negotiates neither (`OPENSSL_NO_SSL2`, `OPENSSL_NO_SSL3`).
+pub const SSL2_VERSION: c_int = 0x0002;
+pub const SSL3_VERSION: c_int = 0x0300;
+/// The longest TLS 1.2 session ID (RFC 5246).
+pub const SSL_MAX_SSL_SESSION_ID_LENGTH: c_int = 32;
+
 fn no_dtls() -> *const super::ctx::SSL_METHOD {
     guard(std::ptr::null(), || {
         err::push(&Error::local(

@@ -18,6 +18,7 @@ pub mod ctx;
 pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
+pub mod init;
 pub mod legacy;
 pub mod observe;
 mod reentry;
@@ -25,6 +26,8 @@ pub mod session;
 pub mod ssl;
 pub mod state;
 pub mod store;
+pub mod threads;
+pub mod ui;
 pub mod version;
 pub mod x509;
 

@@ -18,6 +18,7 @@
 #include <openssl/stack.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/ui.h>
 #include <libtls.h>
 #include <openssl/opensslconf.h>
 #include <openssl/err.h>
@@ -41,6 +42,10 @@ static LIBTLS_COMPAT_UNUSED int libtls_compat_init(unsigned long opts, const voi
 #define OpenSSL_add_ssl_algorithms() libtls_compat_init(0, 0)
 #define SSLeay_add_ssl_algorithms() libtls_compat_init(0, 0)
 #define SSL_load_error_strings() ((void)0)
+/* OPENSSL_init_ssl's options (ignored: libtls needs no initialisation), 0 as aws-lc's
+ * OPENSSL_INIT_* for libcrypto. */
+#define OPENSSL_INIT_LOAD_SSL_STRINGS 0
+#define OPENSSL_INIT_NO_LOAD_SSL_STRINGS 0
 
 /* OpenSSL 1.0's method names: version-flexible methods, as in OpenSSL 1.1 and 3.0. */
 #define SSLv23_method() TLS_method()
