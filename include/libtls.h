@@ -54,6 +54,12 @@ struct env_md_st;
 struct asn1_string_st;
 struct stack_st_X509;
 struct stack_st_X509_NAME;
+struct stack_st_SSL_CIPHER;
+struct stack_st_SSL_COMP;
+struct ui_st;
+struct ui_method_st;
+struct ui_string_st;
+struct ossl_init_settings_st;
 
 #define BIO_NOCLOSE 0
 
@@ -325,6 +331,25 @@ struct stack_st_X509_NAME;
 
 #define CRYPTO_EX_INDEX_BIO 12
 
+/*
+ `SSL_CTRL_SET_TMP_ECDH`, behind `SSL_CTX_set_tmp_ecdh`: restricts the key-exchange groups to
+ the curve of the given `EC_KEY` (P-256, P-384 or P-521), as OpenSSL does.
+ */
+#define SSL_CTRL_SET_TMP_ECDH 4
+
+/*
+ SSLv2's and SSLv3's version numbers, for programs that name them (stunnel's protocol
+ table); libtls negotiates neither (`OPENSSL_NO_SSL2`, `OPENSSL_NO_SSL3`).
+ */
+#define SSL2_VERSION 2
+
+#define SSL3_VERSION 768
+
+/*
+ The longest TLS 1.2 session ID (RFC 5246).
+ */
+#define SSL_MAX_SSL_SESSION_ID_LENGTH 32
+
 #define SSL_ST_CONNECT 4096
 
 #define SSL_ST_ACCEPT 8192
@@ -513,6 +538,10 @@ struct stack_st_X509_NAME;
  Per-object storage; opaque to C.
  */
 
+/*
+ What a program asked `OPENSSL_init_crypto` to load (kept, not used).
+ */
+
 
 /*
  Opaque to C; points at a `SuiteInfo` in `ALL_SUITES`.
@@ -525,6 +554,18 @@ struct stack_st_X509_NAME;
 
 /*
  A resumable session, reference counted (`SSL_SESSION_up_ref` / `SSL_SESSION_free`).
+ */
+
+/*
+ A user-interface session: strings to show and answers read (`UI_new`).
+ */
+
+/*
+ A set of callbacks showing prompts and reading answers (`UI_create_method`).
+ */
+
+/*
+ One prompt, message or question of a `UI`.
  */
 
 /*
@@ -679,6 +720,11 @@ typedef int (*SSL_ticket_key_cb)(struct ssl_st *ssl, uint8_t *key_name, uint8_t 
  OpenSSL's `OSSL_HANDSHAKE_STATE` (an enum there; the values are the same).
  */
 typedef int OSSL_HANDSHAKE_STATE;
+
+/*
+ `CRYPTO_RWLOCK`: OpenSSL declares it `void`; each lock is a boxed `pthread_rwlock_t`.
+ */
+typedef void CRYPTO_RWLOCK;
 
 #define TLS_ST_BEFORE 0
 
@@ -1213,6 +1259,56 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_new *new_func,
                              CRYPTO_EX_dup *dup_func,
                              CRYPTO_EX_free *free_func);
+
+/*
+ New, empty settings (free with `OPENSSL_INIT_free`).
+ */
+struct ossl_init_settings_st *OPENSSL_INIT_new(void);
+
+/*
+ Frees settings from `OPENSSL_INIT_new`; NULL is a no-op.
+ */
+void OPENSSL_INIT_free(struct ossl_init_settings_st *settings);
+
+/*
+ Records the configuration file's name; returns 1. libtls reads no configuration file.
+ */
+int OPENSSL_INIT_set_config_filename(struct ossl_init_settings_st *settings, const char *filename);
+
+/*
+ Records the application name (the configuration section); returns 1. Not used.
+ */
+int OPENSSL_INIT_set_config_appname(struct ossl_init_settings_st *settings, const char *appname);
+
+/*
+ Records the configuration flags (`CONF_MFLAGS_*`); no effect.
+ */
+void OPENSSL_INIT_set_config_file_flags(struct ossl_init_settings_st *settings,
+                                        unsigned long flags);
+
+/*
+ Always NULL with `SSL_R_UNSUPPORTED_PROTOCOL` on the error queue: libtls has no DTLS
+ (`OPENSSL_NO_DTLS`). Exported so that programs which look for the function at configure
+ time build as against an OpenSSL built with `no-dtls`, where no DTLS version can be used;
+ `SSL_CTX_new(NULL)` then fails with `SSL_R_NULL_SSL_METHOD_PASSED`.
+ */
+const struct ssl_method_st *DTLS_method(void);
+
+/*
+ Always NULL: libtls has no DTLS (see `DTLS_method`).
+ */
+const struct ssl_method_st *DTLS_client_method(void);
+
+/*
+ Always NULL: libtls has no DTLS (see `DTLS_method`).
+ */
+const struct ssl_method_st *DTLS_server_method(void);
+
+/*
+ NULL, as in an OpenSSL built with `no-comp`: libtls never compresses records
+ (`OPENSSL_NO_COMP`; TLS 1.3 forbids it and TLS 1.2 compression invites CRIME).
+ */
+STACK_OF(SSL_COMP) *SSL_COMP_get_compression_methods(void);
 
 void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
@@ -2088,6 +2184,264 @@ void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store)
  Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
  */
 void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ A new read-write lock, or NULL when none can be made.
+ */
+CRYPTO_RWLOCK *CRYPTO_THREAD_lock_new(void);
+
+/*
+ Takes the lock shared; 1 on success, 0 on failure (NULL lock).
+ */
+int CRYPTO_THREAD_read_lock(CRYPTO_RWLOCK *lock);
+
+/*
+ Takes the lock exclusively; 1 on success, 0 on failure (NULL lock).
+ */
+int CRYPTO_THREAD_write_lock(CRYPTO_RWLOCK *lock);
+
+/*
+ Releases the lock (taken shared or exclusively by this thread); 1 on success.
+ */
+int CRYPTO_THREAD_unlock(CRYPTO_RWLOCK *lock);
+
+/*
+ Frees a lock nobody holds; NULL is a no-op.
+ */
+void CRYPTO_THREAD_lock_free(CRYPTO_RWLOCK *lock);
+
+/*
+ Adds `amount` to `*val` atomically and stores the new value in `*ret`; returns 1. The
+ addition is a hardware atomic, so `lock` is not needed (OpenSSL uses it only where the
+ platform has no atomics); a NULL `val` or `ret` returns 0.
+ */
+int CRYPTO_atomic_add(int *val, int amount, int *ret, CRYPTO_RWLOCK *lock);
+
+/*
+ A new UI using `UI_OpenSSL()`'s method (`UI_get_default_method`).
+ */
+struct ui_st *UI_new(void);
+
+/*
+ A new UI using `method` (NULL: the default method). The method must outlive the UI.
+ */
+struct ui_st *UI_new_method(const struct ui_method_st *method);
+
+/*
+ Frees the UI and its strings (answers are wiped). NULL is a no-op.
+ */
+void UI_free(struct ui_st *ui);
+
+/*
+ Adds a prompt; the answer (`minsize`..=`maxsize` bytes) goes into `result_buf`, which must
+ hold `maxsize + 1` bytes. Returns the number of strings (positive), or -1.
+ */
+int UI_add_input_string(struct ui_st *ui,
+                        const char *prompt,
+                        int flags,
+                        char *result_buf,
+                        int minsize,
+                        int maxsize);
+
+/*
+ Like `UI_add_input_string` (the prompt is always copied in libtls).
+ */
+int UI_dup_input_string(struct ui_st *ui,
+                        const char *prompt,
+                        int flags,
+                        char *result_buf,
+                        int minsize,
+                        int maxsize);
+
+/*
+ Adds a prompt whose answer must equal `test_buf` (an earlier answer): `UI_process` fails
+ otherwise.
+ */
+int UI_add_verify_string(struct ui_st *ui,
+                         const char *prompt,
+                         int flags,
+                         char *result_buf,
+                         int minsize,
+                         int maxsize,
+                         const char *test_buf);
+
+/*
+ Like `UI_add_verify_string` (the prompt is always copied in libtls).
+ */
+int UI_dup_verify_string(struct ui_st *ui,
+                         const char *prompt,
+                         int flags,
+                         char *result_buf,
+                         int minsize,
+                         int maxsize,
+                         const char *test_buf);
+
+/*
+ Adds a message shown to the user.
+ */
+int UI_add_info_string(struct ui_st *ui, const char *text);
+
+int UI_dup_info_string(struct ui_st *ui, const char *text);
+
+/*
+ Adds an error message shown to the user.
+ */
+int UI_add_error_string(struct ui_st *ui, const char *text);
+
+int UI_dup_error_string(struct ui_st *ui, const char *text);
+
+/*
+ Attaches data for the method's callbacks (`UI_get0_user_data`); returns 0.
+ */
+int UI_add_user_data(struct ui_st *ui, void *user_data);
+
+void *UI_get0_user_data(struct ui_st *ui);
+
+/*
+ The answer to the `i`-th string (0-based) once `UI_process` has run, or NULL.
+ */
+const char *UI_get0_result(struct ui_st *ui, int i);
+
+/*
+ Shows every string and reads every answer with the UI's method: opener, writer for each
+ string, flusher, reader for each string, closer. Returns 0, -1 when a callback fails, or
+ -2 when the reader or flusher reports an interruption (answers read so far stay set).
+ `UI_OpenSSL()`'s reader checks a verification against its test string.
+ */
+int UI_process(struct ui_st *ui);
+
+const struct ui_method_st *UI_get_method(struct ui_st *ui);
+
+const struct ui_method_st *UI_set_method(struct ui_st *ui, const struct ui_method_st *method);
+
+/*
+ The terminal method: prompts on `/dev/tty` (stderr without one), answers read from it
+ (stdin without one) with echo off unless `UI_INPUT_FLAG_ECHO`.
+ */
+const struct ui_method_st *UI_OpenSSL(void);
+
+/*
+ The method `UI_new` uses: `UI_OpenSSL()` (setting another is not supported).
+ */
+const struct ui_method_st *UI_get_default_method(void);
+
+/*
+ A new method with no callbacks (each `UI_process` step then succeeds doing nothing).
+ */
+struct ui_method_st *UI_create_method(const char *name);
+
+/*
+ Frees a method from `UI_create_method` (NULL and `UI_OpenSSL()`'s are no-ops).
+ */
+void UI_destroy_method(struct ui_method_st *method);
+
+/*
+ Sets the callback `UI_process` calls first; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
+ */
+int UI_method_set_opener(struct ui_method_st *method, int (*f)(struct ui_st *ui));
+
+/*
+ The method's opener (NULL if none).
+ */
+int (*UI_method_get_opener(const struct ui_method_st *method))(struct ui_st *ui);
+
+/*
+ Sets the callback that shows each string; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
+ */
+int UI_method_set_writer(struct ui_method_st *method, int (*f)(struct ui_st *ui, struct ui_string_st *uis));
+
+/*
+ The method's writer (NULL if none).
+ */
+int (*UI_method_get_writer(const struct ui_method_st *method))(struct ui_st *ui, struct ui_string_st *uis);
+
+/*
+ Sets the callback run after every string is shown; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
+ */
+int UI_method_set_flusher(struct ui_method_st *method,
+                          int (*f)(struct ui_st *ui));
+
+/*
+ The method's flusher (NULL if none).
+ */
+int (*UI_method_get_flusher(const struct ui_method_st *method))(struct ui_st *ui);
+
+/*
+ Sets the callback that reads each answer (it calls `UI_set_result`); returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
+ */
+int UI_method_set_reader(struct ui_method_st *method,
+                         int (*f)(struct ui_st *ui, struct ui_string_st *uis));
+
+/*
+ The method's reader (NULL if none).
+ */
+int (*UI_method_get_reader(const struct ui_method_st *method))(struct ui_st *ui, struct ui_string_st *uis);
+
+/*
+ Sets the callback `UI_process` calls last; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
+ */
+int UI_method_set_closer(struct ui_method_st *method, int (*f)(struct ui_st *ui));
+
+/*
+ The method's closer (NULL if none).
+ */
+int (*UI_method_get_closer(const struct ui_method_st *method))(struct ui_st *ui);
+
+/*
+ The method's name (`UI_create_method`'s argument).
+ */
+const char *UI_method_get0_name(const struct ui_method_st *method);
+
+/*
+ `UIT_PROMPT`, `UIT_VERIFY`, `UIT_BOOLEAN`, `UIT_INFO` or `UIT_ERROR` (`UIT_NONE` for NULL).
+ */
+int UI_get_string_type(struct ui_string_st *uis);
+
+/*
+ The `UI_INPUT_FLAG_*` the string was added with.
+ */
+int UI_get_input_flags(struct ui_string_st *uis);
+
+/*
+ The prompt or message to show.
+ */
+const char *UI_get0_output_string(struct ui_string_st *uis);
+
+/*
+ NULL: boolean prompts' action descriptions are not kept.
+ */
+const char *UI_get0_action_string(struct ui_string_st *_uis);
+
+/*
+ The answer set so far (in the caller's result buffer), or NULL.
+ */
+const char *UI_get0_result_string(struct ui_string_st *uis);
+
+/*
+ The answer's length, or -1 when there is none.
+ */
+int UI_get_result_string_length(struct ui_string_st *uis);
+
+/*
+ What a verification must match, or NULL.
+ */
+const char *UI_get0_test_string(struct ui_string_st *uis);
+
+int UI_get_result_minsize(struct ui_string_st *uis);
+
+int UI_get_result_maxsize(struct ui_string_st *uis);
+
+/*
+ Sets the answer to a prompt (`result` NUL-terminated): 0, or -1 with
+ `UI_R_RESULT_TOO_SMALL` / `UI_R_RESULT_TOO_LARGE` when its length is outside the prompt's
+ `minsize`..=`maxsize`. The answer is copied into the prompt's result buffer.
+ */
+int UI_set_result(struct ui_st *ui, struct ui_string_st *uis, const char *result);
+
+/*
+ `UI_set_result` with an explicit length (`len` bytes of `result`).
+ */
+int UI_set_result_ex(struct ui_st *_ui, struct ui_string_st *uis, const char *result, int len);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`

@@ -52,6 +52,13 @@ def header_symbols(header=HEADER):
         statement = " ".join(statement.split())
         if not statement or statement.startswith(("typedef", "}")):
             continue
+        # A parameter that is a function pointer (`int (*f)(UI *ui)`) reads as one word.
+        statement = re.sub(r"\(\s*\*\s*\w*\s*\)\s*\([^()]*\)", "fnptr", statement)
+        # A function returning a function pointer: `int (*NAME(params))(params)`.
+        match = re.search(r"\(\s*\*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*\)\s*\([^()]*\)$", statement)
+        if match:
+            names.add(match.group(1))
+            continue
         match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)$", statement)
         if match:
             names.add(match.group(1))

@@ -150,6 +150,7 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
                 guard(0, || ctx_ref(ctx).is_some() as c_long)
             }
+            super::legacy::SSL_CTRL_SET_TMP_ECDH => super::legacy::ctx_set_tmp_ecdh(ctx, parg),
             _ => super::ocsp::ctx_ctrl(ctx, cmd, larg, parg),
         }
     }

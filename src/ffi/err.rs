@@ -56,8 +56,11 @@ pub fn push_code(code: c_ulong, data: &str) {
     push_entry(code, data);
 }
 
+/// After this thread's queue has been destroyed (a call from an `atexit` handler or a
+/// thread-specific-data destructor, which run after thread-local destructors), the error is
+/// dropped: nothing can read that queue any more, and a panic here would abort the program.
 fn push_entry(code: c_ulong, data: CString) {
-    QUEUE.with(|q| {
+    let _ = QUEUE.try_with(|q| {
         let mut q = q.borrow_mut();
         if q.len() == QUEUE_LIMIT {
             q.pop_front();
@@ -79,7 +82,7 @@ pub fn push_errno(errno: i32, what: &str) {
 pub fn clear() {
     // SAFETY: aws-lc's per-thread queue.
     unsafe { aws_lc_sys::ERR_clear_error() };
-    QUEUE.with(|q| q.borrow_mut().clear());
+    let _ = QUEUE.try_with(|q| q.borrow_mut().clear());
     BOTTOM_MARKS.with(|m| m.set(0));
 }
 
@@ -92,7 +95,12 @@ fn queue<R>(f: impl FnOnce(&RefCell<VecDeque<Entry>>) -> R) -> R {
     if DEPTH.with(|d| d.get()) <= 1 {
         absorb_awslc();
     }
-    QUEUE.with(f)
+    let mut f = Some(f);
+    if let Ok(r) = QUEUE.try_with(|q| (f.take().expect("called once"))(q)) {
+        return r;
+    }
+    // The queue is gone (see push_entry): it reads as empty.
+    (f.take().expect("not called yet"))(&RefCell::new(VecDeque::new()))
 }
 
 /// aws-lc's library numbers (BoringSSL's) and OpenSSL 3's, for the libraries both have.

@@ -18,6 +18,8 @@ pub mod ctx;
 pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
+pub mod init;
+pub mod legacy;
 pub mod observe;
 pub mod ocsp;
 mod reentry;
@@ -25,6 +27,8 @@ pub mod session;
 pub mod ssl;
 pub mod state;
 pub mod store;
+pub mod threads;
+pub mod ui;
 pub mod version;
 pub mod x509;
 

@@ -499,6 +499,12 @@ impl SSL {
     fn do_handshake(&mut self) -> c_int {
         self.observers.invalidate();
         let in_init = self.conn.as_ref().is_none_or(|c| c.is_handshaking());
+        if in_init {
+            // As OpenSSL's handshake state machine does on each entry: errors a program left on
+            // the queue (socat's failed PEM_read_bio_DHparams) must not turn a later
+            // SSL_ERROR_WANT_READ into SSL_ERROR_SSL (SSL_get_error looks at the queue first).
+            err::clear();
+        }
         let r = self.drive_handshake();
         if in_init {
             self.deliver_events();

@@ -349,6 +349,90 @@ def check_nginx(results, tc, run_dir):
     return True, ""
 
 
+# ---- socat ----------------------------------------------------------------------------------
+
+# One line in, one line out, then the TLS side closes: a request/response a client can wait for.
+SOCAT_REPLY = "SYSTEM:read line; echo socat-echo-$line"
+
+
+def check_socat_server(version):
+    """socat OPENSSL-LISTEN (client certificate required) in front of a one-line echo, reached
+    with tlsclient and openssl s_client over TLS `version`; a client without a certificate is
+    refused."""
+    def check(results, tc, run_dir):
+        socat = results["socat"]["artifacts"]["socat"]
+        port = free_port()
+        listen = (f"OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,cert={SERVER_CHAIN},key={SERVER_KEY},"
+                  f"cafile={ROOT},verify=1")
+        flag = "-tls1_3" if version == "1.3" else "-tls1_2"
+        failures = []
+        with Service([socat, listen, SOCAT_REPLY], run_dir / f"socat-listen-{port}.log") as server:
+            if not wait_port(port, server.proc):
+                return False, "socat did not start: " + tail(Path(server.logfile.name).read_text())
+            rc, out = call([BIN / "tlsclient", f"127.0.0.1:{port}", "-servername", "localhost", "-CAfile", ROOT,
+                            "-cert", CLIENT_CHAIN, "-key", CLIENT_KEY, flag, "-msg", "from-tlsclient\n"])
+            if rc != 0 or "socat-echo-from-tlsclient" not in out or f"version=TLSv{version}" not in out:
+                failures.append(f"tlsclient: rc {rc}: {tail(out, 300)}")
+            rc, out = call(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+                            "-CAfile", ROOT, "-verify_return_error", "-cert", CLIENT_CHAIN, "-cert_chain",
+                            INTERMEDIATE, "-key", CLIENT_KEY, flag, "-ign_eof"], input_data=b"from-s_client\n")
+            if "socat-echo-from-s_client" not in out or f"New, TLSv{version}" not in out:
+                failures.append(f"openssl s_client: rc {rc}: {tail(out, 300)}")
+            rc, out = call([BIN / "tlsclient", f"127.0.0.1:{port}", "-servername", "localhost", "-CAfile", ROOT,
+                            flag, "-msg", "no-certificate\n"])
+            if "socat-echo-no-certificate" in out:
+                failures.append("socat (verify=1) answered a client without a certificate")
+        if failures:
+            return False, "; ".join(failures)
+        return True, ""
+
+    return check
+
+
+def socat_client(socat, port, extra=""):
+    address = (f"OPENSSL:127.0.0.1:{port},cafile={ROOT},commonname=localhost,cert={CLIENT_CHAIN},"
+               f"key={CLIENT_KEY}{extra}")
+    # ignoreeof: socat does not close its side on stdin's end, it reads until the server closes.
+    return call([socat, "-t", "1", "-,ignoreeof", address], input_data=b"GET / HTTP/1.0\r\n\r\n")
+
+
+def check_socat_client(version):
+    """socat's OPENSSL client address (verifying the server, with a client certificate) against
+    tlsserver -www (which requires the certificate) and openssl s_server -www, TLS `version`; a
+    server whose name does not match commonname= is refused."""
+    def check(results, tc, run_dir):
+        socat = results["socat"]["artifacts"]["socat"]
+        flag = "-tls1_3" if version == "1.3" else "-tls1_2"
+        failures = []
+        port = free_port()
+        server = [BIN / "tlsserver", f"127.0.0.1:{port}", "-cert", SERVER_CHAIN, "-key", SERVER_KEY, "-www", flag,
+                  "-CAfile", ROOT, "-require_peer"]
+        with Service(server, run_dir / f"tlsserver-{port}.log") as srv:
+            if not wait_port(port, srv.proc):
+                return False, "tlsserver did not start"
+            rc, out = socat_client(socat, port)
+            if rc != 0 or "200 OK" not in out or f"version=TLSv{version}" not in out or "verify=ok" not in out:
+                failures.append(f"socat -> tlsserver: rc {rc}: {tail(out, 300)}")
+            rc, out = socat_client(socat, port, ",commonname=wrong.example.test")
+            if "200 OK" in out:
+                failures.append("socat accepted a server certificate for another name")
+        port = free_port()
+        server = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", SERVER_LEAF, "-key", SERVER_KEY,
+                  "-cert_chain", INTERMEDIATE, "-www", f"-tls{version.replace('.', '_')}", "-Verify", "2",
+                  "-CAfile", ROOT]
+        with Service(server, run_dir / f"s_server-{port}.log") as srv:
+            if not wait_port(port, srv.proc):
+                return False, "openssl s_server did not start"
+            rc, out = socat_client(socat, port)
+            if rc != 0 or "200 ok" not in out or f"TLSv{version}" not in out:
+                failures.append(f"socat -> openssl s_server: rc {rc}: {tail(out, 300)}")
+        if failures:
+            return False, "; ".join(failures)
+        return True, ""
+
+    return check
+
+
 CHECKS = {
     "hiredis": [("hiredis-example-ssl x20, TLS 1.3, client cert", check_hiredis("TLSv1.3")),
                 ("hiredis-example-ssl x20, TLS 1.2, client cert", check_hiredis("TLSv1.2"))],
@@ -359,6 +443,10 @@ CHECKS = {
     "curl": [(f"curl -> tlsserver -www, TLS {v}, client cert", check_curl_tlsserver(v)) for v in ("1.2", "1.3")]
     + [(f"curl -> openssl s_server -www, TLS {v}, SNI", check_curl_s_server(v)) for v in ("1.2", "1.3")],
     "nginx": [("nginx: two SNI vhosts, client-cert auth, ALPN h2, tickets across 2 workers", check_nginx)],
+    "socat": [(f"socat OPENSSL-LISTEN <- tlsclient, openssl s_client, TLS {v}, client cert", check_socat_server(v))
+              for v in ("1.2", "1.3")]
+    + [(f"socat OPENSSL -> tlsserver -www, openssl s_server -www, TLS {v}, client cert", check_socat_client(v))
+       for v in ("1.2", "1.3")],
 }
 
 

@@ -204,6 +204,10 @@ FUNCTION_POINTER_TYPEDEFS = {
 }
 
 _DECL = re.compile(r"^(?P<ret>[\w\s\*]+?)\s*\b(?P<name>\w+)\s*\((?P<args>.*)\)$", re.S)
+# A function returning a function pointer: `ret (*name(args))(pointee args)`.
+_DECL_RETURNING_FN = re.compile(
+    r"^(?P<ret>[\w\s\*]+?)\(\s*\*\s*(?P<name>\w+)\s*\((?P<args>[^()]*)\)\s*\)\s*\((?P<fargs>.*)\)$", re.S
+)
 
 
 def split_arguments(text):
@@ -248,6 +252,13 @@ def parse_declarations(text):
     for stmt in text.split(";"):
         stmt = " ".join(stmt.split())
         if not stmt or stmt.startswith(("typedef", "#")):
+            continue
+        match = _DECL_RETURNING_FN.match(stmt)
+        if match:
+            # `int (*UI_method_get_reader(const UI_METHOD *m))(UI *, UI_STRING *)`.
+            args = split_arguments(match["args"])
+            params = [] if args == ["void"] else [parameter_type(a) for a in args]
+            result[match["name"]] = ("function pointer", params)
             continue
         match = _DECL.match(stmt)
         if not match:

@@ -18,6 +18,7 @@
 #include <openssl/stack.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/ui.h>
 #include <libtls.h>
 #include <openssl/opensslconf.h>
 #include <openssl/err.h>
@@ -41,6 +42,10 @@ static LIBTLS_COMPAT_UNUSED int libtls_compat_init(unsigned long opts, const voi
 #define OpenSSL_add_ssl_algorithms() libtls_compat_init(0, 0)
 #define SSLeay_add_ssl_algorithms() libtls_compat_init(0, 0)
 #define SSL_load_error_strings() ((void)0)
+/* OPENSSL_init_ssl's options (ignored: libtls needs no initialisation), 0 as aws-lc's
+ * OPENSSL_INIT_* for libcrypto. */
+#define OPENSSL_INIT_LOAD_SSL_STRINGS 0
+#define OPENSSL_INIT_NO_LOAD_SSL_STRINGS 0
 
 /* OpenSSL 1.0's method names: version-flexible methods, as in OpenSSL 1.1 and 3.0. */
 #define SSLv23_method() TLS_method()
@@ -72,5 +77,15 @@ static LIBTLS_COMPAT_UNUSED int libtls_compat_init(unsigned long opts, const voi
 #define SSL_CTX_add0_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 0, (void *)(x509))
 #define SSL_CTX_add1_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 1, (void *)(x509))
 #define SSL_CTX_clear_chain_certs(ctx) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 0, NULL)
+
+/* Restricts the ECDHE groups to the EC_KEY's curve (P-256, P-384 or P-521), as OpenSSL does. */
+#define SSL_CTX_set_tmp_ecdh(ctx, ecdh) SSL_CTX_ctrl((ctx), SSL_CTRL_SET_TMP_ECDH, 0, (void *)(ecdh))
+
+/* Stacks of libssl's own objects, with aws-lc's stack macros (sk_SSL_CIPHER_num, ...). SSL_COMP
+ * exists for programs that ask for the compression methods: libtls has none
+ * (OPENSSL_NO_COMP), SSL_COMP_get_compression_methods returns NULL. */
+typedef struct ssl_comp_st SSL_COMP;
+DEFINE_STACK_OF(SSL_COMP)
+DEFINE_CONST_STACK_OF(SSL_CIPHER)
 
 #endif /* LIBTLS_OPENSSL_SSL_H */

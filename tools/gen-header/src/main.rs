@@ -99,6 +99,9 @@ fn main() {
     ];
     // `FILE` comes from stdio.h.
     config.export.exclude.push("FILE".into());
+    for elem in OWN_STACKS {
+        config.export.exclude.push(format!("stack_st_{elem}"));
+    }
     // `libc::tm` is C's `struct tm` from time.h.
     config.export.rename.insert("tm".into(), "struct tm".into());
 
@@ -122,6 +125,19 @@ fn main() {
 /// libtls's object types and aws-lc's (which libtls's functions take and return), with the
 /// struct tags OpenSSL and aws-lc give them, so that libtls.h and the OpenSSL-named headers
 /// (aws-lc's, generated into the build tree) declare the same types.
+/// Types libtls defines whose typedefs come from the compat headers (<openssl/ui.h>, which
+/// replaces aws-lc's stub), not from this header: spelled by their struct tags here.
+const TAG_ONLY: &[(&str, &str)] = &[
+    ("UI", "ui_st"),
+    ("UI_METHOD", "ui_method_st"),
+    ("UI_STRING", "ui_string_st"),
+    ("OPENSSL_INIT_SETTINGS", "ossl_init_settings_st"),
+];
+
+/// Stacks of libssl's own element types (declared opaque in src/ffi, as `stack_st_NAME`), which
+/// <openssl/ssl.h> defines with aws-lc's stack macros: spelled `STACK_OF(NAME)` here.
+const OWN_STACKS: &[&str] = &["SSL_CIPHER", "SSL_COMP"];
+
 const TYPEDEFS_MARKER: &str = "libtls: OpenSSL typedefs";
 
 const TYPES: &[(&str, &str)] = &[
@@ -161,6 +177,12 @@ fn typedef_block() -> String {
         let _ = writeln!(t, "struct {tag};");
     }
     t.push_str("struct stack_st_X509;\nstruct stack_st_X509_NAME;\n");
+    for elem in OWN_STACKS {
+        let _ = writeln!(t, "struct stack_st_{elem};");
+    }
+    for (_, tag) in TAG_ONLY {
+        let _ = writeln!(t, "struct {tag};");
+    }
     t
 }
 
@@ -222,13 +244,14 @@ fn openssl_types(generated: &str) -> String {
         }
         if TYPES
             .iter()
+            .chain(TAG_ONLY)
             .any(|(name, _)| trimmed == format!("typedef struct {name} {name};"))
         {
             continue;
         }
         let mut line = replace_word(line, "struct stack_st_", "STACK_OF(", true);
         line = replace_stack_words(&line);
-        for (name, tag) in TYPES {
+        for (name, tag) in TYPES.iter().chain(TAG_ONLY) {
             line = replace_word(
                 &line,
                 &format!("struct {name}"),
@@ -275,7 +298,10 @@ fn replace_word(line: &str, word: &str, with: &str, prefix_only: bool) -> String
 /// `STACK_OF(X509) *`.
 fn replace_stack_words(line: &str) -> String {
     let mut line = line.to_string();
-    for elem in ["X509_NAME", "X509", "GENERAL_NAME"] {
+    for elem in ["X509_NAME", "X509", "GENERAL_NAME"]
+        .iter()
+        .chain(OWN_STACKS)
+    {
         line = line.replace(&format!("STACK_OF({elem} "), &format!("STACK_OF({elem}) "));
         line = line.replace(&format!("STACK_OF({elem}*"), &format!("STACK_OF({elem})*"));
         line = replace_word(
