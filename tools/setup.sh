@@ -2,7 +2,8 @@
 # What `make test` (and `make deb`, `make wheel-test`) need besides the Rust toolchain and a C
 # compiler: the one list of system packages, used by `make setup` and so by .ci/run.
 #
-#   tools/setup.sh test   the tools the test suite runs (openssl, gnutls, pkg-config, ...)
+#   tools/setup.sh test   the tools the test suite runs (openssl, gnutls, pkg-config, ...) and
+#                         make test-fleet (redis-server, libhiredis-dev)
 #   tools/setup.sh deb    what building and checking the Debian packages takes (make deb)
 #
 # A missing tool is installed with apt-get when we are root on Debian/Ubuntu; otherwise the
@@ -30,6 +31,11 @@ base_tools=(
     "python3 python3"
     "test:python3-venv python3-venv"
 )
+# make test-fleet (examples/fleet/, docs/fleet.md): a real Redis and the hiredis client library.
+fleet_tools=(
+    "redis-server redis-server"
+    "test:-f/usr/include/hiredis/hiredis.h libhiredis-dev"
+)
 deb_tools=(
     "git git"
     "dpkg-buildpackage dpkg-dev"
@@ -52,7 +58,7 @@ has() { # has CHECK: is the tool there?
 
 tools=("${base_tools[@]}")
 case $what in
-test) ;;
+test) tools+=("${fleet_tools[@]}") ;;
 deb) tools+=("${deb_tools[@]}") ;; # the test tools too: the package build runs the demo
 *) echo "usage: $0 test|deb" >&2; exit 2 ;;
 esac
