@@ -367,7 +367,7 @@ test-apps-openssl: all
 # examples/fleet/: fleet_server (epoll, hiredis; sessions and the TLS 1.3 anti-replay set in a real
 # redis-server, ticket keys from a shared file) and fleet_client (the driver), built against libtls
 # and, from the same source, against the system OpenSSL. test_fleet.py runs redis-server, three
-# members and 1,275 clients through two key rotations, a member restart and a Redis outage, with
+# members and 1,300 clients through two key rotations, a member restart and a Redis outage, with
 # libtls on both sides, then with the OpenSSL-built members (the reference for the test itself).
 FLEET_BUILD = $(BUILD)/fleet
 HIREDIS_CFLAGS = $(shell pkg-config --cflags hiredis 2>/dev/null)
@@ -395,7 +395,7 @@ $(FLEET_BUILD)/openssl/fleet_client: examples/fleet/fleet_client.c
 
 .PHONY: test-fleet
 test-fleet: header
-	$(if $(NO_SETUP),@echo "setup: skipped (NO_SETUP)",tools/setup.sh test)
+	$(if $(NO_SETUP),@echo "setup: skipped (NO_SETUP)",tools/setup.sh fleet)
 	$(MAKE) --no-print-directory $(FLEET_BINS)
 	$(FLEET_TEST) --label libtls --server $(FLEET_BUILD)/fleet_server
 	$(FLEET_TEST) --label openssl --server $(FLEET_BUILD)/openssl/fleet_server

@@ -2,9 +2,9 @@
 # What `make test` (and `make deb`, `make wheel-test`) need besides the Rust toolchain and a C
 # compiler: the one list of system packages, used by `make setup` and so by .ci/run.
 #
-#   tools/setup.sh test   the tools the test suite runs (openssl, gnutls, pkg-config, ...) and
-#                         make test-fleet (redis-server, libhiredis-dev)
+#   tools/setup.sh test   the tools the test suite runs (openssl, gnutls, pkg-config, ...)
 #   tools/setup.sh deb    what building and checking the Debian packages takes (make deb)
+#   tools/setup.sh fleet  what make test-fleet adds: redis-server and libhiredis-dev
 #
 # A missing tool is installed with apt-get when we are root on Debian/Ubuntu; otherwise the
 # script stops with one line naming the exact command to run, before any test has started.
@@ -58,9 +58,10 @@ has() { # has CHECK: is the tool there?
 
 tools=("${base_tools[@]}")
 case $what in
-test) tools+=("${fleet_tools[@]}") ;;
+test) ;;
 deb) tools+=("${deb_tools[@]}") ;; # the test tools too: the package build runs the demo
-*) echo "usage: $0 test|deb" >&2; exit 2 ;;
+fleet) tools+=("${fleet_tools[@]}") ;; # and the compilers, libssl-dev, python3 of the test tools
+*) echo "usage: $0 test|deb|fleet" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -913,7 +913,7 @@ int main(int argc, char **argv)
                 while ((len = read(ifd, buf, sizeof buf)) > 0) {
                     for (char *q = buf; q < buf + len;) {
                         struct inotify_event *ie = (struct inotify_event *)q;
-                        if (ie->len && !strcmp(ie->name, key_base))
+                        if ((ie->len && !strcmp(ie->name, key_base)) || (ie->mask & IN_Q_OVERFLOW))
                             changed = 1;
                         q += sizeof *ie + ie->len;
                     }

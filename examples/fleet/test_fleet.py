@@ -6,9 +6,11 @@ Everything runs on 127.0.0.1 on free ports; every process is started here and st
 The run, in phases (each a line of fleet_client's CSV):
 
   base          clients connect to one member and resume at another (four paths)
+  race          each of 50 TLS 1.3 tickets offered to two other members at the same moment
   rotation 1    new key added open-only, then promoted to sealing (tickets held across it)
   restart       sessions made before member 1 restarts are resumed at the new member 1
-  rotation 2    a third key added, promoted, and the first key dropped
+  rotation 2    a third key added, promoted, and the first key dropped; then a malformed key
+                file (refused: members keep their keys) and a reload by SIGHUP
   redis-stalled Redis stopped (SIGSTOP): every call bounded by the command timeout
   redis-down    Redis killed: Redis paths fall back to full handshakes, never failures
   redis-back    a new Redis: resumption through Redis again
@@ -155,6 +157,30 @@ class Fleet:
             wait_for(f"member {i} to load the ticket keys", lambda: last_key_line(log) == expect)
 
 
+    def write_bad_keys(self):
+        """A malformed key file: every member must refuse it and keep the keys it has."""
+        before = [count(log, "is malformed") for log in self.logs]
+        tmp = self.ticket_keys.with_name(".ticket.keys.tmp")
+        tmp.write_text("# a truncated key\n" + secrets.token_hex(40) + "\n")
+        os.replace(tmp, self.ticket_keys)
+        for i, log in enumerate(self.logs):
+            wait_for(f"member {i} to refuse the malformed key file",
+                     lambda: count(log, "is malformed") > before[i])
+
+    def sighup_all(self):
+        """SIGHUP reloads the key file too (for deployments without inotify)."""
+        before = [count(log, "ticket-keys: loaded") for log in self.logs]
+        for m in self.members:
+            os.kill(m.pid, signal.SIGHUP)
+        for i, log in enumerate(self.logs):
+            wait_for(f"member {i} to reload on SIGHUP",
+                     lambda: count(log, "ticket-keys: loaded") > before[i])
+
+
+def count(log, text):
+    return Path(log).read_text(errors="replace").count(text)
+
+
 def last_key_line(log):
     lines = [l for l in Path(log).read_text(errors="replace").splitlines() if "ticket-keys: loaded" in l]
     return lines[-1].split(") ", 1)[1].strip() if lines else ""
@@ -220,6 +246,9 @@ def run(args):
         # timeout after k2 was promoted).
         fleet.write_keys([k3, k2]); events.append("k1 dropped")
         d.do("phase rot2-dropped"); d.do(f"run {n}")
+        fleet.write_bad_keys(); events.append("malformed key file refused")
+        d.do("phase bad-key-file"); d.do(f"run {max(8, n // 4)}")
+        fleet.write_keys([k3, k2]); fleet.sighup_all(); events.append("SIGHUP reload")
 
         os.kill(fleet.redis.pid, signal.SIGSTOP); events.append("redis stopped (SIGSTOP)")
         d.do("phase redis-stalled"); d.do(f"run {max(8, n // 4)}")
