@@ -1426,7 +1426,8 @@ void SSL_CTX_sess_set_get_cb(struct ssl_ctx_st *ctx, SSL_CTX_get_session_cb cb);
 
 /*
  External caches: `cb` is told of every session leaving the internal cache (expired,
- evicted, used up, or removed with `SSL_CTX_remove_session`).
+ evicted, used up, or removed with `SSL_CTX_remove_session`), and of each TLS 1.3 stateful
+ ticket the get-session callback supplied once it is used (so the external cache drops it).
  */
 void SSL_CTX_sess_set_remove_cb(struct ssl_ctx_st *ctx, SSL_CTX_remove_session_cb cb);
 

@@ -679,7 +679,8 @@ pub unsafe extern "C" fn SSL_CTX_sess_set_get_cb(ctx: *mut SSL_CTX, cb: SSL_CTX_
 }
 
 /// External caches: `cb` is told of every session leaving the internal cache (expired,
-/// evicted, used up, or removed with `SSL_CTX_remove_session`).
+/// evicted, used up, or removed with `SSL_CTX_remove_session`), and of each TLS 1.3 stateful
+/// ticket the get-session callback supplied once it is used (so the external cache drops it).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_remove_cb(
     ctx: *mut SSL_CTX,
