@@ -549,13 +549,15 @@ static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id, int idlen,
 }
 
 /* A member invalidated a session (SSL_CTX_remove_session, or a session that left its cache):
- * the fleet forgets it too. Expiry needs no call: Redis drops the key at the same time. */
+ * the fleet forgets it too. Expiry needs no call: Redis drops the key at the same time. A used
+ * TLS 1.3 ticket (libtls reports those here too) was deleted by get_session_cb already. */
 static void remove_session_cb(SSL_CTX *ctx, SSL_SESSION *sess)
 {
     (void)ctx;
     unsigned int idlen;
     const unsigned char *id = SSL_SESSION_get_id(sess, &idlen);
-    if (idlen == 0 || (long)time(NULL) >= (long)SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess))
+    if (idlen == 0 || SSL_SESSION_get_protocol_version(sess) == TLS1_3_VERSION ||
+        (long)time(NULL) >= (long)SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess))
         return;
     char key[96];
     session_key(key, sizeof key, "sess", id, idlen);
