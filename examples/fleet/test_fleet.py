@@ -25,6 +25,7 @@ import argparse
 import csv
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -400,14 +401,16 @@ def check(fleet, csv_path, events, elapsed):
                f"{sum(1 for p in races.values() if sum(r['reused'] for r in p) == 1)}/{len(races)}; "
                f"tickets accepted twice: {len(twice)}")
     print("\n".join(out))
-    if fleet.args.keep:
-        print(f"(work directory kept: {fleet.work})")
+    if problems or fleet.args.keep:
+        print(f"(logs, keys and the CSV are in {fleet.work})")
     if problems:
         print("\nFAILED:", file=sys.stderr)
         for p in problems[:40]:
             print("  " + p, file=sys.stderr)
         return 1
     print(f"test-fleet{' (' + fleet.args.label + ')' if fleet.args.label else ''}: passed")
+    if not fleet.args.keep:
+        shutil.rmtree(fleet.work, ignore_errors=True)
     return 0
 
 
@@ -428,7 +431,7 @@ def main():
         rc = run(args)
     except Failed as e:
         print(f"test-fleet: {e}", file=sys.stderr)
-        print("(keep the logs with --keep)", file=sys.stderr)
+        print("(the work directory with the logs is kept)", file=sys.stderr)
         rc = 1
     sys.exit(rc)
 
