@@ -1443,7 +1443,8 @@ SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct ssl_ctx_st *ct
 int SSL_CTX_add_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
- Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
+ Removes a session from the internal cache. The remove callback sees it even if the
+ internal cache did not hold it (an external cache may), as with OpenSSL. Returns 1 if it
  was there.
  */
 int SSL_CTX_remove_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);

@@ -743,7 +743,8 @@ pub unsafe extern "C" fn SSL_CTX_add_session(
     })
 }
 
-/// Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
+/// Removes a session from the internal cache. The remove callback sees it even if the
+/// internal cache did not hold it (an external cache may), as with OpenSSL. Returns 1 if it
 /// was there.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_remove_session(
@@ -755,9 +756,16 @@ pub unsafe extern "C" fn SSL_CTX_remove_session(
         let Some(s) = (unsafe { session_ref(session) }) else {
             return 0;
         };
-        let id = s.get().id.clone();
+        let s = s.get();
+        if s.id.is_empty() {
+            return 0;
+        }
         let store = c.read().config.session.store.clone();
-        store.remove(&id).is_some() as c_int
+        let removed = store.remove(&s.id);
+        if removed.is_none() {
+            store.notify_removed(&[s]);
+        }
+        removed.is_some() as c_int
     })
 }
 
