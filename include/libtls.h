@@ -1639,7 +1639,8 @@ void SSL_CTX_sess_set_get_cb(struct ssl_ctx_st *ctx, SSL_CTX_get_session_cb cb);
 
 /*
  External caches: `cb` is told of every session leaving the internal cache (expired,
- evicted, used up, or removed with `SSL_CTX_remove_session`).
+ evicted, used up, or removed with `SSL_CTX_remove_session`), and of each TLS 1.3 stateful
+ ticket the get-session callback supplied once it is used (so the external cache drops it).
  */
 void SSL_CTX_sess_set_remove_cb(struct ssl_ctx_st *ctx, SSL_CTX_remove_session_cb cb);
 
@@ -1655,7 +1656,8 @@ SSL_CTX_remove_session_cb SSL_CTX_sess_get_remove_cb(const struct ssl_ctx_st *ct
 int SSL_CTX_add_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);
 
 /*
- Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
+ Removes a session from the internal cache. The remove callback sees it even if the
+ internal cache did not hold it (an external cache may), as with OpenSSL. Returns 1 if it
  was there.
  */
 int SSL_CTX_remove_session(struct ssl_ctx_st *ctx, struct ssl_session_st *session);

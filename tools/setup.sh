@@ -4,6 +4,7 @@
 #
 #   tools/setup.sh test   the tools the test suite runs (openssl, gnutls, pkg-config, ...)
 #   tools/setup.sh deb    what building and checking the Debian packages takes (make deb)
+#   tools/setup.sh fleet  what make test-fleet adds: redis-server and libhiredis-dev
 #
 # A missing tool is installed with apt-get when we are root on Debian/Ubuntu; otherwise the
 # script stops with one line naming the exact command to run, before any test has started.
@@ -30,6 +31,11 @@ base_tools=(
     "python3 python3"
     "test:python3-venv python3-venv"
 )
+# make test-fleet (examples/fleet/, docs/fleet.md): a real Redis and the hiredis client library.
+fleet_tools=(
+    "redis-server redis-server"
+    "test:-f/usr/include/hiredis/hiredis.h libhiredis-dev"
+)
 deb_tools=(
     "git git"
     "dpkg-buildpackage dpkg-dev"
@@ -54,7 +60,8 @@ tools=("${base_tools[@]}")
 case $what in
 test) ;;
 deb) tools+=("${deb_tools[@]}") ;; # the test tools too: the package build runs the demo
-*) echo "usage: $0 test|deb" >&2; exit 2 ;;
+fleet) tools+=("${fleet_tools[@]}") ;; # and the compilers, libssl-dev, python3 of the test tools
+*) echo "usage: $0 test|deb|fleet" >&2; exit 2 ;;
 esac
 
 missing=()

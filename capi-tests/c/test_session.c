@@ -376,6 +376,14 @@ static int test_external_cache_callbacks(void)
     }
     CHECK(cache.removes == 1);
     CHECK(SSL_CTX_sess_number(sctx) == 0);
+    /* Regression (issue 22): removing a session the internal cache does not hold tells the
+     * remove callback all the same (an external cache may hold it), and returns 0. */
+    {
+        SSL_SESSION *victim = copy_session(cache.stored);
+        CHECK(SSL_CTX_remove_session(sctx, victim) == 0);
+        SSL_SESSION_free(victim);
+    }
+    CHECK(cache.removes == 2);
     /* Now only the external cache has it. */
     CHECK(connect_once(cctx, sctx, s1, &s2, &reused));
     CHECK(reused == 1 && cache.gets == 1 && cache.get_found == 1);

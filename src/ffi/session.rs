@@ -679,7 +679,8 @@ pub unsafe extern "C" fn SSL_CTX_sess_set_get_cb(ctx: *mut SSL_CTX, cb: SSL_CTX_
 }
 
 /// External caches: `cb` is told of every session leaving the internal cache (expired,
-/// evicted, used up, or removed with `SSL_CTX_remove_session`).
+/// evicted, used up, or removed with `SSL_CTX_remove_session`), and of each TLS 1.3 stateful
+/// ticket the get-session callback supplied once it is used (so the external cache drops it).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_remove_cb(
     ctx: *mut SSL_CTX,
@@ -742,7 +743,8 @@ pub unsafe extern "C" fn SSL_CTX_add_session(
     })
 }
 
-/// Removes a session from the internal cache (the remove callback sees it). Returns 1 if it
+/// Removes a session from the internal cache. The remove callback sees it even if the
+/// internal cache did not hold it (an external cache may), as with OpenSSL. Returns 1 if it
 /// was there.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_remove_session(
@@ -754,9 +756,16 @@ pub unsafe extern "C" fn SSL_CTX_remove_session(
         let Some(s) = (unsafe { session_ref(session) }) else {
             return 0;
         };
-        let id = s.get().id.clone();
+        let s = s.get();
+        if s.id.is_empty() {
+            return 0;
+        }
         let store = c.read().config.session.store.clone();
-        store.remove(&id).is_some() as c_int
+        let removed = store.remove(&s.id);
+        if removed.is_none() {
+            store.notify_removed(&[s]);
+        }
+        removed.is_some() as c_int
     })
 }
 

@@ -489,8 +489,12 @@ fn accept_psk(
             ));
         }
         if from_cache {
-            // A stateful ticket is used once: it leaves the cache now.
-            sessions.store.remove(&session.id);
+            // A stateful ticket is used once: it leaves the cache now. One the get-session
+            // callback found (an external cache) is not in ours: the remove callback is told
+            // all the same, so that the external cache drops it too.
+            if sessions.store.remove(&session.id).is_none() {
+                sessions.store.notify_removed(&[Arc::new(session.clone())]);
+            }
         } else if sessions.single_use_tickets
             && !sessions
                 .store

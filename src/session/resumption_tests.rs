@@ -621,6 +621,45 @@ fn tls13_stateful_tickets_when_stateless_ones_are_off() {
     assert!(!reused(&c, &s));
 }
 
+/// Regression (issue 22): a TLS 1.3 stateful ticket found through the get-session callback (an
+/// external cache, as a fleet of servers shares) resumed as often as it was offered: it was
+/// used up only in the internal cache, and the application's remove callback never heard of
+/// it, so the external cache kept it. Now the remove callback is told, as for cached ones.
+#[test]
+fn tls13_stateful_tickets_from_an_external_cache_are_used_up() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    let mut server = server_config(&["server-ecdsa-p256"]);
+    server.options |= options::NO_TICKET;
+    server.session.cache_mode = super::cache_mode::SERVER | super::cache_mode::NO_INTERNAL;
+    let external: Arc<Mutex<HashMap<Vec<u8>, Arc<Session>>>> = Arc::default();
+    let cache = external.clone();
+    server.session.get_callback = Some(Arc::new(move |id: &[u8]| {
+        cache.lock().unwrap().get(id).cloned()
+    }));
+    let cache = external.clone();
+    server
+        .session
+        .store
+        .set_remove_callback(Some(Arc::new(move |s: &Arc<Session>| {
+            cache.lock().unwrap().remove(&s.id);
+        })));
+    let (c1, mut s1) = connect(tls13_client(), &server, None);
+    for s in s1.take_new_sessions() {
+        external.lock().unwrap().insert(s.id.clone(), s);
+    }
+    let session = session_of(&c1);
+    assert!(external.lock().unwrap().contains_key(&session.ticket));
+    let (c, s) = connect(tls13_client(), &server, Some(session.clone()));
+    assert!(reused(&c, &s));
+    assert!(
+        !external.lock().unwrap().contains_key(&session.ticket),
+        "the remove callback heard of the used ticket"
+    );
+    let (c, s) = connect(tls13_client(), &server, Some(session));
+    assert!(!reused(&c, &s), "a stateful ticket resumes once");
+}
+
 #[test]
 fn sessions_survive_encoding_and_resume() {
     let server = server_config(&["server-ecdsa-p256"]);
