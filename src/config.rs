@@ -184,8 +184,29 @@ pub struct Config {
     /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
     /// at 2^24.5 full records per key).
     pub key_update_after_records: u64,
+    /// The record_size_limit (RFC 8449) this endpoint advertises: the most plaintext one
+    /// protected record from the peer may carry, counted as TLS 1.3 counts it (content type
+    /// and padding included), 64..=16385. A TLS 1.2 handshake uses at most 16384. Enforced
+    /// once the peer acknowledged the extension.
+    pub record_size_limit: u16,
     /// Sessions, tickets and the session cache.
     pub session: crate::session::SessionConfig,
+}
+
+/// The largest record_size_limit TLS 1.3 allows (RFC 8449 4: 2^14 + 1).
+pub const RECORD_SIZE_LIMIT_MAX: u16 = crate::record::MAX_PLAINTEXT as u16 + 1;
+
+impl Config {
+    /// The record_size_limit we advertise for `version` (RFC 8449 4: TLS 1.2 allows at most
+    /// 2^14, TLS 1.3 2^14 + 1), never below the extension's minimum of 64.
+    pub fn own_record_size_limit(&self, tls13: bool) -> u16 {
+        let most = if tls13 {
+            RECORD_SIZE_LIMIT_MAX
+        } else {
+            RECORD_SIZE_LIMIT_MAX - 1
+        };
+        self.record_size_limit.clamp(64, most)
+    }
 }
 
 impl Default for Config {
@@ -218,6 +239,7 @@ impl Default for Config {
             alpn_select: None,
             sni_callback: None,
             key_update_after_records: 1 << 24,
+            record_size_limit: RECORD_SIZE_LIMIT_MAX,
             session: crate::session::SessionConfig::default(),
         }
     }

@@ -89,6 +89,16 @@ pub fn handle_server_hello(
     };
     let extended_master_secret =
         check_server_hello_extensions(&sh, &offer, cx.config.allow_no_ems)?;
+    // RFC 8449 4: the server honours our limit and tells us its own, which our protected
+    // records keep to (a value above TLS 1.2's 2^14 counts as 2^14).
+    if let Some(limit) = sh.extensions.iter().find_map(|e| match e {
+        ServerHelloExtension::RecordSizeLimit(l) => Some(*l),
+        _ => None,
+    }) {
+        cx.record.limit_records_to(limit, false);
+        cx.record
+            .accept_records_up_to(cx.config.own_record_size_limit(false));
+    }
     // RFC 7627 5.3: a resumption repeats the original session's use of the extension.
     if let Some(session) = &resumed {
         if session.extended_master_secret != extended_master_secret {
@@ -183,6 +193,8 @@ fn check_server_hello_extensions(
                 secure_renegotiation = true;
             }
             E::ExtendedMasterSecret => extended_master_secret = true,
+            // Always offered; applied by the caller.
+            E::RecordSizeLimit(_) => {}
             E::EcPointFormats(formats) => {
                 if !formats.contains(&EC_POINT_FORMAT_UNCOMPRESSED) {
                     return Err(Error::illegal(

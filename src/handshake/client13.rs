@@ -314,6 +314,13 @@ impl State for ExpectEncryptedExtensions {
             return Err(unexpected(self.name(), msg.typ));
         };
         check_encrypted_extensions(&ee, self.hs.server_name_sent)?;
+        // RFC 8449 4: from here on our protected records stay within the server's limit
+        // (counting the content type; we add no padding), and its records within ours.
+        if let Some(limit) = ee.record_size_limit() {
+            cx.record.limit_records_to(limit, true);
+            cx.record
+                .accept_records_up_to(cx.config.own_record_size_limit(true));
+        }
         cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         if self.hs.resumed {
@@ -756,7 +763,9 @@ fn check_encrypted_extensions(
             // ALPN is checked against our offer by `check_alpn_answer`.
             E::SupportedGroups(_) | E::Alpn(_) => {}
             E::ServerNameAck if server_name_sent => {}
-            E::ServerNameAck | E::EarlyData | E::RecordSizeLimit(_) => {
+            // Always offered; its value is applied by the caller.
+            E::RecordSizeLimit(_) => {}
+            E::ServerNameAck | E::EarlyData => {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,

@@ -128,12 +128,13 @@ pub fn handle_client_hello(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
-    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    // RFC 8449: we advertise our own limit (the most TLS 1.2 allows unless configured
+    // smaller) and keep our records within the client's.
     if let Some(limit) = ch.record_size_limit() {
-        extensions.push(ServerHelloExtension::RecordSizeLimit(
-            crate::record::MAX_PLAINTEXT as u16,
-        ));
+        let own = cx.config.own_record_size_limit(false);
+        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
         cx.record.limit_records_to(limit, false);
+        cx.record.accept_records_up_to(own);
     }
     if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
@@ -485,12 +486,13 @@ fn resume(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
-    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    // RFC 8449: we advertise our own limit (the most TLS 1.2 allows unless configured
+    // smaller) and keep our records within the client's.
     if let Some(limit) = ch.record_size_limit() {
-        extensions.push(ServerHelloExtension::RecordSizeLimit(
-            crate::record::MAX_PLAINTEXT as u16,
-        ));
+        let own = cx.config.own_record_size_limit(false);
+        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
         cx.record.limit_records_to(limit, false);
+        cx.record.accept_records_up_to(own);
     }
     // RFC 7301 3.1: every handshake negotiates ALPN afresh, resumptions included.
     if let Some(protocol) = &cx.info.alpn {
