@@ -1158,6 +1158,41 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_dup *dup_func,
                              CRYPTO_EX_free *free_func);
 
+/*
+ Writes `olen` bytes of keying material for `label` (and `context` if `use_context` is not
+ 0) to `out`. 1 on success; -1 before a handshake completed, 0 on other failures (a label
+ TLS 1.2 reserves, a TLS 1.3 label over 249 bytes, a length the hash cannot give), each
+ with an error on the queue. TLS 1.2 tells no context from an empty one; TLS 1.3 does not.
+
+ # Safety
+ `out` has `olen` writable bytes; `label` `llen` readable ones; `context`, when used,
+ `contextlen` readable ones.
+ */
+int SSL_export_keying_material(struct ssl_st *s,
+                               unsigned char *out,
+                               uintptr_t olen,
+                               const char *label,
+                               uintptr_t llen,
+                               const unsigned char *context,
+                               uintptr_t contextlen,
+                               int use_context);
+
+/*
+ The TLS 1.3 early exporter (RFC 8446 7.5, early_exporter_master_secret). OpenSSL has it
+ only while 0-RTT data is sent (client) or accepted (server); libtls does neither, so this
+ always returns 0 with an error on the queue.
+
+ # Safety
+ As [`SSL_export_keying_material`].
+ */
+int SSL_export_keying_material_early(struct ssl_st *s,
+                                     unsigned char *_out,
+                                     uintptr_t _olen,
+                                     const char *_label,
+                                     uintptr_t _llen,
+                                     const unsigned char *_context,
+                                     uintptr_t _contextlen);
+
 void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
 SSL_info_cb SSL_CTX_get_info_callback(const struct ssl_ctx_st *ctx);
@@ -2159,6 +2194,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_NO_SUITABLE_GROUPS 295
 #define SSL_R_RECORD_TOO_SMALL 298
 #define SSL_R_BAD_ECPOINT 306
+#define SSL_R_TLS_ILLEGAL_EXPORTER_LABEL 367
 #define SSL_R_RENEGOTIATION_MISMATCH 337
 #define SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED 338
 #define SSL_R_NO_RENEGOTIATION 339
@@ -2171,6 +2207,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_NO_SHARED_GROUPS 410
 #define SSL_R_BAD_RECORD_TYPE 443
 #define SSL_R_INTERNAL_ERROR 900
+#define SSL_R_CLIENT_HELLO_CALLBACK_RETRY 960
 #define SSL_R_MISSING_EXTENSION 901
 #define SSL_R_DOWNGRADE_DETECTED 902
 #define SSL_R_FILE_ERROR 903

@@ -85,6 +85,22 @@ pub struct SniDecision {
 /// (`SSL_CTX_set_tlsext_servername_callback`).
 pub type SniCallback = Arc<dyn Fn(Option<&str>) -> SniDecision + Send + Sync>;
 
+/// What the application's ClientHello callback decided (`SSL_CTX_set_client_hello_cb`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientHelloDecision {
+    /// Go on with the handshake.
+    Proceed,
+    /// Stop here; the same ClientHello is offered to the callback again on the next drive.
+    Retry,
+    /// End the handshake with this alert.
+    Fail(AlertDescription),
+}
+
+/// Runs on a server for the first ClientHello once it decoded, before anything is decided
+/// from it (version, server name callback, ALPN, certificate); sees its fields as sent.
+pub type ClientHelloCallback =
+    Arc<dyn Fn(&crate::msgs::raw_hello::RawClientHello<'_>) -> ClientHelloDecision + Send + Sync>;
+
 /// A certificate chain (leaf first, DER) with its private key.
 pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
@@ -181,6 +197,7 @@ pub struct Config {
     /// A server's ALPN choice; without it the client's ALPN offer is ignored, as in OpenSSL.
     pub alpn_select: Option<AlpnSelectCallback>,
     pub sni_callback: Option<SniCallback>,
+    pub client_hello_callback: Option<ClientHelloCallback>,
     /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
     /// at 2^24.5 full records per key).
     pub key_update_after_records: u64,
@@ -238,6 +255,7 @@ impl Default for Config {
             alpn_protocols: Vec::new(),
             alpn_select: None,
             sni_callback: None,
+            client_hello_callback: None,
             key_update_after_records: 1 << 24,
             record_size_limit: RECORD_SIZE_LIMIT_MAX,
             session: crate::session::SessionConfig::default(),

@@ -18,6 +18,7 @@ pub mod ctx;
 pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
+pub mod export;
 pub mod observe;
 mod reentry;
 pub mod session;

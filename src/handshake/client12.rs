@@ -133,6 +133,7 @@ pub fn handle_server_hello(
     let mut transcript = st.transcript;
     transcript.set_hash(suite.hash)?;
     transcript.add(&msg.encoded);
+    cx.server_random = sh.random;
     let hs = Handshake12 {
         suite,
         transcript,
@@ -717,9 +718,7 @@ impl State for ExpectFinished {
             }
         }
         cx.handshake_complete = true;
-        Ok(Box::new(Connected12 {
-            master: self.master,
-        }))
+        Ok(Connected12::after(cx, suite, self.master))
     }
 }
 
@@ -731,6 +730,20 @@ pub(crate) struct Connected12 {
     /// Kept for keying-material export (RFC 5705).
     #[allow(dead_code)]
     pub master: Secret,
+}
+
+impl Connected12 {
+    /// The state after a completed TLS 1.2 handshake in either role; makes the connection's
+    /// exporter (RFC 5705) from the master secret and both randoms.
+    pub(crate) fn after(cx: &mut Common, suite: &SuiteInfo, master: Secret) -> Box<Self> {
+        cx.exporter = Some(crate::exporter::Exporter::Tls12 {
+            hash: suite.hash,
+            master: master.clone(),
+            client_random: cx.client_random,
+            server_random: cx.server_random,
+        });
+        Box::new(Connected12 { master })
+    }
 }
 
 impl State for Connected12 {

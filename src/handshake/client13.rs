@@ -530,14 +530,13 @@ impl State for ExpectFinished {
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
         cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
         cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
-        // Nothing but the key log uses the exporter master secret (the C API has no TLS 1.3
-        // exporter), so it is derived only when secrets are logged.
-        if cx.events.secrets {
-            cx.log_secret(
-                "EXPORTER_SECRET",
-                &master.exporter_master_secret(&hash_after_server_finished),
-            );
-        }
+        // SSL_export_keying_material derives from the exporter master secret (RFC 8446 7.5).
+        let exporter = master.exporter_master_secret(&hash_after_server_finished);
+        cx.log_secret("EXPORTER_SECRET", &exporter);
+        cx.exporter = Some(crate::exporter::Exporter::Tls13 {
+            hash: hs.suite.hash,
+            secret: exporter,
+        });
 
         // Our second flight: the compatibility CCS if still owed, then (if asked) our
         // Certificate and, when it is not empty, CertificateVerify, then Finished, all under

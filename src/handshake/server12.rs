@@ -152,6 +152,7 @@ pub fn handle_client_hello(
     } else {
         Vec::new()
     };
+    cx.server_random = server_random;
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
@@ -502,6 +503,7 @@ fn resume(
         extensions.push(ServerHelloExtension::SessionTicketAck);
     }
     // RFC 5077 3.4 and RFC 5246 7.4.1.3: echoing the client's session ID says "resumed".
+    cx.server_random = server_random;
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
@@ -787,9 +789,7 @@ impl State for ExpectFinished {
         hs.transcript.add(&msg.encoded);
         if hs.resumed {
             cx.handshake_complete = true;
-            return Ok(Box::new(Connected12 {
-                master: self.master,
-            }));
+            return Ok(Connected12::after(cx, suite, self.master));
         }
         let config = cx.config.clone();
         let session = Session {
@@ -839,9 +839,7 @@ impl State for ExpectFinished {
         let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
         cx.send_handshake_bytes(&fin)?;
         cx.handshake_complete = true;
-        Ok(Box::new(Connected12 {
-            master: self.master,
-        }))
+        Ok(Connected12::after(cx, suite, self.master))
     }
 }
 
