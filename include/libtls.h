@@ -57,6 +57,25 @@ struct stack_st_X509_NAME;
 
 #define BIO_NOCLOSE 0
 
+/*
+ The callback's return values (OpenSSL's; programs test `#ifdef SSL_CLIENT_HELLO_SUCCESS`).
+ */
+#define SSL_CLIENT_HELLO_SUCCESS 1
+
+#define SSL_CLIENT_HELLO_ERROR 0
+
+#define SSL_CLIENT_HELLO_RETRY -1
+
+/*
+ `SSL_get_error` after a retry.
+ */
+#define SSL_ERROR_WANT_CLIENT_HELLO_CB 11
+
+/*
+ `SSL_want` after a retry.
+ */
+#define SSL_CLIENT_HELLO_CB 7
+
 #define SSL_CTRL_SET_TMP_DH 3
 
 #define SSL_CTRL_EXTRA_CHAIN_CERT 14
@@ -507,6 +526,11 @@ struct stack_st_X509_NAME;
  */
 
 /*
+ `SSL_CTX_set_client_hello_cb`'s callback (see src/ffi/client_hello.rs).
+ */
+typedef int (*SSL_client_hello_cb_fn)(struct ssl_st *ssl, int *al, void *arg);
+
+/*
  OpenSSL's `pem_password_cb *` (aws-lc's <openssl/pem.h> declares the function type; a
  second typedef of that name here would clash with it in C89/C99).
  */
@@ -747,6 +771,92 @@ int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
  The two-byte suite codepoint in the low 16 bits, as `SSL_CIPHER_get_protocol_id`.
  */
 uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
+
+/*
+ Sets the ClientHello callback and its `arg`.
+
+ # Safety
+ `ctx` is a live context; `cb` stays callable while it is set.
+ */
+void SSL_CTX_set_client_hello_cb(struct ssl_ctx_st *ctx, SSL_client_hello_cb_fn cb, void *arg);
+
+/*
+ Always 0: libtls does not accept SSLv2-format ClientHellos.
+
+ # Safety
+ `s` is a live SSL.
+ */
+int SSL_client_hello_isv2(struct ssl_st *s);
+
+/*
+ # Safety
+ `s` is a live SSL.
+ */
+unsigned int SSL_client_hello_get0_legacy_version(struct ssl_st *s);
+
+/*
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_random(struct ssl_st *s, const unsigned char **out);
+
+/*
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_session_id(struct ssl_st *s, const unsigned char **out);
+
+/*
+ The cipher_suites field: two bytes per suite, as sent.
+
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_ciphers(struct ssl_st *s, const unsigned char **out);
+
+/*
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_compression_methods(struct ssl_st *s, const unsigned char **out);
+
+/*
+ The types of the recognised extensions, in the client's order, in an array the caller
+ frees with `OPENSSL_free` (NULL and 0 when there are none). 1 on success.
+
+ # Safety
+ `s` is a live SSL; `out` and `outlen` are writable.
+ */
+int SSL_client_hello_get1_extensions_present(struct ssl_st *s, int **out, uintptr_t *outlen);
+
+/*
+ OpenSSL 3.2's order query: with `exts` NULL, `*num_exts` becomes the number of recognised
+ extensions; otherwise their types are written to `exts` (room for `*num_exts`, which must
+ be enough) and `*num_exts` is set to how many. 1 on success, 0 otherwise.
+
+ # Safety
+ `s` is a live SSL; `num_exts` is writable; `exts` is NULL or has `*num_exts` slots.
+ */
+int SSL_client_hello_get_extension_order(struct ssl_st *s, uint16_t *exts, uintptr_t *num_exts);
+
+/*
+ The body of extension `type_` as sent (any type, recognised or not). 1 if present.
+
+ # Safety
+ `s` is a live SSL; `out` and `outlen` are NULL or writable.
+ */
+int SSL_client_hello_get0_ext(struct ssl_st *s,
+                              unsigned int type_,
+                              const unsigned char **out,
+                              uintptr_t *outlen);
+
+/*
+ `SSL_want(s) == SSL_CLIENT_HELLO_CB` (a macro in OpenSSL).
+
+ # Safety
+ `s` is a live SSL.
+ */
+int SSL_want_client_hello_cb(const struct ssl_st *s);
 
 /*
  Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the

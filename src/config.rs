@@ -86,10 +86,11 @@ pub struct SniDecision {
 pub type SniCallback = Arc<dyn Fn(Option<&str>) -> SniDecision + Send + Sync>;
 
 /// What the application's ClientHello callback decided (`SSL_CTX_set_client_hello_cb`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum ClientHelloDecision {
-    /// Go on with the handshake.
-    Proceed,
+    /// Go on with the handshake, with the settings the callback left (as after the server
+    /// name callback: see [`Config::after_server_name`]), if any.
+    Proceed(Option<Arc<Config>>),
     /// Stop here; the same ClientHello is offered to the callback again on the next drive.
     Retry,
     /// End the handshake with this alert.

@@ -12,6 +12,7 @@
 pub mod alert;
 pub mod bio;
 pub mod cipher;
+pub mod client_hello;
 pub mod compat;
 pub mod consts;
 pub mod ctx;

@@ -52,7 +52,12 @@ fn run_client_hello_callback(cx: &mut Common, msg: &JoinedMessage) -> Result<()>
     let raw = crate::msgs::raw_hello::RawClientHello::parse(&msg.encoded)
         .ok_or_else(|| Error::internal("a decoded ClientHello does not parse again"))?;
     match callback(&raw) {
-        ClientHelloDecision::Proceed => Ok(()),
+        ClientHelloDecision::Proceed(settings) => {
+            if let Some(settings) = settings {
+                cx.config = Arc::new(cx.config.after_server_name(&settings));
+            }
+            Ok(())
+        }
         ClientHelloDecision::Retry => Err(Error::local(
             Reason::CLIENT_HELLO_CALLBACK_RETRY,
             "the ClientHello callback asked to be called again",
