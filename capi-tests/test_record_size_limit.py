@@ -1,6 +1,7 @@
 """record_size_limit (RFC 8449) with independent peers that implement it (OpenSSL does not):
 our client offers it, and keeps its records within what tlslite-ng's and gnutls-serv's servers
-answer, in TLS 1.2 and TLS 1.3; each server reports the extension negotiated."""
+answer, in TLS 1.2 and TLS 1.3; each server reports the extension negotiated. And our server
+keeps its records within gnutls-cli --recordsize."""
 
 import json
 import re
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SERVER_CERTS, connected_fields, pki
+from conftest import SERVER_CERTS, cert_args, connected_fields, pki, require_tool
 from test_interop import gnutls_cert_args, gnutls_priority
 from test_scanner import tools_python
 
@@ -88,5 +89,31 @@ def test_client_to_gnutls_negotiates_record_size_limit(harness, libtls_only, ver
     assert sum(lengths) > len(LINE), lengths
     # 512 bytes of plaintext (TLS 1.3: 512 and the content type) and the AEAD's expansion
     # (TLS 1.2 AES-GCM: 8-byte explicit nonce and 16-byte tag).
+    bound = 513 + 16 if version == "TLS1.3" else 512 + 8 + 16
+    assert max(lengths) <= bound, lengths
+
+
+@pytest.mark.parametrize("version", ["TLS1.2", "TLS1.3"])
+def test_gnutls_client_limit_is_honoured_by_our_server(harness, libtls_only, version):
+    require_tool("gnutls-cli")
+    server, port = harness.tlsserver(*cert_args("ecdsa-p256"))
+    client = harness.run(
+        [
+            "gnutls-cli", "-p", str(port), "--x509cafile", ROOT, "--verify-hostname", "localhost",
+            "--sni-hostname", "localhost", "--priority", gnutls_priority(version=version),
+            "--recordsize=512", "-d", "9", "127.0.0.1",
+        ],
+        "gnutls-cli",
+        input_bytes=LINE.encode(),
+    )
+    server.wait()
+    assert client.returncode == 0, client.stderr[-3000:] + server.stderr
+    assert "x" * 100 in client.stdout  # our server echoed the line back
+    log = client.stderr
+    assert re.search(r"record_size_limit \d+ negotiated", log), log[-3000:]
+    # gnutls-cli may quit at the end of its input before the whole echo is in: what did
+    # arrive came in records of at most gnutls's limit.
+    lengths = gnutls_record_lengths(log)
+    assert lengths and max(lengths) > 400, lengths
     bound = 513 + 16 if version == "TLS1.3" else 512 + 8 + 16
     assert max(lengths) <= bound, lengths
