@@ -106,6 +106,32 @@ static void print_cert_line(int depth, X509 *x)
             depth, subject, issuer, from, until);
 }
 
+/* -keymatexport LABEL [-keymatexportlen N]: OpenSSL's s_client/s_server block, without
+ * context (RFC 5705 / RFC 8446 7.5), on `out`. */
+static void print_keying_material(FILE *out, SSL *ssl, const char *label, int len)
+{
+    unsigned char *material;
+    int i;
+
+    if (label == NULL)
+        return;
+    fprintf(out, "Keying material exporter:\n");
+    fprintf(out, "    Label: '%s'\n", label);
+    fprintf(out, "    Length: %i bytes\n", len);
+    material = len > 0 ? malloc((size_t)len) : NULL;
+    if (material == NULL ||
+        SSL_export_keying_material(ssl, material, (size_t)len, label, strlen(label), NULL, 0, 0) <= 0) {
+        fprintf(out, "    Error\n");
+    } else {
+        fprintf(out, "    Keying material: ");
+        for (i = 0; i < len; i++)
+            fprintf(out, "%02X", material[i]);
+        fprintf(out, "\n");
+    }
+    free(material);
+    fflush(out);
+}
+
 static void print_peer_chain(SSL *ssl, int peer_chain_has_leaf)
 {
     STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);

@@ -61,6 +61,8 @@ struct client_options {
     int no_ticket;
     int allow_no_ems;
     int status;
+    const char *keymat_label;
+    int keymat_len;
 };
 
 static void usage(void)
@@ -90,7 +92,9 @@ static void usage(void)
             "  -no_ticket          do not ask for session tickets\n"
             "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n"
             "  -status             ask for the server's OCSP response (stapling), print its\n"
-            "                      status; a revoked certificate fails the handshake\n");
+            "                      status; a revoked certificate fails the handshake\n"
+            "  -keymatexport LABEL print keying material exported with LABEL (RFC 5705/8446)\n"
+            "  -keymatexportlen N  its length in bytes (default 20)\n");
     exit(2);
 }
 
@@ -373,6 +377,7 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
 
     memset(opts, 0, sizeof *opts);
     opts->timeout_secs = 10;
+    opts->keymat_len = 20;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
 #define NEXT_ARG() (i + 1 < argc ? argv[++i] : (usage(), (char *)NULL))
@@ -403,6 +408,8 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
         else if (!strcmp(arg, "-status")) opts->status = 1;
+        else if (!strcmp(arg, "-keymatexport")) opts->keymat_label = NEXT_ARG();
+        else if (!strcmp(arg, "-keymatexportlen")) opts->keymat_len = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -671,6 +678,7 @@ static int run_connection(SSL_CTX *ctx, const struct client_options *opts, SSL_S
             SSL_session_reused(ssl) ? "Reused" : "New", SSL_get_version(ssl),
             cipher ? SSL_CIPHER_get_name(cipher) : "none");
     fflush(stderr);
+    print_keying_material(stderr, ssl, opts->keymat_label, opts->keymat_len);
 
     if (opts->message) {
         /* Half-close after the message so an echo server knows we are done and closes too. */

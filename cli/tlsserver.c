@@ -68,6 +68,8 @@ struct server_options {
     int timeout_secs;
     int no_ticket;
     int allow_no_ems;
+    const char *keymat_label;
+    int keymat_len;
     const char *ticket_key_file;
     int num_tickets; /* < 0: the library's default */
     const char *status_file;
@@ -109,7 +111,9 @@ static void usage(void)
             "                          96 hex digits (16-byte name, 32-byte key), first seals\n"
             "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n"
             "  -status_file FILE       staple this DER OCSP response for clients that ask\n"
-            "                          (status_request)\n");
+            "                          (status_request)\n"
+            "  -keymatexport LABEL     print keying material exported with LABEL (RFC 5705/8446)\n"
+            "  -keymatexportlen N      its length in bytes (default 20)\n");
     exit(2);
 }
 
@@ -345,6 +349,7 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
     opts->host = "127.0.0.1";
     opts->accept_limit = -1;
     opts->timeout_secs = 10;
+    opts->keymat_len = 20;
     opts->num_tickets = -1;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -377,6 +382,8 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
+        else if (!strcmp(arg, "-keymatexport")) opts->keymat_label = NEXT_ARG();
+        else if (!strcmp(arg, "-keymatexportlen")) opts->keymat_len = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
         else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-status_file")) opts->status_file = NEXT_ARG();
@@ -691,6 +698,7 @@ static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *
     describe_session(ssl, session, sizeof session);
     fprintf(stderr, PROG ": accepted: %s\n", session);
     fflush(stderr);
+    print_keying_material(stderr, ssl, opts->keymat_label, opts->keymat_len);
     if (opts->show_certs)
         print_peer_chain(ssl, 0);
 

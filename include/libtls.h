@@ -63,6 +63,25 @@ struct ossl_init_settings_st;
 
 #define BIO_NOCLOSE 0
 
+/*
+ The callback's return values (OpenSSL's; programs test `#ifdef SSL_CLIENT_HELLO_SUCCESS`).
+ */
+#define SSL_CLIENT_HELLO_SUCCESS 1
+
+#define SSL_CLIENT_HELLO_ERROR 0
+
+#define SSL_CLIENT_HELLO_RETRY -1
+
+/*
+ `SSL_get_error` after a retry.
+ */
+#define SSL_ERROR_WANT_CLIENT_HELLO_CB 11
+
+/*
+ `SSL_want` after a retry.
+ */
+#define SSL_CLIENT_HELLO_CB 7
+
 #define SSL_CTRL_SET_TMP_DH 3
 
 #define SSL_CTRL_EXTRA_CHAIN_CERT 14
@@ -579,6 +598,11 @@ struct ossl_init_settings_st;
  */
 
 /*
+ `SSL_CTX_set_client_hello_cb`'s callback (see src/ffi/client_hello.rs).
+ */
+typedef int (*SSL_client_hello_cb_fn)(struct ssl_st *ssl, int *al, void *arg);
+
+/*
  A callback cast to `void (*)(void)`, as `SSL_CTX_callback_ctrl` takes it.
  */
 typedef void (*LIBTLS_void_fn)(void);
@@ -841,6 +865,92 @@ int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
  The two-byte suite codepoint in the low 16 bits, as `SSL_CIPHER_get_protocol_id`.
  */
 uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
+
+/*
+ Sets the ClientHello callback and its `arg`.
+
+ # Safety
+ `ctx` is a live context; `cb` stays callable while it is set.
+ */
+void SSL_CTX_set_client_hello_cb(struct ssl_ctx_st *ctx, SSL_client_hello_cb_fn cb, void *arg);
+
+/*
+ Always 0: libtls does not accept SSLv2-format ClientHellos.
+
+ # Safety
+ `s` is a live SSL.
+ */
+int SSL_client_hello_isv2(struct ssl_st *s);
+
+/*
+ # Safety
+ `s` is a live SSL.
+ */
+unsigned int SSL_client_hello_get0_legacy_version(struct ssl_st *s);
+
+/*
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_random(struct ssl_st *s, const unsigned char **out);
+
+/*
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_session_id(struct ssl_st *s, const unsigned char **out);
+
+/*
+ The cipher_suites field: two bytes per suite, as sent.
+
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_ciphers(struct ssl_st *s, const unsigned char **out);
+
+/*
+ # Safety
+ `s` is a live SSL; `out` is NULL or writable.
+ */
+uintptr_t SSL_client_hello_get0_compression_methods(struct ssl_st *s, const unsigned char **out);
+
+/*
+ The types of the recognised extensions, in the client's order, in an array the caller
+ frees with `OPENSSL_free` (NULL and 0 when there are none). 1 on success.
+
+ # Safety
+ `s` is a live SSL; `out` and `outlen` are writable.
+ */
+int SSL_client_hello_get1_extensions_present(struct ssl_st *s, int **out, uintptr_t *outlen);
+
+/*
+ OpenSSL 3.2's order query: with `exts` NULL, `*num_exts` becomes the number of recognised
+ extensions; otherwise their types are written to `exts` (room for `*num_exts`, which must
+ be enough) and `*num_exts` is set to how many. 1 on success, 0 otherwise.
+
+ # Safety
+ `s` is a live SSL; `num_exts` is writable; `exts` is NULL or has `*num_exts` slots.
+ */
+int SSL_client_hello_get_extension_order(struct ssl_st *s, uint16_t *exts, uintptr_t *num_exts);
+
+/*
+ The body of extension `type_` as sent (any type, recognised or not). 1 if present.
+
+ # Safety
+ `s` is a live SSL; `out` and `outlen` are NULL or writable.
+ */
+int SSL_client_hello_get0_ext(struct ssl_st *s,
+                              unsigned int type_,
+                              const unsigned char **out,
+                              uintptr_t *outlen);
+
+/*
+ `SSL_want(s) == SSL_CLIENT_HELLO_CB` (a macro in OpenSSL).
+
+ # Safety
+ `s` is a live SSL.
+ */
+int SSL_want_client_hello_cb(const struct ssl_st *s);
 
 /*
  Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the
@@ -1309,6 +1419,41 @@ const struct ssl_method_st *DTLS_server_method(void);
  (`OPENSSL_NO_COMP`; TLS 1.3 forbids it and TLS 1.2 compression invites CRIME).
  */
 STACK_OF(SSL_COMP) *SSL_COMP_get_compression_methods(void);
+
+/*
+ Writes `olen` bytes of keying material for `label` (and `context` if `use_context` is not
+ 0) to `out`. 1 on success; -1 before a handshake completed, 0 on other failures (a label
+ TLS 1.2 reserves, a TLS 1.3 label over 249 bytes, a length the hash cannot give), each
+ with an error on the queue. TLS 1.2 tells no context from an empty one; TLS 1.3 does not.
+
+ # Safety
+ `out` has `olen` writable bytes; `label` `llen` readable ones; `context`, when used,
+ `contextlen` readable ones.
+ */
+int SSL_export_keying_material(struct ssl_st *s,
+                               unsigned char *out,
+                               uintptr_t olen,
+                               const char *label,
+                               uintptr_t llen,
+                               const unsigned char *context,
+                               uintptr_t contextlen,
+                               int use_context);
+
+/*
+ The TLS 1.3 early exporter (RFC 8446 7.5, early_exporter_master_secret). OpenSSL has it
+ only while 0-RTT data is sent (client) or accepted (server); libtls does neither, so this
+ always returns 0 with an error on the queue.
+
+ # Safety
+ As [`SSL_export_keying_material`].
+ */
+int SSL_export_keying_material_early(struct ssl_st *s,
+                                     unsigned char *_out,
+                                     uintptr_t _olen,
+                                     const char *_label,
+                                     uintptr_t _llen,
+                                     const unsigned char *_context,
+                                     uintptr_t _contextlen);
 
 void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
@@ -2633,6 +2778,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_NO_SUITABLE_GROUPS 295
 #define SSL_R_RECORD_TOO_SMALL 298
 #define SSL_R_BAD_ECPOINT 306
+#define SSL_R_TLS_ILLEGAL_EXPORTER_LABEL 367
 #define SSL_R_RENEGOTIATION_MISMATCH 337
 #define SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED 338
 #define SSL_R_NO_RENEGOTIATION 339
@@ -2645,6 +2791,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_NO_SHARED_GROUPS 410
 #define SSL_R_BAD_RECORD_TYPE 443
 #define SSL_R_INTERNAL_ERROR 900
+#define SSL_R_CLIENT_HELLO_CALLBACK_RETRY 960
 #define SSL_R_MISSING_EXTENSION 901
 #define SSL_R_DOWNGRADE_DETECTED 902
 #define SSL_R_FILE_ERROR 903

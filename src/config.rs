@@ -115,6 +115,22 @@ pub enum StatusVerdict {
 /// Checks the stapled response (`None`: the server sent none); called once the server's
 /// certificate and its signature are verified, on full handshakes that asked for stapling.
 pub type StatusCheckCallback = Arc<dyn Fn(Option<&[u8]>) -> StatusVerdict + Send + Sync>;
+/// What the application's ClientHello callback decided (`SSL_CTX_set_client_hello_cb`).
+#[derive(Clone)]
+pub enum ClientHelloDecision {
+    /// Go on with the handshake, with the settings the callback left (as after the server
+    /// name callback: see [`Config::after_server_name`]), if any.
+    Proceed(Option<Arc<Config>>),
+    /// Stop here; the same ClientHello is offered to the callback again on the next drive.
+    Retry,
+    /// End the handshake with this alert.
+    Fail(AlertDescription),
+}
+
+/// Runs on a server for the first ClientHello once it decoded, before anything is decided
+/// from it (version, server name callback, ALPN, certificate); sees its fields as sent.
+pub type ClientHelloCallback =
+    Arc<dyn Fn(&crate::msgs::raw_hello::RawClientHello<'_>) -> ClientHelloDecision + Send + Sync>;
 
 /// A certificate chain (leaf first, DER) with its private key.
 pub struct CertifiedKey {
@@ -212,9 +228,15 @@ pub struct Config {
     /// A server's ALPN choice; without it the client's ALPN offer is ignored, as in OpenSSL.
     pub alpn_select: Option<AlpnSelectCallback>,
     pub sni_callback: Option<SniCallback>,
+    pub client_hello_callback: Option<ClientHelloCallback>,
     /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
     /// at 2^24.5 full records per key).
     pub key_update_after_records: u64,
+    /// The record_size_limit (RFC 8449) this endpoint advertises: the most plaintext one
+    /// protected record from the peer may carry, counted as TLS 1.3 counts it (content type
+    /// and padding included), 64..=16385. A TLS 1.2 handshake uses at most 16384. Enforced
+    /// once the peer acknowledged the extension.
+    pub record_size_limit: u16,
     /// Sessions, tickets and the session cache.
     pub session: crate::session::SessionConfig,
     /// A client asks for the server's OCSP response (status_request, RFC 6066 8).
@@ -223,6 +245,22 @@ pub struct Config {
     pub status_check: Option<StatusCheckCallback>,
     /// A server's source of OCSP responses to staple.
     pub staple: Option<StapleCallback>,
+}
+
+/// The largest record_size_limit TLS 1.3 allows (RFC 8449 4: 2^14 + 1).
+pub const RECORD_SIZE_LIMIT_MAX: u16 = crate::record::MAX_PLAINTEXT as u16 + 1;
+
+impl Config {
+    /// The record_size_limit we advertise for `version` (RFC 8449 4: TLS 1.2 allows at most
+    /// 2^14, TLS 1.3 2^14 + 1), never below the extension's minimum of 64.
+    pub fn own_record_size_limit(&self, tls13: bool) -> u16 {
+        let most = if tls13 {
+            RECORD_SIZE_LIMIT_MAX
+        } else {
+            RECORD_SIZE_LIMIT_MAX - 1
+        };
+        self.record_size_limit.clamp(64, most)
+    }
 }
 
 impl Default for Config {
@@ -254,7 +292,9 @@ impl Default for Config {
             alpn_protocols: Vec::new(),
             alpn_select: None,
             sni_callback: None,
+            client_hello_callback: None,
             key_update_after_records: 1 << 24,
+            record_size_limit: RECORD_SIZE_LIMIT_MAX,
             session: crate::session::SessionConfig::default(),
             request_ocsp: false,
             status_check: None,

@@ -156,6 +156,10 @@ pub struct Common {
     pub evidence: Evidence,
     /// The ClientHello's random, which names the connection in the key log.
     pub client_random: [u8; 32],
+    /// The ServerHello's random (TLS 1.2's exporter uses it).
+    pub server_random: [u8; 32],
+    /// What keying material is exported from once the handshake completed.
+    pub exporter: Option<crate::exporter::Exporter>,
     /// TLS 1.2 warning alerts received in a row; a flood of them is an attack.
     warning_alerts: u32,
     /// Observer events of handshake messages the record layer holds back; they follow the
@@ -194,6 +198,8 @@ impl Common {
             events: EventSink::default(),
             evidence: Evidence::default(),
             client_random: [0; 32],
+            server_random: [0; 32],
+            exporter: None,
             warning_alerts: 0,
             held_back_events: Vec::new(),
         }
@@ -366,6 +372,9 @@ pub struct Connection {
     started: bool,
     /// The handshake's completion was counted in the context's statistics.
     completion_counted: bool,
+    /// A ClientHello the application's callback asked to see again: processed anew, before
+    /// any other input, on the next call that feeds the connection.
+    paused: Option<JoinedMessage>,
 }
 
 impl Connection {
@@ -379,6 +388,7 @@ impl Connection {
             client_options: options,
             started: false,
             completion_counted: false,
+            paused: None,
         };
         c.common.info.server_name = c.client_options.server_name.clone();
         c.common.evidence.expected_name = c
@@ -399,6 +409,7 @@ impl Connection {
             client_options: ClientOptions::default(),
             started: false,
             completion_counted: false,
+            paused: None,
         }
     }
 
@@ -574,6 +585,20 @@ impl Connection {
 
     /// Processes every complete record in the receive buffer.
     fn process_received(&mut self) -> Result<()> {
+        if let Some(msg) = self.paused.take() {
+            let mut r = self.process_handshake_message(msg);
+            // Messages that followed it in its record.
+            while r.is_ok() {
+                match self.joiner.next_message() {
+                    Some(next) => r = self.process_handshake_message(next),
+                    None => break,
+                }
+            }
+            if let Err(e) = r {
+                return Err(self.fail_unless_paused(e));
+            }
+            self.count_completion();
+        }
         while !self.common.received_close_notify {
             let protected = self.common.record.is_reading_protected();
             self.common.record.negotiated = self.common.info.version;
@@ -613,7 +638,7 @@ impl Connection {
                 self.common.events.push(Event::HandshakeDone);
             }
             if let Err(e) = r {
-                return Err(self.fail(e));
+                return Err(self.fail_unless_paused(e));
             }
             self.count_completion();
         }
@@ -858,6 +883,29 @@ impl Connection {
         Err(Error::peer_alert(alert.description))
     }
 
+    /// Whether the connection waits for the application to drive it again after its
+    /// ClientHello callback asked to retry (`SSL_ERROR_WANT_CLIENT_HELLO_CB`).
+    pub fn is_paused(&self) -> bool {
+        self.paused.is_some()
+    }
+
+    /// Processes the paused ClientHello again (and whatever input waits behind it).
+    pub fn resume(&mut self) -> Result<()> {
+        self.check_error()?;
+        let r = self.guarded(Self::process_received);
+        r?;
+        self.flush_records()
+    }
+
+    /// `e` ends the connection unless it is the callback's request to retry, which only pauses.
+    fn fail_unless_paused(&mut self, e: Error) -> Error {
+        if e.reason == Reason::CLIENT_HELLO_CALLBACK_RETRY && self.paused.is_some() {
+            e
+        } else {
+            self.fail(e)
+        }
+    }
+
     fn process_handshake_message(&mut self, msg: JoinedMessage) -> Result<()> {
         if msg.typ == HandshakeType::KEY_UPDATE && self.common.handshake_complete {
             self.common.budget.key_update()?;
@@ -880,7 +928,16 @@ impl Connection {
             });
         }
         let read_keys = self.common.record.read_key_changes();
-        let next = state.handle(&mut self.common, &msg)?;
+        let next = match state.handle(&mut self.common, &msg) {
+            Err(e) if e.reason == Reason::CLIENT_HELLO_CALLBACK_RETRY => {
+                // Only the first ClientHello's state asks: it keeps nothing, so a fresh one
+                // takes the message again.
+                self.state = Some(crate::handshake::server::start(&self.common));
+                self.paused = Some(msg);
+                return Err(e);
+            }
+            r => r?,
+        };
         // RFC 8446 5.1: a key change must fall on a record boundary, whether it starts
         // protection, moves to the next stage (Finished) or updates the keys (KeyUpdate): the
         // rest of this record was protected with keys we no longer read with.
@@ -920,6 +977,11 @@ impl Connection {
 
     pub fn is_handshaking(&self) -> bool {
         !self.common.handshake_complete
+    }
+
+    /// What the completed handshake exports keying material from (see [`crate::exporter`]).
+    pub(crate) fn exporter(&self) -> Option<&crate::exporter::Exporter> {
+        self.common.exporter.as_ref()
     }
 
     pub fn plaintext_len(&self) -> usize {

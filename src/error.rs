@@ -118,6 +118,7 @@ reasons! {
     NO_SUITABLE_GROUPS = 295 => "no suitable groups",
     RECORD_TOO_SMALL = 298 => "record too small",
     BAD_ECPOINT = 306 => "bad ecpoint",
+    TLS_ILLEGAL_EXPORTER_LABEL = 367 => "tls illegal exporter label",
     RENEGOTIATION_MISMATCH = 337 => "renegotiation mismatch",
     UNSAFE_LEGACY_RENEGOTIATION_DISABLED = 338 => "unsafe legacy renegotiation disabled",
     NO_RENEGOTIATION = 339 => "no renegotiation",
@@ -131,6 +132,8 @@ reasons! {
     BAD_RECORD_TYPE = 443 => "bad record type",
     // Reasons of our own, numbered where OpenSSL leaves room.
     INTERNAL_ERROR = 900 => "internal error",
+    // Not a failure: the ClientHello callback asked to be called again (SSL_ERROR_WANT_CLIENT_HELLO_CB).
+    CLIENT_HELLO_CALLBACK_RETRY = 960 => "client hello callback retry",
     MISSING_EXTENSION = 901 => "missing extension",
     DOWNGRADE_DETECTED = 902 => "downgrade detected",
     FILE_ERROR = 903 => "file error",

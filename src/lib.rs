@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod diagnosis;
 pub mod error;
 pub mod events;
+pub mod exporter;
 pub mod ffi;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_support;

@@ -76,6 +76,10 @@ pub type SSL_CTX_alpn_select_cb_func = Option<
 pub type SSL_servername_cb =
     Option<unsafe extern "C" fn(ssl: *mut SSL, al: *mut c_int, arg: *mut c_void) -> c_int>;
 
+/// `SSL_CTX_set_client_hello_cb`'s callback (see src/ffi/client_hello.rs).
+pub type SSL_client_hello_cb_fn =
+    Option<unsafe extern "C" fn(ssl: *mut SSL, al: *mut c_int, arg: *mut c_void) -> c_int>;
+
 /// A certificate chain or a key waiting for its partner, per key type, as OpenSSL lets either
 /// be loaded first.
 #[derive(Default)]
@@ -108,6 +112,8 @@ pub(crate) struct CtxState {
     pub(crate) alpn_select_arg: usize,
     pub(crate) servername_cb: SSL_servername_cb,
     pub(crate) servername_arg: usize,
+    pub(crate) client_hello_cb: SSL_client_hello_cb_fn,
+    pub(crate) client_hello_arg: usize,
     pub(crate) quiet_shutdown: bool,
     /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
     pub(crate) read_ahead: bool,
@@ -247,6 +253,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 alpn_select_arg: 0,
                 servername_cb: None,
                 servername_arg: 0,
+                client_hello_cb: None,
+                client_hello_arg: 0,
                 observers: Default::default(),
                 ocsp: Default::default(),
             }),
@@ -1199,7 +1207,7 @@ pub unsafe extern "C" fn SSL_CTX_get_max_cert_list(ctx: *const SSL_CTX) -> std::
 }
 
 /// Runs `f` on the locked state of a live context; NULL or a panic gives `fail`.
-fn with_state<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&mut CtxState) -> T) -> T {
+pub(crate) fn with_state<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&mut CtxState) -> T) -> T {
     guard_value(fail, || {
         // SAFETY: see ctx_ref.
         unsafe { ctx_ref(ctx) }.map(|c| f(&mut c.edit()))

@@ -12,12 +12,14 @@
 pub mod alert;
 pub mod bio;
 pub mod cipher;
+pub mod client_hello;
 pub mod compat;
 pub mod consts;
 pub mod ctx;
 pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
+pub mod export;
 pub mod init;
 pub mod legacy;
 pub mod observe;

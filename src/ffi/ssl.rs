@@ -146,6 +146,8 @@ pub(crate) fn with_ssl_ref<T: Copy>(ssl: *const SSL, fail: T, f: impl FnOnce(&SS
 
 /// How a drive of the connection ended when it could not finish.
 enum Stop {
+    /// The ClientHello callback asked to be called again (`SSL_ERROR_WANT_CLIENT_HELLO_CB`).
+    ClientHelloCb,
     WantRead,
     WantWrite,
     Syscall(i32),
@@ -180,7 +182,7 @@ impl SSL {
 
     /// The context's configuration with this connection's overrides, and the application's
     /// callbacks wrapped for the core.
-    fn config(&self) -> Arc<Config> {
+    pub(crate) fn config(&self) -> Arc<Config> {
         let base = self.ctx().snapshot();
         let (
             ctx_verify_callback,
@@ -190,6 +192,7 @@ impl SSL {
             ctx_protos,
             session_callbacks,
             ctx_ocsp,
+            client_hello,
         ) = {
             let st = self.ctx().read();
             (
@@ -200,6 +203,7 @@ impl SSL {
                 (st.min_proto_version_raw(), st.max_proto_version_raw()),
                 st.session_callbacks,
                 st.ocsp,
+                st.client_hello_cb.map(|cb| (cb, st.client_hello_arg)),
             )
         };
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
@@ -214,6 +218,7 @@ impl SSL {
             && !session_callbacks.needs_wrapping()
             && alpn_select.is_none()
             && servername.is_none()
+            && client_hello.is_none()
             && self.options == base.options
             && self.min_proto.is_none()
             && self.max_proto.is_none()
@@ -295,6 +300,11 @@ impl SSL {
         if let Some((callback, arg)) = servername {
             c.sni_callback = Some(Arc::new(move |_name: Option<&str>| {
                 call_servername_cb(callback, arg, ssl_addr as *mut SSL)
+            }));
+        }
+        if let Some((callback, arg)) = client_hello {
+            c.client_hello_callback = Some(Arc::new(move |hello| {
+                super::client_hello::call(callback, arg, ssl_addr as *mut SSL, hello)
             }));
         }
         Arc::new(c)
@@ -412,6 +422,9 @@ impl SSL {
             IoOutcome::Done(n) => {
                 let result = conn.received(n);
                 self.deliver_events();
+                if conn_paused(self) {
+                    return Err(Stop::ClientHelloCb);
+                }
                 if let Err(e) = result {
                     self.report(&e);
                     // Send the alert the error calls for before giving up.
@@ -440,6 +453,7 @@ impl SSL {
         self.want = match stop {
             Stop::WantRead => SSL_READING,
             Stop::WantWrite => SSL_WRITING,
+            Stop::ClientHelloCb => super::client_hello::SSL_CLIENT_HELLO_CB,
             _ => SSL_NOTHING,
         };
         if let Some(conn) = self.conn.as_mut() {
@@ -450,6 +464,7 @@ impl SSL {
             }
         }
         self.last_error = match stop {
+            Stop::ClientHelloCb => super::client_hello::SSL_ERROR_WANT_CLIENT_HELLO_CB,
             Stop::WantRead => SSL_ERROR_WANT_READ,
             Stop::WantWrite => SSL_ERROR_WANT_WRITE,
             Stop::Syscall(e) => {
@@ -529,6 +544,21 @@ impl SSL {
             if !conn.is_handshaking() {
                 self.last_error = SSL_ERROR_NONE;
                 return 1;
+            }
+            if conn.is_paused() {
+                // The ClientHello callback asked to retry: run it again on the same message.
+                let result = self.conn.as_mut().expect("exists").resume();
+                self.deliver_events();
+                if conn_paused(self) {
+                    return self.stop(Stop::ClientHelloCb, true);
+                }
+                if let Err(e) = result {
+                    self.report(&e);
+                    let _ = self.flush();
+                    return self.stop(Stop::Failed, true);
+                }
+                self.deliver_new_sessions();
+                continue;
             }
             if conn.received_close_notify() {
                 // The peer gave up politely; OpenSSL reports this as a clean close.
@@ -780,6 +810,11 @@ fn call_alpn_select_cb(
         SSL_TLSEXT_ERR_NOACK => AlpnDecision::NoAck,
         _ => AlpnDecision::Fatal,
     }
+}
+
+/// Whether the connection waits for its ClientHello callback to be run again.
+fn conn_paused(ssl: &SSL) -> bool {
+    ssl.conn.as_ref().is_some_and(|c| c.is_paused())
 }
 
 /// Runs the application's server name callback. The handshake then continues with the

@@ -261,6 +261,11 @@ pub fn send_client_hello(
     exts.push(ClientExtension::SignatureAlgorithms(
         config.verify_schemes.clone(),
     ));
+    // RFC 8449 4: "Endpoints SHOULD advertise" it, which lets the server limit our records
+    // and tells us it honours our own limit (the protocol's unless configured smaller).
+    exts.push(ClientExtension::RecordSizeLimit(
+        config.own_record_size_limit(offer.tls13),
+    ));
     if offer.tls12 {
         exts.push(ClientExtension::EcPointFormats(vec![
             EC_POINT_FORMAT_UNCOMPRESSED,

@@ -89,6 +89,16 @@ pub fn handle_server_hello(
     };
     let extended_master_secret =
         check_server_hello_extensions(&sh, &offer, cx.config.allow_no_ems)?;
+    // RFC 8449 4: the server honours our limit and tells us its own, which our protected
+    // records keep to (a value above TLS 1.2's 2^14 counts as 2^14).
+    if let Some(limit) = sh.extensions.iter().find_map(|e| match e {
+        ServerHelloExtension::RecordSizeLimit(l) => Some(*l),
+        _ => None,
+    }) {
+        cx.record.limit_records_to(limit, false);
+        cx.record
+            .accept_records_up_to(cx.config.own_record_size_limit(false));
+    }
     // RFC 7627 5.3: a resumption repeats the original session's use of the extension.
     if let Some(session) = &resumed {
         if session.extended_master_secret != extended_master_secret {
@@ -124,6 +134,7 @@ pub fn handle_server_hello(
     let mut transcript = st.transcript;
     transcript.set_hash(suite.hash)?;
     transcript.add(&msg.encoded);
+    cx.server_random = sh.random;
     let hs = Handshake12 {
         suite,
         transcript,
@@ -185,6 +196,8 @@ fn check_server_hello_extensions(
                 secure_renegotiation = true;
             }
             E::ExtendedMasterSecret => extended_master_secret = true,
+            // Always offered; applied by the caller.
+            E::RecordSizeLimit(_) => {}
             E::EcPointFormats(formats) => {
                 if !formats.contains(&EC_POINT_FORMAT_UNCOMPRESSED) {
                     return Err(Error::illegal(
@@ -731,9 +744,7 @@ impl State for ExpectFinished {
             }
         }
         cx.handshake_complete = true;
-        Ok(Box::new(Connected12 {
-            master: self.master,
-        }))
+        Ok(Connected12::after(cx, suite, self.master))
     }
 }
 
@@ -745,6 +756,20 @@ pub(crate) struct Connected12 {
     /// Kept for keying-material export (RFC 5705).
     #[allow(dead_code)]
     pub master: Secret,
+}
+
+impl Connected12 {
+    /// The state after a completed TLS 1.2 handshake in either role; makes the connection's
+    /// exporter (RFC 5705) from the master secret and both randoms.
+    pub(crate) fn after(cx: &mut Common, suite: &SuiteInfo, master: Secret) -> Box<Self> {
+        cx.exporter = Some(crate::exporter::Exporter::Tls12 {
+            hash: suite.hash,
+            master: master.clone(),
+            client_random: cx.client_random,
+            server_random: cx.server_random,
+        });
+        Box::new(Connected12 { master })
+    }
 }
 
 impl State for Connected12 {

@@ -314,6 +314,13 @@ impl State for ExpectEncryptedExtensions {
             return Err(unexpected(self.name(), msg.typ));
         };
         check_encrypted_extensions(&ee, self.hs.server_name_sent)?;
+        // RFC 8449 4: from here on our protected records stay within the server's limit
+        // (counting the content type; we add no padding), and its records within ours.
+        if let Some(limit) = ee.record_size_limit() {
+            cx.record.limit_records_to(limit, true);
+            cx.record
+                .accept_records_up_to(cx.config.own_record_size_limit(true));
+        }
         cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         if self.hs.resumed {
@@ -528,14 +535,13 @@ impl State for ExpectFinished {
         let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
         cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
         cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
-        // Nothing but the key log uses the exporter master secret (the C API has no TLS 1.3
-        // exporter), so it is derived only when secrets are logged.
-        if cx.events.secrets {
-            cx.log_secret(
-                "EXPORTER_SECRET",
-                &master.exporter_master_secret(&hash_after_server_finished),
-            );
-        }
+        // SSL_export_keying_material derives from the exporter master secret (RFC 8446 7.5).
+        let exporter = master.exporter_master_secret(&hash_after_server_finished);
+        cx.log_secret("EXPORTER_SECRET", &exporter);
+        cx.exporter = Some(crate::exporter::Exporter::Tls13 {
+            hash: hs.suite.hash,
+            secret: exporter,
+        });
 
         // Our second flight: the compatibility CCS if still owed, then (if asked) our
         // Certificate and, when it is not empty, CertificateVerify, then Finished, all under
@@ -761,7 +767,9 @@ fn check_encrypted_extensions(
             // ALPN is checked against our offer by `check_alpn_answer`.
             E::SupportedGroups(_) | E::Alpn(_) => {}
             E::ServerNameAck if server_name_sent => {}
-            E::ServerNameAck | E::EarlyData | E::RecordSizeLimit(_) => {
+            // Always offered; its value is applied by the caller.
+            E::RecordSizeLimit(_) => {}
+            E::ServerNameAck | E::EarlyData => {
                 return Err(Error::protocol(
                     AlertDescription::UNSUPPORTED_EXTENSION,
                     Reason::UNSOLICITED_EXTENSION,

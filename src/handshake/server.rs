@@ -1,7 +1,7 @@
 //! The server's first step: read a ClientHello and decide the protocol version.
 
 use super::{unexpected, State};
-use crate::config::{AlpnDecision, SniOutcome};
+use crate::config::{AlpnDecision, ClientHelloDecision, SniOutcome};
 use crate::conn::Common;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
@@ -27,6 +27,7 @@ impl State for ExpectClientHello {
             return Err(unexpected(self.name(), msg.typ));
         };
         super::check_flight_end(msg)?;
+        run_client_hello_callback(cx, msg)?;
         cx.client_random = ch.random;
         cx.evidence.peer_offer = Some(crate::diagnosis::OfferSummary::from_client_hello(&ch));
         let version = choose_version(cx, &ch)?;
@@ -38,6 +39,34 @@ impl State for ExpectClientHello {
             ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
             other => Err(Error::internal(format!("version {other} not implemented"))),
         }
+    }
+}
+
+/// The application's ClientHello callback, first of all (OpenSSL's `SSL_CTX_set_client_hello_cb`):
+/// it may let the handshake go on, fail it with an alert, or ask to be called again, which
+/// pauses the connection on this message (see `Connection::is_paused`).
+fn run_client_hello_callback(cx: &mut Common, msg: &JoinedMessage) -> Result<()> {
+    let Some(callback) = cx.config.client_hello_callback.clone() else {
+        return Ok(());
+    };
+    let raw = crate::msgs::raw_hello::RawClientHello::parse(&msg.encoded)
+        .ok_or_else(|| Error::internal("a decoded ClientHello does not parse again"))?;
+    match callback(&raw) {
+        ClientHelloDecision::Proceed(settings) => {
+            if let Some(settings) = settings {
+                cx.config = Arc::new(cx.config.after_server_name(&settings));
+            }
+            Ok(())
+        }
+        ClientHelloDecision::Retry => Err(Error::local(
+            Reason::CLIENT_HELLO_CALLBACK_RETRY,
+            "the ClientHello callback asked to be called again",
+        )),
+        ClientHelloDecision::Fail(alert) => Err(Error::protocol(
+            alert,
+            Reason::CALLBACK_FAILED,
+            "the ClientHello callback refused the ClientHello",
+        )),
     }
 }
 

@@ -129,12 +129,13 @@ pub fn handle_client_hello(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
-    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    // RFC 8449: we advertise our own limit (the most TLS 1.2 allows unless configured
+    // smaller) and keep our records within the client's.
     if let Some(limit) = ch.record_size_limit() {
-        extensions.push(ServerHelloExtension::RecordSizeLimit(
-            crate::record::MAX_PLAINTEXT as u16,
-        ));
+        let own = cx.config.own_record_size_limit(false);
+        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
         cx.record.limit_records_to(limit, false);
+        cx.record.accept_records_up_to(own);
     }
     if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
@@ -156,6 +157,7 @@ pub fn handle_client_hello(
     } else {
         Vec::new()
     };
+    cx.server_random = server_random;
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
@@ -495,12 +497,13 @@ fn resume(
             EC_POINT_FORMAT_UNCOMPRESSED,
         ]));
     }
-    // RFC 8449: we accept any record TLS 1.2 allows, and keep ours within the client's limit.
+    // RFC 8449: we advertise our own limit (the most TLS 1.2 allows unless configured
+    // smaller) and keep our records within the client's.
     if let Some(limit) = ch.record_size_limit() {
-        extensions.push(ServerHelloExtension::RecordSizeLimit(
-            crate::record::MAX_PLAINTEXT as u16,
-        ));
+        let own = cx.config.own_record_size_limit(false);
+        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
         cx.record.limit_records_to(limit, false);
+        cx.record.accept_records_up_to(own);
     }
     // RFC 7301 3.1: every handshake negotiates ALPN afresh, resumptions included.
     if let Some(protocol) = &cx.info.alpn {
@@ -510,6 +513,7 @@ fn resume(
         extensions.push(ServerHelloExtension::SessionTicketAck);
     }
     // RFC 5077 3.4 and RFC 5246 7.4.1.3: echoing the client's session ID says "resumed".
+    cx.server_random = server_random;
     let sh = HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
@@ -795,9 +799,7 @@ impl State for ExpectFinished {
         hs.transcript.add(&msg.encoded);
         if hs.resumed {
             cx.handshake_complete = true;
-            return Ok(Box::new(Connected12 {
-                master: self.master,
-            }));
+            return Ok(Connected12::after(cx, suite, self.master));
         }
         let config = cx.config.clone();
         let session = Session {
@@ -847,9 +849,7 @@ impl State for ExpectFinished {
         let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
         cx.send_handshake_bytes(&fin)?;
         cx.handshake_complete = true;
-        Ok(Box::new(Connected12 {
-            master: self.master,
-        }))
+        Ok(Connected12::after(cx, suite, self.master))
     }
 }
 

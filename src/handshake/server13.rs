@@ -245,6 +245,9 @@ pub fn handle_client_hello(
     cx.record.set_writer(encrypter);
     let (decrypter, client_finished) = tls13_handshake_decrypter(suite, &client_hs)?;
     cx.record.set_reader(decrypter);
+    // As OpenSSL: until the client's first protected record, a plaintext alert (a client that
+    // could not install these keys, or refused our flight early) is read, not refused.
+    cx.record.allow_plain_alerts();
     // We never accept early data (no early_data in EncryptedExtensions): what the client sent
     // under its early keys is skipped (RFC 8446 4.2.10).
     if ch.has(ExtensionType::EARLY_DATA) {
@@ -261,13 +264,13 @@ pub fn handle_client_hello(
     if let Some(protocol) = &cx.info.alpn {
         ee_exts.push(EncryptedExtension::Alpn(protocol.clone()));
     }
-    // RFC 8449: we accept any record TLS 1.3 allows, and keep ours within the client's limit
-    // from our first protected record on.
+    // RFC 8449: we advertise our own limit (the most TLS 1.3 allows unless configured
+    // smaller) and keep our records within the client's from our first protected one on.
     if let Some(limit) = ch.record_size_limit() {
-        ee_exts.push(EncryptedExtension::RecordSizeLimit(
-            crate::record::MAX_PLAINTEXT as u16 + 1,
-        ));
+        let own = cx.config.own_record_size_limit(true);
+        ee_exts.push(EncryptedExtension::RecordSizeLimit(own));
         cx.record.limit_records_to(limit, true);
+        cx.record.accept_records_up_to(own);
     }
     let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
         extensions: ee_exts,
@@ -310,14 +313,13 @@ pub fn handle_client_hello(
     let server_app = master.server_application_traffic_secret_0(&hash_after_server_finished);
     cx.log_secret("CLIENT_TRAFFIC_SECRET_0", &client_app);
     cx.log_secret("SERVER_TRAFFIC_SECRET_0", &server_app);
-    // Nothing but the key log uses the exporter master secret (the C API has no TLS 1.3
-    // exporter), so it is derived only when secrets are logged.
-    if cx.events.secrets {
-        cx.log_secret(
-            "EXPORTER_SECRET",
-            &master.exporter_master_secret(&hash_after_server_finished),
-        );
-    }
+    // SSL_export_keying_material derives from the exporter master secret (RFC 8446 7.5).
+    let exporter = master.exporter_master_secret(&hash_after_server_finished);
+    cx.log_secret("EXPORTER_SECRET", &exporter);
+    cx.exporter = Some(crate::exporter::Exporter::Tls13 {
+        hash: suite.hash,
+        secret: exporter,
+    });
     cx.record.set_writer(tls13_encrypter(suite, &server_app)?);
 
     if let Some(a) = accepted {

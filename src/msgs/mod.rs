@@ -6,3 +6,4 @@ pub mod deframer;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
+pub mod raw_hello;

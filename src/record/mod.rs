@@ -109,6 +109,14 @@ pub struct RecordLayer {
     seen_first_record: bool,
     /// The most plaintext one record we send carries.
     pub max_fragment: usize,
+    /// The record_size_limit we advertised and the peer acknowledged (RFC 8449 4): the most
+    /// plaintext (TLS 1.2) or TLSInnerPlaintext (TLS 1.3: content, type and padding) one
+    /// protected record from the peer may carry. `None`: the protocol's limit.
+    recv_limit: Option<usize>,
+    /// A TLS 1.3 server reads a plaintext alert from the client until the first record that
+    /// opens under the client's handshake keys (as OpenSSL does): a client that cannot use
+    /// our flight may say why in the clear.
+    plain_alerts_allowed: bool,
     /// A TLS 1.3 server that refused the client's early data (RFC 8446 4.2.10) drops it: the
     /// bytes it may still skip. Under handshake keys a record that fails to open is skipped;
     /// before the second ClientHello (after a HelloRetryRequest) every application_data
@@ -140,6 +148,8 @@ impl Default for RecordLayer {
             write_version: ProtocolVersion::TLSV1_2.0,
             seen_first_record: false,
             max_fragment: MAX_PLAINTEXT,
+            recv_limit: None,
+            plain_alerts_allowed: false,
             skip_early_data: None,
             negotiated: None,
             pending_handshake: Vec::new(),
@@ -154,6 +164,20 @@ impl RecordLayer {
     pub fn set_reader(&mut self, r: RecordDecrypter) {
         self.reader = Some(r);
         self.read_key_changes += 1;
+        self.plain_alerts_allowed = false;
+    }
+
+    /// Lets a plaintext alert through until a record opens under the keys just installed
+    /// (see the field [`RecordLayer::plain_alerts_allowed`]).
+    pub fn allow_plain_alerts(&mut self) {
+        self.plain_alerts_allowed = true;
+    }
+
+    /// Whether a record of type `typ` arrives unprotected although read keys are installed:
+    /// TLS 1.3's ChangeCipherSpec, and an alert while plaintext alerts are still allowed.
+    fn unprotected_despite_keys(&self, typ: ContentType) -> bool {
+        typ == ContentType::CHANGE_CIPHER_SPEC
+            || (typ == ContentType::ALERT && self.plain_alerts_allowed)
     }
 
     /// Counts [`RecordLayer::set_reader`] calls, so a caller can tell whether handling a
@@ -168,6 +192,13 @@ impl RecordLayer {
     pub fn limit_records_to(&mut self, limit: u16, tls13: bool) {
         let most = usize::from(limit) - usize::from(tls13);
         self.max_fragment = self.max_fragment.min(most).max(1);
+    }
+
+    /// Enforces our own record_size_limit once the peer acknowledged it (RFC 8449 4): a
+    /// protected record whose plaintext (in TLS 1.3 its whole TLSInnerPlaintext) exceeds
+    /// `limit` is record_overflow.
+    pub fn accept_records_up_to(&mut self, limit: u16) {
+        self.recv_limit = Some(usize::from(limit));
     }
 
     /// Starts (or, with `None`, stops) skipping the client's early data, up to `budget`
@@ -480,7 +511,7 @@ impl RecordLayer {
         }
         let tls13_protected = self.reader.is_some()
             && self.negotiated == Some(ProtocolVersion::TLSV1_3)
-            && hdr.typ != ContentType::CHANGE_CIPHER_SPEC;
+            && !self.unprotected_despite_keys(hdr.typ);
         if tls13_protected {
             self.check_tls13_ciphertext_header(hdr)?;
         } else if self.negotiated == Some(ProtocolVersion::TLSV1_2)
@@ -571,8 +602,9 @@ impl RecordLayer {
 
     fn unprotect(&mut self, hdr: RecordHeader, body: Range<usize>) -> Result<ReceivedRecord> {
         // ChangeCipherSpec is never protected in TLS 1.3; the connection decides if it is allowed.
+        let plain = self.unprotected_despite_keys(hdr.typ);
         let reader = match &mut self.reader {
-            Some(r) if hdr.typ != ContentType::CHANGE_CIPHER_SPEC => r,
+            Some(r) if !plain => r,
             _ => {
                 // An empty handshake fragment is a no-op the connection counts against its
                 // empty-record budget (RFC 5246 6.2.1 forbids sending one, not receiving).
@@ -587,6 +619,17 @@ impl RecordLayer {
                         format!("empty {} record", hdr.typ),
                     ));
                 }
+                // Only a fatal alert is read in the clear once keys are installed: the
+                // peer gives up and says why (level 2, RFC 8446 6).
+                const FATAL: u8 = 2;
+                let in_clear_despite_keys = self.reader.is_some() && hdr.typ == ContentType::ALERT;
+                if in_clear_despite_keys && self.incoming.bytes[body.start] != FATAL {
+                    return Err(Error::protocol(
+                        AlertDescription::UNEXPECTED_MESSAGE,
+                        Reason::BAD_RECORD_TYPE,
+                        "a plaintext alert other than a fatal one after handshake keys",
+                    ));
+                }
                 return Ok(ReceivedRecord {
                     typ: hdr.typ,
                     payload: body,
@@ -594,6 +637,25 @@ impl RecordLayer {
             }
         };
         let (typ, plain) = reader.open_in_place(hdr, &mut self.incoming.bytes[body.clone()])?;
+        self.plain_alerts_allowed = false;
+        if let Some(limit) = self.recv_limit {
+            // TLS 1.3 counts the type byte and padding: all that the tag protects.
+            let len = if reader.is_tls13() {
+                hdr.len.saturating_sub(TLS13_TAG_LEN)
+            } else {
+                plain.len()
+            };
+            if len > limit {
+                return Err(Error::protocol(
+                    AlertDescription::RECORD_OVERFLOW,
+                    Reason::DATA_LENGTH_TOO_LONG,
+                    format!(
+                        "protected record with {len} bytes of plaintext, above the \
+                         record_size_limit of {limit} we advertised (RFC 8449)"
+                    ),
+                ));
+            }
+        }
         Ok(ReceivedRecord {
             typ,
             payload: body.start + plain.start..body.start + plain.end,

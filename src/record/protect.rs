@@ -146,6 +146,11 @@ impl RecordDecrypter {
         self.seq
     }
 
+    /// Whether records are protected as TLS 1.3 does (an inner content type and padding).
+    pub fn is_tls13(&self) -> bool {
+        matches!(self.format, RecordFormat::Tls13)
+    }
+
     /// Opens the record whose header is `hdr` and whose body is `body`, in place. Returns the
     /// content type and where in `body` the plaintext now lies.
     pub fn open_in_place(

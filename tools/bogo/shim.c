@@ -98,6 +98,12 @@ struct settings {
      * secret (RFC 7627). */
     bool tls_unique;
     bool expect_extended_master_secret;
+    /* Write this many bytes of exported keying material (SSL_export_keying_material) with
+     * -export-label and, with -use-export-context, -export-context, before any other data. */
+    int export_keying_material;
+    const char *export_label;
+    const char *export_context;
+    bool use_export_context;
     /* Client CA names as comma-separated hex DER (or "<NULL>" / "<EMPTY>" for the server's). */
     const char *use_client_ca_list;
     const char *expect_client_ca_list;
@@ -203,6 +209,10 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-expect-no-session-id", expect_no_session_id),
     BOOL_FLAG("-no-ticket", no_ticket),
     BOOL_FLAG("-tls-unique", tls_unique),
+    INT_FLAG("-export-keying-material", export_keying_material),
+    STRING_FLAG("-export-label", export_label),
+    STRING_FLAG("-export-context", export_context),
+    BOOL_FLAG("-use-export-context", use_export_context),
     BOOL_FLAG("-expect-extended-master-secret", expect_extended_master_secret),
     STRING_FLAG("-use-client-ca-list", use_client_ca_list),
     STRING_FLAG("-expect-client-ca-list", expect_client_ca_list),
@@ -1139,6 +1149,24 @@ static bool write_tls_unique(SSL *ssl, const struct settings *s) {
     return write_all(ssl, value, (int)len);
 }
 
+/* Writes -export-keying-material bytes exported for -export-label (and -export-context with
+ * -use-export-context), which the runner compares with its own export. */
+static bool write_exported_keying_material(SSL *ssl, const struct settings *s) {
+    const char *label = s->export_label ? s->export_label : "";
+    const char *context = s->export_context ? s->export_context : "";
+    size_t len = (size_t)s->export_keying_material;
+    unsigned char *out = malloc(len);
+    bool ok = out != NULL &&
+              SSL_export_keying_material(ssl, out, len, label, strlen(label), (const unsigned char *)context,
+                                         strlen(context), s->use_export_context) == 1;
+    if (!ok)
+        fprintf(stderr, "failed to export keying material\n");
+    else
+        ok = write_all(ssl, out, (int)len);
+    free(out);
+    return ok;
+}
+
 /* Reads into buf; with -peek-then-read, peeks first and checks the read returns the same bytes. */
 static int read_some(SSL *ssl, const struct settings *s, unsigned char *buf, int len) {
     if (!s->peek_then_read)
@@ -1227,6 +1255,8 @@ static bool run_connection(SSL_CTX *ctx, const struct settings *s, bool is_resum
             goto done;
         }
     }
+    if (s->export_keying_material > 0 && !write_exported_keying_material(ssl, s))
+        goto done;
     if (s->tls_unique && !write_tls_unique(ssl, s))
         goto done;
     if (s->shim_writes_first && !write_all(ssl, "hello", 5))

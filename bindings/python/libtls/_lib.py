@@ -188,6 +188,7 @@ FUNCTION_POINTER_TYPEDEFS = {
     "LIBTLS_pem_password_cb",
     "SSL_CTX_alpn_select_cb_func",
     "SSL_servername_cb",
+    "SSL_client_hello_cb_fn",
     "SSL_info_cb",
     "SSL_msg_cb",
     "SSL_keylog_cb",

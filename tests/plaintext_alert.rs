@@ -1,0 +1,107 @@
+//! A TLS 1.3 server reads a plaintext fatal alert from the client until the client's first
+//! protected record (as OpenSSL does), so the client's reason for giving up reaches the
+//! server's error; after that record, or a non-fatal alert in the clear, is unexpected_message.
+
+mod common;
+
+use common::*;
+use std::sync::Arc;
+use tls::config::Config;
+use tls::conn::Connection;
+use tls::crypto::secret::Secret;
+use tls::events::Event;
+use tls::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
+use tls::record::RecordEncrypter;
+
+const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
+
+fn tls13(mut c: Config) -> Config {
+    c.max_version = TLS13;
+    c
+}
+
+fn logged_secret(events: &[Event], wanted: &str) -> Secret {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::Secret { label, secret, .. } if *label == wanted => {
+                Some(Secret::from_slice(secret.as_bytes()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{wanted} was logged"))
+}
+
+/// A TLS 1.3 server that has sent its flight and a sealer under the client's handshake keys.
+fn server_awaiting_finished() -> (Connection, RecordEncrypter) {
+    let mut c = Connection::new_client(Arc::new(tls13(client_config())), localhost());
+    c.enable_events(false, true);
+    c.start().unwrap();
+    let mut s = Connection::new_server(Arc::new(tls13(server_config("server-ecdsa-p256"))));
+    s.start().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    let suite = c.negotiated().suite.unwrap();
+    (s, tls::handshake::tls13_encrypter(suite, &secret).unwrap())
+}
+
+fn plain_alert(level: u8, desc: AlertDescription) -> Vec<u8> {
+    vec![21, 3, 3, 0, 2, level, desc.0]
+}
+
+#[test]
+fn a_plaintext_fatal_alert_before_the_clients_first_protected_record_is_read() {
+    let (mut s, _) = server_awaiting_finished();
+    let e = s
+        .read_tls(&plain_alert(2, AlertDescription::BAD_CERTIFICATE))
+        .unwrap_err();
+    // The client's own reason, not a record-type complaint of ours.
+    assert_eq!(
+        s.alert_received(),
+        Some(AlertDescription::BAD_CERTIFICATE),
+        "{e:?}"
+    );
+    assert_eq!(s.alert_sent(), None, "{e:?}");
+}
+
+#[test]
+fn a_plaintext_warning_alert_there_is_unexpected_message() {
+    let (mut s, _) = server_awaiting_finished();
+    let e = s
+        .read_tls(&plain_alert(1, AlertDescription::USER_CANCELED))
+        .unwrap_err();
+    assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE), "{e:?}");
+    assert_eq!(s.alert_received(), None);
+}
+
+#[test]
+fn after_the_clients_first_protected_record_a_plaintext_alert_is_unexpected_message() {
+    let (mut s, mut sealer) = server_awaiting_finished();
+    // The first two bytes of a Finished message, protected: a record that opens.
+    let mut rec = Vec::new();
+    sealer
+        .encrypt(ContentType::HANDSHAKE, &[20, 0], &mut rec)
+        .unwrap();
+    s.read_tls(&rec).unwrap();
+    let e = s
+        .read_tls(&plain_alert(2, AlertDescription::BAD_CERTIFICATE))
+        .unwrap_err();
+    assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE), "{e:?}");
+    assert_eq!(s.alert_received(), None);
+}
+
+#[test]
+fn after_the_handshake_a_plaintext_alert_is_unexpected_message() {
+    let mut p = handshake(
+        tls13(client_config()),
+        tls13(server_config("server-ecdsa-p256")),
+        localhost(),
+    );
+    p.assert_ok();
+    let e = p
+        .server
+        .read_tls(&plain_alert(2, AlertDescription::BAD_CERTIFICATE))
+        .unwrap_err();
+    assert_eq!(e.alert, Some(AlertDescription::UNEXPECTED_MESSAGE), "{e:?}");
+}
