@@ -277,8 +277,11 @@ def test_libtls_and_libcrypto_in_one_program(harness, tmp_path):
     assert re.search(r"\(LIBTLS_1\)\s+SSL_connect$", dynsyms, re.MULTILINE), dynsyms
     assert re.search(r"\(LIBTLS_1\)\s+ERR_clear_error$", dynsyms, re.MULTILINE), dynsyms
     assert re.search(r"\(LIBTLS_1\)\s+SHA256$", dynsyms, re.MULTILINE), dynsyms
+    assert re.search(r"\(LIBTLS_1\)\s+EVP_sha256$", dynsyms, re.MULTILINE), dynsyms
+    assert re.search(r"\(LIBTLS_1\)\s+EVP_Digest$", dynsyms, re.MULTILINE), dynsyms
     result = ok([exe, start_echo_server(harness), CA], timeout=30)
     assert "sha256: ok" in result.stdout
+    assert "evp_digest: ok" in result.stdout
     assert "alert86: inappropriate fallback" in result.stdout  # libtls answered, not libssl
     assert "tls: TLSv1.3 reply=ping" in result.stdout
 

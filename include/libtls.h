@@ -61,6 +61,14 @@ struct stack_st_X509_NAME;
 
 #define SSL_CTRL_EXTRA_CHAIN_CERT 14
 
+/*
+ The feature macro of the message callback (curl's `-v` handshake trace tests it); the
+ callback itself is set with `SSL_CTX_set_msg_callback` / `SSL_set_msg_callback`.
+ */
+#define SSL_CTRL_SET_MSG_CALLBACK 15
+
+#define SSL_CTRL_SET_MSG_CALLBACK_ARG 16
+
 #define SSL_CTRL_SESS_NUMBER 20
 
 #define SSL_CTRL_MODE 33
@@ -812,10 +820,10 @@ void SSL_CTX_set_post_handshake_auth(struct ssl_ctx_st *ctx, int val);
 void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
 
 /*
- The password callback for encrypted PEM keys loaded through this context. Recorded and
- reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
- loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
- docs/differences-from-openssl.md).
+ The password callback for encrypted PEM keys loaded through this context
+ (`SSL_CTX_use_PrivateKey_file`, and the SSLs made afterwards: `SSL_use_PrivateKey_file`).
+ Without a callback the userdata, if set, is the password (OpenSSL's default callback, minus
+ its terminal prompt).
  */
 void SSL_CTX_set_default_passwd_cb(struct ssl_ctx_st *ctx, LIBTLS_pem_password_cb cb);
 
@@ -1260,6 +1268,33 @@ const char *SSL_get_failure_expected_name(const struct ssl_st *ssl);
  The errno of a transport failure behind `SSL_FAILURE_IO_ERROR`, else 0.
  */
 int SSL_get_failure_errno(const struct ssl_st *ssl);
+
+/*
+ This connection's own private key from a file (see `SSL_use_PrivateKey`), decrypted with
+ the connection's password callback (`SSL_set_default_passwd_cb`, else the context's as it
+ was when the SSL was made).
+ */
+int SSL_use_PrivateKey_file(struct ssl_st *ssl, const char *file, int filetype);
+
+/*
+ This connection's own certificate from a file: its first certificate (see
+ `SSL_use_certificate`).
+ */
+int SSL_use_certificate_file(struct ssl_st *ssl, const char *file, int filetype);
+
+/*
+ The password callback for this connection's `SSL_use_PrivateKey_file`.
+ */
+void SSL_set_default_passwd_cb(struct ssl_st *ssl, LIBTLS_pem_password_cb cb);
+
+/*
+ The `userdata` argument this connection's password callback gets.
+ */
+void SSL_set_default_passwd_cb_userdata(struct ssl_st *ssl, void *u);
+
+LIBTLS_pem_password_cb SSL_get_default_passwd_cb(struct ssl_st *ssl);
+
+void *SSL_get_default_passwd_cb_userdata(struct ssl_st *ssl);
 
 /*
  Drops a reference to a session; NULL is ignored.
@@ -1935,6 +1970,18 @@ int SSL_get_peer_signature_type_nid(const struct ssl_st *ssl, int *pnid);
 int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
+ The certificate this connection would send, or NULL when none is loaded. Not a new
+ reference: valid until the certificate changes or the SSL is freed.
+ */
+struct x509_st *SSL_get_certificate(const struct ssl_st *ssl);
+
+/*
+ The private key this connection would sign with, or NULL when none is loaded. Not a new
+ reference: valid until the key changes or the SSL is freed.
+ */
+struct evp_pkey_st *SSL_get_privatekey(const struct ssl_st *ssl);
+
+/*
  OpenSSL's `SSL_get_state`: `TLS_ST_BEFORE` until the first handshake step, `TLS_ST_OK`
  once the handshake is done, in between the last message (or ChangeCipherSpec) written or
  read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
@@ -1971,6 +2018,13 @@ void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store)
  Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
  */
 void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ OpenSSL's `X509_STORE_load_locations`: a CA file (certificates and CRLs) and/or a hashed CA
+ directory. aws-lc does the work; a directory's entries are also read into the store at once
+ so that libtls's verification trusts them (see the module comment).
+ */
+int X509_STORE_load_locations(struct x509_store_st *store, const char *file, const char *dir);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`
@@ -2175,6 +2229,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_DOWNGRADE_DETECTED 902
 #define SSL_R_FILE_ERROR 903
 #define SSL_R_BAD_PEM 904
+#define SSL_R_PEM_LIB 9
 #define SSL_R_UNSUPPORTED_KEY_TYPE 905
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
@@ -2257,9 +2312,11 @@ const char *X509_verify_cert_error_string(long n);
 #define X509_V_OK 0
 #define X509_V_ERR_UNSPECIFIED 1
 #define X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT 2
+#define X509_V_ERR_UNABLE_TO_GET_CRL 3
 #define X509_V_ERR_CERT_SIGNATURE_FAILURE 7
 #define X509_V_ERR_CERT_NOT_YET_VALID 9
 #define X509_V_ERR_CERT_HAS_EXPIRED 10
+#define X509_V_ERR_CRL_HAS_EXPIRED 12
 #define X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD 13
 #define X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD 14
 #define X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT 18

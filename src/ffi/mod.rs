@@ -19,11 +19,14 @@ pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
 pub mod observe;
+pub mod pem_key;
 mod reentry;
 pub mod session;
 pub mod ssl;
+pub mod ssl_getters;
 pub mod state;
 pub mod store;
+pub mod store_dir;
 pub mod version;
 pub mod x509;
 
