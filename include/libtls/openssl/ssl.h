@@ -23,7 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/tls1.h>
 /* As OpenSSL's: the SSL3_* protocol constants, among them the handshake message types
- * (SSL3_MT_*) a message callback names (curl's -v trace), SSL3_VERSION and SSL3_VERSION_MAJOR. */
+ * (SSL3_MT_*) a message callback names (curl's -v trace), and SSL3_VERSION_MAJOR. */
 #include <openssl/ssl3.h>
 #ifndef SSL3_VERSION_MAJOR
 #define SSL3_VERSION_MAJOR 0x03
