@@ -277,8 +277,11 @@ def test_libtls_and_libcrypto_in_one_program(harness, tmp_path):
     assert re.search(r"\(LIBTLS_1\)\s+SSL_connect$", dynsyms, re.MULTILINE), dynsyms
     assert re.search(r"\(LIBTLS_1\)\s+ERR_clear_error$", dynsyms, re.MULTILINE), dynsyms
     assert re.search(r"\(LIBTLS_1\)\s+SHA256$", dynsyms, re.MULTILINE), dynsyms
+    assert re.search(r"\(LIBTLS_1\)\s+EVP_sha256$", dynsyms, re.MULTILINE), dynsyms
+    assert re.search(r"\(LIBTLS_1\)\s+EVP_Digest$", dynsyms, re.MULTILINE), dynsyms
     result = ok([exe, start_echo_server(harness), CA], timeout=30)
     assert "sha256: ok" in result.stdout
+    assert "evp_digest: ok" in result.stdout
     assert "alert86: inappropriate fallback" in result.stdout  # libtls answered, not libssl
     assert "tls: TLSv1.3 reply=ping" in result.stdout
 
@@ -303,6 +306,27 @@ def test_plugin_using_libssl_beside_libtls(harness, plugin_and_host):
     assert "plugin library: OpenSSL" in out
     assert "plugin tls: ok TLSv1.3" in out
     assert "host alert86 after: inappropriate fallback" in out
+
+
+def test_libtls_plugin_in_an_openssl_program(harness, tmp_path):
+    """The reverse: a program linked against OpenSSL (libssl.so.3, libcrypto.so.3) dlopen()s,
+    RTLD_LOCAL, a plugin linked against libtls alone (its OpenSSL-named headers, -ltls). Each
+    binds to its own library and does its own TLS in the one process."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    # host.c (through fetch.c) includes <libtls.h>; built against OpenSSL, that is OpenSSL's.
+    (shim / "libtls.h").write_text("#include <openssl/ssl.h>\n#include <openssl/err.h>\n")
+    host = compile_c(tmp_path / "host-openssl", [DIST / "host.c"], [f"-I{shim}", "-lssl", "-lcrypto", "-ldl"])
+    plugin = compile_c(tmp_path / "plugin-libtls.so", [DIST / "plugin.c"],
+                       ["-shared", "-fPIC", f"-I{COMPAT_INCLUDE}", *libtls_flags()])
+    assert "libssl" not in ok(["readelf", "-d", plugin]).stdout
+    result = ok([host, plugin, start_echo_server(harness), start_echo_server(harness), CA], timeout=30)
+    out = result.stdout
+    assert "host alert86: unknown" in out  # OpenSSL 3.0's text: libssl answers the host
+    assert "host tls: TLSv1.3 reply=ping" in out
+    assert "plugin alert86: inappropriate fallback" in out  # libtls answers the plugin
+    assert "plugin tls: ok TLSv1.3" in out
+    assert "host alert86 after: unknown" in out
 
 
 def test_unversioned_library_would_hijack_the_plugin(plugin_and_host, tmp_path):

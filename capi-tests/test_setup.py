@@ -29,7 +29,7 @@ def path_without(tmp_path, missing, uid):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool in ("bash", "cc", "c++", "make", "readelf", "objdump", "nm", "pkg-config", "openssl",
-                 "gnutls-cli", "gnutls-serv", "python3", "rustc", "apt-get"):
+                 "gnutls-cli", "gnutls-serv", "python3", "rustc", "apt-get", "nghttpd"):
         # python3: this interpreter itself (a PATH shim such as pyenv's needs its own PATH).
         found = sys.executable if tool == "python3" else shutil.which(tool)
         if tool not in missing and found:
@@ -52,7 +52,7 @@ def test_missing_tool_without_root_stops_with_one_line_naming_the_command(tmp_pa
 
 def test_nothing_missing_installs_nothing(tmp_path):
     for tool in ("cc", "c++", "make", "readelf", "objdump", "nm", "pkg-config", "openssl", "gnutls-cli",
-                 "gnutls-serv", "python3", "rustc"):
+                 "gnutls-serv", "python3", "rustc", "nghttpd"):
         if shutil.which(tool) is None:
             pytest.skip(f"missing tool: {tool} is not installed")
     env = dict(os.environ, PATH=path_without(tmp_path, set(), 1000))

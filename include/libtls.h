@@ -86,6 +86,14 @@ struct ossl_init_settings_st;
 
 #define SSL_CTRL_EXTRA_CHAIN_CERT 14
 
+/*
+ The feature macro of the message callback (curl's `-v` handshake trace tests it); the
+ callback itself is set with `SSL_CTX_set_msg_callback` / `SSL_set_msg_callback`.
+ */
+#define SSL_CTRL_SET_MSG_CALLBACK 15
+
+#define SSL_CTRL_SET_MSG_CALLBACK_ARG 16
+
 #define SSL_CTRL_SESS_NUMBER 20
 
 #define SSL_CTRL_MODE 33
@@ -357,11 +365,10 @@ struct ossl_init_settings_st;
 #define SSL_CTRL_SET_TMP_ECDH 4
 
 /*
- SSLv2's and SSLv3's version numbers, for programs that name them (stunnel's protocol
- table); libtls negotiates neither (`OPENSSL_NO_SSL2`, `OPENSSL_NO_SSL3`).
+ SSLv3's version number, for programs that name it (stunnel's protocol table); libtls
+ negotiates neither SSLv3 nor SSLv2 (`OPENSSL_NO_SSL3`, `OPENSSL_NO_SSL2`). `SSL2_VERSION`
+ comes with aws-lc's `<openssl/ssl3.h>`, which `<openssl/ssl.h>` includes.
  */
-#define SSL2_VERSION 2
-
 #define SSL3_VERSION 768
 
 /*
@@ -1024,10 +1031,10 @@ void SSL_CTX_set_post_handshake_auth(struct ssl_ctx_st *ctx, int val);
 void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
 
 /*
- The password callback for encrypted PEM keys loaded through this context. Recorded and
- reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
- loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
- docs/differences-from-openssl.md).
+ The password callback for encrypted PEM keys loaded through this context
+ (`SSL_CTX_use_PrivateKey_file`, and the SSLs made afterwards: `SSL_use_PrivateKey_file`).
+ Without a callback the userdata, if set, is the password (OpenSSL's default callback, minus
+ its terminal prompt).
  */
 void SSL_CTX_set_default_passwd_cb(struct ssl_ctx_st *ctx, LIBTLS_pem_password_cb cb);
 
@@ -1371,6 +1378,41 @@ int SSL_CTX_get_ex_new_index(long argl,
                              CRYPTO_EX_free *free_func);
 
 /*
+ Writes `olen` bytes of keying material for `label` (and `context` if `use_context` is not
+ 0) to `out`. 1 on success; -1 before a handshake completed, 0 on other failures (a label
+ TLS 1.2 reserves, a TLS 1.3 label over 249 bytes, a length the hash cannot give), each
+ with an error on the queue. TLS 1.2 tells no context from an empty one; TLS 1.3 does not.
+
+ # Safety
+ `out` has `olen` writable bytes; `label` `llen` readable ones; `context`, when used,
+ `contextlen` readable ones.
+ */
+int SSL_export_keying_material(struct ssl_st *s,
+                               unsigned char *out,
+                               uintptr_t olen,
+                               const char *label,
+                               uintptr_t llen,
+                               const unsigned char *context,
+                               uintptr_t contextlen,
+                               int use_context);
+
+/*
+ The TLS 1.3 early exporter (RFC 8446 7.5, early_exporter_master_secret). OpenSSL has it
+ only while 0-RTT data is sent (client) or accepted (server); libtls does neither, so this
+ always returns 0 with an error on the queue.
+
+ # Safety
+ As [`SSL_export_keying_material`].
+ */
+int SSL_export_keying_material_early(struct ssl_st *s,
+                                     unsigned char *_out,
+                                     uintptr_t _olen,
+                                     const char *_label,
+                                     uintptr_t _llen,
+                                     const unsigned char *_context,
+                                     uintptr_t _contextlen);
+
+/*
  New, empty settings (free with `OPENSSL_INIT_free`).
  */
 struct ossl_init_settings_st *OPENSSL_INIT_new(void);
@@ -1419,41 +1461,6 @@ const struct ssl_method_st *DTLS_server_method(void);
  (`OPENSSL_NO_COMP`; TLS 1.3 forbids it and TLS 1.2 compression invites CRIME).
  */
 STACK_OF(SSL_COMP) *SSL_COMP_get_compression_methods(void);
-
-/*
- Writes `olen` bytes of keying material for `label` (and `context` if `use_context` is not
- 0) to `out`. 1 on success; -1 before a handshake completed, 0 on other failures (a label
- TLS 1.2 reserves, a TLS 1.3 label over 249 bytes, a length the hash cannot give), each
- with an error on the queue. TLS 1.2 tells no context from an empty one; TLS 1.3 does not.
-
- # Safety
- `out` has `olen` writable bytes; `label` `llen` readable ones; `context`, when used,
- `contextlen` readable ones.
- */
-int SSL_export_keying_material(struct ssl_st *s,
-                               unsigned char *out,
-                               uintptr_t olen,
-                               const char *label,
-                               uintptr_t llen,
-                               const unsigned char *context,
-                               uintptr_t contextlen,
-                               int use_context);
-
-/*
- The TLS 1.3 early exporter (RFC 8446 7.5, early_exporter_master_secret). OpenSSL has it
- only while 0-RTT data is sent (client) or accepted (server); libtls does neither, so this
- always returns 0 with an error on the queue.
-
- # Safety
- As [`SSL_export_keying_material`].
- */
-int SSL_export_keying_material_early(struct ssl_st *s,
-                                     unsigned char *_out,
-                                     uintptr_t _olen,
-                                     const char *_label,
-                                     uintptr_t _llen,
-                                     const unsigned char *_context,
-                                     uintptr_t _contextlen);
 
 void SSL_CTX_set_info_callback(struct ssl_ctx_st *ctx, SSL_info_cb callback);
 
@@ -1618,6 +1625,33 @@ long SSL_set_tlsext_status_ocsp_resp(struct ssl_st *ssl, unsigned char *resp, lo
  SSL lives and is not cleared). A server: the one set with `SSL_set_tlsext_status_ocsp_resp`.
  */
 long SSL_get_tlsext_status_ocsp_resp(struct ssl_st *ssl, void *resp);
+
+/*
+ This connection's own private key from a file (see `SSL_use_PrivateKey`), decrypted with
+ the connection's password callback (`SSL_set_default_passwd_cb`, else the context's as it
+ was when the SSL was made).
+ */
+int SSL_use_PrivateKey_file(struct ssl_st *ssl, const char *file, int filetype);
+
+/*
+ This connection's own certificate from a file: its first certificate (see
+ `SSL_use_certificate`).
+ */
+int SSL_use_certificate_file(struct ssl_st *ssl, const char *file, int filetype);
+
+/*
+ The password callback for this connection's `SSL_use_PrivateKey_file`.
+ */
+void SSL_set_default_passwd_cb(struct ssl_st *ssl, LIBTLS_pem_password_cb cb);
+
+/*
+ The `userdata` argument this connection's password callback gets.
+ */
+void SSL_set_default_passwd_cb_userdata(struct ssl_st *ssl, void *u);
+
+LIBTLS_pem_password_cb SSL_get_default_passwd_cb(struct ssl_st *ssl);
+
+void *SSL_get_default_passwd_cb_userdata(struct ssl_st *ssl);
 
 /*
  Drops a reference to a session; NULL is ignored.
@@ -2295,6 +2329,18 @@ int SSL_get_peer_signature_type_nid(const struct ssl_st *ssl, int *pnid);
 int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
+ The certificate this connection would send, or NULL when none is loaded. Not a new
+ reference: valid until the certificate changes or the SSL is freed.
+ */
+struct x509_st *SSL_get_certificate(const struct ssl_st *ssl);
+
+/*
+ The private key this connection would sign with, or NULL when none is loaded. Not a new
+ reference: valid until the key changes or the SSL is freed.
+ */
+struct evp_pkey_st *SSL_get_privatekey(const struct ssl_st *ssl);
+
+/*
  OpenSSL's `SSL_get_state`: `TLS_ST_BEFORE` until the first handshake step, `TLS_ST_OK`
  once the handshake is done, in between the last message (or ChangeCipherSpec) written or
  read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
@@ -2331,6 +2377,13 @@ void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store)
  Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
  */
 void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ OpenSSL's `X509_STORE_load_locations`: a CA file (certificates and CRLs) and/or a hashed CA
+ directory. aws-lc does the work; a directory's entries are also read into the store at once
+ so that libtls's verification trusts them (see the module comment).
+ */
+int X509_STORE_load_locations(struct x509_store_st *store, const char *file, const char *dir);
 
 /*
  A new read-write lock, or NULL when none can be made.
@@ -2796,6 +2849,7 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_DOWNGRADE_DETECTED 902
 #define SSL_R_FILE_ERROR 903
 #define SSL_R_BAD_PEM 904
+#define SSL_R_PEM_LIB 9
 #define SSL_R_UNSUPPORTED_KEY_TYPE 905
 #define SSL_R_INVALID_ARGUMENT 906
 #define SSL_R_SYSCALL_FAILURE 907
@@ -2878,9 +2932,11 @@ const char *X509_verify_cert_error_string(long n);
 #define X509_V_OK 0
 #define X509_V_ERR_UNSPECIFIED 1
 #define X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT 2
+#define X509_V_ERR_UNABLE_TO_GET_CRL 3
 #define X509_V_ERR_CERT_SIGNATURE_FAILURE 7
 #define X509_V_ERR_CERT_NOT_YET_VALID 9
 #define X509_V_ERR_CERT_HAS_EXPIRED 10
+#define X509_V_ERR_CRL_HAS_EXPIRED 12
 #define X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD 13
 #define X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD 14
 #define X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT 18

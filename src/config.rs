@@ -9,7 +9,7 @@ use crate::msgs::enums::{
     AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::DistinguishedName;
-use crate::verify::{RootStore, VerifyCallback};
+use crate::verify::{RootStore, RootsSource, VerifyCallback};
 use std::sync::Arc;
 
 /// `SSL_VERIFY_*` flags, with OpenSSL's values.
@@ -202,6 +202,8 @@ pub struct Config {
     /// Our certificate chains, at most one per key type, in the order they were configured.
     pub certs: Vec<Arc<CertifiedKey>>,
     pub roots: Arc<RootStore>,
+    /// When set, consulted for the roots at verification time instead of `roots`.
+    pub roots_source: Option<RootsSource>,
     /// `SSL_VERIFY_*` flags.
     pub verify_mode: i32,
     pub verify_depth: u32,
@@ -279,6 +281,7 @@ impl Default for Config {
             client_auth_schemes: None,
             certs: Vec::new(),
             roots: Arc::new(RootStore::default()),
+            roots_source: None,
             verify_mode: verify_flags::NONE,
             verify_depth: 100,
             verify_callback: None,
@@ -393,6 +396,7 @@ impl Config {
         c.verify_schemes = settings.verify_schemes.clone();
         c.client_auth_schemes = settings.client_auth_schemes.clone();
         c.roots = settings.roots.clone();
+        c.roots_source = settings.roots_source.clone();
         c.verify_mode = settings.verify_mode;
         c.verify_depth = settings.verify_depth;
         c.verify_callback = settings.verify_callback.clone();

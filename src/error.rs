@@ -138,6 +138,8 @@ reasons! {
     DOWNGRADE_DETECTED = 902 => "downgrade detected",
     FILE_ERROR = 903 => "file error",
     BAD_PEM = 904 => "bad pem data",
+    // OpenSSL's ERR_R_PEM_LIB: a PEM key could not be read (a wrong password).
+    PEM_LIB = 9 => "PEM lib",
     UNSUPPORTED_KEY_TYPE = 905 => "unsupported key type",
     INVALID_ARGUMENT = 906 => "invalid argument",
     SYSCALL_FAILURE = 907 => "system call failure",

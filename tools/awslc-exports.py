@@ -138,6 +138,8 @@ def headers(args):
     patch_ex_data_h(out / "ex_data.h")
     # libtls's opensslv.h names the version.
     drop_lines(out / "crypto.h", r"#define OPENSSL_VERSION_TEXT ")
+    # libtls.h defines SSL3_RT_HEADER (the message callback's pseudo record type) as well.
+    drop_lines(out / "ssl3.h", r"#define SSL3_RT_HEADER ")
     for header in sorted(out.glob("*.h")):
         header.write_text(skip_libtls_typedefs(c89_comments(header.read_text())))
     for header in sorted((ROOT / "include" / "libtls" / "openssl").glob("*.h")):

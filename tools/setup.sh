@@ -30,6 +30,9 @@ base_tools=(
     "test:-f/usr/include/openssl/ssl.h libssl-dev"
     "python3 python3"
     "test:python3-venv python3-venv"
+    # make test-apps: curl built with HTTP/2 (nghttp2's headers), checked against nghttpd.
+    "test:-f/usr/include/nghttp2/nghttp2.h libnghttp2-dev"
+    "nghttpd nghttp2-server"
 )
 # make test-fleet (examples/fleet/, docs/fleet.md): a real Redis and the hiredis client library.
 fleet_tools=(

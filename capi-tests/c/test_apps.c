@@ -471,6 +471,361 @@ out:
     return ok;
 }
 
+/* ---- encrypted private keys and SSL_get_certificate / SSL_get_privatekey --------------------- */
+
+/* The encrypted keys are made at test time (capi-tests/test_apps_compat.py runs `openssl pkey
+ * -aes256` and `openssl rsa -aes256 -traditional`, password "sesame") in LIBTLS_TEST_KEY_DIR. */
+static const char *key_path(const char *name, char *path, size_t size)
+{
+    const char *dir = getenv("LIBTLS_TEST_KEY_DIR");
+    if (!dir)
+        return NULL;
+    snprintf(path, size, "%s/%s", dir, name);
+    return path;
+}
+
+static int pw_calls;
+static void *pw_userdata;
+
+/* Gives the userdata as the password, as an application's callback would; "" cancels. */
+static int password_cb(char *buf, int size, int rwflag, void *u)
+{
+    const char *pw = u;
+    int n = (int)strlen(pw);
+    (void)rwflag;
+    pw_calls++;
+    pw_userdata = u;
+    if (n > size)
+        return 0;
+    memcpy(buf, pw, (size_t)n);
+    return n;
+}
+
+/* The last error is OpenSSL's for an unreadable PEM key: SSL routines, ERR_R_PEM_LIB, after
+ * libcrypto's own reason (bad decrypt, bad password read). */
+static int pem_lib_error(void)
+{
+    unsigned long last = ERR_peek_last_error(), first = ERR_peek_error();
+    int ok = ERR_GET_LIB(last) == ERR_LIB_SSL && ERR_GET_REASON(last) == ERR_R_PEM_LIB && first != last;
+    if (!ok)
+        fprintf(stderr, "errors: first %lx last %lx\n", first, last);
+    ERR_clear_error();
+    return ok;
+}
+
+/* SSL_CTX_use_PrivateKey_file calls the password callback for an encrypted PKCS#8 key and for
+ * a traditional one (Proc-Type: 4,ENCRYPTED), once, with the userdata; the key then matches its
+ * certificate and signs a handshake. */
+static int test_encrypted_key_ctx(void)
+{
+    static char pw[] = "sesame";
+    const char *certs[2] = {PKI "server-ecdsa-p256.chain.pem", PKI "server-rsa2048.chain.pem"};
+    const char *keys[2] = {"ecdsa-p256.pkcs8-aes256.key", "rsa2048.traditional-aes256.key"};
+    SSL_CTX *sctx = NULL, *cctx = client_ctx(TLS1_3_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, c = 0, s = 0, rounds, i, ok = 0;
+    char path[512];
+    CHECK(cctx);
+    for (i = 0; i < 2; i++) {
+        SSL_CTX_free(sctx);
+        CHECK((sctx = SSL_CTX_new(TLS_server_method())) != NULL);
+        SSL_CTX_set_default_passwd_cb(sctx, password_cb);
+        SSL_CTX_set_default_passwd_cb_userdata(sctx, pw);
+        CHECK(SSL_CTX_use_certificate_chain_file(sctx, certs[i]) == 1);
+        pw_calls = 0;
+        pw_userdata = NULL;
+        CHECK(key_path(keys[i], path, sizeof path));
+        CHECK(SSL_CTX_use_PrivateKey_file(sctx, path, SSL_FILETYPE_PEM) == 1);
+        CHECK(pw_calls == 1 && pw_userdata == pw);
+        CHECK(SSL_CTX_check_private_key(sctx) == 1);
+    }
+    /* The decrypted (RSA) key signs. */
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0 && nonblocking(fds[0]) && nonblocking(fds[1]));
+    client = SSL_new(cctx);
+    server = SSL_new(sctx);
+    CHECK(client && server);
+    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
+        if (c != 1)
+            CHECK((c = hs_step(client)) >= 0);
+        if (s != 1)
+            CHECK((s = hs_step(server)) >= 0);
+    }
+    CHECK(c == 1 && s == 1);
+    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    ok = 1;
+out:
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    return ok;
+}
+
+/* A wrong password, and a callback that gives none, fail with OpenSSL's errors; no key is
+ * installed. */
+static int test_encrypted_key_wrong_password(void)
+{
+    static char wrong[] = "wrong", none[] = "";
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    char path[512];
+    int ok = 0;
+    CHECK(ctx);
+    CHECK(key_path("ecdsa-p256.pkcs8-aes256.key", path, sizeof path));
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, wrong);
+    ERR_clear_error();
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) == 0);
+    CHECK(pem_lib_error());
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, none);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) == 0);
+    CHECK(pem_lib_error());
+    CHECK(key_path("rsa2048.traditional-aes256.key", path, sizeof path));
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, wrong);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) == 0);
+    CHECK(pem_lib_error());
+    /* No key was installed. */
+    CHECK(SSL_CTX_check_private_key(ctx) == 0);
+    ERR_clear_error();
+    ok = 1;
+out:
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
+/* SSL_use_PrivateKey_file decrypts with the connection's callback: the context's, copied by
+ * SSL_new, or its own (SSL_set_default_passwd_cb*). */
+static int test_encrypted_key_ssl(void)
+{
+    static char pw[] = "sesame", wrong[] = "wrong";
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL *ssl = NULL, *other = NULL;
+    char path[512];
+    int ok = 0;
+    CHECK(ctx);
+    CHECK(key_path("ecdsa-p256.pkcs8-aes256.key", path, sizeof path));
+    SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, pw);
+    CHECK((ssl = SSL_new(ctx)) != NULL && (other = SSL_new(ctx)) != NULL);
+    CHECK(SSL_get_default_passwd_cb(ssl) == password_cb);
+    CHECK(SSL_get_default_passwd_cb_userdata(ssl) == pw);
+    CHECK(SSL_use_certificate_file(ssl, PKI "server-ecdsa-p256.pem", SSL_FILETYPE_PEM) == 1);
+    pw_calls = 0;
+    CHECK(SSL_use_PrivateKey_file(ssl, path, SSL_FILETYPE_PEM) == 1);
+    CHECK(pw_calls == 1);
+    CHECK(SSL_get_certificate(ssl) && SSL_get_privatekey(ssl));
+    CHECK(X509_check_private_key(SSL_get_certificate(ssl), SSL_get_privatekey(ssl)) == 1);
+    /* The other connection's own userdata: the wrong password. */
+    SSL_set_default_passwd_cb_userdata(other, wrong);
+    CHECK(SSL_get_default_passwd_cb_userdata(other) == wrong);
+    CHECK(SSL_get_default_passwd_cb_userdata(ssl) == pw);
+    ERR_clear_error();
+    CHECK(SSL_use_PrivateKey_file(other, path, SSL_FILETYPE_PEM) == 0);
+    CHECK(pem_lib_error());
+    ok = 1;
+out:
+    SSL_free(ssl);
+    SSL_free(other);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
+/* SSL_get_certificate / SSL_get_privatekey: the pair the connection would send (curl checks
+ * its client key through them), not the caller's to free, the same objects on each call, the
+ * connection's own pair once it has one. */
+static int test_get_certificate_privatekey(void)
+{
+    SSL_CTX *empty = SSL_CTX_new(TLS_server_method()), *ctx = server_ctx(TLS1_3_VERSION);
+    SSL *bare = NULL, *ssl = NULL;
+    X509 *x, *leaf = NULL, *rsa = NULL;
+    EVP_PKEY *k, *pub, *rsa_key = NULL;
+    FILE *f = NULL;
+    int ok = 0;
+    CHECK(empty && ctx);
+    CHECK((bare = SSL_new(empty)) != NULL);
+    CHECK(SSL_get_certificate(bare) == NULL && SSL_get_privatekey(bare) == NULL);
+    CHECK((ssl = SSL_new(ctx)) != NULL);
+    CHECK((f = fopen(PKI "server-ecdsa-p256.pem", "r")) != NULL);
+    CHECK((leaf = PEM_read_X509(f, NULL, NULL, NULL)) != NULL);
+    fclose(f);
+    CHECK((f = fopen(PKI "server-rsa2048.pem", "r")) != NULL);
+    CHECK((rsa = PEM_read_X509(f, NULL, NULL, NULL)) != NULL);
+    fclose(f);
+    CHECK((f = fopen(PKI "server-rsa2048.key", "r")) != NULL);
+    CHECK((rsa_key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) != NULL);
+    fclose(f);
+    f = NULL;
+    CHECK((x = SSL_get_certificate(ssl)) != NULL && X509_cmp(x, leaf) == 0);
+    CHECK((k = SSL_get_privatekey(ssl)) != NULL && X509_check_private_key(x, k) == 1);
+    CHECK(SSL_get_certificate(ssl) == x && SSL_get_privatekey(ssl) == k);
+    /* curl's use (ossl_set_client_cert). */
+    CHECK((pub = X509_get_pubkey(x)) != NULL);
+    EVP_PKEY_copy_parameters(pub, k);
+    EVP_PKEY_free(pub);
+    CHECK(EVP_PKEY_id(k) == EVP_PKEY_EC);
+    /* The connection's own pair. */
+    CHECK(SSL_use_certificate(ssl, rsa) == 1 && SSL_use_PrivateKey(ssl, rsa_key) == 1);
+    CHECK((x = SSL_get_certificate(ssl)) != NULL && X509_cmp(x, rsa) == 0);
+    CHECK((k = SSL_get_privatekey(ssl)) != NULL && EVP_PKEY_id(k) == EVP_PKEY_RSA);
+    CHECK(X509_check_private_key(x, k) == 1);
+    ok = 1;
+out:
+    if (f)
+        fclose(f);
+    X509_free(leaf);
+    X509_free(rsa);
+    EVP_PKEY_free(rsa_key);
+    SSL_free(bare);
+    SSL_free(ssl);
+    SSL_CTX_free(empty);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
+/* ---- the context's X509_STORE: a hashed directory, CRLs ----------------------------------- */
+
+/* Handshakes a client from cctx with a server from server_ctx(TLS 1.3); returns the client's
+ * verify result, or -1 when the handshake did not finish. */
+static long verify_result_with(SSL_CTX *cctx)
+{
+    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, c = 0, s = 0, rounds;
+    long result = -1;
+    if (!sctx || socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 || !nonblocking(fds[0]) || !nonblocking(fds[1]))
+        goto done;
+    client = SSL_new(cctx);
+    server = SSL_new(sctx);
+    if (!client || !server || SSL_set_fd(client, fds[0]) != 1 || SSL_set_fd(server, fds[1]) != 1)
+        goto done;
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    SSL_set_tlsext_host_name(client, "localhost");
+    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
+        if (c != 1 && (c = hs_step(client)) < 0)
+            break;
+        if (s != 1 && (s = hs_step(server)) < 0)
+            break;
+    }
+    result = c == 1 && s == 1 ? SSL_get_verify_result(client) : -1;
+    if (result == -1 && c < 0)
+        result = -2 - SSL_get_verify_result(client); /* failed: -2 - the verify error */
+done:
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    ERR_clear_error();
+    return result;
+}
+
+static SSL_CTX *store_client_ctx(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+/* The store filled after the handshake began (curl fills it once its ClientHello is out, from
+ * its read callback): the peer's chain is verified against what the store holds then. */
+static int test_store_filled_after_start(void)
+{
+    SSL_CTX *cctx = store_client_ctx(), *sctx = server_ctx(TLS1_3_VERSION);
+    SSL *client = NULL, *server = NULL;
+    int fds[2] = {-1, -1}, c = 0, s = 0, rounds, ok = 0;
+    CHECK(cctx && sctx);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0 && nonblocking(fds[0]) && nonblocking(fds[1]));
+    client = SSL_new(cctx);
+    server = SSL_new(sctx);
+    CHECK(client && server);
+    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    SSL_set_tlsext_host_name(client, "localhost");
+    CHECK(hs_step(client) == 0); /* the ClientHello is out */
+    CHECK(X509_STORE_load_locations(SSL_CTX_get_cert_store(cctx), PKI "root-ca.pem", NULL) == 1);
+    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
+        if (s != 1)
+            CHECK((s = hs_step(server)) >= 0);
+        if (c != 1)
+            CHECK((c = hs_step(client)) >= 0);
+    }
+    CHECK(c == 1 && s == 1);
+    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    ok = 1;
+out:
+    if (!ok)
+        fprintf(stderr, "verify result %ld\n", client ? SSL_get_verify_result(client) : -1L);
+    SSL_free(client);
+    SSL_free(server);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    close_pair(fds);
+    return ok;
+}
+
+/* X509_STORE_load_locations with a hashed directory (curl's --capath): its CA is trusted;
+ * one without the root is not. */
+static int test_store_hash_dir(void)
+{
+    SSL_CTX *good = store_client_ctx(), *other = store_client_ctx();
+    char dir[512], other_dir[512];
+    long r = 0;
+    int ok = 0;
+    CHECK(good && other);
+    CHECK(key_path("capath-root", dir, sizeof dir) && key_path("capath-other", other_dir, sizeof other_dir));
+    CHECK(X509_STORE_load_locations(SSL_CTX_get_cert_store(good), NULL, dir) == 1);
+    CHECK(X509_STORE_load_locations(SSL_CTX_get_cert_store(other), NULL, other_dir) == 1);
+    CHECK((r = verify_result_with(good)) == X509_V_OK);
+    r = verify_result_with(other);
+    CHECK(r == -2 - X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    ok = 1;
+out:
+    if (!ok)
+        fprintf(stderr, "verify result %ld\n", r);
+    SSL_CTX_free(good);
+    SSL_CTX_free(other);
+    return ok;
+}
+
+/* CRLs in the store (curl's --crlfile: X509_load_crl_file, X509_V_FLAG_CRL_CHECK_ALL): a
+ * revoked server certificate fails with X509_V_ERR_CERT_REVOKED, an unlisted one passes, and
+ * with checking on but no CRL, verification fails (X509_V_ERR_UNABLE_TO_GET_CRL). */
+static int test_store_crl(void)
+{
+    const char *files[2] = {"crls-clean.pem", "crls-revoked.pem"};
+    const long expected[2] = {X509_V_OK, -2 - X509_V_ERR_CERT_REVOKED};
+    SSL_CTX *ctx = NULL;
+    X509_LOOKUP *lookup;
+    char path[512];
+    long r = 0;
+    int i, ok = 0;
+    for (i = 0; i < 3; i++) {
+        SSL_CTX_free(ctx);
+        CHECK((ctx = store_client_ctx()) != NULL);
+        CHECK(SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) == 1);
+        if (i < 2) {
+            CHECK(key_path(files[i], path, sizeof path));
+            CHECK((lookup = X509_STORE_add_lookup(SSL_CTX_get_cert_store(ctx), X509_LOOKUP_file())) != NULL);
+            CHECK(X509_load_crl_file(lookup, path, X509_FILETYPE_PEM) == 2);
+        }
+        CHECK(X509_STORE_set_flags(SSL_CTX_get_cert_store(ctx), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) == 1);
+        r = verify_result_with(ctx);
+        CHECK(r == (i < 2 ? expected[i] : -2 - X509_V_ERR_UNABLE_TO_GET_CRL));
+    }
+    ok = 1;
+out:
+    if (!ok)
+        fprintf(stderr, "case %d: verify result %ld\n", i, r);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
 static const struct test_case tests[] = {
     {"read_ahead_off_by_default", test_read_ahead_off_by_default},
     {"read_ahead_on", test_read_ahead_on},
@@ -482,6 +837,13 @@ static const struct test_case tests[] = {
     {"extra_chain_cert_needed", test_extra_chain_cert_needed},
     {"default_passwd_cb", test_default_passwd_cb},
     {"per_connection_cert_and_ciphers", test_per_connection_cert_and_ciphers},
+    {"encrypted_key_ctx", test_encrypted_key_ctx},
+    {"encrypted_key_wrong_password", test_encrypted_key_wrong_password},
+    {"encrypted_key_ssl", test_encrypted_key_ssl},
+    {"get_certificate_privatekey", test_get_certificate_privatekey},
+    {"store_hash_dir", test_store_hash_dir},
+    {"store_crl", test_store_crl},
+    {"store_filled_after_start", test_store_filled_after_start},
 };
 
 int main(int argc, char **argv)

@@ -8,6 +8,12 @@
 
 #include <openssl/sha.h>
 
+/* OpenSSL's <openssl/evp.h> types EVP_MD differently from <libtls.h> (both are opaque), so the
+ * two EVP calls are declared here with libtls.h's type. */
+const EVP_MD *EVP_sha256(void);
+int EVP_Digest(const void *data, size_t count, unsigned char *md, unsigned int *size, const EVP_MD *type,
+               void *impl);
+
 int main(int argc, char **argv)
 {
     static const unsigned char abc_sha256[] = {
@@ -22,6 +28,17 @@ int main(int argc, char **argv)
         return 2;
     SHA256((const unsigned char *)"abc", 3, digest);
     printf("sha256: %s\n", memcmp(digest, abc_sha256, sizeof digest) == 0 ? "ok" : "wrong");
+    /* The issue-19 hazard: EVP_sha256 and EVP_Digest from two libraries would mix one's
+     * EVP_MD with the other's code. Both bind to libtls, so the pair works. */
+    {
+        unsigned char md[64];
+        unsigned int md_len = 0;
+        int evp_ok = EVP_Digest("abc", 3, md, &md_len, EVP_sha256(), NULL) == 1 &&
+                     md_len == sizeof abc_sha256 && memcmp(md, abc_sha256, sizeof abc_sha256) == 0;
+        printf("evp_digest: %s\n", evp_ok ? "ok" : "wrong");
+        if (!evp_ok)
+            return 1;
+    }
     /* OpenSSL 3.0 calls alert 86 "unknown"; libtls names it. */
     printf("alert86: %s\n", SSL_alert_desc_string_long(86));
     fd = tls_roundtrip(atoi(argv[1]), argv[2], reply, (int)sizeof reply, &ssl);

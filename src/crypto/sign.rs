@@ -350,6 +350,19 @@ impl SigningKey {
         }
     }
 
+    /// The private key as PKCS#8 v1 DER (wiped when dropped), for handing the key back as an
+    /// `EVP_PKEY` (`SSL_get_privatekey`). `None` if aws-lc cannot encode it.
+    pub fn to_pkcs8(&self) -> Option<crate::crypto::secret::Secret> {
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        let der: Pkcs8V1Der<'static> = match &self.inner {
+            Inner::Rsa(kp) => kp.as_der().ok()?,
+            // Made when the key was loaded (empty if it could not be).
+            Inner::Ecdsa(_, pkcs8) => return (!pkcs8.is_empty()).then(|| pkcs8.clone()),
+            Inner::Ed25519(kp) => kp.as_der().ok()?,
+        };
+        Some(crate::crypto::secret::Secret::from_slice(der.as_ref()))
+    }
+
     /// Whether `cert_der`'s key is this key's public half (SSL_CTX_check_private_key).
     pub fn matches_certificate(&self, cert_der: &[u8]) -> bool {
         cert_public_key(cert_der).is_ok_and(|pk| pk == self.public_key())

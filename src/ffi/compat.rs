@@ -54,6 +54,10 @@ pub unsafe extern "C" fn SSL_get_read_ahead(ssl: *const SSL) -> c_int {
 
 pub const SSL_CTRL_SET_TMP_DH: c_int = 3;
 pub const SSL_CTRL_EXTRA_CHAIN_CERT: c_int = 14;
+/// The feature macro of the message callback (curl's `-v` handshake trace tests it); the
+/// callback itself is set with `SSL_CTX_set_msg_callback` / `SSL_set_msg_callback`.
+pub const SSL_CTRL_SET_MSG_CALLBACK: c_int = 15;
+pub const SSL_CTRL_SET_MSG_CALLBACK_ARG: c_int = 16;
 pub const SSL_CTRL_SESS_NUMBER: c_int = 20;
 pub const SSL_CTRL_MODE: c_int = 33;
 pub const SSL_CTRL_GET_READ_AHEAD: c_int = 40;
@@ -114,6 +118,10 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
     // checks them as it does when called directly.
     unsafe {
         match cmd {
+            SSL_CTRL_SET_MSG_CALLBACK_ARG => {
+                super::observe::SSL_CTX_set_msg_callback_arg(ctx, parg);
+                guard(0, || ctx_ref(ctx).is_some() as c_long)
+            }
             SSL_CTRL_MODE => SSL_CTX_set_mode(ctx, larg),
             SSL_CTRL_CLEAR_MODE => SSL_CTX_clear_mode(ctx, larg),
             SSL_CTRL_SET_READ_AHEAD => SSL_CTX_set_read_ahead(ctx, (larg != 0) as c_int),
@@ -192,6 +200,10 @@ pub unsafe extern "C" fn SSL_ctrl(
         match cmd {
             SSL_CTRL_SET_TLSEXT_HOSTNAME if larg == TLSEXT_NAMETYPE_host_name as c_long => {
                 SSL_set_tlsext_host_name(ssl, parg.cast()) as c_long
+            }
+            SSL_CTRL_SET_MSG_CALLBACK_ARG => {
+                super::observe::SSL_set_msg_callback_arg(ssl, parg);
+                with_ssl_ref(ssl, 0, |_| 1)
             }
             SSL_CTRL_MODE => SSL_set_mode(ssl, larg),
             SSL_CTRL_CLEAR_MODE => SSL_clear_mode(ssl, larg),
@@ -312,10 +324,10 @@ pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) 
     with_ssl_ref(ssl, (), |_| ())
 }
 
-/// The password callback for encrypted PEM keys loaded through this context. Recorded and
-/// reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
-/// loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see
-/// docs/differences-from-openssl.md).
+/// The password callback for encrypted PEM keys loaded through this context
+/// (`SSL_CTX_use_PrivateKey_file`, and the SSLs made afterwards: `SSL_use_PrivateKey_file`).
+/// Without a callback the userdata, if set, is the password (OpenSSL's default callback, minus
+/// its terminal prompt).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(
     ctx: *mut SSL_CTX,
@@ -361,7 +373,10 @@ pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb_userdata(ctx: *mut SSL_CT
 }
 
 /// Runs `f` on the SSL, pushing its error: 1 on success, 0 on failure.
-fn ssl_call(ssl: *mut SSL, f: impl FnOnce(&mut SSL) -> crate::error::Result<()>) -> c_int {
+pub(crate) fn ssl_call(
+    ssl: *mut SSL,
+    f: impl FnOnce(&mut SSL) -> crate::error::Result<()>,
+) -> c_int {
     with_ssl(ssl, 0, |s| match f(s) {
         Ok(()) => 1,
         Err(e) => {
@@ -420,7 +435,7 @@ pub unsafe extern "C" fn SSL_use_PrivateKey(ssl: *mut SSL, pkey: *mut EVP_PKEY) 
 }
 
 /// Once both halves are set they must match; a mismatched key is dropped (as OpenSSL does).
-fn check_own_pair(s: &mut SSL) -> crate::error::Result<()> {
+pub(crate) fn check_own_pair(s: &mut SSL) -> crate::error::Result<()> {
     if let (Some(cert), Some(key)) = (&s.own_cert, &s.own_key) {
         let pair = crate::config::CertifiedKey {
             chain: vec![cert.clone()],

@@ -101,8 +101,8 @@ pub(crate) struct CtxState {
     snapshot: Option<Arc<Config>>,
     /// `SSL_CTX_get_cert_store`'s store, and how many objects it held when the snapshot took
     /// its certificates as trust anchors.
-    pub(crate) cert_store: Option<super::store::CertStore>,
-    store_generation: usize,
+    pub(crate) cert_store: Arc<super::store::StoreCell>,
+    store_generation: (usize, usize),
     min_proto: c_int,
     max_proto: c_int,
     /// `SSL_MODE_*` copied into each new SSL (AUTO_RETRY on by default, as OpenSSL 1.1.1+).
@@ -149,7 +149,7 @@ impl SSL_CTX {
     /// The configuration a new connection starts from.
     pub(crate) fn snapshot(&self) -> Arc<Config> {
         let mut g = self.read();
-        let generation = g.cert_store.as_ref().map_or(0, |s| s.generation());
+        let generation = g.cert_store.generation();
         if let Some(s) = &g.snapshot {
             if generation == g.store_generation {
                 return s.clone();
@@ -157,13 +157,13 @@ impl SSL_CTX {
         }
         let mut config = g.config.clone();
         // The certificate store's certificates join the trust anchors (a certificate that is
-        // not a usable anchor is skipped, as one in a CA file is).
-        if let Some(store) = &g.cert_store {
-            let roots = Arc::make_mut(&mut config.roots);
-            for der in store.certificates() {
-                let _ = roots.add_der(&der);
-            }
-        }
+        // not a usable anchor is skipped, as one in a CA file is), and its CRLs.
+        let base = config.roots.clone();
+        g.cert_store.add_to(Arc::make_mut(&mut config.roots));
+        // A store the application fills (or replaces) after a connection began is consulted
+        // when the peer's chain is verified, as OpenSSL does (curl fills it then).
+        let cell = g.cert_store.clone();
+        config.roots_source = Some(Arc::new(move || cell.roots_if_changed(&base, generation)));
         let s = Arc::new(config);
         g.snapshot = Some(s.clone());
         g.store_generation = generation;
@@ -239,8 +239,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 client_cert_cb: None,
                 client_ca_list: None,
                 snapshot: None,
-                cert_store: None,
-                store_generation: 0,
+                cert_store: Default::default(),
+                store_generation: (0, 0),
                 min_proto: 0,
                 max_proto: 0,
                 mode: SSL_MODE_AUTO_RETRY,
@@ -293,7 +293,7 @@ pub unsafe extern "C" fn SSL_CTX_up_ref(ctx: *mut SSL_CTX) -> c_int {
 }
 
 /// `openssl rehash` names: eight hex digits of the subject hash, a dot, a decimal sequence number.
-fn is_hashed_ca_name(name: &str) -> bool {
+pub(crate) fn is_hashed_ca_name(name: &str) -> bool {
     let Some((hash, seq)) = name.split_once('.') else {
         return false;
     };
@@ -319,7 +319,7 @@ fn cert_key_type(der: &[u8]) -> Result<KeyType> {
     })
 }
 
-fn load_chain(path: &str, filetype: c_int) -> Result<Vec<Vec<u8>>> {
+pub(crate) fn load_chain(path: &str, filetype: c_int) -> Result<Vec<Vec<u8>>> {
     let bytes = read_file(path)?;
     let chain = if filetype == SSL_FILETYPE_ASN1 {
         vec![bytes]
@@ -422,6 +422,23 @@ impl CtxState {
                 .collect()
         });
         self.client_ca_list = list;
+    }
+
+    /// The leaf certificate and key of the pair loaded last (OpenSSL's "current" certificate),
+    /// or of the key type `kt` when given (`SSL_get_certificate`, `SSL_get_privatekey`).
+    pub(crate) fn current_pair(
+        &self,
+        kt: Option<KeyType>,
+    ) -> (Option<Vec<u8>>, Option<Arc<SigningKey>>) {
+        let Some(slot) = kt
+            .or(self.current)
+            .and_then(|kt| self.slots.iter().find(|(k, _)| *k == kt))
+            .map(|(_, s)| s)
+        else {
+            return (None, None);
+        };
+        let leaf = slot.chain.as_ref().and_then(|c| c.first().cloned());
+        (leaf, slot.key.clone())
     }
 
     pub(crate) fn check_private_key(&self) -> Result<()> {
@@ -570,36 +587,11 @@ pub unsafe extern "C" fn SSL_CTX_use_PrivateKey_file(
     ctx_call(ctx, |c| {
         // SAFETY: `file` is a C string from the caller.
         let path = unsafe { c_str(file, "file") }.ok_or_else(bad_arg)?;
-        let bytes = read_file(path)?;
-        let key = if filetype == SSL_FILETYPE_ASN1 {
-            let der = pki_types::PrivateKeyDer::try_from(bytes.as_slice()).map_err(|e| {
-                Error::local(
-                    Reason::BAD_PEM,
-                    format!("{path}: not a DER private key: {e}"),
-                )
-            })?;
-            SigningKey::from_der(der)?
-        } else {
-            if is_encrypted_pem_key(&bytes) {
-                return Err(Error::local(
-                    Reason::BAD_PEM,
-                    format!(
-                        "{path}: an encrypted private key; libtls cannot decrypt keys yet \
-                         (the SSL_CTX_set_default_passwd_cb callback is not called)"
-                    ),
-                ));
-            }
-            SigningKey::from_pem(&bytes)?
-        };
+        // The password callback runs without the context locked.
+        let pw = super::pem_key::Passwd::of_ctx(c);
+        let key = super::pem_key::load_key_file(path, filetype, pw)?;
         c.edit().set_key(key)
     })
-}
-
-/// A PEM private key under a password: PKCS#8 `ENCRYPTED PRIVATE KEY`, or OpenSSL's
-/// traditional encryption (`Proc-Type: 4,ENCRYPTED`).
-fn is_encrypted_pem_key(pem: &[u8]) -> bool {
-    let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
-    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
 }
 
 #[no_mangle]

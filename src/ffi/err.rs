@@ -210,7 +210,7 @@ thread_local! {
 }
 
 /// Moves aws-lc's queued errors (oldest first) to the end of this queue.
-fn absorb_awslc() {
+pub(crate) fn absorb_awslc() {
     loop {
         let mut file: *const c_char = std::ptr::null();
         let mut line: c_int = 0;

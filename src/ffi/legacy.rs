@@ -17,9 +17,9 @@ pub struct stack_st_SSL_COMP {
 /// the curve of the given `EC_KEY` (P-256, P-384 or P-521), as OpenSSL does.
 pub const SSL_CTRL_SET_TMP_ECDH: c_int = 4;
 
-/// SSLv2's and SSLv3's version numbers, for programs that name them (stunnel's protocol
-/// table); libtls negotiates neither (`OPENSSL_NO_SSL2`, `OPENSSL_NO_SSL3`).
-pub const SSL2_VERSION: c_int = 0x0002;
+/// SSLv3's version number, for programs that name it (stunnel's protocol table); libtls
+/// negotiates neither SSLv3 nor SSLv2 (`OPENSSL_NO_SSL3`, `OPENSSL_NO_SSL2`). `SSL2_VERSION`
+/// comes with aws-lc's `<openssl/ssl3.h>`, which `<openssl/ssl.h>` includes.
 pub const SSL3_VERSION: c_int = 0x0300;
 /// The longest TLS 1.2 session ID (RFC 5246).
 pub const SSL_MAX_SSL_SESSION_ID_LENGTH: c_int = 32;

@@ -101,6 +101,10 @@ pub struct SSL {
     allow_no_ems: Option<bool>,
     /// OCSP stapling: the status type asked for and the response a server staples.
     pub(crate) ocsp: super::ocsp::SslOcsp,
+    /// The objects `SSL_get_certificate` / `SSL_get_privatekey` hand out, owned here.
+    pub(crate) own_objects: super::ssl_getters::OwnObjects,
+    /// `SSL_set_default_passwd_cb` and its userdata, copied from the context by `SSL_new`.
+    pub(crate) passwd: super::pem_key::Passwd,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -910,6 +914,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             reentry: Default::default(),
             allow_no_ems: None,
             ocsp: super::ocsp::SslOcsp::new(c),
+            own_objects: Default::default(),
+            passwd: super::pem_key::Passwd::of_ctx(c),
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.

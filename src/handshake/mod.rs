@@ -229,8 +229,9 @@ pub fn verify_peer_chain(
     if cx.info.peer_chain.is_empty() {
         cx.info.peer_chain = std::sync::Arc::new(chain.to_vec());
     }
+    let live_roots = config.roots_source.as_ref().and_then(|source| source());
     let checked = verify::verify_peer(
-        &config.roots,
+        live_roots.as_ref().unwrap_or(&config.roots),
         chain,
         identity,
         usage,

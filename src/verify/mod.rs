@@ -35,9 +35,11 @@ pub mod x509_v {
         OK = 0 => "ok",
         ERR_UNSPECIFIED = 1 => "unspecified certificate verification error",
         ERR_UNABLE_TO_GET_ISSUER_CERT = 2 => "unable to get issuer certificate",
+        ERR_UNABLE_TO_GET_CRL = 3 => "unable to get certificate CRL",
         ERR_CERT_SIGNATURE_FAILURE = 7 => "certificate signature failure",
         ERR_CERT_NOT_YET_VALID = 9 => "certificate is not yet valid",
         ERR_CERT_HAS_EXPIRED = 10 => "certificate has expired",
+        ERR_CRL_HAS_EXPIRED = 12 => "CRL has expired",
         ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD = 13 => "format error in certificate's notBefore field",
         ERR_ERROR_IN_CERT_NOT_AFTER_FIELD = 14 => "format error in certificate's notAfter field",
         ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18 => "self-signed certificate",
@@ -69,6 +71,19 @@ pub struct RootStore {
     anchor_certs: Vec<Vec<u8>>,
     /// Certificate signatures that verified before (see [`memo`]); copies of the store share it.
     memo: Arc<SignatureMemo>,
+    /// Certificate revocation lists (`X509_load_crl_file` into the context's store), consulted
+    /// when `crl_check` asks for it.
+    crls: Vec<Arc<webpki::CertRevocationList<'static>>>,
+    crl_check: Option<CrlCheck>,
+}
+
+/// Revocation checking against CRLs, as OpenSSL's `X509_V_FLAG_CRL_CHECK` (the leaf) and
+/// `X509_V_FLAG_CRL_CHECK_ALL` (every certificate of the path) ask: a certificate whose
+/// issuer has no CRL here fails (`X509_V_ERR_UNABLE_TO_GET_CRL`), an expired CRL fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrlCheck {
+    Leaf,
+    Chain,
 }
 
 impl RootStore {
@@ -92,6 +107,19 @@ impl RootStore {
         self.anchors.push(anchor.to_owned());
         self.anchor_certs.push(der.to_vec());
         Ok(())
+    }
+
+    /// Adds one DER certificate revocation list (RFC 5280 version 2).
+    pub fn add_crl_der(&mut self, der: &[u8]) -> Result<()> {
+        let crl = webpki::OwnedCertRevocationList::from_der(der)
+            .map_err(|e| Error::local(Reason::X509_LIB, format!("cannot use the CRL: {e}")))?;
+        self.crls.push(Arc::new(crl.into()));
+        Ok(())
+    }
+
+    /// Turns revocation checking on (or off with `None`).
+    pub fn set_crl_check(&mut self, check: Option<CrlCheck>) {
+        self.crl_check = check;
     }
 
     /// Adds every certificate of a PEM bundle; returns how many were added. Certificates that
@@ -301,15 +329,46 @@ fn check_path(
         .iter()
         .map(|alg| alg as &dyn SignatureVerificationAlgorithm)
         .collect();
-    let verified_path =
-        match leaf.verify_for_usage(&algs, roots.anchors(), &intermediates, now, eku, None, None) {
-            Ok(verified_path) => verified_path,
-            Err(e) => {
-                let partial = path::partial_path(roots, chain);
-                let failure = map_webpki_error(&e, &partial);
-                return (partial, Err(failure));
+    let crls: Vec<&webpki::CertRevocationList<'_>> = roots.crls.iter().map(|c| &**c).collect();
+    let revocation = match roots.crl_check {
+        None => None,
+        Some(check) => match webpki::RevocationOptionsBuilder::new(&crls) {
+            Ok(builder) => Some(
+                builder
+                    .with_depth(match check {
+                        CrlCheck::Leaf => webpki::RevocationCheckDepth::EndEntity,
+                        CrlCheck::Chain => webpki::RevocationCheckDepth::Chain,
+                    })
+                    .with_status_policy(webpki::UnknownStatusPolicy::Deny)
+                    .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                    .build(),
+            ),
+            Err(_) => {
+                let failure = VerifyFailure::new(
+                    x509_v::ERR_UNABLE_TO_GET_CRL,
+                    AlertDescription::CERTIFICATE_UNKNOWN,
+                    "CRL checking is on but no CRL is loaded",
+                );
+                return (path::partial_path(roots, chain), Err(failure));
             }
-        };
+        },
+    };
+    let verified_path = match leaf.verify_for_usage(
+        &algs,
+        roots.anchors(),
+        &intermediates,
+        now,
+        eku,
+        revocation,
+        None,
+    ) {
+        Ok(verified_path) => verified_path,
+        Err(e) => {
+            let partial = path::partial_path(roots, chain);
+            let failure = map_webpki_error(&e, &partial);
+            return (partial, Err(failure));
+        }
+    };
     let mut verified = vec![leaf_der.clone()];
     verified.extend(
         verified_path
@@ -437,6 +496,11 @@ impl VerifyEvent<'_> {
 /// The application's verdict on one step: `true` accepts it (even a failed one), `false`
 /// rejects the chain.
 pub type VerifyCallback = std::sync::Arc<dyn Fn(&mut VerifyEvent<'_>) -> bool + Send + Sync>;
+
+/// Asked for the trust anchors when a peer's chain is verified: `Some` replaces the
+/// configuration's roots (an OpenSSL `X509_STORE` filled after the handshake began, as curl
+/// does, is consulted at verification time as in OpenSSL).
+pub type RootsSource = std::sync::Arc<dyn Fn() -> Option<Arc<RootStore>> + Send + Sync>;
 
 /// How a chain verification ended once the application had its say.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -644,6 +708,16 @@ fn map_webpki_error(e: &webpki::Error, path: &[Vec<u8>]) -> VerifyFailure {
     use webpki::Error as W;
     use AlertDescription as A;
     match e {
+        W::UnknownRevocationStatus => VerifyFailure::new(
+            x509_v::ERR_UNABLE_TO_GET_CRL,
+            A::CERTIFICATE_UNKNOWN,
+            "no CRL of the issuer is loaded to check a certificate's revocation status",
+        ),
+        W::CrlExpired { .. } => VerifyFailure::new(
+            x509_v::ERR_CRL_HAS_EXPIRED,
+            A::CERTIFICATE_UNKNOWN,
+            "the CRL has expired",
+        ),
         W::CertExpired { time, not_after } => VerifyFailure::new(
             x509_v::ERR_CERT_HAS_EXPIRED,
             A::CERTIFICATE_EXPIRED,

@@ -191,30 +191,41 @@ def check_hiredis(protocol):
 
 # ---- curl -----------------------------------------------------------------------------------
 
-def curl_against(server_cmd, port, curl, extra, expect, run_dir, label):
+# What the built curl's -v output shows when its OpenSSL message callback runs (curl compiles
+# its handshake trace only when the headers define SSL_CTRL_SET_MSG_CALLBACK): SNI and the
+# trace must not be silently dropped.
+CURL_TRACE = ["TLS handshake, Client hello (1)", "TLS handshake, Finished (20)"]
+
+
+def curl_against(server_cmd, port, curl, extra, expect, run_dir, label, cacert=True, rc_expected=0):
     with Service(server_cmd, run_dir / f"{label}-{port}.log") as server:
         if not wait_port(port, server.proc):
             return False, f"{label} did not start: " + tail(Path(server.logfile.name).read_text())
-        rc, out = call([curl, "-v", "-sS", "--max-time", "10", "--cacert", ROOT, *extra,
-                        f"https://localhost:{port}/"])
-        if rc != 0:
-            return False, f"curl rc {rc}: {tail(out)}"
+        ca = ["--cacert", ROOT] if cacert else []
+        rc, out = call([curl, "-v", "-sS", "--max-time", "10", *ca, *extra, f"https://localhost:{port}/"])
+        if rc != rc_expected:
+            return False, f"curl rc {rc} (expected {rc_expected}): {tail(out)}"
         for needle in expect:
             if needle not in out:
                 return False, f"curl output lacks {needle!r}: {tail(out)}"
         return True, ""
 
 
+def tlsserver_www(port, version="1.3", client_cert=False):
+    flag = "-tls1_3" if version == "1.3" else "-tls1_2"
+    cmd = [BIN / "tlsserver", f"127.0.0.1:{port}", "-cert", SERVER_CHAIN, "-key", SERVER_KEY, "-www", flag]
+    if client_cert:
+        cmd += ["-CAfile", ROOT, "-require_peer"]
+    return cmd
+
+
 def check_curl_tlsserver(version):
     def check(results, tc, run_dir):
         curl = results["curl"]["artifacts"]["curl"]
         port = free_port()
-        flag = "-tls1_3" if version == "1.3" else "-tls1_2"
-        server = [BIN / "tlsserver", f"127.0.0.1:{port}", "-cert", SERVER_CHAIN, "-key", SERVER_KEY, "-www",
-                  flag, "-CAfile", ROOT, "-require_peer"]
-        return curl_against(server, port, curl,
+        return curl_against(tlsserver_www(port, version, client_cert=True), port, curl,
                             [f"--tlsv{version}", "--tls-max", version, "--cert", CLIENT_CHAIN, "--key", CLIENT_KEY],
-                            [f"SSL connection using TLSv{version}", "HTTP/1."], run_dir, "tlsserver")
+                            [f"SSL connection using TLSv{version}", "HTTP/1.", *CURL_TRACE], run_dir, "tlsserver")
 
     return check
 
@@ -231,9 +242,134 @@ def check_curl_s_server(version):
         bundle = run_dir / "root-and-intermediate.pem"
         bundle.write_bytes(ROOT.read_bytes() + INTERMEDIATE.read_bytes())
         return curl_against(server, port, curl, [f"--tlsv{version}", "--tls-max", version, "--cacert", bundle],
-                            [f"SSL connection using TLSv{version}", "s_server"], run_dir, "s_server")
+                            [f"SSL connection using TLSv{version}", "s_server", *CURL_TRACE], run_dir, "s_server")
 
     return check
+
+
+def check_curl_http2(results, tc, run_dir):
+    """HTTP/2 over ALPN against nghttpd (nghttp2's server, Debian's nghttp2-server): curl
+    offers h2, the server selects it, the page comes back over HTTP/2."""
+    curl = results["curl"]["artifacts"]["curl"]
+    rc, out = call([curl, "-V"])
+    if "HTTP2" not in out:
+        return False, f"curl was built without HTTP/2 (nghttp2; Debian: libnghttp2-dev): {tail(out, 300)}"
+    htdocs = run_dir / "htdocs"
+    htdocs.mkdir(exist_ok=True)
+    (htdocs / "index.html").write_text("hello over h2\n")
+    port = free_port()
+    server = ["nghttpd", "-a", "127.0.0.1", "-d", htdocs, str(port), SERVER_KEY, SERVER_CHAIN]
+    return curl_against(server, port, curl, ["--http2", "--tlsv1.2"],
+                        ["ALPN: server accepted h2", "HTTP/2 200", "hello over h2"], run_dir, "nghttpd")
+
+
+def rehashed_dir(run_dir, name, pems):
+    """A CA directory as `openssl rehash` makes it (HHHHHHHH.0 links)."""
+    d = run_dir / name
+    d.mkdir(exist_ok=True)
+    for i, pem in enumerate(pems):
+        (d / f"ca{i}.pem").write_bytes(Path(pem).read_bytes())
+    rc, out = call(["openssl", "rehash", d])
+    if rc != 0:
+        raise RuntimeError(f"openssl rehash: {tail(out, 300)}")
+    return d
+
+
+def check_curl_capath(results, tc, run_dir):
+    """--capath (X509_STORE_load_locations with a hashed directory): the root there is trusted;
+    a directory without it is not (so the directory is what decides)."""
+    curl = results["curl"]["artifacts"]["curl"]
+    good = rehashed_dir(run_dir, "capath-root", [ROOT])
+    other = rehashed_dir(run_dir, "capath-other", [PKI / "selfsigned-localhost.pem"])
+    port = free_port()
+    ok, detail = curl_against(tlsserver_www(port), port, curl, ["--capath", good],
+                              ["SSL certificate verify ok", "HTTP/1."], run_dir, "capath", cacert=False)
+    if not ok:
+        return False, f"--capath with the root: {detail}"
+    port = free_port()
+    ok, detail = curl_against(tlsserver_www(port), port, curl, ["--capath", other], [], run_dir, "capath-other",
+                              cacert=False, rc_expected=60)
+    if not ok:
+        return False, f"--capath without the root must fail verification (curl rc 60): {detail}"
+    return True, ""
+
+
+def make_crls(run_dir, revoke_server):
+    """A PEM file with two CRLs made with `openssl ca -gencrl`: the intermediate's (listing the
+    server certificate when revoke_server) and the root's (empty), so that every issuer of the
+    path has one (curl sets X509_V_FLAG_CRL_CHECK_ALL)."""
+    out = b""
+    for name, key, cert, revoke in (("intermediate", PKI / "intermediate-ca.key", INTERMEDIATE,
+                                     SERVER_LEAF if revoke_server else None),
+                                    ("root", PKI / "root-ca.key", ROOT, None)):
+        d = run_dir / f"crl-{name}-{int(revoke_server)}"
+        d.mkdir(exist_ok=True)
+        (d / "index.txt").write_text("")
+        (d / "crlnumber").write_text("01\n")
+        cfg = d / "ca.cnf"
+        cfg.write_text(f"""[ca]
+default_ca = ca_default
+[ca_default]
+database = {d}/index.txt
+crlnumber = {d}/crlnumber
+default_md = sha256
+default_crl_days = 30
+crl_extensions = crl_ext
+[crl_ext]
+authorityKeyIdentifier = keyid:always
+""")
+        base = ["openssl", "ca", "-batch", "-config", cfg, "-keyfile", key, "-cert", cert]
+        if revoke:
+            rc, text = call([*base, "-revoke", revoke])
+            if rc != 0:
+                raise RuntimeError(f"openssl ca -revoke: {tail(text, 300)}")
+        rc, text = call([*base, "-gencrl", "-out", d / "crl.pem"])
+        if rc != 0:
+            raise RuntimeError(f"openssl ca -gencrl: {tail(text, 300)}")
+        out += (d / "crl.pem").read_bytes()
+    path = run_dir / f"crls-{int(revoke_server)}.pem"
+    path.write_bytes(out)
+    return path
+
+
+def check_curl_crlfile(results, tc, run_dir):
+    """--crlfile (X509_load_crl_file, X509_V_FLAG_CRL_CHECK_ALL): a revoked server certificate
+    is refused, one the CRLs do not list is accepted."""
+    curl = results["curl"]["artifacts"]["curl"]
+    port = free_port()
+    ok, detail = curl_against(tlsserver_www(port), port, curl, ["--crlfile", make_crls(run_dir, False)],
+                              ["SSL certificate verify ok", "HTTP/1."], run_dir, "crl-clean")
+    if not ok:
+        return False, f"--crlfile, nothing revoked: {detail}"
+    port = free_port()
+    ok, detail = curl_against(tlsserver_www(port), port, curl, ["--crlfile", make_crls(run_dir, True)],
+                              ["revoked"], run_dir, "crl-revoked", rc_expected=60)
+    if not ok:
+        return False, f"--crlfile with the server certificate revoked must fail (curl rc 60): {detail}"
+    return True, ""
+
+
+def check_curl_encrypted_key(results, tc, run_dir):
+    """--key with an encrypted PEM key and --pass (SSL_CTX_set_default_passwd_cb): the right
+    password gives a client-certificate connection, a wrong one a refusal to load the key."""
+    curl = results["curl"]["artifacts"]["curl"]
+    key = run_dir / "client-encrypted.key"
+    rc, out = call(["openssl", "pkey", "-in", CLIENT_KEY, "-aes256", "-passout", "pass:sesame", "-out", key])
+    if rc != 0:
+        return False, f"openssl pkey -aes256: {tail(out, 300)}"
+    port = free_port()
+    ok, detail = curl_against(tlsserver_www(port, client_cert=True), port, curl,
+                              ["--cert", CLIENT_CHAIN, "--key", key, "--pass", "sesame"],
+                              ["HTTP/1."], run_dir, "enckey")
+    if not ok:
+        return False, f"--pass with the right password: {detail}"
+    port = free_port()
+    ok, detail = curl_against(tlsserver_www(port, client_cert=True), port, curl,
+                              ["--cert", CLIENT_CHAIN, "--key", key, "--pass", "wrong"],
+                              ["unable to set private key file"], run_dir, "enckey-wrong", rc_expected=58)
+    if not ok:
+        return False, f"--pass with a wrong password must fail to load the key (curl rc 58): {detail}"
+    return True, ""
 
 
 # ---- nginx ----------------------------------------------------------------------------------
@@ -440,8 +576,13 @@ CHECKS = {
                f"{'with' if c else 'without'} client cert", check_redis(p, c))
               for p in ("TLSv1.3", "TLSv1.2") for c in (True, False)]
     + [("redis-server refuses a client without a certificate", check_redis_requires_cert)],
-    "curl": [(f"curl -> tlsserver -www, TLS {v}, client cert", check_curl_tlsserver(v)) for v in ("1.2", "1.3")]
-    + [(f"curl -> openssl s_server -www, TLS {v}, SNI", check_curl_s_server(v)) for v in ("1.2", "1.3")],
+    "curl": [(f"curl -> tlsserver -www, TLS {v}, client cert, -v trace", check_curl_tlsserver(v))
+             for v in ("1.2", "1.3")]
+    + [(f"curl -> openssl s_server -www, TLS {v}, SNI, -v trace", check_curl_s_server(v)) for v in ("1.2", "1.3")]
+    + [("curl -> nghttpd, HTTP/2 over ALPN", check_curl_http2),
+       ("curl --capath (hashed directory)", check_curl_capath),
+       ("curl --crlfile (revoked server certificate refused)", check_curl_crlfile),
+       ("curl --key encrypted --pass", check_curl_encrypted_key)],
     "nginx": [("nginx: two SNI vhosts, client-cert auth, ALPN h2, tickets across 2 workers", check_nginx)],
     "socat": [(f"socat OPENSSL-LISTEN <- tlsclient, openssl s_client, TLS {v}, client cert", check_socat_server(v))
               for v in ("1.2", "1.3")]

@@ -23,6 +23,13 @@
 #include <openssl/opensslconf.h>
 #include <openssl/err.h>
 #include <openssl/tls1.h>
+/* As OpenSSL's: the SSL3_* protocol constants, among them the handshake message types
+ * (SSL3_MT_*) a message callback names (curl's -v trace), and SSL3_VERSION_MAJOR. */
+#include <openssl/ssl3.h>
+#ifndef SSL3_VERSION_MAJOR
+#define SSL3_VERSION_MAJOR 0x03
+#define SSL3_VERSION_MINOR 0x00
+#endif
 
 /* Library initialisation of OpenSSL 1.0 and 1.1: libtls needs none. */
 #if defined(__GNUC__) || defined(__clang__)
