@@ -77,6 +77,11 @@ pub struct Negotiated {
     /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
     /// whose key schedule binds the transcript.
     pub extended_master_secret: bool,
+    /// The identity of the external PSK the handshake used (TLS 1.3), if any.
+    pub psk_identity: Option<Vec<u8>>,
+    /// TLS 1.3 post-handshake authentication (RFC 8446 4.2.6): a client offered it, a server
+    /// received the offer.
+    pub post_handshake_auth: bool,
 }
 
 impl Default for Negotiated {
@@ -102,6 +107,8 @@ impl Default for Negotiated {
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
             extended_master_secret: false,
+            psk_identity: None,
+            post_handshake_auth: false,
         }
     }
 }
@@ -998,6 +1005,43 @@ impl Connection {
     /// to update too.
     pub fn key_update(&mut self, request_peer: bool) -> Result<()> {
         self.guarded(|conn| conn.key_update_unguarded(request_peer))
+    }
+
+    /// A TLS 1.3 server asks the client for its certificate after the handshake (RFC 8446
+    /// 4.6.2, `SSL_verify_client_post_handshake`); the client's answer is processed as it
+    /// arrives, with the application data around it.
+    pub fn request_client_certificate(&mut self) -> Result<()> {
+        self.guarded(|conn| {
+            conn.check_error()?;
+            if conn.common.role != Role::Server {
+                return Err(Error::local(
+                    Reason::NOT_SERVER,
+                    "only a server requests a client certificate",
+                ));
+            }
+            if !conn.common.handshake_complete {
+                return Err(Error::local(
+                    Reason::STILL_IN_INIT,
+                    "post-handshake authentication before the handshake completed",
+                ));
+            }
+            if conn.common.info.version != Some(ProtocolVersion::TLSV1_3) {
+                return Err(Error::local(
+                    Reason::WRONG_SSL_VERSION,
+                    "post-handshake authentication exists only in TLS 1.3",
+                ));
+            }
+            match conn.state.as_mut() {
+                Some(state) => {
+                    state.request_client_certificate(&mut conn.common)?;
+                    conn.flush_records()
+                }
+                None => Err(Error::local(
+                    Reason::BAD_HANDSHAKE_STATE,
+                    "the connection has no state",
+                )),
+            }
+        })
     }
 
     fn key_update_unguarded(&mut self, request_peer: bool) -> Result<()> {
