@@ -256,24 +256,6 @@ pub unsafe extern "C" fn SSL_set0_tmp_dh_pkey(ssl: *mut SSL, dhpkey: *mut EVP_PK
     ok
 }
 
-/// Whether a client offers post-handshake authentication (TLS 1.3). libtls does not implement
-/// it: the client never offers it, whatever `val` says, so no server asks for it.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val: c_int) {
-    let _ = val;
-    // SAFETY: see ctx_ref (checks NULL).
-    guard((), || {
-        let _ = unsafe { ctx_ref(ctx) };
-    })
-}
-
-/// Like `SSL_CTX_set_post_handshake_auth`, for one connection.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) {
-    let _ = val;
-    with_ssl_ref(ssl, (), |_| ())
-}
-
 /// The password callback for encrypted PEM keys loaded through this context. Recorded and
 /// reported back (`SSL_CTX_get_default_passwd_cb`); libtls cannot decrypt private keys yet, so
 /// loading an encrypted key fails with `SSL_R_BAD_PEM` and the callback is not called (see

@@ -19,6 +19,8 @@ pub(crate) mod ecdsa;
 pub mod err;
 pub mod exdata;
 pub mod observe;
+pub mod pha;
+pub mod psk;
 mod reentry;
 pub mod session;
 pub mod ssl;

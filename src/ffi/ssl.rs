@@ -99,6 +99,10 @@ pub struct SSL {
     pub(crate) reentry: super::reentry::Reentry,
     /// `SSL_set_allow_no_ems`, overriding the context's choice.
     allow_no_ems: Option<bool>,
+    /// `SSL_set_psk_*`: this connection's PSK callbacks and hint over the context's.
+    pub(crate) psk: super::psk::SslPsk,
+    /// `SSL_set_post_handshake_auth`, overriding the context's choice.
+    pub(crate) post_handshake_auth: Option<bool>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -219,6 +223,8 @@ impl SSL {
             && self.tls12_suites.is_none()
             && !(self.own_cert.is_some() && self.own_key.is_some())
             && self.allow_no_ems.is_none()
+            && self.post_handshake_auth.is_none()
+            && !super::psk::needs_config(self)
         {
             return base;
         }
@@ -226,6 +232,9 @@ impl SSL {
         c.options = self.options;
         if let Some(allow) = self.allow_no_ems {
             c.allow_no_ems = allow;
+        }
+        if let Some(pha) = self.post_handshake_auth {
+            c.post_handshake_auth = pha;
         }
         if self.min_proto.is_some() || self.max_proto.is_some() {
             (c.min_version, c.max_version) = super::ctx::version_range(
@@ -275,6 +284,7 @@ impl SSL {
             }));
         }
         session_callbacks.install(&mut c, ssl_addr);
+        super::psk::install(self, &mut c, ssl_addr);
         if let Some(callback) = client_cert_callback {
             c.client_cert_callback =
                 Some(Arc::new(move |_request: &CertificateRequestView<'_>| {
@@ -862,6 +872,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             max_cert_list,
             reentry: Default::default(),
             allow_no_ems: None,
+            psk: Default::default(),
+            post_handshake_auth: None,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.
