@@ -125,10 +125,10 @@ fn unknown_identity_means_a_full_handshake() {
         })
     }));
     let p = handshake(client, psk_server(b"k"), localhost());
-    assert_eq!(
-        p.server_result.unwrap_err().reason,
-        Reason::NO_CERTIFICATE_ASSIGNED
-    );
+    let e = p.server_result.unwrap_err();
+    assert_eq!(e.reason, Reason::NO_CERTIFICATE_ASSIGNED);
+    assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
+    assert!(e.detail.contains("PSK is not one this server knows"), "{e}");
 }
 
 #[test]

@@ -153,7 +153,14 @@ pub fn handle_client_hello(
     let suite = accepted.as_ref().map_or(suite, |a| a.suite);
     let full_handshake_cert = match &accepted {
         Some(_) => None,
-        None => Some(certificate_choice?),
+        None => Some(certificate_choice.map_err(|mut e| {
+            if ch.psk().is_some() && config.psk_server.is_some() && config.certs.is_empty() {
+                e.detail = "the client's PSK is not one this server knows, and without a \
+                            certificate there is no full handshake to fall back to"
+                    .into();
+            }
+            e
+        })?),
     };
     // The name stays the one the server name callback saw (`server::answer_server_name`); a
     // second ClientHello could not change it anyway.
