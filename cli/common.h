@@ -179,6 +179,22 @@ static int write_all(SSL *ssl, const char *data, size_t len)
 
 /* "h2,http/1.1" -> the ALPN wire form; returns its length, or 0 if a name is empty or too
  * long or the result does not fit. */
+/* Decodes HEX (an even number of hex digits, as `openssl s_client -psk`) into out; returns the
+ * length, or 0 if it is not hex or does not fit. */
+static size_t psk_key_from_hex(const char *hex, unsigned char *out, size_t size)
+{
+    size_t n = 0;
+    while (hex[0] && hex[1]) {
+        unsigned int byte;
+        if (n == size || sscanf(hex, "%2x", &byte) != 1 || !strchr("0123456789abcdefABCDEF", hex[0]) ||
+            !strchr("0123456789abcdefABCDEF", hex[1]))
+            return 0;
+        out[n++] = (unsigned char)byte;
+        hex += 2;
+    }
+    return hex[0] ? 0 : n;
+}
+
 static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
 {
     size_t used = 0;

@@ -63,7 +63,38 @@ struct client_options {
     int status;
     const char *keymat_label;
     int keymat_len;
+    const char *psk_hex;
+    const char *psk_identity;
+    int enable_pha;
 };
+
+/* -psk: the external PSK offered in TLS 1.3, built as an SSL_SESSION for the use-session
+ * callback (as `openssl s_client -psk` does). */
+static unsigned char psk_key[512];
+static size_t psk_key_len;
+static const char *psk_identity = "Client_identity";
+
+static int use_psk_session(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen,
+                           SSL_SESSION **sess)
+{
+    static const unsigned char aes128gcm_sha256[2] = {0x13, 0x01};
+    const SSL_CIPHER *cipher = SSL_CIPHER_find(ssl, aes128gcm_sha256);
+    SSL_SESSION *s;
+    *sess = NULL;
+    if (!cipher || (md && SSL_CIPHER_get_handshake_digest(cipher) != md))
+        return 1; /* after a retry with another hash: no PSK */
+    s = SSL_SESSION_new();
+    if (!s || !SSL_SESSION_set1_master_key(s, psk_key, psk_key_len) ||
+        !SSL_SESSION_set_cipher(s, cipher) ||
+        !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION)) {
+        SSL_SESSION_free(s);
+        return 0;
+    }
+    *sess = s;
+    *id = (const unsigned char *)psk_identity;
+    *idlen = strlen(psk_identity);
+    return 1;
+}
 
 static void usage(void)
 {
@@ -94,7 +125,12 @@ static void usage(void)
             "  -status             ask for the server's OCSP response (stapling), print its\n"
             "                      status; a revoked certificate fails the handshake\n"
             "  -keymatexport LABEL print keying material exported with LABEL (RFC 5705/8446)\n"
-            "  -keymatexportlen N  its length in bytes (default 20)\n");
+            "  -keymatexportlen N  its length in bytes (default 20)\n"
+            "  -psk HEX            offer this external PSK (TLS 1.3, with SHA-256); a server\n"
+            "                      that accepts it sends no certificate\n"
+            "  -psk_identity ID    the PSK's identity (default Client_identity)\n"
+            "  -enable_pha         offer TLS 1.3 post-handshake authentication: answer a\n"
+            "                      server's later certificate request with -cert\n");
     exit(2);
 }
 
@@ -410,6 +446,9 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-status")) opts->status = 1;
         else if (!strcmp(arg, "-keymatexport")) opts->keymat_label = NEXT_ARG();
         else if (!strcmp(arg, "-keymatexportlen")) opts->keymat_len = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-psk")) opts->psk_hex = NEXT_ARG();
+        else if (!strcmp(arg, "-psk_identity")) opts->psk_identity = NEXT_ARG();
+        else if (!strcmp(arg, "-enable_pha")) opts->enable_pha = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -573,6 +612,18 @@ static SSL_CTX *make_context(const struct client_options *opts)
         fprintf(stderr, PROG ": cannot ask for OCSP stapling\n");
         goto fail;
     }
+    if (opts->psk_hex) {
+        psk_key_len = psk_key_from_hex(opts->psk_hex, psk_key, sizeof psk_key);
+        if (psk_key_len == 0) {
+            fprintf(stderr, PROG ": bad -psk %s (expected hex digits)\n", opts->psk_hex);
+            goto fail;
+        }
+        if (opts->psk_identity)
+            psk_identity = opts->psk_identity;
+        SSL_CTX_set_psk_use_session_callback(ctx, use_psk_session);
+    }
+    if (opts->enable_pha)
+        SSL_CTX_set_post_handshake_auth(ctx, 1);
     return ctx;
 
 fail:

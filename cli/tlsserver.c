@@ -75,7 +75,33 @@ struct server_options {
     const char *status_file;
     unsigned char *status_der; /* -status_file's contents */
     long status_len;
+    const char *psk_hex;
+    const char *psk_identity;
+    const char *psk_hint;
+    int no_cert;
+    int post_handshake_auth;
 };
+
+/* -psk: the external PSK accepted in TLS 1.3 from a client naming -psk_identity (default
+ * Client_identity), through the identity/key callback (mosquitto's way). */
+static unsigned char psk_key[512];
+static size_t psk_key_len;
+static const char *psk_identity = "Client_identity";
+
+static unsigned int find_psk(SSL *ssl, const char *identity, unsigned char *psk,
+                             unsigned int max_psk_len)
+{
+    (void)ssl;
+    if (strcmp(identity, psk_identity) != 0) {
+        fprintf(stderr, PROG ": PSK identity \"%s\" is not the expected one\n", identity);
+        fflush(stderr);
+        return 0;
+    }
+    if (psk_key_len > max_psk_len)
+        return 0;
+    memcpy(psk, psk_key, psk_key_len);
+    return (unsigned int)psk_key_len;
+}
 
 static void usage(void)
 {
@@ -113,7 +139,15 @@ static void usage(void)
             "  -status_file FILE       staple this DER OCSP response for clients that ask\n"
             "                          (status_request)\n"
             "  -keymatexport LABEL     print keying material exported with LABEL (RFC 5705/8446)\n"
-            "  -keymatexportlen N      its length in bytes (default 20)\n");
+            "  -keymatexportlen N      its length in bytes (default 20)\n"
+            "  -psk HEX                accept this external PSK (TLS 1.3, with SHA-256)\n"
+            "  -psk_identity ID        the identity the client must name (default\n"
+            "                          Client_identity)\n"
+            "  -psk_hint HINT          the PSK identity hint (TLS 1.2 only: not sent in TLS 1.3)\n"
+            "  -nocert                 no certificate: only PSK handshakes succeed\n"
+            "  -verify_post_handshake  TLS 1.3: ask for the client's certificate after its first\n"
+            "                          data rather than in the handshake (post-handshake\n"
+            "                          authentication; the client must offer it)\n");
     exit(2);
 }
 
@@ -199,13 +233,44 @@ static int read_some(SSL *ssl, char *buf, int size)
     return -1;
 }
 
+/* -verify_post_handshake: after the client's first data, ask for its certificate; report it
+ * once it arrived ("tlsserver: post-handshake auth: version=... peer=... verify=..."). */
+static int post_handshake_auth(SSL *ssl, int *state)
+{
+    char session[2048];
+    X509 *peer;
+    if (*state == 0) {
+        *state = 1;
+        if (SSL_verify_client_post_handshake(ssl) != 1 || SSL_do_handshake(ssl) != 1) {
+            fprintf(stderr, PROG ": post-handshake auth refused: ");
+            print_error_queue(stderr);
+            fprintf(stderr, "\n");
+            fflush(stderr);
+            return 0;
+        }
+        return 1;
+    }
+    if (*state == 1 && (peer = SSL_get1_peer_certificate(ssl)) != NULL) {
+        X509_free(peer);
+        *state = 2;
+        describe_session(ssl, session, sizeof session);
+        fprintf(stderr, PROG ": post-handshake auth: %s\n", session);
+        fflush(stderr);
+    }
+    return 1;
+}
+
 static int serve_echo(SSL *ssl, const struct server_options *opts)
 {
     char buf[16384];
+    int pha_state = 0;
     for (;;) {
         int n = read_some(ssl, buf, sizeof buf);
         if (n <= 0)
             return n == 0;
+        if (opts->post_handshake_auth && SSL_version(ssl) == TLS1_3_VERSION &&
+            !post_handshake_auth(ssl, &pha_state))
+            return 0;
         if (!opts->quiet) {
             fwrite(buf, 1, (size_t)n, stdout);
             fflush(stdout);
@@ -387,6 +452,11 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
         else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-status_file")) opts->status_file = NEXT_ARG();
+        else if (!strcmp(arg, "-psk")) opts->psk_hex = NEXT_ARG();
+        else if (!strcmp(arg, "-psk_identity")) opts->psk_identity = NEXT_ARG();
+        else if (!strcmp(arg, "-psk_hint")) opts->psk_hint = NEXT_ARG();
+        else if (!strcmp(arg, "-nocert")) opts->no_cert = 1;
+        else if (!strcmp(arg, "-verify_post_handshake")) opts->post_handshake_auth = 1;
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -397,8 +467,12 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
     }
     if (!listen_spec || !split_listen_spec(listen_spec, &opts->host, &opts->port))
         usage();
-    if (!opts->cert_file[0]) {
-        fprintf(stderr, PROG ": -cert is required\n");
+    if (!opts->cert_file[0] && !opts->no_cert) {
+        fprintf(stderr, PROG ": -cert is required (or -nocert with -psk)\n");
+        usage();
+    }
+    if (opts->no_cert && !opts->psk_hex) {
+        fprintf(stderr, PROG ": -nocert needs -psk\n");
         usage();
     }
     if (opts->timeout_secs <= 0)
@@ -582,7 +656,21 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
         fprintf(stderr, PROG ": cannot load ticket keys from %s\n", opts->ticket_key_file);
         goto fail;
     }
-    if (opts->ca_file || opts->request_client_cert) {
+    if (opts->psk_hex) {
+        psk_key_len = psk_key_from_hex(opts->psk_hex, psk_key, sizeof psk_key);
+        if (psk_key_len == 0) {
+            fprintf(stderr, PROG ": bad -psk %s (expected hex digits)\n", opts->psk_hex);
+            goto fail;
+        }
+        if (opts->psk_identity)
+            psk_identity = opts->psk_identity;
+        SSL_CTX_set_psk_server_callback(ctx, find_psk);
+        if (opts->psk_hint && !SSL_CTX_use_psk_identity_hint(ctx, opts->psk_hint)) {
+            fprintf(stderr, PROG ": bad -psk_hint\n");
+            goto fail;
+        }
+    }
+    if (opts->ca_file || opts->request_client_cert || opts->post_handshake_auth) {
         if (opts->ca_file && !SSL_CTX_load_verify_locations(ctx, opts->ca_file, NULL)) {
             fprintf(stderr, PROG ": cannot load -CAfile %s\n", opts->ca_file);
             goto fail;
@@ -593,7 +681,8 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
         }
         SSL_CTX_set_verify(ctx,
                            SSL_VERIFY_PEER |
-                               (opts->require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                               (opts->require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0) |
+                               (opts->post_handshake_auth ? SSL_VERIFY_POST_HANDSHAKE : 0),
                            NULL);
     } else {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);

@@ -515,6 +515,14 @@ struct ossl_init_settings_st;
 #define TLSEXT_TYPE_status_request 5
 
 /*
+ The longest identity (without its NUL) and key the identity/key callbacks may return, as
+ OpenSSL's.
+ */
+#define PSK_MAX_IDENTITY_LEN 256
+
+#define PSK_MAX_PSK_LEN 512
+
+/*
  No session caching.
  */
 #define SSL_SESS_CACHE_OFF 0
@@ -713,6 +721,50 @@ typedef void (*SSL_keylog_cb)(const struct ssl_st *ssl, const char *line);
  error.
  */
 typedef int (*SSL_CTX_tlsext_status_cb)(struct ssl_st*, void*);
+
+/*
+ A client's TLS 1.3 PSK (`SSL_CTX_set_psk_use_session_callback`). `md` is NULL for the first
+ ClientHello. Set `*id`/`*idlen` to the identity and `*sess` to a session holding the key
+ (`SSL_SESSION_new`, `SSL_SESSION_set1_master_key`, `SSL_SESSION_set_cipher`,
+ `SSL_SESSION_set_protocol_version(TLS1_3_VERSION)`), whose reference passes to the library;
+ `*sess` = NULL offers no PSK. Return 1, or 0 to abort the handshake.
+ */
+typedef int (*SSL_psk_use_session_cb_func)(struct ssl_st *ssl,
+                                           const struct env_md_st *md,
+                                           const uint8_t **id,
+                                           uintptr_t *idlen,
+                                           struct ssl_session_st **sess);
+
+/*
+ A server's lookup of a PSK identity (`SSL_CTX_set_psk_find_session_callback`): set `*sess`
+ to a session holding the key (its reference passes to the library) or NULL if unknown.
+ Return 1, or 0 to abort the handshake.
+ */
+typedef int (*SSL_psk_find_session_cb_func)(struct ssl_st *ssl,
+                                            const uint8_t *identity,
+                                            uintptr_t identity_len,
+                                            struct ssl_session_st **sess);
+
+/*
+ A client's identity and key (`SSL_CTX_set_psk_client_callback`): write a NUL-terminated
+ identity of at most `max_identity_len` bytes and the key; return the key's length, 0 for no
+ PSK. `hint` is NULL in TLS 1.3.
+ */
+typedef unsigned int (*SSL_psk_client_cb_func)(struct ssl_st *ssl,
+                                               const char *hint,
+                                               char *identity,
+                                               unsigned int max_identity_len,
+                                               uint8_t *psk,
+                                               unsigned int max_psk_len);
+
+/*
+ A server's key for an identity (`SSL_CTX_set_psk_server_callback`): write the key, return
+ its length, 0 if the identity is unknown.
+ */
+typedef unsigned int (*SSL_psk_server_cb_func)(struct ssl_st *ssl,
+                                               const char *identity,
+                                               uint8_t *psk,
+                                               unsigned int max_psk_len);
 
 /*
  Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
@@ -1018,17 +1070,6 @@ int SSL_CTX_set0_tmp_dh_pkey(struct ssl_ctx_st *ctx, struct evp_pkey_st *dhpkey)
  Like `SSL_CTX_set0_tmp_dh_pkey`, for one connection.
  */
 int SSL_set0_tmp_dh_pkey(struct ssl_st *ssl, struct evp_pkey_st *dhpkey);
-
-/*
- Whether a client offers post-handshake authentication (TLS 1.3). libtls does not implement
- it: the client never offers it, whatever `val` says, so no server asks for it.
- */
-void SSL_CTX_set_post_handshake_auth(struct ssl_ctx_st *ctx, int val);
-
-/*
- Like `SSL_CTX_set_post_handshake_auth`, for one connection.
- */
-void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
 
 /*
  The password callback for encrypted PEM keys loaded through this context
@@ -1652,6 +1693,150 @@ void SSL_set_default_passwd_cb_userdata(struct ssl_st *ssl, void *u);
 LIBTLS_pem_password_cb SSL_get_default_passwd_cb(struct ssl_st *ssl);
 
 void *SSL_get_default_passwd_cb_userdata(struct ssl_st *ssl);
+
+/*
+ Whether a client offers post-handshake authentication (the post_handshake_auth extension)
+ in TLS 1.3 and answers a server's CertificateRequest after the handshake, during `SSL_read`,
+ with the certificate it is configured with (or the client certificate callback's). Off by
+ default, as in OpenSSL.
+ */
+void SSL_CTX_set_post_handshake_auth(struct ssl_ctx_st *ctx, int val);
+
+/*
+ Like `SSL_CTX_set_post_handshake_auth`, for one connection (before its handshake starts).
+ */
+void SSL_set_post_handshake_auth(struct ssl_st *ssl, int val);
+
+/*
+ A TLS 1.3 server asks the client for its certificate after the handshake. The
+ CertificateRequest goes out with the next `SSL_do_handshake`, `SSL_write` or `SSL_read`;
+ the client's answer is processed by `SSL_read` and verified as during a handshake (verify
+ mode, depth and callback), after which `SSL_get_peer_certificate` returns it. Needs
+ `SSL_VERIFY_PEER` in the verify mode (with `SSL_VERIFY_POST_HANDSHAKE` the handshake itself
+ asks for nothing). Returns 1, or 0 with `SSL_R_WRONG_SSL_VERSION` (not TLS 1.3),
+ `SSL_R_NOT_SERVER`, `SSL_R_STILL_IN_INIT` (before the handshake completed),
+ `SSL_R_EXTENSION_NOT_RECEIVED` (the client did not offer it), `SSL_R_REQUEST_SENT` (a
+ request is unanswered) or `SSL_R_INVALID_CONFIG` (no `SSL_VERIFY_PEER`).
+ */
+int SSL_verify_client_post_handshake(struct ssl_st *ssl);
+
+/*
+ Sets a client's TLS 1.3 PSK callback (NULL removes it).
+ */
+void SSL_CTX_set_psk_use_session_callback(struct ssl_ctx_st *ctx, SSL_psk_use_session_cb_func cb);
+
+/*
+ Like `SSL_CTX_set_psk_use_session_callback`, for one connection.
+ */
+void SSL_set_psk_use_session_callback(struct ssl_st *ssl, SSL_psk_use_session_cb_func cb);
+
+/*
+ Sets a server's TLS 1.3 PSK lookup (NULL removes it). It is asked before the session
+ tickets are.
+ */
+void SSL_CTX_set_psk_find_session_callback(struct ssl_ctx_st *ctx, SSL_psk_find_session_cb_func cb);
+
+/*
+ Like `SSL_CTX_set_psk_find_session_callback`, for one connection.
+ */
+void SSL_set_psk_find_session_callback(struct ssl_st *ssl, SSL_psk_find_session_cb_func cb);
+
+/*
+ Sets a client's identity/key callback, used in TLS 1.3 with TLS_AES_128_GCM_SHA256's hash
+ when no `SSL_psk_use_session_cb_func` supplies a session (NULL removes it).
+ */
+void SSL_CTX_set_psk_client_callback(struct ssl_ctx_st *ctx, SSL_psk_client_cb_func cb);
+
+/*
+ Like `SSL_CTX_set_psk_client_callback`, for one connection.
+ */
+void SSL_set_psk_client_callback(struct ssl_st *ssl, SSL_psk_client_cb_func cb);
+
+/*
+ Sets a server's identity-to-key callback, used in TLS 1.3 with TLS_AES_128_GCM_SHA256's
+ hash when no `SSL_psk_find_session_cb_func` finds a session (NULL removes it).
+ */
+void SSL_CTX_set_psk_server_callback(struct ssl_ctx_st *ctx, SSL_psk_server_cb_func cb);
+
+/*
+ Like `SSL_CTX_set_psk_server_callback`, for one connection.
+ */
+void SSL_set_psk_server_callback(struct ssl_st *ssl, SSL_psk_server_cb_func cb);
+
+/*
+ The identity hint a server sends in a TLS 1.2 PSK handshake's ServerKeyExchange. TLS 1.3
+ has no hint and libtls no TLS 1.2 PSK suites, so the hint is checked and has no effect
+ (mosquitto sets one for its PSK listeners). Returns 1, or 0 for a hint longer than 256
+ bytes.
+ */
+int SSL_CTX_use_psk_identity_hint(struct ssl_ctx_st *ctx, const char *hint);
+
+/*
+ Like `SSL_CTX_use_psk_identity_hint`, for one connection.
+ */
+int SSL_use_psk_identity_hint(struct ssl_st *ssl, const char *hint);
+
+/*
+ The identity hint of the handshake, which only a TLS 1.2 PSK handshake carries: NULL in
+ libtls, which has no TLS 1.2 PSK suites (OpenSSL too returns NULL for TLS 1.3; the hint set
+ with `SSL_CTX_use_psk_identity_hint` is not reported here).
+ */
+const char *SSL_get_psk_identity_hint(const struct ssl_st *ssl);
+
+/*
+ The identity of the external PSK the handshake used, or NULL. An identity holding a NUL
+ byte is cut there.
+ */
+const char *SSL_get_psk_identity(const struct ssl_st *ssl);
+
+/*
+ A new, empty session (one reference), to be filled with `SSL_SESSION_set1_master_key`,
+ `SSL_SESSION_set_cipher` and `SSL_SESSION_set_protocol_version` for an external PSK.
+ */
+struct ssl_session_st *SSL_SESSION_new(void);
+
+/*
+ Sets the session's key: the external PSK, or a TLS 1.2 master secret. Returns 1, or 0 for a
+ key longer than 512 bytes.
+ */
+int SSL_SESSION_set1_master_key(struct ssl_session_st *sess, const uint8_t *input, uintptr_t len);
+
+/*
+ Copies up to `outlen` bytes of the session's key to `out` and returns how many; with
+ `outlen` 0, returns the key's length.
+ */
+uintptr_t SSL_SESSION_get_master_key(const struct ssl_session_st *sess,
+                                     uint8_t *out,
+                                     uintptr_t outlen);
+
+/*
+ Sets the session's cipher suite (for an external PSK, a TLS 1.3 one: its hash is the
+ PSK's). Returns 1, or 0 for a cipher not from this library.
+ */
+int SSL_SESSION_set_cipher(struct ssl_session_st *sess, const struct ssl_cipher_st *c);
+
+/*
+ The session's cipher suite, or NULL if none is set.
+ */
+const struct ssl_cipher_st *SSL_SESSION_get0_cipher(const struct ssl_session_st *sess);
+
+/*
+ Sets the session's protocol version (`TLS1_2_VERSION` or `TLS1_3_VERSION`). Returns 1, or 0
+ for another version.
+ */
+int SSL_SESSION_set_protocol_version(struct ssl_session_st *sess, int version);
+
+/*
+ The cipher of this library with the two-byte codepoint at `ptr` (e.g. {0x13, 0x01}), or
+ NULL.
+ */
+const struct ssl_cipher_st *SSL_CIPHER_find(struct ssl_st *ssl, const uint8_t *ptr);
+
+/*
+ The handshake hash of a TLS 1.3 suite (aws-lc's static `EVP_MD`), or of a TLS 1.2 suite its
+ PRF hash; NULL for NULL.
+ */
+const struct env_md_st *SSL_CIPHER_get_handshake_digest(const struct ssl_cipher_st *c);
 
 /*
  Drops a reference to a session; NULL is ignored.
@@ -2814,6 +2999,12 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_UNKNOWN_CIPHER_TYPE 249
 #define SSL_R_UNKNOWN_PROTOCOL 252
 #define SSL_R_BINDER_DOES_NOT_VERIFY 253
+#define SSL_R_WRONG_SSL_VERSION 266
+#define SSL_R_EXTENSION_NOT_RECEIVED 279
+#define SSL_R_INVALID_CONFIG 283
+#define SSL_R_NOT_SERVER 284
+#define SSL_R_REQUEST_PENDING 285
+#define SSL_R_REQUEST_SENT 286
 #define SSL_R_UNSUPPORTED_PROTOCOL 258
 #define SSL_R_INVALID_CCS_MESSAGE 260
 #define SSL_R_WRONG_CIPHER_RETURNED 261

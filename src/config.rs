@@ -181,6 +181,33 @@ pub struct CertificateRequestView<'a> {
 pub type ClientCertCallback =
     Arc<dyn Fn(&CertificateRequestView<'_>) -> Option<Arc<CertifiedKey>> + Send + Sync>;
 
+/// An external pre-shared key (RFC 8446 2.2): agreed out of band, not made by an earlier
+/// handshake. Its binder uses the "ext binder" label (RFC 8446 7.1).
+#[derive(Clone)]
+pub struct ExternalPsk {
+    pub identity: Vec<u8>,
+    pub secret: crate::crypto::secret::Secret,
+    /// The TLS 1.3 suite the key is for; its hash is the PSK's hash (RFC 8446 4.2.11).
+    pub suite: CipherSuite,
+}
+
+/// What a PSK lookup answered: a key, no key (go on without one), or a failure that ends the
+/// handshake (OpenSSL's callbacks returning 0).
+pub enum PskLookup {
+    Found(ExternalPsk),
+    None,
+    Failed,
+}
+
+/// A client's external PSK, asked for each ClientHello (`SSL_CTX_set_psk_use_session_callback`,
+/// `SSL_CTX_set_psk_client_callback`). The argument is the hash a HelloRetryRequest settled, if
+/// any.
+pub type PskClientLookup =
+    Arc<dyn Fn(Option<crate::crypto::hash::HashAlg>) -> PskLookup + Send + Sync>;
+/// A server's external PSK for an identity the client offered
+/// (`SSL_CTX_set_psk_find_session_callback`, `SSL_CTX_set_psk_server_callback`).
+pub type PskServerLookup = Arc<dyn Fn(&[u8]) -> PskLookup + Send + Sync>;
+
 /// Everything a context configures.
 #[derive(Clone)]
 pub struct Config {
@@ -247,6 +274,13 @@ pub struct Config {
     pub status_check: Option<StatusCheckCallback>,
     /// A server's source of OCSP responses to staple.
     pub staple: Option<StapleCallback>,
+    /// A TLS 1.3 client's external PSK, if any.
+    pub psk_client: Option<PskClientLookup>,
+    /// A TLS 1.3 server's lookup of external PSKs by identity, if any.
+    pub psk_server: Option<PskServerLookup>,
+    /// A TLS 1.3 client offers post-handshake authentication (RFC 8446 4.2.6) and answers a
+    /// CertificateRequest after the handshake (`SSL_CTX_set_post_handshake_auth`).
+    pub post_handshake_auth: bool,
 }
 
 /// The largest record_size_limit TLS 1.3 allows (RFC 8449 4: 2^14 + 1).
@@ -302,6 +336,9 @@ impl Default for Config {
             request_ocsp: false,
             status_check: None,
             staple: None,
+            psk_client: None,
+            psk_server: None,
+            post_handshake_auth: false,
         }
     }
 }

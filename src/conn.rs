@@ -81,6 +81,11 @@ pub struct Negotiated {
     pub ocsp_requested: bool,
     /// The DER OCSP response the server stapled (a server: the one it sent).
     pub ocsp_response: Option<Vec<u8>>,
+    /// The identity of the external PSK the handshake used (TLS 1.3), if any.
+    pub psk_identity: Option<Vec<u8>>,
+    /// TLS 1.3 post-handshake authentication (RFC 8446 4.2.6): a client offered it, a server
+    /// received the offer.
+    pub post_handshake_auth: bool,
 }
 
 impl Default for Negotiated {
@@ -108,6 +113,8 @@ impl Default for Negotiated {
             extended_master_secret: false,
             ocsp_requested: false,
             ocsp_response: None,
+            psk_identity: None,
+            post_handshake_auth: false,
         }
     }
 }
@@ -1066,6 +1073,43 @@ impl Connection {
     /// to update too.
     pub fn key_update(&mut self, request_peer: bool) -> Result<()> {
         self.guarded(|conn| conn.key_update_unguarded(request_peer))
+    }
+
+    /// A TLS 1.3 server asks the client for its certificate after the handshake (RFC 8446
+    /// 4.6.2, `SSL_verify_client_post_handshake`); the client's answer is processed as it
+    /// arrives, with the application data around it.
+    pub fn request_client_certificate(&mut self) -> Result<()> {
+        self.guarded(|conn| {
+            conn.check_error()?;
+            if conn.common.role != Role::Server {
+                return Err(Error::local(
+                    Reason::NOT_SERVER,
+                    "only a server requests a client certificate",
+                ));
+            }
+            if !conn.common.handshake_complete {
+                return Err(Error::local(
+                    Reason::STILL_IN_INIT,
+                    "post-handshake authentication before the handshake completed",
+                ));
+            }
+            if conn.common.info.version != Some(ProtocolVersion::TLSV1_3) {
+                return Err(Error::local(
+                    Reason::WRONG_SSL_VERSION,
+                    "post-handshake authentication exists only in TLS 1.3",
+                ));
+            }
+            match conn.state.as_mut() {
+                Some(state) => {
+                    state.request_client_certificate(&mut conn.common)?;
+                    conn.flush_records()
+                }
+                None => Err(Error::local(
+                    Reason::BAD_HANDSHAKE_STATE,
+                    "the connection has no state",
+                )),
+            }
+        })
     }
 
     fn key_update_unguarded(&mut self, request_peer: bool) -> Result<()> {

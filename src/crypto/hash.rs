@@ -55,6 +55,7 @@ impl HashAlg {
 /// messages are only buffered. After it, they are hashed incrementally; the raw buffer is kept too
 /// until [`Transcript::drop_buffer`] (TLS 1.2 client authentication signs the raw messages, and a
 /// client that guessed the hash for a PSK binder may still have to switch).
+#[derive(Clone)]
 pub struct Transcript {
     buffer: Option<Vec<u8>>,
     ctx: Option<(HashAlg, digest::Context)>,

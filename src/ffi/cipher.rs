@@ -15,7 +15,7 @@ pub(crate) fn to_c(info: &'static SuiteInfo) -> *const SSL_CIPHER {
     info as *const SuiteInfo as *const SSL_CIPHER
 }
 
-fn from_c(c: *const SSL_CIPHER) -> Option<&'static SuiteInfo> {
+pub(crate) fn from_c(c: *const SSL_CIPHER) -> Option<&'static SuiteInfo> {
     let p = c as *const SuiteInfo;
     // Only pointers into the static table are accepted, so a stray pointer is never read.
     ALL_SUITES.iter().find(|s| std::ptr::eq(*s, p))

@@ -306,24 +306,6 @@ pub unsafe extern "C" fn SSL_set0_tmp_dh_pkey(ssl: *mut SSL, dhpkey: *mut EVP_PK
     ok
 }
 
-/// Whether a client offers post-handshake authentication (TLS 1.3). libtls does not implement
-/// it: the client never offers it, whatever `val` says, so no server asks for it.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val: c_int) {
-    let _ = val;
-    // SAFETY: see ctx_ref (checks NULL).
-    guard((), || {
-        let _ = unsafe { ctx_ref(ctx) };
-    })
-}
-
-/// Like `SSL_CTX_set_post_handshake_auth`, for one connection.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) {
-    let _ = val;
-    with_ssl_ref(ssl, (), |_| ())
-}
-
 /// The password callback for encrypted PEM keys loaded through this context
 /// (`SSL_CTX_use_PrivateKey_file`, and the SSLs made afterwards: `SSL_use_PrivateKey_file`).
 /// Without a callback the userdata, if set, is the password (OpenSSL's default callback, minus

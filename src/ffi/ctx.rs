@@ -121,6 +121,8 @@ pub(crate) struct CtxState {
     pub(crate) passwd_cb: super::compat::LIBTLS_pem_password_cb,
     pub(crate) passwd_userdata: usize,
     pub(crate) session_callbacks: super::session::SessionCallbacks,
+    /// External PSK callbacks and identity hint (`SSL_CTX_set_psk_*`).
+    pub(crate) psk: super::psk::PskSettings,
     /// Info, message and key log callbacks for new connections.
     pub(crate) observers: super::observe::CtxObservers,
     /// OCSP stapling: the status callback, its argument, the status type new clients ask for.
@@ -249,6 +251,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 passwd_cb: None,
                 passwd_userdata: 0,
                 session_callbacks: Default::default(),
+                psk: Default::default(),
                 alpn_select_cb: None,
                 alpn_select_arg: 0,
                 servername_cb: None,

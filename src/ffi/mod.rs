@@ -25,6 +25,8 @@ pub mod legacy;
 pub mod observe;
 pub mod ocsp;
 pub mod pem_key;
+pub mod pha;
+pub mod psk;
 mod reentry;
 pub mod session;
 pub mod ssl;

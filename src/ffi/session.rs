@@ -64,7 +64,7 @@ impl SSL_SESSION {
     /// Replaces the session by a changed copy. The old value is dropped here (its secret wiped
     /// with it) unless a connection or the cache still uses it; nothing keeps it for pointers
     /// handed out, which point into `id` instead.
-    fn update(&self, change: impl FnOnce(&mut Session)) {
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Session)) {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = (**current).clone();
         change(&mut next);

@@ -105,6 +105,10 @@ pub struct SSL {
     pub(crate) own_objects: super::ssl_getters::OwnObjects,
     /// `SSL_set_default_passwd_cb` and its userdata, copied from the context by `SSL_new`.
     pub(crate) passwd: super::pem_key::Passwd,
+    /// `SSL_set_psk_*`: this connection's PSK callbacks and hint over the context's.
+    pub(crate) psk: super::psk::SslPsk,
+    /// `SSL_set_post_handshake_auth`, overriding the context's choice.
+    pub(crate) post_handshake_auth: Option<bool>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -233,6 +237,8 @@ impl SSL {
             && !(self.own_cert.is_some() && self.own_key.is_some())
             && self.allow_no_ems.is_none()
             && !self.ocsp.needs_wrapping(&ctx_ocsp)
+            && self.post_handshake_auth.is_none()
+            && !super::psk::needs_config(self)
         {
             return base;
         }
@@ -240,6 +246,9 @@ impl SSL {
         c.options = self.options;
         if let Some(allow) = self.allow_no_ems {
             c.allow_no_ems = allow;
+        }
+        if let Some(pha) = self.post_handshake_auth {
+            c.post_handshake_auth = pha;
         }
         if self.min_proto.is_some() || self.max_proto.is_some() {
             (c.min_version, c.max_version) = super::ctx::version_range(
@@ -290,6 +299,7 @@ impl SSL {
         }
         session_callbacks.install(&mut c, ssl_addr);
         super::ocsp::install(&mut c, &self.ocsp, &ctx_ocsp, ssl_addr);
+        super::psk::install(self, &mut c, ssl_addr);
         if let Some(callback) = client_cert_callback {
             c.client_cert_callback =
                 Some(Arc::new(move |_request: &CertificateRequestView<'_>| {
@@ -916,6 +926,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             ocsp: super::ocsp::SslOcsp::new(c),
             own_objects: Default::default(),
             passwd: super::pem_key::Passwd::of_ctx(c),
+            psk: Default::default(),
+            post_handshake_auth: None,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.

@@ -1,7 +1,7 @@
 //! The client's first flight and the version decision on ServerHello.
 
 use super::{random_bytes, unexpected, State};
-use crate::config::Config;
+use crate::config::{Config, ExternalPsk, PskLookup};
 use crate::conn::{ClientOptions, Common};
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::KeySchedule;
@@ -45,6 +45,19 @@ pub struct Offer {
     /// The early secret of the PSK our latest ClientHello offered, made for its binder and
     /// kept for the handshake if the server accepts the PSK.
     pub psk_schedule: Option<KeySchedule>,
+    /// The external PSK offered when there is no session to resume (one PSK is offered at a
+    /// time), if the application supplied one.
+    pub external_psk: Option<ExternalPsk>,
+}
+
+/// The PSK a ClientHello offers: its identity, obfuscated age, secret, hash and whether it is
+/// external (binder label "ext binder") rather than a resumption PSK ("res binder").
+struct OfferedPsk {
+    identity: Vec<u8>,
+    age: u32,
+    secret: crate::crypto::secret::Secret,
+    alg: crate::crypto::hash::HashAlg,
+    external: bool,
 }
 
 impl Offer {
@@ -184,7 +197,11 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         ticket_extension_sent: tls12 && !config.has_option(crate::config::ssl_options::NO_TICKET),
         sent_extensions: Vec::new(),
         psk_schedule: None,
+        external_psk: None,
     };
+    if tls13 && offer.psk_session().is_none() {
+        offer.external_psk = external_psk(&config, None)?;
+    }
     cx.client_random = offer.random;
     cx.evidence.our_offer = Some(crate::diagnosis::OfferSummary {
         versions: [
@@ -298,27 +315,47 @@ pub fn send_client_hello(
             modes.push(PskKeyExchangeMode::PSK_KE);
         }
         exts.push(ClientExtension::PskKeyExchangeModes(modes));
+        if config.post_handshake_auth {
+            // RFC 8446 4.2.6: we answer a CertificateRequest after the handshake.
+            exts.push(ClientExtension::PostHandshakeAuth);
+        }
     }
     if let Some(cookie) = &offer.cookie {
         exts.push(ClientExtension::Cookie(cookie.clone()));
     }
     // RFC 8446 4.2.11: pre_shared_key comes last. After a HelloRetryRequest that chose a suite
     // with another hash the PSK cannot be used, so it is left out.
-    let psk = offer.psk_session().cloned().and_then(|s| {
+    let fits = |alg: crate::crypto::hash::HashAlg| transcript.hash_alg().is_none_or(|a| a == alg);
+    let resumption = offer.psk_session().cloned().and_then(|s| {
         let alg = suites::lookup(s.suite)?.hash;
-        transcript
-            .hash_alg()
-            .is_none_or(|a| a == alg)
-            .then_some((s, alg))
-    });
-    if let Some((s, alg)) = &psk {
         let age_ms = crate::session::now_ms().saturating_sub(s.created_ms);
+        fits(alg).then(|| OfferedPsk {
+            identity: s.ticket.clone(),
+            age: (age_ms as u32).wrapping_add(s.ticket_age_add),
+            secret: s.secret.clone(),
+            alg,
+            external: false,
+        })
+    });
+    let external = offer.external_psk.as_ref().and_then(|p| {
+        let alg = suites::lookup(p.suite)?.hash;
+        // RFC 8446 4.2.11: an external PSK's obfuscated_ticket_age is 0.
+        fits(alg).then(|| OfferedPsk {
+            identity: p.identity.clone(),
+            age: 0,
+            secret: p.secret.clone(),
+            alg,
+            external: true,
+        })
+    });
+    let psk = resumption.or(external);
+    if let Some(p) = &psk {
         exts.push(ClientExtension::PreSharedKey(PresharedKeyOffer {
             identities: vec![PskIdentity {
-                identity: s.ticket.clone(),
-                obfuscated_ticket_age: (age_ms as u32).wrapping_add(s.ticket_age_add),
+                identity: p.identity.clone(),
+                obfuscated_ticket_age: p.age,
             }],
-            binders: vec![vec![0; alg.output_len()]],
+            binders: vec![vec![0; p.alg.output_len()]],
         }));
     }
     let mut ch = ClientHello {
@@ -331,6 +368,9 @@ pub fn send_client_hello(
     };
     pad_client_hello(&mut ch)?;
     offer.sent_extensions = ch.extensions.iter().map(|e| e.ext_type()).collect();
+    cx.info.post_handshake_auth = offer
+        .sent_extensions
+        .contains(&ExtensionType::POST_HANDSHAKE_AUTH);
     offer.psk_schedule = None;
     let binders_len = match &psk {
         Some(_) => Some(
@@ -342,17 +382,17 @@ pub fn send_client_hello(
     // Encoded once, with a zero binder that is then overwritten in place.
     let mut encoded = HandshakeMessage::ClientHello(ch).encode()?;
     match (psk, binders_len) {
-        (Some((s, alg)), Some(binders_len)) => {
+        (Some(p), Some(binders_len)) => {
             let prefix_len = encoded
                 .len()
                 .checked_sub(binders_len)
                 .ok_or_else(|| Error::internal("ClientHello shorter than its binders"))?;
             // The PSK's hash is a guess until the ServerHello; if the server picks a suite with
             // another hash the transcript is rehashed from its buffer then.
-            transcript.set_hash(alg)?;
+            transcript.set_hash(p.alg)?;
             let hash = transcript.add_prefix_and_hash(&encoded[..prefix_len]);
-            let early = KeySchedule::new(alg, Some(&s.secret));
-            let binder = early.binder_finished_key(false).verify_data(&hash);
+            let early = KeySchedule::new(p.alg, Some(&p.secret));
+            let binder = early.binder_finished_key(p.external).verify_data(&hash);
             // Our one binder is the last field of the ClientHello.
             let binder_at = encoded
                 .len()
@@ -366,6 +406,31 @@ pub fn send_client_hello(
         _ => transcript.add(&encoded),
     }
     cx.send_handshake_bytes(&encoded)
+}
+
+/// Asks the application for its external PSK (TLS 1.3). A key for a suite we do not enable,
+/// or whose hash differs from the one a HelloRetryRequest settled, is not offered.
+pub fn external_psk(
+    config: &Config,
+    hash: Option<crate::crypto::hash::HashAlg>,
+) -> Result<Option<ExternalPsk>> {
+    let Some(lookup) = &config.psk_client else {
+        return Ok(None);
+    };
+    match lookup(hash) {
+        PskLookup::Found(p) => {
+            let usable = config.tls13_suites.contains(&p.suite)
+                && suites::lookup(p.suite).is_some_and(|s| {
+                    s.version == ProtocolVersion::TLSV1_3 && hash.is_none_or(|h| h == s.hash)
+                });
+            Ok(usable.then_some(p))
+        }
+        PskLookup::None => Ok(None),
+        PskLookup::Failed => Err(Error::local(
+            Reason::CALLBACK_FAILED,
+            "the PSK callback failed",
+        )),
+    }
 }
 
 /// The error for an extension the server sent in `message` where that message may not carry

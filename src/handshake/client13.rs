@@ -163,8 +163,47 @@ pub fn handle_server_hello(
                 format!("{} is not a TLS 1.3 suite", sh.cipher_suite),
             )
         })?;
+    let mut external = None;
     let resumed = match sh.selected_psk_identity() {
         None => None,
+        Some(0) if st.offer.psk_session().is_none() && st.offer.external_psk.is_some() => {
+            let psk = st
+                .offer
+                .external_psk
+                .take()
+                .unwrap_or_else(|| unreachable!());
+            let same_hash = suites::lookup(psk.suite).is_some_and(|s| s.hash == suite.hash);
+            if !same_hash {
+                return Err(Error::illegal(
+                    Reason::CIPHERSUITE_DIGEST_HAS_CHANGED,
+                    format!(
+                        "the server accepted our PSK with {}, whose hash differs from the PSK's {}",
+                        suite.suite, psk.suite
+                    ),
+                ));
+            }
+            cx.info.psk_identity = Some(psk.identity.clone());
+            let session = Arc::new(Session {
+                version: ProtocolVersion::TLSV1_3,
+                suite: suite.suite,
+                secret: psk.secret,
+                id: Vec::new(),
+                sid_ctx: Vec::new(),
+                server_name: cx.info.server_name.clone(),
+                peer_chain: Default::default(),
+                verify_result: crate::verify::x509_v::OK,
+                created_ms: crate::session::now_ms(),
+                timeout_secs: cx.config.session.timeout_secs,
+                ticket: Vec::new(),
+                ticket_lifetime: 0,
+                ticket_age_add: 0,
+                max_early_data: 0,
+                group: None,
+                extended_master_secret: true,
+            });
+            external = Some(session.clone());
+            Some(session)
+        }
         Some(0) => {
             let session = st.offer.psk_session().cloned().ok_or_else(|| {
                 Error::illegal(
@@ -231,11 +270,15 @@ pub fn handle_server_hello(
     cx.info.group = group;
     cx.record.write_version = ProtocolVersion::TLSV1_2.0;
     if let Some(session) = &resumed {
-        // A resumed session keeps the authentication of the handshake that made it.
+        // A resumed session keeps the authentication of the handshake that made it; an
+        // external PSK authenticates both sides by itself. Either way OpenSSL reports the
+        // handshake as reused.
         cx.info.peer_chain = session.peer_chain.clone();
         cx.info.verify_result = session.verify_result;
         cx.info.session_reused = true;
-        cx.session = Some(session.clone());
+        if external.is_none() {
+            cx.session = Some(session.clone());
+        }
     }
 
     let mut transcript = st.transcript;
@@ -344,7 +387,7 @@ struct CertRequest {
 }
 
 impl CertRequest {
-    /// Only handshake CertificateRequests: libtls offers no post-handshake authentication.
+    /// A CertificateRequest of the handshake.
     fn from_message(req: CertificateRequestTls13) -> Result<Self> {
         // RFC 8446 4.3.2: the context is empty in the handshake; only post-handshake
         // requests use it.
@@ -354,6 +397,12 @@ impl CertRequest {
                 "CertificateRequest in the handshake has a non-empty certificate_request_context",
             ));
         }
+        Self::from_message_post_handshake(req)
+    }
+
+    /// A CertificateRequest after the handshake (RFC 8446 4.6.2), whose context our
+    /// Certificate echoes.
+    fn from_message_post_handshake(req: CertificateRequestTls13) -> Result<Self> {
         // RFC 8446 4.3.2: signature_algorithms is mandatory in a CertificateRequest.
         let schemes = req
             .sig_schemes()
@@ -589,11 +638,16 @@ impl State for ExpectFinished {
             }));
         }
         cx.handshake_complete = true;
+        // RFC 8446 4.4: the context of a post-handshake authentication is the handshake up to
+        // our Finished; kept only when we offered it.
+        let handshake_transcript = cx.info.post_handshake_auth.then_some(hs.transcript);
         Ok(Box::new(Connected13 {
             suite: hs.suite,
             our_secret: client_app,
             peer_secret: server_app,
             resumption_master: Some(resumption),
+            handshake_transcript,
+            pha: None,
         }))
     }
 }
@@ -641,6 +695,11 @@ pub(crate) struct Connected13 {
     pub peer_secret: Secret,
     /// Turns a client's tickets into sessions (RFC 8446 4.6.1).
     pub resumption_master: Option<Secret>,
+    /// The handshake transcript up to the client's Finished, the context of post-handshake
+    /// authentication (RFC 8446 4.4); kept only when the client offered it.
+    pub handshake_transcript: Option<crate::crypto::hash::Transcript>,
+    /// A server's post-handshake CertificateRequest waiting for the client's answer.
+    pub pha: Option<super::pha::PendingRequest>,
 }
 
 impl Connected13 {
@@ -692,13 +751,48 @@ impl State for Connected13 {
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
         use crate::crypto::key_schedule::next_traffic_secret;
         let accepted: &[HandshakeType] = match cx.role {
+            // A CertificateRequest only if we offered post-handshake authentication
+            // (RFC 8446 4.6.2); otherwise it is unexpected_message.
+            crate::conn::Role::Client if self.handshake_transcript.is_some() => &[
+                HandshakeType::NEW_SESSION_TICKET,
+                HandshakeType::KEY_UPDATE,
+                HandshakeType::CERTIFICATE_REQUEST,
+            ],
             crate::conn::Role::Client => {
                 &[HandshakeType::NEW_SESSION_TICKET, HandshakeType::KEY_UPDATE]
             }
+            crate::conn::Role::Server if self.pha.is_some() => &[
+                HandshakeType::KEY_UPDATE,
+                HandshakeType::CERTIFICATE,
+                HandshakeType::CERTIFICATE_VERIFY,
+                HandshakeType::FINISHED,
+            ],
             crate::conn::Role::Server => &[HandshakeType::KEY_UPDATE],
         };
         super::expect_types(self.name(), msg, accepted)?;
+        if cx.role == crate::conn::Role::Server
+            && msg.typ != HandshakeType::KEY_UPDATE
+            && self.pha.is_some()
+        {
+            let pending = self.pha.take().unwrap_or_else(|| unreachable!());
+            self.pha = super::pha::server_answer(cx, self.suite, &self.peer_secret, pending, msg)?;
+            return Ok(self);
+        }
         match decode13(msg)? {
+            HandshakeMessage::CertificateRequestTls13(req)
+                if cx.role == crate::conn::Role::Client =>
+            {
+                let request = CertRequest::from_message_post_handshake(req)?;
+                let transcript = self
+                    .handshake_transcript
+                    .as_ref()
+                    .ok_or_else(|| Error::internal("no handshake transcript"))?;
+                let mut t = transcript.clone();
+                t.add(&msg.encoded);
+                send_client_certificate(cx, &mut t, request)?;
+                super::pha::send_finished(cx, self.suite, &self.our_secret, &t)?;
+                Ok(self)
+            }
             HandshakeMessage::NewSessionTicketTls13(nst)
                 if cx.role == crate::conn::Role::Client =>
             {
@@ -737,6 +831,12 @@ impl State for Connected13 {
             }
             _ => Err(unexpected(self.name(), msg.typ)),
         }
+    }
+
+    fn request_client_certificate(&mut self, cx: &mut Common) -> Result<()> {
+        let request = super::pha::send_request(cx, self.handshake_transcript.as_ref(), &self.pha)?;
+        self.pha = Some(request);
+        Ok(())
     }
 
     fn send_key_update(&mut self, cx: &mut Common, request_peer: bool) -> Result<()> {

@@ -5,6 +5,7 @@ pub mod client;
 pub mod client12;
 pub mod client13;
 pub mod ocsp;
+pub mod pha;
 pub mod server;
 pub mod server12;
 pub mod server13;
@@ -50,6 +51,15 @@ pub trait State: Send {
         Err(Error::local(
             crate::error::Reason::BAD_HANDSHAKE_STATE,
             "KeyUpdate needs an established TLS 1.3 connection",
+        ))
+    }
+
+    /// A TLS 1.3 server sends a post-handshake CertificateRequest (RFC 8446 4.6.2). Only an
+    /// established TLS 1.3 server connection can.
+    fn request_client_certificate(&mut self, _cx: &mut Common) -> Result<()> {
+        Err(Error::local(
+            crate::error::Reason::WRONG_SSL_VERSION,
+            "post-handshake authentication needs an established TLS 1.3 connection",
         ))
     }
 }

@@ -5,7 +5,7 @@ use super::{
     decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
     tls13_handshake_encrypter, unexpected, State,
 };
-use crate::config::{verify_flags, CertifiedKey, Config};
+use crate::config::{verify_flags, CertifiedKey, Config, ExternalPsk, PskLookup};
 use crate::conn::Common;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, KeySchedule};
@@ -125,6 +125,8 @@ pub fn handle_client_hello(
         _ if psk_ke_usable => Some(PskKeyExchangeMode::PSK_KE),
         _ => None,
     };
+    // RFC 8446 4.2.6: the client will answer a CertificateRequest after the handshake.
+    cx.info.post_handshake_auth = ch.has(ExtensionType::POST_HANDSHAKE_AUTH);
     let retry_transcript = retry.as_ref().map(|r| &r.transcript);
     let mut accepted = match mode {
         Some(mode) => accept_psk(cx, &ch, msg, suite, retry_transcript, mode)?,
@@ -151,7 +153,14 @@ pub fn handle_client_hello(
     let suite = accepted.as_ref().map_or(suite, |a| a.suite);
     let full_handshake_cert = match &accepted {
         Some(_) => None,
-        None => Some(certificate_choice?),
+        None => Some(certificate_choice.map_err(|mut e| {
+            if ch.psk().is_some() && config.psk_server.is_some() && config.certs.is_empty() {
+                e.detail = "the client's PSK is not one this server knows, and without a \
+                            certificate there is no full handshake to fall back to"
+                    .into();
+            }
+            e
+        })?),
     };
     let staple = match &full_handshake_cert {
         Some(_) => super::ocsp::server_staple(cx, &ch, true)?,
@@ -281,7 +290,11 @@ pub fn handle_client_hello(
 
     let mut client_auth_schemes = None;
     if let Some((cert, scheme)) = full_handshake_cert {
-        if config.verify_mode & verify_flags::PEER != 0 {
+        // SSL_VERIFY_POST_HANDSHAKE: a TLS 1.3 server asks only after the handshake, when the
+        // application calls SSL_verify_client_post_handshake.
+        if config.verify_mode & verify_flags::PEER != 0
+            && config.verify_mode & verify_flags::POST_HANDSHAKE == 0
+        {
             let schemes = config.tls13_client_auth_schemes();
             if schemes.is_empty() {
                 // A list of only PKCS#1 v1.5 schemes leaves nothing TLS 1.3 allows, and an empty
@@ -422,34 +435,57 @@ fn accept_psk(
         .enumerate()
         .take(MAX_PSK_IDENTITIES_TRIED)
     {
-        let Some((session, from_cache)) = find_psk_session(&config, &identity.identity, now) else {
-            SessionStats::bump(&stats.misses);
-            continue;
+        // As OpenSSL: the application's external PSKs are looked up first, then our tickets.
+        let external = match &config.psk_server {
+            Some(lookup) => match lookup(&identity.identity) {
+                PskLookup::Found(p) => Some(p),
+                PskLookup::None => None,
+                PskLookup::Failed => {
+                    return Err(Error::protocol(
+                        AlertDescription::INTERNAL_ERROR,
+                        Reason::BAD_EXTENSION,
+                        "the PSK callback failed",
+                    ))
+                }
+            },
+            None => None,
         };
-        let usable = session.is_tls13()
-            && session.sid_ctx == sessions.sid_ctx
-            && session.server_name.as_deref() == ch.server_name()
-            && super::session_meets_client_auth(&config, &session);
-        if !usable {
-            SessionStats::bump(&stats.misses);
-            continue;
-        }
-        if sessions.expired_for_server(&session, now) {
-            SessionStats::bump(&stats.timeouts);
-            continue;
-        }
-        // The client's age of the ticket, de-obfuscated, may not exceed ours by much: a
-        // larger one means a confused or replaying client.
-        let client_age = u64::from(
-            identity
-                .obfuscated_ticket_age
-                .wrapping_sub(session.ticket_age_add),
-        );
-        let our_age = now.saturating_sub(session.created_ms);
-        if !from_cache && client_age > our_age + TICKET_AGE_TOLERANCE_MS {
-            SessionStats::bump(&stats.misses);
-            continue;
-        }
+        let (session, from_cache, is_external) = match external {
+            Some(p) => (external_session(cx, p), false, true),
+            None => {
+                let Some((session, from_cache)) =
+                    find_psk_session(&config, &identity.identity, now)
+                else {
+                    SessionStats::bump(&stats.misses);
+                    continue;
+                };
+                let usable = session.is_tls13()
+                    && session.sid_ctx == sessions.sid_ctx
+                    && session.server_name.as_deref() == ch.server_name()
+                    && super::session_meets_client_auth(&config, &session);
+                if !usable {
+                    SessionStats::bump(&stats.misses);
+                    continue;
+                }
+                if sessions.expired_for_server(&session, now) {
+                    SessionStats::bump(&stats.timeouts);
+                    continue;
+                }
+                // The client's age of the ticket, de-obfuscated, may not exceed ours by much: a
+                // larger one means a confused or replaying client.
+                let client_age = u64::from(
+                    identity
+                        .obfuscated_ticket_age
+                        .wrapping_sub(session.ticket_age_add),
+                );
+                let our_age = now.saturating_sub(session.created_ms);
+                if !from_cache && client_age > our_age + TICKET_AGE_TOLERANCE_MS {
+                    SessionStats::bump(&stats.misses);
+                    continue;
+                }
+                (session, from_cache, false)
+            }
+        };
         let Some(session_suite) = suites::lookup(session.suite) else {
             continue;
         };
@@ -483,14 +519,16 @@ fn accept_psk(
             .binders
             .get(index)
             .ok_or_else(|| Error::decode("a PSK identity without a binder"))?;
-        if !early.binder_finished_key(false).verify(&hash, binder) {
+        if !early.binder_finished_key(is_external).verify(&hash, binder) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
                 Reason::BINDER_DOES_NOT_VERIFY,
                 "the PSK binder does not match the ClientHello",
             ));
         }
-        if from_cache {
+        if is_external {
+            cx.info.psk_identity = Some(identity.identity.clone());
+        } else if from_cache {
             // A stateful ticket is used once: it leaves the cache now. One the get-session
             // callback found (an external cache) is not in ours: the remove callback is told
             // all the same, so that the external cache drops it too.
@@ -505,7 +543,9 @@ fn accept_psk(
             SessionStats::bump(&stats.misses);
             continue;
         }
-        SessionStats::bump(&stats.hits);
+        if !is_external {
+            SessionStats::bump(&stats.hits);
+        }
         return Ok(Some(AcceptedPsk {
             index: index as u16,
             session,
@@ -516,6 +556,29 @@ fn accept_psk(
         }));
     }
     Ok(None)
+}
+
+/// The session an accepted external PSK stands for: no peer certificate, not resumable by
+/// itself (no ID, no ticket); tickets issued on the connection resume it.
+fn external_session(cx: &Common, p: ExternalPsk) -> Session {
+    Session {
+        version: ProtocolVersion::TLSV1_3,
+        suite: p.suite,
+        secret: p.secret,
+        id: Vec::new(),
+        sid_ctx: cx.config.session.sid_ctx.clone(),
+        server_name: cx.info.server_name.clone(),
+        peer_chain: Default::default(),
+        verify_result: crate::verify::x509_v::OK,
+        created_ms: crate::session::now_ms(),
+        timeout_secs: cx.config.session.timeout_secs,
+        ticket: Vec::new(),
+        ticket_lifetime: 0,
+        ticket_age_add: 0,
+        max_early_data: 0,
+        group: None,
+        extended_master_secret: true,
+    }
 }
 
 /// The session behind a PSK identity: a ticket we sealed or, with stateless tickets off, a
@@ -1024,11 +1087,16 @@ impl State for ExpectFinished {
             .master
             .resumption_master_secret(&self.transcript.current_hash());
         send_tickets(cx, self.suite, &resumption)?;
+        // RFC 8446 4.4: the context of a post-handshake authentication is the handshake up to
+        // the client's Finished; kept only when the client offered it.
+        let handshake_transcript = cx.info.post_handshake_auth.then_some(self.transcript);
         Ok(Box::new(Connected13 {
             suite: self.suite,
             our_secret: self.server_app,
             peer_secret: self.client_app,
             resumption_master: Some(resumption),
+            handshake_transcript,
+            pha: None,
         }))
     }
 }

@@ -32,7 +32,6 @@
 /* libssl features libtls does not implement. */
 #define OPENSSL_NO_COMP
 #define OPENSSL_NO_SRP
-#define OPENSSL_NO_PSK
 #define OPENSSL_NO_SRTP
 #define OPENSSL_NO_NEXTPROTONEG
 #define OPENSSL_NO_CT
