@@ -77,6 +77,10 @@ pub struct Negotiated {
     /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
     /// whose key schedule binds the transcript.
     pub extended_master_secret: bool,
+    /// A server: the suites libtls knows among those the client's ClientHello offered, in the
+    /// client's order, each once (so at most the size of the suite table;
+    /// `SSL_get_shared_ciphers`).
+    pub peer_suites: Vec<&'static SuiteInfo>,
 }
 
 impl Default for Negotiated {
@@ -102,14 +106,26 @@ impl Default for Negotiated {
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
             extended_master_secret: false,
+            peer_suites: Vec::new(),
         }
     }
+}
+
+/// Why a handshake waits for the application rather than for the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pause {
+    /// The certificate callback asked to be called again ([`crate::config::CertCallbackOutcome::Retry`]);
+    /// [`Connection::resume`] calls it again.
+    CertificateCallback,
 }
 
 /// The parts of a connection that the handshake states act on.
 pub struct Common {
     pub role: Role,
     pub config: Arc<Config>,
+    /// Set by a state that waits for the application: no more records are read until
+    /// [`Connection::resume`].
+    pub paused: Option<Pause>,
     pub record: RecordLayer,
     /// Protected and plain records waiting to be written to the peer.
     out: SendBuffer,
@@ -167,6 +183,7 @@ impl Common {
         Common {
             role,
             config,
+            paused: None,
             record,
             out: SendBuffer::default(),
             info: Negotiated::default(),
@@ -527,7 +544,8 @@ impl Connection {
 
     fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
         let total = data.len();
-        while !data.is_empty() && !self.common.received_close_notify {
+        while !data.is_empty() && !self.common.received_close_notify && self.common.paused.is_none()
+        {
             // Only what the current record needs: bytes after a close_notify stay unread, and
             // a flood of input is never buffered whole.
             let n = self.common.record.wanted().min(data.len());
@@ -568,7 +586,7 @@ impl Connection {
 
     /// Processes every complete record in the receive buffer.
     fn process_received(&mut self) -> Result<()> {
-        while !self.common.received_close_notify {
+        while !self.common.received_close_notify && self.common.paused.is_none() {
             let protected = self.common.record.is_reading_protected();
             self.common.record.negotiated = self.common.info.version;
             let step = match self.common.record.next_record() {
@@ -634,6 +652,33 @@ impl Connection {
     /// The connection's session (see [`Common::session`]).
     pub fn session(&self) -> Option<&Arc<Session>> {
         self.common.session.as_ref()
+    }
+
+    /// What the handshake waits for from the application, if anything.
+    pub fn paused(&self) -> Option<Pause> {
+        self.common.paused
+    }
+
+    /// Goes on after a [`Pause`]: the waiting state asks the application again (it may pause
+    /// again), then the records received meanwhile are processed. Nothing happens when the
+    /// connection is not paused.
+    pub fn resume(&mut self) -> Result<()> {
+        self.check_error()?;
+        if self.common.paused.take().is_none() {
+            return Ok(());
+        }
+        let r = self.guarded(|conn| {
+            let state = conn
+                .state
+                .take()
+                .ok_or_else(|| Error::internal("no handshake state"))?;
+            conn.state = Some(state.resume(&mut conn.common)?);
+            conn.process_received()
+        });
+        if let Err(e) = r {
+            return Err(self.fail(e));
+        }
+        self.flush_records()
     }
 
     /// Sessions established since the last call, for the application's new-session callback.
@@ -1037,6 +1082,12 @@ impl Connection {
 
     pub fn received_close_notify(&self) -> bool {
         self.common.received_close_notify
+    }
+
+    /// The configuration the handshake runs with (a server name callback may have replaced the
+    /// one the connection started with).
+    pub fn config(&self) -> &Arc<Config> {
+        &self.common.config
     }
 
     pub fn negotiated(&self) -> &Negotiated {

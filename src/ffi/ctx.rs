@@ -108,6 +108,9 @@ pub(crate) struct CtxState {
     pub(crate) alpn_select_arg: usize,
     pub(crate) servername_cb: SSL_servername_cb,
     pub(crate) servername_arg: usize,
+    /// `SSL_CTX_set_cert_cb` and its `arg` (an address, never dereferenced).
+    pub(crate) cert_cb: super::cert_cb::SSL_cert_cb,
+    pub(crate) cert_cb_arg: usize,
     pub(crate) quiet_shutdown: bool,
     /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
     pub(crate) read_ahead: bool,
@@ -245,6 +248,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 alpn_select_arg: 0,
                 servername_cb: None,
                 servername_arg: 0,
+                cert_cb: None,
+                cert_cb_arg: 0,
                 observers: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),

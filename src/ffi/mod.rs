@@ -11,19 +11,24 @@
 
 pub mod alert;
 pub mod bio;
+pub mod cert_cb;
 pub mod cipher;
 pub mod compat;
 pub mod consts;
 pub mod ctx;
 pub(crate) mod ecdsa;
 pub mod err;
+pub mod err_data;
 pub mod exdata;
 pub mod observe;
 mod reentry;
 pub mod session;
+pub mod session_hostname;
+pub mod shared_ciphers;
 pub mod ssl;
 pub mod state;
 pub mod store;
+pub mod ticket_key_cb;
 pub mod version;
 pub mod x509;
 
