@@ -560,6 +560,84 @@ static int test_ticket_key_cb_shared(void)
     return 1;
 }
 
+/* ---- what nginx reads from a connection ------------------------------------------------ */
+
+static char shared[256], shared_short[40], hostname[64];
+static int shared_short_ok;
+
+/* A certificate callback (once the ClientHello is processed) that records what nginx logs and
+ * checks: the shared cipher list (whole and cut to a small buffer) and the host name. */
+static int record_getters(SSL *ssl, void *arg)
+{
+    SSL_SESSION *session = SSL_get0_session(ssl);
+    const char *name;
+    (void)arg;
+    /* During the handshake OpenSSL has a session under construction, libtls none: either way
+     * asking it is harmless (nginx does) and queues no error. */
+    if (session)
+        SSL_SESSION_get0_hostname(session);
+    shared_short_ok = SSL_get_shared_ciphers(ssl, shared_short, sizeof shared_short) == shared_short;
+    if (SSL_get_shared_ciphers(ssl, shared, sizeof shared) != shared)
+        shared[0] = '\0';
+    name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    snprintf(hostname, sizeof hostname, "%s", name ? name : "");
+    return ERR_peek_error() == 0;
+}
+
+/* SSL_get_shared_ciphers (OpenSSL's format: ':'-separated, cut at the last whole name),
+ * SSL_SESSION_get0_hostname, and ERR_peek_error_data with ERR_TXT_STRING. */
+static int test_getters_nginx_uses(void)
+{
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
+    struct outcome o;
+    const char *data = NULL, *host;
+    int flags = 0;
+    unsigned long e;
+    char c_shared[8];
+
+    CHECK(sctx && cctx);
+    CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256") == 1);
+    CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256") == 1);
+    SSL_CTX_set_cert_cb(sctx, record_getters, NULL);
+    shared[0] = shared_short[0] = '\0';
+    run_connection(cctx, sctx, "localhost", NULL, &o);
+    CHECK(o.ok);
+    /* The client's order; TLS 1.2 suites the client offered and the server enables follow. */
+    CHECK(strncmp(shared, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", 51) == 0);
+    CHECK(shared_short_ok && strcmp(shared_short, "TLS_CHACHA20_POLY1305_SHA256") == 0);
+    CHECK(strcmp(hostname, "localhost") == 0);
+    host = SSL_SESSION_get0_hostname(o.session);
+#ifndef LIBTLS_TEST_OPENSSL
+    /* OpenSSL 3 leaves it NULL in a TLS 1.3 client's ticket session; libtls keeps the name. */
+    CHECK(host && strcmp(host, "localhost") == 0);
+#else
+    CHECK(host == NULL || strcmp(host, "localhost") == 0);
+#endif
+    SSL_SESSION_free(o.session);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    /* Not a server after a ClientHello: NULL. */
+    {
+        SSL_CTX *ctx = client_ctx(TLS1_3_VERSION);
+        SSL *ssl = SSL_new(ctx);
+        CHECK(SSL_get_shared_ciphers(ssl, c_shared, sizeof c_shared) == NULL);
+        SSL_free(ssl);
+        SSL_CTX_free(ctx);
+    }
+    /* An error's data, as nginx's ngx_ssl_error reads it. */
+    ERR_clear_error();
+    CHECK(SSL_CTX_use_certificate_file(cctx = SSL_CTX_new(TLS_client_method()), PKI "missing.pem",
+                                       SSL_FILETYPE_PEM) != 1);
+    SSL_CTX_free(cctx);
+    e = ERR_peek_error_data(&data, &flags);
+    CHECK(e != 0 && e == ERR_peek_error() && data != NULL);
+    CHECK((flags & ERR_TXT_STRING) != 0 && data[0] != '\0');
+    ERR_clear_error();
+    return 1;
+}
+
 static const struct test_case tests[] = {
     {"cert_cb_sni_tls12", test_cert_cb_sni_tls12},
     {"cert_cb_sni_tls13", test_cert_cb_sni_tls13},
@@ -577,6 +655,7 @@ static const struct test_case tests[] = {
     {"ticket_key_cb_failure_tls12", test_ticket_key_cb_failure_tls12},
     {"ticket_key_cb_failure_tls13", test_ticket_key_cb_failure_tls13},
     {"ticket_key_cb_shared", test_ticket_key_cb_shared},
+    {"getters_nginx_uses", test_getters_nginx_uses},
 };
 
 int main(int argc, char **argv)
