@@ -195,6 +195,8 @@ FUNCTION_POINTER_TYPEDEFS = {
     "SSL_CTX_get_session_cb",
     "SSL_CTX_remove_session_cb",
     "SSL_ticket_key_cb",
+    "SSL_CTX_tlsext_ticket_key_cb",
+    "SSL_cert_cb",
     "sk_X509_freefunc",
     "sk_X509_NAME_freefunc",
     "sk_GENERAL_NAME_freefunc",
