@@ -25,6 +25,7 @@ C_CASES = [
     "ticket_key_cb_failure_tls12",
     "ticket_key_cb_failure_tls13",
     "ticket_key_cb_shared",
+    "ticket_keys_ctrl",
     "getters_nginx_uses",
 ]
 

@@ -560,6 +560,37 @@ static int test_ticket_key_cb_shared(void)
     return 1;
 }
 
+/* OpenSSL's SSL_CTX_set_tlsext_ticket_keys spelled as the ctrl it is a macro for: two contexts
+ * given the same 80 bytes (name, HMAC secret, AES key) resume each other's tickets. */
+static int test_ticket_keys_ctrl(void)
+{
+    int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION}, i;
+    unsigned char keys80[80];
+    memset(keys80, 0x5a, sizeof keys80);
+    for (i = 0; i < 2; i++) {
+        SSL_CTX *a = SSL_CTX_new(TLS_server_method()), *b = SSL_CTX_new(TLS_server_method());
+        SSL_CTX *ctxs[2];
+        struct outcome o;
+        int ok = 1, j;
+        ctxs[0] = a;
+        ctxs[1] = b;
+        for (j = 0; j < 2; j++) {
+            ok &= SSL_CTX_use_certificate_chain_file(ctxs[j], PKI "server-ecdsa-p256.chain.pem") == 1;
+            ok &= SSL_CTX_use_PrivateKey_file(ctxs[j], PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1;
+            ok &= SSL_CTX_set_max_proto_version(ctxs[j], versions[i]) == 1;
+            ok &= SSL_CTX_set_session_id_context(ctxs[j], (const unsigned char *)"test", 4) == 1;
+            ok &= SSL_CTX_ctrl(ctxs[j], SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof keys80, keys80) == 1;
+            SSL_CTX_set_session_cache_mode(ctxs[j], SSL_SESS_CACHE_OFF);
+        }
+        ok = ok && ticket_pair(versions[i], a, b, &o);
+        SSL_SESSION_free(o.session);
+        SSL_CTX_free(a);
+        SSL_CTX_free(b);
+        CHECK(ok && o.ok && o.reused);
+    }
+    return 1;
+}
+
 /* ---- what nginx reads from a connection ------------------------------------------------ */
 
 static char shared[256], shared_short[40], hostname[64];
@@ -655,6 +686,7 @@ static const struct test_case tests[] = {
     {"ticket_key_cb_failure_tls12", test_ticket_key_cb_failure_tls12},
     {"ticket_key_cb_failure_tls13", test_ticket_key_cb_failure_tls13},
     {"ticket_key_cb_shared", test_ticket_key_cb_shared},
+    {"ticket_keys_ctrl", test_ticket_keys_ctrl},
     {"getters_nginx_uses", test_getters_nginx_uses},
 };
 
