@@ -603,10 +603,10 @@ static int record_getters(SSL *ssl, void *arg)
     SSL_SESSION *session = SSL_get0_session(ssl);
     const char *name;
     (void)arg;
-    /* During the handshake OpenSSL has a session under construction, libtls none: either way
-     * asking it is harmless (nginx does) and queues no error. */
-    if (session)
-        SSL_SESSION_get0_hostname(session);
+    /* nginx's servername callback asks this. During the handshake OpenSSL has a session under
+     * construction, libtls none (NULL): either way the answer queues no error, which would make
+     * SSL_get_error report the handshake as failed. */
+    SSL_SESSION_get0_hostname(session);
     shared_short_ok = SSL_get_shared_ciphers(ssl, shared_short, sizeof shared_short) == shared_short;
     if (SSL_get_shared_ciphers(ssl, shared, sizeof shared) != shared)
         shared[0] = '\0';
