@@ -14,6 +14,7 @@ C_CASES = [
     "partial_write_mode",
     "ex_data",
     "quiet_shutdown",
+    "unexpected_eof",
     "want_and_pending",
     "key_update",
 ]

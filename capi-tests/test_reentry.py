@@ -18,6 +18,7 @@ C_CASES = [
     "free_from_servername_callback",
     "free_from_alpn_callback",
     "free_from_new_session_callback",
+    "free_from_cert_callback",
     "driving_calls_from_callbacks_are_refused",
     "calls_after_the_callback_work",
 ]

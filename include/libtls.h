@@ -36,6 +36,8 @@ typedef struct bio_st BIO;
 typedef struct x509_store_st X509_STORE;
 typedef struct env_md_st EVP_MD;
 typedef struct asn1_string_st ASN1_TIME;
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct hmac_ctx_st HMAC_CTX;
 #endif
 struct ssl_st;
 struct ssl_ctx_st;
@@ -52,6 +54,8 @@ struct bio_st;
 struct x509_store_st;
 struct env_md_st;
 struct asn1_string_st;
+struct evp_cipher_ctx_st;
+struct hmac_ctx_st;
 struct stack_st_X509;
 struct stack_st_X509_NAME;
 struct stack_st_SSL_CIPHER;
@@ -564,6 +568,25 @@ struct ossl_init_settings_st;
 #define LIBTLS_TICKET_KEY_LENGTH 32
 
 /*
+ `SSL_CTX_ctrl` command behind `SSL_CTX_set_tlsext_ticket_key_cb` (a feature-test macro;
+ libtls's `SSL_CTX_set_tlsext_ticket_key_cb` is a function).
+ */
+#define SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB 72
+
+/*
+ `SSL_CTX_ctrl` commands behind OpenSSL's `SSL_CTX_get_tlsext_ticket_keys` /
+ `SSL_CTX_set_tlsext_ticket_keys` macros (the getter is not supported: it returns 0).
+ */
+#define SSL_CTRL_GET_TLSEXT_TICKET_KEYS 58
+
+#define SSL_CTRL_SET_TLSEXT_TICKET_KEYS 59
+
+/*
+ The IV buffer handed to the ticket key callback (OpenSSL's `EVP_MAX_IV_LENGTH`).
+ */
+#define LIBTLS_TICKET_IV_BUFFER 16
+
+/*
  The only ex_data index a libtls store context has: the one holding its `SSL`.
  */
 #define SSL_X509_STORE_CTX_IDX 0
@@ -611,6 +634,11 @@ struct ossl_init_settings_st;
  The verification parameters of one connection that libtls supports: the expected host names,
  IP address and host flags. `SSL_get0_param` hands out a pointer into the `SSL`.
  */
+
+/*
+ The certificate callback (`SSL_CTX_set_cert_cb`): 1 go on, 0 fail, negative call again.
+ */
+typedef int (*SSL_cert_cb)(struct ssl_st *ssl, void *arg);
 
 /*
  `SSL_CTX_set_client_hello_cb`'s callback (see src/ffi/client_hello.rs).
@@ -809,6 +837,22 @@ typedef int OSSL_HANDSHAKE_STATE;
  */
 typedef void CRYPTO_RWLOCK;
 
+/*
+ OpenSSL's ticket key callback. Making a ticket (`enc` = 1), it fills `key_name` (16 bytes)
+ and `iv` (up to 16 bytes, the cipher's IV length; random), initialises `ctx` for encryption
+ (`EVP_EncryptInit_ex`) and `hctx` (`HMAC_Init_ex`), and returns 1; 0 issues no ticket; a
+ negative value fails the handshake. Opening one (`enc` = 0), `key_name` and `iv` hold the
+ ticket's: it initialises `ctx` for decryption and `hctx` with the named key and returns 1,
+ or 2 to have the ticket replaced by a new one, or 0 for an unknown name (a full handshake
+ follows), or a negative value to fail the handshake.
+ */
+typedef int (*SSL_CTX_tlsext_ticket_key_cb)(struct ssl_st *ssl,
+                                            uint8_t *key_name,
+                                            uint8_t *iv,
+                                            struct evp_cipher_ctx_st *ctx,
+                                            struct hmac_ctx_st *hctx,
+                                            int enc);
+
 #define TLS_ST_BEFORE 0
 
 #define TLS_ST_OK 1
@@ -902,6 +946,17 @@ const char *SSL_alert_type_string(int value);
 const char *SSL_alert_desc_string_long(int value);
 
 const char *SSL_alert_desc_string(int value);
+
+/*
+ Sets the certificate callback of every connection made from `ctx` afterwards (NULL removes
+ it); `arg` is passed to it.
+ */
+void SSL_CTX_set_cert_cb(struct ssl_ctx_st *ctx, SSL_cert_cb cb, void *arg);
+
+/*
+ Sets this connection's certificate callback (NULL removes it, the context's too).
+ */
+void SSL_set_cert_cb(struct ssl_st *ssl, SSL_cert_cb cb, void *arg);
 
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.
@@ -1041,14 +1096,17 @@ int SSL_get_read_ahead(const struct ssl_st *ssl);
  finite-field Diffie-Hellman suites (the DH object stays the caller's, as in OpenSSL).
  `SSL_CTRL_EXTRA_CHAIN_CERT` and `SSL_CTRL_CHAIN_CERT` append to the chain of the certificate
  loaded last (`larg` 0 takes ownership of the X509, 1 copies it); `SSL_CTRL_CHAIN` with a
- NULL stack drops that chain. Unknown commands return 0.
+ NULL stack drops that chain, with a stack replaces it (`SSL_CTX_set0_chain` takes the stack,
+ `SSL_CTX_set1_chain` copies). Unknown commands return 0.
  */
 long SSL_CTX_ctrl(struct ssl_ctx_st *ctx, int cmd, long larg, void *parg);
 
 /*
  OpenSSL's generic per-connection setter behind `SSL_set_tlsext_host_name`, `SSL_set_mode`,
- `SSL_set_min_proto_version`, `SSL_get_extms_support` and the other `SSL_CTRL_*` commands
- above that apply to a connection. Unknown commands return 0.
+ `SSL_set_min_proto_version`, `SSL_get_extms_support`, `SSL_set0_chain` / `SSL_set1_chain` /
+ `SSL_add0_chain_cert` / `SSL_add1_chain_cert` (the chain of `SSL_use_certificate`'s
+ certificate) and the other `SSL_CTRL_*` commands above that apply to a connection. Unknown
+ commands return 0.
  */
 long SSL_ctrl(struct ssl_st *ssl, int cmd, long larg, void *parg);
 
@@ -1391,6 +1449,36 @@ void ERR_print_errors_cb(ERR_print_errors_callback cb, void *u);
  Writes each queued error to `bio` as one line, emptying the queue.
  */
 void ERR_print_errors(struct bio_st *bio);
+
+/*
+ The oldest entry's code and detail (`data`, a string: `*flags` gets `ERR_TXT_STRING`), not
+ removed. `data` stays valid until the next such call on this thread.
+ */
+unsigned long ERR_peek_error_data(const char **data, int *flags);
+
+/*
+ Like `ERR_peek_error_data` for the newest entry.
+ */
+unsigned long ERR_peek_last_error_data(const char **data, int *flags);
+
+/*
+ The oldest entry with everything OpenSSL 3 reports (the function name is always empty),
+ not removed.
+ */
+unsigned long ERR_peek_error_all(const char **file,
+                                 int *line,
+                                 const char **func,
+                                 const char **data,
+                                 int *flags);
+
+/*
+ Like `ERR_peek_error_all` for the newest entry.
+ */
+unsigned long ERR_peek_last_error_all(const char **file,
+                                      int *line,
+                                      const char **func,
+                                      const char **data,
+                                      int *flags);
 
 /*
  A new index for `class_index` (`CRYPTO_EX_INDEX_SSL`, ...); -1 on a bad class.
@@ -2121,6 +2209,25 @@ int SSL_CTX_set_tlsext_ticket_key_rotation(struct ssl_ctx_st *ctx, long interval
  */
 int SSL_CTX_set_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_ticket_key_cb cb);
 
+/*
+ The server name (SNI) the session was established with: the name a client asked for, or
+ the name a server received. NULL when there was none. The string belongs to the session.
+ NULL, without an error, for a NULL session: during a server's handshake `SSL_get0_session`
+ is NULL in libtls (OpenSSL has a session under construction there), and nginx's servername
+ callback asks this of it.
+ */
+const char *SSL_SESSION_get0_hostname(const struct ssl_session_st *session);
+
+/*
+ A server, after the ClientHello: writes into `buf` (`size` bytes) the OpenSSL names of the
+ cipher suites the client offered that this connection enables (TLS 1.3 and TLS 1.2 lists),
+ in the client's order, separated by ':', and returns `buf`. As in OpenSSL, a name that does
+ not fit ends the list there (the string is cut at the last whole name). NULL on a client,
+ before a ClientHello, when `buf` is NULL or `size` is below 2. An empty string when nothing
+ is shared.
+ */
+char *SSL_get_shared_ciphers(const struct ssl_st *ssl, char *buf, int size);
+
 struct ssl_st *SSL_new(struct ssl_ctx_st *ctx);
 
 /*
@@ -2601,6 +2708,13 @@ void CRYPTO_THREAD_lock_free(CRYPTO_RWLOCK *lock);
  platform has no atomics); a NULL `val` or `ret` returns 0.
  */
 int CRYPTO_atomic_add(int *val, int amount, int *ret, CRYPTO_RWLOCK *lock);
+
+/*
+ Sets the ticket key callback of `ctx` (NULL removes it): tickets are then made and opened in
+ OpenSSL's layout with the cipher and MAC the callback sets up, for TLS 1.2 and TLS 1.3.
+ Returns 1.
+ */
+long SSL_CTX_set_tlsext_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_CTX_tlsext_ticket_key_cb cb);
 
 /*
  A new UI using `UI_OpenSSL()`'s method (`UI_get_default_method`).

@@ -131,6 +131,30 @@ pub enum ClientHelloDecision {
 /// from it (version, server name callback, ALPN, certificate); sees its fields as sent.
 pub type ClientHelloCallback =
     Arc<dyn Fn(&crate::msgs::raw_hello::RawClientHello<'_>) -> ClientHelloDecision + Send + Sync>;
+/// How the certificate callback answers (`SSL_CTX_set_cert_cb`: 1, 0, -1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertCallbackOutcome {
+    /// Go on with the certificates the connection now has.
+    Continue,
+    /// End the handshake (`internal_error`).
+    Fail,
+    /// Not ready yet (say, a certificate is being loaded): the handshake pauses
+    /// ([`crate::conn::Pause::CertificateCallback`]) and asks again when resumed.
+    Retry,
+}
+
+/// The certificate callback's answer, with the configuration the application left the
+/// connection with (certificates set in the callback with `SSL_use_certificate`, ...); its
+/// server-side settings apply as after a server name callback ([`Config::after_server_name`]).
+pub struct CertCallbackDecision {
+    pub outcome: CertCallbackOutcome,
+    pub settings: Option<Arc<Config>>,
+}
+
+/// Runs when a server has processed the ClientHello (the server name is known) and before it
+/// chooses its certificate, and when a client is asked for a certificate, before it chooses
+/// one (`SSL_CTX_set_cert_cb`).
+pub type CertCallback = Arc<dyn Fn() -> CertCallbackDecision + Send + Sync>;
 
 /// A certificate chain (leaf first, DER) with its private key.
 pub struct CertifiedKey {
@@ -258,6 +282,8 @@ pub struct Config {
     pub alpn_select: Option<AlpnSelectCallback>,
     pub sni_callback: Option<SniCallback>,
     pub client_hello_callback: Option<ClientHelloCallback>,
+    /// Sets up certificates late (`SSL_CTX_set_cert_cb`); see [`CertCallback`].
+    pub cert_callback: Option<CertCallback>,
     /// A TLS 1.3 sender updates its keys after this many records (RFC 8446 5.5 bounds AES-GCM
     /// at 2^24.5 full records per key).
     pub key_update_after_records: u64,
@@ -330,6 +356,7 @@ impl Default for Config {
             alpn_select: None,
             sni_callback: None,
             client_hello_callback: None,
+            cert_callback: None,
             key_update_after_records: 1 << 24,
             record_size_limit: RECORD_SIZE_LIMIT_MAX,
             session: crate::session::SessionConfig::default(),
@@ -440,6 +467,7 @@ impl Config {
         c.client_ca_names = settings.client_ca_names.clone();
         c.alpn_select = settings.alpn_select.clone();
         c.staple = settings.staple.clone();
+        c.cert_callback = settings.cert_callback.clone();
         c.options = (settings.options & !VERSION_OPTIONS) | (self.options & VERSION_OPTIONS);
         c.session.sid_ctx = settings.session.sid_ctx.clone();
         c

@@ -86,6 +86,10 @@ pub struct Negotiated {
     /// TLS 1.3 post-handshake authentication (RFC 8446 4.2.6): a client offered it, a server
     /// received the offer.
     pub post_handshake_auth: bool,
+    /// A server: the suites libtls knows among those the client's ClientHello offered, in the
+    /// client's order, each once (so at most the size of the suite table;
+    /// `SSL_get_shared_ciphers`).
+    pub peer_suites: Vec<&'static SuiteInfo>,
 }
 
 impl Default for Negotiated {
@@ -115,14 +119,26 @@ impl Default for Negotiated {
             ocsp_response: None,
             psk_identity: None,
             post_handshake_auth: false,
+            peer_suites: Vec::new(),
         }
     }
+}
+
+/// Why a handshake waits for the application rather than for the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pause {
+    /// The certificate callback asked to be called again ([`crate::config::CertCallbackOutcome::Retry`]);
+    /// [`Connection::resume`] calls it again.
+    CertificateCallback,
 }
 
 /// The parts of a connection that the handshake states act on.
 pub struct Common {
     pub role: Role,
     pub config: Arc<Config>,
+    /// Set by a state that waits for the application: no more records are read until
+    /// [`Connection::resume`].
+    pub paused: Option<Pause>,
     pub record: RecordLayer,
     /// Protected and plain records waiting to be written to the peer.
     out: SendBuffer,
@@ -184,6 +200,7 @@ impl Common {
         Common {
             role,
             config,
+            paused: None,
             record,
             out: SendBuffer::default(),
             info: Negotiated::default(),
@@ -381,7 +398,7 @@ pub struct Connection {
     completion_counted: bool,
     /// A ClientHello the application's callback asked to see again: processed anew, before
     /// any other input, on the next call that feeds the connection.
-    paused: Option<JoinedMessage>,
+    paused_hello: Option<JoinedMessage>,
 }
 
 impl Connection {
@@ -395,7 +412,7 @@ impl Connection {
             client_options: options,
             started: false,
             completion_counted: false,
-            paused: None,
+            paused_hello: None,
         };
         c.common.info.server_name = c.client_options.server_name.clone();
         c.common.evidence.expected_name = c
@@ -416,7 +433,7 @@ impl Connection {
             client_options: ClientOptions::default(),
             started: false,
             completion_counted: false,
-            paused: None,
+            paused_hello: None,
         }
     }
 
@@ -551,7 +568,8 @@ impl Connection {
 
     fn read_records(&mut self, mut data: &[u8]) -> Result<usize> {
         let total = data.len();
-        while !data.is_empty() && !self.common.received_close_notify {
+        while !data.is_empty() && !self.common.received_close_notify && self.common.paused.is_none()
+        {
             // Only what the current record needs: bytes after a close_notify stay unread, and
             // a flood of input is never buffered whole.
             let n = self.common.record.wanted().min(data.len());
@@ -592,7 +610,7 @@ impl Connection {
 
     /// Processes every complete record in the receive buffer.
     fn process_received(&mut self) -> Result<()> {
-        if let Some(msg) = self.paused.take() {
+        if let Some(msg) = self.paused_hello.take() {
             let mut r = self.process_handshake_message(msg);
             // Messages that followed it in its record.
             while r.is_ok() {
@@ -606,7 +624,7 @@ impl Connection {
             }
             self.count_completion();
         }
-        while !self.common.received_close_notify {
+        while !self.common.received_close_notify && self.common.paused.is_none() {
             let protected = self.common.record.is_reading_protected();
             self.common.record.negotiated = self.common.info.version;
             let step = match self.common.record.next_record() {
@@ -672,6 +690,33 @@ impl Connection {
     /// The connection's session (see [`Common::session`]).
     pub fn session(&self) -> Option<&Arc<Session>> {
         self.common.session.as_ref()
+    }
+
+    /// What the handshake waits for from the application, if anything.
+    pub fn paused(&self) -> Option<Pause> {
+        self.common.paused
+    }
+
+    /// Goes on after a [`Pause`]: the waiting state asks the application again (it may pause
+    /// again), then the records received meanwhile are processed. Nothing happens when the
+    /// connection is not paused.
+    pub fn resume(&mut self) -> Result<()> {
+        self.check_error()?;
+        if self.common.paused.take().is_none() {
+            return Ok(());
+        }
+        let r = self.guarded(|conn| {
+            let state = conn
+                .state
+                .take()
+                .ok_or_else(|| Error::internal("no handshake state"))?;
+            conn.state = Some(state.resume(&mut conn.common)?);
+            conn.process_received()
+        });
+        if let Err(e) = r {
+            return Err(self.fail(e));
+        }
+        self.flush_records()
     }
 
     /// Sessions established since the last call, for the application's new-session callback.
@@ -892,12 +937,12 @@ impl Connection {
 
     /// Whether the connection waits for the application to drive it again after its
     /// ClientHello callback asked to retry (`SSL_ERROR_WANT_CLIENT_HELLO_CB`).
-    pub fn is_paused(&self) -> bool {
-        self.paused.is_some()
+    pub fn client_hello_paused(&self) -> bool {
+        self.paused_hello.is_some()
     }
 
     /// Processes the paused ClientHello again (and whatever input waits behind it).
-    pub fn resume(&mut self) -> Result<()> {
+    pub fn resume_client_hello(&mut self) -> Result<()> {
         self.check_error()?;
         let r = self.guarded(Self::process_received);
         r?;
@@ -906,7 +951,7 @@ impl Connection {
 
     /// `e` ends the connection unless it is the callback's request to retry, which only pauses.
     fn fail_unless_paused(&mut self, e: Error) -> Error {
-        if e.reason == Reason::CLIENT_HELLO_CALLBACK_RETRY && self.paused.is_some() {
+        if e.reason == Reason::CLIENT_HELLO_CALLBACK_RETRY && self.paused_hello.is_some() {
             e
         } else {
             self.fail(e)
@@ -940,7 +985,7 @@ impl Connection {
                 // Only the first ClientHello's state asks: it keeps nothing, so a fresh one
                 // takes the message again.
                 self.state = Some(crate::handshake::server::start(&self.common));
-                self.paused = Some(msg);
+                self.paused_hello = Some(msg);
                 return Err(e);
             }
             r => r?,
@@ -1149,6 +1194,12 @@ impl Connection {
 
     pub fn received_close_notify(&self) -> bool {
         self.common.received_close_notify
+    }
+
+    /// The configuration the handshake runs with (a server name callback may have replaced the
+    /// one the connection started with).
+    pub fn config(&self) -> &Arc<Config> {
+        &self.common.config
     }
 
     pub fn negotiated(&self) -> &Negotiated {

@@ -41,13 +41,13 @@ fn a_retry_pauses_on_the_client_hello_until_resumed() {
     server.start().unwrap();
     let e = transfer(&mut client, &mut server).unwrap_err();
     assert_eq!(e.reason, Reason::CLIENT_HELLO_CALLBACK_RETRY);
-    assert!(server.is_paused() && server.error().is_none());
+    assert!(server.client_hello_paused() && server.error().is_none());
     assert!(server.pending_tls().is_empty());
-    let e = server.resume().unwrap_err();
+    let e = server.resume_client_hello().unwrap_err();
     assert_eq!(e.reason, Reason::CLIENT_HELLO_CALLBACK_RETRY);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-    server.resume().unwrap();
-    assert!(!server.is_paused());
+    server.resume_client_hello().unwrap();
+    assert!(!server.client_hello_paused());
     for _ in 0..4 {
         transfer(&mut server, &mut client).unwrap();
         transfer(&mut client, &mut server).unwrap();

@@ -490,6 +490,37 @@ static int test_quiet_shutdown(void)
     return 1;
 }
 
+/* The peer closing the transport without close_notify: an error, unless
+ * SSL_OP_IGNORE_UNEXPECTED_EOF (nginx sets it) makes it a clean close. */
+static int test_unexpected_eof(void)
+{
+    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    struct pump p;
+    char buf[8];
+    int ignore, r;
+    CHECK(sctx && cctx);
+    for (ignore = 0; ignore < 2; ignore++) {
+        CHECK(mem_pair(&p, cctx, sctx));
+        step(&p);
+        if (ignore)
+            SSL_set_options(p.server, SSL_OP_IGNORE_UNEXPECTED_EOF);
+        BIO_set_mem_eof_return(p.s_in, 0); /* an empty BIO now reads as the end of the stream */
+        r = SSL_read(p.server, buf, sizeof buf);
+        if (ignore) {
+            CHECK(r == 0 && SSL_get_error(p.server, r) == SSL_ERROR_ZERO_RETURN);
+            CHECK((SSL_get_shutdown(p.server) & SSL_RECEIVED_SHUTDOWN) != 0);
+        } else {
+            CHECK(r <= 0 && SSL_get_error(p.server, r) == SSL_ERROR_SSL);
+        }
+        ERR_clear_error();
+        SSL_free(p.client);
+        SSL_free(p.server);
+    }
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 static int test_want_and_pending(void)
 {
     SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
@@ -554,6 +585,7 @@ static const struct test_case tests[] = {
     {"partial_write_mode", test_partial_write_mode},
     {"ex_data", test_ex_data},
     {"quiet_shutdown", test_quiet_shutdown},
+    {"unexpected_eof", test_unexpected_eof},
     {"want_and_pending", test_want_and_pending},
     {"key_update", test_key_update},
 };

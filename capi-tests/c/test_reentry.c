@@ -29,7 +29,7 @@ static char failure[512];
     } while (0)
 
 /* Which callback acts, and what it does to its SSL. */
-enum hook { INFO, MSG, KEYLOG, VERIFY, SERVERNAME, ALPN, NEW_SESSION };
+enum hook { INFO, MSG, KEYLOG, VERIFY, SERVERNAME, ALPN, NEW_SESSION, CERT };
 enum action { DO_FREE, DO_READ, DO_WRITE, DO_HANDSHAKE, DO_SHUTDOWN, DO_CLEAR, DO_KEY_UPDATE };
 
 static struct {
@@ -134,6 +134,13 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *session)
     return 0;
 }
 
+static int cert_cb(SSL *ssl, void *arg)
+{
+    (void)arg;
+    act(ssl, CERT);
+    return 1;
+}
+
 struct pair {
     SSL_CTX *client_ctx, *server_ctx;
     SSL *client, *server;
@@ -172,6 +179,7 @@ static int pair_new(struct pair *p)
     SSL_CTX_sess_set_new_cb(p->client_ctx, new_session_cb);
     SSL_CTX_set_tlsext_servername_callback(p->server_ctx, servername_cb);
     SSL_CTX_set_alpn_select_cb(p->server_ctx, alpn_cb, NULL);
+    SSL_CTX_set_cert_cb(p->server_ctx, cert_cb, NULL);
     p->client = SSL_new(p->client_ctx);
     p->server = SSL_new(p->server_ctx);
     if (!p->client || !p->server)
@@ -245,7 +253,7 @@ static int exchange(struct pair *p)
     return r == 5 && memcmp(buf, "hello", 5) == 0 ? 1 : -1;
 }
 
-static const char *hook_name[] = {"info", "msg", "keylog", "verify", "servername", "alpn", "new_session"};
+static const char *hook_name[] = {"info", "msg", "keylog", "verify", "servername", "alpn", "new_session", "cert"};
 
 /* The callback frees its SSL: the call running it finishes on the still-valid object, and the
  * SSL is freed when that call returns (ASan reports any later use, or a leak). */
@@ -306,13 +314,14 @@ static int test_free_from_verify_callback(void) { return free_from(VERIFY); }
 static int test_free_from_servername_callback(void) { return free_from(SERVERNAME); }
 static int test_free_from_alpn_callback(void) { return free_from(ALPN); }
 static int test_free_from_new_session_callback(void) { return free_from(NEW_SESSION); }
+static int test_free_from_cert_callback(void) { return free_from(CERT); }
 
 /* Every driving call from every callback. */
 static int test_driving_calls_from_callbacks_are_refused(void)
 {
     enum hook h;
     enum action a;
-    for (h = INFO; h <= NEW_SESSION; h++)
+    for (h = INFO; h <= CERT; h++)
         for (a = DO_READ; a <= DO_KEY_UPDATE; a++)
             if (!refused_from(h, a))
                 return 0;
@@ -353,6 +362,7 @@ static const struct test_case tests[] = {
     {"free_from_servername_callback", test_free_from_servername_callback},
     {"free_from_alpn_callback", test_free_from_alpn_callback},
     {"free_from_new_session_callback", test_free_from_new_session_callback},
+    {"free_from_cert_callback", test_free_from_cert_callback},
     {"driving_calls_from_callbacks_are_refused", test_driving_calls_from_callbacks_are_refused},
     {"calls_after_the_callback_work", test_calls_after_the_callback_work},
 };

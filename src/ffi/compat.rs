@@ -104,7 +104,8 @@ pub const TLSEXT_MAXLEN_host_name: c_int = 255;
 /// finite-field Diffie-Hellman suites (the DH object stays the caller's, as in OpenSSL).
 /// `SSL_CTRL_EXTRA_CHAIN_CERT` and `SSL_CTRL_CHAIN_CERT` append to the chain of the certificate
 /// loaded last (`larg` 0 takes ownership of the X509, 1 copies it); `SSL_CTRL_CHAIN` with a
-/// NULL stack drops that chain. Unknown commands return 0.
+/// NULL stack drops that chain, with a stack replaces it (`SSL_CTX_set0_chain` takes the stack,
+/// `SSL_CTX_set1_chain` copies). Unknown commands return 0.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_ctrl(
     ctx: *mut SSL_CTX,
@@ -155,6 +156,10 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
             SSL_CTRL_CHAIN if parg.is_null() => {
                 super::ctx::ctx_call(ctx, |c| c.edit().clear_chain_certs()) as c_long
             }
+            SSL_CTRL_CHAIN => super::cert_cb::ctx_set_chain(ctx, larg, parg),
+            super::ticket_key_cb::SSL_CTRL_SET_TLSEXT_TICKET_KEYS => {
+                super::ticket_key_cb::ctrl_set_keys(ctx, larg, parg)
+            }
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
                 guard(0, || ctx_ref(ctx).is_some() as c_long)
             }
@@ -184,8 +189,10 @@ unsafe fn add_chain_cert(ctx: *mut SSL_CTX, x: *mut X509, owned: bool) -> c_long
 }
 
 /// OpenSSL's generic per-connection setter behind `SSL_set_tlsext_host_name`, `SSL_set_mode`,
-/// `SSL_set_min_proto_version`, `SSL_get_extms_support` and the other `SSL_CTRL_*` commands
-/// above that apply to a connection. Unknown commands return 0.
+/// `SSL_set_min_proto_version`, `SSL_get_extms_support`, `SSL_set0_chain` / `SSL_set1_chain` /
+/// `SSL_add0_chain_cert` / `SSL_add1_chain_cert` (the chain of `SSL_use_certificate`'s
+/// certificate) and the other `SSL_CTRL_*` commands above that apply to a connection. Unknown
+/// commands return 0.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_ctrl(
     ssl: *mut SSL,
@@ -227,6 +234,8 @@ pub unsafe extern "C" fn SSL_ctrl(
             SSL_CTRL_SET_CLIENT_SIGALGS_LIST => {
                 SSL_set1_client_sigalgs_list(ssl, parg.cast()) as c_long
             }
+            SSL_CTRL_CHAIN => super::cert_cb::ssl_chain_ctrl(ssl, true, larg, parg),
+            SSL_CTRL_CHAIN_CERT => super::cert_cb::ssl_chain_ctrl(ssl, false, larg, parg),
             SSL_CTRL_GET_EXTMS_SUPPORT => SSL_get_extms_support(ssl) as c_long,
             SSL_CTRL_GET_NEGOTIATED_GROUP => SSL_get_negotiated_group(ssl) as c_long,
             SSL_CTRL_GET_PEER_SIGNATURE_NID => {

@@ -114,6 +114,9 @@ pub(crate) struct CtxState {
     pub(crate) servername_arg: usize,
     pub(crate) client_hello_cb: SSL_client_hello_cb_fn,
     pub(crate) client_hello_arg: usize,
+    /// `SSL_CTX_set_cert_cb` and its `arg` (an address, never dereferenced).
+    pub(crate) cert_cb: super::cert_cb::SSL_cert_cb,
+    pub(crate) cert_cb_arg: usize,
     pub(crate) quiet_shutdown: bool,
     /// `SSL_CTX_set_read_ahead`: copied into each new SSL (off by default, as in OpenSSL).
     pub(crate) read_ahead: bool,
@@ -258,6 +261,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 servername_arg: 0,
                 client_hello_cb: None,
                 client_hello_arg: 0,
+                cert_cb: None,
+                cert_cb_arg: 0,
                 observers: Default::default(),
                 ocsp: Default::default(),
             }),

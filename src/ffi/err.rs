@@ -323,7 +323,7 @@ pub extern "C" fn ERR_peek_last_error() -> c_ulong {
 
 /// Which entry an `ERR_*_line_data` call reports, and whether it removes it.
 #[derive(Clone, Copy)]
-enum Pick {
+pub(crate) enum Pick {
     GetOldest,
     PeekOldest,
     PeekNewest,
@@ -331,7 +331,7 @@ enum Pick {
 
 /// Reports one entry through OpenSSL's out-parameters (each may be NULL). `data` receives the
 /// plain-words detail, which stays valid until the next such call on this thread.
-unsafe fn entry_with_data(
+pub(crate) unsafe fn entry_with_data(
     pick: Pick,
     file: *mut *const c_char,
     line: *mut c_int,

@@ -1,10 +1,11 @@
 //! Calls into an `SSL` from the application's own callbacks.
 //!
 //! The library hands the `SSL*` to the application's callbacks (info, message, key log,
-//! verify, ClientHello, servername, ALPN, client certificate, session and ticket key callbacks) while it is
-//! in the middle of changing that `SSL`: reading records, running the handshake, writing. A
-//! callback that frees, clears or drives the same `SSL` would pull the connection out from
-//! under the call that is running (in OpenSSL too, where it is undefined behaviour).
+//! verify, ClientHello, servername, ALPN, certificate, client certificate, session and ticket
+//! key callbacks) while it is in the middle of changing that `SSL`: reading records, running the
+//! handshake, writing. A callback that frees, clears or drives the same `SSL` would pull the
+//! connection out from under the call that is running (in OpenSSL too, where it is undefined
+//! behaviour).
 //!
 //! So every call that drives the connection marks its `SSL` busy for its duration. While it is
 //! busy:

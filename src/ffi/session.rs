@@ -42,15 +42,22 @@ pub struct SSL_SESSION {
     /// valid while the object lives, so a setter replaces the session without keeping the old
     /// value (and a copy of its secret) around.
     id: Box<[u8]>,
+    /// The server name, which no setter changes, NUL-terminated for `SSL_SESSION_get0_hostname`.
+    pub(crate) hostname: Option<std::ffi::CString>,
 }
 
 impl SSL_SESSION {
     pub(crate) fn new_raw(session: Arc<Session>) -> *mut SSL_SESSION {
         let id = session.id.clone().into_boxed_slice();
+        let hostname = session
+            .server_name
+            .as_ref()
+            .and_then(|n| std::ffi::CString::new(n.as_str()).ok());
         Box::into_raw(Box::new(SSL_SESSION {
             refs: AtomicUsize::new(1),
             current: Mutex::new(session),
             id,
+            hostname,
         }))
     }
 
@@ -93,7 +100,11 @@ unsafe fn session_ref<'a>(s: *const SSL_SESSION) -> Option<&'a SSL_SESSION> {
     Some(unsafe { &*s })
 }
 
-fn with_session<T>(s: *const SSL_SESSION, fail: T, f: impl FnOnce(&SSL_SESSION) -> T) -> T {
+pub(crate) fn with_session<T>(
+    s: *const SSL_SESSION,
+    fail: T,
+    f: impl FnOnce(&SSL_SESSION) -> T,
+) -> T {
     guard_any(fail, || {
         // SAFETY: see session_ref.
         unsafe { session_ref(s) }.map(f)
@@ -160,12 +171,16 @@ pub(crate) struct SessionCallbacks {
     get_cb: SSL_CTX_get_session_cb,
     remove_cb: SSL_CTX_remove_session_cb,
     ticket_key_cb: SSL_ticket_key_cb,
+    /// `SSL_CTX_set_tlsext_ticket_key_cb` (OpenSSL's form; see ticket_key_cb.rs).
+    pub(crate) openssl_ticket_key_cb: super::ticket_key_cb::SSL_CTX_tlsext_ticket_key_cb,
 }
 
 impl SessionCallbacks {
     /// Whether a connection's configuration needs per-SSL wrappers.
     pub(crate) fn needs_wrapping(&self) -> bool {
-        self.get_cb.is_some() || self.ticket_key_cb.is_some()
+        self.get_cb.is_some()
+            || self.ticket_key_cb.is_some()
+            || self.openssl_ticket_key_cb.is_some()
     }
 
     /// Wraps the callbacks that take the `SSL` for the core's configuration.
@@ -194,6 +209,9 @@ impl SessionCallbacks {
                 }
                 Some(session)
             }));
+        }
+        if let Some(cb) = self.openssl_ticket_key_cb {
+            config.session.ticket_crypto = Some(super::ticket_key_cb::crypto(cb, ssl_addr));
         }
         if let Some(cb) = self.ticket_key_cb {
             config.session.ticket_key_callback =

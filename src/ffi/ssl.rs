@@ -89,6 +89,10 @@ pub struct SSL {
     /// used in place of the context's of the same key type once both are set.
     pub(crate) own_cert: Option<Vec<u8>>,
     pub(crate) own_key: Option<Arc<crate::crypto::sign::SigningKey>>,
+    /// `SSL_set0_chain` / `SSL_add1_chain_cert`: the chain sent after `own_cert`.
+    pub(crate) own_chain: Vec<Vec<u8>>,
+    /// `SSL_set_cert_cb`, overriding the context's (`Some((None, _))` removes it).
+    pub(crate) cert_cb: Option<(super::cert_cb::SSL_cert_cb, usize)>,
     /// Info and message callbacks of this connection, and its diagnosis strings.
     pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
@@ -158,6 +162,8 @@ enum Stop {
     ClientHelloCb,
     WantRead,
     WantWrite,
+    /// The certificate callback asked to be called again (`SSL_ERROR_WANT_X509_LOOKUP`).
+    WantX509Lookup,
     Syscall(i32),
     Eof,
     Failed,
@@ -201,6 +207,7 @@ impl SSL {
             session_callbacks,
             ctx_ocsp,
             client_hello,
+            ctx_cert_cb,
         ) = {
             let st = self.ctx().read();
             (
@@ -212,8 +219,10 @@ impl SSL {
                 st.session_callbacks,
                 st.ocsp,
                 st.client_hello_cb.map(|cb| (cb, st.client_hello_arg)),
+                (st.cert_cb, st.cert_cb_arg),
             )
         };
+        let cert_cb = super::cert_cb::effective(self.cert_cb.unwrap_or(ctx_cert_cb));
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
         let mode_changed = self.verify_mode.is_some_and(|m| m != base.verify_mode);
         let depth_changed = self.verify_depth.is_some_and(|d| d != base.verify_depth);
@@ -227,6 +236,7 @@ impl SSL {
             && alpn_select.is_none()
             && servername.is_none()
             && client_hello.is_none()
+            && cert_cb.is_none()
             && self.options == base.options
             && self.min_proto.is_none()
             && self.max_proto.is_none()
@@ -271,7 +281,9 @@ impl SSL {
         if let (Some(cert), Some(key)) = (&self.own_cert, &self.own_key) {
             // The pair was checked when its second half was set.
             c.set_certified_key(crate::config::CertifiedKey {
-                chain: vec![cert.clone()],
+                chain: std::iter::once(cert.clone())
+                    .chain(self.own_chain.iter().cloned())
+                    .collect(),
                 key: key.clone(),
             });
         }
@@ -309,6 +321,11 @@ impl SSL {
         if let Some((callback, arg)) = alpn_select {
             c.alpn_select = Some(Arc::new(move |offered: &[Vec<u8>]| {
                 call_alpn_select_cb(callback, arg, ssl_addr as *mut SSL, offered)
+            }));
+        }
+        if let Some((callback, arg)) = cert_cb {
+            c.cert_callback = Some(Arc::new(move || {
+                super::cert_cb::call(callback, arg, ssl_addr as *mut SSL)
             }));
         }
         if let Some((callback, arg)) = servername {
@@ -468,6 +485,7 @@ impl SSL {
             Stop::WantRead => SSL_READING,
             Stop::WantWrite => SSL_WRITING,
             Stop::ClientHelloCb => super::client_hello::SSL_CLIENT_HELLO_CB,
+            Stop::WantX509Lookup => SSL_X509_LOOKUP,
             _ => SSL_NOTHING,
         };
         if let Some(conn) = self.conn.as_mut() {
@@ -477,10 +495,21 @@ impl SSL {
                 _ => {}
             }
         }
+        // SSL_OP_IGNORE_UNEXPECTED_EOF: after the handshake, the peer closing the transport
+        // without close_notify reads as a clean close, as in OpenSSL 3.
+        if matches!(stop, Stop::Eof)
+            && !during_handshake
+            && self.options & SSL_OP_IGNORE_UNEXPECTED_EOF != 0
+        {
+            self.shutdown_flags |= SSL_RECEIVED_SHUTDOWN;
+            self.last_error = SSL_ERROR_ZERO_RETURN;
+            return 0;
+        }
         self.last_error = match stop {
             Stop::ClientHelloCb => super::client_hello::SSL_ERROR_WANT_CLIENT_HELLO_CB,
             Stop::WantRead => SSL_ERROR_WANT_READ,
             Stop::WantWrite => SSL_ERROR_WANT_WRITE,
+            Stop::WantX509Lookup => SSL_ERROR_WANT_X509_LOOKUP,
             Stop::Syscall(e) => {
                 err::push_errno(e, "transport");
                 // Keep errno for the caller, as OpenSSL leaves it.
@@ -547,6 +576,12 @@ impl SSL {
         if let Err(s) = self.ensure_conn() {
             return self.stop(s, true);
         }
+        // Paused for the application (the certificate callback asked to be called again): ask
+        // it again now. A failure is reported below, as any other.
+        let conn = self.conn.as_mut().expect("exists");
+        if conn.paused().is_some() {
+            let _ = conn.resume();
+        }
         loop {
             if let Err(s) = self.flush() {
                 return self.stop(s, true);
@@ -555,13 +590,16 @@ impl SSL {
                 return self.stop(Stop::Failed, true);
             }
             let conn = self.conn.as_ref().expect("exists");
+            if conn.paused().is_some() {
+                return self.stop(Stop::WantX509Lookup, true);
+            }
             if !conn.is_handshaking() {
                 self.last_error = SSL_ERROR_NONE;
                 return 1;
             }
-            if conn.is_paused() {
+            if conn.client_hello_paused() {
                 // The ClientHello callback asked to retry: run it again on the same message.
-                let result = self.conn.as_mut().expect("exists").resume();
+                let result = self.conn.as_mut().expect("exists").resume_client_hello();
                 self.deliver_events();
                 if conn_paused(self) {
                     return self.stop(Stop::ClientHelloCb, true);
@@ -828,7 +866,7 @@ fn call_alpn_select_cb(
 
 /// Whether the connection waits for its ClientHello callback to be run again.
 fn conn_paused(ssl: &SSL) -> bool {
-    ssl.conn.as_ref().is_some_and(|c| c.is_paused())
+    ssl.conn.as_ref().is_some_and(|c| c.client_hello_paused())
 }
 
 /// Runs the application's server name callback. The handshake then continues with the
@@ -918,6 +956,8 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             tls12_suites: None,
             own_cert: None,
             own_key: None,
+            own_chain: Vec::new(),
+            cert_cb: None,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
             max_cert_list,

@@ -516,6 +516,9 @@ fn certificate_type_allowed(kt: KeyType, types: &[u8]) -> bool {
 /// Our second flight: [Certificate], ClientKeyExchange, [CertificateVerify],
 /// ChangeCipherSpec, Finished.
 fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<dyn State>> {
+    if st.cert_request.is_some() {
+        super::client_certificate_callback(cx)?;
+    }
     let config = cx.config.clone();
     let mut hs = st.hs;
     let suite = hs.suite;

@@ -659,6 +659,7 @@ fn send_client_certificate(
     transcript: &mut crate::crypto::hash::Transcript,
     request: CertRequest,
 ) -> Result<()> {
+    super::client_certificate_callback(cx)?;
     let config = cx.config.clone();
     cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
     let chosen = request.choose(&config);

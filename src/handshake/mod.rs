@@ -45,6 +45,15 @@ pub trait State: Send {
         ))
     }
 
+    /// Goes on after this state paused the handshake for the application
+    /// ([`crate::conn::Pause`]). Only the states that pause accept it.
+    fn resume(self: Box<Self>, _cx: &mut Common) -> Result<Box<dyn State>> {
+        Err(Error::internal(format!(
+            "resumed while {}, which does not wait for the application",
+            self.name()
+        )))
+    }
+
     /// Sends a TLS 1.3 KeyUpdate and switches our sending keys; `request_peer` asks the peer to
     /// update its keys too. Only an established TLS 1.3 connection can.
     fn send_key_update(&mut self, _cx: &mut Common, _request_peer: bool) -> Result<()> {
@@ -61,6 +70,32 @@ pub trait State: Send {
             crate::error::Reason::WRONG_SSL_VERSION,
             "post-handshake authentication needs an established TLS 1.3 connection",
         ))
+    }
+}
+
+/// A client asked for a certificate runs the certificate callback, if any, before it chooses
+/// one; the chain and key the callback set are then among those it chooses from. A client
+/// cannot pause here: a callback that asks to be called again fails the handshake.
+pub fn client_certificate_callback(cx: &mut Common) -> Result<()> {
+    use crate::config::CertCallbackOutcome;
+    let Some(callback) = cx.config.cert_callback.clone() else {
+        return Ok(());
+    };
+    let decision = callback();
+    match decision.outcome {
+        CertCallbackOutcome::Continue => {
+            if let Some(settings) = decision.settings {
+                cx.config = Arc::new(cx.config.after_server_name(&settings));
+            }
+            Ok(())
+        }
+        CertCallbackOutcome::Fail => Err(server::certificate_callback_failed()),
+        CertCallbackOutcome::Retry => Err(Error::protocol(
+            crate::msgs::enums::AlertDescription::INTERNAL_ERROR,
+            crate::error::Reason::CERT_CB_ERROR,
+            "the certificate callback asked to be called again (-1); a libtls client cannot \
+             pause for it: return 1 once the certificate is set",
+        )),
     }
 }
 

@@ -1,8 +1,8 @@
 //! The server's first step: read a ClientHello and decide the protocol version.
 
 use super::{unexpected, State};
-use crate::config::{AlpnDecision, ClientHelloDecision, SniOutcome};
-use crate::conn::Common;
+use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
+use crate::conn::{Common, Pause};
 use crate::error::{Error, Reason, Result};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
@@ -30,16 +30,100 @@ impl State for ExpectClientHello {
         run_client_hello_callback(cx, msg)?;
         cx.client_random = ch.random;
         cx.evidence.peer_offer = Some(crate::diagnosis::OfferSummary::from_client_hello(&ch));
+        record_peer_suites(cx, &ch);
         let version = choose_version(cx, &ch)?;
         answer_server_name(cx, &ch, version)?;
         choose_application_protocol(cx, &ch)?;
         cx.ccs_allowed = true;
-        match version {
-            ProtocolVersion::TLSV1_3 => super::server13::handle_client_hello(cx, ch, msg, None),
-            ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
-            other => Err(Error::internal(format!("version {other} not implemented"))),
+        after_certificate_callback(cx, ch, msg, version)
+    }
+}
+
+/// Runs the certificate callback, if any (OpenSSL's `cert_cb`: after the server name and ALPN
+/// are settled, before the certificate and suite are chosen), then goes on with the version's
+/// handshake; or pauses the handshake in [`AwaitCertificateCallback`] when it asks to be
+/// called again.
+fn after_certificate_callback(
+    cx: &mut Common,
+    ch: ClientHello,
+    msg: &JoinedMessage,
+    version: ProtocolVersion,
+) -> Result<Box<dyn State>> {
+    if let Some(callback) = cx.config.cert_callback.clone() {
+        let decision = callback();
+        match decision.outcome {
+            CertCallbackOutcome::Continue => {
+                if let Some(settings) = decision.settings {
+                    cx.config = Arc::new(cx.config.after_server_name(&settings));
+                }
+            }
+            CertCallbackOutcome::Fail => return Err(certificate_callback_failed()),
+            CertCallbackOutcome::Retry => {
+                cx.paused = Some(Pause::CertificateCallback);
+                return Ok(Box::new(AwaitCertificateCallback {
+                    ch,
+                    msg: msg.clone(),
+                    version,
+                }));
+            }
         }
     }
+    match version {
+        ProtocolVersion::TLSV1_3 => super::server13::handle_client_hello(cx, ch, msg, None),
+        ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
+        other => Err(Error::internal(format!("version {other} not implemented"))),
+    }
+}
+
+/// The error when the certificate callback fails (OpenSSL's `SSL_R_CERT_CB_ERROR`, with an
+/// `internal_error` alert).
+pub(super) fn certificate_callback_failed() -> Error {
+    Error::protocol(
+        AlertDescription::INTERNAL_ERROR,
+        Reason::CERT_CB_ERROR,
+        "the application's certificate callback failed",
+    )
+}
+
+/// The ClientHello is processed up to the certificate callback, which asked to be called again:
+/// nothing is read from the peer until the application resumes the handshake.
+pub struct AwaitCertificateCallback {
+    ch: ClientHello,
+    msg: JoinedMessage,
+    version: ProtocolVersion,
+}
+
+impl State for AwaitCertificateCallback {
+    fn name(&self) -> &'static str {
+        "TLS server wait for the certificate callback"
+    }
+
+    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
+        // Records are not read while paused; a message here is a bug, not the peer's doing.
+        Err(Error::internal(format!(
+            "{} arrived while the handshake waits for the certificate callback",
+            msg.typ
+        )))
+    }
+
+    fn resume(self: Box<Self>, cx: &mut Common) -> Result<Box<dyn State>> {
+        let AwaitCertificateCallback { ch, msg, version } = *self;
+        after_certificate_callback(cx, ch, &msg, version)
+    }
+}
+
+/// Keeps the suites of the client's offer that libtls knows, each once, in its order: bounded
+/// by the suite table whatever the ClientHello holds.
+fn record_peer_suites(cx: &mut Common, ch: &ClientHello) {
+    let mut kept: Vec<&'static crate::suites::SuiteInfo> = Vec::new();
+    for suite in &ch.cipher_suites {
+        if let Some(info) = crate::suites::lookup(*suite) {
+            if !kept.iter().any(|k| k.suite == info.suite) {
+                kept.push(info);
+            }
+        }
+    }
+    cx.info.peer_suites = kept;
 }
 
 /// The application's ClientHello callback, first of all (OpenSSL's `SSL_CTX_set_client_hello_cb`):
@@ -506,6 +590,73 @@ mod tests {
                 e.alert,
                 Some(AlertDescription::HANDSHAKE_FAILURE),
                 "{version}"
+            );
+        }
+    }
+
+    /// The certificate callback pauses the handshake (nothing more is read) until the
+    /// application resumes it, asks again on resume, and its failure is `internal_error`.
+    #[test]
+    fn certificate_callback_pauses_resumes_and_fails() {
+        use crate::config::{CertCallbackDecision, CertCallbackOutcome};
+        use crate::conn::Pause;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for version in VERSIONS {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let counted = calls.clone();
+            let mut config = server_config(&["server-ecdsa-p256"]);
+            config.cert_callback = Some(Arc::new(move || {
+                let n = counted.fetch_add(1, Ordering::SeqCst);
+                CertCallbackDecision {
+                    outcome: if n < 2 {
+                        CertCallbackOutcome::Retry
+                    } else {
+                        CertCallbackOutcome::Continue
+                    },
+                    settings: None,
+                }
+            }));
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(config);
+            run(&mut client, &mut server).unwrap();
+            assert_eq!(
+                server.paused(),
+                Some(Pause::CertificateCallback),
+                "{version}"
+            );
+            assert!(
+                server.pending_tls().is_empty(),
+                "{version}: nothing sent while paused"
+            );
+            assert!(client.is_handshaking());
+            server.resume().unwrap();
+            assert_eq!(
+                server.paused(),
+                Some(Pause::CertificateCallback),
+                "{version}"
+            );
+            server.resume().unwrap();
+            assert_eq!(server.paused(), None);
+            assert_eq!(calls.load(Ordering::SeqCst), 3);
+            run(&mut client, &mut server).unwrap();
+            assert!(
+                !client.is_handshaking() && !server.is_handshaking(),
+                "{version}"
+            );
+            exchange_data(&mut client, &mut server);
+
+            let mut config = server_config(&["server-ecdsa-p256"]);
+            config.cert_callback = Some(Arc::new(|| CertCallbackDecision {
+                outcome: CertCallbackOutcome::Fail,
+                settings: None,
+            }));
+            let mut client = new_client(client_for(version));
+            let mut server = new_server(config);
+            let e = run(&mut client, &mut server).unwrap_err();
+            assert_eq!(e.reason, Reason::CERT_CB_ERROR, "{version}");
+            assert_eq!(
+                client.alert_received(),
+                Some(AlertDescription::INTERNAL_ERROR)
             );
         }
     }

@@ -384,7 +384,7 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(S
     let found = match ch.session_ticket() {
         Some(ticket) if tickets && !ticket.is_empty() => {
             // RFC 5077 3.4: a ticket we cannot use means a full handshake, silently.
-            sessions.open_ticket(ticket, now)
+            sessions.open_ticket(ticket, now)?
         }
         _ if !ch.legacy_session_id.is_empty() && sessions.server_caches() => {
             let internal =

@@ -454,7 +454,7 @@ fn accept_psk(
             Some(p) => (external_session(cx, p), false, true),
             None => {
                 let Some((session, from_cache)) =
-                    find_psk_session(&config, &identity.identity, now)
+                    find_psk_session(&config, &identity.identity, now)?
                 else {
                     SessionStats::bump(&stats.misses);
                     continue;
@@ -583,10 +583,12 @@ fn external_session(cx: &Common, p: ExternalPsk) -> Session {
 
 /// The session behind a PSK identity: a ticket we sealed or, with stateless tickets off, a
 /// session in the cache (the identity being its ID). The flag says it came from the cache.
-fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Option<(Session, bool)> {
+fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Result<Option<(Session, bool)>> {
     let sessions = &config.session;
     if !config.has_option(crate::config::ssl_options::NO_TICKET) {
-        return sessions.open_ticket(identity, now).map(|(s, _)| (s, false));
+        return Ok(sessions
+            .open_ticket(identity, now)?
+            .map(|(s, _)| (s, false)));
     }
     let internal = sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_LOOKUP == 0;
     let found = internal
@@ -597,8 +599,8 @@ fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Option<(Sessi
             let s = cb(identity)?;
             SessionStats::bump(&sessions.store.stats.cb_hits);
             Some(s)
-        })?;
-    Some(((*found).clone(), true))
+        });
+    Ok(found.map(|found| ((*found).clone(), true)))
 }
 
 /// Asks for the client's certificate (RFC 8446 4.3.2). The context stays empty: it only
@@ -1000,7 +1002,7 @@ fn usable_psk_dropped(config: &Config, r: &Retry) -> bool {
     r.psk_identities
         .iter()
         .take(MAX_PSK_IDENTITIES_TRIED)
-        .filter_map(|identity| find_psk_session(config, identity, now))
+        .filter_map(|identity| find_psk_session(config, identity, now).ok().flatten())
         .any(|(session, _)| {
             session.is_tls13()
                 && suites::lookup(session.suite).is_some_and(|s| s.hash == retry_hash)

@@ -323,6 +323,31 @@ pub type GetSessionCallback = Arc<dyn Fn(&[u8]) -> Option<Arc<Session>> + Send +
 /// Told of each session leaving the cache (`SSL_CTX_sess_set_remove_cb`).
 pub type RemoveSessionCallback = Arc<dyn Fn(&Arc<Session>) + Send + Sync>;
 
+/// What an application that seals and opens tickets itself answers when opening one
+/// ([`TicketCrypto`]).
+pub enum TicketOpened {
+    /// The ticket's plaintext (the encoded session state); `renew` asks for a fresh ticket.
+    Plain { state: Secret, renew: bool },
+    /// Not a ticket the application can open (unknown key, bad MAC, garbage): a full
+    /// handshake follows.
+    Unknown,
+    /// The application's callback failed: the handshake fails.
+    Failed(Error),
+}
+
+/// Seals the encoded session state into a ticket; `Ok(None)` issues no ticket.
+pub type TicketSeal = Arc<dyn Fn(&[u8]) -> Result<Option<Vec<u8>>> + Send + Sync>;
+/// Opens a ticket into the encoded session state.
+pub type TicketOpen = Arc<dyn Fn(&[u8]) -> TicketOpened + Send + Sync>;
+
+/// Ticket cryptography done by the application (OpenSSL's `SSL_CTX_set_tlsext_ticket_key_cb`,
+/// whose callback sets up the cipher and MAC): replaces libtls's own sealing and key ring.
+#[derive(Clone)]
+pub struct TicketCrypto {
+    pub seal: TicketSeal,
+    pub open: TicketOpen,
+}
+
 /// What a context configures about sessions; part of [`crate::config::Config`].
 #[derive(Clone)]
 pub struct SessionConfig {
@@ -342,6 +367,8 @@ pub struct SessionConfig {
     pub get_callback: Option<GetSessionCallback>,
     /// Application-managed ticket keys; replaces the store's keys when set.
     pub ticket_key_callback: Option<TicketKeyCallback>,
+    /// Application-made tickets; replaces libtls's sealing (and the two above) when set.
+    pub ticket_crypto: Option<TicketCrypto>,
 }
 
 impl Default for SessionConfig {
@@ -356,6 +383,7 @@ impl Default for SessionConfig {
             new_callback: None,
             get_callback: None,
             ticket_key_callback: None,
+            ticket_crypto: None,
         }
     }
 }
@@ -372,6 +400,10 @@ impl SessionConfig {
         if state.len() > crate::limits::MAX_TICKET_LEN {
             return Ok(None);
         }
+        if let Some(crypto) = &self.ticket_crypto {
+            let sealed = (crypto.seal)(&state)?;
+            return Ok(sealed.filter(|t| !t.is_empty() && t.len() <= crate::limits::MAX_TICKET_LEN));
+        }
         let key = match &self.ticket_key_callback {
             Some(cb) => match cb(None) {
                 TicketKeyLookup::Found(key) | TicketKeyLookup::FoundRenew(key) => key,
@@ -385,8 +417,22 @@ impl SessionConfig {
 
     /// Opens a ticket. `None` for anything unusable (unknown key, bad tag, garbage), which
     /// means a full handshake; otherwise the session and whether the ticket should be replaced
-    /// by one under the current key.
-    pub fn open_ticket(&self, sealed: &[u8], now_ms: u64) -> Option<(Session, bool)> {
+    /// by one under the current key. An error only when an application's ticket callback
+    /// failed (the handshake then fails).
+    pub fn open_ticket(&self, sealed: &[u8], now_ms: u64) -> Result<Option<(Session, bool)>> {
+        if let Some(crypto) = &self.ticket_crypto {
+            return match (crypto.open)(sealed) {
+                TicketOpened::Plain { state, renew } => {
+                    Ok(Session::decode(&state).ok().map(|s| (s, renew)))
+                }
+                TicketOpened::Unknown => Ok(None),
+                TicketOpened::Failed(e) => Err(e),
+            };
+        }
+        Ok(self.open_own_ticket(sealed, now_ms))
+    }
+
+    fn open_own_ticket(&self, sealed: &[u8], now_ms: u64) -> Option<(Session, bool)> {
         let name = ticket::key_name(sealed)?;
         let (key, renew) = match &self.ticket_key_callback {
             Some(cb) => match cb(Some(&name)) {
@@ -523,6 +569,7 @@ pub(crate) mod tests {
                 }
                 let (opened, _) = config
                     .open_ticket(&sealed.expect("a ticket"), s.created_ms)
+                    .unwrap()
                     .expect("a ticket for a long chain opens");
                 assert_eq!(opened.peer_chain, s.peer_chain);
                 assert_eq!(&opened.secret[..], &s.secret[..]);

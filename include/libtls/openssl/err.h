@@ -66,6 +66,11 @@ extern "C" {
     ((((unsigned long)(lib) & 0xFFUL) << 23) | ((unsigned long)(reason) & 0x7FFFFFUL))
 #define ERR_FATAL_ERROR(e) 0
 
+/* The flags ERR_get_error_line_data and ERR_peek_error_data report for an entry's data:
+ * libtls's entries carry a string (the plain-words detail) that the library owns. */
+#define ERR_TXT_MALLOCED 0x01
+#define ERR_TXT_STRING 0x02
+
 /* Reasons every library may raise: aws-lc's numbers, which its functions queue. */
 #define ERR_R_FATAL 64
 #define ERR_R_MALLOC_FAILURE (1 | ERR_R_FATAL)

@@ -70,6 +70,7 @@ static LIBTLS_COMPAT_UNUSED int libtls_compat_init(unsigned long opts, const voi
 #define SSL_get_cipher_version(s) SSL_CIPHER_get_version(SSL_get_current_cipher(s))
 #define SSL_get_cipher_bits(s, np) SSL_CIPHER_get_bits(SSL_get_current_cipher(s), (np))
 #define SSL_get0_session(s) SSL_get_session(s)
+#define SSL_want_x509_lookup(s) (SSL_want(s) == SSL_X509_LOOKUP)
 
 /* Settings OpenSSL spells as SSL_CTX_ctrl / SSL_ctrl commands (see <libtls.h> for what each
  * does in libtls: DH parameters are accepted and ignored, as libtls has no finite-field DH). */
@@ -77,13 +78,25 @@ static LIBTLS_COMPAT_UNUSED int libtls_compat_init(unsigned long opts, const voi
 #define SSL_set_tmp_dh(ssl, dh) SSL_ctrl((ssl), SSL_CTRL_SET_TMP_DH, 0, (void *)(dh))
 #define SSL_CTX_set_dh_auto(ctx, onoff) SSL_CTX_ctrl((ctx), SSL_CTRL_SET_DH_AUTO, (onoff), NULL)
 #define SSL_set_dh_auto(ssl, onoff) SSL_ctrl((ssl), SSL_CTRL_SET_DH_AUTO, (onoff), NULL)
-#define SSL_CTX_set_ecdh_auto(ctx, onoff) ((onoff) != 0)
-#define SSL_set_ecdh_auto(ssl, onoff) ((onoff) != 0)
+/* Calls (as OpenSSL 1.0.2 spells them), not ((onoff) != 0): programs that see
+ * SSL_CTRL_SET_ECDH_AUTO call these as statements, which must not warn "statement with no
+ * effect". Automatic curve choice is always on. */
+#define SSL_CTX_set_ecdh_auto(ctx, onoff) SSL_CTX_ctrl((ctx), SSL_CTRL_SET_ECDH_AUTO, (onoff), NULL)
+#define SSL_set_ecdh_auto(ssl, onoff) SSL_ctrl((ssl), SSL_CTRL_SET_ECDH_AUTO, (onoff), NULL)
 #define SSL_CTX_add_extra_chain_cert(ctx, x509) \
     SSL_CTX_ctrl((ctx), SSL_CTRL_EXTRA_CHAIN_CERT, 0, (void *)(x509))
 #define SSL_CTX_add0_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 0, (void *)(x509))
 #define SSL_CTX_add1_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 1, (void *)(x509))
 #define SSL_CTX_clear_chain_certs(ctx) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 0, NULL)
+#define SSL_CTX_set0_chain(ctx, sk) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 0, (void *)(sk))
+#define SSL_CTX_set1_chain(ctx, sk) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 1, (void *)(sk))
+/* A connection's own chain, sent after SSL_use_certificate's certificate (a certificate
+ * callback's usual calls). */
+#define SSL_set0_chain(ssl, sk) SSL_ctrl((ssl), SSL_CTRL_CHAIN, 0, (void *)(sk))
+#define SSL_set1_chain(ssl, sk) SSL_ctrl((ssl), SSL_CTRL_CHAIN, 1, (void *)(sk))
+#define SSL_add0_chain_cert(ssl, x509) SSL_ctrl((ssl), SSL_CTRL_CHAIN_CERT, 0, (void *)(x509))
+#define SSL_add1_chain_cert(ssl, x509) SSL_ctrl((ssl), SSL_CTRL_CHAIN_CERT, 1, (void *)(x509))
+#define SSL_clear_chain_certs(ssl) SSL_set0_chain((ssl), NULL)
 
 /* Restricts the ECDHE groups to the EC_KEY's curve (P-256, P-384 or P-521), as OpenSSL does. */
 #define SSL_CTX_set_tmp_ecdh(ctx, ecdh) SSL_CTX_ctrl((ctx), SSL_CTRL_SET_TMP_ECDH, 0, (void *)(ecdh))

@@ -156,6 +156,8 @@ const TYPES: &[(&str, &str)] = &[
     ("X509_STORE", "x509_store_st"),
     ("EVP_MD", "env_md_st"),
     ("ASN1_TIME", "asn1_string_st"),
+    ("EVP_CIPHER_CTX", "evp_cipher_ctx_st"),
+    ("HMAC_CTX", "hmac_ctx_st"),
 ];
 
 /// The typedefs, unless aws-lc's <openssl/base.h> made them already. The base.h generated into
