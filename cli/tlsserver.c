@@ -644,8 +644,12 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
         fprintf(stderr, PROG ": cannot set the session ID context\n");
         goto fail;
     }
+#ifndef LIBTLS_TEST_OPENSSL
+    /* libtls requires EMS by default; OpenSSL accepts peers without it, so there is nothing
+     * to switch off. */
     if (opts->allow_no_ems)
         SSL_CTX_set_allow_no_ems(ctx, 1);
+#endif
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (opts->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx, (size_t)opts->num_tickets)) {
