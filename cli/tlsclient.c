@@ -56,6 +56,9 @@ struct client_options {
     int reconnect;
     int no_ticket;
     int allow_no_ems;
+    int no_tx_cert_comp;
+    int no_rx_cert_comp;
+    const char *cert_comp_algs;
 };
 
 static void usage(void)
@@ -83,7 +86,11 @@ static void usage(void)
             "  -sess_out FILE      save the session to FILE after the (last) connection\n"
             "  -reconnect N        connect N more times, resuming the previous session\n"
             "  -no_ticket          do not ask for session tickets\n"
-            "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n");
+            "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n"
+            "  -no_rx_cert_comp    do not offer certificate compression (RFC 8879) to the server\n"
+            "  -no_tx_cert_comp    never send our client certificate compressed\n"
+            "  -cert_comp_algs LIST certificate compression algorithms to offer and use, in\n"
+            "                      order, comma separated: brotli,zlib,zstd (the default)\n");
     exit(2);
 }
 
@@ -135,6 +142,7 @@ static void report_connected(SSL *ssl)
     print_verify_result(stderr, ssl);
     print_alpn(stderr, ssl);
     fprintf(stderr, "\n");
+    report_cert_comp(stderr, PROG, ssl);
     fflush(stderr);
 }
 
@@ -395,6 +403,9 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-reconnect")) opts->reconnect = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
+        else if (!strcmp(arg, "-no_tx_cert_comp")) opts->no_tx_cert_comp = 1;
+        else if (!strcmp(arg, "-no_rx_cert_comp")) opts->no_rx_cert_comp = 1;
+        else if (!strcmp(arg, "-cert_comp_algs")) opts->cert_comp_algs = NEXT_ARG();
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -476,6 +487,14 @@ static SSL_CTX *make_context(const struct client_options *opts)
     enable_keylog(ctx);
     if (opts->allow_no_ems)
         SSL_CTX_set_allow_no_ems(ctx, 1);
+    if (opts->no_tx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION);
+    if (opts->no_rx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
+    if (opts->cert_comp_algs && !set_cert_comp_algs(ctx, opts->cert_comp_algs)) {
+        fprintf(stderr, PROG ": bad -cert_comp_algs %s\n", opts->cert_comp_algs);
+        goto fail;
+    }
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     return ctx;

@@ -68,6 +68,10 @@ struct server_options {
     int timeout_secs;
     int no_ticket;
     int allow_no_ems;
+    int cert_comp;
+    int no_tx_cert_comp;
+    int no_rx_cert_comp;
+    const char *cert_comp_algs;
     const char *ticket_key_file;
     int num_tickets; /* < 0: the library's default */
 };
@@ -104,7 +108,13 @@ static void usage(void)
             "                          (RFC 7627); refused by default\n"
             "  -ticket_key_file FILE   ticket keys shared with other servers: one key a line,\n"
             "                          96 hex digits (16-byte name, 32-byte key), first seals\n"
-            "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n");
+            "  -num_tickets N          TLS 1.3 tickets sent after each handshake\n"
+            "  -cert_comp              compress the certificates (RFC 8879) at start-up rather\n"
+            "                          than in the first handshake that asks for it\n"
+            "  -no_tx_cert_comp        never send our certificate compressed\n"
+            "  -no_rx_cert_comp        do not offer certificate compression to clients\n"
+            "  -cert_comp_algs LIST    certificate compression algorithms to offer and use, in\n"
+            "                          order, comma separated: brotli,zlib,zstd (the default)\n");
     exit(2);
 }
 
@@ -372,6 +382,10 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-timeout")) opts->timeout_secs = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-no_ticket")) opts->no_ticket = 1;
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
+        else if (!strcmp(arg, "-cert_comp")) opts->cert_comp = 1;
+        else if (!strcmp(arg, "-no_tx_cert_comp")) opts->no_tx_cert_comp = 1;
+        else if (!strcmp(arg, "-no_rx_cert_comp")) opts->no_rx_cert_comp = 1;
+        else if (!strcmp(arg, "-cert_comp_algs")) opts->cert_comp_algs = NEXT_ARG();
         else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
         else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
@@ -515,6 +529,18 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
     }
     if (opts->allow_no_ems)
         SSL_CTX_set_allow_no_ems(ctx, 1);
+    if (opts->no_tx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION);
+    if (opts->no_rx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
+    if (opts->cert_comp_algs && !set_cert_comp_algs(ctx, opts->cert_comp_algs)) {
+        fprintf(stderr, PROG ": bad -cert_comp_algs %s\n", opts->cert_comp_algs);
+        goto fail;
+    }
+    if (opts->cert_comp && !SSL_CTX_compress_certs(ctx, 0)) {
+        fprintf(stderr, PROG ": cannot compress the certificates\n");
+        goto fail;
+    }
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (opts->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx, (size_t)opts->num_tickets)) {
@@ -634,6 +660,7 @@ static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *
     }
     describe_session(ssl, session, sizeof session);
     fprintf(stderr, PROG ": accepted: %s\n", session);
+    report_cert_comp(stderr, PROG, ssl);
     fflush(stderr);
     if (opts->show_certs)
         print_peer_chain(ssl, 0);

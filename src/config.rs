@@ -38,6 +38,10 @@ pub mod ssl_options {
     pub const NO_TLSV1_1: u64 = 1 << 28;
     pub const NO_TLSV1_3: u64 = 1 << 29;
     pub const NO_RENEGOTIATION: u64 = 1 << 30;
+    /// OpenSSL 3.2's: send no compressed certificates (RFC 8879).
+    pub const NO_TX_CERTIFICATE_COMPRESSION: u64 = 1 << 32;
+    /// OpenSSL 3.2's: offer no certificate compression (no compress_certificate extension).
+    pub const NO_RX_CERTIFICATE_COMPRESSION: u64 = 1 << 33;
     /// What a new OpenSSL 3.0 context starts with.
     pub const DEFAULT: u64 = NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT;
 }
@@ -186,6 +190,8 @@ pub struct Config {
     pub key_update_after_records: u64,
     /// Sessions, tickets and the session cache.
     pub session: crate::session::SessionConfig,
+    /// Certificate compression (RFC 8879): preference and the compressed-message cache.
+    pub cert_compression: crate::certcomp::CertCompression,
 }
 
 impl Default for Config {
@@ -219,6 +225,7 @@ impl Default for Config {
             sni_callback: None,
             key_update_after_records: 1 << 24,
             session: crate::session::SessionConfig::default(),
+            cert_compression: Default::default(),
         }
     }
 }

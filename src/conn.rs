@@ -77,6 +77,8 @@ pub struct Negotiated {
     /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
     /// whose key schedule binds the transcript.
     pub extended_master_secret: bool,
+    /// Certificate compression (RFC 8879) used in each direction.
+    pub cert_compression: crate::certcomp::Used,
 }
 
 impl Default for Negotiated {
@@ -102,6 +104,7 @@ impl Default for Negotiated {
             peer_finished: Vec::new(),
             peer_ca_names: Vec::new(),
             extended_master_secret: false,
+            cert_compression: Default::default(),
         }
     }
 }

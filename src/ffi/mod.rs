@@ -11,6 +11,7 @@
 
 pub mod alert;
 pub mod bio;
+pub mod cert_comp;
 pub mod cipher;
 pub mod compat;
 pub mod consts;

@@ -28,7 +28,7 @@ const READ_CHUNK: usize = crate::record::MAX_CIPHERTEXT_TLS12 + crate::record::H
 
 pub struct SSL {
     ctx: *mut SSL_CTX,
-    role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// Each slot owns one reference (the same BIO in both slots holds two).
     rbio: *mut BIO,
     wbio: *mut BIO,
@@ -99,6 +99,8 @@ pub struct SSL {
     pub(crate) reentry: super::reentry::Reentry,
     /// `SSL_set_allow_no_ems`, overriding the context's choice.
     allow_no_ems: Option<bool>,
+    /// `SSL_set1_cert_comp_preference`, overriding the context's (src/ffi/cert_comp.rs).
+    pub(crate) cert_comp_pref: Option<Vec<crate::msgs::enums::CertCompressionAlgorithm>>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -178,7 +180,7 @@ impl SSL {
 
     /// The context's configuration with this connection's overrides, and the application's
     /// callbacks wrapped for the core.
-    fn config(&self) -> Arc<Config> {
+    pub(crate) fn config(&self) -> Arc<Config> {
         let base = self.ctx().snapshot();
         let (
             ctx_verify_callback,
@@ -219,6 +221,7 @@ impl SSL {
             && self.tls12_suites.is_none()
             && !(self.own_cert.is_some() && self.own_key.is_some())
             && self.allow_no_ems.is_none()
+            && self.cert_comp_pref.is_none()
         {
             return base;
         }
@@ -226,6 +229,9 @@ impl SSL {
         c.options = self.options;
         if let Some(allow) = self.allow_no_ems {
             c.allow_no_ems = allow;
+        }
+        if let Some(pref) = &self.cert_comp_pref {
+            c.cert_compression.preference = Some(pref.clone());
         }
         if self.min_proto.is_some() || self.max_proto.is_some() {
             (c.min_version, c.max_version) = super::ctx::version_range(
@@ -862,6 +868,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             max_cert_list,
             reentry: Default::default(),
             allow_no_ems: None,
+            cert_comp_pref: None,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.

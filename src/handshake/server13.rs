@@ -273,6 +273,11 @@ pub fn handle_client_hello(
     cx.send_handshake_bytes(&ee)?;
 
     let mut client_auth_schemes = None;
+    // RFC 8879 3: what the client decompresses; ignored (not even parsed) on resumption.
+    let client_comp_algs = match &full_handshake_cert {
+        Some(_) => crate::certcomp::client_hello_algorithms(&ch)?,
+        None => Vec::new(),
+    };
     if let Some((cert, scheme)) = full_handshake_cert {
         if config.verify_mode & verify_flags::PEER != 0 {
             let schemes = config.tls13_client_auth_schemes();
@@ -288,7 +293,7 @@ pub fn handle_client_hello(
             send_certificate_request(cx, &config, &schemes, &mut transcript)?;
             client_auth_schemes = Some(schemes);
         }
-        send_certificate_and_verify(cx, &cert, scheme, &mut transcript)?;
+        send_certificate_and_verify(cx, &cert, scheme, &mut transcript, &client_comp_algs)?;
     }
 
     let verify_data = server_finished.verify_data(&transcript.current_hash());
@@ -345,16 +350,22 @@ fn send_certificate_and_verify(
     cert: &CertifiedKey,
     scheme: SignatureScheme,
     transcript: &mut Transcript,
+    client_comp_algs: &[crate::msgs::enums::CertCompressionAlgorithm],
 ) -> Result<()> {
-    let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
-        context: Vec::new(),
-        entries: cert
-            .chain
-            .iter()
-            .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
-            .collect(),
-    })
-    .encode()?;
+    let config = cx.config.clone();
+    let (certificate, compressed) = crate::certcomp::certificate_message(
+        &config,
+        &CertificateTls13 {
+            context: Vec::new(),
+            entries: cert
+                .chain
+                .iter()
+                .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
+                .collect(),
+        },
+        client_comp_algs,
+    )?;
+    cx.info.cert_compression.sent = compressed;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
 
@@ -537,6 +548,13 @@ fn send_certificate_request(
             config.client_ca_names.clone(),
         ));
     }
+    // RFC 8879 3: the algorithms we decompress the client's certificate with.
+    if let Some(data) = crate::certcomp::offer_data(config) {
+        extensions.push(CertificateRequestExtension::Unknown {
+            typ: ExtensionType::COMPRESS_CERTIFICATE,
+            data,
+        });
+    }
     let request = HandshakeMessage::CertificateRequestTls13(CertificateRequestTls13 {
         context: Vec::new(),
         extensions,
@@ -558,9 +576,26 @@ impl State for ExpectClientCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
-        let HandshakeMessage::CertificateTls13(cert) = decode13(msg)? else {
-            return Err(unexpected(self.name(), msg.typ));
+        // RFC 8879 4: a CompressedCertificate only if our CertificateRequest offered one.
+        let offered = crate::certcomp::receive_algorithms(&cx.config);
+        let mut accepted = vec![HandshakeType::CERTIFICATE];
+        if !offered.is_empty() {
+            accepted.push(HandshakeType::COMPRESSED_CERTIFICATE);
+        }
+        super::expect_types(self.name(), msg, &accepted)?;
+        let cert = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
+            let (cert, alg) = crate::certcomp::receive_certificate(
+                &offered,
+                msg.body(),
+                cx.config.max_handshake_message,
+            )?;
+            cx.info.cert_compression.received = Some(alg);
+            cert
+        } else {
+            let HandshakeMessage::CertificateTls13(cert) = decode13(msg)? else {
+                return Err(unexpected(self.name(), msg.typ));
+            };
+            cert
         };
         if !cert.context.is_empty() {
             return Err(Error::illegal(
