@@ -59,7 +59,7 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps test_cert_comp
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
@@ -74,6 +74,7 @@ SOURCES_test_session = capi-tests/c/test_session.c
 SOURCES_test_lifecycle = capi-tests/c/test_lifecycle.c
 SOURCES_test_reentry = capi-tests/c/test_reentry.c
 SOURCES_test_apps = capi-tests/c/test_apps.c
+SOURCES_test_cert_comp = capi-tests/c/test_cert_comp.c
 HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))

@@ -171,6 +171,22 @@ static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
     }
 }
 
+#ifndef TLSEXT_comp_cert_none
+/* OpenSSL before 3.2 (the reference build): no certificate compression, so the options fail
+ * and nothing is ever reported. */
+#define TLSEXT_comp_cert_none 0
+#define TLSEXT_comp_cert_zlib 1
+#define TLSEXT_comp_cert_brotli 2
+#define TLSEXT_comp_cert_zstd 3
+#define TLSEXT_comp_cert_limit 4
+#define SSL_OP_NO_TX_CERTIFICATE_COMPRESSION 0
+#define SSL_OP_NO_RX_CERTIFICATE_COMPRESSION 0
+#define SSL_CTX_set1_cert_comp_preference(ctx, algs, n) ((void)(ctx), (void)(algs), (void)(n), 0)
+#define SSL_CTX_compress_certs(ctx, alg) ((void)(ctx), (void)(alg), 0)
+#define SSL_get_negotiated_server_cert_comp_alg(ssl) ((void)(ssl), TLSEXT_comp_cert_none)
+#define SSL_get_negotiated_client_cert_comp_alg(ssl) ((void)(ssl), TLSEXT_comp_cert_none)
+#endif
+
 /* Certificate compression (RFC 8879) names: "zlib", "brotli", "zstd". */
 static const char *cert_comp_name(int alg)
 {
