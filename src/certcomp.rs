@@ -243,8 +243,9 @@ pub fn receive_certificate(
     let expected = m.uncompressed_length as usize;
     let max = max_len.min(MAX_HANDSHAKE_BODY_LEN);
     if expected > max {
-        return Err(Error::protocol(
-            AlertDescription::BAD_CERTIFICATE,
+        // The alert of a plain Certificate over the limit (the deframer's), so the limit reads
+        // the same whichever form the certificate came in.
+        return Err(Error::illegal(
             Reason::EXCESSIVE_MESSAGE_SIZE,
             format!(
                 "CompressedCertificate would decompress to {expected} bytes; we accept \
@@ -467,7 +468,7 @@ mod tests {
         m.encode_body(&mut w);
         let body = w.finish().unwrap();
         let err = receive_certificate(&SUPPORTED, &body, 100_000).unwrap_err();
-        assert_eq!(err.alert, Some(AlertDescription::BAD_CERTIFICATE));
+        assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
         assert_eq!(err.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
         let err = receive_certificate(&[Alg::BROTLI], &body, 1 << 24).unwrap_err();
         assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));

@@ -414,7 +414,7 @@ fn a_length_over_our_limit_is_refused_before_decompressing() {
     let e = expect_client_alert(
         cc,
         &compressed_body(Alg::ZLIB, 1501, vec![0xff; 16]),
-        AlertDescription::BAD_CERTIFICATE,
+        AlertDescription::ILLEGAL_PARAMETER,
     );
     assert_eq!(e.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
 }
