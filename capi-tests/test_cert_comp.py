@@ -119,3 +119,13 @@ def test_bad_algorithm_list_is_refused(harness, libtls_only):
     client = harness.tlsclient("-cert_comp_algs", "lzma", "127.0.0.1:1")
     assert client.returncode != 0
     assert "bad -cert_comp_algs lzma" in client.stderr
+
+
+def test_tlsclient_offers_only_the_listed_algorithms(harness, libtls_only):
+    server, port = tlslite_server(harness, *cert_args("rsa2048", "--cert", "--key"))
+    client = harness.tlsclient("-CAfile", ROOT, "-servername", "localhost", "-msg", "ping",
+                               "-cert_comp_algs", "zstd", f"127.0.0.1:{port}")
+    got = server_result(server)
+    connected_fields(client)
+    assert got["server"] == "zstd", got
+    assert cert_comp_line(client.stderr, "tlsclient") == ("zstd", "none"), client.stderr

@@ -89,7 +89,7 @@ static void usage(void)
             "  -allow_no_ems       accept TLS 1.2 servers without the extended master secret\n"
             "  -no_rx_cert_comp    do not offer certificate compression (RFC 8879) to the server\n"
             "  -no_tx_cert_comp    never send our client certificate compressed\n"
-            "  -cert_comp_algs LIST certificate compression algorithms to offer and use, in\n"
+            "  -cert_comp_algs L   certificate compression algorithms to offer and use, in\n"
             "                      order, comma separated: brotli,zlib,zstd (the default)\n");
     exit(2);
 }
