@@ -22,8 +22,10 @@ pub fn encode_algorithms(algs: &[CertCompressionAlgorithm]) -> Vec<u8> {
 }
 
 /// Decodes a compress_certificate extension's data. An empty list, an odd length or trailing
-/// bytes are `decode_error` (RFC 8879 3: `algorithms<2..2^8-2>`). Unknown values are kept (a
-/// caller picks the ones it knows).
+/// bytes are `decode_error` (RFC 8879 3: `algorithms<2..2^8-2>`), and so is an algorithm listed
+/// twice (`SSL_R_BAD_EXTENSION`; RFC 8879 is silent, BoringSSL refuses it too, and a list of
+/// preferences has no use for repeats). Unknown values are kept (a caller picks the ones it
+/// knows).
 pub fn decode_algorithms(data: &[u8]) -> Result<Vec<CertCompressionAlgorithm>, Error> {
     let mut r = Reader::new(data);
     let codes = r.u16_list_u8("compress_certificate algorithms")?;
@@ -31,6 +33,18 @@ pub fn decode_algorithms(data: &[u8]) -> Result<Vec<CertCompressionAlgorithm>, E
     if codes.is_empty() {
         return Err(Error::decode(
             "compress_certificate extension with an empty algorithm list",
+        ));
+    }
+    // At most 127 entries: the quadratic check costs nothing.
+    if let Some((i, c)) = codes
+        .iter()
+        .enumerate()
+        .find(|(i, c)| codes[..*i].contains(c))
+    {
+        return Err(Error::protocol(
+            crate::msgs::enums::AlertDescription::DECODE_ERROR,
+            crate::error::Reason::BAD_EXTENSION,
+            format!("compress_certificate lists algorithm {c} twice (entry {i})"),
         ));
     }
     Ok(codes.into_iter().map(CertCompressionAlgorithm).collect())
@@ -108,6 +122,7 @@ mod tests {
             &[2, 0],
             &[3, 0, 1, 0],
             &[2, 0, 1, 0],
+            &[6, 0, 1, 0, 2, 0, 1],
         ] {
             let err = decode_algorithms(bad).unwrap_err();
             assert_eq!(err.alert, Some(AlertDescription::DECODE_ERROR), "{bad:?}");
