@@ -213,4 +213,65 @@ static unsigned int alpn_wire(const char *list, unsigned char *out, size_t size)
     }
 }
 
+#ifndef TLSEXT_comp_cert_none
+/* OpenSSL before 3.2 (the reference build): no certificate compression, so the options fail
+ * and nothing is ever reported. */
+#define TLSEXT_comp_cert_none 0
+#define TLSEXT_comp_cert_zlib 1
+#define TLSEXT_comp_cert_brotli 2
+#define TLSEXT_comp_cert_zstd 3
+#define TLSEXT_comp_cert_limit 4
+#define SSL_OP_NO_TX_CERTIFICATE_COMPRESSION 0
+#define SSL_OP_NO_RX_CERTIFICATE_COMPRESSION 0
+#define SSL_CTX_set1_cert_comp_preference(ctx, algs, n) ((void)(ctx), (void)(algs), (void)(n), 0)
+#define SSL_CTX_compress_certs(ctx, alg) ((void)(ctx), (void)(alg), 0)
+#define SSL_get_negotiated_server_cert_comp_alg(ssl) ((void)(ssl), TLSEXT_comp_cert_none)
+#define SSL_get_negotiated_client_cert_comp_alg(ssl) ((void)(ssl), TLSEXT_comp_cert_none)
+#endif
+
+/* Certificate compression (RFC 8879) names: "zlib", "brotli", "zstd". */
+static const char *cert_comp_name(int alg)
+{
+    switch (alg) {
+    case TLSEXT_comp_cert_zlib: return "zlib";
+    case TLSEXT_comp_cert_brotli: return "brotli";
+    case TLSEXT_comp_cert_zstd: return "zstd";
+    default: return "none";
+    }
+}
+
+/* "zstd,zlib" -> SSL_CTX_set1_cert_comp_preference; 0 on an unknown name. */
+static int set_cert_comp_algs(SSL_CTX *ctx, const char *list)
+{
+    int algs[8];
+    size_t n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int alg = 0;
+        for (int a = TLSEXT_comp_cert_zlib; a < TLSEXT_comp_cert_limit; a++)
+            if (strlen(cert_comp_name(a)) == len && !strncmp(p, cert_comp_name(a), len))
+                alg = a;
+        if (!alg || n == sizeof algs / sizeof algs[0])
+            return 0;
+        algs[n++] = alg;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return SSL_CTX_set1_cert_comp_preference(ctx, algs, n);
+}
+
+/* "PROG: cert_comp: server=ALG client=ALG" when either certificate went compressed. */
+static void report_cert_comp(FILE *out, const char *prog, SSL *ssl)
+{
+    int server = SSL_get_negotiated_server_cert_comp_alg(ssl);
+    int client = SSL_get_negotiated_client_cert_comp_alg(ssl);
+    if (server == TLSEXT_comp_cert_none && client == TLSEXT_comp_cert_none)
+        return;
+    fprintf(out, "%s: cert_comp: server=%s client=%s\n", prog, cert_comp_name(server),
+            cert_comp_name(client));
+}
+
 #endif

@@ -66,6 +66,9 @@ struct client_options {
     const char *psk_hex;
     const char *psk_identity;
     int enable_pha;
+    int no_tx_cert_comp;
+    int no_rx_cert_comp;
+    const char *cert_comp_algs;
 };
 
 /* -psk: the external PSK offered in TLS 1.3, built as an SSL_SESSION for the use-session
@@ -130,7 +133,11 @@ static void usage(void)
             "                      that accepts it sends no certificate\n"
             "  -psk_identity ID    the PSK's identity (default Client_identity)\n"
             "  -enable_pha         offer TLS 1.3 post-handshake authentication: answer a\n"
-            "                      server's later certificate request with -cert\n");
+            "                      server's later certificate request with -cert\n"
+            "  -no_rx_cert_comp    do not offer certificate compression (RFC 8879) to the server\n"
+            "  -no_tx_cert_comp    never send our client certificate compressed\n"
+            "  -cert_comp_algs L   certificate compression algorithms to offer and use, in\n"
+            "                      order, comma separated: brotli,zlib,zstd (the default)\n");
     exit(2);
 }
 
@@ -182,6 +189,7 @@ static void report_connected(SSL *ssl)
     print_verify_result(stderr, ssl);
     print_alpn(stderr, ssl);
     fprintf(stderr, "\n");
+    report_cert_comp(stderr, PROG, ssl);
     fflush(stderr);
 }
 
@@ -449,6 +457,9 @@ static void parse_args(int argc, char **argv, struct client_options *opts)
         else if (!strcmp(arg, "-psk")) opts->psk_hex = NEXT_ARG();
         else if (!strcmp(arg, "-psk_identity")) opts->psk_identity = NEXT_ARG();
         else if (!strcmp(arg, "-enable_pha")) opts->enable_pha = 1;
+        else if (!strcmp(arg, "-no_tx_cert_comp")) opts->no_tx_cert_comp = 1;
+        else if (!strcmp(arg, "-no_rx_cert_comp")) opts->no_rx_cert_comp = 1;
+        else if (!strcmp(arg, "-cert_comp_algs")) opts->cert_comp_algs = NEXT_ARG();
         else if (!strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help")) usage();
         else if (arg[0] == '-') {
             fprintf(stderr, PROG ": unknown option %s\n", arg);
@@ -608,6 +619,14 @@ static SSL_CTX *make_context(const struct client_options *opts)
     if (opts->allow_no_ems)
         SSL_CTX_set_allow_no_ems(ctx, 1);
 #endif
+    if (opts->no_tx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION);
+    if (opts->no_rx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
+    if (opts->cert_comp_algs && !set_cert_comp_algs(ctx, opts->cert_comp_algs)) {
+        fprintf(stderr, PROG ": bad -cert_comp_algs %s\n", opts->cert_comp_algs);
+        goto fail;
+    }
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (opts->status &&

@@ -70,6 +70,10 @@ struct server_options {
     int allow_no_ems;
     const char *keymat_label;
     int keymat_len;
+    int cert_comp;
+    int no_tx_cert_comp;
+    int no_rx_cert_comp;
+    const char *cert_comp_algs;
     const char *ticket_key_file;
     int num_tickets; /* < 0: the library's default */
     const char *status_file;
@@ -147,7 +151,13 @@ static void usage(void)
             "  -nocert                 no certificate: only PSK handshakes succeed\n"
             "  -verify_post_handshake  TLS 1.3: ask for the client's certificate after its first\n"
             "                          data rather than in the handshake (post-handshake\n"
-            "                          authentication; the client must offer it)\n");
+            "                          authentication; the client must offer it)\n"
+            "  -cert_comp              compress the certificates (RFC 8879) at start-up rather\n"
+            "                          than in the first handshake that asks for it\n"
+            "  -no_tx_cert_comp        never send our certificate compressed\n"
+            "  -no_rx_cert_comp        do not offer certificate compression to clients\n"
+            "  -cert_comp_algs LIST    certificate compression algorithms to offer and use, in\n"
+            "                          order, comma separated: brotli,zlib,zstd (the default)\n");
     exit(2);
 }
 
@@ -449,6 +459,10 @@ static void parse_args(int argc, char **argv, struct server_options *opts)
         else if (!strcmp(arg, "-allow_no_ems")) opts->allow_no_ems = 1;
         else if (!strcmp(arg, "-keymatexport")) opts->keymat_label = NEXT_ARG();
         else if (!strcmp(arg, "-keymatexportlen")) opts->keymat_len = atoi(NEXT_ARG());
+        else if (!strcmp(arg, "-cert_comp")) opts->cert_comp = 1;
+        else if (!strcmp(arg, "-no_tx_cert_comp")) opts->no_tx_cert_comp = 1;
+        else if (!strcmp(arg, "-no_rx_cert_comp")) opts->no_rx_cert_comp = 1;
+        else if (!strcmp(arg, "-cert_comp_algs")) opts->cert_comp_algs = NEXT_ARG();
         else if (!strcmp(arg, "-ticket_key_file")) opts->ticket_key_file = NEXT_ARG();
         else if (!strcmp(arg, "-num_tickets")) opts->num_tickets = atoi(NEXT_ARG());
         else if (!strcmp(arg, "-status_file")) opts->status_file = NEXT_ARG();
@@ -650,6 +664,18 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
     if (opts->allow_no_ems)
         SSL_CTX_set_allow_no_ems(ctx, 1);
 #endif
+    if (opts->no_tx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION);
+    if (opts->no_rx_cert_comp)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
+    if (opts->cert_comp_algs && !set_cert_comp_algs(ctx, opts->cert_comp_algs)) {
+        fprintf(stderr, PROG ": bad -cert_comp_algs %s\n", opts->cert_comp_algs);
+        goto fail;
+    }
+    if (opts->cert_comp && !SSL_CTX_compress_certs(ctx, 0)) {
+        fprintf(stderr, PROG ": cannot compress the certificates\n");
+        goto fail;
+    }
     if (opts->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (opts->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx, (size_t)opts->num_tickets)) {
@@ -790,6 +816,7 @@ static void serve_connection(SSL_CTX *ctx, int fd, const struct server_options *
     }
     describe_session(ssl, session, sizeof session);
     fprintf(stderr, PROG ": accepted: %s\n", session);
+    report_cert_comp(stderr, PROG, ssl);
     fflush(stderr);
     print_keying_material(stderr, ssl, opts->keymat_label, opts->keymat_len);
     if (opts->show_certs)

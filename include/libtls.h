@@ -68,6 +68,39 @@ struct ossl_init_settings_st;
 #define BIO_NOCLOSE 0
 
 /*
+ No certificate compression (`SSL_get_negotiated_*_cert_comp_alg` when none was used).
+ */
+#define TLSEXT_comp_cert_none 0
+
+/*
+ zlib (RFC 1950).
+ */
+#define TLSEXT_comp_cert_zlib 1
+
+/*
+ brotli (RFC 7932).
+ */
+#define TLSEXT_comp_cert_brotli 2
+
+/*
+ zstd (RFC 8878).
+ */
+#define TLSEXT_comp_cert_zstd 3
+
+/*
+ One past the largest algorithm value.
+ */
+#define TLSEXT_comp_cert_limit 4
+
+/*
+ OpenSSL 3.2's option bits: send no compressed certificates / offer none (no
+ compress_certificate extension, so the peer sends its certificate uncompressed).
+ */
+#define SSL_OP_NO_TX_CERTIFICATE_COMPRESSION 4294967296
+
+#define SSL_OP_NO_RX_CERTIFICATE_COMPRESSION 8589934592
+
+/*
  The callback's return values (OpenSSL's; programs test `#ifdef SSL_CLIENT_HELLO_SUCCESS`).
  */
 #define SSL_CLIENT_HELLO_SUCCESS 1
@@ -957,6 +990,81 @@ void SSL_CTX_set_cert_cb(struct ssl_ctx_st *ctx, SSL_cert_cb cb, void *arg);
  Sets this connection's certificate callback (NULL removes it, the context's too).
  */
 void SSL_set_cert_cb(struct ssl_st *ssl, SSL_cert_cb cb, void *arg);
+
+/*
+ Sets the algorithms connections of `ctx` offer to decompress and compress with, in
+ preference order (`TLSEXT_comp_cert_*`; unknown values are ignored). `len` counts elements.
+ Without a preference the default (brotli, zlib, zstd) is offered and the peer's order
+ decides what we send. Returns 1, or 0 (a duplicate, or no supported algorithm) leaving the
+ preference as it was.
+ */
+int SSL_CTX_set1_cert_comp_preference(struct ssl_ctx_st *ctx, int *algs, uintptr_t len);
+
+/*
+ `SSL_CTX_set1_cert_comp_preference` for one connection.
+ */
+int SSL_set1_cert_comp_preference(struct ssl_st *ssl, int *algs, uintptr_t len);
+
+/*
+ Compresses the context's certificates with `alg` (every supported algorithm when 0) now,
+ instead of in the first handshake that needs it; either way each chain is compressed once
+ per algorithm and kept by the context. Returns 1, or 0 on a client context, without a
+ certificate, or for an unsupported algorithm.
+ */
+int SSL_CTX_compress_certs(struct ssl_ctx_st *ctx, int alg);
+
+/*
+ `SSL_CTX_compress_certs` with this connection's certificates (kept by its context).
+ */
+int SSL_compress_certs(struct ssl_st *ssl, int alg);
+
+/*
+ The compressed form (with `alg`) of the context's most recently set certificate chain, in
+ `*data` (free with OPENSSL_free), its uncompressed length in `*orig_len`. Returns the
+ compressed length, or 0 if that chain is not compressed with `alg` (yet), on a client
+ context, or without a certificate.
+ */
+uintptr_t SSL_CTX_get1_compressed_cert(struct ssl_ctx_st *ctx,
+                                       int alg,
+                                       uint8_t **data,
+                                       uintptr_t *orig_len);
+
+/*
+ `SSL_CTX_get1_compressed_cert` for this connection's certificate.
+ */
+uintptr_t SSL_get1_compressed_cert(struct ssl_st *ssl, int alg, uint8_t **data, uintptr_t *orig_len);
+
+/*
+ Supplies the `alg`-compressed form of the context's most recently set certificate chain
+ (as `SSL_CTX_get1_compressed_cert` gives it); it must decompress to exactly that chain's
+ Certificate message of `orig_length` bytes. Returns 1, or 0.
+ */
+int SSL_CTX_set1_compressed_cert(struct ssl_ctx_st *ctx,
+                                 int alg,
+                                 uint8_t *comp_data,
+                                 uintptr_t comp_length,
+                                 uintptr_t orig_length);
+
+/*
+ `SSL_CTX_set1_compressed_cert` for this connection's certificate.
+ */
+int SSL_set1_compressed_cert(struct ssl_st *ssl,
+                             int alg,
+                             uint8_t *comp_data,
+                             uintptr_t comp_length,
+                             uintptr_t orig_length);
+
+/*
+ The algorithm that compressed the client's certificate on this connection
+ (`TLSEXT_comp_cert_*`), or `TLSEXT_comp_cert_none`.
+ */
+int SSL_get_negotiated_client_cert_comp_alg(const struct ssl_st *ssl);
+
+/*
+ The algorithm that compressed the server's certificate on this connection
+ (`TLSEXT_comp_cert_*`), or `TLSEXT_comp_cert_none`.
+ */
+int SSL_get_negotiated_server_cert_comp_alg(const struct ssl_st *ssl);
 
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.

@@ -38,6 +38,10 @@ pub mod ssl_options {
     pub const NO_TLSV1_1: u64 = 1 << 28;
     pub const NO_TLSV1_3: u64 = 1 << 29;
     pub const NO_RENEGOTIATION: u64 = 1 << 30;
+    /// OpenSSL 3.2's: send no compressed certificates (RFC 8879).
+    pub const NO_TX_CERTIFICATE_COMPRESSION: u64 = 1 << 32;
+    /// OpenSSL 3.2's: offer no certificate compression (no compress_certificate extension).
+    pub const NO_RX_CERTIFICATE_COMPRESSION: u64 = 1 << 33;
     /// What a new OpenSSL 3.0 context starts with.
     pub const DEFAULT: u64 = NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT;
 }
@@ -307,6 +311,8 @@ pub struct Config {
     /// A TLS 1.3 client offers post-handshake authentication (RFC 8446 4.2.6) and answers a
     /// CertificateRequest after the handshake (`SSL_CTX_set_post_handshake_auth`).
     pub post_handshake_auth: bool,
+    /// Certificate compression (RFC 8879): preference and the compressed-message cache.
+    pub cert_compression: crate::certcomp::CertCompression,
 }
 
 /// The largest record_size_limit TLS 1.3 allows (RFC 8449 4: 2^14 + 1).
@@ -366,6 +372,7 @@ impl Default for Config {
             psk_client: None,
             psk_server: None,
             post_handshake_auth: false,
+            cert_compression: Default::default(),
         }
     }
 }

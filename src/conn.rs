@@ -90,6 +90,8 @@ pub struct Negotiated {
     /// client's order, each once (so at most the size of the suite table;
     /// `SSL_get_shared_ciphers`).
     pub peer_suites: Vec<&'static SuiteInfo>,
+    /// Certificate compression (RFC 8879) used in each direction.
+    pub cert_compression: crate::certcomp::Used,
 }
 
 impl Default for Negotiated {
@@ -120,6 +122,7 @@ impl Default for Negotiated {
             psk_identity: None,
             post_handshake_auth: false,
             peer_suites: Vec::new(),
+            cert_compression: Default::default(),
         }
     }
 }

@@ -109,6 +109,12 @@ impl EventSink {
 pub fn openssl_state(role: Role, sent: bool, typ: HandshakeType) -> &'static str {
     use HandshakeType as H;
     let client = role == Role::Client;
+    // A CompressedCertificate (RFC 8879) stands in for the Certificate: OpenSSL 3.0's states
+    // have no name of their own for it.
+    let typ = match typ {
+        H::COMPRESSED_CERTIFICATE => H::CERTIFICATE,
+        other => other,
+    };
     match (client, sent, typ) {
         (true, true, H::CLIENT_HELLO) => "SSLv3/TLS write client hello",
         (false, false, H::CLIENT_HELLO) => "SSLv3/TLS read client hello",

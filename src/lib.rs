@@ -4,6 +4,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod certcomp;
 pub mod codec;
 pub mod config;
 pub mod conn;

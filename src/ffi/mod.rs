@@ -12,6 +12,7 @@
 pub mod alert;
 pub mod bio;
 pub mod cert_cb;
+pub mod cert_comp;
 pub mod cipher;
 pub mod client_hello;
 pub mod compat;

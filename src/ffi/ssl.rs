@@ -28,7 +28,7 @@ const READ_CHUNK: usize = crate::record::MAX_CIPHERTEXT_TLS12 + crate::record::H
 
 pub struct SSL {
     ctx: *mut SSL_CTX,
-    role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// Each slot owns one reference (the same BIO in both slots holds two).
     rbio: *mut BIO,
     wbio: *mut BIO,
@@ -113,6 +113,8 @@ pub struct SSL {
     pub(crate) psk: super::psk::SslPsk,
     /// `SSL_set_post_handshake_auth`, overriding the context's choice.
     pub(crate) post_handshake_auth: Option<bool>,
+    /// `SSL_set1_cert_comp_preference`, overriding the context's (src/ffi/cert_comp.rs).
+    pub(crate) cert_comp_pref: Option<Vec<crate::msgs::enums::CertCompressionAlgorithm>>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -249,6 +251,7 @@ impl SSL {
             && !self.ocsp.needs_wrapping(&ctx_ocsp)
             && self.post_handshake_auth.is_none()
             && !super::psk::needs_config(self)
+            && self.cert_comp_pref.is_none()
         {
             return base;
         }
@@ -259,6 +262,9 @@ impl SSL {
         }
         if let Some(pha) = self.post_handshake_auth {
             c.post_handshake_auth = pha;
+        }
+        if let Some(pref) = &self.cert_comp_pref {
+            c.cert_compression.preference = Some(pref.clone());
         }
         if self.min_proto.is_some() || self.max_proto.is_some() {
             (c.min_version, c.max_version) = super::ctx::version_range(
@@ -968,6 +974,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             passwd: super::pem_key::Passwd::of_ctx(c),
             psk: Default::default(),
             post_handshake_auth: None,
+            cert_comp_pref: None,
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.

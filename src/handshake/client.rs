@@ -319,6 +319,13 @@ pub fn send_client_hello(
             // RFC 8446 4.2.6: we answer a CertificateRequest after the handshake.
             exts.push(ClientExtension::PostHandshakeAuth);
         }
+        // RFC 8879 3: the algorithms we decompress a server's certificate with.
+        if let Some(data) = crate::certcomp::offer_data(config) {
+            exts.push(ClientExtension::Unknown {
+                typ: crate::msgs::enums::ExtensionType::COMPRESS_CERTIFICATE,
+                data,
+            });
+        }
     }
     if let Some(cookie) = &offer.cookie {
         exts.push(ClientExtension::Cookie(cookie.clone()));

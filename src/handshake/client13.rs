@@ -382,6 +382,8 @@ impl State for ExpectEncryptedExtensions {
 /// What the server's CertificateRequest asked of us.
 struct CertRequest {
     context: Vec<u8>,
+    /// The algorithms the server decompresses our certificate with (RFC 8879 3).
+    compress_algs: Vec<crate::msgs::enums::CertCompressionAlgorithm>,
     schemes: Vec<SignatureScheme>,
     authorities: Vec<DistinguishedName>,
 }
@@ -418,7 +420,9 @@ impl CertRequest {
             .certificate_authorities()
             .map(<[DistinguishedName]>::to_vec)
             .unwrap_or_default();
+        let compress_algs = crate::certcomp::request_algorithms(&req)?;
         Ok(CertRequest {
+            compress_algs,
             context: req.context,
             schemes,
             authorities,
@@ -455,15 +459,28 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(
-            self.name(),
-            msg,
-            &[
-                HandshakeType::CERTIFICATE_REQUEST,
-                HandshakeType::CERTIFICATE,
-            ],
-        )?;
-        match decode13(msg)? {
+        // RFC 8879 4: a CompressedCertificate only if our ClientHello offered an algorithm.
+        let offered = crate::certcomp::receive_algorithms(&cx.config);
+        let mut accepted = vec![
+            HandshakeType::CERTIFICATE_REQUEST,
+            HandshakeType::CERTIFICATE,
+        ];
+        if !offered.is_empty() {
+            accepted.push(HandshakeType::COMPRESSED_CERTIFICATE);
+        }
+        super::expect_types(self.name(), msg, &accepted)?;
+        let decoded = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
+            let (cert, alg) = crate::certcomp::receive_certificate(
+                &offered,
+                msg.body(),
+                cx.config.max_handshake_message,
+            )?;
+            cx.info.cert_compression.received = Some(alg);
+            HandshakeMessage::CertificateTls13(cert)
+        } else {
+            decode13(msg)?
+        };
+        match decoded {
             HandshakeMessage::CertificateRequestTls13(req) if self.cert_requested.is_none() => {
                 self.cert_requested = Some(CertRequest::from_message(req)?);
                 self.hs.transcript.add(&msg.encoded);
@@ -669,11 +686,15 @@ fn send_client_certificate(
             .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
             .collect()
     });
-    let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
-        context: request.context,
-        entries,
-    })
-    .encode()?;
+    let (certificate, compressed) = crate::certcomp::certificate_message(
+        &config,
+        &CertificateTls13 {
+            context: request.context,
+            entries,
+        },
+        &request.compress_algs,
+    )?;
+    cx.info.cert_compression.sent = compressed;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
     let Some((ck, scheme)) = chosen else {

@@ -289,6 +289,11 @@ pub fn handle_client_hello(
     cx.send_handshake_bytes(&ee)?;
 
     let mut client_auth_schemes = None;
+    // RFC 8879 3: what the client decompresses; ignored (not even parsed) on resumption.
+    let client_comp_algs = match &full_handshake_cert {
+        Some(_) => crate::certcomp::client_hello_algorithms(&ch)?,
+        None => Vec::new(),
+    };
     if let Some((cert, scheme)) = full_handshake_cert {
         // SSL_VERIFY_POST_HANDSHAKE: a TLS 1.3 server asks only after the handshake, when the
         // application calls SSL_verify_client_post_handshake.
@@ -308,7 +313,14 @@ pub fn handle_client_hello(
             send_certificate_request(cx, &config, &schemes, &mut transcript)?;
             client_auth_schemes = Some(schemes);
         }
-        send_certificate_and_verify(cx, &cert, scheme, staple, &mut transcript)?;
+        send_certificate_and_verify(
+            cx,
+            &cert,
+            scheme,
+            staple,
+            &mut transcript,
+            &client_comp_algs,
+        )?;
     }
 
     let verify_data = server_finished.verify_data(&transcript.current_hash());
@@ -365,6 +377,7 @@ fn send_certificate_and_verify(
     scheme: SignatureScheme,
     staple: Option<Vec<u8>>,
     transcript: &mut Transcript,
+    client_comp_algs: &[crate::msgs::enums::CertCompressionAlgorithm],
 ) -> Result<()> {
     let mut entries: Vec<CertificateEntry> = cert
         .chain
@@ -376,11 +389,16 @@ fn send_certificate_and_verify(
         leaf.extensions
             .push(crate::msgs::extensions::CertificateEntryExtension::OcspResponse(response));
     }
-    let certificate = HandshakeMessage::CertificateTls13(CertificateTls13 {
-        context: Vec::new(),
-        entries,
-    })
-    .encode()?;
+    let config = cx.config.clone();
+    let (certificate, compressed) = crate::certcomp::certificate_message(
+        &config,
+        &CertificateTls13 {
+            context: Vec::new(),
+            entries,
+        },
+        client_comp_algs,
+    )?;
+    cx.info.cert_compression.sent = compressed;
     transcript.add(&certificate);
     cx.send_handshake_bytes(&certificate)?;
 
@@ -619,6 +637,13 @@ fn send_certificate_request(
             config.client_ca_names.clone(),
         ));
     }
+    // RFC 8879 3: the algorithms we decompress the client's certificate with.
+    if let Some(data) = crate::certcomp::offer_data(config) {
+        extensions.push(CertificateRequestExtension::Unknown {
+            typ: ExtensionType::COMPRESS_CERTIFICATE,
+            data,
+        });
+    }
     let request = HandshakeMessage::CertificateRequestTls13(CertificateRequestTls13 {
         context: Vec::new(),
         extensions,
@@ -640,9 +665,26 @@ impl State for ExpectClientCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
-        let HandshakeMessage::CertificateTls13(cert) = decode13(msg)? else {
-            return Err(unexpected(self.name(), msg.typ));
+        // RFC 8879 4: a CompressedCertificate only if our CertificateRequest offered one.
+        let offered = crate::certcomp::receive_algorithms(&cx.config);
+        let mut accepted = vec![HandshakeType::CERTIFICATE];
+        if !offered.is_empty() {
+            accepted.push(HandshakeType::COMPRESSED_CERTIFICATE);
+        }
+        super::expect_types(self.name(), msg, &accepted)?;
+        let cert = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
+            let (cert, alg) = crate::certcomp::receive_certificate(
+                &offered,
+                msg.body(),
+                cx.config.max_handshake_message,
+            )?;
+            cx.info.cert_compression.received = Some(alg);
+            cert
+        } else {
+            let HandshakeMessage::CertificateTls13(cert) = decode13(msg)? else {
+                return Err(unexpected(self.name(), msg.typ));
+            };
+            cert
         };
         if !cert.context.is_empty() {
             return Err(Error::illegal(

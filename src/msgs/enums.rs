@@ -59,7 +59,17 @@ codepoint!(HandshakeType(u8) {
     FINISHED = 20 => "finished",
     CERTIFICATE_STATUS = 22 => "certificate_status",
     KEY_UPDATE = 24 => "key_update",
+    COMPRESSED_CERTIFICATE = 25 => "compressed_certificate",
     MESSAGE_HASH = 254 => "message_hash",
+});
+
+codepoint!(
+    /// A certificate compression algorithm (RFC 8879 3), with OpenSSL's `TLSEXT_comp_cert_*`
+    /// values.
+    CertCompressionAlgorithm(u16) {
+    ZLIB = 1 => "zlib",
+    BROTLI = 2 => "brotli",
+    ZSTD = 3 => "zstd",
 });
 
 codepoint!(ProtocolVersion(u16) {

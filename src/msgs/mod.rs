@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod ccs;
+pub mod compressed_cert;
 pub mod deframer;
 pub mod enums;
 pub mod extensions;

@@ -81,6 +81,9 @@ class Options(enum.IntFlag):
     OP_NO_TLSv1_3 = 1 << 29
     OP_NO_RENEGOTIATION = 1 << 30
     OP_CRYPTOPRO_TLSEXT_BUG = 1 << 31
+    # OpenSSL 3.2's certificate compression switches (RFC 8879).
+    OP_NO_TX_CERTIFICATE_COMPRESSION = 1 << 32
+    OP_NO_RX_CERTIFICATE_COMPRESSION = 1 << 33
     OP_ALL = (
         OP_CRYPTOPRO_TLSEXT_BUG
         | OP_TLSEXT_PADDING
