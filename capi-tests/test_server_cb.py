@@ -27,6 +27,7 @@ C_CASES = [
     "ticket_key_cb_shared",
     "ticket_keys_ctrl",
     "getters_nginx_uses",
+    "chain_certs_of_current",
 ]
 
 

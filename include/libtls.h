@@ -101,6 +101,21 @@ struct ossl_init_settings_st;
 #define SSL_OP_NO_RX_CERTIFICATE_COMPRESSION 8589934592
 
 /*
+ `SSL_CTX_get_extra_chain_certs` (`larg` 0) and `SSL_CTX_get_extra_chain_certs_only` (1).
+ */
+#define SSL_CTRL_GET_EXTRA_CHAIN_CERTS 82
+
+/*
+ `SSL_CTX_get0_chain_certs`.
+ */
+#define SSL_CTRL_GET_CHAIN_CERTS 115
+
+/*
+ `SSL_CTX_select_current_cert`.
+ */
+#define SSL_CTRL_SELECT_CURRENT_CERT 116
+
+/*
  The callback's return values (OpenSSL's; programs test `#ifdef SSL_CLIENT_HELLO_SUCCESS`).
  */
 #define SSL_CLIENT_HELLO_SUCCESS 1

@@ -669,6 +669,49 @@ static int test_getters_nginx_uses(void)
     return 1;
 }
 
+
+/* SSL_CTX_get_extra_chain_certs / SSL_CTX_select_current_cert, as nginx's OCSP stapling set-up
+ * uses them: the chain (leaf excluded) of the certificate loaded or selected last. */
+static X509 *cert_from_file(const char *path)
+{
+    BIO *bio = BIO_new_file(path, "r");
+    X509 *x = bio ? read_cert(bio) : NULL;
+    BIO_free(bio);
+    return x;
+}
+
+static int test_chain_certs_of_current(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    STACK_OF(X509) *chain = NULL;
+    X509 *rsa_leaf = cert_from_file(PKI "server-rsa2048.pem");
+    X509 *ecdsa_leaf = cert_from_file(PKI "server-ecdsa-p256.pem");
+    X509 *stranger = cert_from_file(PKI "client-rsa2048.pem");
+
+    CHECK(ctx && rsa_leaf && ecdsa_leaf && stranger);
+    CHECK(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain == NULL);
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-rsa2048.chain.pem") == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-rsa2048.key", SSL_FILETYPE_PEM) == 1);
+    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    /* The certificate loaded last is current. */
+    CHECK(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain != NULL);
+    CHECK(sk_X509_num(chain) == 1);
+    CHECK(X509_check_issued(sk_X509_value(chain, 0), ecdsa_leaf) == X509_V_OK);
+    /* Selecting the RSA certificate makes its chain the one reported. */
+    CHECK(SSL_CTX_select_current_cert(ctx, rsa_leaf) == 1);
+    CHECK(SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != NULL && sk_X509_num(chain) == 1);
+    CHECK(X509_check_issued(sk_X509_value(chain, 0), rsa_leaf) == X509_V_OK);
+    /* A certificate the context does not have cannot be selected. */
+    CHECK(SSL_CTX_select_current_cert(ctx, stranger) == 0);
+    ERR_clear_error();
+    X509_free(rsa_leaf);
+    X509_free(ecdsa_leaf);
+    X509_free(stranger);
+    SSL_CTX_free(ctx);
+    return 1;
+}
+
 static const struct test_case tests[] = {
     {"cert_cb_sni_tls12", test_cert_cb_sni_tls12},
     {"cert_cb_sni_tls13", test_cert_cb_sni_tls13},
@@ -688,6 +731,7 @@ static const struct test_case tests[] = {
     {"ticket_key_cb_shared", test_ticket_key_cb_shared},
     {"ticket_keys_ctrl", test_ticket_keys_ctrl},
     {"getters_nginx_uses", test_getters_nginx_uses},
+    {"chain_certs_of_current", test_chain_certs_of_current},
 };
 
 int main(int argc, char **argv)

@@ -164,6 +164,13 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
                 guard(0, || ctx_ref(ctx).is_some() as c_long)
             }
             super::legacy::SSL_CTRL_SET_TMP_ECDH => super::legacy::ctx_set_tmp_ecdh(ctx, parg),
+            super::chain_query::SSL_CTRL_GET_EXTRA_CHAIN_CERTS
+            | super::chain_query::SSL_CTRL_GET_CHAIN_CERTS => {
+                super::chain_query::ctx_get_chain(ctx, parg)
+            }
+            super::chain_query::SSL_CTRL_SELECT_CURRENT_CERT => {
+                super::chain_query::ctx_select_current(ctx, parg.cast())
+            }
             _ => super::ocsp::ctx_ctrl(ctx, cmd, larg, parg),
         }
     }

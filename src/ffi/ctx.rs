@@ -130,6 +130,8 @@ pub(crate) struct CtxState {
     pub(crate) observers: super::observe::CtxObservers,
     /// OCSP stapling: the status callback, its argument, the status type new clients ask for.
     pub(crate) ocsp: super::ocsp::CtxOcsp,
+    /// The stack `SSL_CTX_get_extra_chain_certs` handed out last (see chain_query.rs).
+    pub(crate) chain_query_stack: Option<super::x509::X509Stack>,
 }
 
 pub struct SSL_CTX {
@@ -240,6 +242,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 config: Config::default(),
                 slots: Vec::new(),
                 current: None,
+                chain_query_stack: None,
                 verify_callback: None,
                 client_cert_cb: None,
                 client_ca_list: None,
@@ -382,6 +385,30 @@ impl CtxState {
         let kt = cert_key_type(&chain[0])?;
         self.slot(kt).chain = Some(chain);
         self.settle(kt)
+    }
+
+    /// The chain certificates (leaf excluded) of the certificate loaded or selected last.
+    pub(crate) fn current_chain_certs(&self) -> Option<&[Vec<u8>]> {
+        let kt = self.current?;
+        let (_, slot) = self.slots.iter().find(|(k, _)| *k == kt)?;
+        slot.chain.as_deref()?.get(1..)
+    }
+
+    /// Makes the certificate whose DER is `leaf` the current one (`SSL_CTX_select_current_cert`).
+    pub(crate) fn select_current_leaf(&mut self, leaf: &[u8]) -> bool {
+        let found = self.slots.iter().find(|(_, slot)| {
+            slot.chain
+                .as_ref()
+                .and_then(|chain| chain.first())
+                .is_some_and(|der| der == leaf)
+        });
+        match found {
+            Some((kt, _)) => {
+                self.current = Some(*kt);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Appends a certificate to the chain of the certificate loaded last (`SSL_CTX_add0_chain_cert`,

@@ -13,6 +13,7 @@ pub mod alert;
 pub mod bio;
 pub mod cert_cb;
 pub mod cert_comp;
+pub mod chain_query;
 pub mod cipher;
 pub mod client_hello;
 pub mod compat;

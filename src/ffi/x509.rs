@@ -466,6 +466,10 @@ impl Drop for NameStack {
 /// An owned `STACK_OF(X509)` lent out by an SSL (freed with it).
 pub(crate) struct X509Stack(pub(crate) *mut stack_st_X509);
 
+// SAFETY: aws-lc's certificate objects count their references atomically, and a stack kept in a
+// context (see chain_query.rs) is only replaced or freed under the context's lock.
+unsafe impl Send for X509Stack {}
+
 impl Drop for X509Stack {
     fn drop(&mut self) {
         // SAFETY: the stack and its references are owned here.

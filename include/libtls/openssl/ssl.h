@@ -88,6 +88,14 @@ static LIBTLS_COMPAT_UNUSED int libtls_compat_init(unsigned long opts, const voi
 #define SSL_CTX_add0_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 0, (void *)(x509))
 #define SSL_CTX_add1_chain_cert(ctx, x509) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN_CERT, 1, (void *)(x509))
 #define SSL_CTX_clear_chain_certs(ctx) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 0, NULL)
+#define SSL_CTX_get_extra_chain_certs(ctx, px509) \
+    SSL_CTX_ctrl((ctx), SSL_CTRL_GET_EXTRA_CHAIN_CERTS, 0, (void *)(px509))
+#define SSL_CTX_get_extra_chain_certs_only(ctx, px509) \
+    SSL_CTX_ctrl((ctx), SSL_CTRL_GET_EXTRA_CHAIN_CERTS, 1, (void *)(px509))
+#define SSL_CTX_get0_chain_certs(ctx, px509) \
+    SSL_CTX_ctrl((ctx), SSL_CTRL_GET_CHAIN_CERTS, 0, (void *)(px509))
+#define SSL_CTX_select_current_cert(ctx, x509) \
+    SSL_CTX_ctrl((ctx), SSL_CTRL_SELECT_CURRENT_CERT, 0, (void *)(x509))
 #define SSL_CTX_set0_chain(ctx, sk) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 0, (void *)(sk))
 #define SSL_CTX_set1_chain(ctx, sk) SSL_CTX_ctrl((ctx), SSL_CTRL_CHAIN, 1, (void *)(sk))
 /* A connection's own chain, sent after SSL_use_certificate's certificate (a certificate
