@@ -28,6 +28,7 @@ C_CASES = [
     "ticket_keys_ctrl",
     "getters_nginx_uses",
     "chain_certs_of_current",
+    "certificate_object_identity",
 ]
 
 

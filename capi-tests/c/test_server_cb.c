@@ -670,8 +670,7 @@ static int test_getters_nginx_uses(void)
 }
 
 
-/* SSL_CTX_get_extra_chain_certs / SSL_CTX_select_current_cert, as nginx's OCSP stapling set-up
- * uses them: the chain (leaf excluded) of the certificate loaded or selected last. */
+
 static X509 *cert_from_file(const char *path)
 {
     BIO *bio = BIO_new_file(path, "r");
@@ -679,6 +678,38 @@ static X509 *cert_from_file(const char *path)
     BIO_free(bio);
     return x;
 }
+
+/* SSL_get_certificate hands back the very object the program gave SSL_CTX_use_certificate,
+ * with what it attached to it: nginx keeps each certificate's OCSP staple in its ex_data and
+ * finds it from the connection in the status callback. */
+static int test_certificate_object_identity(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    X509 *leaf = cert_from_file(PKI "server-ecdsa-p256.pem");
+    static int marker;
+    int index = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    SSL *ssl;
+    X509 *got;
+
+    CHECK(ctx && leaf && index >= 0);
+    CHECK(X509_set_ex_data(leaf, index, &marker) == 1);
+    CHECK(SSL_CTX_use_certificate(ctx, leaf) == 1);
+    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    ssl = SSL_new(ctx);
+    CHECK(ssl);
+    got = SSL_get_certificate(ssl);
+    CHECK(got == leaf);
+    CHECK(X509_get_ex_data(got, index) == &marker);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    /* The context held its own reference: the object is still the program's. */
+    CHECK(X509_get_ex_data(leaf, index) == &marker);
+    X509_free(leaf);
+    return 1;
+}
+
+/* SSL_CTX_get_extra_chain_certs / SSL_CTX_select_current_cert, as nginx's OCSP stapling set-up
+ * uses them: the chain (leaf excluded) of the certificate loaded or selected last. */
 
 static int test_chain_certs_of_current(void)
 {
@@ -732,6 +763,7 @@ static const struct test_case tests[] = {
     {"ticket_keys_ctrl", test_ticket_keys_ctrl},
     {"getters_nginx_uses", test_getters_nginx_uses},
     {"chain_certs_of_current", test_chain_certs_of_current},
+    {"certificate_object_identity", test_certificate_object_identity},
 };
 
 int main(int argc, char **argv)

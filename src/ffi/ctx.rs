@@ -132,6 +132,10 @@ pub(crate) struct CtxState {
     pub(crate) ocsp: super::ocsp::CtxOcsp,
     /// The stack `SSL_CTX_get_extra_chain_certs` handed out last (see chain_query.rs).
     pub(crate) chain_query_stack: Option<super::x509::X509Stack>,
+    /// The certificate objects given to `SSL_CTX_use_certificate`, by DER, one reference each:
+    /// `SSL_get_certificate` hands back the caller's own object, as OpenSSL does, with whatever
+    /// the program attached to it (nginx keeps its OCSP staple in the certificate's ex_data).
+    leaf_objects: Vec<(Vec<u8>, super::x509::OwnedX509)>,
 }
 
 pub struct SSL_CTX {
@@ -243,6 +247,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 slots: Vec::new(),
                 current: None,
                 chain_query_stack: None,
+                leaf_objects: Vec::new(),
                 verify_callback: None,
                 client_cert_cb: None,
                 client_ca_list: None,
@@ -385,6 +390,31 @@ impl CtxState {
         let kt = cert_key_type(&chain[0])?;
         self.slot(kt).chain = Some(chain);
         self.settle(kt)
+    }
+
+    /// Keeps the caller's object for the certificate `der` (one new reference), forgetting
+    /// objects of certificates the context no longer has (so at most one per key type).
+    fn keep_leaf_object(&mut self, der: Vec<u8>, x: *mut X509) {
+        let slots = &self.slots;
+        let is_leaf = |d: &Vec<u8>| {
+            slots
+                .iter()
+                .any(|(_, s)| s.chain.as_ref().and_then(|c| c.first()) == Some(d))
+        };
+        self.leaf_objects.retain(|(d, _)| *d != der && is_leaf(d));
+        // SAFETY: a live certificate from the caller; the reference taken is released by
+        // OwnedX509's drop.
+        if unsafe { aws_lc_sys::X509_up_ref(x) } == 1 {
+            self.leaf_objects.push((der, super::x509::OwnedX509(x)));
+        }
+    }
+
+    /// The caller's object for the certificate `der`, if `SSL_CTX_use_certificate` gave one.
+    pub(crate) fn leaf_object(&self, der: &[u8]) -> Option<*mut X509> {
+        self.leaf_objects
+            .iter()
+            .find(|(d, _)| d.as_slice() == der)
+            .map(|(_, x)| x.0)
     }
 
     /// The chain certificates (leaf excluded) of the certificate loaded or selected last.
@@ -828,7 +858,10 @@ pub unsafe extern "C" fn SSL_CTX_use_certificate(ctx: *mut SSL_CTX, x: *mut X509
         }
         // SAFETY: a live certificate from the caller.
         let der = unsafe { super::x509::x509_der(x) }.ok_or_else(bad_arg)?;
-        c.edit().set_chain(vec![der])
+        let mut st = c.edit();
+        st.set_chain(vec![der.clone()])?;
+        st.keep_leaf_object(der, x);
+        Ok(())
     })
 }
 

@@ -6,6 +6,8 @@
 //! (`SSL_use_certificate`, `SSL_use_PrivateKey`) with the other half of the same key type from
 //! its context, else the pair its context loaded last. The objects are made on first use and
 //! kept until the pair changes or the SSL is freed, so repeated calls return the same pointer.
+//! A certificate given to the context as an object (`SSL_CTX_use_certificate`) is handed back
+//! as that very object, as OpenSSL does.
 
 use super::ssl::{with_ssl_ref, SSL};
 use super::x509::{x509_from_der, OwnedX509, EVP_PKEY, X509};
@@ -67,6 +69,11 @@ pub unsafe extern "C" fn SSL_get_certificate(ssl: *const SSL) -> *mut X509 {
         let Some(der) = current_pair(s).0 else {
             return std::ptr::null_mut();
         };
+        // The program's own object when it gave one to its context (OpenSSL hands back that
+        // object, and programs find what they attached to it).
+        if let Some(x) = s.ctx().read().leaf_object(&der) {
+            return x;
+        }
         let mut cache = s.own_objects.cert.borrow_mut();
         if let Some((cached, x)) = cache.as_ref() {
             if *cached == der {

@@ -480,6 +480,10 @@ impl Drop for X509Stack {
 /// One owned reference to a certificate.
 pub(crate) struct OwnedX509(pub(crate) *mut X509);
 
+// SAFETY: aws-lc counts a certificate's references atomically; a context keeps these under its
+// lock (see CtxState::leaf_objects) and only hands out the pointer.
+unsafe impl Send for OwnedX509 {}
+
 impl Drop for OwnedX509 {
     fn drop(&mut self) {
         // SAFETY: one reference is owned here (NULL is ignored).

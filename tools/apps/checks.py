@@ -397,6 +397,8 @@ http {{
         server_name localhost;
         ssl_certificate {chain};
         ssl_certificate_key {key};
+        ssl_stapling on;
+        ssl_stapling_file {run}/ocsp-good.der;
         root {run}/www-localhost;
     }}
     server {{
@@ -411,6 +413,24 @@ http {{
     }}
 }}
 """
+
+
+def make_ocsp_response(run):
+    """A DER OCSP response saying the localhost server certificate is good, signed by its issuer,
+    made with `openssl ocsp` from an index file (as capi-tests/test_ocsp.py makes them)."""
+    issuer = PKI / "intermediate-ca.pem"
+    rc, out = call(["openssl", "x509", "-in", PKI / "server-ecdsa-p256.pem", "-noout", "-serial"])
+    if rc != 0 or "=" not in out:
+        raise RuntimeError(f"openssl x509 -serial: {tail(out)}")
+    serial = out.strip().split("=", 1)[1]
+    index = run / "ocsp.idx"
+    index.write_text(f"V\t21251231235959Z\t\t{serial}\tunknown\t/CN=localhost\n")
+    der = run / "ocsp-good.der"
+    rc, out = call(["openssl", "ocsp", "-index", index, "-rsigner", issuer, "-rkey", PKI / "intermediate-ca.key",
+                    "-CA", issuer, "-issuer", issuer, "-cert", PKI / "server-ecdsa-p256.pem", "-ndays", "7",
+                    "-respout", der])
+    if rc != 0 or not der.exists():
+        raise RuntimeError(f"openssl ocsp: {tail(out)}")
 
 
 def start_nginx(nginx, run, port):
@@ -437,6 +457,7 @@ def check_nginx(results, tc, run_dir):
     (run / "www-localhost" / "index.html").write_text("vhost localhost\n")
     (run / "www-example" / "index.html").write_text("vhost example\n")
     (run / "ticket.key").write_bytes(os.urandom(80))
+    make_ocsp_response(run)
     failures = []
     resolve = ["--resolve", f"www.example.test:{port}:127.0.0.1", "--resolve", f"localhost:{port}:127.0.0.1"]
     sess = run / "tlsclient.sess"
@@ -467,6 +488,13 @@ def check_nginx(results, tc, run_dir):
             line = out.split("subject=", 1)[1].split("\n", 1)[0] if "subject=" in out else ""
             if subject not in line:
                 failures.append(f"s_client -servername {name}: wrong certificate: {tail(out, 300)}")
+        # OCSP stapling (ssl_stapling_file): the localhost vhost staples its response, in TLS 1.2
+        # and 1.3, to a client that asks (nginx finds the issuer with SSL_CTX_get_extra_chain_certs).
+        for version in ("-tls1_2", "-tls1_3"):
+            rc, out = call(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+                            "-CAfile", ROOT, "-status", version], input_data=b"", timeout=TIMEOUT)
+            if "OCSP Response Status: successful" not in out or "Cert Status: good" not in out:
+                failures.append(f"s_client -status {version}: no stapled good response: {tail(out, 300)}")
         # Tickets across the two workers: 8 reconnections, each resuming.
         rc, out = call([*tlsclient, "-reconnect", "8", "-sess_out", sess], timeout=60)
         reused = out.count("tlsclient: session: Reused")
@@ -583,7 +611,7 @@ CHECKS = {
        ("curl --capath (hashed directory)", check_curl_capath),
        ("curl --crlfile (revoked server certificate refused)", check_curl_crlfile),
        ("curl --key encrypted --pass", check_curl_encrypted_key)],
-    "nginx": [("nginx: two SNI vhosts, client-cert auth, ALPN h2, tickets across 2 workers", check_nginx)],
+    "nginx": [("nginx: two SNI vhosts, client-cert auth, ALPN h2, OCSP stapling, tickets across 2 workers", check_nginx)],
     "socat": [(f"socat OPENSSL-LISTEN <- tlsclient, openssl s_client, TLS {v}, client cert", check_socat_server(v))
               for v in ("1.2", "1.3")]
     + [(f"socat OPENSSL -> tlsserver -www, openssl s_server -www, TLS {v}, client cert", check_socat_client(v))
