@@ -247,6 +247,30 @@ def check_curl_s_server(version):
     return check
 
 
+def check_curl_cert_status(version):
+    """curl --cert-status (OCSP stapling, checked by curl with aws-lc's OCSP_* calls) against
+    openssl s_server -status_file: a good response passes, a revoked one or none fails."""
+    def check(results, tc, run_dir):
+        curl = results["curl"]["artifacts"]["curl"]
+        flag = f"-tls{version.replace('.', '_')}"
+        cases = (("good", make_ocsp_response(run_dir), 0, "SSL certificate status: good"),
+                 ("revoked", make_ocsp_response(run_dir, revoked=True), 91, "revoked"),
+                 ("none", None, 91, "No OCSP response received"))
+        for label, der, rc_expected, needle in cases:
+            port = free_port()
+            server = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", SERVER_LEAF, "-key",
+                      SERVER_KEY, "-cert_chain", INTERMEDIATE, "-www", flag]
+            if der:
+                server += ["-status_file", der]
+            ok, detail = curl_against(server, port, curl, ["--cert-status", f"--tlsv{version}", "--tls-max", version],
+                                      [needle], run_dir, f"s_server-ocsp-{label}", rc_expected=rc_expected)
+            if not ok:
+                return False, f"{label} response: {detail}"
+        return True, ""
+
+    return check
+
+
 def check_curl_http2(results, tc, run_dir):
     """HTTP/2 over ALPN against nghttpd (nghttp2's server, Debian's nghttp2-server): curl
     offers h2, the server selects it, the page comes back over HTTP/2."""
@@ -415,22 +439,26 @@ http {{
 """
 
 
-def make_ocsp_response(run):
-    """A DER OCSP response saying the localhost server certificate is good, signed by its issuer,
-    made with `openssl ocsp` from an index file (as capi-tests/test_ocsp.py makes them)."""
+def make_ocsp_response(run, revoked=False):
+    """A DER OCSP response on the localhost server certificate (good, or revoked), signed by its
+    issuer, made with `openssl ocsp` from an index file (as capi-tests/test_ocsp.py makes them);
+    its path."""
     issuer = PKI / "intermediate-ca.pem"
     rc, out = call(["openssl", "x509", "-in", PKI / "server-ecdsa-p256.pem", "-noout", "-serial"])
     if rc != 0 or "=" not in out:
         raise RuntimeError(f"openssl x509 -serial: {tail(out)}")
     serial = out.strip().split("=", 1)[1]
-    index = run / "ocsp.idx"
-    index.write_text(f"V\t21251231235959Z\t\t{serial}\tunknown\t/CN=localhost\n")
-    der = run / "ocsp-good.der"
+    kind = "revoked" if revoked else "good"
+    status = "R\t21251231235959Z\t260101000000Z,keyCompromise" if revoked else "V\t21251231235959Z\t"
+    index = run / f"ocsp-{kind}.idx"
+    index.write_text(f"{status}\t{serial}\tunknown\t/CN=localhost\n")
+    der = run / f"ocsp-{kind}.der"
     rc, out = call(["openssl", "ocsp", "-index", index, "-rsigner", issuer, "-rkey", PKI / "intermediate-ca.key",
                     "-CA", issuer, "-issuer", issuer, "-cert", PKI / "server-ecdsa-p256.pem", "-ndays", "7",
                     "-respout", der])
     if rc != 0 or not der.exists():
         raise RuntimeError(f"openssl ocsp: {tail(out)}")
+    return der
 
 
 def start_nginx(nginx, run, port):
@@ -607,6 +635,8 @@ CHECKS = {
     "curl": [(f"curl -> tlsserver -www, TLS {v}, client cert, -v trace", check_curl_tlsserver(v))
              for v in ("1.2", "1.3")]
     + [(f"curl -> openssl s_server -www, TLS {v}, SNI, -v trace", check_curl_s_server(v)) for v in ("1.2", "1.3")]
+    + [(f"curl --cert-status -> openssl s_server -status_file, TLS {v}", check_curl_cert_status(v))
+       for v in ("1.2", "1.3")]
     + [("curl -> nghttpd, HTTP/2 over ALPN", check_curl_http2),
        ("curl --capath (hashed directory)", check_curl_capath),
        ("curl --crlfile (revoked server certificate refused)", check_curl_crlfile),
