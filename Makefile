@@ -59,7 +59,7 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps test_ocsp test_apps_misc
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps test_ocsp test_apps_misc test_conf_cmd
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
@@ -76,6 +76,7 @@ SOURCES_test_reentry = capi-tests/c/test_reentry.c
 SOURCES_test_apps = capi-tests/c/test_apps.c
 SOURCES_test_ocsp = capi-tests/c/test_ocsp.c
 SOURCES_test_apps_misc = capi-tests/c/test_apps_misc.c
+SOURCES_test_conf_cmd = capi-tests/c/test_conf_cmd.c
 HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))

@@ -143,6 +143,30 @@ struct ossl_init_settings_st;
 
 #define TLSEXT_MAXLEN_host_name 255
 
+#define SSL_CONF_FLAG_CMDLINE 1
+
+#define SSL_CONF_FLAG_FILE 2
+
+#define SSL_CONF_FLAG_CLIENT 4
+
+#define SSL_CONF_FLAG_SERVER 8
+
+#define SSL_CONF_FLAG_SHOW_ERRORS 16
+
+#define SSL_CONF_FLAG_CERTIFICATE 32
+
+#define SSL_CONF_FLAG_REQUIRE_PRIVATE 64
+
+#define SSL_CONF_TYPE_UNKNOWN 0
+
+#define SSL_CONF_TYPE_STRING 1
+
+#define SSL_CONF_TYPE_FILE 2
+
+#define SSL_CONF_TYPE_DIR 3
+
+#define SSL_CONF_TYPE_NONE 4
+
 #define SSL_ERROR_NONE 0
 
 #define SSL_ERROR_SSL 1
@@ -547,6 +571,11 @@ struct ossl_init_settings_st;
  Opaque to C; points at a `SuiteInfo` in `ALL_SUITES`.
  */
 
+/*
+ A configuration context: flags and the `SSL_CTX` the commands change. Opaque to C.
+ */
+typedef struct SSL_CONF_CTX SSL_CONF_CTX;
+
 
 /*
  Which roles a method allows; `None` for `TLS_method`, which allows both.
@@ -821,6 +850,18 @@ const char *SSL_alert_desc_string_long(int value);
 const char *SSL_alert_desc_string(int value);
 
 /*
+ Appends to `stack` the subject names of the PEM certificates in `file` that it does not
+ hold yet. 1, or 0 (with an error) if the file cannot be read.
+ */
+int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) *stack, const char *file);
+
+/*
+ Like `SSL_add_file_cert_subjects_to_stack` for every file in directory `dir` (in name order;
+ subdirectories are skipped). 1, or 0 if the directory or one of its files cannot be read.
+ */
+int SSL_add_dir_cert_subjects_to_stack(STACK_OF(X509_NAME) *stack, const char *dir);
+
+/*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.
  */
 const char *SSL_CIPHER_get_name(const struct ssl_cipher_st *c);
@@ -841,6 +882,33 @@ int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
  The two-byte suite codepoint in the low 16 bits, as `SSL_CIPHER_get_protocol_id`.
  */
 uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
+
+/*
+ The context's security level (1 unless set).
+ */
+int SSL_CTX_get_security_level(const struct ssl_ctx_st *ctx);
+
+/*
+ Stores the level, which `SSL_CTX_get_security_level` reports. libtls does not change what it
+ negotiates by level: at every level it refuses what OpenSSL's level 2 refuses and more
+ (no suite under 128 bits, no SHA-1 or MD5 signatures in TLS 1.3, RSA keys of 2048 bits or
+ more, no TLS 1.1 or older); levels 3 and above do not remove the P-256 or 2048-bit RSA keys
+ OpenSSL's would.
+ */
+void SSL_CTX_set_security_level(struct ssl_ctx_st *ctx, int level);
+
+/*
+ The suites the context enables, TLS 1.3 first then TLS 1.2 in preference order, as a stack
+ the context owns (do not free it; valid until the cipher list changes). NULL for NULL.
+ */
+STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const struct ssl_ctx_st *ctx);
+
+/*
+ Writes the suite's description into `buf` (`size` bytes, at least 128) and returns `buf`;
+ with a NULL `buf`, into a new 128-byte buffer the caller frees with `OPENSSL_free`. NULL for
+ an unknown cipher, a buffer under 128 bytes or no memory.
+ */
+char *SSL_CIPHER_description(const struct ssl_cipher_st *c, char *buf, int size);
 
 /*
  Turns read-ahead on (`yes` non-zero) for connections made from `ctx` afterwards; returns the
@@ -946,6 +1014,47 @@ int SSL_use_certificate(struct ssl_st *ssl, struct x509_st *x);
  This connection's own private key (see `SSL_use_certificate`).
  */
 int SSL_use_PrivateKey(struct ssl_st *ssl, struct evp_pkey_st *pkey);
+
+struct SSL_CONF_CTX *SSL_CONF_CTX_new(void);
+
+/*
+ Frees the context (not its `SSL_CTX`); NULL is ignored.
+ */
+void SSL_CONF_CTX_free(struct SSL_CONF_CTX *cctx);
+
+/*
+ Adds `SSL_CONF_FLAG_*` bits; returns the new flags.
+ */
+unsigned int SSL_CONF_CTX_set_flags(struct SSL_CONF_CTX *cctx, unsigned int flags);
+
+/*
+ Removes `SSL_CONF_FLAG_*` bits; returns the new flags.
+ */
+unsigned int SSL_CONF_CTX_clear_flags(struct SSL_CONF_CTX *cctx, unsigned int flags);
+
+/*
+ The `SSL_CTX` later commands change (not owned: it must outlive their use); NULL for none.
+ */
+void SSL_CONF_CTX_set_ssl_ctx(struct SSL_CONF_CTX *cctx, struct ssl_ctx_st *ctx);
+
+/*
+ Nothing is deferred to the end (libtls checks a certificate against its key when both are
+ loaded): 1.
+ */
+int SSL_CONF_CTX_finish(struct SSL_CONF_CTX *cctx);
+
+/*
+ Applies one command: 2 if the value was used, 1 if the command takes none, -2 for a command
+ libtls does not know (or not in this context's role and syntax), -3 for a missing value, 0
+ for a bad value or a failed setter (its reason on the error queue).
+ */
+int SSL_CONF_cmd(struct SSL_CONF_CTX *cctx, const char *cmd, const char *value);
+
+/*
+ The kind of value a command takes (`SSL_CONF_TYPE_*`); `SSL_CONF_TYPE_UNKNOWN` for a
+ command libtls does not know.
+ */
+int SSL_CONF_cmd_value_type(struct SSL_CONF_CTX *cctx, const char *cmd);
 
 const struct ssl_method_st *TLS_method(void);
 
@@ -1475,6 +1584,18 @@ long SSL_set_tlsext_status_ocsp_resp(struct ssl_st *ssl, unsigned char *resp, lo
 long SSL_get_tlsext_status_ocsp_resp(struct ssl_st *ssl, void *resp);
 
 /*
+ Sets the default prompt (at most 79 bytes are kept); NULL or "" restores none
+ (`EVP_get_pw_prompt` then returns NULL).
+ */
+void EVP_set_pw_prompt(const char *prompt);
+
+/*
+ The prompt `EVP_set_pw_prompt` set, or NULL if none was. The pointer stays valid; a later
+ `EVP_set_pw_prompt` changes what it points to.
+ */
+char *EVP_get_pw_prompt(void);
+
+/*
  Drops a reference to a session; NULL is ignored.
  */
 void SSL_SESSION_free(struct ssl_session_st *session);
@@ -1754,6 +1875,22 @@ int SSL_CTX_set_tlsext_ticket_key_rotation(struct ssl_ctx_st *ctx, long interval
  returns to the context's own keys.
  */
 int SSL_CTX_set_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_ticket_key_cb cb);
+
+int SSL_SESSION_get_ex_new_index(long argl,
+                                 void *argp,
+                                 CRYPTO_EX_new *new_func,
+                                 CRYPTO_EX_dup *dup_func,
+                                 CRYPTO_EX_free *free_func);
+
+/*
+ Stores `data` in slot `idx` of this session object; 1, or 0 for a bad index or NULL.
+ */
+int SSL_SESSION_set_ex_data(struct ssl_session_st *session, int idx, void *data);
+
+/*
+ Slot `idx` of this session object; NULL if unset.
+ */
+void *SSL_SESSION_get_ex_data(const struct ssl_session_st *session, int idx);
 
 struct ssl_st *SSL_new(struct ssl_ctx_st *ctx);
 
@@ -2638,6 +2775,8 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_INAPPROPRIATE_FALLBACK 373
 #define SSL_R_WRONG_CURVE 378
 #define SSL_R_BAD_VALUE 384
+#define SSL_R_INVALID_NULL_CMD_NAME 385
+#define SSL_R_UNKNOWN_CMD_NAME 386
 #define SSL_R_BAD_DATA 390
 #define SSL_R_TOO_MANY_WARN_ALERTS 409
 #define SSL_R_NO_SHARED_GROUPS 410

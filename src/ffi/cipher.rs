@@ -15,6 +15,10 @@ pub(crate) fn to_c(info: &'static SuiteInfo) -> *const SSL_CIPHER {
     info as *const SuiteInfo as *const SSL_CIPHER
 }
 
+pub(crate) fn from_c_pub(c: *const SSL_CIPHER) -> Option<&'static SuiteInfo> {
+    from_c(c)
+}
+
 fn from_c(c: *const SSL_CIPHER) -> Option<&'static SuiteInfo> {
     let p = c as *const SuiteInfo;
     // Only pointers into the static table are accepted, so a stray pointer is never read.

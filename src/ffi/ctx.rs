@@ -119,6 +119,8 @@ pub(crate) struct CtxState {
     pub(crate) observers: super::observe::CtxObservers,
     /// OCSP stapling: the status callback, its argument, the status type new clients ask for.
     pub(crate) ocsp: super::ocsp::CtxOcsp,
+    /// `SSL_CTX_get_ciphers`'s stack and the security level.
+    pub(crate) ciphers: super::ciphers::CtxCiphers,
 }
 
 pub struct SSL_CTX {
@@ -249,6 +251,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 servername_arg: 0,
                 observers: Default::default(),
                 ocsp: Default::default(),
+                ciphers: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };

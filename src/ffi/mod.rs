@@ -11,8 +11,11 @@
 
 pub mod alert;
 pub mod bio;
+pub mod ca_names;
 pub mod cipher;
+pub mod ciphers;
 pub mod compat;
+pub mod conf;
 pub mod consts;
 pub mod ctx;
 pub(crate) mod ecdsa;
@@ -22,8 +25,10 @@ pub mod init;
 pub mod legacy;
 pub mod observe;
 pub mod ocsp;
+pub mod pwprompt;
 mod reentry;
 pub mod session;
+pub mod session_ex;
 pub mod ssl;
 pub mod state;
 pub mod store;

@@ -42,16 +42,21 @@ pub struct SSL_SESSION {
     /// valid while the object lives, so a setter replaces the session without keeping the old
     /// value (and a copy of its secret) around.
     id: Box<[u8]>,
+    /// `SSL_SESSION_set_ex_data`'s slots (src/ffi/session_ex.rs): on this object.
+    pub(crate) ex: Mutex<super::exdata::CRYPTO_EX_DATA>,
 }
 
 impl SSL_SESSION {
     pub(crate) fn new_raw(session: Arc<Session>) -> *mut SSL_SESSION {
         let id = session.id.clone().into_boxed_slice();
-        Box::into_raw(Box::new(SSL_SESSION {
+        let p = Box::into_raw(Box::new(SSL_SESSION {
             refs: AtomicUsize::new(1),
             current: Mutex::new(session),
             id,
-        }))
+            ex: Mutex::new(Default::default()),
+        }));
+        super::session_ex::on_new(p);
+        p
     }
 
     pub(crate) fn get(&self) -> Arc<Session> {
@@ -79,6 +84,7 @@ impl SSL_SESSION {
         }
         // SAFETY: `p` is a live SSL_SESSION holding at least one reference.
         if unsafe { &*p }.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            super::session_ex::on_free(p);
             // SAFETY: the last reference; the pointer came from Box::into_raw.
             drop(unsafe { Box::from_raw(p) });
         }
