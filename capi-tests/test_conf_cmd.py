@@ -1,6 +1,6 @@
 """Runs each case of capi-tests/c/test_conf_cmd.c (what stunnel relies on: the SSL_CONF API,
 SSL_CTX_get_ciphers and SSL_CIPHER_description, the security level, SSL_SESSION ex_data, CA name
-lists from files and directories, EVP_set_pw_prompt) as a pytest test; the same source builds
+lists from files and directories, EVP_set_pw_prompt, SSL_get_server_tmp_key) as a pytest test; the same source builds
 against OpenSSL (make test-openssl)."""
 
 import subprocess
@@ -17,6 +17,7 @@ C_CASES = [
     "session_ex_data",
     "cert_subjects",
     "pw_prompt",
+    "server_tmp_key",
 ]
 
 

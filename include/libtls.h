@@ -2355,6 +2355,18 @@ void CRYPTO_THREAD_lock_free(CRYPTO_RWLOCK *lock);
 int CRYPTO_atomic_add(int *val, int amount, int *ret, CRYPTO_RWLOCK *lock);
 
 /*
+ On a client, the server's (EC)DHE public key of the handshake, as a new `EVP_PKEY` in `*key`
+ (the caller frees it): 1, or 0 when there is none (no handshake yet, a resumption without
+ key exchange, a server connection, a hybrid ML-KEM group).
+ */
+int SSL_get_peer_tmp_key(struct ssl_st *ssl, struct evp_pkey_st **key);
+
+/*
+ OpenSSL's older name of `SSL_get_peer_tmp_key` (a macro there).
+ */
+int SSL_get_server_tmp_key(struct ssl_st *ssl, struct evp_pkey_st **key);
+
+/*
  A new UI using `UI_OpenSSL()`'s method (`UI_get_default_method`).
  */
 struct ui_st *UI_new(void);

@@ -1,6 +1,7 @@
 /* What stunnel (issue 19) relies on beyond test_apps_misc.c: the SSL_CONF API (its `config`
  * option), SSL_CTX_get_ciphers and SSL_CIPHER_description, the security level, application
- * data on SSL_SESSION objects, CA name lists from files and directories, EVP_set_pw_prompt.
+ * data on SSL_SESSION objects, CA name lists from files and directories, EVP_set_pw_prompt,
+ * SSL_get_server_tmp_key.
  * Includes <openssl/ssl.h> in both builds: against libtls that is libtls's compat header
  * directory, against OpenSSL the system's (make test-openssl).
  *
@@ -367,6 +368,50 @@ out:
     return ok;
 }
 
+/* stunnel logs the server's ephemeral key: its type and size, for each group and version. */
+static int tmp_key_case(const char *groups, int version, int want_id, int want_bits)
+{
+    int ok = 0, fds[2] = {-1, -1};
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = client_ctx();
+    SSL *c = NULL, *s = NULL;
+    EVP_PKEY *key = NULL;
+    if (!sctx || !cl || SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
+        SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_set1_groups_list(cl, groups) != 1 || SSL_CTX_set_max_proto_version(cl, version) != 1) {
+        snprintf(failure, sizeof failure, "setup for %s failed", groups);
+        goto out;
+    }
+    c = SSL_new(cl);
+    CHECK(c != NULL && SSL_get_server_tmp_key(c, &key) == 0); /* before the handshake */
+    SSL_free(c);
+    c = NULL;
+    CHECK(handshake(sctx, cl, &c, &s, fds));
+    CHECK(SSL_version(c) == version);
+    CHECK(SSL_get_server_tmp_key(c, &key) == 1);
+    CHECK(key != NULL);
+    CHECK(EVP_PKEY_id(key) == want_id);
+    CHECK(EVP_PKEY_bits(key) == want_bits);
+    ok = 1;
+out:
+    EVP_PKEY_free(key);
+    SSL_free(c);
+    SSL_free(s);
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cl);
+    return ok;
+}
+
+static int test_server_tmp_key(void)
+{
+    return tmp_key_case("P-256", TLS1_3_VERSION, EVP_PKEY_EC, 256) &&
+           tmp_key_case("P-384:P-256", TLS1_2_VERSION, EVP_PKEY_EC, 384) &&
+           tmp_key_case("X25519", TLS1_3_VERSION, EVP_PKEY_X25519, 253);
+}
+
 static const struct test_case tests[] = {
     {"conf_server_file_commands", test_conf_server_file_commands},
     {"conf_return_values", test_conf_return_values},
@@ -375,6 +420,7 @@ static const struct test_case tests[] = {
     {"session_ex_data", test_session_ex_data},
     {"cert_subjects", test_cert_subjects},
     {"pw_prompt", test_pw_prompt},
+    {"server_tmp_key", test_server_tmp_key},
 };
 
 int main(int argc, char **argv)

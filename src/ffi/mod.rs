@@ -33,6 +33,7 @@ pub mod ssl;
 pub mod state;
 pub mod store;
 pub mod threads;
+pub mod tmp_key;
 pub mod ui;
 pub mod version;
 pub mod x509;
