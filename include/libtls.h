@@ -222,6 +222,30 @@ struct ossl_init_settings_st;
 
 #define TLSEXT_MAXLEN_host_name 255
 
+#define SSL_CONF_FLAG_CMDLINE 1
+
+#define SSL_CONF_FLAG_FILE 2
+
+#define SSL_CONF_FLAG_CLIENT 4
+
+#define SSL_CONF_FLAG_SERVER 8
+
+#define SSL_CONF_FLAG_SHOW_ERRORS 16
+
+#define SSL_CONF_FLAG_CERTIFICATE 32
+
+#define SSL_CONF_FLAG_REQUIRE_PRIVATE 64
+
+#define SSL_CONF_TYPE_UNKNOWN 0
+
+#define SSL_CONF_TYPE_STRING 1
+
+#define SSL_CONF_TYPE_FILE 2
+
+#define SSL_CONF_TYPE_DIR 3
+
+#define SSL_CONF_TYPE_NONE 4
+
 #define SSL_ERROR_NONE 0
 
 #define SSL_ERROR_SSL 1
@@ -651,6 +675,11 @@ struct ossl_init_settings_st;
 /*
  Opaque to C; points at a `SuiteInfo` in `ALL_SUITES`.
  */
+
+/*
+ A configuration context: flags and the `SSL_CTX` the commands change. Opaque to C.
+ */
+typedef struct SSL_CONF_CTX SSL_CONF_CTX;
 
 
 /*
@@ -1285,6 +1314,47 @@ int SSL_use_certificate(struct ssl_st *ssl, struct x509_st *x);
  This connection's own private key (see `SSL_use_certificate`).
  */
 int SSL_use_PrivateKey(struct ssl_st *ssl, struct evp_pkey_st *pkey);
+
+struct SSL_CONF_CTX *SSL_CONF_CTX_new(void);
+
+/*
+ Frees the context (not its `SSL_CTX`); NULL is ignored.
+ */
+void SSL_CONF_CTX_free(struct SSL_CONF_CTX *cctx);
+
+/*
+ Adds `SSL_CONF_FLAG_*` bits; returns the new flags.
+ */
+unsigned int SSL_CONF_CTX_set_flags(struct SSL_CONF_CTX *cctx, unsigned int flags);
+
+/*
+ Removes `SSL_CONF_FLAG_*` bits; returns the new flags.
+ */
+unsigned int SSL_CONF_CTX_clear_flags(struct SSL_CONF_CTX *cctx, unsigned int flags);
+
+/*
+ The `SSL_CTX` later commands change (not owned: it must outlive their use); NULL for none.
+ */
+void SSL_CONF_CTX_set_ssl_ctx(struct SSL_CONF_CTX *cctx, struct ssl_ctx_st *ctx);
+
+/*
+ Nothing is deferred to the end (libtls checks a certificate against its key when both are
+ loaded): 1.
+ */
+int SSL_CONF_CTX_finish(struct SSL_CONF_CTX *cctx);
+
+/*
+ Applies one command: 2 if the value was used, 1 if the command takes none, -2 for a command
+ libtls does not know (or not in this context's role and syntax), -3 for a missing value, 0
+ for a bad value or a failed setter (its reason on the error queue).
+ */
+int SSL_CONF_cmd(struct SSL_CONF_CTX *cctx, const char *cmd, const char *value);
+
+/*
+ The kind of value a command takes (`SSL_CONF_TYPE_*`); `SSL_CONF_TYPE_UNKNOWN` for a
+ command libtls does not know.
+ */
+int SSL_CONF_cmd_value_type(struct SSL_CONF_CTX *cctx, const char *cmd);
 
 const struct ssl_method_st *TLS_method(void);
 
@@ -3267,6 +3337,8 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_INAPPROPRIATE_FALLBACK 373
 #define SSL_R_WRONG_CURVE 378
 #define SSL_R_BAD_VALUE 384
+#define SSL_R_INVALID_NULL_CMD_NAME 385
+#define SSL_R_UNKNOWN_CMD_NAME 386
 #define SSL_R_BAD_DATA 390
 #define SSL_R_TOO_MANY_WARN_ALERTS 409
 #define SSL_R_NO_SHARED_GROUPS 410

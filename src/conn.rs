@@ -42,6 +42,9 @@ pub struct Negotiated {
     pub version: Option<ProtocolVersion>,
     pub suite: Option<&'static SuiteInfo>,
     pub group: Option<NamedGroup>,
+    /// The peer's (EC)DHE public key as it sent it (a client: the server's share;
+    /// `SSL_get_peer_tmp_key`). `None` without (EC)DHE or on a server.
+    pub peer_key_share: Option<Vec<u8>>,
     /// The peer's certificate chain as it sent it, leaf first (DER); the sessions made from
     /// this connection share it.
     pub peer_chain: crate::session::PeerChain,
@@ -100,6 +103,7 @@ impl Default for Negotiated {
             version: None,
             suite: None,
             group: None,
+            peer_key_share: None,
             peer_chain: Default::default(),
             verify_result: x509_v::OK,
             verified_chain: Vec::new(),

@@ -132,6 +132,8 @@ reasons! {
     INAPPROPRIATE_FALLBACK = 373 => "inappropriate fallback",
     WRONG_CURVE = 378 => "wrong curve",
     BAD_VALUE = 384 => "bad value",
+    INVALID_NULL_CMD_NAME = 385 => "invalid null cmd name",
+    UNKNOWN_CMD_NAME = 386 => "unknown cmd name",
     BAD_DATA = 390 => "bad data",
     TOO_MANY_WARN_ALERTS = 409 => "too many warn alerts",
     NO_SHARED_GROUPS = 410 => "no shared groups",

@@ -136,6 +136,8 @@ pub(crate) struct CtxState {
     /// `SSL_get_certificate` hands back the caller's own object, as OpenSSL does, with whatever
     /// the program attached to it (nginx keeps its OCSP staple in the certificate's ex_data).
     leaf_objects: Vec<(Vec<u8>, super::x509::OwnedX509)>,
+    /// `SSL_CTX_get_ciphers`'s stack and the security level.
+    pub(crate) ciphers: super::ciphers::CtxCiphers,
 }
 
 pub struct SSL_CTX {
@@ -273,6 +275,7 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
                 cert_cb_arg: 0,
                 observers: Default::default(),
                 ocsp: Default::default(),
+                ciphers: Default::default(),
             }),
             ex: Mutex::new(CRYPTO_EX_DATA::default()),
         };

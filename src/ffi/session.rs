@@ -44,6 +44,8 @@ pub struct SSL_SESSION {
     id: Box<[u8]>,
     /// The server name, which no setter changes, NUL-terminated for `SSL_SESSION_get0_hostname`.
     pub(crate) hostname: Option<std::ffi::CString>,
+    /// `SSL_SESSION_set_ex_data`'s slots (src/ffi/session_ex.rs): on this object.
+    pub(crate) ex: Mutex<super::exdata::CRYPTO_EX_DATA>,
 }
 
 impl SSL_SESSION {
@@ -53,12 +55,15 @@ impl SSL_SESSION {
             .server_name
             .as_ref()
             .and_then(|n| std::ffi::CString::new(n.as_str()).ok());
-        Box::into_raw(Box::new(SSL_SESSION {
+        let p = Box::into_raw(Box::new(SSL_SESSION {
             refs: AtomicUsize::new(1),
             current: Mutex::new(session),
             id,
             hostname,
-        }))
+            ex: Mutex::new(Default::default()),
+        }));
+        super::session_ex::on_new(p);
+        p
     }
 
     pub(crate) fn get(&self) -> Arc<Session> {
@@ -86,6 +91,7 @@ impl SSL_SESSION {
         }
         // SAFETY: `p` is a live SSL_SESSION holding at least one reference.
         if unsafe { &*p }.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            super::session_ex::on_free(p);
             // SAFETY: the last reference; the pointer came from Box::into_raw.
             drop(unsafe { Box::from_raw(p) });
         }

@@ -453,6 +453,7 @@ impl State for ExpectServerKeyExchange {
         sign::verify_signature(scheme, leaf, &signed, &ske.signed.signature, false)?;
         cx.info.peer_signature_scheme = Some(scheme);
         cx.info.group = Some(group);
+        cx.info.peer_key_share = Some(ske.params.public.clone());
         self.hs.transcript.add(&msg.encoded);
         Ok(Box::new(ExpectServerHelloDone {
             hs: self.hs,

@@ -245,6 +245,7 @@ pub fn handle_server_hello(
                     )
                 })?;
             let our_share = st.offer.key_shares.swap_remove(idx);
+            cx.info.peer_key_share = Some(server_share.payload.clone());
             (Some(group), our_share.complete(&server_share.payload)?)
         }
         // psk_ke (RFC 8446 4.2.9): resumption without (EC)DHE, only if we offered it.

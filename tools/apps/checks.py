@@ -625,6 +625,77 @@ def check_socat_client(version):
     return check
 
 
+# ---- mosquitto ------------------------------------------------------------------------------
+
+def mosquitto_env(results):
+    """mosquitto_pub/_sub link the libmosquitto.so.1 built next to them (no rpath)."""
+    lib = Path(results["mosquitto"]["artifacts"]["mosquitto_pub"]).parent.parent / "lib"
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = f"{lib}:{env['LD_LIBRARY_PATH']}" if env.get("LD_LIBRARY_PATH") else str(lib)
+    return env
+
+
+def check_mosquitto(version):
+    """The mosquitto broker with a TLS listener (TLS `version` only, client certificate required):
+    mosquitto_sub receives what mosquitto_pub publishes (both built from the same source, with
+    client certificates); tlsclient sees the version; a client without a certificate is refused."""
+    def check(results, tc, run_dir):
+        art = results["mosquitto"]["artifacts"]
+        env = mosquitto_env(results)
+        port = free_port()
+        tls = f"tlsv{version}"
+        conf = run_dir / f"mosquitto-{port}.conf"
+        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\n"
+                        f"cafile {ROOT}\ncertfile {SERVER_CHAIN}\nkeyfile {SERVER_KEY}\n"
+                        f"require_certificate true\ntls_version {tls}\n")
+        client = ["-h", "127.0.0.1", "-p", str(port), "--cafile", ROOT, "--tls-version", tls]
+        with_cert = client + ["--cert", CLIENT_CHAIN, "--key", CLIENT_KEY]
+        topic = f"libtls/{version}/{port}"
+        failures = []
+        with Service([art["mosquitto"], "-c", conf, "-v"], run_dir / f"mosquitto-{port}.log") as broker:
+            if not wait_port(port, broker.proc):
+                return False, "mosquitto did not start: " + tail(Path(broker.logfile.name).read_text())
+            sub = subprocess.Popen([str(c) for c in [art["mosquitto_sub"], *with_cert, "-t", topic, "-C", "1",
+                                                    "-W", str(TIMEOUT)]],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+            try:
+                # Publish until the subscriber (connecting at the same time) has its message.
+                deadline = time.monotonic() + TIMEOUT
+                while sub.poll() is None and time.monotonic() < deadline:
+                    rc, out = call([art["mosquitto_pub"], *with_cert, "-t", topic, "-m", f"hello-{version}"],
+                                   env=env)
+                    if rc != 0:
+                        failures.append(f"mosquitto_pub: rc {rc}: {tail(out, 300)}")
+                        break
+                    time.sleep(0.2)
+                try:
+                    out, _ = sub.communicate(timeout=TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    os.killpg(sub.pid, signal.SIGKILL)
+                    out, _ = sub.communicate(timeout=10)
+                out = out.decode(errors="replace")
+                if sub.returncode != 0 or f"hello-{version}" not in out:
+                    failures.append(f"mosquitto_sub: rc {sub.returncode}: {tail(out, 300)}")
+            finally:
+                if sub.poll() is None:
+                    os.killpg(sub.pid, signal.SIGKILL)
+                    sub.wait(timeout=10)
+            flag = "-tls1_3" if version == "1.3" else "-tls1_2"
+            rc, out = call([BIN / "tlsclient", f"127.0.0.1:{port}", "-servername", "localhost", "-CAfile", ROOT,
+                            "-cert", CLIENT_CHAIN, "-key", CLIENT_KEY, flag])
+            if f"version=TLSv{version}" not in out:
+                failures.append(f"tlsclient -> mosquitto: rc {rc}: {tail(out, 300)}")
+            rc, out = call([art["mosquitto_pub"], *client, "-t", topic, "-m", "no-certificate"], env=env)
+            if rc == 0:
+                failures.append("mosquitto (require_certificate true) accepted a client without a certificate")
+        if failures:
+            return False, "; ".join(failures)
+        return True, ""
+
+    return check
+
+
 CHECKS = {
     "hiredis": [("hiredis-example-ssl x20, TLS 1.3, client cert", check_hiredis("TLSv1.3")),
                 ("hiredis-example-ssl x20, TLS 1.2, client cert", check_hiredis("TLSv1.2"))],
@@ -646,6 +717,8 @@ CHECKS = {
               for v in ("1.2", "1.3")]
     + [(f"socat OPENSSL -> tlsserver -www, openssl s_server -www, TLS {v}, client cert", check_socat_client(v))
        for v in ("1.2", "1.3")],
+    "mosquitto": [(f"mosquitto broker <- mosquitto_pub/_sub, tlsclient, TLS {v}, client cert required",
+                   check_mosquitto(v)) for v in ("1.2", "1.3")],
 }
 
 
