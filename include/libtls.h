@@ -1025,6 +1025,18 @@ const char *SSL_alert_desc_string_long(int value);
 const char *SSL_alert_desc_string(int value);
 
 /*
+ Appends to `stack` the subject names of the PEM certificates in `file` that it does not
+ hold yet. 1, or 0 (with an error) if the file cannot be read.
+ */
+int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) *stack, const char *file);
+
+/*
+ Like `SSL_add_file_cert_subjects_to_stack` for every file in directory `dir` (in name order;
+ subdirectories are skipped). 1, or 0 if the directory or one of its files cannot be read.
+ */
+int SSL_add_dir_cert_subjects_to_stack(STACK_OF(X509_NAME) *stack, const char *dir);
+
+/*
  Sets the certificate callback of every connection made from `ctx` afterwards (NULL removes
  it); `arg` is passed to it.
  */
@@ -1131,6 +1143,33 @@ int SSL_CIPHER_get_bits(const struct ssl_cipher_st *c, int *alg_bits);
  The two-byte suite codepoint in the low 16 bits, as `SSL_CIPHER_get_protocol_id`.
  */
 uint16_t SSL_CIPHER_get_protocol_id(const struct ssl_cipher_st *c);
+
+/*
+ The context's security level (1 unless set).
+ */
+int SSL_CTX_get_security_level(const struct ssl_ctx_st *ctx);
+
+/*
+ Stores the level, which `SSL_CTX_get_security_level` reports. libtls does not change what it
+ negotiates by level: at every level it refuses what OpenSSL's level 2 refuses and more
+ (no suite under 128 bits, no SHA-1 or MD5 signatures in TLS 1.3, RSA keys of 2048 bits or
+ more, no TLS 1.1 or older); levels 3 and above do not remove the P-256 or 2048-bit RSA keys
+ OpenSSL's would.
+ */
+void SSL_CTX_set_security_level(struct ssl_ctx_st *ctx, int level);
+
+/*
+ The suites the context enables, TLS 1.3 first then TLS 1.2 in preference order, as a stack
+ the context owns (do not free it; valid until the cipher list changes). NULL for NULL.
+ */
+STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const struct ssl_ctx_st *ctx);
+
+/*
+ Writes the suite's description into `buf` (`size` bytes, at least 128) and returns `buf`;
+ with a NULL `buf`, into a new 128-byte buffer the caller frees with `OPENSSL_free`. NULL for
+ an unknown cipher, a buffer under 128 bytes or no memory.
+ */
+char *SSL_CIPHER_description(const struct ssl_cipher_st *c, char *buf, int size);
 
 /*
  Sets the ClientHello callback and its `arg`.
@@ -2120,6 +2159,18 @@ const struct ssl_cipher_st *SSL_CIPHER_find(struct ssl_st *ssl, const uint8_t *p
 const struct env_md_st *SSL_CIPHER_get_handshake_digest(const struct ssl_cipher_st *c);
 
 /*
+ Sets the default prompt (at most 79 bytes are kept); NULL or "" restores none
+ (`EVP_get_pw_prompt` then returns NULL).
+ */
+void EVP_set_pw_prompt(const char *prompt);
+
+/*
+ The prompt `EVP_set_pw_prompt` set, or NULL if none was. The pointer stays valid; a later
+ `EVP_set_pw_prompt` changes what it points to.
+ */
+char *EVP_get_pw_prompt(void);
+
+/*
  Drops a reference to a session; NULL is ignored.
  */
 void SSL_SESSION_free(struct ssl_session_st *session);
@@ -2401,6 +2452,22 @@ int SSL_CTX_set_tlsext_ticket_key_rotation(struct ssl_ctx_st *ctx, long interval
  returns to the context's own keys.
  */
 int SSL_CTX_set_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_ticket_key_cb cb);
+
+int SSL_SESSION_get_ex_new_index(long argl,
+                                 void *argp,
+                                 CRYPTO_EX_new *new_func,
+                                 CRYPTO_EX_dup *dup_func,
+                                 CRYPTO_EX_free *free_func);
+
+/*
+ Stores `data` in slot `idx` of this session object; 1, or 0 for a bad index or NULL.
+ */
+int SSL_SESSION_set_ex_data(struct ssl_session_st *session, int idx, void *data);
+
+/*
+ Slot `idx` of this session object; NULL if unset.
+ */
+void *SSL_SESSION_get_ex_data(const struct ssl_session_st *session, int idx);
 
 /*
  The server name (SNI) the session was established with: the name a client asked for, or
@@ -2908,6 +2975,18 @@ int CRYPTO_atomic_add(int *val, int amount, int *ret, CRYPTO_RWLOCK *lock);
  Returns 1.
  */
 long SSL_CTX_set_tlsext_ticket_key_cb(struct ssl_ctx_st *ctx, SSL_CTX_tlsext_ticket_key_cb cb);
+
+/*
+ On a client, the server's (EC)DHE public key of the handshake, as a new `EVP_PKEY` in `*key`
+ (the caller frees it): 1, or 0 when there is none (no handshake yet, a resumption without
+ key exchange, a server connection, a hybrid ML-KEM group).
+ */
+int SSL_get_peer_tmp_key(struct ssl_st *ssl, struct evp_pkey_st **key);
+
+/*
+ OpenSSL's older name of `SSL_get_peer_tmp_key` (a macro there).
+ */
+int SSL_get_server_tmp_key(struct ssl_st *ssl, struct evp_pkey_st **key);
 
 /*
  A new UI using `UI_OpenSSL()`'s method (`UI_get_default_method`).
