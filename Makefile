@@ -328,21 +328,21 @@ distclean: clean
 
 # ---- BoGo: BoringSSL's TLS test suite against libtls (not part of make test; see bogo/README.md) --
 BOGO_BUILD = $(BUILD)/bogo
-BOGO_RUN = $(PYTHON) tools/bogo/run.py --runner $(BOGO_BUILD)/runner.test \
+BOGO_RUN = $(PYTHON) bogo/run.py --runner $(BOGO_BUILD)/runner.test \
 	--resources $(BOGO_BUILD)/runner-src --config bogo/config.json
 BOGO_JOBS ?= 4
 
-$(BOGO_BUILD)/shim-libtls: tools/bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP)
+$(BOGO_BUILD)/shim-libtls: bogo/shim.c $(HEADERS) $(SHLIB) include/libtls.h $(COMPAT_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ tools/bogo/shim.c $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
+	$(CC) $(CFLAGS) $(LIBTLS_CFLAGS) -o $@ bogo/shim.c $(LIBTLS_LDFLAGS) $(LIBTLS_LIBS)
 
-$(BOGO_BUILD)/shim-openssl: tools/bogo/shim.c $(HEADERS)
+$(BOGO_BUILD)/shim-openssl: bogo/shim.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(OPENSSL_CFLAGS) -o $@ tools/bogo/shim.c $(OPENSSL_LIBS)
+	$(CC) $(CFLAGS) $(OPENSSL_CFLAGS) -o $@ bogo/shim.c $(OPENSSL_LIBS)
 
 .PHONY: bogo bogo-setup bogo-openssl
 bogo-setup:
-	tools/bogo/setup.sh $(BOGO_BUILD)
+	bogo/setup.sh $(BOGO_BUILD)
 
 # Every test, both roles, TLS 1.2 and 1.3; writes bogo/results/libtls.md. Fails on a failing test
 # that bogo/known-failures.txt does not list (and names listed ones that now pass).

@@ -1,4 +1,4 @@
-# Sourced by tools/bogo/setup.sh and tools/apps/fetch-sources.sh: a private apt state whose only
+# Sourced by bogo/setup.sh and tools/apps/fetch-sources.sh: a private apt state whose only
 # sources are deb-src twins of this machine's Debian entries, so `apt-get source` works without
 # touching the system's apt configuration.
 #

@@ -4,7 +4,7 @@
 # run with OUT/src/NAME/.unpacked present does nothing for it.
 #
 # The deb-src entries are derived at run time from this machine's own apt sources (as
-# tools/bogo/setup.sh does) and used through a private apt configuration under OUT/apt: the
+# bogo/setup.sh does) and used through a private apt configuration under OUT/apt: the
 # system's apt setup is not changed, no entry is left behind and no mirror is written into the
 # repository. dpkg-source (dpkg-dev) applies Debian's patches when it unpacks.
 #

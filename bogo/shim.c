@@ -247,7 +247,7 @@ static int saved_argc;
 static char **saved_argv;
 
 /* Exits 89, which the runner counts as "unimplemented". With BOGO_SHIM_UNIMPLEMENTED_LOG set,
- * first appends the reason and the command line to that file: tools/bogo/unimplemented.py tallies
+ * first appends the reason and the command line to that file: bogo/unimplemented.py tallies
  * which missing flags cost the most tests. */
 static _Noreturn void unimplemented(const char *reason) {
     const char *log_path = getenv("BOGO_SHIM_UNIMPLEMENTED_LOG");

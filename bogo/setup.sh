@@ -8,7 +8,7 @@
 # sources at run time and used through a private apt configuration: the system's apt setup is not
 # changed and no mirror is written into the repository.
 #
-# Usage: tools/bogo/setup.sh BUILD_DIR   (prints nothing but progress; the runner ends up as
+# Usage: bogo/setup.sh BUILD_DIR   (prints nothing but progress; the runner ends up as
 #        BUILD_DIR/runner.test and its resource directory as BUILD_DIR/runner-src)
 set -euo pipefail
 
@@ -34,7 +34,7 @@ fi
 
 # A private apt state whose only sources are deb-src twins of the machine's Debian entries.
 # shellcheck source=tools/deb-src-apt.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../deb-src-apt.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/deb-src-apt.sh"
 deb_src_apt "$out/apt" bogo-setup
 
 download=$out/download

@@ -6,7 +6,7 @@ and writes a summary file (markdown) when asked. Exit status: 0 when no test fai
 
 Usage: run.py --runner build/bogo/runner.test --resources build/bogo/runner-src \
               --shim build/bogo/shim-libtls --config bogo/config.json \
-              [--subset bogo/ci-subset.txt] [--summary bogo/results/libtls.md] [--jobs N]
+              [--subset FILE] [--summary bogo/results/libtls.md] [--jobs N]
 """
 import argparse
 import collections

@@ -2,8 +2,8 @@
 """Tallies why the BoGo shim exited 89 ("unimplemented"): which missing flags cost the most tests.
 
     rm -f /tmp/unimpl.log
-    BOGO_SHIM_UNIMPLEMENTED_LOG=/tmp/unimpl.log python3 tools/bogo/run.py ...   # see make bogo
-    python3 tools/bogo/unimplemented.py /tmp/unimpl.log [--shim tools/bogo/shim.c]
+    BOGO_SHIM_UNIMPLEMENTED_LOG=/tmp/unimpl.log python3 bogo/run.py ...   # see make bogo
+    python3 bogo/unimplemented.py /tmp/unimpl.log [--shim bogo/shim.c]
 
 Each log line is "reason<TAB>command line". For every test the script lists the flags the shim's
 table (FLAGS, IGNORED_FLAGS, ALREADY_OFF_FLAGS in shim.c) does not know, then prints how many
@@ -47,7 +47,7 @@ def unknown_flags(argv, known):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("log")
-    ap.add_argument("--shim", default="tools/bogo/shim.c")
+    ap.add_argument("--shim", default="bogo/shim.c")
     ap.add_argument("--top", type=int, default=40)
     args = ap.parse_args()
     known = known_flags(args.shim)
