@@ -93,7 +93,7 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 PYTEST = $(PYTEST_CMD) capi-tests
 
 .PHONY: compat-headers
-.PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc cli \
+.PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc check-architecture cli \
 	cli-openssl test test-rust test-c test-python test-openssl check-asan check-tsan demo demo-openssl install \
 	install-strip uninstall clean distclean fuzz fuzz-smoke fuzz-build fuzz-seeds tools-venv
 
@@ -159,6 +159,10 @@ check-api-doc:
 	fi; \
 	echo "check-api-doc: docs/api.md is up to date"
 
+# docs/ARCHITECTURE.md must name every exported SSL_CTX_set*/SSL_set* and every handshake state.
+check-architecture:
+	$(PYTHON) tools/check-architecture.py
+
 header: lib
 	$(CARGO) run --release -q -p gen-header -- include/libtls.h
 
@@ -219,7 +223,7 @@ test-python: all
 
 # Each stage must pass. `setup` first installs what is missing (or stops at once, naming the
 # command); the closing lines add up every pytest run and name tests skipped for a missing tool.
-test: test-start check-header check-api-doc test-rust test-c test-python check-asan check-tsan
+test: test-start check-header check-api-doc check-architecture test-rust test-c test-python check-asan check-tsan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
 	@$(PYTHON) tools/test-summary.py $(TEST_TALLY)
 
