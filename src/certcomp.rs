@@ -64,12 +64,21 @@ pub struct CertCompression {
 }
 
 /// An algorithm the application implements (BoringSSL's `SSL_CTX_add_cert_compression_alg`).
-pub trait CustomAlgorithm: Send + Sync {
+/// `Any` lets the C face find its own implementation again to bind it to a connection.
+pub trait CustomAlgorithm: Send + Sync + std::any::Any {
     /// `data` compressed, or `None` to send the Certificate uncompressed.
     fn compress(&self, data: &[u8]) -> Option<Vec<u8>>;
     /// `compressed` decompressed (`uncompressed_len`, already bounded, is what the peer
     /// declared), or `None` when it does not decompress.
     fn decompress(&self, compressed: &[u8], uncompressed_len: usize) -> Option<Vec<u8>>;
+    /// Whether it compresses (else it is never chosen for sending).
+    fn can_compress(&self) -> bool {
+        true
+    }
+    /// Whether it decompresses (else it is not offered).
+    fn can_decompress(&self) -> bool {
+        true
+    }
 }
 
 /// A custom algorithm and its id.
@@ -79,9 +88,16 @@ pub struct Custom {
     pub algorithm: Arc<dyn CustomAlgorithm>,
 }
 
-fn custom(config: &Config, alg: Alg) -> Option<&Arc<dyn CustomAlgorithm>> {
+/// The custom algorithm `alg` that compresses (`compress`) or decompresses.
+fn custom(config: &Config, alg: Alg, compress: bool) -> Option<&Arc<dyn CustomAlgorithm>> {
     let list = &config.cert_compression.custom;
-    list.iter().find(|c| c.id == alg).map(|c| &c.algorithm)
+    let can = |a: &Arc<dyn CustomAlgorithm>| match compress {
+        true => a.can_compress(),
+        false => a.can_decompress(),
+    };
+    list.iter()
+        .find(|c| c.id == alg && can(&c.algorithm))
+        .map(|c| &c.algorithm)
 }
 
 /// Which algorithm compressed the certificates of a connection, per direction.
@@ -124,9 +140,9 @@ pub fn choose_for_sending(config: &Config, peer_algs: &[Alg]) -> Option<Alg> {
     if config.has_option(ssl_options::NO_TX_CERTIFICATE_COMPRESSION) {
         return None;
     }
-    let custom = config.cert_compression.custom.iter().map(|c| c.id);
-    if let Some(a) = custom.clone().find(|a| peer_algs.contains(a)) {
-        return Some(a);
+    let mut custom = config.cert_compression.custom.iter();
+    if let Some(c) = custom.find(|c| c.algorithm.can_compress() && peer_algs.contains(&c.id)) {
+        return Some(c.id);
     }
     match &config.cert_compression.preference {
         Some(ours) => ours.iter().copied().find(|a| peer_algs.contains(a)),
@@ -252,7 +268,7 @@ pub fn certificate_message(
     let Some(alg) = choose_for_sending(config, peer_algs) else {
         return Ok((plain()?, None));
     };
-    if let Some(c) = custom(config, alg) {
+    if let Some(c) = custom(config, alg, true) {
         let Some(compressed) = c.compress(&body) else {
             return Ok((plain()?, None));
         };
@@ -315,7 +331,7 @@ pub fn receive_certificate(
             ),
         ));
     }
-    let plain = match custom(config, m.algorithm) {
+    let plain = match custom(config, m.algorithm, false) {
         Some(c) => match c.decompress(&m.compressed, expected) {
             Some(out) if out.len() == expected => out,
             Some(out) => {
