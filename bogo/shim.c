@@ -11,6 +11,11 @@
  * searches for the expected error), 89 "a flag this shim does not implement" (test skipped).
  * Nothing may be printed to stderr on success. */
 #include "compat.h"
+#ifndef LIBTLS_TEST_OPENSSL
+#include <openssl/bytestring.h>
+#include <openssl/pool.h>
+#include <openssl/rand.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +122,10 @@ struct settings {
     bool set_ocsp_in_callback;
     bool decline_ocsp_callback;
     bool fail_ocsp_callback;
+    /* BoringSSL's test-only certificate compression algorithms (see install_cert_comp): all
+     * three, or only the one with this id. */
+    bool install_cert_compression_algs;
+    int install_one_cert_compression_alg;
 };
 
 /* set_flag finds a list's count right after its MAX_SIGALGS entries. */
@@ -223,6 +232,8 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-set-ocsp-in-callback", set_ocsp_in_callback),
     BOOL_FLAG("-decline-ocsp-callback", decline_ocsp_callback),
     BOOL_FLAG("-fail-ocsp-callback", fail_ocsp_callback),
+    BOOL_FLAG("-install-cert-compression-algs", install_cert_compression_algs),
+    INT_FLAG("-install-one-cert-compression-alg", install_one_cert_compression_alg),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -874,6 +885,96 @@ static bool check_client_ca_list(SSL *ssl, const char *expected) {
     return ok;
 }
 
+#ifndef LIBTLS_TEST_OPENSSL
+/* The runner's test algorithms (runner.go, *CompressionAlgID), through libtls's BoringSSL-style
+ * SSL_CTX_add_cert_compression_alg. "Shrinking" (0xff01) drops the two zero bytes a Certificate
+ * body starts with (its empty request context and the list length's top byte); "expanding"
+ * (0xff02) puts 01 02 03 04 in front; "random" (0xff03) puts one random byte in front. */
+enum { CERT_COMP_SHRINKING = 0xff01, CERT_COMP_EXPANDING = 0xff02, CERT_COMP_RANDOM = 0xff03 };
+static const uint8_t EXPANDING_PREFIX[4] = {1, 2, 3, 4};
+
+static int new_buffer(CRYPTO_BUFFER **out, const uint8_t *a, size_t a_len, const uint8_t *b,
+                      size_t b_len) {
+    uint8_t *joined = malloc(a_len + b_len + 1);
+    if (!joined)
+        return 0;
+    if (a_len)
+        memcpy(joined, a, a_len);
+    if (b_len)
+        memcpy(joined + a_len, b, b_len);
+    *out = CRYPTO_BUFFER_new(joined, a_len + b_len, NULL);
+    free(joined);
+    return *out != NULL;
+}
+
+static int shrink(SSL *ssl, CBB *out, const uint8_t *in, size_t in_len) {
+    (void)ssl;
+    if (in_len < 2 || in[0] != 0 || in[1] != 0)
+        return 0;
+    return CBB_add_bytes(out, in + 2, in_len - 2);
+}
+
+static int unshrink(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                    size_t in_len) {
+    static const uint8_t zeros[2] = {0, 0};
+    (void)ssl;
+    if (uncompressed_len != in_len + 2)
+        return 0;
+    return new_buffer(out, zeros, 2, in, in_len);
+}
+
+static int expand(SSL *ssl, CBB *out, const uint8_t *in, size_t in_len) {
+    (void)ssl;
+    return CBB_add_bytes(out, EXPANDING_PREFIX, sizeof(EXPANDING_PREFIX)) &&
+           CBB_add_bytes(out, in, in_len);
+}
+
+static int unexpand(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                    size_t in_len) {
+    (void)ssl;
+    if (in_len < sizeof(EXPANDING_PREFIX) ||
+        memcmp(in, EXPANDING_PREFIX, sizeof(EXPANDING_PREFIX)) != 0 ||
+        uncompressed_len != in_len - sizeof(EXPANDING_PREFIX))
+        return 0;
+    return new_buffer(out, in + sizeof(EXPANDING_PREFIX), in_len - sizeof(EXPANDING_PREFIX), NULL,
+                      0);
+}
+
+static int randomize(SSL *ssl, CBB *out, const uint8_t *in, size_t in_len) {
+    uint8_t byte;
+    (void)ssl;
+    return RAND_bytes(&byte, 1) == 1 && CBB_add_u8(out, byte) && CBB_add_bytes(out, in, in_len);
+}
+
+static int unrandomize(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                       size_t in_len) {
+    (void)ssl;
+    if (in_len != uncompressed_len + 1)
+        return 0;
+    return new_buffer(out, in + 1, in_len - 1, NULL, 0);
+}
+
+/* Installs the test algorithms in BoringSSL's shim's order (expanding, shrinking, random), or
+ * only the one -install-one-cert-compression-alg names. */
+static int install_cert_comp(SSL_CTX *ctx, const struct settings *s) {
+    static const struct {
+        int id;
+        ssl_cert_compression_func_t compress;
+        ssl_cert_decompression_func_t decompress;
+    } algs[] = {{CERT_COMP_EXPANDING, expand, unexpand},
+                {CERT_COMP_SHRINKING, shrink, unshrink},
+                {CERT_COMP_RANDOM, randomize, unrandomize}};
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        if (!s->install_cert_compression_algs && algs[i].id != s->install_one_cert_compression_alg)
+            continue;
+        if (!SSL_CTX_add_cert_compression_alg(ctx, (uint16_t)algs[i].id, algs[i].compress,
+                                              algs[i].decompress))
+            return 0;
+    }
+    return 1;
+}
+#endif
+
 static SSL_CTX *make_context(const struct settings *s) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
     if (!ctx)
@@ -897,6 +998,14 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->max_cert_list > 0)
         SSL_CTX_set_max_cert_list(ctx, s->max_cert_list);
+    if (s->install_cert_compression_algs || s->install_one_cert_compression_alg) {
+#ifdef LIBTLS_TEST_OPENSSL
+        unimplemented("-install-cert-compression-algs (BoringSSL's API)");
+#else
+        if (!install_cert_comp(ctx, s))
+            goto fail;
+#endif
+    }
     if (s->max_send_fragment && SSL_CTX_set_max_send_fragment(ctx, s->max_send_fragment) != 1)
         goto fail;
     if (s->expect_early_data_reason && strcmp(s->expect_early_data_reason, "disabled") != 0)

@@ -38,6 +38,8 @@ typedef struct env_md_st EVP_MD;
 typedef struct asn1_string_st ASN1_TIME;
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
 typedef struct hmac_ctx_st HMAC_CTX;
+typedef struct cbb_st CBB;
+typedef struct crypto_buffer_st CRYPTO_BUFFER;
 #endif
 struct ssl_st;
 struct ssl_ctx_st;
@@ -56,6 +58,8 @@ struct env_md_st;
 struct asn1_string_st;
 struct evp_cipher_ctx_st;
 struct hmac_ctx_st;
+struct cbb_st;
+struct crypto_buffer_st;
 struct stack_st_X509;
 struct stack_st_X509_NAME;
 struct stack_st_SSL_CIPHER;
@@ -718,6 +722,23 @@ typedef struct SSL_CONF_CTX SSL_CONF_CTX;
 typedef int (*SSL_cert_cb)(struct ssl_st *ssl, void *arg);
 
 /*
+ Compresses the `in_len` bytes at `in` (a Certificate message body) into `out`; returns 1,
+ or 0 to send the certificate uncompressed.
+ */
+typedef int (*ssl_cert_compression_func_t)(struct ssl_st*, struct cbb_st*, const uint8_t*, size_t);
+
+/*
+ Decompresses the `in_len` bytes at `in` into a new `CRYPTO_BUFFER` stored at `*out`, which
+ must hold exactly `uncompressed_len` bytes; returns 1, or 0 when the data does not
+ decompress (the handshake then fails with `bad_certificate`).
+ */
+typedef int (*ssl_cert_decompression_func_t)(struct ssl_st*,
+                                             struct crypto_buffer_st**,
+                                             size_t,
+                                             const uint8_t*,
+                                             size_t);
+
+/*
  `SSL_CTX_set_client_hello_cb`'s callback (see src/ffi/client_hello.rs).
  */
 typedef int (*SSL_client_hello_cb_fn)(struct ssl_st *ssl, int *al, void *arg);
@@ -1121,6 +1142,22 @@ int SSL_get_negotiated_client_cert_comp_alg(const struct ssl_st *ssl);
  (`TLSEXT_comp_cert_*`), or `TLSEXT_comp_cert_none`.
  */
 int SSL_get_negotiated_server_cert_comp_alg(const struct ssl_st *ssl);
+
+/*
+ Adds a certificate compression algorithm with id `alg_id` to `ctx` (BoringSSL's and aws-lc's
+ API; not in OpenSSL). Either callback may be NULL (that direction is then not offered; both
+ NULL is an error). Algorithms added this way are offered and preferred in the order added,
+ ahead of the built-in ones (`SSL_CTX_set1_cert_comp_preference` orders only those); one
+ with a built-in's id replaces it. Unlike the built-in ones, the compressed form is sent even
+ when it is larger, and is not cached. Received data is bounded before `decompress` runs
+ (`uncompressed_length` at most `SSL_CTX_set_max_cert_list`), and a result of any other length
+ than `uncompressed_len` fails the handshake with `bad_certificate`. TLS 1.3 only. Returns 1,
+ or 0 when `alg_id` was added before.
+ */
+int SSL_CTX_add_cert_compression_alg(struct ssl_ctx_st *ctx,
+                                     uint16_t alg_id,
+                                     ssl_cert_compression_func_t compress,
+                                     ssl_cert_decompression_func_t decompress);
 
 /*
  OpenSSL's name; "(NONE)" for NULL, as OpenSSL.

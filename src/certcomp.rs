@@ -9,6 +9,15 @@
 //! largest handshake message we accept (`SSL_CTX_set_max_cert_list`, at most 2^24-1), and the
 //! decompressor is stopped one byte past `uncompressed_length`, so a compression bomb costs at
 //! most that much memory; any mismatch is `bad_certificate` (RFC 8879 4).
+//!
+//! Besides the built-in algorithms, an application may plug in its own ([`CustomAlgorithm`],
+//! BoringSSL's `SSL_CTX_add_cert_compression_alg`): those are offered and preferred first, in
+//! the order added, ahead of the built-in ones (whose order `preference` still sets); a custom
+//! algorithm with a built-in's id replaces it. Their output is sent even when it is not smaller
+//! (the application chose the algorithm), is never cached (the callbacks see the connection),
+//! and a failing compress callback means the plain Certificate. Decompressing is bounded the
+//! same way: `uncompressed_length` is checked against the limit before the callback runs, and
+//! output of any other length is `bad_certificate`.
 
 use crate::codec::Writer;
 use crate::config::{ssl_options, Config};
@@ -50,6 +59,45 @@ pub struct CertCompression {
     /// Compressed Certificate messages already made, shared by the context and its
     /// connections.
     pub cache: Arc<CompressedCache>,
+    /// Application-supplied algorithms, in preference order (ids distinct).
+    pub custom: Vec<Custom>,
+}
+
+/// An algorithm the application implements (BoringSSL's `SSL_CTX_add_cert_compression_alg`).
+/// `Any` lets the C face find its own implementation again to bind it to a connection.
+pub trait CustomAlgorithm: Send + Sync + std::any::Any {
+    /// `data` compressed, or `None` to send the Certificate uncompressed.
+    fn compress(&self, data: &[u8]) -> Option<Vec<u8>>;
+    /// `compressed` decompressed (`uncompressed_len`, already bounded, is what the peer
+    /// declared), or `None` when it does not decompress.
+    fn decompress(&self, compressed: &[u8], uncompressed_len: usize) -> Option<Vec<u8>>;
+    /// Whether it compresses (else it is never chosen for sending).
+    fn can_compress(&self) -> bool {
+        true
+    }
+    /// Whether it decompresses (else it is not offered).
+    fn can_decompress(&self) -> bool {
+        true
+    }
+}
+
+/// A custom algorithm and its id.
+#[derive(Clone)]
+pub struct Custom {
+    pub id: Alg,
+    pub algorithm: Arc<dyn CustomAlgorithm>,
+}
+
+/// The custom algorithm `alg` that compresses (`compress`) or decompresses.
+fn custom(config: &Config, alg: Alg, compress: bool) -> Option<&Arc<dyn CustomAlgorithm>> {
+    let list = &config.cert_compression.custom;
+    let can = |a: &Arc<dyn CustomAlgorithm>| match compress {
+        true => a.can_compress(),
+        false => a.can_decompress(),
+    };
+    list.iter()
+        .find(|c| c.id == alg && can(&c.algorithm))
+        .map(|c| &c.algorithm)
 }
 
 /// Which algorithm compressed the certificates of a connection, per direction.
@@ -67,10 +115,22 @@ pub fn receive_algorithms(config: &Config) -> Vec<Alg> {
     if config.has_option(ssl_options::NO_RX_CERTIFICATE_COMPRESSION) {
         return Vec::new();
     }
-    match &config.cert_compression.preference {
-        Some(p) => p.clone(),
-        None => SUPPORTED.to_vec(),
+    let mut algs: Vec<Alg> = config
+        .cert_compression
+        .custom
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let builtin = match &config.cert_compression.preference {
+        Some(p) => p.as_slice(),
+        None => &SUPPORTED[..],
+    };
+    for &a in builtin {
+        if !algs.contains(&a) {
+            algs.push(a);
+        }
     }
+    algs
 }
 
 /// The algorithm to compress our Certificate with for a peer that listed `peer_algs`, or
@@ -79,6 +139,10 @@ pub fn receive_algorithms(config: &Config) -> Vec<Alg> {
 pub fn choose_for_sending(config: &Config, peer_algs: &[Alg]) -> Option<Alg> {
     if config.has_option(ssl_options::NO_TX_CERTIFICATE_COMPRESSION) {
         return None;
+    }
+    let mut custom = config.cert_compression.custom.iter();
+    if let Some(c) = custom.find(|c| c.algorithm.can_compress() && peer_algs.contains(&c.id)) {
+        return Some(c.id);
     }
     match &config.cert_compression.preference {
         Some(ours) => ours.iter().copied().find(|a| peer_algs.contains(a)),
@@ -204,6 +268,19 @@ pub fn certificate_message(
     let Some(alg) = choose_for_sending(config, peer_algs) else {
         return Ok((plain()?, None));
     };
+    if let Some(c) = custom(config, alg, true) {
+        let Some(compressed) = c.compress(&body) else {
+            return Ok((plain()?, None));
+        };
+        let message = CompressedCertificate {
+            algorithm: alg,
+            uncompressed_length: u32::try_from(body.len())
+                .map_err(|_| Error::internal("certificate message too long"))?,
+            compressed,
+        }
+        .encode()?;
+        return Ok((message, Some(alg)));
+    }
     let cacheable = cert.context.is_empty() && !cert.entries.is_empty();
     let cache = &config.cert_compression.cache;
     let message = match cacheable.then(|| cache.lookup(alg, &body)).flatten() {
@@ -226,6 +303,7 @@ pub fn certificate_message(
 /// `offered` is what our compress_certificate extension listed; `max_len` the largest
 /// Certificate body we accept.
 pub fn receive_certificate(
+    config: &Config,
     offered: &[Alg],
     body: &[u8],
     max_len: usize,
@@ -253,7 +331,26 @@ pub fn receive_certificate(
             ),
         ));
     }
-    let plain = decompress(m.algorithm, &m.compressed, expected)?;
+    let plain = match custom(config, m.algorithm, false) {
+        Some(c) => match c.decompress(&m.compressed, expected) {
+            Some(out) if out.len() == expected => out,
+            Some(out) => {
+                return Err(bad_certificate(format!(
+                    "the custom {:?} decompressor made {} bytes, not the {expected} the \
+                     uncompressed_length says",
+                    m.algorithm,
+                    out.len()
+                )))
+            }
+            None => {
+                return Err(bad_certificate(format!(
+                    "the {:?}-compressed certificate does not decompress",
+                    m.algorithm
+                )))
+            }
+        },
+        None => decompress(m.algorithm, &m.compressed, expected)?,
+    };
     let mut r = crate::codec::Reader::new(&plain);
     let cert = CertificateTls13::decode_body(&mut r).map_err(|mut e| {
         e.detail = format!("decompressed certificate: {}", e.detail);
@@ -467,10 +564,11 @@ mod tests {
         let mut w = Writer::new();
         m.encode_body(&mut w);
         let body = w.finish().unwrap();
-        let err = receive_certificate(&SUPPORTED, &body, 100_000).unwrap_err();
+        let c = Config::default();
+        let err = receive_certificate(&c, &SUPPORTED, &body, 100_000).unwrap_err();
         assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
         assert_eq!(err.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
-        let err = receive_certificate(&[Alg::BROTLI], &body, 1 << 24).unwrap_err();
+        let err = receive_certificate(&c, &[Alg::BROTLI], &body, 1 << 24).unwrap_err();
         assert_eq!(err.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
     }
 
@@ -486,5 +584,99 @@ mod tests {
         assert_eq!(choose_for_sending(&c, &peer), None);
         c.options |= ssl_options::NO_RX_CERTIFICATE_COMPRESSION;
         assert!(receive_algorithms(&c).is_empty());
+    }
+
+    /// A test algorithm: a one-byte tag before the data; records whether decompress ran.
+    struct Tagged {
+        fail_compress: bool,
+        extra_out: usize,
+        decompressed: std::sync::atomic::AtomicBool,
+    }
+
+    impl CustomAlgorithm for Tagged {
+        fn compress(&self, data: &[u8]) -> Option<Vec<u8>> {
+            (!self.fail_compress).then(|| [&[0xAA][..], data].concat())
+        }
+        fn decompress(&self, compressed: &[u8], _len: usize) -> Option<Vec<u8>> {
+            self.decompressed.store(true, Ordering::Relaxed);
+            let mut out = compressed.strip_prefix(&[0xAA][..])?.to_vec();
+            out.resize(out.len() + self.extra_out, 0);
+            Some(out)
+        }
+    }
+
+    fn with_custom(id: u16, fail_compress: bool, extra_out: usize) -> (Config, Arc<Tagged>) {
+        let t = Arc::new(Tagged {
+            fail_compress,
+            extra_out,
+            decompressed: Default::default(),
+        });
+        let mut c = Config::default();
+        c.cert_compression.custom.push(Custom {
+            id: Alg(id),
+            algorithm: t.clone(),
+        });
+        (c, t)
+    }
+
+    fn sample_cert() -> CertificateTls13 {
+        let body = handshake_certificate_body(&[vec![0x30, 3, 1, 2, 3]]).unwrap();
+        CertificateTls13::decode_body(&mut crate::codec::Reader::new(&body)).unwrap()
+    }
+
+    #[test]
+    fn custom_algorithms_come_first_and_round_trip_even_when_larger() {
+        let (mut c, t) = with_custom(0xff02, false, 0);
+        assert_eq!(receive_algorithms(&c)[..2], [Alg(0xff02), Alg::BROTLI]);
+        c.cert_compression.preference = Some(vec![Alg::ZLIB]);
+        assert_eq!(receive_algorithms(&c), [Alg(0xff02), Alg::ZLIB]);
+        assert_eq!(
+            choose_for_sending(&c, &[Alg::ZLIB, Alg(0xff02)]),
+            Some(Alg(0xff02))
+        );
+        assert_eq!(choose_for_sending(&c, &[Alg::ZLIB]), Some(Alg::ZLIB));
+        let cert = sample_cert();
+        let (msg, alg) = certificate_message(&c, &cert, &[Alg(0xff02)]).unwrap();
+        assert_eq!(alg, Some(Alg(0xff02)));
+        assert_eq!(msg[0], HandshakeType::COMPRESSED_CERTIFICATE.0);
+        assert_eq!(c.cert_compression.cache.compressions(), 0);
+        let (got, alg) = receive_certificate(&c, &[Alg(0xff02)], &msg[4..], 1 << 16).unwrap();
+        assert_eq!(alg, Alg(0xff02));
+        assert!(t.decompressed.load(Ordering::Relaxed));
+        assert_eq!(got.entries.len(), cert.entries.len());
+    }
+
+    #[test]
+    fn failing_custom_compress_sends_plain() {
+        let (c, _) = with_custom(0xff01, true, 0);
+        let (msg, alg) = certificate_message(&c, &sample_cert(), &[Alg(0xff01)]).unwrap();
+        assert_eq!(alg, None);
+        assert_eq!(msg[0], HandshakeType::CERTIFICATE.0);
+    }
+
+    #[test]
+    fn custom_output_of_wrong_length_is_bad_certificate() {
+        let (c, _) = with_custom(0xff01, false, 0);
+        let (msg, _) = certificate_message(&c, &sample_cert(), &[Alg(0xff01)]).unwrap();
+        let (bad, _) = with_custom(0xff01, false, 1);
+        let err = receive_certificate(&bad, &[Alg(0xff01)], &msg[4..], 1 << 16).unwrap_err();
+        assert_eq!(err.alert, Some(AlertDescription::BAD_CERTIFICATE));
+        assert_eq!(err.reason, Reason::BAD_DECOMPRESSION);
+    }
+
+    #[test]
+    fn custom_decompress_is_not_called_past_the_limit() {
+        let (c, t) = with_custom(0xff01, false, 0);
+        let m = CompressedCertificate {
+            algorithm: Alg(0xff01),
+            uncompressed_length: 1 << 20,
+            compressed: vec![0xAA; 8],
+        };
+        let mut w = Writer::new();
+        m.encode_body(&mut w);
+        let body = w.finish().unwrap();
+        let err = receive_certificate(&c, &[Alg(0xff01)], &body, 1 << 16).unwrap_err();
+        assert_eq!(err.reason, Reason::EXCESSIVE_MESSAGE_SIZE);
+        assert!(!t.decompressed.load(Ordering::Relaxed));
     }
 }

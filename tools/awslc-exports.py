@@ -159,7 +159,7 @@ APPENDED = {"opensslconf.h"}
 # The object types libtls.h also declares (tools/gen-header: TYPES), with the same tags.
 LIBTLS_TYPEDEFS = {"SSL", "SSL_CTX", "SSL_SESSION", "SSL_CIPHER", "SSL_METHOD", "X509_STORE_CTX",
                    "X509_VERIFY_PARAM", "CRYPTO_EX_DATA", "X509", "X509_NAME", "EVP_PKEY", "BIO", "EVP_MD", "X509_STORE",
-                   "ASN1_TIME", "EVP_CIPHER_CTX", "HMAC_CTX"}
+                   "ASN1_TIME", "EVP_CIPHER_CTX", "HMAC_CTX", "CBB", "CRYPTO_BUFFER"}
 
 
 def c89_comments(text):

@@ -14,6 +14,7 @@ pub mod bio;
 pub mod ca_names;
 pub mod cert_cb;
 pub mod cert_comp;
+pub mod cert_comp_custom;
 pub mod chain_query;
 pub mod cipher;
 pub mod ciphers;

@@ -252,6 +252,7 @@ impl SSL {
             && self.post_handshake_auth.is_none()
             && !super::psk::needs_config(self)
             && self.cert_comp_pref.is_none()
+            && !super::cert_comp_custom::needs_config(&base)
         {
             return base;
         }
@@ -317,6 +318,7 @@ impl SSL {
         }
         session_callbacks.install(&mut c, ssl_addr);
         super::ocsp::install(&mut c, &self.ocsp, &ctx_ocsp, ssl_addr);
+        super::cert_comp_custom::install(&mut c, ssl_addr);
         super::psk::install(self, &mut c, ssl_addr);
         if let Some(callback) = client_cert_callback {
             c.client_cert_callback =

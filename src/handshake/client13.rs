@@ -472,6 +472,7 @@ impl State for ExpectCertificate {
         super::expect_types(self.name(), msg, &accepted)?;
         let decoded = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
             let (cert, alg) = crate::certcomp::receive_certificate(
+                &cx.config,
                 &offered,
                 msg.body(),
                 cx.config.max_handshake_message,

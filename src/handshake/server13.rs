@@ -674,6 +674,7 @@ impl State for ExpectClientCertificate {
         super::expect_types(self.name(), msg, &accepted)?;
         let cert = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
             let (cert, alg) = crate::certcomp::receive_certificate(
+                &cx.config,
                 &offered,
                 msg.body(),
                 cx.config.max_handshake_message,

@@ -158,6 +158,8 @@ const TYPES: &[(&str, &str)] = &[
     ("ASN1_TIME", "asn1_string_st"),
     ("EVP_CIPHER_CTX", "evp_cipher_ctx_st"),
     ("HMAC_CTX", "hmac_ctx_st"),
+    ("CBB", "cbb_st"),
+    ("CRYPTO_BUFFER", "crypto_buffer_st"),
 ];
 
 /// The typedefs, unless aws-lc's <openssl/base.h> made them already. The base.h generated into
