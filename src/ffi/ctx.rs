@@ -1002,7 +1002,7 @@ pub unsafe extern "C" fn SSL_CTX_set_cipher_list(ctx: *mut SSL_CTX, list: *const
 
 /// Whether an OpenSSL cipher-string keyword (a suite name or an alias) selects `suite`. Unknown
 /// keywords select nothing, as in OpenSSL; so do the families we never implement (CBC, RC4,
-/// static RSA, DHE, PSK, NULL, export, ...).
+/// static RSA, DHE, DHE-PSK, RSA-PSK, NULL, export, ...).
 fn cipher_keyword_matches(keyword: &str, suite: &crate::suites::SuiteInfo) -> bool {
     use crate::crypto::{AeadAlg, HashAlg};
     use crate::suites::Auth;
@@ -1010,8 +1010,14 @@ fn cipher_keyword_matches(keyword: &str, suite: &crate::suites::SuiteInfo) -> bo
         return true;
     }
     match keyword {
-        "ALL" | "HIGH" | "DEFAULT" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" | "AEAD"
-        | "TLSv1.2" | "FIPS" => true,
+        "ALL" | "HIGH" | "AEAD" | "TLSv1.2" | "FIPS" => true,
+        // OpenSSL's DEFAULT holds its PSK suites too (usable only with a PSK callback); ours
+        // leaves them out, so a PSK suite is always asked for by name or alias.
+        "DEFAULT" => !suite.is_psk(),
+        "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => suite.kx == Some(crate::suites::Kx::Ecdhe),
+        "PSK" | "aPSK" => suite.is_psk(),
+        "kPSK" => suite.kx == Some(crate::suites::Kx::Psk),
+        "kECDHEPSK" => suite.kx == Some(crate::suites::Kx::EcdhePsk),
         "aRSA" | "RSA" => suite.auth == Some(Auth::Rsa),
         "aECDSA" | "ECDSA" => suite.auth == Some(Auth::Ecdsa),
         "AESGCM" | "AES" => suite.aead != AeadAlg::ChaCha20Poly1305,
