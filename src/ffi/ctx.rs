@@ -1455,20 +1455,43 @@ mod tests {
                 CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
             ]
         );
-        assert_eq!(parse_cipher_list("HIGH:!aNULL").unwrap().len(), 6);
+        // As in OpenSSL, HIGH and ALL hold the PSK suites; unlike OpenSSL, DEFAULT does not.
+        assert_eq!(parse_cipher_list("HIGH:!aNULL").unwrap().len(), 12);
         assert_eq!(parse_cipher_list("DEFAULT").unwrap().len(), 6);
-        assert_eq!(parse_cipher_list("ALL:@STRENGTH").unwrap().len(), 6);
+        assert_eq!(parse_cipher_list("ALL:@STRENGTH").unwrap().len(), 12);
         assert_eq!(parse_cipher_list("ECDHE+AESGCM").unwrap().len(), 4);
-        let no_rsa = parse_cipher_list("ALL:!aRSA:aRSA").unwrap();
+        assert_eq!(parse_cipher_list("PSK").unwrap().len(), 6);
+        assert_eq!(parse_cipher_list("aPSK").unwrap().len(), 6);
+        assert_eq!(
+            parse_cipher_list("kPSK+AES128").unwrap(),
+            vec![CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256]
+        );
+        assert_eq!(
+            parse_cipher_list("kECDHEPSK+CHACHA20").unwrap(),
+            vec![CipherSuite::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256]
+        );
+        assert_eq!(
+            parse_cipher_list("PSK-AES256-GCM-SHA384:ECDHE-PSK-AES128-GCM-SHA256").unwrap(),
+            vec![
+                CipherSuite::TLS_PSK_WITH_AES_256_GCM_SHA384,
+                CipherSuite::TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256
+            ]
+        );
+        assert_eq!(parse_cipher_list("DEFAULT:PSK").unwrap().len(), 12);
+        assert!(parse_cipher_list("kECDHE:!PSK")
+            .unwrap()
+            .iter()
+            .all(|s| !crate::suites::lookup(*s).unwrap().is_psk()));
+        let no_rsa = parse_cipher_list("ALL:!PSK:!aRSA:aRSA").unwrap();
         assert_eq!(no_rsa.len(), 3, "! is permanent");
-        let rsa_back = parse_cipher_list("ALL:-aRSA:aRSA").unwrap();
+        let rsa_back = parse_cipher_list("ALL:!PSK:-aRSA:aRSA").unwrap();
         assert_eq!(rsa_back.len(), 6, "- is not");
         assert_eq!(
             rsa_back[3],
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
             "re-added at the end"
         );
-        let chacha_last = parse_cipher_list("ALL:+CHACHA20").unwrap();
+        let chacha_last = parse_cipher_list("DEFAULT:+CHACHA20").unwrap();
         assert_eq!(
             chacha_last[4..],
             [
