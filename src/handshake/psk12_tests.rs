@@ -26,13 +26,16 @@ fn psk_suites() -> Vec<&'static crate::suites::SuiteInfo> {
         .collect()
 }
 
+/// The hints a client's callback was given.
+type SeenHints = Arc<Mutex<Vec<Option<Vec<u8>>>>>;
+
 /// A client offering only `suite`, answering every hint with `identity` and `key`; the hints
 /// it saw are recorded.
 fn psk_client(
     suite: CipherSuite,
     identity: &'static [u8],
     key: &'static [u8],
-) -> (Config, Arc<Mutex<Vec<Option<Vec<u8>>>>>) {
+) -> (Config, SeenHints) {
     let hints = Arc::new(Mutex::new(Vec::new()));
     let seen = hints.clone();
     let mut c = client_config();
