@@ -234,7 +234,7 @@ fn client_lookup(
 }
 
 /// Asks `SSL_psk_client_cb_func` for an identity and key, passing the server's hint (TLS 1.2;
-/// cut at a NUL byte). TLS 1.3 needs a non-empty identity, TLS 1.2 takes an empty one.
+/// cut at a NUL byte). TLS 1.2 takes an empty identity; TLS 1.3 offers no PSK with one.
 fn old_client_lookup(
     ssl: *mut SSL,
     cb: unsafe extern "C" fn(
@@ -282,11 +282,9 @@ fn old_client_lookup(
         .to_bytes()
         .to_vec();
     if id.is_empty() && !allow_empty_identity {
-        err::push(&Error::local(
-            Reason::BAD_PSK_IDENTITY,
-            "the PSK client callback returned an empty identity",
-        ));
-        return PskLookup::Failed;
+        // TLS 1.3 identities are 1 byte or more (RFC 8446 4.2.11): no TLS 1.3 PSK then, while
+        // a TLS 1.2 PSK suite may still use the key.
+        return PskLookup::None;
     }
     PskLookup::Found(ExternalPsk {
         identity: id,

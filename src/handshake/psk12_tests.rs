@@ -310,3 +310,49 @@ fn psk_sessions_resume_by_ticket_and_by_id() {
         );
     }
 }
+
+#[test]
+fn diagnosis_names_an_unknown_identity_and_a_different_key() {
+    use crate::diagnosis::Cause;
+    let (cc, _) = psk_client(
+        CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        b"mallory",
+        KEY,
+    );
+    let (c, s, _) = handshake(cc, psk_server(b"alice", KEY, None));
+    let sd = s.diagnosis().unwrap();
+    assert!(
+        sd.text.contains("\"mallory\"") && sd.text.contains("different PSK identities"),
+        "{}",
+        sd.text
+    );
+    let cd = c.diagnosis().unwrap();
+    assert_eq!(cd.cause, Cause::PeerAlert);
+    assert!(
+        cd.text
+            .contains("does not know our PSK identity \"mallory\""),
+        "{}",
+        cd.text
+    );
+
+    let (cc, _) = psk_client(
+        CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        b"alice",
+        b"other",
+    );
+    let (c, s, _) = handshake(cc, psk_server(b"alice", KEY, None));
+    let sd = s.diagnosis().unwrap();
+    assert!(
+        sd.text
+            .contains("different key for the PSK identity \"alice\""),
+        "{}",
+        sd.text
+    );
+    let cd = c.diagnosis().unwrap();
+    assert!(
+        cd.text
+            .contains("different key for our PSK identity \"alice\""),
+        "{}",
+        cd.text
+    );
+}
