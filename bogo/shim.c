@@ -126,6 +126,10 @@ struct settings {
      * three, or only the one with this id. */
     bool install_cert_compression_algs;
     int install_one_cert_compression_alg;
+    /* TLS 1.2 PSK suites: the key (raw bytes, as BoringSSL's shim) and the identity, which a
+     * server also sends as its hint and a client expects as the server's hint. */
+    const char *psk;
+    const char *psk_identity;
 };
 
 /* set_flag finds a list's count right after its MAX_SIGALGS entries. */
@@ -149,6 +153,8 @@ struct connection_state {
     char msg_trace[8192];
     size_t msg_trace_len;
     bool msg_trace_bad;
+    /* A ServerHello arrived (for skip_cbc_psk_tests). */
+    bool saw_server_hello;
 };
 
 enum flag_kind { FLAG_BOOL, FLAG_INT, FLAG_STRING, FLAG_SIGALG };
@@ -234,6 +240,8 @@ static const struct flag FLAGS[] = {
     BOOL_FLAG("-fail-ocsp-callback", fail_ocsp_callback),
     BOOL_FLAG("-install-cert-compression-algs", install_cert_compression_algs),
     INT_FLAG("-install-one-cert-compression-alg", install_one_cert_compression_alg),
+    STRING_FLAG("-psk", psk),
+    STRING_FLAG("-psk-identity", psk_identity),
 };
 
 /* Flags accepted and deliberately ignored, each with why that is sound. */
@@ -701,6 +709,41 @@ static void trace_messages(int write_p, int version, int content_type, const uns
     }
 }
 
+/* The runner's PSK tests mostly use CBC PSK suites, which libtls does not have (AEAD only):
+ * they are "unimplemented". A server sees them in the ClientHello (CBC PSK suites and none of
+ * ours); a client sees the runner's server give up before its ServerHello (a handshake_failure
+ * alert: no suite in common, as the runner's only suite is a CBC one). */
+static void skip_cbc_psk_tests(int write_p, int content_type, const unsigned char *msg,
+                               size_t len, SSL *ssl) {
+    struct connection_state *state = SSL_get_app_data(ssl);
+    if (!state || !state->settings->psk || write_p)
+        return;
+    if (content_type == SSL3_RT_HANDSHAKE && len >= 4 && msg[0] == 2)
+        state->saw_server_hello = true;
+    if (!state->settings->is_server && content_type == SSL3_RT_ALERT && len == 2 &&
+        msg[1] == SSL_AD_HANDSHAKE_FAILURE && !state->saw_server_hello)
+        unimplemented("PSK: the runner's server shares no suite with us (a CBC PSK suite)");
+    if (content_type != SSL3_RT_HANDSHAKE || len < 39 || msg[0] != 1)
+        return;
+    /* type(1) length(3) legacy_version(2) random(32) session_id<0..32> cipher_suites<2..> */
+    size_t at = 38 + 1 + msg[38];
+    if (at + 2 > len)
+        return;
+    size_t suites_len = (size_t)msg[at] << 8 | msg[at + 1];
+    at += 2;
+    if (at + suites_len > len)
+        return;
+    bool cbc = false, aead = false;
+    for (size_t i = 0; i + 1 < suites_len; i += 2) {
+        unsigned suite = (unsigned)msg[at + i] << 8 | msg[at + i + 1];
+        cbc |= suite == 0x008c || suite == 0x008d || suite == 0xc035 || suite == 0xc036;
+        aead |= suite == 0x00a8 || suite == 0x00a9 || suite == 0xccab || suite == 0xccac ||
+                suite == 0xd001 || suite == 0xd002;
+    }
+    if (cbc && !aead)
+        unimplemented("PSK: the runner's client offers only CBC PSK suites");
+}
+
 /* Traces messages for -expect-msg-callback, and notes a HelloRetryRequest sent or received: a
  * ServerHello whose random is RFC 8446 4.1.3's fixed value. */
 static void watch_messages(int write_p, int version, int content_type, const void *buf,
@@ -709,6 +752,7 @@ static void watch_messages(int write_p, int version, int content_type, const voi
     struct connection_state *traced = SSL_get_app_data(ssl);
     if (traced && traced->settings->expect_msg_callback)
         trace_messages(write_p, version, content_type, buf, len, traced);
+    skip_cbc_psk_tests(write_p, content_type, buf, len, ssl);
     static const unsigned char HRR_RANDOM[32] = {
         0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
         0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
@@ -974,6 +1018,43 @@ static int install_cert_comp(SSL_CTX *ctx, const struct settings *s) {
     return 1;
 }
 #endif
+/* BoringSSL's shim's PSK callbacks: the client checks the server's hint against -psk-identity
+ * (none expected without one), the server the client's identity. */
+static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                  unsigned int max_identity_len, unsigned char *psk,
+                                  unsigned int max_psk_len) {
+    const struct connection_state *state = SSL_get_app_data(ssl);
+    const struct settings *s = state->settings;
+    const char *id = s->psk_identity ? s->psk_identity : "";
+    /* OpenSSL also asks for a TLS 1.3 PSK at the ClientHello; BoringSSL's shim offers none. */
+    if (!state->saw_server_hello)
+        return 0;
+    if (*id == '\0' ? hint != NULL : (hint == NULL || strcmp(hint, id) != 0)) {
+        fprintf(stderr, "Server PSK hint did not match.\n");
+        return 0;
+    }
+    size_t key_len = strlen(s->psk);
+    if (strlen(id) >= max_identity_len || key_len > max_psk_len)
+        return 0;
+    memcpy(identity, id, strlen(id) + 1);
+    memcpy(psk, s->psk, key_len);
+    return (unsigned int)key_len;
+}
+
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                  unsigned int max_psk_len) {
+    const struct connection_state *state = SSL_get_app_data(ssl);
+    const struct settings *s = state->settings;
+    if (strcmp(identity, s->psk_identity ? s->psk_identity : "") != 0) {
+        fprintf(stderr, "Client PSK identity did not match.\n");
+        return 0;
+    }
+    size_t key_len = strlen(s->psk);
+    if (key_len > max_psk_len)
+        return 0;
+    memcpy(psk, s->psk, key_len);
+    return (unsigned int)key_len;
+}
 
 static SSL_CTX *make_context(const struct settings *s) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
@@ -1030,8 +1111,21 @@ static SSL_CTX *make_context(const struct settings *s) {
         goto fail;
     if (s->select_alpn || s->decline_alpn || s->reject_alpn)
         SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
-    if (s->expect_hrr || s->expect_no_hrr || s->expect_msg_callback)
+    if (s->expect_hrr || s->expect_no_hrr || s->expect_msg_callback || s->psk)
         SSL_CTX_set_msg_callback(ctx, watch_messages);
+    if (s->psk) {
+        /* As BoringSSL's shim: the identity doubles as the server's hint. The PSK suites are
+         * in no default list of libtls (OpenSSL's DEFAULT has them). */
+        if (s->is_server)
+            SSL_CTX_set_psk_server_callback(ctx, psk_server_cb);
+        else
+            SSL_CTX_set_psk_client_callback(ctx, psk_client_cb);
+        if (s->is_server && s->psk_identity && *s->psk_identity &&
+            SSL_CTX_use_psk_identity_hint(ctx, s->psk_identity) != 1)
+            goto fail;
+        if (!s->cipher && SSL_CTX_set_cipher_list(ctx, "DEFAULT:PSK") != 1)
+            goto fail;
+    }
     if (s->curve_count) {
         char list[256] = "";
         for (int i = 0; i < s->curve_count; i++) {

@@ -8,6 +8,9 @@
 Each log line is "reason<TAB>command line". For every test the script lists the flags the shim's
 table (FLAGS, IGNORED_FLAGS, ALREADY_OFF_FLAGS in shim.c) does not know, then prints how many
 tests name each missing flag, and how many tests a flag alone stands between and a verdict.
+Exits the shim decides on at run time rather than by a flag carry their own reason: "PSK: ..."
+for the runner's tests with CBC PSK suites (libtls has the AEAD PSK suites only; the flags
+-psk/-psk-identity are implemented), "-expect-early-data-reason other than disabled", ...
 """
 import argparse
 import collections

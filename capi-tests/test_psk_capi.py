@@ -12,6 +12,8 @@ C_CASES = [
     "psk_session_callbacks",
     "psk_wrong_key_fails_on_the_binder",
     "psk_identity_callbacks",
+    "psk12_identity_and_hint",
+    "psk12_empty_identity",
     "psk_session_setters",
     "post_handshake_auth",
     "post_handshake_auth_errors",

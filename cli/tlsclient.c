@@ -99,6 +99,22 @@ static int use_psk_session(SSL *ssl, const EVP_MD *md, const unsigned char **id,
     return 1;
 }
 
+/* -psk in TLS 1.2: the PSK suites' identity and key (OpenSSL's older callback, which the TLS
+ * 1.2 PSK suites use); prints the server's identity hint. */
+static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                  unsigned int max_identity_len, unsigned char *psk,
+                                  unsigned int max_psk_len)
+{
+    (void)ssl;
+    if (hint)
+        fprintf(stderr, PROG ": PSK identity hint \"%s\"\n", hint);
+    if (strlen(psk_identity) > max_identity_len || psk_key_len > max_psk_len)
+        return 0;
+    memcpy(identity, psk_identity, strlen(psk_identity) + 1);
+    memcpy(psk, psk_key, psk_key_len);
+    return (unsigned int)psk_key_len;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -129,8 +145,10 @@ static void usage(void)
             "                      status; a revoked certificate fails the handshake\n"
             "  -keymatexport LABEL print keying material exported with LABEL (RFC 5705/8446)\n"
             "  -keymatexportlen N  its length in bytes (default 20)\n"
-            "  -psk HEX            offer this external PSK (TLS 1.3, with SHA-256); a server\n"
-            "                      that accepts it sends no certificate\n"
+            "  -psk HEX            offer this external PSK (TLS 1.3, with SHA-256; TLS 1.2\n"
+            "                      with the PSK suites, which -psk adds to the default\n"
+            "                      -cipher list); a server that accepts it sends no\n"
+            "                      certificate\n"
             "  -psk_identity ID    the PSK's identity (default Client_identity)\n"
             "  -enable_pha         offer TLS 1.3 post-handshake authentication: answer a\n"
             "                      server's later certificate request with -cert\n"
@@ -644,6 +662,10 @@ static SSL_CTX *make_context(const struct client_options *opts)
         if (opts->psk_identity)
             psk_identity = opts->psk_identity;
         SSL_CTX_set_psk_use_session_callback(ctx, use_psk_session);
+        SSL_CTX_set_psk_client_callback(ctx, psk_client_cb);
+        /* The TLS 1.2 PSK suites are in no default list: add them after the others. */
+        if (!opts->cipher_list && !SSL_CTX_set_cipher_list(ctx, "DEFAULT:PSK"))
+            goto fail;
     }
     if (opts->enable_pha)
         SSL_CTX_set_post_handshake_auth(ctx, 1);

@@ -144,10 +144,13 @@ static void usage(void)
             "                          (status_request)\n"
             "  -keymatexport LABEL     print keying material exported with LABEL (RFC 5705/8446)\n"
             "  -keymatexportlen N      its length in bytes (default 20)\n"
-            "  -psk HEX                accept this external PSK (TLS 1.3, with SHA-256)\n"
+            "  -psk HEX                accept this external PSK (TLS 1.3, with SHA-256; TLS 1.2\n"
+            "                          with the PSK suites, which -psk adds to the default\n"
+            "                          -cipher list)\n"
             "  -psk_identity ID        the identity the client must name (default\n"
             "                          Client_identity)\n"
-            "  -psk_hint HINT          the PSK identity hint (TLS 1.2 only: not sent in TLS 1.3)\n"
+            "  -psk_hint HINT          the identity hint sent with the TLS 1.2 PSK suites (TLS 1.3\n"
+            "                          has none)\n"
             "  -nocert                 no certificate: only PSK handshakes succeed\n"
             "  -verify_post_handshake  TLS 1.3: ask for the client's certificate after its first\n"
             "                          data rather than in the handshake (post-handshake\n"
@@ -695,6 +698,9 @@ static SSL_CTX *make_context(struct server_options *opts, const char *only_cert,
         if (opts->psk_identity)
             psk_identity = opts->psk_identity;
         SSL_CTX_set_psk_server_callback(ctx, find_psk);
+        /* The TLS 1.2 PSK suites are in no default list: add them after the others. */
+        if (!opts->cipher_list && !SSL_CTX_set_cipher_list(ctx, "DEFAULT:PSK"))
+            goto fail;
         if (opts->psk_hint && !SSL_CTX_use_psk_identity_hint(ctx, opts->psk_hint)) {
             fprintf(stderr, PROG ": bad -psk_hint\n");
             goto fail;

@@ -874,7 +874,8 @@ typedef int (*SSL_psk_find_session_cb_func)(struct ssl_st *ssl,
 /*
  A client's identity and key (`SSL_CTX_set_psk_client_callback`): write a NUL-terminated
  identity of at most `max_identity_len` bytes and the key; return the key's length, 0 for no
- PSK. `hint` is NULL in TLS 1.3.
+ PSK. `hint` is the server's identity hint in TLS 1.2 (NULL when it sent none or an empty
+ one) and NULL in TLS 1.3.
  */
 typedef unsigned int (*SSL_psk_client_cb_func)(struct ssl_st *ssl,
                                                const char *hint,
@@ -2121,10 +2122,8 @@ void SSL_CTX_set_psk_server_callback(struct ssl_ctx_st *ctx, SSL_psk_server_cb_f
 void SSL_set_psk_server_callback(struct ssl_st *ssl, SSL_psk_server_cb_func cb);
 
 /*
- The identity hint a server sends in a TLS 1.2 PSK handshake's ServerKeyExchange. TLS 1.3
- has no hint and libtls no TLS 1.2 PSK suites, so the hint is checked and has no effect
- (mosquitto sets one for its PSK listeners). Returns 1, or 0 for a hint longer than 256
- bytes.
+ Sets the identity hint a server sends in the ServerKeyExchange of a TLS 1.2 PSK suite (NULL
+ or "" for none; TLS 1.3 has no hint). Returns 1, or 0 for a hint longer than 256 bytes.
  */
 int SSL_CTX_use_psk_identity_hint(struct ssl_ctx_st *ctx, const char *hint);
 
@@ -2134,9 +2133,9 @@ int SSL_CTX_use_psk_identity_hint(struct ssl_ctx_st *ctx, const char *hint);
 int SSL_use_psk_identity_hint(struct ssl_st *ssl, const char *hint);
 
 /*
- The identity hint of the handshake, which only a TLS 1.2 PSK handshake carries: NULL in
- libtls, which has no TLS 1.2 PSK suites (OpenSSL too returns NULL for TLS 1.3; the hint set
- with `SSL_CTX_use_psk_identity_hint` is not reported here).
+ The identity hint of a TLS 1.2 PSK handshake: on a client the one the server sent, on a
+ server the one it sent; NULL when there was none (and in TLS 1.3, which has no hint). A hint
+ holding a NUL byte is cut there.
  */
 const char *SSL_get_psk_identity_hint(const struct ssl_st *ssl);
 
@@ -3395,6 +3394,9 @@ const char *X509_verify_cert_error_string(long n);
 #define SSL_R_BAD_PSK 219
 #define SSL_R_SSL_SESSION_VERSION_MISMATCH 210
 #define SSL_R_BAD_PSK_IDENTITY 114
+#define SSL_R_PSK_IDENTITY_NOT_FOUND 223
+#define SSL_R_PSK_NO_CLIENT_CB 224
+#define SSL_R_PSK_NO_SERVER_CB 225
 #define SSL_R_CIPHERSUITE_DIGEST_HAS_CHANGED 218
 #define SSL_R_SSL_HANDSHAKE_FAILURE 229
 #define SSL_R_SHUTDOWN_WHILE_IN_INIT 407

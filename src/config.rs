@@ -236,6 +236,22 @@ pub type PskClientLookup =
 /// (`SSL_CTX_set_psk_find_session_callback`, `SSL_CTX_set_psk_server_callback`).
 pub type PskServerLookup = Arc<dyn Fn(&[u8]) -> PskLookup + Send + Sync>;
 
+/// A TLS 1.2 client's PSK for the server's identity hint (`None`: no hint or an empty one;
+/// `SSL_CTX_set_psk_client_callback`). The `ExternalPsk`'s suite is ignored.
+pub type Psk12ClientLookup = Arc<dyn Fn(Option<&[u8]>) -> PskLookup + Send + Sync>;
+
+/// TLS 1.2 PSK key exchange (RFC 4279, RFC 5489): the PSK suites are offered (a client) or
+/// chosen (a server) only when the matching lookup is set, as OpenSSL uses them only with a
+/// PSK callback.
+#[derive(Clone, Default)]
+pub struct Psk12Config {
+    pub client: Option<Psk12ClientLookup>,
+    /// A server's key for the identity in the ClientKeyExchange.
+    pub server: Option<PskServerLookup>,
+    /// The identity hint a server sends (`SSL_CTX_use_psk_identity_hint`).
+    pub hint: Option<Vec<u8>>,
+}
+
 /// Everything a context configures.
 #[derive(Clone)]
 pub struct Config {
@@ -308,6 +324,8 @@ pub struct Config {
     pub psk_client: Option<PskClientLookup>,
     /// A TLS 1.3 server's lookup of external PSKs by identity, if any.
     pub psk_server: Option<PskServerLookup>,
+    /// TLS 1.2 PSK suites' callbacks and hint.
+    pub psk12: Psk12Config,
     /// A TLS 1.3 client offers post-handshake authentication (RFC 8446 4.2.6) and answers a
     /// CertificateRequest after the handshake (`SSL_CTX_set_post_handshake_auth`).
     pub post_handshake_auth: bool,
@@ -371,6 +389,7 @@ impl Default for Config {
             staple: None,
             psk_client: None,
             psk_server: None,
+            psk12: Psk12Config::default(),
             post_handshake_auth: false,
             cert_compression: Default::default(),
         }

@@ -84,8 +84,12 @@ pub struct Negotiated {
     pub ocsp_requested: bool,
     /// The DER OCSP response the server stapled (a server: the one it sent).
     pub ocsp_response: Option<Vec<u8>>,
-    /// The identity of the external PSK the handshake used (TLS 1.3), if any.
+    /// The identity of the external PSK the handshake used (TLS 1.3, or a TLS 1.2 PSK suite),
+    /// if any.
     pub psk_identity: Option<Vec<u8>>,
+    /// A TLS 1.2 PSK suite's identity hint (RFC 4279 2): the one the server sent (a server: the
+    /// one it sent); `None` when none or an empty one was sent.
+    pub psk_identity_hint: Option<Vec<u8>>,
     /// TLS 1.3 post-handshake authentication (RFC 8446 4.2.6): a client offered it, a server
     /// received the offer.
     pub post_handshake_auth: bool,
@@ -124,6 +128,7 @@ impl Default for Negotiated {
             ocsp_requested: false,
             ocsp_response: None,
             psk_identity: None,
+            psk_identity_hint: None,
             post_handshake_auth: false,
             peer_suites: Vec::new(),
             cert_compression: Default::default(),

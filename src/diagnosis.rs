@@ -448,6 +448,22 @@ fn diagnose_peer_alert(cx: &Common, d: &mut Diagnosis, desc: AlertDescription, p
                 }
             ),
         ),
+        A::UNKNOWN_PSK_IDENTITY => (
+            Cause::PeerAlert,
+            format!(
+                "the {peer} does not know our PSK identity{} (alert {alert} during {step}): the \
+                 two ends are configured with different PSK identities",
+                psk_identity_words(cx)
+            ),
+        ),
+        A::DECRYPT_ERROR | A::BAD_RECORD_MAC if in_psk_handshake(cx) => (
+            Cause::PeerAlert,
+            format!(
+                "the {peer} could not verify our Finished (alert {alert} during {step}): it most \
+                 likely holds a different key for our PSK identity{}",
+                psk_identity_words(cx)
+            ),
+        ),
         A::INAPPROPRIATE_FALLBACK => (
             Cause::Interception,
             format!(
@@ -478,6 +494,21 @@ fn diagnose_peer_alert(cx: &Common, d: &mut Diagnosis, desc: AlertDescription, p
     };
     d.cause = cause;
     d.text = text;
+}
+
+/// A TLS 1.2 PSK key exchange (or a TLS 1.3 external PSK) was under way.
+fn in_psk_handshake(cx: &Common) -> bool {
+    cx.info.psk_identity.is_some() && !cx.handshake_complete
+}
+
+/// " \"ID\"" for the PSK identity in use, or nothing.
+fn psk_identity_words(cx: &Common) -> String {
+    cx.info
+        .psk_identity
+        .as_ref()
+        .map_or_else(String::new, |id| {
+            format!(" {:?}", String::from_utf8_lossy(id))
+        })
 }
 
 fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
@@ -530,6 +561,28 @@ fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
                 } else {
                     format!("the {peer}'s OCSP stapling setup may be broken")
                 }
+            ),
+        ),
+        Reason::PSK_IDENTITY_NOT_FOUND => (
+            Cause::LocalProblem,
+            match cx.role {
+                Role::Server => format!(
+                    "{}: the client and this server are configured with different PSK \
+                     identities",
+                    e.detail
+                ),
+                Role::Client => format!(
+                    "{}: configure a key (and identity) for this server",
+                    e.detail
+                ),
+            },
+        ),
+        Reason::DECRYPTION_FAILED_OR_BAD_RECORD_MAC if in_psk_handshake(cx) => (
+            Cause::ProtocolViolation,
+            format!(
+                "the {peer}'s Finished did not decrypt: it most likely uses a different key for \
+                 the PSK identity{} than we do (the identities match, the keys do not)",
+                psk_identity_words(cx)
             ),
         ),
         Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE => (

@@ -8,6 +8,10 @@ use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kx {
     Ecdhe,
+    /// Plain pre-shared key (RFC 4279 2, RFC 5487, RFC 7905).
+    Psk,
+    /// ECDHE with a pre-shared key (RFC 5489, RFC 7905, RFC 8442).
+    EcdhePsk,
 }
 
 /// TLS 1.2 authentication (the server certificate's key type) of a suite.
@@ -15,6 +19,8 @@ pub enum Kx {
 pub enum Auth {
     Ecdsa,
     Rsa,
+    /// The pre-shared key authenticates both ends; no certificates.
+    Psk,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +44,11 @@ pub struct SuiteInfo {
 impl SuiteInfo {
     pub fn is_tls13(&self) -> bool {
         self.version == ProtocolVersion::TLSV1_3
+    }
+
+    /// A TLS 1.2 PSK suite (plain or ECDHE): usable only with the application's PSK callback.
+    pub fn is_psk(&self) -> bool {
+        self.auth == Some(Auth::Psk)
     }
 
     /// The RFC (IANA) name (`SSL_CIPHER_standard_name`).
@@ -89,6 +100,26 @@ const fn tls12(
         aead,
         kx: Some(Kx::Ecdhe),
         auth: Some(auth),
+        openssl_name: name,
+        bits,
+    }
+}
+
+const fn psk12(
+    suite: CipherSuite,
+    kx: Kx,
+    hash: HashAlg,
+    aead: AeadAlg,
+    name: &'static str,
+    bits: u32,
+) -> SuiteInfo {
+    SuiteInfo {
+        suite,
+        version: ProtocolVersion::TLSV1_2,
+        hash,
+        aead,
+        kx: Some(kx),
+        auth: Some(Auth::Psk),
         openssl_name: name,
         bits,
     }
@@ -166,6 +197,58 @@ pub static ALL_SUITES: &[SuiteInfo] = &[
         "ECDHE-RSA-AES128-GCM-SHA256",
         128,
     ),
+    // TLS 1.2 PSK suites (never in the default list; see `Config::psk12`), in OpenSSL's order:
+    // ECDHE_PSK before plain PSK within each cipher, AES-256-GCM, ChaCha20, AES-128-GCM.
+    // OpenSSL 3.0 lacks the ECDHE_PSK AES-GCM pair (RFC 8442); they take the names OpenSSL's
+    // scheme gives them.
+    psk12(
+        CipherSuite::TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384,
+        Kx::EcdhePsk,
+        HashAlg::Sha384,
+        AeadAlg::Aes256Gcm,
+        "ECDHE-PSK-AES256-GCM-SHA384",
+        256,
+    ),
+    psk12(
+        CipherSuite::TLS_PSK_WITH_AES_256_GCM_SHA384,
+        Kx::Psk,
+        HashAlg::Sha384,
+        AeadAlg::Aes256Gcm,
+        "PSK-AES256-GCM-SHA384",
+        256,
+    ),
+    psk12(
+        CipherSuite::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
+        Kx::EcdhePsk,
+        HashAlg::Sha256,
+        AeadAlg::ChaCha20Poly1305,
+        "ECDHE-PSK-CHACHA20-POLY1305",
+        256,
+    ),
+    psk12(
+        CipherSuite::TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
+        Kx::Psk,
+        HashAlg::Sha256,
+        AeadAlg::ChaCha20Poly1305,
+        "PSK-CHACHA20-POLY1305",
+        256,
+    ),
+    psk12(
+        CipherSuite::TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256,
+        Kx::EcdhePsk,
+        HashAlg::Sha256,
+        AeadAlg::Aes128Gcm,
+        "ECDHE-PSK-AES128-GCM-SHA256",
+        128,
+    ),
+    psk12(
+        CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        Kx::Psk,
+        HashAlg::Sha256,
+        AeadAlg::Aes128Gcm,
+        "PSK-AES128-GCM-SHA256",
+        128,
+    ),
 ];
 
 /// OpenSSL's default TLS 1.3 ciphersuites, in its order:
@@ -226,7 +309,7 @@ mod tests {
 
     #[test]
     fn table_is_consistent() {
-        assert_eq!(ALL_SUITES.len(), 9);
+        assert_eq!(ALL_SUITES.len(), 15);
         for (i, s) in ALL_SUITES.iter().enumerate() {
             assert!(s.suite.name().is_some(), "{:?}", s.suite);
             assert_eq!(lookup(s.suite), Some(s));
@@ -238,6 +321,15 @@ mod tests {
                 assert_eq!(s.auth, None);
                 assert_eq!(s.openssl_name, s.iana_name());
                 assert_eq!(s.suite.0 >> 8, 0x13);
+            } else if s.is_psk() {
+                assert_eq!(s.version, ProtocolVersion::TLSV1_2);
+                let ecdhe = s.openssl_name.starts_with("ECDHE-PSK-");
+                assert!(ecdhe || s.openssl_name.starts_with("PSK-"));
+                assert_eq!(s.kx, Some(if ecdhe { Kx::EcdhePsk } else { Kx::Psk }));
+                assert!(s
+                    .iana_name()
+                    .contains(if ecdhe { "_ECDHE_PSK_" } else { "TLS_PSK_" }));
+                assert!(!DEFAULT_TLS12_SUITES.contains(&s.suite));
             } else {
                 assert_eq!(s.version, ProtocolVersion::TLSV1_2);
                 assert_eq!(s.kx, Some(Kx::Ecdhe));

@@ -224,12 +224,14 @@ static int test_psk_wrong_key_fails_on_the_binder(void)
 }
 
 static int client_cb_hint_was_null;
+static char client_cb_hint[300];
 
 static unsigned int client_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
                               unsigned char *psk, unsigned int max_psk_len)
 {
     (void)ssl;
     client_cb_hint_was_null = hint == NULL;
+    snprintf(client_cb_hint, sizeof client_cb_hint, "%s", hint ? hint : "");
     if (strlen(IDENTITY) >= max_identity_len || sizeof KEY > max_psk_len)
         return 0;
     strcpy(identity, IDENTITY);
@@ -283,6 +285,100 @@ static int test_psk_identity_callbacks(void)
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
     return 1;
+}
+
+/* The same callbacks with a TLS 1.2 PSK suite (RFC 4279): the client's callback gets the hint,
+ * both ends report the identity and the hint. */
+static int test_psk12_identity_and_hint(void)
+{
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method()), *sctx = SSL_CTX_new(TLS_server_method());
+    struct pair p;
+    int ok;
+    const char *seen;
+    CHECK(cctx && sctx);
+    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_cipher_list(cctx, "PSK-AES128-GCM-SHA256") == 1);
+    CHECK(SSL_CTX_set_cipher_list(sctx, "PSK") == 1);
+    SSL_CTX_set_psk_client_callback(cctx, client_cb);
+    SSL_CTX_set_psk_server_callback(sctx, server_cb);
+    CHECK(SSL_CTX_use_psk_identity_hint(sctx, "the hint") == 1);
+    server_cb_identity[0] = '\0';
+    client_cb_hint[0] = '\0';
+    pair_new(&p, cctx, sctx);
+    ok = handshake(&p) && exchange(&p);
+    CHECK(ok);
+    CHECK(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.client)), "PSK-AES128-GCM-SHA256") == 0);
+    CHECK(!has_peer_certificate(p.client));
+    CHECK(strcmp(client_cb_hint, "the hint") == 0);
+    CHECK(strcmp(server_cb_identity, IDENTITY) == 0);
+    seen = SSL_get_psk_identity_hint(p.client);
+    CHECK(seen && strcmp(seen, "the hint") == 0);
+    seen = SSL_get_psk_identity(p.client);
+    CHECK(seen && strcmp(seen, IDENTITY) == 0);
+    seen = SSL_get_psk_identity(p.server);
+    CHECK(seen && strcmp(seen, IDENTITY) == 0);
+#ifndef LIBTLS_TEST_OPENSSL
+    seen = SSL_get_psk_identity_hint(p.server);
+    CHECK(seen && strcmp(seen, "the hint") == 0);
+#endif
+    pair_free(&p);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
+static unsigned int empty_identity_cb(SSL *ssl, const char *hint, char *identity,
+                                      unsigned int max_identity_len, unsigned char *psk,
+                                      unsigned int max_psk_len)
+{
+    (void)ssl;
+    (void)hint;
+    if (max_identity_len < 1 || sizeof KEY > max_psk_len)
+        return 0;
+    identity[0] = '\0';
+    memcpy(psk, KEY, sizeof KEY);
+    return sizeof KEY;
+}
+
+static unsigned int empty_identity_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                             unsigned int max_psk_len)
+{
+    (void)ssl;
+    if (*identity != '\0' || sizeof KEY > max_psk_len)
+        return 0;
+    memcpy(psk, KEY, sizeof KEY);
+    return sizeof KEY;
+}
+
+/* An empty identity: no TLS 1.3 PSK (identities are 1 byte or more) but no failure either, and
+ * the TLS 1.2 PSK suite that follows takes it (RFC 4279 allows it, as OpenSSL). */
+static int test_psk12_empty_identity(void)
+{
+#ifdef LIBTLS_TEST_OPENSSL
+    /* libtls's own choice for TLS 1.3; not compared with OpenSSL. */
+    (void)empty_identity_cb;
+    (void)empty_identity_server_cb;
+    return 1;
+#else
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method()), *sctx = SSL_CTX_new(TLS_server_method());
+    struct pair p;
+    const char *seen;
+    CHECK(cctx && sctx);
+    CHECK(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_cipher_list(cctx, "DEFAULT:PSK") == 1);
+    CHECK(SSL_CTX_set_cipher_list(sctx, "PSK") == 1);
+    SSL_CTX_set_psk_client_callback(cctx, empty_identity_cb);
+    SSL_CTX_set_psk_server_callback(sctx, empty_identity_server_cb);
+    pair_new(&p, cctx, sctx);
+    CHECK(handshake(&p) && exchange(&p));
+    CHECK(SSL_version(p.client) == TLS1_2_VERSION);
+    seen = SSL_get_psk_identity(p.server);
+    CHECK(seen && *seen == '\0');
+    pair_free(&p);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+#endif
 }
 
 static int test_psk_session_setters(void)
@@ -424,6 +520,8 @@ static const struct test_case tests[] = {
     {"psk_session_callbacks", test_psk_session_callbacks},
     {"psk_wrong_key_fails_on_the_binder", test_psk_wrong_key_fails_on_the_binder},
     {"psk_identity_callbacks", test_psk_identity_callbacks},
+    {"psk12_identity_and_hint", test_psk12_identity_and_hint},
+    {"psk12_empty_identity", test_psk12_empty_identity},
     {"psk_session_setters", test_psk_session_setters},
     {"post_handshake_auth", test_post_handshake_auth},
     {"post_handshake_auth_errors", test_post_handshake_auth_errors},

@@ -122,9 +122,15 @@ fn description(info: &SuiteInfo) -> String {
         let au = match info.auth {
             Some(Auth::Ecdsa) => "ECDSA",
             Some(Auth::Rsa) => "RSA",
+            Some(Auth::Psk) => "PSK",
             None => "any",
         };
-        ("TLSv1.2", "ECDH", au)
+        let kx = match info.kx {
+            Some(crate::suites::Kx::Psk) => "PSK",
+            Some(crate::suites::Kx::EcdhePsk) => "ECDHEPSK",
+            _ => "ECDH",
+        };
+        ("TLSv1.2", kx, au)
     };
     let enc = match info.aead {
         AeadAlg::Aes128Gcm => "AESGCM(128)",

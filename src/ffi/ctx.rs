@@ -1002,7 +1002,7 @@ pub unsafe extern "C" fn SSL_CTX_set_cipher_list(ctx: *mut SSL_CTX, list: *const
 
 /// Whether an OpenSSL cipher-string keyword (a suite name or an alias) selects `suite`. Unknown
 /// keywords select nothing, as in OpenSSL; so do the families we never implement (CBC, RC4,
-/// static RSA, DHE, PSK, NULL, export, ...).
+/// static RSA, DHE, DHE-PSK, RSA-PSK, NULL, export, ...).
 fn cipher_keyword_matches(keyword: &str, suite: &crate::suites::SuiteInfo) -> bool {
     use crate::crypto::{AeadAlg, HashAlg};
     use crate::suites::Auth;
@@ -1010,8 +1010,14 @@ fn cipher_keyword_matches(keyword: &str, suite: &crate::suites::SuiteInfo) -> bo
         return true;
     }
     match keyword {
-        "ALL" | "HIGH" | "DEFAULT" | "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" | "AEAD"
-        | "TLSv1.2" | "FIPS" => true,
+        "ALL" | "HIGH" | "AEAD" | "TLSv1.2" | "FIPS" => true,
+        // OpenSSL's DEFAULT holds its PSK suites too (usable only with a PSK callback); ours
+        // leaves them out, so a PSK suite is always asked for by name or alias.
+        "DEFAULT" => !suite.is_psk(),
+        "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => suite.kx == Some(crate::suites::Kx::Ecdhe),
+        "PSK" | "aPSK" => suite.is_psk(),
+        "kPSK" => suite.kx == Some(crate::suites::Kx::Psk),
+        "kECDHEPSK" => suite.kx == Some(crate::suites::Kx::EcdhePsk),
         "aRSA" | "RSA" => suite.auth == Some(Auth::Rsa),
         "aECDSA" | "ECDSA" => suite.auth == Some(Auth::Ecdsa),
         "AESGCM" | "AES" => suite.aead != AeadAlg::ChaCha20Poly1305,
@@ -1449,20 +1455,43 @@ mod tests {
                 CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
             ]
         );
-        assert_eq!(parse_cipher_list("HIGH:!aNULL").unwrap().len(), 6);
+        // As in OpenSSL, HIGH and ALL hold the PSK suites; unlike OpenSSL, DEFAULT does not.
+        assert_eq!(parse_cipher_list("HIGH:!aNULL").unwrap().len(), 12);
         assert_eq!(parse_cipher_list("DEFAULT").unwrap().len(), 6);
-        assert_eq!(parse_cipher_list("ALL:@STRENGTH").unwrap().len(), 6);
+        assert_eq!(parse_cipher_list("ALL:@STRENGTH").unwrap().len(), 12);
         assert_eq!(parse_cipher_list("ECDHE+AESGCM").unwrap().len(), 4);
-        let no_rsa = parse_cipher_list("ALL:!aRSA:aRSA").unwrap();
+        assert_eq!(parse_cipher_list("PSK").unwrap().len(), 6);
+        assert_eq!(parse_cipher_list("aPSK").unwrap().len(), 6);
+        assert_eq!(
+            parse_cipher_list("kPSK+AES128").unwrap(),
+            vec![CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256]
+        );
+        assert_eq!(
+            parse_cipher_list("kECDHEPSK+CHACHA20").unwrap(),
+            vec![CipherSuite::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256]
+        );
+        assert_eq!(
+            parse_cipher_list("PSK-AES256-GCM-SHA384:ECDHE-PSK-AES128-GCM-SHA256").unwrap(),
+            vec![
+                CipherSuite::TLS_PSK_WITH_AES_256_GCM_SHA384,
+                CipherSuite::TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256
+            ]
+        );
+        assert_eq!(parse_cipher_list("DEFAULT:PSK").unwrap().len(), 12);
+        assert!(parse_cipher_list("kECDHE:!PSK")
+            .unwrap()
+            .iter()
+            .all(|s| !crate::suites::lookup(*s).unwrap().is_psk()));
+        let no_rsa = parse_cipher_list("ALL:!PSK:!aRSA:aRSA").unwrap();
         assert_eq!(no_rsa.len(), 3, "! is permanent");
-        let rsa_back = parse_cipher_list("ALL:-aRSA:aRSA").unwrap();
+        let rsa_back = parse_cipher_list("ALL:!PSK:-aRSA:aRSA").unwrap();
         assert_eq!(rsa_back.len(), 6, "- is not");
         assert_eq!(
             rsa_back[3],
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
             "re-added at the end"
         );
-        let chacha_last = parse_cipher_list("ALL:+CHACHA20").unwrap();
+        let chacha_last = parse_cipher_list("DEFAULT:+CHACHA20").unwrap();
         assert_eq!(
             chacha_last[4..],
             [

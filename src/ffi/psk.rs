@@ -2,13 +2,15 @@
 //! callbacks (`SSL_CTX_set_psk_use_session_callback`, `SSL_CTX_set_psk_find_session_callback`)
 //! with the `SSL_SESSION` setters that build a PSK session, and the older identity/key callbacks
 //! (`SSL_CTX_set_psk_client_callback`, `SSL_CTX_set_psk_server_callback`) mapped onto TLS 1.3 as
-//! OpenSSL 3.0 maps them: the key is used with TLS_AES_128_GCM_SHA256's hash (SHA-256). libtls
-//! has no TLS 1.2 PSK cipher suites (see docs/differences-from-openssl.md).
+//! OpenSSL 3.0 maps them: the key is used with TLS_AES_128_GCM_SHA256's hash (SHA-256). The
+//! identity/key callbacks and the identity hint also drive the TLS 1.2 PSK suites (RFC 4279,
+//! RFC 5489; AEAD suites only, see docs/differences-from-openssl.md), which are offered and
+//! chosen only while the role's callback is set, as in OpenSSL.
 
 use super::cipher::{self, SSL_CIPHER};
 use super::ctx::{ctx_ref, SSL_CTX};
 use super::session::SSL_SESSION;
-use super::ssl::{ssl_mut, ssl_ref, with_ssl_ref, SSL};
+use super::ssl::{ssl_mut, ssl_ref, SSL};
 use super::{err, guard, null_arg};
 use crate::config::{Config, ExternalPsk, PskLookup};
 use crate::crypto::hash::HashAlg;
@@ -56,7 +58,8 @@ pub type SSL_psk_find_session_cb_func = Option<
 >;
 /// A client's identity and key (`SSL_CTX_set_psk_client_callback`): write a NUL-terminated
 /// identity of at most `max_identity_len` bytes and the key; return the key's length, 0 for no
-/// PSK. `hint` is NULL in TLS 1.3.
+/// PSK. `hint` is the server's identity hint in TLS 1.2 (NULL when it sent none or an empty
+/// one) and NULL in TLS 1.3.
 pub type SSL_psk_client_cb_func = Option<
     unsafe extern "C" fn(
         ssl: *mut SSL,
@@ -85,6 +88,8 @@ pub(crate) struct PskSettings {
     find_session: SSL_psk_find_session_cb_func,
     client: SSL_psk_client_cb_func,
     server: SSL_psk_server_cb_func,
+    /// The identity hint a TLS 1.2 server sends (`SSL_CTX_use_psk_identity_hint`).
+    hint: Option<Vec<u8>>,
 }
 
 /// What one connection sets over its context's settings (`SSL_set_psk_*`).
@@ -93,6 +98,8 @@ pub(crate) struct SslPsk {
     settings: Option<PskSettings>,
     /// `SSL_get_psk_identity`'s string, made on first use.
     identity: Option<CString>,
+    /// `SSL_get_psk_identity_hint`'s string, made on first use.
+    hint: Option<CString>,
 }
 
 impl SslPsk {
@@ -139,6 +146,18 @@ pub(crate) fn install(ssl: &SSL, config: &mut Config, ssl_addr: usize) {
             server_lookup(ssl_addr as *mut SSL, find_session, server, identity)
         }));
     }
+    // TLS 1.2 PSK suites: only the identity/key callbacks, as in OpenSSL.
+    if let Some(cb) = s.client {
+        config.psk12.client = Some(Arc::new(move |hint: Option<&[u8]>| {
+            old_client_lookup(ssl_addr as *mut SSL, cb, hint, true)
+        }));
+    }
+    if let Some(cb) = s.server {
+        config.psk12.server = Some(Arc::new(move |identity: &[u8]| {
+            server_lookup(ssl_addr as *mut SSL, None, Some(cb), identity)
+        }));
+    }
+    config.psk12.hint = s.hint;
 }
 
 /// The suite OpenSSL uses with a key from the identity/key callbacks.
@@ -211,6 +230,28 @@ fn client_lookup(
     let Some(cb) = client else {
         return PskLookup::None;
     };
+    old_client_lookup(ssl, cb, None, false)
+}
+
+/// Asks `SSL_psk_client_cb_func` for an identity and key, passing the server's hint (TLS 1.2;
+/// cut at a NUL byte). TLS 1.2 takes an empty identity; TLS 1.3 offers no PSK with one.
+fn old_client_lookup(
+    ssl: *mut SSL,
+    cb: unsafe extern "C" fn(
+        *mut SSL,
+        *const c_char,
+        *mut c_char,
+        c_uint,
+        *mut u8,
+        c_uint,
+    ) -> c_uint,
+    hint: Option<&[u8]>,
+    allow_empty_identity: bool,
+) -> PskLookup {
+    let hint = hint.map(|h| {
+        let cut: Vec<u8> = h.iter().copied().take_while(|b| *b != 0).collect();
+        CString::new(cut).unwrap_or_default()
+    });
     let mut identity = [0 as c_char; PSK_MAX_IDENTITY_LEN as usize + 1];
     let mut key = Zeroizing::new([0u8; PSK_MAX_PSK_LEN as usize]);
     // SAFETY: the application's callback with buffers of the sizes it is told (the identity's
@@ -218,7 +259,7 @@ fn client_lookup(
     let n = unsafe {
         cb(
             ssl,
-            std::ptr::null(),
+            hint.as_ref().map_or(std::ptr::null(), |h| h.as_ptr()),
             identity.as_mut_ptr(),
             PSK_MAX_IDENTITY_LEN as c_uint,
             key.as_mut_ptr(),
@@ -240,12 +281,10 @@ fn client_lookup(
     let id = unsafe { CStr::from_ptr(identity.as_ptr()) }
         .to_bytes()
         .to_vec();
-    if id.is_empty() {
-        err::push(&Error::local(
-            Reason::BAD_PSK_IDENTITY,
-            "the PSK client callback returned an empty identity",
-        ));
-        return PskLookup::Failed;
+    if id.is_empty() && !allow_empty_identity {
+        // TLS 1.3 identities are 1 byte or more (RFC 8446 4.2.11): no TLS 1.3 PSK then, while
+        // a TLS 1.2 PSK suite may still use the key.
+        return PskLookup::None;
     }
     PskLookup::Found(ExternalPsk {
         identity: id,
@@ -402,27 +441,26 @@ pub unsafe extern "C" fn SSL_set_psk_server_callback(ssl: *mut SSL, cb: SSL_psk_
     edit_ssl(ssl, |p| p.server = cb)
 }
 
-/// Checks an identity hint: NULL or at most 256 bytes, as OpenSSL's limit.
-fn hint_ok(hint: *const c_char) -> bool {
+/// Reads an identity hint: NULL or empty means none; longer than 256 bytes (OpenSSL's limit)
+/// is an error (`Err`).
+fn read_hint(hint: *const c_char) -> Result<Option<Vec<u8>>, ()> {
     if hint.is_null() {
-        return true;
+        return Ok(None);
     }
     // SAFETY: a NUL-terminated string from the caller.
-    let h = unsafe { CStr::from_ptr(hint) };
-    if h.to_bytes().len() > PSK_MAX_IDENTITY_LEN as usize {
+    let h = unsafe { CStr::from_ptr(hint) }.to_bytes();
+    if h.len() > PSK_MAX_IDENTITY_LEN as usize {
         err::push(&Error::local(
             Reason::DATA_LENGTH_TOO_LONG,
             "the PSK identity hint is longer than 256 bytes",
         ));
-        return false;
+        return Err(());
     }
-    true
+    Ok((!h.is_empty()).then(|| h.to_vec()))
 }
 
-/// The identity hint a server sends in a TLS 1.2 PSK handshake's ServerKeyExchange. TLS 1.3
-/// has no hint and libtls no TLS 1.2 PSK suites, so the hint is checked and has no effect
-/// (mosquitto sets one for its PSK listeners). Returns 1, or 0 for a hint longer than 256
-/// bytes.
+/// Sets the identity hint a server sends in the ServerKeyExchange of a TLS 1.2 PSK suite (NULL
+/// or "" for none; TLS 1.3 has no hint). Returns 1, or 0 for a hint longer than 256 bytes.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_use_psk_identity_hint(
     ctx: *mut SSL_CTX,
@@ -430,25 +468,58 @@ pub unsafe extern "C" fn SSL_CTX_use_psk_identity_hint(
 ) -> c_int {
     guard(0, || {
         // SAFETY: see ctx_ref (checks NULL).
-        if unsafe { ctx_ref(ctx) }.is_none() {
+        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
             return 0;
+        };
+        match read_hint(hint) {
+            Ok(h) => {
+                c.edit().psk.hint = h;
+                1
+            }
+            Err(()) => 0,
         }
-        hint_ok(hint) as c_int
     })
 }
 
 /// Like `SSL_CTX_use_psk_identity_hint`, for one connection.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_use_psk_identity_hint(ssl: *mut SSL, hint: *const c_char) -> c_int {
-    with_ssl_ref(ssl, 0, |_| hint_ok(hint) as c_int)
+    guard(0, || match read_hint(hint) {
+        Ok(h) => {
+            let mut set = false;
+            edit_ssl(ssl, |p| {
+                p.hint = h;
+                set = true;
+            });
+            set as c_int
+        }
+        Err(()) => 0,
+    })
 }
 
-/// The identity hint of the handshake, which only a TLS 1.2 PSK handshake carries: NULL in
-/// libtls, which has no TLS 1.2 PSK suites (OpenSSL too returns NULL for TLS 1.3; the hint set
-/// with `SSL_CTX_use_psk_identity_hint` is not reported here).
+/// The identity hint of a TLS 1.2 PSK handshake: on a client the one the server sent, on a
+/// server the one it sent; NULL when there was none (and in TLS 1.3, which has no hint). A hint
+/// holding a NUL byte is cut there.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_psk_identity_hint(ssl: *const SSL) -> *const c_char {
-    with_ssl_ref(ssl, std::ptr::null(), |_| std::ptr::null())
+    guard(std::ptr::null(), || {
+        // SAFETY: see ssl_ref; the string is cached in the object as for SSL_get_psk_identity.
+        let Some(s) = (unsafe { ssl_mut(ssl as *mut SSL) }) else {
+            return std::ptr::null();
+        };
+        let hint = s
+            .connection()
+            .and_then(|c| c.negotiated().psk_identity_hint.clone());
+        let Some(hint) = hint else {
+            return std::ptr::null();
+        };
+        let cut: Vec<u8> = hint.into_iter().take_while(|b| *b != 0).collect();
+        let fresh = CString::new(cut).unwrap_or_default();
+        if s.psk.hint.as_ref() != Some(&fresh) {
+            s.psk.hint = Some(fresh);
+        }
+        s.psk.hint.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+    })
 }
 
 /// The identity of the external PSK the handshake used, or NULL. An identity holding a NUL

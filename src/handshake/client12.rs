@@ -169,6 +169,8 @@ pub fn handle_server_hello(
                 resumed: Some(session),
             }))
         }
+        // RFC 4279 2: no certificates with a PSK suite.
+        None if suite.is_psk() => Ok(super::psk12::client_expect_key_exchange(hs)),
         None => Ok(Box::new(ExpectCertificate { hs })),
     }
 }
@@ -275,17 +277,17 @@ pub(crate) fn key_fits_auth(kt: KeyType, auth: Option<Auth>) -> bool {
             kt,
             KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519
         ),
-        None => false,
+        Some(Auth::Psk) | None => false,
     }
 }
 
 /// The TLS 1.2 client's handshake state shared by the states after ServerHello.
-struct Handshake12 {
-    suite: &'static SuiteInfo,
-    transcript: Transcript,
+pub(super) struct Handshake12 {
+    pub(super) suite: &'static SuiteInfo,
+    pub(super) transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
-    offered_groups: Vec<NamedGroup>,
+    pub(super) offered_groups: Vec<NamedGroup>,
     identity: Option<PeerIdentity>,
     server_session_id: Vec<u8>,
     server_name: Option<String>,
@@ -522,7 +524,6 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     }
     let config = cx.config.clone();
     let mut hs = st.hs;
-    let suite = hs.suite;
 
     let mut signer: Option<(Arc<CertifiedKey>, crate::msgs::enums::SignatureScheme)> = None;
     if let Some(req) = &st.cert_request {
@@ -570,22 +571,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let (public, pre_master_secret) =
         kx::respond(st.server_params.group, &st.server_params.public)?;
     let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange { public }).encode()?;
-    hs.transcript.add(&cke);
-    cx.send_handshake_bytes(&cke)?;
-    let master = if hs.extended_master_secret {
-        let session_hash = hs.transcript.current_hash();
-        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
-    } else {
-        // RFC 5246 8.1, only with a server without RFC 7627 under the opt-in.
-        tls12::master_secret(
-            suite.hash,
-            &pre_master_secret,
-            &hs.client_random,
-            &hs.server_random,
-        )?
-    };
-    drop(pre_master_secret);
-    cx.log_secret("CLIENT_RANDOM", &master);
+    let master = send_key_exchange(&mut hs, cx, &cke, pre_master_secret)?;
 
     if let Some((ck, scheme)) = signer {
         // RFC 5246 7.4.8: the signature covers every handshake message so far, unhashed.
@@ -602,7 +588,45 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
         cx.send_handshake_bytes(&cv)?;
     }
     hs.transcript.drop_buffer();
+    send_finished(hs, cx, master)
+}
 
+/// Sends our ClientKeyExchange (`cke`, encoded) and derives the master secret from the
+/// premaster secret: the extended one (RFC 7627) unless the server went without it under the
+/// opt-in.
+pub(super) fn send_key_exchange(
+    hs: &mut Handshake12,
+    cx: &mut Common,
+    cke: &[u8],
+    pre_master_secret: Secret,
+) -> Result<Secret> {
+    let suite = hs.suite;
+    hs.transcript.add(cke);
+    cx.send_handshake_bytes(cke)?;
+    let master = if hs.extended_master_secret {
+        let session_hash = hs.transcript.current_hash();
+        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
+    } else {
+        // RFC 5246 8.1, only with a server without RFC 7627 under the opt-in.
+        tls12::master_secret(
+            suite.hash,
+            &pre_master_secret,
+            &hs.client_random,
+            &hs.server_random,
+        )?
+    };
+    drop(pre_master_secret);
+    cx.log_secret("CLIENT_RANDOM", &master);
+    Ok(master)
+}
+
+/// Ends our flight: ChangeCipherSpec and Finished under the keys of `master`.
+pub(super) fn send_finished(
+    mut hs: Handshake12,
+    cx: &mut Common,
+    master: Secret,
+) -> Result<Box<dyn State>> {
+    let suite = hs.suite;
     let keys = tls12::key_block(
         suite.hash,
         suite.aead,
@@ -968,7 +992,10 @@ mod tests {
 
     #[test]
     fn every_tls12_suite_with_ecdsa_and_rsa_certificates() {
-        for info in suites::ALL_SUITES.iter().filter(|s| !s.is_tls13()) {
+        for info in suites::ALL_SUITES
+            .iter()
+            .filter(|s| !s.is_tls13() && !s.is_psk())
+        {
             let mut cc = client_config();
             cc.tls12_suites = vec![info.suite];
             let mut client = new_client(cc);

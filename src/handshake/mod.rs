@@ -6,6 +6,7 @@ pub mod client12;
 pub mod client13;
 pub mod ocsp;
 pub mod pha;
+pub mod psk12;
 pub mod server;
 pub mod server12;
 pub mod server13;

@@ -91,20 +91,37 @@ pub fn handle_client_hello(
             secure_renegotiation,
         );
     }
-    let group = choose_group(&config, ch.groups())?;
+    let group = choose_group(&config, ch.groups());
     // Without signature_algorithms RFC 5246 7.4.1.4.1 implies SHA-1, which we never sign with.
     let schemes = config.shared_schemes(ch.sig_schemes().unwrap_or(&[]));
-    let (suite, cert, scheme) = choose_suite(&config, &ch.cipher_suites, &schemes, ch.groups())?;
-    let staple = super::ocsp::server_staple(cx, &ch, false)?;
+    let chosen = choose_suite(
+        &config,
+        &ch.cipher_suites,
+        &schemes,
+        ch.groups(),
+        group.as_ref().ok().copied(),
+    );
+    // Without a common group only a plain PSK suite is possible; failing that, the missing
+    // group is the reason.
+    let (suite, signer) = match (chosen, group.as_ref()) {
+        (Ok(c), _) => c,
+        (Err(_), Err(e)) => return Err(e.clone()),
+        (Err(e), Ok(_)) => return Err(e),
+    };
+    let group = group.ok().filter(|_| suite.kx != Some(suites::Kx::Psk));
+    let staple = match signer {
+        Some(_) => super::ocsp::server_staple(cx, &ch, false)?,
+        None => None,
+    };
 
     if let Some(name) = ch.server_name() {
         cx.info.server_name = Some(name.to_string());
     }
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
-    cx.info.group = Some(group);
+    cx.info.group = group;
     cx.info.extended_master_secret = client_ems;
-    cx.info.our_signature_scheme = Some(scheme);
+    cx.info.our_signature_scheme = signer.as_ref().map(|(_, scheme)| *scheme);
     // From here a ChangeCipherSpec is the client's key change, handled by the states.
     cx.ccs_allowed = false;
 
@@ -169,6 +186,21 @@ pub fn handle_client_hello(
     .encode()?;
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
+    let hs = Handshake12 {
+        suite,
+        transcript,
+        client_random: ch.random,
+        server_random,
+        session_id,
+        issue_ticket,
+        resumed: false,
+        extended_master_secret: client_ems,
+    };
+    let (Some((cert, scheme)), Some(group)) = (signer, group) else {
+        // RFC 4279 2, RFC 5489 2: no certificates with a PSK suite.
+        return super::psk12::server_flight(cx, hs, group);
+    };
+    let mut transcript = hs.transcript;
 
     let certificate = HandshakeMessage::CertificateTls12(CertificateTls12 {
         chain: cert
@@ -231,16 +263,7 @@ pub fn handle_client_hello(
     transcript.add(&done);
     cx.send_handshake_bytes(&done)?;
 
-    let hs = Handshake12 {
-        suite,
-        transcript,
-        client_random: ch.random,
-        server_random,
-        session_id,
-        issue_ticket,
-        resumed: false,
-        extended_master_secret: client_ems,
-    };
+    let hs = Handshake12 { transcript, ..hs };
     match requested_schemes {
         Some(schemes) => Ok(Box::new(ExpectCertificate { hs, share, schemes })),
         None => Ok(Box::new(ExpectClientKeyExchange {
@@ -253,7 +276,7 @@ pub fn handle_client_hello(
 
 /// The client's first group (in its order) that we enable for TLS 1.2. A client without
 /// supported_groups accepts any (RFC 8422 4), so we decide: P-256 when we enable it.
-fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
+pub(super) fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
     let ours: Vec<NamedGroup> = config
         .groups
         .iter()
@@ -297,18 +320,25 @@ fn certificate_curve(kt: KeyType) -> Option<NamedGroup> {
     }
 }
 
+/// The signer of a certificate suite: the certificate and the scheme it signs with.
+type Signer = (Arc<CertifiedKey>, SignatureScheme);
+
 /// The best suite both enable (see `suites_in_preference_order`), skipping suites for which no
-/// configured certificate can sign with a scheme the client accepts.
+/// configured certificate can sign with a scheme the client accepts, PSK suites without the
+/// server's PSK callback (as OpenSSL) and ECDHE suites without a common group. PSK suites have
+/// no signer.
 fn choose_suite(
     config: &Config,
     theirs: &[CipherSuite],
     schemes: &[SignatureScheme],
     client_groups: Option<&[NamedGroup]>,
-) -> Result<(&'static SuiteInfo, Arc<CertifiedKey>, SignatureScheme)> {
+    group: Option<NamedGroup>,
+) -> Result<(&'static SuiteInfo, Option<Signer>)> {
     let common: Vec<&'static SuiteInfo> =
         super::suites_in_preference_order(config, &config.tls12_suites, theirs)
             .into_iter()
             .filter_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
+            .filter(|i| super::psk12::usable(config, i.suite, crate::conn::Role::Server))
             .collect();
     if common.is_empty() {
         let offered: Vec<String> = theirs
@@ -326,13 +356,13 @@ fn choose_suite(
             ),
         ));
     }
-    if config.certs.is_empty() {
-        return Err(handshake_failure(
-            Reason::NO_CERTIFICATE_ASSIGNED,
-            "this server has no certificate configured",
-        ));
-    }
     for suite in &common {
+        if suite.kx != Some(suites::Kx::Psk) && group.is_none() {
+            continue;
+        }
+        if suite.is_psk() {
+            return Ok((suite, None));
+        }
         for cert in &config.certs {
             let kt = cert.key_type();
             if !key_fits_auth(kt, suite.auth) {
@@ -344,9 +374,15 @@ fn choose_suite(
                 }
             }
             if let Some(scheme) = cert.key.choose_scheme(schemes, false) {
-                return Ok((suite, cert.clone(), scheme));
+                return Ok((suite, Some((cert.clone(), scheme))));
             }
         }
+    }
+    if config.certs.is_empty() {
+        return Err(handshake_failure(
+            Reason::NO_CERTIFICATE_ASSIGNED,
+            "this server has no certificate configured",
+        ));
     }
     let names: Vec<&str> = common.iter().map(|s| s.openssl_name).collect();
     Err(handshake_failure(
@@ -360,9 +396,9 @@ fn choose_suite(
 }
 
 /// The TLS 1.2 server's handshake state shared by the states after ClientHello.
-struct Handshake12 {
-    suite: &'static SuiteInfo,
-    transcript: Transcript,
+pub(super) struct Handshake12 {
+    pub(super) suite: &'static SuiteInfo,
+    pub(super) transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
     /// What our ServerHello said (empty: not cacheable by ID).
@@ -417,6 +453,7 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(S
     // client certificate if we now require one, and its suite be one we still allow.
     let usable = session.version == ProtocolVersion::TLSV1_2
         && config.tls12_suites.contains(&session.suite)
+        && super::psk12::usable(config, session.suite, crate::conn::Role::Server)
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name()
         && super::session_meets_client_auth(config, &session);
@@ -650,30 +687,9 @@ impl State for ExpectClientKeyExchange {
             return Err(unexpected(self.name(), msg.typ));
         };
         let mut hs = self.hs;
-        let suite = hs.suite;
         let pre_master_secret = self.share.complete(&cke.public)?;
         hs.transcript.add(&msg.encoded);
-        let master = if hs.extended_master_secret {
-            let session_hash = hs.transcript.current_hash();
-            tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
-        } else {
-            // RFC 5246 8.1, only for a client without RFC 7627 under the opt-in.
-            tls12::master_secret(
-                suite.hash,
-                &pre_master_secret,
-                &hs.client_random,
-                &hs.server_random,
-            )?
-        };
-        drop(pre_master_secret);
-        cx.log_secret("CLIENT_RANDOM", &master);
-        let keys = tls12::key_block(
-            suite.hash,
-            suite.aead,
-            &master,
-            &hs.client_random,
-            &hs.server_random,
-        )?;
+        let (master, keys) = master_and_keys(&hs, cx, pre_master_secret)?;
         match self.client_schemes {
             Some(schemes) => Ok(Box::new(ExpectCertificateVerify {
                 hs,
@@ -687,6 +703,50 @@ impl State for ExpectClientKeyExchange {
             }
         }
     }
+}
+
+/// The master secret (RFC 7627's extended one unless the client went without it under the
+/// opt-in) and the key block, once the ClientKeyExchange is in the transcript.
+fn master_and_keys(
+    hs: &Handshake12,
+    cx: &mut Common,
+    pre_master_secret: Secret,
+) -> Result<(Secret, Tls12Keys)> {
+    let suite = hs.suite;
+    let master = if hs.extended_master_secret {
+        let session_hash = hs.transcript.current_hash();
+        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
+    } else {
+        // RFC 5246 8.1, only for a client without RFC 7627 under the opt-in.
+        tls12::master_secret(
+            suite.hash,
+            &pre_master_secret,
+            &hs.client_random,
+            &hs.server_random,
+        )?
+    };
+    drop(pre_master_secret);
+    cx.log_secret("CLIENT_RANDOM", &master);
+    let keys = tls12::key_block(
+        suite.hash,
+        suite.aead,
+        &master,
+        &hs.client_random,
+        &hs.server_random,
+    )?;
+    Ok((master, keys))
+}
+
+/// After a PSK suite's ClientKeyExchange (already in the transcript): the client's
+/// ChangeCipherSpec comes next.
+pub(super) fn key_exchange_done(
+    mut hs: Handshake12,
+    cx: &mut Common,
+    pre_master_secret: Secret,
+) -> Result<Box<dyn State>> {
+    let (master, keys) = master_and_keys(&hs, cx, pre_master_secret)?;
+    hs.transcript.drop_buffer();
+    Ok(Box::new(ExpectChangeCipherSpec { hs, master, keys }))
 }
 
 struct ExpectCertificateVerify {
