@@ -3,7 +3,7 @@
 //! [`Connection::read_plaintext`] and [`Connection::write_plaintext`]. No sockets here.
 
 use crate::config::Config;
-use crate::diagnosis::{Diagnosis, Evidence, TransportEnd};
+use crate::diagnosis::{Diagnosis, EvidenceBox, TransportEnd};
 use crate::error::{Error, Reason, Result};
 use crate::events::{Direction, Event, EventSink};
 use crate::handshake::{self, State};
@@ -43,15 +43,17 @@ pub struct Negotiated {
     pub suite: Option<&'static SuiteInfo>,
     pub group: Option<NamedGroup>,
     /// The peer's (EC)DHE public key as it sent it (a client: the server's share;
-    /// `SSL_get_peer_tmp_key`). `None` without (EC)DHE or on a server.
+    /// `SSL_get_peer_tmp_key`). `None` without (EC)DHE, with a hybrid ML-KEM group (whose share
+    /// has no public-key form) or on a server.
     pub peer_key_share: Option<Vec<u8>>,
     /// The peer's certificate chain as it sent it, leaf first (DER); the sessions made from
     /// this connection share it.
     pub peer_chain: crate::session::PeerChain,
     /// `X509_V_*` result of verifying the peer's chain (`X509_V_OK` when not verified).
     pub verify_result: i64,
-    /// The path verification built, leaf to trust anchor (DER); empty when none was built.
-    pub verified_chain: Vec<Vec<u8>>,
+    /// The path verification built, leaf to trust anchor; empty when none was built. It refers
+    /// to `peer_chain` for the certificates the peer sent ([`Negotiated::verified_chain_ders`]).
+    pub verified_chain: crate::verify::VerifiedChain,
     pub peer_signature_scheme: Option<SignatureScheme>,
     pub our_signature_scheme: Option<SignatureScheme>,
     /// SNI: what the client sent (client side) or received (server side).
@@ -101,6 +103,13 @@ pub struct Negotiated {
     pub cert_compression: crate::certcomp::Used,
 }
 
+impl Negotiated {
+    /// The verified path's certificates (DER), leaf to trust anchor.
+    pub fn verified_chain_ders(&self) -> Vec<&[u8]> {
+        self.verified_chain.certificates(&self.peer_chain)
+    }
+}
+
 impl Default for Negotiated {
     fn default() -> Self {
         Negotiated {
@@ -110,7 +119,7 @@ impl Default for Negotiated {
             peer_key_share: None,
             peer_chain: Default::default(),
             verify_result: x509_v::OK,
-            verified_chain: Vec::new(),
+            verified_chain: Default::default(),
             peer_signature_scheme: None,
             our_signature_scheme: None,
             server_name: None,
@@ -187,8 +196,8 @@ pub struct Common {
     pub budget: ProgressBudget,
     /// What observers (info/message callbacks, key log) asked to see.
     pub events: EventSink,
-    /// What a failed handshake's diagnosis draws on.
-    pub evidence: Evidence,
+    /// What a failed handshake's diagnosis draws on (dropped once the handshake completed).
+    pub evidence: EvidenceBox,
     /// The ClientHello's random, which names the connection in the key log.
     pub client_random: [u8; 32],
     /// The ServerHello's random (TLS 1.2's exporter uses it).
@@ -232,7 +241,7 @@ impl Common {
             resume: None,
             budget: ProgressBudget::default(),
             events: EventSink::default(),
-            evidence: Evidence::default(),
+            evidence: Default::default(),
             client_random: [0; 32],
             server_random: [0; 32],
             exporter: None,
@@ -470,7 +479,7 @@ impl Connection {
     /// Records that the transport ended (EOF or an I/O error) while this connection waited
     /// for the peer, for the diagnosis.
     pub fn note_transport_end(&mut self, end: TransportEnd) {
-        if self.common.evidence.transport_end.is_none() {
+        if !self.common.handshake_complete && self.common.evidence.transport_end.is_none() {
             let state = self.state_name();
             self.common.evidence.transport_end = Some((end, state));
         }
@@ -687,6 +696,8 @@ impl Connection {
             return;
         }
         self.completion_counted = true;
+        // Only a handshake that failed is diagnosed.
+        self.common.evidence.clear();
         let stats = &self.common.config.session.store.stats;
         SessionStats::bump(match self.common.role {
             Role::Client => &stats.connect_good,
@@ -943,7 +954,9 @@ impl Connection {
             return Ok(());
         }
         self.common.alert_received = Some(alert.description);
-        self.common.evidence.alert_step = Some(self.state_name());
+        if !self.common.handshake_complete {
+            self.common.evidence.alert_step = Some(self.state_name());
+        }
         Err(Error::peer_alert(alert.description))
     }
 

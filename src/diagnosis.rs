@@ -230,6 +230,42 @@ pub struct Evidence {
     pub sent_empty_certificate: bool,
 }
 
+/// No evidence: what [`EvidenceBox`] reads as before anything was noted.
+static NO_EVIDENCE: Evidence = Evidence {
+    our_offer: None,
+    peer_offer: None,
+    alert_step: None,
+    transport_end: None,
+    expected_name: None,
+    sent_empty_certificate: false,
+};
+
+/// [`Evidence`] in a box made on the first note and dropped once the handshake completed
+/// ([`EvidenceBox::clear`]; a diagnosis is only about a handshake that failed), so an idle
+/// connection holds a pointer instead of some 250 bytes. Reads and writes go through `Deref`.
+#[derive(Clone, Debug, Default)]
+pub struct EvidenceBox(Option<Box<Evidence>>);
+
+impl EvidenceBox {
+    /// Forgets the evidence (the handshake completed).
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl std::ops::Deref for EvidenceBox {
+    type Target = Evidence;
+    fn deref(&self) -> &Evidence {
+        self.0.as_deref().unwrap_or(&NO_EVIDENCE)
+    }
+}
+
+impl std::ops::DerefMut for EvidenceBox {
+    fn deref_mut(&mut self) -> &mut Evidence {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
 /// The certificate a verification failure is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateEvidence {

@@ -80,6 +80,26 @@ fn every_group() {
 }
 
 #[test]
+fn the_servers_share_is_kept_only_for_a_classic_group() {
+    // SSL_get_peer_tmp_key shows it; a hybrid share has no key form and is not kept (it would
+    // add 1120 bytes to every idle connection of the default configuration).
+    for (group, kept) in [
+        (NamedGroup::X25519, Some(32)),
+        (NamedGroup::SECP256R1, Some(65)),
+        (NamedGroup::SECP384R1, Some(97)),
+        (NamedGroup::X25519_MLKEM768, None),
+    ] {
+        let mut client = client_config();
+        client.groups = vec![group];
+        let p = handshake(client, server_config("server-ecdsa-p256"), localhost());
+        p.assert_ok();
+        let share = p.client.negotiated().peer_key_share.as_ref();
+        assert_eq!(share.map(Vec::len), kept, "{group:?}");
+        assert!(p.server.negotiated().peer_key_share.is_none());
+    }
+}
+
+#[test]
 fn hello_retry_request_when_no_share_fits() {
     let mut client = client_config();
     client.groups = vec![NamedGroup::SECP256R1, NamedGroup::X25519];

@@ -1767,11 +1767,16 @@ pub unsafe extern "C" fn SSL_get0_verified_chain(ssl: *const SSL) -> *mut stack_
             let Some(conn) = s.conn.as_ref() else {
                 return std::ptr::null_mut();
             };
-            let chain = &conn.negotiated().verified_chain;
+            let chain: Vec<Vec<u8>> = conn
+                .negotiated()
+                .verified_chain_ders()
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
             if chain.is_empty() {
                 return std::ptr::null_mut();
             }
-            s.verified_chain_stack = Some(X509Stack(super::x509::x509_stack_from_ders(chain)));
+            s.verified_chain_stack = Some(X509Stack(super::x509::x509_stack_from_ders(&chain)));
         }
         s.verified_chain_stack
             .as_ref()

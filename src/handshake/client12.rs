@@ -387,7 +387,6 @@ impl State for ExpectCertificate {
         }
         self.hs.transcript.add(&msg.encoded);
         super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
-        cx.info.peer_chain = Arc::new(chain);
         Ok(Box::new(ExpectServerKeyExchange { hs: self.hs }))
     }
 }

@@ -245,7 +245,11 @@ pub fn handle_server_hello(
                     )
                 })?;
             let our_share = st.offer.key_shares.swap_remove(idx);
-            cx.info.peer_key_share = Some(server_share.payload.clone());
+            // Kept for SSL_get_peer_tmp_key, which has no form for a hybrid share (1120 bytes
+            // that every idle connection of the default configuration would otherwise keep).
+            if !crate::crypto::kx::is_hybrid(group) {
+                cx.info.peer_key_share = Some(server_share.payload.clone());
+            }
             (Some(group), our_share.complete(&server_share.payload)?)
         }
         // psk_ke (RFC 8446 4.2.9): resumption without (EC)DHE, only if we offered it.
@@ -514,7 +518,6 @@ impl State for ExpectCertificate {
                     .map(|e| e.cert.as_ref().to_vec())
                     .collect();
                 super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
-                cx.info.peer_chain = Arc::new(chain);
                 Ok(Box::new(ExpectCertificateVerify {
                     hs: self.hs,
                     cert_requested: self.cert_requested,
@@ -659,7 +662,8 @@ impl State for ExpectFinished {
         cx.handshake_complete = true;
         // RFC 8446 4.4: the context of a post-handshake authentication is the handshake up to
         // our Finished; kept only when we offered it.
-        let handshake_transcript = cx.info.post_handshake_auth.then_some(hs.transcript);
+        let transcript = hs.transcript;
+        let handshake_transcript = cx.info.post_handshake_auth.then(|| Box::new(transcript));
         Ok(Box::new(Connected13 {
             suite: hs.suite,
             our_secret: client_app,
@@ -720,10 +724,11 @@ pub(crate) struct Connected13 {
     /// Turns a client's tickets into sessions (RFC 8446 4.6.1).
     pub resumption_master: Option<Secret>,
     /// The handshake transcript up to the client's Finished, the context of post-handshake
-    /// authentication (RFC 8446 4.4); kept only when the client offered it.
-    pub handshake_transcript: Option<crate::crypto::hash::Transcript>,
+    /// authentication (RFC 8446 4.4); kept only when the client offered it. Boxed, as `pha`:
+    /// rarely there, they would take 300 bytes in every idle connection inline.
+    pub handshake_transcript: Option<Box<crate::crypto::hash::Transcript>>,
     /// A server's post-handshake CertificateRequest waiting for the client's answer.
-    pub pha: Option<super::pha::PendingRequest>,
+    pub pha: Option<Box<super::pha::PendingRequest>>,
 }
 
 impl Connected13 {
@@ -799,7 +804,8 @@ impl State for Connected13 {
             && self.pha.is_some()
         {
             let pending = self.pha.take().unwrap_or_else(|| unreachable!());
-            self.pha = super::pha::server_answer(cx, self.suite, &self.peer_secret, pending, msg)?;
+            self.pha = super::pha::server_answer(cx, self.suite, &self.peer_secret, *pending, msg)?
+                .map(Box::new);
             return Ok(self);
         }
         match decode13(msg)? {
@@ -809,7 +815,7 @@ impl State for Connected13 {
                 let request = CertRequest::from_message_post_handshake(req)?;
                 let transcript = self
                     .handshake_transcript
-                    .as_ref()
+                    .as_deref()
                     .ok_or_else(|| Error::internal("no handshake transcript"))?;
                 let mut t = transcript.clone();
                 t.add(&msg.encoded);
@@ -858,8 +864,12 @@ impl State for Connected13 {
     }
 
     fn request_client_certificate(&mut self, cx: &mut Common) -> Result<()> {
-        let request = super::pha::send_request(cx, self.handshake_transcript.as_ref(), &self.pha)?;
-        self.pha = Some(request);
+        let request = super::pha::send_request(
+            cx,
+            self.handshake_transcript.as_deref(),
+            self.pha.as_deref(),
+        )?;
+        self.pha = Some(Box::new(request));
         Ok(())
     }
 

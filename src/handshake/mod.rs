@@ -258,11 +258,11 @@ pub fn tls12_decrypter(
     ))
 }
 
-/// Verifies the peer's chain (leaf first) and records the `X509_V_*` result. The configured
-/// verify callback, if any, sees each step and may overrule the verdict. With
-/// `SSL_VERIFY_PEER` unset a failure is only recorded, as OpenSSL does; otherwise it ends the
-/// handshake with the alert the failure calls for. Servers verify clients with
-/// `Usage::ClientAuth` and no identity.
+/// Verifies the peer's chain (leaf first), makes it the connection's `peer_chain` and records
+/// the `X509_V_*` result. The configured verify callback, if any, sees each step and may
+/// overrule the verdict. With `SSL_VERIFY_PEER` unset a failure is only recorded, as OpenSSL
+/// does; otherwise it ends the handshake with the alert the failure calls for. Servers verify
+/// clients with `Usage::ClientAuth` and no identity.
 pub fn verify_peer_chain(
     cx: &mut Common,
     chain: &[Vec<u8>],
@@ -271,13 +271,16 @@ pub fn verify_peer_chain(
 ) -> Result<()> {
     crate::limits::check_chain_len(chain.len())?;
     let config = cx.config.clone();
-    // Kept even when verification fails: the diagnosis and SSL_get_peer_cert_chain show it.
-    if cx.info.peer_chain.is_empty() {
+    // The peer's chain from now on (callers need not set it), kept even when verification
+    // fails: the diagnosis and SSL_get_peer_cert_chain show it, the verified chain refers to it.
+    // A copy of exactly its size: the caller's may have spare capacity.
+    if cx.info.peer_chain.as_slice() != chain {
         cx.info.peer_chain = std::sync::Arc::new(chain.to_vec());
     }
     let live_roots = config.roots_source.as_ref().and_then(|source| source());
+    let roots = live_roots.as_deref().unwrap_or(&config.roots);
     let checked = verify::verify_peer(
-        live_roots.as_ref().unwrap_or(&config.roots),
+        roots,
         chain,
         identity,
         usage,
@@ -285,7 +288,7 @@ pub fn verify_peer_chain(
         config.verify_depth,
         config.verify_callback.as_ref(),
     );
-    cx.info.verified_chain = checked.verified_chain;
+    cx.info.verified_chain = verify::VerifiedChain::new(checked.verified_chain, chain, roots);
     match checked.verdict {
         verify::Verdict::Accepted(code) => {
             cx.info.verify_result = code;

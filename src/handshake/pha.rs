@@ -45,7 +45,7 @@ pub struct PendingRequest {
 pub fn send_request(
     cx: &mut Common,
     handshake: Option<&Transcript>,
-    pending: &Option<PendingRequest>,
+    pending: Option<&PendingRequest>,
 ) -> Result<PendingRequest> {
     let Some(handshake) = handshake.filter(|_| cx.info.post_handshake_auth) else {
         return Err(Error::local(
@@ -157,7 +157,6 @@ pub fn server_answer(
                 .map(|e| e.cert.as_ref().to_vec())
                 .collect();
             super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
-            cx.info.peer_chain = Arc::new(chain);
             p.expect = Expect::CertificateVerify;
             Ok(Some(p))
         }

@@ -123,6 +123,8 @@ fn record_peer_suites(cx: &mut Common, ch: &ClientHello) {
             }
         }
     }
+    // Kept for the connection's life: no spare capacity.
+    kept.shrink_to_fit();
     cx.info.peer_suites = kept;
 }
 

@@ -660,7 +660,6 @@ impl State for ExpectCertificate {
         }
         let chain: Vec<Vec<u8>> = cert.chain.iter().map(|c| c.as_ref().to_vec()).collect();
         super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
-        cx.info.peer_chain = Arc::new(chain);
         Ok(Box::new(ExpectClientKeyExchange {
             hs: self.hs,
             share: self.share,

@@ -713,7 +713,6 @@ impl State for ExpectClientCertificate {
             .map(|e| e.cert.as_ref().to_vec())
             .collect();
         super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
-        cx.info.peer_chain = Arc::new(chain);
         Ok(Box::new(ExpectClientCertificateVerify {
             rest: self.rest,
             offered_schemes: self.offered_schemes,
@@ -1134,7 +1133,8 @@ impl State for ExpectFinished {
         send_tickets(cx, self.suite, &resumption)?;
         // RFC 8446 4.4: the context of a post-handshake authentication is the handshake up to
         // the client's Finished; kept only when the client offered it.
-        let handshake_transcript = cx.info.post_handshake_auth.then_some(self.transcript);
+        let transcript = self.transcript;
+        let handshake_transcript = cx.info.post_handshake_auth.then(|| Box::new(transcript));
         Ok(Box::new(Connected13 {
             suite: self.suite,
             our_secret: self.server_app,

@@ -159,7 +159,9 @@ impl HandshakeJoiner {
             }
             self.start = end;
             if self.start == self.buf.len() {
-                self.buf.clear();
+                // Freed, not kept: after the handshake a connection would hold the capacity
+                // of the peer's largest flight for its whole life.
+                self.buf = Vec::new();
                 self.start = 0;
             }
             message
@@ -270,6 +272,24 @@ mod tests {
         assert_eq!(last.encoded, d);
         assert!(!last.data_follows);
         assert!(joiner.is_empty());
+    }
+
+    #[test]
+    fn buffer_is_freed_once_every_message_is_taken() {
+        // A flight of several messages in one record (a TLS 1.3 server's encrypted flight):
+        // once the last is taken nothing stays reserved, or every idle connection would keep
+        // the capacity of the largest flight it received.
+        let flight = [
+            message(8, &[0, 0]),
+            message(11, &[7; 900]),
+            message(20, &[1; 48]),
+        ]
+        .concat();
+        let mut joiner = HandshakeJoiner::new();
+        joiner.push(&flight).unwrap();
+        while joiner.next_message().is_some() {}
+        assert!(joiner.is_empty());
+        assert_eq!(joiner.buf.capacity(), 0);
     }
 
     #[test]

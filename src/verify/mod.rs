@@ -11,6 +11,7 @@ use std::sync::Arc;
 mod memo;
 mod path;
 pub use memo::SignatureMemo;
+pub use path::VerifiedChain;
 
 /// OpenSSL's `X509_V_*` verification results that libtls reports, with the text
 /// `X509_verify_cert_error_string` gives for each.
@@ -67,8 +68,9 @@ pub mod x509_v {
 #[derive(Default, Clone)]
 pub struct RootStore {
     anchors: Vec<TrustAnchor<'static>>,
-    /// `anchor_certs[i]` is the DER certificate `anchors[i]` was made from.
-    anchor_certs: Vec<Vec<u8>>,
+    /// `anchor_certs[i]` is the DER certificate `anchors[i]` was made from (shared with the
+    /// verified chains that end in it).
+    anchor_certs: Vec<Arc<[u8]>>,
     /// Certificate signatures that verified before (see [`memo`]); copies of the store share it.
     memo: Arc<SignatureMemo>,
     /// Certificate revocation lists (`X509_load_crl_file` into the context's store), consulted
@@ -105,7 +107,7 @@ impl RootStore {
             )
         })?;
         self.anchors.push(anchor.to_owned());
-        self.anchor_certs.push(der.to_vec());
+        self.anchor_certs.push(Arc::from(der));
         Ok(())
     }
 
@@ -148,7 +150,12 @@ impl RootStore {
     /// The certificate a trust anchor of this store was made from.
     fn certificate_of(&self, anchor: &TrustAnchor<'_>) -> Option<&[u8]> {
         let index = self.anchors.iter().position(|a| std::ptr::eq(a, anchor))?;
-        self.anchor_certs.get(index).map(Vec::as_slice)
+        self.anchor_certs.get(index).map(|der| &der[..])
+    }
+
+    /// The store's copy of trust anchor certificate `der`, if it holds one.
+    fn shared_certificate(&self, der: &[u8]) -> Option<Arc<[u8]>> {
+        self.anchor_certs.iter().find(|a| a[..] == *der).cloned()
     }
 }
 
