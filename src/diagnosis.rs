@@ -3,10 +3,12 @@
 //! us, no TLS server at all) and the evidence for it. The handshake records the evidence in
 //! [`Evidence`]; [`diagnose`] reads it together with the error and the negotiated state.
 
-use crate::conn::{Common, Role};
+use crate::config::Config;
 use crate::error::{Error, Reason};
+use crate::handshake::common::negotiated::Negotiated;
 use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 use crate::msgs::handshake::ClientHello;
+use crate::role::Role;
 use crate::verify::x509_v;
 use crate::x509::time::iso_date;
 
@@ -333,7 +335,19 @@ fn certificate_evidence(chain: &[Vec<u8>], code: i64, now: i64) -> Option<Certif
 
 /// Explains why the handshake failed; `None` when it has not failed. `state` is the current
 /// handshake step.
-pub fn diagnose(cx: &Common, error: Option<&Error>, state: &'static str) -> Option<Diagnosis> {
+/// The facts of a connection a diagnosis reads: what was negotiated, what was seen on the way,
+/// and how the connection ended.
+pub struct Facts<'a> {
+    pub role: Role,
+    pub config: &'a Config,
+    pub info: &'a Negotiated,
+    pub evidence: &'a Evidence,
+    pub handshake_complete: bool,
+    pub alert_sent: Option<AlertDescription>,
+    pub alert_received: Option<AlertDescription>,
+}
+
+pub fn diagnose(cx: &Facts<'_>, error: Option<&Error>, state: &'static str) -> Option<Diagnosis> {
     let transport_end = cx.evidence.transport_end;
     if cx.handshake_complete || (error.is_none() && transport_end.is_none()) {
         return None;
@@ -341,7 +355,7 @@ pub fn diagnose(cx: &Common, error: Option<&Error>, state: &'static str) -> Opti
     let now = now_secs();
     let our_offer = match cx.role {
         Role::Client => cx.evidence.our_offer.clone(),
-        Role::Server => Some(OfferSummary::from_config(&cx.config)),
+        Role::Server => Some(OfferSummary::from_config(cx.config)),
     };
     let mut d = Diagnosis {
         cause: Cause::LocalProblem,
@@ -384,7 +398,7 @@ fn offer_words(offer: Option<&OfferSummary>) -> String {
     }
 }
 
-fn diagnose_peer_alert(cx: &Common, d: &mut Diagnosis, desc: AlertDescription, peer: &str) {
+fn diagnose_peer_alert(cx: &Facts<'_>, d: &mut Diagnosis, desc: AlertDescription, peer: &str) {
     use AlertDescription as A;
     let step = step_words(d.step);
     let during_hello = cx.info.version.is_none();
@@ -480,7 +494,7 @@ fn diagnose_peer_alert(cx: &Common, d: &mut Diagnosis, desc: AlertDescription, p
     d.text = text;
 }
 
-fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
+fn diagnose_error(cx: &Facts<'_>, d: &mut Diagnosis, e: &Error, peer: &str) {
     let theirs = d.peer_offer.as_ref();
     let ours = d.our_offer.as_ref();
     let (cause, text) = match e.reason {
@@ -583,7 +597,12 @@ fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
     d.text = text;
 }
 
-fn diagnose_certificate(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) -> (Cause, String) {
+fn diagnose_certificate(
+    cx: &Facts<'_>,
+    d: &mut Diagnosis,
+    e: &Error,
+    peer: &str,
+) -> (Cause, String) {
     let code = cx.info.verify_result;
     let cert = certificate_evidence(&cx.info.peer_chain, code, d.now);
     d.certificate = cert.clone();
@@ -655,7 +674,7 @@ fn diagnose_certificate(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) -
 }
 
 fn diagnose_transport_end(
-    cx: &Common,
+    cx: &Facts<'_>,
     d: &mut Diagnosis,
     end: TransportEnd,
     state: &'static str,

@@ -20,6 +20,7 @@ pub mod handshake;
 pub mod limits;
 pub mod msgs;
 pub mod record;
+pub mod role;
 pub mod session;
 pub mod suites;
 pub mod verify;

@@ -7,7 +7,8 @@ Every `.rs` file under src/ is a node, named by its module path (`src/handshake/
 `handshake`, `src/conn/receive.rs` is `conn::receive`). An edge A -> B is a path in A that names
 an item of B: `use crate::...` trees (with `{...}` groups, `self`, `as`), `super::`/`self::`
 paths, inline `crate::x::y` paths, and paths through a module imported by name
-(`use crate::crypto;` then `crypto::kx::...`). A path resolves to the deepest file module it
+(`use crate::crypto;` then `crypto::kx::...`) or at a child module
+(`server::start` in handshake/mod.rs). A path resolves to the deepest file module it
 names (`crate::msgs::handshake::ClientHello` -> `msgs::handshake`).
 
 Test code counts separately: an item under `#[cfg(test)]` (a `mod tests { ... }`, a `use`, a
@@ -305,6 +306,14 @@ class Tree:
                 t = self.resolve(a)
                 if t:
                     found.add(t)
+        # a path may start at a child module of this file's module (`server::start` in
+        # handshake/mod.rs), unless a `use` made the name something else
+        prefix = "" if module == "lib" else module + "::"
+        for child in self.files:
+            if child.startswith(prefix) and "::" not in child[len(prefix):]:
+                name = child[len(prefix):]
+                if name and name not in aliases:
+                    aliases[name] = base + [name]
         for alias, a in aliases.items():
             for m in re.finditer(r"(?<![A-Za-z0-9_:])" + re.escape(alias) + r"((?:::[A-Za-z_][A-Za-z0-9_]*)+)", text):
                 t = self.resolve(a + m.group(1).split("::")[1:])

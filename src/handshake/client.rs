@@ -2,11 +2,11 @@
 
 use super::{random_bytes, unexpected, State};
 use crate::config::{Config, ExternalPsk, PskLookup};
-use crate::conn::{ClientOptions, Common};
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::KeySchedule;
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::{ClientOptions, Common};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{

@@ -6,13 +6,13 @@
 use super::client::{ExpectServerHello, Offer, EC_POINT_FORMAT_UNCOMPRESSED};
 use super::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
 use crate::config::CertifiedKey;
-use crate::conn::{Common, Role};
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
@@ -22,6 +22,7 @@ use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
     EcdheServerParams, Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
+use crate::role::Role;
 use crate::session::Session;
 use crate::suites::{self, Auth, SuiteInfo};
 use crate::verify::{PeerIdentity, Usage};

@@ -6,12 +6,12 @@ use super::{
     tls13_handshake_encrypter, unexpected, State,
 };
 use crate::config::{CertificateRequestView, CertifiedKey, Config};
-use crate::conn::Common;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
@@ -776,24 +776,24 @@ impl State for Connected13 {
         let accepted: &[HandshakeType] = match cx.role {
             // A CertificateRequest only if we offered post-handshake authentication
             // (RFC 8446 4.6.2); otherwise it is unexpected_message.
-            crate::conn::Role::Client if self.handshake_transcript.is_some() => &[
+            crate::role::Role::Client if self.handshake_transcript.is_some() => &[
                 HandshakeType::NEW_SESSION_TICKET,
                 HandshakeType::KEY_UPDATE,
                 HandshakeType::CERTIFICATE_REQUEST,
             ],
-            crate::conn::Role::Client => {
+            crate::role::Role::Client => {
                 &[HandshakeType::NEW_SESSION_TICKET, HandshakeType::KEY_UPDATE]
             }
-            crate::conn::Role::Server if self.pha.is_some() => &[
+            crate::role::Role::Server if self.pha.is_some() => &[
                 HandshakeType::KEY_UPDATE,
                 HandshakeType::CERTIFICATE,
                 HandshakeType::CERTIFICATE_VERIFY,
                 HandshakeType::FINISHED,
             ],
-            crate::conn::Role::Server => &[HandshakeType::KEY_UPDATE],
+            crate::role::Role::Server => &[HandshakeType::KEY_UPDATE],
         };
         super::expect_types(self.name(), msg, accepted)?;
-        if cx.role == crate::conn::Role::Server
+        if cx.role == crate::role::Role::Server
             && msg.typ != HandshakeType::KEY_UPDATE
             && self.pha.is_some()
         {
@@ -803,7 +803,7 @@ impl State for Connected13 {
         }
         match decode13(msg)? {
             HandshakeMessage::CertificateRequestTls13(req)
-                if cx.role == crate::conn::Role::Client =>
+                if cx.role == crate::role::Role::Client =>
             {
                 let request = CertRequest::from_message_post_handshake(req)?;
                 let transcript = self
@@ -817,7 +817,7 @@ impl State for Connected13 {
                 Ok(self)
             }
             HandshakeMessage::NewSessionTicketTls13(nst)
-                if cx.role == crate::conn::Role::Client =>
+                if cx.role == crate::role::Role::Client =>
             {
                 // A peer may send any number of tickets; keeping each would let it fill our
                 // memory (and the application's cache), so only the first few become sessions.

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod client12;
 pub mod client13;
+pub mod common;
 pub mod ocsp;
 pub mod pha;
 pub mod server;
@@ -11,13 +12,13 @@ pub mod server12;
 pub mod server13;
 
 use crate::config::CertifiedKey;
-use crate::conn::Common;
 use crate::crypto;
 use crate::crypto::aead::AeadKey;
 use crate::crypto::hash::HashAlg;
 use crate::crypto::key_schedule;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::SignatureScheme;
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
@@ -46,7 +47,7 @@ pub trait State: Send {
     }
 
     /// Goes on after this state paused the handshake for the application
-    /// ([`crate::conn::Pause`]). Only the states that pause accept it.
+    /// ([`crate::handshake::common::Pause`]). Only the states that pause accept it.
     fn resume(self: Box<Self>, _cx: &mut Common) -> Result<Box<dyn State>> {
         Err(Error::internal(format!(
             "resumed while {}, which does not wait for the application",
@@ -151,16 +152,8 @@ pub fn decode12(msg: &JoinedMessage) -> Result<HandshakeMessage> {
     HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_2)
 }
 
-/// Fills a buffer from the system's secure random generator.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    #[cfg(any(test, fuzzing))]
-    if crate::fuzz_support::deterministic() {
-        return Ok([crate::fuzz_support::FIXED_RANDOM_BYTE; N]);
-    }
-    let mut b = [0u8; N];
-    aws_lc_rs::rand::fill(&mut b).map_err(|_| Error::internal("random generator failed"))?;
-    Ok(b)
-}
+/// `N` random bytes from the system's secure random generator (fixed under the fuzzing seam).
+pub use crate::crypto::rand::random_array as random_bytes;
 
 /// Record protection for a TLS 1.3 traffic secret.
 pub fn tls13_keys(suite: &SuiteInfo, secret: &Secret) -> Result<(AeadKey, [u8; 12])> {
@@ -374,10 +367,7 @@ pub fn suites_in_preference_order(
         .collect()
 }
 
-/// Compares two MACs in constant time.
-pub fn verify_mac(expected: &[u8], got: &[u8]) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(expected, got).is_ok()
-}
+pub use crate::crypto::rand::verify_mac;
 
 /// The hash of the empty string, used by "derived" secrets.
 pub fn empty_hash(alg: HashAlg) -> Vec<u8> {

@@ -6,8 +6,8 @@
 //! `OCSP_*` functions.
 
 use crate::config::{StapleDecision, StatusVerdict};
-use crate::conn::Common;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::enums::AlertDescription;
 use crate::msgs::handshake::ClientHello;
 

@@ -2,8 +2,8 @@
 
 use super::{unexpected, State};
 use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
-use crate::conn::{Common, Pause};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::{Common, Pause};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ProtocolVersion};
@@ -599,7 +599,7 @@ mod tests {
     #[test]
     fn certificate_callback_pauses_resumes_and_fails() {
         use crate::config::{CertCallbackDecision, CertCallbackOutcome};
-        use crate::conn::Pause;
+        use crate::handshake::common::Pause;
         use std::sync::atomic::{AtomicUsize, Ordering};
         for version in VERSIONS {
             let calls = Arc::new(AtomicUsize::new(0));

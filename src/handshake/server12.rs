@@ -9,13 +9,13 @@ use super::{
 };
 use crate::codec::Writer;
 use crate::config::{verify_flags, CertifiedKey, Config};
-use crate::conn::Common;
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx::{self, KeyShare};
 use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{

@@ -6,13 +6,13 @@ use super::{
     tls13_handshake_encrypter, unexpected, State,
 };
 use crate::config::{verify_flags, CertifiedKey, Config, ExternalPsk, PskLookup};
-use crate::conn::Common;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, KeySchedule};
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{

@@ -63,8 +63,8 @@ impl TicketKey {
     }
 
     fn random(now_secs: u64) -> Result<Self> {
-        let name = crate::handshake::random_bytes::<KEY_NAME_LEN>()?;
-        let key = Zeroizing::new(crate::handshake::random_bytes::<KEY_LEN>()?);
+        let name = crate::crypto::rand::random_array::<KEY_NAME_LEN>()?;
+        let key = Zeroizing::new(crate::crypto::rand::random_array::<KEY_LEN>()?);
         let mut k = TicketKey::new(name, &*key)?;
         k.created_secs = now_secs;
         Ok(k)
@@ -92,7 +92,7 @@ pub type TicketKeyCallback =
 /// Seals `plaintext` under `key` with a fresh random nonce. The plaintext is encrypted straight
 /// into the ticket: no copy of it is made (it holds the session's secret).
 pub fn seal(key: &TicketKey, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let nonce = crate::handshake::random_bytes::<NONCE_LEN>()?;
+    let nonce = crate::crypto::rand::random_array::<NONCE_LEN>()?;
     let header = KEY_NAME_LEN + NONCE_LEN;
     let mut out = vec![0u8; header + plaintext.len() + TAG_LEN];
     out[..KEY_NAME_LEN].copy_from_slice(&key.name);
