@@ -224,7 +224,7 @@ test-python: all
 
 # Each stage must pass. `setup` first installs what is missing (or stops at once, naming the
 # command); the closing lines add up every pytest run and name tests skipped for a missing tool.
-test: test-start check-header check-api-doc test-rust test-c test-python check-asan check-tsan
+test: test-start check-header check-api-doc check-layers test-rust test-c test-python check-asan check-tsan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
 	@$(PYTHON) tools/test-summary.py $(TEST_TALLY)
 

@@ -722,7 +722,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::conn::Connection;
-    use crate::handshake::client12::test_pair::{new_client, new_server, run};
+    use crate::handshake::client::tls12::test_pair::{new_client, new_server, run};
     use crate::handshake::server13::tests::{certified, roots};
     use crate::verify::PeerIdentity;
     use std::sync::Arc;

@@ -888,7 +888,7 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handshake::client12::test_pair::{
+    use crate::handshake::client::tls12::test_pair::{
         client_config, new_client, new_server, run, server_config, transfer,
     };
 

@@ -2,8 +2,6 @@
 //! that step and returns the next state; anything else is `unexpected_message`.
 
 pub mod client;
-pub mod client12;
-pub mod client13;
 pub mod common;
 pub mod ocsp;
 pub mod pha;
@@ -17,10 +15,10 @@ use crate::crypto::aead::AeadKey;
 use crate::crypto::hash::HashAlg;
 use crate::crypto::key_schedule;
 use crate::crypto::secret::Secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::SignatureScheme;
+use crate::msgs::enums::{AlertDescription, SignatureScheme};
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::record::protect::{RecordDecrypter, RecordEncrypter, RecordFormat};
@@ -74,6 +72,16 @@ pub trait State: Send {
     }
 }
 
+/// The error when the certificate callback fails (OpenSSL's `SSL_R_CERT_CB_ERROR`, with an
+/// `internal_error` alert).
+pub fn certificate_callback_failed() -> Error {
+    Error::protocol(
+        AlertDescription::INTERNAL_ERROR,
+        Reason::CERT_CB_ERROR,
+        "the application's certificate callback failed",
+    )
+}
+
 /// A client asked for a certificate runs the certificate callback, if any, before it chooses
 /// one; the chain and key the callback set are then among those it chooses from. A client
 /// cannot pause here: a callback that asks to be called again fails the handshake.
@@ -90,7 +98,7 @@ pub fn client_certificate_callback(cx: &mut Common) -> Result<()> {
             }
             Ok(())
         }
-        CertCallbackOutcome::Fail => Err(server::certificate_callback_failed()),
+        CertCallbackOutcome::Fail => Err(certificate_callback_failed()),
         CertCallbackOutcome::Retry => Err(Error::protocol(
             crate::msgs::enums::AlertDescription::INTERNAL_ERROR,
             crate::error::Reason::CERT_CB_ERROR,

@@ -2,8 +2,8 @@
 //! extended master secret (RFC 7627) required, secure renegotiation indication (RFC 5746),
 //! optional client authentication.
 
-use super::client::EC_POINT_FORMAT_UNCOMPRESSED;
-use super::client12::{key_fits_auth, Connected12};
+use super::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
+use super::client::tls12::{key_fits_auth, Connected12};
 use super::{
     decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
 };
@@ -855,9 +855,9 @@ impl State for ExpectFinished {
 
 #[cfg(test)]
 mod tests {
-    use super::super::client12::test_pair::*;
     use crate::config::verify_flags;
     use crate::error::Reason;
+    use crate::handshake::client::tls12::test_pair::*;
     use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
     use crate::msgs::extensions::ClientExtension;
     use crate::msgs::handshake::{ClientHello, HandshakeMessage};

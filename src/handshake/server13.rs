@@ -1,6 +1,6 @@
 //! TLS 1.3 server states (RFC 8446 4.1-4.4, appendix A.2).
 
-use super::client13::Connected13;
+use super::client::tls13::Connected13;
 use super::{
     decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
     tls13_handshake_encrypter, unexpected, State,

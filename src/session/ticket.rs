@@ -29,6 +29,11 @@ pub const OPENSSL_KEYS_LEN: usize = 80;
 /// Default rotation interval of automatic keys, seconds.
 pub const DEFAULT_ROTATION_SECS: u64 = 3600;
 
+/// OpenSSL's default session timeout (seconds), used for sessions and ticket lifetimes (and
+/// how long a rotated-out ticket key still opens tickets). Defined here, below the session
+/// module that re-exports it, so ticket sealing does not import its parent.
+pub const DEFAULT_TIMEOUT_SECS: u32 = 7200;
+
 /// One ticket key.
 #[derive(Clone)]
 pub struct TicketKey {
@@ -154,7 +159,7 @@ impl Default for TicketKeys {
                     rotation_secs: DEFAULT_ROTATION_SECS,
                 },
                 keys: Vec::new(),
-                retain_secs: u64::from(super::DEFAULT_TIMEOUT_SECS),
+                retain_secs: u64::from(DEFAULT_TIMEOUT_SECS),
             }),
         }
     }
