@@ -94,7 +94,7 @@ OPENSSL_BINS = $(addprefix $(BUILD)/openssl/bin/,$(PROGRAMS))
 PYTEST = $(PYTEST_CMD) capi-tests
 
 .PHONY: compat-headers
-.PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc check-architecture cli \
+.PHONY: all lib shlib pkgconfig header check-header check-abi abi-update api-doc check-api-doc check-architecture check-layers cli \
 	cli-openssl test test-rust test-c test-python test-openssl check-asan check-tsan demo demo-openssl install \
 	install-strip uninstall clean distclean fuzz fuzz-smoke fuzz-build fuzz-seeds tools-venv
 
@@ -200,6 +200,11 @@ $(BUILD)/bin $(BUILD)/openssl/bin $(BUILD)/asan/bin:
 test-rust:
 	$(CARGO) test --release
 
+# The core's import graph (tools/layers.py documents the layer order): fails on a loop among
+# core files or on more than two imports that run up the layers.
+check-layers:
+	$(PYTHON) tools/layers.py --check
+
 test-c: all
 	@$(MAKE) --no-print-directory check-abi
 	LIBTLS_BIN_DIR=$(BUILD)/bin LIBTLS_IMPL=libtls $(PYTEST)
@@ -224,7 +229,7 @@ test-python: all
 
 # Each stage must pass. `setup` first installs what is missing (or stops at once, naming the
 # command); the closing lines add up every pytest run and name tests skipped for a missing tool.
-test: test-start check-header check-api-doc check-architecture test-rust test-c test-python check-asan check-tsan
+test: test-start check-header check-api-doc check-architecture check-layers test-rust test-c test-python check-asan check-tsan
 	@echo "make test: header, Rust tests, C, interop and Python tests all passed"
 	@$(PYTHON) tools/test-summary.py $(TEST_TALLY)
 

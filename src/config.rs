@@ -330,7 +330,7 @@ pub struct Config {
     /// CertificateRequest after the handshake (`SSL_CTX_set_post_handshake_auth`).
     pub post_handshake_auth: bool,
     /// Certificate compression (RFC 8879): preference and the compressed-message cache.
-    pub cert_compression: crate::certcomp::CertCompression,
+    pub cert_compression: crate::certcomp::alg::CertCompression,
 }
 
 /// The largest record_size_limit TLS 1.3 allows (RFC 8449 4: 2^14 + 1).

@@ -3,10 +3,12 @@
 //! us, no TLS server at all) and the evidence for it. The handshake records the evidence in
 //! [`Evidence`]; [`diagnose`] reads it together with the error and the negotiated state.
 
-use crate::conn::{Common, Role};
+use crate::config::Config;
 use crate::error::{Error, Reason};
+use crate::handshake::common::negotiated::Negotiated;
 use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 use crate::msgs::handshake::ClientHello;
+use crate::role::Role;
 use crate::verify::x509_v;
 use crate::x509::time::iso_date;
 
@@ -369,7 +371,19 @@ fn certificate_evidence(chain: &[Vec<u8>], code: i64, now: i64) -> Option<Certif
 
 /// Explains why the handshake failed; `None` when it has not failed. `state` is the current
 /// handshake step.
-pub fn diagnose(cx: &Common, error: Option<&Error>, state: &'static str) -> Option<Diagnosis> {
+/// The facts of a connection a diagnosis reads: what was negotiated, what was seen on the way,
+/// and how the connection ended.
+pub struct Facts<'a> {
+    pub role: Role,
+    pub config: &'a Config,
+    pub info: &'a Negotiated,
+    pub evidence: &'a Evidence,
+    pub handshake_complete: bool,
+    pub alert_sent: Option<AlertDescription>,
+    pub alert_received: Option<AlertDescription>,
+}
+
+pub fn diagnose(cx: &Facts<'_>, error: Option<&Error>, state: &'static str) -> Option<Diagnosis> {
     let transport_end = cx.evidence.transport_end;
     if cx.handshake_complete || (error.is_none() && transport_end.is_none()) {
         return None;
@@ -377,7 +391,7 @@ pub fn diagnose(cx: &Common, error: Option<&Error>, state: &'static str) -> Opti
     let now = now_secs();
     let our_offer = match cx.role {
         Role::Client => cx.evidence.our_offer.clone(),
-        Role::Server => Some(OfferSummary::from_config(&cx.config)),
+        Role::Server => Some(OfferSummary::from_config(cx.config)),
     };
     let mut d = Diagnosis {
         cause: Cause::LocalProblem,
@@ -420,7 +434,7 @@ fn offer_words(offer: Option<&OfferSummary>) -> String {
     }
 }
 
-fn diagnose_peer_alert(cx: &Common, d: &mut Diagnosis, desc: AlertDescription, peer: &str) {
+fn diagnose_peer_alert(cx: &Facts<'_>, d: &mut Diagnosis, desc: AlertDescription, peer: &str) {
     use AlertDescription as A;
     let step = step_words(d.step);
     let during_hello = cx.info.version.is_none();
@@ -533,12 +547,12 @@ fn diagnose_peer_alert(cx: &Common, d: &mut Diagnosis, desc: AlertDescription, p
 }
 
 /// A TLS 1.2 PSK key exchange (or a TLS 1.3 external PSK) was under way.
-fn in_psk_handshake(cx: &Common) -> bool {
+fn in_psk_handshake(cx: &Facts<'_>) -> bool {
     cx.info.psk_identity.is_some() && !cx.handshake_complete
 }
 
 /// " \"ID\"" for the PSK identity in use, or nothing.
-fn psk_identity_words(cx: &Common) -> String {
+fn psk_identity_words(cx: &Facts<'_>) -> String {
     cx.info
         .psk_identity
         .as_ref()
@@ -547,7 +561,7 @@ fn psk_identity_words(cx: &Common) -> String {
         })
 }
 
-fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
+fn diagnose_error(cx: &Facts<'_>, d: &mut Diagnosis, e: &Error, peer: &str) {
     let theirs = d.peer_offer.as_ref();
     let ours = d.our_offer.as_ref();
     let (cause, text) = match e.reason {
@@ -672,7 +686,12 @@ fn diagnose_error(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) {
     d.text = text;
 }
 
-fn diagnose_certificate(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) -> (Cause, String) {
+fn diagnose_certificate(
+    cx: &Facts<'_>,
+    d: &mut Diagnosis,
+    e: &Error,
+    peer: &str,
+) -> (Cause, String) {
     let code = cx.info.verify_result;
     let cert = certificate_evidence(&cx.info.peer_chain, code, d.now);
     d.certificate = cert.clone();
@@ -744,7 +763,7 @@ fn diagnose_certificate(cx: &Common, d: &mut Diagnosis, e: &Error, peer: &str) -
 }
 
 fn diagnose_transport_end(
-    cx: &Common,
+    cx: &Facts<'_>,
     d: &mut Diagnosis,
     end: TransportEnd,
     state: &'static str,
@@ -792,7 +811,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::conn::Connection;
-    use crate::handshake::client12::test_pair::{new_client, new_server, run};
+    use crate::handshake::client::tls12::test_pair::{new_client, new_server, run};
     use crate::handshake::server13::tests::{certified, roots};
     use crate::verify::PeerIdentity;
     use std::sync::Arc;

@@ -2,10 +2,10 @@
 //! callbacks and the key log of the C API. The core only records events (and only the kinds
 //! someone asked for); the C layer turns them into callbacks between calls into the core.
 
-use crate::conn::Role;
 use crate::crypto::secret::Secret;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType};
 use crate::record::HEADER_LEN;
+use crate::role::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

@@ -2,7 +2,6 @@
 //! leaves an [`Exporter`] in the connection once it completes; `SSL_export_keying_material`
 //! (src/ffi/export.rs) derives from it.
 
-use crate::conn::Connection;
 use crate::crypto::hash::HashAlg;
 use crate::crypto::secret::Secret;
 use crate::crypto::{key_schedule, tls12};
@@ -99,25 +98,6 @@ pub fn export13(
         return Err(Error::internal("TLS 1.3 exporter derivation failed"));
     }
     Ok(out)
-}
-
-impl Connection {
-    /// Keying material for `label` and `context` (RFC 5705 / RFC 8446 7.5), once the handshake
-    /// completed.
-    pub fn export_keying_material(
-        &self,
-        label: &[u8],
-        context: Option<&[u8]>,
-        len: usize,
-    ) -> Result<Secret> {
-        match self.exporter() {
-            Some(e) if !self.is_handshaking() => e.export(label, context, len),
-            _ => Err(Error::local(
-                Reason::UNINITIALIZED,
-                "keying material can be exported only after the handshake completed",
-            )),
-        }
-    }
 }
 
 #[cfg(test)]

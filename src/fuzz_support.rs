@@ -11,30 +11,10 @@ use crate::config::{verify_flags, CertifiedKey, Config};
 use crate::crypto::sign::SigningKey;
 use crate::msgs::enums::{NamedGroup, ProtocolVersion};
 use crate::verify::RootStore;
-use std::cell::Cell;
 use std::sync::Arc;
 
-thread_local! {
-    static DETERMINISTIC: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Turns fixed randomness and fixed ephemeral keys on or off for this thread.
-pub fn set_deterministic(on: bool) {
-    DETERMINISTIC.with(|d| d.set(on));
-}
-
-pub(crate) fn deterministic() -> bool {
-    DETERMINISTIC.with(|d| d.get())
-}
-
-/// The bytes every "random" value is made of in deterministic mode.
-pub(crate) const FIXED_RANDOM_BYTE: u8 = 0x5a;
-
-/// A fixed private scalar of the right length for the curve (any value below the order works;
-/// a short run of one byte is far below every order).
-pub(crate) fn fixed_private_key(len: usize) -> Vec<u8> {
-    vec![0x11; len]
-}
+/// The seam itself is crypto's ([`crate::crypto::rand`]); fuzz targets set it from here.
+pub use crate::crypto::rand::set_deterministic;
 
 /// The configuration variants a fuzz input can pick with its first byte.
 pub const VARIANTS: u8 = 4;

@@ -6,7 +6,7 @@
 //! (and, for KeyUpdate, our key schedule and the reply queue) busy forever, so each kind has a
 //! budget, and only real progress refills it. The numbers follow OpenSSL's, so a peer that
 //! works with one works with the other. (Warning alerts have their own limit, with the alert
-//! handling in `conn.rs`.)
+//! handling in `conn/mod.rs`.)
 
 use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::AlertDescription;

@@ -175,13 +175,10 @@ fn ecdh_generate(
     alg: &'static agreement::Algorithm,
 ) -> Result<(agreement::PrivateKey, Vec<u8>)> {
     #[cfg(any(test, fuzzing))]
-    let key = if crate::fuzz_support::deterministic() {
+    let key = if super::rand::deterministic() {
         let scalar_len = if alg == &agreement::ECDH_P384 { 48 } else { 32 };
-        agreement::PrivateKey::from_private_key(
-            alg,
-            &crate::fuzz_support::fixed_private_key(scalar_len),
-        )
-        .map_err(|_| rng_failure("ECDH"))?
+        agreement::PrivateKey::from_private_key(alg, &super::rand::fixed_private_key(scalar_len))
+            .map_err(|_| rng_failure("ECDH"))?
     } else {
         agreement::PrivateKey::generate(alg).map_err(|_| rng_failure("ECDH"))?
     };

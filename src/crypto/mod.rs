@@ -9,6 +9,7 @@ pub mod aead;
 pub mod hash;
 pub mod key_schedule;
 pub mod kx;
+pub mod rand;
 pub mod secret;
 pub mod sign;
 pub mod tls12;
@@ -20,27 +21,7 @@ pub use kx::KeyShare;
 pub use secret::Secret;
 pub use sign::{KeyType, SigningKey};
 
-use crate::error::{Error, Result};
-
-/// Fills `buf` from the system's secure random generator.
-pub fn fill_random(buf: &mut [u8]) -> Result<()> {
-    #[cfg(any(test, fuzzing))]
-    if crate::fuzz_support::deterministic() {
-        buf.fill(crate::fuzz_support::FIXED_RANDOM_BYTE);
-        return Ok(());
-    }
-    use aws_lc_rs::rand::SecureRandom;
-    aws_lc_rs::rand::SystemRandom::new()
-        .fill(buf)
-        .map_err(|_| Error::internal("the random generator failed"))
-}
-
-/// `N` random bytes (a hello random, a session id, a ticket nonce).
-pub fn random_array<const N: usize>() -> Result<[u8; N]> {
-    let mut a = [0u8; N];
-    fill_random(&mut a)?;
-    Ok(a)
-}
+pub use rand::{fill_random, random_array, verify_mac};
 
 #[cfg(test)]
 mod rfc8448;

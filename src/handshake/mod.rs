@@ -2,8 +2,7 @@
 //! that step and returns the next state; anything else is `unexpected_message`.
 
 pub mod client;
-pub mod client12;
-pub mod client13;
+pub mod common;
 pub mod ocsp;
 pub mod pha;
 pub mod psk12;
@@ -12,15 +11,15 @@ pub mod server12;
 pub mod server13;
 
 use crate::config::CertifiedKey;
-use crate::conn::Common;
 use crate::crypto;
 use crate::crypto::aead::AeadKey;
 use crate::crypto::hash::HashAlg;
 use crate::crypto::key_schedule;
 use crate::crypto::secret::Secret;
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::SignatureScheme;
+use crate::msgs::enums::{AlertDescription, SignatureScheme};
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use crate::record::protect::{RecordDecrypter, RecordEncrypter, RecordFormat};
@@ -47,7 +46,7 @@ pub trait State: Send {
     }
 
     /// Goes on after this state paused the handshake for the application
-    /// ([`crate::conn::Pause`]). Only the states that pause accept it.
+    /// ([`crate::handshake::common::Pause`]). Only the states that pause accept it.
     fn resume(self: Box<Self>, _cx: &mut Common) -> Result<Box<dyn State>> {
         Err(Error::internal(format!(
             "resumed while {}, which does not wait for the application",
@@ -74,6 +73,16 @@ pub trait State: Send {
     }
 }
 
+/// The error when the certificate callback fails (OpenSSL's `SSL_R_CERT_CB_ERROR`, with an
+/// `internal_error` alert).
+pub fn certificate_callback_failed() -> Error {
+    Error::protocol(
+        AlertDescription::INTERNAL_ERROR,
+        Reason::CERT_CB_ERROR,
+        "the application's certificate callback failed",
+    )
+}
+
 /// A client asked for a certificate runs the certificate callback, if any, before it chooses
 /// one; the chain and key the callback set are then among those it chooses from. A client
 /// cannot pause here: a callback that asks to be called again fails the handshake.
@@ -90,7 +99,7 @@ pub fn client_certificate_callback(cx: &mut Common) -> Result<()> {
             }
             Ok(())
         }
-        CertCallbackOutcome::Fail => Err(server::certificate_callback_failed()),
+        CertCallbackOutcome::Fail => Err(certificate_callback_failed()),
         CertCallbackOutcome::Retry => Err(Error::protocol(
             crate::msgs::enums::AlertDescription::INTERNAL_ERROR,
             crate::error::Reason::CERT_CB_ERROR,
@@ -152,16 +161,8 @@ pub fn decode12(msg: &JoinedMessage) -> Result<HandshakeMessage> {
     HandshakeMessage::decode(msg.typ, msg.body(), ProtocolVersion::TLSV1_2)
 }
 
-/// Fills a buffer from the system's secure random generator.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    #[cfg(any(test, fuzzing))]
-    if crate::fuzz_support::deterministic() {
-        return Ok([crate::fuzz_support::FIXED_RANDOM_BYTE; N]);
-    }
-    let mut b = [0u8; N];
-    aws_lc_rs::rand::fill(&mut b).map_err(|_| Error::internal("random generator failed"))?;
-    Ok(b)
-}
+/// `N` random bytes from the system's secure random generator (fixed under the fuzzing seam).
+pub use crate::crypto::rand::random_array as random_bytes;
 
 /// Record protection for a TLS 1.3 traffic secret.
 pub fn tls13_keys(suite: &SuiteInfo, secret: &Secret) -> Result<(AeadKey, [u8; 12])> {
@@ -378,10 +379,7 @@ pub fn suites_in_preference_order(
         .collect()
 }
 
-/// Compares two MACs in constant time.
-pub fn verify_mac(expected: &[u8], got: &[u8]) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(expected, got).is_ok()
-}
+pub use crate::crypto::rand::verify_mac;
 
 /// The hash of the empty string, used by "derived" secrets.
 pub fn empty_hash(alg: HashAlg) -> Vec<u8> {

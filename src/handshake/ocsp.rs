@@ -6,8 +6,8 @@
 //! `OCSP_*` functions.
 
 use crate::config::{StapleDecision, StatusVerdict};
-use crate::conn::Common;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::enums::AlertDescription;
 use crate::msgs::handshake::ClientHello;
 
@@ -90,7 +90,7 @@ pub fn client_check(cx: &mut Common) -> Result<()> {
 mod tests {
     use super::*;
     use crate::config::{Config, StapleCallback, StatusCheckCallback};
-    use crate::handshake::client12::test_pair::*;
+    use crate::handshake::client::tls12::test_pair::*;
     use crate::msgs::enums::ProtocolVersion;
     use crate::msgs::extensions::ClientExtension;
     use crate::msgs::handshake::HandshakeMessage;

@@ -5,12 +5,12 @@
 
 use super::{decode13, unexpected};
 use crate::config::{verify_flags, Config};
-use crate::conn::Common;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::Prk;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{AlertDescription, HandshakeType, SignatureScheme};
 use crate::msgs::extensions::CertificateRequestExtension;

@@ -2,8 +2,8 @@
 
 use super::{unexpected, State};
 use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
-use crate::conn::{Common, Pause};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::{Common, Pause};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ProtocolVersion};
@@ -57,7 +57,7 @@ fn after_certificate_callback(
                     cx.config = Arc::new(cx.config.after_server_name(&settings));
                 }
             }
-            CertCallbackOutcome::Fail => return Err(certificate_callback_failed()),
+            CertCallbackOutcome::Fail => return Err(super::certificate_callback_failed()),
             CertCallbackOutcome::Retry => {
                 cx.paused = Some(Pause::CertificateCallback);
                 return Ok(Box::new(AwaitCertificateCallback {
@@ -73,16 +73,6 @@ fn after_certificate_callback(
         ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
         other => Err(Error::internal(format!("version {other} not implemented"))),
     }
-}
-
-/// The error when the certificate callback fails (OpenSSL's `SSL_R_CERT_CB_ERROR`, with an
-/// `internal_error` alert).
-pub(super) fn certificate_callback_failed() -> Error {
-    Error::protocol(
-        AlertDescription::INTERNAL_ERROR,
-        Reason::CERT_CB_ERROR,
-        "the application's certificate callback failed",
-    )
 }
 
 /// The ClientHello is processed up to the certificate callback, which asked to be called again:
@@ -315,9 +305,9 @@ fn choose_application_protocol(cx: &mut Common, ch: &ClientHello) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::client12::test_pair::*;
     use crate::config::{select_alpn, ssl_options, AlpnDecision, Config, SniDecision, SniOutcome};
     use crate::error::Reason;
+    use crate::handshake::client::tls12::test_pair::*;
     use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion, SignatureScheme};
     use crate::suites::Auth;
     use std::sync::{Arc, Mutex};
@@ -387,7 +377,7 @@ mod tests {
 
     #[test]
     fn client_checks_the_alpn_answer() {
-        use super::super::client::check_alpn_answer;
+        use crate::handshake::client::hs::check_alpn_answer;
         let offered = vec![b"h2".to_vec()];
         assert_eq!(check_alpn_answer(&offered, None).unwrap(), None);
         assert_eq!(
@@ -601,7 +591,7 @@ mod tests {
     #[test]
     fn certificate_callback_pauses_resumes_and_fails() {
         use crate::config::{CertCallbackDecision, CertCallbackOutcome};
-        use crate::conn::Pause;
+        use crate::handshake::common::Pause;
         use std::sync::atomic::{AtomicUsize, Ordering};
         for version in VERSIONS {
             let calls = Arc::new(AtomicUsize::new(0));

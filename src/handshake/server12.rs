@@ -2,20 +2,20 @@
 //! extended master secret (RFC 7627) required, secure renegotiation indication (RFC 5746),
 //! optional client authentication.
 
-use super::client::EC_POINT_FORMAT_UNCOMPRESSED;
-use super::client12::{key_fits_auth, Connected12};
+use super::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
+use super::client::tls12::{key_fits_auth, Connected12};
 use super::{
     decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
 };
 use crate::codec::Writer;
 use crate::config::{verify_flags, CertifiedKey, Config};
-use crate::conn::Common;
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx::{self, KeyShare};
 use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
@@ -914,9 +914,9 @@ impl State for ExpectFinished {
 
 #[cfg(test)]
 mod tests {
-    use super::super::client12::test_pair::*;
     use crate::config::verify_flags;
     use crate::error::Reason;
+    use crate::handshake::client::tls12::test_pair::*;
     use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
     use crate::msgs::extensions::ClientExtension;
     use crate::msgs::handshake::{ClientHello, HandshakeMessage};

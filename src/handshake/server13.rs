@@ -1,18 +1,18 @@
 //! TLS 1.3 server states (RFC 8446 4.1-4.4, appendix A.2).
 
-use super::client13::Connected13;
+use super::client::tls13::Connected13;
 use super::{
     decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
     tls13_handshake_encrypter, unexpected, State,
 };
 use crate::config::{verify_flags, CertifiedKey, Config, ExternalPsk, PskLookup};
-use crate::conn::Common;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, KeySchedule};
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{

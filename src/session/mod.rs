@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use cache::{SessionCache, SessionStats, SessionStore};
-pub use ticket::{TicketKey, TicketKeyCallback, TicketKeyLookup, TicketKeys};
+pub use ticket::{TicketKey, TicketKeyCallback, TicketKeyLookup, TicketKeys, DEFAULT_TIMEOUT_SECS};
 
 /// `SSL_SESS_CACHE_*`, with OpenSSL's values.
 pub mod cache_mode {
@@ -34,8 +34,6 @@ pub mod cache_mode {
     pub const NO_INTERNAL: u32 = NO_INTERNAL_LOOKUP | NO_INTERNAL_STORE;
 }
 
-/// OpenSSL's default session timeout (seconds), used for sessions and ticket lifetimes.
-pub const DEFAULT_TIMEOUT_SECS: u32 = 7200;
 /// RFC 8446 4.6.1: a TLS 1.3 ticket lives at most seven days.
 pub const MAX_TLS13_TICKET_LIFETIME: u32 = 604_800;
 /// The longest session ID (RFC 5246 7.4.1.2) and session ID context (OpenSSL).

@@ -7,7 +7,7 @@ use crate::config::{ssl_options as options, Config};
 use crate::conn::Connection;
 use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
 use crate::error::Reason;
-use crate::handshake::client12::test_pair::*;
+use crate::handshake::client::tls12::test_pair::*;
 use crate::msgs::enums::{AlertDescription, ExtensionType, NamedGroup, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessage;
 use std::sync::Arc;

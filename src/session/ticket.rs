@@ -29,6 +29,11 @@ pub const OPENSSL_KEYS_LEN: usize = 80;
 /// Default rotation interval of automatic keys, seconds.
 pub const DEFAULT_ROTATION_SECS: u64 = 3600;
 
+/// OpenSSL's default session timeout (seconds), used for sessions and ticket lifetimes (and
+/// how long a rotated-out ticket key still opens tickets). Defined here, below the session
+/// module that re-exports it, so ticket sealing does not import its parent.
+pub const DEFAULT_TIMEOUT_SECS: u32 = 7200;
+
 /// One ticket key.
 #[derive(Clone)]
 pub struct TicketKey {
@@ -63,8 +68,8 @@ impl TicketKey {
     }
 
     fn random(now_secs: u64) -> Result<Self> {
-        let name = crate::handshake::random_bytes::<KEY_NAME_LEN>()?;
-        let key = Zeroizing::new(crate::handshake::random_bytes::<KEY_LEN>()?);
+        let name = crate::crypto::rand::random_array::<KEY_NAME_LEN>()?;
+        let key = Zeroizing::new(crate::crypto::rand::random_array::<KEY_LEN>()?);
         let mut k = TicketKey::new(name, &*key)?;
         k.created_secs = now_secs;
         Ok(k)
@@ -92,7 +97,7 @@ pub type TicketKeyCallback =
 /// Seals `plaintext` under `key` with a fresh random nonce. The plaintext is encrypted straight
 /// into the ticket: no copy of it is made (it holds the session's secret).
 pub fn seal(key: &TicketKey, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let nonce = crate::handshake::random_bytes::<NONCE_LEN>()?;
+    let nonce = crate::crypto::rand::random_array::<NONCE_LEN>()?;
     let header = KEY_NAME_LEN + NONCE_LEN;
     let mut out = vec![0u8; header + plaintext.len() + TAG_LEN];
     out[..KEY_NAME_LEN].copy_from_slice(&key.name);
@@ -154,7 +159,7 @@ impl Default for TicketKeys {
                     rotation_secs: DEFAULT_ROTATION_SECS,
                 },
                 keys: Vec::new(),
-                retain_secs: u64::from(super::DEFAULT_TIMEOUT_SECS),
+                retain_secs: u64::from(DEFAULT_TIMEOUT_SECS),
             }),
         }
     }

@@ -23,7 +23,7 @@
 //! object, besides its AlgorithmIdentifiers): two algorithms sharing identifiers, such as an
 //! RSA algorithm restricted to larger keys, never answer for each other.
 
-use super::Usage;
+use super::usage::Usage;
 use pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};

@@ -1,17 +1,19 @@
 //! Certificate verification: webpki path building plus the mapping of its verdicts to OpenSSL's
 //! `X509_V_*` codes and to the alert we send.
 
-use crate::error::{Error, Reason, Result};
+use crate::error::{Error, Reason};
 use crate::msgs::enums::AlertDescription;
-use pki_types::{
-    CertificateDer, ServerName, SignatureVerificationAlgorithm, TrustAnchor, UnixTime,
-};
+use pki_types::{CertificateDer, ServerName, SignatureVerificationAlgorithm, UnixTime};
 use std::sync::Arc;
 
 mod memo;
 mod path;
+mod store;
+mod usage;
 pub use memo::SignatureMemo;
 pub use path::VerifiedChain;
+pub use store::{CrlCheck, RootStore};
+pub use usage::Usage;
 
 /// OpenSSL's `X509_V_*` verification results that libtls reports, with the text
 /// `X509_verify_cert_error_string` gives for each.
@@ -61,101 +63,6 @@ pub mod x509_v {
         ERR_IP_ADDRESS_MISMATCH = 64 => "IP address mismatch",
         ERR_EE_KEY_TOO_SMALL = 68 => "EE certificate key too weak",
         ERR_INVALID_CALL = 65 => "invalid certificate verification context",
-    }
-}
-
-/// Trust anchors, with the certificates they came from (for `SSL_get0_verified_chain`).
-#[derive(Default, Clone)]
-pub struct RootStore {
-    anchors: Vec<TrustAnchor<'static>>,
-    /// `anchor_certs[i]` is the DER certificate `anchors[i]` was made from (shared with the
-    /// verified chains that end in it).
-    anchor_certs: Vec<Arc<[u8]>>,
-    /// Certificate signatures that verified before (see [`memo`]); copies of the store share it.
-    memo: Arc<SignatureMemo>,
-    /// Certificate revocation lists (`X509_load_crl_file` into the context's store), consulted
-    /// when `crl_check` asks for it.
-    crls: Vec<Arc<webpki::CertRevocationList<'static>>>,
-    crl_check: Option<CrlCheck>,
-}
-
-/// Revocation checking against CRLs, as OpenSSL's `X509_V_FLAG_CRL_CHECK` (the leaf) and
-/// `X509_V_FLAG_CRL_CHECK_ALL` (every certificate of the path) ask: a certificate whose
-/// issuer has no CRL here fails (`X509_V_ERR_UNABLE_TO_GET_CRL`), an expired CRL fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CrlCheck {
-    Leaf,
-    Chain,
-}
-
-impl RootStore {
-    pub fn is_empty(&self) -> bool {
-        self.anchors.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.anchors.len()
-    }
-
-    /// Adds one DER certificate as a trust anchor.
-    pub fn add_der(&mut self, der: &[u8]) -> Result<()> {
-        let cert = CertificateDer::from(der);
-        let anchor = webpki::anchor_from_trusted_cert(&cert).map_err(|e| {
-            Error::local(
-                Reason::X509_LIB,
-                format!("cannot use certificate as a trust anchor: {e}"),
-            )
-        })?;
-        self.anchors.push(anchor.to_owned());
-        self.anchor_certs.push(Arc::from(der));
-        Ok(())
-    }
-
-    /// Adds one DER certificate revocation list (RFC 5280 version 2).
-    pub fn add_crl_der(&mut self, der: &[u8]) -> Result<()> {
-        let crl = webpki::OwnedCertRevocationList::from_der(der)
-            .map_err(|e| Error::local(Reason::X509_LIB, format!("cannot use the CRL: {e}")))?;
-        self.crls.push(Arc::new(crl.into()));
-        Ok(())
-    }
-
-    /// Turns revocation checking on (or off with `None`).
-    pub fn set_crl_check(&mut self, check: Option<CrlCheck>) {
-        self.crl_check = check;
-    }
-
-    /// Adds every certificate of a PEM bundle; returns how many were added. Certificates that
-    /// webpki cannot use as anchors are skipped, as a system bundle may hold a few odd ones.
-    pub fn add_pem(&mut self, pem: &[u8]) -> Result<usize> {
-        let mut added = 0;
-        let mut rd = std::io::BufReader::new(pem);
-        for item in rustls_pemfile::certs(&mut rd) {
-            let der = item
-                .map_err(|e| Error::local(Reason::BAD_PEM, format!("bad PEM certificate: {e}")))?;
-            if self.add_der(der.as_ref()).is_ok() {
-                added += 1;
-            }
-        }
-        Ok(added)
-    }
-
-    pub fn anchors(&self) -> &[TrustAnchor<'static>] {
-        &self.anchors
-    }
-
-    pub fn signature_memo(&self) -> &SignatureMemo {
-        &self.memo
-    }
-
-    /// The certificate a trust anchor of this store was made from.
-    fn certificate_of(&self, anchor: &TrustAnchor<'_>) -> Option<&[u8]> {
-        let index = self.anchors.iter().position(|a| std::ptr::eq(a, anchor))?;
-        self.anchor_certs.get(index).map(|der| &der[..])
-    }
-
-    /// The store's copy of trust anchor certificate `der`, if it holds one.
-    fn shared_certificate(&self, der: &[u8]) -> Option<Arc<[u8]>> {
-        self.anchor_certs.iter().find(|a| a[..] == *der).cloned()
     }
 }
 
@@ -257,13 +164,6 @@ impl VerifyFailure {
             format!("{}: {}", x509_v::text(self.code), self.detail),
         )
     }
-}
-
-/// Which end we are verifying: servers prove serverAuth, clients clientAuth.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Usage {
-    ServerAuth,
-    ClientAuth,
 }
 
 /// Verifies `chain` (leaf first) against `roots` at time `now`, then the leaf against `identity`.

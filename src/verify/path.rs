@@ -6,7 +6,7 @@
 //! chains names) and whose key verifies the current certificate's signature. A certificate the
 //! peer sent but that signs nothing on the way (a decoy) never appears.
 
-use super::RootStore;
+use super::store::RootStore;
 use crate::x509::der::{tag, DerReader, DerResult, Tlv};
 use std::sync::Arc;
 

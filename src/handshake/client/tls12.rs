@@ -3,16 +3,16 @@
 //! indication (RFC 5746) required, renegotiation itself refused. Also the state both roles
 //! share once a TLS 1.2 handshake is complete.
 
-use super::client::{ExpectServerHello, Offer, EC_POINT_FORMAT_UNCOMPRESSED};
-use super::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
+use super::hs::{ExpectServerHello, Offer, EC_POINT_FORMAT_UNCOMPRESSED};
 use crate::config::CertifiedKey;
-use crate::conn::{Common, Role};
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
+use crate::handshake::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
@@ -22,6 +22,7 @@ use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
     EcdheServerParams, Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
+use crate::role::Role;
 use crate::session::Session;
 use crate::suites::{self, Auth, SuiteInfo};
 use crate::verify::{PeerIdentity, Usage};
@@ -125,7 +126,7 @@ pub fn handle_server_hello(
     cx.info.extended_master_secret = extended_master_secret;
     let expect_ticket = sh.has(crate::msgs::enums::ExtensionType::SESSION_TICKET);
     let status_expected = sh.has(ExtensionType::STATUS_REQUEST);
-    cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, sh.alpn())?;
+    cx.info.alpn = super::hs::check_alpn_answer(&cx.config.alpn_protocols, sh.alpn())?;
 
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
     cx.info.suite = Some(suite);
@@ -386,7 +387,7 @@ impl State for ExpectCertificate {
             ));
         }
         self.hs.transcript.add(&msg.encoded);
-        super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
+        crate::handshake::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
         Ok(Box::new(ExpectServerKeyExchange { hs: self.hs }))
     }
 }
@@ -406,7 +407,7 @@ impl State for ExpectServerKeyExchange {
         } else {
             &[]
         };
-        super::expect_types(
+        crate::handshake::expect_types(
             self.name(),
             msg,
             &[
@@ -476,7 +477,7 @@ impl State for ExpectServerHelloDone {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(
+        crate::handshake::expect_types(
             self.name(),
             msg,
             &[
@@ -493,9 +494,9 @@ impl State for ExpectServerHelloDone {
                 Ok(self)
             }
             HandshakeMessage::ServerHelloDone => {
-                super::check_flight_end(msg)?;
+                crate::handshake::check_flight_end(msg)?;
                 self.hs.transcript.add(&msg.encoded);
-                super::ocsp::client_check(cx)?;
+                crate::handshake::ocsp::client_check(cx)?;
                 send_client_flight(*self, cx)
             }
             _ => Err(unexpected(self.name(), msg.typ)),
@@ -519,7 +520,7 @@ fn certificate_type_allowed(kt: KeyType, types: &[u8]) -> bool {
 /// ChangeCipherSpec, Finished.
 fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<dyn State>> {
     if st.cert_request.is_some() {
-        super::client_certificate_callback(cx)?;
+        crate::handshake::client_certificate_callback(cx)?;
     }
     let config = cx.config.clone();
     let mut hs = st.hs;
@@ -537,20 +538,26 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
             .filter(|c| certificate_type_allowed(c.key_type(), &req.certificate_types))
             .cloned()
             .collect();
-        signer = super::choose_client_certified_key(&config, &usable, &req.sig_schemes, false)
-            .or_else(|| {
-                // Nothing configured fits: ask the application, as in TLS 1.3.
-                let callback = config.client_cert_callback.as_ref()?;
-                let ck = callback(&crate::config::CertificateRequestView {
-                    schemes: &req.sig_schemes,
-                    authorities: &req.certificate_authorities,
-                })?;
-                if !certificate_type_allowed(ck.key_type(), &req.certificate_types) {
-                    return None;
-                }
-                let scheme = super::client_auth_scheme(&config, &ck.key, &req.sig_schemes, false)?;
-                Some((ck, scheme))
-            });
+        signer = crate::handshake::choose_client_certified_key(
+            &config,
+            &usable,
+            &req.sig_schemes,
+            false,
+        )
+        .or_else(|| {
+            // Nothing configured fits: ask the application, as in TLS 1.3.
+            let callback = config.client_cert_callback.as_ref()?;
+            let ck = callback(&crate::config::CertificateRequestView {
+                schemes: &req.sig_schemes,
+                authorities: &req.certificate_authorities,
+            })?;
+            if !certificate_type_allowed(ck.key_type(), &req.certificate_types) {
+                return None;
+            }
+            let scheme =
+                crate::handshake::client_auth_scheme(&config, &ck.key, &req.sig_schemes, false)?;
+            Some((ck, scheme))
+        });
         cx.evidence.sent_empty_certificate = signer.is_none();
         // With nothing that fits we send an empty Certificate and let the server decide.
         let chain = signer
@@ -668,7 +675,7 @@ impl State for ExpectChangeCipherSpec {
         _cx: &mut Common,
         msg: &JoinedMessage,
     ) -> Result<Box<dyn State>> {
-        super::expect_types(
+        crate::handshake::expect_types(
             self.name(),
             msg,
             &[
@@ -719,11 +726,11 @@ impl State for ExpectFinished {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        super::check_flight_end(msg)?;
+        crate::handshake::check_flight_end(msg)?;
         let suite = self.hs.suite;
         let expected = tls12::finished_verify_data(
             suite.hash,
@@ -731,7 +738,7 @@ impl State for ExpectFinished {
             false,
             &self.hs.transcript.current_hash(),
         )?;
-        super::check_finished_len(&fin.verify_data, expected.len())?;
+        crate::handshake::check_finished_len(&fin.verify_data, expected.len())?;
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,

@@ -3,409 +3,26 @@
 //! [`Connection::read_plaintext`] and [`Connection::write_plaintext`]. No sockets here.
 
 use crate::config::Config;
-use crate::diagnosis::{Diagnosis, EvidenceBox, TransportEnd};
+use crate::crypto::secret::Secret;
+use crate::diagnosis::{Diagnosis, TransportEnd};
 use crate::error::{Error, Reason, Result};
-use crate::events::{Direction, Event, EventSink};
+use crate::events::{Direction, Event};
 use crate::handshake::{self, State};
-use crate::limits::ProgressBudget;
 use crate::msgs::alert::Alert;
 use crate::msgs::deframer::{HandshakeJoiner, JoinedMessage};
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
 };
-use crate::record::{ReceivedRecord, RecordLayer, SendBuffer};
+use crate::record::ReceivedRecord;
 use crate::session::{Session, SessionStats};
-use crate::suites::SuiteInfo;
-use crate::verify::{x509_v, PeerIdentity};
 use std::ops::Range;
 use std::sync::Arc;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Client,
-    Server,
-}
-
-/// What a client asks of one connection, beyond its context's configuration.
-#[derive(Clone, Debug, Default)]
-pub struct ClientOptions {
-    /// Sent as SNI (RFC 6066) when it is a DNS name.
-    pub server_name: Option<String>,
-    /// What the server's certificate must be valid for, if anything.
-    pub verify_identity: Option<PeerIdentity>,
-}
-
-/// What the handshake settled, for the `SSL_get_*` calls and for diagnosis.
-#[derive(Clone, Debug)]
-pub struct Negotiated {
-    pub version: Option<ProtocolVersion>,
-    pub suite: Option<&'static SuiteInfo>,
-    pub group: Option<NamedGroup>,
-    /// The peer's (EC)DHE public key as it sent it (a client: the server's share;
-    /// `SSL_get_peer_tmp_key`). `None` without (EC)DHE, with a hybrid ML-KEM group (whose share
-    /// has no public-key form) or on a server.
-    pub peer_key_share: Option<Vec<u8>>,
-    /// The peer's certificate chain as it sent it, leaf first (DER); the sessions made from
-    /// this connection share it.
-    pub peer_chain: crate::session::PeerChain,
-    /// `X509_V_*` result of verifying the peer's chain (`X509_V_OK` when not verified).
-    pub verify_result: i64,
-    /// The path verification built, leaf to trust anchor; empty when none was built. It refers
-    /// to `peer_chain` for the certificates the peer sent ([`Negotiated::verified_chain_ders`]).
-    pub verified_chain: crate::verify::VerifiedChain,
-    pub peer_signature_scheme: Option<SignatureScheme>,
-    pub our_signature_scheme: Option<SignatureScheme>,
-    /// SNI: what the client sent (client side) or received (server side).
-    pub server_name: Option<String>,
-    /// Whether a HelloRetryRequest happened.
-    pub hello_retry: bool,
-    /// Whether the handshake resumed a session (`SSL_session_reused`).
-    pub session_reused: bool,
-    /// The ALPN protocol agreed on (RFC 7301), if any.
-    pub alpn: Option<Vec<u8>>,
-    /// A server acknowledges the client's server name (RFC 6066 3).
-    pub server_name_acked: bool,
-    /// TLS 1.3 KeyUpdates we sent and received after the handshake.
-    pub key_updates_sent: u64,
-    pub key_updates_received: u64,
-    /// A TLS 1.3 client: NewSessionTicket messages received (only the first
-    /// [`crate::limits::MAX_TICKETS_KEPT`] become sessions).
-    pub tickets_received: u64,
-    /// The verify_data of the last Finished we sent and received (`SSL_get_finished`,
-    /// `SSL_get_peer_finished`; RFC 5929's tls-unique is the first Finished of a TLS 1.2
-    /// handshake).
-    pub our_finished: Vec<u8>,
-    pub peer_finished: Vec<u8>,
-    /// A client: the issuer names (DER) the server's CertificateRequest listed.
-    pub peer_ca_names: Vec<Vec<u8>>,
-    /// TLS 1.2: the master secret is the extended one (RFC 7627); always true for TLS 1.3,
-    /// whose key schedule binds the transcript.
-    pub extended_master_secret: bool,
-    /// OCSP stapling (RFC 6066 8): a client asked for a response (a server: its client did).
-    pub ocsp_requested: bool,
-    /// The DER OCSP response the server stapled (a server: the one it sent).
-    pub ocsp_response: Option<Vec<u8>>,
-    /// The identity of the external PSK the handshake used (TLS 1.3, or a TLS 1.2 PSK suite),
-    /// if any.
-    pub psk_identity: Option<Vec<u8>>,
-    /// A TLS 1.2 PSK suite's identity hint (RFC 4279 2): the one the server sent (a server: the
-    /// one it sent); `None` when none or an empty one was sent.
-    pub psk_identity_hint: Option<Vec<u8>>,
-    /// TLS 1.3 post-handshake authentication (RFC 8446 4.2.6): a client offered it, a server
-    /// received the offer.
-    pub post_handshake_auth: bool,
-    /// A server: the suites libtls knows among those the client's ClientHello offered, in the
-    /// client's order, each once (so at most the size of the suite table;
-    /// `SSL_get_shared_ciphers`).
-    pub peer_suites: Vec<&'static SuiteInfo>,
-    /// Certificate compression (RFC 8879) used in each direction.
-    pub cert_compression: crate::certcomp::Used,
-}
-
-impl Negotiated {
-    /// The verified path's certificates (DER), leaf to trust anchor.
-    pub fn verified_chain_ders(&self) -> Vec<&[u8]> {
-        self.verified_chain.certificates(&self.peer_chain)
-    }
-}
-
-impl Default for Negotiated {
-    fn default() -> Self {
-        Negotiated {
-            version: None,
-            suite: None,
-            group: None,
-            peer_key_share: None,
-            peer_chain: Default::default(),
-            verify_result: x509_v::OK,
-            verified_chain: Default::default(),
-            peer_signature_scheme: None,
-            our_signature_scheme: None,
-            server_name: None,
-            hello_retry: false,
-            session_reused: false,
-            alpn: None,
-            server_name_acked: false,
-            key_updates_sent: 0,
-            key_updates_received: 0,
-            tickets_received: 0,
-            our_finished: Vec::new(),
-            peer_finished: Vec::new(),
-            peer_ca_names: Vec::new(),
-            extended_master_secret: false,
-            ocsp_requested: false,
-            ocsp_response: None,
-            psk_identity: None,
-            psk_identity_hint: None,
-            post_handshake_auth: false,
-            peer_suites: Vec::new(),
-            cert_compression: Default::default(),
-        }
-    }
-}
-
-/// Why a handshake waits for the application rather than for the peer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pause {
-    /// The certificate callback asked to be called again ([`crate::config::CertCallbackOutcome::Retry`]);
-    /// [`Connection::resume`] calls it again.
-    CertificateCallback,
-}
-
-/// The parts of a connection that the handshake states act on.
-pub struct Common {
-    pub role: Role,
-    pub config: Arc<Config>,
-    /// Set by a state that waits for the application: no more records are read until
-    /// [`Connection::resume`].
-    pub paused: Option<Pause>,
-    pub record: RecordLayer,
-    /// Protected and plain records waiting to be written to the peer.
-    out: SendBuffer,
-    pub info: Negotiated,
-    /// The last records queued for the peer carry application data: the send buffer is then
-    /// kept for the next ones instead of being freed once written.
-    streaming_out: bool,
-    /// TLS 1.3 allows dropping a plain ChangeCipherSpec until the peer's Finished.
-    pub ccs_allowed: bool,
-    /// A TLS 1.3 client in compatibility mode has yet to send its ChangeCipherSpec.
-    pub compat_ccs_owed: bool,
-    /// TLS 1.3 server: the client listed a PSK mode we would resume with, so tickets are of
-    /// use to it (RFC 8446 4.2.9).
-    pub client_accepts_tickets: bool,
-    pub handshake_complete: bool,
-    pub sent_close_notify: bool,
-    pub received_close_notify: bool,
-    /// The alert we sent, if the connection failed on our side.
-    pub alert_sent: Option<AlertDescription>,
-    /// The fatal alert the peer sent, if any.
-    pub alert_received: Option<AlertDescription>,
-    /// Name of the state that was current when the last handshake message arrived.
-    pub last_state: &'static str,
-    /// The last handshake message or ChangeCipherSpec sent or received (`SSL_get_state`).
-    pub last_step: Option<crate::events::HandshakeStep>,
-    /// The session of this connection: the one established or resumed, or, on a TLS 1.3
-    /// client, the one of the latest ticket.
-    pub session: Option<Arc<Session>>,
-    /// Sessions established since the application last asked (`SSL_CTX_sess_set_new_cb`).
-    pub new_sessions: Vec<Arc<Session>>,
-    /// Client: the session to offer for resumption (`SSL_set_session`), if still usable.
-    pub resume: Option<Arc<Session>>,
-    /// How many records in a row the peer may send that move nothing forward.
-    pub budget: ProgressBudget,
-    /// What observers (info/message callbacks, key log) asked to see.
-    pub events: EventSink,
-    /// What a failed handshake's diagnosis draws on (dropped once the handshake completed).
-    pub evidence: EvidenceBox,
-    /// The ClientHello's random, which names the connection in the key log.
-    pub client_random: [u8; 32],
-    /// The ServerHello's random (TLS 1.2's exporter uses it).
-    pub server_random: [u8; 32],
-    /// What keying material is exported from once the handshake completed.
-    pub exporter: Option<crate::exporter::Exporter>,
-    /// TLS 1.2 warning alerts received in a row; a flood of them is an attack.
-    warning_alerts: u32,
-    /// Observer events of handshake messages the record layer holds back; they follow the
-    /// headers of the records that carry them.
-    held_back_events: Vec<Event>,
-}
+pub use crate::handshake::common::{ClientOptions, Common, Negotiated, Pause};
+pub use crate::role::Role;
 
 /// OpenSSL's limit on consecutive warning alerts.
 const MAX_WARNING_ALERTS: u32 = 5;
-
-impl Common {
-    fn new(role: Role, config: Arc<Config>) -> Self {
-        let mut record = RecordLayer::default();
-        record.max_fragment = config.max_send_fragment;
-        Common {
-            role,
-            config,
-            paused: None,
-            record,
-            out: SendBuffer::default(),
-            info: Negotiated::default(),
-            streaming_out: false,
-            ccs_allowed: false,
-            compat_ccs_owed: false,
-            client_accepts_tickets: false,
-            handshake_complete: false,
-            sent_close_notify: false,
-            received_close_notify: false,
-            alert_sent: None,
-            alert_received: None,
-            last_state: "before",
-            last_step: None,
-            session: None,
-            new_sessions: Vec::new(),
-            resume: None,
-            budget: ProgressBudget::default(),
-            events: EventSink::default(),
-            evidence: Default::default(),
-            client_random: [0; 32],
-            server_random: [0; 32],
-            exporter: None,
-            warning_alerts: 0,
-            held_back_events: Vec::new(),
-        }
-    }
-
-    /// Makes `session` this connection's session; it is reported as new when the context
-    /// caches sessions for this role and the session can be resumed (as OpenSSL, which never
-    /// hands the new-session callback a session with neither an ID nor a ticket).
-    pub fn set_session(&mut self, session: Session) -> Arc<Session> {
-        let session = Arc::new(session);
-        self.session = Some(session.clone());
-        let sessions = &self.config.session;
-        let caches = match self.role {
-            Role::Client => sessions.client_caches(),
-            Role::Server => sessions.server_caches(),
-        };
-        let report = caches && (!session.id.is_empty() || !session.ticket.is_empty());
-        if report {
-            self.new_sessions.push(session.clone());
-        }
-        session
-    }
-
-    /// Protects and queues `data` as records of type `typ`, telling observers about each
-    /// record header written.
-    fn write_records(&mut self, typ: ContentType, data: &[u8]) -> Result<()> {
-        if typ != ContentType::HANDSHAKE {
-            self.flush_records()?;
-        }
-        self.streaming_out = typ == ContentType::APPLICATION_DATA;
-        let start = self.out.len();
-        self.record.write(typ, data, &mut self.out)?;
-        let inner = self.record.is_writing_protected()
-            && typ != ContentType::CHANGE_CIPHER_SPEC
-            && self.info.version != Some(ProtocolVersion::TLSV1_2);
-        self.observe_sent_records(start, inner.then_some(typ));
-        Ok(())
-    }
-
-    /// Writes out the handshake messages the record layer holds back to pack a flight.
-    pub fn flush_records(&mut self) -> Result<()> {
-        if !self.record.has_pending() {
-            return Ok(());
-        }
-        let start = self.out.len();
-        self.record.flush(&mut self.out)?;
-        // Only TLS 1.3 protection hides the handshake type behind application_data.
-        let tls13_protected =
-            self.out.pending().get(start) == Some(&ContentType::APPLICATION_DATA.0);
-        self.observe_sent_records(start, tls13_protected.then_some(ContentType::HANDSHAKE));
-        for event in std::mem::take(&mut self.held_back_events) {
-            self.events.push(event);
-        }
-        Ok(())
-    }
-
-    /// Tells observers about each record header written from `start` on, and the inner
-    /// content type when protection hides it.
-    fn observe_sent_records(&mut self, start: usize, inner: Option<ContentType>) {
-        if self.events.protocol {
-            let mut at = start;
-            while at + crate::record::HEADER_LEN <= self.out.len() {
-                let mut header = [0u8; crate::record::HEADER_LEN];
-                header.copy_from_slice(&self.out.pending()[at..at + crate::record::HEADER_LEN]);
-                let len = u16::from_be_bytes([header[3], header[4]]) as usize;
-                self.events.push(Event::RecordHeader {
-                    direction: Direction::Sent,
-                    header,
-                });
-                if let Some(content_type) = inner {
-                    self.events.push(Event::InnerContentType {
-                        direction: Direction::Sent,
-                        content_type,
-                    });
-                }
-                at += crate::record::HEADER_LEN + len;
-            }
-        }
-    }
-
-    /// Writes an already-encoded handshake message (header included).
-    pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
-        if let Some(&typ) = encoded.first() {
-            self.last_step = Some(crate::events::HandshakeStep {
-                sent: true,
-                typ: Some(crate::msgs::enums::HandshakeType(typ)),
-            });
-        }
-        if self.events.protocol {
-            if let Some(&typ) = encoded.first() {
-                let state = crate::events::openssl_state(
-                    self.role,
-                    true,
-                    crate::msgs::enums::HandshakeType(typ),
-                );
-                self.events.push(Event::State(state));
-            }
-        }
-        self.write_records(ContentType::HANDSHAKE, encoded)?;
-        if self.events.protocol {
-            let event = Event::Handshake {
-                direction: Direction::Sent,
-                encoded: encoded.to_vec(),
-            };
-            if self.record.has_pending() {
-                self.held_back_events.push(event);
-            } else {
-                self.events.push(event);
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends the TLS 1.3 middlebox-compatibility ChangeCipherSpec if it is still owed.
-    pub fn send_owed_compat_ccs(&mut self) -> Result<()> {
-        if std::mem::take(&mut self.compat_ccs_owed) {
-            self.send_ccs()?;
-        }
-        Ok(())
-    }
-
-    pub fn send_ccs(&mut self) -> Result<()> {
-        self.last_step = Some(crate::events::HandshakeStep {
-            sent: true,
-            typ: None,
-        });
-        self.events
-            .push(Event::State(crate::events::STATE_WRITE_CCS));
-        self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
-        self.events.push(Event::ChangeCipherSpec {
-            direction: Direction::Sent,
-        });
-        Ok(())
-    }
-
-    pub fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) {
-        let bytes = Alert::new(level, desc).to_bytes();
-        // If protection fails there is nothing better to tell the peer.
-        let _ = self.write_records(ContentType::ALERT, &bytes);
-        self.events.push(Event::Alert {
-            direction: Direction::Sent,
-            level,
-            description: desc,
-        });
-    }
-
-    pub fn send_application_data(&mut self, data: &[u8]) -> Result<()> {
-        self.write_records(ContentType::APPLICATION_DATA, data)
-    }
-
-    /// Hands a secret to the key log, if one is listening (NSS key log labels).
-    pub fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
-        if self.events.secrets {
-            self.events.push(Event::Secret {
-                label,
-                client_random: self.client_random,
-                secret: crate::crypto::secret::Secret::from_slice(secret),
-            });
-        }
-    }
-}
 
 /// One TLS connection, either role.
 pub struct Connection {
@@ -473,7 +90,7 @@ impl Connection {
     /// Why the handshake failed, in plain words with the evidence; `None` while it has not
     /// failed.
     pub fn diagnosis(&self) -> Option<Diagnosis> {
-        crate::diagnosis::diagnose(&self.common, self.error.as_ref(), self.state_name())
+        crate::diagnosis::diagnose(&self.common.facts(), self.error.as_ref(), self.state_name())
     }
 
     /// Records that the transport ended (EOF or an I/O error) while this connection waited
@@ -1253,10 +870,29 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// Keying material for `label` and `context` (RFC 5705 / RFC 8446 7.5), once the handshake
+    /// completed.
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        len: usize,
+    ) -> Result<Secret> {
+        match self.exporter() {
+            Some(e) if !self.is_handshaking() => e.export(label, context, len),
+            _ => Err(Error::local(
+                Reason::UNINITIALIZED,
+                "keying material can be exported only after the handshake completed",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handshake::client12::test_pair::{
+    use crate::handshake::client::tls12::test_pair::{
         client_config, new_client, new_server, run, server_config, transfer,
     };
 
@@ -1725,9 +1361,7 @@ pub(crate) mod test_hooks {
 }
 
 #[cfg(test)]
-#[path = "conn_limits_tests.rs"]
 mod limits_tests;
 
 #[cfg(test)]
-#[path = "conn_dos_tests.rs"]
 mod dos_tests;

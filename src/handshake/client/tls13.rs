@@ -1,17 +1,17 @@
 //! TLS 1.3 client states after the first ServerHello (RFC 8446 4.1-4.4, appendix A.1).
 
-use super::client::{misplaced_extension, send_client_hello, ExpectServerHello};
-use super::{
-    decode13, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
-    tls13_handshake_encrypter, unexpected, State,
-};
+use super::hs::{misplaced_extension, send_client_hello, ExpectServerHello};
 use crate::config::{CertificateRequestView, CertifiedKey, Config};
-use crate::conn::Common;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
+use crate::handshake::{
+    decode13, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
+    tls13_handshake_encrypter, unexpected, State,
+};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
@@ -107,7 +107,7 @@ impl State for ExpectServerHelloAfterRetry {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::SERVER_HELLO])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::SERVER_HELLO])?;
         if let HandshakeMessage::ServerHello(sh) = decode13(msg)? {
             if sh.cipher_suite != self.hrr_suite {
                 return Err(Error::illegal(
@@ -357,7 +357,7 @@ impl State for ExpectEncryptedExtensions {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::ENCRYPTED_EXTENSIONS])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::ENCRYPTED_EXTENSIONS])?;
         let HandshakeMessage::EncryptedExtensions(ee) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -369,7 +369,7 @@ impl State for ExpectEncryptedExtensions {
             cx.record
                 .accept_records_up_to(cx.config.own_record_size_limit(true));
         }
-        cx.info.alpn = super::client::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
+        cx.info.alpn = super::hs::check_alpn_answer(&cx.config.alpn_protocols, ee.alpn())?;
         self.hs.transcript.add(&msg.encoded);
         if self.hs.resumed {
             return Ok(Box::new(ExpectFinished {
@@ -437,9 +437,12 @@ impl CertRequest {
     /// A configured chain whose key can sign with a requested scheme, else whatever the
     /// application's callback supplies, else nothing (an empty Certificate).
     fn choose(&self, config: &Config) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
-        if let Some(found) =
-            super::choose_client_certified_key(config, &config.certs, &self.schemes, true)
-        {
+        if let Some(found) = crate::handshake::choose_client_certified_key(
+            config,
+            &config.certs,
+            &self.schemes,
+            true,
+        ) {
             return Some(found);
         }
         let callback = config.client_cert_callback.as_ref()?;
@@ -447,7 +450,7 @@ impl CertRequest {
             schemes: &self.schemes,
             authorities: &self.authorities,
         })?;
-        let scheme = super::client_auth_scheme(config, &ck.key, &self.schemes, true)?;
+        let scheme = crate::handshake::client_auth_scheme(config, &ck.key, &self.schemes, true)?;
         Some((ck, scheme))
     }
 }
@@ -473,7 +476,7 @@ impl State for ExpectCertificate {
         if !offered.is_empty() {
             accepted.push(HandshakeType::COMPRESSED_CERTIFICATE);
         }
-        super::expect_types(self.name(), msg, &accepted)?;
+        crate::handshake::expect_types(self.name(), msg, &accepted)?;
         let decoded = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
             let (cert, alg) = crate::certcomp::receive_certificate(
                 &cx.config,
@@ -517,7 +520,7 @@ impl State for ExpectCertificate {
                     .into_iter()
                     .map(|e| e.cert.as_ref().to_vec())
                     .collect();
-                super::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
+                crate::handshake::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
                 Ok(Box::new(ExpectCertificateVerify {
                     hs: self.hs,
                     cert_requested: self.cert_requested,
@@ -539,7 +542,7 @@ impl State for ExpectCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -562,7 +565,7 @@ impl State for ExpectCertificateVerify {
         sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
         cx.info.peer_signature_scheme = Some(cv.scheme);
         self.hs.transcript.add(&msg.encoded);
-        super::ocsp::client_check(cx)?;
+        crate::handshake::ocsp::client_check(cx)?;
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
             cert_requested: self.cert_requested,
@@ -581,13 +584,13 @@ impl State for ExpectFinished {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        super::check_flight_end(msg)?;
+        crate::handshake::check_flight_end(msg)?;
         let mut hs = self.hs;
-        super::check_finished_len(&fin.verify_data, hs.suite.hash.output_len())?;
+        crate::handshake::check_finished_len(&fin.verify_data, hs.suite.hash.output_len())?;
         if !hs
             .server_finished
             .verify(&hs.transcript.current_hash(), &fin.verify_data)
@@ -682,7 +685,7 @@ fn send_client_certificate(
     transcript: &mut crate::crypto::hash::Transcript,
     request: CertRequest,
 ) -> Result<()> {
-    super::client_certificate_callback(cx)?;
+    crate::handshake::client_certificate_callback(cx)?;
     let config = cx.config.clone();
     cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
     let chosen = request.choose(&config);
@@ -728,7 +731,7 @@ pub(crate) struct Connected13 {
     /// rarely there, they would take 300 bytes in every idle connection inline.
     pub handshake_transcript: Option<Box<crate::crypto::hash::Transcript>>,
     /// A server's post-handshake CertificateRequest waiting for the client's answer.
-    pub pha: Option<Box<super::pha::PendingRequest>>,
+    pub pha: Option<Box<crate::handshake::pha::PendingRequest>>,
 }
 
 impl Connected13 {
@@ -782,35 +785,35 @@ impl State for Connected13 {
         let accepted: &[HandshakeType] = match cx.role {
             // A CertificateRequest only if we offered post-handshake authentication
             // (RFC 8446 4.6.2); otherwise it is unexpected_message.
-            crate::conn::Role::Client if self.handshake_transcript.is_some() => &[
+            crate::role::Role::Client if self.handshake_transcript.is_some() => &[
                 HandshakeType::NEW_SESSION_TICKET,
                 HandshakeType::KEY_UPDATE,
                 HandshakeType::CERTIFICATE_REQUEST,
             ],
-            crate::conn::Role::Client => {
+            crate::role::Role::Client => {
                 &[HandshakeType::NEW_SESSION_TICKET, HandshakeType::KEY_UPDATE]
             }
-            crate::conn::Role::Server if self.pha.is_some() => &[
+            crate::role::Role::Server if self.pha.is_some() => &[
                 HandshakeType::KEY_UPDATE,
                 HandshakeType::CERTIFICATE,
                 HandshakeType::CERTIFICATE_VERIFY,
                 HandshakeType::FINISHED,
             ],
-            crate::conn::Role::Server => &[HandshakeType::KEY_UPDATE],
+            crate::role::Role::Server => &[HandshakeType::KEY_UPDATE],
         };
-        super::expect_types(self.name(), msg, accepted)?;
-        if cx.role == crate::conn::Role::Server
+        crate::handshake::expect_types(self.name(), msg, accepted)?;
+        if cx.role == crate::role::Role::Server
             && msg.typ != HandshakeType::KEY_UPDATE
             && self.pha.is_some()
         {
             let pending = self.pha.take().unwrap_or_else(|| unreachable!());
-            self.pha = super::pha::server_answer(cx, self.suite, &self.peer_secret, *pending, msg)?
+            self.pha = crate::handshake::pha::server_answer(cx, self.suite, &self.peer_secret, *pending, msg)?
                 .map(Box::new);
             return Ok(self);
         }
         match decode13(msg)? {
             HandshakeMessage::CertificateRequestTls13(req)
-                if cx.role == crate::conn::Role::Client =>
+                if cx.role == crate::role::Role::Client =>
             {
                 let request = CertRequest::from_message_post_handshake(req)?;
                 let transcript = self
@@ -820,11 +823,11 @@ impl State for Connected13 {
                 let mut t = transcript.clone();
                 t.add(&msg.encoded);
                 send_client_certificate(cx, &mut t, request)?;
-                super::pha::send_finished(cx, self.suite, &self.our_secret, &t)?;
+                crate::handshake::pha::send_finished(cx, self.suite, &self.our_secret, &t)?;
                 Ok(self)
             }
             HandshakeMessage::NewSessionTicketTls13(nst)
-                if cx.role == crate::conn::Role::Client =>
+                if cx.role == crate::role::Role::Client =>
             {
                 // A peer may send any number of tickets; keeping each would let it fill our
                 // memory (and the application's cache), so only the first few become sessions.
@@ -864,7 +867,7 @@ impl State for Connected13 {
     }
 
     fn request_client_certificate(&mut self, cx: &mut Common) -> Result<()> {
-        let request = super::pha::send_request(
+        let request = crate::handshake::pha::send_request(
             cx,
             self.handshake_transcript.as_deref(),
             self.pha.as_deref(),
