@@ -290,6 +290,7 @@ pub fn precompress(config: &Config, alg: Option<Alg>) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::Ordering;
     use crate::msgs::enums::AlertDescription;
 
     fn sample() -> Vec<u8> {

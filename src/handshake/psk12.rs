@@ -9,7 +9,8 @@
 //! callback is set (`Config::psk12`), and identities and hints are bounded by OpenSSL's
 //! `PSK_MAX_IDENTITY_LEN` (256 bytes; RFC 4279 5.3 asks for at least 128).
 
-use super::{client12, server12, unexpected, State};
+use super::client::tls12 as client12;
+use super::{server12, unexpected, State};
 use crate::codec::{Reader, Writer};
 use crate::config::{Config, PskLookup};
 use crate::conn::{Common, Role};

@@ -4,7 +4,7 @@
 use super::*;
 use crate::config::{ssl_options, Config, ExternalPsk, PskLookup};
 use crate::conn::Connection;
-use crate::handshake::client12::test_pair::*;
+use crate::handshake::client::tls12::test_pair::*;
 use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
 use std::sync::{Arc, Mutex};

@@ -171,7 +171,7 @@ pub fn handle_server_hello(
             }))
         }
         // RFC 4279 2: no certificates with a PSK suite.
-        None if suite.is_psk() => Ok(super::psk12::client_expect_key_exchange(hs)),
+        None if suite.is_psk() => Ok(crate::handshake::psk12::client_expect_key_exchange(hs)),
         None => Ok(Box::new(ExpectCertificate { hs })),
     }
 }
@@ -283,12 +283,12 @@ pub(crate) fn key_fits_auth(kt: KeyType, auth: Option<Auth>) -> bool {
 }
 
 /// The TLS 1.2 client's handshake state shared by the states after ServerHello.
-pub(super) struct Handshake12 {
-    pub(super) suite: &'static SuiteInfo,
-    pub(super) transcript: Transcript,
+pub(in crate::handshake) struct Handshake12 {
+    pub(in crate::handshake) suite: &'static SuiteInfo,
+    pub(in crate::handshake) transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
-    pub(super) offered_groups: Vec<NamedGroup>,
+    pub(in crate::handshake) offered_groups: Vec<NamedGroup>,
     identity: Option<PeerIdentity>,
     server_session_id: Vec<u8>,
     server_name: Option<String>,
@@ -600,7 +600,7 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
 /// Sends our ClientKeyExchange (`cke`, encoded) and derives the master secret from the
 /// premaster secret: the extended one (RFC 7627) unless the server went without it under the
 /// opt-in.
-pub(super) fn send_key_exchange(
+pub(in crate::handshake) fn send_key_exchange(
     hs: &mut Handshake12,
     cx: &mut Common,
     cke: &[u8],
@@ -627,7 +627,7 @@ pub(super) fn send_key_exchange(
 }
 
 /// Ends our flight: ChangeCipherSpec and Finished under the keys of `master`.
-pub(super) fn send_finished(
+pub(in crate::handshake) fn send_finished(
     mut hs: Handshake12,
     cx: &mut Common,
     master: Secret,
