@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use crate::codec::{Reader, Writer};
+use crate::codec::{DecodeResult, Reader, Writer};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::{AlertDescription, ExtensionType};
 
@@ -81,16 +81,50 @@ pub fn encode_extensions<E: Extension>(exts: &[E], w: &mut Writer) {
     w.nested_u16(|w| exts.iter().for_each(|e| e.encode(w)));
 }
 
+/// The (type, body) pairs of an extension block in wire order, each entry's framing checked as
+/// it is reached; the bodies are not judged. After a framing error the iterator ends.
+pub struct RawExtensions<'a> {
+    block: Reader<'a>,
+}
+
+impl<'a> RawExtensions<'a> {
+    /// Reads the block's 2-byte length prefix from `r` and bounds the block by it.
+    pub fn read(r: &mut Reader<'a>) -> DecodeResult<Self> {
+        Ok(RawExtensions {
+            block: r.sub_u16("extension block")?,
+        })
+    }
+
+    fn entry(&mut self) -> DecodeResult<(ExtensionType, &'a [u8])> {
+        let typ = ExtensionType(self.block.u16("extension type")?);
+        let data = self.block.vec_u16("extension data")?;
+        Ok((typ, data))
+    }
+}
+
+impl<'a> Iterator for RawExtensions<'a> {
+    type Item = DecodeResult<(ExtensionType, &'a [u8])>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.block.is_empty() {
+            return None;
+        }
+        let entry = self.entry();
+        if entry.is_err() {
+            self.block.take_rest();
+        }
+        Some(entry)
+    }
+}
+
 /// Reads an extension block (u16-length-prefixed list of extensions). Rejects a repeated type
 /// with `illegal_parameter` (RFC 8446 section 4.2) and a malformed body with `decode_error`. A
 /// type the catalogue does not list for `E`'s message is kept raw, as `Unknown`.
 pub fn decode_extensions<E: Extension>(r: &mut Reader) -> Result<Vec<E>, Error> {
-    let mut block = r.sub_u16("extension block")?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    while !block.is_empty() {
-        let typ = ExtensionType(block.u16("extension type")?);
-        let data = block.vec_u16("extension data")?;
+    for entry in RawExtensions::read(r)? {
+        let (typ, data) = entry?;
         if !seen.insert(typ) {
             return Err(Error::illegal(
                 Reason::BAD_EXTENSION,

@@ -74,7 +74,7 @@ impl CertificateRequestTls12 {
 
     pub fn encode_body(&self, w: &mut Writer) {
         w.vec_u8(&self.certificate_types);
-        w.nested_u16(|w| self.sig_schemes.iter().for_each(|s| w.u16(s.0)));
+        w.u16_items(self.sig_schemes.iter().map(|s| s.0));
         encode_dn_list(&self.certificate_authorities, w);
     }
 

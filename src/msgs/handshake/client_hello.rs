@@ -8,7 +8,7 @@ use crate::msgs::enums::{
 };
 use crate::msgs::extensions::{
     decode_extensions, encode_extensions, find_extension, ClientExtension, DistinguishedName,
-    KeyShareEntry, PresharedKeyOffer, ProtocolName, ServerName, STATUS_TYPE_OCSP,
+    KeyShareEntry, PresharedKeyOffer, ProtocolName, RawExtensions, ServerName, STATUS_TYPE_OCSP,
 };
 
 /// A ClientHello (RFC 8446 section 4.1.2, RFC 5246 section 7.4.1.2).
@@ -29,18 +29,21 @@ pub struct ClientHello {
 /// judging any body, so that a misframed ClientHello is a decode error before any extension
 /// value is found illegal.
 fn check_extension_framing(mut r: Reader) -> Result<(), Error> {
-    let mut block = r.sub_u16("extension block")?;
-    while !block.is_empty() {
-        block.u16("extension type")?;
-        block.vec_u16("extension data")?;
+    for entry in RawExtensions::read(&mut r)? {
+        entry?;
     }
-    if !r.is_empty() {
-        return Err(Error::decode(format!(
+    reject_trailing_bytes(&r)
+}
+
+fn reject_trailing_bytes(r: &Reader) -> Result<(), Error> {
+    if r.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::decode(format!(
             "ClientHello: {} trailing bytes",
             r.remaining()
-        )));
+        )))
     }
-    Ok(())
 }
 
 impl ClientHello {
@@ -48,7 +51,7 @@ impl ClientHello {
         w.u16(self.legacy_version.0);
         w.bytes(&self.random);
         w.vec_u8(&self.legacy_session_id);
-        w.nested_u16(|w| self.cipher_suites.iter().for_each(|cs| w.u16(cs.0)));
+        w.u16_items(self.cipher_suites.iter().map(|cs| cs.0));
         w.vec_u8(&self.compression_methods);
         if !self.extensions.is_empty() {
             encode_extensions(&self.extensions, w);
@@ -78,12 +81,7 @@ impl ClientHello {
         // Values are judged only once the whole message parsed (RFC 8446 6: decode_error for
         // what cannot be parsed comes first), so a misframed field is not reported as the
         // illegal value of the field it shifted.
-        if !r.is_empty() {
-            return Err(Error::decode(format!(
-                "ClientHello: {} trailing bytes",
-                r.remaining()
-            )));
-        }
+        reject_trailing_bytes(r)?;
         // RFC 8446 4.1.2 names illegal_parameter for a TLS 1.3 list other than [null]; a list
         // without null is as wrong in TLS 1.2 (RFC 5246 7.4.1.2 requires it).
         if !compression_methods.contains(&COMPRESSION_NULL) {

@@ -9,6 +9,15 @@ use crate::msgs::enums::NamedGroup;
 /// ECCurveType named_curve (RFC 8422 section 5.4), the only type RFC 8422 still allows.
 const CURVE_TYPE_NAMED_CURVE: u8 = 3;
 
+/// An ECDH public point, `opaque point <1..2^8-1>` (RFC 8422 5.4 and 5.7).
+fn decode_ecdh_point(r: &mut Reader) -> Result<Vec<u8>, Error> {
+    let public = r.vec_u8("ECDH public point")?;
+    if public.is_empty() {
+        return Err(Error::decode("empty ECDH public point"));
+    }
+    Ok(public.to_vec())
+}
+
 /// ECDHE parameters of a TLS 1.2 ServerKeyExchange (RFC 8422 section 5.4). Their encoding is
 /// also part of what the server signs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +42,7 @@ impl EcdheServerParams {
             ));
         }
         let group = NamedGroup(r.u16("named curve")?);
-        let public = r.vec_u8("ECDH public point")?.to_vec();
-        if public.is_empty() {
-            return Err(Error::decode("empty ECDH public point"));
-        }
+        let public = decode_ecdh_point(r)?;
         Ok(EcdheServerParams { group, public })
     }
 }
@@ -87,10 +93,7 @@ impl ClientKeyExchange {
     }
 
     pub fn decode_body(r: &mut Reader) -> Result<Self, Error> {
-        let public = r.vec_u8("ECDH public point")?.to_vec();
-        if public.is_empty() {
-            return Err(Error::decode("empty ECDH public point"));
-        }
+        let public = decode_ecdh_point(r)?;
         Ok(ClientKeyExchange { public })
     }
 }
