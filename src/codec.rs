@@ -266,11 +266,23 @@ impl Writer {
     }
 
     pub fn u16_list(&mut self, items: &[u16]) {
-        self.nested_u16(|w| items.iter().for_each(|&v| w.u16(v)));
+        self.u16_items(items.iter().copied());
     }
 
     pub fn u16_list_u8(&mut self, items: &[u16]) {
-        self.nested_u8(|w| items.iter().for_each(|&v| w.u16(v)));
+        self.u16_items_u8(items.iter().copied());
+    }
+
+    /// Writes 16-bit values (code points: suites, groups, schemes) as a vector with a 2-byte
+    /// length prefix: the writing side of [`Reader::u16_list`].
+    pub fn u16_items(&mut self, items: impl IntoIterator<Item = u16>) {
+        self.nested_u16(|w| items.into_iter().for_each(|v| w.u16(v)));
+    }
+
+    /// Writes 16-bit values as a vector with a 1-byte length prefix: the writing side of
+    /// [`Reader::u16_list_u8`].
+    pub fn u16_items_u8(&mut self, items: impl IntoIterator<Item = u16>) {
+        self.nested_u8(|w| items.into_iter().for_each(|v| w.u16(v)));
     }
 
     /// Writes whatever `f` encodes, preceded by its length in `len_bytes` bytes. A length the

@@ -4,6 +4,7 @@
 //! input; it still checks every length (it never trusts the earlier pass).
 
 use crate::codec::Reader;
+use crate::msgs::extensions::RawExtensions;
 use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
 
 /// One ClientHello, borrowed from its encoding.
@@ -31,11 +32,9 @@ impl<'a> RawClientHello<'a> {
         let compression_methods = r.vec_u8("compression_methods").ok()?;
         let mut extensions = Vec::new();
         if !r.is_empty() {
-            let mut exts = r.sub_u16("extensions").ok()?;
-            while !exts.is_empty() {
-                let typ = exts.u16("extension type").ok()?;
-                let data = exts.vec_u16("extension data").ok()?;
-                extensions.push((typ, data));
+            for entry in RawExtensions::read(&mut r).ok()? {
+                let (typ, data) = entry.ok()?;
+                extensions.push((typ.0, data));
             }
         }
         r.finish("ClientHello").ok()?;
