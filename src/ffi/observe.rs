@@ -5,9 +5,10 @@
 //! The core records events while it runs; [`dispatch`] turns them into callbacks between calls
 //! into the core, so a callback may call back into the library for the same `SSL`.
 
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::guard;
-use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::{try_ref, with_mut, with_ref};
 use crate::conn::{Connection, Role};
 use crate::diagnosis::{Cause, Diagnosis, OfferSummary};
 use crate::events::{Direction, Event, STATE_BEFORE, STATE_DONE};
@@ -344,8 +345,8 @@ pub(crate) unsafe fn exit(ssl: *mut SSL, ret: c_int) {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_info_callback(ctx: *mut SSL_CTX, callback: SSL_info_cb) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.info = callback;
         }
     })
@@ -354,16 +355,16 @@ pub unsafe extern "C" fn SSL_CTX_set_info_callback(ctx: *mut SSL_CTX, callback: 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_info_callback(ctx: *const SSL_CTX) -> SSL_info_cb {
     guard(None, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().observers.info)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.and_then(|c| c.read().observers.info)
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_msg_callback(ctx: *mut SSL_CTX, callback: SSL_msg_cb) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.msg = callback;
         }
     })
@@ -373,8 +374,8 @@ pub unsafe extern "C" fn SSL_CTX_set_msg_callback(ctx: *mut SSL_CTX, callback: S
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_msg_callback_arg(ctx: *mut SSL_CTX, arg: *mut c_void) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.msg_arg = arg as usize;
         }
     })
@@ -386,8 +387,8 @@ pub unsafe extern "C" fn SSL_CTX_set_msg_callback_arg(ctx: *mut SSL_CTX, arg: *m
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_keylog_callback(ctx: *mut SSL_CTX, callback: SSL_keylog_cb) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.keylog = callback;
         }
     })
@@ -396,32 +397,32 @@ pub unsafe extern "C" fn SSL_CTX_set_keylog_callback(ctx: *mut SSL_CTX, callback
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_keylog_callback(ctx: *const SSL_CTX) -> SSL_keylog_cb {
     guard(None, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().observers.keylog)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.and_then(|c| c.read().observers.keylog)
     })
 }
 
 /// This connection's info callback, overriding the context's (NULL falls back to it).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_info_callback(ssl: *mut SSL, callback: SSL_info_cb) {
-    with_ssl(ssl, (), |s| {
+    with_mut(ssl, (), |s| {
         s.observers.info = callback.map(Some);
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_info_callback(ssl: *const SSL) -> SSL_info_cb {
-    with_ssl_ref(ssl, None, |s| effective(s).info)
+    with_ref(ssl, None, |s| effective(s).info)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_msg_callback(ssl: *mut SSL, callback: SSL_msg_cb) {
-    with_ssl(ssl, (), |s| s.observers.msg = Some(callback))
+    with_mut(ssl, (), |s| s.observers.msg = Some(callback))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_msg_callback_arg(ssl: *mut SSL, arg: *mut c_void) {
-    with_ssl(ssl, (), |s| s.observers.msg_arg = Some(arg as usize))
+    with_mut(ssl, (), |s| s.observers.msg_arg = Some(arg as usize))
 }
 
 /// The diagnosis of the last failed handshake and the C strings handed out for it; both live
@@ -456,7 +457,7 @@ fn with_diagnosis<T: Copy>(
     fail: T,
     f: impl FnOnce(&Diagnosis, &mut DiagnosisCache) -> T,
 ) -> T {
-    with_ssl(ssl as *mut SSL, fail, |s| {
+    with_mut(ssl as *mut SSL, fail, |s| {
         if s.observers.diagnosis.is_none() {
             let diagnosis = s.connection().and_then(Connection::diagnosis);
             s.observers.diagnosis = Some(DiagnosisCache {

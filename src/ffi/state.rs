@@ -5,7 +5,8 @@
 //! `OSSL_HANDSHAKE_STATE` number and its short and long names, so the three calls and the info
 //! callback always agree.
 
-use super::ssl::{with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::with_ref;
 use crate::conn::Role;
 use crate::events::{HandshakeStep, STATE_BEFORE, STATE_DONE};
 use crate::msgs::enums::ProtocolVersion;
@@ -363,19 +364,19 @@ impl SSL {
 /// read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_state(ssl: *const SSL) -> OSSL_HANDSHAKE_STATE {
-    with_ssl_ref(ssl, TLS_ST_BEFORE, |s| s.handshake_state())
+    with_ref(ssl, TLS_ST_BEFORE, |s| s.handshake_state())
 }
 
 /// 1 before the first handshake step (`SSL_get_state` is `TLS_ST_BEFORE`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_in_before(ssl: *const SSL) -> c_int {
-    with_ssl_ref(ssl, 0, |s| (s.handshake_state() == TLS_ST_BEFORE) as c_int)
+    with_ref(ssl, 0, |s| (s.handshake_state() == TLS_ST_BEFORE) as c_int)
 }
 
 /// OpenSSL's short code of the `SSL_get_state` state ("PINIT", "TWCH", "SSLOK", ...).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string(ssl: *const SSL) -> *const c_char {
-    with_ssl_ref(ssl, c"UNKWN".as_ptr(), |s| {
+    with_ref(ssl, c"UNKWN".as_ptr(), |s| {
         names_of(s.handshake_state()).0.as_ptr()
     })
 }
@@ -383,7 +384,7 @@ pub unsafe extern "C" fn SSL_state_string(ssl: *const SSL) -> *const c_char {
 /// OpenSSL's text for the `SSL_get_state` state ("SSLv3/TLS write client hello", ...).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
-    with_ssl_ref(ssl, c"unknown state".as_ptr(), |s| {
+    with_ref(ssl, c"unknown state".as_ptr(), |s| {
         names_of(s.handshake_state()).1.as_ptr()
     })
 }
