@@ -314,20 +314,12 @@ impl Common {
     /// Writes an already-encoded handshake message (header included).
     pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
         if let Some(&typ) = encoded.first() {
-            self.last_step = Some(crate::events::HandshakeStep {
+            let step = crate::events::HandshakeStep {
                 sent: true,
                 typ: Some(crate::msgs::enums::HandshakeType(typ)),
-            });
-        }
-        if self.events.protocol {
-            if let Some(&typ) = encoded.first() {
-                let state = crate::events::openssl_state(
-                    self.role,
-                    true,
-                    crate::msgs::enums::HandshakeType(typ),
-                );
-                self.events.push(Event::State(state));
-            }
+            };
+            self.last_step = Some(step);
+            self.events.push(Event::Step(step));
         }
         self.write_records(ContentType::HANDSHAKE, encoded)?;
         if self.events.protocol {
@@ -353,12 +345,12 @@ impl Common {
     }
 
     pub fn send_ccs(&mut self) -> Result<()> {
-        self.last_step = Some(crate::events::HandshakeStep {
+        let step = crate::events::HandshakeStep {
             sent: true,
             typ: None,
-        });
-        self.events
-            .push(Event::State(crate::events::STATE_WRITE_CCS));
+        };
+        self.last_step = Some(step);
+        self.events.push(Event::Step(step));
         self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
         self.events.push(Event::ChangeCipherSpec {
             direction: Direction::Sent,
@@ -857,13 +849,12 @@ impl Connection {
         if !tls12 {
             return Ok(());
         }
-        self.common
-            .events
-            .push(Event::State(crate::events::STATE_READ_CCS));
-        self.common.last_step = Some(crate::events::HandshakeStep {
+        let step = crate::events::HandshakeStep {
             sent: false,
             typ: None,
-        });
+        };
+        self.common.events.push(Event::Step(step));
+        self.common.last_step = Some(step);
         let state = self
             .state
             .take()
@@ -974,13 +965,13 @@ impl Connection {
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
         self.common.last_state = state.name();
-        self.common.last_step = Some(crate::events::HandshakeStep {
+        let step = crate::events::HandshakeStep {
             sent: false,
             typ: Some(msg.typ),
-        });
+        };
+        self.common.last_step = Some(step);
         if self.common.events.protocol {
-            let name = crate::events::openssl_state(self.common.role, false, msg.typ);
-            self.common.events.push(Event::State(name));
+            self.common.events.push(Event::Step(step));
             self.common.events.push(Event::Handshake {
                 direction: Direction::Received,
                 encoded: msg.encoded.clone(),
@@ -1498,11 +1489,12 @@ mod tests {
         }
     }
 
-    fn state_events(events: &[Event]) -> Vec<&'static str> {
+    /// The handshake steps in `events`: (sent, message type or None for a ChangeCipherSpec).
+    fn state_events(events: &[Event]) -> Vec<(bool, Option<HandshakeType>)> {
         events
             .iter()
             .filter_map(|e| match e {
-                Event::State(s) => Some(*s),
+                Event::Step(s) => Some((s.sent, s.typ)),
                 _ => None,
             })
             .collect()
@@ -1525,20 +1517,22 @@ mod tests {
             .expect("the handshake is done");
         assert!(all[done + 1..]
             .iter()
-            .any(|e| matches!(e, Event::State("SSLv3/TLS read server session ticket"))));
+            .any(|e| matches!(e, Event::Step(s) if !s.sent
+                && s.typ == Some(HandshakeType::NEW_SESSION_TICKET))));
         let ce = &all[..=done];
         assert!(matches!(ce.first(), Some(Event::HandshakeStart)));
         assert_eq!(
             state_events(ce),
             [
-                "SSLv3/TLS write client hello",
-                "SSLv3/TLS read server hello",
-                "TLSv1.3 read encrypted extensions",
-                "SSLv3/TLS read server certificate",
-                "TLSv1.3 read server certificate verify",
-                "SSLv3/TLS read finished",
-                "SSLv3/TLS write change cipher spec",
-                "SSLv3/TLS write finished",
+                (true, Some(HandshakeType::CLIENT_HELLO)),
+                (false, Some(HandshakeType::SERVER_HELLO)),
+                (false, Some(HandshakeType::ENCRYPTED_EXTENSIONS)),
+                // (the test pair compresses certificates: RFC 8879)
+                (false, Some(HandshakeType::COMPRESSED_CERTIFICATE)),
+                (false, Some(HandshakeType::CERTIFICATE_VERIFY)),
+                (false, Some(HandshakeType::FINISHED)),
+                (true, None),
+                (true, Some(HandshakeType::FINISHED)),
             ]
         );
         // The ServerHello arrives in a plain record; the EncryptedExtensions in a protected
@@ -1569,9 +1563,9 @@ mod tests {
         assert_eq!(
             state_events(&se)[..3],
             [
-                "SSLv3/TLS read client hello",
-                "SSLv3/TLS write server hello",
-                "SSLv3/TLS write change cipher spec",
+                (false, Some(HandshakeType::CLIENT_HELLO)),
+                (true, Some(HandshakeType::SERVER_HELLO)),
+                (true, None),
             ]
         );
     }

@@ -8,10 +8,11 @@
 use super::ctx::SSL_CTX;
 use super::guard;
 use super::ssl::SSL;
+use super::state::{state_of_step, OSSL_HANDSHAKE_STATE, TLS_ST_BEFORE, TLS_ST_OK, TLS_ST_UNKNOWN};
 use super::{try_ref, with_mut, with_ref};
 use crate::conn::{Connection, Role};
 use crate::diagnosis::{Cause, Diagnosis, OfferSummary};
-use crate::events::{Direction, Event, STATE_BEFORE, STATE_DONE};
+use crate::events::{Direction, Event};
 use crate::msgs::enums::ProtocolVersion;
 use std::ffi::{c_char, c_int, c_void, CString};
 
@@ -110,9 +111,9 @@ pub(crate) struct SslObservers {
     msg: Option<SSL_msg_cb>,
     msg_arg: Option<usize>,
     /// What `SSL_state_string_long` reports while a callback runs.
-    pub(crate) callback_state: Option<&'static str>,
+    pub(crate) callback_state: Option<OSSL_HANDSHAKE_STATE>,
     /// The state OpenSSL would be in, for the info callback's LOOP and EXIT calls.
-    current_state: Option<&'static str>,
+    current_state: Option<OSSL_HANDSHAKE_STATE>,
     diagnosis: Option<DiagnosisCache>,
 }
 
@@ -168,7 +169,7 @@ fn loop_where(role: Role) -> c_int {
 unsafe fn call_info(
     ssl: *mut SSL,
     cb: SSL_info_cb,
-    state: &'static str,
+    state: OSSL_HANDSHAKE_STATE,
     where_: c_int,
     ret: c_int,
 ) {
@@ -203,28 +204,29 @@ pub(crate) unsafe fn dispatch(ssl: *mut SSL, events: Vec<Event>) {
     let version = version.unwrap_or(ProtocolVersion::TLSV1_3).0 as c_int;
     for event in events {
         // SAFETY: live SSL; the state only changes between callbacks.
-        let state = unsafe { (*ssl).observers.current_state.unwrap_or(STATE_BEFORE) };
+        let state = unsafe { (*ssl).observers.current_state.unwrap_or(TLS_ST_BEFORE) };
         match &event {
             Event::HandshakeStart => {
                 // SAFETY: see call_info.
                 unsafe {
-                    (*ssl).observers.current_state = Some(STATE_BEFORE);
-                    call_info(ssl, eff.info, STATE_BEFORE, SSL_CB_HANDSHAKE_START, 1);
-                    call_info(ssl, eff.info, STATE_BEFORE, loop_where(role), 1);
+                    (*ssl).observers.current_state = Some(TLS_ST_BEFORE);
+                    call_info(ssl, eff.info, TLS_ST_BEFORE, SSL_CB_HANDSHAKE_START, 1);
+                    call_info(ssl, eff.info, TLS_ST_BEFORE, loop_where(role), 1);
                 }
             }
-            Event::State(name) => {
+            Event::Step(step) => {
+                let state = state_of_step(role, *step).unwrap_or(TLS_ST_UNKNOWN);
                 // SAFETY: see call_info.
                 unsafe {
-                    (*ssl).observers.current_state = Some(name);
-                    call_info(ssl, eff.info, name, loop_where(role), 1);
+                    (*ssl).observers.current_state = Some(state);
+                    call_info(ssl, eff.info, state, loop_where(role), 1);
                 }
             }
             Event::HandshakeDone => {
                 // SAFETY: see call_info.
                 unsafe {
-                    (*ssl).observers.current_state = Some(STATE_DONE);
-                    call_info(ssl, eff.info, STATE_DONE, SSL_CB_HANDSHAKE_DONE, 1);
+                    (*ssl).observers.current_state = Some(TLS_ST_OK);
+                    call_info(ssl, eff.info, TLS_ST_OK, SSL_CB_HANDSHAKE_DONE, 1);
                 }
             }
             Event::Alert {
@@ -331,7 +333,7 @@ pub(crate) unsafe fn exit(ssl: *mut SSL, ret: c_int) {
         (
             effective(s).info,
             s.connection().map_or(Role::Client, Connection::role),
-            s.observers.current_state.unwrap_or(STATE_BEFORE),
+            s.observers.current_state.unwrap_or(TLS_ST_BEFORE),
         )
     };
     let where_ = match role {
