@@ -755,18 +755,6 @@ typedef void (*LIBTLS_void_fn)(void);
 typedef int (*LIBTLS_pem_password_cb)(char *buf, int size, int rwflag, void *u);
 
 /*
- The verify callback's type, as OpenSSL declares it.
- */
-typedef int (*SSL_verify_cb)(int preverify_ok, struct x509_store_ctx_st *x509_ctx);
-
-/*
- `SSL_CTX_set_client_cert_cb`'s callback: on a CertificateRequest that no configured
- certificate answers, it may return 1 with a new certificate and private key in `*x509` and
- `*pkey` (the library frees both); 0 sends no certificate.
- */
-typedef int (*SSL_client_cert_cb)(struct ssl_st *ssl, struct x509_st **x509, struct evp_pkey_st **pkey);
-
-/*
  `SSL_CTX_set_alpn_select_cb`'s callback: picks one protocol of the client's list `input`
  (wire form) into `*out`/`*outlen` (pointing into `input` or into memory that outlives the
  handshake) and returns `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_NOACK` (no ALPN) or
@@ -786,6 +774,18 @@ typedef int (*SSL_CTX_alpn_select_cb_func)(struct ssl_st *ssl,
  (default `SSL_AD_UNRECOGNIZED_NAME`).
  */
 typedef int (*SSL_servername_cb)(struct ssl_st *ssl, int *al, void *arg);
+
+/*
+ The verify callback's type, as OpenSSL declares it.
+ */
+typedef int (*SSL_verify_cb)(int preverify_ok, struct x509_store_ctx_st *x509_ctx);
+
+/*
+ `SSL_CTX_set_client_cert_cb`'s callback: on a CertificateRequest that no configured
+ certificate answers, it may return 1 with a new certificate and private key in `*x509` and
+ `*pkey` (the library frees both); 0 sends no certificate.
+ */
+typedef int (*SSL_client_cert_cb)(struct ssl_st *ssl, struct x509_st **x509, struct evp_pkey_st **pkey);
 
 /*
  The callback of `ERR_print_errors_cb`: one line (with its newline) and its length.
@@ -1445,97 +1445,6 @@ void SSL_CTX_free(struct ssl_ctx_st *ctx);
 
 int SSL_CTX_up_ref(struct ssl_ctx_st *ctx);
 
-int SSL_CTX_use_certificate_chain_file(struct ssl_ctx_st *ctx, const char *file);
-
-int SSL_CTX_use_certificate_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
-
-int SSL_CTX_use_PrivateKey_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
-
-int SSL_CTX_check_private_key(const struct ssl_ctx_st *ctx);
-
-int SSL_CTX_load_verify_locations(struct ssl_ctx_st *ctx, const char *ca_file, const char *ca_path);
-
-/*
- The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
- of directories) like OpenSSL. Without them: Debian's bundle only, which holds the same CAs as
- `/etc/ssl/certs`; that directory is left out because it may also hold local certificates
- (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
- path building would try as issuers.
- */
-int SSL_CTX_set_default_verify_paths(struct ssl_ctx_st *ctx);
-
-/*
- OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
- */
-int SSL_CTX_load_verify_file(struct ssl_ctx_st *ctx, const char *ca_file);
-
-/*
- OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
- */
-int SSL_CTX_load_verify_dir(struct ssl_ctx_st *ctx, const char *ca_dir);
-
-/*
- libtls: trusts every certificate of the PEM text `pem` (`len` bytes, no NUL needed), for
- roots kept in memory rather than in files. Returns 1 when at least one was added.
- */
-int SSL_CTX_add_trust_anchor_pem(struct ssl_ctx_st *ctx, const char *pem, uintptr_t len);
-
-/*
- libtls: trusts one certificate object, like OpenSSL's
- `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
- */
-int SSL_CTX_add_trust_anchor(struct ssl_ctx_st *ctx, struct x509_st *x);
-
-void SSL_CTX_set_verify(struct ssl_ctx_st *ctx, int mode, SSL_verify_cb callback);
-
-int SSL_CTX_get_verify_mode(const struct ssl_ctx_st *ctx);
-
-void SSL_CTX_set_verify_depth(struct ssl_ctx_st *ctx, int depth);
-
-int SSL_CTX_get_verify_depth(const struct ssl_ctx_st *ctx);
-
-SSL_verify_cb SSL_CTX_get_verify_callback(const struct ssl_ctx_st *ctx);
-
-/*
- Sets the callback that may supply a client certificate when the server asks for one and
- no configured certificate fits. Returning -1 (OpenSSL's "try again later") is treated as 0.
- */
-void SSL_CTX_set_client_cert_cb(struct ssl_ctx_st *ctx, SSL_client_cert_cb callback);
-
-SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct ssl_ctx_st *ctx);
-
-/*
- Uses a certificate object (a new reference is not taken: its DER is copied).
- */
-int SSL_CTX_use_certificate(struct ssl_ctx_st *ctx, struct x509_st *x);
-
-/*
- Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
- */
-int SSL_CTX_use_PrivateKey(struct ssl_ctx_st *ctx, struct evp_pkey_st *pkey);
-
-/*
- The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
- */
-void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, STACK_OF(X509_NAME) *list);
-
-/*
- The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
- none.
- */
-STACK_OF(X509_NAME) *SSL_CTX_get_client_CA_list(const struct ssl_ctx_st *ctx);
-
-/*
- Adds a certificate's subject to the client CA list.
- */
-int SSL_CTX_add_client_CA(struct ssl_ctx_st *ctx, struct x509_st *x);
-
-/*
- The subjects of the certificates in a PEM file, as a new list (free with
- `sk_X509_NAME_pop_free`), for `SSL_CTX_set_client_CA_list`.
- */
-STACK_OF(X509_NAME) *SSL_load_client_CA_file(const char *file);
-
 /*
  TLS 1.3 suites, OpenSSL syntax ("TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256").
  */
@@ -1639,6 +1548,97 @@ int SSL_CTX_set_tlsext_servername_callback(struct ssl_ctx_st *ctx, SSL_servernam
  The `arg` the server name callback receives. A function returning 1 (OpenSSL: a macro).
  */
 int SSL_CTX_set_tlsext_servername_arg(struct ssl_ctx_st *ctx, void *arg);
+
+int SSL_CTX_use_certificate_chain_file(struct ssl_ctx_st *ctx, const char *file);
+
+int SSL_CTX_use_certificate_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
+
+int SSL_CTX_use_PrivateKey_file(struct ssl_ctx_st *ctx, const char *file, int filetype);
+
+int SSL_CTX_check_private_key(const struct ssl_ctx_st *ctx);
+
+int SSL_CTX_load_verify_locations(struct ssl_ctx_st *ctx, const char *ca_file, const char *ca_path);
+
+/*
+ The system's trust store, honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` (a colon-separated list
+ of directories) like OpenSSL. Without them: Debian's bundle only, which holds the same CAs as
+ `/etc/ssl/certs`; that directory is left out because it may also hold local certificates
+ (`ssl-cert-snakeoil.pem`) that OpenSSL's key-identifier matching would skip but that webpki's
+ path building would try as issuers.
+ */
+int SSL_CTX_set_default_verify_paths(struct ssl_ctx_st *ctx);
+
+/*
+ OpenSSL 3's single-purpose form of `SSL_CTX_load_verify_locations(ctx, file, NULL)`.
+ */
+int SSL_CTX_load_verify_file(struct ssl_ctx_st *ctx, const char *ca_file);
+
+/*
+ OpenSSL 3's `SSL_CTX_load_verify_locations(ctx, NULL, dir)`: a hashed CA directory.
+ */
+int SSL_CTX_load_verify_dir(struct ssl_ctx_st *ctx, const char *ca_dir);
+
+/*
+ libtls: trusts every certificate of the PEM text `pem` (`len` bytes, no NUL needed), for
+ roots kept in memory rather than in files. Returns 1 when at least one was added.
+ */
+int SSL_CTX_add_trust_anchor_pem(struct ssl_ctx_st *ctx, const char *pem, uintptr_t len);
+
+/*
+ libtls: trusts one certificate object, like OpenSSL's
+ `X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x)`. The caller keeps its reference.
+ */
+int SSL_CTX_add_trust_anchor(struct ssl_ctx_st *ctx, struct x509_st *x);
+
+void SSL_CTX_set_verify(struct ssl_ctx_st *ctx, int mode, SSL_verify_cb callback);
+
+int SSL_CTX_get_verify_mode(const struct ssl_ctx_st *ctx);
+
+void SSL_CTX_set_verify_depth(struct ssl_ctx_st *ctx, int depth);
+
+int SSL_CTX_get_verify_depth(const struct ssl_ctx_st *ctx);
+
+SSL_verify_cb SSL_CTX_get_verify_callback(const struct ssl_ctx_st *ctx);
+
+/*
+ Sets the callback that may supply a client certificate when the server asks for one and
+ no configured certificate fits. Returning -1 (OpenSSL's "try again later") is treated as 0.
+ */
+void SSL_CTX_set_client_cert_cb(struct ssl_ctx_st *ctx, SSL_client_cert_cb callback);
+
+SSL_client_cert_cb SSL_CTX_get_client_cert_cb(const struct ssl_ctx_st *ctx);
+
+/*
+ Uses a certificate object (a new reference is not taken: its DER is copied).
+ */
+int SSL_CTX_use_certificate(struct ssl_ctx_st *ctx, struct x509_st *x);
+
+/*
+ Uses a private key object read with `PEM_read_PrivateKey` (a public-only key fails).
+ */
+int SSL_CTX_use_PrivateKey(struct ssl_ctx_st *ctx, struct evp_pkey_st *pkey);
+
+/*
+ The issuer names a server sends in its CertificateRequest. Takes ownership of `list`.
+ */
+void SSL_CTX_set_client_CA_list(struct ssl_ctx_st *ctx, STACK_OF(X509_NAME) *list);
+
+/*
+ The list set by `SSL_CTX_set_client_CA_list` / `SSL_CTX_add_client_CA`, borrowed; NULL if
+ none.
+ */
+STACK_OF(X509_NAME) *SSL_CTX_get_client_CA_list(const struct ssl_ctx_st *ctx);
+
+/*
+ Adds a certificate's subject to the client CA list.
+ */
+int SSL_CTX_add_client_CA(struct ssl_ctx_st *ctx, struct x509_st *x);
+
+/*
+ The subjects of the certificates in a PEM file, as a new list (free with
+ `sk_X509_NAME_pop_free`), for `SSL_CTX_set_client_CA_list`.
+ */
+STACK_OF(X509_NAME) *SSL_load_client_CA_file(const char *file);
 
 unsigned long ERR_get_error(void);
 
@@ -2534,6 +2534,48 @@ void SSL_free(struct ssl_st *ssl);
 
 struct ssl_ctx_st *SSL_get_SSL_CTX(const struct ssl_st *ssl);
 
+int SSL_set_ex_data(struct ssl_st *ssl, int idx, void *data);
+
+void *SSL_get_ex_data(const struct ssl_st *ssl, int idx);
+
+/*
+ OpenSSL's macro: ex_data slot 0.
+ */
+int SSL_set_app_data(struct ssl_st *ssl, void *data);
+
+void *SSL_get_app_data(const struct ssl_st *ssl);
+
+/*
+ Resets the SSL for a new connection over the same BIOs, keeping its settings. Everything
+ learnt from the previous peer goes: the objects handed out for it (peer and verified chains,
+ CA names, server name, diagnosis strings) are freed, so pointers to them must not be used
+ after this call.
+ */
+int SSL_clear(struct ssl_st *ssl);
+
+/*
+ Moves the connection to another context. Called from a server name callback, the
+ handshake then uses the new context's certificates, signature algorithms, trust anchors,
+ client CA list, verification settings (unless set on the SSL), ALPN callback and session ID
+ context. The connection's options stay its own, as in OpenSSL (`SSL_set_options` in the
+ callback changes them); versions, suites and groups stay, and so do the first context's
+ session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
+ context now in use.
+ */
+struct ssl_ctx_st *SSL_set_SSL_CTX(struct ssl_st *ssl, struct ssl_ctx_st *ctx);
+
+/*
+ RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
+ with `OPENSSL_NPN_NEGOTIATED`; otherwise the client's first protocol (or NULL if it has
+ none) with `OPENSSL_NPN_NO_OVERLAP`. `*out` points into one of the two lists.
+ */
+int SSL_select_next_proto(uint8_t **out,
+                          uint8_t *outlen,
+                          const uint8_t *server,
+                          unsigned int server_len,
+                          const uint8_t *client,
+                          unsigned int client_len);
+
 /*
  Uses `fd` for both directions through a socket BIO that does not close it.
  */
@@ -2606,6 +2648,51 @@ int SSL_is_init_finished(const struct ssl_st *ssl);
 
 int SSL_in_init(const struct ssl_st *ssl);
 
+int SSL_read_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+
+int SSL_peek_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
+
+int SSL_write_ex(struct ssl_st *ssl, const void *buf, uintptr_t num, uintptr_t *written);
+
+/*
+ Decrypted data waiting, or received bytes not yet processed.
+ */
+int SSL_has_pending(const struct ssl_st *ssl);
+
+int SSL_want(const struct ssl_st *ssl);
+
+int SSL_want_read(const struct ssl_st *ssl);
+
+int SSL_want_write(const struct ssl_st *ssl);
+
+int SSL_want_nothing(const struct ssl_st *ssl);
+
+/*
+ Sets shutdown flags without sending anything (a later SSL_shutdown then sends no alert if
+ SSL_SENT_SHUTDOWN is set).
+ */
+void SSL_set_shutdown(struct ssl_st *ssl, int mode);
+
+/*
+ Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
+ goes out with the next write, read or `SSL_do_handshake`.
+ */
+int SSL_key_update(struct ssl_st *ssl, int updatetype);
+
+int SSL_get_key_update_type(const struct ssl_st *ssl);
+
+/*
+ The certificate this connection would send, or NULL when none is loaded. Not a new
+ reference: valid until the certificate changes or the SSL is freed.
+ */
+struct x509_st *SSL_get_certificate(const struct ssl_st *ssl);
+
+/*
+ The private key this connection would sign with, or NULL when none is loaded. Not a new
+ reference: valid until the key changes or the SSL is freed.
+ */
+struct evp_pkey_st *SSL_get_privatekey(const struct ssl_st *ssl);
+
 /*
  Copies the verify_data of the last Finished message we sent into `buf` (at most `count`
  bytes) and returns its full length; 0 before we sent one. Its TLS 1.2 value is RFC 5929's
@@ -2626,77 +2713,6 @@ uintptr_t SSL_get_peer_finished(const struct ssl_st *ssl, void *buf, uintptr_t c
  `SSL_ctrl` in OpenSSL, a function here.
  */
 int SSL_get_extms_support(const struct ssl_st *ssl);
-
-/*
- libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
- (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
- master secret; otherwise, the default, such peers are refused. Overrides the context's
- `SSL_CTX_set_allow_no_ems`. Returns 1.
- */
-int SSL_set_allow_no_ems(struct ssl_st *ssl, int on);
-
-/*
- SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
- */
-int SSL_set_tlsext_host_name(struct ssl_st *ssl, const char *name);
-
-/*
- The name the peer's certificate must match (an IP literal: the address it must hold);
- NULL clears the names.
- */
-int SSL_set1_host(struct ssl_st *ssl, const char *hostname);
-
-/*
- A further name the peer's certificate may match instead (any one suffices).
- */
-int SSL_add1_host(struct ssl_st *ssl, const char *hostname);
-
-/*
- `X509_CHECK_FLAG_*` for the host-name check. libtls honours `X509_CHECK_FLAG_NO_WILDCARDS`;
- partial and multi-label wildcards and subject-CN matching never happen anyway.
- */
-void SSL_set_hostflags(struct ssl_st *ssl, unsigned int flags);
-
-/*
- The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
- */
-struct X509_VERIFY_PARAM_st *SSL_get0_param(struct ssl_st *ssl);
-
-int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM_st *param,
-                                const char *name,
-                                uintptr_t namelen);
-
-int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM_st *param,
-                                const char *name,
-                                uintptr_t namelen);
-
-void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM_st *param, unsigned int flags);
-
-unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM_st *param);
-
-/*
- The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
- */
-int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM_st *param, const char *ipasc);
-
-/*
- libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
- */
-int SSL_set1_ip_asc(struct ssl_st *ssl, const char *ipasc);
-
-/*
- This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
- callback keeps the current one, as in OpenSSL). Takes effect for a handshake not yet started.
- */
-void SSL_set_verify(struct ssl_st *ssl, int mode, SSL_verify_cb callback);
-
-int SSL_get_verify_mode(const struct ssl_st *ssl);
-
-SSL_verify_cb SSL_get_verify_callback(const struct ssl_st *ssl);
-
-void SSL_set_verify_depth(struct ssl_st *ssl, int depth);
-
-int SSL_get_verify_depth(const struct ssl_st *ssl);
 
 /*
  The chain the peer sent, borrowed (valid until `SSL_clear` or `SSL_free`). As in OpenSSL, a
@@ -2755,35 +2771,50 @@ struct x509_st *SSL_get1_peer_certificate(const struct ssl_st *ssl);
  */
 struct x509_st *SSL_get_peer_certificate(const struct ssl_st *ssl);
 
-int SSL_set_ex_data(struct ssl_st *ssl, int idx, void *data);
-
-void *SSL_get_ex_data(const struct ssl_st *ssl, int idx);
+/*
+ The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
+ */
+void SSL_get0_alpn_selected(const struct ssl_st *ssl, const uint8_t **data, unsigned int *len);
 
 /*
- OpenSSL's macro: ex_data slot 0.
+ The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
+ `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
+ certificate).
  */
-int SSL_set_app_data(struct ssl_st *ssl, void *data);
-
-void *SSL_get_app_data(const struct ssl_st *ssl);
-
-int SSL_read_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
-
-int SSL_peek_ex(struct ssl_st *ssl, void *buf, uintptr_t num, uintptr_t *readbytes);
-
-int SSL_write_ex(struct ssl_st *ssl, const void *buf, uintptr_t num, uintptr_t *written);
+int SSL_get_peer_signature_type_nid(const struct ssl_st *ssl, int *pnid);
 
 /*
- Decrypted data waiting, or received bytes not yet processed.
+ The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
+ 0 when it made none. A function here, a macro in OpenSSL.
  */
-int SSL_has_pending(const struct ssl_st *ssl);
+int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
 
-int SSL_want(const struct ssl_st *ssl);
+/*
+ libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
+ (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
+ master secret; otherwise, the default, such peers are refused. Overrides the context's
+ `SSL_CTX_set_allow_no_ems`. Returns 1.
+ */
+int SSL_set_allow_no_ems(struct ssl_st *ssl, int on);
 
-int SSL_want_read(const struct ssl_st *ssl);
+/*
+ SNI for a client. OpenSSL defines this as a macro returning long; here it is a function.
+ */
+int SSL_set_tlsext_host_name(struct ssl_st *ssl, const char *name);
 
-int SSL_want_write(const struct ssl_st *ssl);
+/*
+ This connection's verify mode and, when `callback` is not NULL, its verify callback (a NULL
+ callback keeps the current one, as in OpenSSL). Takes effect for a handshake not yet started.
+ */
+void SSL_set_verify(struct ssl_st *ssl, int mode, SSL_verify_cb callback);
 
-int SSL_want_nothing(const struct ssl_st *ssl);
+int SSL_get_verify_mode(const struct ssl_st *ssl);
+
+SSL_verify_cb SSL_get_verify_callback(const struct ssl_st *ssl);
+
+void SSL_set_verify_depth(struct ssl_st *ssl, int depth);
+
+int SSL_get_verify_depth(const struct ssl_st *ssl);
 
 /*
  Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
@@ -2804,20 +2835,6 @@ void SSL_set_quiet_shutdown(struct ssl_st *ssl, int mode);
 int SSL_get_quiet_shutdown(const struct ssl_st *ssl);
 
 /*
- Sets shutdown flags without sending anything (a later SSL_shutdown then sends no alert if
- SSL_SENT_SHUTDOWN is set).
- */
-void SSL_set_shutdown(struct ssl_st *ssl, int mode);
-
-/*
- Resets the SSL for a new connection over the same BIOs, keeping its settings. Everything
- learnt from the previous peer goes: the objects handed out for it (peer and verified chains,
- CA names, server name, diagnosis strings) are freed, so pointers to them must not be used
- after this call.
- */
-int SSL_clear(struct ssl_st *ssl);
-
-/*
  Sets the largest handshake message (certificate list) this connection accepts from the
  peer, in bytes; returns the previous limit. A larger message is refused from its header
  with `illegal_parameter` and `SSL_R_EXCESSIVE_MESSAGE_SIZE`. A ClientHello is accepted up
@@ -2830,14 +2847,6 @@ long SSL_set_max_cert_list(struct ssl_st *ssl, long max);
  The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
  */
 long SSL_get_max_cert_list(const struct ssl_st *ssl);
-
-/*
- Queues a TLS 1.3 KeyUpdate (`SSL_KEY_UPDATE_REQUESTED` also asks the peer to update); it
- goes out with the next write, read or `SSL_do_handshake`.
- */
-int SSL_key_update(struct ssl_st *ssl, int updatetype);
-
-int SSL_get_key_update_type(const struct ssl_st *ssl);
 
 /*
  Adds `SSL_OP_*` bits for this connection; returns the new options.
@@ -2874,59 +2883,6 @@ int SSL_set1_client_sigalgs_list(struct ssl_st *ssl, const char *list);
  Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
  */
 int SSL_set_alpn_protos(struct ssl_st *ssl, const uint8_t *protos, unsigned int len);
-
-/*
- The agreed ALPN protocol (not NUL-terminated, owned by the SSL), or NULL and 0.
- */
-void SSL_get0_alpn_selected(const struct ssl_st *ssl, const uint8_t **data, unsigned int *len);
-
-/*
- RFC 7301's choice: the first protocol of `server` (wire form) that `client` also lists,
- with `OPENSSL_NPN_NEGOTIATED`; otherwise the client's first protocol (or NULL if it has
- none) with `OPENSSL_NPN_NO_OVERLAP`. `*out` points into one of the two lists.
- */
-int SSL_select_next_proto(uint8_t **out,
-                          uint8_t *outlen,
-                          const uint8_t *server,
-                          unsigned int server_len,
-                          const uint8_t *client,
-                          unsigned int client_len);
-
-/*
- Moves the connection to another context. Called from a server name callback, the
- handshake then uses the new context's certificates, signature algorithms, trust anchors,
- client CA list, verification settings (unless set on the SSL), ALPN callback and session ID
- context. The connection's options stay its own, as in OpenSSL (`SSL_set_options` in the
- callback changes them); versions, suites and groups stay, and so do the first context's
- session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
- context now in use.
- */
-struct ssl_ctx_st *SSL_set_SSL_CTX(struct ssl_st *ssl, struct ssl_ctx_st *ctx);
-
-/*
- The kind of signature the peer made in the handshake (`EVP_PKEY_RSA`, `EVP_PKEY_RSA_PSS`,
- `EVP_PKEY_EC`, `EVP_PKEY_ED25519`); 0 when it made none (e.g. a client without a
- certificate).
- */
-int SSL_get_peer_signature_type_nid(const struct ssl_st *ssl, int *pnid);
-
-/*
- The digest of the peer's handshake signature (`NID_sha256`, ...; `NID_undef` for Ed25519);
- 0 when it made none. A function here, a macro in OpenSSL.
- */
-int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
-
-/*
- The certificate this connection would send, or NULL when none is loaded. Not a new
- reference: valid until the certificate changes or the SSL is freed.
- */
-struct x509_st *SSL_get_certificate(const struct ssl_st *ssl);
-
-/*
- The private key this connection would sign with, or NULL when none is loaded. Not a new
- reference: valid until the key changes or the SSL is freed.
- */
-struct evp_pkey_st *SSL_get_privatekey(const struct ssl_st *ssl);
 
 /*
  OpenSSL's `SSL_get_state`: `TLS_ST_BEFORE` until the first handshake step, `TLS_ST_OK`
@@ -3249,6 +3205,50 @@ int UI_set_result(struct ui_st *ui, struct ui_string_st *uis, const char *result
  `UI_set_result` with an explicit length (`len` bytes of `result`).
  */
 int UI_set_result_ex(struct ui_st *_ui, struct ui_string_st *uis, const char *result, int len);
+
+/*
+ The name the peer's certificate must match (an IP literal: the address it must hold);
+ NULL clears the names.
+ */
+int SSL_set1_host(struct ssl_st *ssl, const char *hostname);
+
+/*
+ A further name the peer's certificate may match instead (any one suffices).
+ */
+int SSL_add1_host(struct ssl_st *ssl, const char *hostname);
+
+/*
+ `X509_CHECK_FLAG_*` for the host-name check. libtls honours `X509_CHECK_FLAG_NO_WILDCARDS`;
+ partial and multi-label wildcards and subject-CN matching never happen anyway.
+ */
+void SSL_set_hostflags(struct ssl_st *ssl, unsigned int flags);
+
+/*
+ The connection's verification parameters, owned by the `SSL` (valid until `SSL_free`).
+ */
+struct X509_VERIFY_PARAM_st *SSL_get0_param(struct ssl_st *ssl);
+
+int X509_VERIFY_PARAM_set1_host(struct X509_VERIFY_PARAM_st *param,
+                                const char *name,
+                                uintptr_t namelen);
+
+int X509_VERIFY_PARAM_add1_host(struct X509_VERIFY_PARAM_st *param,
+                                const char *name,
+                                uintptr_t namelen);
+
+void X509_VERIFY_PARAM_set_hostflags(struct X509_VERIFY_PARAM_st *param, unsigned int flags);
+
+unsigned int X509_VERIFY_PARAM_get_hostflags(const struct X509_VERIFY_PARAM_st *param);
+
+/*
+ The IP address (dotted IPv4 or IPv6 text) the peer's certificate must hold; NULL clears it.
+ */
+int X509_VERIFY_PARAM_set1_ip_asc(struct X509_VERIFY_PARAM_st *param, const char *ipasc);
+
+/*
+ libtls shorthand for `X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip)`.
+ */
+int SSL_set1_ip_asc(struct ssl_st *ssl, const char *ipasc);
 
 /*
  The library's version text, "libtls MAJOR.MINOR.PATCH"; equal to `LIBTLS_VERSION_TEXT`

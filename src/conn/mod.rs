@@ -490,13 +490,12 @@ impl Connection {
         if !tls12 {
             return Ok(());
         }
-        self.common
-            .events
-            .push(Event::State(crate::events::STATE_READ_CCS));
-        self.common.last_step = Some(crate::events::HandshakeStep {
+        let step = crate::events::HandshakeStep {
             sent: false,
             typ: None,
-        });
+        };
+        self.common.events.push(Event::Step(step));
+        self.common.last_step = Some(step);
         let state = self
             .state
             .take()
@@ -609,13 +608,13 @@ impl Connection {
             .take()
             .ok_or_else(|| Error::internal("no handshake state"))?;
         self.common.last_state = state.name();
-        self.common.last_step = Some(crate::events::HandshakeStep {
+        let step = crate::events::HandshakeStep {
             sent: false,
             typ: Some(msg.typ),
-        });
+        };
+        self.common.last_step = Some(step);
         if self.common.events.protocol {
-            let name = crate::events::openssl_state(self.common.role, false, msg.typ);
-            self.common.events.push(Event::State(name));
+            self.common.events.push(Event::Step(step));
             self.common.events.push(Event::Handshake {
                 direction: Direction::Received,
                 encoded: msg.encoded.clone(),
@@ -1152,11 +1151,12 @@ mod tests {
         }
     }
 
-    fn state_events(events: &[Event]) -> Vec<&'static str> {
+    /// The handshake steps in `events`: (sent, message type or None for a ChangeCipherSpec).
+    fn state_events(events: &[Event]) -> Vec<(bool, Option<HandshakeType>)> {
         events
             .iter()
             .filter_map(|e| match e {
-                Event::State(s) => Some(*s),
+                Event::Step(s) => Some((s.sent, s.typ)),
                 _ => None,
             })
             .collect()
@@ -1179,20 +1179,22 @@ mod tests {
             .expect("the handshake is done");
         assert!(all[done + 1..]
             .iter()
-            .any(|e| matches!(e, Event::State("SSLv3/TLS read server session ticket"))));
+            .any(|e| matches!(e, Event::Step(s) if !s.sent
+                && s.typ == Some(HandshakeType::NEW_SESSION_TICKET))));
         let ce = &all[..=done];
         assert!(matches!(ce.first(), Some(Event::HandshakeStart)));
         assert_eq!(
             state_events(ce),
             [
-                "SSLv3/TLS write client hello",
-                "SSLv3/TLS read server hello",
-                "TLSv1.3 read encrypted extensions",
-                "SSLv3/TLS read server certificate",
-                "TLSv1.3 read server certificate verify",
-                "SSLv3/TLS read finished",
-                "SSLv3/TLS write change cipher spec",
-                "SSLv3/TLS write finished",
+                (true, Some(HandshakeType::CLIENT_HELLO)),
+                (false, Some(HandshakeType::SERVER_HELLO)),
+                (false, Some(HandshakeType::ENCRYPTED_EXTENSIONS)),
+                // (the test pair compresses certificates: RFC 8879)
+                (false, Some(HandshakeType::COMPRESSED_CERTIFICATE)),
+                (false, Some(HandshakeType::CERTIFICATE_VERIFY)),
+                (false, Some(HandshakeType::FINISHED)),
+                (true, None),
+                (true, Some(HandshakeType::FINISHED)),
             ]
         );
         // The ServerHello arrives in a plain record; the EncryptedExtensions in a protected
@@ -1223,9 +1225,9 @@ mod tests {
         assert_eq!(
             state_events(&se)[..3],
             [
-                "SSLv3/TLS read client hello",
-                "SSLv3/TLS write server hello",
-                "SSLv3/TLS write change cipher spec",
+                (false, Some(HandshakeType::CLIENT_HELLO)),
+                (true, Some(HandshakeType::SERVER_HELLO)),
+                (true, None),
             ]
         );
     }

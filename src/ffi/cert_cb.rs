@@ -12,10 +12,11 @@
 //! `SSL_ERROR_WANT_X509_LOOKUP`, reads nothing more from the peer, and calls the callback again
 //! on the next call. (A client cannot pause there: a negative value fails its handshake.)
 
-use super::ctx::{ctx_call, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::err;
-use super::ssl::{with_ssl, SSL};
+use super::ssl::SSL;
 use super::x509::X509;
+use super::{with_mut, with_result};
 use crate::config::{CertCallbackDecision, CertCallbackOutcome};
 use crate::error::{Error, Reason, Result};
 use aws_lc_sys as sys;
@@ -51,7 +52,7 @@ pub(crate) fn call(cb: CertCb, arg: usize, ssl: *mut SSL) -> CertCallbackDecisio
 /// it); `arg` is passed to it.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_cert_cb(ctx: *mut SSL_CTX, cb: SSL_cert_cb, arg: *mut c_void) {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         let mut st = c.edit();
         st.cert_cb = cb;
         st.cert_cb_arg = arg as usize;
@@ -62,7 +63,7 @@ pub unsafe extern "C" fn SSL_CTX_set_cert_cb(ctx: *mut SSL_CTX, cb: SSL_cert_cb,
 /// Sets this connection's certificate callback (NULL removes it, the context's too).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_cert_cb(ssl: *mut SSL, cb: SSL_cert_cb, arg: *mut c_void) {
-    with_ssl(ssl, (), |s| s.cert_cb = Some((cb, arg as usize)));
+    with_mut(ssl, (), |s| s.cert_cb = Some((cb, arg as usize)));
 }
 
 /// The DER encodings of a `STACK_OF(X509)`.
@@ -109,7 +110,7 @@ pub(crate) unsafe fn ssl_chain_ctrl(
     larg: c_long,
     parg: *mut c_void,
 ) -> c_long {
-    let r = with_ssl(ssl, 0, |s| {
+    let r = with_mut(ssl, 0, |s| {
         let ders = if set {
             if parg.is_null() {
                 Ok(Vec::new())
@@ -158,7 +159,7 @@ pub(crate) unsafe fn ssl_chain_ctrl(
 /// replaces the chain of the certificate loaded last.
 pub(crate) unsafe fn ctx_set_chain(ctx: *mut SSL_CTX, larg: c_long, parg: *mut c_void) -> c_long {
     let sk = parg as *mut sys::OPENSSL_STACK;
-    let r = ctx_call(ctx, |c| {
+    let r = with_result(ctx, |c| {
         // SAFETY: a live STACK_OF(X509) from the caller.
         let ders = unsafe { stack_ders(sk) }?;
         let mut st = c.edit();

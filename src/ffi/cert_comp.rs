@@ -2,9 +2,10 @@
 //! pre-compressed server certificates, and which algorithm each direction used. The core's
 //! side is `crate::certcomp`.
 
-use super::ctx::{ctx_call, ctx_ref, SSL_CTX};
-use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::ctx::SSL_CTX;
+use super::ssl::SSL;
 use super::{err, guard, null_arg};
+use super::{try_ref, with_mut, with_ref, with_result};
 use crate::certcomp;
 use crate::config::Config;
 use crate::conn::Role;
@@ -79,7 +80,7 @@ pub unsafe extern "C" fn SSL_CTX_set1_cert_comp_preference(
     algs: *mut c_int,
     len: usize,
 ) -> c_int {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         let pref = parse_preference(algs, len)?;
         c.edit().config.cert_compression.preference = Some(pref);
         Ok(())
@@ -93,7 +94,7 @@ pub unsafe extern "C" fn SSL_set1_cert_comp_preference(
     algs: *mut c_int,
     len: usize,
 ) -> c_int {
-    with_ssl(ssl, 0, |s| match parse_preference(algs, len) {
+    with_mut(ssl, 0, |s| match parse_preference(algs, len) {
         Ok(pref) => {
             s.cert_comp_pref = Some(pref);
             1
@@ -145,7 +146,7 @@ fn compress_all(config: &Config, alg: c_int) -> Result<()> {
 /// certificate, or for an unsupported algorithm.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_compress_certs(ctx: *mut SSL_CTX, alg: c_int) -> c_int {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         refuse_client(c.method.role)?;
         compress_all(&c.snapshot(), alg)
     })
@@ -154,7 +155,7 @@ pub unsafe extern "C" fn SSL_CTX_compress_certs(ctx: *mut SSL_CTX, alg: c_int) -
 /// `SSL_CTX_compress_certs` with this connection's certificates (kept by its context).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_compress_certs(ssl: *mut SSL, alg: c_int) -> c_int {
-    with_ssl(ssl, 0, |s| {
+    with_mut(ssl, 0, |s| {
         match refuse_client(s.role).and_then(|()| compress_all(&s.config(), alg)) {
             Ok(()) => 1,
             Err(e) => {
@@ -237,8 +238,8 @@ pub unsafe extern "C" fn SSL_CTX_get1_compressed_cert(
     orig_len: *mut usize,
 ) -> usize {
     guard(0, || {
-        // SAFETY: see ctx_ref.
-        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+        // SAFETY: see try_ref.
+        let Some(c) = (unsafe { try_ref(ctx) }) else {
             return 0;
         };
         get1(&c.snapshot(), c.method.role, alg, data, orig_len)
@@ -253,7 +254,7 @@ pub unsafe extern "C" fn SSL_get1_compressed_cert(
     data: *mut *mut u8,
     orig_len: *mut usize,
 ) -> usize {
-    with_ssl(ssl, 0, |s| get1(&s.config(), s.role, alg, data, orig_len))
+    with_mut(ssl, 0, |s| get1(&s.config(), s.role, alg, data, orig_len))
 }
 
 fn set1(
@@ -312,7 +313,7 @@ pub unsafe extern "C" fn SSL_CTX_set1_compressed_cert(
     comp_length: usize,
     orig_length: usize,
 ) -> c_int {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         set1(
             &c.snapshot(),
             c.method.role,
@@ -333,7 +334,7 @@ pub unsafe extern "C" fn SSL_set1_compressed_cert(
     comp_length: usize,
     orig_length: usize,
 ) -> c_int {
-    with_ssl(ssl, 0, |s| {
+    with_mut(ssl, 0, |s| {
         match set1(
             &s.config(),
             s.role,
@@ -352,7 +353,7 @@ pub unsafe extern "C" fn SSL_set1_compressed_cert(
 }
 
 fn negotiated(ssl: *const SSL, clients: bool) -> c_int {
-    with_ssl_ref(ssl, TLSEXT_comp_cert_none, |s| {
+    with_ref(ssl, TLSEXT_comp_cert_none, |s| {
         let Some(conn) = s.connection() else {
             return TLSEXT_comp_cert_none;
         };

@@ -2,9 +2,10 @@
 //! `SSL_CTX_get0_chain_certs` and `SSL_CTX_select_current_cert`, OpenSSL's `SSL_CTX_ctrl`
 //! commands that nginx's OCSP stapling set-up uses to find each certificate's issuer.
 
+use super::try_ref;
 use std::ffi::{c_int, c_long, c_void};
 
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::guard;
 use super::x509::{stack_st_X509, x509_stack_from_ders, X509Stack, X509};
 
@@ -21,8 +22,8 @@ pub const SSL_CTRL_SELECT_CURRENT_CERT: c_int = 116;
 /// certificate, so the extra chain certificates and the certificate's own chain are one list.
 pub(crate) unsafe fn ctx_get_chain(ctx: *mut SSL_CTX, parg: *mut c_void) -> c_long {
     guard(0, || {
-        // SAFETY: see ctx_ref (checks NULL).
-        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+        // SAFETY: see try_ref (checks NULL).
+        let Some(c) = (unsafe { try_ref(ctx) }) else {
             return 0;
         };
         if parg.is_null() {
@@ -47,8 +48,8 @@ pub(crate) unsafe fn ctx_get_chain(ctx: *mut SSL_CTX, parg: *mut c_void) -> c_lo
 /// on; 0 when the context has no such certificate.
 pub(crate) unsafe fn ctx_select_current(ctx: *mut SSL_CTX, x: *mut X509) -> c_long {
     guard(0, || {
-        // SAFETY: see ctx_ref (checks NULL).
-        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+        // SAFETY: see try_ref (checks NULL).
+        let Some(c) = (unsafe { try_ref(ctx) }) else {
             return 0;
         };
         // SAFETY: NULL or a live certificate object, as the caller's contract says.

@@ -3,7 +3,8 @@
 //! which stunnel reads and sets (issue 19).
 
 use super::cipher::{self, SSL_CIPHER};
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
+use super::try_ref;
 use super::{guard, null_arg};
 use crate::crypto::AeadAlg;
 use crate::suites::{Auth, SuiteInfo};
@@ -52,8 +53,8 @@ impl Default for CtxCiphers {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_security_level(ctx: *const SSL_CTX) -> c_int {
     guard(0, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().ciphers.security_level)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().ciphers.security_level)
     })
 }
 
@@ -65,8 +66,8 @@ pub unsafe extern "C" fn SSL_CTX_get_security_level(ctx: *const SSL_CTX) -> c_in
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_security_level(ctx: *mut SSL_CTX, level: c_int) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.edit().ciphers.security_level = level.clamp(0, 5);
         }
     })
@@ -77,8 +78,8 @@ pub unsafe extern "C" fn SSL_CTX_set_security_level(ctx: *mut SSL_CTX, level: c_
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_ciphers(ctx: *const SSL_CTX) -> *mut stack_st_SSL_CIPHER {
     guard(std::ptr::null_mut(), || {
-        // SAFETY: see ctx_ref.
-        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+        // SAFETY: see try_ref.
+        let Some(c) = (unsafe { try_ref(ctx) }) else {
             return std::ptr::null_mut();
         };
         let mut st = c.read();

@@ -3,10 +3,11 @@
 //! small conveniences of OpenSSL 1.0-era code.
 
 use super::consts::TLSEXT_NAMETYPE_host_name;
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::guard;
-use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::ssl::SSL;
 use super::x509::{EVP_PKEY, X509};
+use super::{try_ref, with_mut, with_ref, with_result};
 use crate::error::{Error, Reason};
 use std::ffi::{c_char, c_int, c_long, c_void};
 
@@ -19,8 +20,8 @@ use std::ffi::{c_char, c_int, c_long, c_void};
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_read_ahead(ctx: *mut SSL_CTX, yes: c_int) -> c_long {
     guard(0, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.map_or(0, |c| {
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.map_or(0, |c| {
             let mut st = c.edit();
             std::mem::replace(&mut st.read_ahead, yes != 0) as c_long
         })
@@ -31,20 +32,20 @@ pub unsafe extern "C" fn SSL_CTX_set_read_ahead(ctx: *mut SSL_CTX, yes: c_int) -
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_read_ahead(ctx: *mut SSL_CTX) -> c_long {
     guard(0, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.map_or(0, |c| c.read().read_ahead as c_long)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().read_ahead as c_long)
     })
 }
 
 /// Read-ahead for this connection only (see `SSL_CTX_set_read_ahead`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_read_ahead(ssl: *mut SSL, yes: c_int) {
-    with_ssl(ssl, (), |s| s.read_ahead = yes != 0)
+    with_mut(ssl, (), |s| s.read_ahead = yes != 0)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_read_ahead(ssl: *const SSL) -> c_int {
-    with_ssl_ref(ssl, 0, |s| s.read_ahead as c_int)
+    with_ref(ssl, 0, |s| s.read_ahead as c_int)
 }
 
 // ---- SSL_ctrl / SSL_CTX_ctrl ----------------------------------------------------------------
@@ -121,7 +122,7 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
         match cmd {
             SSL_CTRL_SET_MSG_CALLBACK_ARG => {
                 super::observe::SSL_CTX_set_msg_callback_arg(ctx, parg);
-                guard(0, || ctx_ref(ctx).is_some() as c_long)
+                guard(0, || try_ref(ctx).is_some() as c_long)
             }
             SSL_CTRL_MODE => SSL_CTX_set_mode(ctx, larg),
             SSL_CTRL_CLEAR_MODE => SSL_CTX_clear_mode(ctx, larg),
@@ -154,14 +155,14 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
             SSL_CTRL_EXTRA_CHAIN_CERT => add_chain_cert(ctx, parg.cast(), true),
             SSL_CTRL_CHAIN_CERT => add_chain_cert(ctx, parg.cast(), larg == 0),
             SSL_CTRL_CHAIN if parg.is_null() => {
-                super::ctx::ctx_call(ctx, |c| c.edit().clear_chain_certs()) as c_long
+                with_result(ctx, |c| c.edit().clear_chain_certs()) as c_long
             }
             SSL_CTRL_CHAIN => super::cert_cb::ctx_set_chain(ctx, larg, parg),
             super::ticket_key_cb::SSL_CTRL_SET_TLSEXT_TICKET_KEYS => {
                 super::ticket_key_cb::ctrl_set_keys(ctx, larg, parg)
             }
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
-                guard(0, || ctx_ref(ctx).is_some() as c_long)
+                guard(0, || try_ref(ctx).is_some() as c_long)
             }
             super::legacy::SSL_CTRL_SET_TMP_ECDH => super::legacy::ctx_set_tmp_ecdh(ctx, parg),
             super::chain_query::SSL_CTRL_GET_EXTRA_CHAIN_CERTS
@@ -179,7 +180,7 @@ pub unsafe extern "C" fn SSL_CTX_ctrl(
 /// Appends `x` to the chain of the certificate loaded last; `owned`: the call takes the
 /// caller's reference (released once its DER is copied), as OpenSSL's add0 does on success.
 unsafe fn add_chain_cert(ctx: *mut SSL_CTX, x: *mut X509, owned: bool) -> c_long {
-    let r = super::ctx::ctx_call(ctx, |c| {
+    let r = with_result(ctx, |c| {
         if x.is_null() {
             return Err(Error::local(Reason::INVALID_ARGUMENT, "X509 is NULL"));
         }
@@ -217,7 +218,7 @@ pub unsafe extern "C" fn SSL_ctrl(
             }
             SSL_CTRL_SET_MSG_CALLBACK_ARG => {
                 super::observe::SSL_set_msg_callback_arg(ssl, parg);
-                with_ssl_ref(ssl, 0, |_| 1)
+                with_ref(ssl, 0, |_| 1)
             }
             SSL_CTRL_MODE => SSL_set_mode(ssl, larg),
             SSL_CTRL_CLEAR_MODE => SSL_clear_mode(ssl, larg),
@@ -249,7 +250,7 @@ pub unsafe extern "C" fn SSL_ctrl(
                 SSL_get_peer_signature_nid(ssl, parg.cast()) as c_long
             }
             SSL_CTRL_SET_TMP_DH | SSL_CTRL_SET_DH_AUTO | SSL_CTRL_SET_ECDH_AUTO => {
-                with_ssl_ref(ssl, 0, |_| 1)
+                with_ref(ssl, 0, |_| 1)
             }
             _ => super::ocsp::ssl_ctrl(ssl, cmd, larg, parg),
         }
@@ -301,8 +302,8 @@ pub unsafe extern "C" fn SSL_CTX_set0_tmp_dh_pkey(
     dhpkey: *mut EVP_PKEY,
 ) -> c_int {
     guard(0, || {
-        // SAFETY: see ctx_ref.
-        if unsafe { ctx_ref(ctx) }.is_none() {
+        // SAFETY: see try_ref.
+        if unsafe { try_ref(ctx) }.is_none() {
             return 0;
         }
         // SAFETY: the caller hands its reference over (NULL is a no-op).
@@ -314,7 +315,7 @@ pub unsafe extern "C" fn SSL_CTX_set0_tmp_dh_pkey(
 /// Like `SSL_CTX_set0_tmp_dh_pkey`, for one connection.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set0_tmp_dh_pkey(ssl: *mut SSL, dhpkey: *mut EVP_PKEY) -> c_int {
-    let ok = with_ssl_ref(ssl, 0, |_| 1);
+    let ok = with_ref(ssl, 0, |_| 1);
     if ok == 1 {
         // SAFETY: the caller hands its reference over (NULL is a no-op).
         unsafe { aws_lc_sys::EVP_PKEY_free(dhpkey) };
@@ -332,8 +333,8 @@ pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(
     cb: LIBTLS_pem_password_cb,
 ) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.edit().passwd_cb = cb;
         }
     })
@@ -343,8 +344,8 @@ pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb(
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_default_passwd_cb_userdata(ctx: *mut SSL_CTX, u: *mut c_void) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.edit().passwd_userdata = u as usize;
         }
     })
@@ -355,16 +356,16 @@ pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb(
     ctx: *mut SSL_CTX,
 ) -> LIBTLS_pem_password_cb {
     guard(None, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().passwd_cb)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.and_then(|c| c.read().passwd_cb)
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_default_passwd_cb_userdata(ctx: *mut SSL_CTX) -> *mut c_void {
     guard(std::ptr::null_mut(), || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.map_or(std::ptr::null_mut(), |c| {
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.map_or(std::ptr::null_mut(), |c| {
             c.read().passwd_userdata as *mut c_void
         })
     })
@@ -375,7 +376,7 @@ pub(crate) fn ssl_call(
     ssl: *mut SSL,
     f: impl FnOnce(&mut SSL) -> crate::error::Result<()>,
 ) -> c_int {
-    with_ssl(ssl, 0, |s| match f(s) {
+    with_mut(ssl, 0, |s| match f(s) {
         Ok(()) => 1,
         Err(e) => {
             super::err::push(&e);

@@ -4,7 +4,8 @@
 
 use super::err;
 use super::null_arg;
-use super::ssl::{with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::with_ref;
 use crate::error::{Error, Reason};
 use std::ffi::{c_char, c_int, c_uchar};
 
@@ -42,7 +43,7 @@ pub unsafe extern "C" fn SSL_export_keying_material(
     contextlen: usize,
     use_context: c_int,
 ) -> c_int {
-    with_ssl_ref(s, -1, |ssl| {
+    with_ref(s, -1, |ssl| {
         if out.is_null() && olen > 0 {
             return null_arg("SSL_export_keying_material: out", 0);
         }
@@ -99,7 +100,7 @@ pub unsafe extern "C" fn SSL_export_keying_material_early(
     _context: *const c_uchar,
     _contextlen: usize,
 ) -> c_int {
-    with_ssl_ref(s, 0, |_| {
+    with_ref(s, 0, |_| {
         err::push(&Error::local(
             Reason::UNINITIALIZED,
             "SSL_export_keying_material_early: no early exporter secret, which needs 0-RTT \

@@ -1,7 +1,8 @@
 //! The C API: OpenSSL's names, constants and return conventions over the sans-I/O core.
 //!
-//! Every exported function runs inside [`guard`], so a panic never crosses into C: it becomes
-//! an `internal error` on the error queue and the function's failure value. Every pointer is
+//! Every exported function runs inside the boundary kit ([`boundary`]): [`guard`] so a panic never
+//! crosses into C (it becomes an `internal error` on the error queue and the function's failure
+//! value), and [`try_ref`] / [`with_ref`] and friends so every handle is cast in one place and
 //! checked for NULL before use.
 
 #![allow(unsafe_code)]
@@ -11,6 +12,7 @@
 
 pub mod alert;
 pub mod bio;
+mod boundary;
 pub mod ca_names;
 pub mod cert_cb;
 pub mod cert_comp;
@@ -42,7 +44,6 @@ pub mod session_ex;
 pub mod session_hostname;
 pub mod shared_ciphers;
 pub mod ssl;
-pub mod ssl_getters;
 pub mod state;
 pub mod store;
 pub mod store_dir;
@@ -50,35 +51,15 @@ pub mod threads;
 pub mod ticket_key_cb;
 pub mod tmp_key;
 pub mod ui;
+pub mod verify_param;
 pub mod version;
 pub mod x509;
 
 use crate::error::{Error, Reason};
+pub(crate) use boundary::{
+    guard, guard_or, null_arg, try_mut, try_ref, with_mut, with_ref, with_result, Handle,
+};
 use std::ffi::{c_char, CStr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// Runs `f`, turning a panic into `on_panic` plus an internal error on the queue.
-pub(crate) fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(|| err::awslc_boundary(f))) {
-        Ok(v) => v,
-        Err(_) => {
-            err::push(&Error::local(
-                Reason::INTERNAL_ERROR,
-                "internal error: a panic was caught at the C API boundary",
-            ));
-            on_panic
-        }
-    }
-}
-
-/// Pushes a NULL-argument error and returns `fail`.
-pub(crate) fn null_arg<T>(what: &str, fail: T) -> T {
-    err::push(&Error::local(
-        Reason::INVALID_ARGUMENT,
-        format!("{what} is NULL"),
-    ));
-    fail
-}
 
 /// Borrows a C string as UTF-8. NULL or invalid UTF-8 is an error on the queue.
 pub(crate) unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Option<&'a str> {

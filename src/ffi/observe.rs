@@ -5,12 +5,14 @@
 //! The core records events while it runs; [`dispatch`] turns them into callbacks between calls
 //! into the core, so a callback may call back into the library for the same `SSL`.
 
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::guard;
-use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::state::{state_of_step, OSSL_HANDSHAKE_STATE, TLS_ST_BEFORE, TLS_ST_OK, TLS_ST_UNKNOWN};
+use super::{try_ref, with_mut, with_ref};
 use crate::conn::{Connection, Role};
 use crate::diagnosis::{Cause, Diagnosis, OfferSummary};
-use crate::events::{Direction, Event, STATE_BEFORE, STATE_DONE};
+use crate::events::{Direction, Event};
 use crate::msgs::enums::ProtocolVersion;
 use std::ffi::{c_char, c_int, c_void, CString};
 
@@ -109,9 +111,9 @@ pub(crate) struct SslObservers {
     msg: Option<SSL_msg_cb>,
     msg_arg: Option<usize>,
     /// What `SSL_state_string_long` reports while a callback runs.
-    pub(crate) callback_state: Option<&'static str>,
+    pub(crate) callback_state: Option<OSSL_HANDSHAKE_STATE>,
     /// The state OpenSSL would be in, for the info callback's LOOP and EXIT calls.
-    current_state: Option<&'static str>,
+    current_state: Option<OSSL_HANDSHAKE_STATE>,
     /// Boxed: made only when the application asks why a handshake failed, it would otherwise
     /// take some 370 bytes in every connection.
     diagnosis: Option<Box<DiagnosisCache>>,
@@ -169,7 +171,7 @@ fn loop_where(role: Role) -> c_int {
 unsafe fn call_info(
     ssl: *mut SSL,
     cb: SSL_info_cb,
-    state: &'static str,
+    state: OSSL_HANDSHAKE_STATE,
     where_: c_int,
     ret: c_int,
 ) {
@@ -204,28 +206,29 @@ pub(crate) unsafe fn dispatch(ssl: *mut SSL, events: Vec<Event>) {
     let version = version.unwrap_or(ProtocolVersion::TLSV1_3).0 as c_int;
     for event in events {
         // SAFETY: live SSL; the state only changes between callbacks.
-        let state = unsafe { (*ssl).observers.current_state.unwrap_or(STATE_BEFORE) };
+        let state = unsafe { (*ssl).observers.current_state.unwrap_or(TLS_ST_BEFORE) };
         match &event {
             Event::HandshakeStart => {
                 // SAFETY: see call_info.
                 unsafe {
-                    (*ssl).observers.current_state = Some(STATE_BEFORE);
-                    call_info(ssl, eff.info, STATE_BEFORE, SSL_CB_HANDSHAKE_START, 1);
-                    call_info(ssl, eff.info, STATE_BEFORE, loop_where(role), 1);
+                    (*ssl).observers.current_state = Some(TLS_ST_BEFORE);
+                    call_info(ssl, eff.info, TLS_ST_BEFORE, SSL_CB_HANDSHAKE_START, 1);
+                    call_info(ssl, eff.info, TLS_ST_BEFORE, loop_where(role), 1);
                 }
             }
-            Event::State(name) => {
+            Event::Step(step) => {
+                let state = state_of_step(role, *step).unwrap_or(TLS_ST_UNKNOWN);
                 // SAFETY: see call_info.
                 unsafe {
-                    (*ssl).observers.current_state = Some(name);
-                    call_info(ssl, eff.info, name, loop_where(role), 1);
+                    (*ssl).observers.current_state = Some(state);
+                    call_info(ssl, eff.info, state, loop_where(role), 1);
                 }
             }
             Event::HandshakeDone => {
                 // SAFETY: see call_info.
                 unsafe {
-                    (*ssl).observers.current_state = Some(STATE_DONE);
-                    call_info(ssl, eff.info, STATE_DONE, SSL_CB_HANDSHAKE_DONE, 1);
+                    (*ssl).observers.current_state = Some(TLS_ST_OK);
+                    call_info(ssl, eff.info, TLS_ST_OK, SSL_CB_HANDSHAKE_DONE, 1);
                 }
             }
             Event::Alert {
@@ -332,7 +335,7 @@ pub(crate) unsafe fn exit(ssl: *mut SSL, ret: c_int) {
         (
             effective(s).info,
             s.connection().map_or(Role::Client, Connection::role),
-            s.observers.current_state.unwrap_or(STATE_BEFORE),
+            s.observers.current_state.unwrap_or(TLS_ST_BEFORE),
         )
     };
     let where_ = match role {
@@ -346,8 +349,8 @@ pub(crate) unsafe fn exit(ssl: *mut SSL, ret: c_int) {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_info_callback(ctx: *mut SSL_CTX, callback: SSL_info_cb) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.info = callback;
         }
     })
@@ -356,16 +359,16 @@ pub unsafe extern "C" fn SSL_CTX_set_info_callback(ctx: *mut SSL_CTX, callback: 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_info_callback(ctx: *const SSL_CTX) -> SSL_info_cb {
     guard(None, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().observers.info)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.and_then(|c| c.read().observers.info)
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_msg_callback(ctx: *mut SSL_CTX, callback: SSL_msg_cb) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.msg = callback;
         }
     })
@@ -375,8 +378,8 @@ pub unsafe extern "C" fn SSL_CTX_set_msg_callback(ctx: *mut SSL_CTX, callback: S
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_msg_callback_arg(ctx: *mut SSL_CTX, arg: *mut c_void) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.msg_arg = arg as usize;
         }
     })
@@ -388,8 +391,8 @@ pub unsafe extern "C" fn SSL_CTX_set_msg_callback_arg(ctx: *mut SSL_CTX, arg: *m
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_keylog_callback(ctx: *mut SSL_CTX, callback: SSL_keylog_cb) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.read().observers.keylog = callback;
         }
     })
@@ -398,32 +401,32 @@ pub unsafe extern "C" fn SSL_CTX_set_keylog_callback(ctx: *mut SSL_CTX, callback
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_keylog_callback(ctx: *const SSL_CTX) -> SSL_keylog_cb {
     guard(None, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.and_then(|c| c.read().observers.keylog)
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ctx) }.and_then(|c| c.read().observers.keylog)
     })
 }
 
 /// This connection's info callback, overriding the context's (NULL falls back to it).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_info_callback(ssl: *mut SSL, callback: SSL_info_cb) {
-    with_ssl(ssl, (), |s| {
+    with_mut(ssl, (), |s| {
         s.observers.info = callback.map(Some);
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_info_callback(ssl: *const SSL) -> SSL_info_cb {
-    with_ssl_ref(ssl, None, |s| effective(s).info)
+    with_ref(ssl, None, |s| effective(s).info)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_msg_callback(ssl: *mut SSL, callback: SSL_msg_cb) {
-    with_ssl(ssl, (), |s| s.observers.msg = Some(callback))
+    with_mut(ssl, (), |s| s.observers.msg = Some(callback))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_msg_callback_arg(ssl: *mut SSL, arg: *mut c_void) {
-    with_ssl(ssl, (), |s| s.observers.msg_arg = Some(arg as usize))
+    with_mut(ssl, (), |s| s.observers.msg_arg = Some(arg as usize))
 }
 
 /// The diagnosis of the last failed handshake and the C strings handed out for it; both live
@@ -458,7 +461,7 @@ fn with_diagnosis<T: Copy>(
     fail: T,
     f: impl FnOnce(&Diagnosis, &mut DiagnosisCache) -> T,
 ) -> T {
-    with_ssl(ssl as *mut SSL, fail, |s| {
+    with_mut(ssl as *mut SSL, fail, |s| {
         if s.observers.diagnosis.is_none() {
             let diagnosis = s.connection().and_then(Connection::diagnosis);
             s.observers.diagnosis = Some(Box::new(DiagnosisCache {

@@ -6,9 +6,9 @@
 //! Reading a response (`d2i_OCSP_RESPONSE`, `OCSP_resp_find_status`, `OCSP_basic_verify`,
 //! `OCSP_check_validity`, ...) is aws-lc's libcrypto, which libtls exports.
 
-use super::ctx::{ctx_ref, SSL_CTX};
-use super::guard;
-use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::ctx::SSL_CTX;
+use super::ssl::SSL;
+use super::{with_mut, with_ref};
 use crate::config::{Config, StapleDecision, StatusVerdict};
 use crate::conn::Role;
 use crate::error::{Error, Reason};
@@ -269,16 +269,6 @@ unsafe fn revocation_details(at: *mut aws_lc_sys::ASN1_GENERALIZEDTIME, reason: 
     }
 }
 
-fn with_ctx<T: Copy>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&SSL_CTX) -> T) -> T {
-    guard(fail, || {
-        // SAFETY: see ctx_ref.
-        match unsafe { ctx_ref(ctx) } {
-            Some(c) => f(c),
-            None => fail,
-        }
-    })
-}
-
 /// Sets the status callback of `ctx` (see `SSL_CTX_tlsext_status_cb` for both roles); NULL
 /// removes it. Returns 1. Connections use the callback of their context at handshake time.
 #[no_mangle]
@@ -286,7 +276,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_status_cb(
     ctx: *mut SSL_CTX,
     cb: SSL_CTX_tlsext_status_cb,
 ) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.edit().ocsp.callback = cb;
         1
     })
@@ -299,7 +289,7 @@ pub unsafe extern "C" fn SSL_CTX_get_tlsext_status_cb(
     ctx: *mut SSL_CTX,
     cb: *mut c_void,
 ) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         if cb.is_null() {
             return super::null_arg("cb", 0);
         }
@@ -316,7 +306,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_status_arg(
     ctx: *mut SSL_CTX,
     arg: *mut c_void,
 ) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.edit().ocsp.arg = arg as usize;
         1
     })
@@ -328,7 +318,7 @@ pub unsafe extern "C" fn SSL_CTX_get_tlsext_status_arg(
     ctx: *mut SSL_CTX,
     arg: *mut c_void,
 ) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         if arg.is_null() {
             return super::null_arg("arg", 0);
         }
@@ -355,7 +345,7 @@ fn refuse_status_type(t: c_long) -> c_long {
 /// or not (-1). Returns 1, or 0 for another type.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_tlsext_status_type(ctx: *mut SSL_CTX, t: c_int) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         if !valid_status_type(t.into()) {
             return refuse_status_type(t.into());
         }
@@ -367,7 +357,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_status_type(ctx: *mut SSL_CTX, t: c_
 /// `TLSEXT_STATUSTYPE_ocsp` when new clients of `ctx` ask for stapling, else -1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_tlsext_status_type(ctx: *mut SSL_CTX) -> c_long {
-    with_ctx(ctx, TLSEXT_STATUSTYPE_nothing.into(), |c| {
+    with_ref(ctx, TLSEXT_STATUSTYPE_nothing.into(), |c| {
         c.read().ocsp.status_type.into()
     })
 }
@@ -376,7 +366,7 @@ pub unsafe extern "C" fn SSL_CTX_get_tlsext_status_type(ctx: *mut SSL_CTX) -> c_
 /// for a handshake not yet started. Returns 1, or 0 for another type.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_tlsext_status_type(ssl: *mut SSL, t: c_long) -> c_long {
-    with_ssl(ssl, 0, |s| {
+    with_mut(ssl, 0, |s| {
         if !valid_status_type(t) {
             return refuse_status_type(t);
         }
@@ -389,7 +379,7 @@ pub unsafe extern "C" fn SSL_set_tlsext_status_type(ssl: *mut SSL, t: c_long) ->
 /// ClientHello is read): `TLSEXT_STATUSTYPE_ocsp` when the client asked for a response, else -1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_tlsext_status_type(ssl: *mut SSL) -> c_long {
-    with_ssl_ref(ssl, TLSEXT_STATUSTYPE_nothing.into(), |s| {
+    with_ref(ssl, TLSEXT_STATUSTYPE_nothing.into(), |s| {
         match s.connection().filter(|c| c.role() == Role::Server) {
             Some(c) if c.negotiated().ocsp_requested => TLSEXT_STATUSTYPE_ocsp.into(),
             Some(_) => TLSEXT_STATUSTYPE_nothing.into(),
@@ -409,7 +399,7 @@ pub unsafe extern "C" fn SSL_set_tlsext_status_ocsp_resp(
     resp: *mut c_uchar,
     len: c_long,
 ) -> c_long {
-    with_ssl(ssl, 0, |s| {
+    with_mut(ssl, 0, |s| {
         let Ok(n) = usize::try_from(len).map_err(|_| ()).and_then(|n| {
             if n <= MAX_OCSP_RESPONSE_LEN {
                 Ok(n)
@@ -443,7 +433,7 @@ pub unsafe extern "C" fn SSL_get_tlsext_status_ocsp_resp(
     ssl: *mut SSL,
     resp: *mut c_void,
 ) -> c_long {
-    with_ssl_ref(ssl, -1, |s| {
+    with_ref(ssl, -1, |s| {
         let bytes: Option<&[u8]> = match s.connection().filter(|c| c.role() == Role::Client) {
             Some(c) => c.negotiated().ocsp_response.as_deref(),
             None => s.ocsp.response.as_ref().map(OwnedResponse::bytes),

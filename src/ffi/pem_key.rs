@@ -12,8 +12,9 @@
 
 use super::compat::LIBTLS_pem_password_cb;
 use super::ctx::SSL_CTX;
-use super::ssl::{with_ssl, with_ssl_ref, SSL};
+use super::ssl::SSL;
 use super::{c_str, guard};
+use super::{with_mut, with_ref};
 use crate::crypto::sign::SigningKey;
 use crate::error::{Error, Reason, Result};
 use std::ffi::{c_char, c_int, c_void};
@@ -119,7 +120,7 @@ pub unsafe extern "C" fn SSL_use_PrivateKey_file(
     let Some(path) = (unsafe { c_str(file, "file") }) else {
         return 0;
     };
-    let Some(pw) = with_ssl_ref(ssl, None, |s| Some(s.passwd)) else {
+    let Some(pw) = with_ref(ssl, None, |s| Some(s.passwd)) else {
         return 0;
     };
     // The callback runs outside any use of the SSL.
@@ -158,23 +159,23 @@ pub unsafe extern "C" fn SSL_use_certificate_file(
 /// The password callback for this connection's `SSL_use_PrivateKey_file`.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_default_passwd_cb(ssl: *mut SSL, cb: LIBTLS_pem_password_cb) {
-    with_ssl(ssl, (), |s| s.passwd.cb = cb)
+    with_mut(ssl, (), |s| s.passwd.cb = cb)
 }
 
 /// The `userdata` argument this connection's password callback gets.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_default_passwd_cb_userdata(ssl: *mut SSL, u: *mut c_void) {
-    with_ssl(ssl, (), |s| s.passwd.userdata = u as usize)
+    with_mut(ssl, (), |s| s.passwd.userdata = u as usize)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_default_passwd_cb(ssl: *mut SSL) -> LIBTLS_pem_password_cb {
-    with_ssl_ref(ssl, None, |s| s.passwd.cb)
+    with_ref(ssl, None, |s| s.passwd.cb)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_default_passwd_cb_userdata(ssl: *mut SSL) -> *mut c_void {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+    with_ref(ssl, std::ptr::null_mut(), |s| {
         s.passwd.userdata as *mut c_void
     })
 }

@@ -1,8 +1,9 @@
 //! TLS 1.3 post-handshake client authentication in the C API (RFC 8446 4.2.6, 4.6.2).
 
-use super::ctx::{ctx_ref, SSL_CTX};
-use super::ssl::{with_ssl, SSL};
+use super::ctx::SSL_CTX;
+use super::ssl::SSL;
 use super::{err, guard};
+use super::{try_ref, with_mut};
 use crate::error::{Error, Reason};
 use std::ffi::c_int;
 
@@ -13,8 +14,8 @@ use std::ffi::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val: c_int) {
     guard((), || {
-        // SAFETY: see ctx_ref (checks NULL).
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref (checks NULL).
+        if let Some(c) = unsafe { try_ref(ctx) } {
             c.edit().config.post_handshake_auth = val != 0;
         }
     })
@@ -23,7 +24,7 @@ pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val:
 /// Like `SSL_CTX_set_post_handshake_auth`, for one connection (before its handshake starts).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) {
-    with_ssl(ssl, (), |s| s.post_handshake_auth = Some(val != 0))
+    with_mut(ssl, (), |s| s.post_handshake_auth = Some(val != 0))
 }
 
 /// A TLS 1.3 server asks the client for its certificate after the handshake. The
@@ -37,7 +38,7 @@ pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) 
 /// request is unanswered) or `SSL_R_INVALID_CONFIG` (no `SSL_VERIFY_PEER`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_verify_client_post_handshake(ssl: *mut SSL) -> c_int {
-    with_ssl(ssl, 0, |s| {
+    with_mut(ssl, 0, |s| {
         let Some(conn) = s.conn.as_mut() else {
             err::push(&Error::local(
                 Reason::STILL_IN_INIT,

@@ -8,10 +8,11 @@
 //! chosen only while the role's callback is set, as in OpenSSL.
 
 use super::cipher::{self, SSL_CIPHER};
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::session::SSL_SESSION;
-use super::ssl::{ssl_mut, ssl_ref, SSL};
+use super::ssl::{ssl_mut, SSL};
 use super::{err, guard, null_arg};
+use super::{try_mut, try_ref, with_ref};
 use crate::config::{Config, ExternalPsk, PskLookup};
 use crate::crypto::hash::HashAlg;
 use crate::crypto::secret::{Secret, Zeroizing};
@@ -354,8 +355,8 @@ fn server_lookup(
 
 fn edit_ctx(ctx: *mut SSL_CTX, f: impl FnOnce(&mut PskSettings)) {
     guard((), || {
-        // SAFETY: see ctx_ref (checks NULL).
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref (checks NULL).
+        if let Some(c) = unsafe { try_ref(ctx) } {
             f(&mut c.edit().psk);
         }
     })
@@ -363,8 +364,8 @@ fn edit_ctx(ctx: *mut SSL_CTX, f: impl FnOnce(&mut PskSettings)) {
 
 fn edit_ssl(ssl: *mut SSL, f: impl FnOnce(&mut PskSettings)) {
     guard((), || {
-        // SAFETY: see ssl_mut (checks NULL).
-        if let Some(s) = unsafe { ssl_mut(ssl) } {
+        // SAFETY: see try_mut (checks NULL).
+        if let Some(s) = unsafe { try_mut(ssl) } {
             let ctx = s.ctx() as *const SSL_CTX;
             // SAFETY: the SSL holds a reference on its context.
             f(s.psk.settings_mut(unsafe { &*ctx }));
@@ -466,18 +467,12 @@ pub unsafe extern "C" fn SSL_CTX_use_psk_identity_hint(
     ctx: *mut SSL_CTX,
     hint: *const c_char,
 ) -> c_int {
-    guard(0, || {
-        // SAFETY: see ctx_ref (checks NULL).
-        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
-            return 0;
-        };
-        match read_hint(hint) {
-            Ok(h) => {
-                c.edit().psk.hint = h;
-                1
-            }
-            Err(()) => 0,
+    with_ref(ctx, 0, |c| match read_hint(hint) {
+        Ok(h) => {
+            c.edit().psk.hint = h;
+            1
         }
+        Err(()) => 0,
     })
 }
 
@@ -527,9 +522,9 @@ pub unsafe extern "C" fn SSL_get_psk_identity_hint(ssl: *const SSL) -> *const c_
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_psk_identity(ssl: *const SSL) -> *const c_char {
     guard(std::ptr::null(), || {
-        // SAFETY: see ssl_ref; `SSL_get_psk_identity` takes a const SSL in OpenSSL but caches
+        // SAFETY: see try_ref; `SSL_get_psk_identity` takes a const SSL in OpenSSL but caches
         // its string in the object, as `SSL_get_servername` does.
-        let Some(s) = (unsafe { ssl_mut(ssl as *mut SSL) }) else {
+        let Some(s) = (unsafe { try_mut(ssl as *mut SSL) }) else {
             return std::ptr::null();
         };
         let identity = s
@@ -578,14 +573,6 @@ pub extern "C" fn SSL_SESSION_new() -> *mut SSL_SESSION {
     })
 }
 
-unsafe fn session<'a>(s: *const SSL_SESSION) -> Option<&'a SSL_SESSION> {
-    if s.is_null() {
-        return null_arg("SSL_SESSION", None);
-    }
-    // SAFETY: non-NULL pointers passed by C are live SSL_SESSION objects.
-    Some(unsafe { &*s })
-}
-
 /// Sets the session's key: the external PSK, or a TLS 1.2 master secret. Returns 1, or 0 for a
 /// key longer than 512 bytes.
 #[no_mangle]
@@ -596,7 +583,7 @@ pub unsafe extern "C" fn SSL_SESSION_set1_master_key(
 ) -> c_int {
     guard(0, || {
         // SAFETY: see `session`.
-        let Some(s) = (unsafe { session(sess) }) else {
+        let Some(s) = (unsafe { try_ref(sess) }) else {
             return 0;
         };
         if len > MAX_MASTER_KEY_LEN || (input.is_null() && len > 0) {
@@ -627,7 +614,7 @@ pub unsafe extern "C" fn SSL_SESSION_get_master_key(
 ) -> usize {
     guard(0, || {
         // SAFETY: see `session`.
-        let Some(s) = (unsafe { session(sess) }) else {
+        let Some(s) = (unsafe { try_ref(sess) }) else {
             return 0;
         };
         let current = s.get();
@@ -652,7 +639,7 @@ pub unsafe extern "C" fn SSL_SESSION_set_cipher(
 ) -> c_int {
     guard(0, || {
         // SAFETY: see `session`.
-        let Some(s) = (unsafe { session(sess) }) else {
+        let Some(s) = (unsafe { try_ref(sess) }) else {
             return 0;
         };
         let Some(info) = cipher::from_c(c) else {
@@ -668,7 +655,7 @@ pub unsafe extern "C" fn SSL_SESSION_set_cipher(
 pub unsafe extern "C" fn SSL_SESSION_get0_cipher(sess: *const SSL_SESSION) -> *const SSL_CIPHER {
     guard(std::ptr::null(), || {
         // SAFETY: see `session`.
-        let Some(s) = (unsafe { session(sess) }) else {
+        let Some(s) = (unsafe { try_ref(sess) }) else {
             return std::ptr::null();
         };
         crate::suites::lookup(s.get().suite).map_or(std::ptr::null(), cipher::to_c)
@@ -684,7 +671,7 @@ pub unsafe extern "C" fn SSL_SESSION_set_protocol_version(
 ) -> c_int {
     guard(0, || {
         // SAFETY: see `session`.
-        let Some(s) = (unsafe { session(sess) }) else {
+        let Some(s) = (unsafe { try_ref(sess) }) else {
             return 0;
         };
         if version != super::consts::TLS1_2_VERSION && version != super::consts::TLS1_3_VERSION {
@@ -704,8 +691,8 @@ pub unsafe extern "C" fn SSL_SESSION_set_protocol_version(
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CIPHER_find(ssl: *mut SSL, ptr: *const u8) -> *const SSL_CIPHER {
     guard(std::ptr::null(), || {
-        // SAFETY: see ssl_ref (checks NULL).
-        if unsafe { ssl_ref(ssl) }.is_none() {
+        // SAFETY: see try_ref (checks NULL).
+        if unsafe { try_ref(ssl) }.is_none() {
             return std::ptr::null();
         }
         if ptr.is_null() {

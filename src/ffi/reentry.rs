@@ -20,7 +20,8 @@
 //! (`SSL_set_SSL_CTX`, `SSL_set_verify`, ...) keep working from callbacks, as in OpenSSL.
 
 use super::err;
-use super::ssl::{with_ssl, SSL};
+use super::ssl::SSL;
+use super::with_mut;
 use crate::error::{Error, Reason};
 
 /// The re-entry state of one `SSL`.
@@ -51,7 +52,7 @@ pub(crate) fn driving<T: Copy>(
     what: &'static str,
     f: impl FnOnce(&mut SSL) -> T,
 ) -> T {
-    let r = with_ssl(ssl, fail, |s| {
+    let r = with_mut(ssl, fail, |s| {
         if s.reentry.busy {
             err::push(&Error::local(
                 Reason::CALLED_FROM_CALLBACK,

@@ -1,9 +1,13 @@
 //! Sessions in the C API: `SSL_SESSION` objects, resumption on an `SSL`, the context's session
 //! cache with its callbacks and statistics, and ticket keys.
 
-use super::ctx::{ctx_ref, SSL_CTX};
-use super::ssl::{ssl_mut, ssl_ref, SSL};
+use super::ctx::SSL_CTX;
+use super::ssl::SSL;
+/// The boundary kit under the name this module used to define, for code written against it.
+#[allow(unused_imports)]
+pub(crate) use super::with_ref as with_session;
 use super::{c_str, err, guard, null_arg};
+use super::{try_mut, try_ref, with_ref};
 use crate::config::Config;
 use crate::crypto::secret::Zeroizing;
 use crate::error::{Error, Reason};
@@ -46,6 +50,10 @@ pub struct SSL_SESSION {
     pub(crate) hostname: Option<std::ffi::CString>,
     /// `SSL_SESSION_set_ex_data`'s slots (src/ffi/session_ex.rs): on this object.
     pub(crate) ex: Mutex<super::exdata::CRYPTO_EX_DATA>,
+}
+
+impl super::Handle for SSL_SESSION {
+    const NAME: &'static str = "SSL_SESSION";
 }
 
 impl SSL_SESSION {
@@ -96,48 +104,6 @@ impl SSL_SESSION {
             drop(unsafe { Box::from_raw(p) });
         }
     }
-}
-
-unsafe fn session_ref<'a>(s: *const SSL_SESSION) -> Option<&'a SSL_SESSION> {
-    if s.is_null() {
-        return null_arg("SSL_SESSION", None);
-    }
-    // SAFETY: non-NULL pointers passed by C are live SSL_SESSION objects.
-    Some(unsafe { &*s })
-}
-
-pub(crate) fn with_session<T>(
-    s: *const SSL_SESSION,
-    fail: T,
-    f: impl FnOnce(&SSL_SESSION) -> T,
-) -> T {
-    guard_any(fail, || {
-        // SAFETY: see session_ref.
-        unsafe { session_ref(s) }.map(f)
-    })
-}
-
-/// `guard` for results that are not `Copy`-free defaults: `None` means "return `fail`".
-fn guard_any<T>(fail: T, f: impl FnOnce() -> Option<T>) -> T {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| err::awslc_boundary(f)));
-    match r {
-        Ok(Some(v)) => v,
-        Ok(None) => fail,
-        Err(_) => {
-            err::push(&Error::local(
-                Reason::INTERNAL_ERROR,
-                "internal error: a panic was caught at the C API boundary",
-            ));
-            fail
-        }
-    }
-}
-
-fn with_ctx<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&SSL_CTX) -> T) -> T {
-    guard_any(fail, || {
-        // SAFETY: see ctx_ref.
-        unsafe { ctx_ref(ctx) }.map(f)
-    })
 }
 
 /// Called with each new session (`SSL_CTX_sess_set_new_cb`). Return 1 to keep the reference
@@ -337,7 +303,7 @@ pub unsafe extern "C" fn SSL_SESSION_free(session: *mut SSL_SESSION) {
 /// Takes another reference to a session.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_up_ref(session: *mut SSL_SESSION) -> c_int {
-    with_session(session, 0, |s| {
+    with_ref(session, 0, |s| {
         s.refs.fetch_add(1, Ordering::Relaxed);
         1
     })
@@ -350,7 +316,7 @@ pub unsafe extern "C" fn SSL_SESSION_up_ref(session: *mut SSL_SESSION) -> c_int 
 /// `OPENSSL_free`).
 #[no_mangle]
 pub unsafe extern "C" fn i2d_SSL_SESSION(session: *const SSL_SESSION, out: *mut *mut u8) -> c_int {
-    with_session(session, 0, |s| {
+    with_ref(session, 0, |s| {
         let bytes = match s.get().encode() {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -428,7 +394,7 @@ pub unsafe extern "C" fn SSL_SESSION_get_id(
     session: *const SSL_SESSION,
     len: *mut c_uint,
 ) -> *const u8 {
-    with_session(session, std::ptr::null(), |s| {
+    with_ref(session, std::ptr::null(), |s| {
         // The object's own copy of the ID: valid while the object lives, whatever setters do.
         if !len.is_null() {
             // SAFETY: a writable length slot.
@@ -441,13 +407,13 @@ pub unsafe extern "C" fn SSL_SESSION_get_id(
 /// When the session was made (server) or received (client), seconds since the epoch.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_get_time(session: *const SSL_SESSION) -> c_long {
-    with_session(session, 0, |s| (s.get().created_ms / 1000) as c_long)
+    with_ref(session, 0, |s| (s.get().created_ms / 1000) as c_long)
 }
 
 /// Sets the creation time (seconds since the epoch). Returns 1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_set_time(session: *mut SSL_SESSION, t: c_long) -> c_long {
-    with_session(session, 0, |s| {
+    with_ref(session, 0, |s| {
         s.update(|x| x.created_ms = (t.max(0) as u64).saturating_mul(1000));
         1
     })
@@ -456,13 +422,13 @@ pub unsafe extern "C" fn SSL_SESSION_set_time(session: *mut SSL_SESSION, t: c_lo
 /// How long after its creation the session may be resumed, seconds.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_get_timeout(session: *const SSL_SESSION) -> c_long {
-    with_session(session, 0, |s| s.get().timeout_secs as c_long)
+    with_ref(session, 0, |s| s.get().timeout_secs as c_long)
 }
 
 /// Sets the timeout (seconds). Returns 1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_set_timeout(session: *mut SSL_SESSION, t: c_long) -> c_long {
-    with_session(session, 0, |s| {
+    with_ref(session, 0, |s| {
         s.update(|x| x.timeout_secs = t.clamp(0, c_long::from(i32::MAX)) as u32);
         1
     })
@@ -471,7 +437,7 @@ pub unsafe extern "C" fn SSL_SESSION_set_timeout(session: *mut SSL_SESSION, t: c
 /// 1 if the session carries a ticket (TLS 1.2 SessionTicket or TLS 1.3 PSK identity).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_has_ticket(session: *const SSL_SESSION) -> c_int {
-    with_session(session, 0, |s| (!s.get().ticket.is_empty()) as c_int)
+    with_ref(session, 0, |s| (!s.get().ticket.is_empty()) as c_int)
 }
 
 /// The server's ticket lifetime hint (TLS 1.2) or ticket lifetime (TLS 1.3), seconds.
@@ -479,19 +445,19 @@ pub unsafe extern "C" fn SSL_SESSION_has_ticket(session: *const SSL_SESSION) -> 
 pub unsafe extern "C" fn SSL_SESSION_get_ticket_lifetime_hint(
     session: *const SSL_SESSION,
 ) -> c_ulong {
-    with_session(session, 0, |s| c_ulong::from(s.get().ticket_lifetime))
+    with_ref(session, 0, |s| c_ulong::from(s.get().ticket_lifetime))
 }
 
 /// `TLS1_2_VERSION` or `TLS1_3_VERSION`.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_get_protocol_version(session: *const SSL_SESSION) -> c_int {
-    with_session(session, 0, |s| c_int::from(s.get().version.0))
+    with_ref(session, 0, |s| c_int::from(s.get().version.0))
 }
 
 /// 1 if a client could offer the session now: it has a ticket or an ID and has not expired.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_SESSION_is_resumable(session: *const SSL_SESSION) -> c_int {
-    with_session(session, 0, |s| {
+    with_ref(session, 0, |s| {
         s.get().is_resumable(crate::session::now_ms()) as c_int
     })
 }
@@ -504,8 +470,8 @@ pub unsafe extern "C" fn SSL_SESSION_is_resumable(session: *const SSL_SESSION) -
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_session(ssl: *const SSL) -> *mut SSL_SESSION {
     guard(std::ptr::null_mut(), || {
-        // SAFETY: see ssl_mut; handing out the session object updates the SSL's own cache.
-        match unsafe { ssl_mut(ssl as *mut SSL) } {
+        // SAFETY: see try_mut; handing out the session object updates the SSL's own cache.
+        match unsafe { try_mut(ssl as *mut SSL) } {
             Some(s) => s.session_object(),
             None => std::ptr::null_mut(),
         }
@@ -517,8 +483,8 @@ pub unsafe extern "C" fn SSL_get_session(ssl: *const SSL) -> *mut SSL_SESSION {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get1_session(ssl: *mut SSL) -> *mut SSL_SESSION {
     guard(std::ptr::null_mut(), || {
-        // SAFETY: see ssl_mut.
-        let Some(s) = (unsafe { ssl_mut(ssl) }) else {
+        // SAFETY: see try_mut.
+        let Some(s) = (unsafe { try_mut(ssl) }) else {
             return std::ptr::null_mut();
         };
         match s.current_session() {
@@ -534,8 +500,8 @@ pub unsafe extern "C" fn SSL_get1_session(ssl: *mut SSL) -> *mut SSL_SESSION {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_session(ssl: *mut SSL, session: *mut SSL_SESSION) -> c_int {
     guard(0, || {
-        // SAFETY: see ssl_mut.
-        let Some(s) = (unsafe { ssl_mut(ssl) }) else {
+        // SAFETY: see try_mut.
+        let Some(s) = (unsafe { try_mut(ssl) }) else {
             return 0;
         };
         s.sessions.resume = if session.is_null() {
@@ -552,8 +518,8 @@ pub unsafe extern "C" fn SSL_set_session(ssl: *mut SSL, session: *mut SSL_SESSIO
 #[no_mangle]
 pub unsafe extern "C" fn SSL_session_reused(ssl: *const SSL) -> c_int {
     guard(0, || {
-        // SAFETY: see ssl_ref.
-        unsafe { ssl_ref(ssl) }
+        // SAFETY: see try_ref.
+        unsafe { try_ref(ssl) }
             .and_then(|s| s.conn.as_ref())
             .is_some_and(|c| c.negotiated().session_reused) as c_int
     })
@@ -564,7 +530,7 @@ pub unsafe extern "C" fn SSL_session_reused(ssl: *const SSL) -> c_int {
 /// Sets `SSL_SESS_CACHE_*`; returns the previous mode.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_session_cache_mode(ctx: *mut SSL_CTX, mode: c_long) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let mut st = c.edit();
         let old = st.config.session.cache_mode;
         st.config.session.cache_mode = mode as u32;
@@ -574,7 +540,7 @@ pub unsafe extern "C" fn SSL_CTX_set_session_cache_mode(ctx: *mut SSL_CTX, mode:
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_session_cache_mode(ctx: *const SSL_CTX) -> c_long {
-    with_ctx(ctx, 0, |c| c.read().config.session.cache_mode as c_long)
+    with_ref(ctx, 0, |c| c.read().config.session.cache_mode as c_long)
 }
 
 /// Limits the internal cache to `size` sessions (0: no limit; default 20480), evicting those
@@ -582,7 +548,7 @@ pub unsafe extern "C" fn SSL_CTX_get_session_cache_mode(ctx: *const SSL_CTX) -> 
 /// previous limit.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_cache_size(ctx: *mut SSL_CTX, size: c_long) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let store = c.read().config.session.store.clone();
         let old = store.cache().max_size;
         store.set_cache_size(size.max(0) as usize);
@@ -592,7 +558,7 @@ pub unsafe extern "C" fn SSL_CTX_sess_set_cache_size(ctx: *mut SSL_CTX, size: c_
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_get_cache_size(ctx: *const SSL_CTX) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.read().config.session.store.cache().max_size as c_long
     })
 }
@@ -601,7 +567,7 @@ pub unsafe extern "C" fn SSL_CTX_sess_get_cache_size(ctx: *const SSL_CTX) -> c_l
 /// Servers also refuse older sessions than this.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_timeout(ctx: *mut SSL_CTX, secs: c_long) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let mut st = c.edit();
         let old = st.config.session.timeout_secs;
         let secs = secs.clamp(0, c_long::from(i32::MAX)) as u32;
@@ -617,7 +583,7 @@ pub unsafe extern "C" fn SSL_CTX_set_timeout(ctx: *mut SSL_CTX, secs: c_long) ->
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_timeout(ctx: *const SSL_CTX) -> c_long {
-    with_ctx(ctx, 0, |c| c.read().config.session.timeout_secs as c_long)
+    with_ref(ctx, 0, |c| c.read().config.session.timeout_secs as c_long)
 }
 
 /// Sessions resume only in a context with the same ID context (at most 32 bytes).
@@ -627,7 +593,7 @@ pub unsafe extern "C" fn SSL_CTX_set_session_id_context(
     sid_ctx: *const u8,
     len: c_uint,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let len = len as usize;
         if len > crate::session::MAX_SESSION_ID_LEN || (sid_ctx.is_null() && len > 0) {
             err::push(&Error::local(
@@ -650,7 +616,7 @@ pub unsafe extern "C" fn SSL_CTX_set_session_id_context(
 /// TLS 1.3 tickets a server sends after each handshake (default 2; 0 disables resumption).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_num_tickets(ctx: *mut SSL_CTX, n: usize) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.edit().config.session.num_tickets = n.min(u32::MAX as usize) as u32;
         1
     })
@@ -658,7 +624,7 @@ pub unsafe extern "C" fn SSL_CTX_set_num_tickets(ctx: *mut SSL_CTX, n: usize) ->
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_num_tickets(ctx: *const SSL_CTX) -> usize {
-    with_ctx(ctx, 0, |c| c.read().config.session.num_tickets as usize)
+    with_ref(ctx, 0, |c| c.read().config.session.num_tickets as usize)
 }
 
 /// libtls: with `on` non-zero a server accepts each TLS 1.3 ticket once (it remembers used
@@ -667,7 +633,7 @@ pub unsafe extern "C" fn SSL_CTX_get_num_tickets(ctx: *const SSL_CTX) -> usize {
 /// before get a full handshake too (never a possible replay).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_int) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.edit().config.session.single_use_tickets = on != 0;
         1
     })
@@ -680,7 +646,7 @@ pub unsafe extern "C" fn SSL_CTX_set_ticket_single_use(ctx: *mut SSL_CTX, on: c_
 /// says. Returns 1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_allow_no_ems(ctx: *mut SSL_CTX, on: c_int) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.edit().config.allow_no_ems = on != 0;
         1
     })
@@ -693,13 +659,13 @@ pub unsafe extern "C" fn SSL_CTX_set_allow_no_ems(ctx: *mut SSL_CTX, on: c_int) 
 /// session, one per TLS 1.3 ticket).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_new_cb(ctx: *mut SSL_CTX, cb: SSL_CTX_new_session_cb) {
-    with_ctx(ctx, (), |c| c.edit().session_callbacks.new_cb = cb)
+    with_ref(ctx, (), |c| c.edit().session_callbacks.new_cb = cb)
 }
 
 /// External caches: `cb` is asked for session IDs the internal cache does not hold.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_set_get_cb(ctx: *mut SSL_CTX, cb: SSL_CTX_get_session_cb) {
-    with_ctx(ctx, (), |c| c.edit().session_callbacks.get_cb = cb)
+    with_ref(ctx, (), |c| c.edit().session_callbacks.get_cb = cb)
 }
 
 /// External caches: `cb` is told of every session leaving the internal cache (expired,
@@ -710,7 +676,7 @@ pub unsafe extern "C" fn SSL_CTX_sess_set_remove_cb(
     ctx: *mut SSL_CTX,
     cb: SSL_CTX_remove_session_cb,
 ) {
-    with_ctx(ctx, (), |c| {
+    with_ref(ctx, (), |c| {
         let mut st = c.edit();
         st.session_callbacks.remove_cb = cb;
         let ctx_addr = ctx as usize;
@@ -731,19 +697,19 @@ pub unsafe extern "C" fn SSL_CTX_sess_set_remove_cb(
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_get_new_cb(ctx: *const SSL_CTX) -> SSL_CTX_new_session_cb {
-    with_ctx(ctx, None, |c| c.read().session_callbacks.new_cb)
+    with_ref(ctx, None, |c| c.read().session_callbacks.new_cb)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_get_get_cb(ctx: *const SSL_CTX) -> SSL_CTX_get_session_cb {
-    with_ctx(ctx, None, |c| c.read().session_callbacks.get_cb)
+    with_ref(ctx, None, |c| c.read().session_callbacks.get_cb)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_get_remove_cb(
     ctx: *const SSL_CTX,
 ) -> SSL_CTX_remove_session_cb {
-    with_ctx(ctx, None, |c| c.read().session_callbacks.remove_cb)
+    with_ref(ctx, None, |c| c.read().session_callbacks.remove_cb)
 }
 
 /// Puts a session with an ID into the internal cache. Returns 1, or 0 for a session without ID.
@@ -752,9 +718,9 @@ pub unsafe extern "C" fn SSL_CTX_add_session(
     ctx: *mut SSL_CTX,
     session: *mut SSL_SESSION,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
-        // SAFETY: see session_ref.
-        let Some(s) = (unsafe { session_ref(session) }) else {
+    with_ref(ctx, 0, |c| {
+        // SAFETY: see try_ref.
+        let Some(s) = (unsafe { try_ref(session) }) else {
             return 0;
         };
         let s = s.get();
@@ -775,9 +741,9 @@ pub unsafe extern "C" fn SSL_CTX_remove_session(
     ctx: *mut SSL_CTX,
     session: *mut SSL_SESSION,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
-        // SAFETY: see session_ref.
-        let Some(s) = (unsafe { session_ref(session) }) else {
+    with_ref(ctx, 0, |c| {
+        // SAFETY: see try_ref.
+        let Some(s) = (unsafe { try_ref(session) }) else {
             return 0;
         };
         let s = s.get();
@@ -796,7 +762,7 @@ pub unsafe extern "C" fn SSL_CTX_remove_session(
 /// Drops the cached sessions that have expired at time `t` (seconds since the epoch).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_flush_sessions(ctx: *mut SSL_CTX, t: c_long) {
-    with_ctx(ctx, (), |c| {
+    with_ref(ctx, (), |c| {
         let store = c.read().config.session.store.clone();
         store.flush((t.max(0) as u64).saturating_mul(1000));
     })
@@ -806,7 +772,7 @@ fn stat(
     ctx: *const SSL_CTX,
     pick: impl FnOnce(&crate::session::SessionStats) -> &AtomicU64,
 ) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let store = c.read().config.session.store.clone();
         SessionStats::get(pick(&store.stats)) as c_long
     })
@@ -815,7 +781,7 @@ fn stat(
 /// Sessions in the internal cache.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_number(ctx: *const SSL_CTX) -> c_long {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let store = c.read().config.session.store.clone();
         let n = store.cache().len();
         n as c_long
@@ -837,7 +803,7 @@ pub unsafe extern "C" fn SSL_CTX_sess_connect_good(ctx: *const SSL_CTX) -> c_lon
 /// Client renegotiations: always 0 (libtls does not renegotiate).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_connect_renegotiate(ctx: *const SSL_CTX) -> c_long {
-    with_ctx(ctx, 0, |_| 0)
+    with_ref(ctx, 0, |_| 0)
 }
 
 /// Server handshakes started.
@@ -855,7 +821,7 @@ pub unsafe extern "C" fn SSL_CTX_sess_accept_good(ctx: *const SSL_CTX) -> c_long
 /// Server renegotiations: always 0 (libtls does not renegotiate).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_sess_accept_renegotiate(ctx: *const SSL_CTX) -> c_long {
-    with_ctx(ctx, 0, |_| 0)
+    with_ref(ctx, 0, |_| 0)
 }
 
 /// Sessions a server resumed (tickets and session IDs).
@@ -901,7 +867,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_ticket_keys(
     keys: *const c_void,
     len: c_long,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         if keys.is_null() || len <= 0 {
             return null_arg("ticket keys", 0);
         }
@@ -927,7 +893,7 @@ pub unsafe extern "C" fn SSL_CTX_load_tlsext_ticket_key_file(
     ctx: *mut SSL_CTX,
     path: *const c_char,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         // SAFETY: a NUL-terminated path.
         let Some(path) = (unsafe { c_str(path, "ticket key file") }) else {
             return 0;
@@ -987,7 +953,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_ticket_key_rotation(
     ctx: *mut SSL_CTX,
     interval_secs: c_long,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         let st = c.read();
         let retain = u64::from(st.config.session.timeout_secs);
         st.config
@@ -1007,7 +973,7 @@ pub unsafe extern "C" fn SSL_CTX_set_ticket_key_cb(
     ctx: *mut SSL_CTX,
     cb: SSL_ticket_key_cb,
 ) -> c_int {
-    with_ctx(ctx, 0, |c| {
+    with_ref(ctx, 0, |c| {
         c.edit().session_callbacks.ticket_key_cb = cb;
         1
     })

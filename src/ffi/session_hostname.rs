@@ -1,6 +1,7 @@
 //! `SSL_SESSION_get0_hostname`: the server name a session was established for.
 
-use super::session::{with_session, SSL_SESSION};
+use super::session::SSL_SESSION;
+use super::with_ref;
 use std::ffi::c_char;
 
 /// The server name (SNI) the session was established with: the name a client asked for, or
@@ -13,7 +14,7 @@ pub unsafe extern "C" fn SSL_SESSION_get0_hostname(session: *const SSL_SESSION) 
     if session.is_null() {
         return std::ptr::null();
     }
-    with_session(session, std::ptr::null(), |s| {
+    with_ref(session, std::ptr::null(), |s| {
         s.hostname.as_ref().map_or(std::ptr::null(), |h| h.as_ptr())
     })
 }

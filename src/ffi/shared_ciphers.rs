@@ -1,6 +1,7 @@
 //! `SSL_get_shared_ciphers`: the suites a client offered that this server enables.
 
-use super::ssl::{with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::with_ref;
 use std::ffi::{c_char, c_int};
 
 /// A server, after the ClientHello: writes into `buf` (`size` bytes) the OpenSSL names of the
@@ -15,7 +16,7 @@ pub unsafe extern "C" fn SSL_get_shared_ciphers(
     buf: *mut c_char,
     size: c_int,
 ) -> *mut c_char {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+    with_ref(ssl, std::ptr::null_mut(), |s| {
         let Some(conn) = s.conn.as_ref() else {
             return std::ptr::null_mut();
         };

@@ -5,9 +5,10 @@
 //! `OSSL_HANDSHAKE_STATE` number and its short and long names, so the three calls and the info
 //! callback always agree.
 
-use super::ssl::{with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::with_ref;
 use crate::conn::Role;
-use crate::events::{HandshakeStep, STATE_BEFORE, STATE_DONE};
+use crate::events::HandshakeStep;
 use crate::msgs::enums::ProtocolVersion;
 use std::ffi::{c_char, c_int, CStr};
 
@@ -55,6 +56,9 @@ pub const TLS_ST_CW_KEY_UPDATE: OSSL_HANDSHAKE_STATE = 43;
 pub const TLS_ST_SR_KEY_UPDATE: OSSL_HANDSHAKE_STATE = 44;
 pub const TLS_ST_CR_KEY_UPDATE: OSSL_HANDSHAKE_STATE = 45;
 pub const TLS_ST_EARLY_DATA: OSSL_HANDSHAKE_STATE = 46;
+/// Not OpenSSL's: a step with no state on this side (a message this side never sends or
+/// receives). Named "UNKWN" / "unknown state"; `SSL_get_state` never reports it.
+pub(crate) const TLS_ST_UNKNOWN: OSSL_HANDSHAKE_STATE = -1;
 
 /// Each state libtls can be in: its number, which side takes that step (None: both), its
 /// short name (`SSL_state_string`) and its long one (`SSL_state_string_long`).
@@ -300,21 +304,67 @@ const STATES: &[(OSSL_HANDSHAKE_STATE, Option<Role>, &CStr, &CStr)] = {
     ]
 };
 
-/// The state a handshake step leaves `role` in, found by the step's long name (the text the
-/// info callback reports for it, so the two cannot drift apart).
-fn state_of_step(role: Role, step: HandshakeStep) -> OSSL_HANDSHAKE_STATE {
-    state_named(role, step.openssl_name(role)).unwrap_or(TLS_ST_BEFORE)
+/// The state a handshake step leaves `role` in: the one table from the core's steps to
+/// OpenSSL's `TLS_ST_*` numbers (whose names `STATES` holds). `None` for a message this side
+/// never sends or receives.
+pub(crate) fn state_of_step(role: Role, step: HandshakeStep) -> Option<OSSL_HANDSHAKE_STATE> {
+    use crate::msgs::enums::HandshakeType as H;
+    let client = role == Role::Client;
+    let Some(typ) = step.typ else {
+        // A ChangeCipherSpec.
+        return Some(match (client, step.sent) {
+            (true, true) => TLS_ST_CW_CHANGE,
+            (false, true) => TLS_ST_SW_CHANGE,
+            (true, false) => TLS_ST_CR_CHANGE,
+            (false, false) => TLS_ST_SR_CHANGE,
+        });
+    };
+    // A CompressedCertificate (RFC 8879) stands in for the Certificate: OpenSSL 3.0's states
+    // have no number of their own for it.
+    let typ = match typ {
+        H::COMPRESSED_CERTIFICATE => H::CERTIFICATE,
+        other => other,
+    };
+    Some(match (client, step.sent, typ) {
+        (true, true, H::CLIENT_HELLO) => TLS_ST_CW_CLNT_HELLO,
+        (false, false, H::CLIENT_HELLO) => TLS_ST_SR_CLNT_HELLO,
+        (false, true, H::SERVER_HELLO) => TLS_ST_SW_SRVR_HELLO,
+        (true, false, H::SERVER_HELLO) => TLS_ST_CR_SRVR_HELLO,
+        (false, true, H::ENCRYPTED_EXTENSIONS) => TLS_ST_SW_ENCRYPTED_EXTENSIONS,
+        (true, false, H::ENCRYPTED_EXTENSIONS) => TLS_ST_CR_ENCRYPTED_EXTENSIONS,
+        (false, true, H::CERTIFICATE) => TLS_ST_SW_CERT,
+        (true, false, H::CERTIFICATE) => TLS_ST_CR_CERT,
+        (true, true, H::CERTIFICATE) => TLS_ST_CW_CERT,
+        (false, false, H::CERTIFICATE) => TLS_ST_SR_CERT,
+        (false, true, H::SERVER_KEY_EXCHANGE) => TLS_ST_SW_KEY_EXCH,
+        (true, false, H::SERVER_KEY_EXCHANGE) => TLS_ST_CR_KEY_EXCH,
+        (false, true, H::CERTIFICATE_REQUEST) => TLS_ST_SW_CERT_REQ,
+        (true, false, H::CERTIFICATE_REQUEST) => TLS_ST_CR_CERT_REQ,
+        (false, true, H::SERVER_HELLO_DONE) => TLS_ST_SW_SRVR_DONE,
+        (true, false, H::SERVER_HELLO_DONE) => TLS_ST_CR_SRVR_DONE,
+        (true, true, H::CLIENT_KEY_EXCHANGE) => TLS_ST_CW_KEY_EXCH,
+        (false, false, H::CLIENT_KEY_EXCHANGE) => TLS_ST_SR_KEY_EXCH,
+        (false, true, H::CERTIFICATE_VERIFY) => TLS_ST_SW_CERT_VRFY,
+        (true, false, H::CERTIFICATE_VERIFY) => TLS_ST_CR_CERT_VRFY,
+        (true, true, H::CERTIFICATE_VERIFY) => TLS_ST_CW_CERT_VRFY,
+        (false, false, H::CERTIFICATE_VERIFY) => TLS_ST_SR_CERT_VRFY,
+        (true, true, H::FINISHED) => TLS_ST_CW_FINISHED,
+        (false, true, H::FINISHED) => TLS_ST_SW_FINISHED,
+        (true, false, H::FINISHED) => TLS_ST_CR_FINISHED,
+        (false, false, H::FINISHED) => TLS_ST_SR_FINISHED,
+        (false, true, H::NEW_SESSION_TICKET) => TLS_ST_SW_SESSION_TICKET,
+        (true, false, H::NEW_SESSION_TICKET) => TLS_ST_CR_SESSION_TICKET,
+        (false, true, H::HELLO_REQUEST) => TLS_ST_SW_HELLO_REQ,
+        (true, false, H::HELLO_REQUEST) => TLS_ST_CR_HELLO_REQ,
+        (true, true, H::KEY_UPDATE) => TLS_ST_CW_KEY_UPDATE,
+        (false, true, H::KEY_UPDATE) => TLS_ST_SW_KEY_UPDATE,
+        (true, false, H::KEY_UPDATE) => TLS_ST_CR_KEY_UPDATE,
+        (false, false, H::KEY_UPDATE) => TLS_ST_SR_KEY_UPDATE,
+        _ => return None,
+    })
 }
 
-fn state_named(role: Role, long_name: &str) -> Option<OSSL_HANDSHAKE_STATE> {
-    STATES
-        .iter()
-        .find(|(_, side, _, long)| {
-            side.is_none_or(|side| side == role) && long.to_bytes() == long_name.as_bytes()
-        })
-        .map(|(state, ..)| *state)
-}
-
+/// OpenSSL's short and long names (`SSL_state_string`, `SSL_state_string_long`) of `state`.
 fn names_of(state: OSSL_HANDSHAKE_STATE) -> (&'static CStr, &'static CStr) {
     STATES
         .iter()
@@ -332,14 +382,8 @@ impl SSL {
             return TLS_ST_BEFORE;
         };
         if let Some(reported) = self.observers.callback_state {
-            if reported == STATE_DONE {
-                return TLS_ST_OK;
-            }
-            if reported == STATE_BEFORE {
-                return TLS_ST_BEFORE;
-            }
-            if let Some(state) = state_named(conn.role(), reported) {
-                return state;
+            if reported != TLS_ST_UNKNOWN {
+                return reported;
             }
         }
         if !conn.is_handshaking() {
@@ -347,7 +391,8 @@ impl SSL {
         }
         let state = conn
             .last_step()
-            .map_or(TLS_ST_BEFORE, |step| state_of_step(conn.role(), step));
+            .and_then(|step| state_of_step(conn.role(), step))
+            .unwrap_or(TLS_ST_BEFORE);
         // OpenSSL's TLS 1.3 server, its flight sent, waits for the client's in the state where
         // early data could arrive, with or without 0-RTT.
         let tls13 = conn.negotiated().version == Some(ProtocolVersion::TLSV1_3);
@@ -363,19 +408,19 @@ impl SSL {
 /// read, e.g. `TLS_ST_CW_CLNT_HELLO` while a client waits for the ServerHello.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_state(ssl: *const SSL) -> OSSL_HANDSHAKE_STATE {
-    with_ssl_ref(ssl, TLS_ST_BEFORE, |s| s.handshake_state())
+    with_ref(ssl, TLS_ST_BEFORE, |s| s.handshake_state())
 }
 
 /// 1 before the first handshake step (`SSL_get_state` is `TLS_ST_BEFORE`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_in_before(ssl: *const SSL) -> c_int {
-    with_ssl_ref(ssl, 0, |s| (s.handshake_state() == TLS_ST_BEFORE) as c_int)
+    with_ref(ssl, 0, |s| (s.handshake_state() == TLS_ST_BEFORE) as c_int)
 }
 
 /// OpenSSL's short code of the `SSL_get_state` state ("PINIT", "TWCH", "SSLOK", ...).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string(ssl: *const SSL) -> *const c_char {
-    with_ssl_ref(ssl, c"UNKWN".as_ptr(), |s| {
+    with_ref(ssl, c"UNKWN".as_ptr(), |s| {
         names_of(s.handshake_state()).0.as_ptr()
     })
 }
@@ -383,7 +428,7 @@ pub unsafe extern "C" fn SSL_state_string(ssl: *const SSL) -> *const c_char {
 /// OpenSSL's text for the `SSL_get_state` state ("SSLv3/TLS write client hello", ...).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char {
-    with_ssl_ref(ssl, c"unknown state".as_ptr(), |s| {
+    with_ref(ssl, c"unknown state".as_ptr(), |s| {
         names_of(s.handshake_state()).1.as_ptr()
     })
 }
@@ -392,6 +437,71 @@ pub unsafe extern "C" fn SSL_state_string_long(ssl: *const SSL) -> *const c_char
 mod tests {
     use super::*;
     use crate::msgs::enums::HandshakeType as H;
+
+    /// OpenSSL's `SSL_state_string_long` text for each step, as OpenSSL 3.0's info callback reports
+    /// it: the reference the table above is checked against.
+    fn openssl_state(role: Role, sent: bool, typ: H) -> &'static str {
+        let client = role == Role::Client;
+        // A CompressedCertificate (RFC 8879) stands in for the Certificate: OpenSSL 3.0's states
+        // have no name of their own for it.
+        let typ = match typ {
+            H::COMPRESSED_CERTIFICATE => H::CERTIFICATE,
+            other => other,
+        };
+        match (client, sent, typ) {
+            (true, true, H::CLIENT_HELLO) => "SSLv3/TLS write client hello",
+            (false, false, H::CLIENT_HELLO) => "SSLv3/TLS read client hello",
+            (false, true, H::SERVER_HELLO) => "SSLv3/TLS write server hello",
+            (true, false, H::SERVER_HELLO) => "SSLv3/TLS read server hello",
+            (false, true, H::ENCRYPTED_EXTENSIONS) => "TLSv1.3 write encrypted extensions",
+            (true, false, H::ENCRYPTED_EXTENSIONS) => "TLSv1.3 read encrypted extensions",
+            (false, true, H::CERTIFICATE) => "SSLv3/TLS write certificate",
+            (true, false, H::CERTIFICATE) => "SSLv3/TLS read server certificate",
+            (true, true, H::CERTIFICATE) => "SSLv3/TLS write client certificate",
+            (false, false, H::CERTIFICATE) => "SSLv3/TLS read client certificate",
+            (false, true, H::SERVER_KEY_EXCHANGE) => "SSLv3/TLS write key exchange",
+            (true, false, H::SERVER_KEY_EXCHANGE) => "SSLv3/TLS read server key exchange",
+            (false, true, H::CERTIFICATE_REQUEST) => "SSLv3/TLS write certificate request",
+            (true, false, H::CERTIFICATE_REQUEST) => "SSLv3/TLS read server certificate request",
+            (false, true, H::SERVER_HELLO_DONE) => "SSLv3/TLS write server done",
+            (true, false, H::SERVER_HELLO_DONE) => "SSLv3/TLS read server done",
+            (true, true, H::CLIENT_KEY_EXCHANGE) => "SSLv3/TLS write client key exchange",
+            (false, false, H::CLIENT_KEY_EXCHANGE) => "SSLv3/TLS read client key exchange",
+            (false, true, H::CERTIFICATE_VERIFY) => "TLSv1.3 write server certificate verify",
+            (true, false, H::CERTIFICATE_VERIFY) => "TLSv1.3 read server certificate verify",
+            (true, true, H::CERTIFICATE_VERIFY) => "SSLv3/TLS write certificate verify",
+            (false, false, H::CERTIFICATE_VERIFY) => "SSLv3/TLS read certificate verify",
+            (_, true, H::FINISHED) => "SSLv3/TLS write finished",
+            (_, false, H::FINISHED) => "SSLv3/TLS read finished",
+            (false, true, H::NEW_SESSION_TICKET) => "SSLv3/TLS write session ticket",
+            (true, false, H::NEW_SESSION_TICKET) => "SSLv3/TLS read server session ticket",
+            (false, true, H::HELLO_REQUEST) => "SSLv3/TLS write hello request",
+            (true, false, H::HELLO_REQUEST) => "SSLv3/TLS read hello request",
+            (true, true, H::KEY_UPDATE) => "TLSv1.3 write client key update",
+            (false, true, H::KEY_UPDATE) => "TLSv1.3 write server key update",
+            (true, false, H::KEY_UPDATE) => "TLSv1.3 read server key update",
+            (false, false, H::KEY_UPDATE) => "TLSv1.3 read client key update",
+            _ => "unknown state",
+        }
+    }
+
+    fn long_name(role: Role, step: HandshakeStep) -> &'static str {
+        match (step.typ, step.sent) {
+            (Some(typ), sent) => openssl_state(role, sent, typ),
+            (None, true) => "SSLv3/TLS write change cipher spec",
+            (None, false) => "SSLv3/TLS read change cipher spec",
+        }
+    }
+
+    /// The state whose long name is `long_name` on `role`'s side.
+    fn state_named(role: Role, long_name: &str) -> Option<OSSL_HANDSHAKE_STATE> {
+        STATES
+            .iter()
+            .find(|(_, side, _, long)| {
+                side.is_none_or(|side| side == role) && long.to_bytes() == long_name.as_bytes()
+            })
+            .map(|(state, ..)| *state)
+    }
 
     #[test]
     fn every_step_the_core_names_has_a_state_on_the_side_that_takes_it() {
@@ -409,18 +519,22 @@ mod tests {
             H::CLIENT_KEY_EXCHANGE,
             H::FINISHED,
             H::KEY_UPDATE,
+            H::COMPRESSED_CERTIFICATE,
         ];
         for role in [Role::Client, Role::Server] {
             for sent in [true, false] {
                 for typ in types.iter().map(|t| Some(*t)).chain([None]) {
                     let step = HandshakeStep { sent, typ };
-                    let name = step.openssl_name(role);
+                    let name = long_name(role, step);
                     if name == "unknown state" {
-                        continue; // a message this side never sends or receives
+                        // a message this side never sends or receives
+                        assert_eq!(state_of_step(role, step), None, "{role:?} {step:?}");
+                        continue;
                     }
-                    let state = state_of_step(role, step);
+                    let state = state_of_step(role, step).unwrap();
                     assert_ne!(state, TLS_ST_BEFORE, "{role:?} {step:?} ({name})");
                     assert_eq!(names_of(state).1.to_str().unwrap(), name);
+                    assert_eq!(state_named(role, name), Some(state), "{role:?} {step:?}");
                 }
             }
         }
@@ -432,13 +546,22 @@ mod tests {
             sent: true,
             typ: Some(H::FINISHED),
         };
-        assert_eq!(state_of_step(Role::Client, finished), TLS_ST_CW_FINISHED);
-        assert_eq!(state_of_step(Role::Server, finished), TLS_ST_SW_FINISHED);
+        assert_eq!(
+            state_of_step(Role::Client, finished),
+            Some(TLS_ST_CW_FINISHED)
+        );
+        assert_eq!(
+            state_of_step(Role::Server, finished),
+            Some(TLS_ST_SW_FINISHED)
+        );
         let hello = HandshakeStep {
             sent: true,
             typ: Some(H::CLIENT_HELLO),
         };
-        assert_eq!(state_of_step(Role::Client, hello), TLS_ST_CW_CLNT_HELLO);
+        assert_eq!(
+            state_of_step(Role::Client, hello),
+            Some(TLS_ST_CW_CLNT_HELLO)
+        );
         assert_eq!(names_of(TLS_ST_CW_CLNT_HELLO).0, c"TWCH");
     }
 }

@@ -6,8 +6,9 @@
 //! (`X509_LOOKUP_hash_dir`), which aws-lc consults only during its own verification, are not;
 //! `X509_STORE_load_locations` with a directory reads it into the store (src/ffi/store_dir.rs).
 
-use super::ctx::{ctx_ref, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::guard;
+use super::try_ref;
 use aws_lc_sys as sys;
 
 pub use sys::X509_STORE;
@@ -196,8 +197,8 @@ impl CertStore {
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_cert_store(ctx: *const SSL_CTX) -> *mut X509_STORE {
     guard(std::ptr::null_mut(), || {
-        // SAFETY: see ctx_ref.
-        let Some(c) = (unsafe { ctx_ref(ctx) }) else {
+        // SAFETY: see try_ref.
+        let Some(c) = (unsafe { try_ref(ctx) }) else {
             return std::ptr::null_mut();
         };
         let cell = c.read().cert_store.clone();
@@ -209,8 +210,8 @@ pub unsafe extern "C" fn SSL_CTX_get_cert_store(ctx: *const SSL_CTX) -> *mut X50
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_cert_store(ctx: *mut SSL_CTX, store: *mut X509_STORE) {
     guard((), || {
-        // SAFETY: see ctx_ref.
-        if let Some(c) = unsafe { ctx_ref(ctx) } {
+        // SAFETY: see try_ref.
+        if let Some(c) = unsafe { try_ref(ctx) } {
             let st = c.edit();
             st.cert_store
                 .set((!store.is_null()).then_some(CertStore(store)));

@@ -13,8 +13,9 @@
 //! Also `SSL_CTX_ctrl`'s `SSL_CTRL_SET_TLSEXT_TICKET_KEYS` (OpenSSL's
 //! `SSL_CTX_set_tlsext_ticket_keys` macro spelling).
 
-use super::ctx::{ctx_call, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::ssl::SSL;
+use super::with_result;
 use crate::crypto::secret::{Secret, Zeroizing};
 use crate::error::{Error, Reason, Result};
 use crate::session::{TicketCrypto, TicketOpened};
@@ -72,7 +73,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_ticket_key_cb(
     ctx: *mut SSL_CTX,
     cb: SSL_CTX_tlsext_ticket_key_cb,
 ) -> c_long {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         c.edit().session_callbacks.openssl_ticket_key_cb = cb;
         Ok(())
     }) as c_long

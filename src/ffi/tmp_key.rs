@@ -2,7 +2,8 @@
 //! which stunnel logs ("Peer temporary key: ECDH, P-256, 256 bits").
 
 use super::consts::{NID_X9_62_prime256v1, NID_secp384r1, NID_X25519};
-use super::ssl::{with_ssl_ref, SSL};
+use super::ssl::SSL;
+use super::with_ref;
 use super::x509::EVP_PKEY;
 use crate::msgs::enums::NamedGroup;
 use aws_lc_sys as sys;
@@ -69,7 +70,7 @@ pub unsafe extern "C" fn SSL_get_peer_tmp_key(ssl: *mut SSL, key: *mut *mut EVP_
     if key.is_null() {
         return super::null_arg("key", 0);
     }
-    let pkey = with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+    let pkey = with_ref(ssl, std::ptr::null_mut(), |s| {
         let Some(info) = s.conn.as_ref().map(|c| c.negotiated()) else {
             return std::ptr::null_mut();
         };

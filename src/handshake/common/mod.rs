@@ -220,20 +220,12 @@ impl Common {
     /// Writes an already-encoded handshake message (header included).
     pub fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<()> {
         if let Some(&typ) = encoded.first() {
-            self.last_step = Some(crate::events::HandshakeStep {
+            let step = crate::events::HandshakeStep {
                 sent: true,
                 typ: Some(crate::msgs::enums::HandshakeType(typ)),
-            });
-        }
-        if self.events.protocol {
-            if let Some(&typ) = encoded.first() {
-                let state = crate::events::openssl_state(
-                    self.role,
-                    true,
-                    crate::msgs::enums::HandshakeType(typ),
-                );
-                self.events.push(Event::State(state));
-            }
+            };
+            self.last_step = Some(step);
+            self.events.push(Event::Step(step));
         }
         self.write_records(ContentType::HANDSHAKE, encoded)?;
         if self.events.protocol {
@@ -259,12 +251,12 @@ impl Common {
     }
 
     pub fn send_ccs(&mut self) -> Result<()> {
-        self.last_step = Some(crate::events::HandshakeStep {
+        let step = crate::events::HandshakeStep {
             sent: true,
             typ: None,
-        });
-        self.events
-            .push(Event::State(crate::events::STATE_WRITE_CCS));
+        };
+        self.last_step = Some(step);
+        self.events.push(Event::Step(step));
         self.write_records(ContentType::CHANGE_CIPHER_SPEC, &[1])?;
         self.events.push(Event::ChangeCipherSpec {
             direction: Direction::Sent,

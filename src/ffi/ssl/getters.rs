@@ -9,9 +9,10 @@
 //! A certificate given to the context as an object (`SSL_CTX_use_certificate`) is handed back
 //! as that very object, as OpenSSL does.
 
-use super::ssl::{with_ssl_ref, SSL};
-use super::x509::{x509_from_der, OwnedX509, EVP_PKEY, X509};
+use super::super::with_ref;
+use super::SSL;
 use crate::crypto::sign::{cert_key_type, SigningKey};
+use crate::ffi::x509::{x509_from_der, OwnedX509, EVP_PKEY, X509};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -65,7 +66,7 @@ fn pkey_from(key: &SigningKey) -> *mut EVP_PKEY {
 /// reference: valid until the certificate changes or the SSL is freed.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_certificate(ssl: *const SSL) -> *mut X509 {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+    with_ref(ssl, std::ptr::null_mut(), |s| {
         let Some(der) = current_pair(s).0 else {
             return std::ptr::null_mut();
         };
@@ -93,7 +94,7 @@ pub unsafe extern "C" fn SSL_get_certificate(ssl: *const SSL) -> *mut X509 {
 /// reference: valid until the key changes or the SSL is freed.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_privatekey(ssl: *const SSL) -> *mut EVP_PKEY {
-    with_ssl_ref(ssl, std::ptr::null_mut(), |s| {
+    with_ref(ssl, std::ptr::null_mut(), |s| {
         let Some(key) = current_pair(s).1 else {
             return std::ptr::null_mut();
         };
