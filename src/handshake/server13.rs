@@ -554,7 +554,9 @@ fn accept_psk(
             // callback found (an external cache) is not in ours: the remove callback is told
             // all the same, so that the external cache drops it too.
             if sessions.store.remove(&session.id).is_none() {
-                sessions.store.notify_removed(std::slice::from_ref(&session));
+                sessions
+                    .store
+                    .notify_removed(std::slice::from_ref(&session));
             }
         } else if sessions.single_use_tickets
             && !sessions
