@@ -87,9 +87,10 @@ def test_corrupted_ticket_falls_back_to_a_full_handshake(harness, tmp_path, impl
     server, port = harness.tlsserver(*cert_args("ecdsa-p256"), version, naccept=2)
     assert harness.tlsclient(*client_args(port, "-sess_out", sess)).returncode == 0
     data = bytearray(sess.read_bytes())
-    # The encoding ends with the ticket, then three 4-byte fields, the 2-byte group and the
-    # 1-byte extended-master-secret flag: flip the ticket's last byte (part of its tag).
-    data[-16] ^= 0x01
+    # The encoding ends with the ticket, then three 4-byte fields, the 2-byte group, the
+    # 1-byte extended-master-secret flag and the (empty) ticket application data's 2-byte
+    # length: flip the ticket's last byte (part of its tag).
+    data[-18] ^= 0x01
     sess.write_bytes(bytes(data))
     client = harness.tlsclient(*client_args(port, "-sess_in", sess))
     assert client.returncode == 0, client.stderr + server.stderr

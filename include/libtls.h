@@ -644,6 +644,70 @@ struct ossl_init_settings_st;
 #define LIBTLS_TICKET_KEY_LENGTH 32
 
 /*
+ Fatal errors (OpenSSL's internal statuses; the callback is never called with them).
+ */
+#define SSL_TICKET_FATAL_ERR_MALLOC 0
+
+#define SSL_TICKET_FATAL_ERR_OTHER 1
+
+/*
+ No ticket was presented (the callback is not called).
+ */
+#define SSL_TICKET_NONE 2
+
+/*
+ TLS 1.2: an empty ticket (the client asks for one); no session.
+ */
+#define SSL_TICKET_EMPTY 3
+
+/*
+ The ticket could not be opened; no session.
+ */
+#define SSL_TICKET_NO_DECRYPT 4
+
+/*
+ The ticket opened: the session is available.
+ */
+#define SSL_TICKET_SUCCESS 5
+
+/*
+ The ticket opened under an older key: the session is available, and a new ticket is due.
+ */
+#define SSL_TICKET_SUCCESS_RENEW 6
+
+/*
+ Fail the handshake (an internal_error alert).
+ */
+#define SSL_TICKET_RETURN_ABORT 0
+
+/*
+ Do not use the ticket; issue no new one (TLS 1.2; TLS 1.3 issues tickets regardless).
+ */
+#define SSL_TICKET_RETURN_IGNORE 1
+
+/*
+ Do not use the ticket; issue a new one.
+ */
+#define SSL_TICKET_RETURN_IGNORE_RENEW 2
+
+/*
+ Use the ticket (only for `SSL_TICKET_SUCCESS`/`_RENEW`, else the handshake fails); issue no
+ new one (TLS 1.2).
+ */
+#define SSL_TICKET_RETURN_USE 3
+
+/*
+ Use the ticket and issue a new one.
+ */
+#define SSL_TICKET_RETURN_USE_RENEW 4
+
+/*
+ The most ticket application data a session carries (`SSL_SESSION_set1_ticket_appdata`
+ refuses more).
+ */
+#define LIBTLS_MAX_TICKET_APPDATA_LEN MAX_TICKET_APPDATA_LEN
+
+/*
  `SSL_CTX_ctrl` command behind `SSL_CTX_set_tlsext_ticket_key_cb` (a feature-test macro;
  libtls's `SSL_CTX_set_tlsext_ticket_key_cb` is a function).
  */
@@ -799,11 +863,18 @@ typedef void CRYPTO_EX_new(void *parent,
                               long argl,
                               void *argp);
 
+/*
+ OpenSSL 1.1.1's prototype, the API level the compat headers announce
+ (`OPENSSL_VERSION_NUMBER`): `from_d` is `void *` there (OpenSSL 3.0 types it `void **`), so
+ that programs choosing their callback's prototype by the version number compile without
+ warnings. It points at the slot's pointer either way. libtls never copies ex_data and never
+ calls this callback (nor does aws-lc, whose typedef is rewritten to match).
+ */
 #if !defined(OPENSSL_HEADER_EX_DATA_H) && !defined(LIBTLS_OPENSSL_EX_TYPEDEFS)
 #define LIBTLS_OPENSSL_EX_TYPEDEFS 1
 typedef int CRYPTO_EX_dup(struct crypto_ex_data_st *to,
                              const struct crypto_ex_data_st *from,
-                             void **from_d,
+                             void *from_d,
                              int idx,
                              long argl,
                              void *argp);
@@ -935,6 +1006,37 @@ typedef int OSSL_HANDSHAKE_STATE;
  `CRYPTO_RWLOCK`: OpenSSL declares it `void`; each lock is a boxed `pthread_rwlock_t`.
  */
 typedef void CRYPTO_RWLOCK;
+
+/*
+ Run by a server before each ticket is made: `SSL_get_session(s)` is the session the ticket
+ will carry, on which `SSL_SESSION_set1_ticket_appdata` sets what the ticket holds. Return 1
+ to go on, 0 to fail the handshake (an internal_error alert).
+ */
+typedef int (*SSL_CTX_generate_session_ticket_fn)(struct ssl_st *s, void *arg);
+
+/*
+ The decrypt callback's verdict (`SSL_TICKET_RETURN_*`).
+ */
+typedef int SSL_TICKET_RETURN;
+
+/*
+ The result of opening a ticket, as the decrypt callback is told (`SSL_TICKET_*`).
+ */
+typedef int SSL_TICKET_STATUS;
+
+/*
+ Run by a server after a presented ticket was opened or could not be. `status` is an
+ `SSL_TICKET_*` value; with `SSL_TICKET_SUCCESS` or `SSL_TICKET_SUCCESS_RENEW`, `ss` is the
+ ticket's session (its application data with `SSL_SESSION_get0_ticket_appdata`), otherwise
+ NULL. `keyname` is the ticket's first `keyname_len` (at most 16) bytes. Returns an
+ `SSL_TICKET_RETURN_*` value.
+ */
+typedef SSL_TICKET_RETURN (*SSL_CTX_decrypt_session_ticket_fn)(struct ssl_st *s,
+                                                               struct ssl_session_st *ss,
+                                                               const uint8_t *keyname,
+                                                               uintptr_t keyname_len,
+                                                               SSL_TICKET_STATUS status,
+                                                               void *arg);
 
 /*
  OpenSSL's ticket key callback. Making a ticket (`enc` = 1), it fills `key_name` (16 bytes)
@@ -2287,8 +2389,9 @@ int SSL_SESSION_is_resumable(const struct ssl_session_st *session);
 struct ssl_session_st *SSL_get_session(const struct ssl_st *ssl);
 
 /*
- Like `SSL_get_session`, with a new reference for the caller (free with `SSL_SESSION_free`).
- TLS 1.3 tickets arrive after the handshake: read from the connection before asking.
+ Like `SSL_get_session` (the same object), with a new reference for the caller (free with
+ `SSL_SESSION_free`). TLS 1.3 tickets arrive after the handshake: read from the connection
+ before asking.
  */
 struct ssl_session_st *SSL_get1_session(struct ssl_st *ssl);
 
@@ -2960,6 +3063,29 @@ void CRYPTO_THREAD_lock_free(CRYPTO_RWLOCK *lock);
  platform has no atomics); a NULL `val` or `ret` returns 0.
  */
 int CRYPTO_atomic_add(int *val, int amount, int *ret, CRYPTO_RWLOCK *lock);
+
+/*
+ Sets the server's ticket callbacks of `ctx` (either may be NULL) and the argument both are
+ passed. Returns 1.
+ */
+int SSL_CTX_set_session_ticket_cb(struct ssl_ctx_st *ctx,
+                                  SSL_CTX_generate_session_ticket_fn gen_cb,
+                                  SSL_CTX_decrypt_session_ticket_fn dec_cb,
+                                  void *arg);
+
+/*
+ Sets the application data `ss` carries into the tickets made from it: a copy of `len`
+ bytes at `data` (NULL or 0 removes it). Returns 1, or 0 for more than
+ `LIBTLS_MAX_TICKET_APPDATA_LEN` bytes or a NULL session.
+ */
+int SSL_SESSION_set1_ticket_appdata(struct ssl_session_st *ss, const void *data, uintptr_t len);
+
+/*
+ Points `*data` at the session's ticket application data and sets `*len` to its length
+ (NULL and 0 when it has none). The pointer stays valid until the session is freed or
+ changed by a setter (`SSL_SESSION_set*`). Returns 1, or 0 for a NULL argument.
+ */
+int SSL_SESSION_get0_ticket_appdata(struct ssl_session_st *ss, void **data, uintptr_t *len);
 
 /*
  Sets the ticket key callback of `ctx` (NULL removes it): tickets are then made and opened in

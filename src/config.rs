@@ -546,9 +546,15 @@ impl Config {
     }
 
     /// Parses an OpenSSL groups list ("X25519:P-256:X25519MLKEM768"); unknown names are an error.
+    /// Names of groups OpenSSL knows and libtls does not implement (X448, P-521, FFDHE, ...)
+    /// are skipped, as long as one group remains: programs name them in their defaults
+    /// (stunnel's "X25519:P-256:X448:P-521:P-384"), which are preference lists.
     pub fn parse_groups_list(list: &str) -> Result<Vec<NamedGroup>> {
         let mut out = Vec::new();
         for name in list.split(':').map(str::trim).filter(|s| !s.is_empty()) {
+            if is_unimplemented_openssl_group(name) {
+                continue;
+            }
             let g = group_by_name(name).ok_or_else(|| {
                 Error::local(
                     Reason::INVALID_CONFIGURATION_NAME,
@@ -567,6 +573,25 @@ impl Config {
         }
         Ok(out)
     }
+}
+
+/// OpenSSL's names of key exchange groups libtls does not implement.
+fn is_unimplemented_openssl_group(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "x448"
+            | "p-521"
+            | "secp521r1"
+            | "p-224"
+            | "secp224r1"
+            | "secp256k1"
+            | "ffdhe2048"
+            | "ffdhe3072"
+            | "ffdhe4096"
+            | "ffdhe6144"
+            | "ffdhe8192"
+    ) || n.starts_with("brainpoolp")
 }
 
 /// OpenSSL's names for the groups we implement (and their aliases).
@@ -681,6 +706,24 @@ mod tests {
         );
         assert!(Config::parse_groups_list("X25519:bogus").is_err());
         assert!(Config::parse_groups_list("").is_err());
+    }
+
+    /// Regression (issue 19): stunnel's default "X25519:P-256:X448:P-521:P-384" was refused
+    /// as a whole (X448 and P-521 are not implemented), so stunnel could not start. Known names
+    /// of unimplemented groups are skipped; unknown names are still an error, and so is a
+    /// list naming no group libtls implements.
+    #[test]
+    fn groups_lists_skip_openssl_groups_libtls_lacks() {
+        assert_eq!(
+            Config::parse_groups_list("X25519:P-256:X448:P-521:P-384").unwrap(),
+            vec![
+                NamedGroup::X25519,
+                NamedGroup::SECP256R1,
+                NamedGroup::SECP384R1
+            ]
+        );
+        assert!(Config::parse_groups_list("X448:ffdhe2048").is_err());
+        assert!(Config::parse_groups_list("X25519:X449").is_err());
     }
 
     #[test]

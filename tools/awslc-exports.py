@@ -136,6 +136,12 @@ def headers(args):
             shutil.copy(header, out / header.name)
     patch_base_h(out / "base.h")
     patch_ex_data_h(out / "ex_data.h")
+    patch_stack_h(out / "stack.h")
+    patch_des_h(out / "des.h")
+    # OpenSSL's OPENSSL_hexstr2buf stores the length in a long (aws-lc: size_t, the same size
+    # on every ABI libtls builds for), which is what programs pass (stunnel's PSK keys).
+    replace_once(out / "mem.h", "uint8_t *OPENSSL_hexstr2buf(const char *str, size_t *len);",
+                 "uint8_t *OPENSSL_hexstr2buf(const char *str, long *len);")
     # libtls's opensslv.h names the version.
     drop_lines(out / "crypto.h", r"#define OPENSSL_VERSION_TEXT ")
     # libtls.h defines SSL3_RT_HEADER (the message callback's pseudo record type) as well.
@@ -212,6 +218,13 @@ def skip_libtls_typedefs(text):
     return "\n".join(lines)
 
 
+def replace_once(path, old, new):
+    text = path.read_text()
+    if text.count(old) != 1:
+        raise SystemExit(f"awslc-exports: {path.name} no longer has {old!r}")
+    path.write_text(text.replace(old, new))
+
+
 def drop_lines(path, pattern):
     text = path.read_text()
     kept = [line for line in text.split("\n") if not re.match(pattern, line)]
@@ -222,8 +235,15 @@ def drop_lines(path, pattern):
 
 def patch_ex_data_h(path):
     """aws-lc's ex_data.h types CRYPTO_EX_free and CRYPTO_EX_dup as libtls.h does; skip them when
-    libtls.h came first (C89 and C99 allow a typedef only once)."""
+    libtls.h came first (C89 and C99 allow a typedef only once). CRYPTO_EX_dup takes OpenSSL
+    1.1.1's `void *from_d` (the API level the headers announce; aws-lc and OpenSSL 3.0 have
+    `void **`), as libtls.h types it: programs pick their callback's prototype by
+    OPENSSL_VERSION_NUMBER. Neither library calls it."""
     text = path.read_text()
+    dup_3 = "void **from_d, int index"
+    if dup_3 not in text:
+        raise SystemExit("awslc-exports: ex_data.h no longer types CRYPTO_EX_dup's from_d as void **")
+    text = text.replace(dup_3, "void *from_d, int index")
     for name in ("CRYPTO_EX_free", "CRYPTO_EX_dup"):
         match = re.search(r"^typedef \w+ " + name + r"\(.*?\);\n", text, flags=re.MULTILINE | re.DOTALL)
         if not match:
@@ -231,6 +251,54 @@ def patch_ex_data_h(path):
         text = (text[:match.start()] + "#if !defined(LIBTLS_OPENSSL_EX_TYPEDEFS)  /* libtls.h declared it */\n"
                 + match.group(0) + "#endif\n" + text[match.end():])
     path.write_text(text)
+
+
+# OpenSSL 1.1.1's stack functions that aws-lc's DEFINE_STACK_OF lacks, added to every
+# sk_TYPE_* family (a C macro body: each line ends with a backslash).
+STACK_ADDITIONS = r"""
+  /* libtls (tools/awslc-exports.py): OpenSSL's sk_TYPE_new_reserve and sk_TYPE_reserve. The   \
+   * stack grows as elements are pushed; the size is only a hint (a negative one is an error \
+   * for sk_TYPE_reserve, as in OpenSSL). */                                                   \
+  OPENSSL_INLINE STACK_OF(name) *sk_##name##_new_reserve(sk_##name##_cmp_func comp,           \
+                                                         int n) {                            \
+    (void)n;                                                                                   \
+    return (STACK_OF(name) *)OPENSSL_sk_new((OPENSSL_sk_cmp_func)comp);                        \
+  }                                                                                            \
+                                                                                               \
+  OPENSSL_INLINE int sk_##name##_reserve(STACK_OF(name) *sk, int n) {                          \
+    return sk != NULL && n >= 0;                                                               \
+  }                                                                                            \
+                                                                                               \
+"""
+
+
+def patch_stack_h(path):
+    """Adds OpenSSL's sk_TYPE_new_reserve and sk_TYPE_reserve to aws-lc's DEFINE_STACK_OF
+    (stunnel's DEFINE_STACK_OF(LEAK_ENTRY) uses sk_LEAK_ENTRY_new_reserve)."""
+    text = path.read_text()
+    anchor = re.search(r"^  OPENSSL_INLINE STACK_OF\(name\) \*sk_##name##_new_null\(void\) \{ *\\\n"
+                       r".*?\n  \} *\\\n *\\\n", text, flags=re.MULTILINE | re.DOTALL)
+    if not anchor:
+        raise SystemExit("awslc-exports: stack.h no longer defines sk_##name##_new_null as expected")
+    path.write_text(text[:anchor.end()] + STACK_ADDITIONS.lstrip("\n") + text[anchor.end():])
+
+
+def patch_des_h(path):
+    """OpenSSL types DES_cblock as `unsigned char[8]`; aws-lc as a struct holding one. Same size
+    and alignment, so the same ABI for the functions taking `DES_cblock *`; but code written
+    for OpenSSL indexes it and passes arrays (stunnel's NTLM: `key[0] = ...`), which only the
+    array type compiles. The prototypes take `const_DES_cblock *` where OpenSSL's do."""
+    text = path.read_text()
+    new_text, n = re.subn(r"typedef struct DES_cblock_st \{\s*uint8_t bytes\[8\];\s*\} DES_cblock;",
+                          "typedef unsigned char DES_cblock[8];", text)
+    new_text, m = re.subn(r"typedef struct DES_cblock_st const_DES_cblock;",
+                          "typedef unsigned char const_DES_cblock[8];", new_text)
+    if n != 1 or m != 1:
+        raise SystemExit("awslc-exports: des.h no longer types DES_cblock as expected")
+    # OpenSSL's prototypes take const_DES_cblock * (an array type cannot be const-qualified
+    # through a pointer to it without a pedantic warning before C2x).
+    new_text = new_text.replace("const DES_cblock *", "const_DES_cblock *")
+    path.write_text(new_text)
 
 
 def patch_base_h(path):

@@ -33,11 +33,16 @@ pub type CRYPTO_EX_new = Option<
     ),
 >;
 pub type CRYPTO_EX_free = CRYPTO_EX_new;
+/// OpenSSL 1.1.1's prototype, the API level the compat headers announce
+/// (`OPENSSL_VERSION_NUMBER`): `from_d` is `void *` there (OpenSSL 3.0 types it `void **`), so
+/// that programs choosing their callback's prototype by the version number compile without
+/// warnings. It points at the slot's pointer either way. libtls never copies ex_data and never
+/// calls this callback (nor does aws-lc, whose typedef is rewritten to match).
 pub type CRYPTO_EX_dup = Option<
     unsafe extern "C" fn(
         to: *mut CRYPTO_EX_DATA,
         from: *const CRYPTO_EX_DATA,
-        from_d: *mut *mut c_void,
+        from_d: *mut c_void,
         idx: c_int,
         argl: c_long,
         argp: *mut c_void,

@@ -48,6 +48,7 @@ pub mod state;
 pub mod store;
 pub mod store_dir;
 pub mod threads;
+pub mod ticket_cb;
 pub mod ticket_key_cb;
 pub mod tmp_key;
 pub mod ui;

@@ -569,6 +569,7 @@ pub extern "C" fn SSL_SESSION_new() -> *mut SSL_SESSION {
             max_early_data: 0,
             group: None,
             extended_master_secret: true,
+            ticket_appdata: Vec::new(),
         }))
     })
 }

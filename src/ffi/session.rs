@@ -145,6 +145,8 @@ pub(crate) struct SessionCallbacks {
     ticket_key_cb: SSL_ticket_key_cb,
     /// `SSL_CTX_set_tlsext_ticket_key_cb` (OpenSSL's form; see ticket_key_cb.rs).
     pub(crate) openssl_ticket_key_cb: super::ticket_key_cb::SSL_CTX_tlsext_ticket_key_cb,
+    /// `SSL_CTX_set_session_ticket_cb` (see ticket_cb.rs).
+    pub(crate) ticket_app: super::ticket_cb::TicketCallbacks,
 }
 
 impl SessionCallbacks {
@@ -153,6 +155,7 @@ impl SessionCallbacks {
         self.get_cb.is_some()
             || self.ticket_key_cb.is_some()
             || self.openssl_ticket_key_cb.is_some()
+            || self.ticket_app.is_set()
     }
 
     /// Wraps the callbacks that take the `SSL` for the core's configuration.
@@ -185,6 +188,7 @@ impl SessionCallbacks {
         if let Some(cb) = self.openssl_ticket_key_cb {
             config.session.ticket_crypto = Some(super::ticket_key_cb::crypto(cb, ssl_addr));
         }
+        self.ticket_app.install(config, ssl_addr);
         if let Some(cb) = self.ticket_key_cb {
             config.session.ticket_key_callback =
                 Some(Arc::new(move |name: Option<&[u8; KEY_NAME_LEN]>| {
@@ -217,24 +221,80 @@ pub(crate) struct SslSessions {
     /// `SSL_set_session`'s session, offered when the connection starts.
     pub(crate) resume: Option<Arc<Session>>,
     /// What `SSL_get_session` handed out (one reference owned here) and the session it wraps.
-    handed_out: *mut SSL_SESSION,
-    handed_out_of: Option<Arc<Session>>,
+    handed_out: HandedOut,
+    /// The object the ticket decrypt callback was given for the session this server resumed
+    /// (ticket_cb.rs): handed out whenever that session is the connection's, so that what the
+    /// callback stored on it stays visible while other sessions (new tickets') come and go.
+    resumed: HandedOut,
+}
+
+/// One `SSL_SESSION` object an `SSL` hands out (a reference owned) and the value it wrapped
+/// when handed out.
+struct HandedOut {
+    object: *mut SSL_SESSION,
+    of: Option<Arc<Session>>,
+}
+
+impl HandedOut {
+    const NONE: HandedOut = HandedOut {
+        object: std::ptr::null_mut(),
+        of: None,
+    };
+
+    fn is_for(&self, session: &Arc<Session>) -> bool {
+        !self.object.is_null() && self.of.as_ref().is_some_and(|s| Arc::ptr_eq(s, session))
+    }
+
+    /// Replaces the object (taking the reference passed).
+    fn set(&mut self, object: *mut SSL_SESSION, of: Option<Arc<Session>>) {
+        // SAFETY: the reference owned here.
+        unsafe { SSL_SESSION::release(self.object) };
+        self.object = object;
+        self.of = of;
+    }
 }
 
 impl Default for SslSessions {
     fn default() -> Self {
         SslSessions {
             resume: None,
-            handed_out: std::ptr::null_mut(),
-            handed_out_of: None,
+            handed_out: HandedOut::NONE,
+            resumed: HandedOut::NONE,
         }
     }
 }
 
 impl Drop for SslSessions {
     fn drop(&mut self) {
-        // SAFETY: the reference owned by this SSL.
-        unsafe { SSL_SESSION::release(self.handed_out) };
+        self.handed_out.set(std::ptr::null_mut(), None);
+        self.resumed.set(std::ptr::null_mut(), None);
+    }
+}
+
+impl SslSessions {
+    /// After an application callback that may have changed the `SSL_SESSION` handed out for
+    /// `session` (`SSL_SESSION_set1_ticket_appdata` replaces the object's value): the value
+    /// the object now holds, which stays associated with it. `session` itself if no object was
+    /// handed out for it.
+    pub(crate) fn adopt_handed_out(&mut self, session: &Arc<Session>) -> Arc<Session> {
+        for slot in [&mut self.resumed, &mut self.handed_out] {
+            if slot.is_for(session) {
+                // SAFETY: the reference owned here keeps the object alive.
+                let now = unsafe { &*slot.object }.get();
+                slot.of = Some(now.clone());
+                return now;
+            }
+        }
+        session.clone()
+    }
+
+    /// Makes `object` (whose reference passes to this SSL) the one `SSL_get_session` hands
+    /// out whenever the connection's session is the value it holds (a resumed session), so
+    /// that what the application stored on it (ex_data) is seen there.
+    pub(crate) fn hand_out_resumed(&mut self, object: *mut SSL_SESSION) {
+        // SAFETY: a live object whose reference the caller passed.
+        let of = Some(unsafe { &*object }.get());
+        self.resumed.set(object, of);
     }
 }
 
@@ -252,18 +312,14 @@ impl SSL {
         let Some(current) = self.current_session() else {
             return std::ptr::null_mut();
         };
-        let same = self
-            .sessions
-            .handed_out_of
-            .as_ref()
-            .is_some_and(|s| Arc::ptr_eq(s, &current));
-        if !same {
-            // SAFETY: the reference owned by this SSL.
-            unsafe { SSL_SESSION::release(self.sessions.handed_out) };
-            self.sessions.handed_out = SSL_SESSION::new_raw(current.clone());
-            self.sessions.handed_out_of = Some(current);
+        if self.sessions.resumed.is_for(&current) {
+            return self.sessions.resumed.object;
         }
-        self.sessions.handed_out
+        if !self.sessions.handed_out.is_for(&current) {
+            let object = SSL_SESSION::new_raw(current.clone());
+            self.sessions.handed_out.set(object, Some(current));
+        }
+        self.sessions.handed_out.object
     }
 
     /// Gives the sessions the core established to the new-session callback.
@@ -478,8 +534,9 @@ pub unsafe extern "C" fn SSL_get_session(ssl: *const SSL) -> *mut SSL_SESSION {
     })
 }
 
-/// Like `SSL_get_session`, with a new reference for the caller (free with `SSL_SESSION_free`).
-/// TLS 1.3 tickets arrive after the handshake: read from the connection before asking.
+/// Like `SSL_get_session` (the same object), with a new reference for the caller (free with
+/// `SSL_SESSION_free`). TLS 1.3 tickets arrive after the handshake: read from the connection
+/// before asking.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get1_session(ssl: *mut SSL) -> *mut SSL_SESSION {
     guard(std::ptr::null_mut(), || {
@@ -487,10 +544,12 @@ pub unsafe extern "C" fn SSL_get1_session(ssl: *mut SSL) -> *mut SSL_SESSION {
         let Some(s) = (unsafe { try_mut(ssl) }) else {
             return std::ptr::null_mut();
         };
-        match s.current_session() {
-            Some(session) => SSL_SESSION::new_raw(session),
-            None => std::ptr::null_mut(),
+        let p = s.session_object();
+        if !p.is_null() {
+            // SAFETY: the object is live (this SSL holds a reference).
+            unsafe { &*p }.refs.fetch_add(1, Ordering::Relaxed);
         }
+        p
     })
 }
 

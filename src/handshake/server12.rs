@@ -27,7 +27,7 @@ use crate::msgs::handshake::{
     Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello, ServerKeyExchange,
     DOWNGRADE_TLS12,
 };
-use crate::session::{Session, SessionStats};
+use crate::session::{Session, SessionStats, TicketOutcome};
 use crate::suites::{self, SuiteInfo};
 use crate::verify::Usage;
 use std::sync::Arc;
@@ -80,8 +80,8 @@ pub fn handle_client_hello(
     let now = crate::session::now_ms();
     let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
     // RFC 5077 3.2: the client asks for a ticket with the extension, empty or not.
-    let issue_ticket = tickets && ch.session_ticket().is_some();
-    if let Some((session, renew)) = find_session(&config, &ch, now)? {
+    let mut issue_ticket = tickets && ch.session_ticket().is_some();
+    if let Some((session, renew)) = find_session(&config, &ch, now, &mut issue_ticket)? {
         return resume(
             cx,
             &ch,
@@ -412,17 +412,37 @@ pub(super) struct Handshake12 {
 }
 
 /// The session the client offers, by ticket or by session ID, if this server can resume it.
-/// The flag asks for a fresh ticket (the old one's key no longer seals).
-fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(Session, bool)>> {
+/// The flag asks for a fresh ticket (the old one's key no longer seals, or the application's
+/// ticket callback asked). `issue_ticket` is cleared when the application's ticket callback
+/// says no ticket is to be issued.
+fn find_session(
+    config: &Config,
+    ch: &ClientHello,
+    now: u64,
+    issue_ticket: &mut bool,
+) -> Result<Option<(Arc<Session>, bool)>> {
     let sessions = &config.session;
     let stats = &sessions.store.stats;
     let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
-    let found = match ch.session_ticket() {
-        Some(ticket) if tickets && !ticket.is_empty() => {
-            // RFC 5077 3.4: a ticket we cannot use means a full handshake, silently.
-            sessions.open_ticket(ticket, now)?
-        }
-        _ if !ch.legacy_session_id.is_empty() && sessions.server_caches() => {
+    let (from_ticket, try_cache) = match ch.session_ticket() {
+        // RFC 5077 3.4: a ticket we cannot use means a full handshake, silently. An empty one
+        // asks for a ticket (the application's ticket callback sees both).
+        Some(ticket) if tickets => match sessions.use_ticket(ticket, now, false)? {
+            TicketOutcome::Resume { session, renew } => (Some((session, renew)), false),
+            TicketOutcome::Full { issue, try_cache } => {
+                *issue_ticket &= issue;
+                if !ticket.is_empty() && !try_cache {
+                    SessionStats::bump(&stats.misses);
+                    return Ok(None);
+                }
+                (None, try_cache)
+            }
+        },
+        _ => (None, true),
+    };
+    let found = match from_ticket {
+        Some(found) => Some(found),
+        None if try_cache && !ch.legacy_session_id.is_empty() && sessions.server_caches() => {
             let internal =
                 sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_LOOKUP == 0;
             internal
@@ -434,9 +454,9 @@ fn find_session(config: &Config, ch: &ClientHello, now: u64) -> Result<Option<(S
                     SessionStats::bump(&stats.cb_hits);
                     Some(s)
                 })
-                .map(|s| ((*s).clone(), false))
+                .map(|s| (s, false))
         }
-        _ => return Ok(None),
+        None => return Ok(None),
     };
     let Some((session, renew)) = found else {
         SessionStats::bump(&stats.misses);
@@ -497,7 +517,7 @@ fn resume(
     cx: &mut Common,
     ch: &ClientHello,
     msg: &JoinedMessage,
-    session: Session,
+    session: Arc<Session>,
     renew_ticket: bool,
     secure_renegotiation: bool,
 ) -> Result<Box<dyn State>> {
@@ -562,9 +582,14 @@ fn resume(
     .encode()?;
     transcript.add(&sh);
     cx.send_handshake_bytes(&sh)?;
-    if renew_ticket {
-        send_ticket(cx, &session, &mut transcript)?;
-    }
+    // The resumed session is the connection's from here (the application's ticket callback
+    // may look at it); a renewed ticket may change it (application data).
+    cx.session = Some(session.clone());
+    let session = if renew_ticket {
+        send_ticket(cx, session, &mut transcript)?
+    } else {
+        session
+    };
 
     let keys = tls12::key_block(
         suite.hash,
@@ -589,7 +614,7 @@ fn resume(
     let master = session.secret.clone();
     let session_ems = session.extended_master_secret;
     cx.info.extended_master_secret = session_ems;
-    cx.session = Some(Arc::new(session));
+    cx.session = Some(session);
     Ok(Box::new(ExpectChangeCipherSpec {
         hs: Handshake12 {
             suite,
@@ -607,12 +632,21 @@ fn resume(
 }
 
 /// Seals `session` into a NewSessionTicket (an empty ticket if the application's key callback
-/// declines, as RFC 5077 3.3 allows once the ServerHello promised one).
-fn send_ticket(cx: &mut Common, session: &Session, transcript: &mut Transcript) -> Result<()> {
+/// declines, as RFC 5077 3.3 allows once the ServerHello promised one). The session is the
+/// connection's while the application's ticket generate callback runs; returns the session
+/// the ticket carries (with the application data the callback added).
+fn send_ticket(
+    cx: &mut Common,
+    session: Arc<Session>,
+    transcript: &mut Transcript,
+) -> Result<Arc<Session>> {
     let config = cx.config.clone();
+    cx.session = Some(session.clone());
+    let session = config.session.before_ticket(session)?;
+    cx.session = Some(session.clone());
     let ticket = config
         .session
-        .seal_ticket(session, crate::session::now_ms())?
+        .seal_ticket(&session, crate::session::now_ms())?
         .unwrap_or_default();
     let nst = HandshakeMessage::NewSessionTicketTls12(NewSessionTicketTls12 {
         lifetime_hint: if ticket.is_empty() {
@@ -624,7 +658,8 @@ fn send_ticket(cx: &mut Common, session: &Session, transcript: &mut Transcript) 
     })
     .encode()?;
     transcript.add(&nst);
-    cx.send_handshake_bytes(&nst)
+    cx.send_handshake_bytes(&nst)?;
+    Ok(session)
 }
 
 struct ExpectCertificate {
@@ -861,7 +896,7 @@ impl State for ExpectFinished {
             return Ok(Connected12::after(cx, suite, self.master));
         }
         let config = cx.config.clone();
-        let session = Session {
+        let mut session = Arc::new(Session {
             version: ProtocolVersion::TLSV1_2,
             suite: suite.suite,
             secret: self.master.clone(),
@@ -878,14 +913,15 @@ impl State for ExpectFinished {
             max_early_data: 0,
             group: cx.info.group,
             extended_master_secret: hs.extended_master_secret,
-        };
+            ticket_appdata: Vec::new(),
+        });
         if hs.issue_ticket {
-            send_ticket(cx, &session, &mut hs.transcript)?;
+            session = send_ticket(cx, session, &mut hs.transcript)?;
         }
         if session.id.is_empty() {
-            cx.session = Some(Arc::new(session));
+            cx.session = Some(session);
         } else {
-            let session = cx.set_session(session);
+            let session = cx.adopt_session(session);
             let sessions = &config.session;
             if sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0 {
                 sessions.store.add(

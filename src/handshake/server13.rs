@@ -28,7 +28,7 @@ use crate::msgs::handshake::{
     EncryptedExtensions, Finished, HandshakeMessage, HelloRetryRequest, NewSessionTicketTls13,
     ServerHello,
 };
-use crate::session::{Session, SessionStats};
+use crate::session::{Session, SessionStats, TicketOutcome};
 use crate::suites::{self, SuiteInfo};
 use crate::verify::Usage;
 use std::sync::Arc;
@@ -352,7 +352,7 @@ pub fn handle_client_hello(
         cx.info.peer_chain = a.session.peer_chain.clone();
         cx.info.verify_result = a.session.verify_result;
         cx.info.session_reused = true;
-        cx.session = Some(Arc::new(a.session));
+        cx.session = Some(a.session);
     }
     let finished = ExpectFinished {
         suite,
@@ -412,7 +412,7 @@ fn send_certificate_and_verify(
 /// A PSK the server accepted.
 struct AcceptedPsk {
     index: u16,
-    session: Session,
+    session: Arc<Session>,
     suite: &'static SuiteInfo,
     mode: PskKeyExchangeMode,
     /// The early secret made to check the binder, for the handshake to go on with.
@@ -447,6 +447,9 @@ fn accept_psk(
     let sessions = &config.session;
     let stats = &sessions.store.stats;
     let now = crate::session::now_ms();
+    // The application's ticket decrypt callback may decline new tickets (as OpenSSL, for the
+    // ticket it saw last).
+    let mut issue_tickets = true;
     for (index, identity) in offer
         .identities
         .iter()
@@ -469,10 +472,10 @@ fn accept_psk(
             None => None,
         };
         let (session, from_cache, is_external) = match external {
-            Some(p) => (external_session(cx, p), false, true),
+            Some(p) => (Arc::new(external_session(cx, p)), false, true),
             None => {
                 let Some((session, from_cache)) =
-                    find_psk_session(&config, &identity.identity, now)?
+                    find_psk_session(&config, &identity.identity, now, true, &mut issue_tickets)?
                 else {
                     SessionStats::bump(&stats.misses);
                     continue;
@@ -551,7 +554,9 @@ fn accept_psk(
             // callback found (an external cache) is not in ours: the remove callback is told
             // all the same, so that the external cache drops it too.
             if sessions.store.remove(&session.id).is_none() {
-                sessions.store.notify_removed(&[Arc::new(session.clone())]);
+                sessions
+                    .store
+                    .notify_removed(std::slice::from_ref(&session));
             }
         } else if sessions.single_use_tickets
             && !sessions
@@ -564,6 +569,7 @@ fn accept_psk(
         if !is_external {
             SessionStats::bump(&stats.hits);
         }
+        cx.client_accepts_tickets &= issue_tickets;
         return Ok(Some(AcceptedPsk {
             index: index as u16,
             session,
@@ -573,6 +579,7 @@ fn accept_psk(
             transcript,
         }));
     }
+    cx.client_accepts_tickets &= issue_tickets;
     Ok(None)
 }
 
@@ -596,17 +603,40 @@ fn external_session(cx: &Common, p: ExternalPsk) -> Session {
         max_early_data: 0,
         group: None,
         extended_master_secret: true,
+        ticket_appdata: Vec::new(),
     }
 }
 
 /// The session behind a PSK identity: a ticket we sealed or, with stateless tickets off, a
 /// session in the cache (the identity being its ID). The flag says it came from the cache.
-fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Result<Option<(Session, bool)>> {
+/// With `decide`, the application's ticket decrypt callback decides whether a ticket is used
+/// (a ticket it ignores is skipped) and whether new tickets are issued: `*issue` is set to
+/// its verdict (always true without the callback); without `decide`, the ticket is only
+/// opened (to see whether it could be used).
+fn find_psk_session(
+    config: &Config,
+    identity: &[u8],
+    now: u64,
+    decide: bool,
+    issue: &mut bool,
+) -> Result<Option<(Arc<Session>, bool)>> {
     let sessions = &config.session;
     if !config.has_option(crate::config::ssl_options::NO_TICKET) {
-        return Ok(sessions
-            .open_ticket(identity, now)?
-            .map(|(s, _)| (s, false)));
+        if !decide {
+            return Ok(sessions
+                .open_ticket(identity, now)?
+                .map(|(s, _)| (Arc::new(s), false)));
+        }
+        return Ok(match sessions.use_ticket(identity, now, true)? {
+            TicketOutcome::Resume { session, renew } => {
+                *issue = renew;
+                Some((session, false))
+            }
+            TicketOutcome::Full { issue: i, .. } => {
+                *issue = i;
+                None
+            }
+        });
     }
     let internal = sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_LOOKUP == 0;
     let found = internal
@@ -618,7 +648,7 @@ fn find_psk_session(config: &Config, identity: &[u8], now: u64) -> Result<Option
             SessionStats::bump(&sessions.store.stats.cb_hits);
             Some(s)
         });
-    Ok(found.map(|found| ((*found).clone(), true)))
+    Ok(found.map(|found| (found, true)))
 }
 
 /// Asks for the client's certificate (RFC 8446 4.3.2). The context stays empty: it only
@@ -1044,7 +1074,11 @@ fn usable_psk_dropped(config: &Config, r: &Retry) -> bool {
     r.psk_identities
         .iter()
         .take(MAX_PSK_IDENTITIES_TRIED)
-        .filter_map(|identity| find_psk_session(config, identity, now).ok().flatten())
+        .filter_map(|identity| {
+            find_psk_session(config, identity, now, false, &mut true)
+                .ok()
+                .flatten()
+        })
         .any(|(session, _)| {
             session.is_tls13()
                 && suites::lookup(session.suite).is_some_and(|s| s.hash == retry_hash)
@@ -1174,6 +1208,14 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
         .min(crate::session::MAX_TLS13_TICKET_LIFETIME);
     let now = crate::session::now_ms();
     let mut last = None;
+    // As OpenSSL, which makes each ticket's session a copy of the one before (the resumed
+    // one first): the application data of the session carries on into the next ticket unless
+    // the application's generate callback changes it.
+    let resumed = cx.info.session_reused.then(|| cx.session.clone()).flatten();
+    let mut appdata = resumed
+        .as_ref()
+        .map(|s| s.ticket_appdata.clone())
+        .unwrap_or_default();
     for n in 0..count {
         let nonce = u64::from(n).to_be_bytes().to_vec();
         let age_add = u32::from_be_bytes(random_bytes::<4>()?);
@@ -1194,7 +1236,13 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
             max_early_data: 0,
             group: cx.info.group,
             extended_master_secret: true,
+            ticket_appdata: std::mem::take(&mut appdata),
         };
+        // The session is the connection's while the application's generate callback runs.
+        let session = Arc::new(session);
+        cx.session = Some(session.clone());
+        let session = sessions.before_ticket(session)?;
+        appdata = session.ticket_appdata.clone();
         let ticket = if stateful {
             session.id.clone()
         } else {
@@ -1218,7 +1266,6 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
         })
         .encode()?;
         cx.send_handshake_bytes(&nst)?;
-        let session = Arc::new(session);
         if stateful {
             if can_store {
                 sessions
@@ -1229,9 +1276,11 @@ fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret)
         }
         last = Some(session);
     }
-    if !cx.info.session_reused {
-        cx.session = last;
-    }
+    cx.session = if cx.info.session_reused {
+        resumed
+    } else {
+        last
+    };
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod ticket;
+pub mod ticket_app;
 
 use crate::codec::{Reader, Writer};
 use crate::crypto::secret::{Secret, Zeroizing};
@@ -21,6 +22,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use cache::{SessionCache, SessionStats, SessionStore};
 pub use ticket::{TicketKey, TicketKeyCallback, TicketKeyLookup, TicketKeys, DEFAULT_TIMEOUT_SECS};
+pub use ticket_app::{
+    TicketAppCallbacks, TicketDecision, TicketDecrypt, TicketGenerate, TicketOutcome, TicketStatus,
+};
 
 /// `SSL_SESS_CACHE_*`, with OpenSSL's values.
 pub mod cache_mode {
@@ -87,14 +91,23 @@ pub struct Session {
     /// `SSL_CTX_set_allow_no_ems` opt-in can it be false; RFC 7627 5.3 decides resumption by
     /// it. Always true for TLS 1.3.
     pub extended_master_secret: bool,
+    /// The application's data carried inside the session's tickets
+    /// (`SSL_SESSION_set1_ticket_appdata`); empty: none. At most [`MAX_TICKET_APPDATA_LEN`].
+    pub ticket_appdata: Vec<u8>,
 }
 
 /// Magic and version of the encoding used by `i2d_SSL_SESSION` and inside tickets.
 const MAGIC: &[u8; 8] = b"libtlsSS";
 /// Format 3 added the extended-master-secret flag; format 2 sessions (which libtls made only
-/// with the extended master secret) still load.
-const FORMAT_VERSION: u16 = 3;
+/// with the extended master secret) still load. Format 4 added the ticket application data;
+/// format 3 sessions load with none.
+const FORMAT_VERSION: u16 = 4;
+const FORMAT_VERSION_BEFORE_APPDATA: u16 = 3;
 const FORMAT_VERSION_BEFORE_EMS_FLAG: u16 = 2;
+/// The most ticket application data a session carries, set or decoded (it travels inside
+/// every ticket, which must stay under [`crate::limits::MAX_TICKET_LEN`]; OpenSSL's users
+/// store a few dozen bytes).
+pub const MAX_TICKET_APPDATA_LEN: usize = 8192;
 /// Upper bound on a decoded server name, whatever the input says. (A decoded peer chain is
 /// bounded by [`MAX_CHAIN_CERTS`], the limit the handshake applies, so every session a
 /// connection makes decodes again.)
@@ -156,6 +169,7 @@ impl Session {
             + 4 * 3
             + 2
             + 1
+            + (2 + self.ticket_appdata.len())
     }
 
     fn encode_with(&self, with_ticket: bool) -> Result<Zeroizing<Vec<u8>>> {
@@ -184,6 +198,7 @@ impl Session {
         w.u32(self.max_early_data);
         w.u16(self.group.map_or(0, |g| g.0));
         w.u8(u8::from(self.extended_master_secret));
+        w.vec_u16(&self.ticket_appdata);
         // Take the bytes into the wiping wrapper before looking at the outcome, so that a
         // failed encoding is wiped too.
         let overflow = w.error().cloned();
@@ -218,16 +233,27 @@ impl Session {
             return Err(bad("wrong magic"));
         }
         let format = r.u16("format").map_err(|_| bad("too short"))?;
-        if format != FORMAT_VERSION && format != FORMAT_VERSION_BEFORE_EMS_FLAG {
+        if !(FORMAT_VERSION_BEFORE_EMS_FLAG..=FORMAT_VERSION).contains(&format) {
             return Err(bad(&format!("unknown format version {format}")));
         }
         let mut s = Self::decode_fields(&mut r).map_err(|e| bad(&e.to_string()))?;
-        if format == FORMAT_VERSION {
+        if format > FORMAT_VERSION_BEFORE_EMS_FLAG {
             s.extended_master_secret = match r.u8("extended master secret") {
                 Ok(0) => false,
                 Ok(1) => true,
                 _ => return Err(bad("extended master secret flag")),
             };
+        }
+        if format > FORMAT_VERSION_BEFORE_APPDATA {
+            // Bounded before it is copied: a ticket's plaintext comes back from the peer (it
+            // decrypted under our key, but the bound holds whatever the input says).
+            let data = r
+                .vec_u16("ticket application data")
+                .map_err(|_| bad("too short"))?;
+            if data.len() > MAX_TICKET_APPDATA_LEN {
+                return Err(bad("ticket application data too long"));
+            }
+            s.ticket_appdata = data.to_vec();
         }
         s.check().map_err(|why| bad(&why))?;
         Ok((s, r.position()))
@@ -282,6 +308,7 @@ impl Session {
             max_early_data,
             group,
             extended_master_secret: true,
+            ticket_appdata: Vec::new(),
         })
     }
 
@@ -309,6 +336,9 @@ impl Session {
             .is_some_and(|n| n.len() > MAX_SERVER_NAME_LEN)
         {
             return Err("server name too long".into());
+        }
+        if self.ticket_appdata.len() > MAX_TICKET_APPDATA_LEN {
+            return Err("ticket application data too long".into());
         }
         Ok(())
     }
@@ -367,6 +397,8 @@ pub struct SessionConfig {
     pub ticket_key_callback: Option<TicketKeyCallback>,
     /// Application-made tickets; replaces libtls's sealing (and the two above) when set.
     pub ticket_crypto: Option<TicketCrypto>,
+    /// The application's ticket generate and decrypt callbacks (`SSL_CTX_set_session_ticket_cb`).
+    pub ticket_app: TicketAppCallbacks,
 }
 
 impl Default for SessionConfig {
@@ -382,6 +414,7 @@ impl Default for SessionConfig {
             get_callback: None,
             ticket_key_callback: None,
             ticket_crypto: None,
+            ticket_app: TicketAppCallbacks::default(),
         }
     }
 }
@@ -493,6 +526,7 @@ pub(crate) mod tests {
             max_early_data: 0,
             group: None,
             extended_master_secret: true,
+            ticket_appdata: Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -696,6 +697,167 @@ def check_mosquitto(version):
     return check
 
 
+# ---- stunnel --------------------------------------------------------------------------------
+
+# A plain TCP service behind stunnel: one line in, "stunnel-echo-LINE" out, then it closes.
+ECHO_SERVER = r"""
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.settimeout(10)
+    data = b""
+    try:
+        while not data.endswith(b"\n"):
+            chunk = c.recv(1024)
+            if not chunk:
+                break
+            data += chunk
+        c.sendall(b"stunnel-echo-" + data)
+    except OSError:
+        pass
+    c.close()
+"""
+
+
+def stunnel_conf(run_dir, name, body):
+    """A foreground stunnel configuration logging at level info to its stderr. Its service
+    threads get 256 KiB of stack: stunnel's default (64 KiB) is too small for libtls's TLS 1.3
+    handshake, which then overflows it (a known difference, docs/differences-from-openssl.md)."""
+    conf = run_dir / f"stunnel-{name}.conf"
+    conf.write_text("foreground = yes\npid =\ndebug = info\nstack = 262144\n" + body)
+    return conf
+
+
+def stunnel_version_options(version):
+    return f"sslVersionMin = TLSv{version}\nsslVersionMax = TLSv{version}\n"
+
+
+def check_stunnel_server(version):
+    """stunnel as a TLS server (client certificate required) in front of a plain TCP echo
+    service: tlsclient and openssl s_client get the echo over TLS `version`; a client without a
+    certificate gets none; tlsclient -reconnect resumes through stunnel's ticket callbacks,
+    whose application data (stunnel's "authenticated" flag) comes back out of the ticket
+    (stunnel logs it); with tickets off (options = NO_TICKET) sessions resume from stunnel's
+    own session cache (its new/get/remove callbacks)."""
+    def check(results, tc, run_dir):
+        stunnel = results["stunnel"]["artifacts"]["stunnel"]
+        echo_port, port, cache_port = free_port(), free_port(), free_port()
+        service = (f"connect = 127.0.0.1:{echo_port}\ncert = {SERVER_CHAIN}\nkey = {SERVER_KEY}\n"
+                   f"CAfile = {ROOT}\nverifyChain = yes\n" + stunnel_version_options(version))
+        conf = stunnel_conf(run_dir, f"server-{port}",
+                            f"[tickets]\naccept = 127.0.0.1:{port}\n{service}"
+                            f"[cache]\naccept = 127.0.0.1:{cache_port}\n{service}options = NO_TICKET\n")
+        flag = "-tls1_3" if version == "1.3" else "-tls1_2"
+        tlsclient = [BIN / "tlsclient", "-servername", "localhost", "-CAfile", ROOT, flag]
+        failures = []
+        with Service([sys.executable, "-c", ECHO_SERVER, str(echo_port)], run_dir / f"echo-{echo_port}.log") as echo:
+            if not wait_port(echo_port, echo.proc):
+                return False, "the echo service did not start"
+            with Service([stunnel, conf], run_dir / f"stunnel-server-{port}.log") as server:
+                if not (wait_port(port, server.proc) and wait_port(cache_port, server.proc)):
+                    return False, "stunnel did not start: " + tail(Path(server.logfile.name).read_text())
+                # -get, not -msg: tlsclient's -msg half-closes, which a TLS 1.2 peer may not answer
+                # (libtls refuses writes after a TLS 1.2 close_notify; OpenSSL allows them).
+                rc, out = call([BIN / "tlsclient", f"127.0.0.1:{port}", *tlsclient[1:], "-cert", CLIENT_CHAIN,
+                                "-key", CLIENT_KEY, "-get", "/from-tlsclient"])
+                if rc != 0 or "stunnel-echo-GET /from-tlsclient" not in out or f"version=TLSv{version}" not in out:
+                    failures.append(f"tlsclient: rc {rc}: {tail(out, 300)}")
+                rc, out = call(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+                                "-CAfile", ROOT, "-verify_return_error", "-cert", CLIENT_CHAIN, "-cert_chain",
+                                INTERMEDIATE, "-key", CLIENT_KEY, flag, "-ign_eof"], input_data=b"from-s_client\n")
+                if "stunnel-echo-from-s_client" not in out or f"New, TLSv{version}" not in out:
+                    failures.append(f"openssl s_client: rc {rc}: {tail(out, 300)}")
+                rc, out = call([BIN / "tlsclient", f"127.0.0.1:{port}", *tlsclient[1:], "-get", "/no-certificate"])
+                if "stunnel-echo-GET /no-certificate" in out:
+                    failures.append("stunnel (verifyChain) answered a client without a certificate")
+                # Resumption by ticket: each reconnection resumes, and stunnel's decrypt
+                # callback finds its application data in each ticket.
+                before = Path(server.logfile.name).read_text(errors="replace").count(
+                    "Decrypted ticket for an authenticated session: yes")
+                for target, what in ((port, "tickets"), (cache_port, "session cache")):
+                    rc, out = call([BIN / "tlsclient", f"127.0.0.1:{target}", *tlsclient[1:], "-cert", CLIENT_CHAIN,
+                                    "-key", CLIENT_KEY, "-reconnect", "3", "-get", f"/resume-{target}"], timeout=60)
+                    reused = out.count("tlsclient: session: Reused")
+                    # By ticket every reconnection resumes. From stunnel's cache, TLS 1.3's
+                    # single-use stateful tickets resume 2 of 3 with OpenSSL and libtls alike.
+                    wanted = 3 if what == "tickets" or version == "1.2" else 1
+                    if rc != 0 or reused < wanted or out.count(f"stunnel-echo-GET /resume-{target}") < 4:
+                        failures.append(f"tlsclient -reconnect 3 ({what}): rc {rc}, {reused}/3 resumed "
+                                        f"(wanted {wanted}): "
+                                        f"{tail(out, 300)}")
+                time.sleep(0.3)
+                log = Path(server.logfile.name).read_text(errors="replace")
+                decrypted = log.count("Decrypted ticket for an authenticated session: yes") - before
+                if decrypted < 3:
+                    failures.append(f"stunnel's ticket callback found its application data in {decrypted}/3 "
+                                    f"tickets: {tail(log, 300)}")
+        if failures:
+            return False, "; ".join(failures)
+        return True, ""
+
+    return check
+
+
+def plain_request(port, data, timeout=TIMEOUT):
+    """Sends `data` on a plain TCP connection to 127.0.0.1:`port`; what comes back until the
+    peer closes."""
+    out = b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(data)
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+    except OSError as e:
+        return out.decode(errors="replace") + f" [{e}]"
+    return out.decode(errors="replace")
+
+
+def check_stunnel_client(version):
+    """stunnel as a TLS client (client = yes, verifying the server's chain and name, with a
+    client certificate) in front of openssl s_server -www, which requires the certificate:
+    plain requests through it get the page over TLS `version`, the second on a resumed session
+    (stunnel's client session cache); a server name that does not match checkHost is refused."""
+    def check(results, tc, run_dir):
+        stunnel = results["stunnel"]["artifacts"]["stunnel"]
+        s_port, port, wrong_port = free_port(), free_port(), free_port()
+        client = (f"client = yes\nconnect = 127.0.0.1:{s_port}\nCAfile = {ROOT}\nverifyChain = yes\n"
+                  f"sni = localhost\ncert = {CLIENT_CHAIN}\nkey = {CLIENT_KEY}\n"
+                  + stunnel_version_options(version))
+        conf = stunnel_conf(run_dir, f"client-{port}",
+                            f"[good]\naccept = 127.0.0.1:{port}\n{client}checkHost = localhost\n"
+                            f"[wrong]\naccept = 127.0.0.1:{wrong_port}\n{client}checkHost = wrong.example.test\n")
+        server = ["openssl", "s_server", "-accept", f"127.0.0.1:{s_port}", "-cert", SERVER_LEAF, "-key", SERVER_KEY,
+                  "-cert_chain", INTERMEDIATE, "-www", f"-tls{version.replace('.', '_')}", "-Verify", "2",
+                  "-CAfile", ROOT]
+        failures = []
+        with Service(server, run_dir / f"s_server-{s_port}.log") as srv:
+            if not wait_port(s_port, srv.proc):
+                return False, "openssl s_server did not start"
+            with Service([stunnel, conf], run_dir / f"stunnel-client-{port}.log") as st:
+                if not (wait_port(port, st.proc) and wait_port(wrong_port, st.proc)):
+                    return False, "stunnel did not start: " + tail(Path(st.logfile.name).read_text())
+                pages = [plain_request(port, b"GET / HTTP/1.0\r\n\r\n") for _ in range(3)]
+                if not all("200 ok" in p and f"TLSv{version}" in p for p in pages):
+                    failures.append(f"stunnel -> openssl s_server: {tail(pages[0], 300)}")
+                elif not any("Reused, TLSv" in p for p in pages[1:]):
+                    failures.append(f"stunnel's client sessions did not resume: {tail(pages[-1], 300)}")
+                page = plain_request(wrong_port, b"GET / HTTP/1.0\r\n\r\n")
+                if "200 ok" in page:
+                    failures.append("stunnel (checkHost = wrong.example.test) accepted the server")
+        if failures:
+            return False, "; ".join(failures)
+        return True, ""
+
+    return check
+
+
 CHECKS = {
     "hiredis": [("hiredis-example-ssl x20, TLS 1.3, client cert", check_hiredis("TLSv1.3")),
                 ("hiredis-example-ssl x20, TLS 1.2, client cert", check_hiredis("TLSv1.2"))],
@@ -717,6 +879,10 @@ CHECKS = {
               for v in ("1.2", "1.3")]
     + [(f"socat OPENSSL -> tlsserver -www, openssl s_server -www, TLS {v}, client cert", check_socat_client(v))
        for v in ("1.2", "1.3")],
+    "stunnel": [(f"stunnel server <- tlsclient, openssl s_client, TLS {v}, client cert, resumption by ticket "
+                 "(application data) and by session cache", check_stunnel_server(v)) for v in ("1.2", "1.3")]
+    + [(f"stunnel client -> openssl s_server -www, TLS {v}, client cert, checkHost, resumption",
+        check_stunnel_client(v)) for v in ("1.2", "1.3")],
     "mosquitto": [(f"mosquitto broker <- mosquitto_pub/_sub, tlsclient, TLS {v}, client cert required",
                    check_mosquitto(v)) for v in ("1.2", "1.3")],
 }

@@ -201,6 +201,8 @@ FUNCTION_POINTER_TYPEDEFS = {
     "SSL_psk_client_cb_func",
     "SSL_psk_server_cb_func",
     "SSL_CTX_tlsext_ticket_key_cb",
+    "SSL_CTX_generate_session_ticket_fn",
+    "SSL_CTX_decrypt_session_ticket_fn",
     "SSL_cert_cb",
     "sk_X509_freefunc",
     "sk_X509_NAME_freefunc",

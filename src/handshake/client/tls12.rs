@@ -336,6 +336,7 @@ impl Handshake12 {
             max_early_data: 0,
             group: cx.info.group,
             extended_master_secret: self.extended_master_secret,
+            ticket_appdata: Vec::new(),
         }
     }
 }

@@ -200,6 +200,7 @@ pub fn handle_server_hello(
                 max_early_data: 0,
                 group: None,
                 extended_master_secret: true,
+                ticket_appdata: Vec::new(),
             });
             external = Some(session.clone());
             Some(session)
@@ -660,6 +661,7 @@ impl State for ExpectFinished {
                 max_early_data: 0,
                 group: cx.info.group,
                 extended_master_secret: true,
+                ticket_appdata: Vec::new(),
             }));
         }
         cx.handshake_complete = true;
@@ -771,6 +773,7 @@ impl Connected13 {
             max_early_data: nst.max_early_data_size().unwrap_or(0),
             group: cx.info.group,
             extended_master_secret: true,
+            ticket_appdata: Vec::new(),
         })
     }
 }

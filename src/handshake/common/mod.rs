@@ -146,7 +146,11 @@ impl Common {
     /// caches sessions for this role and the session can be resumed (as OpenSSL, which never
     /// hands the new-session callback a session with neither an ID nor a ticket).
     pub fn set_session(&mut self, session: Session) -> Arc<Session> {
-        let session = Arc::new(session);
+        self.adopt_session(Arc::new(session))
+    }
+
+    /// [`Common::set_session`] for a session already shared (the application may hold it).
+    pub fn adopt_session(&mut self, session: Arc<Session>) -> Arc<Session> {
         self.session = Some(session.clone());
         let sessions = &self.config.session;
         let caches = match self.role {
