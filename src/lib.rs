@@ -22,5 +22,7 @@ pub mod msgs;
 pub mod record;
 pub mod session;
 pub mod suites;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod verify;
 pub mod x509;

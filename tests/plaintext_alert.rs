@@ -2,34 +2,18 @@
 //! protected record (as OpenSSL does), so the client's reason for giving up reaches the
 //! server's error; after that record, or a non-fatal alert in the clear, is unexpected_message.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
-use tls::crypto::secret::Secret;
-use tls::events::Event;
 use tls::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
 use tls::record::RecordEncrypter;
+use tls::testing::*;
 
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
 
 fn tls13(mut c: Config) -> Config {
     c.max_version = TLS13;
     c
-}
-
-fn logged_secret(events: &[Event], wanted: &str) -> Secret {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::Secret { label, secret, .. } if *label == wanted => {
-                Some(Secret::from_slice(secret.as_bytes()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{wanted} was logged"))
 }
 
 /// A TLS 1.3 server that has sent its flight and a sealer under the client's handshake keys.

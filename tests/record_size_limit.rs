@@ -4,17 +4,13 @@
 //! own limit with record_overflow, and does so again on resumption and after a
 //! HelloRetryRequest. The server side's own test is in tests/conformance.rs.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
-use tls::crypto::secret::Secret;
-use tls::events::Event;
 use tls::msgs::enums::{AlertDescription, ContentType, ExtensionType, NamedGroup, ProtocolVersion};
 use tls::msgs::extensions::{ClientExtension, Extension};
 use tls::msgs::handshake::{ClientHello, HandshakeMessage};
+use tls::testing::*;
 
 const TLS12: ProtocolVersion = ProtocolVersion::TLSV1_2;
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
@@ -195,18 +191,6 @@ fn the_limits_hold_after_a_hello_retry_request() {
     p.assert_ok();
     assert!(p.client.negotiated().hello_retry);
     check_limits(&mut p, TLS13, 250, 120);
-}
-
-fn logged_secret(events: &[Event], wanted: &str) -> Secret {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::Secret { label, secret, .. } if *label == wanted => {
-                Some(Secret::from_slice(secret.as_bytes()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{wanted} was logged"))
 }
 
 #[test]
