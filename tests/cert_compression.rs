@@ -457,16 +457,7 @@ fn a_decompressed_certificate_is_checked_like_a_plain_one() {
 /// handshake records.
 fn server_awaiting_client_certificate(sc: Config) -> (Connection, tls::record::RecordEncrypter) {
     let (_, cc) = mutual("server-ecdsa-p256");
-    let mut c = Connection::new_client(Arc::new(cc), localhost());
-    c.enable_events(false, true);
-    c.start().unwrap();
-    let mut s = Connection::new_server(Arc::new(sc));
-    s.start().unwrap();
-    transfer(&mut c, &mut s).unwrap();
-    transfer(&mut s, &mut c).unwrap();
-    let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
-    let suite = c.negotiated().suite.unwrap();
-    (s, tls::handshake::tls13_encrypter(suite, &secret).unwrap())
+    server_awaiting_client_flight(cc, sc)
 }
 
 fn expect_server_alert(sc: Config, body: &[u8], alert: AlertDescription) {

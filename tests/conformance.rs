@@ -649,18 +649,6 @@ fn refused_early_data_is_skipped_until_the_second_client_hello() {
     );
 }
 
-/// (type, body length) of each record in `wire`.
-fn record_sizes(wire: &[u8]) -> Vec<(u8, usize)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 5 <= wire.len() {
-        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
-        out.push((wire[at], len));
-        at += 5 + len;
-    }
-    out
-}
-
 #[test]
 fn the_server_answers_and_honours_record_size_limit() {
     // TLS 1.3: answered in EncryptedExtensions; every protected record's TLSInnerPlaintext

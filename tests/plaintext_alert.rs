@@ -2,7 +2,6 @@
 //! protected record (as OpenSSL does), so the client's reason for giving up reaches the
 //! server's error; after that record, or a non-fatal alert in the clear, is unexpected_message.
 
-use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
 use tls::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
@@ -18,16 +17,10 @@ fn tls13(mut c: Config) -> Config {
 
 /// A TLS 1.3 server that has sent its flight and a sealer under the client's handshake keys.
 fn server_awaiting_finished() -> (Connection, RecordEncrypter) {
-    let mut c = Connection::new_client(Arc::new(tls13(client_config())), localhost());
-    c.enable_events(false, true);
-    c.start().unwrap();
-    let mut s = Connection::new_server(Arc::new(tls13(server_config("server-ecdsa-p256"))));
-    s.start().unwrap();
-    transfer(&mut c, &mut s).unwrap();
-    transfer(&mut s, &mut c).unwrap();
-    let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
-    let suite = c.negotiated().suite.unwrap();
-    (s, tls::handshake::tls13_encrypter(suite, &secret).unwrap())
+    server_awaiting_client_flight(
+        tls13(client_config()),
+        tls13(server_config("server-ecdsa-p256")),
+    )
 }
 
 fn plain_alert(level: u8, desc: AlertDescription) -> Vec<u8> {

@@ -42,18 +42,6 @@ fn offered_limit(cfg: Config) -> Option<u16> {
     first_client_hello(&c).record_size_limit()
 }
 
-/// The (content type, length) of each record in `wire`.
-fn record_sizes(wire: &[u8]) -> Vec<(u8, usize)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 5 <= wire.len() {
-        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
-        out.push((wire[at], len));
-        at += 5 + len;
-    }
-    out
-}
-
 fn max_protected_record(wire: &[u8]) -> usize {
     record_sizes(wire)
         .into_iter()

@@ -1,12 +1,17 @@
 //! The bytes on the wire: records split and framed, handshake messages edited in flight,
 //! secrets read back from the key log.
 
+use super::pair::transfer;
+use super::pki::localhost;
+use crate::config::Config;
 use crate::conn::Connection;
 use crate::crypto::secret::Secret;
 use crate::error::Error;
 use crate::events::Event;
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::handshake::HandshakeMessage;
+use crate::record::RecordEncrypter;
+use std::sync::Arc;
 
 /// Splits `bytes` (whole records) into (content type, payload) pairs; a partial record at
 /// the end is ignored.
@@ -70,4 +75,38 @@ pub fn handshake_message(typ: u8, body: &[u8]) -> Vec<u8> {
     m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
     m.extend_from_slice(body);
     m
+}
+
+/// (content type, body length) of each record header in `wire`, the last record possibly cut
+/// short.
+pub fn record_sizes(wire: &[u8]) -> Vec<(u8, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 5 <= wire.len() {
+        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
+        out.push((wire[at], len));
+        at += 5 + len;
+    }
+    out
+}
+
+/// A TLS 1.3 server that has answered `client`'s ClientHello with its whole flight and awaits
+/// the client's, and a sealer under the client's handshake keys to forge that flight.
+pub fn server_awaiting_client_flight(
+    client: Config,
+    server: Config,
+) -> (Connection, RecordEncrypter) {
+    let mut c = Connection::new_client(Arc::new(client), localhost());
+    c.enable_events(false, true);
+    c.start().unwrap();
+    let mut s = Connection::new_server(Arc::new(server));
+    s.start().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    let suite = c.negotiated().suite.unwrap();
+    (
+        s,
+        crate::handshake::tls13_encrypter(suite, &secret).unwrap(),
+    )
 }
