@@ -84,7 +84,7 @@ SOURCES_test_server_cb = capi-tests/c/test_server_cb.c
 SOURCES_test_cert_comp = capi-tests/c/test_cert_comp.c
 SOURCES_test_conf_cmd = capi-tests/c/test_conf_cmd.c
 SOURCES_test_ticket_cb = capi-tests/c/test_ticket_cb.c
-HEADERS = capi-tests/compat.h capi-tests/c/runner.h cli/common.h
+HEADERS = capi-tests/compat.h capi-tests/c/runner.h capi-tests/c/common.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 ASAN_BINS = $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))

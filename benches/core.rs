@@ -5,55 +5,29 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tls::config::{verify_flags, CertifiedKey, Config};
-use tls::conn::{ClientOptions, Connection};
-use tls::crypto::sign::SigningKey;
+use tls::config::Config;
+use tls::conn::Connection;
 use tls::msgs::enums::{CipherSuite, NamedGroup};
-use tls::verify::PeerIdentity;
-
-fn pki(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+use tls::testing;
 
 fn server_config(cert: &str) -> Arc<Config> {
-    let pem = pki(&format!("{cert}.chain.pem"));
-    let chain = rustls_pemfile::certs(&mut pem.as_slice())
-        .map(|c| c.unwrap().as_ref().to_vec())
-        .collect();
-    let key = SigningKey::from_pem(&pki(&format!("{cert}.key"))).unwrap();
-    let mut c = Config::default();
-    c.set_certified_key(CertifiedKey {
-        chain,
-        key: Arc::new(key),
-    });
-    Arc::new(c)
+    Arc::new(testing::server_config(cert))
 }
 
 fn client_config(suite: CipherSuite, group: NamedGroup) -> Arc<Config> {
-    let mut c = Config::default();
-    let mut roots = tls::verify::RootStore::default();
-    roots.add_pem(&pki("root-ca.pem")).unwrap();
-    c.roots = Arc::new(roots);
-    c.verify_mode = verify_flags::PEER;
-    c.tls13_suites = vec![suite];
-    c.groups = vec![group];
-    Arc::new(c)
+    Arc::new(Config {
+        tls13_suites: vec![suite],
+        groups: vec![group],
+        ..testing::client_config()
+    })
 }
 
 fn pump(a: &mut Connection, b: &mut Connection) {
-    let n = a.pending_tls().len();
-    if n > 0 {
-        b.read_tls(a.pending_tls()).unwrap();
-        a.consume_tls(n);
-    }
+    testing::transfer(a, b).unwrap();
 }
 
 fn connect(client: &Arc<Config>, server: &Arc<Config>) -> (Connection, Connection) {
-    let opts = ClientOptions {
-        server_name: Some("localhost".into()),
-        verify_identity: PeerIdentity::parse("localhost"),
-    };
-    let mut c = Connection::new_client(client.clone(), opts);
+    let mut c = Connection::new_client(client.clone(), testing::localhost());
     let mut s = Connection::new_server(server.clone());
     c.start().unwrap();
     s.start().unwrap();

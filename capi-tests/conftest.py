@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import tlswire
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PKI = REPO_ROOT / "pki"
 DEFAULT_TIMEOUT = 15
@@ -405,19 +407,10 @@ class HandshakeSniffer:
                 pass
 
     def _parse_server_records(self):
-        buf = self._server_bytes
-        offset = 0
-        while len(buf) - offset >= 5:
-            content_type = buf[offset]
-            length = int.from_bytes(buf[offset + 3 : offset + 5], "big")
-            if len(buf) - offset - 5 < length:
-                break
-            body = buf[offset + 5 : offset + 5 + length]
+        for content_type, body in tlswire.take_records(self._server_bytes):
             # Handshake records in the clear: type 22, message type 2 = ServerHello.
-            if content_type == 22 and len(body) >= 38 and body[0] == 2:
+            if content_type == tlswire.HANDSHAKE and len(body) >= 38 and body[0] == tlswire.SERVER_HELLO:
                 self.server_hellos.append(bytes(body[6:38]) == HRR_RANDOM)
-            offset += 5 + length
-        del buf[:offset]
 
     def close(self):
         self.listener.close()

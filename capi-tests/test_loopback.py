@@ -3,6 +3,8 @@ TLS 1.2, client certificates, echo and -www modes."""
 
 import pytest
 
+import tlswire
+
 from conftest import (
     CLASSIC_GROUPS,
     HYBRID_GROUP,
@@ -233,12 +235,7 @@ def _records_after_close_notify(port, version):
             if not data:
                 break
             received += data
-    records = []
-    while len(received) >= 5:
-        length = int.from_bytes(received[3:5], "big")
-        records.append((received[0], length))
-        received = received[5 + length :]
-    return records
+    return tlswire.record_headers(received)
 
 
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])

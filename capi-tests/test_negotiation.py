@@ -9,6 +9,8 @@ import threading
 
 import pytest
 
+import tlswire
+
 from conftest import accepted_fields, cert_args, connected_fields, pki, require_tool
 
 ROOT = pki("root-ca.pem")
@@ -315,22 +317,14 @@ class VersionStripper:
 
     def strip(self, record):
         hello = bytearray(record)
-        # record header 5, handshake header 4, version 2, random 32, session id
-        at = 5 + 4 + 2 + 32
-        at += 1 + hello[at]
-        at += 2 + int.from_bytes(hello[at:at + 2], "big")  # cipher suites
-        at += 1 + hello[at]  # compression methods
-        end = at + 2 + int.from_bytes(hello[at:at + 2], "big")
-        at += 2
-        while at + 4 <= end:
-            typ = int.from_bytes(hello[at:at + 2], "big")
-            length = int.from_bytes(hello[at + 2:at + 4], "big")
+        # record header 5, handshake header 4, then the ClientHello body
+        base = 5 + 4
+        for typ, at, length in tlswire.hello_extension_spans(tlswire.CLIENT_HELLO, hello[base:]):
             if typ == 43:  # supported_versions: u8 length, then versions
-                for i in range(at + 5, at + 4 + length, 2):
+                for i in range(base + at + 1, base + at + length, 2):
                     if hello[i:i + 2] == b"\x03\x04":
                         hello[i:i + 2] = b"\x0a\x0a"
                         self.stripped = True
-            at += 4 + length
         return bytes(hello)
 
     def serve(self):
@@ -341,12 +335,12 @@ class VersionStripper:
         upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
         client.settimeout(10)
         first = b""
-        while len(first) < 5 or len(first) < 5 + int.from_bytes(first[3:5], "big"):
+        while tlswire.first_record_length(first) is None or len(first) < tlswire.first_record_length(first):
             chunk = client.recv(65536)
             if not chunk:
                 return
             first += chunk
-        length = 5 + int.from_bytes(first[3:5], "big")
+        length = tlswire.first_record_length(first)
         upstream.sendall(self.strip(first[:length]) + first[length:])
         threading.Thread(target=self.pipe, args=(client, upstream), daemon=True).start()
         self.pipe(upstream, client)

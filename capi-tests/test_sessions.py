@@ -9,6 +9,8 @@ import threading
 
 import pytest
 
+import tlswire
+
 from conftest import accepted_fields, cert_args, pki, require_tool
 from test_interop import s_server_cert_args
 
@@ -296,49 +298,23 @@ class FlightRecorder:
                 pass
 
     def _parse(self, side):
-        buf = self._buffers[side]
-        while not self._done[side] and len(buf) >= 5:
-            length = int.from_bytes(buf[3:5], "big")
-            if len(buf) < 5 + length:
-                return
-            content_type, body = buf[0], bytes(buf[5 : 5 + length])
-            del buf[: 5 + length]
-            if content_type == 20:
+        # What follows a ChangeCipherSpec is encrypted: not parsed.
+        if self._done[side]:
+            return
+        for content_type, body in tlswire.take_records(self._buffers[side]):
+            if content_type == tlswire.CHANGE_CIPHER_SPEC:
                 self.flights[side].append("CCS")
                 self._done[side] = True
-            elif content_type == 22:
-                # Whole messages per record is what every implementation here sends.
-                while len(body) >= 4:
-                    msg_len = int.from_bytes(body[1:4], "big")
-                    msg_type, msg = body[0], body[4 : 4 + msg_len]
+                return
+            if content_type == tlswire.HANDSHAKE:
+                for msg_type, msg in tlswire.handshake_messages(body):
                     self.flights[side].append(msg_type)
-                    if msg_type in (1, 2):
-                        self.hello_extensions[side] = hello_extensions(msg_type, msg)
-                    body = body[4 + msg_len :]
+                    if msg_type in (tlswire.CLIENT_HELLO, tlswire.SERVER_HELLO):
+                        self.hello_extensions[side] = tlswire.hello_extensions(msg_type, msg)
 
     def close(self):
         self.listener.close()
         self._thread.join(5)
-
-
-def hello_extensions(msg_type, msg):
-    """{extension type: body} of a ClientHello (1) or ServerHello (2)."""
-    pos = 2 + 32
-    pos += 1 + msg[pos]  # session id
-    if msg_type == 1:
-        pos += 2 + int.from_bytes(msg[pos : pos + 2], "big")  # cipher suites
-        pos += 1 + msg[pos]  # compression methods
-    else:
-        pos += 3  # cipher suite, compression method
-    end = pos + 2 + int.from_bytes(msg[pos : pos + 2], "big")
-    pos += 2
-    found = {}
-    while pos + 4 <= end:
-        ext_type = int.from_bytes(msg[pos : pos + 2], "big")
-        ext_len = int.from_bytes(msg[pos + 2 : pos + 4], "big")
-        found[ext_type] = bytes(msg[pos + 4 : pos + 4 + ext_len])
-        pos += 4 + ext_len
-    return found
 
 
 SESSION_TICKET = 35

@@ -809,28 +809,16 @@ fn diagnose_transport_end(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::verify_flags;
     use crate::config::Config;
     use crate::conn::Connection;
-    use crate::handshake::client::tls12::test_pair::{new_client, new_server, run};
-    use crate::handshake::server13::tests::{certified, roots};
+    use crate::testing::{client_config as client, new_client, new_server, run, verifying_server};
     use crate::verify::PeerIdentity;
     use std::sync::Arc;
 
+    /// A server that trusts the test root but does not ask for client certificates.
     fn server(cert: &str) -> Config {
-        let mut c = Config {
-            roots: roots("root-ca.pem"),
-            ..Config::default()
-        };
-        c.set_certified_key(certified(cert));
-        c
-    }
-
-    fn client() -> Config {
-        Config {
-            roots: roots("root-ca.pem"),
-            verify_mode: crate::config::verify_flags::PEER,
-            ..Config::default()
-        }
+        verifying_server(cert, verify_flags::NONE)
     }
 
     fn pair(client_config: Config, server_config: Config) -> (Connection, Connection) {

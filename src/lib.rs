@@ -42,6 +42,9 @@ pub mod role;
 pub mod session;
 #[forbid(unsafe_code)]
 pub mod suites;
+#[cfg(any(test, feature = "testing"))]
+#[forbid(unsafe_code)]
+pub mod testing;
 #[forbid(unsafe_code)]
 pub mod verify;
 #[forbid(unsafe_code)]

@@ -1,13 +1,11 @@
 //! Malformed, truncated and out-of-order input gets the matching alert and reason, never a
 //! panic, hang or unbounded allocation.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::conn::Connection;
 use tls::error::Reason;
 use tls::msgs::enums::AlertDescription;
+use tls::testing::*;
 
 fn server() -> Connection {
     let mut s = Connection::new_server(Arc::new(server_config("server-ecdsa-p256")));
@@ -23,13 +21,6 @@ fn client() -> Connection {
 
 fn client_hello() -> Vec<u8> {
     client().pending_tls().to_vec()
-}
-
-fn record(typ: u8, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![typ, 3, 3];
-    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    r.extend_from_slice(body);
-    r
 }
 
 /// The alert record a peer that failed with `desc` wrote last, in the clear.

@@ -3,15 +3,11 @@
 //! cache, the OpenSSL 3.2 option bits, and hostile CompressedCertificate messages (bombs,
 //! wrong lengths, algorithms never offered, empty data, unsolicited messages).
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::certcomp::{self, SUPPORTED};
 use tls::config::{ssl_options, verify_flags, Config};
 use tls::conn::Connection;
 use tls::error::{Error, Reason};
-use tls::events::Event;
 use tls::msgs::compressed_cert::CompressedCertificate;
 use tls::msgs::enums::{
     AlertDescription, CertCompressionAlgorithm as Alg, ContentType, ExtensionType, NamedGroup,
@@ -19,6 +15,7 @@ use tls::msgs::enums::{
 };
 use tls::msgs::extensions::ClientExtension;
 use tls::msgs::handshake::HandshakeMessage;
+use tls::testing::*;
 
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
 
@@ -186,15 +183,9 @@ fn compression_survives_a_hello_retry_request() {
     );
 }
 
-/// Runs a handshake between two started connections.
+/// Runs a handshake between two started connections to the end.
 fn pump(client: &mut Connection, server: &mut Connection) {
-    for _ in 0..20 {
-        let a = transfer(client, server).unwrap();
-        let b = transfer(server, client).unwrap();
-        if !a && !b {
-            break;
-        }
-    }
+    tls::testing::pump(client, server).unwrap();
     assert!(!client.is_handshaking() && !server.is_handshaking());
 }
 
@@ -278,25 +269,6 @@ fn bytes_saved_on_the_test_chains() {
 }
 
 // ---- Hostile peers -------------------------------------------------------------------
-
-fn logged_secret(events: &[Event], wanted: &str) -> tls::crypto::secret::Secret {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::Secret { label, secret, .. } if *label == wanted => {
-                Some(tls::crypto::secret::Secret::from_slice(secret.as_bytes()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{wanted} was logged"))
-}
-
-fn handshake_message(typ: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![typ];
-    m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    m.extend_from_slice(body);
-    m
-}
 
 fn compressed_body(alg: Alg, uncompressed_length: u32, compressed: Vec<u8>) -> Vec<u8> {
     let m = CompressedCertificate {
@@ -485,16 +457,7 @@ fn a_decompressed_certificate_is_checked_like_a_plain_one() {
 /// handshake records.
 fn server_awaiting_client_certificate(sc: Config) -> (Connection, tls::record::RecordEncrypter) {
     let (_, cc) = mutual("server-ecdsa-p256");
-    let mut c = Connection::new_client(Arc::new(cc), localhost());
-    c.enable_events(false, true);
-    c.start().unwrap();
-    let mut s = Connection::new_server(Arc::new(sc));
-    s.start().unwrap();
-    transfer(&mut c, &mut s).unwrap();
-    transfer(&mut s, &mut c).unwrap();
-    let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
-    let suite = c.negotiated().suite.unwrap();
-    (s, tls::handshake::tls13_encrypter(suite, &secret).unwrap())
+    server_awaiting_client_flight(cc, sc)
 }
 
 fn expect_server_alert(sc: Config, body: &[u8], alert: AlertDescription) {

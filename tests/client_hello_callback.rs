@@ -2,15 +2,13 @@
 //! may fail the handshake with an alert, or pause the connection on that message until the
 //! application resumes it.
 
-mod common;
-
-use common::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tls::config::{ClientHelloDecision, Config};
 use tls::conn::Connection;
 use tls::error::Reason;
 use tls::msgs::enums::AlertDescription;
+use tls::testing::*;
 
 fn server_with(
     decide: impl Fn(usize) -> ClientHelloDecision + Send + Sync + 'static,

@@ -1,12 +1,9 @@
 //! Signature algorithms of client authentication (`SSL_CTX_set1_client_sigalgs_list`): what a
 //! server requests and accepts in the client's CertificateVerify, and what a client signs with.
 
-mod common;
-
-use common::*;
-use std::sync::Arc;
 use tls::config::{verify_flags, Config};
 use tls::msgs::enums::{AlertDescription, ProtocolVersion, SignatureScheme as S};
+use tls::testing::*;
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::TLSV1_2, ProtocolVersion::TLSV1_3];
 
@@ -18,12 +15,10 @@ fn rsa_client(version: ProtocolVersion) -> Config {
 }
 
 fn demanding_server() -> Config {
-    let mut s = server_config("server-ecdsa-p256");
-    let mut roots = tls::verify::RootStore::default();
-    roots.add_pem(&pki("root-ca.pem")).unwrap();
-    s.roots = Arc::new(roots);
-    s.verify_mode = verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT;
-    s
+    verifying_server(
+        "server-ecdsa-p256",
+        verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT,
+    )
 }
 
 #[test]

@@ -2,13 +2,9 @@
 //! Finished messages of the wrong length, messages out of order, misframed and odd
 //! ClientHellos, and the alerts the established peers agree on where the RFCs leave room.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
-use tls::crypto::secret::Secret;
 use tls::error::{Error, Reason};
 use tls::events::Event;
 use tls::msgs::enums::{
@@ -17,6 +13,7 @@ use tls::msgs::enums::{
 use tls::msgs::extensions::{ClientExtension, Extension};
 use tls::msgs::handshake::{ClientHello, HandshakeMessage};
 use tls::record::RecordEncrypter;
+use tls::testing::*;
 
 const TLS12: ProtocolVersion = ProtocolVersion::TLSV1_2;
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
@@ -27,13 +24,6 @@ pub fn record(typ: u8, body: &[u8]) -> Vec<u8> {
     r.extend_from_slice(&(body.len() as u16).to_be_bytes());
     r.extend_from_slice(body);
     r
-}
-
-fn handshake_message(typ: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![typ];
-    m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    m.extend_from_slice(body);
-    m
 }
 
 fn versioned(mut c: Config, max: ProtocolVersion) -> Config {
@@ -81,18 +71,6 @@ fn expect_alert(conn: &mut Connection, input: &[u8], alert: AlertDescription) ->
     let e = conn.read_tls(input).unwrap_err();
     assert_fails(conn, &e, alert);
     e
-}
-
-fn logged_secret(events: &[Event], wanted: &str) -> Secret {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::Secret { label, secret, .. } if *label == wanted => {
-                Some(Secret::from_slice(secret.as_bytes()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{wanted} was logged"))
 }
 
 /// A TLS 1.3 server that has sent its flight, and a sealer for the client's records under the
@@ -669,18 +647,6 @@ fn refused_early_data_is_skipped_until_the_second_client_hello() {
         &early_data_records(&[40]),
         AlertDescription::BAD_RECORD_MAC,
     );
-}
-
-/// (type, body length) of each record in `wire`.
-fn record_sizes(wire: &[u8]) -> Vec<(u8, usize)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 5 <= wire.len() {
-        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
-        out.push((wire[at], len));
-        at += 5 + len;
-    }
-    out
 }
 
 #[test]

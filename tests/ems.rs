@@ -3,9 +3,6 @@
 //! secret, recorded in the session, and resumed as RFC 7627 5.3 says. The full handshakes
 //! without the extension run against tlslite-ng and OpenSSL (capi-tests/test_ems.py).
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
@@ -15,15 +12,9 @@ use tls::msgs::enums::{AlertDescription, ExtensionType, ProtocolVersion};
 use tls::msgs::extensions::Extension;
 use tls::msgs::handshake::{ClientHello, HandshakeMessage, ServerHello};
 use tls::session::Session;
+use tls::testing::*;
 
 const TLS12: ProtocolVersion = ProtocolVersion::TLSV1_2;
-
-fn record(typ: u8, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![typ, 3, 3];
-    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    r.extend_from_slice(body);
-    r
-}
 
 fn tls12(mut c: Config) -> Config {
     c.max_version = TLS12;

@@ -1,9 +1,7 @@
 //! The Finished verify_data each side keeps (`SSL_get_finished` / `SSL_get_peer_finished`).
 
-mod common;
-
-use common::*;
 use tls::msgs::enums::ProtocolVersion;
+use tls::testing::*;
 
 #[test]
 fn each_side_keeps_what_it_sent_and_received() {

@@ -2,37 +2,16 @@
 //! offered, fixed fields with other values, handshake data that runs past the end of a flight,
 //! each with the alert and the reason the error queue shows.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::conn::Connection;
 use tls::error::{Error, Reason};
 use tls::msgs::enums::{AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
 use tls::msgs::extensions::{HelloRetryExtension, KeyShareEntry, ServerHelloExtension};
 use tls::msgs::handshake::{ClientHello, HandshakeMessage, HelloRetryRequest, ServerHello};
+use tls::testing::*;
 
 const TLS12: ProtocolVersion = ProtocolVersion::TLSV1_2;
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
-
-fn record(typ: u8, body: &[u8]) -> Vec<u8> {
-    let mut r = vec![typ, 3, 3];
-    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    r.extend_from_slice(body);
-    r
-}
-
-/// The handshake messages of the records in `out`, one per record (as libtls writes them).
-fn handshake_records(out: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    let mut records = Vec::new();
-    let mut rest = out;
-    while rest.len() >= 5 {
-        let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
-        records.push((rest[0], rest[5..5 + len].to_vec()));
-        rest = &rest[5 + len..];
-    }
-    records
-}
 
 fn started_client() -> Connection {
     let mut c = Connection::new_client(Arc::new(client_config()), localhost());
@@ -42,7 +21,7 @@ fn started_client() -> Connection {
 
 /// The ClientHello a started client wrote (its first record).
 fn sent_client_hello(c: &Connection) -> ClientHello {
-    let (typ, body) = handshake_records(c.pending_tls()).remove(0);
+    let (typ, body) = records(c.pending_tls()).remove(0);
     assert_eq!(typ, 22);
     match HandshakeMessage::decode_encoded(&body, TLS13).unwrap() {
         HandshakeMessage::ClientHello(ch) => ch,
@@ -241,7 +220,7 @@ fn client_after_retry() -> (Connection, ClientHello) {
         .encode()
         .unwrap();
     c.read_tls(&record(22, &hrr)).unwrap();
-    let out = handshake_records(c.pending_tls());
+    let out = records(c.pending_tls());
     // RFC 8446 D.4: the compatibility CCS comes right before the second ClientHello.
     assert_eq!(out.len(), 2, "CCS and the second ClientHello");
     assert_eq!(out[0], (20, vec![1]));
@@ -288,7 +267,7 @@ fn hello_retry_request_with_the_start_of_a_server_hello_is_unexpected_message() 
         Reason::UNEXPECTED_MESSAGE,
     );
     // The alert is all we wrote: no second ClientHello went out first.
-    assert_eq!(handshake_records(c.pending_tls()), vec![(21, vec![2, 10])]);
+    assert_eq!(records(c.pending_tls()), vec![(21, vec![2, 10])]);
 }
 
 fn started_server() -> Connection {
@@ -332,7 +311,7 @@ fn client_hello_with_the_start_of_the_next_message_is_unexpected_message() {
         Reason::UNEXPECTED_MESSAGE,
     );
     // Nothing but the alert: the server did not answer the hello first.
-    assert_eq!(handshake_records(s.pending_tls()), vec![(21, vec![2, 10])]);
+    assert_eq!(records(s.pending_tls()), vec![(21, vec![2, 10])]);
 }
 
 #[test]
@@ -340,7 +319,7 @@ fn tls13_server_sends_the_compatibility_ccs_even_for_an_empty_session_id() {
     for session_id in [Vec::new(), vec![5; 32]] {
         let (s, result) = server_reading(|ch| ch.legacy_session_id = session_id.clone());
         result.unwrap();
-        let out = handshake_records(s.pending_tls());
+        let out = records(s.pending_tls());
         assert_eq!(out[0].0, 22, "ServerHello");
         assert_eq!(out[1], (20, vec![1]), "the CCS right after it");
         assert!(
@@ -363,7 +342,7 @@ fn tls12_server_flight(client: &mut Connection) -> Vec<(u8, Vec<u8>)> {
     let mut s = started_server();
     s.read_tls(client.pending_tls()).unwrap();
     client.consume_tls(client.pending_tls().len());
-    handshake_records(s.pending_tls())
+    records(s.pending_tls())
 }
 
 fn encode_records(records: &[(u8, Vec<u8>)]) -> Vec<u8> {
@@ -387,7 +366,7 @@ fn tls12_server_hello_done_with_more_data_behind_it_is_unexpected_message() {
         Reason::UNEXPECTED_MESSAGE,
     );
     // The alert is all the client wrote: its own flight did not go out.
-    assert_eq!(handshake_records(c.pending_tls()), vec![(21, vec![2, 10])]);
+    assert_eq!(records(c.pending_tls()), vec![(21, vec![2, 10])]);
 }
 
 #[test]
@@ -407,7 +386,7 @@ fn tls12_server_hello_with_supported_groups_is_tolerated() {
     // Accepted: the client answers with its flight (the server would then see a transcript
     // that differs from its own, which is not what this checks).
     c.read_tls(&encode_records(&flight)).unwrap();
-    let out = handshake_records(c.pending_tls());
+    let out = records(c.pending_tls());
     assert!(
         out.iter().any(|(typ, _)| *typ == 20),
         "the client's CCS went out"

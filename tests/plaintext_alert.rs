@@ -2,16 +2,11 @@
 //! protected record (as OpenSSL does), so the client's reason for giving up reaches the
 //! server's error; after that record, or a non-fatal alert in the clear, is unexpected_message.
 
-mod common;
-
-use common::*;
-use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
-use tls::crypto::secret::Secret;
-use tls::events::Event;
 use tls::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
 use tls::record::RecordEncrypter;
+use tls::testing::*;
 
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
 
@@ -20,30 +15,12 @@ fn tls13(mut c: Config) -> Config {
     c
 }
 
-fn logged_secret(events: &[Event], wanted: &str) -> Secret {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::Secret { label, secret, .. } if *label == wanted => {
-                Some(Secret::from_slice(secret.as_bytes()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{wanted} was logged"))
-}
-
 /// A TLS 1.3 server that has sent its flight and a sealer under the client's handshake keys.
 fn server_awaiting_finished() -> (Connection, RecordEncrypter) {
-    let mut c = Connection::new_client(Arc::new(tls13(client_config())), localhost());
-    c.enable_events(false, true);
-    c.start().unwrap();
-    let mut s = Connection::new_server(Arc::new(tls13(server_config("server-ecdsa-p256"))));
-    s.start().unwrap();
-    transfer(&mut c, &mut s).unwrap();
-    transfer(&mut s, &mut c).unwrap();
-    let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
-    let suite = c.negotiated().suite.unwrap();
-    (s, tls::handshake::tls13_encrypter(suite, &secret).unwrap())
+    server_awaiting_client_flight(
+        tls13(client_config()),
+        tls13(server_config("server-ecdsa-p256")),
+    )
 }
 
 fn plain_alert(level: u8, desc: AlertDescription) -> Vec<u8> {

@@ -3,14 +3,12 @@
 
 #![allow(clippy::field_reassign_with_default)]
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::{verify_flags, Config, ExternalPsk, PskLookup};
 use tls::crypto::secret::Secret;
 use tls::error::Reason;
 use tls::msgs::enums::{AlertDescription, CipherSuite, NamedGroup};
+use tls::testing::*;
 
 const IDENTITY: &[u8] = b"client1";
 
@@ -216,12 +214,10 @@ fn pha_client() -> Config {
 }
 
 fn pha_server() -> Config {
-    let mut s = server_config("server-ecdsa-p256");
-    let mut roots = tls::verify::RootStore::default();
-    roots.add_pem(&pki("root-ca.pem")).unwrap();
-    s.roots = Arc::new(roots);
-    s.verify_mode = verify_flags::PEER | verify_flags::POST_HANDSHAKE;
-    s
+    verifying_server(
+        "server-ecdsa-p256",
+        verify_flags::PEER | verify_flags::POST_HANDSHAKE,
+    )
 }
 
 #[test]

@@ -2,9 +2,6 @@
 //! inner-plaintext limits, plaintext HTTP and SSLv2 hellos on a TLS port, the first flight's
 //! framing and padding, and how handshake flights are packed into records.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
@@ -12,6 +9,7 @@ use tls::crypto::secret::Secret;
 use tls::error::{Error, Reason};
 use tls::events::Event;
 use tls::msgs::enums::{AlertDescription, ContentType, NamedGroup, ProtocolVersion};
+use tls::testing::*;
 
 const HANDSHAKE: u8 = 22;
 const APPLICATION_DATA: u8 = 23;
@@ -267,13 +265,7 @@ fn tls13_pair_and_client_sealer() -> (Pair, tls::record::RecordEncrypter) {
     )));
     client.start().unwrap();
     server.start().unwrap();
-    for _ in 0..10 {
-        let a = transfer(&mut client, &mut server).unwrap();
-        let b = transfer(&mut server, &mut client).unwrap();
-        if !a && !b {
-            break;
-        }
-    }
+    pump(&mut client, &mut server).unwrap();
     assert!(!client.is_handshaking() && !server.is_handshaking());
     let secret = client
         .take_events()

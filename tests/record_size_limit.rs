@@ -4,17 +4,13 @@
 //! own limit with record_overflow, and does so again on resumption and after a
 //! HelloRetryRequest. The server side's own test is in tests/conformance.rs.
 
-mod common;
-
-use common::*;
 use std::sync::Arc;
 use tls::config::Config;
 use tls::conn::Connection;
-use tls::crypto::secret::Secret;
-use tls::events::Event;
 use tls::msgs::enums::{AlertDescription, ContentType, ExtensionType, NamedGroup, ProtocolVersion};
 use tls::msgs::extensions::{ClientExtension, Extension};
 use tls::msgs::handshake::{ClientHello, HandshakeMessage};
+use tls::testing::*;
 
 const TLS12: ProtocolVersion = ProtocolVersion::TLSV1_2;
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
@@ -44,18 +40,6 @@ fn offered_limit(cfg: Config) -> Option<u16> {
     let mut c = Connection::new_client(Arc::new(cfg), localhost());
     c.start().unwrap();
     first_client_hello(&c).record_size_limit()
-}
-
-/// The (content type, length) of each record in `wire`.
-fn record_sizes(wire: &[u8]) -> Vec<(u8, usize)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 5 <= wire.len() {
-        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
-        out.push((wire[at], len));
-        at += 5 + len;
-    }
-    out
 }
 
 fn max_protected_record(wire: &[u8]) -> usize {
@@ -195,18 +179,6 @@ fn the_limits_hold_after_a_hello_retry_request() {
     p.assert_ok();
     assert!(p.client.negotiated().hello_retry);
     check_limits(&mut p, TLS13, 250, 120);
-}
-
-fn logged_secret(events: &[Event], wanted: &str) -> Secret {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::Secret { label, secret, .. } if *label == wanted => {
-                Some(Secret::from_slice(secret.as_bytes()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{wanted} was logged"))
 }
 
 #[test]

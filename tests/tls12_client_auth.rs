@@ -1,12 +1,10 @@
 //! Client authentication through the application's client-certificate callback (TLS 1.2), and the
 //! CA names a CertificateRequest lists (both versions).
 
-mod common;
-
-use common::*;
 use std::sync::{Arc, Mutex};
 use tls::config::verify_flags;
 use tls::msgs::enums::ProtocolVersion;
+use tls::testing::*;
 
 fn tls12_client() -> tls::config::Config {
     let mut c = client_config();
@@ -15,12 +13,10 @@ fn tls12_client() -> tls::config::Config {
 }
 
 fn demanding_server() -> tls::config::Config {
-    let mut s = server_config("server-ecdsa-p256");
-    let mut roots = tls::verify::RootStore::default();
-    roots.add_pem(&pki("root-ca.pem")).unwrap();
-    s.roots = Arc::new(roots);
-    s.verify_mode = verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT;
-    s
+    verifying_server(
+        "server-ecdsa-p256",
+        verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT,
+    )
 }
 
 #[test]

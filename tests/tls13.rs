@@ -1,12 +1,10 @@
 //! TLS 1.3 handshakes between a libtls client and a libtls server, in memory.
 
-mod common;
-
-use common::*;
 use tls::config::verify_flags;
 use tls::conn::ClientOptions;
 use tls::error::Reason;
 use tls::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+use tls::testing::*;
 use tls::verify::{x509_v, PeerIdentity};
 
 #[test]

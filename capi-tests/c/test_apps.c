@@ -14,7 +14,8 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
-#include "runner.h"
+#define TEST_OPENSSL_HEADERS_ONLY
+#include "common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,18 +25,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            goto out;                                                                    \
-        }                                                                                \
-    } while (0)
 
 static SSL_CTX *server_ctx(int version)
 {

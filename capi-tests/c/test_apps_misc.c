@@ -19,7 +19,8 @@
 #include <openssl/x509.h>
 #include <openssl/pem.h>
 #include <openssl/ui.h>
-#include "runner.h"
+#define TEST_OPENSSL_HEADERS_ONLY
+#include "common.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -29,18 +30,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            goto out;                                                                    \
-        }                                                                                \
-    } while (0)
 
 static SSL_CTX *server_ctx(void)
 {

@@ -15,7 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
-#include "runner.h"
+#define TEST_OPENSSL_HEADERS_ONLY
+#include "common.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,18 +24,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            goto out;                                                                    \
-        }                                                                                \
-    } while (0)
 
 static int nonblocking(int fd)
 {

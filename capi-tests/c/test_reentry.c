@@ -9,24 +9,11 @@
  *   test_reentry NAME...    run only these
  *   test_reentry --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            goto out;                                                                    \
-        }                                                                                \
-    } while (0)
 
 /* Which callback acts, and what it does to its SSL. */
 enum hook { INFO, MSG, KEYLOG, VERIFY, SERVERNAME, ALPN, NEW_SESSION, CERT };

@@ -290,8 +290,8 @@ pub fn precompress(config: &Config, alg: Option<Alg>) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::Ordering;
     use crate::msgs::enums::AlertDescription;
+    use std::sync::atomic::Ordering;
 
     fn sample() -> Vec<u8> {
         let pem = std::fs::read("pki/server-rsa2048.chain.pem").unwrap_or_default();

@@ -12,46 +12,17 @@ use crate::msgs::handshake::{
 };
 use crate::session::cache_mode;
 use crate::session::Session;
-
-fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize> {
-    let bytes = from.pending_tls().to_vec();
-    from.consume_tls(bytes.len());
-    to.read_tls(&bytes)
-}
-
-fn drive(c: &mut Connection, s: &mut Connection) -> Result<()> {
-    for _ in 0..10 {
-        if c.pending_tls().is_empty() && s.pending_tls().is_empty() {
-            break;
-        }
-        transfer(c, s)?;
-        transfer(s, c)?;
-    }
-    Ok(())
-}
-
-fn only(version: ProtocolVersion, mut c: Config) -> Config {
-    c.min_version = version;
-    c.max_version = version;
-    c
-}
-
-fn client_options() -> ClientOptions {
-    ClientOptions {
-        server_name: Some("localhost".into()),
-        verify_identity: crate::verify::PeerIdentity::parse("localhost"),
-    }
-}
+use crate::testing::{localhost, only, pump, transfer};
 
 /// A TLS 1.3 pair after the handshake and the server's tickets; the client reports sessions.
 fn connected13() -> (Connection, Connection) {
     let mut client = client_config(None);
     client.session.cache_mode = cache_mode::BOTH;
-    let mut c = Connection::new_client(Arc::new(client), client_options());
+    let mut c = Connection::new_client(Arc::new(client), localhost());
     let mut s = Connection::new_server(Arc::new(server_config(0)));
     c.start().unwrap();
     s.start().unwrap();
-    drive(&mut c, &mut s).unwrap();
+    pump(&mut c, &mut s).unwrap();
     assert!(!c.is_handshaking() && !s.is_handshaking());
     (c, s)
 }
@@ -162,11 +133,11 @@ fn a_hello_retry_cookie_at_the_limit_is_echoed() {
 fn real_session(version: ProtocolVersion) -> Session {
     let mut client = only(version, client_config(None));
     client.session.cache_mode = cache_mode::BOTH;
-    let mut c = Connection::new_client(Arc::new(client), client_options());
+    let mut c = Connection::new_client(Arc::new(client), localhost());
     let mut s = Connection::new_server(Arc::new(only(version, server_config(0))));
     c.start().unwrap();
     s.start().unwrap();
-    drive(&mut c, &mut s).unwrap();
+    pump(&mut c, &mut s).unwrap();
     let sessions = c.take_new_sessions();
     let session = sessions.last().expect("a session");
     assert!(!session.ticket.is_empty());
@@ -181,7 +152,7 @@ fn a_session_with_a_ticket_too_long_for_a_client_hello_is_not_offered() {
         session.ticket = vec![0x7e; 64_000];
         let session = Session::decode(&session.encode().unwrap()).unwrap();
         let mut c = Connection::new_client(Arc::new(only(version, client_config(None))), {
-            client_options()
+            localhost()
         });
         c.set_resume_session(Some(Arc::new(session)));
         // This used to panic in Connection::start, which had no panic guard.
@@ -310,7 +281,7 @@ fn a_new_session_ticket_too_long_to_present_is_not_kept() {
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].ticket.len(), MAX_TICKET_LEN);
     // And it resumes without trouble.
-    let mut r = Connection::new_client(Arc::new(client_config(None)), client_options());
+    let mut r = Connection::new_client(Arc::new(client_config(None)), localhost());
     r.set_resume_session(Some(kept[0].clone()));
     r.start().unwrap();
     assert!(client_hello_of(r.pending_tls()).psk().is_some());

@@ -6,17 +6,7 @@ use crate::config::{CertifiedKey, Config};
 use crate::crypto::sign::SigningKey;
 use crate::limits::{MAX_CHAIN_CERTS, MAX_EMPTY_RECORDS, MAX_KEY_UPDATES};
 use crate::msgs::enums::NamedGroup;
-
-fn pki(name: &str) -> Vec<u8> {
-    let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn chain(name: &str) -> Vec<Vec<u8>> {
-    rustls_pemfile::certs(&mut pki(&format!("{name}.chain.pem")).as_slice())
-        .map(|c| c.unwrap().as_ref().to_vec())
-        .collect()
-}
+use crate::testing::{chain, only, pki, pump, transfer};
 
 fn server_config_with_chain(chain: Vec<Vec<u8>>) -> Config {
     let mut c = Config::default();
@@ -28,20 +18,7 @@ fn server_config_with_chain(chain: Vec<Vec<u8>>) -> Config {
 }
 
 fn server_config() -> Config {
-    server_config_with_chain(chain("server-ecdsa-p256"))
-}
-
-fn only(version: ProtocolVersion, mut c: Config) -> Config {
-    c.min_version = version;
-    c.max_version = version;
-    c
-}
-
-/// Moves everything `from` has to `to`.
-fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize> {
-    let bytes = from.pending_tls().to_vec();
-    from.consume_tls(bytes.len());
-    to.read_tls(&bytes)
+    crate::testing::server_config("server-ecdsa-p256")
 }
 
 fn new_pair(client: Config, server: Config) -> (Connection, Connection) {
@@ -52,24 +29,12 @@ fn new_pair(client: Config, server: Config) -> (Connection, Connection) {
     (c, s)
 }
 
-/// Runs the handshake to the end; returns the first side's error, if any.
-fn drive(c: &mut Connection, s: &mut Connection) -> std::result::Result<(), Error> {
-    for _ in 0..10 {
-        if c.pending_tls().is_empty() && s.pending_tls().is_empty() {
-            break;
-        }
-        transfer(c, s)?;
-        transfer(s, c)?;
-    }
-    Ok(())
-}
-
 fn connected(version: ProtocolVersion) -> (Connection, Connection) {
     let (mut c, mut s) = new_pair(
         only(version, Config::default()),
         only(version, server_config()),
     );
-    drive(&mut c, &mut s).unwrap();
+    pump(&mut c, &mut s).unwrap();
     assert!(!c.is_handshaking() && !s.is_handshaking());
     (c, s)
 }
@@ -156,7 +121,7 @@ fn tls13_change_cipher_spec_flood_is_limited() {
     // middlebox-compatibility CCS, still to come, is the last one it allows).
     let flood: Vec<u8> = CCS_RECORD.repeat(MAX_EMPTY_RECORDS as usize - 1);
     s.read_tls(&flood).unwrap();
-    drive(&mut c, &mut s).unwrap();
+    pump(&mut c, &mut s).unwrap();
     assert!(!s.is_handshaking());
 
     let (mut c, mut s) = new_pair(Config::default(), server_config());
@@ -202,7 +167,7 @@ fn long_certificate_chains_are_refused() {
         long.push(intermediate.clone());
     }
     let (mut c, mut s) = new_pair(Config::default(), server_config_with_chain(long.clone()));
-    drive(&mut c, &mut s).unwrap();
+    pump(&mut c, &mut s).unwrap();
     assert!(
         !c.is_handshaking(),
         "{MAX_CHAIN_CERTS} certificates are fine"
@@ -214,7 +179,7 @@ fn long_certificate_chains_are_refused() {
             only(version, Config::default()),
             only(version, server_config_with_chain(long.clone())),
         );
-        let e = drive(&mut c, &mut s).unwrap_err();
+        let e = pump(&mut c, &mut s).unwrap_err();
         assert_fails(
             e,
             &c,
@@ -233,7 +198,7 @@ fn handshake_messages_over_the_configured_size_are_refused() {
         ..Config::default()
     };
     let (mut c, mut s) = new_pair(client, server_config());
-    let e = drive(&mut c, &mut s).unwrap_err();
+    let e = pump(&mut c, &mut s).unwrap_err();
     assert_fails(
         e,
         &c,

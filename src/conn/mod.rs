@@ -951,7 +951,7 @@ mod tests {
     fn alert_to_client(s: &mut Connection, c: &mut Connection, level: u8, desc: u8) -> Result<()> {
         s.common
             .send_alert(AlertLevel(level), AlertDescription(desc));
-        transfer(s, c)
+        transfer(s, c).map(|_| ())
     }
 
     #[test]

@@ -210,6 +210,7 @@ mod tests {
     use super::*;
     use crate::handshake::server13::tests::{client_config, run, server_config};
     use crate::msgs::handshake::CertificateTls13;
+    use crate::testing::transfer as send;
 
     fn request(context: &[u8]) -> Vec<u8> {
         HandshakeMessage::CertificateRequestTls13(CertificateRequestTls13 {
@@ -220,12 +221,6 @@ mod tests {
         })
         .encode()
         .unwrap()
-    }
-
-    fn send(from: &mut crate::conn::Connection, to: &mut crate::conn::Connection) -> Result<usize> {
-        let bytes = from.pending_tls().to_vec();
-        from.consume_tls(bytes.len());
-        to.read_tls(&bytes)
     }
 
     #[test]

@@ -1295,57 +1295,24 @@ pub(crate) mod tests {
     //! particular.
 
     use crate::config::{verify_flags, CertifiedKey, Config};
-    use crate::conn::{ClientOptions, Connection};
+    use crate::conn::Connection;
     use crate::crypto::sign::SigningKey;
     use crate::error::{Error, Reason};
     use crate::msgs::enums::AlertDescription;
-    use crate::verify::{x509_v, PeerIdentity, RootStore, VerifyEvent};
+    use crate::testing;
+    use crate::verify::{x509_v, VerifyEvent};
     use std::sync::{Arc, Mutex};
 
-    pub fn pki(name: &str) -> Vec<u8> {
-        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
-    pub fn chain(name: &str) -> Vec<Vec<u8>> {
-        let pem = pki(&format!("{name}.chain.pem"));
-        rustls_pemfile::certs(&mut pem.as_slice())
-            .map(|c| c.unwrap().as_ref().to_vec())
-            .collect()
-    }
-
-    pub fn certified(name: &str) -> CertifiedKey {
-        let key = SigningKey::from_pem(&pki(&format!("{name}.key"))).unwrap();
-        CertifiedKey {
-            chain: chain(name),
-            key: Arc::new(key),
-        }
-    }
-
-    pub fn roots(file: &str) -> Arc<RootStore> {
-        let mut store = RootStore::default();
-        store.add_pem(&pki(file)).unwrap();
-        Arc::new(store)
-    }
+    pub use crate::testing::{certified, chain, pki};
 
     /// A server with the P-256 certificate that trusts the test root for client certificates.
     pub fn server_config(verify_mode: i32) -> Config {
-        let mut c = Config {
-            roots: roots("root-ca.pem"),
-            verify_mode,
-            ..Config::default()
-        };
-        c.set_certified_key(certified("server-ecdsa-p256"));
-        c
+        testing::verifying_server("server-ecdsa-p256", verify_mode)
     }
 
     /// A verifying client, with the named client certificate if any.
     pub fn client_config(client_cert: Option<&str>) -> Config {
-        let mut c = Config {
-            roots: roots("root-ca.pem"),
-            verify_mode: verify_flags::PEER,
-            ..Config::default()
-        };
+        let mut c = testing::client_config();
         if let Some(name) = client_cert {
             c.set_certified_key(certified(name));
         }
@@ -1377,35 +1344,14 @@ pub(crate) mod tests {
     /// Moves bytes both ways until neither side has anything to say, then has the client send
     /// one message so that a server-side rejection after the client's Finished reaches it.
     pub fn run(client_config: Config, server_config: Config) -> Outcome {
-        let options = ClientOptions {
-            server_name: Some("localhost".into()),
-            verify_identity: PeerIdentity::parse("localhost"),
-        };
-        let mut client = Connection::new_client(Arc::new(client_config), options);
-        let mut server = Connection::new_server(Arc::new(server_config));
+        let mut client = testing::new_client(client_config);
+        let mut server = testing::new_server(server_config);
         client.start().unwrap();
         server.start().unwrap();
-        let pump = |client: &mut Connection, server: &mut Connection| {
-            for _ in 0..20 {
-                let to_server = client.pending_tls().to_vec();
-                client.consume_tls(to_server.len());
-                if !to_server.is_empty() {
-                    let _ = server.read_tls(&to_server);
-                }
-                let to_client = server.pending_tls().to_vec();
-                server.consume_tls(to_client.len());
-                if !to_client.is_empty() {
-                    let _ = client.read_tls(&to_client);
-                }
-                if to_server.is_empty() && to_client.is_empty() {
-                    break;
-                }
-            }
-        };
-        pump(&mut client, &mut server);
+        let _ = testing::pump(&mut client, &mut server);
         if !client.is_handshaking() && client.error().is_none() {
             client.write_plaintext(b"hello server").unwrap();
-            pump(&mut client, &mut server);
+            let _ = testing::pump(&mut client, &mut server);
         }
         Outcome { client, server }
     }

@@ -453,15 +453,7 @@ mod tests {
     #[test]
     fn client_certificate_checks_do_not_use_the_memo() {
         use super::super::{verify_chain, RootStore, Usage};
-        let pki = |name: &str| {
-            let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-            std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-        };
-        let chain = |name: &str| -> Vec<Vec<u8>> {
-            rustls_pemfile::certs(&mut pki(name).as_slice())
-                .map(|c| c.unwrap().as_ref().to_vec())
-                .collect()
-        };
+        use crate::testing::{certs_in as chain, pki};
         let mut roots = RootStore::default();
         roots.add_pem(&pki("root-ca.pem")).unwrap();
         let now = pki_types::UnixTime::now();

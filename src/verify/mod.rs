@@ -714,18 +714,11 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    fn pki_chain(name: &str) -> Vec<Vec<u8>> {
-        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-        let pem = std::fs::read(&path).unwrap();
-        rustls_pemfile::certs(&mut pem.as_slice())
-            .map(|c| c.unwrap().as_ref().to_vec())
-            .collect()
-    }
+    use crate::testing::{certs_in as pki_chain, pki};
 
     fn test_roots() -> RootStore {
         let mut roots = RootStore::default();
-        let path = format!("{}/pki/root-ca.pem", env!("CARGO_MANIFEST_DIR"));
-        roots.add_pem(&std::fs::read(path).unwrap()).unwrap();
+        roots.add_pem(&pki("root-ca.pem")).unwrap();
         roots
     }
 
@@ -838,8 +831,7 @@ mod tests {
             e.preverify_ok && (e.depth != 1 || current == pinned)
         });
         let mut roots = RootStore::default();
-        let path = format!("{}/pki/{roots_file}", env!("CARGO_MANIFEST_DIR"));
-        roots.add_pem(&std::fs::read(path).unwrap()).unwrap();
+        roots.add_pem(&pki(roots_file)).unwrap();
         let checked = verify_peer(
             &roots,
             &pki_chain(chain_file),
@@ -1115,8 +1107,7 @@ mod tests {
         assert_ne!(verify_at(&roots, &tampered, "localhost", now), x509_v::OK);
         // Another store with other anchors does not accept the chain because of the memo.
         let mut other = RootStore::default();
-        let untrusted = format!("{}/pki/untrusted-root-ca.pem", env!("CARGO_MANIFEST_DIR"));
-        other.add_pem(&std::fs::read(untrusted).unwrap()).unwrap();
+        other.add_pem(&pki("untrusted-root-ca.pem")).unwrap();
         assert_ne!(verify_at(&other, &chain, "localhost", now), x509_v::OK);
     }
 }

@@ -196,13 +196,7 @@ fn build(roots: &RootStore, chain: &[Vec<u8>], budget: &mut usize) -> Vec<Vec<u8
 mod tests {
     use super::*;
 
-    fn pki(name: &str) -> Vec<Vec<u8>> {
-        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-        let pem = std::fs::read(&path).unwrap();
-        rustls_pemfile::certs(&mut pem.as_slice())
-            .map(|c| c.unwrap().as_ref().to_vec())
-            .collect()
-    }
+    use crate::testing::certs_in as pki;
 
     fn roots(name: &str) -> RootStore {
         let mut roots = RootStore::default();

@@ -388,7 +388,12 @@ impl State for ExpectCertificate {
             ));
         }
         self.hs.transcript.add(&msg.encoded);
-        crate::handshake::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
+        crate::handshake::verify_peer_chain(
+            cx,
+            &chain,
+            Usage::ServerAuth,
+            self.hs.identity.as_ref(),
+        )?;
         Ok(Box::new(ExpectServerKeyExchange { hs: self.hs }))
     }
 }
@@ -834,157 +839,34 @@ impl State for Connected12 {
     }
 }
 
-/// An in-memory TLS 1.2 client and server built from the test PKI, shared by the tests of
-/// both roles.
+/// The test harness (crate::testing) as the TLS 1.2 tests of both roles use it: a TLS 1.2
+/// client, a server with several certificates.
 #[cfg(test)]
 pub(crate) mod test_pair {
-    use crate::config::{verify_flags, CertifiedKey, Config};
-    use crate::conn::{ClientOptions, Connection};
-    use crate::crypto::sign::SigningKey;
-    use crate::error::Error;
+    use crate::config::Config;
     use crate::msgs::enums::ProtocolVersion;
-    use crate::msgs::handshake::HandshakeMessage;
-    use crate::verify::{PeerIdentity, RootStore};
-    use std::sync::Arc;
+    use crate::testing;
+    pub use crate::testing::{
+        certified, exchange_data, frame, new_client, new_server, records, run, transfer,
+        transfer_edited,
+    };
 
-    pub fn pki(name: &str) -> Vec<u8> {
-        let path = format!("{}/pki/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
-    /// `base` is a name in pki/ without extension, e.g. "server-ecdsa-p256".
-    pub fn certified(base: &str) -> CertifiedKey {
-        let pem = pki(&format!("{base}.chain.pem"));
-        let chain = rustls_pemfile::certs(&mut &pem[..])
-            .map(|c| c.expect("certificate PEM").to_vec())
-            .collect();
-        let key = SigningKey::from_pem(&pki(&format!("{base}.key"))).expect("key PEM");
-        CertifiedKey {
-            chain,
-            key: Arc::new(key),
-        }
-    }
-
-    fn roots() -> Arc<RootStore> {
-        let mut roots = RootStore::default();
-        roots.add_pem(&pki("root-ca.pem")).expect("root PEM");
-        Arc::new(roots)
-    }
-
-    /// A server with the given certificates (pki/ base names), TLS 1.2 and 1.3 enabled.
+    /// A server with the given certificates (pki/ base names) that trusts the test root, TLS
+    /// 1.2 and 1.3 enabled.
     pub fn server_config(certs: &[&str]) -> Config {
-        let mut c = Config::default();
+        let mut c = Config {
+            roots: testing::test_roots(),
+            ..Config::default()
+        };
         for base in certs {
             c.set_certified_key(certified(base));
         }
-        c.roots = roots();
         c
     }
 
     /// A client that verifies the server against the test root, TLS 1.2 only.
     pub fn client_config() -> Config {
-        Config {
-            max_version: ProtocolVersion::TLSV1_2,
-            roots: roots(),
-            verify_mode: verify_flags::PEER,
-            ..Config::default()
-        }
-    }
-
-    pub fn new_client(config: Config) -> Connection {
-        Connection::new_client(
-            Arc::new(config),
-            ClientOptions {
-                server_name: Some("localhost".into()),
-                verify_identity: Some(PeerIdentity::Dns("localhost".into())),
-            },
-        )
-    }
-
-    pub fn new_server(config: Config) -> Connection {
-        Connection::new_server(Arc::new(config))
-    }
-
-    /// Moves everything `from` has written to `to`.
-    pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<(), Error> {
-        let data = from.pending_tls().to_vec();
-        from.consume_tls(data.len());
-        if data.is_empty() {
-            return Ok(());
-        }
-        to.read_tls(&data).map(|_| ())
-    }
-
-    /// Runs both sides until neither has anything to say. Returns the first error; the other
-    /// side still receives whatever alert the failure produced.
-    pub fn run(client: &mut Connection, server: &mut Connection) -> Result<(), Error> {
-        client.start()?;
-        let mut first_error = None;
-        for _ in 0..20 {
-            let a = transfer(client, server);
-            let b = transfer(server, client);
-            for r in [a, b] {
-                if let Err(e) = r {
-                    first_error.get_or_insert(e);
-                }
-            }
-            if client.pending_tls().is_empty() && server.pending_tls().is_empty() {
-                break;
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// Application data goes through in both directions.
-    pub fn exchange_data(client: &mut Connection, server: &mut Connection) {
-        client.write_plaintext(b"ping").unwrap();
-        transfer(client, server).unwrap();
-        let mut buf = [0u8; 16];
-        assert_eq!(server.read_plaintext(&mut buf), 4);
-        assert_eq!(&buf[..4], b"ping");
-        server.write_plaintext(b"pong!").unwrap();
-        transfer(server, client).unwrap();
-        assert_eq!(client.read_plaintext(&mut buf), 5);
-        assert_eq!(&buf[..5], b"pong!");
-    }
-
-    /// Splits `bytes` (whole records) into (content type, payload) pairs.
-    pub fn records(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
-        let mut out = Vec::new();
-        while bytes.len() >= 5 {
-            let len = u16::from_be_bytes([bytes[3], bytes[4]]) as usize;
-            out.push((bytes[0], bytes[5..5 + len].to_vec()));
-            bytes = &bytes[5 + len..];
-        }
-        out
-    }
-
-    pub fn frame(typ: u8, payload: &[u8]) -> Vec<u8> {
-        let mut v = vec![typ, 3, 3];
-        v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-        v.extend_from_slice(payload);
-        v
-    }
-
-    /// Takes `from`'s pending records, lets `edit` rewrite the first handshake message (which
-    /// must fill the first record), and delivers the result to `to`.
-    pub fn transfer_edited(
-        from: &mut Connection,
-        to: &mut Connection,
-        edit: impl FnOnce(&mut HandshakeMessage),
-    ) -> Result<(), Error> {
-        let data = from.pending_tls().to_vec();
-        from.consume_tls(data.len());
-        let mut recs = records(&data);
-        let mut msg = HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2)
-            .expect("first record is one handshake message");
-        edit(&mut msg);
-        recs[0].1 = msg.encode()?;
-        let bytes: Vec<u8> = recs.iter().flat_map(|(t, p)| frame(*t, p)).collect();
-        to.read_tls(&bytes).map(|_| ())
+        testing::up_to(ProtocolVersion::TLSV1_2, testing::client_config())
     }
 }
 

@@ -521,7 +521,12 @@ impl State for ExpectCertificate {
                     .into_iter()
                     .map(|e| e.cert.as_ref().to_vec())
                     .collect();
-                crate::handshake::verify_peer_chain(cx, &chain, Usage::ServerAuth, self.hs.identity.as_ref())?;
+                crate::handshake::verify_peer_chain(
+                    cx,
+                    &chain,
+                    Usage::ServerAuth,
+                    self.hs.identity.as_ref(),
+                )?;
                 Ok(Box::new(ExpectCertificateVerify {
                     hs: self.hs,
                     cert_requested: self.cert_requested,
@@ -810,8 +815,14 @@ impl State for Connected13 {
             && self.pha.is_some()
         {
             let pending = self.pha.take().unwrap_or_else(|| unreachable!());
-            self.pha = crate::handshake::pha::server_answer(cx, self.suite, &self.peer_secret, *pending, msg)?
-                .map(Box::new);
+            self.pha = crate::handshake::pha::server_answer(
+                cx,
+                self.suite,
+                &self.peer_secret,
+                *pending,
+                msg,
+            )?
+            .map(Box::new);
             return Ok(self);
         }
         match decode13(msg)? {
