@@ -13,13 +13,14 @@ use super::client::tls12 as client12;
 use super::{server12, unexpected, State};
 use crate::codec::{Reader, Writer};
 use crate::config::{Config, PskLookup};
-use crate::conn::{Common, Role};
 use crate::crypto::kx::{self, KeyShare};
 use crate::crypto::secret::{Secret, Zeroizing};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{AlertDescription, CipherSuite, HandshakeType, NamedGroup};
 use crate::msgs::handshake::EcdheServerParams;
+use crate::role::Role;
 use crate::suites::{self, Kx};
 
 /// The longest identity or identity hint taken or sent (OpenSSL's `PSK_MAX_IDENTITY_LEN`).

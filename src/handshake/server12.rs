@@ -338,7 +338,7 @@ fn choose_suite(
         super::suites_in_preference_order(config, &config.tls12_suites, theirs)
             .into_iter()
             .filter_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
-            .filter(|i| super::psk12::usable(config, i.suite, crate::conn::Role::Server))
+            .filter(|i| super::psk12::usable(config, i.suite, crate::role::Role::Server))
             .collect();
     if common.is_empty() {
         let offered: Vec<String> = theirs
@@ -473,7 +473,7 @@ fn find_session(
     // client certificate if we now require one, and its suite be one we still allow.
     let usable = session.version == ProtocolVersion::TLSV1_2
         && config.tls12_suites.contains(&session.suite)
-        && super::psk12::usable(config, session.suite, crate::conn::Role::Server)
+        && super::psk12::usable(config, session.suite, crate::role::Role::Server)
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name()
         && super::session_meets_client_auth(config, &session);

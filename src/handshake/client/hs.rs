@@ -114,7 +114,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         .iter()
         .copied()
         .filter(|s| suites::lookup(*s).is_some_and(|i| i.version == ProtocolVersion::TLSV1_2))
-        .filter(|s| crate::handshake::psk12::usable(&config, *s, crate::conn::Role::Client))
+        .filter(|s| crate::handshake::psk12::usable(&config, *s, crate::role::Role::Client))
         .collect();
     let tls13 = config.supports_version(ProtocolVersion::TLSV1_3)
         && !config.tls13_suites.is_empty()
