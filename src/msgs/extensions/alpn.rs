@@ -1,6 +1,6 @@
 //! application_layer_protocol_negotiation (RFC 7301): the client's list, the server's one name.
 
-use super::{malformed, require_non_empty};
+use super::base::{malformed, require_non_empty};
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 

@@ -1,7 +1,7 @@
 //! certificate_authorities (RFC 8446 4.2.4) and the DistinguishedName list it shares with TLS
 //! 1.2's CertificateRequest (RFC 5246 7.4.4).
 
-use super::malformed;
+use super::base::malformed;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 

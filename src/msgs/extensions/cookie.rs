@@ -1,7 +1,7 @@
 //! cookie (RFC 8446 4.2.2): sent by a server in HelloRetryRequest, echoed in the second
 //! ClientHello.
 
-use super::require_non_empty;
+use super::base::require_non_empty;
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::AlertDescription;

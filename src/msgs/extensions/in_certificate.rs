@@ -1,11 +1,11 @@
 //! The extensions of one TLS 1.3 CertificateEntry and of TLS 1.3's CertificateRequest, one enum
 //! each.
 
+use super::base::Extension;
 use super::catalogue::Carrier;
 use super::certificate_authorities::{decode_dn_list, encode_dn_list, DistinguishedName};
 use super::signature_algorithms::{decode_sig_schemes, encode_sig_schemes};
 use super::status_request::{decode_ocsp_status, encode_ocsp_status};
-use super::Extension;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::{ExtensionType, SignatureScheme};

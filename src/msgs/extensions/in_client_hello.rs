@@ -1,6 +1,8 @@
 //! The extensions of a ClientHello, as one enum.
 
+use super::alpn::ProtocolName;
 use super::alpn::{decode_alpn_list, encode_alpn_list};
+use super::base::Extension;
 use super::catalogue::Carrier;
 use super::certificate_authorities::{decode_dn_list, encode_dn_list, DistinguishedName};
 use super::cookie::{decode_client_cookie, encode_cookie};
@@ -15,7 +17,6 @@ use super::supported_groups::{
     decode_client_point_formats, decode_groups, encode_groups, encode_point_formats,
 };
 use super::supported_versions::{decode_version_list, encode_version_list};
-use super::{Extension, ProtocolName};
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::{

@@ -1,10 +1,11 @@
 //! The extensions of TLS 1.3's EncryptedExtensions, as one enum.
 
+use super::alpn::ProtocolName;
 use super::alpn::{decode_alpn_single, encode_alpn_single};
+use super::base::Extension;
 use super::catalogue::Carrier;
 use super::record_size_limit::decode_record_size_limit;
 use super::supported_groups::{decode_groups, encode_groups};
-use super::{Extension, ProtocolName};
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::{ExtensionType, NamedGroup};

@@ -1,7 +1,7 @@
 //! The extensions of TLS 1.3's NewSessionTicket, as one enum.
 
+use super::base::Extension;
 use super::catalogue::Carrier;
-use super::Extension;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::ExtensionType;

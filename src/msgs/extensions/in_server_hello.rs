@@ -1,6 +1,8 @@
 //! The extensions of a ServerHello and of a HelloRetryRequest, one enum each.
 
+use super::alpn::ProtocolName;
 use super::alpn::{decode_alpn_single, encode_alpn_single};
+use super::base::Extension;
 use super::catalogue::Carrier;
 use super::cookie::{decode_retry_cookie, encode_cookie};
 use super::key_share::KeyShareEntry;
@@ -8,7 +10,6 @@ use super::record_size_limit::decode_record_size_limit;
 use super::renegotiation_info::{decode_renegotiation_info, encode_renegotiation_info};
 use super::supported_groups::{decode_server_point_formats, encode_point_formats};
 use super::supported_versions::decode_selected_version;
-use super::{Extension, ProtocolName};
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::{ExtensionType, NamedGroup, ProtocolVersion};

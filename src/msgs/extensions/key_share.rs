@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::malformed;
+use super::base::malformed;
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::NamedGroup;

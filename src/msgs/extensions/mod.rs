@@ -16,9 +16,10 @@ use std::collections::HashSet;
 
 use crate::codec::{DecodeResult, Reader, Writer};
 use crate::error::{Error, Reason};
-use crate::msgs::enums::{AlertDescription, ExtensionType};
+use crate::msgs::enums::ExtensionType;
 
 mod alpn;
+mod base;
 pub mod catalogue;
 mod certificate_authorities;
 mod cookie;
@@ -38,6 +39,7 @@ mod supported_groups;
 mod supported_versions;
 
 pub use alpn::ProtocolName;
+pub use base::Extension;
 pub use catalogue::Carrier;
 pub use certificate_authorities::DistinguishedName;
 pub(crate) use certificate_authorities::{decode_dn_list, encode_dn_list};
@@ -52,29 +54,6 @@ pub use server_name::ServerName;
 pub use status_request::{
     decode_ocsp_status, encode_ocsp_status, OCSP_STATUS_REQUEST, STATUS_TYPE_OCSP,
 };
-
-/// Behaviour shared by the per-message extension enums.
-pub trait Extension: Sized {
-    /// The carrying message: which rows of the catalogue apply, and the name for error details.
-    const CARRIER: Carrier;
-
-    fn ext_type(&self) -> ExtensionType;
-
-    /// Writes the extension_data contents (without type and length).
-    fn encode_body(&self, w: &mut Writer);
-
-    /// Parses extension_data; `body` must be consumed completely (checked by the caller).
-    fn decode_body(typ: ExtensionType, body: &mut Reader) -> Result<Self, Error>;
-
-    /// An extension this message does not decode, kept with its raw body.
-    fn unknown(typ: ExtensionType, data: Vec<u8>) -> Self;
-
-    /// Writes the whole extension: type, length, data.
-    fn encode(&self, w: &mut Writer) {
-        w.u16(self.ext_type().0);
-        w.nested_u16(|w| self.encode_body(w));
-    }
-}
 
 /// Writes an extension block (u16-length-prefixed list of extensions).
 pub fn encode_extensions<E: Extension>(exts: &[E], w: &mut Writer) {
@@ -163,27 +142,12 @@ pub fn has_extension<E: Extension>(exts: &[E], typ: ExtensionType) -> bool {
     find_extension(exts, typ).is_some()
 }
 
-/// A malformed extension body: `decode_error`.
-pub(crate) fn malformed(detail: impl Into<String>) -> Error {
-    Error::protocol(
-        AlertDescription::DECODE_ERROR,
-        Reason::BAD_EXTENSION,
-        detail,
-    )
-}
-
-pub(crate) fn require_non_empty<T>(items: Vec<T>, what: &str) -> Result<Vec<T>, Error> {
-    if items.is_empty() {
-        Err(malformed(format!("empty {what} list")))
-    } else {
-        Ok(items)
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::msgs::enums::{NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
+    use crate::msgs::enums::{
+        AlertDescription, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+    };
 
     pub(crate) fn encode_block<E: Extension>(exts: &[E]) -> Vec<u8> {
         let mut w = Writer::new();

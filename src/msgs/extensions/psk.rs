@@ -1,7 +1,7 @@
 //! pre_shared_key (RFC 8446 4.2.11): the client's offer of identities and binders, the server's
 //! selected index; and psk_key_exchange_modes (RFC 8446 4.2.9).
 
-use super::{malformed, require_non_empty};
+use super::base::{malformed, require_non_empty};
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::PskKeyExchangeMode;

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{malformed, require_non_empty};
+use super::base::{malformed, require_non_empty};
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Reason};
 

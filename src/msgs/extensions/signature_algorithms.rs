@@ -1,7 +1,7 @@
 //! signature_algorithms and signature_algorithms_cert (RFC 8446 4.2.3): one body layout, in
 //! ClientHello and TLS 1.3's CertificateRequest.
 
-use super::require_non_empty;
+use super::base::require_non_empty;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::SignatureScheme;

@@ -2,7 +2,7 @@
 //! answer, and the OCSP response a TLS 1.3 server staples to a CertificateEntry (RFC 8446
 //! 4.4.2.1) in the body layout of TLS 1.2's CertificateStatus message.
 
-use super::malformed;
+use super::base::malformed;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 

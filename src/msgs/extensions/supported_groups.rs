@@ -1,7 +1,7 @@
 //! supported_groups (RFC 8446 4.2.7, RFC 8422 5.1.1) and its TLS 1.2 companion ec_point_formats
 //! (RFC 8422 5.1.2).
 
-use super::require_non_empty;
+use super::base::require_non_empty;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::NamedGroup;

@@ -1,7 +1,7 @@
 //! supported_versions (RFC 8446 4.2.1): the client's list; the one version a ServerHello or
 //! HelloRetryRequest selects.
 
-use super::require_non_empty;
+use super::base::require_non_empty;
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::ProtocolVersion;
