@@ -1,10 +1,11 @@
 //! ClientHello (RFC 8446 section 4.1.2, RFC 5246 section 7.4.1.2).
 
-use super::{decode_session_id, HandshakeMessage, Random, COMPRESSION_NULL};
+use super::common::{decode_session_id, Random, COMPRESSION_NULL};
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Reason};
 use crate::msgs::enums::{
-    CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 use crate::msgs::extensions::{
     decode_extensions, encode_extensions, find_extension, ClientExtension, DistinguishedName,
@@ -266,7 +267,10 @@ impl ClientHello {
     /// [`ClientHello::binders_encoded_len`].
     pub fn encode_partial(&self) -> Option<Vec<u8>> {
         let binders_len = self.binders_encoded_len()?;
-        let mut full = HandshakeMessage::ClientHello(self.clone()).encode().ok()?;
+        let mut w = Writer::new();
+        w.u8(HandshakeType::CLIENT_HELLO.0);
+        w.nested_u24(|w| self.encode_body(w));
+        let mut full = w.finish().ok()?;
         full.truncate(full.len() - binders_len);
         Some(full)
     }
@@ -278,7 +282,7 @@ mod tests {
     use crate::msgs::enums::{AlertDescription, HandshakeType};
     use crate::msgs::extensions::PskIdentity;
     use crate::msgs::handshake::tests::*;
-    use crate::msgs::handshake::HANDSHAKE_HEADER_LEN;
+    use crate::msgs::handshake::{HandshakeMessage, HANDSHAKE_HEADER_LEN};
 
     fn client_hello_with(extensions: Vec<ClientExtension>) -> Vec<u8> {
         HandshakeMessage::ClientHello(ClientHello {

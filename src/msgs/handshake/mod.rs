@@ -19,6 +19,7 @@ mod certificate;
 mod certificate_request;
 mod certificate_verify;
 mod client_hello;
+mod common;
 mod encrypted_extensions;
 mod finished;
 mod key_exchange;
@@ -32,6 +33,7 @@ pub use certificate::{CertificateEntry, CertificateTls12, CertificateTls13};
 pub use certificate_request::{CertificateRequestTls12, CertificateRequestTls13};
 pub use certificate_verify::DigitallySigned;
 pub use client_hello::ClientHello;
+pub use common::{Random, COMPRESSION_NULL, MAX_SESSION_ID_LEN};
 pub use encrypted_extensions::EncryptedExtensions;
 pub use finished::Finished;
 pub use key_exchange::{ClientKeyExchange, EcdheServerParams, ServerKeyExchange};
@@ -48,25 +50,9 @@ pub const HANDSHAKE_HEADER_LEN: usize = 4;
 /// The largest body a 3-byte length can describe.
 pub const MAX_HANDSHAKE_BODY_LEN: usize = (1 << 24) - 1;
 
-/// The longest legacy_session_id (RFC 8446 section 4.1.2).
-pub const MAX_SESSION_ID_LEN: usize = 32;
-
-/// The null compression method, the only one this library speaks.
-pub const COMPRESSION_NULL: u8 = 0;
-
-pub type Random = [u8; 32];
-
 /// Which layout to use for messages that differ between TLS 1.2 and TLS 1.3.
 fn is_tls13(version: ProtocolVersion) -> bool {
     version == ProtocolVersion::TLSV1_3
-}
-
-pub(super) fn decode_session_id(r: &mut Reader, what: &'static str) -> Result<Vec<u8>, Error> {
-    let id = r.vec_u8(what)?;
-    if id.len() > MAX_SESSION_ID_LEN {
-        return Err(Error::decode(format!("{what} of {} bytes", id.len())));
-    }
-    Ok(id.to_vec())
 }
 
 /// Any handshake message this library sends or receives.

@@ -1,7 +1,7 @@
 //! ServerHello and HelloRetryRequest (RFC 8446 sections 4.1.3 and 4.1.4, RFC 5246 section
 //! 7.4.1.3): one wire message, told apart by its random.
 
-use super::{decode_session_id, Random, COMPRESSION_NULL};
+use super::common::{decode_session_id, Random, COMPRESSION_NULL};
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
