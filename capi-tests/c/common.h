@@ -209,6 +209,18 @@ TEST_UNUSED static int mem_handshake(SSL *client, SSL *server, struct mem_result
     return c_done && s_done;
 }
 
+/* mem_link, the client naming "localhost" (SNI and the name it verifies), then mem_handshake:
+ * 1 when both finished. The SSLs are left in *client and *server for the caller to inspect
+ * and free (NULL when they could not be made). */
+TEST_UNUSED static int mem_connect(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server, struct mem_result *r)
+{
+    if (r)
+        memset(r, 0, sizeof *r);
+    if (!mem_link(cctx, sctx, client, server))
+        return 0;
+    return client_names(*client, "localhost") && mem_handshake(*client, *server, r);
+}
+
 /* After a failed mem_handshake: the failed side's alert goes to its peer, which reads it with
  * one more handshake step. */
 TEST_UNUSED static void mem_read_alert(SSL *client, SSL *server, char failed)
