@@ -169,9 +169,10 @@ struct mem_result {
 
 /* Runs both handshakes in rounds (a client step, its bytes to the server, a server step, its
  * bytes to the client) until both are done: 1. Stops at the first failure with 0, that side's
- * error left on the queue and named in `*r` (may be NULL); a stall also gives 0, after 100
- * rounds. A server answering SSL_ERROR_WANT_X509_LOOKUP (its certificate callback said "not
- * yet") is counted and stepped again in the next round. */
+ * error left on the queue and named in `*r` (may be NULL), its alert delivered to the peer
+ * but not yet read (mem_read_alert, or another mem_handshake, has the peer read it); a stall
+ * also gives 0, after 100 rounds. A server answering SSL_ERROR_WANT_X509_LOOKUP (its
+ * certificate callback said "not yet") is counted and stepped again in the next round. */
 TEST_UNUSED static int mem_handshake(SSL *client, SSL *server, struct mem_result *r)
 {
     struct mem_result local;
@@ -187,6 +188,7 @@ TEST_UNUSED static int mem_handshake(SSL *client, SSL *server, struct mem_result
             else if ((e = SSL_get_error(client, ret)) != SSL_ERROR_WANT_READ) {
                 r->failed = 'c';
                 r->error = e;
+                deliver(client, server);
                 return 0;
             }
         }
@@ -201,6 +203,7 @@ TEST_UNUSED static int mem_handshake(SSL *client, SSL *server, struct mem_result
             else if (e != SSL_ERROR_WANT_READ) {
                 r->failed = 's';
                 r->error = e;
+                deliver(server, client);
                 return 0;
             }
         }
@@ -221,8 +224,8 @@ TEST_UNUSED static int mem_connect(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, S
     return client_names(*client, "localhost") && mem_handshake(*client, *server, r);
 }
 
-/* After a failed mem_handshake: the failed side's alert goes to its peer, which reads it with
- * one more handshake step. */
+/* After a failed mem_handshake: the failed side's peer reads its alert with one more
+ * handshake step. */
 TEST_UNUSED static void mem_read_alert(SSL *client, SSL *server, char failed)
 {
     SSL *from = failed == 'c' ? client : server, *to = failed == 'c' ? server : client;
