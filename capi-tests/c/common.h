@@ -310,17 +310,19 @@ TEST_UNUSED static int handshake(struct pair *p)
 struct sock_pair {
     SSL *client, *server;
     int fds[2];
-    char failed; /* after sock_pair_handshake: 'c' or 's', the side that failed */
+    char failed;      /* after sock_pair_handshake: 'c' or 's', the side that failed */
+    int serving;      /* sock_pair_serve's thread runs until sock_pair_join */
+    pthread_t thread;
 };
 
 /* A sock_pair not yet opened, safe to sock_pair_close. */
-#define SOCK_PAIR_INIT {NULL, NULL, {-1, -1}, 0}
+#define SOCK_PAIR_INIT {NULL, NULL, {-1, -1}, 0, 0, 0}
 
 /* Makes the socketpair and gives its ends to `client` (connect state) and `server` (accept
  * state), which the sock_pair then owns (sock_pair_close frees them). Non-blocking ends are
  * driven in turn on one thread (sock_pair_handshake); blocking ends time out after
  * SOCK_PAIR_TIMEOUT seconds, so that a side whose peer went wrong fails instead of hanging
- * (sock_pair_run). 1 on success; on failure the SSLs are freed too. */
+ * (sock_pair_serve). 1 on success; on failure the SSLs are freed too. */
 TEST_UNUSED static int sock_pair_open(struct sock_pair *sp, SSL *client, SSL *server, int nonblocking)
 {
     struct timeval tv = {.tv_sec = SOCK_PAIR_TIMEOUT, .tv_usec = 0};
@@ -329,6 +331,7 @@ TEST_UNUSED static int sock_pair_open(struct sock_pair *sp, SSL *client, SSL *se
     sp->server = server;
     sp->fds[0] = sp->fds[1] = -1;
     sp->failed = 0;
+    sp->serving = 0;
     if (!client || !server || socketpair(AF_UNIX, SOCK_STREAM, 0, sp->fds) != 0)
         goto fail;
     for (i = 0; i < 2; i++) {
@@ -361,6 +364,11 @@ fail:
 TEST_UNUSED static void sock_pair_close(struct sock_pair *sp)
 {
     int i;
+    if (sp->serving) {
+        shutdown(sp->fds[0], SHUT_RDWR);
+        pthread_join(sp->thread, NULL);
+        sp->serving = 0;
+    }
     SSL_free(sp->client);
     SSL_free(sp->server);
     sp->client = sp->server = NULL;
@@ -400,48 +408,52 @@ TEST_UNUSED static int sock_pair_connect(struct sock_pair *sp, SSL_CTX *cctx, SS
     return sock_pair_handshake(sp);
 }
 
-/* One side's part in sock_pair_run: its own handshake and I/O on blocking ends; returns 1 or
- * 0 for the side's verdict. */
-typedef int (*sock_side_fn)(SSL *ssl, void *arg);
+/* The server's part on blocking ends (sock_pair_serve): its own SSL_accept and I/O on a thread
+ * of its own; returns its verdict (1 or 0). */
+typedef int (*sock_server_fn)(SSL *server, void *arg);
 
-struct sock_side {
-    sock_side_fn run;
+struct sock_server {
+    sock_server_fn run;
     SSL *ssl;
     void *arg;
     int fd;
     int ok;
 };
 
-static void *sock_side_thread(void *p)
+TEST_UNUSED static void *sock_server_thread(void *p)
 {
-    struct sock_side *side = p;
+    struct sock_server *side = p;
     side->ok = side->run(side->ssl, side->arg);
-    /* Whatever the side did, its peer now reads end-of-file instead of waiting. */
+    /* Whatever the server did, the client now reads end-of-file instead of waiting. */
     shutdown(side->fd, SHUT_RDWR);
     ERR_clear_error();
     return NULL;
 }
 
-/* Blocking ends: runs `server_run` on a thread of its own while `client_run` runs on this one
- * (each does its own SSL_accept / SSL_connect and I/O); each end is shut down when its side
- * returns and the ends time out (SOCK_PAIR_TIMEOUT), so neither side can hang on the other.
- * Returns 0 when the thread could not be started, else 1 with the sides' verdicts in
- * *client_ok and *server_ok (either may be NULL). The SSLs stay for the caller to inspect. */
-TEST_UNUSED static int sock_pair_run(struct sock_pair *sp, sock_side_fn client_run, void *client_arg,
-                                     sock_side_fn server_run, void *server_arg, int *client_ok, int *server_ok)
+/* Blocking ends: starts `run(sp->server, arg)` on a thread of its own; the caller then drives
+ * the client on this thread and calls sock_pair_join. Both ends time out (SOCK_PAIR_TIMEOUT),
+ * so neither side can hang on the other. 1 when the thread started. `sp` must stay in place
+ * until sock_pair_join. */
+TEST_UNUSED static int sock_pair_serve(struct sock_pair *sp, struct sock_server *server, sock_server_fn run, void *arg)
 {
-    struct sock_side client = {client_run, sp->client, client_arg, sp->fds[0], 0};
-    struct sock_side server = {server_run, sp->server, server_arg, sp->fds[1], 0};
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, sock_side_thread, &server) != 0)
+    server->run = run;
+    server->ssl = sp->server;
+    server->arg = arg;
+    server->fd = sp->fds[1];
+    server->ok = 0;
+    return pthread_create(&sp->thread, NULL, sock_server_thread, server) == 0 && (sp->serving = 1);
+}
+
+/* Shuts the client's end down (a server still reading sees end-of-file) and waits for the
+ * server's thread; returns the server's verdict. The SSLs stay for the caller to inspect. */
+TEST_UNUSED static int sock_pair_join(struct sock_pair *sp, struct sock_server *server)
+{
+    if (!sp->serving)
         return 0;
-    sock_side_thread(&client);
-    pthread_join(thread, NULL);
-    if (client_ok)
-        *client_ok = client.ok;
-    if (server_ok)
-        *server_ok = server.ok;
-    return 1;
+    shutdown(sp->fds[0], SHUT_RDWR);
+    pthread_join(sp->thread, NULL);
+    sp->serving = 0;
+    return server->ok;
 }
 
 #endif
