@@ -319,10 +319,11 @@ struct sock_pair {
 #define SOCK_PAIR_INIT {NULL, NULL, {-1, -1}, 0, 0, 0}
 
 /* Makes the socketpair and gives its ends to `client` (connect state) and `server` (accept
- * state), which the sock_pair then owns (sock_pair_close frees them). Non-blocking ends are
- * driven in turn on one thread (sock_pair_handshake); blocking ends time out after
+ * state). The sock_pair owns both SSLs from now on, whether this succeeds or not:
+ * sock_pair_close frees them (set sp->client to NULL first to keep the client). Non-blocking
+ * ends are driven in turn on one thread (sock_pair_handshake); blocking ends time out after
  * SOCK_PAIR_TIMEOUT seconds, so that a side whose peer went wrong fails instead of hanging
- * (sock_pair_serve). 1 on success; on failure the SSLs are freed too. */
+ * (sock_pair_serve). 1 on success. */
 TEST_UNUSED static int sock_pair_open(struct sock_pair *sp, SSL *client, SSL *server, int nonblocking)
 {
     struct timeval tv = {.tv_sec = SOCK_PAIR_TIMEOUT, .tv_usec = 0};
@@ -350,9 +351,6 @@ TEST_UNUSED static int sock_pair_open(struct sock_pair *sp, SSL *client, SSL *se
     SSL_set_accept_state(server);
     return 1;
 fail:
-    SSL_free(client);
-    SSL_free(server);
-    sp->client = sp->server = NULL;
     for (i = 0; i < 2; i++)
         if (sp->fds[i] >= 0)
             close(sp->fds[i]);

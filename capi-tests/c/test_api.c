@@ -58,8 +58,11 @@ struct pair {
 static int start_server(struct pair *pair, SSL *client, SSL_CTX *sctx)
 {
     memset(pair, 0, sizeof *pair);
-    return sock_pair_open(&pair->sp, client, SSL_new(sctx), 0) &&
-           sock_pair_serve(&pair->sp, &pair->thread, run_server, &pair->server);
+    if (sock_pair_open(&pair->sp, client, SSL_new(sctx), 0) &&
+        sock_pair_serve(&pair->sp, &pair->thread, run_server, &pair->server))
+        return 1;
+    sock_pair_close(&pair->sp);
+    return 0;
 }
 
 static void finish_server(struct pair *pair)
