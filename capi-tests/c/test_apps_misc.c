@@ -22,7 +22,6 @@
 #define TEST_OPENSSL_HEADERS_ONLY
 #include "common.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,6 @@
 #define TEST_OPENSSL_HEADERS_ONLY
 #include "common.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

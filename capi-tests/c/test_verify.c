@@ -14,15 +14,11 @@
 #include <openssl/x509v3.h>
 #endif
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 /* ---- one handshake over a socketpair, server in a thread ---------------------------------- */
 
