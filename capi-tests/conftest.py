@@ -377,14 +377,21 @@ class HandshakeSniffer(tlswire.Relay):
 
 
 @pytest.fixture
-def sniffer_factory():
+def relays():
+    """relays(RelayClass, port) starts a tlswire.Relay subclass in front of `port`; every relay
+    started is closed when the test ends."""
     made = []
 
-    def make(target_port):
-        sniffer = HandshakeSniffer(target_port)
-        made.append(sniffer)
-        return sniffer
+    def make(relay_class, target_port):
+        relay = relay_class(target_port)
+        made.append(relay)
+        return relay
 
     yield make
-    for sniffer in made:
-        sniffer.close()
+    for relay in made:
+        relay.close()
+
+
+@pytest.fixture
+def sniffer_factory(relays):
+    return lambda target_port: relays(HandshakeSniffer, target_port)

@@ -280,17 +280,8 @@ SERVER_KEY_EXCHANGE, SERVER_HELLO_DONE, CLIENT_KEY_EXCHANGE = 12, 14, 16
 
 
 @pytest.fixture
-def recorder_factory():
-    made = []
-
-    def make(port):
-        r = FlightRecorder(port)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.close()
+def recorder_factory(relays):
+    return lambda port: relays(FlightRecorder, port)
 
 
 def test_tls12_ticket_flow_follows_rfc5077_figures_1_and_2(harness, tmp_path, recorder_factory):

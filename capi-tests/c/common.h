@@ -13,6 +13,8 @@
  * TEST_OPENSSL_HEADERS_ONLY and includes <openssl/ssl.h> itself, without libtls.h. */
 #ifndef TEST_OPENSSL_HEADERS_ONLY
 #include "compat.h"
+#else
+#include <openssl/pem.h>
 #endif
 #include "runner.h"
 
@@ -92,6 +94,18 @@ TEST_UNUSED static SSL_CTX *test_client_ctx(int version)
     if (ctx)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     return ctx;
+}
+
+/* The first certificate of the PEM file `path`, or NULL. */
+TEST_UNUSED static X509 *read_cert_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x;
+    if (!f)
+        return NULL;
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return x;
 }
 
 /* The name a client sends (SNI) and verifies (SSL_set1_host). */

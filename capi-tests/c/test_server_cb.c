@@ -593,21 +593,13 @@ static int test_getters_nginx_uses(void)
     return 1;
 }
 
-static X509 *cert_from_file(const char *path)
-{
-    BIO *bio = BIO_new_file(path, "r");
-    X509 *x = bio ? read_cert(bio) : NULL;
-    BIO_free(bio);
-    return x;
-}
-
 /* SSL_get_certificate hands back the very object the program gave SSL_CTX_use_certificate,
  * with what it attached to it: nginx keeps each certificate's OCSP staple in its ex_data and
  * finds it from the connection in the status callback. */
 static int test_certificate_object_identity(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    X509 *leaf = cert_from_file(PKI "server-ecdsa-p256.pem");
+    X509 *leaf = read_cert_file(PKI "server-ecdsa-p256.pem");
     static int marker;
     int index = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     SSL *ssl;
@@ -637,9 +629,9 @@ static int test_chain_certs_of_current(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     STACK_OF(X509) *chain = NULL;
-    X509 *rsa_leaf = cert_from_file(PKI "server-rsa2048.pem");
-    X509 *ecdsa_leaf = cert_from_file(PKI "server-ecdsa-p256.pem");
-    X509 *stranger = cert_from_file(PKI "client-rsa2048.pem");
+    X509 *rsa_leaf = read_cert_file(PKI "server-rsa2048.pem");
+    X509 *ecdsa_leaf = read_cert_file(PKI "server-ecdsa-p256.pem");
+    X509 *stranger = read_cert_file(PKI "client-rsa2048.pem");
 
     REQUIRE(ctx && rsa_leaf && ecdsa_leaf && stranger);
     REQUIRE(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain == NULL);

@@ -598,20 +598,9 @@ static int test_clear_forgets_the_previous_peer(void)
 
 /* ---- certificate output ---------------------------------------------------------------------- */
 
-static X509 *read_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x;
-    if (!f)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 static int test_subject_alt_names(void)
 {
-    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
+    X509 *x = read_cert_file(PKI "server-ecdsa-p256.pem");
     GENERAL_NAMES *names;
     const ASN1_STRING *value;
     static const unsigned char v4[4] = {127, 0, 0, 1};
@@ -639,7 +628,7 @@ static int test_subject_alt_names(void)
     X509_free(x);
 
     /* A CA certificate without the extension. */
-    x = read_cert(PKI "root-ca.pem");
+    x = read_cert_file(PKI "root-ca.pem");
     REQUIRE(x != NULL);
     REQUIRE(X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL) == NULL);
     REQUIRE(crit == -1);
@@ -659,7 +648,7 @@ static int drain(BIO *bio, char *out, size_t size)
 
 static int test_pem_write_and_name_print(void)
 {
-    X509 *x = read_cert(PKI "root-ca.pem");
+    X509 *x = read_cert_file(PKI "root-ca.pem");
     BIO *bio = BIO_new(BIO_s_mem());
     char file_text[4096], written[4096];
     FILE *f = fopen(PKI "root-ca.pem", "r");
@@ -694,7 +683,7 @@ static int test_pem_write_and_name_print(void)
 
 static int test_validity_as_time_t(void)
 {
-    X509 *x = read_cert(PKI "expired-localhost.pem");
+    X509 *x = read_cert_file(PKI "expired-localhost.pem");
     const time_t from = 1577836800; /* 2020-01-01T00:00:00Z */
     const time_t until = 1609459200; /* 2021-01-01T00:00:00Z */
     REQUIRE(x != NULL);

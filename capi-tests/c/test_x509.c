@@ -551,17 +551,6 @@ static int test_verify_controls(void)
 
 /* ---- X509 objects ------------------------------------------------------------------------ */
 
-static X509 *read_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x;
-    if (!f)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 static int test_pem_chain_and_names(void)
 {
     FILE *f = fopen(PKI "server-ecdsa-p256.chain.pem", "r");
@@ -604,7 +593,7 @@ static int print_name(X509_NAME *name, unsigned long flags, char *out, size_t si
 
 static int test_name_print_styles(void)
 {
-    X509 *x = read_cert(PKI "intermediate-ca.pem");
+    X509 *x = read_cert_file(PKI "intermediate-ca.pem");
     char text[256];
     REQUIRE(x != NULL);
     REQUIRE(print_name(X509_get_subject_name(x), XN_FLAG_ONELINE, text, sizeof text));
@@ -617,7 +606,7 @@ static int test_name_print_styles(void)
 
 static int test_der_round_trip(void)
 {
-    X509 *x = read_cert(PKI "client-rsa2048.pem"), *back = NULL;
+    X509 *x = read_cert_file(PKI "client-rsa2048.pem"), *back = NULL;
     unsigned char *der = NULL;
     const unsigned char *p;
     unsigned char *again = NULL;
@@ -647,7 +636,7 @@ static int test_der_round_trip(void)
 
 static int test_name_der_round_trip(void)
 {
-    X509 *x = read_cert(PKI "client-rsa2048.pem");
+    X509 *x = read_cert_file(PKI "client-rsa2048.pem");
     X509_NAME *back = NULL, *other;
     unsigned char *der = NULL, *again = NULL, buf[512], *cursor = buf;
     const unsigned char *p;
@@ -687,7 +676,7 @@ static int test_name_der_round_trip(void)
 
 static int test_validity_and_serial(void)
 {
-    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
+    X509 *x = read_cert_file(PKI "server-ecdsa-p256.pem");
     struct tm tm;
     const ASN1_INTEGER *serial;
     REQUIRE(x != NULL);
@@ -705,7 +694,7 @@ static int test_validity_and_serial(void)
 
 static int test_names_and_addresses(void)
 {
-    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
+    X509 *x = read_cert_file(PKI "server-ecdsa-p256.pem");
     REQUIRE(x != NULL);
     REQUIRE(X509_check_host(x, "localhost", 0, 0, NULL) == 1);
     REQUIRE(X509_check_host(x, "other.example", 0, 0, NULL) == 0);
@@ -736,7 +725,7 @@ static int test_public_keys_and_fingerprint(void)
     unsigned int len = 0;
     size_t i;
     for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        X509 *x = read_cert(keys[i].file);
+        X509 *x = read_cert_file(keys[i].file);
         EVP_PKEY *k;
         REQUIRE(x != NULL);
         k = X509_get_pubkey(x);
@@ -753,7 +742,7 @@ static int test_public_keys_and_fingerprint(void)
 static int test_certificate_and_key_objects(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    X509 *x = read_cert(PKI "server-ed25519.pem");
+    X509 *x = read_cert_file(PKI "server-ed25519.pem");
     FILE *f = fopen(PKI "server-ed25519.key", "r");
     EVP_PKEY *k;
     REQUIRE(ctx && x && f);
@@ -775,7 +764,7 @@ static int test_certificate_and_key_objects(void)
  * reports, in a fixed key=value form. */
 static int dump(const char *path)
 {
-    X509 *x = read_cert(path);
+    X509 *x = read_cert_file(path);
     const ASN1_INTEGER *serial;
     struct tm tm;
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -822,7 +811,7 @@ static int test_cert_store_trust(void)
     struct outcome c, s;
     SSL_CTX *sctx = mtls_server("server-ecdsa-p256", SSL_VERIFY_NONE);
     SSL_CTX *cctx = tls13_ctx(TLS_client_method());
-    X509 *root = read_cert(PKI "root-ca.pem");
+    X509 *root = read_cert_file(PKI "root-ca.pem");
     X509_STORE *store;
     REQUIRE(sctx && cctx && root);
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
