@@ -9,10 +9,6 @@
  * TEST_CA_DIR (a directory made by `openssl rehash` holding pki/root-ca.pem) and SSL_CERT_FILE
  * (pki/root-ca.pem) with SSL_CERT_DIR (an empty directory). */
 #include "common.h"
-#ifdef LIBTLS_TEST_OPENSSL
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-#endif
 
 #include <signal.h>
 #include <stdio.h>

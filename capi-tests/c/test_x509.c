@@ -8,10 +8,6 @@
  *                             comparison with `openssl x509`
  * Run from the repository root (certificates are read from pki/). */
 #include "common.h"
-#ifdef LIBTLS_TEST_OPENSSL
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-#endif
 
 #include <signal.h>
 #include <stdio.h>
