@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -352,80 +351,47 @@ def accepted_fields(server, timeout=10.0):
 HRR_RANDOM = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C")
 
 
-class HandshakeSniffer:
+class HandshakeSniffer(tlswire.Relay):
     """A loopback TCP relay in front of a server that reads the plaintext records the server
     sends and notes whether the first ServerHello was a HelloRetryRequest (RFC 8446 4.1.3: a
     ServerHello whose random is the fixed HRR value). Serves one connection."""
 
     def __init__(self, target_port):
-        self.target_port = target_port
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.listener.settimeout(10)
-        self.port = self.listener.getsockname()[1]
         self.server_hellos = []  # True for each HRR, False for a real ServerHello
-        self._server_bytes = bytearray()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__(target_port)
 
     @property
     def saw_hrr(self):
         return any(self.server_hellos)
 
-    def _serve(self):
-        try:
-            client, _ = self.listener.accept()
-        except OSError:
-            return
-        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
-        client.settimeout(10)
-        upstream.settimeout(10)
-        forward = threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True)
-        forward.start()
-        self._pipe(upstream, client, True)
-        forward.join(10)
-        client.close()
-        upstream.close()
+    def sniff(self, side):
+        return side == "server"
 
-    def _pipe(self, src, dst, from_server):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if from_server:
-                    self._server_bytes += data
-                    self._parse_server_records()
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
-    def _parse_server_records(self):
-        for content_type, body in tlswire.take_records(self._server_bytes):
-            # Handshake records in the clear: type 22, message type 2 = ServerHello.
-            if content_type == tlswire.HANDSHAKE and len(body) >= 38 and body[0] == tlswire.SERVER_HELLO:
-                self.server_hellos.append(bytes(body[6:38]) == HRR_RANDOM)
+    def on_record(self, side, content_type, body):
+        # Handshake records in the clear: type 22, message type 2 = ServerHello.
+        if content_type == tlswire.HANDSHAKE and len(body) >= 38 and body[0] == tlswire.SERVER_HELLO:
+            self.server_hellos.append(bytes(body[6:38]) == HRR_RANDOM)
 
     def close(self):
-        self.listener.close()
-        self._thread.join(5)
+        super().close(join_timeout=5)
 
 
 @pytest.fixture
-def sniffer_factory():
+def relays():
+    """relays(RelayClass, port) starts a tlswire.Relay subclass in front of `port`; every relay
+    started is closed when the test ends."""
     made = []
 
-    def make(target_port):
-        sniffer = HandshakeSniffer(target_port)
-        made.append(sniffer)
-        return sniffer
+    def make(relay_class, target_port):
+        relay = relay_class(target_port)
+        made.append(relay)
+        return relay
 
     yield make
-    for sniffer in made:
-        sniffer.close()
+    for relay in made:
+        relay.close()
+
+
+@pytest.fixture
+def sniffer_factory(relays):
+    return lambda target_port: relays(HandshakeSniffer, target_port)

@@ -8,10 +8,10 @@ import os
 import re
 import socket
 import struct
-import threading
 
 import pytest
 
+import tlswire
 from conftest import cert_args, connected_fields, pki
 
 ROOT = pki("root-ca.pem")
@@ -184,7 +184,7 @@ def server_hello_body():
     )
 
 
-class FakeServer:
+class FakeServer(tlswire.OneConnectionServer):
     """Accepts one connection, reads the ClientHello, answers with canned bytes, then reads
     whatever the client sends (its alert) until it closes."""
 
@@ -192,40 +192,21 @@ class FakeServer:
         self.reply = reply
         self.close_after = close_after
         self.from_client = b""
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.listener.settimeout(10)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(timeout=10, conn_timeout=8)
 
-    def _serve(self):
-        try:
-            conn, _ = self.listener.accept()
-        except OSError:
+    def serve(self, conn):
+        conn.recv(65536)  # the ClientHello (enough for this purpose)
+        if self.reply is None:
+            conn.recv(65536)  # stay silent until the client gives up
             return
-        with conn:
-            conn.settimeout(8)
-            try:
-                conn.recv(65536)  # the ClientHello (enough for this purpose)
-                if self.reply is None:
-                    conn.recv(65536)  # stay silent until the client gives up
-                    return
-                conn.sendall(self.reply)
-                if self.close_after:
-                    conn.shutdown(socket.SHUT_WR)
-                while True:
-                    data = conn.recv(4096)
-                    if not data:
-                        break
-                    self.from_client += data
-            except OSError:
-                pass
-
-    def close(self):
-        self.listener.close()
-        self.thread.join(10)
+        conn.sendall(self.reply)
+        if self.close_after:
+            conn.shutdown(socket.SHUT_WR)
+        while True:
+            data = conn.recv(4096)
+            if not data:
+                break
+            self.from_client += data
 
 
 CLIENT_CASES = {

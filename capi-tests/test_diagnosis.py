@@ -7,10 +7,10 @@ import os
 import re
 import socket
 import subprocess
-import threading
 
 import pytest
 
+import tlswire
 from conftest import pki, require_tool
 
 ROOT = pki("root-ca.pem")
@@ -254,33 +254,17 @@ def test_expired_certificate_gnutls_server(harness, impl):
 # ---- no TLS server -----------------------------------------------------------------------------
 
 
-class OneShotServer:
+class OneShotServer(tlswire.OneConnectionServer):
     """Accepts one connection, reads what the client sends, answers `reply` and hangs up."""
 
     def __init__(self, reply=b""):
         self.reply = reply
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.listener.settimeout(10)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(timeout=10, conn_timeout=5, close_when_done=True)
 
-    def _serve(self):
-        try:
-            conn, _ = self.listener.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5)
-            try:
-                conn.recv(65536)
-                if self.reply:
-                    conn.sendall(self.reply)
-            except OSError:
-                pass
-        self.listener.close()
+    def serve(self, conn):
+        conn.recv(65536)
+        if self.reply:
+            conn.sendall(self.reply)
 
 
 def test_connection_closed_before_server_hello(harness, impl):

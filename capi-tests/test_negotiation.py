@@ -4,8 +4,6 @@ cipher (handshake_failure), certificate choice among RSA, ECDSA and Ed25519, ser
 preference, and the TLS 1.3 downgrade sentinel seen through a relay that strips TLS 1.3."""
 
 import re
-import socket
-import threading
 
 import pytest
 
@@ -299,21 +297,16 @@ def test_server_cipher_preference(harness, version, server_preference):
 # ---- downgrade sentinel --------------------------------------------------------------------------
 
 
-class VersionStripper:
+class VersionStripper(tlswire.Relay):
     """A relay that hides TLS 1.3 from the server: in the client's first record it turns
     0x0304 in supported_versions into a GREASE value, which servers ignore. A TLS 1.3-capable
     server then negotiates TLS 1.2 and marks its random with the downgrade sentinel."""
 
     def __init__(self, target_port):
-        self.target_port = target_port
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.listener.settimeout(10)
-        self.port = self.listener.getsockname()[1]
         self.stripped = False
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        self._first = b""  # the client's bytes until its first record is whole
+        self._first_done = False
+        super().__init__(target_port)
 
     def strip(self, record):
         hello = bytearray(record)
@@ -327,43 +320,18 @@ class VersionStripper:
                         self.stripped = True
         return bytes(hello)
 
-    def serve(self):
-        try:
-            client, _ = self.listener.accept()
-        except OSError:
-            return
-        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
-        client.settimeout(10)
-        first = b""
-        while tlswire.first_record_length(first) is None or len(first) < tlswire.first_record_length(first):
-            chunk = client.recv(65536)
-            if not chunk:
-                return
-            first += chunk
-        length = tlswire.first_record_length(first)
-        upstream.sendall(self.strip(first[:length]) + first[length:])
-        threading.Thread(target=self.pipe, args=(client, upstream), daemon=True).start()
-        self.pipe(upstream, client)
-
-    @staticmethod
-    def pipe(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
+    def forward(self, side, data):
+        if side == "server" or self._first_done:
+            return data
+        self._first += data
+        length = tlswire.first_record_length(self._first)
+        if length is None or len(self._first) < length:
+            return b""  # held back until the first record is whole
+        self._first_done = True
+        return self.strip(self._first[:length]) + self._first[length:]
 
     def close(self):
-        self.listener.close()
-        self.thread.join(5)
+        super().close(join_timeout=5)
 
 
 def test_downgrade_sentinel_from_openssl_is_detected(harness, impl):

@@ -4,8 +4,6 @@ resumed by another process, ticket keys shared by two server processes and rotat
 tickets, and the message order of RFC 5077's figure 1 seen on the wire."""
 
 import re
-import socket
-import threading
 
 import pytest
 
@@ -246,75 +244,34 @@ def test_gnutls_client_resumes_with_our_server(harness, server_flags):
 # ---- the wire: RFC 5077 figures 1 and 2 ---------------------------------------------------------
 
 
-class FlightRecorder:
+class FlightRecorder(tlswire.Relay):
     """A loopback relay that notes, per direction, the plaintext handshake message types up to
     and including the ChangeCipherSpec (recorded as "CCS"), and the extension types of the
     hellos. Serves one connection."""
 
     def __init__(self, target_port):
-        self.target_port = target_port
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.listener.settimeout(10)
-        self.port = self.listener.getsockname()[1]
         self.flights = {"client": [], "server": []}
         self.hello_extensions = {}
-        self._buffers = {"client": bytearray(), "server": bytearray()}
         self._done = {"client": False, "server": False}
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__(target_port)
 
-    def _serve(self):
-        try:
-            client, _ = self.listener.accept()
-        except OSError:
-            return
-        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
-        client.settimeout(10)
-        upstream.settimeout(10)
-        forward = threading.Thread(target=self._pipe, args=(client, upstream, "client"), daemon=True)
-        forward.start()
-        self._pipe(upstream, client, "server")
-        forward.join(10)
-        client.close()
-        upstream.close()
-
-    def _pipe(self, src, dst, side):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                self._buffers[side] += data
-                self._parse(side)
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
-    def _parse(self, side):
+    def sniff(self, side):
         # What follows a ChangeCipherSpec is encrypted: not parsed.
-        if self._done[side]:
+        return not self._done[side]
+
+    def on_record(self, side, content_type, body):
+        if content_type == tlswire.CHANGE_CIPHER_SPEC:
+            self.flights[side].append("CCS")
+            self._done[side] = True
             return
-        for content_type, body in tlswire.take_records(self._buffers[side]):
-            if content_type == tlswire.CHANGE_CIPHER_SPEC:
-                self.flights[side].append("CCS")
-                self._done[side] = True
-                return
-            if content_type == tlswire.HANDSHAKE:
-                for msg_type, msg in tlswire.handshake_messages(body):
-                    self.flights[side].append(msg_type)
-                    if msg_type in (tlswire.CLIENT_HELLO, tlswire.SERVER_HELLO):
-                        self.hello_extensions[side] = tlswire.hello_extensions(msg_type, msg)
+        if content_type == tlswire.HANDSHAKE:
+            for msg_type, msg in tlswire.handshake_messages(body):
+                self.flights[side].append(msg_type)
+                if msg_type in (tlswire.CLIENT_HELLO, tlswire.SERVER_HELLO):
+                    self.hello_extensions[side] = tlswire.hello_extensions(msg_type, msg)
 
     def close(self):
-        self.listener.close()
-        self._thread.join(5)
+        super().close(join_timeout=5)
 
 
 SESSION_TICKET = 35
@@ -323,17 +280,8 @@ SERVER_KEY_EXCHANGE, SERVER_HELLO_DONE, CLIENT_KEY_EXCHANGE = 12, 14, 16
 
 
 @pytest.fixture
-def recorder_factory():
-    made = []
-
-    def make(port):
-        r = FlightRecorder(port)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.close()
+def recorder_factory(relays):
+    return lambda port: relays(FlightRecorder, port)
 
 
 def test_tls12_ticket_flow_follows_rfc5077_figures_1_and_2(harness, tmp_path, recorder_factory):

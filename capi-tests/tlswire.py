@@ -1,7 +1,11 @@
 """The one TLS record sniffer of the Python tests: records, handshake messages and hello
 extensions read from the bytes a proxy or a raw socket saw. Every parse here trusts lengths
 only as far as the bytes go (a partial record stays unread), since the bytes come from the
-implementation under test."""
+implementation under test. Also the one loopback relay (Relay) that feeds it, and the
+one-connection listener (OneConnectionServer) that fake peers are built on."""
+
+import socket
+import threading
 
 CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 CLIENT_HELLO, SERVER_HELLO = 1, 2
@@ -76,3 +80,101 @@ def hello_extension_spans(msg_type, msg):
 def hello_extensions(msg_type, msg):
     """{extension type: body} of a ClientHello (1) or ServerHello (2) body `msg`."""
     return {t: bytes(msg[at : at + n]) for t, at, n in hello_extension_spans(msg_type, msg)}
+
+
+# ---- one loopback connection: a listener that serves it, and a relay that watches it ----------
+
+
+class OneConnectionServer:
+    """Listens on a free loopback port (`self.port`) and hands the one connection it accepts to
+    `self.serve(conn)` on a thread of its own. Every wait has a timeout: the accept
+    (`timeout`), and the connection's reads and writes (`conn_timeout`), so a test whose peer
+    goes wrong fails instead of hanging. `close()` stops listening and waits for the thread;
+    with `close_when_done` the listener also closes itself once the connection is over."""
+
+    def __init__(self, timeout=10, conn_timeout=10, close_when_done=False):
+        self.conn_timeout = conn_timeout
+        self.close_when_done = close_when_done
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.listener.settimeout(timeout)
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept_one, daemon=True)
+        self.thread.start()
+
+    def _accept_one(self):
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(self.conn_timeout)
+            try:
+                self.serve(conn)
+            except OSError:
+                pass
+        if self.close_when_done:
+            self.listener.close()
+
+    def serve(self, conn):
+        raise NotImplementedError
+
+    def close(self, join_timeout=10):
+        self.listener.close()
+        self.thread.join(join_timeout)
+
+
+class Relay(OneConnectionServer):
+    """A loopback TCP relay in front of `target_port` for one connection. Each chunk one side
+    sends goes through `self.forward(side, data)` ("client" or "server"; it returns the bytes to
+    pass on, which may be held back, rewritten or b"") and, when `self.sniff` says so for that
+    side, through the record sniffer: `self.on_record(side, content_type, body)` for each whole
+    record (a partial one waits for its end). When a side closes, its peer's write half is
+    shut down. The base class forwards everything and looks at nothing."""
+
+    def __init__(self, target_port, timeout=10):
+        self.target_port = target_port
+        self._records = {"client": bytearray(), "server": bytearray()}
+        super().__init__(timeout=timeout, conn_timeout=timeout)
+
+    # What a subclass changes.
+    def forward(self, side, data):
+        return data
+
+    def sniff(self, side):
+        return False
+
+    def on_record(self, side, content_type, body):
+        pass
+
+    def serve(self, client):
+        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=self.conn_timeout)
+        with upstream:
+            to_server = threading.Thread(target=self._pipe, args=(client, upstream, "client"), daemon=True)
+            to_server.start()
+            self._pipe(upstream, client, "server")
+            to_server.join(self.conn_timeout)
+
+    def _pipe(self, src, dst, side):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if self.sniff(side):
+                    self._records[side] += data
+                    for content_type, body in take_records(self._records[side]):
+                        self.on_record(side, content_type, body)
+                        if not self.sniff(side):
+                            break  # what follows is not to be read (encrypted, say)
+                out = self.forward(side, data)
+                if out:
+                    dst.sendall(out)
+        except OSError:
+            pass
+        finally:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass

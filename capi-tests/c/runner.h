@@ -17,7 +17,7 @@ struct test_case {
 
 #define TEST_CASE_COUNT(cases) (sizeof(cases) / sizeof((cases)[0]))
 
-static int run_test_cases(const char *program, const struct test_case *cases, size_t count, char *failure,
+__attribute__((unused)) static int run_test_cases(const char *program, const struct test_case *cases, size_t count, char *failure,
                           int argc, char **argv)
 {
     size_t t;

@@ -6,62 +6,16 @@
  *   test_api NAME...    run only these
  *   test_api --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static SSL_CTX *server_ctx(const char *chain, const char *key)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *client_ctx(const char *ca_file)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
 struct server_run {
-    SSL_CTX *ctx;
-    int fd;
     int handshake_ret;
     int handshake_error;
     unsigned long first_error;
@@ -70,25 +24,17 @@ struct server_run {
 };
 
 /* The server side: handshake, echo one message, wait for close_notify, answer it. */
-static void *run_server(void *arg)
+static int run_server(SSL *ssl, void *arg)
 {
     struct server_run *run = arg;
-    SSL *ssl = SSL_new(run->ctx);
     int n;
 
-    if (!ssl)
-        return NULL;
-    SSL_set_fd(ssl, run->fd);
-    SSL_set_accept_state(ssl);
     ERR_clear_error();
     run->handshake_ret = SSL_accept(ssl);
     if (run->handshake_ret != 1) {
         run->handshake_error = SSL_get_error(ssl, run->handshake_ret);
         run->first_error = ERR_peek_error();
-        ERR_clear_error();
-        SSL_free(ssl);
-        shutdown(run->fd, SHUT_RDWR);
-        return NULL;
+        return 0;
     }
     n = SSL_read(ssl, run->received, sizeof run->received - 1);
     if (n > 0) {
@@ -98,39 +44,31 @@ static void *run_server(void *arg)
         run->close_seen = n == 0 && SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
         SSL_shutdown(ssl);
     }
-    ERR_clear_error();
-    SSL_free(ssl);
-    return NULL;
+    return 1;
 }
 
+/* The client `ssl` and a server of `sctx` over a blocking socketpair, the server running
+ * run_server on its own thread while the caller drives the client; finish_server frees both. */
 struct pair {
-    int client_fd;
+    struct sock_pair sp;
+    struct sock_server thread;
     struct server_run server;
-    pthread_t thread;
 };
 
-static int start_server(struct pair *pair, SSL_CTX *sctx)
+static int start_server(struct pair *pair, SSL *client, SSL_CTX *sctx)
 {
-    int fds[2];
-    struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
-        return 0;
-    /* A test that goes wrong must fail, not hang. */
-    setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     memset(pair, 0, sizeof *pair);
-    pair->client_fd = fds[0];
-    pair->server.ctx = sctx;
-    pair->server.fd = fds[1];
-    return pthread_create(&pair->thread, NULL, run_server, &pair->server) == 0;
+    if (sock_pair_open(&pair->sp, client, SSL_new(sctx), 0) &&
+        sock_pair_serve(&pair->sp, &pair->thread, run_server, &pair->server))
+        return 1;
+    sock_pair_close(&pair->sp);
+    return 0;
 }
 
 static void finish_server(struct pair *pair)
 {
-    shutdown(pair->client_fd, SHUT_RDWR);
-    pthread_join(pair->thread, NULL);
-    close(pair->client_fd);
-    close(pair->server.fd);
+    sock_pair_join(&pair->sp, &pair->thread);
+    sock_pair_close(&pair->sp);
 }
 
 /* ---- tests ------------------------------------------------------------------------------- */
@@ -138,8 +76,8 @@ static void finish_server(struct pair *pair)
 static int test_ctx_refcount(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-    CHECK(ctx != NULL);
-    CHECK(SSL_CTX_up_ref(ctx) == 1);
+    REQUIRE(ctx != NULL);
+    REQUIRE(SSL_CTX_up_ref(ctx) == 1);
     SSL_CTX_free(ctx);
     SSL_CTX_free(ctx);
     return 1;
@@ -160,19 +98,19 @@ static int load_pair(const char *chain, const char *key)
 
 static int test_load_pkcs8_keys(void)
 {
-    CHECK(load_pair(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key"));
-    CHECK(load_pair(PKI "server-ecdsa-p384.chain.pem", PKI "server-ecdsa-p384.key"));
-    CHECK(load_pair(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.key"));
-    CHECK(load_pair(PKI "server-ed25519.chain.pem", PKI "server-ed25519.key"));
-    CHECK(ERR_peek_error() == 0);
+    REQUIRE(load_pair(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key"));
+    REQUIRE(load_pair(PKI "server-ecdsa-p384.chain.pem", PKI "server-ecdsa-p384.key"));
+    REQUIRE(load_pair(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.key"));
+    REQUIRE(load_pair(PKI "server-ed25519.chain.pem", PKI "server-ed25519.key"));
+    REQUIRE(ERR_peek_error() == 0);
     return 1;
 }
 
 static int test_load_legacy_keys(void)
 {
-    CHECK(load_pair(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.sec1.key"));
-    CHECK(load_pair(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.pkcs1.key"));
-    CHECK(ERR_peek_error() == 0);
+    REQUIRE(load_pair(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.sec1.key"));
+    REQUIRE(load_pair(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.pkcs1.key"));
+    REQUIRE(ERR_peek_error() == 0);
     return 1;
 }
 
@@ -180,15 +118,15 @@ static int test_key_mismatch_rejected(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     int loaded, consistent;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     ERR_clear_error();
-    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
     /* Either the loader or the check must notice that the key is not the certificate's. */
     loaded = SSL_CTX_use_PrivateKey_file(ctx, PKI "wrong-name.key", SSL_FILETYPE_PEM) == 1;
     consistent = loaded && SSL_CTX_check_private_key(ctx) == 1;
     SSL_CTX_free(ctx);
-    CHECK(!consistent);
-    CHECK(ERR_peek_error() != 0);
+    REQUIRE(!consistent);
+    REQUIRE(ERR_peek_error() != 0);
     ERR_clear_error();
     return 1;
 }
@@ -196,18 +134,18 @@ static int test_key_mismatch_rejected(void)
 static int test_missing_files_fail(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     ERR_clear_error();
-    CHECK(SSL_CTX_use_certificate_chain_file(ctx, "pki/does-not-exist.pem") != 1);
-    CHECK(ERR_peek_error() != 0);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(ctx, "pki/does-not-exist.pem") != 1);
+    REQUIRE(ERR_peek_error() != 0);
     ERR_clear_error();
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, "pki/does-not-exist.key", SSL_FILETYPE_PEM) != 1);
-    CHECK(ERR_peek_error() != 0);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, "pki/does-not-exist.key", SSL_FILETYPE_PEM) != 1);
+    REQUIRE(ERR_peek_error() != 0);
     ERR_clear_error();
-    CHECK(SSL_CTX_load_verify_locations(ctx, "pki/does-not-exist.pem", NULL) != 1);
+    REQUIRE(SSL_CTX_load_verify_locations(ctx, "pki/does-not-exist.pem", NULL) != 1);
     ERR_clear_error();
     /* A certificate file is not a key file. */
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "root-ca.pem", SSL_FILETYPE_PEM) != 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, PKI "root-ca.pem", SSL_FILETYPE_PEM) != 1);
     ERR_clear_error();
     SSL_CTX_free(ctx);
     return 1;
@@ -216,60 +154,56 @@ static int test_missing_files_fail(void)
 static int test_config_setters(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-    CHECK(ctx != NULL);
-    CHECK(SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256") == 1);
-    CHECK(SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") == 1);
+    REQUIRE(ctx != NULL);
+    REQUIRE(SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256") == 1);
+    REQUIRE(SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") == 1);
     ERR_clear_error();
-    CHECK(SSL_CTX_set1_groups_list(ctx, "no-such-group") != 1);
+    REQUIRE(SSL_CTX_set1_groups_list(ctx, "no-such-group") != 1);
     ERR_clear_error();
-    CHECK(SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1);
-    CHECK(SSL_CTX_set_default_verify_paths(ctx) == 1);
+    REQUIRE(SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_default_verify_paths(ctx) == 1);
     SSL_CTX_free(ctx);
     return 1;
 }
 
 static int test_strings_and_constants(void)
 {
-    CHECK(strcmp(X509_verify_cert_error_string(X509_V_OK), "ok") == 0);
-    CHECK(strcmp(X509_verify_cert_error_string(X509_V_ERR_HOSTNAME_MISMATCH),
+    REQUIRE(strcmp(X509_verify_cert_error_string(X509_V_OK), "ok") == 0);
+    REQUIRE(strcmp(X509_verify_cert_error_string(X509_V_ERR_HOSTNAME_MISMATCH),
                  "hostname mismatch") == 0);
-    CHECK(strcmp(X509_verify_cert_error_string(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
+    REQUIRE(strcmp(X509_verify_cert_error_string(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
                  "unable to get local issuer certificate") == 0);
-    CHECK(X509_V_ERR_HOSTNAME_MISMATCH == 62);
-    CHECK(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY == 20);
-    CHECK(X509_V_ERR_CERT_HAS_EXPIRED == 10);
-    CHECK(SSL_R_CERTIFICATE_VERIFY_FAILED == 134);
-    CHECK(TLS1_2_VERSION == 0x0303 && TLS1_3_VERSION == 0x0304);
-    CHECK(SSL_ERROR_SSL == 1 && SSL_ERROR_WANT_READ == 2 && SSL_ERROR_ZERO_RETURN == 6);
-    CHECK(strcmp(SSL_alert_desc_string_long(42), "bad certificate") == 0);
-    CHECK(strcmp(SSL_alert_desc_string_long(48), "unknown CA") == 0);
-    CHECK(strcmp(SSL_alert_type_string_long(2 << 8 | 40), "fatal") == 0);
-    CHECK(strcmp(SSL_alert_type_string_long(1 << 8 | 0), "warning") == 0);
+    REQUIRE(X509_V_ERR_HOSTNAME_MISMATCH == 62);
+    REQUIRE(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY == 20);
+    REQUIRE(X509_V_ERR_CERT_HAS_EXPIRED == 10);
+    REQUIRE(SSL_R_CERTIFICATE_VERIFY_FAILED == 134);
+    REQUIRE(TLS1_2_VERSION == 0x0303 && TLS1_3_VERSION == 0x0304);
+    REQUIRE(SSL_ERROR_SSL == 1 && SSL_ERROR_WANT_READ == 2 && SSL_ERROR_ZERO_RETURN == 6);
+    REQUIRE(strcmp(SSL_alert_desc_string_long(42), "bad certificate") == 0);
+    REQUIRE(strcmp(SSL_alert_desc_string_long(48), "unknown CA") == 0);
+    REQUIRE(strcmp(SSL_alert_type_string_long(2 << 8 | 40), "fatal") == 0);
+    REQUIRE(strcmp(SSL_alert_type_string_long(1 << 8 | 0), "warning") == 0);
     return 1;
 }
 
 /* Full round trip: verified handshake, data both ways, close_notify both ways. */
-static int handshake_round_trip(const char *chain, const char *key, int version,
+static int handshake_round_trip(const char *identity, int version,
                                 const char *expect_version)
 {
-    SSL_CTX *sctx = server_ctx(chain, key);
-    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    SSL_CTX *sctx = test_server_ctx(identity, 0);
+    SSL_CTX *cctx = test_client_ctx(0);
     struct pair pair;
     SSL *ssl;
     X509 *peer;
     char buf[64], subject[256];
     int n, ok = 0;
 
-    CHECK(sctx && cctx);
-    if (version) {
-        CHECK(SSL_CTX_set_min_proto_version(cctx, version) == 1);
-        CHECK(SSL_CTX_set_max_proto_version(cctx, version) == 1);
-    }
-    CHECK(start_server(&pair, sctx));
+    REQUIRE(sctx && cctx);
+    REQUIRE(pin_version(cctx, version));
     ssl = SSL_new(cctx);
-    CHECK(ssl != NULL);
-    SSL_set_fd(ssl, pair.client_fd);
+    REQUIRE(ssl != NULL);
+    REQUIRE(start_server(&pair, ssl, sctx));
     SSL_set_tlsext_host_name(ssl, "localhost");
     SSL_set1_host(ssl, "localhost");
     SSL_set_connect_state(ssl);
@@ -321,7 +255,6 @@ static int handshake_round_trip(const char *chain, const char *key, int version,
     }
     ok = 1;
 out:
-    SSL_free(ssl);
     finish_server(&pair);
     if (ok && (pair.server.handshake_ret != 1 || strcmp(pair.server.received, "ping") != 0 ||
                !pair.server.close_seen)) {
@@ -337,44 +270,39 @@ out:
 
 static int test_round_trip_tls13_ecdsa(void)
 {
-    return handshake_round_trip(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key",
-                                TLS1_3_VERSION, "TLSv1.3");
+    return handshake_round_trip("server-ecdsa-p256", TLS1_3_VERSION, "TLSv1.3");
 }
 
 static int test_round_trip_tls13_ed25519(void)
 {
-    return handshake_round_trip(PKI "server-ed25519.chain.pem", PKI "server-ed25519.key",
-                                TLS1_3_VERSION, "TLSv1.3");
+    return handshake_round_trip("server-ed25519", TLS1_3_VERSION, "TLSv1.3");
 }
 
 static int test_round_trip_tls12_rsa(void)
 {
-    return handshake_round_trip(PKI "server-rsa2048.chain.pem", PKI "server-rsa2048.key",
-                                TLS1_2_VERSION, "TLSv1.2");
+    return handshake_round_trip("server-rsa2048", TLS1_2_VERSION, "TLSv1.2");
 }
 
 static int test_round_trip_tls12_ecdsa(void)
 {
-    return handshake_round_trip(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key",
-                                TLS1_2_VERSION, "TLSv1.2");
+    return handshake_round_trip("server-ecdsa-p256", TLS1_2_VERSION, "TLSv1.2");
 }
 
 /* The client must refuse and say why: reason, verify result, alert seen by the server. */
-static int expect_verify_failure(const char *chain, const char *key, const char *host,
+static int expect_verify_failure(const char *identity, const char *host,
                                  long expect_verify)
 {
-    SSL_CTX *sctx = server_ctx(chain, key);
-    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    SSL_CTX *sctx = test_server_ctx(identity, 0);
+    SSL_CTX *cctx = test_client_ctx(0);
     struct pair pair;
     SSL *ssl;
     unsigned long err;
     int n, code;
 
-    CHECK(sctx && cctx);
-    CHECK(start_server(&pair, sctx));
+    REQUIRE(sctx && cctx);
     ssl = SSL_new(cctx);
-    CHECK(ssl != NULL);
-    SSL_set_fd(ssl, pair.client_fd);
+    REQUIRE(ssl != NULL);
+    REQUIRE(start_server(&pair, ssl, sctx));
     SSL_set_tlsext_host_name(ssl, host);
     SSL_set1_host(ssl, host);
     ERR_clear_error();
@@ -386,104 +314,95 @@ static int expect_verify_failure(const char *chain, const char *key, const char 
         strcmp(ERR_reason_error_string(err), "certificate verify failed") != 0) {
         snprintf(failure, sizeof failure, "connect %d error %d reason %d verify %ld", n, code,
                  ERR_GET_REASON(err), SSL_get_verify_result(ssl));
-        SSL_free(ssl);
         finish_server(&pair);
         SSL_CTX_free(sctx);
         SSL_CTX_free(cctx);
         return 0;
     }
     ERR_clear_error();
-    SSL_free(ssl);
     finish_server(&pair);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(pair.server.handshake_ret != 1);
-    CHECK(pair.server.handshake_error == SSL_ERROR_SSL);
+    REQUIRE(pair.server.handshake_ret != 1);
+    REQUIRE(pair.server.handshake_error == SSL_ERROR_SSL);
     /* The server learns of it through a fatal alert (reason = 1000 + alert description). */
-    CHECK(ERR_GET_REASON(pair.server.first_error) > 1000);
+    REQUIRE(ERR_GET_REASON(pair.server.first_error) > 1000);
     return 1;
 }
 
 static int test_hostname_mismatch(void)
 {
-    return expect_verify_failure(PKI "wrong-name.chain.pem", PKI "wrong-name.key", "localhost",
+    return expect_verify_failure("wrong-name", "localhost",
                                  X509_V_ERR_HOSTNAME_MISMATCH);
 }
 
 static int test_unknown_ca(void)
 {
-    return expect_verify_failure(PKI "untrusted-localhost.chain.pem", PKI "untrusted-localhost.key",
-                                 "localhost", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    return expect_verify_failure("untrusted-localhost", "localhost", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 }
 
 static int test_expired(void)
 {
-    return expect_verify_failure(PKI "expired-localhost.chain.pem", PKI "expired-localhost.key",
-                                 "localhost", X509_V_ERR_CERT_HAS_EXPIRED);
+    return expect_verify_failure("expired-localhost", "localhost", X509_V_ERR_CERT_HAS_EXPIRED);
 }
 
 static int test_not_yet_valid(void)
 {
-    return expect_verify_failure(PKI "notyetvalid-localhost.chain.pem",
-                                 PKI "notyetvalid-localhost.key", "localhost",
+    return expect_verify_failure("notyetvalid-localhost", "localhost",
                                  X509_V_ERR_CERT_NOT_YET_VALID);
 }
 
 static int test_version_mismatch(void)
 {
-    SSL_CTX *sctx = server_ctx(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key");
-    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0);
+    SSL_CTX *cctx = test_client_ctx(0);
     struct pair pair;
     SSL *ssl;
     int n;
 
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION) == 1);
-    CHECK(start_server(&pair, sctx));
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION) == 1);
     ssl = SSL_new(cctx);
-    CHECK(ssl != NULL);
-    SSL_set_fd(ssl, pair.client_fd);
+    REQUIRE(ssl != NULL);
+    REQUIRE(start_server(&pair, ssl, sctx));
     SSL_set1_host(ssl, "localhost");
     ERR_clear_error();
     n = SSL_connect(ssl);
-    SSL_free(ssl);
     finish_server(&pair);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(n != 1);
-    CHECK(ERR_peek_error() != 0);
-    CHECK(pair.server.handshake_ret != 1);
+    REQUIRE(n != 1);
+    REQUIRE(ERR_peek_error() != 0);
+    REQUIRE(pair.server.handshake_ret != 1);
     ERR_clear_error();
     return 1;
 }
 
 static int test_no_shared_suite(void)
 {
-    SSL_CTX *sctx = server_ctx(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key");
-    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0);
+    SSL_CTX *cctx = test_client_ctx(0);
     struct pair pair;
     SSL *ssl;
     int n;
 
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION) == 1);
-    CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256") == 1);
-    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_256_GCM_SHA384") == 1);
-    CHECK(start_server(&pair, sctx));
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256") == 1);
+    REQUIRE(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_256_GCM_SHA384") == 1);
     ssl = SSL_new(cctx);
-    CHECK(ssl != NULL);
-    SSL_set_fd(ssl, pair.client_fd);
+    REQUIRE(ssl != NULL);
+    REQUIRE(start_server(&pair, ssl, sctx));
     SSL_set1_host(ssl, "localhost");
     ERR_clear_error();
     n = SSL_connect(ssl);
-    SSL_free(ssl);
     finish_server(&pair);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(n != 1);
-    CHECK(pair.server.handshake_ret != 1);
-    CHECK(ERR_GET_REASON(pair.server.first_error) == SSL_R_NO_SHARED_CIPHER);
+    REQUIRE(n != 1);
+    REQUIRE(pair.server.handshake_ret != 1);
+    REQUIRE(ERR_GET_REASON(pair.server.first_error) == SSL_R_NO_SHARED_CIPHER);
     ERR_clear_error();
     return 1;
 }
@@ -491,38 +410,36 @@ static int test_no_shared_suite(void)
 /* The largest handshake message a client accepts: inherited from the context, refused past. */
 static int test_max_cert_list(void)
 {
-    SSL_CTX *sctx = server_ctx(PKI "server-ecdsa-p256.chain.pem", PKI "server-ecdsa-p256.key");
-    SSL_CTX *cctx = client_ctx(PKI "root-ca.pem");
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0);
+    SSL_CTX *cctx = test_client_ctx(0);
     struct pair pair;
     SSL *ssl;
     int n, code;
     unsigned long err;
 
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_get_max_cert_list(cctx) == 102400);
-    CHECK(SSL_CTX_set_max_cert_list(cctx, 200) == 102400);
-    CHECK(SSL_CTX_get_max_cert_list(cctx) == 200);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_get_max_cert_list(cctx) == 102400);
+    REQUIRE(SSL_CTX_set_max_cert_list(cctx, 200) == 102400);
+    REQUIRE(SSL_CTX_get_max_cert_list(cctx) == 200);
     ssl = SSL_new(cctx);
-    CHECK(ssl != NULL);
-    CHECK(SSL_get_max_cert_list(ssl) == 200);
-    CHECK(SSL_set_max_cert_list(ssl, 300) == 200);
-    CHECK(SSL_get_max_cert_list(ssl) == 300);
-    CHECK(SSL_CTX_get_max_cert_list(cctx) == 200);
-    CHECK(start_server(&pair, sctx));
-    SSL_set_fd(ssl, pair.client_fd);
+    REQUIRE(ssl != NULL);
+    REQUIRE(SSL_get_max_cert_list(ssl) == 200);
+    REQUIRE(SSL_set_max_cert_list(ssl, 300) == 200);
+    REQUIRE(SSL_get_max_cert_list(ssl) == 300);
+    REQUIRE(SSL_CTX_get_max_cert_list(cctx) == 200);
+    REQUIRE(start_server(&pair, ssl, sctx));
     SSL_set1_host(ssl, "localhost");
     ERR_clear_error();
     n = SSL_connect(ssl);
     code = SSL_get_error(ssl, n);
     err = ERR_peek_error();
-    SSL_free(ssl);
     finish_server(&pair);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(n != 1);
-    CHECK(code == SSL_ERROR_SSL);
-    CHECK(ERR_GET_REASON(err) == SSL_R_EXCESSIVE_MESSAGE_SIZE);
-    CHECK(pair.server.handshake_ret != 1);
+    REQUIRE(n != 1);
+    REQUIRE(code == SSL_ERROR_SSL);
+    REQUIRE(ERR_GET_REASON(err) == SSL_R_EXCESSIVE_MESSAGE_SIZE);
+    REQUIRE(pair.server.handshake_ret != 1);
     ERR_clear_error();
     return 1;
 }

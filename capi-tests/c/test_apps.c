@@ -18,7 +18,6 @@
 #include "common.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,57 +25,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static SSL_CTX *server_ctx(int version)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        !SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *client_ctx(int version)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
-        !SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
 /* ---- read-ahead ----------------------------------------------------------------------------- */
-
-static int nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
 
 static int readable(int fd)
 {
     struct pollfd p = {fd, POLLIN, 0};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
-
-/* One handshake step on a non-blocking socket: 1 done, 0 wants I/O, -1 failed. */
-static int hs_step(SSL *ssl)
-{
-    int r = SSL_do_handshake(ssl);
-    int e;
-    if (r == 1)
-        return 1;
-    e = SSL_get_error(ssl, r);
-    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
 }
 
 /* A TLS 1.3 client over a socketpair finishes its handshake and at once writes its first
@@ -87,9 +41,8 @@ static int hs_step(SSL *ssl)
  * has been read into the SSL, and SSL_has_pending says so. */
 static int accept_leaves_next_record(int read_ahead)
 {
-    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION), *cctx = client_ctx(TLS1_3_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1};
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", TLS1_3_VERSION), *cctx = test_client_ctx(TLS1_3_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
     int c = 0, s = 0, rounds, ok = 0;
     char buf[64];
 
@@ -101,64 +54,55 @@ static int accept_leaves_next_record(int read_ahead)
         SSL_CTX_set_read_ahead(sctx, 1);
         CHECK(SSL_CTX_get_read_ahead(sctx) == 1);
     }
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    CHECK(nonblocking(fds[0]) && nonblocking(fds[1]));
-    client = SSL_new(cctx);
-    server = SSL_new(sctx);
-    CHECK(client && server);
-    CHECK(SSL_get_read_ahead(server) == read_ahead);
-    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    SSL_set_tlsext_host_name(client, "localhost");
+    sp.client = SSL_new(cctx);
+    sp.server = SSL_new(sctx);
+    CHECK(sp.client && sp.server);
+    CHECK(SSL_get_read_ahead(sp.server) == read_ahead);
+    CHECK(sock_pair_open(&sp, sp.client, sp.server, 1));
+    SSL_set_tlsext_host_name(sp.client, "localhost");
     for (rounds = 0; rounds < 50 && c != 1; rounds++) {
-        CHECK((c = hs_step(client)) >= 0);
+        CHECK((c = step(sp.client)) >= 0);
         if (c == 1)
             break;
-        CHECK((s = hs_step(server)) >= 0);
+        CHECK((s = step(sp.server)) >= 0);
     }
     CHECK(c == 1);
     /* The client's Finished is in the server's socket; the first record follows it. */
-    CHECK(SSL_write(client, "first record", 12) == 12);
-    CHECK(SSL_accept(server) == 1);
+    CHECK(SSL_write(sp.client, "first record", 12) == 12);
+    CHECK(SSL_accept(sp.server) == 1);
     if (!read_ahead) {
-        CHECK(SSL_pending(server) == 0);
-        CHECK(readable(fds[1]));
-        CHECK(recv(fds[1], buf, sizeof buf, MSG_PEEK) > 0);
-        CHECK(SSL_has_pending(server) == 0);
+        CHECK(SSL_pending(sp.server) == 0);
+        CHECK(readable(sp.fds[1]));
+        CHECK(recv(sp.fds[1], buf, sizeof buf, MSG_PEEK) > 0);
+        CHECK(SSL_has_pending(sp.server) == 0);
     } else {
         /* Read, and maybe already decrypted (SSL_pending then counts it: libtls opens every
          * complete record it holds, OpenSSL only when asked to read). */
-        CHECK(!readable(fds[1]));
-        CHECK(SSL_has_pending(server) == 1);
+        CHECK(!readable(sp.fds[1]));
+        CHECK(SSL_has_pending(sp.server) == 1);
     }
-    CHECK(SSL_read(server, buf, sizeof buf) == 12 && memcmp(buf, "first record", 12) == 0);
-    CHECK(!readable(fds[1]));
+    CHECK(SSL_read(sp.server, buf, sizeof buf) == 12 && memcmp(buf, "first record", 12) == 0);
+    CHECK(!readable(sp.fds[1]));
     /* Two records in the socket: read-ahead off reads one, and the next stays in the kernel. */
-    CHECK(SSL_write(client, "one", 3) == 3 && SSL_write(client, "two", 3) == 3);
+    CHECK(SSL_write(sp.client, "one", 3) == 3 && SSL_write(sp.client, "two", 3) == 3);
     if (!read_ahead) {
-        CHECK(SSL_read(server, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0);
-        CHECK(readable(fds[1]));
-        CHECK(SSL_read(server, buf, sizeof buf) == 3 && memcmp(buf, "two", 3) == 0);
+        CHECK(SSL_read(sp.server, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0);
+        CHECK(readable(sp.fds[1]));
+        CHECK(SSL_read(sp.server, buf, sizeof buf) == 3 && memcmp(buf, "two", 3) == 0);
     } else {
         /* Both records were read at once; SSL_read may return them together. */
-        int n = SSL_read(server, buf, sizeof buf);
-        CHECK(!readable(fds[1]));
+        int n = SSL_read(sp.server, buf, sizeof buf);
+        CHECK(!readable(sp.fds[1]));
         CHECK(n == 3 || n == 6);
         if (n == 3)
-            CHECK(SSL_read(server, buf + 3, sizeof buf - 3) == 3);
+            CHECK(SSL_read(sp.server, buf + 3, sizeof buf - 3) == 3);
         CHECK(memcmp(buf, "onetwo", 6) == 0);
     }
     ok = 1;
 out:
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
     return ok;
 }
 
@@ -194,44 +138,14 @@ out:
 
 /* ---- OpenSSL 1.0 spellings, SSL_ctrl commands, small calls ---------------------------------- */
 
-/* A handshake over a non-blocking socketpair, both sides driven in turn. */
-static int handshake_over_socketpair(SSL_CTX *sctx, SSL_CTX *cctx, SSL **client, SSL **server, int fds[2])
-{
-    int c = 0, s = 0, rounds;
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 || !nonblocking(fds[0]) || !nonblocking(fds[1]))
-        return 0;
-    *client = SSL_new(cctx);
-    *server = SSL_new(sctx);
-    if (!*client || !*server || SSL_set_fd(*client, fds[0]) != 1 || SSL_set_fd(*server, fds[1]) != 1)
-        return 0;
-    SSL_set_connect_state(*client);
-    SSL_set_accept_state(*server);
-    SSL_set_tlsext_host_name(*client, "localhost");
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (c != 1 && (c = hs_step(*client)) < 0)
-            return 0;
-        if (s != 1 && (s = hs_step(*server)) < 0)
-            return 0;
-    }
-    return c == 1 && s == 1;
-}
-
-static void close_pair(int fds[2])
-{
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-}
-
 /* SSLv23_*_method, the zero options, SSL_get_cipher*, SSL_get0_session and
  * SSL_CTX_set_post_handshake_auth, in a TLS 1.2 and a TLS 1.3 handshake. */
 static int spellings(int version)
 {
     SSL_CTX *sctx = SSL_CTX_new(SSLv23_server_method()), *cctx = SSL_CTX_new(SSLv23_client_method());
     SSL_CTX *any = SSL_CTX_new(SSLv23_method());
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, bits = 0, ok = 0;
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    int bits = 0, ok = 0;
     CHECK(sctx && cctx && any);
     CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
     CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
@@ -241,22 +155,20 @@ static int spellings(int version)
     SSL_CTX_set_options(sctx, SSL_OP_NO_SSLv2 | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE);
     CHECK(SSL_CTX_set_max_proto_version(cctx, version) == 1);
     SSL_CTX_set_post_handshake_auth(cctx, 1);
-    CHECK(handshake_over_socketpair(sctx, cctx, &client, &server, fds));
-    CHECK(SSL_version(client) == version);
-    CHECK(strcmp(SSL_get_cipher(client), SSL_CIPHER_get_name(SSL_get_current_cipher(client))) == 0);
-    CHECK(strcmp(SSL_get_cipher_name(server), SSL_get_cipher(client)) == 0);
-    CHECK(strcmp(SSL_get_cipher_version(client), "TLSv1/SSLv3") == 0 ||
-          strcmp(SSL_get_cipher_version(client), version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2") == 0);
-    CHECK(SSL_get_cipher_bits(client, &bits) >= 128 && bits >= 128);
-    CHECK(SSL_get0_session(client) == SSL_get_session(client) && SSL_get0_session(client) != NULL);
+    CHECK(sock_pair_connect(&sp, cctx, sctx));
+    CHECK(SSL_version(sp.client) == version);
+    CHECK(strcmp(SSL_get_cipher(sp.client), SSL_CIPHER_get_name(SSL_get_current_cipher(sp.client))) == 0);
+    CHECK(strcmp(SSL_get_cipher_name(sp.server), SSL_get_cipher(sp.client)) == 0);
+    CHECK(strcmp(SSL_get_cipher_version(sp.client), "TLSv1/SSLv3") == 0 ||
+          strcmp(SSL_get_cipher_version(sp.client), version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2") == 0);
+    CHECK(SSL_get_cipher_bits(sp.client, &bits) >= 128 && bits >= 128);
+    CHECK(SSL_get0_session(sp.client) == SSL_get_session(sp.client) && SSL_get0_session(sp.client) != NULL);
     ok = 1;
 out:
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(any);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     return ok;
 }
 
@@ -316,9 +228,9 @@ out:
  * curl): the client, trusting only the root, verifies the chain the server sends. */
 static int test_extra_chain_cert(void)
 {
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, ok = 0;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = test_client_ctx(TLS1_3_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    int ok = 0;
     FILE *f = NULL;
     X509 *intermediate = NULL;
     CHECK(sctx && cctx);
@@ -328,18 +240,16 @@ static int test_extra_chain_cert(void)
     CHECK((intermediate = PEM_read_X509(f, NULL, NULL, NULL)) != NULL);
     CHECK(SSL_CTX_add_extra_chain_cert(sctx, intermediate) == 1);
     intermediate = NULL; /* the context owns it now */
-    CHECK(handshake_over_socketpair(sctx, cctx, &client, &server, fds));
-    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    CHECK(sock_pair_connect(&sp, cctx, sctx));
+    CHECK(SSL_get_verify_result(sp.client) == X509_V_OK);
     ok = 1;
 out:
     if (f)
         fclose(f);
     X509_free(intermediate);
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     return ok;
 }
 
@@ -347,23 +257,21 @@ out:
  * is loaded and then dropped with SSL_CTX_clear_chain_certs (curl). */
 static int test_extra_chain_cert_needed(void)
 {
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, ok = 0;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = test_client_ctx(TLS1_3_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    int ok = 0;
     CHECK(sctx && cctx);
     CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
     CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
     CHECK(SSL_CTX_clear_chain_certs(sctx) == 1);
-    CHECK(!handshake_over_socketpair(sctx, cctx, &client, &server, fds));
-    CHECK(SSL_get_verify_result(client) != X509_V_OK);
+    CHECK(!sock_pair_connect(&sp, cctx, sctx));
+    CHECK(SSL_get_verify_result(sp.client) != X509_V_OK);
     ERR_clear_error();
     ok = 1;
 out:
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     return ok;
 }
 
@@ -407,9 +315,9 @@ out:
  * certificates chosen per connection), and SSL_set_cipher_list its own TLS 1.2 suites. */
 static int test_per_connection_cert_and_ciphers(void)
 {
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_2_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, c = 0, s = 0, rounds, ok = 0;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = test_client_ctx(TLS1_2_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    int ok = 0;
     FILE *f = NULL;
     X509 *cert = NULL;
     EVP_PKEY *key = NULL;
@@ -423,40 +331,29 @@ static int test_per_connection_cert_and_ciphers(void)
     f = NULL;
     /* The context has no certificate; the chain's intermediate comes from the client's store. */
     CHECK(SSL_CTX_load_verify_locations(cctx, PKI "intermediate-ca.pem", NULL) == 1);
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0 && nonblocking(fds[0]) && nonblocking(fds[1]));
-    client = SSL_new(cctx);
-    server = SSL_new(sctx);
-    CHECK(client && server);
-    CHECK(SSL_use_certificate(server, cert) == 1);
-    CHECK(SSL_use_PrivateKey(server, key) == 1);
+    sp.client = SSL_new(cctx);
+    sp.server = SSL_new(sctx);
+    CHECK(sp.client && sp.server);
+    CHECK(SSL_use_certificate(sp.server, cert) == 1);
+    CHECK(SSL_use_PrivateKey(sp.server, key) == 1);
     /* A list that selects no TLS 1.2 suite fails (OpenSSL then leaves an empty list behind,
      * libtls the previous one: set a good one afterwards). */
-    CHECK(SSL_set_cipher_list(client, "NO-SUCH-CIPHER") == 0);
+    CHECK(SSL_set_cipher_list(sp.client, "NO-SUCH-CIPHER") == 0);
     ERR_clear_error();
-    CHECK(SSL_set_cipher_list(client, "ECDHE-ECDSA-CHACHA20-POLY1305") == 1);
-    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (c != 1)
-            CHECK((c = hs_step(client)) >= 0);
-        if (s != 1)
-            CHECK((s = hs_step(server)) >= 0);
-    }
-    CHECK(c == 1 && s == 1);
-    CHECK(SSL_get_verify_result(client) == X509_V_OK);
-    CHECK(strcmp(SSL_get_cipher(client), "ECDHE-ECDSA-CHACHA20-POLY1305") == 0);
+    CHECK(SSL_set_cipher_list(sp.client, "ECDHE-ECDSA-CHACHA20-POLY1305") == 1);
+    CHECK(sock_pair_open(&sp, sp.client, sp.server, 1));
+    CHECK(sock_pair_handshake(&sp));
+    CHECK(SSL_get_verify_result(sp.client) == X509_V_OK);
+    CHECK(strcmp(SSL_get_cipher(sp.client), "ECDHE-ECDSA-CHACHA20-POLY1305") == 0);
     ok = 1;
 out:
     if (f)
         fclose(f);
     X509_free(cert);
     EVP_PKEY_free(key);
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     return ok;
 }
 
@@ -510,9 +407,9 @@ static int test_encrypted_key_ctx(void)
     static char pw[] = "sesame";
     const char *certs[2] = {PKI "server-ecdsa-p256.chain.pem", PKI "server-rsa2048.chain.pem"};
     const char *keys[2] = {"ecdsa-p256.pkcs8-aes256.key", "rsa2048.traditional-aes256.key"};
-    SSL_CTX *sctx = NULL, *cctx = client_ctx(TLS1_3_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, c = 0, s = 0, rounds, i, ok = 0;
+    SSL_CTX *sctx = NULL, *cctx = test_client_ctx(TLS1_3_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    int i, ok = 0;
     char path[512];
     CHECK(cctx);
     for (i = 0; i < 2; i++) {
@@ -529,28 +426,17 @@ static int test_encrypted_key_ctx(void)
         CHECK(SSL_CTX_check_private_key(sctx) == 1);
     }
     /* The decrypted (RSA) key signs. */
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0 && nonblocking(fds[0]) && nonblocking(fds[1]));
-    client = SSL_new(cctx);
-    server = SSL_new(sctx);
-    CHECK(client && server);
-    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (c != 1)
-            CHECK((c = hs_step(client)) >= 0);
-        if (s != 1)
-            CHECK((s = hs_step(server)) >= 0);
-    }
-    CHECK(c == 1 && s == 1);
-    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    sp.client = SSL_new(cctx);
+    sp.server = SSL_new(sctx);
+    CHECK(sp.client && sp.server);
+    CHECK(sock_pair_open(&sp, sp.client, sp.server, 1));
+    CHECK(sock_pair_handshake(&sp));
+    CHECK(SSL_get_verify_result(sp.client) == X509_V_OK);
     ok = 1;
 out:
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     return ok;
 }
 
@@ -628,7 +514,7 @@ out:
  * connection's own pair once it has one. */
 static int test_get_certificate_privatekey(void)
 {
-    SSL_CTX *empty = SSL_CTX_new(TLS_server_method()), *ctx = server_ctx(TLS1_3_VERSION);
+    SSL_CTX *empty = SSL_CTX_new(TLS_server_method()), *ctx = test_server_ctx("server-ecdsa-p256", TLS1_3_VERSION);
     SSL *bare = NULL, *ssl = NULL;
     X509 *x, *leaf = NULL, *rsa = NULL;
     EVP_PKEY *k, *pub, *rsa_key = NULL;
@@ -681,33 +567,18 @@ out:
  * verify result, or -1 when the handshake did not finish. */
 static long verify_result_with(SSL_CTX *cctx)
 {
-    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, c = 0, s = 0, rounds;
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", TLS1_3_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
     long result = -1;
-    if (!sctx || socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 || !nonblocking(fds[0]) || !nonblocking(fds[1]))
+    if (!sctx)
         goto done;
-    client = SSL_new(cctx);
-    server = SSL_new(sctx);
-    if (!client || !server || SSL_set_fd(client, fds[0]) != 1 || SSL_set_fd(server, fds[1]) != 1)
-        goto done;
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    SSL_set_tlsext_host_name(client, "localhost");
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (c != 1 && (c = hs_step(client)) < 0)
-            break;
-        if (s != 1 && (s = hs_step(server)) < 0)
-            break;
-    }
-    result = c == 1 && s == 1 ? SSL_get_verify_result(client) : -1;
-    if (result == -1 && c < 0)
-        result = -2 - SSL_get_verify_result(client); /* failed: -2 - the verify error */
+    if (sock_pair_connect(&sp, cctx, sctx))
+        result = SSL_get_verify_result(sp.client);
+    else if (sp.failed == 'c')
+        result = -2 - SSL_get_verify_result(sp.client); /* failed: -2 - the verify error */
 done:
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     ERR_clear_error();
     return result;
 }
@@ -724,37 +595,23 @@ static SSL_CTX *store_client_ctx(void)
  * its read callback): the peer's chain is verified against what the store holds then. */
 static int test_store_filled_after_start(void)
 {
-    SSL_CTX *cctx = store_client_ctx(), *sctx = server_ctx(TLS1_3_VERSION);
-    SSL *client = NULL, *server = NULL;
-    int fds[2] = {-1, -1}, c = 0, s = 0, rounds, ok = 0;
+    SSL_CTX *cctx = store_client_ctx(), *sctx = test_server_ctx("server-ecdsa-p256", TLS1_3_VERSION);
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    int ok = 0;
     CHECK(cctx && sctx);
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0 && nonblocking(fds[0]) && nonblocking(fds[1]));
-    client = SSL_new(cctx);
-    server = SSL_new(sctx);
-    CHECK(client && server);
-    CHECK(SSL_set_fd(client, fds[0]) == 1 && SSL_set_fd(server, fds[1]) == 1);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    SSL_set_tlsext_host_name(client, "localhost");
-    CHECK(hs_step(client) == 0); /* the ClientHello is out */
+    CHECK(sock_pair_open(&sp, SSL_new(cctx), SSL_new(sctx), 1));
+    SSL_set_tlsext_host_name(sp.client, "localhost");
+    CHECK(step(sp.client) == 0); /* the ClientHello is out */
     CHECK(X509_STORE_load_locations(SSL_CTX_get_cert_store(cctx), PKI "root-ca.pem", NULL) == 1);
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (s != 1)
-            CHECK((s = hs_step(server)) >= 0);
-        if (c != 1)
-            CHECK((c = hs_step(client)) >= 0);
-    }
-    CHECK(c == 1 && s == 1);
-    CHECK(SSL_get_verify_result(client) == X509_V_OK);
+    CHECK(sock_pair_handshake(&sp));
+    CHECK(SSL_get_verify_result(sp.client) == X509_V_OK);
     ok = 1;
 out:
     if (!ok)
-        fprintf(stderr, "verify result %ld\n", client ? SSL_get_verify_result(client) : -1L);
-    SSL_free(client);
-    SSL_free(server);
+        fprintf(stderr, "verify result %ld\n", sp.client ? SSL_get_verify_result(sp.client) : -1L);
+    sock_pair_close(&sp);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    close_pair(fds);
     return ok;
 }
 

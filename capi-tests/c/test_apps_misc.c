@@ -22,7 +22,6 @@
 #define TEST_OPENSSL_HEADERS_ONLY
 #include "common.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,78 +29,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static SSL_CTX *server_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *client_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
-static int nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-static int hs_step(SSL *ssl)
-{
-    int r = SSL_do_handshake(ssl);
-    int e;
-    if (r == 1)
-        return 1;
-    e = SSL_get_error(ssl, r);
-    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
-}
-
-/* A handshake over a non-blocking socketpair, both sides driven in turn. */
-static int handshake_over_socketpair(SSL_CTX *sctx, SSL_CTX *cctx, SSL **client, SSL **server, int fds[2])
-{
-    int c = 0, s = 0, rounds;
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 || !nonblocking(fds[0]) || !nonblocking(fds[1]))
-        return 0;
-    *client = SSL_new(cctx);
-    *server = SSL_new(sctx);
-    if (!*client || !*server || SSL_set_fd(*client, fds[0]) != 1 || SSL_set_fd(*server, fds[1]) != 1)
-        return 0;
-    SSL_set_connect_state(*client);
-    SSL_set_accept_state(*server);
-    SSL_set_tlsext_host_name(*client, "localhost");
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (c != 1 && (c = hs_step(*client)) < 0)
-            return 0;
-        if (s != 1 && (s = hs_step(*server)) < 0)
-            return 0;
-    }
-    return c == 1 && s == 1;
-}
-
-static void close_pair(int fds[2])
-{
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-}
 
 /* ---- features libtls lacks, as OpenSSL built without them --------------------------------- */
 
@@ -158,31 +85,27 @@ out:
  * connection uses P-384. A TLS 1.2 client offering only P-256 is refused. */
 static int test_set_tmp_ecdh(void)
 {
-    int ok = 0, fds[2] = {-1, -1}, fds2[2] = {-1, -1};
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx(), *cctx2 = client_ctx();
-    SSL *client = NULL, *server = NULL, *client2 = NULL, *server2 = NULL;
+    int ok = 0;
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0), *cctx2 = test_client_ctx(0);
+    struct sock_pair sp = SOCK_PAIR_INIT, sp2 = SOCK_PAIR_INIT;
     EC_KEY *key = EC_KEY_new_by_curve_name(NID_secp384r1);
     CHECK(sctx && cctx && cctx2 && key);
     CHECK(SSL_CTX_set_tmp_ecdh(sctx, key) == 1);
     CHECK(SSL_CTX_set1_groups_list(cctx, "X25519:P-384") == 1);
-    CHECK(handshake_over_socketpair(sctx, cctx, &client, &server, fds));
-    CHECK(SSL_get_negotiated_group(client) == NID_secp384r1);
-    CHECK(SSL_get_negotiated_group(server) == NID_secp384r1);
+    CHECK(sock_pair_connect(&sp, cctx, sctx));
+    CHECK(SSL_get_negotiated_group(sp.client) == NID_secp384r1);
+    CHECK(SSL_get_negotiated_group(sp.server) == NID_secp384r1);
     CHECK(SSL_CTX_set1_groups_list(cctx2, "P-256") == 1);
-    CHECK(!handshake_over_socketpair(sctx, cctx2, &client2, &server2, fds2));
+    CHECK(!sock_pair_connect(&sp2, cctx2, sctx));
     ERR_clear_error();
     ok = 1;
 out:
     EC_KEY_free(key);
-    SSL_free(client);
-    SSL_free(server);
-    SSL_free(client2);
-    SSL_free(server2);
+    sock_pair_close(&sp);
+    sock_pair_close(&sp2);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
     SSL_CTX_free(cctx2);
-    close_pair(fds);
-    close_pair(fds2);
     return ok;
 }
 
@@ -192,23 +115,21 @@ out:
  * SSL_ERROR_WANT_READ into SSL_ERROR_SSL. */
 static int test_stale_error_before_handshake(void)
 {
-    int ok = 0, fds[2] = {-1, -1};
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
-    SSL *client = NULL, *server = NULL;
+    int ok = 0;
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
+    struct sock_pair sp = SOCK_PAIR_INIT;
     BIO *empty = NULL;
     CHECK(sctx && cctx);
     CHECK((empty = BIO_new_mem_buf("not PEM\n", -1)) != NULL);
     CHECK(PEM_read_bio_X509(empty, NULL, NULL, NULL) == NULL);
     CHECK(ERR_peek_error() != 0);
-    CHECK(handshake_over_socketpair(sctx, cctx, &client, &server, fds));
+    CHECK(sock_pair_connect(&sp, cctx, sctx));
     ok = 1;
 out:
     BIO_free(empty);
-    SSL_free(client);
-    SSL_free(server);
+    sock_pair_close(&sp);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    close_pair(fds);
     return ok;
 }
 

@@ -6,46 +6,11 @@
  *   test_bio NAME...    run only these
  *   test_bio --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
-
-static SSL_CTX *server_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (ctx && (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-                SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1)) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *client_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx && SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
 
 /* A memory BIO takes everything; a BIO pair half only what its buffer has room for. */
 static int room_in(BIO *b, int *room)
@@ -56,8 +21,9 @@ static int room_in(BIO *b, int *room)
     return 1;
 }
 
-/* Moves what `from` holds into `to`, as far as `to` accepts it. Returns bytes moved. */
-static int shuttle(BIO *from, BIO *to)
+/* Moves what `from` holds into `to`, as far as `to` accepts it (common.h's shuttle moves all,
+ * which a small BIO pair cannot take). Returns bytes moved. */
+static int shuttle_fitting(BIO *from, BIO *to)
 {
     char buf[4096];
     int moved = 0;
@@ -86,10 +52,11 @@ struct pump {
     int want_read, want_write;
 };
 
-static int step(struct pump *p)
+/* Moves what each side wrote to the other; 1 if anything moved. */
+static int pump_step(struct pump *p)
 {
-    int a = shuttle(p->c_out, p->s_in);
-    int b = shuttle(p->s_out, p->c_in);
+    int a = shuttle_fitting(p->c_out, p->s_in);
+    int b = shuttle_fitting(p->s_out, p->c_in);
     return a > 0 || b > 0;
 }
 
@@ -130,7 +97,7 @@ static int handshake_both(struct pump *p)
                     return 0;
             }
         }
-        step(p);
+        pump_step(p);
     }
     if (!(c_done && s_done))
         fprintf(stderr, "handshake stalled after %d rounds (client %s, server %s)\n", rounds,
@@ -157,7 +124,7 @@ static int transfer(struct pump *p, const unsigned char *data, int len)
                 return 0;
             }
         }
-        step(p);
+        pump_step(p);
         for (;;) {
             int r = SSL_read(p->server, got + recvd, len - recvd);
             if (r > 0) {
@@ -171,7 +138,7 @@ static int transfer(struct pump *p, const unsigned char *data, int len)
             free(got);
             return 0;
         }
-        step(p);
+        pump_step(p);
     }
     ok = recvd == len && memcmp(got, data, (size_t)len) == 0;
     free(got);
@@ -180,11 +147,11 @@ static int transfer(struct pump *p, const unsigned char *data, int len)
 
 static int test_mem_bio_handshake(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct pump p;
     char buf[64];
     int r;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     memset(&p, 0, sizeof p);
     p.client = SSL_new(cctx);
     p.server = SSL_new(sctx);
@@ -198,32 +165,32 @@ static int test_mem_bio_handshake(void)
     SSL_set_accept_state(p.server);
     SSL_set_tlsext_host_name(p.client, "localhost");
     SSL_set1_host(p.client, "localhost");
-    CHECK(SSL_get_rbio(p.client) == p.c_in && SSL_get_wbio(p.client) == p.c_out);
+    REQUIRE(SSL_get_rbio(p.client) == p.c_in && SSL_get_wbio(p.client) == p.c_out);
 
     /* Nothing has arrived yet: the server wants to read. */
     r = SSL_do_handshake(p.server);
-    CHECK(r == -1 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
-    CHECK(handshake_both(&p));
-    CHECK(p.want_read > 0);
-    CHECK(SSL_get_verify_result(p.client) == X509_V_OK);
-    CHECK(strcmp(SSL_get_version(p.client), "TLSv1.3") == 0);
+    REQUIRE(r == -1 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
+    REQUIRE(handshake_both(&p));
+    REQUIRE(p.want_read > 0);
+    REQUIRE(SSL_get_verify_result(p.client) == X509_V_OK);
+    REQUIRE(strcmp(SSL_get_version(p.client), "TLSv1.3") == 0);
 
-    CHECK(SSL_write(p.client, "ping", 4) == 4);
-    step(&p);
-    CHECK(SSL_read(p.server, buf, sizeof buf) == 4 && memcmp(buf, "ping", 4) == 0);
+    REQUIRE(SSL_write(p.client, "ping", 4) == 4);
+    pump_step(&p);
+    REQUIRE(SSL_read(p.server, buf, sizeof buf) == 4 && memcmp(buf, "ping", 4) == 0);
     r = SSL_read(p.server, buf, sizeof buf);
-    CHECK(r == -1 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
+    REQUIRE(r == -1 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
 
     /* Shutdown, client first: 0 (sent), then the server sees close_notify, answers, and the
      * client's second call returns 1. */
-    CHECK(SSL_shutdown(p.client) == 0);
-    step(&p);
+    REQUIRE(SSL_shutdown(p.client) == 0);
+    pump_step(&p);
     r = SSL_read(p.server, buf, sizeof buf);
-    CHECK(r == 0 && SSL_get_error(p.server, r) == SSL_ERROR_ZERO_RETURN);
-    CHECK(SSL_shutdown(p.server) == 1);
-    step(&p);
-    CHECK(SSL_shutdown(p.client) == 1);
-    CHECK(SSL_get_shutdown(p.client) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+    REQUIRE(r == 0 && SSL_get_error(p.server, r) == SSL_ERROR_ZERO_RETURN);
+    REQUIRE(SSL_shutdown(p.server) == 1);
+    pump_step(&p);
+    REQUIRE(SSL_shutdown(p.client) == 1);
+    REQUIRE(SSL_get_shutdown(p.client) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
 
     SSL_free(p.client);
     SSL_free(p.server);
@@ -234,15 +201,15 @@ static int test_mem_bio_handshake(void)
 
 static int test_bio_pair_tiny_buffers(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     BIO *c_int, *s_int;
     struct pump p;
     unsigned char *data;
     int i, ok;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     memset(&p, 0, sizeof p);
-    CHECK(BIO_new_bio_pair(&c_int, 64, &p.c_net, 64) == 1);
-    CHECK(BIO_new_bio_pair(&s_int, 64, &p.s_net, 64) == 1);
+    REQUIRE(BIO_new_bio_pair(&c_int, 64, &p.c_net, 64) == 1);
+    REQUIRE(BIO_new_bio_pair(&s_int, 64, &p.s_net, 64) == 1);
     p.c_out = p.c_net;
     p.c_in = p.c_net;
     p.s_out = p.s_net;
@@ -254,8 +221,8 @@ static int test_bio_pair_tiny_buffers(void)
     SSL_set_connect_state(p.client);
     SSL_set_accept_state(p.server);
     SSL_set1_host(p.client, "localhost");
-    CHECK(handshake_both(&p));
-    CHECK(p.want_write > 0);
+    REQUIRE(handshake_both(&p));
+    REQUIRE(p.want_write > 0);
 
     data = malloc(100000);
     for (i = 0; i < 100000; i++)
@@ -263,8 +230,8 @@ static int test_bio_pair_tiny_buffers(void)
     p.want_write = 0;
     ok = transfer(&p, data, 100000);
     free(data);
-    CHECK(ok);
-    CHECK(p.want_write > 0);
+    REQUIRE(ok);
+    REQUIRE(p.want_write > 0);
 
     SSL_free(p.client);
     SSL_free(p.server);
@@ -329,7 +296,7 @@ static int q_create(BIO *b)
 
 static int test_custom_bio_method(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     static struct queue c2s, s2c;
     struct duplex cd = {&s2c, &c2s}, sd = {&c2s, &s2c};
     BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "queue");
@@ -337,14 +304,14 @@ static int test_custom_bio_method(void)
     SSL *client, *server;
     char buf[16];
     int rounds, c_done = 0, s_done = 0;
-    CHECK(sctx && cctx && m);
-    CHECK(BIO_meth_set_write(m, q_write) == 1);
-    CHECK(BIO_meth_set_read(m, q_read) == 1);
-    CHECK(BIO_meth_set_ctrl(m, q_ctrl) == 1);
-    CHECK(BIO_meth_set_create(m, q_create) == 1);
+    REQUIRE(sctx && cctx && m);
+    REQUIRE(BIO_meth_set_write(m, q_write) == 1);
+    REQUIRE(BIO_meth_set_read(m, q_read) == 1);
+    REQUIRE(BIO_meth_set_ctrl(m, q_ctrl) == 1);
+    REQUIRE(BIO_meth_set_create(m, q_create) == 1);
     cb = BIO_new(m);
     sb = BIO_new(m);
-    CHECK(cb && sb && BIO_get_init(cb) == 1);
+    REQUIRE(cb && sb && BIO_get_init(cb) == 1);
     BIO_set_data(cb, &cd);
     BIO_set_data(sb, &sd);
     client = SSL_new(cctx);
@@ -360,9 +327,9 @@ static int test_custom_bio_method(void)
         if (!s_done)
             s_done = SSL_do_handshake(server) == 1;
     }
-    CHECK(c_done && s_done);
-    CHECK(SSL_write(server, "pong", 4) == 4);
-    CHECK(SSL_read(client, buf, sizeof buf) == 4 && memcmp(buf, "pong", 4) == 0);
+    REQUIRE(c_done && s_done);
+    REQUIRE(SSL_write(server, "pong", 4) == 4);
+    REQUIRE(SSL_read(client, buf, sizeof buf) == 4 && memcmp(buf, "pong", 4) == 0);
     SSL_free(client);
     SSL_free(server);
     BIO_meth_free(m);
@@ -374,10 +341,10 @@ static int test_custom_bio_method(void)
 /* Every documented SSL_set_bio combination; ASan/LSan (make check-asan) catch a wrong count. */
 static int test_set_bio_ownership(void)
 {
-    SSL_CTX *cctx = client_ctx();
+    SSL_CTX *cctx = test_client_ctx(0);
     SSL *ssl;
     BIO *a, *b, *c;
-    CHECK(cctx);
+    REQUIRE(cctx);
     ssl = SSL_new(cctx);
     a = BIO_new(BIO_s_mem());
     b = BIO_new(BIO_s_mem());
@@ -385,14 +352,14 @@ static int test_set_bio_ownership(void)
     SSL_set_bio(ssl, a, a);          /* one reference for both */
     SSL_set_bio(ssl, a, a);          /* unchanged: nothing consumed */
     SSL_set_bio(ssl, a, b);          /* only wbio changes: b's reference consumed */
-    CHECK(SSL_get_rbio(ssl) == a && SSL_get_wbio(ssl) == b);
+    REQUIRE(SSL_get_rbio(ssl) == a && SSL_get_wbio(ssl) == b);
     SSL_set_bio(ssl, c, b);          /* only rbio changes (they differ): c's consumed */
-    CHECK(SSL_get_rbio(ssl) == c && SSL_get_wbio(ssl) == b);
+    REQUIRE(SSL_get_rbio(ssl) == c && SSL_get_wbio(ssl) == b);
     BIO_up_ref(c);
     SSL_set0_wbio(ssl, c);           /* explicit reference handed over */
-    CHECK(SSL_get_wbio(ssl) == c);
+    REQUIRE(SSL_get_wbio(ssl) == c);
     SSL_set_fd(ssl, 0);              /* replaces both with a socket BIO */
-    CHECK(SSL_get_fd(ssl) == 0);
+    REQUIRE(SSL_get_fd(ssl) == 0);
     SSL_free(ssl);
     SSL_CTX_free(cctx);
     return 1;
@@ -402,34 +369,30 @@ static int test_set_bio_ownership(void)
 static int mem_pair(struct pump *p, SSL_CTX *cctx, SSL_CTX *sctx)
 {
     memset(p, 0, sizeof *p);
-    p->client = SSL_new(cctx);
-    p->server = SSL_new(sctx);
-    p->c_in = BIO_new(BIO_s_mem());
-    p->c_out = BIO_new(BIO_s_mem());
-    p->s_in = BIO_new(BIO_s_mem());
-    p->s_out = BIO_new(BIO_s_mem());
-    SSL_set_bio(p->client, p->c_in, p->c_out);
-    SSL_set_bio(p->server, p->s_in, p->s_out);
-    SSL_set_connect_state(p->client);
-    SSL_set_accept_state(p->server);
+    if (!mem_link(cctx, sctx, &p->client, &p->server))
+        return 0;
+    p->c_in = SSL_get_rbio(p->client);
+    p->c_out = SSL_get_wbio(p->client);
+    p->s_in = SSL_get_rbio(p->server);
+    p->s_out = SSL_get_wbio(p->server);
     return handshake_both(p);
 }
 
 static int test_partial_write_mode(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct pump p;
     static unsigned char data[100000];
     int r;
-    CHECK(sctx && cctx);
-    CHECK(mem_pair(&p, cctx, sctx));
-    CHECK((SSL_get_mode(p.client) & SSL_MODE_AUTO_RETRY) != 0);
+    REQUIRE(sctx && cctx);
+    REQUIRE(mem_pair(&p, cctx, sctx));
+    REQUIRE((SSL_get_mode(p.client) & SSL_MODE_AUTO_RETRY) != 0);
     /* Without the mode, one call writes everything. */
-    CHECK(SSL_write(p.client, data, sizeof data) == (int)sizeof data);
-    CHECK((SSL_set_mode(p.client, SSL_MODE_ENABLE_PARTIAL_WRITE) & SSL_MODE_ENABLE_PARTIAL_WRITE) != 0);
+    REQUIRE(SSL_write(p.client, data, sizeof data) == (int)sizeof data);
+    REQUIRE((SSL_set_mode(p.client, SSL_MODE_ENABLE_PARTIAL_WRITE) & SSL_MODE_ENABLE_PARTIAL_WRITE) != 0);
     r = SSL_write(p.client, data, sizeof data);
-    CHECK(r > 0 && r <= 16384);
-    CHECK((SSL_clear_mode(p.client, SSL_MODE_ENABLE_PARTIAL_WRITE) & SSL_MODE_ENABLE_PARTIAL_WRITE) == 0);
+    REQUIRE(r > 0 && r <= 16384);
+    REQUIRE((SSL_clear_mode(p.client, SSL_MODE_ENABLE_PARTIAL_WRITE) & SSL_MODE_ENABLE_PARTIAL_WRITE) == 0);
     SSL_free(p.client);
     SSL_free(p.server);
     SSL_CTX_free(cctx);
@@ -451,38 +414,38 @@ static void count_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lon
 
 static int test_ex_data(void)
 {
-    SSL_CTX *cctx = client_ctx();
+    SSL_CTX *cctx = test_client_ctx(0);
     SSL *ssl;
     int ssl_idx = SSL_get_ex_new_index(42, NULL, NULL, NULL, count_free);
     int ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     int value = 7;
-    CHECK(cctx && ssl_idx >= 0 && ctx_idx >= 0);
-    CHECK(SSL_CTX_set_ex_data(cctx, ctx_idx, &value) == 1);
-    CHECK(SSL_CTX_get_ex_data(cctx, ctx_idx) == &value);
+    REQUIRE(cctx && ssl_idx >= 0 && ctx_idx >= 0);
+    REQUIRE(SSL_CTX_set_ex_data(cctx, ctx_idx, &value) == 1);
+    REQUIRE(SSL_CTX_get_ex_data(cctx, ctx_idx) == &value);
     ssl = SSL_new(cctx);
-    CHECK(SSL_get_ex_data(ssl, ssl_idx) == NULL);
-    CHECK(SSL_set_ex_data(ssl, ssl_idx, &value) == 1);
-    CHECK(SSL_get_ex_data(ssl, ssl_idx) == &value);
+    REQUIRE(SSL_get_ex_data(ssl, ssl_idx) == NULL);
+    REQUIRE(SSL_set_ex_data(ssl, ssl_idx, &value) == 1);
+    REQUIRE(SSL_get_ex_data(ssl, ssl_idx) == &value);
     freed_count = 0;
     SSL_free(ssl);
-    CHECK(freed_count == 1);
+    REQUIRE(freed_count == 1);
     SSL_CTX_free(cctx);
     return 1;
 }
 
 static int test_quiet_shutdown(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct pump p;
-    CHECK(sctx && cctx);
-    CHECK(mem_pair(&p, cctx, sctx));
-    step(&p);
+    REQUIRE(sctx && cctx);
+    REQUIRE(mem_pair(&p, cctx, sctx));
+    pump_step(&p);
     SSL_set_quiet_shutdown(p.client, 1);
-    CHECK(SSL_get_quiet_shutdown(p.client) == 1);
-    CHECK(SSL_shutdown(p.client) == 1);
-    CHECK(BIO_ctrl_pending(p.c_out) == 0); /* no close_notify was written */
-    CHECK(SSL_get_shutdown(p.client) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
-    CHECK(SSL_write(p.client, "x", 1) <= 0);
+    REQUIRE(SSL_get_quiet_shutdown(p.client) == 1);
+    REQUIRE(SSL_shutdown(p.client) == 1);
+    REQUIRE(BIO_ctrl_pending(p.c_out) == 0); /* no close_notify was written */
+    REQUIRE(SSL_get_shutdown(p.client) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+    REQUIRE(SSL_write(p.client, "x", 1) <= 0);
     SSL_free(p.client);
     SSL_free(p.server);
     SSL_CTX_free(cctx);
@@ -494,23 +457,23 @@ static int test_quiet_shutdown(void)
  * SSL_OP_IGNORE_UNEXPECTED_EOF (nginx sets it) makes it a clean close. */
 static int test_unexpected_eof(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct pump p;
     char buf[8];
     int ignore, r;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     for (ignore = 0; ignore < 2; ignore++) {
-        CHECK(mem_pair(&p, cctx, sctx));
-        step(&p);
+        REQUIRE(mem_pair(&p, cctx, sctx));
+        pump_step(&p);
         if (ignore)
             SSL_set_options(p.server, SSL_OP_IGNORE_UNEXPECTED_EOF);
         BIO_set_mem_eof_return(p.s_in, 0); /* an empty BIO now reads as the end of the stream */
         r = SSL_read(p.server, buf, sizeof buf);
         if (ignore) {
-            CHECK(r == 0 && SSL_get_error(p.server, r) == SSL_ERROR_ZERO_RETURN);
-            CHECK((SSL_get_shutdown(p.server) & SSL_RECEIVED_SHUTDOWN) != 0);
+            REQUIRE(r == 0 && SSL_get_error(p.server, r) == SSL_ERROR_ZERO_RETURN);
+            REQUIRE((SSL_get_shutdown(p.server) & SSL_RECEIVED_SHUTDOWN) != 0);
         } else {
-            CHECK(r <= 0 && SSL_get_error(p.server, r) == SSL_ERROR_SSL);
+            REQUIRE(r <= 0 && SSL_get_error(p.server, r) == SSL_ERROR_SSL);
         }
         ERR_clear_error();
         SSL_free(p.client);
@@ -523,19 +486,19 @@ static int test_unexpected_eof(void)
 
 static int test_want_and_pending(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct pump p;
     char buf[8];
     int r;
-    CHECK(sctx && cctx);
-    CHECK(mem_pair(&p, cctx, sctx));
+    REQUIRE(sctx && cctx);
+    REQUIRE(mem_pair(&p, cctx, sctx));
     r = SSL_read(p.server, buf, sizeof buf);
-    CHECK(r < 0 && SSL_want_read(p.server) && SSL_want(p.server) == SSL_READING);
-    CHECK(SSL_write(p.client, "0123456789", 10) == 10);
-    step(&p);
-    CHECK(SSL_read(p.server, buf, 4) == 4);
-    CHECK(SSL_pending(p.server) == 6);
-    CHECK(SSL_has_pending(p.server) == 1);
+    REQUIRE(r < 0 && SSL_want_read(p.server) && SSL_want(p.server) == SSL_READING);
+    REQUIRE(SSL_write(p.client, "0123456789", 10) == 10);
+    pump_step(&p);
+    REQUIRE(SSL_read(p.server, buf, 4) == 4);
+    REQUIRE(SSL_pending(p.server) == 6);
+    REQUIRE(SSL_has_pending(p.server) == 1);
     SSL_free(p.client);
     SSL_free(p.server);
     SSL_CTX_free(cctx);
@@ -545,31 +508,31 @@ static int test_want_and_pending(void)
 
 static int test_key_update(void)
 {
-    SSL_CTX *sctx = server_ctx(), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct pump p;
     char buf[16];
     int r;
-    CHECK(sctx && cctx);
-    CHECK(mem_pair(&p, cctx, sctx));
-    CHECK(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_NONE);
-    CHECK(SSL_key_update(p.client, 7) == 0);
+    REQUIRE(sctx && cctx);
+    REQUIRE(mem_pair(&p, cctx, sctx));
+    REQUIRE(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_NONE);
+    REQUIRE(SSL_key_update(p.client, 7) == 0);
     ERR_clear_error();
-    CHECK(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED) == 1);
-    CHECK(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_REQUESTED);
-    CHECK(SSL_write(p.client, "one", 3) == 3);
-    CHECK(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_NONE);
-    step(&p);
-    CHECK(SSL_read(p.server, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0);
+    REQUIRE(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED) == 1);
+    REQUIRE(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_REQUESTED);
+    REQUIRE(SSL_write(p.client, "one", 3) == 3);
+    REQUIRE(SSL_get_key_update_type(p.client) == SSL_KEY_UPDATE_NONE);
+    pump_step(&p);
+    REQUIRE(SSL_read(p.server, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0);
     /* The server answered with its own update; data still flows both ways. */
-    CHECK(SSL_write(p.server, "two", 3) == 3);
-    step(&p);
+    REQUIRE(SSL_write(p.server, "two", 3) == 3);
+    pump_step(&p);
     r = SSL_read(p.client, buf, sizeof buf);
-    CHECK(r == 3 && memcmp(buf, "two", 3) == 0);
-    CHECK(SSL_key_update(p.server, SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
-    CHECK(SSL_do_handshake(p.server) == 1);
-    CHECK(SSL_write(p.server, "three", 5) == 5);
-    step(&p);
-    CHECK(SSL_read(p.client, buf, sizeof buf) == 5 && memcmp(buf, "three", 5) == 0);
+    REQUIRE(r == 3 && memcmp(buf, "two", 3) == 0);
+    REQUIRE(SSL_key_update(p.server, SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
+    REQUIRE(SSL_do_handshake(p.server) == 1);
+    REQUIRE(SSL_write(p.server, "three", 5) == 5);
+    pump_step(&p);
+    REQUIRE(SSL_read(p.client, buf, sizeof buf) == 5 && memcmp(buf, "three", 5) == 0);
     SSL_free(p.client);
     SSL_free(p.server);
     SSL_CTX_free(cctx);

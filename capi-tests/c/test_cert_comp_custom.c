@@ -7,24 +7,11 @@
  *   test_cert_comp_custom --list     print the test names
  * Run from the repository root (certificates are read from pki/). Built against OpenSSL, which
  * has no such function, it runs nothing. */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
 
 #ifndef LIBTLS_TEST_OPENSSL
 #include <openssl/bytestring.h>
@@ -80,99 +67,56 @@ static void reset(void)
 
 static SSL_CTX *server_ctx(int custom)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, PKI "server-rsa2048.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-rsa2048.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
-        (custom && SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, xor_decompress) != 1)) {
+    SSL_CTX *ctx = test_server_ctx("server-rsa2048", TLS1_3_VERSION);
+    if (ctx && (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
+                (custom && SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, xor_decompress) != 1))) {
         SSL_CTX_free(ctx);
         return NULL;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    if (ctx)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     return ctx;
 }
 
 static SSL_CTX *client_ctx(int custom)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx || SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
-        SSL_CTX_use_certificate_chain_file(ctx, PKI "client-rsa2048.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "client-rsa2048.key", SSL_FILETYPE_PEM) != 1 ||
-        (custom && SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, xor_decompress) != 1)) {
+    SSL_CTX *ctx = test_client_ctx(0);
+    if (ctx && (!ctx_use_identity(ctx, "client-rsa2048") ||
+                (custom && SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, xor_decompress) != 1))) {
         SSL_CTX_free(ctx);
         return NULL;
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     return ctx;
 }
 
-static void shuttle(BIO *from, BIO *to)
+/* A handshake over memory BIOs, the client verifying "localhost" (no SNI); the SSLs are
+ * returned for inspection (free them). Returns 1 when both ends finished; on a failure the
+ * side that failed has its error left on the queue and hs->failed says which. */
+static int handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server, struct mem_result *hs)
 {
-    char buf[4096];
-    int n;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
-        BIO_write(to, buf, n);
-}
-
-/* A handshake over memory BIOs; the SSLs are returned for inspection (free them). Returns 1 when
- * both ends finished; on a failure the side that failed has its error left on the queue and
- * `*failed` says which (the client 'c' or the server 's'). */
-static int handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server, char *failed)
-{
-    BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
-    BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
-    int c_done = 0, s_done = 0, rounds;
-    *failed = 0;
-    *client = SSL_new(cctx);
-    *server = SSL_new(sctx);
-    SSL_set_bio(*client, c_in, c_out);
-    SSL_set_bio(*server, s_in, s_out);
-    SSL_set_connect_state(*client);
-    SSL_set_accept_state(*server);
-    SSL_set1_host(*client, "localhost");
-    for (rounds = 0; rounds < 50 && !(c_done && s_done); rounds++) {
-        if (!c_done) {
-            int r = SSL_do_handshake(*client);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(*client, r) != SSL_ERROR_WANT_READ) {
-                *failed = 'c';
-                return 0;
-            }
-        }
-        shuttle(c_out, s_in);
-        if (!s_done) {
-            int r = SSL_do_handshake(*server);
-            if (r == 1)
-                s_done = 1;
-            else if (SSL_get_error(*server, r) != SSL_ERROR_WANT_READ) {
-                *failed = 's';
-                return 0;
-            }
-        }
-        shuttle(s_out, c_in);
-    }
-    return c_done && s_done;
+    memset(hs, 0, sizeof *hs);
+    if (!mem_link(cctx, sctx, client, server))
+        return 0;
+    return SSL_set1_host(*client, "localhost") == 1 && mem_handshake(*client, *server, hs);
 }
 
 static int test_round_trip_both_roles(void)
 {
     SSL_CTX *sctx = server_ctx(1), *cctx = client_ctx(1);
     SSL *c, *s;
-    char failed;
+    struct mem_result hs;
     reset();
-    CHECK(sctx && cctx);
-    CHECK(handshake(cctx, sctx, &c, &s, &failed));
-    CHECK(SSL_get_verify_result(c) == X509_V_OK);
-    CHECK(SSL_get_verify_result(s) == X509_V_OK);
+    REQUIRE(sctx && cctx);
+    REQUIRE(handshake(cctx, sctx, &c, &s, &hs));
+    REQUIRE(SSL_get_verify_result(c) == X509_V_OK);
+    REQUIRE(SSL_get_verify_result(s) == X509_V_OK);
     /* Both certificates went with the custom algorithm, each end's callbacks with its SSL. */
-    CHECK(SSL_get_negotiated_server_cert_comp_alg(c) == ALG_XOR);
-    CHECK(SSL_get_negotiated_server_cert_comp_alg(s) == ALG_XOR);
-    CHECK(SSL_get_negotiated_client_cert_comp_alg(c) == ALG_XOR);
-    CHECK(SSL_get_negotiated_client_cert_comp_alg(s) == ALG_XOR);
-    CHECK(compress_calls == 2 && decompress_calls == 2);
-    CHECK(last_ssl == s);
+    REQUIRE(SSL_get_negotiated_server_cert_comp_alg(c) == ALG_XOR);
+    REQUIRE(SSL_get_negotiated_server_cert_comp_alg(s) == ALG_XOR);
+    REQUIRE(SSL_get_negotiated_client_cert_comp_alg(c) == ALG_XOR);
+    REQUIRE(SSL_get_negotiated_client_cert_comp_alg(s) == ALG_XOR);
+    REQUIRE(compress_calls == 2 && decompress_calls == 2);
+    REQUIRE(last_ssl == s);
     SSL_free(c);
     SSL_free(s);
     SSL_CTX_free(cctx);
@@ -183,15 +127,15 @@ static int test_round_trip_both_roles(void)
 static int test_duplicate_id_refused(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-    CHECK(ctx);
-    CHECK(SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, xor_decompress) == 1);
-    CHECK(SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, NULL) == 0);
-    CHECK(ERR_peek_error() != 0);
+    REQUIRE(ctx);
+    REQUIRE(SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, xor_decompress) == 1);
+    REQUIRE(SSL_CTX_add_cert_compression_alg(ctx, ALG_XOR, xor_compress, NULL) == 0);
+    REQUIRE(ERR_peek_error() != 0);
     ERR_clear_error();
-    CHECK(SSL_CTX_add_cert_compression_alg(ctx, ALG_OTHER, NULL, NULL) == 0);
+    REQUIRE(SSL_CTX_add_cert_compression_alg(ctx, ALG_OTHER, NULL, NULL) == 0);
     ERR_clear_error();
-    CHECK(SSL_CTX_add_cert_compression_alg(ctx, ALG_OTHER, NULL, xor_decompress) == 1);
-    CHECK(SSL_CTX_add_cert_compression_alg(NULL, ALG_OTHER, xor_compress, xor_decompress) == 0);
+    REQUIRE(SSL_CTX_add_cert_compression_alg(ctx, ALG_OTHER, NULL, xor_decompress) == 1);
+    REQUIRE(SSL_CTX_add_cert_compression_alg(NULL, ALG_OTHER, xor_compress, xor_decompress) == 0);
     ERR_clear_error();
     SSL_CTX_free(ctx);
     return 1;
@@ -201,21 +145,21 @@ static int test_wrong_length_is_bad_certificate(void)
 {
     SSL_CTX *sctx = server_ctx(1), *cctx = client_ctx(1);
     SSL *c, *s;
-    char failed;
+    struct mem_result hs;
     unsigned long e;
     reset();
     extra = 1;
-    CHECK(sctx && cctx);
-    CHECK(!handshake(cctx, sctx, &c, &s, &failed));
-    CHECK(failed == 'c');
-    CHECK(decompress_calls == 1);
+    REQUIRE(sctx && cctx);
+    REQUIRE(!handshake(cctx, sctx, &c, &s, &hs));
+    REQUIRE(hs.failed == 'c');
+    REQUIRE(decompress_calls == 1);
     e = ERR_peek_last_error();
-    CHECK(ERR_GET_REASON(e) == SSL_R_BAD_DECOMPRESSION);
+    REQUIRE(ERR_GET_REASON(e) == SSL_R_BAD_DECOMPRESSION);
     ERR_clear_error();
     /* The server hears bad_certificate. */
     shuttle(SSL_get_wbio(c), SSL_get_rbio(s));
-    CHECK(SSL_do_handshake(s) != 1);
-    CHECK(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE);
+    REQUIRE(SSL_do_handshake(s) != 1);
+    REQUIRE(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE);
     ERR_clear_error();
     SSL_free(c);
     SSL_free(s);
@@ -228,16 +172,16 @@ static int test_bomb_bound_before_callback(void)
 {
     SSL_CTX *sctx = server_ctx(1), *cctx = client_ctx(1);
     SSL *c, *s;
-    char failed;
+    struct mem_result hs;
     reset();
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     /* The server's Certificate (over 1,000 bytes) declares more than the client accepts: it is
      * refused from the length field alone, the callback never runs. */
     SSL_CTX_set_max_cert_list(cctx, 600);
-    CHECK(!handshake(cctx, sctx, &c, &s, &failed));
-    CHECK(failed == 'c');
-    CHECK(compress_calls == 1 && decompress_calls == 0);
-    CHECK(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_EXCESSIVE_MESSAGE_SIZE);
+    REQUIRE(!handshake(cctx, sctx, &c, &s, &hs));
+    REQUIRE(hs.failed == 'c');
+    REQUIRE(compress_calls == 1 && decompress_calls == 0);
+    REQUIRE(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_EXCESSIVE_MESSAGE_SIZE);
     ERR_clear_error();
     SSL_free(c);
     SSL_free(s);
@@ -250,14 +194,14 @@ static int test_failing_compress_sends_plain(void)
 {
     SSL_CTX *sctx = server_ctx(1), *cctx = client_ctx(1);
     SSL *c, *s;
-    char failed;
+    struct mem_result hs;
     reset();
     fail_compress = 1;
-    CHECK(sctx && cctx);
-    CHECK(handshake(cctx, sctx, &c, &s, &failed));
-    CHECK(compress_calls == 2 && decompress_calls == 0);
-    CHECK(SSL_get_negotiated_server_cert_comp_alg(c) == TLSEXT_comp_cert_none);
-    CHECK(SSL_get_negotiated_client_cert_comp_alg(s) == TLSEXT_comp_cert_none);
+    REQUIRE(sctx && cctx);
+    REQUIRE(handshake(cctx, sctx, &c, &s, &hs));
+    REQUIRE(compress_calls == 2 && decompress_calls == 0);
+    REQUIRE(SSL_get_negotiated_server_cert_comp_alg(c) == TLSEXT_comp_cert_none);
+    REQUIRE(SSL_get_negotiated_client_cert_comp_alg(s) == TLSEXT_comp_cert_none);
     SSL_free(c);
     SSL_free(s);
     SSL_CTX_free(cctx);
@@ -270,21 +214,21 @@ static int test_custom_ahead_of_builtin(void)
     SSL_CTX *sctx = server_ctx(1), *plain = client_ctx(0), *cctx = client_ctx(1);
     int zlib = TLSEXT_comp_cert_zlib;
     SSL *c, *s;
-    char failed;
+    struct mem_result hs;
     reset();
-    CHECK(sctx && plain && cctx);
+    REQUIRE(sctx && plain && cctx);
     /* The preference orders the built-in algorithms; the custom one comes first. */
-    CHECK(SSL_CTX_set1_cert_comp_preference(sctx, &zlib, 1) == 1);
-    CHECK(SSL_CTX_set1_cert_comp_preference(cctx, &zlib, 1) == 1);
-    CHECK(handshake(cctx, sctx, &c, &s, &failed));
-    CHECK(SSL_get_negotiated_server_cert_comp_alg(c) == ALG_XOR);
+    REQUIRE(SSL_CTX_set1_cert_comp_preference(sctx, &zlib, 1) == 1);
+    REQUIRE(SSL_CTX_set1_cert_comp_preference(cctx, &zlib, 1) == 1);
+    REQUIRE(handshake(cctx, sctx, &c, &s, &hs));
+    REQUIRE(SSL_get_negotiated_server_cert_comp_alg(c) == ALG_XOR);
     SSL_free(c);
     SSL_free(s);
     /* A peer without it gets a built-in one. */
-    CHECK(SSL_CTX_set1_cert_comp_preference(plain, &zlib, 1) == 1);
-    CHECK(handshake(plain, sctx, &c, &s, &failed));
-    CHECK(SSL_get_negotiated_server_cert_comp_alg(c) == TLSEXT_comp_cert_zlib);
-    CHECK(SSL_get_negotiated_client_cert_comp_alg(s) == TLSEXT_comp_cert_zlib);
+    REQUIRE(SSL_CTX_set1_cert_comp_preference(plain, &zlib, 1) == 1);
+    REQUIRE(handshake(plain, sctx, &c, &s, &hs));
+    REQUIRE(SSL_get_negotiated_server_cert_comp_alg(c) == TLSEXT_comp_cert_zlib);
+    REQUIRE(SSL_get_negotiated_client_cert_comp_alg(s) == TLSEXT_comp_cert_zlib);
     SSL_free(c);
     SSL_free(s);
     SSL_CTX_free(cctx);

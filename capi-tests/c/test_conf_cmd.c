@@ -18,73 +18,21 @@
 #define TEST_OPENSSL_HEADERS_ONLY
 #include "common.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-static int hs_step(SSL *ssl)
-{
-    int r = SSL_do_handshake(ssl);
-    int e;
-    if (r == 1)
-        return 1;
-    e = SSL_get_error(ssl, r);
-    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
-}
-
-/* A handshake over a non-blocking socketpair, both sides driven in turn. */
-static int handshake(SSL_CTX *sctx, SSL_CTX *cctx, SSL **client, SSL **server, int fds[2])
-{
-    int c = 0, s = 0, rounds;
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0 || !nonblocking(fds[0]) || !nonblocking(fds[1]))
-        return 0;
-    *client = SSL_new(cctx);
-    *server = SSL_new(sctx);
-    if (!*client || !*server || SSL_set_fd(*client, fds[0]) != 1 || SSL_set_fd(*server, fds[1]) != 1)
-        return 0;
-    SSL_set_connect_state(*client);
-    SSL_set_accept_state(*server);
-    SSL_set_tlsext_host_name(*client, "localhost");
-    for (rounds = 0; rounds < 100 && !(c == 1 && s == 1); rounds++) {
-        if (c != 1 && (c = hs_step(*client)) < 0)
-            return 0;
-        if (s != 1 && (s = hs_step(*server)) < 0)
-            return 0;
-    }
-    return c == 1 && s == 1;
-}
-
-static SSL_CTX *client_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
 /* stunnel's way: a server context configured entirely by file-style commands, with
  * SSL_CONF_FLAG_CERTIFICATE so that Certificate and PrivateKey load; each command's value is
  * used (2), and the handshake shows the protocol and cipher they chose. */
 static int test_conf_server_file_commands(void)
 {
-    int ok = 0, fds[2] = {-1, -1};
+    int ok = 0;
+    struct sock_pair sp = SOCK_PAIR_INIT;
     SSL_CONF_CTX *cctx = SSL_CONF_CTX_new();
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = client_ctx();
-    SSL *c = NULL, *s = NULL;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = test_client_ctx(0);
     CHECK(cctx && sctx && cl);
     CHECK((SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE) &
            SSL_CONF_FLAG_FILE) != 0);
@@ -103,17 +51,12 @@ static int test_conf_server_file_commands(void)
     CHECK((SSL_CTX_get_options(sctx) & SSL_OP_NO_TICKET) != 0);
     CHECK(SSL_CONF_cmd(cctx, "Options", "SessionTicket") == 2);
     CHECK((SSL_CTX_get_options(sctx) & SSL_OP_NO_TICKET) == 0);
-    CHECK(handshake(sctx, cl, &c, &s, fds));
-    CHECK(SSL_version(c) == TLS1_2_VERSION);
-    CHECK(strcmp(SSL_get_cipher_name(c), "ECDHE-ECDSA-AES256-GCM-SHA384") == 0);
+    CHECK(sock_pair_connect(&sp, cl, sctx));
+    CHECK(SSL_version(sp.client) == TLS1_2_VERSION);
+    CHECK(strcmp(SSL_get_cipher_name(sp.client), "ECDHE-ECDSA-AES256-GCM-SHA384") == 0);
     ok = 1;
 out:
-    SSL_free(c);
-    SSL_free(s);
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
+    sock_pair_close(&sp);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cl);
     SSL_CONF_CTX_free(cctx);
@@ -248,10 +191,10 @@ static void session_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx
 /* stunnel hangs its own data on sessions; the free callback sees it when the session goes. */
 static int test_session_ex_data(void)
 {
-    int ok = 0, fds[2] = {-1, -1}, idx;
+    int ok = 0, idx;
+    struct sock_pair sp = SOCK_PAIR_INIT;
     static int marker;
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = client_ctx();
-    SSL *c = NULL, *s = NULL;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = test_client_ctx(0);
     SSL_SESSION *sess = NULL;
     CHECK(sctx && cl);
     CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
@@ -259,27 +202,22 @@ static int test_session_ex_data(void)
     CHECK(SSL_CTX_set_max_proto_version(cl, TLS1_2_VERSION) == 1);
     idx = SSL_SESSION_get_ex_new_index(42, NULL, NULL, NULL, session_ex_free);
     CHECK(idx >= 0);
-    CHECK(handshake(sctx, cl, &c, &s, fds));
-    sess = SSL_get1_session(c);
+    CHECK(sock_pair_connect(&sp, cl, sctx));
+    sess = SSL_get1_session(sp.client);
     CHECK(sess != NULL);
     CHECK(SSL_SESSION_get_ex_data(sess, idx) == NULL);
     CHECK(SSL_SESSION_set_ex_data(sess, idx, &marker) == 1);
     CHECK(SSL_SESSION_get_ex_data(sess, idx) == &marker);
     freed_count = 0;
-    SSL_free(c);
-    c = NULL;
+    SSL_free(sp.client);
+    sp.client = NULL;
     SSL_SESSION_free(sess);
     sess = NULL;
     CHECK(freed_count == 1 && freed_ptr == &marker);
     ok = 1;
 out:
     SSL_SESSION_free(sess);
-    SSL_free(c);
-    SSL_free(s);
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
+    sock_pair_close(&sp);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cl);
     return ok;
@@ -360,9 +298,9 @@ out:
 /* stunnel logs the server's ephemeral key: its type and size, for each group and version. */
 static int tmp_key_case(const char *groups, int version, int want_id, int want_bits)
 {
-    int ok = 0, fds[2] = {-1, -1};
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = client_ctx();
-    SSL *c = NULL, *s = NULL;
+    int ok = 0;
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cl = test_client_ctx(0);
     EVP_PKEY *key = NULL;
     if (!sctx || !cl || SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
         SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
@@ -370,25 +308,22 @@ static int tmp_key_case(const char *groups, int version, int want_id, int want_b
         snprintf(failure, sizeof failure, "setup for %s failed", groups);
         goto out;
     }
-    c = SSL_new(cl);
-    CHECK(c != NULL && SSL_get_server_tmp_key(c, &key) == 0); /* before the handshake */
-    SSL_free(c);
-    c = NULL;
-    CHECK(handshake(sctx, cl, &c, &s, fds));
-    CHECK(SSL_version(c) == version);
-    CHECK(SSL_get_server_tmp_key(c, &key) == 1);
+    {
+        SSL *c = SSL_new(cl);
+        int before = c != NULL && SSL_get_server_tmp_key(c, &key) == 0;
+        SSL_free(c);
+        CHECK(before); /* nothing before the handshake */
+    }
+    CHECK(sock_pair_connect(&sp, cl, sctx));
+    CHECK(SSL_version(sp.client) == version);
+    CHECK(SSL_get_server_tmp_key(sp.client, &key) == 1);
     CHECK(key != NULL);
     CHECK(EVP_PKEY_id(key) == want_id);
     CHECK(EVP_PKEY_bits(key) == want_bits);
     ok = 1;
 out:
     EVP_PKEY_free(key);
-    SSL_free(c);
-    SSL_free(s);
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
+    sock_pair_close(&sp);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cl);
     return ok;

@@ -7,69 +7,21 @@
  *   test_config NAME...    run only these
  *   test_config --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
-
-static SSL_CTX *server_ctx_with(const char *base)
-{
-    char chain[256], key[256];
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    snprintf(chain, sizeof chain, PKI "%s.chain.pem", base);
-    snprintf(key, sizeof key, PKI "%s.key", base);
-    if (ctx && (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
-                SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *client_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx && SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
 /* Two SSLs joined by memory BIOs. */
 struct link {
     SSL *client, *server;
-    BIO *c_in, *c_out, *s_in, *s_out;
 };
 
 static void link_open(struct link *l, SSL_CTX *cctx, SSL_CTX *sctx)
 {
-    l->client = SSL_new(cctx);
-    l->server = SSL_new(sctx);
-    l->c_in = BIO_new(BIO_s_mem());
-    l->c_out = BIO_new(BIO_s_mem());
-    l->s_in = BIO_new(BIO_s_mem());
-    l->s_out = BIO_new(BIO_s_mem());
-    SSL_set_bio(l->client, l->c_in, l->c_out);
-    SSL_set_bio(l->server, l->s_in, l->s_out);
-    SSL_set_connect_state(l->client);
-    SSL_set_accept_state(l->server);
+    mem_link(cctx, sctx, &l->client, &l->server);
 }
 
 static void link_close(struct link *l)
@@ -78,46 +30,16 @@ static void link_close(struct link *l)
     SSL_free(l->server);
 }
 
-static void move_bytes(BIO *from, BIO *to)
-{
-    char buf[4096];
-    int n;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
-        BIO_write(to, buf, n);
-}
-
 /* Drives both sides until both finish (1) or one fails (0). The error queue keeps what the
- * failing side pushed; *client_failed says which side it was. */
+ * failing side pushed, its alert waits in the peer's input (a second call has the peer read
+ * it); *client_failed says which side it was. */
 static int handshake(struct link *l, int *client_failed)
 {
-    int c_done = 0, s_done = 0, rounds;
+    struct mem_result hs;
+    int ok = mem_handshake(l->client, l->server, &hs);
     if (client_failed)
-        *client_failed = 0;
-    for (rounds = 0; rounds < 100 && !(c_done && s_done); rounds++) {
-        if (!c_done) {
-            int r = SSL_do_handshake(l->client);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(l->client, r) != SSL_ERROR_WANT_READ) {
-                if (client_failed)
-                    *client_failed = 1;
-                move_bytes(l->c_out, l->s_in);
-                return 0;
-            }
-        }
-        move_bytes(l->c_out, l->s_in);
-        if (!s_done) {
-            int r = SSL_do_handshake(l->server);
-            if (r == 1)
-                s_done = 1;
-            else if (SSL_get_error(l->server, r) != SSL_ERROR_WANT_READ) {
-                move_bytes(l->s_out, l->c_in);
-                return 0;
-            }
-        }
-        move_bytes(l->s_out, l->c_in);
-    }
-    return c_done && s_done;
+        *client_failed = hs.failed == 'c';
+    return ok;
 }
 
 /* The reason of the last error on the queue, and the queue emptied. */
@@ -134,21 +56,21 @@ static int test_options(void)
     SSL_CTX *ctx = SSL_CTX_new(TLS_method());
     SSL *ssl;
     uint64_t defaults;
-    CHECK(ctx);
+    REQUIRE(ctx);
     defaults = SSL_CTX_get_options(ctx);
-    CHECK(defaults == (SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT));
-    CHECK(SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE) ==
+    REQUIRE(defaults == (SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT));
+    REQUIRE(SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE) ==
           (defaults | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE));
-    CHECK(SSL_CTX_clear_options(ctx, SSL_OP_NO_COMPRESSION) ==
+    REQUIRE(SSL_CTX_clear_options(ctx, SSL_OP_NO_COMPRESSION) ==
           (SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE));
     /* An SSL starts with its context's options and then goes its own way. */
     ssl = SSL_new(ctx);
-    CHECK(ssl);
-    CHECK(SSL_get_options(ssl) == SSL_CTX_get_options(ctx));
-    CHECK(SSL_set_options(ssl, SSL_OP_NO_TLSv1_3) & SSL_OP_NO_TLSv1_3);
-    CHECK(!(SSL_CTX_get_options(ctx) & SSL_OP_NO_TLSv1_3));
-    CHECK(!(SSL_clear_options(ssl, SSL_OP_NO_TICKET) & SSL_OP_NO_TICKET));
-    CHECK(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET);
+    REQUIRE(ssl);
+    REQUIRE(SSL_get_options(ssl) == SSL_CTX_get_options(ctx));
+    REQUIRE(SSL_set_options(ssl, SSL_OP_NO_TLSv1_3) & SSL_OP_NO_TLSv1_3);
+    REQUIRE(!(SSL_CTX_get_options(ctx) & SSL_OP_NO_TLSv1_3));
+    REQUIRE(!(SSL_clear_options(ssl, SSL_OP_NO_TICKET) & SSL_OP_NO_TICKET));
+    REQUIRE(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     return 1;
@@ -156,28 +78,28 @@ static int test_options(void)
 
 static int test_proto_version_bounds(void)
 {
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct link l;
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_get_min_proto_version(cctx) == 0 && SSL_CTX_get_max_proto_version(cctx) == 0);
-    CHECK(SSL_CTX_set_min_proto_version(cctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_max_proto_version(cctx, 0x0305) == 0);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_get_min_proto_version(cctx) == 0 && SSL_CTX_get_max_proto_version(cctx) == 0);
+    REQUIRE(SSL_CTX_set_min_proto_version(cctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_max_proto_version(cctx, 0x0305) == 0);
     ERR_clear_error();
     link_open(&l, cctx, sctx);
-    CHECK(SSL_get_min_proto_version(l.client) == TLS1_2_VERSION);
-    CHECK(SSL_get_max_proto_version(l.client) == 0);
-    CHECK(SSL_set_max_proto_version(l.client, TLS1_2_VERSION) == 1);
-    CHECK(SSL_get_max_proto_version(l.client) == TLS1_2_VERSION);
-    CHECK(SSL_CTX_get_max_proto_version(cctx) == 0);
-    CHECK(handshake(&l, NULL));
-    CHECK(strcmp(SSL_get_version(l.client), "TLSv1.2") == 0);
+    REQUIRE(SSL_get_min_proto_version(l.client) == TLS1_2_VERSION);
+    REQUIRE(SSL_get_max_proto_version(l.client) == 0);
+    REQUIRE(SSL_set_max_proto_version(l.client, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_get_max_proto_version(l.client) == TLS1_2_VERSION);
+    REQUIRE(SSL_CTX_get_max_proto_version(cctx) == 0);
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(strcmp(SSL_get_version(l.client), "TLSv1.2") == 0);
     link_close(&l);
 
     /* SSL_OP_NO_TLSv1_3 narrows the range the same way. */
     link_open(&l, cctx, sctx);
     SSL_set_options(l.server, SSL_OP_NO_TLSv1_3);
-    CHECK(handshake(&l, NULL));
-    CHECK(SSL_version(l.server) == TLS1_2_VERSION);
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(SSL_version(l.server) == TLS1_2_VERSION);
     link_close(&l);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -186,19 +108,19 @@ static int test_proto_version_bounds(void)
 
 static int test_version_mismatch(void)
 {
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct link l;
     int client_failed;
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION) == 1);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION) == 1);
     link_open(&l, cctx, sctx);
-    CHECK(!handshake(&l, &client_failed));
-    CHECK(!client_failed);
-    CHECK(last_reason() == SSL_R_UNSUPPORTED_PROTOCOL);
-    CHECK(!handshake(&l, &client_failed));
-    CHECK(client_failed);
-    CHECK(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_PROTOCOL_VERSION);
+    REQUIRE(!handshake(&l, &client_failed));
+    REQUIRE(!client_failed);
+    REQUIRE(last_reason() == SSL_R_UNSUPPORTED_PROTOCOL);
+    REQUIRE(!handshake(&l, &client_failed));
+    REQUIRE(client_failed);
+    REQUIRE(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_PROTOCOL_VERSION);
     link_close(&l);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -207,30 +129,30 @@ static int test_version_mismatch(void)
 
 static int test_sigalgs_lists(void)
 {
-    SSL_CTX *sctx = server_ctx_with("server-rsa2048"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-rsa2048", 0), *cctx = test_client_ctx(0);
     struct link l;
     int nid = -1;
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha384") == 1);
-    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "bogus") == 0);
-    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256:nonsense") == 0);
-    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "") == 0);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha384") == 1);
+    REQUIRE(SSL_CTX_set1_sigalgs_list(cctx, "bogus") == 0);
+    REQUIRE(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256:nonsense") == 0);
+    REQUIRE(SSL_CTX_set1_sigalgs_list(cctx, "") == 0);
     ERR_clear_error();
     /* The server may sign only with what both sides list. */
-    CHECK(SSL_CTX_set1_sigalgs_list(sctx, "rsa_pss_rsae_sha384:ECDSA+SHA256") == 1);
+    REQUIRE(SSL_CTX_set1_sigalgs_list(sctx, "rsa_pss_rsae_sha384:ECDSA+SHA256") == 1);
     link_open(&l, cctx, sctx);
-    CHECK(SSL_get_peer_signature_type_nid(l.client, &nid) == 0);
-    CHECK(handshake(&l, NULL));
-    CHECK(SSL_get_peer_signature_type_nid(l.client, &nid) == 1 && nid == EVP_PKEY_RSA_PSS);
-    CHECK(SSL_get_peer_signature_nid(l.client, &nid) == 1 && nid == NID_sha384);
+    REQUIRE(SSL_get_peer_signature_type_nid(l.client, &nid) == 0);
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(SSL_get_peer_signature_type_nid(l.client, &nid) == 1 && nid == EVP_PKEY_RSA_PSS);
+    REQUIRE(SSL_get_peer_signature_nid(l.client, &nid) == 1 && nid == NID_sha384);
     /* The client did not sign. */
-    CHECK(SSL_get_peer_signature_type_nid(l.server, &nid) == 0);
+    REQUIRE(SSL_get_peer_signature_type_nid(l.server, &nid) == 0);
     link_close(&l);
 
     /* Per connection, and a list the certificate cannot serve fails. */
     link_open(&l, cctx, sctx);
-    CHECK(SSL_set1_sigalgs_list(l.server, "ECDSA+SHA256") == 1);
-    CHECK(!handshake(&l, NULL));
+    REQUIRE(SSL_set1_sigalgs_list(l.server, "ECDSA+SHA256") == 1);
+    REQUIRE(!handshake(&l, NULL));
     ERR_clear_error();
     link_close(&l);
     SSL_CTX_free(cctx);
@@ -241,8 +163,8 @@ static int test_sigalgs_lists(void)
 /* A server demanding an RSA client certificate, and a client holding one, both at `version`. */
 static int client_auth_pair(int version, SSL_CTX **cctx, SSL_CTX **sctx)
 {
-    *sctx = server_ctx_with("server-ecdsa-p256");
-    *cctx = client_ctx();
+    *sctx = test_server_ctx("server-ecdsa-p256", 0);
+    *cctx = test_client_ctx(0);
     if (!*sctx || !*cctx)
         return 0;
     SSL_CTX_set_verify(*sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -270,46 +192,46 @@ static int test_client_sigalgs_lists(void)
         SSL_CTX *sctx = NULL, *cctx = NULL;
         struct link l;
         X509 *peer;
-        CHECK(client_auth_pair(versions[i], &cctx, &sctx));
-        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "bogus") == 0);
-        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "") == 0);
+        REQUIRE(client_auth_pair(versions[i], &cctx, &sctx));
+        REQUIRE(SSL_CTX_set1_client_sigalgs_list(sctx, "bogus") == 0);
+        REQUIRE(SSL_CTX_set1_client_sigalgs_list(sctx, "") == 0);
         ERR_clear_error();
 
         /* Unrestricted, an RSA client signs with PSS and SHA-256. */
         link_open(&l, cctx, sctx);
-        CHECK(handshake(&l, NULL));
-        CHECK(client_signature_hash(l.server) == NID_sha256);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(client_signature_hash(l.server) == NID_sha256);
         link_close(&l);
 
         /* The server requests, and so the client uses, only what its client list names; the
          * server's own signature is not bound by that list. */
-        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "rsa_pss_rsae_sha512") == 1);
+        REQUIRE(SSL_CTX_set1_client_sigalgs_list(sctx, "rsa_pss_rsae_sha512") == 1);
         link_open(&l, cctx, sctx);
-        CHECK(handshake(&l, NULL));
-        CHECK(client_signature_hash(l.server) == NID_sha512);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(client_signature_hash(l.server) == NID_sha512);
         link_close(&l);
 
         /* The client signs only with its own client list: per context, then per connection. */
-        CHECK(SSL_CTX_set1_client_sigalgs_list(sctx, "rsa_pss_rsae_sha256:RSA-PSS+SHA384:"
+        REQUIRE(SSL_CTX_set1_client_sigalgs_list(sctx, "rsa_pss_rsae_sha256:RSA-PSS+SHA384:"
                                                      "rsa_pss_rsae_sha512") == 1);
-        CHECK(SSL_CTX_set1_client_sigalgs_list(cctx, "RSA-PSS+SHA384") == 1);
+        REQUIRE(SSL_CTX_set1_client_sigalgs_list(cctx, "RSA-PSS+SHA384") == 1);
         link_open(&l, cctx, sctx);
-        CHECK(handshake(&l, NULL));
-        CHECK(client_signature_hash(l.server) == NID_sha384);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(client_signature_hash(l.server) == NID_sha384);
         link_close(&l);
         link_open(&l, cctx, sctx);
-        CHECK(SSL_set1_client_sigalgs_list(l.client, "rsa_pss_rsae_sha512") == 1);
-        CHECK(handshake(&l, NULL));
-        CHECK(client_signature_hash(l.server) == NID_sha512);
+        REQUIRE(SSL_set1_client_sigalgs_list(l.client, "rsa_pss_rsae_sha512") == 1);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(client_signature_hash(l.server) == NID_sha512);
         link_close(&l);
 
         /* Disjoint lists: the client has nothing to sign with, sends no certificate, and the
          * server, which requires one, fails the handshake. */
         link_open(&l, cctx, sctx);
-        CHECK(SSL_set1_client_sigalgs_list(l.server, "rsa_pss_rsae_sha256") == 1);
-        CHECK(!handshake(&l, NULL));
+        REQUIRE(SSL_set1_client_sigalgs_list(l.server, "rsa_pss_rsae_sha256") == 1);
+        REQUIRE(!handshake(&l, NULL));
         peer = SSL_get1_peer_certificate(l.server);
-        CHECK(peer == NULL);
+        REQUIRE(peer == NULL);
         ERR_clear_error();
         link_close(&l);
         SSL_CTX_free(cctx);
@@ -325,37 +247,37 @@ static int test_finished_and_extms(void)
     static const int versions[] = {TLS1_2_VERSION, TLS1_3_VERSION};
     size_t i;
     for (i = 0; i < sizeof versions / sizeof versions[0]; i++) {
-        SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+        SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
         struct link l;
         unsigned char ours[64], theirs[64], small[4];
         size_t n_ours, n_theirs;
-        CHECK(sctx && cctx);
-        CHECK(SSL_CTX_set_max_proto_version(cctx, versions[i]) == 1);
+        REQUIRE(sctx && cctx);
+        REQUIRE(SSL_CTX_set_max_proto_version(cctx, versions[i]) == 1);
         link_open(&l, cctx, sctx);
-        CHECK(SSL_get_finished(l.client, ours, sizeof ours) == 0);
-        CHECK(SSL_get_peer_finished(l.client, ours, sizeof ours) == 0);
-        CHECK(SSL_get_extms_support(l.client) == -1);
-        CHECK(handshake(&l, NULL));
+        REQUIRE(SSL_get_finished(l.client, ours, sizeof ours) == 0);
+        REQUIRE(SSL_get_peer_finished(l.client, ours, sizeof ours) == 0);
+        REQUIRE(SSL_get_extms_support(l.client) == -1);
+        REQUIRE(handshake(&l, NULL));
 
         n_ours = SSL_get_finished(l.client, ours, sizeof ours);
         n_theirs = SSL_get_peer_finished(l.server, theirs, sizeof theirs);
-        CHECK(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
+        REQUIRE(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
         n_ours = SSL_get_finished(l.server, ours, sizeof ours);
         n_theirs = SSL_get_peer_finished(l.client, theirs, sizeof theirs);
-        CHECK(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
+        REQUIRE(n_ours == n_theirs && memcmp(ours, theirs, n_ours) == 0);
         if (versions[i] == TLS1_2_VERSION) {
-            CHECK(n_ours == 12);
-            CHECK(SSL_get_extms_support(l.client) == 1);
-            CHECK(SSL_get_extms_support(l.server) == 1);
+            REQUIRE(n_ours == 12);
+            REQUIRE(SSL_get_extms_support(l.client) == 1);
+            REQUIRE(SSL_get_extms_support(l.server) == 1);
         } else {
             /* The suite hash's length: 32 or 48. */
-            CHECK(n_ours == 32 || n_ours == 48);
+            REQUIRE(n_ours == 32 || n_ours == 48);
         }
         /* A short buffer gets the first bytes, the return value still the whole length. */
         memset(small, 0, sizeof small);
-        CHECK(SSL_get_peer_finished(l.client, small, sizeof small) == n_ours);
-        CHECK(memcmp(small, ours, sizeof small) == 0);
-        CHECK(SSL_get_finished(l.client, NULL, 0) == n_ours);
+        REQUIRE(SSL_get_peer_finished(l.client, small, sizeof small) == n_ours);
+        REQUIRE(memcmp(small, ours, sizeof small) == 0);
+        REQUIRE(SSL_get_finished(l.client, NULL, 0) == n_ours);
         link_close(&l);
         SSL_CTX_free(cctx);
         SSL_CTX_free(sctx);
@@ -365,14 +287,14 @@ static int test_finished_and_extms(void)
 
 static int test_peer_signature_ecdsa(void)
 {
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct link l;
     int nid = -1;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     link_open(&l, cctx, sctx);
-    CHECK(handshake(&l, NULL));
-    CHECK(SSL_get_peer_signature_type_nid(l.client, &nid) == 1 && nid == EVP_PKEY_EC);
-    CHECK(SSL_get_peer_signature_nid(l.client, &nid) == 1 && nid == NID_sha256);
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(SSL_get_peer_signature_type_nid(l.client, &nid) == 1 && nid == EVP_PKEY_EC);
+    REQUIRE(SSL_get_peer_signature_nid(l.client, &nid) == 1 && nid == NID_sha256);
     link_close(&l);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -413,46 +335,46 @@ static int test_alpn(void)
     static const unsigned char other[] = "\x06spdy/1";
     int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
     int i, client_failed;
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct link l;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     /* OpenSSL's inverted convention: 0 is success. */
-    CHECK(SSL_CTX_set_alpn_protos(cctx, offer, sizeof offer - 1) == 0);
-    CHECK(SSL_CTX_set_alpn_protos(cctx, (const unsigned char *)"\x05h2", 3) != 0);
-    CHECK(SSL_CTX_set_alpn_protos(cctx, offer, sizeof offer - 1) == 0);
+    REQUIRE(SSL_CTX_set_alpn_protos(cctx, offer, sizeof offer - 1) == 0);
+    REQUIRE(SSL_CTX_set_alpn_protos(cctx, (const unsigned char *)"\x05h2", 3) != 0);
+    REQUIRE(SSL_CTX_set_alpn_protos(cctx, offer, sizeof offer - 1) == 0);
     ERR_clear_error();
 
     /* A server without a select callback ignores ALPN. */
     link_open(&l, cctx, sctx);
-    CHECK(handshake(&l, NULL));
-    CHECK(alpn_is(l.client, NULL) && alpn_is(l.server, NULL));
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(alpn_is(l.client, NULL) && alpn_is(l.server, NULL));
     link_close(&l);
 
     SSL_CTX_set_alpn_select_cb(sctx, pick_alpn, (void *)server_protocols);
     for (i = 0; i < 2; i++) {
         link_open(&l, cctx, sctx);
         SSL_set_max_proto_version(l.client, versions[i]);
-        CHECK(handshake(&l, NULL));
-        CHECK(SSL_version(l.client) == versions[i]);
-        CHECK(alpn_is(l.client, "http/1.1") && alpn_is(l.server, "http/1.1"));
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(SSL_version(l.client) == versions[i]);
+        REQUIRE(alpn_is(l.client, "http/1.1") && alpn_is(l.server, "http/1.1"));
         link_close(&l);
 
         /* No overlap: the callback says fatal, the client gets no_application_protocol. */
         link_open(&l, cctx, sctx);
         SSL_set_max_proto_version(l.client, versions[i]);
-        CHECK(SSL_set_alpn_protos(l.client, other, sizeof other - 1) == 0);
-        CHECK(!handshake(&l, &client_failed) && !client_failed);
-        CHECK(last_reason() == SSL_R_NO_APPLICATION_PROTOCOL);
-        CHECK(!handshake(&l, &client_failed) && client_failed);
-        CHECK(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_NO_APPLICATION_PROTOCOL);
+        REQUIRE(SSL_set_alpn_protos(l.client, other, sizeof other - 1) == 0);
+        REQUIRE(!handshake(&l, &client_failed) && !client_failed);
+        REQUIRE(last_reason() == SSL_R_NO_APPLICATION_PROTOCOL);
+        REQUIRE(!handshake(&l, &client_failed) && client_failed);
+        REQUIRE(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_NO_APPLICATION_PROTOCOL);
         link_close(&l);
     }
     /* A client that offers nothing: the callback is not consulted. */
     alpn_calls = 0;
     link_open(&l, cctx, sctx);
-    CHECK(SSL_set_alpn_protos(l.client, NULL, 0) == 0);
-    CHECK(handshake(&l, NULL));
-    CHECK(alpn_calls == 0 && alpn_is(l.server, NULL));
+    REQUIRE(SSL_set_alpn_protos(l.client, NULL, 0) == 0);
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(alpn_calls == 0 && alpn_is(l.server, NULL));
     link_close(&l);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -466,13 +388,13 @@ static int test_select_next_proto(void)
     static const unsigned char spdy[] = "\x06spdy/1";
     unsigned char *out = NULL;
     unsigned char len = 0;
-    CHECK(SSL_select_next_proto(&out, &len, server, sizeof server - 1, client, sizeof client - 1) ==
+    REQUIRE(SSL_select_next_proto(&out, &len, server, sizeof server - 1, client, sizeof client - 1) ==
           OPENSSL_NPN_NEGOTIATED);
-    CHECK(len == 8 && memcmp(out, "http/1.1", 8) == 0);
-    CHECK(out == server + 1);
-    CHECK(SSL_select_next_proto(&out, &len, server, sizeof server - 1, spdy, sizeof spdy - 1) ==
+    REQUIRE(len == 8 && memcmp(out, "http/1.1", 8) == 0);
+    REQUIRE(out == server + 1);
+    REQUIRE(SSL_select_next_proto(&out, &len, server, sizeof server - 1, spdy, sizeof spdy - 1) ==
           OPENSSL_NPN_NO_OVERLAP);
-    CHECK(len == 6 && memcmp(out, "spdy/1", 6) == 0);
+    REQUIRE(len == 6 && memcmp(out, "spdy/1", 6) == 0);
     return 1;
 }
 
@@ -515,56 +437,56 @@ static int test_servername_switch(void)
 {
     int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
     int i, client_failed;
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
-    SSL_CTX *other = server_ctx_with("wrong-name");
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
+    SSL_CTX *other = test_server_ctx("wrong-name", 0);
     struct sni_state st;
     struct link l;
-    CHECK(sctx && cctx && other);
+    REQUIRE(sctx && cctx && other);
     memset(&st, 0, sizeof st);
     st.other = other;
     st.switch_for = "wrong.example";
     st.answer = SSL_TLSEXT_ERR_NOACK;
-    CHECK(SSL_CTX_set_tlsext_servername_callback(sctx, on_servername) == 1);
-    CHECK(SSL_CTX_set_tlsext_servername_arg(sctx, &st) == 1);
+    REQUIRE(SSL_CTX_set_tlsext_servername_callback(sctx, on_servername) == 1);
+    REQUIRE(SSL_CTX_set_tlsext_servername_arg(sctx, &st) == 1);
     for (i = 0; i < 2; i++) {
         link_open(&l, cctx, sctx);
         SSL_set_max_proto_version(l.client, versions[i]);
-        CHECK(SSL_set_tlsext_host_name(l.client, "wrong.example") == 1);
-        CHECK(SSL_set1_host(l.client, "wrong.example") == 1);
-        CHECK(handshake(&l, NULL));
-        CHECK(strcmp(st.seen, "wrong.example") == 0);
-        CHECK(peer_is(l.client, "/CN=wrong.example"));
-        CHECK(SSL_get_SSL_CTX(l.server) == other);
-        CHECK(strcmp(SSL_get_servername(l.server, TLSEXT_NAMETYPE_host_name), "wrong.example") == 0);
+        REQUIRE(SSL_set_tlsext_host_name(l.client, "wrong.example") == 1);
+        REQUIRE(SSL_set1_host(l.client, "wrong.example") == 1);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(strcmp(st.seen, "wrong.example") == 0);
+        REQUIRE(peer_is(l.client, "/CN=wrong.example"));
+        REQUIRE(SSL_get_SSL_CTX(l.server) == other);
+        REQUIRE(strcmp(SSL_get_servername(l.server, TLSEXT_NAMETYPE_host_name), "wrong.example") == 0);
         link_close(&l);
 
         /* Another name: the default certificate. */
         link_open(&l, cctx, sctx);
         SSL_set_max_proto_version(l.client, versions[i]);
-        CHECK(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
-        CHECK(handshake(&l, NULL));
-        CHECK(strcmp(st.seen, "localhost") == 0);
-        CHECK(peer_is(l.client, "/CN=localhost"));
-        CHECK(SSL_get_SSL_CTX(l.server) == sctx);
+        REQUIRE(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(strcmp(st.seen, "localhost") == 0);
+        REQUIRE(peer_is(l.client, "/CN=localhost"));
+        REQUIRE(SSL_get_SSL_CTX(l.server) == sctx);
         link_close(&l);
     }
 
     /* A fatal answer sends the alert the callback chose. */
     st.answer = SSL_TLSEXT_ERR_ALERT_FATAL;
     link_open(&l, cctx, sctx);
-    CHECK(SSL_set_tlsext_host_name(l.client, "unknown.example") == 1);
-    CHECK(!handshake(&l, &client_failed) && !client_failed);
+    REQUIRE(SSL_set_tlsext_host_name(l.client, "unknown.example") == 1);
+    REQUIRE(!handshake(&l, &client_failed) && !client_failed);
     ERR_clear_error();
-    CHECK(!handshake(&l, &client_failed) && client_failed);
-    CHECK(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_UNRECOGNIZED_NAME);
+    REQUIRE(!handshake(&l, &client_failed) && client_failed);
+    REQUIRE(last_reason() == SSL_AD_REASON_OFFSET + SSL_AD_UNRECOGNIZED_NAME);
     link_close(&l);
 
     /* Without SNI the callback still runs, and sees no name. */
     st.answer = SSL_TLSEXT_ERR_OK;
     st.calls = 0;
     link_open(&l, cctx, sctx);
-    CHECK(handshake(&l, NULL));
-    CHECK(st.calls == 1 && strcmp(st.seen, "(none)") == 0);
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(st.calls == 1 && strcmp(st.seen, "(none)") == 0);
     link_close(&l);
     SSL_CTX_free(other);
     SSL_CTX_free(cctx);
@@ -599,42 +521,42 @@ static int test_servername_set_verify(void)
 {
     int versions[2] = {TLS1_2_VERSION, TLS1_3_VERSION};
     int i, client_failed;
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx(), *cert_cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0), *cert_cctx = test_client_ctx(0);
     struct link l;
     X509 *peer;
-    CHECK(sctx && cctx && cert_cctx);
-    CHECK(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
-    CHECK(SSL_CTX_use_certificate_chain_file(cert_cctx, PKI "client-ecdsa-p256.chain.pem") == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(cert_cctx, PKI "client-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
-    CHECK(SSL_CTX_get_verify_mode(sctx) == SSL_VERIFY_NONE);
-    CHECK(SSL_CTX_set_tlsext_servername_callback(sctx, on_servername_set_verify) == 1);
+    REQUIRE(sctx && cctx && cert_cctx);
+    REQUIRE(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(cert_cctx, PKI "client-ecdsa-p256.chain.pem") == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(cert_cctx, PKI "client-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    REQUIRE(SSL_CTX_get_verify_mode(sctx) == SSL_VERIFY_NONE);
+    REQUIRE(SSL_CTX_set_tlsext_servername_callback(sctx, on_servername_set_verify) == 1);
     for (i = 0; i < 2; i++) {
         /* No client certificate: refused, as the mode the connection reports says. */
         link_open(&l, cctx, sctx);
         SSL_set_max_proto_version(l.client, versions[i]);
-        CHECK(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
+        REQUIRE(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
         ERR_clear_error();
-        CHECK(!handshake(&l, &client_failed) && !client_failed);
-        CHECK(last_reason() == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
-        CHECK(SSL_get_verify_mode(l.server) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
-        CHECK(SSL_get_verify_depth(l.server) == 5);
+        REQUIRE(!handshake(&l, &client_failed) && !client_failed);
+        REQUIRE(last_reason() == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+        REQUIRE(SSL_get_verify_mode(l.server) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+        REQUIRE(SSL_get_verify_depth(l.server) == 5);
         link_close(&l);
 
         /* With one: asked for, verified through the callback set in the server name callback. */
         set_verify_calls = 0;
         link_open(&l, cert_cctx, sctx);
         SSL_set_max_proto_version(l.client, versions[i]);
-        CHECK(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
-        CHECK(handshake(&l, NULL));
-        CHECK(set_verify_calls > 0);
+        REQUIRE(SSL_set_tlsext_host_name(l.client, "localhost") == 1);
+        REQUIRE(handshake(&l, NULL));
+        REQUIRE(set_verify_calls > 0);
         peer = SSL_get1_peer_certificate(l.server);
-        CHECK(peer != NULL);
+        REQUIRE(peer != NULL);
         X509_free(peer);
-        CHECK(SSL_get_verify_result(l.server) == X509_V_OK);
+        REQUIRE(SSL_get_verify_result(l.server) == X509_V_OK);
         /* The option set in the callback applies too: no TLS 1.2 ticket. */
-        CHECK(SSL_get_options(l.server) & SSL_OP_NO_TICKET);
+        REQUIRE(SSL_get_options(l.server) & SSL_OP_NO_TICKET);
         if (versions[i] == TLS1_2_VERSION)
-            CHECK(!SSL_SESSION_has_ticket(SSL_get_session(l.client)));
+            REQUIRE(!SSL_SESSION_has_ticket(SSL_get_session(l.client)));
         link_close(&l);
     }
     SSL_CTX_free(cert_cctx);
@@ -649,13 +571,13 @@ static int test_server_cipher_preference(void)
     const char *expect_client[2] = {"ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256"};
     const char *expect_server[2] = {"ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_CHACHA20_POLY1305_SHA256"};
     int i, pref;
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct link l;
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"));
-    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"));
-    CHECK(SSL_CTX_set_cipher_list(sctx, "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256"));
-    CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"));
+    REQUIRE(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"));
+    REQUIRE(SSL_CTX_set_cipher_list(sctx, "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256"));
+    REQUIRE(SSL_CTX_set_ciphersuites(sctx, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"));
     for (pref = 0; pref < 2; pref++) {
         if (pref)
             SSL_CTX_set_options(sctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -663,9 +585,9 @@ static int test_server_cipher_preference(void)
             const char *name;
             link_open(&l, cctx, sctx);
             SSL_set_max_proto_version(l.client, versions[i]);
-            CHECK(handshake(&l, NULL));
+            REQUIRE(handshake(&l, NULL));
             name = SSL_CIPHER_get_name(SSL_get_current_cipher(l.client));
-            CHECK(strcmp(name, pref ? expect_server[i] : expect_client[i]) == 0);
+            REQUIRE(strcmp(name, pref ? expect_server[i] : expect_client[i]) == 0);
             link_close(&l);
         }
     }
@@ -685,28 +607,28 @@ static size_t heap_in_use(void)
 
 static int test_getter_strings_are_stable(void)
 {
-    SSL_CTX *cctx = client_ctx();
+    SSL_CTX *cctx = test_client_ctx(0);
     SSL *ssl;
     const char *name, *group;
     size_t before, after;
     long i;
-    CHECK(cctx != NULL);
+    REQUIRE(cctx != NULL);
     ssl = SSL_new(cctx);
-    CHECK(ssl != NULL);
-    CHECK(SSL_set_tlsext_host_name(ssl, "example.test") == 1);
+    REQUIRE(ssl != NULL);
+    REQUIRE(SSL_set_tlsext_host_name(ssl, "example.test") == 1);
     name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     group = SSL_group_to_name(ssl, NID_X9_62_prime256v1);
-    CHECK(name != NULL && strcmp(name, "example.test") == 0);
-    CHECK(group != NULL && strcmp(group, "secp256r1") == 0);
+    REQUIRE(name != NULL && strcmp(name, "example.test") == 0);
+    REQUIRE(group != NULL && strcmp(group, "secp256r1") == 0);
     before = heap_in_use();
     for (i = 0; i < 1000000; i++) {
-        CHECK(SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == name);
-        CHECK(SSL_group_to_name(ssl, NID_X9_62_prime256v1) == group);
+        REQUIRE(SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == name);
+        REQUIRE(SSL_group_to_name(ssl, NID_X9_62_prime256v1) == group);
     }
     after = heap_in_use();
     /* OpenSSL grows by nothing here; allow 1 MiB of unrelated noise. */
-    CHECK(after < before + (1u << 20));
-    CHECK(strcmp(name, "example.test") == 0);
+    REQUIRE(after < before + (1u << 20));
+    REQUIRE(strcmp(name, "example.test") == 0);
     SSL_free(ssl);
     SSL_CTX_free(cctx);
     return 1;

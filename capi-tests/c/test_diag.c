@@ -6,8 +6,7 @@
  *   test_diag NAME...    run only these
  *   test_diag --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -17,19 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define PKI "pki/"
-
-static char failure[1024];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                             \
+#define REQUIRE_STR(got, want)                                                           \
     do {                                                                                 \
         const char *got_ = (got);                                                        \
         if (!got_ || strcmp(got_, (want)) != 0) {                                        \
@@ -39,7 +26,7 @@ static char failure[1024];
         }                                                                                \
     } while (0)
 
-#define CHECK_PREFIX(got, want)                                                          \
+#define REQUIRE_PREFIX(got, want)                                                        \
     do {                                                                                 \
         const char *got_ = (got);                                                        \
         if (!got_ || strncmp(got_, (want), strlen(want)) != 0) {                         \
@@ -118,31 +105,6 @@ static void reset_logs(void)
 
 /* ---- contexts and an in-process connection ---- */
 
-static SSL_CTX *server_ctx(const char *cert)
-{
-    char chain[256], key[256];
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    snprintf(chain, sizeof chain, PKI "%s.chain.pem", cert);
-    snprintf(key, sizeof key, PKI "%s.key", cert);
-    if (ctx && (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
-                SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
-static SSL_CTX *client_ctx(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx && SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
 /* One side's outcome: the last handshake result and what the queue said right then. */
 struct side {
     SSL *ssl;
@@ -155,22 +117,8 @@ struct conn {
 
 static int connect_pair(struct conn *c, SSL_CTX *cctx, SSL_CTX *sctx)
 {
-    BIO *c2s = BIO_new(BIO_s_mem()), *s2c = BIO_new(BIO_s_mem());
     memset(c, 0, sizeof *c);
-    c->client.ssl = SSL_new(cctx);
-    c->server.ssl = SSL_new(sctx);
-    if (!c->client.ssl || !c->server.ssl || !c2s || !s2c)
-        return 0;
-    BIO_up_ref(c2s);
-    BIO_up_ref(s2c);
-    SSL_set_bio(c->client.ssl, s2c, c2s);
-    SSL_set_bio(c->server.ssl, c2s, s2c);
-    SSL_set_connect_state(c->client.ssl);
-    SSL_set_accept_state(c->server.ssl);
-    if (SSL_set_tlsext_host_name(c->client.ssl, "localhost") != 1 ||
-        SSL_set1_host(c->client.ssl, "localhost") != 1)
-        return 0;
-    return 1;
+    return mem_link(cctx, sctx, &c->client.ssl, &c->server.ssl) && client_names(c->client.ssl, "localhost");
 }
 
 static void step_side(struct side *s)
@@ -198,7 +146,9 @@ static void run_pair(struct conn *c)
     int round;
     for (round = 0; round < 50; round++) {
         step_side(&c->client);
+        deliver(c->client.ssl, c->server.ssl);
         step_side(&c->server);
+        deliver(c->server.ssl, c->client.ssl);
         if ((c->client.done || c->client.failed) && (c->server.done || c->server.failed))
             break;
     }
@@ -262,19 +212,19 @@ static int test_alert_strings(void)
     int code;
     for (i = 0; i < sizeof table / sizeof table[0]; i++) {
         int fatal = (2 << 8) | table[i].code;
-        CHECK_STR(SSL_alert_desc_string(fatal), table[i].short_name);
-        CHECK_STR(SSL_alert_desc_string_long(fatal), table[i].long_name);
-        CHECK_STR(SSL_alert_desc_string_long(table[i].code), table[i].long_name);
+        REQUIRE_STR(SSL_alert_desc_string(fatal), table[i].short_name);
+        REQUIRE_STR(SSL_alert_desc_string_long(fatal), table[i].long_name);
+        REQUIRE_STR(SSL_alert_desc_string_long(table[i].code), table[i].long_name);
     }
     /* TLS 1.3's additions that OpenSSL 3.0 leaves nameless; libtls names them. */
 #ifdef LIBTLS_TEST_OPENSSL
-    CHECK_STR(SSL_alert_desc_string_long(86), "unknown");
-    CHECK_STR(SSL_alert_desc_string_long(109), "unknown");
-    CHECK_STR(SSL_alert_desc_string_long(116), "unknown");
+    REQUIRE_STR(SSL_alert_desc_string_long(86), "unknown");
+    REQUIRE_STR(SSL_alert_desc_string_long(109), "unknown");
+    REQUIRE_STR(SSL_alert_desc_string_long(116), "unknown");
 #else
-    CHECK_STR(SSL_alert_desc_string_long(86), "inappropriate fallback");
-    CHECK_STR(SSL_alert_desc_string_long(109), "missing extension");
-    CHECK_STR(SSL_alert_desc_string_long(116), "certificate required");
+    REQUIRE_STR(SSL_alert_desc_string_long(86), "inappropriate fallback");
+    REQUIRE_STR(SSL_alert_desc_string_long(109), "missing extension");
+    REQUIRE_STR(SSL_alert_desc_string_long(116), "certificate required");
 #endif
     /* Everything else is unknown. */
     for (code = 0; code < 256; code++) {
@@ -283,15 +233,15 @@ static int test_alert_strings(void)
             named |= table[i].code == code;
         if (named || code == 86 || code == 109 || code == 116)
             continue;
-        CHECK_STR(SSL_alert_desc_string(code), "UK");
-        CHECK_STR(SSL_alert_desc_string_long(code), "unknown");
+        REQUIRE_STR(SSL_alert_desc_string(code), "UK");
+        REQUIRE_STR(SSL_alert_desc_string_long(code), "unknown");
     }
-    CHECK_STR(SSL_alert_type_string(1 << 8), "W");
-    CHECK_STR(SSL_alert_type_string(2 << 8), "F");
-    CHECK_STR(SSL_alert_type_string(0), "U");
-    CHECK_STR(SSL_alert_type_string_long((1 << 8) | 40), "warning");
-    CHECK_STR(SSL_alert_type_string_long((2 << 8) | 40), "fatal");
-    CHECK_STR(SSL_alert_type_string_long(3 << 8), "unknown");
+    REQUIRE_STR(SSL_alert_type_string(1 << 8), "W");
+    REQUIRE_STR(SSL_alert_type_string(2 << 8), "F");
+    REQUIRE_STR(SSL_alert_type_string(0), "U");
+    REQUIRE_STR(SSL_alert_type_string_long((1 << 8) | 40), "warning");
+    REQUIRE_STR(SSL_alert_type_string_long((2 << 8) | 40), "fatal");
+    REQUIRE_STR(SSL_alert_type_string_long(3 << 8), "unknown");
     return 1;
 }
 
@@ -335,20 +285,20 @@ static int info_sequence_matches(const SSL *ssl, int loop_where, int exit_where,
 
 static int handshake_with_info(int version, struct conn *c)
 {
-    SSL_CTX *cctx = client_ctx(), *sctx = server_ctx("server-ecdsa-p256");
-    CHECK(cctx && sctx);
+    SSL_CTX *cctx = test_client_ctx(0), *sctx = test_server_ctx("server-ecdsa-p256", 0);
+    REQUIRE(cctx && sctx);
     SSL_CTX_set_min_proto_version(cctx, version);
     SSL_CTX_set_max_proto_version(cctx, version);
     SSL_CTX_set_info_callback(sctx, record_info);
     reset_logs();
-    CHECK(connect_pair(c, cctx, sctx));
+    REQUIRE(connect_pair(c, cctx, sctx));
     SSL_set_info_callback(c->client.ssl, record_info);
-    CHECK(SSL_get_info_callback(c->client.ssl) == record_info);
-    CHECK(SSL_CTX_get_info_callback(sctx) == record_info);
+    REQUIRE(SSL_get_info_callback(c->client.ssl) == record_info);
+    REQUIRE(SSL_CTX_get_info_callback(sctx) == record_info);
     run_pair(c);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    CHECK(c->client.done && c->server.done);
+    REQUIRE(c->client.done && c->server.done);
     return 1;
 }
 
@@ -388,9 +338,9 @@ static int test_info_callback_order_tls13(void)
                                    sizeof client / sizeof client[0]) &&
              info_sequence_matches(c.server.ssl, SSL_CB_ACCEPT_LOOP, SSL_CB_ACCEPT_EXIT, server,
                                    sizeof server / sizeof server[0]);
-    CHECK(ok);
+    REQUIRE(ok);
     /* The first event of each side is HANDSHAKE_START. */
-    CHECK(info_log[0].where == SSL_CB_HANDSHAKE_START);
+    REQUIRE(info_log[0].where == SSL_CB_HANDSHAKE_START);
     free_pair(&c);
     return 1;
 }
@@ -433,7 +383,7 @@ static int test_info_callback_order_tls12(void)
                                    sizeof client / sizeof client[0]) &&
              info_sequence_matches(c.server.ssl, SSL_CB_ACCEPT_LOOP, SSL_CB_ACCEPT_EXIT, server,
                                    sizeof server / sizeof server[0]);
-    CHECK(ok);
+    REQUIRE(ok);
     free_pair(&c);
     return 1;
 }
@@ -442,49 +392,49 @@ static int test_info_callback_order_tls12(void)
 
 static int test_msg_callback(void)
 {
-    SSL_CTX *cctx = client_ctx(), *sctx = server_ctx("server-ecdsa-p256");
+    SSL_CTX *cctx = test_client_ctx(0), *sctx = test_server_ctx("server-ecdsa-p256", 0);
     struct conn c;
     int i, saw_header = 0, saw_client_hello = 0, saw_server_hello = 0, saw_inner = 0;
     int saw_ccs = 0, saw_finished_in = 0;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
     SSL_CTX_set_msg_callback(cctx, record_msg);
     SSL_CTX_set_msg_callback_arg(cctx, (void *)cctx);
     reset_logs();
-    CHECK(connect_pair(&c, cctx, sctx));
+    REQUIRE(connect_pair(&c, cctx, sctx));
     run_pair(&c);
-    CHECK(c.client.done && c.server.done);
+    REQUIRE(c.client.done && c.server.done);
     for (i = 0; i < msg_count; i++) {
         const struct msg_event *e = &msg_log[i];
-        CHECK(e->ssl == c.client.ssl);
-        CHECK(e->arg == (void *)cctx);
+        REQUIRE(e->ssl == c.client.ssl);
+        REQUIRE(e->arg == (void *)cctx);
         if (e->content_type == SSL3_RT_HEADER) {
-            CHECK(e->len == 5);
+            REQUIRE(e->len == 5);
             saw_header++;
         } else if (e->content_type == SSL3_RT_HANDSHAKE && e->write_p && e->first == 1) {
             /* The ClientHello comes right after its record header. */
-            CHECK(i > 0 && msg_log[i - 1].content_type == SSL3_RT_HEADER && msg_log[i - 1].write_p);
-            CHECK(e->len > 4);
+            REQUIRE(i > 0 && msg_log[i - 1].content_type == SSL3_RT_HEADER && msg_log[i - 1].write_p);
+            REQUIRE(e->len > 4);
             saw_client_hello++;
         } else if (e->content_type == SSL3_RT_HANDSHAKE && !e->write_p && e->first == 2) {
-            CHECK(e->version == TLS1_3_VERSION);
+            REQUIRE(e->version == TLS1_3_VERSION);
             saw_server_hello++;
         } else if (e->content_type == SSL3_RT_INNER_CONTENT_TYPE) {
-            CHECK(e->len == 1);
+            REQUIRE(e->len == 1);
             saw_inner++;
         } else if (e->content_type == SSL3_RT_CHANGE_CIPHER_SPEC && e->write_p) {
-            CHECK(e->len == 1 && e->first == 1);
+            REQUIRE(e->len == 1 && e->first == 1);
             saw_ccs++;
         } else if (e->content_type == SSL3_RT_HANDSHAKE && !e->write_p && e->first == 20) {
             saw_finished_in++;
         }
     }
-    CHECK(saw_header >= 4);
-    CHECK(saw_client_hello == 1);
-    CHECK(saw_server_hello == 1);
-    CHECK(saw_inner >= 2);
-    CHECK(saw_ccs == 1);
-    CHECK(saw_finished_in == 1);
+    REQUIRE(saw_header >= 4);
+    REQUIRE(saw_client_hello == 1);
+    REQUIRE(saw_server_hello == 1);
+    REQUIRE(saw_inner >= 2);
+    REQUIRE(saw_ccs == 1);
+    REQUIRE(saw_finished_in == 1);
     free_pair(&c);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -506,31 +456,31 @@ static int is_lower_hex(const char *s, size_t len)
 
 static int keylog_for(int version, const char *const *labels, size_t nlabels)
 {
-    SSL_CTX *cctx = client_ctx(), *sctx = server_ctx("server-ecdsa-p256");
+    SSL_CTX *cctx = test_client_ctx(0), *sctx = test_server_ctx("server-ecdsa-p256", 0);
     struct conn c;
     int side, i, j;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     SSL_CTX_set_min_proto_version(cctx, version);
     SSL_CTX_set_max_proto_version(cctx, version);
     SSL_CTX_set_keylog_callback(cctx, record_keylog);
     SSL_CTX_set_keylog_callback(sctx, record_keylog);
-    CHECK(SSL_CTX_get_keylog_callback(cctx) == record_keylog);
+    REQUIRE(SSL_CTX_get_keylog_callback(cctx) == record_keylog);
     reset_logs();
-    CHECK(connect_pair(&c, cctx, sctx));
+    REQUIRE(connect_pair(&c, cctx, sctx));
     keylog_client = c.client.ssl;
     run_pair(&c);
-    CHECK(c.client.done && c.server.done);
+    REQUIRE(c.client.done && c.server.done);
     for (side = 0; side < 2; side++) {
-        CHECK(keylog_counts[side] == (int)nlabels);
+        REQUIRE(keylog_counts[side] == (int)nlabels);
         for (i = 0; i < keylog_counts[side]; i++) {
             char label[64], random[128], secret[160];
             int found = 0;
-            CHECK(sscanf(keylog_lines[side][i], "%63s %127s %159s", label, random, secret) == 3);
+            REQUIRE(sscanf(keylog_lines[side][i], "%63s %127s %159s", label, random, secret) == 3);
             for (j = 0; j < (int)nlabels; j++)
                 found |= !strcmp(label, labels[j]);
-            CHECK(found);
-            CHECK(is_lower_hex(random, 64));
-            CHECK(is_lower_hex(secret, 64) || is_lower_hex(secret, 96));
+            REQUIRE(found);
+            REQUIRE(is_lower_hex(random, 64));
+            REQUIRE(is_lower_hex(secret, 64) || is_lower_hex(secret, 96));
         }
     }
     /* Both ends derived the same secrets: each client line is also a server line. */
@@ -538,7 +488,7 @@ static int keylog_for(int version, const char *const *labels, size_t nlabels)
         int found = 0;
         for (j = 0; j < keylog_counts[1]; j++)
             found |= !strcmp(keylog_lines[0][i], keylog_lines[1][j]);
-        CHECK(found);
+        REQUIRE(found);
     }
     free_pair(&c);
     SSL_CTX_free(cctx);
@@ -579,9 +529,9 @@ struct scenario {
 
 static int run_failure(const struct scenario *sc, struct conn *c)
 {
-    SSL_CTX *cctx = client_ctx(), *sctx = server_ctx(sc->server_cert ? sc->server_cert
-                                                                     : "server-ecdsa-p256");
-    CHECK(cctx && sctx);
+    SSL_CTX *cctx = test_client_ctx(0);
+    SSL_CTX *sctx = test_server_ctx(sc->server_cert ? sc->server_cert : "server-ecdsa-p256", 0);
+    REQUIRE(cctx && sctx);
     if (sc->client_max) {
         SSL_CTX_set_max_proto_version(cctx, sc->client_max);
         SSL_CTX_set_min_proto_version(cctx, sc->client_max);
@@ -591,17 +541,17 @@ static int run_failure(const struct scenario *sc, struct conn *c)
         SSL_CTX_set_max_proto_version(sctx, sc->server_min);
     }
     if (sc->client_suites)
-        CHECK(SSL_CTX_set_ciphersuites(cctx, sc->client_suites) == 1);
+        REQUIRE(SSL_CTX_set_ciphersuites(cctx, sc->client_suites) == 1);
     if (sc->server_suites)
-        CHECK(SSL_CTX_set_ciphersuites(sctx, sc->server_suites) == 1);
+        REQUIRE(SSL_CTX_set_ciphersuites(sctx, sc->server_suites) == 1);
     if (sc->require_client_cert) {
-        CHECK(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
+        REQUIRE(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
         SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     }
     SSL_CTX_set_info_callback(cctx, record_info);
     SSL_CTX_set_info_callback(sctx, record_info);
     reset_logs();
-    CHECK(connect_pair(c, cctx, sctx));
+    REQUIRE(connect_pair(c, cctx, sctx));
     run_pair(c);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -634,27 +584,27 @@ static int test_alerts_no_common_version(void)
 {
     struct scenario sc = {TLS1_2_VERSION, TLS1_3_VERSION, NULL, NULL, NULL, 0};
     struct conn c;
-    CHECK(run_failure(&sc, &c));
-    CHECK(check_side(&c.server, SSL_R_UNSUPPORTED_PROTOCOL, SSL_CB_WRITE_ALERT,
+    REQUIRE(run_failure(&sc, &c));
+    REQUIRE(check_side(&c.server, SSL_R_UNSUPPORTED_PROTOCOL, SSL_CB_WRITE_ALERT,
                      SSL_AD_PROTOCOL_VERSION));
-    CHECK(check_side(&c.client, SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, SSL_CB_READ_ALERT,
+    REQUIRE(check_side(&c.client, SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, SSL_CB_READ_ALERT,
                      SSL_AD_PROTOCOL_VERSION));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_NO_COMMON_VERSION);
-    CHECK_STR(SSL_get_failure_diagnosis(c.server.ssl),
+    REQUIRE(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_NO_COMMON_VERSION);
+    REQUIRE_STR(SSL_get_failure_diagnosis(c.server.ssl),
               "no common protocol version: we offer TLSv1.3; peer offered TLSv1.2");
-    CHECK_STR(SSL_get_failure_offer(c.server.ssl, SSL_FAILURE_PEERS, SSL_FAILURE_VERSIONS),
+    REQUIRE_STR(SSL_get_failure_offer(c.server.ssl, SSL_FAILURE_PEERS, SSL_FAILURE_VERSIONS),
               "TLSv1.2");
-    CHECK_STR(SSL_get_failure_offer(c.server.ssl, SSL_FAILURE_OURS, SSL_FAILURE_VERSIONS),
+    REQUIRE_STR(SSL_get_failure_offer(c.server.ssl, SSL_FAILURE_OURS, SSL_FAILURE_VERSIONS),
               "TLSv1.3");
-    CHECK(SSL_get_failure_alert_sent(c.server.ssl) == SSL_AD_PROTOCOL_VERSION);
-    CHECK(SSL_get_failure_alert_received(c.server.ssl) == -1);
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_NO_COMMON_VERSION);
-    CHECK(SSL_get_failure_alert_received(c.client.ssl) == SSL_AD_PROTOCOL_VERSION);
-    CHECK_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(SSL_get_failure_alert_sent(c.server.ssl) == SSL_AD_PROTOCOL_VERSION);
+    REQUIRE(SSL_get_failure_alert_received(c.server.ssl) == -1);
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_NO_COMMON_VERSION);
+    REQUIRE(SSL_get_failure_alert_received(c.client.ssl) == SSL_AD_PROTOCOL_VERSION);
+    REQUIRE_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
                  "no common protocol version: the server sent alert protocol_version (70) "
                  "during ServerHello; we offer TLSv1.2");
-    CHECK_STR(SSL_failure_cause_name(SSL_get_failure_cause(c.client.ssl)), "no_common_version");
+    REQUIRE_STR(SSL_failure_cause_name(SSL_get_failure_cause(c.client.ssl)), "no_common_version");
 #endif
     free_pair(&c);
     return 1;
@@ -665,26 +615,26 @@ static int test_alerts_no_common_suite(void)
     struct scenario sc = {TLS1_3_VERSION, TLS1_3_VERSION, NULL, "TLS_AES_128_GCM_SHA256",
                           "TLS_CHACHA20_POLY1305_SHA256", 0};
     struct conn c;
-    CHECK(run_failure(&sc, &c));
-    CHECK(check_side(&c.server, SSL_R_NO_SHARED_CIPHER, SSL_CB_WRITE_ALERT,
+    REQUIRE(run_failure(&sc, &c));
+    REQUIRE(check_side(&c.server, SSL_R_NO_SHARED_CIPHER, SSL_CB_WRITE_ALERT,
                      SSL_AD_HANDSHAKE_FAILURE));
-    CHECK(check_side(&c.client, SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, SSL_CB_READ_ALERT,
+    REQUIRE(check_side(&c.client, SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, SSL_CB_READ_ALERT,
                      SSL_AD_HANDSHAKE_FAILURE));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_NO_COMMON_CIPHER_SUITE);
-    CHECK_STR(SSL_get_failure_diagnosis(c.server.ssl),
+    REQUIRE(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_NO_COMMON_CIPHER_SUITE);
+    REQUIRE_STR(SSL_get_failure_diagnosis(c.server.ssl),
               "no common cipher suite: peer offered [TLS_AES_128_GCM_SHA256]; we allow "
               "[TLS_CHACHA20_POLY1305_SHA256]");
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_PEER_REJECTED_HELLO);
-    CHECK_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_PEER_REJECTED_HELLO);
+    REQUIRE_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
                  "the server sent alert handshake_failure (40) during ServerHello: it found "
                  "nothing acceptable in our ClientHello (versions TLSv1.3; suites "
                  "TLS_AES_128_GCM_SHA256; groups ");
-    CHECK_STR(SSL_get_failure_offer(c.client.ssl, SSL_FAILURE_OURS, SSL_FAILURE_CIPHER_SUITES),
+    REQUIRE_STR(SSL_get_failure_offer(c.client.ssl, SSL_FAILURE_OURS, SSL_FAILURE_CIPHER_SUITES),
               "TLS_AES_128_GCM_SHA256");
-    CHECK(SSL_get_failure_offer(c.client.ssl, SSL_FAILURE_PEERS, SSL_FAILURE_CIPHER_SUITES) ==
+    REQUIRE(SSL_get_failure_offer(c.client.ssl, SSL_FAILURE_PEERS, SSL_FAILURE_CIPHER_SUITES) ==
           NULL);
-    CHECK_STR(SSL_get_failure_step(c.client.ssl), "TLS client read server hello");
+    REQUIRE_STR(SSL_get_failure_step(c.client.ssl), "TLS client read server hello");
 #endif
     free_pair(&c);
     return 1;
@@ -695,29 +645,29 @@ static int certificate_failure(const char *cert, int verify, int alert, int reas
                                struct conn *c)
 {
     struct scenario sc = {0, 0, cert, NULL, NULL, 0};
-    CHECK(run_failure(&sc, c));
-    CHECK(check_side(&c->client, SSL_R_CERTIFICATE_VERIFY_FAILED, SSL_CB_WRITE_ALERT, alert));
-    CHECK(SSL_get_verify_result(c->client.ssl) == verify);
-    CHECK(check_side(&c->server, reason_at_server, SSL_CB_READ_ALERT, alert));
+    REQUIRE(run_failure(&sc, c));
+    REQUIRE(check_side(&c->client, SSL_R_CERTIFICATE_VERIFY_FAILED, SSL_CB_WRITE_ALERT, alert));
+    REQUIRE(SSL_get_verify_result(c->client.ssl) == verify);
+    REQUIRE(check_side(&c->server, reason_at_server, SSL_CB_READ_ALERT, alert));
     return 1;
 }
 
 static int test_alerts_certificate_expired(void)
 {
     struct conn c;
-    CHECK(certificate_failure("expired-localhost", X509_V_ERR_CERT_HAS_EXPIRED,
+    REQUIRE(certificate_failure("expired-localhost", X509_V_ERR_CERT_HAS_EXPIRED,
                               SSL_AD_CERTIFICATE_EXPIRED, SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED,
                               &c));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_EXPIRED);
-    CHECK_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_EXPIRED);
+    REQUIRE_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
                  "server certificate 'CN=localhost' expired on 2021-01-01 (now ");
-    CHECK(strstr(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(strstr(SSL_get_failure_diagnosis(c.client.ssl),
                  "if the certificate is current, check this machine's clock") != NULL);
-    CHECK(SSL_get_failure_cert_not_after(c.client.ssl) == 1609459200);
-    CHECK_STR(SSL_get_failure_cert_subject(c.client.ssl), "CN=localhost");
-    CHECK(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_PEER_REJECTED_CERTIFICATE);
-    CHECK_PREFIX(SSL_get_failure_diagnosis(c.server.ssl),
+    REQUIRE(SSL_get_failure_cert_not_after(c.client.ssl) == 1609459200);
+    REQUIRE_STR(SSL_get_failure_cert_subject(c.client.ssl), "CN=localhost");
+    REQUIRE(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_PEER_REJECTED_CERTIFICATE);
+    REQUIRE_PREFIX(SSL_get_failure_diagnosis(c.server.ssl),
                  "the client rejected our certificate with alert certificate_expired (45)");
 #endif
     free_pair(&c);
@@ -727,13 +677,13 @@ static int test_alerts_certificate_expired(void)
 static int test_alerts_certificate_not_yet_valid(void)
 {
     struct conn c;
-    CHECK(certificate_failure("notyetvalid-localhost", X509_V_ERR_CERT_NOT_YET_VALID,
+    REQUIRE(certificate_failure("notyetvalid-localhost", X509_V_ERR_CERT_NOT_YET_VALID,
                               SSL_AD_BAD_CERTIFICATE, SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, &c));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_NOT_YET_VALID);
-    CHECK_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_NOT_YET_VALID);
+    REQUIRE_PREFIX(SSL_get_failure_diagnosis(c.client.ssl),
                  "server certificate 'CN=localhost' is not yet valid: valid from 2120-01-01 (now ");
-    CHECK(strstr(SSL_get_failure_diagnosis(c.client.ssl), "this machine's clock may be behind"));
+    REQUIRE(strstr(SSL_get_failure_diagnosis(c.client.ssl), "this machine's clock may be behind"));
 #endif
     free_pair(&c);
     return 1;
@@ -742,13 +692,13 @@ static int test_alerts_certificate_not_yet_valid(void)
 static int test_alerts_name_mismatch(void)
 {
     struct conn c;
-    CHECK(certificate_failure("wrong-name", X509_V_ERR_HOSTNAME_MISMATCH, SSL_AD_BAD_CERTIFICATE,
+    REQUIRE(certificate_failure("wrong-name", X509_V_ERR_HOSTNAME_MISMATCH, SSL_AD_BAD_CERTIFICATE,
                               SSL_R_SSLV3_ALERT_BAD_CERTIFICATE, &c));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_NAME_MISMATCH);
-    CHECK_STR(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_NAME_MISMATCH);
+    REQUIRE_STR(SSL_get_failure_diagnosis(c.client.ssl),
               "certificate for wrong.example does not match the requested name localhost");
-    CHECK_STR(SSL_get_failure_expected_name(c.client.ssl), "localhost");
+    REQUIRE_STR(SSL_get_failure_expected_name(c.client.ssl), "localhost");
 #endif
     free_pair(&c);
     return 1;
@@ -757,15 +707,15 @@ static int test_alerts_name_mismatch(void)
 static int test_alerts_unknown_issuer(void)
 {
     struct conn c;
-    CHECK(certificate_failure("untrusted-localhost", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+    REQUIRE(certificate_failure("untrusted-localhost", X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
                               SSL_AD_UNKNOWN_CA, SSL_R_TLSV1_ALERT_UNKNOWN_CA, &c));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_UNKNOWN_ISSUER);
-    CHECK_STR(SSL_get_failure_diagnosis(c.client.ssl),
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_UNKNOWN_ISSUER);
+    REQUIRE_STR(SSL_get_failure_diagnosis(c.client.ssl),
               "unknown issuer 'CN=Untrusted Root': a TLS-inspecting proxy or antivirus may be "
               "intercepting the connection, or the CA bundle is missing it");
-    CHECK_STR(SSL_get_failure_cert_issuer(c.client.ssl), "CN=Untrusted Root");
-    CHECK(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_PEER_REJECTED_CERTIFICATE);
+    REQUIRE_STR(SSL_get_failure_cert_issuer(c.client.ssl), "CN=Untrusted Root");
+    REQUIRE(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_PEER_REJECTED_CERTIFICATE);
 #endif
     free_pair(&c);
     return 1;
@@ -775,15 +725,15 @@ static int test_alerts_client_certificate_required(void)
 {
     struct scenario sc = {TLS1_2_VERSION, 0, NULL, NULL, NULL, 1};
     struct conn c;
-    CHECK(run_failure(&sc, &c));
-    CHECK(check_side(&c.server, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_CB_WRITE_ALERT,
+    REQUIRE(run_failure(&sc, &c));
+    REQUIRE(check_side(&c.server, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE, SSL_CB_WRITE_ALERT,
                      SSL_AD_HANDSHAKE_FAILURE));
-    CHECK(check_side(&c.client, SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, SSL_CB_READ_ALERT,
+    REQUIRE(check_side(&c.client, SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE, SSL_CB_READ_ALERT,
                      SSL_AD_HANDSHAKE_FAILURE));
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_CERTIFICATE_REQUIRED);
-    CHECK(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_REQUIRED);
-    CHECK(strstr(SSL_get_failure_diagnosis(c.client.ssl), "it probably requires one"));
+    REQUIRE(SSL_get_failure_cause(c.server.ssl) == SSL_FAILURE_CERTIFICATE_REQUIRED);
+    REQUIRE(SSL_get_failure_cause(c.client.ssl) == SSL_FAILURE_CERTIFICATE_REQUIRED);
+    REQUIRE(strstr(SSL_get_failure_diagnosis(c.client.ssl), "it probably requires one"));
 #endif
     free_pair(&c);
     return 1;
@@ -793,14 +743,14 @@ static int test_alerts_client_certificate_required(void)
 
 static int test_eof_before_server_hello(void)
 {
-    SSL_CTX *cctx = client_ctx();
+    SSL_CTX *cctx = test_client_ctx(0);
     SSL *ssl;
     int fds[2], r;
     char buf[4096];
-    CHECK(cctx);
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    REQUIRE(cctx);
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
     ssl = SSL_new(cctx);
-    CHECK(ssl && SSL_set_fd(ssl, fds[0]) == 1);
+    REQUIRE(ssl && SSL_set_fd(ssl, fds[0]) == 1);
     /* The "server" reads the ClientHello and hangs up: no TLS server at this port. */
     if (fork() == 0) {
         ssize_t got = read(fds[1], buf, sizeof buf);
@@ -810,12 +760,12 @@ static int test_eof_before_server_hello(void)
     close(fds[1]);
     ERR_clear_error();
     r = SSL_connect(ssl);
-    CHECK(r <= 0);
-    CHECK(SSL_get_error(ssl, r) == SSL_ERROR_SSL);
-    CHECK(ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+    REQUIRE(r <= 0);
+    REQUIRE(SSL_get_error(ssl, r) == SSL_ERROR_SSL);
+    REQUIRE(ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(ssl) == SSL_FAILURE_CLOSED_BEFORE_HELLO);
-    CHECK_STR(SSL_get_failure_diagnosis(ssl),
+    REQUIRE(SSL_get_failure_cause(ssl) == SSL_FAILURE_CLOSED_BEFORE_HELLO);
+    REQUIRE_STR(SSL_get_failure_diagnosis(ssl),
               "connection closed by peer before ServerHello (no TLS server at this port?)");
 #endif
     ERR_clear_error();
@@ -827,25 +777,25 @@ static int test_eof_before_server_hello(void)
 
 static int test_syscall_error_keeps_errno(void)
 {
-    SSL_CTX *cctx = client_ctx();
+    SSL_CTX *cctx = test_client_ctx(0);
     SSL *ssl;
     int fds[2], r, saved;
-    CHECK(cctx);
+    REQUIRE(cctx);
     signal(SIGPIPE, SIG_IGN);
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
     close(fds[1]);
     ssl = SSL_new(cctx);
-    CHECK(ssl && SSL_set_fd(ssl, fds[0]) == 1);
+    REQUIRE(ssl && SSL_set_fd(ssl, fds[0]) == 1);
     ERR_clear_error();
     errno = 0;
     r = SSL_connect(ssl);
     saved = errno;
-    CHECK(r <= 0);
-    CHECK(SSL_get_error(ssl, r) == SSL_ERROR_SYSCALL);
-    CHECK(saved == EPIPE);
+    REQUIRE(r <= 0);
+    REQUIRE(SSL_get_error(ssl, r) == SSL_ERROR_SYSCALL);
+    REQUIRE(saved == EPIPE);
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_get_failure_cause(ssl) == SSL_FAILURE_IO_ERROR);
-    CHECK(SSL_get_failure_errno(ssl) == EPIPE);
+    REQUIRE(SSL_get_failure_cause(ssl) == SSL_FAILURE_IO_ERROR);
+    REQUIRE(SSL_get_failure_errno(ssl) == EPIPE);
 #endif
     ERR_clear_error();
     SSL_free(ssl);
@@ -862,25 +812,25 @@ static int test_error_queue_marks(void)
     unsigned long first, last, e;
     const char *data = NULL, *file = NULL;
     int line = -1, flags = 0;
-    CHECK(ctx);
+    REQUIRE(ctx);
     ERR_clear_error();
-    CHECK(SSL_CTX_use_certificate_file(ctx, "/nonexistent/cert.pem", SSL_FILETYPE_PEM) != 1);
+    REQUIRE(SSL_CTX_use_certificate_file(ctx, "/nonexistent/cert.pem", SSL_FILETYPE_PEM) != 1);
     first = ERR_peek_error();
     last = ERR_peek_last_error();
-    CHECK(first != 0);
-    CHECK(ERR_set_mark() == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, "/nonexistent/key.pem", SSL_FILETYPE_PEM) != 1);
-    CHECK(ERR_peek_last_error() != 0);
-    CHECK(ERR_pop_to_mark() == 1);
-    CHECK(ERR_peek_last_error() == last);
+    REQUIRE(first != 0);
+    REQUIRE(ERR_set_mark() == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, "/nonexistent/key.pem", SSL_FILETYPE_PEM) != 1);
+    REQUIRE(ERR_peek_last_error() != 0);
+    REQUIRE(ERR_pop_to_mark() == 1);
+    REQUIRE(ERR_peek_last_error() == last);
     e = ERR_get_error_all(&file, &line, NULL, &data, &flags);
-    CHECK(e == first);
-    CHECK(file != NULL && data != NULL);
+    REQUIRE(e == first);
+    REQUIRE(file != NULL && data != NULL);
     ERR_clear_error();
-    CHECK(ERR_get_error() == 0);
-    CHECK(ERR_pop_to_mark() == 0);
-    CHECK(ERR_GET_LIB(SSL_R_CERTIFICATE_VERIFY_FAILED | (20UL << 23)) == 20);
-    CHECK(ERR_GET_REASON(0x0A000086UL) == SSL_R_CERTIFICATE_VERIFY_FAILED);
+    REQUIRE(ERR_get_error() == 0);
+    REQUIRE(ERR_pop_to_mark() == 0);
+    REQUIRE(ERR_GET_LIB(SSL_R_CERTIFICATE_VERIFY_FAILED | (20UL << 23)) == 20);
+    REQUIRE(ERR_GET_REASON(0x0A000086UL) == SSL_R_CERTIFICATE_VERIFY_FAILED);
     SSL_CTX_free(ctx);
     return 1;
 }

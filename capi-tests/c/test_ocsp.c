@@ -7,24 +7,11 @@
  *   test_ocsp NAME...    run only these
  *   test_ocsp --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
 
 static const unsigned char RESPONSE[] = {0x30, 0x03, 0x0a, 0x01, 0x00, 0x42};
 
@@ -72,16 +59,9 @@ static int client_status_cb(SSL *ssl, void *arg)
 
 static SSL_CTX *server_ctx(int version)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = test_server_ctx("server-ecdsa-p256", version);
     if (!ctx)
         return NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, version) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
     SSL_CTX_set_tlsext_status_cb(ctx, server_status_cb);
     SSL_CTX_set_tlsext_status_arg(ctx, &current);
     return ctx;
@@ -89,14 +69,9 @@ static SSL_CTX *server_ctx(int version)
 
 static SSL_CTX *client_ctx(int request)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *ctx = test_client_ctx(0);
     if (!ctx)
         return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     if (request)
         SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp);
     SSL_CTX_set_tlsext_status_cb(ctx, client_status_cb);
@@ -118,57 +93,18 @@ static void take_client_errors(void)
             client_reasons[client_reason_count++] = ERR_GET_REASON(e);
 }
 
-static void shuttle(BIO *from, BIO *to)
-{
-    char buf[4096];
-    int n;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
-        BIO_write(to, buf, n);
-}
-
 /* A handshake over memory BIOs; returns 1 when both sides completed. The SSLs are left in
  * *client_out / *server_out for the caller to inspect and free. */
 static int handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client_out, SSL **server_out)
 {
-    SSL *client = SSL_new(cctx), *server = SSL_new(sctx);
-    BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
-    BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
-    int c_done = 0, s_done = 0, c_failed = 0, s_failed = 0, rounds;
-
-    SSL_set_bio(client, c_in, c_out);
-    SSL_set_bio(server, s_in, s_out);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    SSL_set_tlsext_host_name(client, "localhost");
-    SSL_set1_host(client, "localhost");
-    for (rounds = 0; rounds < 20 && !(c_done && s_done) && !(c_failed && s_failed); rounds++) {
-        if (!c_done && !c_failed) {
-            int r = SSL_do_handshake(client);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ) {
-                c_failed = 1;
-                take_client_errors();
-            }
-        }
-        shuttle(c_out, s_in);
-        if (!s_done && !s_failed) {
-            int r = SSL_do_handshake(server);
-            if (r == 1)
-                s_done = 1;
-            else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ)
-                s_failed = 1;
-        }
-        shuttle(s_out, c_in);
-        if (c_failed || s_failed) {
-            /* Let the other side read the alert. */
-            SSL_do_handshake(c_failed ? server : client);
-            break;
-        }
-    }
-    *client_out = client;
-    *server_out = server;
-    return c_done && s_done;
+    struct mem_result hs;
+    if (mem_connect(cctx, sctx, client_out, server_out, &hs))
+        return 1;
+    if (hs.failed == 'c')
+        take_client_errors();
+    if (hs.failed)
+        mem_read_alert(*client_out, *server_out, hs.failed); /* the other side reads the alert */
+    return 0;
 }
 
 static int stapled(int version)
@@ -176,19 +112,19 @@ static int stapled(int version)
     SSL_CTX *sctx = server_ctx(version), *cctx = client_ctx(1);
     SSL *client, *server;
     const unsigned char *resp = NULL;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     memset(&current, 0, sizeof current);
     current.server_answer = SSL_TLSEXT_ERR_OK;
     current.set_response = 1;
     current.client_answer = 1;
-    CHECK(handshake(cctx, sctx, &client, &server));
-    CHECK(current.server_calls == 1);
-    CHECK(current.server_saw_type == TLSEXT_STATUSTYPE_ocsp);
-    CHECK(current.client_calls == 1);
-    CHECK(current.client_saw_match);
-    CHECK(SSL_get_tlsext_status_ocsp_resp(client, &resp) == (long)sizeof RESPONSE);
-    CHECK(memcmp(resp, RESPONSE, sizeof RESPONSE) == 0);
-    CHECK(SSL_get_tlsext_status_type(client) == TLSEXT_STATUSTYPE_ocsp);
+    REQUIRE(handshake(cctx, sctx, &client, &server));
+    REQUIRE(current.server_calls == 1);
+    REQUIRE(current.server_saw_type == TLSEXT_STATUSTYPE_ocsp);
+    REQUIRE(current.client_calls == 1);
+    REQUIRE(current.client_saw_match);
+    REQUIRE(SSL_get_tlsext_status_ocsp_resp(client, &resp) == (long)sizeof RESPONSE);
+    REQUIRE(memcmp(resp, RESPONSE, sizeof RESPONSE) == 0);
+    REQUIRE(SSL_get_tlsext_status_type(client) == TLSEXT_STATUSTYPE_ocsp);
     SSL_free(client);
     SSL_free(server);
     SSL_CTX_free(cctx);
@@ -205,15 +141,15 @@ static int test_not_requested(void)
     SSL_CTX *sctx = server_ctx(TLS1_3_VERSION), *cctx = client_ctx(0);
     SSL *client, *server;
     const unsigned char *resp = RESPONSE;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     memset(&current, 0, sizeof current);
     current.set_response = 1;
-    CHECK(handshake(cctx, sctx, &client, &server));
-    CHECK(current.server_calls == 0);
-    CHECK(current.client_calls == 0);
-    CHECK(SSL_get_tlsext_status_ocsp_resp(client, &resp) == -1);
-    CHECK(resp == NULL);
-    CHECK(SSL_get_tlsext_status_type(server) == -1);
+    REQUIRE(handshake(cctx, sctx, &client, &server));
+    REQUIRE(current.server_calls == 0);
+    REQUIRE(current.client_calls == 0);
+    REQUIRE(SSL_get_tlsext_status_ocsp_resp(client, &resp) == -1);
+    REQUIRE(resp == NULL);
+    REQUIRE(SSL_get_tlsext_status_type(server) == -1);
     SSL_free(client);
     SSL_free(server);
     SSL_CTX_free(cctx);
@@ -228,14 +164,14 @@ static int test_server_declines(void)
     for (i = 0; i < 2; i++) {
         SSL_CTX *sctx = server_ctx(versions[i]), *cctx = client_ctx(1);
         SSL *client, *server;
-        CHECK(sctx && cctx);
+        REQUIRE(sctx && cctx);
         memset(&current, 0, sizeof current);
         current.server_answer = SSL_TLSEXT_ERR_NOACK;
         current.set_response = 1;
         current.client_answer = 1;
-        CHECK(handshake(cctx, sctx, &client, &server));
-        CHECK(current.client_calls == 1);
-        CHECK(current.client_saw_len == -1);
+        REQUIRE(handshake(cctx, sctx, &client, &server));
+        REQUIRE(current.client_calls == 1);
+        REQUIRE(current.client_saw_len == -1);
         SSL_free(client);
         SSL_free(server);
         SSL_CTX_free(cctx);
@@ -252,17 +188,17 @@ static int test_client_rejects(void)
         SSL_CTX *sctx = server_ctx(versions[i]), *cctx = client_ctx(1);
         SSL *client, *server;
         int found = 0, r;
-        CHECK(sctx && cctx);
+        REQUIRE(sctx && cctx);
         memset(&current, 0, sizeof current);
         current.server_answer = SSL_TLSEXT_ERR_OK;
         current.set_response = 1;
         current.client_answer = 0;
         ERR_clear_error();
-        CHECK(!handshake(cctx, sctx, &client, &server));
-        CHECK(current.client_calls == 1);
+        REQUIRE(!handshake(cctx, sctx, &client, &server));
+        REQUIRE(current.client_calls == 1);
         for (r = 0; r < client_reason_count; r++)
             found |= client_reasons[r] == SSL_R_INVALID_STATUS_RESPONSE;
-        CHECK(found);
+        REQUIRE(found);
         ERR_clear_error();
         SSL_free(client);
         SSL_free(server);
@@ -277,13 +213,13 @@ static int test_server_fails(void)
 {
     SSL_CTX *sctx = server_ctx(TLS1_3_VERSION), *cctx = client_ctx(1);
     SSL *client, *server;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     memset(&current, 0, sizeof current);
     current.server_answer = SSL_TLSEXT_ERR_ALERT_FATAL;
     current.client_answer = 1;
-    CHECK(!handshake(cctx, sctx, &client, &server));
-    CHECK(current.server_calls == 1);
-    CHECK(current.client_calls == 0);
+    REQUIRE(!handshake(cctx, sctx, &client, &server));
+    REQUIRE(current.server_calls == 1);
+    REQUIRE(current.client_calls == 0);
     ERR_clear_error();
     SSL_free(client);
     SSL_free(server);
@@ -301,55 +237,55 @@ static int test_getters(void)
     void *arg = NULL;
     const unsigned char *resp = RESPONSE;
     unsigned char *buf;
-    CHECK(ctx);
-    CHECK(SSL_CTX_get_tlsext_status_type(ctx) == -1);
-    CHECK(SSL_CTX_get_tlsext_status_cb(ctx, &cb) == 1 && cb == NULL);
-    CHECK(SSL_CTX_set_tlsext_status_cb(ctx, client_status_cb) == 1);
-    CHECK(SSL_CTX_get_tlsext_status_cb(ctx, &cb) == 1 && cb == client_status_cb);
-    CHECK(SSL_CTX_set_tlsext_status_arg(ctx, &current) == 1);
-    CHECK(SSL_CTX_get_tlsext_status_arg(ctx, &arg) == 1 && arg == &current);
-    CHECK(SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp) == 1);
-    CHECK(SSL_CTX_get_tlsext_status_type(ctx) == TLSEXT_STATUSTYPE_ocsp);
+    REQUIRE(ctx);
+    REQUIRE(SSL_CTX_get_tlsext_status_type(ctx) == -1);
+    REQUIRE(SSL_CTX_get_tlsext_status_cb(ctx, &cb) == 1 && cb == NULL);
+    REQUIRE(SSL_CTX_set_tlsext_status_cb(ctx, client_status_cb) == 1);
+    REQUIRE(SSL_CTX_get_tlsext_status_cb(ctx, &cb) == 1 && cb == client_status_cb);
+    REQUIRE(SSL_CTX_set_tlsext_status_arg(ctx, &current) == 1);
+    REQUIRE(SSL_CTX_get_tlsext_status_arg(ctx, &arg) == 1 && arg == &current);
+    REQUIRE(SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp) == 1);
+    REQUIRE(SSL_CTX_get_tlsext_status_type(ctx) == TLSEXT_STATUSTYPE_ocsp);
     /* A new SSL starts with the context's type. */
     ssl = SSL_new(ctx);
-    CHECK(ssl);
-    CHECK(SSL_get_tlsext_status_type(ssl) == TLSEXT_STATUSTYPE_ocsp);
-    CHECK(SSL_set_tlsext_status_type(ssl, -1) == 1);
-    CHECK(SSL_get_tlsext_status_type(ssl) == -1);
+    REQUIRE(ssl);
+    REQUIRE(SSL_get_tlsext_status_type(ssl) == TLSEXT_STATUSTYPE_ocsp);
+    REQUIRE(SSL_set_tlsext_status_type(ssl, -1) == 1);
+    REQUIRE(SSL_get_tlsext_status_type(ssl) == -1);
     /* The response: none, then one taken over, then replaced (the first is freed). */
-    CHECK(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == -1 && resp == NULL);
+    REQUIRE(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == -1 && resp == NULL);
     buf = OPENSSL_malloc(sizeof RESPONSE);
-    CHECK(buf);
+    REQUIRE(buf);
     memcpy(buf, RESPONSE, sizeof RESPONSE);
-    CHECK(SSL_set_tlsext_status_ocsp_resp(ssl, buf, (long)sizeof RESPONSE) == 1);
-    CHECK(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == (long)sizeof RESPONSE && resp == buf);
+    REQUIRE(SSL_set_tlsext_status_ocsp_resp(ssl, buf, (long)sizeof RESPONSE) == 1);
+    REQUIRE(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == (long)sizeof RESPONSE && resp == buf);
     buf = OPENSSL_malloc(2);
-    CHECK(buf);
-    CHECK(SSL_set_tlsext_status_ocsp_resp(ssl, buf, 2) == 1);
-    CHECK(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == 2);
+    REQUIRE(buf);
+    REQUIRE(SSL_set_tlsext_status_ocsp_resp(ssl, buf, 2) == 1);
+    REQUIRE(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == 2);
 #ifndef LIBTLS_TEST_OPENSSL
     /* libtls: the callback through SSL_CTX_callback_ctrl, as OpenSSL's macro passes it. */
-    CHECK(SSL_CTX_callback_ctrl(ctx, SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB,
+    REQUIRE(SSL_CTX_callback_ctrl(ctx, SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB,
                                 (void (*)(void))server_status_cb) == 1);
-    CHECK(SSL_CTX_get_tlsext_status_cb(ctx, &cb) == 1 && cb == server_status_cb);
-    CHECK(SSL_CTX_ctrl(ctx, SSL_CTRL_GET_TLSEXT_STATUS_REQ_CB_ARG, 0, &arg) == 1 && arg == &current);
-    CHECK(SSL_ctrl(ssl, SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP, 0, &resp) == 2);
+    REQUIRE(SSL_CTX_get_tlsext_status_cb(ctx, &cb) == 1 && cb == server_status_cb);
+    REQUIRE(SSL_CTX_ctrl(ctx, SSL_CTRL_GET_TLSEXT_STATUS_REQ_CB_ARG, 0, &arg) == 1 && arg == &current);
+    REQUIRE(SSL_ctrl(ssl, SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP, 0, &resp) == 2);
     /* libtls refuses what cannot be sent: other status types, a response over 2^24-1 bytes
      * (the buffer stays the caller's), a negative length. */
-    CHECK(SSL_set_tlsext_status_type(ssl, 2) == 0);
-    CHECK(SSL_CTX_set_tlsext_status_type(ctx, 7) == 0);
+    REQUIRE(SSL_set_tlsext_status_type(ssl, 2) == 0);
+    REQUIRE(SSL_CTX_set_tlsext_status_type(ctx, 7) == 0);
     ERR_clear_error();
     buf = OPENSSL_malloc(1);
-    CHECK(buf);
-    CHECK(SSL_set_tlsext_status_ocsp_resp(ssl, buf, 1L << 24) == 0);
-    CHECK(SSL_set_tlsext_status_ocsp_resp(ssl, buf, -1) == 0);
+    REQUIRE(buf);
+    REQUIRE(SSL_set_tlsext_status_ocsp_resp(ssl, buf, 1L << 24) == 0);
+    REQUIRE(SSL_set_tlsext_status_ocsp_resp(ssl, buf, -1) == 0);
     ERR_clear_error();
     OPENSSL_free(buf);
     /* Length 0: nothing to staple (the empty buffer is freed). */
     buf = OPENSSL_malloc(1);
-    CHECK(buf);
-    CHECK(SSL_set_tlsext_status_ocsp_resp(ssl, buf, 0) == 1);
-    CHECK(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == -1);
+    REQUIRE(buf);
+    REQUIRE(SSL_set_tlsext_status_ocsp_resp(ssl, buf, 0) == 1);
+    REQUIRE(SSL_get_tlsext_status_ocsp_resp(ssl, &resp) == -1);
 #endif
     SSL_free(ssl);
     SSL_CTX_free(ctx);

@@ -7,35 +7,14 @@
  *   test_psk NAME...    run only these
  *   test_psk --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
-
 static const unsigned char KEY[16] = "0123456789abcdef";
 static const char IDENTITY[] = "sensor-17";
-
-static void shuttle(BIO *from, BIO *to)
-{
-    char buf[4096];
-    int n;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
-        BIO_write(to, buf, n);
-}
 
 static int has_peer_certificate(SSL *ssl)
 {
@@ -44,23 +23,14 @@ static int has_peer_certificate(SSL *ssl)
     return peer != NULL;
 }
 
+/* A client and a server joined by memory BIOs (common.h's pump carries the bytes). */
 struct pair {
     SSL *client, *server;
-    BIO *c_in, *c_out, *s_in, *s_out;
 };
 
-static void pair_new(struct pair *p, SSL_CTX *cctx, SSL_CTX *sctx)
+static int pair_new(struct pair *p, SSL_CTX *cctx, SSL_CTX *sctx)
 {
-    p->client = SSL_new(cctx);
-    p->server = SSL_new(sctx);
-    p->c_in = BIO_new(BIO_s_mem());
-    p->c_out = BIO_new(BIO_s_mem());
-    p->s_in = BIO_new(BIO_s_mem());
-    p->s_out = BIO_new(BIO_s_mem());
-    SSL_set_bio(p->client, p->c_in, p->c_out);
-    SSL_set_bio(p->server, p->s_in, p->s_out);
-    SSL_set_connect_state(p->client);
-    SSL_set_accept_state(p->server);
+    return mem_link(cctx, sctx, &p->client, &p->server);
 }
 
 static void pair_free(struct pair *p)
@@ -73,40 +43,13 @@ static void pair_free(struct pair *p)
  * SSL_ERROR_SSL). */
 static int handshake(struct pair *p)
 {
-    int c_done = 0, s_done = 0, rounds;
-    for (rounds = 0; rounds < 50 && !(c_done && s_done); rounds++) {
-        int r;
-        if (!c_done) {
-            r = SSL_do_handshake(p->client);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(p->client, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-        shuttle(p->c_out, p->s_in);
-        if (!s_done) {
-            r = SSL_do_handshake(p->server);
-            if (r == 1)
-                s_done = 1;
-            else if (SSL_get_error(p->server, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-        shuttle(p->s_out, p->c_in);
-    }
-    return c_done && s_done;
+    return mem_handshake(p->client, p->server, NULL);
 }
 
 /* One byte each way. */
 static int exchange(struct pair *p)
 {
-    char byte;
-    if (SSL_write(p->client, "c", 1) != 1)
-        return 0;
-    shuttle(p->c_out, p->s_in);
-    if (SSL_read(p->server, &byte, 1) != 1 || byte != 'c' || SSL_write(p->server, "s", 1) != 1)
-        return 0;
-    shuttle(p->s_out, p->c_in);
-    return SSL_read(p->client, &byte, 1) == 1 && byte == 's';
+    return mem_exchange(p->client, p->server);
 }
 
 /* OpenSSL picks the suite before it looks at PSKs and skips a PSK of another hash, so both
@@ -166,26 +109,26 @@ static int test_psk_session_callbacks(void)
     struct pair p;
     int ok;
     const char *seen;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     /* No certificate on the server: only the PSK can succeed. */
     SSL_CTX_set_psk_use_session_callback(cctx, use_session);
     SSL_CTX_set_psk_find_session_callback(sctx, find_session);
     use_session_calls = use_session_md_was_null = find_session_calls = 0;
-    pair_new(&p, cctx, sctx);
+    REQUIRE(pair_new(&p, cctx, sctx));
     ok = handshake(&p) && exchange(&p);
     seen = SSL_get_psk_identity(p.server);
-    CHECK(ok);
-    CHECK(use_session_calls >= 1 && use_session_md_was_null >= 1);
-    CHECK(find_session_calls == 1);
-    CHECK(SSL_session_reused(p.client) == 1 && SSL_session_reused(p.server) == 1);
-    CHECK(!has_peer_certificate(p.client));
+    REQUIRE(ok);
+    REQUIRE(use_session_calls >= 1 && use_session_md_was_null >= 1);
+    REQUIRE(find_session_calls == 1);
+    REQUIRE(SSL_session_reused(p.client) == 1 && SSL_session_reused(p.server) == 1);
+    REQUIRE(!has_peer_certificate(p.client));
 #ifndef LIBTLS_TEST_OPENSSL
     /* libtls reports the identity in TLS 1.3 too; OpenSSL 3.0 only after TLS 1.2 PSK. */
-    CHECK(seen && strcmp(seen, IDENTITY) == 0);
+    REQUIRE(seen && strcmp(seen, IDENTITY) == 0);
 #else
     (void)seen;
 #endif
-    CHECK(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.client)), "TLS_AES_128_GCM_SHA256") == 0);
+    REQUIRE(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.client)), "TLS_AES_128_GCM_SHA256") == 0);
     pair_free(&p);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -199,24 +142,24 @@ static int test_psk_wrong_key_fails_on_the_binder(void)
     struct pair p;
     int r;
     unsigned long e;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     SSL_CTX_set_psk_use_session_callback(cctx, use_session);
     SSL_CTX_set_psk_find_session_callback(sctx, find_session);
     client_key = other;
-    pair_new(&p, cctx, sctx);
+    REQUIRE(pair_new(&p, cctx, sctx));
     ERR_clear_error();
     r = SSL_do_handshake(p.client);
-    CHECK(r != 1 && SSL_get_error(p.client, r) == SSL_ERROR_WANT_READ);
-    shuttle(p.c_out, p.s_in);
+    REQUIRE(r != 1 && SSL_get_error(p.client, r) == SSL_ERROR_WANT_READ);
+    deliver(p.client, p.server);
     r = SSL_do_handshake(p.server);
     client_key = KEY;
-    CHECK(r != 1 && SSL_get_error(p.server, r) == SSL_ERROR_SSL);
+    REQUIRE(r != 1 && SSL_get_error(p.server, r) == SSL_ERROR_SSL);
     e = ERR_peek_last_error();
-    CHECK(ERR_GET_REASON(e) == SSL_R_BINDER_DOES_NOT_VERIFY);
+    REQUIRE(ERR_GET_REASON(e) == SSL_R_BINDER_DOES_NOT_VERIFY);
     ERR_clear_error();
-    shuttle(p.s_out, p.c_in);
+    deliver(p.server, p.client);
     r = SSL_do_handshake(p.client);
-    CHECK(r != 1 && SSL_get_error(p.client, r) == SSL_ERROR_SSL);
+    REQUIRE(r != 1 && SSL_get_error(p.client, r) == SSL_ERROR_SSL);
     pair_free(&p);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -258,29 +201,29 @@ static int test_psk_identity_callbacks(void)
     struct pair p;
     int ok;
     const char *hint, *seen;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     SSL_CTX_set_psk_client_callback(cctx, client_cb);
     SSL_CTX_set_psk_server_callback(sctx, server_cb);
-    CHECK(SSL_CTX_use_psk_identity_hint(sctx, "the hint") == 1);
+    REQUIRE(SSL_CTX_use_psk_identity_hint(sctx, "the hint") == 1);
     server_cb_identity[0] = '\0';
     client_cb_hint_was_null = 0;
-    pair_new(&p, cctx, sctx);
-    CHECK(SSL_use_psk_identity_hint(p.server, "another") == 1);
+    REQUIRE(pair_new(&p, cctx, sctx));
+    REQUIRE(SSL_use_psk_identity_hint(p.server, "another") == 1);
     ok = handshake(&p) && exchange(&p);
     /* The hint of the handshake: TLS 1.3 has none. */
     hint = SSL_get_psk_identity_hint(p.server);
-    CHECK(hint == NULL);
+    REQUIRE(hint == NULL);
     seen = SSL_get_psk_identity(p.server);
-    CHECK(ok);
-    CHECK(client_cb_hint_was_null); /* TLS 1.3 has no hint */
-    CHECK(strcmp(server_cb_identity, IDENTITY) == 0);
+    REQUIRE(ok);
+    REQUIRE(client_cb_hint_was_null); /* TLS 1.3 has no hint */
+    REQUIRE(strcmp(server_cb_identity, IDENTITY) == 0);
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(seen && strcmp(seen, IDENTITY) == 0);
+    REQUIRE(seen && strcmp(seen, IDENTITY) == 0);
 #else
     (void)seen;
 #endif
-    CHECK(SSL_session_reused(p.server) == 1);
-    CHECK(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.server)), "TLS_AES_128_GCM_SHA256") == 0);
+    REQUIRE(SSL_session_reused(p.server) == 1);
+    REQUIRE(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.server)), "TLS_AES_128_GCM_SHA256") == 0);
     pair_free(&p);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -295,31 +238,31 @@ static int test_psk12_identity_and_hint(void)
     struct pair p;
     int ok;
     const char *seen;
-    CHECK(cctx && sctx);
-    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_cipher_list(cctx, "PSK-AES128-GCM-SHA256") == 1);
-    CHECK(SSL_CTX_set_cipher_list(sctx, "PSK") == 1);
+    REQUIRE(cctx && sctx);
+    REQUIRE(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_cipher_list(cctx, "PSK-AES128-GCM-SHA256") == 1);
+    REQUIRE(SSL_CTX_set_cipher_list(sctx, "PSK") == 1);
     SSL_CTX_set_psk_client_callback(cctx, client_cb);
     SSL_CTX_set_psk_server_callback(sctx, server_cb);
-    CHECK(SSL_CTX_use_psk_identity_hint(sctx, "the hint") == 1);
+    REQUIRE(SSL_CTX_use_psk_identity_hint(sctx, "the hint") == 1);
     server_cb_identity[0] = '\0';
     client_cb_hint[0] = '\0';
-    pair_new(&p, cctx, sctx);
+    REQUIRE(pair_new(&p, cctx, sctx));
     ok = handshake(&p) && exchange(&p);
-    CHECK(ok);
-    CHECK(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.client)), "PSK-AES128-GCM-SHA256") == 0);
-    CHECK(!has_peer_certificate(p.client));
-    CHECK(strcmp(client_cb_hint, "the hint") == 0);
-    CHECK(strcmp(server_cb_identity, IDENTITY) == 0);
+    REQUIRE(ok);
+    REQUIRE(strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(p.client)), "PSK-AES128-GCM-SHA256") == 0);
+    REQUIRE(!has_peer_certificate(p.client));
+    REQUIRE(strcmp(client_cb_hint, "the hint") == 0);
+    REQUIRE(strcmp(server_cb_identity, IDENTITY) == 0);
     seen = SSL_get_psk_identity_hint(p.client);
-    CHECK(seen && strcmp(seen, "the hint") == 0);
+    REQUIRE(seen && strcmp(seen, "the hint") == 0);
     seen = SSL_get_psk_identity(p.client);
-    CHECK(seen && strcmp(seen, IDENTITY) == 0);
+    REQUIRE(seen && strcmp(seen, IDENTITY) == 0);
     seen = SSL_get_psk_identity(p.server);
-    CHECK(seen && strcmp(seen, IDENTITY) == 0);
+    REQUIRE(seen && strcmp(seen, IDENTITY) == 0);
 #ifndef LIBTLS_TEST_OPENSSL
     seen = SSL_get_psk_identity_hint(p.server);
-    CHECK(seen && strcmp(seen, "the hint") == 0);
+    REQUIRE(seen && strcmp(seen, "the hint") == 0);
 #endif
     pair_free(&p);
     SSL_CTX_free(cctx);
@@ -363,17 +306,17 @@ static int test_psk12_empty_identity(void)
     SSL_CTX *cctx = SSL_CTX_new(TLS_client_method()), *sctx = SSL_CTX_new(TLS_server_method());
     struct pair p;
     const char *seen;
-    CHECK(cctx && sctx);
-    CHECK(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_cipher_list(cctx, "DEFAULT:PSK") == 1);
-    CHECK(SSL_CTX_set_cipher_list(sctx, "PSK") == 1);
+    REQUIRE(cctx && sctx);
+    REQUIRE(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_cipher_list(cctx, "DEFAULT:PSK") == 1);
+    REQUIRE(SSL_CTX_set_cipher_list(sctx, "PSK") == 1);
     SSL_CTX_set_psk_client_callback(cctx, empty_identity_cb);
     SSL_CTX_set_psk_server_callback(sctx, empty_identity_server_cb);
-    pair_new(&p, cctx, sctx);
-    CHECK(handshake(&p) && exchange(&p));
-    CHECK(SSL_version(p.client) == TLS1_2_VERSION);
+    REQUIRE(pair_new(&p, cctx, sctx));
+    REQUIRE(handshake(&p) && exchange(&p));
+    REQUIRE(SSL_version(p.client) == TLS1_2_VERSION);
     seen = SSL_get_psk_identity(p.server);
-    CHECK(seen && *seen == '\0');
+    REQUIRE(seen && *seen == '\0');
     pair_free(&p);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -389,19 +332,19 @@ static int test_psk_session_setters(void)
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
     SSL_SESSION *s = SSL_SESSION_new();
     const SSL_CIPHER *c;
-    CHECK(ssl && s);
+    REQUIRE(ssl && s);
     memset(long_key, 7, sizeof long_key);
-    CHECK(SSL_SESSION_set1_master_key(s, long_key, sizeof long_key) == 0);
+    REQUIRE(SSL_SESSION_set1_master_key(s, long_key, sizeof long_key) == 0);
     ERR_clear_error();
-    CHECK(SSL_SESSION_set1_master_key(s, KEY, sizeof KEY) == 1);
-    CHECK(SSL_SESSION_get_master_key(s, NULL, 0) == sizeof KEY);
-    CHECK(SSL_SESSION_get_master_key(s, out, sizeof out) == sizeof KEY && memcmp(out, KEY, sizeof KEY) == 0);
+    REQUIRE(SSL_SESSION_set1_master_key(s, KEY, sizeof KEY) == 1);
+    REQUIRE(SSL_SESSION_get_master_key(s, NULL, 0) == sizeof KEY);
+    REQUIRE(SSL_SESSION_get_master_key(s, out, sizeof out) == sizeof KEY && memcmp(out, KEY, sizeof KEY) == 0);
     c = SSL_CIPHER_find(ssl, aes256);
-    CHECK(c && strcmp(SSL_CIPHER_get_name(c), "TLS_AES_256_GCM_SHA384") == 0);
-    CHECK(SSL_CIPHER_get_handshake_digest(c) == EVP_sha384());
-    CHECK(SSL_SESSION_set_cipher(s, c) == 1 && SSL_SESSION_get0_cipher(s) == c);
-    CHECK(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION) == 1);
-    CHECK(SSL_SESSION_get_protocol_version(s) == TLS1_3_VERSION);
+    REQUIRE(c && strcmp(SSL_CIPHER_get_name(c), "TLS_AES_256_GCM_SHA384") == 0);
+    REQUIRE(SSL_CIPHER_get_handshake_digest(c) == EVP_sha384());
+    REQUIRE(SSL_SESSION_set_cipher(s, c) == 1 && SSL_SESSION_get0_cipher(s) == c);
+    REQUIRE(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION) == 1);
+    REQUIRE(SSL_SESSION_get_protocol_version(s) == TLS1_3_VERSION);
     SSL_SESSION_free(s);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
@@ -421,10 +364,8 @@ static int count_verify(int ok, X509_STORE_CTX *store)
 
 static SSL_CTX *pha_server_ctx(void)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
+    SSL_CTX *ctx = test_server_ctx("server-ecdsa-p256", 0);
+    if (!ctx || SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -434,14 +375,11 @@ static SSL_CTX *pha_server_ctx(void)
 
 static SSL_CTX *pha_client_ctx(int offer)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, PKI "client-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "client-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
+    SSL_CTX *ctx = test_client_ctx(0);
+    if (!ctx || !ctx_use_identity(ctx, "client-ecdsa-p256")) {
         SSL_CTX_free(ctx);
         return NULL;
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_post_handshake_auth(ctx, offer);
     return ctx;
 }
@@ -453,31 +391,31 @@ static int test_post_handshake_auth(void)
     char byte;
     int r;
     X509 *peer;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     verify_calls = 0;
-    pair_new(&p, cctx, sctx);
-    CHECK(handshake(&p) && exchange(&p));
-    CHECK(!has_peer_certificate(p.server));
-    CHECK(verify_calls == 0);
-    CHECK(SSL_verify_client_post_handshake(p.server) == 1);
-    CHECK(SSL_do_handshake(p.server) == 1);
+    REQUIRE(pair_new(&p, cctx, sctx));
+    REQUIRE(handshake(&p) && exchange(&p));
+    REQUIRE(!has_peer_certificate(p.server));
+    REQUIRE(verify_calls == 0);
+    REQUIRE(SSL_verify_client_post_handshake(p.server) == 1);
+    REQUIRE(SSL_do_handshake(p.server) == 1);
     /* One request at a time. */
-    CHECK(SSL_verify_client_post_handshake(p.server) == 0);
-    CHECK(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_REQUEST_SENT);
+    REQUIRE(SSL_verify_client_post_handshake(p.server) == 0);
+    REQUIRE(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_REQUEST_SENT);
     ERR_clear_error();
-    shuttle(p.s_out, p.c_in);
+    deliver(p.server, p.client);
     /* The client answers while reading. */
     r = SSL_read(p.client, &byte, 1);
-    CHECK(r <= 0 && SSL_get_error(p.client, r) == SSL_ERROR_WANT_READ);
-    shuttle(p.c_out, p.s_in);
+    REQUIRE(r <= 0 && SSL_get_error(p.client, r) == SSL_ERROR_WANT_READ);
+    deliver(p.client, p.server);
     r = SSL_read(p.server, &byte, 1);
-    CHECK(r <= 0 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
+    REQUIRE(r <= 0 && SSL_get_error(p.server, r) == SSL_ERROR_WANT_READ);
     peer = SSL_get1_peer_certificate(p.server);
-    CHECK(peer != NULL);
+    REQUIRE(peer != NULL);
     X509_free(peer);
-    CHECK(verify_calls > 0);
-    CHECK(SSL_get_verify_result(p.server) == X509_V_OK);
-    CHECK(exchange(&p));
+    REQUIRE(verify_calls > 0);
+    REQUIRE(SSL_get_verify_result(p.server) == X509_V_OK);
+    REQUIRE(exchange(&p));
     pair_free(&p);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
@@ -488,27 +426,27 @@ static int test_post_handshake_auth_errors(void)
 {
     SSL_CTX *cctx = pha_client_ctx(0), *sctx = pha_server_ctx();
     struct pair p;
-    CHECK(cctx && sctx);
+    REQUIRE(cctx && sctx);
     /* Before the handshake. */
-    pair_new(&p, cctx, sctx);
-    CHECK(SSL_verify_client_post_handshake(p.server) == 0);
+    REQUIRE(pair_new(&p, cctx, sctx));
+    REQUIRE(SSL_verify_client_post_handshake(p.server) == 0);
     ERR_clear_error();
     /* The client did not offer it. */
-    CHECK(handshake(&p) && exchange(&p));
-    CHECK(SSL_verify_client_post_handshake(p.server) == 0);
-    CHECK(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_EXTENSION_NOT_RECEIVED);
+    REQUIRE(handshake(&p) && exchange(&p));
+    REQUIRE(SSL_verify_client_post_handshake(p.server) == 0);
+    REQUIRE(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_EXTENSION_NOT_RECEIVED);
     ERR_clear_error();
     /* A client cannot ask. */
-    CHECK(SSL_verify_client_post_handshake(p.client) == 0);
+    REQUIRE(SSL_verify_client_post_handshake(p.client) == 0);
     ERR_clear_error();
     pair_free(&p);
     /* TLS 1.2. */
     SSL_CTX_set_post_handshake_auth(cctx, 1);
-    CHECK(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
-    pair_new(&p, cctx, sctx);
-    CHECK(handshake(&p) && exchange(&p));
-    CHECK(SSL_verify_client_post_handshake(p.server) == 0);
-    CHECK(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_WRONG_SSL_VERSION);
+    REQUIRE(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION) == 1);
+    REQUIRE(pair_new(&p, cctx, sctx));
+    REQUIRE(handshake(&p) && exchange(&p));
+    REQUIRE(SSL_verify_client_post_handshake(p.server) == 0);
+    REQUIRE(ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_WRONG_SSL_VERSION);
     ERR_clear_error();
     pair_free(&p);
     SSL_CTX_free(cctx);

@@ -147,16 +147,10 @@ static void pair_free(struct pair *p)
 static int pair_new(struct pair *p)
 {
     static const unsigned char protos[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-    BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
-    BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
     memset(p, 0, sizeof *p);
-    p->client_ctx = SSL_CTX_new(TLS_client_method());
-    p->server_ctx = SSL_CTX_new(TLS_server_method());
-    if (!p->client_ctx || !p->server_ctx || !c_in || !c_out || !s_in || !s_out)
-        goto fail;
-    if (SSL_CTX_use_certificate_chain_file(p->server_ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(p->server_ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(p->client_ctx, PKI "root-ca.pem", NULL) != 1)
+    p->client_ctx = test_client_ctx(0);
+    p->server_ctx = test_server_ctx("server-ecdsa-p256", 0);
+    if (!p->client_ctx || !p->server_ctx)
         goto fail;
     SSL_CTX_set_info_callback(p->client_ctx, info_cb);
     SSL_CTX_set_msg_callback(p->client_ctx, msg_cb);
@@ -167,46 +161,27 @@ static int pair_new(struct pair *p)
     SSL_CTX_set_tlsext_servername_callback(p->server_ctx, servername_cb);
     SSL_CTX_set_alpn_select_cb(p->server_ctx, alpn_cb, NULL);
     SSL_CTX_set_cert_cb(p->server_ctx, cert_cb, NULL);
-    p->client = SSL_new(p->client_ctx);
-    p->server = SSL_new(p->server_ctx);
-    if (!p->client || !p->server)
+    if (!mem_link(p->client_ctx, p->server_ctx, &p->client, &p->server))
         goto fail;
-    SSL_set_bio(p->client, c_in, c_out);
-    SSL_set_bio(p->server, s_in, s_out);
-    SSL_set_connect_state(p->client);
-    SSL_set_accept_state(p->server);
     SSL_set_tlsext_host_name(p->client, "localhost");
     if (SSL_set_alpn_protos(p->client, protos, sizeof protos) != 0)
         goto fail;
     return 1;
 fail:
-    if (!p->client) {
-        BIO_free(c_in);
-        BIO_free(c_out);
-    }
-    if (!p->server) {
-        BIO_free(s_in);
-        BIO_free(s_out);
-    }
     pair_free(p);
     return 0;
 }
 
-static int deliver(SSL *from, SSL *to)
+/* deliver(), unless a callback freed either SSL. */
+static int live_deliver(SSL *from, SSL *to)
 {
-    char buf[4096];
-    int n, total = 0;
     if (from == run.freed || to == run.freed)
         return 0;
-    while ((n = BIO_read(SSL_get_wbio(from), buf, sizeof buf)) > 0) {
-        BIO_write(SSL_get_rbio(to), buf, n);
-        total += n;
-    }
-    return total;
+    return deliver(from, to);
 }
 
 /* One SSL_do_handshake step: 1 done, 0 waiting, -1 failed, -2 the SSL was freed meanwhile. */
-static int step(SSL *ssl)
+static int live_step(SSL *ssl)
 {
     int r = SSL_do_handshake(ssl);
     if (ssl == run.freed)
@@ -222,18 +197,18 @@ static int exchange(struct pair *p)
     char buf[16];
     int c = 0, s = 0, rounds, r;
     for (rounds = 0; rounds < 20 && !(c == 1 && s == 1); rounds++) {
-        if ((c = step(p->client)) < 0)
+        if ((c = live_step(p->client)) < 0)
             return c;
-        deliver(p->client, p->server);
-        if ((s = step(p->server)) < 0)
+        live_deliver(p->client, p->server);
+        if ((s = live_step(p->server)) < 0)
             return s;
-        deliver(p->server, p->client);
+        live_deliver(p->server, p->client);
     }
     if (!(c == 1 && s == 1))
         return -1;
     if (SSL_write(p->server, "hello", 5) != 5)
         return -1;
-    deliver(p->server, p->client);
+    live_deliver(p->server, p->client);
     r = SSL_read(p->client, buf, sizeof buf);
     if (p->client == run.freed)
         return -2;
@@ -330,7 +305,7 @@ static int test_calls_after_the_callback_work(void)
     CHECK(exchange(&p) == 1);
     CHECK(run.acted && run.result == 0);
     CHECK(SSL_write(p.client, "ping", 4) == 4);
-    deliver(p.client, p.server);
+    live_deliver(p.client, p.server);
     CHECK(SSL_read(p.server, buf, sizeof buf) == 4);
     CHECK(SSL_key_update(p.server, SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
     CHECK(SSL_shutdown(p.server) == 0);

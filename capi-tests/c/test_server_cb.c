@@ -9,34 +9,13 @@
 /* The ticket key callback's HMAC_CTX API is deprecated in OpenSSL 3 (still there, and what
  * nginx and stunnel use). */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
-
-static void shuttle(BIO *from, BIO *to)
-{
-    char buf[4096];
-    int n;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
-        BIO_write(to, buf, n);
-}
 
 /* What one connection did. */
 struct outcome {
@@ -53,93 +32,42 @@ struct outcome {
 static void run_connection(SSL_CTX *cctx, SSL_CTX *sctx, const char *sni, SSL_SESSION *resume,
                            struct outcome *o)
 {
-    SSL *client = SSL_new(cctx), *server = SSL_new(sctx);
-    BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
-    BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
-    int c_done = 0, s_done = 0, rounds;
-    char byte;
+    SSL *client, *server;
+    struct mem_result hs;
+    X509 *peer;
 
     memset(o, 0, sizeof *o);
-    SSL_set_bio(client, c_in, c_out);
-    SSL_set_bio(server, s_in, s_out);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    SSL_set_tlsext_host_name(client, sni);
-    SSL_set1_host(client, sni);
+    if (!mem_link(cctx, sctx, &client, &server))
+        return;
+    client_names(client, sni);
     if (resume)
         SSL_set_session(client, resume);
-    for (rounds = 0; rounds < 100 && !(c_done && s_done); rounds++) {
-        int r, e;
-        if (!c_done) {
-            r = SSL_do_handshake(client);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
-                goto out;
+    if (!mem_handshake(client, server, &hs)) {
+        o->server_lookups = hs.server_lookups;
+        if (hs.failed == 's') {
+            o->server_error = hs.error;
+            mem_read_alert(client, server, 's');
         }
-        shuttle(c_out, s_in);
-        if (!s_done) {
-            r = SSL_do_handshake(server);
-            e = r == 1 ? 0 : SSL_get_error(server, r);
-            if (r == 1)
-                s_done = 1;
-            else if (e == SSL_ERROR_WANT_X509_LOOKUP)
-                o->server_lookups++;
-            else if (e != SSL_ERROR_WANT_READ) {
-                o->server_error = e;
-                shuttle(s_out, c_in);
-                SSL_do_handshake(client); /* reads the alert */
-                goto out;
-            }
-        }
-        shuttle(s_out, c_in);
+        goto out;
     }
-    if (!(c_done && s_done))
+    o->server_lookups = hs.server_lookups;
+    if (!mem_exchange(client, server))
         goto out;
-    if (SSL_write(server, "s", 1) != 1)
-        goto out;
-    shuttle(s_out, c_in);
-    if (SSL_read(client, &byte, 1) != 1 || SSL_write(client, "c", 1) != 1)
-        goto out;
-    shuttle(c_out, s_in);
-    if (SSL_read(server, &byte, 1) != 1)
-        goto out;
-    {
-        X509 *peer = SSL_get_peer_certificate(client);
-        if (peer) {
-            X509_NAME_oneline(X509_get_subject_name(peer), o->peer_subject, sizeof o->peer_subject);
-            X509_free(peer);
-        }
-        peer = SSL_get_peer_certificate(server);
-        o->server_saw_client_cert = peer != NULL;
+    peer = SSL_get_peer_certificate(client);
+    if (peer) {
+        X509_NAME_oneline(X509_get_subject_name(peer), o->peer_subject, sizeof o->peer_subject);
         X509_free(peer);
     }
+    peer = SSL_get_peer_certificate(server);
+    o->server_saw_client_cert = peer != NULL;
+    X509_free(peer);
     o->reused = SSL_session_reused(client);
     o->session = SSL_get1_session(client);
     o->ok = o->session != NULL && o->reused == SSL_session_reused(server);
-    SSL_shutdown(client);
-    shuttle(c_out, s_in);
-    SSL_shutdown(server);
-    shuttle(s_out, c_in);
-    SSL_shutdown(client);
+    mem_shutdown(client, server);
 out:
     SSL_free(client);
     SSL_free(server);
-}
-
-static SSL_CTX *client_ctx(int version)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
-        SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, version) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
 }
 
 /* ---- the certificate callback ----------------------------------------------------------- */
@@ -223,11 +151,11 @@ static SSL_CTX *cert_cb_server(int version)
 
 static int cert_by_name(int version)
 {
-    SSL_CTX *sctx = cert_cb_server(version), *cctx = client_ctx(version);
+    SSL_CTX *sctx = cert_cb_server(version), *cctx = test_client_ctx(version);
     struct outcome o;
     int ok;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     run_connection(cctx, sctx, "www.example.test", NULL, &o);
     ok = o.ok && cert_cb_calls == 1 && strstr(o.peer_subject, "CN=*.example.test") != NULL &&
          strcmp(cert_cb_servername, "www.example.test") == 0;
@@ -239,7 +167,7 @@ static int cert_by_name(int version)
     }
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ok);
+    REQUIRE(ok);
     return 1;
 }
 
@@ -256,11 +184,11 @@ static int test_cert_cb_sni_tls13(void)
 /* -1 pauses the server's handshake with SSL_ERROR_WANT_X509_LOOKUP; the next call asks again. */
 static int cert_retry(int version)
 {
-    SSL_CTX *sctx = cert_cb_server(version), *cctx = client_ctx(version);
+    SSL_CTX *sctx = cert_cb_server(version), *cctx = test_client_ctx(version);
     struct outcome o;
     int ok;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     cert_cb_retries_left = 2;
     run_connection(cctx, sctx, "localhost", NULL, &o);
     ok = o.ok && o.server_lookups == 2 && cert_cb_calls == 3 &&
@@ -268,7 +196,7 @@ static int cert_retry(int version)
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ok);
+    REQUIRE(ok);
     return 1;
 }
 
@@ -285,16 +213,16 @@ static int test_cert_cb_retry_tls13(void)
 /* 0 fails the handshake. */
 static int cert_failure(int version)
 {
-    SSL_CTX *sctx = cert_cb_server(version), *cctx = client_ctx(version);
+    SSL_CTX *sctx = cert_cb_server(version), *cctx = test_client_ctx(version);
     struct outcome o;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     cert_cb_fail = 1;
     run_connection(cctx, sctx, "localhost", NULL, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(!o.ok && o.server_error == SSL_ERROR_SSL && cert_cb_calls == 1);
+    REQUIRE(!o.ok && o.server_error == SSL_ERROR_SSL && cert_cb_calls == 1);
     ERR_clear_error();
     return 1;
 }
@@ -321,13 +249,13 @@ static int client_identity(SSL *ssl, void *arg)
 
 static int client_cert(int version)
 {
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(version);
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = test_client_ctx(version);
     struct outcome o;
 
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
-    CHECK(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    REQUIRE(SSL_CTX_load_verify_locations(sctx, PKI "root-ca.pem", NULL) == 1);
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     SSL_CTX_set_cert_cb(cctx, client_identity, NULL);
     client_cb_calls = 0;
@@ -335,7 +263,7 @@ static int client_cert(int version)
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(o.ok && o.server_saw_client_cert && client_cb_calls >= 1);
+    REQUIRE(o.ok && o.server_saw_client_cert && client_cb_calls >= 1);
     return 1;
 }
 
@@ -401,14 +329,10 @@ static int ticket_key_cb(SSL *ssl, unsigned char *key_name, unsigned char *iv, E
 
 static SSL_CTX *ticket_server(int version)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = test_server_ctx("server-ecdsa-p256", version);
     if (!ctx)
         return NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"test", 4) != 1 ||
+    if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"test", 4) != 1 ||
         SSL_CTX_set_tlsext_ticket_key_cb(ctx, ticket_key_cb) != 1) {
         SSL_CTX_free(ctx);
         return NULL;
@@ -422,7 +346,7 @@ static SSL_CTX *ticket_server(int version)
  * connection's outcome. The first server context seals, `opener` opens. */
 static int ticket_pair(int version, SSL_CTX *sealer, SSL_CTX *opener, struct outcome *second)
 {
-    SSL_CTX *cctx = client_ctx(version);
+    SSL_CTX *cctx = test_client_ctx(version);
     struct outcome first;
 
     memset(second, 0, sizeof *second);
@@ -443,12 +367,12 @@ static int ticket_round_trip(int version)
     int ok;
 
     make_keys();
-    CHECK(sctx);
+    REQUIRE(sctx);
     ok = ticket_pair(version, sctx, sctx, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
-    CHECK(ok);
-    CHECK(o.ok && o.reused && enc_calls >= 1 && dec_calls >= 1);
+    REQUIRE(ok);
+    REQUIRE(o.ok && o.reused && enc_calls >= 1 && dec_calls >= 1);
     return 1;
 }
 
@@ -470,18 +394,18 @@ static int test_ticket_key_cb_renew(void)
     int ok, enc_before;
 
     make_keys();
-    CHECK(sctx);
+    REQUIRE(sctx);
     ok = ticket_pair(TLS1_2_VERSION, sctx, sctx, &o);
     SSL_SESSION_free(o.session);
-    CHECK(ok && o.ok && o.reused && enc_calls == 1);
+    REQUIRE(ok && o.ok && o.reused && enc_calls == 1);
     dec_answer = 2;
     enc_before = enc_calls;
     ok = ticket_pair(TLS1_2_VERSION, sctx, sctx, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
-    CHECK(ok && o.ok && o.reused);
+    REQUIRE(ok && o.ok && o.reused);
     /* One ticket for the full handshake, one more to replace the renewed one. */
-    CHECK(enc_calls == enc_before + 2);
+    REQUIRE(enc_calls == enc_before + 2);
     return 1;
 }
 
@@ -493,12 +417,12 @@ static int ticket_unknown(int version)
     int ok;
 
     make_keys();
-    CHECK(sctx);
+    REQUIRE(sctx);
     dec_answer = 0;
     ok = ticket_pair(version, sctx, sctx, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
-    CHECK(ok && o.ok && !o.reused && dec_calls >= 1);
+    REQUIRE(ok && o.ok && !o.reused && dec_calls >= 1);
     return 1;
 }
 
@@ -520,12 +444,12 @@ static int ticket_failure(int version)
     int ok;
 
     make_keys();
-    CHECK(sctx);
+    REQUIRE(sctx);
     dec_answer = -1;
     ok = ticket_pair(version, sctx, sctx, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
-    CHECK(ok && !o.ok && o.server_error == SSL_ERROR_SSL && dec_calls >= 1);
+    REQUIRE(ok && !o.ok && o.server_error == SSL_ERROR_SSL && dec_calls >= 1);
     ERR_clear_error();
     return 1;
 }
@@ -550,12 +474,12 @@ static int test_ticket_key_cb_shared(void)
         struct outcome o;
         int ok;
         make_keys();
-        CHECK(a && b);
+        REQUIRE(a && b);
         ok = ticket_pair(versions[i], a, b, &o);
         SSL_SESSION_free(o.session);
         SSL_CTX_free(a);
         SSL_CTX_free(b);
-        CHECK(ok && o.ok && o.reused);
+        REQUIRE(ok && o.ok && o.reused);
     }
     return 1;
 }
@@ -586,7 +510,7 @@ static int test_ticket_keys_ctrl(void)
         SSL_SESSION_free(o.session);
         SSL_CTX_free(a);
         SSL_CTX_free(b);
-        CHECK(ok && o.ok && o.reused);
+        REQUIRE(ok && o.ok && o.reused);
     }
     return 1;
 }
@@ -619,64 +543,54 @@ static int record_getters(SSL *ssl, void *arg)
  * SSL_SESSION_get0_hostname, and ERR_peek_error_data with ERR_TXT_STRING. */
 static int test_getters_nginx_uses(void)
 {
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = client_ctx(TLS1_3_VERSION);
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = test_client_ctx(TLS1_3_VERSION);
     struct outcome o;
     const char *data = NULL, *host;
     int flags = 0;
     unsigned long e;
     char c_shared[8];
 
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
-    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256") == 1);
-    CHECK(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256") == 1);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(sctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(sctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    REQUIRE(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256") == 1);
+    REQUIRE(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256") == 1);
     SSL_CTX_set_cert_cb(sctx, record_getters, NULL);
     shared[0] = shared_short[0] = '\0';
     run_connection(cctx, sctx, "localhost", NULL, &o);
-    CHECK(o.ok);
+    REQUIRE(o.ok);
     /* The client's order; TLS 1.2 suites the client offered and the server enables follow. */
-    CHECK(strncmp(shared, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", 51) == 0);
-    CHECK(shared_short_ok && strcmp(shared_short, "TLS_CHACHA20_POLY1305_SHA256") == 0);
-    CHECK(strcmp(hostname, "localhost") == 0);
+    REQUIRE(strncmp(shared, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", 51) == 0);
+    REQUIRE(shared_short_ok && strcmp(shared_short, "TLS_CHACHA20_POLY1305_SHA256") == 0);
+    REQUIRE(strcmp(hostname, "localhost") == 0);
     host = SSL_SESSION_get0_hostname(o.session);
 #ifndef LIBTLS_TEST_OPENSSL
     /* OpenSSL 3 leaves it NULL in a TLS 1.3 client's ticket session; libtls keeps the name. */
-    CHECK(host && strcmp(host, "localhost") == 0);
+    REQUIRE(host && strcmp(host, "localhost") == 0);
 #else
-    CHECK(host == NULL || strcmp(host, "localhost") == 0);
+    REQUIRE(host == NULL || strcmp(host, "localhost") == 0);
 #endif
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
     /* Not a server after a ClientHello: NULL. */
     {
-        SSL_CTX *ctx = client_ctx(TLS1_3_VERSION);
+        SSL_CTX *ctx = test_client_ctx(TLS1_3_VERSION);
         SSL *ssl = SSL_new(ctx);
-        CHECK(SSL_get_shared_ciphers(ssl, c_shared, sizeof c_shared) == NULL);
+        REQUIRE(SSL_get_shared_ciphers(ssl, c_shared, sizeof c_shared) == NULL);
         SSL_free(ssl);
         SSL_CTX_free(ctx);
     }
     /* An error's data, as nginx's ngx_ssl_error reads it. */
     ERR_clear_error();
-    CHECK(SSL_CTX_use_certificate_file(cctx = SSL_CTX_new(TLS_client_method()), PKI "missing.pem",
+    REQUIRE(SSL_CTX_use_certificate_file(cctx = SSL_CTX_new(TLS_client_method()), PKI "missing.pem",
                                        SSL_FILETYPE_PEM) != 1);
     SSL_CTX_free(cctx);
     e = ERR_peek_error_data(&data, &flags);
-    CHECK(e != 0 && e == ERR_peek_error() && data != NULL);
-    CHECK((flags & ERR_TXT_STRING) != 0 && data[0] != '\0');
+    REQUIRE(e != 0 && e == ERR_peek_error() && data != NULL);
+    REQUIRE((flags & ERR_TXT_STRING) != 0 && data[0] != '\0');
     ERR_clear_error();
     return 1;
-}
-
-
-
-static X509 *cert_from_file(const char *path)
-{
-    BIO *bio = BIO_new_file(path, "r");
-    X509 *x = bio ? read_cert(bio) : NULL;
-    BIO_free(bio);
-    return x;
 }
 
 /* SSL_get_certificate hands back the very object the program gave SSL_CTX_use_certificate,
@@ -685,25 +599,25 @@ static X509 *cert_from_file(const char *path)
 static int test_certificate_object_identity(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    X509 *leaf = cert_from_file(PKI "server-ecdsa-p256.pem");
+    X509 *leaf = read_cert_file(PKI "server-ecdsa-p256.pem");
     static int marker;
     int index = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     SSL *ssl;
     X509 *got;
 
-    CHECK(ctx && leaf && index >= 0);
-    CHECK(X509_set_ex_data(leaf, index, &marker) == 1);
-    CHECK(SSL_CTX_use_certificate(ctx, leaf) == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    REQUIRE(ctx && leaf && index >= 0);
+    REQUIRE(X509_set_ex_data(leaf, index, &marker) == 1);
+    REQUIRE(SSL_CTX_use_certificate(ctx, leaf) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
     ssl = SSL_new(ctx);
-    CHECK(ssl);
+    REQUIRE(ssl);
     got = SSL_get_certificate(ssl);
-    CHECK(got == leaf);
-    CHECK(X509_get_ex_data(got, index) == &marker);
+    REQUIRE(got == leaf);
+    REQUIRE(X509_get_ex_data(got, index) == &marker);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     /* The context held its own reference: the object is still the program's. */
-    CHECK(X509_get_ex_data(leaf, index) == &marker);
+    REQUIRE(X509_get_ex_data(leaf, index) == &marker);
     X509_free(leaf);
     return 1;
 }
@@ -715,26 +629,26 @@ static int test_chain_certs_of_current(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     STACK_OF(X509) *chain = NULL;
-    X509 *rsa_leaf = cert_from_file(PKI "server-rsa2048.pem");
-    X509 *ecdsa_leaf = cert_from_file(PKI "server-ecdsa-p256.pem");
-    X509 *stranger = cert_from_file(PKI "client-rsa2048.pem");
+    X509 *rsa_leaf = read_cert_file(PKI "server-rsa2048.pem");
+    X509 *ecdsa_leaf = read_cert_file(PKI "server-ecdsa-p256.pem");
+    X509 *stranger = read_cert_file(PKI "client-rsa2048.pem");
 
-    CHECK(ctx && rsa_leaf && ecdsa_leaf && stranger);
-    CHECK(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain == NULL);
-    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-rsa2048.chain.pem") == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-rsa2048.key", SSL_FILETYPE_PEM) == 1);
-    CHECK(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
+    REQUIRE(ctx && rsa_leaf && ecdsa_leaf && stranger);
+    REQUIRE(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain == NULL);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-rsa2048.chain.pem") == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-rsa2048.key", SSL_FILETYPE_PEM) == 1);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) == 1);
     /* The certificate loaded last is current. */
-    CHECK(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain != NULL);
-    CHECK(sk_X509_num(chain) == 1);
-    CHECK(X509_check_issued(sk_X509_value(chain, 0), ecdsa_leaf) == X509_V_OK);
+    REQUIRE(SSL_CTX_get_extra_chain_certs(ctx, &chain) == 1 && chain != NULL);
+    REQUIRE(sk_X509_num(chain) == 1);
+    REQUIRE(X509_check_issued(sk_X509_value(chain, 0), ecdsa_leaf) == X509_V_OK);
     /* Selecting the RSA certificate makes its chain the one reported. */
-    CHECK(SSL_CTX_select_current_cert(ctx, rsa_leaf) == 1);
-    CHECK(SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != NULL && sk_X509_num(chain) == 1);
-    CHECK(X509_check_issued(sk_X509_value(chain, 0), rsa_leaf) == X509_V_OK);
+    REQUIRE(SSL_CTX_select_current_cert(ctx, rsa_leaf) == 1);
+    REQUIRE(SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != NULL && sk_X509_num(chain) == 1);
+    REQUIRE(X509_check_issued(sk_X509_value(chain, 0), rsa_leaf) == X509_V_OK);
     /* A certificate the context does not have cannot be selected. */
-    CHECK(SSL_CTX_select_current_cert(ctx, stranger) == 0);
+    REQUIRE(SSL_CTX_select_current_cert(ctx, stranger) == 0);
     ERR_clear_error();
     X509_free(rsa_leaf);
     X509_free(ecdsa_leaf);

@@ -5,14 +5,12 @@
  *
  *   test_threads [THREADS [CONNECTIONS_PER_THREAD]]     default 8 x 500
  * Prints "ok threads" or "FAIL threads: ..." and a summary line. Run from the repository root. */
-#include "compat.h"
+#include "common.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
 
 static SSL_CTX *server_ctx, *client_ctx;
 static int per_thread = 500;
@@ -22,65 +20,33 @@ struct result {
     char why[256];
 };
 
-static int shuttle(BIO *from, BIO *to)
-{
-    char buf[8192];
-    int n, moved = 0;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0) {
-        if (BIO_write(to, buf, n) != n)
-            return -1;
-        moved += n;
-    }
-    return moved;
-}
-
 /* One connection; returns 1 on success and sets *reused. */
 static int one_connection(SSL_SESSION **session, int *reused, char *why, size_t why_len)
 {
-    SSL *c = SSL_new(client_ctx), *s = SSL_new(server_ctx);
-    BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
-    BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
-    int c_done = 0, s_done = 0, rounds, ok = 0;
+    SSL *c, *s;
+    struct mem_result hs;
+    int ok = 0;
     char buf[64];
 
-    SSL_set_bio(c, c_in, c_out);
-    SSL_set_bio(s, s_in, s_out);
-    SSL_set_connect_state(c);
-    SSL_set_accept_state(s);
+    if (!mem_link(client_ctx, server_ctx, &c, &s)) {
+        snprintf(why, why_len, "SSL_new failed");
+        return 0;
+    }
     SSL_set1_host(c, "localhost");
     if (*session)
         SSL_set_session(c, *session);
-    for (rounds = 0; rounds < 50 && !(c_done && s_done); rounds++) {
-        if (!c_done) {
-            int r = SSL_do_handshake(c);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ) {
-                snprintf(why, why_len, "client handshake error %d", SSL_get_error(c, r));
-                goto out;
-            }
-        }
-        if (!s_done) {
-            int r = SSL_do_handshake(s);
-            if (r == 1)
-                s_done = 1;
-            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ) {
-                snprintf(why, why_len, "server handshake error %d", SSL_get_error(s, r));
-                goto out;
-            }
-        }
-        shuttle(c_out, s_in);
-        shuttle(s_out, c_in);
-    }
-    if (!(c_done && s_done)) {
-        snprintf(why, why_len, "handshake did not finish");
+    if (!mem_handshake(c, s, &hs)) {
+        if (hs.failed)
+            snprintf(why, why_len, "%s handshake error %d", hs.failed == 'c' ? "client" : "server", hs.error);
+        else
+            snprintf(why, why_len, "handshake did not finish");
         goto out;
     }
     if (SSL_write(c, "ping", 4) != 4) {
         snprintf(why, why_len, "client write failed");
         goto out;
     }
-    shuttle(c_out, s_in);
+    deliver(c, s);
     if (SSL_read(s, buf, sizeof buf) != 4 || memcmp(buf, "ping", 4) != 0) {
         snprintf(why, why_len, "server read failed");
         goto out;
@@ -89,7 +55,7 @@ static int one_connection(SSL_SESSION **session, int *reused, char *why, size_t 
         snprintf(why, why_len, "server write failed");
         goto out;
     }
-    shuttle(s_out, c_in);
+    deliver(s, c);
     if (SSL_read(c, buf, sizeof buf) != 4 || memcmp(buf, "pong", 4) != 0) {
         snprintf(why, why_len, "client read failed");
         goto out;
@@ -103,12 +69,12 @@ static int one_connection(SSL_SESSION **session, int *reused, char *why, size_t 
         snprintf(why, why_len, "first SSL_shutdown did not return 0");
         goto out;
     }
-    shuttle(c_out, s_in);
+    deliver(c, s);
     if (SSL_read(s, buf, sizeof buf) != 0 || SSL_shutdown(s) != 1) {
         snprintf(why, why_len, "server did not see close_notify");
         goto out;
     }
-    shuttle(s_out, c_in);
+    deliver(s, c);
     if (SSL_shutdown(c) != 1) {
         snprintf(why, why_len, "second SSL_shutdown did not return 1");
         goto out;
@@ -161,15 +127,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_threads [THREADS(1-64) [CONNECTIONS]]\n");
         return 2;
     }
-    server_ctx = SSL_CTX_new(TLS_server_method());
-    client_ctx = SSL_CTX_new(TLS_client_method());
-    if (SSL_CTX_use_certificate_chain_file(server_ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(server_ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(client_ctx, PKI "root-ca.pem", NULL) != 1) {
+    server_ctx = test_server_ctx("server-ecdsa-p256", 0);
+    client_ctx = test_client_ctx(0);
+    if (!server_ctx || !client_ctx) {
         printf("FAIL threads: setup\n");
         return 1;
     }
-    SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_session_cache_mode(client_ctx, SSL_SESS_CACHE_CLIENT);
     memset(results, 0, sizeof results);
     for (i = 0; i < threads; i++)

@@ -7,32 +7,11 @@
  *   test_ticket_cb NAME...    run only these
  *   test_ticket_cb --list     print the test names
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PKI "pki/"
-
-static char failure[512];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
-
-static void shuttle(BIO *from, BIO *to)
-{
-    char buf[4096];
-    int n;
-    while ((n = BIO_read(from, buf, sizeof buf)) > 0)
-        BIO_write(to, buf, n);
-}
 
 /* What the server's callbacks saw and are told to do. */
 static int gen_calls, gen_fail, gen_only_first;
@@ -115,95 +94,42 @@ struct outcome {
 
 static void run_connection(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, struct outcome *o)
 {
-    SSL *client = SSL_new(cctx), *server = SSL_new(sctx);
-    BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
-    BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
-    int c_done = 0, s_done = 0, rounds;
-    char byte;
+    SSL *client, *server;
+    struct mem_result hs;
 
     memset(o, 0, sizeof *o);
-    SSL_set_bio(client, c_in, c_out);
-    SSL_set_bio(server, s_in, s_out);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
+    if (!mem_link(cctx, sctx, &client, &server))
+        return;
     SSL_set_tlsext_host_name(client, "localhost");
     if (resume)
         SSL_set_session(client, resume);
-    for (rounds = 0; rounds < 100 && !(c_done && s_done); rounds++) {
-        int r;
-        if (!c_done) {
-            r = SSL_do_handshake(client);
-            if (r == 1)
-                c_done = 1;
-            else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
-                goto out;
+    if (!mem_handshake(client, server, &hs)) {
+        if (hs.failed == 's') {
+            o->server_failed = 1;
+            mem_read_alert(client, server, 's');
         }
-        shuttle(c_out, s_in);
-        if (!s_done) {
-            r = SSL_do_handshake(server);
-            if (r == 1)
-                s_done = 1;
-            else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ) {
-                o->server_failed = 1;
-                shuttle(s_out, c_in);
-                SSL_do_handshake(client); /* reads the alert */
-                goto out;
-            }
-        }
-        shuttle(s_out, c_in);
+        goto out;
     }
-    if (!(c_done && s_done))
-        goto out;
-    if (SSL_write(server, "s", 1) != 1)
-        goto out;
-    shuttle(s_out, c_in);
-    if (SSL_read(client, &byte, 1) != 1 || SSL_write(client, "c", 1) != 1)
-        goto out;
-    shuttle(c_out, s_in);
-    if (SSL_read(server, &byte, 1) != 1)
+    if (!mem_exchange(client, server))
         goto out;
     o->reused = SSL_session_reused(client);
     o->session = SSL_get1_session(client);
     o->server_ex_marked = SSL_get_session(server) != NULL &&
                           SSL_SESSION_get_ex_data(SSL_get_session(server), ex_index) == ex_mark;
     o->ok = o->session != NULL && o->reused == SSL_session_reused(server);
-    /* OpenSSL keeps a session resumable only after a clean shutdown. */
-    SSL_shutdown(client);
-    shuttle(c_out, s_in);
-    SSL_shutdown(server);
-    shuttle(s_out, c_in);
-    SSL_shutdown(client);
+    mem_shutdown(client, server);
 out:
     SSL_free(client);
     SSL_free(server);
 }
 
-static SSL_CTX *client_ctx(int version)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx)
-        return NULL;
-    if (SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1 ||
-        SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, version) != 1) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    return ctx;
-}
-
 /* A server with the ticket callbacks; only tickets resume (no session ID cache). */
 static SSL_CTX *server_ctx(int version, int num_tickets)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = test_server_ctx("server-ecdsa-p256", version);
     if (!ctx)
         return NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, PKI "server-ecdsa-p256.chain.pem") != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, PKI "server-ecdsa-p256.key", SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, version) != 1 ||
-        SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"test", 4) != 1 ||
+    if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"test", 4) != 1 ||
         SSL_CTX_set_num_tickets(ctx, num_tickets) != 1 ||
         SSL_CTX_set_session_ticket_cb(ctx, generate_cb, decrypt_cb, &gen_calls) != 1) {
         SSL_CTX_free(ctx);
@@ -218,7 +144,7 @@ static SSL_CTX *server_ctx(int version, int num_tickets)
  * default). The callbacks' counters are reset between the two. */
 static int pair(int version, SSL_CTX *sctx, SSL_CTX *sctx2, int second_answer, struct outcome *second)
 {
-    SSL_CTX *cctx = client_ctx(version);
+    SSL_CTX *cctx = test_client_ctx(version);
     struct outcome first;
     int ok;
 
@@ -253,21 +179,21 @@ static int appdata_round_trip(int version)
     int ok;
 
     reset_callbacks();
-    CHECK(sctx);
+    REQUIRE(sctx);
     ok = pair(version, sctx, sctx, -1, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
-    CHECK(ok);
-    CHECK(o.ok && o.reused);
+    REQUIRE(ok);
+    REQUIRE(o.ok && o.reused);
     /* TLS 1.3 reports every ticket as due for renewal (a resumed client gets a new one). */
-    CHECK(dec_calls == 1 && dec_status[0] == opened_status(version) && dec_had_session[0]);
-    CHECK(strcmp(dec_data[0], "app data") == 0);
-    CHECK(dec_keyname_len[0] == 16);
+    REQUIRE(dec_calls == 1 && dec_status[0] == opened_status(version) && dec_had_session[0]);
+    REQUIRE(strcmp(dec_data[0], "app data") == 0);
+    REQUIRE(dec_keyname_len[0] == 16);
     /* What the decrypt callback stored on the session is there after the handshake. */
-    CHECK(o.server_ex_marked);
+    REQUIRE(o.server_ex_marked);
     /* TLS 1.2: SUCCESS -> USE issues no new ticket; TLS 1.3: SUCCESS_RENEW -> USE_RENEW
      * issues one in place of the spent one. */
-    CHECK(gen_calls == (version == TLS1_3_VERSION ? 1 : 0));
+    REQUIRE(gen_calls == (version == TLS1_3_VERSION ? 1 : 0));
     return 1;
 }
 
@@ -285,19 +211,19 @@ static int test_appdata_tls13(void)
  * no session. */
 static int test_empty_ticket_tls12(void)
 {
-    SSL_CTX *sctx = server_ctx(TLS1_2_VERSION, 1), *cctx = client_ctx(TLS1_2_VERSION);
+    SSL_CTX *sctx = server_ctx(TLS1_2_VERSION, 1), *cctx = test_client_ctx(TLS1_2_VERSION);
     struct outcome o;
 
     reset_callbacks();
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     run_connection(cctx, sctx, NULL, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(o.ok && !o.reused);
-    CHECK(dec_calls == 1 && dec_status[0] == SSL_TICKET_EMPTY && !dec_had_session[0]);
-    CHECK(dec_keyname_len[0] == 0);
-    CHECK(gen_calls == 1);
+    REQUIRE(o.ok && !o.reused);
+    REQUIRE(dec_calls == 1 && dec_status[0] == SSL_TICKET_EMPTY && !dec_had_session[0]);
+    REQUIRE(dec_keyname_len[0] == 0);
+    REQUIRE(gen_calls == 1);
     return 1;
 }
 
@@ -309,15 +235,15 @@ static int verdict(int version, int answer, int want_reused, int want_gen_calls)
     int ok;
 
     reset_callbacks();
-    CHECK(sctx);
+    REQUIRE(sctx);
     ok = pair(version, sctx, sctx, answer, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
-    CHECK(ok);
-    CHECK(o.ok);
-    CHECK(o.reused == want_reused);
-    CHECK(dec_calls == 1 && dec_status[0] == opened_status(version));
-    CHECK(gen_calls == want_gen_calls);
+    REQUIRE(ok);
+    REQUIRE(o.ok);
+    REQUIRE(o.reused == want_reused);
+    REQUIRE(dec_calls == 1 && dec_status[0] == opened_status(version));
+    REQUIRE(gen_calls == want_gen_calls);
     return 1;
 }
 
@@ -360,11 +286,11 @@ static int test_use_renew_tls13(void)
 /* ABORT fails the handshake. */
 static int abort_case(int version)
 {
-    SSL_CTX *sctx = server_ctx(version, 1), *cctx = client_ctx(version);
+    SSL_CTX *sctx = server_ctx(version, 1), *cctx = test_client_ctx(version);
     struct outcome first, second;
 
     reset_callbacks();
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     run_connection(cctx, sctx, NULL, &first);
     reset_callbacks();
     dec_answer = SSL_TICKET_RETURN_ABORT;
@@ -373,8 +299,8 @@ static int abort_case(int version)
     SSL_SESSION_free(second.session);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    CHECK(first.ok);
-    CHECK(!second.ok && second.server_failed && dec_calls == 1);
+    REQUIRE(first.ok);
+    REQUIRE(!second.ok && second.server_failed && dec_calls == 1);
     return 1;
 }
 
@@ -397,20 +323,20 @@ static int no_decrypt(int version)
     int ok;
 
     reset_callbacks();
-    CHECK(sctx && other);
+    REQUIRE(sctx && other);
     ok = pair(version, sctx, other, -1, &o);
     SSL_SESSION_free(o.session);
-    CHECK(ok);
-    CHECK(o.ok && !o.reused);
-    CHECK(dec_calls == 1 && dec_status[0] == SSL_TICKET_NO_DECRYPT && !dec_had_session[0]);
-    CHECK(dec_keyname_len[0] == 16);
+    REQUIRE(ok);
+    REQUIRE(o.ok && !o.reused);
+    REQUIRE(dec_calls == 1 && dec_status[0] == SSL_TICKET_NO_DECRYPT && !dec_had_session[0]);
+    REQUIRE(dec_keyname_len[0] == 16);
     reset_callbacks();
     ok = pair(version, sctx, other, SSL_TICKET_RETURN_USE, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(other);
-    CHECK(ok);
-    CHECK(!o.ok && o.server_failed);
+    REQUIRE(ok);
+    REQUIRE(!o.ok && o.server_failed);
     return 1;
 }
 
@@ -427,17 +353,17 @@ static int test_no_decrypt_tls13(void)
 /* A generate callback that fails fails the handshake. */
 static int gen_failure(int version)
 {
-    SSL_CTX *sctx = server_ctx(version, 1), *cctx = client_ctx(version);
+    SSL_CTX *sctx = server_ctx(version, 1), *cctx = test_client_ctx(version);
     struct outcome o;
 
     reset_callbacks();
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     gen_fail = 1;
     run_connection(cctx, sctx, NULL, &o);
     SSL_SESSION_free(o.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(!o.ok && o.server_failed && gen_calls == 1);
+    REQUIRE(!o.ok && o.server_failed && gen_calls == 1);
     return 1;
 }
 
@@ -455,15 +381,15 @@ static int test_generate_failure_tls13(void)
  * (OpenSSL copies the session), both resume with it. */
 static int test_second_ticket_carries_data_tls13(void)
 {
-    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION, 2), *cctx = client_ctx(TLS1_3_VERSION);
+    SSL_CTX *sctx = server_ctx(TLS1_3_VERSION, 2), *cctx = test_client_ctx(TLS1_3_VERSION);
     struct outcome first, second;
 
     reset_callbacks();
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     snprintf(gen_data, sizeof gen_data, "first only");
     gen_only_first = 1; /* the second ticket's session gets no data from the callback */
     run_connection(cctx, sctx, NULL, &first);
-    CHECK(first.ok && gen_calls == 2);
+    REQUIRE(first.ok && gen_calls == 2);
     /* The client's session is the last ticket's. */
     reset_callbacks();
     run_connection(cctx, sctx, first.session, &second);
@@ -471,8 +397,8 @@ static int test_second_ticket_carries_data_tls13(void)
     SSL_SESSION_free(second.session);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(second.ok && second.reused);
-    CHECK(dec_calls == 1 && strcmp(dec_data[0], "first only") == 0);
+    REQUIRE(second.ok && second.reused);
+    REQUIRE(dec_calls == 1 && strcmp(dec_data[0], "first only") == 0);
     return 1;
 }
 
@@ -483,13 +409,13 @@ static int test_set_get_appdata(void)
     void *data = (void *)1;
     size_t len = 99;
 
-    CHECK(s);
-    CHECK(SSL_SESSION_get0_ticket_appdata(s, &data, &len) == 1 && data == NULL && len == 0);
-    CHECK(SSL_SESSION_set1_ticket_appdata(s, "abc", 3) == 1);
-    CHECK(SSL_SESSION_get0_ticket_appdata(s, &data, &len) == 1 && len == 3 &&
+    REQUIRE(s);
+    REQUIRE(SSL_SESSION_get0_ticket_appdata(s, &data, &len) == 1 && data == NULL && len == 0);
+    REQUIRE(SSL_SESSION_set1_ticket_appdata(s, "abc", 3) == 1);
+    REQUIRE(SSL_SESSION_get0_ticket_appdata(s, &data, &len) == 1 && len == 3 &&
           memcmp(data, "abc", 3) == 0);
-    CHECK(SSL_SESSION_set1_ticket_appdata(s, NULL, 0) == 1);
-    CHECK(SSL_SESSION_get0_ticket_appdata(s, &data, &len) == 1 && data == NULL && len == 0);
+    REQUIRE(SSL_SESSION_set1_ticket_appdata(s, NULL, 0) == 1);
+    REQUIRE(SSL_SESSION_get0_ticket_appdata(s, &data, &len) == 1 && data == NULL && len == 0);
     SSL_SESSION_free(s);
     return 1;
 }

@@ -8,34 +8,13 @@
  * Run from the repository root (certificates are read from pki/). The environment supplies
  * TEST_CA_DIR (a directory made by `openssl rehash` holding pki/root-ca.pem) and SSL_CERT_FILE
  * (pki/root-ca.pem) with SSL_CERT_DIR (an empty directory). */
-#include "compat.h"
-#include "runner.h"
-#ifdef LIBTLS_TEST_OPENSSL
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-#endif
+#include "common.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
-
-#define PKI "pki/"
-
-static char failure[1024];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
 
 /* ---- one handshake over a socketpair, server in a thread ---------------------------------- */
 
@@ -45,12 +24,6 @@ struct outcome {
     long verify_result;
     int verified_len;              /* sk_X509_num(SSL_get0_verified_chain), -1 for NULL */
     char verified_top[256];        /* subject of the chain's last certificate */
-};
-
-struct server_thread {
-    SSL_CTX *ctx;
-    int fd;
-    struct outcome out;
 };
 
 static void record(SSL *ssl, struct outcome *out)
@@ -63,68 +36,50 @@ static void record(SSL *ssl, struct outcome *out)
                           out->verified_top, sizeof out->verified_top);
 }
 
-static void *serve_one(void *arg)
+static int serve_one(SSL *ssl, void *arg)
 {
-    struct server_thread *st = arg;
-    SSL *ssl = SSL_new(st->ctx);
-    SSL_set_fd(ssl, st->fd);
+    struct outcome *out = arg;
     ERR_clear_error();
-    st->out.handshake_ret = SSL_accept(ssl);
-    record(ssl, &st->out);
-    if (st->out.handshake_ret != 1)
-        st->out.handshake_error = ERR_peek_error();
+    out->handshake_ret = SSL_accept(ssl);
+    record(ssl, out);
+    if (out->handshake_ret != 1)
+        out->handshake_error = ERR_peek_error();
     else
         SSL_shutdown(ssl);
-    ERR_clear_error();
-    SSL_free(ssl);
-    shutdown(st->fd, SHUT_RDWR);
-    return NULL;
+    return out->handshake_ret == 1;
 }
 
 /* A handshake of the client `ssl` (set up by the caller) with a TLS 1.3 server presenting
- * pki/NAME.chain.pem; the client is shut down but not freed. */
+ * pki/NAME.chain.pem, over the socketpair runner; the client is shut down but not freed. */
 static int handshake_against(SSL *ssl, const char *server_cert, struct outcome *client,
                              struct outcome *server)
 {
-    struct server_thread st;
-    struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
-    char chain[256], key[256];
-    pthread_t thread;
-    int fds[2];
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    struct sock_server thread;
+    SSL_CTX *sctx;
+    int ran;
 
-    memset(&st, 0, sizeof st);
     memset(client, 0, sizeof *client);
-    st.ctx = SSL_CTX_new(TLS_server_method());
-    snprintf(chain, sizeof chain, PKI "%s.chain.pem", server_cert);
-    snprintf(key, sizeof key, PKI "%s.key", server_cert);
-    if (!st.ctx || SSL_CTX_use_certificate_chain_file(st.ctx, chain) != 1 ||
-        SSL_CTX_use_PrivateKey_file(st.ctx, key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_set_min_proto_version(st.ctx, TLS1_3_VERSION) != 1)
+    memset(server, 0, sizeof *server);
+    sctx = test_server_ctx(server_cert, TLS1_3_VERSION);
+    if (!sctx)
         return 0;
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
-        return 0;
-    setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    st.fd = fds[1];
-    if (pthread_create(&thread, NULL, serve_one, &st) != 0)
-        return 0;
-
-    SSL_set_fd(ssl, fds[0]);
-    ERR_clear_error();
-    client->handshake_ret = SSL_connect(ssl);
-    record(ssl, client);
-    if (client->handshake_ret != 1)
-        client->handshake_error = ERR_peek_error();
-    else
-        SSL_shutdown(ssl);
-    ERR_clear_error();
-    shutdown(fds[0], SHUT_RDWR);
-    pthread_join(thread, NULL);
-    close(fds[0]);
-    close(fds[1]);
-    SSL_CTX_free(st.ctx);
-    *server = st.out;
-    return 1;
+    ran = sock_pair_open(&sp, ssl, SSL_new(sctx), 0) && sock_pair_serve(&sp, &thread, serve_one, server);
+    if (ran) {
+        ERR_clear_error();
+        client->handshake_ret = SSL_connect(ssl);
+        record(ssl, client);
+        if (client->handshake_ret != 1)
+            client->handshake_error = ERR_peek_error();
+        else
+            SSL_shutdown(ssl);
+        ERR_clear_error();
+        sock_pair_join(&sp, &thread);
+    }
+    sp.client = NULL; /* the caller's */
+    sock_pair_close(&sp);
+    SSL_CTX_free(sctx);
+    return ran;
 }
 
 /* A handshake between a client of `cctx`, set up by `prepare` (names to verify), and a TLS 1.3
@@ -159,11 +114,11 @@ static int connect_to(const char *server_cert, void (*prepare)(SSL *), struct ou
 {
     SSL_CTX *ctx = verifying_client();
     int ran;
-    CHECK(ctx != NULL);
-    CHECK(SSL_CTX_load_verify_file(ctx, PKI "root-ca.pem") == 1);
+    REQUIRE(ctx != NULL);
+    REQUIRE(SSL_CTX_load_verify_file(ctx, PKI "root-ca.pem") == 1);
     ran = run_pair(ctx, server_cert, prepare, c, s);
     SSL_CTX_free(ctx);
-    CHECK(ran);
+    REQUIRE(ran);
     return 1;
 }
 
@@ -223,10 +178,10 @@ static int test_verified_chain(void)
     if (c.handshake_ret != 1)
         return describe("verified chain", &c, &s);
     /* leaf, intermediate, root: the anchor is part of the verified chain. */
-    CHECK(c.verified_len == 3);
-    CHECK(strcmp(c.verified_top, "/CN=libtls Test Root CA") == 0);
+    REQUIRE(c.verified_len == 3);
+    REQUIRE(strcmp(c.verified_top, "/CN=libtls Test Root CA") == 0);
     /* The server did not ask for a client certificate. */
-    CHECK(s.verified_len == -1 || s.verified_len == 0);
+    REQUIRE(s.verified_len == -1 || s.verified_len == 0);
     return 1;
 }
 
@@ -234,10 +189,10 @@ static int handshake_with_trust(SSL_CTX *ctx)
 {
     struct outcome c, s;
     int ran;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     ran = run_pair(ctx, "server-ecdsa-p256", NULL, &c, &s);
     SSL_CTX_free(ctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (c.handshake_ret != 1 || c.verify_result != X509_V_OK)
         return describe("trust", &c, &s);
     return 1;
@@ -247,10 +202,10 @@ static int test_hashed_ca_dir(void)
 {
     const char *dir = getenv("TEST_CA_DIR");
     SSL_CTX *ctx = verifying_client(), *other = verifying_client();
-    CHECK(dir != NULL);
-    CHECK(ctx && other);
-    CHECK(SSL_CTX_load_verify_dir(ctx, dir) == 1);
-    CHECK(SSL_CTX_load_verify_locations(other, NULL, dir) == 1);
+    REQUIRE(dir != NULL);
+    REQUIRE(ctx && other);
+    REQUIRE(SSL_CTX_load_verify_dir(ctx, dir) == 1);
+    REQUIRE(SSL_CTX_load_verify_locations(other, NULL, dir) == 1);
     return handshake_with_trust(ctx) && handshake_with_trust(other);
 }
 
@@ -259,23 +214,23 @@ static int test_empty_trust_fails(void)
     SSL_CTX *ctx = verifying_client();
     struct outcome c, s;
     int ran;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     ran = run_pair(ctx, "server-ecdsa-p256", NULL, &c, &s);
     SSL_CTX_free(ctx);
-    CHECK(ran);
-    CHECK(c.handshake_ret != 1);
+    REQUIRE(ran);
+    REQUIRE(c.handshake_ret != 1);
     /* (No check of SSL_get0_verified_chain here: OpenSSL returns the partial chain it built,
      * libtls NULL.) */
-    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    REQUIRE(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
     return 1;
 }
 
 static int test_default_paths_from_env(void)
 {
     SSL_CTX *ctx = verifying_client();
-    CHECK(getenv("SSL_CERT_FILE") != NULL);
-    CHECK(ctx != NULL);
-    CHECK(SSL_CTX_set_default_verify_paths(ctx) == 1);
+    REQUIRE(getenv("SSL_CERT_FILE") != NULL);
+    REQUIRE(ctx != NULL);
+    REQUIRE(SSL_CTX_set_default_verify_paths(ctx) == 1);
     return handshake_with_trust(ctx);
 }
 
@@ -284,27 +239,27 @@ static int test_in_memory_anchor(void)
     SSL_CTX *ctx = verifying_client();
     FILE *f = fopen(PKI "root-ca.pem", "r");
     X509 *root;
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     root = PEM_read_X509(f, NULL, NULL, NULL);
     fclose(f);
-    CHECK(ctx && root);
+    REQUIRE(ctx && root);
 #ifdef LIBTLS_TEST_OPENSSL
-    CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) == 1);
+    REQUIRE(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), root) == 1);
 #else
-    CHECK(SSL_CTX_add_trust_anchor(ctx, root) == 1);
+    REQUIRE(SSL_CTX_add_trust_anchor(ctx, root) == 1);
     {
         static const char garbage[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         SSL_CTX *other = verifying_client();
         char pem[4096];
         size_t n;
         f = fopen(PKI "root-ca.pem", "r");
-        CHECK(f != NULL);
+        REQUIRE(f != NULL);
         n = fread(pem, 1, sizeof pem, f);
         fclose(f);
-        CHECK(other != NULL);
-        CHECK(SSL_CTX_add_trust_anchor_pem(other, garbage, sizeof garbage - 1) == 0);
+        REQUIRE(other != NULL);
+        REQUIRE(SSL_CTX_add_trust_anchor_pem(other, garbage, sizeof garbage - 1) == 0);
         ERR_clear_error();
-        CHECK(SSL_CTX_add_trust_anchor_pem(other, pem, n) == 1);
+        REQUIRE(SSL_CTX_add_trust_anchor_pem(other, pem, n) == 1);
         if (!handshake_with_trust(other))
             return 0;
     }
@@ -418,20 +373,20 @@ static int test_unusable_host_names_fail_closed(void)
     SSL_CTX *ctx = verifying_client();
     X509_VERIFY_PARAM *param;
     SSL *ssl;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     ssl = SSL_new(ctx);
-    CHECK(ssl != NULL);
+    REQUIRE(ssl != NULL);
     param = SSL_get0_param(ssl);
     /* An embedded NUL is refused by both libraries; a final one is allowed. */
-    CHECK(X509_VERIFY_PARAM_set1_host(param, "local\0host", 10) == 0);
+    REQUIRE(X509_VERIFY_PARAM_set1_host(param, "local\0host", 10) == 0);
     ERR_clear_error();
-    CHECK(X509_VERIFY_PARAM_set1_host(param, "localhost", 10) == 1);
+    REQUIRE(X509_VERIFY_PARAM_set1_host(param, "localhost", 10) == 1);
 #ifndef LIBTLS_TEST_OPENSSL
-    CHECK(SSL_set1_host(ssl, "localhost:443") == 0);
-    CHECK(SSL_add1_host(ssl, "local host") == 0);
-    CHECK(X509_VERIFY_PARAM_set1_host(param, "localhost:443", 0) == 0);
-    CHECK(X509_VERIFY_PARAM_add1_host(param, "localhost:443", 0) == 0);
-    CHECK(ERR_peek_error() != 0);
+    REQUIRE(SSL_set1_host(ssl, "localhost:443") == 0);
+    REQUIRE(SSL_add1_host(ssl, "local host") == 0);
+    REQUIRE(X509_VERIFY_PARAM_set1_host(param, "localhost:443", 0) == 0);
+    REQUIRE(X509_VERIFY_PARAM_add1_host(param, "localhost:443", 0) == 0);
+    REQUIRE(ERR_peek_error() != 0);
     ERR_clear_error();
 #endif
     SSL_free(ssl);
@@ -453,18 +408,18 @@ static int test_verify_param_calls(void)
     SSL_CTX *ctx = verifying_client();
     SSL *ssl;
     X509_VERIFY_PARAM *param;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     ssl = SSL_new(ctx);
-    CHECK(ssl != NULL);
+    REQUIRE(ssl != NULL);
     param = SSL_get0_param(ssl);
-    CHECK(param != NULL);
+    REQUIRE(param != NULL);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_WILDCARDS);
-    CHECK(X509_VERIFY_PARAM_get_hostflags(param) == X509_CHECK_FLAG_NO_WILDCARDS);
-    CHECK(X509_VERIFY_PARAM_set1_host(param, "example.test", 0) == 1);
-    CHECK(X509_VERIFY_PARAM_add1_host(param, "example.orgXXX", 11) == 1);
-    CHECK(X509_VERIFY_PARAM_set1_ip_asc(param, "not an address") == 0);
+    REQUIRE(X509_VERIFY_PARAM_get_hostflags(param) == X509_CHECK_FLAG_NO_WILDCARDS);
+    REQUIRE(X509_VERIFY_PARAM_set1_host(param, "example.test", 0) == 1);
+    REQUIRE(X509_VERIFY_PARAM_add1_host(param, "example.orgXXX", 11) == 1);
+    REQUIRE(X509_VERIFY_PARAM_set1_ip_asc(param, "not an address") == 0);
     ERR_clear_error();
-    CHECK(X509_VERIFY_PARAM_set1_ip_asc(param, "2001:db8::1") == 1);
+    REQUIRE(X509_VERIFY_PARAM_set1_ip_asc(param, "2001:db8::1") == 1);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     return 1;
@@ -528,16 +483,16 @@ static int traced(const char *roots, SSL_verify_cb callback, const char *server_
     struct outcome s;
     char path[256];
     int ran;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     snprintf(path, sizeof path, PKI "%s", roots);
-    CHECK(SSL_CTX_load_verify_file(ctx, path) == 1);
+    REQUIRE(SSL_CTX_load_verify_file(ctx, path) == 1);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, callback);
     trace[0] = '\0';
     chain_matches_depth = 1;
     ran = run_pair(ctx, server_cert, NULL, c, &s);
     SSL_CTX_free(ctx);
-    CHECK(ran);
-    CHECK(chain_matches_depth);
+    REQUIRE(ran);
+    REQUIRE(chain_matches_depth);
     return 1;
 }
 
@@ -551,10 +506,10 @@ static int test_callback_sees_the_verified_path(void)
      * the callback sees the path, anchor included, never the decoy. */
     if (!traced("root-ca.pem", tracing_callback, "decoy-localhost", &c))
         return 0;
-    CHECK(c.handshake_ret == 1 && c.verify_result == X509_V_OK);
-    CHECK(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3|0:/CN=localhost:0:3") == 0);
-    CHECK(c.verified_len == 3);
-    CHECK(strcmp(c.verified_top, ROOT_CA) == 0);
+    REQUIRE(c.handshake_ret == 1 && c.verify_result == X509_V_OK);
+    REQUIRE(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3|0:/CN=localhost:0:3") == 0);
+    REQUIRE(c.verified_len == 3);
+    REQUIRE(strcmp(c.verified_top, ROOT_CA) == 0);
     return 1;
 }
 
@@ -563,10 +518,10 @@ static int test_pinned_decoy_is_rejected(void)
     struct outcome c;
     if (!traced("root-ca.pem", pinning_callback, "decoy-localhost", &c))
         return 0;
-    CHECK(c.handshake_ret != 1);
-    CHECK(c.verify_result == X509_V_ERR_UNSPECIFIED);
-    CHECK(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3") == 0);
-    CHECK(c.verified_len == 3);
+    REQUIRE(c.handshake_ret != 1);
+    REQUIRE(c.verify_result == X509_V_ERR_UNSPECIFIED);
+    REQUIRE(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3") == 0);
+    REQUIRE(c.verified_len == 3);
     return 1;
 }
 
@@ -577,17 +532,17 @@ static int test_failed_path_is_partial(void)
      * missing, at depth 1; the decoy is not part of it. */
     if (!traced("untrusted-root-ca.pem", tracing_callback, "decoy-localhost", &c))
         return 0;
-    CHECK(c.handshake_ret != 1);
-    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
-    CHECK(strcmp(trace, "1:" INTERMEDIATE_CA ":20:2") == 0);
-    CHECK(c.verified_len == 2);
-    CHECK(strcmp(c.verified_top, INTERMEDIATE_CA) == 0);
+    REQUIRE(c.handshake_ret != 1);
+    REQUIRE(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    REQUIRE(strcmp(trace, "1:" INTERMEDIATE_CA ":20:2") == 0);
+    REQUIRE(c.verified_len == 2);
+    REQUIRE(strcmp(c.verified_top, INTERMEDIATE_CA) == 0);
     /* An expired leaf: the whole path, the failure at depth 0. */
     if (!traced("root-ca.pem", tracing_callback, "expired-localhost", &c))
         return 0;
-    CHECK(c.handshake_ret != 1);
-    CHECK(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
-    CHECK(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3|0:/CN=localhost:10:3") == 0);
+    REQUIRE(c.handshake_ret != 1);
+    REQUIRE(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
+    REQUIRE(strcmp(trace, "2:" ROOT_CA ":0:3|1:" INTERMEDIATE_CA ":0:3|0:/CN=localhost:10:3") == 0);
     return 1;
 }
 
@@ -609,29 +564,29 @@ static int test_clear_forgets_the_previous_peer(void)
     struct outcome c, s;
     SSL *ssl;
     int i;
-    CHECK(ctx != NULL);
-    CHECK(SSL_CTX_load_verify_file(ctx, PKI "root-ca.pem") == 1);
+    REQUIRE(ctx != NULL);
+    REQUIRE(SSL_CTX_load_verify_file(ctx, PKI "root-ca.pem") == 1);
     ssl = SSL_new(ctx);
-    CHECK(ssl != NULL);
-    CHECK(SSL_set1_host(ssl, "localhost") == 1);
-    CHECK(handshake_against(ssl, "server-ecdsa-p256", &c, &s));
-    CHECK(c.handshake_ret == 1 && c.verified_len == 3);
+    REQUIRE(ssl != NULL);
+    REQUIRE(SSL_set1_host(ssl, "localhost") == 1);
+    REQUIRE(handshake_against(ssl, "server-ecdsa-p256", &c, &s));
+    REQUIRE(c.handshake_ret == 1 && c.verified_len == 3);
     chain = SSL_get_peer_cert_chain(ssl);
-    CHECK(chain != NULL && issuer_is(sk_X509_value(chain, 0), "/CN=libtls Test Intermediate CA"));
+    REQUIRE(chain != NULL && issuer_is(sk_X509_value(chain, 0), "/CN=libtls Test Intermediate CA"));
 
     /* The same SSL, cleared, now talks to an untrusted peer (verification not enforced). */
-    CHECK(SSL_clear(ssl) == 1);
+    REQUIRE(SSL_clear(ssl) == 1);
     SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
-    CHECK(handshake_against(ssl, "untrusted-localhost", &c, &s));
-    CHECK(c.handshake_ret == 1);
-    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    REQUIRE(handshake_against(ssl, "untrusted-localhost", &c, &s));
+    REQUIRE(c.handshake_ret == 1);
+    REQUIRE(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
     chain = SSL_get_peer_cert_chain(ssl);
-    CHECK(chain != NULL && sk_X509_num(chain) == 1);
-    CHECK(issuer_is(sk_X509_value(chain, 0), "/CN=Untrusted Root"));
+    REQUIRE(chain != NULL && sk_X509_num(chain) == 1);
+    REQUIRE(issuer_is(sk_X509_value(chain, 0), "/CN=Untrusted Root"));
     /* Nothing of the first peer's verified path remains. */
     chain = SSL_get0_verified_chain(ssl);
     for (i = 0; chain && i < (int)sk_X509_num(chain); i++)
-        CHECK(issuer_is(sk_X509_value(chain, i), "/CN=Untrusted Root"));
+        REQUIRE(issuer_is(sk_X509_value(chain, i), "/CN=Untrusted Root"));
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     return 1;
@@ -639,51 +594,40 @@ static int test_clear_forgets_the_previous_peer(void)
 
 /* ---- certificate output ---------------------------------------------------------------------- */
 
-static X509 *read_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x;
-    if (!f)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 static int test_subject_alt_names(void)
 {
-    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
+    X509 *x = read_cert_file(PKI "server-ecdsa-p256.pem");
     GENERAL_NAMES *names;
     const ASN1_STRING *value;
     static const unsigned char v4[4] = {127, 0, 0, 1};
     static const unsigned char v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     int crit = 7, type = -1;
-    CHECK(x != NULL);
+    REQUIRE(x != NULL);
     names = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
-    CHECK(names != NULL);
-    CHECK(crit == 0);
-    CHECK(sk_GENERAL_NAME_num(names) == 3);
+    REQUIRE(names != NULL);
+    REQUIRE(crit == 0);
+    REQUIRE(sk_GENERAL_NAME_num(names) == 3);
     value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, 0), &type);
-    CHECK(type == GEN_DNS);
-    CHECK(ASN1_STRING_length(value) == 9);
-    CHECK(memcmp(ASN1_STRING_get0_data(value), "localhost", 9) == 0);
+    REQUIRE(type == GEN_DNS);
+    REQUIRE(ASN1_STRING_length(value) == 9);
+    REQUIRE(memcmp(ASN1_STRING_get0_data(value), "localhost", 9) == 0);
     value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, 1), &type);
-    CHECK(type == GEN_IPADD);
-    CHECK(ASN1_STRING_length(value) == 4);
-    CHECK(memcmp(ASN1_STRING_get0_data(value), v4, 4) == 0);
+    REQUIRE(type == GEN_IPADD);
+    REQUIRE(ASN1_STRING_length(value) == 4);
+    REQUIRE(memcmp(ASN1_STRING_get0_data(value), v4, 4) == 0);
     value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, 2), &type);
-    CHECK(type == GEN_IPADD);
-    CHECK(ASN1_STRING_length(value) == 16);
-    CHECK(memcmp(ASN1_STRING_get0_data(value), v6, 16) == 0);
-    CHECK(sk_GENERAL_NAME_value(names, 3) == NULL);
+    REQUIRE(type == GEN_IPADD);
+    REQUIRE(ASN1_STRING_length(value) == 16);
+    REQUIRE(memcmp(ASN1_STRING_get0_data(value), v6, 16) == 0);
+    REQUIRE(sk_GENERAL_NAME_value(names, 3) == NULL);
     sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free);
     X509_free(x);
 
     /* A CA certificate without the extension. */
-    x = read_cert(PKI "root-ca.pem");
-    CHECK(x != NULL);
-    CHECK(X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL) == NULL);
-    CHECK(crit == -1);
+    x = read_cert_file(PKI "root-ca.pem");
+    REQUIRE(x != NULL);
+    REQUIRE(X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL) == NULL);
+    REQUIRE(crit == -1);
     X509_free(x);
     return 1;
 }
@@ -700,34 +644,34 @@ static int drain(BIO *bio, char *out, size_t size)
 
 static int test_pem_write_and_name_print(void)
 {
-    X509 *x = read_cert(PKI "root-ca.pem");
+    X509 *x = read_cert_file(PKI "root-ca.pem");
     BIO *bio = BIO_new(BIO_s_mem());
     char file_text[4096], written[4096];
     FILE *f = fopen(PKI "root-ca.pem", "r");
     size_t n;
-    CHECK(x && bio && f);
+    REQUIRE(x && bio && f);
     n = fread(file_text, 1, sizeof file_text - 1, f);
     fclose(f);
     file_text[n] = '\0';
-    CHECK(PEM_write_bio_X509(bio, x) == 1);
+    REQUIRE(PEM_write_bio_X509(bio, x) == 1);
     drain(bio, written, sizeof written);
-    CHECK(strcmp(written, file_text) == 0);
+    REQUIRE(strcmp(written, file_text) == 0);
 
-    CHECK(X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) > 0);
+    REQUIRE(X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) > 0);
     drain(bio, written, sizeof written);
-    CHECK(strcmp(written, "CN=libtls Test Root CA") == 0);
-    CHECK(X509_NAME_print_ex(bio, X509_get_issuer_name(x), 2, XN_FLAG_ONELINE) > 0);
+    REQUIRE(strcmp(written, "CN=libtls Test Root CA") == 0);
+    REQUIRE(X509_NAME_print_ex(bio, X509_get_issuer_name(x), 2, XN_FLAG_ONELINE) > 0);
     drain(bio, written, sizeof written);
-    CHECK(strcmp(written, "  CN = libtls Test Root CA") == 0);
+    REQUIRE(strcmp(written, "  CN = libtls Test Root CA") == 0);
 
     f = tmpfile();
-    CHECK(f != NULL);
-    CHECK(PEM_write_X509(f, x) == 1);
+    REQUIRE(f != NULL);
+    REQUIRE(PEM_write_X509(f, x) == 1);
     rewind(f);
     n = fread(written, 1, sizeof written - 1, f);
     fclose(f);
     written[n] = '\0';
-    CHECK(strcmp(written, file_text) == 0);
+    REQUIRE(strcmp(written, file_text) == 0);
     BIO_free(bio);
     X509_free(x);
     return 1;
@@ -735,19 +679,19 @@ static int test_pem_write_and_name_print(void)
 
 static int test_validity_as_time_t(void)
 {
-    X509 *x = read_cert(PKI "expired-localhost.pem");
+    X509 *x = read_cert_file(PKI "expired-localhost.pem");
     const time_t from = 1577836800; /* 2020-01-01T00:00:00Z */
     const time_t until = 1609459200; /* 2021-01-01T00:00:00Z */
-    CHECK(x != NULL);
-    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), from) == 0);
-    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), from + 1) == -1);
-    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), until - 1) == 1);
-    CHECK(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), time(NULL)) == -1);
+    REQUIRE(x != NULL);
+    REQUIRE(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), from) == 0);
+    REQUIRE(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), from + 1) == -1);
+    REQUIRE(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), until - 1) == 1);
+    REQUIRE(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), time(NULL)) == -1);
 #ifndef LIBTLS_TEST_OPENSSL
     {
         time_t t = 0;
-        CHECK(ASN1_TIME_to_time_t(X509_get0_notAfter(x), &t) == 1);
-        CHECK(t == until);
+        REQUIRE(ASN1_TIME_to_time_t(X509_get0_notAfter(x), &t) == 1);
+        REQUIRE(t == until);
     }
 #endif
     X509_free(x);
@@ -775,7 +719,6 @@ static const struct test_case tests[] = {
     {"pem_write_and_name_print", test_pem_write_and_name_print},
     {"validity_as_time_t", test_validity_as_time_t},
 };
-
 
 int main(int argc, char **argv)
 {

@@ -7,34 +7,13 @@
  *   test_x509 --dump FILE     print the first certificate's fields as key=value lines, for
  *                             comparison with `openssl x509`
  * Run from the repository root (certificates are read from pki/). */
-#include "compat.h"
-#include "runner.h"
-#ifdef LIBTLS_TEST_OPENSSL
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-#endif
+#include "common.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
-
-#define PKI "pki/"
-
-static char failure[1024];
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            snprintf(failure, sizeof failure, "%s:%d: %s", __FILE__, __LINE__, #cond);   \
-            return 0;                                                                    \
-        }                                                                                \
-    } while (0)
 
 /* ---- one handshake over a socketpair, server in a thread ---------------------------------- */
 
@@ -48,12 +27,6 @@ struct outcome {
     int peer_chain_len;            /* sk_X509_num(SSL_get_peer_cert_chain), -1 for NULL */
     int io_ret;                    /* server: bytes echoed; client: bytes read back */
     unsigned long io_error;        /* first error after a failed read */
-};
-
-struct server_thread {
-    SSL_CTX *ctx;
-    int fd;
-    struct outcome out;
 };
 
 static void record_peer(SSL *ssl, struct outcome *out)
@@ -72,88 +45,72 @@ static void record_peer(SSL *ssl, struct outcome *out)
     }
 }
 
-static void *serve_one(void *arg)
+static int serve_one(SSL *ssl, void *arg)
 {
-    struct server_thread *st = arg;
-    SSL *ssl = SSL_new(st->ctx);
+    struct outcome *out = arg;
     char buf[64];
     int n;
 
-    SSL_set_fd(ssl, st->fd);
     ERR_clear_error();
-    st->out.handshake_ret = SSL_accept(ssl);
-    record_peer(ssl, &st->out);
-    if (st->out.handshake_ret != 1) {
-        st->out.handshake_error = ERR_peek_error();
-    } else {
-        n = SSL_read(ssl, buf, sizeof buf);
-        if (n > 0)
-            st->out.io_ret = SSL_write(ssl, buf, n);
-        SSL_shutdown(ssl);
+    out->handshake_ret = SSL_accept(ssl);
+    record_peer(ssl, out);
+    if (out->handshake_ret != 1) {
+        out->handshake_error = ERR_peek_error();
+        return 0;
     }
-    ERR_clear_error();
-    SSL_free(ssl);
-    shutdown(st->fd, SHUT_RDWR);
-    return NULL;
+    n = SSL_read(ssl, buf, sizeof buf);
+    if (n > 0)
+        out->io_ret = SSL_write(ssl, buf, n);
+    SSL_shutdown(ssl);
+    return 1;
 }
 
-/* Runs a handshake between a fresh SSL of `cctx` (verifying "localhost") and one of `sctx`,
- * then a ping/echo. `prepare` may adjust the client SSL before the handshake. */
+/* Runs a handshake between a fresh SSL of `cctx` (verifying "localhost") and one of `sctx`
+ * over the socketpair runner, then a ping/echo. `prepare` may adjust the client SSL before
+ * the handshake. */
 static int run_pair(SSL_CTX *cctx, SSL_CTX *sctx, void (*prepare)(SSL *), struct outcome *client,
                     struct outcome *server)
 {
-    struct server_thread st;
-    struct timeval tv = {.tv_sec = 10, .tv_usec = 0};
-    pthread_t thread;
-    int fds[2];
+    struct sock_pair sp = SOCK_PAIR_INIT;
+    struct sock_server thread;
     SSL *ssl;
     char buf[64];
+    int ran;
 
-    memset(&st, 0, sizeof st);
     memset(client, 0, sizeof *client);
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
-        return 0;
-    setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    st.ctx = sctx;
-    st.fd = fds[1];
-    if (pthread_create(&thread, NULL, serve_one, &st) != 0)
-        return 0;
-
-    ssl = SSL_new(cctx);
-    SSL_set_fd(ssl, fds[0]);
-    SSL_set_tlsext_host_name(ssl, "localhost");
-    SSL_set1_host(ssl, "localhost");
-    if (prepare)
-        prepare(ssl);
-    ERR_clear_error();
-    client->handshake_ret = SSL_connect(ssl);
-    record_peer(ssl, client);
-    if (client->handshake_ret != 1) {
-        client->handshake_error = ERR_peek_error();
-    } else if (SSL_write(ssl, "ping", 4) == 4) {
-        /* In TLS 1.3 a server rejects the client's certificate after the client's Finished,
-         * so the client learns of it here. */
-        client->io_ret = SSL_read(ssl, buf, sizeof buf);
-        if (client->io_ret <= 0)
-            client->io_error = ERR_peek_error();
-        SSL_shutdown(ssl);
+    memset(server, 0, sizeof *server);
+    ran = sock_pair_open(&sp, SSL_new(cctx), SSL_new(sctx), 0) &&
+          sock_pair_serve(&sp, &thread, serve_one, server);
+    if (ran) {
+        ssl = sp.client;
+        SSL_set_tlsext_host_name(ssl, "localhost");
+        SSL_set1_host(ssl, "localhost");
+        if (prepare)
+            prepare(ssl);
+        ERR_clear_error();
+        client->handshake_ret = SSL_connect(ssl);
+        record_peer(ssl, client);
+        if (client->handshake_ret != 1) {
+            client->handshake_error = ERR_peek_error();
+        } else if (SSL_write(ssl, "ping", 4) == 4) {
+            /* In TLS 1.3 a server rejects the client's certificate after the client's
+             * Finished, so the client learns of it here. */
+            client->io_ret = SSL_read(ssl, buf, sizeof buf);
+            if (client->io_ret <= 0)
+                client->io_error = ERR_peek_error();
+            SSL_shutdown(ssl);
+        }
+        ERR_clear_error();
+        sock_pair_join(&sp, &thread);
     }
-    ERR_clear_error();
-    SSL_free(ssl);
-    shutdown(fds[0], SHUT_RDWR);
-    pthread_join(thread, NULL);
-    close(fds[0]);
-    close(fds[1]);
-    *server = st.out;
-    return 1;
+    sock_pair_close(&sp);
+    return ran;
 }
 
 static SSL_CTX *tls13_ctx(const SSL_METHOD *method)
 {
     SSL_CTX *ctx = SSL_CTX_new(method);
-    if (ctx && (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-                SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1)) {
+    if (ctx && !pin_version(ctx, TLS1_3_VERSION)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -163,39 +120,23 @@ static SSL_CTX *tls13_ctx(const SSL_METHOD *method)
 /* A TLS 1.3 server with `name` as its certificate, asking for client certificates. */
 static SSL_CTX *mtls_server(const char *name, int verify_mode)
 {
-    char chain[256], key[256];
-    SSL_CTX *ctx = tls13_ctx(TLS_server_method());
-    snprintf(chain, sizeof chain, PKI "%s.chain.pem", name);
-    snprintf(key, sizeof key, PKI "%s.key", name);
-    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
+    SSL_CTX *ctx = test_server_ctx(name, TLS1_3_VERSION);
+    if (ctx && SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
         SSL_CTX_free(ctx);
         return NULL;
     }
-    SSL_CTX_set_verify(ctx, verify_mode, NULL);
+    if (ctx)
+        SSL_CTX_set_verify(ctx, verify_mode, NULL);
     return ctx;
 }
 
 /* A verifying TLS 1.3 client, with the client certificate `name` unless it is NULL. */
 static SSL_CTX *mtls_client(const char *name)
 {
-    char chain[256], key[256];
-    SSL_CTX *ctx = tls13_ctx(TLS_client_method());
-    if (!ctx || SSL_CTX_load_verify_locations(ctx, PKI "root-ca.pem", NULL) != 1) {
+    SSL_CTX *ctx = test_client_ctx(TLS1_3_VERSION);
+    if (ctx && name && !ctx_use_identity(ctx, name)) {
         SSL_CTX_free(ctx);
         return NULL;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (name) {
-        snprintf(chain, sizeof chain, PKI "%s.chain.pem", name);
-        snprintf(key, sizeof key, PKI "%s.key", name);
-        if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1 ||
-            SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(ctx) != 1) {
-            SSL_CTX_free(ctx);
-            return NULL;
-        }
     }
     return ctx;
 }
@@ -223,21 +164,21 @@ static int mtls_with(const char *client_cert, const char *expect_subject, int ex
     struct outcome c, s;
     int ran;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     ran = run_pair(cctx, sctx, NULL, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (c.handshake_ret != 1 || s.handshake_ret != 1 || c.io_ret != 4 || s.io_ret != 4)
         return describe("mTLS", &c, &s);
-    CHECK(strcmp(s.peer_subject, expect_subject) == 0);
-    CHECK(s.verify_result == X509_V_OK);
-    CHECK(s.peer_key_id == expect_key_id);
+    REQUIRE(strcmp(s.peer_subject, expect_subject) == 0);
+    REQUIRE(s.verify_result == X509_V_OK);
+    REQUIRE(s.peer_key_id == expect_key_id);
     /* A server's peer chain leaves out the client's own certificate: the intermediate only. */
-    CHECK(s.peer_chain_len == 1);
+    REQUIRE(s.peer_chain_len == 1);
     /* A client's starts with the server's certificate. */
-    CHECK(c.peer_chain_len == 2);
-    CHECK(strcmp(c.peer_subject, "/CN=localhost") == 0);
+    REQUIRE(c.peer_chain_len == 2);
+    REQUIRE(strcmp(c.peer_subject, "/CN=localhost") == 0);
     return 1;
 }
 
@@ -268,16 +209,16 @@ static int test_no_client_cert_accepted(void)
     struct outcome c, s;
     int ran;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     ran = run_pair(cctx, sctx, NULL, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (c.handshake_ret != 1 || s.handshake_ret != 1 || c.io_ret != 4)
         return describe("no client certificate", &c, &s);
-    CHECK(s.peer_subject[0] == '\0');
-    CHECK(s.peer_chain_len <= 0); /* OpenSSL: an empty stack; libtls: NULL */
-    CHECK(s.verify_result == X509_V_OK);
+    REQUIRE(s.peer_subject[0] == '\0');
+    REQUIRE(s.peer_chain_len <= 0); /* OpenSSL: an empty stack; libtls: NULL */
+    REQUIRE(s.verify_result == X509_V_OK);
     return 1;
 }
 
@@ -289,18 +230,18 @@ static int test_no_client_cert_required(void)
     struct outcome c, s;
     int ran;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     ran = run_pair(cctx, sctx, NULL, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (s.handshake_ret == 1)
         return describe("server accepted a missing certificate", &c, &s);
-    CHECK(ERR_GET_REASON(s.handshake_error) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+    REQUIRE(ERR_GET_REASON(s.handshake_error) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
     /* The client learns of it on write or read; a write to the closed connection may fail
      * before the alert is read. */
-    CHECK(c.io_ret <= 0);
-    CHECK(c.io_error == 0 ||
+    REQUIRE(c.io_ret <= 0);
+    REQUIRE(c.io_error == 0 ||
           ERR_GET_REASON(c.io_error) == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_REQUIRED);
     return 1;
 }
@@ -312,18 +253,18 @@ static int test_untrusted_client_cert(void)
     struct outcome c, s;
     int ran;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     ran = run_pair(cctx, sctx, NULL, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (s.handshake_ret == 1)
         return describe("server accepted an untrusted certificate", &c, &s);
-    CHECK(ERR_GET_REASON(s.handshake_error) == SSL_R_CERTIFICATE_VERIFY_FAILED);
-    CHECK(s.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    REQUIRE(ERR_GET_REASON(s.handshake_error) == SSL_R_CERTIFICATE_VERIFY_FAILED);
+    REQUIRE(s.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
     /* The client learns of it on write or read; a write to the closed connection may fail
      * before the alert is read. */
-    CHECK(c.io_ret <= 0);
+    REQUIRE(c.io_ret <= 0);
     if (c.io_error != 0 && ERR_GET_REASON(c.io_error) != SSL_AD_REASON_OFFSET + SSL_AD_UNKNOWN_CA)
         return describe("alert for an untrusted client certificate", &c, &s);
     return 1;
@@ -336,14 +277,14 @@ static int test_server_cert_is_not_a_client_cert(void)
     struct outcome c, s;
     int ran;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     ran = run_pair(cctx, sctx, NULL, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (s.handshake_ret == 1)
         return describe("server accepted a serverAuth-only certificate", &c, &s);
-    CHECK(s.verify_result == X509_V_ERR_INVALID_PURPOSE);
+    REQUIRE(s.verify_result == X509_V_ERR_INVALID_PURPOSE);
     return 1;
 }
 
@@ -386,29 +327,29 @@ static int test_client_cert_callback(void)
     char name[256];
     int ran;
 
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     /* The callback supplies the leaf alone, so the server must know the intermediate. */
-    CHECK(SSL_CTX_load_verify_locations(sctx, PKI "intermediate-ca.pem", NULL) == 1);
+    REQUIRE(SSL_CTX_load_verify_locations(sctx, PKI "intermediate-ca.pem", NULL) == 1);
     cas = SSL_load_client_CA_file(PKI "root-ca.pem");
-    CHECK(cas != NULL && sk_X509_NAME_num(cas) == 1);
+    REQUIRE(cas != NULL && sk_X509_NAME_num(cas) == 1);
     SSL_CTX_set_client_CA_list(sctx, cas);
-    CHECK(sk_X509_NAME_num(SSL_CTX_get_client_CA_list(sctx)) == 1);
+    REQUIRE(sk_X509_NAME_num(SSL_CTX_get_client_CA_list(sctx)) == 1);
     X509_NAME_oneline(sk_X509_NAME_value(SSL_CTX_get_client_CA_list(sctx), 0), name, sizeof name);
-    CHECK(strcmp(name, "/CN=libtls Test Root CA") == 0);
+    REQUIRE(strcmp(name, "/CN=libtls Test Root CA") == 0);
     SSL_CTX_set_client_cert_cb(cctx, pick_ed25519);
     cert_cb_calls = 0;
     ran = run_pair(cctx, sctx, NULL, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (c.handshake_ret != 1 || s.handshake_ret != 1 || c.io_ret != 4)
         return describe("client certificate callback", &c, &s);
-    CHECK(cert_cb_calls == 1);
+    REQUIRE(cert_cb_calls == 1);
     /* The client sees the names the server's CertificateRequest listed. */
-    CHECK(cert_cb_ca_count == 1);
-    CHECK(strcmp(cert_cb_first_ca, "/CN=libtls Test Root CA") == 0);
-    CHECK(strcmp(s.peer_subject, "/CN=libtls test client ed25519") == 0);
-    CHECK(s.peer_key_id == EVP_PKEY_ED25519);
+    REQUIRE(cert_cb_ca_count == 1);
+    REQUIRE(strcmp(cert_cb_first_ca, "/CN=libtls Test Root CA") == 0);
+    REQUIRE(strcmp(s.peer_subject, "/CN=libtls test client ed25519") == 0);
+    REQUIRE(s.peer_key_id == EVP_PKEY_ED25519);
     return 1;
 }
 
@@ -478,9 +419,9 @@ static int verify_cb_run(const char *name, int answer, int per_ssl, struct outco
 
     snprintf(chain, sizeof chain, PKI "%s.chain.pem", name);
     snprintf(key, sizeof key, PKI "%s.key", name);
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_use_certificate_chain_file(sctx, chain) == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) == 1);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(sctx, chain) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) == 1);
     if (!per_ssl)
         SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, logging_verify_cb);
     memset(&vlog, 0, sizeof vlog);
@@ -488,60 +429,60 @@ static int verify_cb_run(const char *name, int answer, int per_ssl, struct outco
     ran = run_pair(cctx, sctx, NULL, c, s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     return 1;
 }
 
 static int test_verify_callback_sees_good_chain(void)
 {
     struct outcome c, s;
-    CHECK(verify_cb_run("server-ecdsa-p256", -1, 0, &c, &s));
+    REQUIRE(verify_cb_run("server-ecdsa-p256", -1, 0, &c, &s));
     if (c.handshake_ret != 1)
         return describe("good chain", &c, &s);
-    CHECK(vlog.calls >= 2);
-    CHECK(vlog.failed_calls == 0);
-    CHECK(vlog.last_depth == 0);
-    CHECK(strcmp(vlog.last_subject, "/CN=localhost") == 0);
-    CHECK(strcmp(vlog.leaf_subject, "/CN=localhost") == 0);
-    CHECK(vlog.chain_copies_ok);
-    CHECK(c.verify_result == X509_V_OK);
+    REQUIRE(vlog.calls >= 2);
+    REQUIRE(vlog.failed_calls == 0);
+    REQUIRE(vlog.last_depth == 0);
+    REQUIRE(strcmp(vlog.last_subject, "/CN=localhost") == 0);
+    REQUIRE(strcmp(vlog.leaf_subject, "/CN=localhost") == 0);
+    REQUIRE(vlog.chain_copies_ok);
+    REQUIRE(c.verify_result == X509_V_OK);
     return 1;
 }
 
 static int test_verify_callback_overrides_expired(void)
 {
     struct outcome c, s;
-    CHECK(verify_cb_run("expired-localhost", 1, 0, &c, &s));
+    REQUIRE(verify_cb_run("expired-localhost", 1, 0, &c, &s));
     if (c.handshake_ret != 1 || c.io_ret != 4)
         return describe("overridden expiry", &c, &s);
-    CHECK(vlog.failed_calls >= 1);
-    CHECK(vlog.first_failure_error == X509_V_ERR_CERT_HAS_EXPIRED);
-    CHECK(vlog.first_failure_depth == 0);
+    REQUIRE(vlog.failed_calls >= 1);
+    REQUIRE(vlog.first_failure_error == X509_V_ERR_CERT_HAS_EXPIRED);
+    REQUIRE(vlog.first_failure_depth == 0);
     /* The handshake went on, but the result still tells what was overlooked. */
-    CHECK(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
+    REQUIRE(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
     return 1;
 }
 
 static int test_verify_callback_overrides_unknown_ca(void)
 {
     struct outcome c, s;
-    CHECK(verify_cb_run("untrusted-localhost", 1, 0, &c, &s));
+    REQUIRE(verify_cb_run("untrusted-localhost", 1, 0, &c, &s));
     if (c.handshake_ret != 1 || c.io_ret != 4)
         return describe("overridden unknown CA", &c, &s);
-    CHECK(vlog.first_failure_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
-    CHECK(c.verify_result != X509_V_OK);
+    REQUIRE(vlog.first_failure_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    REQUIRE(c.verify_result != X509_V_OK);
     return 1;
 }
 
 static int test_verify_callback_rejects_good_chain(void)
 {
     struct outcome c, s;
-    CHECK(verify_cb_run("server-ecdsa-p256", 0, 0, &c, &s));
+    REQUIRE(verify_cb_run("server-ecdsa-p256", 0, 0, &c, &s));
     if (c.handshake_ret == 1)
         return describe("callback rejection ignored", &c, &s);
-    CHECK(ERR_GET_REASON(c.handshake_error) == SSL_R_CERTIFICATE_VERIFY_FAILED);
-    CHECK(c.verify_result == X509_V_ERR_APPLICATION_VERIFICATION);
-    CHECK(ERR_GET_REASON(s.handshake_error) == SSL_AD_REASON_OFFSET + SSL_AD_HANDSHAKE_FAILURE);
+    REQUIRE(ERR_GET_REASON(c.handshake_error) == SSL_R_CERTIFICATE_VERIFY_FAILED);
+    REQUIRE(c.verify_result == X509_V_ERR_APPLICATION_VERIFICATION);
+    REQUIRE(ERR_GET_REASON(s.handshake_error) == SSL_AD_REASON_OFFSET + SSL_AD_HANDSHAKE_FAILURE);
     return 1;
 }
 
@@ -558,19 +499,19 @@ static int test_ssl_set_verify_callback(void)
     SSL_CTX *cctx = mtls_client(NULL);
     int ran;
 
-    CHECK(sctx && cctx);
-    CHECK(SSL_CTX_use_certificate_chain_file(sctx, chain) == 1);
-    CHECK(SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) == 1);
+    REQUIRE(sctx && cctx);
+    REQUIRE(SSL_CTX_use_certificate_chain_file(sctx, chain) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) == 1);
     memset(&vlog, 0, sizeof vlog);
     vlog.answer = 1;
     ran = run_pair(cctx, sctx, per_ssl_verify, &c, &s);
     SSL_CTX_free(sctx);
     SSL_CTX_free(cctx);
-    CHECK(ran);
+    REQUIRE(ran);
     if (c.handshake_ret != 1)
         return describe("SSL_set_verify callback", &c, &s);
-    CHECK(vlog.calls >= 1);
-    CHECK(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
+    REQUIRE(vlog.calls >= 1);
+    REQUIRE(c.verify_result == X509_V_ERR_CERT_HAS_EXPIRED);
     return 1;
 }
 
@@ -578,26 +519,26 @@ static int test_verify_controls(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl;
-    CHECK(ctx != NULL);
+    REQUIRE(ctx != NULL);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, logging_verify_cb);
     SSL_CTX_set_verify_depth(ctx, 3);
-    CHECK(SSL_CTX_get_verify_mode(ctx) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
-    CHECK(SSL_CTX_get_verify_depth(ctx) == 3);
-    CHECK(SSL_CTX_get_verify_callback(ctx) == logging_verify_cb);
+    REQUIRE(SSL_CTX_get_verify_mode(ctx) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+    REQUIRE(SSL_CTX_get_verify_depth(ctx) == 3);
+    REQUIRE(SSL_CTX_get_verify_callback(ctx) == logging_verify_cb);
     ssl = SSL_new(ctx);
-    CHECK(ssl != NULL);
-    CHECK(SSL_get_verify_mode(ssl) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
-    CHECK(SSL_get_verify_depth(ssl) == 3);
+    REQUIRE(ssl != NULL);
+    REQUIRE(SSL_get_verify_mode(ssl) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+    REQUIRE(SSL_get_verify_depth(ssl) == 3);
     /* As in OpenSSL, a NULL callback leaves the current one in place. */
     SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
     SSL_set_verify_depth(ssl, 7);
-    CHECK(SSL_get_verify_mode(ssl) == SSL_VERIFY_NONE);
-    CHECK(SSL_get_verify_callback(ssl) == logging_verify_cb);
-    CHECK(SSL_get_verify_depth(ssl) == 7);
-    CHECK(SSL_get_verify_result(ssl) == X509_V_OK);
-    CHECK(strcmp(X509_verify_cert_error_string(X509_V_ERR_CERT_HAS_EXPIRED),
+    REQUIRE(SSL_get_verify_mode(ssl) == SSL_VERIFY_NONE);
+    REQUIRE(SSL_get_verify_callback(ssl) == logging_verify_cb);
+    REQUIRE(SSL_get_verify_depth(ssl) == 7);
+    REQUIRE(SSL_get_verify_result(ssl) == X509_V_OK);
+    REQUIRE(strcmp(X509_verify_cert_error_string(X509_V_ERR_CERT_HAS_EXPIRED),
                  "certificate has expired") == 0);
-    CHECK(strcmp(X509_verify_cert_error_string(X509_V_ERR_APPLICATION_VERIFICATION),
+    REQUIRE(strcmp(X509_verify_cert_error_string(X509_V_ERR_APPLICATION_VERIFICATION),
                  "application verification failure") == 0);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
@@ -606,35 +547,24 @@ static int test_verify_controls(void)
 
 /* ---- X509 objects ------------------------------------------------------------------------ */
 
-static X509 *read_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x;
-    if (!f)
-        return NULL;
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 static int test_pem_chain_and_names(void)
 {
     FILE *f = fopen(PKI "server-ecdsa-p256.chain.pem", "r");
     X509 *leaf, *issuer, *none;
     char subject[256], issuer_name[256];
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     leaf = PEM_read_X509(f, NULL, NULL, NULL);
     issuer = PEM_read_X509(f, NULL, NULL, NULL);
     none = PEM_read_X509(f, NULL, NULL, NULL);
     fclose(f);
     ERR_clear_error();
-    CHECK(leaf && issuer && !none);
+    REQUIRE(leaf && issuer && !none);
     X509_NAME_oneline(X509_get_subject_name(leaf), subject, sizeof subject);
     X509_NAME_oneline(X509_get_issuer_name(leaf), issuer_name, sizeof issuer_name);
-    CHECK(strcmp(subject, "/CN=localhost") == 0);
-    CHECK(strcmp(issuer_name, "/CN=libtls Test Intermediate CA") == 0);
+    REQUIRE(strcmp(subject, "/CN=localhost") == 0);
+    REQUIRE(strcmp(issuer_name, "/CN=libtls Test Intermediate CA") == 0);
     X509_NAME_oneline(X509_get_subject_name(issuer), subject, sizeof subject);
-    CHECK(strcmp(subject, issuer_name) == 0);
+    REQUIRE(strcmp(subject, issuer_name) == 0);
     X509_free(leaf);
     X509_free(issuer);
     return 1;
@@ -659,39 +589,39 @@ static int print_name(X509_NAME *name, unsigned long flags, char *out, size_t si
 
 static int test_name_print_styles(void)
 {
-    X509 *x = read_cert(PKI "intermediate-ca.pem");
+    X509 *x = read_cert_file(PKI "intermediate-ca.pem");
     char text[256];
-    CHECK(x != NULL);
-    CHECK(print_name(X509_get_subject_name(x), XN_FLAG_ONELINE, text, sizeof text));
-    CHECK(strcmp(text, "CN = libtls Test Intermediate CA") == 0);
-    CHECK(print_name(X509_get_subject_name(x), XN_FLAG_RFC2253, text, sizeof text));
-    CHECK(strcmp(text, "CN=libtls Test Intermediate CA") == 0);
+    REQUIRE(x != NULL);
+    REQUIRE(print_name(X509_get_subject_name(x), XN_FLAG_ONELINE, text, sizeof text));
+    REQUIRE(strcmp(text, "CN = libtls Test Intermediate CA") == 0);
+    REQUIRE(print_name(X509_get_subject_name(x), XN_FLAG_RFC2253, text, sizeof text));
+    REQUIRE(strcmp(text, "CN=libtls Test Intermediate CA") == 0);
     X509_free(x);
     return 1;
 }
 
 static int test_der_round_trip(void)
 {
-    X509 *x = read_cert(PKI "client-rsa2048.pem"), *back = NULL;
+    X509 *x = read_cert_file(PKI "client-rsa2048.pem"), *back = NULL;
     unsigned char *der = NULL;
     const unsigned char *p;
     unsigned char *again = NULL;
     int len, len2;
     char a[256], b[256];
-    CHECK(x != NULL);
+    REQUIRE(x != NULL);
     len = i2d_X509(x, &der);
-    CHECK(len > 0 && der != NULL);
+    REQUIRE(len > 0 && der != NULL);
     p = der;
-    CHECK(d2i_X509(&back, &p, len) == back && back != NULL);
-    CHECK(p == der + len);
+    REQUIRE(d2i_X509(&back, &p, len) == back && back != NULL);
+    REQUIRE(p == der + len);
     len2 = i2d_X509(back, &again);
-    CHECK(len2 == len && memcmp(again, der, len) == 0);
+    REQUIRE(len2 == len && memcmp(again, der, len) == 0);
     X509_NAME_oneline(X509_get_subject_name(x), a, sizeof a);
     X509_NAME_oneline(X509_get_subject_name(back), b, sizeof b);
-    CHECK(strcmp(a, b) == 0);
+    REQUIRE(strcmp(a, b) == 0);
     /* Truncated input is an error, not a crash. */
     p = der;
-    CHECK(d2i_X509(NULL, &p, len - 1) == NULL);
+    REQUIRE(d2i_X509(NULL, &p, len - 1) == NULL);
     ERR_clear_error();
     OPENSSL_free(der);
     OPENSSL_free(again);
@@ -702,36 +632,36 @@ static int test_der_round_trip(void)
 
 static int test_name_der_round_trip(void)
 {
-    X509 *x = read_cert(PKI "client-rsa2048.pem");
+    X509 *x = read_cert_file(PKI "client-rsa2048.pem");
     X509_NAME *back = NULL, *other;
     unsigned char *der = NULL, *again = NULL, buf[512], *cursor = buf;
     const unsigned char *p;
     int len, len2;
     char a[256], b[256];
-    CHECK(x != NULL);
+    REQUIRE(x != NULL);
     len = i2d_X509_NAME(X509_get_subject_name(x), NULL);
-    CHECK(len > 0 && len <= (int)sizeof buf);
-    CHECK(i2d_X509_NAME(X509_get_subject_name(x), &der) == len && der != NULL);
+    REQUIRE(len > 0 && len <= (int)sizeof buf);
+    REQUIRE(i2d_X509_NAME(X509_get_subject_name(x), &der) == len && der != NULL);
     /* Into the caller's buffer, the cursor advanced past the encoding. */
-    CHECK(i2d_X509_NAME(X509_get_subject_name(x), &cursor) == len && cursor == buf + len);
-    CHECK(memcmp(buf, der, len) == 0);
+    REQUIRE(i2d_X509_NAME(X509_get_subject_name(x), &cursor) == len && cursor == buf + len);
+    REQUIRE(memcmp(buf, der, len) == 0);
     p = der;
-    CHECK(d2i_X509_NAME(&back, &p, len) == back && back != NULL);
-    CHECK(p == der + len);
+    REQUIRE(d2i_X509_NAME(&back, &p, len) == back && back != NULL);
+    REQUIRE(p == der + len);
     len2 = i2d_X509_NAME(back, &again);
-    CHECK(len2 == len && memcmp(again, der, len) == 0);
+    REQUIRE(len2 == len && memcmp(again, der, len) == 0);
     X509_NAME_oneline(X509_get_subject_name(x), a, sizeof a);
     X509_NAME_oneline(back, b, sizeof b);
-    CHECK(strcmp(a, b) == 0 && strcmp(b, "/CN=libtls test client rsa") == 0);
+    REQUIRE(strcmp(a, b) == 0 && strcmp(b, "/CN=libtls test client rsa") == 0);
     /* Decoding again into the same slot replaces (and frees) the earlier name. */
     p = der;
     other = d2i_X509_NAME(&back, &p, len);
-    CHECK(other != NULL && other == back);
+    REQUIRE(other != NULL && other == back);
     /* Truncated input and a non-SEQUENCE are errors, not crashes. */
     p = der;
-    CHECK(d2i_X509_NAME(NULL, &p, len - 1) == NULL);
+    REQUIRE(d2i_X509_NAME(NULL, &p, len - 1) == NULL);
     p = (const unsigned char *)"\x02\x01\x00";
-    CHECK(d2i_X509_NAME(NULL, &p, 3) == NULL);
+    REQUIRE(d2i_X509_NAME(NULL, &p, 3) == NULL);
     ERR_clear_error();
     OPENSSL_free(der);
     OPENSSL_free(again);
@@ -742,31 +672,31 @@ static int test_name_der_round_trip(void)
 
 static int test_validity_and_serial(void)
 {
-    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
+    X509 *x = read_cert_file(PKI "server-ecdsa-p256.pem");
     struct tm tm;
     const ASN1_INTEGER *serial;
-    CHECK(x != NULL);
+    REQUIRE(x != NULL);
     memset(&tm, 0, sizeof tm);
-    CHECK(ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) == 1);
-    CHECK(timegm(&tm) == 1767225600); /* 2026-01-01T00:00:00Z */
-    CHECK(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1);
-    CHECK(tm.tm_year + 1900 == 2125 && tm.tm_mon == 11 && tm.tm_mday == 31);
+    REQUIRE(ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) == 1);
+    REQUIRE(timegm(&tm) == 1767225600); /* 2026-01-01T00:00:00Z */
+    REQUIRE(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1);
+    REQUIRE(tm.tm_year + 1900 == 2125 && tm.tm_mon == 11 && tm.tm_mday == 31);
     serial = X509_get0_serialNumber(x);
-    CHECK(serial != NULL && ASN1_STRING_length(serial) > 0);
-    CHECK(ASN1_STRING_get0_data(serial) != NULL);
+    REQUIRE(serial != NULL && ASN1_STRING_length(serial) > 0);
+    REQUIRE(ASN1_STRING_get0_data(serial) != NULL);
     X509_free(x);
     return 1;
 }
 
 static int test_names_and_addresses(void)
 {
-    X509 *x = read_cert(PKI "server-ecdsa-p256.pem");
-    CHECK(x != NULL);
-    CHECK(X509_check_host(x, "localhost", 0, 0, NULL) == 1);
-    CHECK(X509_check_host(x, "other.example", 0, 0, NULL) == 0);
-    CHECK(X509_check_ip_asc(x, "127.0.0.1", 0) == 1);
-    CHECK(X509_check_ip_asc(x, "::1", 0) == 1);
-    CHECK(X509_check_ip_asc(x, "10.1.2.3", 0) == 0);
+    X509 *x = read_cert_file(PKI "server-ecdsa-p256.pem");
+    REQUIRE(x != NULL);
+    REQUIRE(X509_check_host(x, "localhost", 0, 0, NULL) == 1);
+    REQUIRE(X509_check_host(x, "other.example", 0, 0, NULL) == 0);
+    REQUIRE(X509_check_ip_asc(x, "127.0.0.1", 0) == 1);
+    REQUIRE(X509_check_ip_asc(x, "::1", 0) == 1);
+    REQUIRE(X509_check_ip_asc(x, "10.1.2.3", 0) == 0);
     X509_free(x);
     return 1;
 }
@@ -791,15 +721,15 @@ static int test_public_keys_and_fingerprint(void)
     unsigned int len = 0;
     size_t i;
     for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        X509 *x = read_cert(keys[i].file);
+        X509 *x = read_cert_file(keys[i].file);
         EVP_PKEY *k;
-        CHECK(x != NULL);
+        REQUIRE(x != NULL);
         k = X509_get_pubkey(x);
-        CHECK(k != NULL);
-        CHECK(EVP_PKEY_id(k) == keys[i].id);
-        CHECK(EVP_PKEY_bits(k) == keys[i].bits);
+        REQUIRE(k != NULL);
+        REQUIRE(EVP_PKEY_id(k) == keys[i].id);
+        REQUIRE(EVP_PKEY_bits(k) == keys[i].bits);
         EVP_PKEY_free(k);
-        CHECK(X509_digest(x, EVP_sha256(), md, &len) == 1 && len == 32);
+        REQUIRE(X509_digest(x, EVP_sha256(), md, &len) == 1 && len == 32);
         X509_free(x);
     }
     return 1;
@@ -808,16 +738,16 @@ static int test_public_keys_and_fingerprint(void)
 static int test_certificate_and_key_objects(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    X509 *x = read_cert(PKI "server-ed25519.pem");
+    X509 *x = read_cert_file(PKI "server-ed25519.pem");
     FILE *f = fopen(PKI "server-ed25519.key", "r");
     EVP_PKEY *k;
-    CHECK(ctx && x && f);
+    REQUIRE(ctx && x && f);
     k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
     fclose(f);
-    CHECK(k != NULL && EVP_PKEY_id(k) == EVP_PKEY_ED25519);
-    CHECK(SSL_CTX_use_certificate(ctx, x) == 1);
-    CHECK(SSL_CTX_use_PrivateKey(ctx, k) == 1);
-    CHECK(SSL_CTX_check_private_key(ctx) == 1);
+    REQUIRE(k != NULL && EVP_PKEY_id(k) == EVP_PKEY_ED25519);
+    REQUIRE(SSL_CTX_use_certificate(ctx, x) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey(ctx, k) == 1);
+    REQUIRE(SSL_CTX_check_private_key(ctx) == 1);
     EVP_PKEY_free(k);
     X509_free(x);
     SSL_CTX_free(ctx);
@@ -830,7 +760,7 @@ static int test_certificate_and_key_objects(void)
  * reports, in a fixed key=value form. */
 static int dump(const char *path)
 {
-    X509 *x = read_cert(path);
+    X509 *x = read_cert_file(path);
     const ASN1_INTEGER *serial;
     struct tm tm;
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -877,34 +807,34 @@ static int test_cert_store_trust(void)
     struct outcome c, s;
     SSL_CTX *sctx = mtls_server("server-ecdsa-p256", SSL_VERIFY_NONE);
     SSL_CTX *cctx = tls13_ctx(TLS_client_method());
-    X509 *root = read_cert(PKI "root-ca.pem");
+    X509 *root = read_cert_file(PKI "root-ca.pem");
     X509_STORE *store;
-    CHECK(sctx && cctx && root);
+    REQUIRE(sctx && cctx && root);
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
     store = SSL_CTX_get_cert_store(cctx);
-    CHECK(store != NULL && SSL_CTX_get_cert_store(cctx) == store);
+    REQUIRE(store != NULL && SSL_CTX_get_cert_store(cctx) == store);
 
     /* Nothing trusted yet. */
-    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
-    CHECK(c.handshake_ret != 1);
-    CHECK(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    REQUIRE(run_pair(cctx, sctx, NULL, &c, &s));
+    REQUIRE(c.handshake_ret != 1);
+    REQUIRE(c.verify_result == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 
-    CHECK(X509_STORE_add_cert(store, root) == 1);
-    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    REQUIRE(X509_STORE_add_cert(store, root) == 1);
+    REQUIRE(run_pair(cctx, sctx, NULL, &c, &s));
     if (c.handshake_ret != 1 || c.io_ret != 4)
         return describe("root added to the store", &c, &s);
-    CHECK(c.verify_result == X509_V_OK);
+    REQUIRE(c.verify_result == X509_V_OK);
 
     /* A store of the application's, loaded from a file, set on a new context. */
     SSL_CTX_free(cctx);
     cctx = tls13_ctx(TLS_client_method());
-    CHECK(cctx != NULL);
+    REQUIRE(cctx != NULL);
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
     store = X509_STORE_new();
-    CHECK(store && X509_STORE_load_locations(store, PKI "root-ca.pem", NULL) == 1);
+    REQUIRE(store && X509_STORE_load_locations(store, PKI "root-ca.pem", NULL) == 1);
     SSL_CTX_set_cert_store(cctx, store);
-    CHECK(SSL_CTX_get_cert_store(cctx) == store);
-    CHECK(run_pair(cctx, sctx, NULL, &c, &s));
+    REQUIRE(SSL_CTX_get_cert_store(cctx) == store);
+    REQUIRE(run_pair(cctx, sctx, NULL, &c, &s));
     if (c.handshake_ret != 1 || c.verify_result != X509_V_OK)
         return describe("store loaded from a file", &c, &s);
 
@@ -921,17 +851,17 @@ static int test_verify_param_objects(void)
     X509_VERIFY_PARAM *p = X509_VERIFY_PARAM_new();
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
-    CHECK(p && ssl);
+    REQUIRE(p && ssl);
     X509_VERIFY_PARAM_set_hostflags(p, X509_CHECK_FLAG_NO_WILDCARDS);
-    CHECK(X509_VERIFY_PARAM_get_hostflags(p) == X509_CHECK_FLAG_NO_WILDCARDS);
-    CHECK(X509_VERIFY_PARAM_set1_host(p, "example.com", 0) == 1);
-    CHECK(X509_VERIFY_PARAM_add1_host(p, "example.org", 0) == 1);
-    CHECK(X509_VERIFY_PARAM_set1_ip_asc(p, "192.0.2.1") == 1);
+    REQUIRE(X509_VERIFY_PARAM_get_hostflags(p) == X509_CHECK_FLAG_NO_WILDCARDS);
+    REQUIRE(X509_VERIFY_PARAM_set1_host(p, "example.com", 0) == 1);
+    REQUIRE(X509_VERIFY_PARAM_add1_host(p, "example.org", 0) == 1);
+    REQUIRE(X509_VERIFY_PARAM_set1_ip_asc(p, "192.0.2.1") == 1);
     X509_VERIFY_PARAM_free(p);
     /* The connection's own parameters are unaffected. */
-    CHECK(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == 0);
+    REQUIRE(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == 0);
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), X509_CHECK_FLAG_NO_WILDCARDS);
-    CHECK(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == X509_CHECK_FLAG_NO_WILDCARDS);
+    REQUIRE(X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)) == X509_CHECK_FLAG_NO_WILDCARDS);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     return 1;
@@ -964,7 +894,6 @@ static const struct test_case tests[] = {
     {"cert_store_trust", test_cert_store_trust},
     {"verify_param_objects", test_verify_param_objects},
 };
-
 
 int main(int argc, char **argv)
 {
