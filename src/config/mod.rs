@@ -12,39 +12,8 @@ use crate::msgs::extensions::DistinguishedName;
 use crate::verify::{RootStore, RootsSource, VerifyCallback};
 use std::sync::Arc;
 
-/// `SSL_VERIFY_*` flags, with OpenSSL's values.
-pub mod verify_flags {
-    pub const NONE: i32 = 0x00;
-    pub const PEER: i32 = 0x01;
-    pub const FAIL_IF_NO_PEER_CERT: i32 = 0x02;
-    pub const CLIENT_ONCE: i32 = 0x04;
-    pub const POST_HANDSHAKE: i32 = 0x08;
-}
-
-/// `SSL_OP_*` option bits, with OpenSSL 3.0's values. Only the ones listed here mean anything
-/// to libtls; others are stored and reported back but change nothing (see
-/// docs/differences-from-openssl.md).
-pub mod ssl_options {
-    pub const NO_EXTENDED_MASTER_SECRET: u64 = 1 << 0;
-    pub const ALLOW_NO_DHE_KEX: u64 = 1 << 10;
-    pub const NO_TICKET: u64 = 1 << 14;
-    pub const NO_COMPRESSION: u64 = 1 << 17;
-    pub const ENABLE_MIDDLEBOX_COMPAT: u64 = 1 << 20;
-    pub const PRIORITIZE_CHACHA: u64 = 1 << 21;
-    pub const CIPHER_SERVER_PREFERENCE: u64 = 1 << 22;
-    pub const NO_SSLV3: u64 = 1 << 25;
-    pub const NO_TLSV1: u64 = 1 << 26;
-    pub const NO_TLSV1_2: u64 = 1 << 27;
-    pub const NO_TLSV1_1: u64 = 1 << 28;
-    pub const NO_TLSV1_3: u64 = 1 << 29;
-    pub const NO_RENEGOTIATION: u64 = 1 << 30;
-    /// OpenSSL 3.2's: send no compressed certificates (RFC 8879).
-    pub const NO_TX_CERTIFICATE_COMPRESSION: u64 = 1 << 32;
-    /// OpenSSL 3.2's: offer no certificate compression (no compress_certificate extension).
-    pub const NO_RX_CERTIFICATE_COMPRESSION: u64 = 1 << 33;
-    /// What a new OpenSSL 3.0 context starts with.
-    pub const DEFAULT: u64 = NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT;
-}
+mod options;
+pub use options::{Options, VerifyMode};
 
 /// What a server's ALPN selection (RFC 7301) decided about the client's protocol list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -275,8 +244,8 @@ pub struct Config {
     pub roots: Arc<RootStore>,
     /// When set, consulted for the roots at verification time instead of `roots`.
     pub roots_source: Option<RootsSource>,
-    /// `SSL_VERIFY_*` flags.
-    pub verify_mode: i32,
+    /// How the peer is verified (`SSL_CTX_set_verify`'s mode).
+    pub verify_mode: VerifyMode,
     pub verify_depth: u32,
     /// Consulted at each step of verifying the peer's chain (`SSL_CTX_set_verify`'s callback).
     pub verify_callback: Option<VerifyCallback>,
@@ -290,8 +259,8 @@ pub struct Config {
     /// The most plaintext one record we send carries (`SSL_CTX_set_max_send_fragment`,
     /// 512..=16384): small records for peers or links with small buffers.
     pub max_send_fragment: usize,
-    /// `SSL_OP_*` bits (see [`ssl_options`]).
-    pub options: u64,
+    /// Behaviours turned on or off (`SSL_CTX_set_options`).
+    pub options: Options,
     /// TLS 1.2 without the extended master secret (RFC 7627), which libtls otherwise requires
     /// (RFC 9325): a server accepts clients that do not offer it, a client servers that do not
     /// answer it; the classic master secret is then used (`SSL_CTX_set_allow_no_ems`).
@@ -366,7 +335,7 @@ impl Default for Config {
             certs: Vec::new(),
             roots: Arc::new(RootStore::default()),
             roots_source: None,
-            verify_mode: verify_flags::NONE,
+            verify_mode: VerifyMode::NONE,
             verify_depth: 100,
             verify_callback: None,
             client_ca_names: Vec::new(),
@@ -374,7 +343,7 @@ impl Default for Config {
             // OpenSSL's default max_cert_list (100 KiB).
             max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
             max_send_fragment: crate::record::MAX_PLAINTEXT,
-            options: ssl_options::DEFAULT,
+            options: Options::default(),
             allow_no_ems: false,
             alpn_protocols: Vec::new(),
             alpn_select: None,
@@ -456,15 +425,11 @@ impl Config {
 
     pub fn supports_version(&self, v: ProtocolVersion) -> bool {
         let disabled_by_option = match v {
-            ProtocolVersion::TLSV1_3 => self.options & ssl_options::NO_TLSV1_3 != 0,
-            ProtocolVersion::TLSV1_2 => self.options & ssl_options::NO_TLSV1_2 != 0,
+            ProtocolVersion::TLSV1_3 => self.options.no_tls13,
+            ProtocolVersion::TLSV1_2 => self.options.no_tls12,
             _ => false,
         };
         v.0 >= self.min_version.0 && v.0 <= self.max_version.0 && !disabled_by_option
-    }
-
-    pub fn has_option(&self, option: u64) -> bool {
-        self.options & option != 0
     }
 
     /// This configuration after a server name callback left the connection with `settings`
@@ -476,11 +441,6 @@ impl Config {
     /// the session store (ticket keys and cache), which OpenSSL also keeps from the first
     /// context.
     pub fn after_server_name(&self, settings: &Config) -> Config {
-        const VERSION_OPTIONS: u64 = ssl_options::NO_SSLV3
-            | ssl_options::NO_TLSV1
-            | ssl_options::NO_TLSV1_1
-            | ssl_options::NO_TLSV1_2
-            | ssl_options::NO_TLSV1_3;
         let mut c = self.clone();
         c.certs = settings.certs.clone();
         c.verify_schemes = settings.verify_schemes.clone();
@@ -494,7 +454,7 @@ impl Config {
         c.alpn_select = settings.alpn_select.clone();
         c.staple = settings.staple.clone();
         c.cert_callback = settings.cert_callback.clone();
-        c.options = (settings.options & !VERSION_OPTIONS) | (self.options & VERSION_OPTIONS);
+        c.options = settings.options.with_versions_of(self.options);
         c.session.sid_ctx = settings.session.sid_ctx.clone();
         c
     }
@@ -770,10 +730,10 @@ mod tests {
     fn options_limit_the_versions() {
         let mut c = Config::default();
         assert!(c.supports_version(ProtocolVersion::TLSV1_3));
-        c.options |= ssl_options::NO_TLSV1_3;
+        c.options.no_tls13 = true;
         assert!(!c.supports_version(ProtocolVersion::TLSV1_3));
         assert!(c.supports_version(ProtocolVersion::TLSV1_2));
-        c.options |= ssl_options::NO_TLSV1_2;
+        c.options.no_tls12 = true;
         assert!(!c.supports_version(ProtocolVersion::TLSV1_2));
         assert!(!c.supports_version(ProtocolVersion(0x0302)));
     }

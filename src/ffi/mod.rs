@@ -34,6 +34,7 @@ pub mod init;
 pub mod legacy;
 pub mod observe;
 pub mod ocsp;
+pub(crate) mod options;
 pub mod pem_key;
 pub mod pha;
 pub mod psk;

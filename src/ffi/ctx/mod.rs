@@ -103,6 +103,10 @@ struct Slot {
 
 pub(crate) struct CtxState {
     pub(crate) config: Config,
+    /// `SSL_CTX_set_verify`'s mode as set, every bit; `config.verify_mode` is what it means.
+    pub(crate) verify_mode: c_int,
+    /// `SSL_OP_*` bits as set, every bit; `config.options` holds those libtls acts on.
+    pub(crate) options: u64,
     slots: Vec<(KeyType, Slot)>,
     /// The key type of the last certificate or key loaded (`SSL_CTX_check_private_key` checks it).
     current: Option<KeyType>,
@@ -237,6 +241,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
             method,
             state: Mutex::new(CtxState {
                 config: Config::default(),
+                verify_mode: SSL_VERIFY_NONE,
+                options: super::options::SSL_OP_DEFAULT,
                 slots: Vec::new(),
                 current: None,
                 chain_query_stack: None,
@@ -631,29 +637,32 @@ pub(crate) fn with_state<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&mut Ct
     })
 }
 
+impl CtxState {
+    /// Keeps `op` as the `SSL_OP_*` bits set and gives the core what they mean; returns `op`.
+    fn set_options(&mut self, op: u64) -> u64 {
+        self.options = op;
+        self.config.options = super::options::options_from_c(op);
+        op
+    }
+}
+
 /// Adds `SSL_OP_*` bits; returns the new options.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
-    with_state(ctx, 0, |st| {
-        st.config.options |= op;
-        st.config.options
-    })
+    with_state(ctx, 0, |st| st.set_options(st.options | op))
 }
 
 /// Removes `SSL_OP_*` bits; returns the new options.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_clear_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
-    with_state(ctx, 0, |st| {
-        st.config.options &= !op;
-        st.config.options
-    })
+    with_state(ctx, 0, |st| st.set_options(st.options & !op))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_options(ctx: *const SSL_CTX) -> u64 {
     guard(0, || {
         // SAFETY: see try_ref.
-        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().config.options)
+        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().options)
     })
 }
 
