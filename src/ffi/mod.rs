@@ -32,6 +32,7 @@ pub mod exdata;
 pub mod export;
 pub mod init;
 pub mod legacy;
+pub(crate) mod lists;
 pub mod observe;
 pub mod ocsp;
 pub(crate) mod options;

@@ -379,7 +379,7 @@ pub(crate) unsafe fn set_sigalgs_override(
         let Some(text) = (unsafe { c_str(list, what) }) else {
             return 0;
         };
-        match Config::parse_sigalgs_list(text) {
+        match crate::config::lists::parse_sigalgs(text).map_err(crate::error::Error::from) {
             Ok(schemes) => {
                 *field(s) = Some(schemes);
                 1
