@@ -313,7 +313,7 @@ struct ossl_init_settings_st;
 
 /*
  `SSL_OP_*` options (OpenSSL 3.0's bits; see docs/differences-from-openssl.md for what each
- does here). A test ties the ones the core acts on to `crate::config::ssl_options`.
+ does here). ffi/options.rs reads the ones the core acts on into `crate::config::Options`.
  */
 #define SSL_OP_NO_EXTENDED_MASTER_SECRET 1
 

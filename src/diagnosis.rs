@@ -809,8 +809,8 @@ fn diagnose_transport_end(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::verify_flags;
     use crate::config::Config;
+    use crate::config::VerifyMode;
     use crate::conn::Connection;
     use crate::testing::{client_config as client, new_client, new_server, run, verifying_server};
     use crate::verify::PeerIdentity;
@@ -818,7 +818,7 @@ mod tests {
 
     /// A server that trusts the test root but does not ask for client certificates.
     fn server(cert: &str) -> Config {
-        verifying_server(cert, verify_flags::NONE)
+        verifying_server(cert, VerifyMode::NONE)
     }
 
     fn pair(client_config: Config, server_config: Config) -> (Connection, Connection) {

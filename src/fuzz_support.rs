@@ -7,7 +7,7 @@
 //! fixed ephemeral keys; the configurations below sign with Ed25519 (deterministic signatures)
 //! and use only the classic groups (ML-KEM encapsulation cannot be fixed from outside).
 
-use crate::config::{verify_flags, CertifiedKey, Config};
+use crate::config::{CertifiedKey, Config, VerifyMode};
 use crate::crypto::sign::SigningKey;
 use crate::msgs::enums::{NamedGroup, ProtocolVersion};
 use crate::verify::RootStore;
@@ -61,7 +61,7 @@ pub fn server_config(variant: u8) -> Config {
             let mut roots = RootStore::default();
             roots.add_pem(ROOT).expect("test root");
             c.roots = Arc::new(roots);
-            c.verify_mode = verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT;
+            c.verify_mode = VerifyMode::REQUIRE_PEER_CERT;
         }
         3 => c.groups = vec![NamedGroup::SECP384R1],
         _ => {}

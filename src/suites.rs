@@ -1,7 +1,6 @@
 //! The cipher-suite table: every fact about a suite in one place.
 
 use crate::crypto::{AeadAlg, HashAlg};
-use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 
 /// TLS 1.2 key exchange of a suite.
@@ -278,31 +277,6 @@ pub fn by_openssl_name(name: &str) -> Option<&'static SuiteInfo> {
     ALL_SUITES.iter().find(|s| s.openssl_name == name)
 }
 
-/// Parses OpenSSL's `SSL_CTX_set_ciphersuites` syntax: colon-separated TLS 1.3 suite names.
-/// Unknown names (and TLS 1.2 names) are skipped like OpenSSL does; duplicates are kept once.
-/// As in OpenSSL, the empty string is valid and means no TLS 1.3 suites, while a non-empty string
-/// that names none of ours is `NO_CIPHER_MATCH`.
-pub fn parse_tls13_suite_list(s: &str) -> Result<Vec<CipherSuite>> {
-    if s.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for name in s.split(':').filter(|n| !n.is_empty()) {
-        if let Some(info) = by_openssl_name(name).filter(|i| i.is_tls13()) {
-            if !out.contains(&info.suite) {
-                out.push(info.suite);
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::local(
-            Reason::NO_CIPHER_MATCH,
-            format!("no TLS 1.3 ciphersuite we support in {s:?}"),
-        ));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,38 +361,5 @@ mod tests {
             names.join(":"),
             "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
         );
-    }
-
-    #[test]
-    fn parse_suite_lists() {
-        assert_eq!(
-            parse_tls13_suite_list("TLS_AES_128_GCM_SHA256").unwrap(),
-            vec![CipherSuite::TLS13_AES_128_GCM_SHA256]
-        );
-        assert_eq!(
-            parse_tls13_suite_list(
-                "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_256_GCM_SHA384"
-            )
-            .unwrap(),
-            vec![
-                CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
-                CipherSuite::TLS13_AES_256_GCM_SHA384
-            ]
-        );
-        assert_eq!(
-            parse_tls13_suite_list("TLS_AES_128_GCM_SHA256:TLS_AES_128_GCM_SHA256:").unwrap(),
-            vec![CipherSuite::TLS13_AES_128_GCM_SHA256]
-        );
-        assert_eq!(parse_tls13_suite_list("").unwrap(), vec![]);
-        for bad in [
-            "TLS_AES_128_CCM_8_SHA256",
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            "junk",
-            ":",
-        ] {
-            let e = parse_tls13_suite_list(bad).unwrap_err();
-            assert_eq!(e.reason, Reason::NO_CIPHER_MATCH, "{bad}");
-            assert_eq!(e.alert, None);
-        }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use tls::certcomp::{self, SUPPORTED};
-use tls::config::{ssl_options, verify_flags, Config};
+use tls::config::{Config, VerifyMode};
 use tls::conn::Connection;
 use tls::error::{Error, Reason};
 use tls::msgs::compressed_cert::CompressedCertificate;
@@ -30,7 +30,7 @@ fn mutual(server_cert: &str) -> (Config, Config) {
     let mut roots = tls::verify::RootStore::default();
     roots.add_pem(&pki("root-ca.pem")).unwrap();
     sc.roots = Arc::new(roots);
-    sc.verify_mode = verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT;
+    sc.verify_mode = VerifyMode::REQUIRE_PEER_CERT;
     let mut cc = client_config();
     cc.set_certified_key(certified_key("client-rsa2048"));
     (sc, cc)
@@ -137,19 +137,19 @@ fn default_client_offers_all_three_in_openssls_order() {
 fn option_bits_turn_each_direction_off() {
     // NO_RX on the client: no extension, so a plain Certificate.
     let mut cc = client_config();
-    cc.options |= ssl_options::NO_RX_CERTIFICATE_COMPRESSION;
+    cc.options.no_receive_compressed_certificate = true;
     let pair = handshake(cc, server_config("server-ecdsa-p256"), localhost());
     pair.assert_ok();
     assert_eq!(pair.client.negotiated().cert_compression.received, None);
     // NO_TX on the server: it never compresses.
     let mut sc = server_config("server-ecdsa-p256");
-    sc.options |= ssl_options::NO_TX_CERTIFICATE_COMPRESSION;
+    sc.options.no_send_compressed_certificate = true;
     let pair = handshake(client_config(), sc, localhost());
     pair.assert_ok();
     assert_eq!(pair.server.negotiated().cert_compression.sent, None);
     // NO_RX on the server: its CertificateRequest lists nothing, the client sends plain.
     let (mut sc, cc) = mutual("server-ecdsa-p256");
-    sc.options |= ssl_options::NO_RX_CERTIFICATE_COMPRESSION;
+    sc.options.no_receive_compressed_certificate = true;
     let pair = handshake(cc, sc, localhost());
     pair.assert_ok();
     assert_eq!(pair.client.negotiated().cert_compression.sent, None);
@@ -421,7 +421,7 @@ fn an_unsolicited_compressed_certificate_is_unexpected_message() {
     let body = genuine_body();
     let zlib = certcomp::compress(Alg::ZLIB, &body).unwrap();
     let mut cc = client_config();
-    cc.options |= ssl_options::NO_RX_CERTIFICATE_COMPRESSION;
+    cc.options.no_receive_compressed_certificate = true;
     expect_client_alert(
         cc,
         &compressed_body(Alg::ZLIB, body.len() as u32, zlib),
@@ -498,7 +498,7 @@ fn a_server_refuses_hostile_client_certificates() {
         AlertDescription::ILLEGAL_PARAMETER,
     );
     let mut quiet = sc.clone();
-    quiet.options |= ssl_options::NO_RX_CERTIFICATE_COMPRESSION;
+    quiet.options.no_receive_compressed_certificate = true;
     expect_server_alert(
         quiet,
         &compressed_body(Alg::ZLIB, body.len() as u32, zlib),

@@ -1,7 +1,7 @@
 //! Signature algorithms of client authentication (`SSL_CTX_set1_client_sigalgs_list`): what a
 //! server requests and accepts in the client's CertificateVerify, and what a client signs with.
 
-use tls::config::{verify_flags, Config};
+use tls::config::{Config, VerifyMode};
 use tls::msgs::enums::{AlertDescription, ProtocolVersion, SignatureScheme as S};
 use tls::testing::*;
 
@@ -15,10 +15,7 @@ fn rsa_client(version: ProtocolVersion) -> Config {
 }
 
 fn demanding_server() -> Config {
-    verifying_server(
-        "server-ecdsa-p256",
-        verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT,
-    )
+    verifying_server("server-ecdsa-p256", VerifyMode::REQUIRE_PEER_CERT)
 }
 
 #[test]

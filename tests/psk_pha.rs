@@ -4,7 +4,7 @@
 #![allow(clippy::field_reassign_with_default)]
 
 use std::sync::Arc;
-use tls::config::{verify_flags, Config, ExternalPsk, PskLookup};
+use tls::config::{Config, ExternalPsk, PskLookup, VerifyMode};
 use tls::crypto::secret::Secret;
 use tls::error::Reason;
 use tls::msgs::enums::{AlertDescription, CipherSuite, NamedGroup};
@@ -132,9 +132,9 @@ fn unknown_identity_means_a_full_handshake() {
 #[test]
 fn psk_ke_mode_needs_no_key_exchange() {
     let mut client = psk_client(b"0123456789abcdef");
-    client.options |= tls::config::ssl_options::ALLOW_NO_DHE_KEX;
+    client.options.allow_psk_ke = true;
     let mut server = psk_server(b"0123456789abcdef");
-    server.options |= tls::config::ssl_options::ALLOW_NO_DHE_KEX;
+    server.options.allow_psk_ke = true;
     // The client offers psk_dhe_ke too and sends a share: psk_dhe_ke is preferred.
     let mut p = handshake(client.clone(), server.clone(), localhost());
     p.assert_ok();
@@ -149,7 +149,7 @@ fn psk_ke_mode_needs_no_key_exchange() {
     assert_eq!(p.client.negotiated().group, None);
     p.exchange(b"psk_ke");
     // Without the option the server retries for a share instead (psk_dhe_ke only).
-    server.options &= !tls::config::ssl_options::ALLOW_NO_DHE_KEX;
+    server.options.allow_psk_ke = false;
     client.groups = vec![NamedGroup::X25519, NamedGroup::SECP256R1];
     // (The retry keeps the suite it names, so the server must pick one of the PSK's hash.)
     server.tls13_suites = vec![CipherSuite::TLS13_AES_128_GCM_SHA256];
@@ -216,7 +216,10 @@ fn pha_client() -> Config {
 fn pha_server() -> Config {
     verifying_server(
         "server-ecdsa-p256",
-        verify_flags::PEER | verify_flags::POST_HANDSHAKE,
+        VerifyMode {
+            post_handshake: true,
+            ..VerifyMode::PEER
+        },
     )
 }
 
@@ -255,7 +258,7 @@ fn post_handshake_auth_without_a_client_certificate() {
     let mut client = pha_client();
     client.certs.clear();
     let mut server = pha_server();
-    server.verify_mode |= verify_flags::FAIL_IF_NO_PEER_CERT;
+    server.verify_mode.fail_if_no_peer_cert = true;
     let mut p = handshake(client, server, localhost());
     p.assert_ok();
     p.server.request_client_certificate().unwrap();
@@ -298,7 +301,7 @@ fn post_handshake_auth_error_cases() {
     );
     // Without SSL_VERIFY_PEER.
     let mut server = pha_server();
-    server.verify_mode = verify_flags::NONE;
+    server.verify_mode = VerifyMode::NONE;
     let mut p = handshake(pha_client(), server, localhost());
     p.assert_ok();
     assert_eq!(

@@ -5,7 +5,7 @@
 //! resumes where one is now required.
 
 use std::sync::Arc;
-use tls::config::{verify_flags, Config, SniDecision, SniOutcome};
+use tls::config::{Config, Options, SniDecision, SniOutcome, VerifyMode};
 use tls::conn::{ClientOptions, Connection};
 use tls::crypto::kx::KeyShare;
 use tls::error::{Error, Reason};
@@ -20,7 +20,7 @@ const TLS12: ProtocolVersion = ProtocolVersion::TLSV1_2;
 const TLS13: ProtocolVersion = ProtocolVersion::TLSV1_3;
 
 /// A host requiring a client certificate from the test CA.
-fn admin_host(verify_mode: i32) -> Config {
+fn admin_host(verify_mode: VerifyMode) -> Config {
     let mut c = server_config("server-ecdsa-p256");
     let mut roots = RootStore::default();
     roots.add_pem(&pki("root-ca.pem")).unwrap();
@@ -85,7 +85,7 @@ fn retry_then(
     edit: impl FnOnce(&mut ClientHello),
 ) -> (Connection, Result<usize, Error>) {
     let mut server = Connection::new_server(Arc::new(vhost_server(Some(admin_host(
-        verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT,
+        VerifyMode::REQUIRE_PEER_CERT,
     )))));
     server.start().unwrap();
     let mut ch = first_client_hello(name, alpn);
@@ -292,11 +292,15 @@ fn session_after(version: ProtocolVersion, server: &Config) -> Arc<Session> {
 
 /// The server configurations to try in each version: TLS 1.2 with tickets and with the session
 /// ID cache, TLS 1.3 with stateless tickets.
-fn variants() -> Vec<(ProtocolVersion, u64)> {
+fn variants() -> Vec<(ProtocolVersion, Options)> {
+    let no_tickets = Options {
+        no_tickets: true,
+        ..Options::default()
+    };
     vec![
-        (TLS12, 0),
-        (TLS12, tls::config::ssl_options::NO_TICKET),
-        (TLS13, 0),
+        (TLS12, Options::default()),
+        (TLS12, no_tickets),
+        (TLS13, Options::default()),
     ]
 }
 
@@ -304,25 +308,25 @@ fn variants() -> Vec<(ProtocolVersion, u64)> {
 fn session_without_a_certificate_does_not_resume_where_one_is_required() {
     // The session for admin.test was made without a client certificate: by the public host
     // before the admin host existed, or by the admin host while its certificate was optional.
-    for earlier_admin in [None, Some(admin_host(verify_flags::PEER))] {
+    for earlier_admin in [None, Some(admin_host(VerifyMode::PEER))] {
         for (version, options) in variants() {
             let mut before = vhost_server(earlier_admin.clone().map(|mut a| {
-                a.options |= options;
+                a.options = options;
                 a
             }));
-            before.options |= options;
+            before.options = options;
             let session = session_after(version, &before);
 
             // Now admin.test requires a certificate; same context, same session store.
-            let mut admin = admin_host(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
-            admin.options |= options;
+            let mut admin = admin_host(VerifyMode::REQUIRE_PEER_CERT);
+            admin.options = options;
             let mut now = vhost_server(Some(admin));
-            now.options |= options;
+            now.options = options;
             now.session = before.session.clone();
             let p = connect(version, &now, Some(session));
             assert!(
                 !p.server.negotiated().session_reused,
-                "{version} options {options:x}: resumed into the host requiring a certificate"
+                "{version} {options:?}: resumed into the host requiring a certificate"
             );
             let e = p.server_result.expect_err("no certificate, no handshake");
             assert_eq!(
@@ -337,10 +341,10 @@ fn session_without_a_certificate_does_not_resume_where_one_is_required() {
 #[test]
 fn session_with_a_certificate_still_resumes_where_one_is_required() {
     for (version, options) in variants() {
-        let mut admin = admin_host(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
-        admin.options |= options;
+        let mut admin = admin_host(VerifyMode::REQUIRE_PEER_CERT);
+        admin.options = options;
         let mut server = vhost_server(Some(admin));
-        server.options |= options;
+        server.options = options;
         let mut client = client_config();
         client.max_version = version;
         client.set_certified_key(certified_key("client-ecdsa-p256"));
@@ -356,10 +360,7 @@ fn session_with_a_certificate_still_resumes_where_one_is_required() {
         c.start().unwrap();
         s.start().unwrap();
         pump(&mut c, &mut s).unwrap();
-        assert!(
-            s.negotiated().session_reused,
-            "{version} options {options:x}"
-        );
+        assert!(s.negotiated().session_reused, "{version} {options:?}");
         assert_eq!(s.negotiated().peer_chain.len(), 2);
     }
 }
@@ -370,37 +371,37 @@ fn switching_host_switches_the_session_id_context() {
     // its own (no client authentication involved) with another session ID context.
     for (version, options) in variants() {
         let mut before = vhost_server(None);
-        before.options |= options;
+        before.options = options;
         before.session.sid_ctx = b"public".to_vec();
         let session = session_after(version, &before);
 
-        let mut admin = admin_host(verify_flags::NONE);
-        admin.options |= options;
+        let mut admin = admin_host(VerifyMode::NONE);
+        admin.options = options;
         admin.session.sid_ctx = b"admin".to_vec();
         let mut now = vhost_server(Some(admin));
-        now.options |= options;
+        now.options = options;
         now.session = before.session.clone();
         let mut p = connect(version, &now, Some(session.clone()));
         p.assert_ok();
         assert!(
             !p.server.negotiated().session_reused,
-            "{version} options {options:x}: resumed across session ID contexts"
+            "{version} {options:?}: resumed across session ID contexts"
         );
         p.exchange(b"ping");
 
         // The same session ID context on the other host: the session store is still the first
         // context's (its ticket keys and cache, as in OpenSSL), so the session resumes.
-        let mut admin = admin_host(verify_flags::NONE);
-        admin.options |= options;
+        let mut admin = admin_host(VerifyMode::NONE);
+        admin.options = options;
         admin.session.sid_ctx = b"public".to_vec();
         let mut same = vhost_server(Some(admin));
-        same.options |= options;
+        same.options = options;
         same.session = before.session.clone();
         let p = connect(version, &same, Some(session));
         p.assert_ok();
         assert!(
             p.server.negotiated().session_reused,
-            "{version} options {options:x}"
+            "{version} {options:?}"
         );
     }
 }

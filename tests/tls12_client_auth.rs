@@ -2,7 +2,7 @@
 //! CA names a CertificateRequest lists (both versions).
 
 use std::sync::{Arc, Mutex};
-use tls::config::verify_flags;
+use tls::config::VerifyMode;
 use tls::msgs::enums::ProtocolVersion;
 use tls::testing::*;
 
@@ -13,10 +13,7 @@ fn tls12_client() -> tls::config::Config {
 }
 
 fn demanding_server() -> tls::config::Config {
-    verifying_server(
-        "server-ecdsa-p256",
-        verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT,
-    )
+    verifying_server("server-ecdsa-p256", VerifyMode::REQUIRE_PEER_CERT)
 }
 
 #[test]

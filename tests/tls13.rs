@@ -1,6 +1,6 @@
 //! TLS 1.3 handshakes between a libtls client and a libtls server, in memory.
 
-use tls::config::verify_flags;
+use tls::config::VerifyMode;
 use tls::conn::ClientOptions;
 use tls::error::Reason;
 use tls::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
@@ -213,7 +213,7 @@ fn ip_address_identity_is_checked() {
 #[test]
 fn verify_none_records_the_failure_and_continues() {
     let mut client = client_config();
-    client.verify_mode = verify_flags::NONE;
+    client.verify_mode = VerifyMode::NONE;
     let p = handshake(client, server_config("wrong-name"), localhost());
     p.assert_ok();
     assert_eq!(

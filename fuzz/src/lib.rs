@@ -225,12 +225,12 @@ pub fn config_strings(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = Config::parse_sigalgs_list(s);
-    if let Ok(list) = tls::ffi::ctx::parse_cipher_list(s) {
+    let _ = tls::config::lists::parse_sigalgs(s);
+    if let Ok(list) = tls::config::lists::parse_cipher_list(s) {
         assert!(list.iter().all(|c| tls::suites::lookup(*c).is_some()));
     }
-    let _ = tls::suites::parse_tls13_suite_list(s);
-    if let Ok(groups) = Config::parse_groups_list(s) {
+    let _ = tls::config::lists::parse_tls13_suites(s);
+    if let Ok(groups) = tls::config::lists::parse_groups(s) {
         assert!(!groups.is_empty());
     }
     let _ = tls::verify::PeerIdentity::parse(s);

@@ -26,7 +26,7 @@ pub mod alg;
 pub use alg::*;
 
 use crate::codec::Writer;
-use crate::config::{ssl_options, Config};
+use crate::config::Config;
 use crate::error::{Error, Reason, Result};
 use crate::msgs::compressed_cert::CompressedCertificate;
 use crate::msgs::enums::{CertCompressionAlgorithm as Alg, ExtensionType, HandshakeType};
@@ -48,7 +48,7 @@ fn custom(config: &Config, alg: Alg, compress: bool) -> Option<&Arc<dyn CustomAl
 /// The algorithms we list in our compress_certificate extension (ClientHello or
 /// CertificateRequest); empty means no extension (`SSL_OP_NO_RX_CERTIFICATE_COMPRESSION`).
 pub fn receive_algorithms(config: &Config) -> Vec<Alg> {
-    if config.has_option(ssl_options::NO_RX_CERTIFICATE_COMPRESSION) {
+    if config.options.no_receive_compressed_certificate {
         return Vec::new();
     }
     let mut algs: Vec<Alg> = config
@@ -73,7 +73,7 @@ pub fn receive_algorithms(config: &Config) -> Vec<Alg> {
 /// `None` (`SSL_OP_NO_TX_CERTIFICATE_COMPRESSION`, nothing in common). With a configured
 /// preference ours decides, else the peer's order, as in OpenSSL.
 pub fn choose_for_sending(config: &Config, peer_algs: &[Alg]) -> Option<Alg> {
-    if config.has_option(ssl_options::NO_TX_CERTIFICATE_COMPRESSION) {
+    if config.options.no_send_compressed_certificate {
         return None;
     }
     let mut custom = config.cert_compression.custom.iter();
@@ -360,9 +360,9 @@ mod tests {
         c.cert_compression.preference = Some(vec![Alg::ZLIB, Alg::ZSTD]);
         assert_eq!(choose_for_sending(&c, &peer), Some(Alg::ZLIB));
         assert_eq!(receive_algorithms(&c), [Alg::ZLIB, Alg::ZSTD]);
-        c.options |= ssl_options::NO_TX_CERTIFICATE_COMPRESSION;
+        c.options.no_send_compressed_certificate = true;
         assert_eq!(choose_for_sending(&c, &peer), None);
-        c.options |= ssl_options::NO_RX_CERTIFICATE_COMPRESSION;
+        c.options.no_receive_compressed_certificate = true;
         assert!(receive_algorithms(&c).is_empty());
     }
 

@@ -19,7 +19,7 @@ fn connected13() -> (Connection, Connection) {
     let mut client = client_config(None);
     client.session.cache_mode = cache_mode::BOTH;
     let mut c = Connection::new_client(Arc::new(client), localhost());
-    let mut s = Connection::new_server(Arc::new(server_config(0)));
+    let mut s = Connection::new_server(Arc::new(server_config(crate::config::VerifyMode::NONE)));
     c.start().unwrap();
     s.start().unwrap();
     pump(&mut c, &mut s).unwrap();
@@ -134,7 +134,10 @@ fn real_session(version: ProtocolVersion) -> Session {
     let mut client = only(version, client_config(None));
     client.session.cache_mode = cache_mode::BOTH;
     let mut c = Connection::new_client(Arc::new(client), localhost());
-    let mut s = Connection::new_server(Arc::new(only(version, server_config(0))));
+    let mut s = Connection::new_server(Arc::new(only(
+        version,
+        server_config(crate::config::VerifyMode::NONE),
+    )));
     c.start().unwrap();
     s.start().unwrap();
     pump(&mut c, &mut s).unwrap();
@@ -187,10 +190,7 @@ fn a_client_chain_too_long_for_a_ticket_gets_no_ticket_instead_of_an_error() {
         client.session.cache_mode = cache_mode::BOTH;
         let server = only(
             version,
-            server_config(
-                crate::config::verify_flags::PEER
-                    | crate::config::verify_flags::FAIL_IF_NO_PEER_CERT,
-            ),
+            server_config(crate::config::VerifyMode::REQUIRE_PEER_CERT),
         );
         let mut o = run(client, server);
         assert!(

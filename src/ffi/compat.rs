@@ -396,7 +396,7 @@ pub unsafe extern "C" fn SSL_set_cipher_list(
         // SAFETY: C string from the caller.
         let text = unsafe { super::c_str(list, "cipher list") }
             .ok_or_else(|| Error::local(Reason::INVALID_ARGUMENT, "bad cipher list"))?;
-        s.tls12_suites = Some(super::ctx::parse_cipher_list(text)?);
+        s.tls12_suites = Some(crate::config::lists::parse_cipher_list(text)?);
         Ok(())
     })
 }

@@ -297,7 +297,7 @@ pub fn verify_peer_chain(
         }
         verify::Verdict::Rejected(failure) => {
             cx.info.verify_result = failure.code;
-            if config.verify_mode & crate::config::verify_flags::PEER != 0 {
+            if config.verify_mode.peer {
                 Err(failure.into_error())
             } else {
                 Ok(())
@@ -311,9 +311,7 @@ pub fn verify_peer_chain(
 /// server requires one (`SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`), whatever context
 /// or name it came from; the full handshake then asks for the certificate.
 pub fn session_meets_client_auth(config: &crate::config::Config, session: &Session) -> bool {
-    use crate::config::verify_flags::{FAIL_IF_NO_PEER_CERT, PEER};
-    let required = PEER | FAIL_IF_NO_PEER_CERT;
-    config.verify_mode & required != required || !session.peer_chain.is_empty()
+    !config.verify_mode.requires_peer_cert() || !session.peer_chain.is_empty()
 }
 
 /// Our certificate for a peer that accepts `schemes`: the first configured chain whose key can
@@ -366,8 +364,7 @@ pub fn suites_in_preference_order(
     ours: &[crate::msgs::enums::CipherSuite],
     theirs: &[crate::msgs::enums::CipherSuite],
 ) -> Vec<crate::msgs::enums::CipherSuite> {
-    let (first, second) = if config.has_option(crate::config::ssl_options::CIPHER_SERVER_PREFERENCE)
-    {
+    let (first, second) = if config.options.server_preference {
         (ours, theirs)
     } else {
         (theirs, ours)

@@ -4,7 +4,7 @@
 //! the handshake transcript plus the request (RFC 8446 4.4).
 
 use super::{decode13, unexpected};
-use crate::config::{verify_flags, Config};
+use crate::config::Config;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::Prk;
 use crate::crypto::secret::Secret;
@@ -61,7 +61,7 @@ pub fn send_request(
         ));
     }
     let config: Arc<Config> = cx.config.clone();
-    if config.verify_mode & verify_flags::PEER == 0 {
+    if !config.verify_mode.peer {
         return Err(Error::local(
             Reason::INVALID_CONFIG,
             "post-handshake authentication needs SSL_VERIFY_PEER in the verify mode",
@@ -141,7 +141,7 @@ pub fn server_answer(
             }
             p.transcript.add(&msg.encoded);
             if cert.entries.is_empty() {
-                if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
+                if cx.config.verify_mode.fail_if_no_peer_cert {
                     return Err(Error::protocol(
                         AlertDescription::CERTIFICATE_REQUIRED,
                         Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
@@ -208,6 +208,7 @@ pub fn server_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::VerifyMode;
     use crate::handshake::server13::tests::{client_config, run, server_config};
     use crate::msgs::handshake::CertificateTls13;
     use crate::testing::transfer as send;
@@ -227,7 +228,7 @@ mod tests {
     fn unsolicited_post_handshake_certificate_request_is_unexpected_message() {
         let mut o = run(
             client_config(Some("client-ecdsa-p256")),
-            server_config(verify_flags::NONE),
+            server_config(VerifyMode::NONE),
         );
         assert!(o.both_connected());
         o.server
@@ -241,7 +242,7 @@ mod tests {
     fn offered_post_handshake_request_is_answered() {
         let mut client = client_config(Some("client-ecdsa-p256"));
         client.post_handshake_auth = true;
-        let mut o = run(client, server_config(verify_flags::NONE));
+        let mut o = run(client, server_config(VerifyMode::NONE));
         assert!(o.both_connected());
         // A request the server's state machine did not make: the client answers it (the
         // server, with no request pending, then refuses the Certificate).
@@ -260,7 +261,10 @@ mod tests {
         client.post_handshake_auth = true;
         let mut o = run(
             client,
-            server_config(verify_flags::PEER | verify_flags::POST_HANDSHAKE),
+            server_config(VerifyMode {
+                post_handshake: true,
+                ..VerifyMode::PEER
+            }),
         );
         assert!(o.both_connected());
         o.server.request_client_certificate().unwrap();

@@ -2,7 +2,7 @@
 //! peers (unknown identity, another key, oversized identity and hint, bad ECDH points).
 
 use super::*;
-use crate::config::{ssl_options, Config, ExternalPsk, PskLookup};
+use crate::config::{Config, ExternalPsk, PskLookup};
 use crate::conn::Connection;
 use crate::handshake::client::tls12::test_pair::*;
 use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
@@ -289,7 +289,7 @@ fn psk_sessions_resume_by_ticket_and_by_id() {
         let suite = CipherSuite::TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384;
         let mut sc = psk_server(b"alice", KEY, None);
         if no_ticket {
-            sc.options |= ssl_options::NO_TICKET;
+            sc.options.no_tickets = true;
         }
         let (cc, _) = psk_client(suite, b"alice", KEY);
         let (mut c1, mut s1, r) = handshake(cc, sc.clone());

@@ -305,7 +305,7 @@ fn choose_application_protocol(cx: &mut Common, ch: &ClientHello) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{select_alpn, ssl_options, AlpnDecision, Config, SniDecision, SniOutcome};
+    use crate::config::{select_alpn, AlpnDecision, Config, SniDecision, SniOutcome};
     use crate::error::Reason;
     use crate::handshake::client::tls12::test_pair::*;
     use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion, SignatureScheme};
@@ -520,7 +520,7 @@ mod tests {
                     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
                 ];
                 if server_preference {
-                    sc.options |= ssl_options::CIPHER_SERVER_PREFERENCE;
+                    sc.options.server_preference = true;
                 }
                 let mut client = new_client(cc.clone());
                 let mut server = new_server(sc);
@@ -541,14 +541,14 @@ mod tests {
         let mut cc = client_config();
         cc.max_version = ProtocolVersion::TLSV1_3;
         let mut sc = server_config(&["server-ecdsa-p256"]);
-        sc.options |= ssl_options::NO_TLSV1_3;
+        sc.options.no_tls13 = true;
         let mut client = new_client(cc.clone());
         let mut server = new_server(sc.clone());
         run(&mut client, &mut server).unwrap();
         assert_eq!(client.negotiated().version, Some(ProtocolVersion::TLSV1_2));
 
         // A TLS 1.3-only client against a TLS 1.2-only server: protocol_version.
-        cc.options |= ssl_options::NO_TLSV1_2;
+        cc.options.no_tls12 = true;
         let mut client = new_client(cc);
         let mut server = new_server(sc);
         let e = run(&mut client, &mut server).unwrap_err();

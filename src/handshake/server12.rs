@@ -8,7 +8,7 @@ use super::{
     decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
 };
 use crate::codec::Writer;
-use crate::config::{verify_flags, CertifiedKey, Config};
+use crate::config::{CertifiedKey, Config};
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx::{self, KeyShare};
 use crate::crypto::secret::Secret;
@@ -78,7 +78,7 @@ pub fn handle_client_hello(
         }
     }
     let now = crate::session::now_ms();
-    let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
+    let tickets = !config.options.no_tickets;
     // RFC 5077 3.2: the client asks for a ticket with the extension, empty or not.
     let mut issue_ticket = tickets && ch.session_ticket().is_some();
     if let Some((session, renew)) = find_session(&config, &ch, now, &mut issue_ticket)? {
@@ -236,7 +236,7 @@ pub fn handle_client_hello(
     transcript.add(&ske);
     cx.send_handshake_bytes(&ske)?;
 
-    let requested_schemes = if config.verify_mode & verify_flags::PEER != 0 {
+    let requested_schemes = if config.verify_mode.peer {
         let schemes: Vec<SignatureScheme> = config
             .requested_client_auth_schemes()
             .iter()
@@ -423,7 +423,7 @@ fn find_session(
 ) -> Result<Option<(Arc<Session>, bool)>> {
     let sessions = &config.session;
     let stats = &sessions.store.stats;
-    let tickets = !config.has_option(crate::config::ssl_options::NO_TICKET);
+    let tickets = !config.options.no_tickets;
     let (from_ticket, try_cache) = match ch.session_ticket() {
         // RFC 5077 3.4: a ticket we cannot use means a full handshake, silently. An empty one
         // asks for a ticket (the application's ticket callback sees both).
@@ -681,7 +681,7 @@ impl State for ExpectCertificate {
         };
         self.hs.transcript.add(&msg.encoded);
         if cert.chain.is_empty() {
-            if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
+            if cx.config.verify_mode.fail_if_no_peer_cert {
                 return Err(handshake_failure(
                     Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
                     "the client sent no certificate, and this server requires one",
@@ -950,7 +950,7 @@ impl State for ExpectFinished {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::verify_flags;
+    use crate::config::VerifyMode;
     use crate::error::Reason;
     use crate::handshake::client::tls12::test_pair::*;
     use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
@@ -1181,7 +1181,7 @@ mod tests {
         exchange_data(&mut client, &mut server);
     }
 
-    fn client_auth_server(mode: i32) -> crate::conn::Connection {
+    fn client_auth_server(mode: VerifyMode) -> crate::conn::Connection {
         let mut sc = server_config(&["server-ecdsa-p256"]);
         sc.verify_mode = mode;
         new_server(sc)
@@ -1193,7 +1193,7 @@ mod tests {
             let mut cc = client_config();
             cc.set_certified_key(certified(base));
             let mut client = new_client(cc);
-            let mut server = client_auth_server(verify_flags::PEER);
+            let mut server = client_auth_server(VerifyMode::PEER);
             run(&mut client, &mut server).unwrap_or_else(|e| panic!("{base}: {e:?}"));
             let n = server.negotiated();
             assert_eq!(n.peer_chain.len(), 2, "{base}");
@@ -1210,14 +1210,13 @@ mod tests {
     #[test]
     fn missing_client_certificate_is_accepted_unless_required() {
         let mut client = new_client(client_config());
-        let mut server = client_auth_server(verify_flags::PEER);
+        let mut server = client_auth_server(VerifyMode::PEER);
         run(&mut client, &mut server).unwrap();
         assert!(server.negotiated().peer_chain.is_empty());
         exchange_data(&mut client, &mut server);
 
         let mut client = new_client(client_config());
-        let mut server =
-            client_auth_server(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
+        let mut server = client_auth_server(VerifyMode::REQUIRE_PEER_CERT);
         let e = run(&mut client, &mut server).unwrap_err();
         assert_eq!(e.reason, Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE);
         assert_eq!(
@@ -1231,7 +1230,7 @@ mod tests {
         let mut cc = client_config();
         cc.set_certified_key(certified("untrusted-localhost"));
         let mut client = new_client(cc);
-        let mut server = client_auth_server(verify_flags::PEER);
+        let mut server = client_auth_server(VerifyMode::PEER);
         let e = run(&mut client, &mut server).unwrap_err();
         assert_ne!(server.negotiated().verify_result, crate::verify::x509_v::OK);
         assert!(e.alert.is_some());

@@ -5,7 +5,7 @@ use super::{
     decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
     tls13_handshake_encrypter, unexpected, State,
 };
-use crate::config::{verify_flags, CertifiedKey, Config, ExternalPsk, PskLookup};
+use crate::config::{CertifiedKey, Config, ExternalPsk, PskLookup};
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, KeySchedule};
 use crate::crypto::kx;
@@ -111,8 +111,8 @@ pub fn handle_client_hello(
         .iter()
         .find_map(|g| shares.iter().find(|s| s.group == *g));
     let client_modes = ch.psk_modes().unwrap_or(&[]);
-    let psk_ke_usable = config.has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX)
-        && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
+    let psk_ke_usable =
+        config.options.allow_psk_ke && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
     // RFC 8446 4.2.9: no tickets for a client that lists no mode we would resume with.
     cx.client_accepts_tickets =
         client_modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) || psk_ke_usable;
@@ -297,9 +297,7 @@ pub fn handle_client_hello(
     if let Some((cert, scheme)) = full_handshake_cert {
         // SSL_VERIFY_POST_HANDSHAKE: a TLS 1.3 server asks only after the handshake, when the
         // application calls SSL_verify_client_post_handshake.
-        if config.verify_mode & verify_flags::PEER != 0
-            && config.verify_mode & verify_flags::POST_HANDSHAKE == 0
-        {
+        if config.verify_mode.peer && !config.verify_mode.post_handshake {
             let schemes = config.tls13_client_auth_schemes();
             if schemes.is_empty() {
                 // A list of only PKCS#1 v1.5 schemes leaves nothing TLS 1.3 allows, and an empty
@@ -621,7 +619,7 @@ fn find_psk_session(
     issue: &mut bool,
 ) -> Result<Option<(Arc<Session>, bool)>> {
     let sessions = &config.session;
-    if !config.has_option(crate::config::ssl_options::NO_TICKET) {
+    if !config.options.no_tickets {
         if !decide {
             return Ok(sessions
                 .open_ticket(identity, now)?
@@ -727,7 +725,7 @@ impl State for ExpectClientCertificate {
         cert.leaf_ocsp_response(false)?;
         self.rest.transcript.add(&msg.encoded);
         if cert.entries.is_empty() {
-            if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
+            if cx.config.verify_mode.fail_if_no_peer_cert {
                 return Err(Error::protocol(
                     AlertDescription::CERTIFICATE_REQUIRED,
                     Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
@@ -1192,7 +1190,7 @@ fn grease_value(r: u8) -> u16 {
 fn send_tickets(cx: &mut Common, suite: &'static SuiteInfo, resumption: &Secret) -> Result<()> {
     let config = cx.config.clone();
     let sessions = &config.session;
-    let stateful = config.has_option(crate::config::ssl_options::NO_TICKET);
+    let stateful = config.options.no_tickets;
     let can_store = sessions.server_caches()
         && sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0;
     let count = if !cx.client_accepts_tickets || stateful && !sessions.server_caches() {
@@ -1294,7 +1292,7 @@ pub(crate) mod tests {
     //! End-to-end TLS 1.3 handshakes between in-memory connections, client authentication in
     //! particular.
 
-    use crate::config::{verify_flags, CertifiedKey, Config};
+    use crate::config::{CertifiedKey, Config, VerifyMode};
     use crate::conn::Connection;
     use crate::crypto::sign::SigningKey;
     use crate::error::{Error, Reason};
@@ -1306,7 +1304,7 @@ pub(crate) mod tests {
     pub use crate::testing::{certified, chain, pki};
 
     /// A server with the P-256 certificate that trusts the test root for client certificates.
-    pub fn server_config(verify_mode: i32) -> Config {
+    pub fn server_config(verify_mode: VerifyMode) -> Config {
         testing::verifying_server("server-ecdsa-p256", verify_mode)
     }
 
@@ -1373,7 +1371,7 @@ pub(crate) mod tests {
         ] {
             let mut o = run(
                 client_config(Some(name)),
-                server_config(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT),
+                server_config(VerifyMode::REQUIRE_PEER_CERT),
             );
             assert!(
                 o.both_connected(),
@@ -1394,7 +1392,7 @@ pub(crate) mod tests {
     fn rsa_client_signs_with_pss_in_tls13() {
         let o = run(
             client_config(Some("client-rsa2048")),
-            server_config(verify_flags::PEER),
+            server_config(VerifyMode::PEER),
         );
         assert!(o.both_connected());
         let scheme = o.server.negotiated().peer_signature_scheme.unwrap();
@@ -1403,7 +1401,7 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_client_certificate_is_accepted_without_fail_if_no_peer_cert() {
-        let mut o = run(client_config(None), server_config(verify_flags::PEER));
+        let mut o = run(client_config(None), server_config(VerifyMode::PEER));
         assert!(
             o.both_connected(),
             "{:?} {:?}",
@@ -1420,7 +1418,7 @@ pub(crate) mod tests {
     fn missing_client_certificate_is_rejected_with_fail_if_no_peer_cert() {
         let o = run(
             client_config(None),
-            server_config(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT),
+            server_config(VerifyMode::REQUIRE_PEER_CERT),
         );
         let err = o.server_error().expect("server must fail");
         assert_eq!(err.reason, Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE);
@@ -1438,7 +1436,7 @@ pub(crate) mod tests {
     fn server_without_verify_peer_asks_for_no_certificate() {
         let o = run(
             client_config(Some("client-ecdsa-p256")),
-            server_config(verify_flags::NONE),
+            server_config(VerifyMode::NONE),
         );
         assert!(o.both_connected());
         assert!(o.server.negotiated().peer_chain.is_empty());
@@ -1449,7 +1447,7 @@ pub(crate) mod tests {
     fn client_certificate_from_an_untrusted_ca_is_rejected_with_unknown_ca() {
         let o = run(
             client_config(Some("untrusted-client")),
-            server_config(verify_flags::PEER),
+            server_config(VerifyMode::PEER),
         );
         let err = o.server_error().expect("server must fail");
         assert_eq!(err.reason, Reason::CERTIFICATE_VERIFY_FAILED);
@@ -1469,7 +1467,7 @@ pub(crate) mod tests {
         // The server leaf lacks the clientAuth extended key usage.
         let o = run(
             client_config(Some("server-ecdsa-p384")),
-            server_config(verify_flags::PEER),
+            server_config(VerifyMode::PEER),
         );
         assert_eq!(
             o.server.negotiated().verify_result,
@@ -1490,7 +1488,7 @@ pub(crate) mod tests {
             chain: chain("client-ecdsa-p256"),
             key: Arc::new(wrong_key),
         });
-        let o = run(client, server_config(verify_flags::PEER));
+        let o = run(client, server_config(VerifyMode::PEER));
         let err = o.server_error().expect("server must fail");
         assert_eq!(err.reason, Reason::BAD_SIGNATURE);
         assert_eq!(o.server.alert_sent(), Some(AlertDescription::DECRYPT_ERROR));
@@ -1506,7 +1504,7 @@ pub(crate) mod tests {
         // verify_result still records the failure, as OpenSSL's callbacks do.
         let events = Arc::new(Mutex::new(Vec::new()));
         let seen = events.clone();
-        let mut server = server_config(verify_flags::PEER);
+        let mut server = server_config(VerifyMode::PEER);
         server.verify_callback = Some(Arc::new(move |e: &mut VerifyEvent<'_>| {
             seen.lock()
                 .unwrap()
@@ -1533,7 +1531,7 @@ pub(crate) mod tests {
 
     #[test]
     fn verify_callback_can_reject_a_good_client_chain() {
-        let mut server = server_config(verify_flags::PEER);
+        let mut server = server_config(VerifyMode::PEER);
         server.verify_callback = Some(Arc::new(|e: &mut VerifyEvent<'_>| {
             if e.depth == 0 {
                 e.error = x509_v::ERR_APPLICATION_VERIFICATION;
@@ -1560,7 +1558,7 @@ pub(crate) mod tests {
             .issuer()
             .der()
             .to_vec();
-        let mut server = server_config(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
+        let mut server = server_config(VerifyMode::REQUIRE_PEER_CERT);
         server.client_ca_names = vec![crate::msgs::extensions::DistinguishedName(
             root_subject.clone(),
         )];
@@ -1589,7 +1587,7 @@ pub(crate) mod tests {
     fn client_certificate_callback_declining_sends_an_empty_certificate() {
         let mut client = client_config(None);
         client.client_cert_callback = Some(Arc::new(|_| None));
-        let o = run(client, server_config(verify_flags::PEER));
+        let o = run(client, server_config(VerifyMode::PEER));
         assert!(o.both_connected());
         assert!(o.server.negotiated().peer_chain.is_empty());
     }
@@ -1597,7 +1595,7 @@ pub(crate) mod tests {
     #[test]
     fn client_without_a_fitting_key_sends_an_empty_certificate() {
         // The server accepts only ECDSA P-256 signatures; the client has only an RSA key.
-        let mut server = server_config(verify_flags::PEER);
+        let mut server = server_config(VerifyMode::PEER);
         server.verify_schemes = vec![crate::msgs::enums::SignatureScheme::ECDSA_NISTP256_SHA256];
         let o = run(client_config(Some("client-rsa2048")), server);
         assert!(
@@ -1611,7 +1609,7 @@ pub(crate) mod tests {
 
     #[test]
     fn verify_callback_on_the_client_can_accept_an_untrusted_server() {
-        let mut server = server_config(verify_flags::NONE);
+        let mut server = server_config(VerifyMode::NONE);
         server.certs.clear();
         server.set_certified_key(certified("untrusted-localhost"));
         let mut client = client_config(None);

@@ -3,7 +3,7 @@
 
 use super::ticket::{parse_explicit_keys, TicketKey};
 use super::{Session, SessionStats};
-use crate::config::{ssl_options as options, Config};
+use crate::config::Config;
 use crate::conn::Connection;
 use crate::crypto::key_schedule::{finished_verify_data, KeySchedule};
 use crate::error::Reason;
@@ -181,7 +181,7 @@ fn tls12_expired_and_mismatched_sessions_are_not_resumed() {
 #[test]
 fn tls12_session_ids_resume_from_the_cache_when_tickets_are_off() {
     let mut server = server_config(&["server-rsa2048"]);
-    server.options |= options::NO_TICKET;
+    server.options.no_tickets = true;
     let (c1, s1) = connect(client_config(), &server, None);
     let session = session_of(&c1);
     assert!(session.ticket.is_empty());
@@ -203,7 +203,7 @@ fn tls12_session_ids_resume_from_the_cache_when_tickets_are_off() {
 fn tls12_client_without_tickets_sends_no_extension() {
     let server = server_config(&["server-ecdsa-p256"]);
     let mut cc = client_config();
-    cc.options |= options::NO_TICKET;
+    cc.options.no_tickets = true;
     let (c, _) = connect(cc, &server, None);
     // The server falls back to a session ID.
     let session = session_of(&c);
@@ -298,9 +298,9 @@ fn tls13_resumption_brings_one_new_ticket_as_in_openssl() {
 #[test]
 fn tls13_psk_ke_resumes_without_a_key_exchange() {
     let mut server = server_config(&["server-ecdsa-p256"]);
-    server.options |= options::ALLOW_NO_DHE_KEX;
+    server.options.allow_psk_ke = true;
     let mut client = tls13_client();
-    client.options |= options::ALLOW_NO_DHE_KEX;
+    client.options.allow_psk_ke = true;
     let (c1, _) = connect(client.clone(), &server, None);
     // The server now wants a group the client sends no share for: rather than ask for one,
     // it resumes with psk_ke.
@@ -604,7 +604,7 @@ fn tls13_single_use_tickets_resume_once() {
 #[test]
 fn tls13_stateful_tickets_when_stateless_ones_are_off() {
     let mut server = server_config(&["server-ecdsa-p256"]);
-    server.options |= options::NO_TICKET;
+    server.options.no_tickets = true;
     let (c1, _) = connect(tls13_client(), &server, None);
     assert_eq!(
         server.session.store.cache().len(),
@@ -630,7 +630,7 @@ fn tls13_stateful_tickets_from_an_external_cache_are_used_up() {
     use std::collections::HashMap;
     use std::sync::Mutex;
     let mut server = server_config(&["server-ecdsa-p256"]);
-    server.options |= options::NO_TICKET;
+    server.options.no_tickets = true;
     server.session.cache_mode = super::cache_mode::SERVER | super::cache_mode::NO_INTERNAL;
     let external: Arc<Mutex<HashMap<Vec<u8>, Arc<Session>>>> = Arc::default();
     let cache = external.clone();
@@ -701,7 +701,7 @@ fn application_ticket_key_callback_replaces_the_key_ring() {
 #[test]
 fn sessions_with_twenty_certificate_client_chains_resume() {
     let mut server = server_config(&["server-ecdsa-p256"]);
-    server.verify_mode = crate::config::verify_flags::PEER;
+    server.verify_mode = crate::config::VerifyMode::PEER;
     // The client's chain, padded to 20 certificates with copies of its intermediate.
     let long_key = || {
         let mut key = certified("client-ecdsa-p256");

@@ -1,7 +1,7 @@
 //! Configurations built from the committed test PKI (pki/, made by pki/make.sh): a root CA,
 //! server and client certificates of each key type, chains with their intermediate.
 
-use crate::config::{verify_flags, CertifiedKey, Config};
+use crate::config::{CertifiedKey, Config, VerifyMode};
 use crate::conn::ClientOptions;
 use crate::crypto::sign::SigningKey;
 use crate::msgs::enums::ProtocolVersion;
@@ -57,8 +57,8 @@ pub fn server_config(cert: &str) -> Config {
 }
 
 /// A server with the named certificate that trusts the test root for client certificates and
-/// asks for them as `verify_mode` says (`verify_flags`).
-pub fn verifying_server(cert: &str, verify_mode: i32) -> Config {
+/// asks for them as `verify_mode` says ([`VerifyMode`]).
+pub fn verifying_server(cert: &str, verify_mode: VerifyMode) -> Config {
     let mut c = server_config(cert);
     c.roots = test_roots();
     c.verify_mode = verify_mode;
@@ -69,7 +69,7 @@ pub fn verifying_server(cert: &str, verify_mode: i32) -> Config {
 pub fn client_config() -> Config {
     Config {
         roots: test_roots(),
-        verify_mode: verify_flags::PEER,
+        verify_mode: VerifyMode::PEER,
         ..Config::default()
     }
 }

@@ -478,9 +478,9 @@ mod tests {
     /// memo holds the server's signatures and the server's holds nothing.
     #[test]
     fn a_server_verifying_a_client_leaves_its_memo_untouched() {
-        use crate::config::verify_flags;
+        use crate::config::VerifyMode;
         use crate::handshake::server13::tests::{client_config, run, server_config};
-        let server = server_config(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
+        let server = server_config(VerifyMode::REQUIRE_PEER_CERT);
         let client = client_config(Some("client-ecdsa-p256"));
         let (server_roots, client_roots) = (server.roots.clone(), client.roots.clone());
         let outcome = run(client, server);

@@ -464,7 +464,8 @@ pub unsafe extern "C" fn SSL_CTX_set_verify(
 ) {
     with_result(ctx, |c| {
         let mut st = c.edit();
-        st.config.verify_mode = mode;
+        st.verify_mode = mode;
+        st.config.verify_mode = crate::ffi::options::verify_mode_from_c(mode);
         st.verify_callback = callback;
         Ok(())
     });
@@ -474,7 +475,7 @@ pub unsafe extern "C" fn SSL_CTX_set_verify(
 pub unsafe extern "C" fn SSL_CTX_get_verify_mode(ctx: *const SSL_CTX) -> c_int {
     guard(0, || {
         // SAFETY: see try_ref.
-        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().config.verify_mode)
+        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().verify_mode)
     })
 }
 

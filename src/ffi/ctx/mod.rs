@@ -103,6 +103,10 @@ struct Slot {
 
 pub(crate) struct CtxState {
     pub(crate) config: Config,
+    /// `SSL_CTX_set_verify`'s mode as set, every bit; `config.verify_mode` is what it means.
+    pub(crate) verify_mode: c_int,
+    /// `SSL_OP_*` bits as set, every bit; `config.options` holds those libtls acts on.
+    pub(crate) options: u64,
     slots: Vec<(KeyType, Slot)>,
     /// The key type of the last certificate or key loaded (`SSL_CTX_check_private_key` checks it).
     current: Option<KeyType>,
@@ -237,6 +241,8 @@ pub unsafe extern "C" fn SSL_CTX_new(method: *const SSL_METHOD) -> *mut SSL_CTX 
             method,
             state: Mutex::new(CtxState {
                 config: Config::default(),
+                verify_mode: SSL_VERIFY_NONE,
+                options: super::options::SSL_OP_DEFAULT,
                 slots: Vec::new(),
                 current: None,
                 chain_query_stack: None,
@@ -330,7 +336,7 @@ pub unsafe extern "C" fn SSL_CTX_set_ciphersuites(ctx: *mut SSL_CTX, list: *cons
     with_result(ctx, |c| {
         // SAFETY: C string from the caller.
         let s = unsafe { c_str(list, "ciphersuites") }.ok_or_else(bad_arg)?;
-        let suites = crate::suites::parse_tls13_suite_list(s)?;
+        let suites = crate::config::lists::parse_tls13_suites(s)?;
         c.edit().config.tls13_suites = suites;
         Ok(())
     })
@@ -342,101 +348,10 @@ pub unsafe extern "C" fn SSL_CTX_set_cipher_list(ctx: *mut SSL_CTX, list: *const
     with_result(ctx, |c| {
         // SAFETY: C string from the caller.
         let s = unsafe { c_str(list, "cipher list") }.ok_or_else(bad_arg)?;
-        let suites = parse_cipher_list(s)?;
+        let suites = crate::config::lists::parse_cipher_list(s)?;
         c.edit().config.tls12_suites = suites;
         Ok(())
     })
-}
-
-/// Whether an OpenSSL cipher-string keyword (a suite name or an alias) selects `suite`. Unknown
-/// keywords select nothing, as in OpenSSL; so do the families we never implement (CBC, RC4,
-/// static RSA, DHE, DHE-PSK, RSA-PSK, NULL, export, ...).
-fn cipher_keyword_matches(keyword: &str, suite: &crate::suites::SuiteInfo) -> bool {
-    use crate::crypto::{AeadAlg, HashAlg};
-    use crate::suites::Auth;
-    if suite.openssl_name == keyword {
-        return true;
-    }
-    match keyword {
-        "ALL" | "HIGH" | "AEAD" | "TLSv1.2" | "FIPS" => true,
-        // OpenSSL's DEFAULT holds its PSK suites too (usable only with a PSK callback); ours
-        // leaves them out, so a PSK suite is always asked for by name or alias.
-        "DEFAULT" => !suite.is_psk(),
-        "ECDHE" | "EECDH" | "kECDHE" | "kEECDH" => suite.kx == Some(crate::suites::Kx::Ecdhe),
-        "PSK" | "aPSK" => suite.is_psk(),
-        "kPSK" => suite.kx == Some(crate::suites::Kx::Psk),
-        "kECDHEPSK" => suite.kx == Some(crate::suites::Kx::EcdhePsk),
-        "aRSA" | "RSA" => suite.auth == Some(Auth::Rsa),
-        "aECDSA" | "ECDSA" => suite.auth == Some(Auth::Ecdsa),
-        "AESGCM" | "AES" => suite.aead != AeadAlg::ChaCha20Poly1305,
-        "AES128" => suite.aead == AeadAlg::Aes128Gcm,
-        "AES256" => suite.aead == AeadAlg::Aes256Gcm,
-        "CHACHA20" => suite.aead == AeadAlg::ChaCha20Poly1305,
-        "SHA256" => suite.hash == HashAlg::Sha256,
-        "SHA384" => suite.hash == HashAlg::Sha384,
-        _ => false,
-    }
-}
-
-/// Parses an OpenSSL cipher list for the TLS 1.2 suites (`SSL_CTX_set_cipher_list`).
-///
-/// Terms are separated by `:`, `,` or spaces; `A+B` within a term means both. A plain term
-/// appends its suites, `-term` removes them (they may come back), `!term` removes them for good,
-/// `+term` moves them to the end; `@STRENGTH` and other `@` commands are ignored. TLS 1.3 names
-/// are skipped (`SSL_CTX_set_ciphersuites` handles those). A list that selects nothing is
-/// `NO_CIPHER_MATCH`, not a silent default.
-pub fn parse_cipher_list(list: &str) -> Result<Vec<crate::msgs::enums::CipherSuite>> {
-    let tls12: Vec<&'static crate::suites::SuiteInfo> = crate::suites::ALL_SUITES
-        .iter()
-        .filter(|s| !s.is_tls13())
-        .collect();
-    let mut chosen: Vec<&'static crate::suites::SuiteInfo> = Vec::new();
-    let mut banned: Vec<&'static crate::suites::SuiteInfo> = Vec::new();
-    for term in list
-        .split([':', ',', ' ', ';'])
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        if term.starts_with('@') {
-            continue;
-        }
-        let (op, body) = match term.as_bytes()[0] {
-            b'!' | b'-' | b'+' => (term.as_bytes()[0], &term[1..]),
-            _ => (b' ', term),
-        };
-        let matches = |s: &&'static crate::suites::SuiteInfo| {
-            !body.is_empty() && body.split('+').all(|k| cipher_keyword_matches(k, s))
-        };
-        let selected: Vec<&'static crate::suites::SuiteInfo> =
-            tls12.iter().copied().filter(matches).collect();
-        match op {
-            b'!' => {
-                chosen.retain(|s| !selected.contains(s));
-                banned.extend(selected);
-            }
-            b'-' => chosen.retain(|s| !selected.contains(s)),
-            b'+' => {
-                let (moved, kept): (Vec<_>, Vec<_>) =
-                    chosen.iter().partition(|s| selected.contains(s));
-                chosen = kept;
-                chosen.extend(moved);
-            }
-            _ => {
-                for s in selected {
-                    if !chosen.contains(&s) && !banned.contains(&s) {
-                        chosen.push(s);
-                    }
-                }
-            }
-        }
-    }
-    if chosen.is_empty() {
-        return Err(Error::local(
-            Reason::NO_CIPHER_MATCH,
-            format!("no TLS 1.2 cipher suite we support is selected by {list:?}"),
-        ));
-    }
-    Ok(chosen.into_iter().map(|s| s.suite).collect())
 }
 
 /// Groups in preference order ("X25519MLKEM768:X25519:P-256").
@@ -445,7 +360,7 @@ pub unsafe extern "C" fn SSL_CTX_set1_groups_list(ctx: *mut SSL_CTX, list: *cons
     with_result(ctx, |c| {
         // SAFETY: C string from the caller.
         let s = unsafe { c_str(list, "groups") }.ok_or_else(bad_arg)?;
-        let groups = Config::parse_groups_list(s)?;
+        let groups = crate::config::lists::parse_groups(s)?;
         c.edit().config.groups = groups;
         Ok(())
     })
@@ -631,29 +546,32 @@ pub(crate) fn with_state<T>(ctx: *const SSL_CTX, fail: T, f: impl FnOnce(&mut Ct
     })
 }
 
+impl CtxState {
+    /// Keeps `op` as the `SSL_OP_*` bits set and gives the core what they mean; returns `op`.
+    fn set_options(&mut self, op: u64) -> u64 {
+        self.options = op;
+        self.config.options = super::options::options_from_c(op);
+        op
+    }
+}
+
 /// Adds `SSL_OP_*` bits; returns the new options.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_set_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
-    with_state(ctx, 0, |st| {
-        st.config.options |= op;
-        st.config.options
-    })
+    with_state(ctx, 0, |st| st.set_options(st.options | op))
 }
 
 /// Removes `SSL_OP_*` bits; returns the new options.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_clear_options(ctx: *mut SSL_CTX, op: u64) -> u64 {
-    with_state(ctx, 0, |st| {
-        st.config.options &= !op;
-        st.config.options
-    })
+    with_state(ctx, 0, |st| st.set_options(st.options & !op))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CTX_get_options(ctx: *const SSL_CTX) -> u64 {
     guard(0, || {
         // SAFETY: see try_ref.
-        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().config.options)
+        unsafe { try_ref(ctx) }.map_or(0, |c| c.read().options)
     })
 }
 
@@ -668,7 +586,7 @@ pub unsafe extern "C" fn SSL_CTX_set1_sigalgs_list(
     with_result(ctx, |c| {
         // SAFETY: C string from the caller.
         let s = unsafe { c_str(list, "sigalgs") }.ok_or_else(bad_arg)?;
-        let schemes = Config::parse_sigalgs_list(s)?;
+        let schemes = crate::config::lists::parse_sigalgs(s)?;
         c.edit().config.verify_schemes = schemes;
         Ok(())
     })
@@ -686,7 +604,7 @@ pub unsafe extern "C" fn SSL_CTX_set1_client_sigalgs_list(
     with_result(ctx, |c| {
         // SAFETY: C string from the caller.
         let s = unsafe { c_str(list, "client sigalgs") }.ok_or_else(bad_arg)?;
-        let schemes = Config::parse_sigalgs_list(s)?;
+        let schemes = crate::config::lists::parse_sigalgs(s)?;
         c.edit().config.client_auth_schemes = Some(schemes);
         Ok(())
     })
@@ -767,8 +685,7 @@ pub unsafe extern "C" fn SSL_CTX_set_tlsext_servername_arg(
 
 #[cfg(test)]
 mod tests {
-    use super::{is_hashed_ca_name, parse_cipher_list};
-    use crate::msgs::enums::CipherSuite;
+    use super::is_hashed_ca_name;
 
     #[test]
     fn hashed_ca_names_are_eight_hex_digits_dot_a_number() {
@@ -784,78 +701,6 @@ mod tests {
             "ca.pem",
         ] {
             assert!(!is_hashed_ca_name(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn cipher_list_syntax() {
-        assert_eq!(
-            parse_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305").unwrap(),
-            vec![
-                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-            ]
-        );
-        // As in OpenSSL, HIGH and ALL hold the PSK suites; unlike OpenSSL, DEFAULT does not.
-        assert_eq!(parse_cipher_list("HIGH:!aNULL").unwrap().len(), 12);
-        assert_eq!(parse_cipher_list("DEFAULT").unwrap().len(), 6);
-        assert_eq!(parse_cipher_list("ALL:@STRENGTH").unwrap().len(), 12);
-        assert_eq!(parse_cipher_list("ECDHE+AESGCM").unwrap().len(), 4);
-        assert_eq!(parse_cipher_list("PSK").unwrap().len(), 6);
-        assert_eq!(parse_cipher_list("aPSK").unwrap().len(), 6);
-        assert_eq!(
-            parse_cipher_list("kPSK+AES128").unwrap(),
-            vec![CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256]
-        );
-        assert_eq!(
-            parse_cipher_list("kECDHEPSK+CHACHA20").unwrap(),
-            vec![CipherSuite::TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256]
-        );
-        assert_eq!(
-            parse_cipher_list("PSK-AES256-GCM-SHA384:ECDHE-PSK-AES128-GCM-SHA256").unwrap(),
-            vec![
-                CipherSuite::TLS_PSK_WITH_AES_256_GCM_SHA384,
-                CipherSuite::TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256
-            ]
-        );
-        assert_eq!(parse_cipher_list("DEFAULT:PSK").unwrap().len(), 12);
-        assert!(parse_cipher_list("kECDHE:!PSK")
-            .unwrap()
-            .iter()
-            .all(|s| !crate::suites::lookup(*s).unwrap().is_psk()));
-        let no_rsa = parse_cipher_list("ALL:!PSK:!aRSA:aRSA").unwrap();
-        assert_eq!(no_rsa.len(), 3, "! is permanent");
-        let rsa_back = parse_cipher_list("ALL:!PSK:-aRSA:aRSA").unwrap();
-        assert_eq!(rsa_back.len(), 6, "- is not");
-        assert_eq!(
-            rsa_back[3],
-            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            "re-added at the end"
-        );
-        let chacha_last = parse_cipher_list("DEFAULT:+CHACHA20").unwrap();
-        assert_eq!(
-            chacha_last[4..],
-            [
-                CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-            ]
-        );
-        // Unknown names are skipped; a list that selects nothing is an error.
-        assert_eq!(
-            parse_cipher_list("BOGUS:ECDHE-RSA-AES256-GCM-SHA384")
-                .unwrap()
-                .len(),
-            1
-        );
-        for nothing in [
-            "",
-            "AES128-SHA",
-            "RC4:3DES",
-            "TLS_AES_128_GCM_SHA256",
-            "ALL:!ALL",
-            "!",
-        ] {
-            assert!(parse_cipher_list(nothing).is_err(), "{nothing:?}");
         }
     }
 }

@@ -188,7 +188,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
                 st.mode,
                 st.quiet_shutdown,
                 st.read_ahead,
-                st.config.options,
+                st.options,
                 st.config.max_handshake_message,
             )
         };

@@ -34,7 +34,9 @@ impl SSL {
         };
         let cert_cb = crate::ffi::cert_cb::effective(self.cert_cb.unwrap_or(ctx_cert_cb));
         let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
-        let mode_changed = self.verify_mode.is_some_and(|m| m != base.verify_mode);
+        let mode_changed = self
+            .verify_mode
+            .is_some_and(|m| crate::ffi::options::verify_mode_from_c(m) != base.verify_mode);
         let depth_changed = self.verify_depth.is_some_and(|d| d != base.verify_depth);
         let max_changed = self.max_cert_list != base.max_handshake_message;
         if !mode_changed
@@ -47,7 +49,7 @@ impl SSL {
             && servername.is_none()
             && client_hello.is_none()
             && cert_cb.is_none()
-            && self.options == base.options
+            && crate::ffi::options::options_from_c(self.options) == base.options
             && self.min_proto.is_none()
             && self.max_proto.is_none()
             && self.sigalgs.is_none()
@@ -65,7 +67,7 @@ impl SSL {
             return base;
         }
         let mut c = (*base).clone();
-        c.options = self.options;
+        c.options = crate::ffi::options::options_from_c(self.options);
         if let Some(allow) = self.allow_no_ems {
             c.allow_no_ems = allow;
         }
@@ -103,7 +105,7 @@ impl SSL {
             });
         }
         if let Some(mode) = self.verify_mode {
-            c.verify_mode = mode;
+            c.verify_mode = crate::ffi::options::verify_mode_from_c(mode);
         }
         if let Some(depth) = self.verify_depth {
             c.verify_depth = depth;
@@ -209,8 +211,7 @@ pub unsafe extern "C" fn SSL_set_verify(ssl: *mut SSL, mode: c_int, callback: SS
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_verify_mode(ssl: *const SSL) -> c_int {
     with_ref(ssl, 0, |s| {
-        s.verify_mode
-            .unwrap_or_else(|| s.ctx().read().config.verify_mode)
+        s.verify_mode.unwrap_or_else(|| s.ctx().read().verify_mode)
     })
 }
 
@@ -378,7 +379,7 @@ pub(crate) unsafe fn set_sigalgs_override(
         let Some(text) = (unsafe { c_str(list, what) }) else {
             return 0;
         };
-        match Config::parse_sigalgs_list(text) {
+        match crate::config::lists::parse_sigalgs(text).map_err(crate::error::Error::from) {
             Ok(schemes) => {
                 *field(s) = Some(schemes);
                 1

@@ -96,8 +96,7 @@ fn can_offer(
                 .filter_map(|c| suites::lookup(*c))
                 .any(|c| c.hash == info.hash);
     }
-    let ticket_usable =
-        !s.ticket.is_empty() && !config.has_option(crate::config::ssl_options::NO_TICKET);
+    let ticket_usable = !s.ticket.is_empty() && !config.options.no_tickets;
     tls12_suites.is_some_and(|list| list.contains(&s.suite)) && (ticket_usable || !s.id.is_empty())
 }
 
@@ -170,10 +169,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
     let session_id = match resume.as_ref().filter(|s| !s.is_tls13()) {
         // RFC 5077 3.4: with a ticket the client makes up a session ID, which the server
         // echoes if it accepts the ticket.
-        Some(s)
-            if !s.ticket.is_empty()
-                && !config.has_option(crate::config::ssl_options::NO_TICKET) =>
-        {
+        Some(s) if !s.ticket.is_empty() && !config.options.no_tickets => {
             random_bytes::<32>()?.to_vec()
         }
         Some(s) => s.id.clone(),
@@ -193,7 +189,7 @@ pub fn start(cx: &mut Common, options: ClientOptions) -> Result<Box<dyn State>> 
         tls13,
         tls12,
         resume,
-        ticket_extension_sent: tls12 && !config.has_option(crate::config::ssl_options::NO_TICKET),
+        ticket_extension_sent: tls12 && !config.options.no_tickets,
         sent_extensions: Vec::new(),
         psk_schedule: None,
         external_psk: None,
@@ -310,7 +306,7 @@ pub fn send_client_hello(
                 .collect(),
         ));
         let mut modes = vec![PskKeyExchangeMode::PSK_DHE_KE];
-        if config.has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX) {
+        if config.options.allow_psk_ke {
             modes.push(PskKeyExchangeMode::PSK_KE);
         }
         exts.push(ClientExtension::PskKeyExchangeModes(modes));

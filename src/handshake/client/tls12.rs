@@ -915,8 +915,7 @@ mod tests {
     fn each_tls12_group_and_the_p384_certificate() {
         for group in ["X25519", "P-256", "P-384"] {
             let mut cc = client_config();
-            cc.groups =
-                crate::config::Config::parse_groups_list(&format!("{group}:P-384")).unwrap();
+            cc.groups = crate::config::lists::parse_groups(&format!("{group}:P-384")).unwrap();
             let mut client = new_client(cc);
             let mut server = new_server(server_config(&["server-ecdsa-p384"]));
             run(&mut client, &mut server).unwrap();

@@ -254,11 +254,7 @@ pub fn handle_server_hello(
             (Some(group), our_share.complete(&server_share.payload)?)
         }
         // psk_ke (RFC 8446 4.2.9): resumption without (EC)DHE, only if we offered it.
-        None if resumed.is_some()
-            && cx
-                .config
-                .has_option(crate::config::ssl_options::ALLOW_NO_DHE_KEX) =>
-        {
+        None if resumed.is_some() && cx.config.options.allow_psk_ke => {
             (None, Secret::new(Vec::new()))
         }
         None => {

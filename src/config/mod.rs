@@ -12,39 +12,10 @@ use crate::msgs::extensions::DistinguishedName;
 use crate::verify::{RootStore, RootsSource, VerifyCallback};
 use std::sync::Arc;
 
-/// `SSL_VERIFY_*` flags, with OpenSSL's values.
-pub mod verify_flags {
-    pub const NONE: i32 = 0x00;
-    pub const PEER: i32 = 0x01;
-    pub const FAIL_IF_NO_PEER_CERT: i32 = 0x02;
-    pub const CLIENT_ONCE: i32 = 0x04;
-    pub const POST_HANDSHAKE: i32 = 0x08;
-}
-
-/// `SSL_OP_*` option bits, with OpenSSL 3.0's values. Only the ones listed here mean anything
-/// to libtls; others are stored and reported back but change nothing (see
-/// docs/differences-from-openssl.md).
-pub mod ssl_options {
-    pub const NO_EXTENDED_MASTER_SECRET: u64 = 1 << 0;
-    pub const ALLOW_NO_DHE_KEX: u64 = 1 << 10;
-    pub const NO_TICKET: u64 = 1 << 14;
-    pub const NO_COMPRESSION: u64 = 1 << 17;
-    pub const ENABLE_MIDDLEBOX_COMPAT: u64 = 1 << 20;
-    pub const PRIORITIZE_CHACHA: u64 = 1 << 21;
-    pub const CIPHER_SERVER_PREFERENCE: u64 = 1 << 22;
-    pub const NO_SSLV3: u64 = 1 << 25;
-    pub const NO_TLSV1: u64 = 1 << 26;
-    pub const NO_TLSV1_2: u64 = 1 << 27;
-    pub const NO_TLSV1_1: u64 = 1 << 28;
-    pub const NO_TLSV1_3: u64 = 1 << 29;
-    pub const NO_RENEGOTIATION: u64 = 1 << 30;
-    /// OpenSSL 3.2's: send no compressed certificates (RFC 8879).
-    pub const NO_TX_CERTIFICATE_COMPRESSION: u64 = 1 << 32;
-    /// OpenSSL 3.2's: offer no certificate compression (no compress_certificate extension).
-    pub const NO_RX_CERTIFICATE_COMPRESSION: u64 = 1 << 33;
-    /// What a new OpenSSL 3.0 context starts with.
-    pub const DEFAULT: u64 = NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT;
-}
+pub mod lists;
+mod options;
+pub use lists::{group_by_name, scheme_by_name};
+pub use options::{Options, VerifyMode};
 
 /// What a server's ALPN selection (RFC 7301) decided about the client's protocol list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -275,8 +246,8 @@ pub struct Config {
     pub roots: Arc<RootStore>,
     /// When set, consulted for the roots at verification time instead of `roots`.
     pub roots_source: Option<RootsSource>,
-    /// `SSL_VERIFY_*` flags.
-    pub verify_mode: i32,
+    /// How the peer is verified (`SSL_CTX_set_verify`'s mode).
+    pub verify_mode: VerifyMode,
     pub verify_depth: u32,
     /// Consulted at each step of verifying the peer's chain (`SSL_CTX_set_verify`'s callback).
     pub verify_callback: Option<VerifyCallback>,
@@ -290,8 +261,8 @@ pub struct Config {
     /// The most plaintext one record we send carries (`SSL_CTX_set_max_send_fragment`,
     /// 512..=16384): small records for peers or links with small buffers.
     pub max_send_fragment: usize,
-    /// `SSL_OP_*` bits (see [`ssl_options`]).
-    pub options: u64,
+    /// Behaviours turned on or off (`SSL_CTX_set_options`).
+    pub options: Options,
     /// TLS 1.2 without the extended master secret (RFC 7627), which libtls otherwise requires
     /// (RFC 9325): a server accepts clients that do not offer it, a client servers that do not
     /// answer it; the classic master secret is then used (`SSL_CTX_set_allow_no_ems`).
@@ -366,7 +337,7 @@ impl Default for Config {
             certs: Vec::new(),
             roots: Arc::new(RootStore::default()),
             roots_source: None,
-            verify_mode: verify_flags::NONE,
+            verify_mode: VerifyMode::NONE,
             verify_depth: 100,
             verify_callback: None,
             client_ca_names: Vec::new(),
@@ -374,7 +345,7 @@ impl Default for Config {
             // OpenSSL's default max_cert_list (100 KiB).
             max_handshake_message: crate::msgs::deframer::HandshakeJoiner::DEFAULT_MAX_MESSAGE_LEN,
             max_send_fragment: crate::record::MAX_PLAINTEXT,
-            options: ssl_options::DEFAULT,
+            options: Options::default(),
             allow_no_ems: false,
             alpn_protocols: Vec::new(),
             alpn_select: None,
@@ -456,15 +427,11 @@ impl Config {
 
     pub fn supports_version(&self, v: ProtocolVersion) -> bool {
         let disabled_by_option = match v {
-            ProtocolVersion::TLSV1_3 => self.options & ssl_options::NO_TLSV1_3 != 0,
-            ProtocolVersion::TLSV1_2 => self.options & ssl_options::NO_TLSV1_2 != 0,
+            ProtocolVersion::TLSV1_3 => self.options.no_tls13,
+            ProtocolVersion::TLSV1_2 => self.options.no_tls12,
             _ => false,
         };
         v.0 >= self.min_version.0 && v.0 <= self.max_version.0 && !disabled_by_option
-    }
-
-    pub fn has_option(&self, option: u64) -> bool {
-        self.options & option != 0
     }
 
     /// This configuration after a server name callback left the connection with `settings`
@@ -476,11 +443,6 @@ impl Config {
     /// the session store (ticket keys and cache), which OpenSSL also keeps from the first
     /// context.
     pub fn after_server_name(&self, settings: &Config) -> Config {
-        const VERSION_OPTIONS: u64 = ssl_options::NO_SSLV3
-            | ssl_options::NO_TLSV1
-            | ssl_options::NO_TLSV1_1
-            | ssl_options::NO_TLSV1_2
-            | ssl_options::NO_TLSV1_3;
         let mut c = self.clone();
         c.certs = settings.certs.clone();
         c.verify_schemes = settings.verify_schemes.clone();
@@ -494,7 +456,7 @@ impl Config {
         c.alpn_select = settings.alpn_select.clone();
         c.staple = settings.staple.clone();
         c.cert_callback = settings.cert_callback.clone();
-        c.options = (settings.options & !VERSION_OPTIONS) | (self.options & VERSION_OPTIONS);
+        c.options = settings.options.with_versions_of(self.options);
         c.session.sid_ctx = settings.session.sid_ctx.clone();
         c
     }
@@ -507,146 +469,6 @@ impl Config {
             .filter(|s| self.verify_schemes.contains(s))
             .collect()
     }
-
-    /// Parses an OpenSSL signature algorithms list (`SSL_CTX_set1_sigalgs_list`): `:`-separated
-    /// TLS 1.3 names (`rsa_pss_rsae_sha256`, `ed25519`) or `SIG+HASH` pairs (`ECDSA+SHA256`,
-    /// `RSA-PSS+SHA384`, `RSA+SHA512`). Unknown names, duplicates and an empty result are
-    /// errors; known schemes libtls does not implement (SHA-1, Ed448, RSA-PSS keys, DSA) are
-    /// skipped.
-    pub fn parse_sigalgs_list(list: &str) -> Result<Vec<SignatureScheme>> {
-        let mut out = Vec::new();
-        for name in list.split(':').map(str::trim).filter(|s| !s.is_empty()) {
-            let scheme = scheme_by_name(name).ok_or_else(|| {
-                Error::local(
-                    Reason::INVALID_CONFIGURATION_NAME,
-                    format!("unknown signature algorithm '{name}'"),
-                )
-            })?;
-            if out.contains(&scheme) {
-                return Err(Error::local(
-                    Reason::INVALID_CONFIGURATION_NAME,
-                    format!("signature algorithm '{name}' is listed twice"),
-                ));
-            }
-            out.push(scheme);
-        }
-        let supported = crate::crypto::sign::supported_verify_schemes(false);
-        let usable: Vec<SignatureScheme> = out
-            .iter()
-            .copied()
-            .filter(|s| supported.contains(s))
-            .collect();
-        if usable.is_empty() {
-            return Err(Error::local(
-                Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
-                format!("{list:?} selects no signature algorithm libtls implements"),
-            ));
-        }
-        Ok(usable)
-    }
-
-    /// Parses an OpenSSL groups list ("X25519:P-256:X25519MLKEM768"); unknown names are an error.
-    /// Names of groups OpenSSL knows and libtls does not implement (X448, P-521, FFDHE, ...)
-    /// are skipped, as long as one group remains: programs name them in their defaults
-    /// (stunnel's "X25519:P-256:X448:P-521:P-384"), which are preference lists.
-    pub fn parse_groups_list(list: &str) -> Result<Vec<NamedGroup>> {
-        let mut out = Vec::new();
-        for name in list.split(':').map(str::trim).filter(|s| !s.is_empty()) {
-            if is_unimplemented_openssl_group(name) {
-                continue;
-            }
-            let g = group_by_name(name).ok_or_else(|| {
-                Error::local(
-                    Reason::INVALID_CONFIGURATION_NAME,
-                    format!("unknown group '{name}'"),
-                )
-            })?;
-            if !out.contains(&g) {
-                out.push(g);
-            }
-        }
-        if out.is_empty() {
-            return Err(Error::local(
-                Reason::NO_SUITABLE_GROUPS,
-                "empty groups list",
-            ));
-        }
-        Ok(out)
-    }
-}
-
-/// OpenSSL's names of key exchange groups libtls does not implement.
-fn is_unimplemented_openssl_group(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(
-        n.as_str(),
-        "x448"
-            | "p-521"
-            | "secp521r1"
-            | "p-224"
-            | "secp224r1"
-            | "secp256k1"
-            | "ffdhe2048"
-            | "ffdhe3072"
-            | "ffdhe4096"
-            | "ffdhe6144"
-            | "ffdhe8192"
-    ) || n.starts_with("brainpoolp")
-}
-
-/// OpenSSL's names for the groups we implement (and their aliases).
-pub fn group_by_name(name: &str) -> Option<NamedGroup> {
-    let n = name.to_ascii_lowercase();
-    Some(match n.as_str() {
-        "x25519" => NamedGroup::X25519,
-        "p-256" | "secp256r1" | "prime256v1" => NamedGroup::SECP256R1,
-        "p-384" | "secp384r1" => NamedGroup::SECP384R1,
-        "x25519mlkem768" => NamedGroup::X25519_MLKEM768,
-        _ => return None,
-    })
-}
-
-/// A signature scheme by its TLS 1.3 name or OpenSSL's `SIG+HASH` form.
-pub fn scheme_by_name(name: &str) -> Option<SignatureScheme> {
-    use SignatureScheme as S;
-    if let Some((sig, hash)) = name.split_once('+') {
-        let hash = hash.to_ascii_uppercase();
-        return Some(match (sig.to_ascii_uppercase().as_str(), hash.as_str()) {
-            ("RSA", "SHA1") => S::RSA_PKCS1_SHA1,
-            ("RSA", "SHA256") => S::RSA_PKCS1_SHA256,
-            ("RSA", "SHA384") => S::RSA_PKCS1_SHA384,
-            ("RSA", "SHA512") => S::RSA_PKCS1_SHA512,
-            ("RSA-PSS" | "PSS", "SHA256") => S::RSA_PSS_RSAE_SHA256,
-            ("RSA-PSS" | "PSS", "SHA384") => S::RSA_PSS_RSAE_SHA384,
-            ("RSA-PSS" | "PSS", "SHA512") => S::RSA_PSS_RSAE_SHA512,
-            ("ECDSA", "SHA1") => S::ECDSA_SHA1,
-            ("ECDSA", "SHA256") => S::ECDSA_NISTP256_SHA256,
-            ("ECDSA", "SHA384") => S::ECDSA_NISTP384_SHA384,
-            ("ECDSA", "SHA512") => S::ECDSA_NISTP521_SHA512,
-            _ => return None,
-        });
-    }
-    let lower = name.to_ascii_lowercase();
-    [
-        S::RSA_PKCS1_SHA1,
-        S::ECDSA_SHA1,
-        S::RSA_PKCS1_SHA256,
-        S::RSA_PKCS1_SHA384,
-        S::RSA_PKCS1_SHA512,
-        S::ECDSA_NISTP256_SHA256,
-        S::ECDSA_NISTP384_SHA384,
-        S::ECDSA_NISTP521_SHA512,
-        S::RSA_PSS_RSAE_SHA256,
-        S::RSA_PSS_RSAE_SHA384,
-        S::RSA_PSS_RSAE_SHA512,
-        S::ED25519,
-        S::ED448,
-        S::RSA_PSS_PSS_SHA256,
-        S::RSA_PSS_PSS_SHA384,
-        S::RSA_PSS_PSS_SHA512,
-    ]
-    .into_iter()
-    .find(|s| s.name() == Some(lower.as_str()))
 }
 
 /// Parses an ALPN protocol list in wire form (`SSL_CTX_set_alpn_protos`): each name preceded
@@ -699,81 +521,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groups_list_parsing() {
-        assert_eq!(
-            Config::parse_groups_list("X25519:P-256").unwrap(),
-            vec![NamedGroup::X25519, NamedGroup::SECP256R1]
-        );
-        assert!(Config::parse_groups_list("X25519:bogus").is_err());
-        assert!(Config::parse_groups_list("").is_err());
-    }
-
-    /// Regression (issue 19): stunnel's default "X25519:P-256:X448:P-521:P-384" was refused
-    /// as a whole (X448 and P-521 are not implemented), so stunnel could not start. Known names
-    /// of unimplemented groups are skipped; unknown names are still an error, and so is a
-    /// list naming no group libtls implements.
-    #[test]
-    fn groups_lists_skip_openssl_groups_libtls_lacks() {
-        assert_eq!(
-            Config::parse_groups_list("X25519:P-256:X448:P-521:P-384").unwrap(),
-            vec![
-                NamedGroup::X25519,
-                NamedGroup::SECP256R1,
-                NamedGroup::SECP384R1
-            ]
-        );
-        assert!(Config::parse_groups_list("X448:ffdhe2048").is_err());
-        assert!(Config::parse_groups_list("X25519:X449").is_err());
-    }
-
-    #[test]
-    fn sigalgs_list_parsing() {
-        use SignatureScheme as S;
-        assert_eq!(
-            Config::parse_sigalgs_list(
-                "ECDSA+SHA256:RSA-PSS+SHA256:ed25519:rsa_pss_rsae_sha384:RSA+SHA512:PSS+SHA512"
-            )
-            .unwrap(),
-            vec![
-                S::ECDSA_NISTP256_SHA256,
-                S::RSA_PSS_RSAE_SHA256,
-                S::ED25519,
-                S::RSA_PSS_RSAE_SHA384,
-                S::RSA_PKCS1_SHA512,
-                S::RSA_PSS_RSAE_SHA512,
-            ]
-        );
-        assert_eq!(
-            Config::parse_sigalgs_list("ecdsa_secp384r1_sha384").unwrap(),
-            vec![S::ECDSA_NISTP384_SHA384]
-        );
-        // Known but not implemented: skipped, as long as something is left.
-        assert_eq!(
-            Config::parse_sigalgs_list("RSA+SHA1:ed448:ed25519").unwrap(),
-            vec![S::ED25519]
-        );
-        for bad in [
-            "",
-            ":",
-            "bogus",
-            "ECDSA+MD5",
-            "ed25519:bogus",
-            "ed25519:ed25519",
-            "RSA+SHA1",
-            "ed448",
-        ] {
-            assert!(Config::parse_sigalgs_list(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn options_limit_the_versions() {
         let mut c = Config::default();
         assert!(c.supports_version(ProtocolVersion::TLSV1_3));
-        c.options |= ssl_options::NO_TLSV1_3;
+        c.options.no_tls13 = true;
         assert!(!c.supports_version(ProtocolVersion::TLSV1_3));
         assert!(c.supports_version(ProtocolVersion::TLSV1_2));
-        c.options |= ssl_options::NO_TLSV1_2;
+        c.options.no_tls12 = true;
         assert!(!c.supports_version(ProtocolVersion::TLSV1_2));
         assert!(!c.supports_version(ProtocolVersion(0x0302)));
     }
