@@ -179,7 +179,7 @@ impl SSL {
         // without close_notify reads as a clean close, as in OpenSSL 3.
         if matches!(stop, Stop::Eof)
             && !during_handshake
-            && self.options & SSL_OP_IGNORE_UNEXPECTED_EOF != 0
+            && self.settings.options & SSL_OP_IGNORE_UNEXPECTED_EOF != 0
         {
             self.shutdown_flags |= SSL_RECEIVED_SHUTDOWN;
             self.last_error = SSL_ERROR_ZERO_RETURN;
