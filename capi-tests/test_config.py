@@ -1,6 +1,6 @@
 """Runs each case of capi-tests/c/test_config.c (options, version bounds, sigalgs lists and
 client-authentication sigalgs lists, Finished copies and EMS support, ALPN, server name callback
-with a context switch or verify settings, server cipher preference, peer signature NIDs) as a
+with a context switch or verify settings, server cipher preference, peer signature NIDs, context settings copied at SSL_new) as a
 pytest test."""
 
 import subprocess
@@ -23,6 +23,7 @@ C_CASES = [
     "servername_set_verify",
     "server_cipher_preference",
     "getter_strings_are_stable",
+    "ctx_settings_after_new",
 ]
 
 

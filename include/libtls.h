@@ -2658,12 +2658,13 @@ int SSL_clear(struct ssl_st *ssl);
 
 /*
  Moves the connection to another context. Called from a server name callback, the
- handshake then uses the new context's certificates, signature algorithms, trust anchors,
- client CA list, verification settings (unless set on the SSL), ALPN callback and session ID
- context. The connection's options stay its own, as in OpenSSL (`SSL_set_options` in the
- callback changes them); versions, suites and groups stay, and so do the first context's
- session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
- context now in use.
+ handshake then uses the new context's certificates, signature algorithms (unless set on the
+ SSL), trust anchors, client CA list, verification settings and certificate callback (unless
+ set on the SSL), ALPN callback and session ID context. The connection's other settings
+ (copied at `SSL_new`) stay its own, as in OpenSSL: options (`SSL_set_options` in the
+ callback changes them), versions and groups; during the handshake the suites stay too, and
+ so do the first context's session cache and ticket keys, as in OpenSSL. NULL keeps the
+ current context. Returns the context now in use.
  */
 struct ssl_ctx_st *SSL_set_SSL_CTX(struct ssl_st *ssl, struct ssl_ctx_st *ctx);
 
@@ -2895,8 +2896,8 @@ int SSL_get_peer_signature_nid(const struct ssl_st *ssl, int *pnid);
 /*
  libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
  (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
- master secret; otherwise, the default, such peers are refused. Overrides the context's
- `SSL_CTX_set_allow_no_ems`. Returns 1.
+ master secret; otherwise, the default, such peers are refused. Changes this connection's
+ copy of the context's `SSL_CTX_set_allow_no_ems`. Returns 1.
  */
 int SSL_set_allow_no_ems(struct ssl_st *ssl, int on);
 

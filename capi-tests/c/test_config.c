@@ -596,6 +596,48 @@ static int test_server_cipher_preference(void)
     return 1;
 }
 
+/* SSL_new copies the context's settings into the SSL, as OpenSSL does: a context setter called
+ * after SSL_new changes nothing for that SSL (libtls read them at the start of the handshake
+ * instead). Each change below would make the handshake fail, or report other values, if it
+ * leaked into the SSLs made before it. */
+static int test_ctx_settings_after_new(void)
+{
+    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    struct link l;
+    const char *name;
+    CHECK(sctx && cctx);
+    link_open(&l, cctx, sctx);
+    SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    SSL_CTX_set_verify_depth(sctx, 3);
+    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256") == 1);
+    CHECK(SSL_CTX_set1_sigalgs_list(sctx, "RSA+SHA256") == 1);
+    CHECK(SSL_CTX_set1_groups_list(cctx, "P-384") == 1);
+    SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
+    CHECK(SSL_get_verify_mode(l.server) == SSL_VERIFY_NONE);
+    CHECK(SSL_get_verify_depth(l.server) != 3);
+    CHECK(SSL_get_max_proto_version(l.client) == 0);
+    CHECK(!(SSL_get_options(l.client) & SSL_OP_NO_TICKET));
+    CHECK(handshake(&l, NULL));
+    CHECK(SSL_version(l.client) == TLS1_3_VERSION);
+    name = SSL_CIPHER_get_name(SSL_get_current_cipher(l.client));
+    /* Cipher lists are the exception: an SSL without its own reads its context's (OpenSSL 3.0
+     * does not copy them at SSL_new). */
+    CHECK(strcmp(name, "TLS_CHACHA20_POLY1305_SHA256") == 0);
+    CHECK(SSL_get_negotiated_group(l.client) != NID_secp384r1);
+    link_close(&l);
+    /* SSLs made afterwards get the new settings. */
+    link_open(&l, cctx, sctx);
+    CHECK(SSL_get_verify_mode(l.server) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+    CHECK(SSL_get_verify_depth(l.server) == 3);
+    CHECK(SSL_get_max_proto_version(l.client) == TLS1_2_VERSION);
+    CHECK(SSL_get_options(l.client) & SSL_OP_NO_TICKET);
+    link_close(&l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return 1;
+}
+
 /* Getters that return strings hand out the same storage on every call: a million calls must
  * neither allocate per call (libtls kept each copy until SSL_free, 78 MB per million) nor move
  * the string. */
@@ -648,6 +690,7 @@ static const struct test_case tests[] = {
     {"servername_set_verify", test_servername_set_verify},
     {"server_cipher_preference", test_server_cipher_preference},
     {"getter_strings_are_stable", test_getter_strings_are_stable},
+    {"ctx_settings_after_new", test_ctx_settings_after_new},
 };
 
 int main(int argc, char **argv)

@@ -63,7 +63,10 @@ pub unsafe extern "C" fn SSL_CTX_set_cert_cb(ctx: *mut SSL_CTX, cb: SSL_cert_cb,
 /// Sets this connection's certificate callback (NULL removes it, the context's too).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_cert_cb(ssl: *mut SSL, cb: SSL_cert_cb, arg: *mut c_void) {
-    with_mut(ssl, (), |s| s.cert_cb = Some((cb, arg as usize)));
+    with_mut(ssl, (), |s| {
+        s.cert_cb = (cb, arg as usize);
+        s.set_here.cert_cb = true;
+    });
 }
 
 /// The DER encodings of a `STACK_OF(X509)`.

@@ -96,7 +96,7 @@ pub unsafe extern "C" fn SSL_set1_cert_comp_preference(
 ) -> c_int {
     with_mut(ssl, 0, |s| match parse_preference(algs, len) {
         Ok(pref) => {
-            s.cert_comp_pref = Some(pref);
+            s.settings_mut().cert_compression.preference = Some(pref);
             1
         }
         Err(e) => {

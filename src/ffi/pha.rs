@@ -24,7 +24,7 @@ pub unsafe extern "C" fn SSL_CTX_set_post_handshake_auth(ctx: *mut SSL_CTX, val:
 /// Like `SSL_CTX_set_post_handshake_auth`, for one connection (before its handshake starts).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int) {
-    with_mut(ssl, (), |s| s.post_handshake_auth = Some(val != 0))
+    with_mut(ssl, (), |s| s.settings_mut().post_handshake_auth = val != 0)
 }
 
 /// A TLS 1.3 server asks the client for its certificate after the handshake. The

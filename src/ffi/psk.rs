@@ -82,7 +82,7 @@ pub type SSL_psk_server_cb_func = Option<
     ) -> c_uint,
 >;
 
-/// The PSK callbacks of a context or, overriding it, of one connection.
+/// The PSK callbacks of a context, or of one connection (copied from its context at `SSL_new`).
 #[derive(Clone, Default)]
 pub(crate) struct PskSettings {
     use_session: SSL_psk_use_session_cb_func,
@@ -93,7 +93,8 @@ pub(crate) struct PskSettings {
     hint: Option<Vec<u8>>,
 }
 
-/// What one connection sets over its context's settings (`SSL_set_psk_*`).
+/// One connection's PSK settings, copied from its context at `SSL_new` (`SSL_set_psk_*` change
+/// them), and the strings its getters hand out.
 #[derive(Default)]
 pub(crate) struct SslPsk {
     settings: Option<PskSettings>,
@@ -104,6 +105,15 @@ pub(crate) struct SslPsk {
 }
 
 impl SslPsk {
+    /// A new connection's copy of its context's PSK settings (OpenSSL copies them at
+    /// `SSL_new`).
+    pub(crate) fn of_ctx(ctx: &SSL_CTX) -> Self {
+        SslPsk {
+            settings: Some(ctx.read().psk.clone()),
+            ..Default::default()
+        }
+    }
+
     fn settings_mut(&mut self, ctx: &SSL_CTX) -> &mut PskSettings {
         self.settings.get_or_insert_with(|| ctx.read().psk.clone())
     }

@@ -1,6 +1,7 @@
 //! The record layer: framing (RFC 8446 5.1, RFC 5246 6.2) and, per direction, the current
 //! protection. It knows nothing of handshake states; the connection tells it when keys change.
 
+pub mod keys;
 pub mod protect;
 
 use crate::error::{Error, Reason, Result};
@@ -883,8 +884,8 @@ mod tests {
                 .unwrap();
         let secret = crate::crypto::secret::Secret::from_slice(&[byte; 32]);
         (
-            crate::handshake::tls13_encrypter(suite, &secret).unwrap(),
-            crate::handshake::tls13_decrypter(suite, &secret).unwrap(),
+            super::keys::tls13_encrypter(suite, &secret).unwrap(),
+            super::keys::tls13_decrypter(suite, &secret).unwrap(),
         )
     }
 

@@ -61,10 +61,24 @@ pub struct SSL {
     /// Names and address the server certificate must match (`SSL_set1_host`, `SSL_add1_host`,
     /// `SSL_set_hostflags`, `SSL_get0_param`).
     pub(crate) verify_param: X509_VERIFY_PARAM,
-    verify_mode: Option<c_int>,
-    /// `SSL_set_verify`'s callback, overriding the context's when set.
-    verify_callback: Option<SSL_verify_cb>,
-    verify_depth: Option<u32>,
+    /// This connection's own copy of its context's settings, taken at `SSL_new` as OpenSSL
+    /// copies them, and changed by `SSL_set_*` (copy on write: SSLs that change nothing share
+    /// their context's). `SSL::config()` adds what stays the context's (see `settings.rs`).
+    pub(crate) settings: Arc<Config>,
+    /// The context's snapshot `settings` was copied from: while the context's snapshot is still
+    /// this one, nothing of the context changed and `settings` is the whole configuration.
+    settings_from: Arc<Config>,
+    /// Which settings were set on this SSL (`SSL_set_SSL_CTX` takes the others from the new
+    /// context).
+    pub(crate) set_here: settings::SetHere,
+    /// The verify callback, copied from the context at `SSL_new` (`SSL_set_verify` changes it).
+    verify_callback: SSL_verify_cb,
+    /// `SSL_set_verify`'s mode as set, every bit, copied from the context at `SSL_new`;
+    /// `settings.verify_mode` is what it means.
+    verify_mode: c_int,
+    /// `SSL_OP_*` bits as set, every bit, copied from the context at `SSL_new`;
+    /// `settings.options` holds those the core acts on.
+    options: u64,
     /// `SSL_get_peer_cert_chain`'s result, made on first use and owned here.
     peer_chain_stack: Option<X509Stack>,
     /// `SSL_get0_verified_chain`'s result, made on first use and owned here.
@@ -95,18 +109,12 @@ pub struct SSL {
     /// What the last call was waiting for (`SSL_want`).
     want: c_int,
     pub(crate) sessions: super::session::SslSessions,
-    /// `SSL_OP_*`, copied from the context by `SSL_new` as in OpenSSL.
-    options: u64,
-    /// `SSL_set_{min,max}_proto_version`, overriding the context's bounds.
-    min_proto: Option<c_int>,
-    max_proto: Option<c_int>,
-    /// `SSL_set1_sigalgs_list`.
-    sigalgs: Option<Vec<SignatureScheme>>,
-    /// `SSL_set1_client_sigalgs_list`.
-    client_sigalgs: Option<Vec<SignatureScheme>>,
-    /// `SSL_set_alpn_protos`.
-    alpn_protos: Option<Vec<Vec<u8>>>,
-    /// `SSL_set_cipher_list`: this connection's TLS 1.2 suites.
+    /// The protocol version bounds as set (`TLS1_2_VERSION`, ...; 0: no bound), copied from the
+    /// context at `SSL_new`; `settings` holds the versions they allow.
+    min_proto: c_int,
+    max_proto: c_int,
+    /// `SSL_set_cipher_list`: this connection's TLS 1.2 suites. Without it the context's
+    /// current lists apply (OpenSSL 3.0 does not copy the cipher lists at `SSL_new`).
     pub(crate) tls12_suites: Option<Vec<crate::msgs::enums::CipherSuite>>,
     /// `SSL_use_certificate` / `SSL_use_PrivateKey`: this connection's own certificate and key,
     /// used in place of the context's of the same key type once both are set.
@@ -114,30 +122,24 @@ pub struct SSL {
     pub(crate) own_key: Option<Arc<crate::crypto::sign::SigningKey>>,
     /// `SSL_set0_chain` / `SSL_add1_chain_cert`: the chain sent after `own_cert`.
     pub(crate) own_chain: Vec<Vec<u8>>,
-    /// `SSL_set_cert_cb`, overriding the context's (`Some((None, _))` removes it).
-    pub(crate) cert_cb: Option<(super::cert_cb::SSL_cert_cb, usize)>,
+    /// The certificate callback and its argument, copied from the context at `SSL_new`
+    /// (`SSL_set_cert_cb` changes it; `(None, _)`: none).
+    pub(crate) cert_cb: (super::cert_cb::SSL_cert_cb, usize),
     /// Info and message callbacks of this connection, and its diagnosis strings.
     pub(crate) observers: super::observe::SslObservers,
     /// A KeyUpdate queued by `SSL_key_update` and not yet flushed (`SSL_KEY_UPDATE_*`).
     key_update_pending: c_int,
-    /// The largest handshake message accepted, copied from the context at `SSL_new`.
-    max_cert_list: usize,
     /// Whether a call is using this SSL (its callbacks may not free or drive it meanwhile).
     pub(crate) reentry: super::reentry::Reentry,
-    /// `SSL_set_allow_no_ems`, overriding the context's choice.
-    allow_no_ems: Option<bool>,
     /// OCSP stapling: the status type asked for and the response a server staples.
     pub(crate) ocsp: super::ocsp::SslOcsp,
     /// The objects `SSL_get_certificate` / `SSL_get_privatekey` hand out, owned here.
     pub(crate) own_objects: getters::OwnObjects,
     /// `SSL_set_default_passwd_cb` and its userdata, copied from the context by `SSL_new`.
     pub(crate) passwd: super::pem_key::Passwd,
-    /// `SSL_set_psk_*`: this connection's PSK callbacks and hint over the context's.
+    /// This connection's PSK callbacks and hint, copied from the context at `SSL_new`
+    /// (`SSL_set_psk_*` change them).
     pub(crate) psk: super::psk::SslPsk,
-    /// `SSL_set_post_handshake_auth`, overriding the context's choice.
-    pub(crate) post_handshake_auth: Option<bool>,
-    /// `SSL_set1_cert_comp_preference`, overriding the context's (src/ffi/cert_comp.rs).
-    pub(crate) cert_comp_pref: Option<Vec<crate::msgs::enums::CertCompressionAlgorithm>>,
 }
 
 // SAFETY: an SSL is used by one thread at a time (OpenSSL's rule); the raw context pointer is
@@ -182,14 +184,31 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             return std::ptr::null_mut();
         };
         c.up_ref();
-        let (mode, quiet_shutdown, read_ahead, options, max_cert_list) = {
+        // OpenSSL copies the context's settings into the new SSL; later SSL_CTX_set_* calls
+        // leave it alone (see settings.rs for what stays the context's).
+        let settings = c.snapshot();
+        let (
+            mode,
+            quiet_shutdown,
+            read_ahead,
+            verify_mode,
+            options,
+            min_proto,
+            max_proto,
+            verify_callback,
+            cert_cb,
+        ) = {
             let st = c.read();
             (
                 st.mode,
                 st.quiet_shutdown,
                 st.read_ahead,
+                st.verify_mode,
                 st.options,
-                st.config.max_handshake_message,
+                st.min_proto_version_raw(),
+                st.max_proto_version_raw(),
+                st.verify_callback,
+                (st.cert_cb, st.cert_cb_arg),
             )
         };
         let ssl = SSL {
@@ -200,9 +219,12 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             conn: None,
             sni: None,
             verify_param: X509_VERIFY_PARAM::default(),
-            verify_mode: None,
-            verify_callback: None,
-            verify_depth: None,
+            settings_from: settings.clone(),
+            settings,
+            set_here: Default::default(),
+            verify_callback,
+            verify_mode,
+            options,
             peer_chain_stack: None,
             verified_chain_stack: None,
             peer_ca_stack: None,
@@ -218,28 +240,20 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut SSL_CTX) -> *mut SSL {
             shutdown_flags: 0,
             want: SSL_NOTHING,
             sessions: Default::default(),
-            options,
-            min_proto: None,
-            max_proto: None,
-            sigalgs: None,
-            client_sigalgs: None,
-            alpn_protos: None,
+            min_proto,
+            max_proto,
             tls12_suites: None,
             own_cert: None,
             own_key: None,
             own_chain: Vec::new(),
-            cert_cb: None,
+            cert_cb,
             observers: Default::default(),
             key_update_pending: SSL_KEY_UPDATE_NONE,
-            max_cert_list,
             reentry: Default::default(),
-            allow_no_ems: None,
             ocsp: super::ocsp::SslOcsp::new(c),
             own_objects: Default::default(),
             passwd: super::pem_key::Passwd::of_ctx(c),
-            psk: Default::default(),
-            post_handshake_auth: None,
-            cert_comp_pref: None,
+            psk: super::psk::SslPsk::of_ctx(c),
         };
         let p = Box::into_raw(Box::new(ssl));
         // SAFETY: just created; its parameter object lives at a fixed address until SSL_free.
@@ -337,12 +351,13 @@ pub unsafe extern "C" fn SSL_clear(ssl: *mut SSL) -> c_int {
 }
 
 /// Moves the connection to another context. Called from a server name callback, the
-/// handshake then uses the new context's certificates, signature algorithms, trust anchors,
-/// client CA list, verification settings (unless set on the SSL), ALPN callback and session ID
-/// context. The connection's options stay its own, as in OpenSSL (`SSL_set_options` in the
-/// callback changes them); versions, suites and groups stay, and so do the first context's
-/// session cache and ticket keys, as in OpenSSL. NULL keeps the current context. Returns the
-/// context now in use.
+/// handshake then uses the new context's certificates, signature algorithms (unless set on the
+/// SSL), trust anchors, client CA list, verification settings and certificate callback (unless
+/// set on the SSL), ALPN callback and session ID context. The connection's other settings
+/// (copied at `SSL_new`) stay its own, as in OpenSSL: options (`SSL_set_options` in the
+/// callback changes them), versions and groups; during the handshake the suites stay too, and
+/// so do the first context's session cache and ticket keys, as in OpenSSL. NULL keeps the
+/// current context. Returns the context now in use.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_SSL_CTX(ssl: *mut SSL, ctx: *mut SSL_CTX) -> *mut SSL_CTX {
     with_mut(ssl, std::ptr::null_mut(), |s| {
@@ -356,6 +371,7 @@ pub unsafe extern "C" fn SSL_set_SSL_CTX(ssl: *mut SSL, ctx: *mut SSL_CTX) -> *m
             SSL_CTX::release(s.ctx);
         }
         s.ctx = ctx;
+        s.take_context_certificates();
         ctx
     })
 }

@@ -1,100 +1,151 @@
-//! The settings of one `SSL`: what `SSL_set_*` changes over the values copied from its context,
-//! and the configuration the core gets from them.
+//! The settings of one `SSL`: its own copy of its context's, made at `SSL_new` as in OpenSSL and
+//! changed by `SSL_set_*`, and the configuration the core gets from them.
 
 use super::*;
 
+/// Which of the settings that `SSL_set_SSL_CTX` replaces were set on this SSL itself (those
+/// stay).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct SetHere {
+    verify_mode: bool,
+    verify_depth: bool,
+    verify_callback: bool,
+    sigalgs: bool,
+    client_sigalgs: bool,
+    pub(crate) cert_cb: bool,
+}
+
+/// This connection's copy (`own`, made at `SSL_new` and changed by `SSL_set_*`) joined to what
+/// stays its context's (`now`), as in OpenSSL: the trust anchors (the certificate store is
+/// shared), the client CA list, the cipher lists (OpenSSL 3.0 reads the context's until
+/// `SSL_set_cipher_list`), the session cache and ticket settings, certificate compression's
+/// cache and algorithms, and the callbacks, which are the context's (`SSL::config` wraps them).
+fn with_context_parts(own: &Config, now: &Config) -> Config {
+    let mut c = now.clone();
+    c.min_version = own.min_version;
+    c.max_version = own.max_version;
+    c.groups = own.groups.clone();
+    c.verify_schemes = own.verify_schemes.clone();
+    c.client_auth_schemes = own.client_auth_schemes.clone();
+    c.certs = own.certs.clone();
+    c.verify_mode = own.verify_mode;
+    c.verify_depth = own.verify_depth;
+    c.max_handshake_message = own.max_handshake_message;
+    c.max_send_fragment = own.max_send_fragment;
+    c.options = own.options;
+    c.allow_no_ems = own.allow_no_ems;
+    c.alpn_protocols = own.alpn_protocols.clone();
+    c.key_update_after_records = own.key_update_after_records;
+    c.record_size_limit = own.record_size_limit;
+    c.post_handshake_auth = own.post_handshake_auth;
+    c.cert_compression.preference = own.cert_compression.preference.clone();
+    c.session.num_tickets = own.session.num_tickets;
+    c.session.sid_ctx = own.session.sid_ctx.clone();
+    c
+}
+
 impl SSL {
-    /// The context's configuration with this connection's overrides, and the application's
-    /// callbacks wrapped for the core.
-    pub(crate) fn config(&self) -> Arc<Config> {
-        let base = self.ctx().snapshot();
-        let (
-            ctx_verify_callback,
-            client_cert_callback,
-            alpn_select,
-            servername,
-            ctx_protos,
-            session_callbacks,
-            ctx_ocsp,
-            client_hello,
-            ctx_cert_cb,
-        ) = {
+    /// Keeps `op` as the `SSL_OP_*` bits set and gives the core what they mean; returns `op`.
+    fn set_options(&mut self, op: u64) -> u64 {
+        self.options = op;
+        self.settings_mut().options = crate::ffi::options::options_from_c(op);
+        op
+    }
+
+    /// This connection's settings for a copy-on-write change by `SSL_set_*`.
+    pub(crate) fn settings_mut(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.settings)
+    }
+
+    /// `SSL_set_SSL_CTX`: the new context's certificates, session ID context and, unless set on
+    /// this SSL, its signature algorithms, verification settings and certificate callback.
+    pub(crate) fn take_context_certificates(&mut self) {
+        let new = self.ctx().snapshot();
+        let (verify_callback, cert_cb, verify_mode) = {
             let st = self.ctx().read();
             (
                 st.verify_callback,
+                (st.cert_cb, st.cert_cb_arg),
+                st.verify_mode,
+            )
+        };
+        let here = self.set_here;
+        if !here.verify_callback {
+            self.verify_callback = verify_callback;
+        }
+        if !here.cert_cb {
+            self.cert_cb = cert_cb;
+        }
+        if !here.verify_mode {
+            self.verify_mode = verify_mode;
+        }
+        let c = self.settings_mut();
+        c.certs = new.certs.clone();
+        c.session.sid_ctx = new.session.sid_ctx.clone();
+        if !here.sigalgs {
+            c.verify_schemes = new.verify_schemes.clone();
+        }
+        if !here.client_sigalgs {
+            c.client_auth_schemes = new.client_auth_schemes.clone();
+        }
+        if !here.verify_mode {
+            c.verify_mode = new.verify_mode;
+        }
+        if !here.verify_depth {
+            c.verify_depth = new.verify_depth;
+        }
+    }
+
+    /// The configuration the core gets: this connection's settings with what stays its
+    /// context's, and the application's callbacks wrapped for the core.
+    pub(crate) fn config(&self) -> Arc<Config> {
+        let now = self.ctx().snapshot();
+        let (
+            client_cert_callback,
+            alpn_select,
+            servername,
+            session_callbacks,
+            ctx_ocsp,
+            client_hello,
+        ) = {
+            let st = self.ctx().read();
+            (
                 st.client_cert_cb,
                 st.alpn_select_cb.map(|cb| (cb, st.alpn_select_arg)),
                 st.servername_cb.map(|cb| (cb, st.servername_arg)),
-                (st.min_proto_version_raw(), st.max_proto_version_raw()),
                 st.session_callbacks,
                 st.ocsp,
                 st.client_hello_cb.map(|cb| (cb, st.client_hello_arg)),
-                (st.cert_cb, st.cert_cb_arg),
             )
         };
-        let cert_cb = crate::ffi::cert_cb::effective(self.cert_cb.unwrap_or(ctx_cert_cb));
-        let verify_callback = self.verify_callback.unwrap_or(ctx_verify_callback);
-        let mode_changed = self
-            .verify_mode
-            .is_some_and(|m| crate::ffi::options::verify_mode_from_c(m) != base.verify_mode);
-        let depth_changed = self.verify_depth.is_some_and(|d| d != base.verify_depth);
-        let max_changed = self.max_cert_list != base.max_handshake_message;
-        if !mode_changed
-            && !depth_changed
-            && !max_changed
-            && verify_callback.is_none()
+        let cert_cb = crate::ffi::cert_cb::effective(self.cert_cb);
+        let verify_callback = self.verify_callback;
+        // The context did not change since SSL_new: this SSL's copy is the whole configuration
+        // (and shared with the context while no SSL_set_* changed it).
+        let base = if Arc::ptr_eq(&self.settings_from, &now) && self.tls12_suites.is_none() {
+            self.settings.clone()
+        } else {
+            let mut c = with_context_parts(&self.settings, &now);
+            if let Some(suites) = &self.tls12_suites {
+                c.tls12_suites = suites.clone();
+            }
+            Arc::new(c)
+        };
+        if verify_callback.is_none()
             && client_cert_callback.is_none()
             && !session_callbacks.needs_wrapping()
             && alpn_select.is_none()
             && servername.is_none()
             && client_hello.is_none()
             && cert_cb.is_none()
-            && crate::ffi::options::options_from_c(self.options) == base.options
-            && self.min_proto.is_none()
-            && self.max_proto.is_none()
-            && self.sigalgs.is_none()
-            && self.client_sigalgs.is_none()
-            && self.alpn_protos.is_none()
-            && self.tls12_suites.is_none()
             && !(self.own_cert.is_some() && self.own_key.is_some())
-            && self.allow_no_ems.is_none()
             && !self.ocsp.needs_wrapping(&ctx_ocsp)
-            && self.post_handshake_auth.is_none()
             && !crate::ffi::psk::needs_config(self)
-            && self.cert_comp_pref.is_none()
             && !crate::ffi::cert_comp_custom::needs_config(&base)
         {
             return base;
         }
         let mut c = (*base).clone();
-        c.options = crate::ffi::options::options_from_c(self.options);
-        if let Some(allow) = self.allow_no_ems {
-            c.allow_no_ems = allow;
-        }
-        if let Some(pha) = self.post_handshake_auth {
-            c.post_handshake_auth = pha;
-        }
-        if let Some(pref) = &self.cert_comp_pref {
-            c.cert_compression.preference = Some(pref.clone());
-        }
-        if self.min_proto.is_some() || self.max_proto.is_some() {
-            (c.min_version, c.max_version) = crate::ffi::ctx::version_range(
-                self.min_proto.unwrap_or(ctx_protos.0),
-                self.max_proto.unwrap_or(ctx_protos.1),
-            );
-        }
-        if let Some(schemes) = &self.sigalgs {
-            c.verify_schemes = schemes.clone();
-        }
-        if let Some(schemes) = &self.client_sigalgs {
-            c.client_auth_schemes = Some(schemes.clone());
-        }
-        if let Some(protos) = &self.alpn_protos {
-            c.alpn_protocols = protos.clone();
-        }
-        if let Some(suites) = &self.tls12_suites {
-            c.tls12_suites = suites.clone();
-        }
         if let (Some(cert), Some(key)) = (&self.own_cert, &self.own_key) {
             // The pair was checked when its second half was set.
             c.set_certified_key(crate::config::CertifiedKey {
@@ -104,13 +155,6 @@ impl SSL {
                 key: key.clone(),
             });
         }
-        if let Some(mode) = self.verify_mode {
-            c.verify_mode = crate::ffi::options::verify_mode_from_c(mode);
-        }
-        if let Some(depth) = self.verify_depth {
-            c.verify_depth = depth;
-        }
-        c.max_handshake_message = self.max_cert_list;
         // The callbacks receive this SSL, which lives at a fixed address until SSL_free.
         let ssl_addr = self as *const SSL as usize;
         if let Some(callback) = verify_callback {
@@ -162,12 +206,12 @@ impl SSL {
 
 /// libtls: with `on` non-zero this connection does TLS 1.2 without the extended master secret
 /// (RFC 7627) when the peer does not offer (server) or answer (client) it, with the classic
-/// master secret; otherwise, the default, such peers are refused. Overrides the context's
-/// `SSL_CTX_set_allow_no_ems`. Returns 1.
+/// master secret; otherwise, the default, such peers are refused. Changes this connection's
+/// copy of the context's `SSL_CTX_set_allow_no_ems`. Returns 1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_allow_no_ems(ssl: *mut SSL, on: c_int) -> c_int {
     with_mut(ssl, 0, |s| {
-        s.allow_no_ems = Some(on != 0);
+        s.settings_mut().allow_no_ems = on != 0;
         1
     })
 }
@@ -201,39 +245,37 @@ pub unsafe extern "C" fn SSL_set_tlsext_host_name(ssl: *mut SSL, name: *const c_
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_verify(ssl: *mut SSL, mode: c_int, callback: SSL_verify_cb) {
     with_mut(ssl, (), |s| {
-        s.verify_mode = Some(mode);
+        s.verify_mode = mode;
+        s.settings_mut().verify_mode = crate::ffi::options::verify_mode_from_c(mode);
+        s.set_here.verify_mode = true;
         if callback.is_some() {
-            s.verify_callback = Some(callback);
+            s.verify_callback = callback;
+            s.set_here.verify_callback = true;
         }
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_verify_mode(ssl: *const SSL) -> c_int {
-    with_ref(ssl, 0, |s| {
-        s.verify_mode.unwrap_or_else(|| s.ctx().read().verify_mode)
-    })
+    with_ref(ssl, 0, |s| s.verify_mode)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_verify_callback(ssl: *const SSL) -> SSL_verify_cb {
-    with_ref(ssl, None, |s| {
-        s.verify_callback
-            .unwrap_or_else(|| s.ctx().read().verify_callback)
-    })
+    with_ref(ssl, None, |s| s.verify_callback)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_verify_depth(ssl: *mut SSL, depth: c_int) {
-    with_mut(ssl, (), |s| s.verify_depth = Some(depth.max(0) as u32))
+    with_mut(ssl, (), |s| {
+        s.settings_mut().verify_depth = depth.max(0) as u32;
+        s.set_here.verify_depth = true;
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_verify_depth(ssl: *const SSL) -> c_int {
-    with_ref(ssl, -1, |s| {
-        s.verify_depth
-            .unwrap_or_else(|| s.ctx().read().config.verify_depth) as c_int
-    })
+    with_ref(ssl, -1, |s| s.settings.verify_depth as c_int)
 }
 
 /// Adds mode bits; returns the new mode (OpenSSL's macro over SSL_ctrl). Record buffers are
@@ -282,8 +324,8 @@ pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_
         if max < 0 {
             return 0;
         }
-        let old = s.max_cert_list;
-        s.max_cert_list = max as usize;
+        let old = s.settings.max_handshake_message;
+        s.settings_mut().max_handshake_message = max as usize;
         old as c_long
     })
 }
@@ -291,24 +333,18 @@ pub unsafe extern "C" fn SSL_set_max_cert_list(ssl: *mut SSL, max: c_long) -> c_
 /// The largest handshake message this connection accepts (`SSL_set_max_cert_list`).
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_max_cert_list(ssl: *const SSL) -> c_long {
-    with_ref(ssl, 0, |s| s.max_cert_list as c_long)
+    with_ref(ssl, 0, |s| s.settings.max_handshake_message as c_long)
 }
 
 /// Adds `SSL_OP_*` bits for this connection; returns the new options.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set_options(ssl: *mut SSL, op: u64) -> u64 {
-    with_mut(ssl, 0, |s| {
-        s.options |= op;
-        s.options
-    })
+    with_mut(ssl, 0, |s| s.set_options(s.options | op))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_clear_options(ssl: *mut SSL, op: u64) -> u64 {
-    with_mut(ssl, 0, |s| {
-        s.options &= !op;
-        s.options
-    })
+    with_mut(ssl, 0, |s| s.set_options(s.options & !op))
 }
 
 #[no_mangle]
@@ -323,7 +359,8 @@ pub unsafe extern "C" fn SSL_set_min_proto_version(ssl: *mut SSL, version: c_int
     with_mut(ssl, 0, |s| {
         match crate::ffi::ctx::check_proto_version(Some(version)) {
             Ok(()) => {
-                s.min_proto = Some(version);
+                s.min_proto = version;
+                s.apply_version_bounds();
                 1
             }
             Err(e) => {
@@ -339,7 +376,8 @@ pub unsafe extern "C" fn SSL_set_max_proto_version(ssl: *mut SSL, version: c_int
     with_mut(ssl, 0, |s| {
         match crate::ffi::ctx::check_proto_version(Some(version)) {
             Ok(()) => {
-                s.max_proto = Some(version);
+                s.max_proto = version;
+                s.apply_version_bounds();
                 1
             }
             Err(e) => {
@@ -352,27 +390,21 @@ pub unsafe extern "C" fn SSL_set_max_proto_version(ssl: *mut SSL, version: c_int
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_min_proto_version(ssl: *mut SSL) -> c_int {
-    with_mut(ssl, 0, |s| {
-        s.min_proto
-            .unwrap_or_else(|| s.ctx().read().min_proto_version_raw())
-    })
+    with_mut(ssl, 0, |s| s.min_proto)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_max_proto_version(ssl: *mut SSL) -> c_int {
-    with_mut(ssl, 0, |s| {
-        s.max_proto
-            .unwrap_or_else(|| s.ctx().read().max_proto_version_raw())
-    })
+    with_mut(ssl, 0, |s| s.max_proto)
 }
 
-/// Parses a sigalgs list for one of the connection's overrides; 1 on success, 0 with the error
-/// queued.
-pub(crate) unsafe fn set_sigalgs_override(
+/// Parses a sigalgs list for one of the connection's settings (`set` stores it); 1 on success,
+/// 0 with the error queued.
+unsafe fn set_sigalgs(
     ssl: *mut SSL,
     list: *const c_char,
     what: &str,
-    field: fn(&mut SSL) -> &mut Option<Vec<SignatureScheme>>,
+    set: fn(&mut SSL, Vec<SignatureScheme>),
 ) -> c_int {
     with_mut(ssl, 0, |s| {
         // SAFETY: C string from the caller.
@@ -381,7 +413,7 @@ pub(crate) unsafe fn set_sigalgs_override(
         };
         match crate::config::lists::parse_sigalgs(text).map_err(crate::error::Error::from) {
             Ok(schemes) => {
-                *field(s) = Some(schemes);
+                set(s, schemes);
                 1
             }
             Err(e) => {
@@ -396,14 +428,24 @@ pub(crate) unsafe fn set_sigalgs_override(
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set1_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
     // SAFETY: C string from the caller.
-    unsafe { set_sigalgs_override(ssl, list, "sigalgs", |s| &mut s.sigalgs) }
+    unsafe {
+        set_sigalgs(ssl, list, "sigalgs", |s, schemes| {
+            s.settings_mut().verify_schemes = schemes;
+            s.set_here.sigalgs = true;
+        })
+    }
 }
 
 /// Like `SSL_CTX_set1_client_sigalgs_list`, for this connection.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_set1_client_sigalgs_list(ssl: *mut SSL, list: *const c_char) -> c_int {
     // SAFETY: C string from the caller.
-    unsafe { set_sigalgs_override(ssl, list, "client sigalgs", |s| &mut s.client_sigalgs) }
+    unsafe {
+        set_sigalgs(ssl, list, "client sigalgs", |s, schemes| {
+            s.settings_mut().client_auth_schemes = Some(schemes);
+            s.set_here.client_sigalgs = true;
+        })
+    }
 }
 
 /// Like `SSL_CTX_set_alpn_protos`, for this connection: 0 on success, 1 on failure.
@@ -417,7 +459,7 @@ pub unsafe extern "C" fn SSL_set_alpn_protos(
         // SAFETY: forwarded caller buffer.
         match unsafe { crate::ffi::ctx::alpn_list_arg(protos, len) } {
             Ok(list) => {
-                s.alpn_protos = Some(list);
+                s.settings_mut().alpn_protocols = list;
                 0
             }
             Err(e) => {
@@ -426,4 +468,13 @@ pub unsafe extern "C" fn SSL_set_alpn_protos(
             }
         }
     })
+}
+
+impl SSL {
+    /// `SSL_set_{min,max}_proto_version`: the versions this connection's bounds allow.
+    fn apply_version_bounds(&mut self) {
+        let (min, max) = crate::ffi::ctx::version_range(self.min_proto, self.max_proto);
+        let c = self.settings_mut();
+        (c.min_version, c.max_version) = (min, max);
+    }
 }
