@@ -602,36 +602,36 @@ static int test_server_cipher_preference(void)
  * leaked into the SSLs made before it. */
 static int test_ctx_settings_after_new(void)
 {
-    SSL_CTX *sctx = server_ctx_with("server-ecdsa-p256"), *cctx = client_ctx();
+    SSL_CTX *sctx = test_server_ctx("server-ecdsa-p256", 0), *cctx = test_client_ctx(0);
     struct link l;
     const char *name;
-    CHECK(sctx && cctx);
+    REQUIRE(sctx && cctx);
     link_open(&l, cctx, sctx);
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     SSL_CTX_set_verify_depth(sctx, 3);
-    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
-    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256") == 1);
-    CHECK(SSL_CTX_set1_sigalgs_list(sctx, "RSA+SHA256") == 1);
-    CHECK(SSL_CTX_set1_groups_list(cctx, "P-384") == 1);
+    REQUIRE(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION) == 1);
+    REQUIRE(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256") == 1);
+    REQUIRE(SSL_CTX_set1_sigalgs_list(sctx, "RSA+SHA256") == 1);
+    REQUIRE(SSL_CTX_set1_groups_list(cctx, "P-384") == 1);
     SSL_CTX_set_options(cctx, SSL_OP_NO_TICKET);
-    CHECK(SSL_get_verify_mode(l.server) == SSL_VERIFY_NONE);
-    CHECK(SSL_get_verify_depth(l.server) != 3);
-    CHECK(SSL_get_max_proto_version(l.client) == 0);
-    CHECK(!(SSL_get_options(l.client) & SSL_OP_NO_TICKET));
-    CHECK(handshake(&l, NULL));
-    CHECK(SSL_version(l.client) == TLS1_3_VERSION);
+    REQUIRE(SSL_get_verify_mode(l.server) == SSL_VERIFY_NONE);
+    REQUIRE(SSL_get_verify_depth(l.server) != 3);
+    REQUIRE(SSL_get_max_proto_version(l.client) == 0);
+    REQUIRE(!(SSL_get_options(l.client) & SSL_OP_NO_TICKET));
+    REQUIRE(handshake(&l, NULL));
+    REQUIRE(SSL_version(l.client) == TLS1_3_VERSION);
     name = SSL_CIPHER_get_name(SSL_get_current_cipher(l.client));
     /* Cipher lists are the exception: an SSL without its own reads its context's (OpenSSL 3.0
      * does not copy them at SSL_new). */
-    CHECK(strcmp(name, "TLS_CHACHA20_POLY1305_SHA256") == 0);
-    CHECK(SSL_get_negotiated_group(l.client) != NID_secp384r1);
+    REQUIRE(strcmp(name, "TLS_CHACHA20_POLY1305_SHA256") == 0);
+    REQUIRE(SSL_get_negotiated_group(l.client) != NID_secp384r1);
     link_close(&l);
     /* SSLs made afterwards get the new settings. */
     link_open(&l, cctx, sctx);
-    CHECK(SSL_get_verify_mode(l.server) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
-    CHECK(SSL_get_verify_depth(l.server) == 3);
-    CHECK(SSL_get_max_proto_version(l.client) == TLS1_2_VERSION);
-    CHECK(SSL_get_options(l.client) & SSL_OP_NO_TICKET);
+    REQUIRE(SSL_get_verify_mode(l.server) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+    REQUIRE(SSL_get_verify_depth(l.server) == 3);
+    REQUIRE(SSL_get_max_proto_version(l.client) == TLS1_2_VERSION);
+    REQUIRE(SSL_get_options(l.client) & SSL_OP_NO_TICKET);
     link_close(&l);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
