@@ -3010,29 +3010,6 @@ const char *SSL_state_string(const struct ssl_st *ssl);
 const char *SSL_state_string_long(const struct ssl_st *ssl);
 
 /*
- The context's certificate store (borrowed; made on first use). Certificates added to it are
- trusted by connections made afterwards.
- */
-struct x509_store_st *SSL_CTX_get_cert_store(const struct ssl_ctx_st *ctx);
-
-/*
- Replaces the context's store, taking over the caller's reference (NULL drops it).
- */
-void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
-
-/*
- Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
- */
-void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
-
-/*
- OpenSSL's `X509_STORE_load_locations`: a CA file (certificates and CRLs) and/or a hashed CA
- directory. aws-lc does the work; a directory's entries are also read into the store at once
- so that libtls's verification trusts them (see the module comment).
- */
-int X509_STORE_load_locations(struct x509_store_st *store, const char *file, const char *dir);
-
-/*
  A new read-write lock, or NULL when none can be made.
  */
 CRYPTO_RWLOCK *CRYPTO_THREAD_lock_new(void);
@@ -3456,6 +3433,29 @@ int ASN1_TIME_cmp_time_t(const struct asn1_string_st *s, time_t t);
  OpenSSL 3's texts for the verification results (aws-lc's differ in case and wording).
  */
 const char *X509_verify_cert_error_string(long n);
+
+/*
+ The context's certificate store (borrowed; made on first use). Certificates added to it are
+ trusted by connections made afterwards.
+ */
+struct x509_store_st *SSL_CTX_get_cert_store(const struct ssl_ctx_st *ctx);
+
+/*
+ Replaces the context's store, taking over the caller's reference (NULL drops it).
+ */
+void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
+ */
+void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ OpenSSL's `X509_STORE_load_locations`: a CA file (certificates and CRLs) and/or a hashed CA
+ directory. aws-lc does the work; a directory's entries are also read into the store at once
+ so that libtls's verification trusts them (see the module comment).
+ */
+int X509_STORE_load_locations(struct x509_store_st *store, const char *file, const char *dir);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -45,8 +45,6 @@ pub mod session_hostname;
 pub mod shared_ciphers;
 pub mod ssl;
 pub mod state;
-pub mod store;
-pub mod store_dir;
 pub mod threads;
 pub mod ticket_cb;
 pub mod ticket_key_cb;
@@ -55,6 +53,8 @@ pub mod ui;
 pub mod verify_param;
 pub mod version;
 pub mod x509;
+/// The store modules under their old paths (`ffi::store`, `ffi::store_dir`).
+pub use x509::{store, store_dir};
 
 use crate::error::{Error, Reason};
 pub(crate) use boundary::{

@@ -7,6 +7,9 @@
 //! chain. Its accessors below answer for libtls's contexts and pass any other context (one an
 //! application made with aws-lc's `X509_STORE_CTX_new`) on to aws-lc.
 
+pub mod store;
+pub mod store_dir;
+
 use super::{guard, null_arg};
 use crate::error::{Error, Reason, Result};
 use aws_lc_sys as sys;
