@@ -4,7 +4,7 @@
 //! an application made with aws-lc's `X509_STORE_CTX_new`) on to aws-lc.
 
 use super::{stack_st_X509, x509_from_der, x509_stack_free, x509_stack_from_ders, X509};
-use crate::ffi::{guard, null_arg};
+use crate::ffi::{guard, guard_or, try_mut, Handle};
 use aws_lc_sys as sys;
 use std::cell::RefCell;
 use std::ffi::{c_int, c_void};
@@ -69,34 +69,48 @@ impl Drop for X509_STORE_CTX {
     }
 }
 
-/// libtls's context at `ctx`, or None when `ctx` is not one (then it is aws-lc's).
-unsafe fn ours<'a>(ctx: *const X509_STORE_CTX) -> Option<&'a mut X509_STORE_CTX> {
-    let addr = ctx as usize;
-    if ACTIVE.with(|a| a.borrow().contains(&addr)) {
-        // SAFETY: registered contexts are live for the callback that received them.
-        Some(unsafe { &mut *(ctx as *mut X509_STORE_CTX) })
-    } else {
-        None
-    }
+impl Handle for X509_STORE_CTX {
+    const NAME: &'static str = "X509_STORE_CTX";
 }
 
-fn theirs(ctx: *const X509_STORE_CTX) -> *mut sys::X509_STORE_CTX {
-    ctx as *mut sys::X509_STORE_CTX
+/// Whether `ctx` is one of libtls's contexts (registered by [`X509_STORE_CTX::with`]) rather
+/// than aws-lc's.
+fn is_ours(ctx: *const X509_STORE_CTX) -> bool {
+    let addr = ctx as usize;
+    ACTIVE.with(|a| a.borrow().contains(&addr))
+}
+
+/// The boundary kit for a store context: runs `mine` on libtls's context at `ctx`, or `theirs`
+/// on any other (a live aws-lc context from the caller), inside [`guard`]; NULL (reported) or a
+/// panic gives `fail`.
+fn with_ctx<T>(
+    ctx: *mut X509_STORE_CTX,
+    fail: T,
+    mine: impl FnOnce(&mut X509_STORE_CTX) -> T,
+    theirs: impl FnOnce(*mut sys::X509_STORE_CTX) -> T,
+) -> T {
+    guard_or(fail, || {
+        if !ctx.is_null() && !is_ours(ctx) {
+            return Some(theirs(ctx.cast()));
+        }
+        // SAFETY: NULL (reported by try_mut) or a registered context, live for the verify
+        // callback that received it.
+        unsafe { try_mut(ctx) }.map(mine)
+    })
 }
 
 /// The certificate being verified at the current depth (borrowed; do not free).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get_current_cert(ctx: *mut X509_STORE_CTX) -> *mut X509 {
-    guard(std::ptr::null_mut(), || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) => c.current,
-            None => unsafe { sys::X509_STORE_CTX_get_current_cert(theirs(ctx)) },
-        }
-    })
+    with_ctx(
+        ctx,
+        std::ptr::null_mut(),
+        |c| c.current,
+        |c| {
+            // SAFETY: a live aws-lc context from the caller.
+            unsafe { sys::X509_STORE_CTX_get_current_cert(c) }
+        },
+    )
 }
 
 /// The path being verified, leaf first, as OpenSSL builds it: the certificates that chain from
@@ -104,94 +118,91 @@ pub unsafe extern "C" fn X509_STORE_CTX_get_current_cert(ctx: *mut X509_STORE_CT
 /// path as far as it could be built (borrowed; do not free).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get0_chain(ctx: *mut X509_STORE_CTX) -> *mut stack_st_X509 {
-    guard(std::ptr::null_mut(), || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) => c.chain,
-            None => unsafe { sys::X509_STORE_CTX_get0_chain(theirs(ctx)) },
-        }
-    })
+    with_ctx(
+        ctx,
+        std::ptr::null_mut(),
+        |c| c.chain,
+        |c| {
+            // SAFETY: a live aws-lc context from the caller.
+            unsafe { sys::X509_STORE_CTX_get0_chain(c) }
+        },
+    )
 }
 
 /// [`X509_STORE_CTX_get0_chain`]'s path as a new stack holding its own references (free it with
 /// `sk_X509_pop_free(chain, X509_free)`).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get1_chain(ctx: *mut X509_STORE_CTX) -> *mut stack_st_X509 {
-    guard(std::ptr::null_mut(), || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller. A libtls
-        // context's chain is live for the callback and X509_chain_up_ref copies it.
-        match unsafe { ours(ctx) } {
-            Some(c) => unsafe { sys::X509_chain_up_ref(c.chain) },
-            None => unsafe { sys::X509_STORE_CTX_get1_chain(theirs(ctx)) },
-        }
-    })
+    with_ctx(
+        ctx,
+        std::ptr::null_mut(),
+        // SAFETY: a libtls context's chain is live for the callback; X509_chain_up_ref copies it.
+        |c| unsafe { sys::X509_chain_up_ref(c.chain) },
+        // SAFETY: a live aws-lc context from the caller.
+        |c| unsafe { sys::X509_STORE_CTX_get1_chain(c) },
+    )
 }
 
 /// The certificate being verified: the peer's leaf (borrowed; do not free).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get0_cert(ctx: *mut X509_STORE_CTX) -> *mut X509 {
-    guard(std::ptr::null_mut(), || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) if c.chain.is_null() => std::ptr::null_mut(),
-            Some(c) => unsafe {
-                sys::OPENSSL_sk_value(c.chain as *const sys::OPENSSL_STACK, 0) as *mut X509
-            },
-            None => unsafe { sys::X509_STORE_CTX_get0_cert(theirs(ctx)) },
-        }
-    })
+    with_ctx(
+        ctx,
+        std::ptr::null_mut(),
+        |c| {
+            if c.chain.is_null() {
+                return std::ptr::null_mut();
+            }
+            // SAFETY: the context's own live stack; index 0 of an empty stack gives NULL.
+            unsafe { sys::OPENSSL_sk_value(c.chain as *const sys::OPENSSL_STACK, 0) as *mut X509 }
+        },
+        // SAFETY: a live aws-lc context from the caller.
+        |c| unsafe { sys::X509_STORE_CTX_get0_cert(c) },
+    )
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get_error_depth(ctx: *mut X509_STORE_CTX) -> c_int {
-    guard(0, || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", 0);
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) => c.depth,
-            None => unsafe { sys::X509_STORE_CTX_get_error_depth(theirs(ctx)) },
-        }
-    })
+    with_ctx(
+        ctx,
+        0,
+        |c| c.depth,
+        |c| {
+            // SAFETY: a live aws-lc context from the caller.
+            unsafe { sys::X509_STORE_CTX_get_error_depth(c) }
+        },
+    )
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_get_error(ctx: *mut X509_STORE_CTX) -> c_int {
-    guard(0, || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", 0);
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) => c.error,
-            None => unsafe { sys::X509_STORE_CTX_get_error(theirs(ctx)) },
-        }
-    })
+    with_ctx(
+        ctx,
+        0,
+        |c| c.error,
+        |c| {
+            // SAFETY: a live aws-lc context from the caller.
+            unsafe { sys::X509_STORE_CTX_get_error(c) }
+        },
+    )
 }
 
 /// Changes the error the verification reports (`SSL_get_verify_result`).
 #[no_mangle]
 pub unsafe extern "C" fn X509_STORE_CTX_set_error(ctx: *mut X509_STORE_CTX, error: c_int) {
-    guard((), || {
-        if ctx.is_null() {
-            return;
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) => c.error = error,
-            None => unsafe { sys::X509_STORE_CTX_set_error(theirs(ctx), error) },
-        }
-    })
+    // NULL is ignored, without an error on the queue.
+    if ctx.is_null() {
+        return;
+    }
+    with_ctx(
+        ctx,
+        (),
+        |c| c.error = error,
+        |c| {
+            // SAFETY: a live aws-lc context from the caller.
+            unsafe { sys::X509_STORE_CTX_set_error(c, error) }
+        },
+    )
 }
 
 /// The only ex_data index a libtls store context has: the one holding its `SSL`.
@@ -208,17 +219,19 @@ pub unsafe extern "C" fn X509_STORE_CTX_get_ex_data(
     ctx: *mut X509_STORE_CTX,
     idx: c_int,
 ) -> *mut c_void {
-    guard(std::ptr::null_mut(), || {
-        if ctx.is_null() {
-            return null_arg("X509_STORE_CTX", std::ptr::null_mut());
-        }
-        // SAFETY: see `ours`; otherwise a live aws-lc context from the caller.
-        match unsafe { ours(ctx) } {
-            Some(c) if idx == SSL_X509_STORE_CTX_IDX => c.ssl,
-            Some(_) => std::ptr::null_mut(),
-            None => unsafe { sys::X509_STORE_CTX_get_ex_data(theirs(ctx), idx) },
-        }
-    })
+    with_ctx(
+        ctx,
+        std::ptr::null_mut(),
+        |c| {
+            if idx == SSL_X509_STORE_CTX_IDX {
+                c.ssl
+            } else {
+                std::ptr::null_mut()
+            }
+        },
+        // SAFETY: a live aws-lc context from the caller.
+        |c| unsafe { sys::X509_STORE_CTX_get_ex_data(c, idx) },
+    )
 }
 
 /// OpenSSL 3's texts for the verification results (aws-lc's differ in case and wording).
