@@ -58,7 +58,8 @@ pub use x509::{store, store_dir};
 
 use crate::error::{Error, Reason};
 pub(crate) use boundary::{
-    guard, guard_or, null_arg, try_mut, try_ref, with_mut, with_ref, with_result, Handle,
+    guard, guard_or, null_arg, try_mut, try_ref, with_mut, with_ours_or_theirs, with_ref,
+    with_result, Handle,
 };
 use std::ffi::{c_char, CStr};
 

@@ -4,7 +4,7 @@
 //! an application made with aws-lc's `X509_STORE_CTX_new`) on to aws-lc.
 
 use super::{stack_st_X509, x509_from_der, x509_stack_free, x509_stack_from_ders, X509};
-use crate::ffi::{guard, guard_or, try_mut, Handle};
+use crate::ffi::{guard, with_ours_or_theirs, Handle};
 use aws_lc_sys as sys;
 use std::cell::RefCell;
 use std::ffi::{c_int, c_void};
@@ -80,23 +80,14 @@ fn is_ours(ctx: *const X509_STORE_CTX) -> bool {
     ACTIVE.with(|a| a.borrow().contains(&addr))
 }
 
-/// The boundary kit for a store context: runs `mine` on libtls's context at `ctx`, or `theirs`
-/// on any other (a live aws-lc context from the caller), inside [`guard`]; NULL (reported) or a
-/// panic gives `fail`.
+/// [`with_ours_or_theirs`] for a store context: libtls's are the registered ones.
 fn with_ctx<T>(
     ctx: *mut X509_STORE_CTX,
     fail: T,
     mine: impl FnOnce(&mut X509_STORE_CTX) -> T,
     theirs: impl FnOnce(*mut sys::X509_STORE_CTX) -> T,
 ) -> T {
-    guard_or(fail, || {
-        if !ctx.is_null() && !is_ours(ctx) {
-            return Some(theirs(ctx.cast()));
-        }
-        // SAFETY: NULL (reported by try_mut) or a registered context, live for the verify
-        // callback that received it.
-        unsafe { try_mut(ctx) }.map(mine)
-    })
+    with_ours_or_theirs(ctx, fail, is_ours, mine, theirs)
 }
 
 /// The certificate being verified at the current depth (borrowed; do not free).
