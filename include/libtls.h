@@ -3011,29 +3011,6 @@ const char *SSL_state_string(const struct ssl_st *ssl);
 const char *SSL_state_string_long(const struct ssl_st *ssl);
 
 /*
- The context's certificate store (borrowed; made on first use). Certificates added to it are
- trusted by connections made afterwards.
- */
-struct x509_store_st *SSL_CTX_get_cert_store(const struct ssl_ctx_st *ctx);
-
-/*
- Replaces the context's store, taking over the caller's reference (NULL drops it).
- */
-void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
-
-/*
- Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
- */
-void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
-
-/*
- OpenSSL's `X509_STORE_load_locations`: a CA file (certificates and CRLs) and/or a hashed CA
- directory. aws-lc does the work; a directory's entries are also read into the store at once
- so that libtls's verification trusts them (see the module comment).
- */
-int X509_STORE_load_locations(struct x509_store_st *store, const char *file, const char *dir);
-
-/*
  A new read-write lock, or NULL when none can be made.
  */
 CRYPTO_RWLOCK *CRYPTO_THREAD_lock_new(void);
@@ -3390,6 +3367,47 @@ const char *libtls_version(void);
 unsigned long libtls_version_num(void);
 
 /*
+ OpenSSL 3's name of `EVP_MD_size`.
+ */
+int EVP_MD_get_size(const struct env_md_st *md);
+
+/*
+ The bytes waiting to be written (`BIO_wpending` as a `size_t`).
+ */
+uintptr_t BIO_ctrl_wpending(struct bio_st *bio);
+
+/*
+ -1, 0 or 1 as the time is before, at or after `t`; -2 on error.
+ */
+int ASN1_TIME_cmp_time_t(const struct asn1_string_st *s, time_t t);
+
+/*
+ OpenSSL 3's name of `EVP_PKEY_id`.
+ */
+int EVP_PKEY_get_id(const struct evp_pkey_st *pkey);
+
+/*
+ OpenSSL 3's name of `EVP_PKEY_bits`.
+ */
+int EVP_PKEY_get_bits(const struct evp_pkey_st *pkey);
+
+/*
+ The context's certificate store (borrowed; made on first use). Certificates added to it are
+ trusted by connections made afterwards.
+ */
+struct x509_store_st *SSL_CTX_get_cert_store(const struct ssl_ctx_st *ctx);
+
+/*
+ Replaces the context's store, taking over the caller's reference (NULL drops it).
+ */
+void SSL_CTX_set_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
+ Like `SSL_CTX_set_cert_store`, but takes a reference of its own.
+ */
+void SSL_CTX_set1_cert_store(struct ssl_ctx_st *ctx, struct x509_store_st *store);
+
+/*
  The certificate being verified at the current depth (borrowed; do not free).
  */
 struct x509_st *X509_STORE_CTX_get_current_cert(struct x509_store_ctx_st *ctx);
@@ -3429,34 +3447,16 @@ int SSL_get_ex_data_X509_STORE_CTX_idx(void);
 void *X509_STORE_CTX_get_ex_data(struct x509_store_ctx_st *ctx, int idx);
 
 /*
- OpenSSL 3's name of `EVP_PKEY_id`.
- */
-int EVP_PKEY_get_id(const struct evp_pkey_st *pkey);
-
-/*
- OpenSSL 3's name of `EVP_PKEY_bits`.
- */
-int EVP_PKEY_get_bits(const struct evp_pkey_st *pkey);
-
-/*
- OpenSSL 3's name of `EVP_MD_size`.
- */
-int EVP_MD_get_size(const struct env_md_st *md);
-
-/*
- The bytes waiting to be written (`BIO_wpending` as a `size_t`).
- */
-uintptr_t BIO_ctrl_wpending(struct bio_st *bio);
-
-/*
- -1, 0 or 1 as the time is before, at or after `t`; -2 on error.
- */
-int ASN1_TIME_cmp_time_t(const struct asn1_string_st *s, time_t t);
-
-/*
  OpenSSL 3's texts for the verification results (aws-lc's differ in case and wording).
  */
 const char *X509_verify_cert_error_string(long n);
+
+/*
+ OpenSSL's `X509_STORE_load_locations`: a CA file (certificates and CRLs) and/or a hashed CA
+ directory. aws-lc does the work; a directory's entries are also read into the store at once
+ so that libtls's verification trusts them (see the module comment).
+ */
+int X509_STORE_load_locations(struct x509_store_st *store, const char *file, const char *dir);
 
 #ifdef __cplusplus
 }  /* extern "C" */

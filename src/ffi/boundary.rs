@@ -7,6 +7,7 @@
 //!   [`try_ref`] / [`try_mut`] turn such a pointer into a reference, reporting NULL on the error
 //!   queue; [`with_ref`] / [`with_mut`] / [`with_result`] combine the cast with the guard, so an
 //!   exported function is usually one call: `with_ref(ssl, 0, |s| ...)`.
+//!   [`with_ours_or_theirs`] does the same for the types aws-lc also makes objects of.
 //!
 //! The pointer-to-reference casts below are the only place the C face trusts a handle; each
 //! handle type's pointers come from its own constructor (`Box::into_raw`) and stay live until
@@ -86,6 +87,27 @@ pub(crate) fn with_ref<H: Handle, T>(p: *const H, fail: T, f: impl FnOnce(&H) ->
 pub(crate) fn with_mut<H: Handle, T>(p: *mut H, fail: T, f: impl FnOnce(&mut H) -> T) -> T {
     // SAFETY: as for with_ref; C uses the object from one thread at a time.
     guard_or(fail, || unsafe { try_mut(p) }.map(f))
+}
+
+/// For a type that C may hand over as libtls's object or as aws-lc's object of the same name
+/// (`X509_STORE_CTX`, `X509_VERIFY_PARAM`: aws-lc's libcrypto, exported by libtls.so, makes
+/// its own): runs `mine` on libtls's, told apart by `is_ours` before any cast, or `theirs` on
+/// aws-lc's, inside [`guard`]. NULL (reported) or a panic gives `fail`.
+pub(crate) fn with_ours_or_theirs<H: Handle, A, T>(
+    p: *mut H,
+    fail: T,
+    is_ours: impl FnOnce(*const H) -> bool,
+    mine: impl FnOnce(&mut H) -> T,
+    theirs: impl FnOnce(*mut A) -> T,
+) -> T {
+    guard_or(fail, || {
+        if !p.is_null() && !is_ours(p) {
+            return Some(theirs(p.cast()));
+        }
+        // SAFETY: NULL (reported by try_mut) or an object `is_ours` knows to be libtls's and
+        // live; C uses it from one thread at a time.
+        unsafe { try_mut(p) }.map(mine)
+    })
 }
 
 /// Runs a fallible operation on a live handle with OpenSSL's 1/0 convention: an error goes to

@@ -5,8 +5,9 @@
 //! The callbacks write into aws-lc's `CBB` and hand back an aws-lc `CRYPTO_BUFFER`, both of
 //! which libtls.so exports.
 
-use super::ctx::{ctx_call, SSL_CTX};
+use super::ctx::SSL_CTX;
 use super::ssl::SSL;
+use super::with_result;
 use crate::certcomp::{Custom, CustomAlgorithm};
 use crate::config::Config;
 use crate::error::{Error, Reason};
@@ -123,7 +124,7 @@ pub unsafe extern "C" fn SSL_CTX_add_cert_compression_alg(
     compress: ssl_cert_compression_func_t,
     decompress: ssl_cert_decompression_func_t,
 ) -> c_int {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         if compress.is_none() && decompress.is_none() {
             return Err(Error::local(
                 Reason::INVALID_ARGUMENT,

@@ -4,7 +4,7 @@
 //! (-2), never silently accepted. docs/differences-from-openssl.md lists them.
 
 use super::ctx::{self, SSL_CTX};
-use super::{c_str, consts, err, guard, null_arg};
+use super::{c_str, consts, err, guard, with_mut, with_ref, Handle};
 use crate::error::{Error, Reason};
 use std::ffi::{c_char, c_int, c_uint};
 
@@ -26,6 +26,10 @@ pub const SSL_CONF_TYPE_NONE: c_int = 4;
 pub struct SSL_CONF_CTX {
     flags: c_uint,
     ctx: *mut SSL_CTX,
+}
+
+impl Handle for SSL_CONF_CTX {
+    const NAME: &'static str = "SSL_CONF_CTX";
 }
 
 /// Which roles a command (or an `Options` keyword) applies to.
@@ -552,15 +556,9 @@ pub unsafe extern "C" fn SSL_CONF_CTX_free(cctx: *mut SSL_CONF_CTX) {
 /// Adds `SSL_CONF_FLAG_*` bits; returns the new flags.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CONF_CTX_set_flags(cctx: *mut SSL_CONF_CTX, flags: c_uint) -> c_uint {
-    guard(0, || {
-        // SAFETY: a live context from SSL_CONF_CTX_new, or NULL.
-        match unsafe { cctx.as_mut() } {
-            Some(c) => {
-                c.flags |= flags;
-                c.flags
-            }
-            None => null_arg("SSL_CONF_CTX", 0),
-        }
+    with_mut(cctx, 0, |c| {
+        c.flags |= flags;
+        c.flags
     })
 }
 
@@ -570,40 +568,27 @@ pub unsafe extern "C" fn SSL_CONF_CTX_clear_flags(
     cctx: *mut SSL_CONF_CTX,
     flags: c_uint,
 ) -> c_uint {
-    guard(0, || {
-        // SAFETY: a live context from SSL_CONF_CTX_new, or NULL.
-        match unsafe { cctx.as_mut() } {
-            Some(c) => {
-                c.flags &= !flags;
-                c.flags
-            }
-            None => null_arg("SSL_CONF_CTX", 0),
-        }
+    with_mut(cctx, 0, |c| {
+        c.flags &= !flags;
+        c.flags
     })
 }
 
 /// The `SSL_CTX` later commands change (not owned: it must outlive their use); NULL for none.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CONF_CTX_set_ssl_ctx(cctx: *mut SSL_CONF_CTX, ctx: *mut SSL_CTX) {
-    guard((), || {
-        // SAFETY: a live context from SSL_CONF_CTX_new, or NULL.
-        if let Some(c) = unsafe { cctx.as_mut() } {
-            c.ctx = ctx;
-        }
-    })
+    // NULL is ignored, without an error on the queue.
+    if cctx.is_null() {
+        return;
+    }
+    with_mut(cctx, (), |c| c.ctx = ctx)
 }
 
 /// Nothing is deferred to the end (libtls checks a certificate against its key when both are
 /// loaded): 1.
 #[no_mangle]
 pub unsafe extern "C" fn SSL_CONF_CTX_finish(cctx: *mut SSL_CONF_CTX) -> c_int {
-    guard(0, || {
-        if cctx.is_null() {
-            null_arg("SSL_CONF_CTX", 0)
-        } else {
-            1
-        }
-    })
+    with_ref(cctx, 0, |_| 1)
 }
 
 /// Applies one command: 2 if the value was used, 1 if the command takes none, -2 for a command
@@ -615,11 +600,7 @@ pub unsafe extern "C" fn SSL_CONF_cmd(
     cmd: *const c_char,
     value: *const c_char,
 ) -> c_int {
-    guard(0, || {
-        // SAFETY: a live context from SSL_CONF_CTX_new, or NULL.
-        let Some(c) = (unsafe { cctx.as_ref() }) else {
-            return null_arg("SSL_CONF_CTX", 0);
-        };
+    with_ref(cctx, 0, |c| {
         if cmd.is_null() {
             err::push(&Error::local(
                 Reason::INVALID_NULL_CMD_NAME,
@@ -671,11 +652,7 @@ pub unsafe extern "C" fn SSL_CONF_cmd_value_type(
     cctx: *mut SSL_CONF_CTX,
     cmd: *const c_char,
 ) -> c_int {
-    guard(SSL_CONF_TYPE_UNKNOWN, || {
-        // SAFETY: a live context from SSL_CONF_CTX_new, or NULL.
-        let Some(c) = (unsafe { cctx.as_ref() }) else {
-            return null_arg("SSL_CONF_CTX", SSL_CONF_TYPE_UNKNOWN);
-        };
+    with_ref(cctx, SSL_CONF_TYPE_UNKNOWN, |c| {
         if cmd.is_null() {
             return SSL_CONF_TYPE_UNKNOWN;
         }

@@ -47,8 +47,6 @@ pub mod session_hostname;
 pub mod shared_ciphers;
 pub mod ssl;
 pub mod state;
-pub mod store;
-pub mod store_dir;
 pub mod threads;
 pub mod ticket_cb;
 pub mod ticket_key_cb;
@@ -57,10 +55,13 @@ pub mod ui;
 pub mod verify_param;
 pub mod version;
 pub mod x509;
+/// The store modules under their old paths (`ffi::store`, `ffi::store_dir`).
+pub use x509::{store, store_dir};
 
 use crate::error::{Error, Reason};
 pub(crate) use boundary::{
-    guard, guard_or, null_arg, try_mut, try_ref, with_mut, with_ref, with_result, Handle,
+    guard, guard_or, null_arg, try_mut, try_ref, with_mut, with_ours_or_theirs, with_ref,
+    with_result, Handle,
 };
 use std::ffi::{c_char, CStr};
 

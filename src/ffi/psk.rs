@@ -10,7 +10,7 @@
 use super::cipher::{self, SSL_CIPHER};
 use super::ctx::SSL_CTX;
 use super::session::SSL_SESSION;
-use super::ssl::{ssl_mut, SSL};
+use super::ssl::SSL;
 use super::{err, guard, null_arg};
 use super::{try_mut, try_ref, with_ref};
 use crate::config::{Config, ExternalPsk, PskLookup};
@@ -508,8 +508,8 @@ pub unsafe extern "C" fn SSL_use_psk_identity_hint(ssl: *mut SSL, hint: *const c
 #[no_mangle]
 pub unsafe extern "C" fn SSL_get_psk_identity_hint(ssl: *const SSL) -> *const c_char {
     guard(std::ptr::null(), || {
-        // SAFETY: see ssl_ref; the string is cached in the object as for SSL_get_psk_identity.
-        let Some(s) = (unsafe { ssl_mut(ssl as *mut SSL) }) else {
+        // SAFETY: see try_mut; the string is cached in the object as for SSL_get_psk_identity.
+        let Some(s) = (unsafe { try_mut(ssl as *mut SSL) }) else {
             return std::ptr::null();
         };
         let hint = s

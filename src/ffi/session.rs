@@ -3,9 +3,6 @@
 
 use super::ctx::SSL_CTX;
 use super::ssl::SSL;
-/// The boundary kit under the name this module used to define, for code written against it.
-#[allow(unused_imports)]
-pub(crate) use super::with_ref as with_session;
 use super::{c_str, err, guard, null_arg};
 use super::{try_mut, try_ref, with_ref};
 use crate::config::Config;

@@ -10,10 +10,10 @@
 //! issued. The session object it was handed is the one `SSL_get_session` returns afterwards
 //! when the ticket is used, so what the callback stored on it (ex_data) stays visible.
 
-use super::ctx::{ctx_call, SSL_CTX};
-use super::session::{with_session, SSL_SESSION};
+use super::ctx::SSL_CTX;
+use super::session::SSL_SESSION;
 use super::ssl::SSL;
-use super::{err, null_arg};
+use super::{err, null_arg, with_ref, with_result};
 use crate::config::Config;
 use crate::error::{Error, Reason};
 use crate::msgs::enums::AlertDescription;
@@ -197,7 +197,7 @@ pub unsafe extern "C" fn SSL_CTX_set_session_ticket_cb(
     dec_cb: SSL_CTX_decrypt_session_ticket_fn,
     arg: *mut c_void,
 ) -> c_int {
-    ctx_call(ctx, |c| {
+    with_result(ctx, |c| {
         c.edit().session_callbacks.ticket_app = TicketCallbacks {
             generate: gen_cb,
             decrypt: dec_cb,
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn SSL_SESSION_set1_ticket_appdata(
     data: *const c_void,
     len: usize,
 ) -> c_int {
-    with_session(ss, 0, |s| {
+    with_ref(ss, 0, |s| {
         if len > MAX_TICKET_APPDATA_LEN {
             err::push(&Error::local(
                 Reason::INVALID_ARGUMENT,
@@ -247,7 +247,7 @@ pub unsafe extern "C" fn SSL_SESSION_get0_ticket_appdata(
     data: *mut *mut c_void,
     len: *mut usize,
 ) -> c_int {
-    with_session(ss, 0, |s| {
+    with_ref(ss, 0, |s| {
         if data.is_null() || len.is_null() {
             return null_arg("SSL_SESSION_get0_ticket_appdata output", 0);
         }

@@ -5,7 +5,7 @@
 //! with echo off unless the prompt asks for echo, as OpenSSL's does.
 
 use super::err::{pack, push_code};
-use super::{guard, null_arg};
+use super::{guard, guard_or, null_arg, try_mut, try_ref, with_mut, with_ref, Handle};
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 /// `ERR_LIB_UI` (OpenSSL's number) and the reasons programs name.
@@ -66,6 +66,18 @@ pub struct UI {
     tty: Option<Tty>,
 }
 
+impl Handle for UI {
+    const NAME: &'static str = "UI";
+}
+
+impl Handle for UI_STRING {
+    const NAME: &'static str = "UI_STRING";
+}
+
+impl Handle for UI_METHOD {
+    const NAME: &'static str = "UI_METHOD";
+}
+
 struct Tty {
     fd: c_int,
     owned: bool,
@@ -104,15 +116,6 @@ fn openssl_method() -> &'static UI_METHOD {
 
 fn ui_error(reason: u32, detail: &str) {
     push_code(pack(ERR_LIB_UI, reason), detail);
-}
-
-/// Borrows a UI, or reports NULL.
-unsafe fn ui_mut<'a>(ui: *mut UI) -> Option<&'a mut UI> {
-    if ui.is_null() {
-        return null_arg("UI", None);
-    }
-    // SAFETY: non-NULL pointers passed by C are live UIs from UI_new.
-    Some(unsafe { &mut *ui })
 }
 
 /// A new UI using `UI_OpenSSL()`'s method (`UI_get_default_method`).
@@ -162,11 +165,7 @@ unsafe fn add_string(
     maxsize: c_int,
     test_buf: *const c_char,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see ui_mut.
-        let Some(u) = (unsafe { ui_mut(ui) }) else {
-            return -1;
-        };
+    with_mut(ui, -1, |u| {
         if text.is_null() {
             return null_arg("UI prompt", -1);
         }
@@ -324,31 +323,21 @@ pub unsafe extern "C" fn UI_dup_error_string(ui: *mut UI, text: *const c_char) -
 /// Attaches data for the method's callbacks (`UI_get0_user_data`); returns 0.
 #[no_mangle]
 pub unsafe extern "C" fn UI_add_user_data(ui: *mut UI, user_data: *mut c_void) -> c_int {
-    guard(-1, || {
-        // SAFETY: see ui_mut.
-        unsafe { ui_mut(ui) }.map_or(-1, |u| {
-            u.user_data = user_data;
-            0
-        })
+    with_mut(ui, -1, |u| {
+        u.user_data = user_data;
+        0
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn UI_get0_user_data(ui: *mut UI) -> *mut c_void {
-    guard(std::ptr::null_mut(), || {
-        // SAFETY: see ui_mut.
-        unsafe { ui_mut(ui) }.map_or(std::ptr::null_mut(), |u| u.user_data)
-    })
+    with_ref(ui, std::ptr::null_mut(), |u| u.user_data)
 }
 
 /// The answer to the `i`-th string (0-based) once `UI_process` has run, or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn UI_get0_result(ui: *mut UI, i: c_int) -> *const c_char {
-    guard(std::ptr::null(), || {
-        // SAFETY: see ui_mut.
-        let Some(u) = (unsafe { ui_mut(ui) }) else {
-            return std::ptr::null();
-        };
+    with_mut(ui, std::ptr::null(), |u| {
         match usize::try_from(i).ok().and_then(|i| u.strings.get_mut(i)) {
             Some(s) => UI_get0_result_string(&mut **s),
             None => {
@@ -365,11 +354,7 @@ pub unsafe extern "C" fn UI_get0_result(ui: *mut UI, i: c_int) -> *const c_char 
 /// `UI_OpenSSL()`'s reader checks a verification against its test string.
 #[no_mangle]
 pub unsafe extern "C" fn UI_process(ui: *mut UI) -> c_int {
-    guard(-1, || {
-        // SAFETY: see ui_mut.
-        let Some(u) = (unsafe { ui_mut(ui) }) else {
-            return -1;
-        };
+    with_mut(ui, -1, |u| {
         if u.method.is_null() {
             ui_error(UI_R_PROCESSING_ERROR, "the UI has no method");
             return -1;
@@ -451,20 +436,14 @@ unsafe fn verify_matches(s: &UI_STRING) -> bool {
 
 #[no_mangle]
 pub unsafe extern "C" fn UI_get_method(ui: *mut UI) -> *const UI_METHOD {
-    guard(std::ptr::null(), || {
-        // SAFETY: see ui_mut.
-        unsafe { ui_mut(ui) }.map_or(std::ptr::null(), |u| u.method)
-    })
+    with_ref(ui, std::ptr::null(), |u| u.method)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn UI_set_method(ui: *mut UI, method: *const UI_METHOD) -> *const UI_METHOD {
-    guard(std::ptr::null(), || {
-        // SAFETY: see ui_mut.
-        unsafe { ui_mut(ui) }.map_or(std::ptr::null(), |u| {
-            u.method = method;
-            method
-        })
+    with_mut(ui, std::ptr::null(), |u| {
+        u.method = method;
+        method
     })
 }
 
@@ -513,12 +492,19 @@ pub unsafe extern "C" fn UI_destroy_method(method: *mut UI_METHOD) {
     })
 }
 
-unsafe fn method_mut<'a>(method: *mut UI_METHOD) -> Option<&'a mut UI_METHOD> {
-    if method.is_null() || std::ptr::eq(method, openssl_method()) {
-        return null_arg("UI_METHOD (from UI_create_method)", None);
-    }
-    // SAFETY: a live method from UI_create_method.
-    Some(unsafe { &mut *method })
+/// The boundary kit for changing a method: runs `f` on a method from `UI_create_method`
+/// inside [`guard`] and gives 0; NULL or `UI_OpenSSL()`'s method (reported) or a panic gives -1.
+fn with_own_method(method: *mut UI_METHOD, f: impl FnOnce(&mut UI_METHOD)) -> c_int {
+    guard_or(-1, || {
+        if method.is_null() || std::ptr::eq(method, openssl_method()) {
+            return null_arg("UI_METHOD (from UI_create_method)", None);
+        }
+        // SAFETY: a live method from UI_create_method (not NULL: checked above).
+        unsafe { try_mut(method) }.map(|m| {
+            f(m);
+            0
+        })
+    })
 }
 
 /// Sets the callback `UI_process` calls first; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
@@ -527,13 +513,7 @@ pub unsafe extern "C" fn UI_method_set_opener(
     method: *mut UI_METHOD,
     f: Option<unsafe extern "C" fn(ui: *mut UI) -> c_int>,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see method_mut.
-        unsafe { method_mut(method) }.map_or(-1, |m| {
-            m.opener = f;
-            0
-        })
-    })
+    with_own_method(method, |m| m.opener = f)
 }
 
 /// The method's opener (NULL if none).
@@ -541,13 +521,7 @@ pub unsafe extern "C" fn UI_method_set_opener(
 pub unsafe extern "C" fn UI_method_get_opener(
     method: *const UI_METHOD,
 ) -> Option<unsafe extern "C" fn(ui: *mut UI) -> c_int> {
-    guard(None, || {
-        if method.is_null() {
-            return null_arg("UI_METHOD", None);
-        }
-        // SAFETY: a live method (UI_create_method's or UI_OpenSSL()'s).
-        unsafe { (*method).opener }
-    })
+    with_ref(method, None, |m| m.opener)
 }
 
 /// Sets the callback that shows each string; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
@@ -556,13 +530,7 @@ pub unsafe extern "C" fn UI_method_set_writer(
     method: *mut UI_METHOD,
     f: Option<unsafe extern "C" fn(ui: *mut UI, uis: *mut UI_STRING) -> c_int>,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see method_mut.
-        unsafe { method_mut(method) }.map_or(-1, |m| {
-            m.writer = f;
-            0
-        })
-    })
+    with_own_method(method, |m| m.writer = f)
 }
 
 /// The method's writer (NULL if none).
@@ -570,13 +538,7 @@ pub unsafe extern "C" fn UI_method_set_writer(
 pub unsafe extern "C" fn UI_method_get_writer(
     method: *const UI_METHOD,
 ) -> Option<unsafe extern "C" fn(ui: *mut UI, uis: *mut UI_STRING) -> c_int> {
-    guard(None, || {
-        if method.is_null() {
-            return null_arg("UI_METHOD", None);
-        }
-        // SAFETY: a live method (UI_create_method's or UI_OpenSSL()'s).
-        unsafe { (*method).writer }
-    })
+    with_ref(method, None, |m| m.writer)
 }
 
 /// Sets the callback run after every string is shown; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
@@ -585,13 +547,7 @@ pub unsafe extern "C" fn UI_method_set_flusher(
     method: *mut UI_METHOD,
     f: Option<unsafe extern "C" fn(ui: *mut UI) -> c_int>,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see method_mut.
-        unsafe { method_mut(method) }.map_or(-1, |m| {
-            m.flusher = f;
-            0
-        })
-    })
+    with_own_method(method, |m| m.flusher = f)
 }
 
 /// The method's flusher (NULL if none).
@@ -599,13 +555,7 @@ pub unsafe extern "C" fn UI_method_set_flusher(
 pub unsafe extern "C" fn UI_method_get_flusher(
     method: *const UI_METHOD,
 ) -> Option<unsafe extern "C" fn(ui: *mut UI) -> c_int> {
-    guard(None, || {
-        if method.is_null() {
-            return null_arg("UI_METHOD", None);
-        }
-        // SAFETY: a live method (UI_create_method's or UI_OpenSSL()'s).
-        unsafe { (*method).flusher }
-    })
+    with_ref(method, None, |m| m.flusher)
 }
 
 /// Sets the callback that reads each answer (it calls `UI_set_result`); returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
@@ -614,13 +564,7 @@ pub unsafe extern "C" fn UI_method_set_reader(
     method: *mut UI_METHOD,
     f: Option<unsafe extern "C" fn(ui: *mut UI, uis: *mut UI_STRING) -> c_int>,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see method_mut.
-        unsafe { method_mut(method) }.map_or(-1, |m| {
-            m.reader = f;
-            0
-        })
-    })
+    with_own_method(method, |m| m.reader = f)
 }
 
 /// The method's reader (NULL if none).
@@ -628,13 +572,7 @@ pub unsafe extern "C" fn UI_method_set_reader(
 pub unsafe extern "C" fn UI_method_get_reader(
     method: *const UI_METHOD,
 ) -> Option<unsafe extern "C" fn(ui: *mut UI, uis: *mut UI_STRING) -> c_int> {
-    guard(None, || {
-        if method.is_null() {
-            return null_arg("UI_METHOD", None);
-        }
-        // SAFETY: a live method (UI_create_method's or UI_OpenSSL()'s).
-        unsafe { (*method).reader }
-    })
+    with_ref(method, None, |m| m.reader)
 }
 
 /// Sets the callback `UI_process` calls last; returns 0, or -1 (NULL or `UI_OpenSSL()`'s method).
@@ -643,13 +581,7 @@ pub unsafe extern "C" fn UI_method_set_closer(
     method: *mut UI_METHOD,
     f: Option<unsafe extern "C" fn(ui: *mut UI) -> c_int>,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see method_mut.
-        unsafe { method_mut(method) }.map_or(-1, |m| {
-            m.closer = f;
-            0
-        })
-    })
+    with_own_method(method, |m| m.closer = f)
 }
 
 /// The method's closer (NULL if none).
@@ -657,54 +589,31 @@ pub unsafe extern "C" fn UI_method_set_closer(
 pub unsafe extern "C" fn UI_method_get_closer(
     method: *const UI_METHOD,
 ) -> Option<unsafe extern "C" fn(ui: *mut UI) -> c_int> {
-    guard(None, || {
-        if method.is_null() {
-            return null_arg("UI_METHOD", None);
-        }
-        // SAFETY: a live method (UI_create_method's or UI_OpenSSL()'s).
-        unsafe { (*method).closer }
-    })
+    with_ref(method, None, |m| m.closer)
 }
 
 /// The method's name (`UI_create_method`'s argument).
 #[no_mangle]
 pub unsafe extern "C" fn UI_method_get0_name(method: *const UI_METHOD) -> *const c_char {
-    if method.is_null() {
-        return null_arg("UI_METHOD", std::ptr::null());
-    }
-    // SAFETY: a live method.
-    unsafe { (*method).name.as_ptr() }
-}
-
-unsafe fn uis_ref<'a>(uis: *mut UI_STRING) -> Option<&'a mut UI_STRING> {
-    if uis.is_null() {
-        return null_arg("UI_STRING", None);
-    }
-    // SAFETY: a live string of a UI, passed to a method callback.
-    Some(unsafe { &mut *uis })
+    with_ref(method, std::ptr::null(), |m| m.name.as_ptr())
 }
 
 /// `UIT_PROMPT`, `UIT_VERIFY`, `UIT_BOOLEAN`, `UIT_INFO` or `UIT_ERROR` (`UIT_NONE` for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn UI_get_string_type(uis: *mut UI_STRING) -> c_int {
-    // SAFETY: see uis_ref.
-    guard(0, || unsafe { uis_ref(uis) }.map_or(0, |s| s.kind))
+    with_ref(uis, 0, |s| s.kind)
 }
 
 /// The `UI_INPUT_FLAG_*` the string was added with.
 #[no_mangle]
 pub unsafe extern "C" fn UI_get_input_flags(uis: *mut UI_STRING) -> c_int {
-    // SAFETY: see uis_ref.
-    guard(0, || unsafe { uis_ref(uis) }.map_or(0, |s| s.flags))
+    with_ref(uis, 0, |s| s.flags)
 }
 
 /// The prompt or message to show.
 #[no_mangle]
 pub unsafe extern "C" fn UI_get0_output_string(uis: *mut UI_STRING) -> *const c_char {
-    guard(std::ptr::null(), || {
-        // SAFETY: see uis_ref.
-        unsafe { uis_ref(uis) }.map_or(std::ptr::null(), |s| s.text.as_ptr())
-    })
+    with_ref(uis, std::ptr::null(), |s| s.text.as_ptr())
 }
 
 /// NULL: boolean prompts' action descriptions are not kept.
@@ -716,63 +625,48 @@ pub unsafe extern "C" fn UI_get0_action_string(_uis: *mut UI_STRING) -> *const c
 /// The answer set so far (in the caller's result buffer), or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn UI_get0_result_string(uis: *mut UI_STRING) -> *const c_char {
-    guard(std::ptr::null(), || {
-        // SAFETY: see uis_ref.
-        unsafe { uis_ref(uis) }.map_or(std::ptr::null(), |s| {
-            if s.result.is_some() && !s.result_buf.is_null() {
-                s.result_buf as *const c_char
-            } else {
-                std::ptr::null()
-            }
-        })
+    with_ref(uis, std::ptr::null(), |s| {
+        if s.result.is_some() && !s.result_buf.is_null() {
+            s.result_buf as *const c_char
+        } else {
+            std::ptr::null()
+        }
     })
 }
 
 /// The answer's length, or -1 when there is none.
 #[no_mangle]
 pub unsafe extern "C" fn UI_get_result_string_length(uis: *mut UI_STRING) -> c_int {
-    guard(-1, || {
-        // SAFETY: see uis_ref.
-        unsafe { uis_ref(uis) }
-            .and_then(|s| s.result.as_ref().map(|r| r.len() as c_int))
-            .unwrap_or(-1)
+    with_ref(uis, -1, |s| {
+        s.result.as_ref().map_or(-1, |r| r.len() as c_int)
     })
 }
 
 /// What a verification must match, or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn UI_get0_test_string(uis: *mut UI_STRING) -> *const c_char {
-    guard(std::ptr::null(), || {
-        // SAFETY: see uis_ref.
-        unsafe { uis_ref(uis) }.map_or(std::ptr::null(), |s| {
-            if s.kind == UIT_VERIFY {
-                s.test_buf
-            } else {
-                std::ptr::null()
-            }
-        })
+    with_ref(uis, std::ptr::null(), |s| {
+        if s.kind == UIT_VERIFY {
+            s.test_buf
+        } else {
+            std::ptr::null()
+        }
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn UI_get_result_minsize(uis: *mut UI_STRING) -> c_int {
-    guard(-1, || {
-        // SAFETY: see uis_ref.
-        unsafe { uis_ref(uis) }.map_or(-1, |s| match s.kind {
-            UIT_PROMPT | UIT_VERIFY => s.minsize,
-            _ => -1,
-        })
+    with_ref(uis, -1, |s| match s.kind {
+        UIT_PROMPT | UIT_VERIFY => s.minsize,
+        _ => -1,
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn UI_get_result_maxsize(uis: *mut UI_STRING) -> c_int {
-    guard(-1, || {
-        // SAFETY: see uis_ref.
-        unsafe { uis_ref(uis) }.map_or(-1, |s| match s.kind {
-            UIT_PROMPT | UIT_VERIFY => s.maxsize,
-            _ => -1,
-        })
+    with_ref(uis, -1, |s| match s.kind {
+        UIT_PROMPT | UIT_VERIFY => s.maxsize,
+        _ => -1,
     })
 }
 
@@ -802,11 +696,7 @@ pub unsafe extern "C" fn UI_set_result_ex(
     result: *const c_char,
     len: c_int,
 ) -> c_int {
-    guard(-1, || {
-        // SAFETY: see uis_ref.
-        let Some(s) = (unsafe { uis_ref(uis) }) else {
-            return -1;
-        };
+    with_mut(uis, -1, |s| {
         if result.is_null() || len < 0 {
             return null_arg("UI result", -1);
         }
@@ -847,11 +737,7 @@ pub unsafe extern "C" fn UI_set_result_ex(
 // ---- UI_OpenSSL(): the terminal ------------------------------------------------------------
 
 unsafe extern "C" fn tty_open(ui: *mut UI) -> c_int {
-    guard(0, || {
-        // SAFETY: see ui_mut.
-        let Some(u) = (unsafe { ui_mut(ui) }) else {
-            return 0;
-        };
+    with_mut(ui, 0, |u| {
         // SAFETY: opening a path; the descriptor is ours and closed by tty_close.
         let fd = unsafe { libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
         u.tty = Some(if fd >= 0 {
@@ -889,8 +775,8 @@ fn write_fd(fd: c_int, bytes: &[u8]) -> bool {
 
 unsafe extern "C" fn tty_write(ui: *mut UI, uis: *mut UI_STRING) -> c_int {
     guard(0, || {
-        // SAFETY: see ui_mut and uis_ref.
-        let (Some(u), Some(s)) = (unsafe { ui_mut(ui) }, unsafe { uis_ref(uis) }) else {
+        // SAFETY: the live UI and string UI_process passes (NULL is reported).
+        let (Some(u), Some(s)) = (unsafe { try_ref(ui) }, unsafe { try_ref(uis) }) else {
             return 0;
         };
         let out = match &u.tty {
@@ -912,8 +798,8 @@ unsafe extern "C" fn tty_flush(_ui: *mut UI) -> c_int {
 
 unsafe extern "C" fn tty_read(ui: *mut UI, uis: *mut UI_STRING) -> c_int {
     guard(0, || {
-        // SAFETY: see ui_mut and uis_ref.
-        let (Some(u), Some(s)) = (unsafe { ui_mut(ui) }, unsafe { uis_ref(uis) }) else {
+        // SAFETY: the live UI and string UI_process passes (NULL is reported).
+        let (Some(u), Some(s)) = (unsafe { try_mut(ui) }, unsafe { try_ref(uis) }) else {
             return 0;
         };
         if s.kind == UIT_BOOLEAN {
@@ -995,11 +881,7 @@ fn read_line(fd: c_int, limit: usize) -> Option<Vec<u8>> {
 }
 
 unsafe extern "C" fn tty_close(ui: *mut UI) -> c_int {
-    guard(0, || {
-        // SAFETY: see ui_mut.
-        let Some(u) = (unsafe { ui_mut(ui) }) else {
-            return 0;
-        };
+    with_mut(ui, 0, |u| {
         if let Some(t) = u.tty.take() {
             if t.owned {
                 // SAFETY: the descriptor tty_open opened.

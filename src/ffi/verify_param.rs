@@ -2,7 +2,7 @@
 //! functions that set them on a connection.
 
 use super::ssl::SSL;
-use super::{err, guard, null_arg, with_mut};
+use super::{err, with_mut, with_ours_or_theirs, Handle};
 use crate::error::{Error, Reason};
 use crate::verify::HostPolicy;
 use std::ffi::{c_char, c_int, c_uint};
@@ -12,6 +12,10 @@ use std::ffi::{c_char, c_int, c_uint};
 #[derive(Default)]
 pub struct X509_VERIFY_PARAM {
     pub(crate) policy: HostPolicy,
+}
+
+impl Handle for X509_VERIFY_PARAM {
+    const NAME: &'static str = "X509_VERIFY_PARAM";
 }
 
 impl X509_VERIFY_PARAM {
@@ -176,22 +180,15 @@ pub(crate) fn unregister_param(p: &X509_VERIFY_PARAM) {
 }
 
 /// Runs `f` on a parameter object from `SSL_get0_param`, or `theirs` on aws-lc's.
-pub(crate) fn with_param<T: Copy>(
+/// Registered parameters belong to a live SSL (SSL_get0_param).
+pub(crate) fn with_param<T>(
     param: *mut X509_VERIFY_PARAM,
     fail: T,
     f: impl FnOnce(&mut X509_VERIFY_PARAM) -> T,
     theirs: impl FnOnce(*mut aws_lc_sys::X509_VERIFY_PARAM) -> T,
 ) -> T {
-    guard(fail, || {
-        if param.is_null() {
-            return null_arg("X509_VERIFY_PARAM", fail);
-        }
-        if !params().contains(&(param as usize)) {
-            return theirs(param as *mut aws_lc_sys::X509_VERIFY_PARAM);
-        }
-        // SAFETY: registered parameters belong to a live SSL (SSL_get0_param).
-        f(unsafe { &mut *param })
-    })
+    let registered = |p: *const X509_VERIFY_PARAM| params().contains(&(p as usize));
+    with_ours_or_theirs(param, fail, registered, f, theirs)
 }
 
 #[no_mangle]

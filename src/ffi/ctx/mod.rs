@@ -14,10 +14,6 @@ use super::exdata::{CRYPTO_EX_DATA, CRYPTO_EX_INDEX_SSL_CTX};
 use super::ssl::SSL;
 use super::x509::{stack_st_X509_NAME, NameStack, EVP_PKEY, X509, X509_STORE_CTX};
 use super::{c_str, err, guard};
-/// The boundary kit under the names this module used to define, for code written against them
-/// (new code uses `try_ref` / `with_result` from `ffi`).
-#[allow(unused_imports)]
-pub(crate) use super::{try_ref as ctx_ref, with_result as ctx_call};
 use crate::config::{CertifiedKey, Config};
 use crate::conn::Role;
 use crate::crypto::sign::{KeyType, SigningKey};

@@ -32,12 +32,6 @@ use super::x509::{
     X509_STORE_CTX,
 };
 use super::{c_str, err, guard, null_arg};
-/// The boundary kit under the names this module used to define, for code written against them
-/// (new code uses `try_ref` / `try_mut` / `with_ref` / `with_mut` from `ffi`).
-#[allow(unused_imports)]
-pub(crate) use super::{
-    try_mut as ssl_mut, try_ref as ssl_ref, with_mut as with_ssl, with_ref as with_ssl_ref,
-};
 use crate::config::{
     AlpnDecision, CertificateRequestView, CertifiedKey, Config, SniDecision, SniOutcome,
 };

@@ -4,11 +4,11 @@
 //! when a connection takes its configuration, and so do its CRLs when its flags ask for CRL
 //! checking (`X509_V_FLAG_CRL_CHECK`, `X509_V_FLAG_CRL_CHECK_ALL`). Directory lookups
 //! (`X509_LOOKUP_hash_dir`), which aws-lc consults only during its own verification, are not;
-//! `X509_STORE_load_locations` with a directory reads it into the store (src/ffi/store_dir.rs).
+//! `X509_STORE_load_locations` with a directory reads it into the store (src/ffi/x509/store_dir.rs).
 
-use super::ctx::SSL_CTX;
-use super::guard;
-use super::try_ref;
+use crate::ffi::ctx::SSL_CTX;
+use crate::ffi::guard;
+use crate::ffi::try_ref;
 use aws_lc_sys as sys;
 
 pub use sys::X509_STORE;
@@ -186,7 +186,7 @@ impl CertStore {
                     return None;
                 }
                 // SAFETY: a certificate object; the certificate is borrowed for the encoding.
-                unsafe { super::x509::x509_der(sys::X509_OBJECT_get0_X509(o)) }
+                unsafe { super::x509_der(sys::X509_OBJECT_get0_X509(o)) }
             })
             .collect()
     }

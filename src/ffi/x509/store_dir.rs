@@ -7,15 +7,15 @@
 //! the directory on demand, files added to it later are not seen
 //! (docs/differences-from-openssl.md).
 
-use super::guard;
 use super::store::X509_STORE;
+use crate::ffi::guard;
 use aws_lc_sys as sys;
 use std::ffi::{c_char, c_int, CStr};
 
 /// A CRL entry of a hashed directory: `HHHHHHHH.rN`.
 fn is_hashed_crl_name(name: &str) -> bool {
     name.split_once(".r")
-        .is_some_and(|(hash, seq)| super::ctx::is_hashed_ca_name(&format!("{hash}.{seq}")))
+        .is_some_and(|(hash, seq)| crate::ffi::ctx::is_hashed_ca_name(&format!("{hash}.{seq}")))
 }
 
 /// Adds the certificates and CRLs of one PEM file to the store (what cannot be parsed is
@@ -28,7 +28,7 @@ fn add_pem_file(store: *mut X509_STORE, path: &std::path::Path) {
     for item in rustls_pemfile::read_all(&mut rd).flatten() {
         match item {
             rustls_pemfile::Item::X509Certificate(der) => {
-                let x = super::x509::x509_from_der(der.as_ref());
+                let x = super::x509_from_der(der.as_ref());
                 if !x.is_null() {
                     // SAFETY: live objects; the store takes its own reference (a duplicate is
                     // not an error).
@@ -70,7 +70,7 @@ fn load_hashed_dirs(store: *mut X509_STORE, dirs: &str) {
             .filter(|e| {
                 e.file_name()
                     .to_str()
-                    .is_some_and(|n| super::ctx::is_hashed_ca_name(n) || is_hashed_crl_name(n))
+                    .is_some_and(|n| crate::ffi::ctx::is_hashed_ca_name(n) || is_hashed_crl_name(n))
             })
             .map(|e| e.path())
             .filter(|p| p.is_file())
@@ -102,7 +102,7 @@ pub unsafe extern "C" fn X509_STORE_load_locations(
         }
         if ok != 1 {
             // aws-lc's reasons (a missing file, ...) for the caller.
-            super::err::absorb_awslc();
+            crate::ffi::err::absorb_awslc();
         }
         ok
     })
