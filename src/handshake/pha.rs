@@ -10,11 +10,12 @@ use crate::crypto::key_schedule::Prk;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::flight::{emit_finished13, Flight};
 use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{AlertDescription, HandshakeType, SignatureScheme};
 use crate::msgs::extensions::CertificateRequestExtension;
-use crate::msgs::handshake::{CertificateRequestTls13, Finished, HandshakeMessage};
+use crate::msgs::handshake::{CertificateRequestTls13, HandshakeMessage};
 use crate::suites::SuiteInfo;
 use crate::verify::Usage;
 use std::sync::Arc;
@@ -83,14 +84,13 @@ pub fn send_request(
             config.client_ca_names.clone(),
         ));
     }
-    let request = HandshakeMessage::CertificateRequestTls13(CertificateRequestTls13 {
-        context: context.clone(),
-        extensions,
-    })
-    .encode()?;
     let mut transcript = handshake.clone();
-    transcript.add(&request);
-    cx.send_handshake_bytes(&request)?;
+    Flight::new(cx, &mut transcript).add(&HandshakeMessage::CertificateRequestTls13(
+        CertificateRequestTls13 {
+            context: context.clone(),
+            extensions,
+        },
+    ))?;
     Ok(PendingRequest {
         context,
         schemes,
@@ -100,19 +100,15 @@ pub fn send_request(
 }
 
 /// A client's Finished after its post-handshake Certificate (and CertificateVerify), keyed to
-/// its current application traffic secret (RFC 8446 4.4).
-pub fn send_finished(
-    cx: &mut Common,
+/// its current application traffic secret (RFC 8446 4.4). It is not the connection's Finished
+/// (`SSL_get_finished` still gives the handshake's).
+pub fn emit_finished(
+    flight: &mut Flight<'_>,
     suite: &SuiteInfo,
     client_app: &Secret,
-    transcript: &Transcript,
 ) -> Result<()> {
     let key = Prk::new(suite.hash, client_app).finished_key();
-    let fin = HandshakeMessage::Finished(Finished {
-        verify_data: key.verify_data(&transcript.current_hash()),
-    })
-    .encode()?;
-    cx.send_handshake_bytes(&fin)
+    emit_finished13(flight, &key).map(drop)
 }
 
 /// A server handles one message of the client's answer; `None` once the answer is complete.

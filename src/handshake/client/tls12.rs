@@ -11,6 +11,7 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
 use crate::msgs::deframer::JoinedMessage;
@@ -20,7 +21,7 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
-    EcdheServerParams, Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello,
+    EcdheServerParams, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
 use crate::role::Role;
 use crate::session::Session;
@@ -575,9 +576,9 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
                     .collect()
             })
             .unwrap_or_default();
-        let cert = HandshakeMessage::CertificateTls12(CertificateTls12 { chain }).encode()?;
-        hs.transcript.add(&cert);
-        cx.send_handshake_bytes(&cert)?;
+        Flight::new(cx, &mut hs.transcript).add(&HandshakeMessage::CertificateTls12(
+            CertificateTls12 { chain },
+        ))?;
     }
 
     let (public, pre_master_secret) =
@@ -586,21 +587,31 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let master = send_key_exchange(&mut hs, cx, &cke, pre_master_secret)?;
 
     if let Some((ck, scheme)) = signer {
-        // RFC 5246 7.4.8: the signature covers every handshake message so far, unhashed.
-        let signature = {
-            let messages = hs.transcript.buffer().ok_or_else(|| {
-                Error::internal("handshake messages not kept for CertificateVerify")
-            })?;
-            ck.key.sign(scheme, messages)?
-        };
-        cx.info.our_signature_scheme = Some(scheme);
-        let cv =
-            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
-        hs.transcript.add(&cv);
-        cx.send_handshake_bytes(&cv)?;
+        emit_certificate_verify(&mut Flight::new(cx, &mut hs.transcript), &ck.key, scheme)?;
     }
     hs.transcript.drop_buffer();
     send_finished(hs, cx, master)
+}
+
+/// A TLS 1.2 CertificateVerify: `key` signs every handshake message so far, unhashed (RFC 5246
+/// 7.4.8).
+fn emit_certificate_verify(
+    flight: &mut Flight<'_>,
+    key: &crate::crypto::sign::SigningKey,
+    scheme: crate::msgs::enums::SignatureScheme,
+) -> Result<()> {
+    let signature = {
+        let messages = flight
+            .transcript
+            .buffer()
+            .ok_or_else(|| Error::internal("handshake messages not kept for CertificateVerify"))?;
+        key.sign(scheme, messages)?
+    };
+    flight.cx.info.our_signature_scheme = Some(scheme);
+    flight.add(&HandshakeMessage::CertificateVerify(DigitallySigned {
+        scheme,
+        signature,
+    }))
 }
 
 /// Sends our ClientKeyExchange (`cke`, encoded) and derives the master secret from the
@@ -613,8 +624,7 @@ pub(in crate::handshake) fn send_key_exchange(
     pre_master_secret: Secret,
 ) -> Result<Secret> {
     let suite = hs.suite;
-    hs.transcript.add(cke);
-    cx.send_handshake_bytes(cke)?;
+    Flight::new(cx, &mut hs.transcript).add_encoded(cke)?;
     let master = if hs.extended_master_secret {
         let session_hash = hs.transcript.current_hash();
         tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
@@ -648,12 +658,11 @@ pub(in crate::handshake) fn send_finished(
     )?;
     cx.send_ccs()?;
     cx.record.set_writer(tls12_encrypter(suite, &keys, true)?);
-    let verify_data =
-        tls12::finished_verify_data(suite.hash, &master, true, &hs.transcript.current_hash())?;
-    cx.info.our_finished = verify_data.clone();
-    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-    hs.transcript.add(&fin);
-    cx.send_handshake_bytes(&fin)?;
+    emit_finished12(
+        &mut Flight::new(cx, &mut hs.transcript),
+        suite.hash,
+        &master,
+    )?;
     Ok(Box::new(ExpectChangeCipherSpec {
         hs,
         master,
@@ -760,15 +769,8 @@ impl State for ExpectFinished {
                 cx.send_ccs()?;
                 cx.record
                     .set_writer(tls12_encrypter(suite, &self.keys, true)?);
-                let verify_data = tls12::finished_verify_data(
-                    suite.hash,
-                    &self.master,
-                    true,
-                    &self.hs.transcript.current_hash(),
-                )?;
-                cx.info.our_finished = verify_data.clone();
-                let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-                cx.send_handshake_bytes(&fin)?;
+                let mut flight = Flight::new(cx, &mut self.hs.transcript);
+                emit_finished12(&mut flight, suite.hash, &self.master)?;
                 if self.hs.ticket.is_some() {
                     // A renewed ticket replaces the old one (RFC 5077 3.3).
                     let mut renewed = self.hs.session(cx, &self.master);

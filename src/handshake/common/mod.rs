@@ -1,8 +1,11 @@
 //! What the handshake states share: the parts of a connection they act on ([`Common`]), the
-//! negotiated facts ([`Negotiated`]), and the sending of records and handshake messages.
+//! negotiated facts ([`Negotiated`]), and the sending of records and handshake messages
+//! ([`Flight`]).
 
+pub mod flight;
 pub mod negotiated;
 
+pub use flight::Flight;
 pub use negotiated::Negotiated;
 
 use crate::config::Config;
