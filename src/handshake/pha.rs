@@ -8,8 +8,8 @@ use crate::config::{verify_flags, Config};
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::Prk;
 use crate::crypto::secret::Secret;
-use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
 use crate::handshake::common::flight::{emit_finished13, Flight};
 use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
@@ -157,23 +157,9 @@ pub fn server_answer(
             Ok(Some(p))
         }
         HandshakeMessage::CertificateVerify(cv) => {
-            if !p.schemes.contains(&cv.scheme) {
-                return Err(Error::illegal(
-                    Reason::WRONG_SIGNATURE_TYPE,
-                    format!(
-                        "the client signed with {}, which our CertificateRequest did not offer",
-                        cv.scheme
-                    ),
-                ));
-            }
-            let signed = sign::tls13_signed_message(false, &p.transcript.current_hash());
-            let leaf = cx
-                .info
-                .peer_chain
-                .first()
-                .ok_or_else(|| Error::internal("no client certificate"))?;
-            sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
-            cx.info.peer_signature_scheme = Some(cv.scheme);
+            let hash = p.transcript.current_hash();
+            let content = SignedContent::Tls13Transcript(&hash);
+            check_peer_signature(cx, &p.schemes, &cv, content)?;
             p.transcript.add(&msg.encoded);
             p.expect = Expect::Finished;
             Ok(Some(p))

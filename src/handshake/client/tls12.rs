@@ -11,6 +11,7 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
 use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
@@ -320,24 +321,20 @@ impl Handshake12 {
         } else {
             self.server_session_id.clone()
         };
+        let timeout_secs = if hint != 0 { hint } else { config.timeout_secs };
         Session {
-            version: ProtocolVersion::TLSV1_2,
-            suite: self.suite.suite,
-            secret: master.clone(),
             id,
-            sid_ctx: Vec::new(),
+            // The name we asked for (SNI), whatever the server made of it.
             server_name: self.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: if hint != 0 { hint } else { config.timeout_secs },
             ticket,
             ticket_lifetime: hint,
-            ticket_age_add: 0,
-            max_early_data: 0,
-            group: cx.info.group,
             extended_master_secret: self.extended_master_secret,
-            ticket_appdata: Vec::new(),
+            ..cx.info.new_session(
+                ProtocolVersion::TLSV1_2,
+                self.suite.suite,
+                master.clone(),
+                timeout_secs,
+            )
         }
     }
 }
@@ -446,21 +443,10 @@ impl State for ExpectServerKeyExchange {
                 format!("the server chose {group}, which we did not offer for TLS 1.2"),
             ));
         }
-        let scheme = ske.signed.scheme;
-        if !cx.config.verify_schemes.contains(&scheme) {
-            return Err(Error::illegal(
-                Reason::WRONG_SIGNATURE_TYPE,
-                format!("the server signed with {scheme}, which we did not offer"),
-            ));
-        }
         let signed = ske.signed_message(&self.hs.client_random, &self.hs.server_random)?;
-        let leaf = cx
-            .info
-            .peer_chain
-            .first()
-            .ok_or_else(|| Error::internal("no peer certificate"))?;
-        sign::verify_signature(scheme, leaf, &signed, &ske.signed.signature, false)?;
-        cx.info.peer_signature_scheme = Some(scheme);
+        let config = cx.config.clone();
+        let content = SignedContent::Tls12(&signed);
+        check_peer_signature(cx, &config.verify_schemes, &ske.signed, content)?;
         cx.info.group = Some(group);
         cx.info.peer_key_share = Some(ske.params.public.clone());
         self.hs.transcript.add(&msg.encoded);

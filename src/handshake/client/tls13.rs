@@ -5,8 +5,8 @@ use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
-use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
 use crate::handshake::common::flight::{
     emit_certificate13, emit_certificate_verify13, emit_finished13, Flight,
 };
@@ -186,24 +186,15 @@ pub fn handle_server_hello(
                 ));
             }
             cx.info.psk_identity = Some(psk.identity.clone());
+            // Nothing learned of the server: the PSK authenticates it.
             let session = Arc::new(Session {
-                version: ProtocolVersion::TLSV1_3,
-                suite: suite.suite,
-                secret: psk.secret,
-                id: Vec::new(),
-                sid_ctx: Vec::new(),
                 server_name: cx.info.server_name.clone(),
-                peer_chain: Default::default(),
-                verify_result: crate::verify::x509_v::OK,
-                created_ms: crate::session::now_ms(),
-                timeout_secs: cx.config.session.timeout_secs,
-                ticket: Vec::new(),
-                ticket_lifetime: 0,
-                ticket_age_add: 0,
-                max_early_data: 0,
-                group: None,
-                extended_master_secret: true,
-                ticket_appdata: Vec::new(),
+                ..Session::new(
+                    ProtocolVersion::TLSV1_3,
+                    suite.suite,
+                    psk.secret,
+                    cx.config.session.timeout_secs,
+                )
             });
             external = Some(session.clone());
             Some(session)
@@ -555,24 +546,10 @@ impl State for ExpectCertificateVerify {
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        if !cx.config.verify_schemes.contains(&cv.scheme) {
-            return Err(Error::illegal(
-                Reason::WRONG_SIGNATURE_TYPE,
-                format!(
-                    "the server signed with {}, which we did not offer",
-                    cv.scheme
-                ),
-            ));
-        }
+        let config = cx.config.clone();
         let hash = self.hs.transcript.current_hash();
-        let signed = sign::tls13_signed_message(true, &hash);
-        let leaf = cx
-            .info
-            .peer_chain
-            .first()
-            .ok_or_else(|| Error::internal("no peer certificate"))?;
-        sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
-        cx.info.peer_signature_scheme = Some(cv.scheme);
+        let content = SignedContent::Tls13Transcript(&hash);
+        check_peer_signature(cx, &config.verify_schemes, &cv, content)?;
         self.hs.transcript.add(&msg.encoded);
         crate::handshake::ocsp::client_check(cx)?;
         Ok(Box::new(ExpectFinished {
@@ -644,25 +621,13 @@ impl State for ExpectFinished {
         if cx.session.is_none() {
             // Like OpenSSL's, a connection has a session before any ticket arrives; without a
             // ticket it cannot be resumed.
-            cx.session = Some(Arc::new(Session {
-                version: ProtocolVersion::TLSV1_3,
-                suite: hs.suite.suite,
-                secret: resumption.clone(),
-                id: Vec::new(),
-                sid_ctx: Vec::new(),
-                server_name: cx.info.server_name.clone(),
-                peer_chain: cx.info.peer_chain.clone(),
-                verify_result: cx.info.verify_result,
-                created_ms: crate::session::now_ms(),
-                timeout_secs: cx.config.session.timeout_secs,
-                ticket: Vec::new(),
-                ticket_lifetime: 0,
-                ticket_age_add: 0,
-                max_early_data: 0,
-                group: cx.info.group,
-                extended_master_secret: true,
-                ticket_appdata: Vec::new(),
-            }));
+            let session = cx.info.new_session(
+                ProtocolVersion::TLSV1_3,
+                hs.suite.suite,
+                resumption.clone(),
+                cx.config.session.timeout_secs,
+            );
+            cx.session = Some(Arc::new(session));
         }
         cx.handshake_complete = true;
         // RFC 8446 4.4: the context of a post-handshake authentication is the handshake up to
@@ -743,23 +708,17 @@ impl Connected13 {
         let hash = self.suite.hash;
         let digest = crate::crypto::hash::HashAlg::Sha256.hash(&nst.ticket);
         Some(Session {
-            version: ProtocolVersion::TLSV1_3,
-            suite: self.suite.suite,
-            secret: resumption_psk(hash, master, &nst.nonce),
             id: digest[..crate::session::MAX_SESSION_ID_LEN].to_vec(),
-            sid_ctx: Vec::new(),
-            server_name: cx.info.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: lifetime,
             ticket: nst.ticket.clone(),
             ticket_lifetime: lifetime,
             ticket_age_add: nst.age_add,
             max_early_data: nst.max_early_data_size().unwrap_or(0),
-            group: cx.info.group,
-            extended_master_secret: true,
-            ticket_appdata: Vec::new(),
+            ..cx.info.new_session(
+                ProtocolVersion::TLSV1_3,
+                self.suite.suite,
+                resumption_psk(hash, master, &nst.nonce),
+                lifetime,
+            )
         })
     }
 }
