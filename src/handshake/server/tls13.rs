@@ -1,10 +1,5 @@
 //! TLS 1.3 server states (RFC 8446 4.1-4.4, appendix A.2).
 
-use super::client::tls13::Connected13;
-use super::{
-    decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
-    tls13_handshake_encrypter, unexpected, State,
-};
 use crate::config::{verify_flags, CertifiedKey, Config, ExternalPsk, PskLookup};
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, KeySchedule};
@@ -12,7 +7,12 @@ use crate::crypto::kx;
 use crate::crypto::secret::Secret;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::client::tls13::Connected13;
 use crate::handshake::common::Common;
+use crate::handshake::{
+    decode13, random_bytes, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
+    tls13_handshake_encrypter, unexpected, State,
+};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
@@ -163,7 +163,7 @@ pub fn handle_client_hello(
         })?),
     };
     let staple = match &full_handshake_cert {
-        Some(_) => super::ocsp::server_staple(cx, &ch, true)?,
+        Some(_) => crate::handshake::ocsp::server_staple(cx, &ch, true)?,
         None => None,
     };
     // The name stays the one the server name callback saw (`server::answer_server_name`); a
@@ -483,7 +483,7 @@ fn accept_psk(
                 let usable = session.is_tls13()
                     && session.sid_ctx == sessions.sid_ctx
                     && session.server_name.as_deref() == ch.server_name()
-                    && super::session_meets_client_auth(&config, &session);
+                    && crate::handshake::session_meets_client_auth(&config, &session);
                 if !usable {
                     SessionStats::bump(&stats.misses);
                     continue;
@@ -701,7 +701,7 @@ impl State for ExpectClientCertificate {
         if !offered.is_empty() {
             accepted.push(HandshakeType::COMPRESSED_CERTIFICATE);
         }
-        super::expect_types(self.name(), msg, &accepted)?;
+        crate::handshake::expect_types(self.name(), msg, &accepted)?;
         let cert = if msg.typ == HandshakeType::COMPRESSED_CERTIFICATE {
             let (cert, alg) = crate::certcomp::receive_certificate(
                 &cx.config,
@@ -742,7 +742,7 @@ impl State for ExpectClientCertificate {
             .into_iter()
             .map(|e| e.cert.as_ref().to_vec())
             .collect();
-        super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
+        crate::handshake::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
         Ok(Box::new(ExpectClientCertificateVerify {
             rest: self.rest,
             offered_schemes: self.offered_schemes,
@@ -761,7 +761,7 @@ impl State for ExpectClientCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -790,7 +790,7 @@ impl State for ExpectClientCertificateVerify {
 /// The best suite both enable (see `suites_in_preference_order`).
 fn choose_suite(config: &Config, theirs: &[CipherSuite]) -> Result<&'static SuiteInfo> {
     let ours = &config.tls13_suites;
-    super::suites_in_preference_order(config, ours, theirs)
+    crate::handshake::suites_in_preference_order(config, ours, theirs)
         .into_iter()
         .find_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_3))
         .ok_or_else(|| {
@@ -824,7 +824,7 @@ fn choose_certificate(
             "this server has no certificate configured",
         ));
     }
-    super::choose_certified_key(certs, schemes, true).ok_or_else(|| {
+    crate::handshake::choose_certified_key(certs, schemes, true).ok_or_else(|| {
         Error::protocol(
             AlertDescription::HANDSHAKE_FAILURE,
             Reason::NO_SUITABLE_SIGNATURE_ALGORITHM,
@@ -1095,11 +1095,11 @@ impl State for ExpectSecondClientHello {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_HELLO])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CLIENT_HELLO])?;
         let HandshakeMessage::ClientHello(ch) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        super::check_flight_end(msg)?;
+        crate::handshake::check_flight_end(msg)?;
         if !ch
             .supported_versions()
             .is_some_and(|v| v.contains(&ProtocolVersion::TLSV1_3))
@@ -1139,12 +1139,12 @@ impl State for ExpectFinished {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        super::check_flight_end(msg)?;
-        super::check_finished_len(&fin.verify_data, self.suite.hash.output_len())?;
+        crate::handshake::check_flight_end(msg)?;
+        crate::handshake::check_finished_len(&fin.verify_data, self.suite.hash.output_len())?;
         if !self
             .client_finished
             .verify(&self.transcript.current_hash(), &fin.verify_data)

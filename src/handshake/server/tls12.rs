@@ -2,11 +2,6 @@
 //! extended master secret (RFC 7627) required, secure renegotiation indication (RFC 5746),
 //! optional client authentication.
 
-use super::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
-use super::client::tls12::{key_fits_auth, Connected12};
-use super::{
-    decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
-};
 use crate::codec::Writer;
 use crate::config::{verify_flags, CertifiedKey, Config};
 use crate::crypto::hash::Transcript;
@@ -15,7 +10,12 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
+use crate::handshake::client::tls12::{key_fits_auth, Connected12};
 use crate::handshake::common::Common;
+use crate::handshake::{
+    decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
+};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
@@ -110,7 +110,7 @@ pub fn handle_client_hello(
     };
     let group = group.ok().filter(|_| suite.kx != Some(suites::Kx::Psk));
     let staple = match signer {
-        Some(_) => super::ocsp::server_staple(cx, &ch, false)?,
+        Some(_) => crate::handshake::ocsp::server_staple(cx, &ch, false)?,
         None => None,
     };
 
@@ -198,7 +198,7 @@ pub fn handle_client_hello(
     };
     let (Some((cert, scheme)), Some(group)) = (signer, group) else {
         // RFC 4279 2, RFC 5489 2: no certificates with a PSK suite.
-        return super::psk12::server_flight(cx, hs, group);
+        return crate::handshake::psk12::server_flight(cx, hs, group);
     };
     let mut transcript = hs.transcript;
 
@@ -276,7 +276,10 @@ pub fn handle_client_hello(
 
 /// The client's first group (in its order) that we enable for TLS 1.2. A client without
 /// supported_groups accepts any (RFC 8422 4), so we decide: P-256 when we enable it.
-pub(super) fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
+pub(in crate::handshake) fn choose_group(
+    config: &Config,
+    theirs: Option<&[NamedGroup]>,
+) -> Result<NamedGroup> {
     let ours: Vec<NamedGroup> = config
         .groups
         .iter()
@@ -335,10 +338,10 @@ fn choose_suite(
     group: Option<NamedGroup>,
 ) -> Result<(&'static SuiteInfo, Option<Signer>)> {
     let common: Vec<&'static SuiteInfo> =
-        super::suites_in_preference_order(config, &config.tls12_suites, theirs)
+        crate::handshake::suites_in_preference_order(config, &config.tls12_suites, theirs)
             .into_iter()
             .filter_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
-            .filter(|i| super::psk12::usable(config, i.suite, crate::role::Role::Server))
+            .filter(|i| crate::handshake::psk12::usable(config, i.suite, crate::role::Role::Server))
             .collect();
     if common.is_empty() {
         let offered: Vec<String> = theirs
@@ -396,9 +399,9 @@ fn choose_suite(
 }
 
 /// The TLS 1.2 server's handshake state shared by the states after ClientHello.
-pub(super) struct Handshake12 {
-    pub(super) suite: &'static SuiteInfo,
-    pub(super) transcript: Transcript,
+pub(in crate::handshake) struct Handshake12 {
+    pub(in crate::handshake) suite: &'static SuiteInfo,
+    pub(in crate::handshake) transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
     /// What our ServerHello said (empty: not cacheable by ID).
@@ -473,10 +476,10 @@ fn find_session(
     // client certificate if we now require one, and its suite be one we still allow.
     let usable = session.version == ProtocolVersion::TLSV1_2
         && config.tls12_suites.contains(&session.suite)
-        && super::psk12::usable(config, session.suite, crate::role::Role::Server)
+        && crate::handshake::psk12::usable(config, session.suite, crate::role::Role::Server)
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name()
-        && super::session_meets_client_auth(config, &session);
+        && crate::handshake::session_meets_client_auth(config, &session);
     if !usable {
         SessionStats::bump(&stats.misses);
         return Ok(None);
@@ -675,7 +678,7 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
         let HandshakeMessage::CertificateTls12(cert) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -694,7 +697,7 @@ impl State for ExpectCertificate {
             }));
         }
         let chain: Vec<Vec<u8>> = cert.chain.iter().map(|c| c.as_ref().to_vec()).collect();
-        super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
+        crate::handshake::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
         Ok(Box::new(ExpectClientKeyExchange {
             hs: self.hs,
             share: self.share,
@@ -716,7 +719,7 @@ impl State for ExpectClientKeyExchange {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_KEY_EXCHANGE])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CLIENT_KEY_EXCHANGE])?;
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -773,7 +776,7 @@ fn master_and_keys(
 
 /// After a PSK suite's ClientKeyExchange (already in the transcript): the client's
 /// ChangeCipherSpec comes next.
-pub(super) fn key_exchange_done(
+pub(in crate::handshake) fn key_exchange_done(
     mut hs: Handshake12,
     cx: &mut Common,
     pre_master_secret: Secret,
@@ -796,7 +799,7 @@ impl State for ExpectCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -868,11 +871,11 @@ impl State for ExpectFinished {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
         let HandshakeMessage::Finished(fin) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        super::check_flight_end(msg)?;
+        crate::handshake::check_flight_end(msg)?;
         let mut hs = self.hs;
         let suite = hs.suite;
         let expected = tls12::finished_verify_data(
@@ -881,7 +884,7 @@ impl State for ExpectFinished {
             true,
             &hs.transcript.current_hash(),
         )?;
-        super::check_finished_len(&fin.verify_data, expected.len())?;
+        crate::handshake::check_finished_len(&fin.verify_data, expected.len())?;
         if !verify_mac(&expected, &fin.verify_data) {
             return Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,
@@ -927,7 +930,7 @@ impl State for ExpectFinished {
                 sessions.store.add(
                     session,
                     crate::session::now_ms(),
-                    super::server13::auto_clear(&config),
+                    super::tls13::auto_clear(&config),
                 );
             }
         }

@@ -1,4 +1,8 @@
-//! The server's first step: read a ClientHello and decide the protocol version.
+//! The server's first step: read a ClientHello and decide the protocol version, then TLS 1.2
+//! ([`tls12`]) or TLS 1.3 ([`tls13`]).
+
+pub mod tls12;
+pub mod tls13;
 
 use super::{unexpected, State};
 use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
@@ -69,8 +73,8 @@ fn after_certificate_callback(
         }
     }
     match version {
-        ProtocolVersion::TLSV1_3 => super::server13::handle_client_hello(cx, ch, msg, None),
-        ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
+        ProtocolVersion::TLSV1_3 => tls13::handle_client_hello(cx, ch, msg, None),
+        ProtocolVersion::TLSV1_2 => tls12::handle_client_hello(cx, ch, msg),
         other => Err(Error::internal(format!("version {other} not implemented"))),
     }
 }
