@@ -1,8 +1,16 @@
 //! The server's first step: read a ClientHello and decide the protocol version, then TLS 1.2
 //! ([`tls12`]) or TLS 1.3 ([`tls13`]).
+//!
+//! Imports go one way: `tls13` uses the resumption (`tls13_psk`), the client's last flight
+//! (`tls13_auth`) and the HelloRetryRequest checks (`tls13_retry`); `tls12` ends in
+//! `tls12_finish`, which the TLS 1.2 PSK key exchange shares.
 
 pub mod tls12;
+pub(in crate::handshake) mod tls12_finish;
 pub mod tls13;
+mod tls13_auth;
+mod tls13_psk;
+mod tls13_retry;
 
 use super::{unexpected, State};
 use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
