@@ -10,7 +10,8 @@
 //! `PSK_MAX_IDENTITY_LEN` (256 bytes; RFC 4279 5.3 asks for at least 128).
 
 use super::client::tls12 as client12;
-use super::{server12, unexpected, State};
+use super::server::tls12_finish as server12;
+use super::{unexpected, State};
 use crate::codec::{Reader, Writer};
 use crate::config::{Config, PskLookup};
 use crate::crypto::kx::{self, KeyShare};

@@ -1,4 +1,16 @@
-//! The server's first step: read a ClientHello and decide the protocol version.
+//! The server's first step: read a ClientHello and decide the protocol version, then TLS 1.2
+//! ([`tls12`]) or TLS 1.3 ([`tls13`]).
+//!
+//! Imports go one way: `tls13` uses the resumption (`tls13_psk`), the client's last flight
+//! (`tls13_auth`) and the HelloRetryRequest checks (`tls13_retry`); `tls12` ends in
+//! `tls12_finish`, which the TLS 1.2 PSK key exchange shares.
+
+pub mod tls12;
+pub(in crate::handshake) mod tls12_finish;
+pub mod tls13;
+mod tls13_auth;
+mod tls13_psk;
+mod tls13_retry;
 
 use super::{unexpected, State};
 use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
@@ -69,8 +81,8 @@ fn after_certificate_callback(
         }
     }
     match version {
-        ProtocolVersion::TLSV1_3 => super::server13::handle_client_hello(cx, ch, msg, None),
-        ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
+        ProtocolVersion::TLSV1_3 => tls13::handle_client_hello(cx, ch, msg, None),
+        ProtocolVersion::TLSV1_2 => tls12::handle_client_hello(cx, ch, msg),
         other => Err(Error::internal(format!("version {other} not implemented"))),
     }
 }

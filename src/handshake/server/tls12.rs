@@ -1,12 +1,9 @@
 //! TLS 1.2 server states (RFC 5246 7.3): ECDHE key exchange (RFC 8422), AEAD suites only,
 //! extended master secret (RFC 7627) required, secure renegotiation indication (RFC 5746),
-//! optional client authentication.
+//! optional client authentication. The ChangeCipherSpec and Finished at the end are
+//! `tls12_finish`.
 
-use super::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
-use super::client::tls12::{key_fits_auth, Connected12};
-use super::{
-    decode12, random_bytes, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State,
-};
+use super::tls12_finish::{master_and_keys, send_ticket, ExpectChangeCipherSpec, Handshake12};
 use crate::codec::Writer;
 use crate::config::{verify_flags, CertifiedKey, Config};
 use crate::crypto::hash::Transcript;
@@ -15,7 +12,10 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
+use crate::handshake::client::tls12::key_fits_auth;
 use crate::handshake::common::Common;
+use crate::handshake::{decode12, random_bytes, tls12_encrypter, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
@@ -24,8 +24,7 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheServerParams,
-    Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello, ServerKeyExchange,
-    DOWNGRADE_TLS12,
+    Finished, HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
 };
 use crate::session::{Session, SessionStats, TicketOutcome};
 use crate::suites::{self, SuiteInfo};
@@ -110,7 +109,7 @@ pub fn handle_client_hello(
     };
     let group = group.ok().filter(|_| suite.kx != Some(suites::Kx::Psk));
     let staple = match signer {
-        Some(_) => super::ocsp::server_staple(cx, &ch, false)?,
+        Some(_) => crate::handshake::ocsp::server_staple(cx, &ch, false)?,
         None => None,
     };
 
@@ -198,7 +197,7 @@ pub fn handle_client_hello(
     };
     let (Some((cert, scheme)), Some(group)) = (signer, group) else {
         // RFC 4279 2, RFC 5489 2: no certificates with a PSK suite.
-        return super::psk12::server_flight(cx, hs, group);
+        return crate::handshake::psk12::server_flight(cx, hs, group);
     };
     let mut transcript = hs.transcript;
 
@@ -276,7 +275,10 @@ pub fn handle_client_hello(
 
 /// The client's first group (in its order) that we enable for TLS 1.2. A client without
 /// supported_groups accepts any (RFC 8422 4), so we decide: P-256 when we enable it.
-pub(super) fn choose_group(config: &Config, theirs: Option<&[NamedGroup]>) -> Result<NamedGroup> {
+pub(in crate::handshake) fn choose_group(
+    config: &Config,
+    theirs: Option<&[NamedGroup]>,
+) -> Result<NamedGroup> {
     let ours: Vec<NamedGroup> = config
         .groups
         .iter()
@@ -335,10 +337,10 @@ fn choose_suite(
     group: Option<NamedGroup>,
 ) -> Result<(&'static SuiteInfo, Option<Signer>)> {
     let common: Vec<&'static SuiteInfo> =
-        super::suites_in_preference_order(config, &config.tls12_suites, theirs)
+        crate::handshake::suites_in_preference_order(config, &config.tls12_suites, theirs)
             .into_iter()
             .filter_map(|s| suites::lookup(s).filter(|i| i.version == ProtocolVersion::TLSV1_2))
-            .filter(|i| super::psk12::usable(config, i.suite, crate::role::Role::Server))
+            .filter(|i| crate::handshake::psk12::usable(config, i.suite, crate::role::Role::Server))
             .collect();
     if common.is_empty() {
         let offered: Vec<String> = theirs
@@ -393,22 +395,6 @@ fn choose_suite(
             names.join(", ")
         ),
     ))
-}
-
-/// The TLS 1.2 server's handshake state shared by the states after ClientHello.
-pub(super) struct Handshake12 {
-    pub(super) suite: &'static SuiteInfo,
-    pub(super) transcript: Transcript,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
-    /// What our ServerHello said (empty: not cacheable by ID).
-    session_id: Vec<u8>,
-    /// A NewSessionTicket goes before our ChangeCipherSpec (RFC 5077 3.3, figure 1).
-    issue_ticket: bool,
-    /// An abbreviated handshake (RFC 5246 7.3, RFC 5077 figure 2): our Finished went first.
-    resumed: bool,
-    /// The master secret is the extended one (RFC 7627); only the opt-in allows otherwise.
-    extended_master_secret: bool,
 }
 
 /// The session the client offers, by ticket or by session ID, if this server can resume it.
@@ -473,10 +459,10 @@ fn find_session(
     // client certificate if we now require one, and its suite be one we still allow.
     let usable = session.version == ProtocolVersion::TLSV1_2
         && config.tls12_suites.contains(&session.suite)
-        && super::psk12::usable(config, session.suite, crate::role::Role::Server)
+        && crate::handshake::psk12::usable(config, session.suite, crate::role::Role::Server)
         && session.sid_ctx == sessions.sid_ctx
         && session.server_name.as_deref() == ch.server_name()
-        && super::session_meets_client_auth(config, &session);
+        && crate::handshake::session_meets_client_auth(config, &session);
     if !usable {
         SessionStats::bump(&stats.misses);
         return Ok(None);
@@ -631,37 +617,6 @@ fn resume(
     }))
 }
 
-/// Seals `session` into a NewSessionTicket (an empty ticket if the application's key callback
-/// declines, as RFC 5077 3.3 allows once the ServerHello promised one). The session is the
-/// connection's while the application's ticket generate callback runs; returns the session
-/// the ticket carries (with the application data the callback added).
-fn send_ticket(
-    cx: &mut Common,
-    session: Arc<Session>,
-    transcript: &mut Transcript,
-) -> Result<Arc<Session>> {
-    let config = cx.config.clone();
-    cx.session = Some(session.clone());
-    let session = config.session.before_ticket(session)?;
-    cx.session = Some(session.clone());
-    let ticket = config
-        .session
-        .seal_ticket(&session, crate::session::now_ms())?
-        .unwrap_or_default();
-    let nst = HandshakeMessage::NewSessionTicketTls12(NewSessionTicketTls12 {
-        lifetime_hint: if ticket.is_empty() {
-            0
-        } else {
-            config.session.timeout_secs
-        },
-        ticket,
-    })
-    .encode()?;
-    transcript.add(&nst);
-    cx.send_handshake_bytes(&nst)?;
-    Ok(session)
-}
-
 struct ExpectCertificate {
     hs: Handshake12,
     share: KeyShare,
@@ -675,7 +630,7 @@ impl State for ExpectCertificate {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE])?;
         let HandshakeMessage::CertificateTls12(cert) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -694,7 +649,7 @@ impl State for ExpectCertificate {
             }));
         }
         let chain: Vec<Vec<u8>> = cert.chain.iter().map(|c| c.as_ref().to_vec()).collect();
-        super::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
+        crate::handshake::verify_peer_chain(cx, &chain, Usage::ClientAuth, None)?;
         Ok(Box::new(ExpectClientKeyExchange {
             hs: self.hs,
             share: self.share,
@@ -716,7 +671,7 @@ impl State for ExpectClientKeyExchange {
     }
 
     fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CLIENT_KEY_EXCHANGE])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CLIENT_KEY_EXCHANGE])?;
         let HandshakeMessage::ClientKeyExchange(cke) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -739,50 +694,6 @@ impl State for ExpectClientKeyExchange {
     }
 }
 
-/// The master secret (RFC 7627's extended one unless the client went without it under the
-/// opt-in) and the key block, once the ClientKeyExchange is in the transcript.
-fn master_and_keys(
-    hs: &Handshake12,
-    cx: &mut Common,
-    pre_master_secret: Secret,
-) -> Result<(Secret, Tls12Keys)> {
-    let suite = hs.suite;
-    let master = if hs.extended_master_secret {
-        let session_hash = hs.transcript.current_hash();
-        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
-    } else {
-        // RFC 5246 8.1, only for a client without RFC 7627 under the opt-in.
-        tls12::master_secret(
-            suite.hash,
-            &pre_master_secret,
-            &hs.client_random,
-            &hs.server_random,
-        )?
-    };
-    drop(pre_master_secret);
-    cx.log_secret("CLIENT_RANDOM", &master);
-    let keys = tls12::key_block(
-        suite.hash,
-        suite.aead,
-        &master,
-        &hs.client_random,
-        &hs.server_random,
-    )?;
-    Ok((master, keys))
-}
-
-/// After a PSK suite's ClientKeyExchange (already in the transcript): the client's
-/// ChangeCipherSpec comes next.
-pub(super) fn key_exchange_done(
-    mut hs: Handshake12,
-    cx: &mut Common,
-    pre_master_secret: Secret,
-) -> Result<Box<dyn State>> {
-    let (master, keys) = master_and_keys(&hs, cx, pre_master_secret)?;
-    hs.transcript.drop_buffer();
-    Ok(Box::new(ExpectChangeCipherSpec { hs, master, keys }))
-}
-
 struct ExpectCertificateVerify {
     hs: Handshake12,
     master: Secret,
@@ -796,7 +707,7 @@ impl State for ExpectCertificateVerify {
     }
 
     fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
+        crate::handshake::expect_types(self.name(), msg, &[HandshakeType::CERTIFICATE_VERIFY])?;
         let HandshakeMessage::CertificateVerify(cv) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
@@ -830,425 +741,6 @@ impl State for ExpectCertificateVerify {
     }
 }
 
-struct ExpectChangeCipherSpec {
-    hs: Handshake12,
-    master: Secret,
-    keys: Tls12Keys,
-}
-
-impl State for ExpectChangeCipherSpec {
-    fn name(&self) -> &'static str {
-        "TLS server read change cipher spec"
-    }
-
-    fn handle(self: Box<Self>, _cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        Err(unexpected(self.name(), msg.typ))
-    }
-
-    fn handle_change_cipher_spec(self: Box<Self>, cx: &mut Common) -> Result<Box<dyn State>> {
-        cx.record
-            .set_reader(tls12_decrypter(self.hs.suite, &self.keys, true)?);
-        Ok(Box::new(ExpectFinished {
-            hs: self.hs,
-            master: self.master,
-            keys: self.keys,
-        }))
-    }
-}
-
-struct ExpectFinished {
-    hs: Handshake12,
-    master: Secret,
-    keys: Tls12Keys,
-}
-
-impl State for ExpectFinished {
-    fn name(&self) -> &'static str {
-        "TLS server read client finished"
-    }
-
-    fn handle(self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        super::expect_types(self.name(), msg, &[HandshakeType::FINISHED])?;
-        let HandshakeMessage::Finished(fin) = decode12(msg)? else {
-            return Err(unexpected(self.name(), msg.typ));
-        };
-        super::check_flight_end(msg)?;
-        let mut hs = self.hs;
-        let suite = hs.suite;
-        let expected = tls12::finished_verify_data(
-            suite.hash,
-            &self.master,
-            true,
-            &hs.transcript.current_hash(),
-        )?;
-        super::check_finished_len(&fin.verify_data, expected.len())?;
-        if !verify_mac(&expected, &fin.verify_data) {
-            return Err(Error::protocol(
-                AlertDescription::DECRYPT_ERROR,
-                Reason::DIGEST_CHECK_FAILED,
-                "the client's Finished does not match the handshake transcript",
-            ));
-        }
-        cx.info.peer_finished = fin.verify_data.clone();
-        hs.transcript.add(&msg.encoded);
-        if hs.resumed {
-            cx.handshake_complete = true;
-            return Ok(Connected12::after(cx, suite, self.master));
-        }
-        let config = cx.config.clone();
-        let mut session = Arc::new(Session {
-            version: ProtocolVersion::TLSV1_2,
-            suite: suite.suite,
-            secret: self.master.clone(),
-            id: hs.session_id.clone(),
-            sid_ctx: config.session.sid_ctx.clone(),
-            server_name: cx.info.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: config.session.timeout_secs,
-            ticket: Vec::new(),
-            ticket_lifetime: 0,
-            ticket_age_add: 0,
-            max_early_data: 0,
-            group: cx.info.group,
-            extended_master_secret: hs.extended_master_secret,
-            ticket_appdata: Vec::new(),
-        });
-        if hs.issue_ticket {
-            session = send_ticket(cx, session, &mut hs.transcript)?;
-        }
-        if session.id.is_empty() {
-            cx.session = Some(session);
-        } else {
-            let session = cx.adopt_session(session);
-            let sessions = &config.session;
-            if sessions.cache_mode & crate::session::cache_mode::NO_INTERNAL_STORE == 0 {
-                sessions.store.add(
-                    session,
-                    crate::session::now_ms(),
-                    super::server13::auto_clear(&config),
-                );
-            }
-        }
-        cx.send_ccs()?;
-        cx.record
-            .set_writer(tls12_encrypter(suite, &self.keys, false)?);
-        let verify_data = tls12::finished_verify_data(
-            suite.hash,
-            &self.master,
-            false,
-            &hs.transcript.current_hash(),
-        )?;
-        cx.info.our_finished = verify_data.clone();
-        let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-        cx.send_handshake_bytes(&fin)?;
-        cx.handshake_complete = true;
-        Ok(Connected12::after(cx, suite, self.master))
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use crate::config::verify_flags;
-    use crate::error::Reason;
-    use crate::handshake::client::tls12::test_pair::*;
-    use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
-    use crate::msgs::extensions::ClientExtension;
-    use crate::msgs::handshake::{ClientHello, HandshakeMessage};
-
-    /// A hand-made TLS 1.2 ClientHello record.
-    fn client_hello(
-        legacy_version: ProtocolVersion,
-        suites: &[CipherSuite],
-        extensions: Vec<ClientExtension>,
-    ) -> Vec<u8> {
-        let ch = HandshakeMessage::ClientHello(ClientHello {
-            legacy_version,
-            random: [7; 32],
-            legacy_session_id: Vec::new(),
-            cipher_suites: suites.to_vec(),
-            compression_methods: vec![0],
-            extensions,
-        });
-        frame(22, &ch.encode().unwrap())
-    }
-
-    fn tls12_extensions() -> Vec<ClientExtension> {
-        vec![
-            ClientExtension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::SECP256R1]),
-            ClientExtension::SignatureAlgorithms(crate::config::DEFAULT_VERIFY_SCHEMES.to_vec()),
-            ClientExtension::EcPointFormats(vec![0]),
-            ClientExtension::ExtendedMasterSecret,
-            ClientExtension::RenegotiationInfo(Vec::new()),
-        ]
-    }
-
-    fn first_message(conn: &crate::conn::Connection) -> HandshakeMessage {
-        let recs = records(conn.pending_tls());
-        HandshakeMessage::decode_encoded(&recs[0].1, ProtocolVersion::TLSV1_2).unwrap()
-    }
-
-    #[test]
-    fn no_shared_cipher_is_handshake_failure() {
-        // The client wants RSA authentication; the server only has an ECDSA certificate.
-        let mut cc = client_config();
-        cc.tls12_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
-        let mut client = new_client(cc);
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        let e = run(&mut client, &mut server).unwrap_err();
-        assert_eq!(e.reason, Reason::NO_SHARED_CIPHER);
-        assert_eq!(
-            server.alert_sent(),
-            Some(AlertDescription::HANDSHAKE_FAILURE)
-        );
-        assert_eq!(
-            client.alert_received(),
-            Some(AlertDescription::HANDSHAKE_FAILURE)
-        );
-    }
-
-    #[test]
-    fn only_unsupported_suites_is_handshake_failure() {
-        let mut server = new_server(server_config(&["server-rsa2048"]));
-        // ECDHE-RSA-AES128-SHA (CBC), AES128-GCM-SHA256 (RSA key exchange), NULL-SHA256.
-        let ch = client_hello(
-            ProtocolVersion::TLSV1_2,
-            &[
-                CipherSuite(0xc013),
-                CipherSuite(0x009c),
-                CipherSuite(0x003b),
-            ],
-            tls12_extensions(),
-        );
-        let e = server.read_tls(&ch).unwrap_err();
-        assert_eq!(e.reason, Reason::NO_SHARED_CIPHER);
-        assert_eq!(
-            server.alert_sent(),
-            Some(AlertDescription::HANDSHAKE_FAILURE)
-        );
-    }
-
-    #[test]
-    fn no_shared_group_is_handshake_failure() {
-        let mut server = new_server(server_config(&["server-rsa2048"]));
-        let mut exts = tls12_extensions();
-        exts[0] = ClientExtension::SupportedGroups(vec![NamedGroup::X25519_MLKEM768]);
-        let ch = client_hello(
-            ProtocolVersion::TLSV1_2,
-            &[CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
-            exts,
-        );
-        let e = server.read_tls(&ch).unwrap_err();
-        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
-    }
-
-    #[test]
-    fn ecdsa_certificate_needs_its_curve_in_supported_groups() {
-        let mut cc = client_config();
-        cc.groups = vec![NamedGroup::X25519];
-        let mut client = new_client(cc.clone());
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        let e = run(&mut client, &mut server).unwrap_err();
-        assert_eq!(e.reason, Reason::NO_SHARED_CIPHER);
-        // With an RSA certificate beside it, the server picks that one instead.
-        let mut client = new_client(cc);
-        let mut server = new_server(server_config(&["server-ecdsa-p256", "server-rsa2048"]));
-        run(&mut client, &mut server).unwrap();
-        let suite = client.negotiated().suite.unwrap();
-        assert_eq!(suite.auth, Some(crate::suites::Auth::Rsa));
-    }
-
-    #[test]
-    fn fallback_scsv_below_our_best_version_is_inappropriate_fallback() {
-        let suites = [
-            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-            CipherSuite::TLS_FALLBACK_SCSV,
-        ];
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        let e = server
-            .read_tls(&client_hello(
-                ProtocolVersion::TLSV1_2,
-                &suites,
-                tls12_extensions(),
-            ))
-            .unwrap_err();
-        assert_eq!(e.reason, Reason::INAPPROPRIATE_FALLBACK);
-        assert_eq!(
-            server.alert_sent(),
-            Some(AlertDescription::INAPPROPRIATE_FALLBACK)
-        );
-
-        // A server whose best is TLS 1.2 has nothing better to offer: no fallback happened.
-        let mut sc = server_config(&["server-ecdsa-p256"]);
-        sc.max_version = ProtocolVersion::TLSV1_2;
-        let mut server = new_server(sc);
-        server
-            .read_tls(&client_hello(
-                ProtocolVersion::TLSV1_2,
-                &suites,
-                tls12_extensions(),
-            ))
-            .unwrap();
-        assert!(matches!(
-            first_message(&server),
-            HandshakeMessage::ServerHello(_)
-        ));
-    }
-
-    #[test]
-    fn versions_below_tls12_get_protocol_version() {
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        let e = server
-            .read_tls(&client_hello(
-                ProtocolVersion(0x0302),
-                &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-                tls12_extensions(),
-            ))
-            .unwrap_err();
-        assert_eq!(e.alert, Some(AlertDescription::PROTOCOL_VERSION));
-    }
-
-    #[test]
-    fn extended_master_secret_is_required_from_the_client() {
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        let mut exts = tls12_extensions();
-        exts.retain(|e| !matches!(e, ClientExtension::ExtendedMasterSecret));
-        let e = server
-            .read_tls(&client_hello(
-                ProtocolVersion::TLSV1_2,
-                &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-                exts,
-            ))
-            .unwrap_err();
-        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
-        assert!(e.detail.contains("extended master secret"), "{e:?}");
-    }
-
-    #[test]
-    fn renegotiation_scsv_or_extension_is_answered() {
-        for with_extension in [true, false] {
-            let mut exts = tls12_extensions();
-            let mut suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
-            if !with_extension {
-                exts.retain(|e| !matches!(e, ClientExtension::RenegotiationInfo(_)));
-                suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-            }
-            let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-            server
-                .read_tls(&client_hello(ProtocolVersion::TLSV1_2, &suites, exts))
-                .unwrap();
-            let HandshakeMessage::ServerHello(sh) = first_message(&server) else {
-                panic!("not a ServerHello")
-            };
-            assert_eq!(sh.renegotiation_info(), Some(&[][..]));
-        }
-        // A non-empty value on an initial handshake is an attack or a bug.
-        let mut exts = tls12_extensions();
-        exts.push(ClientExtension::RenegotiationInfo(vec![1; 12]));
-        exts.remove(4);
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        let e = server
-            .read_tls(&client_hello(
-                ProtocolVersion::TLSV1_2,
-                &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-                exts,
-            ))
-            .unwrap_err();
-        assert_eq!(e.alert, Some(AlertDescription::HANDSHAKE_FAILURE));
-    }
-
-    #[test]
-    fn client_hello_after_the_handshake_is_declined_and_the_connection_goes_on() {
-        let mut client = new_client(client_config());
-        let mut server = new_server(server_config(&["server-ecdsa-p256"]));
-        run(&mut client, &mut server).unwrap();
-        let renegotiation = client_hello(
-            ProtocolVersion::TLSV1_2,
-            &[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-            tls12_extensions(),
-        );
-        client
-            .inject_handshake_for_test(&records(&renegotiation)[0].1)
-            .unwrap();
-        transfer(&mut client, &mut server).unwrap();
-        let reply = records(server.pending_tls());
-        assert_eq!(reply.len(), 1);
-        assert_eq!(reply[0].0, 21, "an alert record");
-        // The client tolerates the warning; data still flows both ways.
-        transfer(&mut server, &mut client).unwrap();
-        assert!(client.error().is_none() && server.error().is_none());
-        exchange_data(&mut client, &mut server);
-    }
-
-    fn client_auth_server(mode: i32) -> crate::conn::Connection {
-        let mut sc = server_config(&["server-ecdsa-p256"]);
-        sc.verify_mode = mode;
-        new_server(sc)
-    }
-
-    #[test]
-    fn client_certificates_ecdsa_and_rsa() {
-        for base in ["client-ecdsa-p256", "client-rsa2048"] {
-            let mut cc = client_config();
-            cc.set_certified_key(certified(base));
-            let mut client = new_client(cc);
-            let mut server = client_auth_server(verify_flags::PEER);
-            run(&mut client, &mut server).unwrap_or_else(|e| panic!("{base}: {e:?}"));
-            let n = server.negotiated();
-            assert_eq!(n.peer_chain.len(), 2, "{base}");
-            assert_eq!(n.verify_result, crate::verify::x509_v::OK);
-            assert!(n.peer_signature_scheme.is_some());
-            assert_eq!(
-                n.peer_signature_scheme,
-                client.negotiated().our_signature_scheme
-            );
-            exchange_data(&mut client, &mut server);
-        }
-    }
-
-    #[test]
-    fn missing_client_certificate_is_accepted_unless_required() {
-        let mut client = new_client(client_config());
-        let mut server = client_auth_server(verify_flags::PEER);
-        run(&mut client, &mut server).unwrap();
-        assert!(server.negotiated().peer_chain.is_empty());
-        exchange_data(&mut client, &mut server);
-
-        let mut client = new_client(client_config());
-        let mut server =
-            client_auth_server(verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT);
-        let e = run(&mut client, &mut server).unwrap_err();
-        assert_eq!(e.reason, Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE);
-        assert_eq!(
-            client.alert_received(),
-            Some(AlertDescription::HANDSHAKE_FAILURE)
-        );
-    }
-
-    #[test]
-    fn untrusted_client_certificate_fails_with_verify_peer() {
-        let mut cc = client_config();
-        cc.set_certified_key(certified("untrusted-localhost"));
-        let mut client = new_client(cc);
-        let mut server = client_auth_server(verify_flags::PEER);
-        let e = run(&mut client, &mut server).unwrap_err();
-        assert_ne!(server.negotiated().verify_result, crate::verify::x509_v::OK);
-        assert!(e.alert.is_some());
-    }
-
-    #[test]
-    fn tampered_client_finished_is_decrypt_error() {
-        let mut client = new_client(client_config());
-        let mut server = new_server(server_config(&["server-rsa2048"]));
-        client.start().unwrap();
-        transfer(&mut client, &mut server).unwrap();
-        transfer(&mut server, &mut client).unwrap();
-        // The last record is the encrypted Finished: flip a bit of its tag.
-        let mut flight = client.pending_tls().to_vec();
-        client.consume_tls(flight.len());
-        *flight.last_mut().unwrap() ^= 1;
-        let e = server.read_tls(&flight).unwrap_err();
-        assert_eq!(e.alert, Some(AlertDescription::BAD_RECORD_MAC));
-    }
-}
+#[path = "tls12_tests.rs"]
+mod tests;
