@@ -17,10 +17,10 @@ use crate::config::{Config, PskLookup};
 use crate::crypto::kx::{self, KeyShare};
 use crate::crypto::secret::{Secret, Zeroizing};
 use crate::error::{Error, Reason, Result};
-use crate::handshake::common::Common;
+use crate::handshake::common::{Common, Flight};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{AlertDescription, CipherSuite, HandshakeType, NamedGroup};
-use crate::msgs::handshake::EcdheServerParams;
+use crate::msgs::handshake::{EcdheServerParams, HandshakeMessage};
 use crate::role::Role;
 use crate::suites::{self, Kx};
 
@@ -271,6 +271,7 @@ pub(super) fn server_flight(
         }
         _ => None,
     };
+    let mut flight = Flight::new(cx, &mut hs.transcript);
     if share.is_some() || hint.is_some() {
         let mut body = Writer::new();
         body.vec_u16(hint.as_deref().unwrap_or(&[]));
@@ -282,13 +283,10 @@ pub(super) fn server_flight(
             .encode(&mut body);
         }
         let ske = handshake_message(HandshakeType::SERVER_KEY_EXCHANGE, &body.finish()?)?;
-        hs.transcript.add(&ske);
-        cx.send_handshake_bytes(&ske)?;
+        flight.add_encoded(&ske)?;
     }
-    cx.info.psk_identity_hint = hint;
-    let done = handshake_message(HandshakeType::SERVER_HELLO_DONE, &[])?;
-    hs.transcript.add(&done);
-    cx.send_handshake_bytes(&done)?;
+    flight.cx.info.psk_identity_hint = hint;
+    flight.add(&HandshakeMessage::ServerHelloDone)?;
     Ok(Box::new(ServerExpectKeyExchange { hs, share }))
 }
 

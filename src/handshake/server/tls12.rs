@@ -3,7 +3,7 @@
 //! optional client authentication. The ChangeCipherSpec and Finished at the end are
 //! `tls12_finish`.
 
-use super::tls12_finish::{master_and_keys, send_ticket, ExpectChangeCipherSpec, Handshake12};
+use super::tls12_finish::{emit_ticket, master_and_keys, ExpectChangeCipherSpec, Handshake12};
 use crate::codec::Writer;
 use crate::config::{verify_flags, CertifiedKey, Config};
 use crate::crypto::hash::Transcript;
@@ -14,6 +14,8 @@ use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::handshake::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
 use crate::handshake::client::tls12::key_fits_auth;
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, random_bytes, tls12_encrypter, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
@@ -24,7 +26,7 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheServerParams,
-    Finished, HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
+    HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
 };
 use crate::session::{Session, SessionStats, TicketOutcome};
 use crate::suites::{self, SuiteInfo};
@@ -174,17 +176,14 @@ pub fn handle_client_hello(
         Vec::new()
     };
     cx.server_random = server_random;
-    let sh = HandshakeMessage::ServerHello(ServerHello {
+    Flight::new(cx, &mut transcript).add(&HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
         legacy_session_id_echo: session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
         extensions,
-    })
-    .encode()?;
-    transcript.add(&sh);
-    cx.send_handshake_bytes(&sh)?;
+    }))?;
     let hs = Handshake12 {
         suite,
         transcript,
@@ -200,67 +199,19 @@ pub fn handle_client_hello(
         return crate::handshake::psk12::server_flight(cx, hs, group);
     };
     let mut transcript = hs.transcript;
-
-    let certificate = HandshakeMessage::CertificateTls12(CertificateTls12 {
-        chain: cert
-            .chain
-            .iter()
-            .map(|c| pki_types::CertificateDer::from(c.clone()))
-            .collect(),
-    })
-    .encode()?;
-    transcript.add(&certificate);
-    cx.send_handshake_bytes(&certificate)?;
+    let mut flight = Flight::new(cx, &mut transcript);
+    emit_certificate(&mut flight, &cert)?;
     if let Some(response) = staple {
-        let status = HandshakeMessage::CertificateStatus(response).encode()?;
-        transcript.add(&status);
-        cx.send_handshake_bytes(&status)?;
+        flight.add(&HandshakeMessage::CertificateStatus(response))?;
     }
-
-    let share = KeyShare::generate(group)?;
-    let params = EcdheServerParams {
-        group,
-        public: share.public_bytes().to_vec(),
-    };
-    let mut signed = Writer::new();
-    signed.bytes(&ch.random);
-    signed.bytes(&server_random);
-    params.encode(&mut signed);
-    let signature = cert.key.sign(scheme, &signed.finish()?)?;
-    let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
-        params,
-        signed: DigitallySigned { scheme, signature },
-    })
-    .encode()?;
-    transcript.add(&ske);
-    cx.send_handshake_bytes(&ske)?;
-
+    let randoms = [ch.random, server_random];
+    let share = emit_server_key_exchange(&mut flight, &cert, scheme, group, &randoms)?;
     let requested_schemes = if config.verify_mode & verify_flags::PEER != 0 {
-        let schemes: Vec<SignatureScheme> = config
-            .requested_client_auth_schemes()
-            .iter()
-            .copied()
-            .filter(|s| sign::supported_verify_schemes(false).contains(s))
-            .collect();
-        let request = HandshakeMessage::CertificateRequestTls12(CertificateRequestTls12 {
-            certificate_types: vec![
-                CertificateRequestTls12::ECDSA_SIGN,
-                CertificateRequestTls12::RSA_SIGN,
-            ],
-            sig_schemes: schemes.clone(),
-            certificate_authorities: config.client_ca_names.clone(),
-        })
-        .encode()?;
-        transcript.add(&request);
-        cx.send_handshake_bytes(&request)?;
-        Some(schemes)
+        Some(emit_certificate_request(&mut flight, &config)?)
     } else {
         None
     };
-
-    let done = HandshakeMessage::ServerHelloDone.encode()?;
-    transcript.add(&done);
-    cx.send_handshake_bytes(&done)?;
+    flight.add(&HandshakeMessage::ServerHelloDone)?;
 
     let hs = Handshake12 { transcript, ..hs };
     match requested_schemes {
@@ -310,6 +261,68 @@ pub(in crate::handshake) fn choose_group(
             ),
         )
     })
+}
+
+/// Our Certificate: the chain of the key we sign with.
+fn emit_certificate(flight: &mut Flight<'_>, cert: &CertifiedKey) -> Result<()> {
+    flight.add(&HandshakeMessage::CertificateTls12(CertificateTls12 {
+        chain: cert
+            .chain
+            .iter()
+            .map(|c| pki_types::CertificateDer::from(c.clone()))
+            .collect(),
+    }))
+}
+
+/// Our ServerKeyExchange: a new share of `group`, signed with the randoms (`randoms`: the
+/// client's, then ours) by `cert`'s key (RFC 8422 5.4). Returns the share.
+fn emit_server_key_exchange(
+    flight: &mut Flight<'_>,
+    cert: &CertifiedKey,
+    scheme: SignatureScheme,
+    group: NamedGroup,
+    randoms: &[[u8; 32]; 2],
+) -> Result<KeyShare> {
+    let share = KeyShare::generate(group)?;
+    let params = EcdheServerParams {
+        group,
+        public: share.public_bytes().to_vec(),
+    };
+    let mut signed = Writer::new();
+    signed.bytes(&randoms[0]);
+    signed.bytes(&randoms[1]);
+    params.encode(&mut signed);
+    let signature = cert.key.sign(scheme, &signed.finish()?)?;
+    flight.add(&HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
+        params,
+        signed: DigitallySigned { scheme, signature },
+    }))?;
+    Ok(share)
+}
+
+/// Our CertificateRequest: the client-authentication schemes we verify in TLS 1.2 and the
+/// configured CA names. Returns the schemes offered.
+fn emit_certificate_request(
+    flight: &mut Flight<'_>,
+    config: &Config,
+) -> Result<Vec<SignatureScheme>> {
+    let schemes: Vec<SignatureScheme> = config
+        .requested_client_auth_schemes()
+        .iter()
+        .copied()
+        .filter(|s| sign::supported_verify_schemes(false).contains(s))
+        .collect();
+    flight.add(&HandshakeMessage::CertificateRequestTls12(
+        CertificateRequestTls12 {
+            certificate_types: vec![
+                CertificateRequestTls12::ECDSA_SIGN,
+                CertificateRequestTls12::RSA_SIGN,
+            ],
+            sig_schemes: schemes.clone(),
+            certificate_authorities: config.client_ca_names.clone(),
+        },
+    ))?;
+    Ok(schemes)
 }
 
 /// The curve an ECDSA certificate's key is on, which a TLS 1.2 client must list in
@@ -557,22 +570,19 @@ fn resume(
     }
     // RFC 5077 3.4 and RFC 5246 7.4.1.3: echoing the client's session ID says "resumed".
     cx.server_random = server_random;
-    let sh = HandshakeMessage::ServerHello(ServerHello {
+    Flight::new(cx, &mut transcript).add(&HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: server_random,
         legacy_session_id_echo: ch.legacy_session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
         extensions,
-    })
-    .encode()?;
-    transcript.add(&sh);
-    cx.send_handshake_bytes(&sh)?;
+    }))?;
     // The resumed session is the connection's from here (the application's ticket callback
     // may look at it); a renewed ticket may change it (application data).
     cx.session = Some(session.clone());
     let session = if renew_ticket {
-        send_ticket(cx, session, &mut transcript)?
+        emit_ticket(&mut Flight::new(cx, &mut transcript), session)?
     } else {
         session
     };
@@ -586,16 +596,11 @@ fn resume(
     )?;
     cx.send_ccs()?;
     cx.record.set_writer(tls12_encrypter(suite, &keys, false)?);
-    let verify_data = tls12::finished_verify_data(
+    emit_finished12(
+        &mut Flight::new(cx, &mut transcript),
         suite.hash,
         &session.secret,
-        false,
-        &transcript.current_hash(),
     )?;
-    cx.info.our_finished = verify_data.clone();
-    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-    transcript.add(&fin);
-    cx.send_handshake_bytes(&fin)?;
     transcript.drop_buffer();
     let master = session.secret.clone();
     let session_ems = session.extended_master_secret;
@@ -711,26 +716,11 @@ impl State for ExpectCertificateVerify {
         let HandshakeMessage::CertificateVerify(cv) = decode12(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        if !self.schemes.contains(&cv.scheme) {
-            return Err(Error::illegal(
-                Reason::WRONG_SIGNATURE_TYPE,
-                format!(
-                    "the client signed with {}, which our CertificateRequest did not list",
-                    cv.scheme
-                ),
-            ));
-        }
-        let leaf = cx
-            .info
-            .peer_chain
-            .first()
-            .ok_or_else(|| Error::internal("no client certificate"))?;
         let messages =
             self.hs.transcript.buffer().ok_or_else(|| {
                 Error::internal("handshake messages not kept for CertificateVerify")
             })?;
-        sign::verify_signature(cv.scheme, leaf, messages, &cv.signature, false)?;
-        cx.info.peer_signature_scheme = Some(cv.scheme);
+        check_peer_signature(cx, &self.schemes, &cv, SignedContent::Tls12(messages))?;
         self.hs.transcript.add(&msg.encoded);
         self.hs.transcript.drop_buffer();
         Ok(Box::new(ExpectChangeCipherSpec {

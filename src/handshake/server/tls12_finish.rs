@@ -8,12 +8,13 @@ use crate::crypto::secret::Secret;
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::handshake::client::tls12::Connected12;
+use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{AlertDescription, ProtocolVersion};
-use crate::msgs::handshake::{Finished, HandshakeMessage, NewSessionTicketTls12};
+use crate::msgs::handshake::{HandshakeMessage, NewSessionTicketTls12};
 use crate::session::Session;
 use crate::suites::SuiteInfo;
 use std::sync::Arc;
@@ -38,30 +39,25 @@ pub(in crate::handshake) struct Handshake12 {
 /// declines, as RFC 5077 3.3 allows once the ServerHello promised one). The session is the
 /// connection's while the application's ticket generate callback runs; returns the session
 /// the ticket carries (with the application data the callback added).
-pub(super) fn send_ticket(
-    cx: &mut Common,
-    session: Arc<Session>,
-    transcript: &mut Transcript,
-) -> Result<Arc<Session>> {
-    let config = cx.config.clone();
-    cx.session = Some(session.clone());
+pub(super) fn emit_ticket(flight: &mut Flight<'_>, session: Arc<Session>) -> Result<Arc<Session>> {
+    let config = flight.cx.config.clone();
+    flight.cx.session = Some(session.clone());
     let session = config.session.before_ticket(session)?;
-    cx.session = Some(session.clone());
+    flight.cx.session = Some(session.clone());
     let ticket = config
         .session
         .seal_ticket(&session, crate::session::now_ms())?
         .unwrap_or_default();
-    let nst = HandshakeMessage::NewSessionTicketTls12(NewSessionTicketTls12 {
-        lifetime_hint: if ticket.is_empty() {
-            0
-        } else {
-            config.session.timeout_secs
+    flight.add(&HandshakeMessage::NewSessionTicketTls12(
+        NewSessionTicketTls12 {
+            lifetime_hint: if ticket.is_empty() {
+                0
+            } else {
+                config.session.timeout_secs
+            },
+            ticket,
         },
-        ticket,
-    })
-    .encode()?;
-    transcript.add(&nst);
-    cx.send_handshake_bytes(&nst)?;
+    ))?;
     Ok(session)
 }
 
@@ -176,26 +172,18 @@ impl State for ExpectFinished {
         }
         let config = cx.config.clone();
         let mut session = Arc::new(Session {
-            version: ProtocolVersion::TLSV1_2,
-            suite: suite.suite,
-            secret: self.master.clone(),
             id: hs.session_id.clone(),
             sid_ctx: config.session.sid_ctx.clone(),
-            server_name: cx.info.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: config.session.timeout_secs,
-            ticket: Vec::new(),
-            ticket_lifetime: 0,
-            ticket_age_add: 0,
-            max_early_data: 0,
-            group: cx.info.group,
             extended_master_secret: hs.extended_master_secret,
-            ticket_appdata: Vec::new(),
+            ..cx.info.new_session(
+                ProtocolVersion::TLSV1_2,
+                suite.suite,
+                self.master.clone(),
+                config.session.timeout_secs,
+            )
         });
         if hs.issue_ticket {
-            session = send_ticket(cx, session, &mut hs.transcript)?;
+            session = emit_ticket(&mut Flight::new(cx, &mut hs.transcript), session)?;
         }
         if session.id.is_empty() {
             cx.session = Some(session);
@@ -213,15 +201,11 @@ impl State for ExpectFinished {
         cx.send_ccs()?;
         cx.record
             .set_writer(tls12_encrypter(suite, &self.keys, false)?);
-        let verify_data = tls12::finished_verify_data(
+        emit_finished12(
+            &mut Flight::new(cx, &mut hs.transcript),
             suite.hash,
             &self.master,
-            false,
-            &hs.transcript.current_hash(),
         )?;
-        cx.info.our_finished = verify_data.clone();
-        let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-        cx.send_handshake_bytes(&fin)?;
         cx.handshake_complete = true;
         Ok(Connected12::after(cx, suite, self.master))
     }

@@ -2,7 +2,7 @@
 //! flight, or a HelloRetryRequest and the second ClientHello). Which PSK resumes is
 //! `tls13_psk`, the client's Certificate, CertificateVerify and Finished are `tls13_auth`.
 
-use super::tls13_auth::{send_certificate_request, ExpectClientCertificate, ExpectFinished};
+use super::tls13_auth::{emit_certificate_request, ExpectClientCertificate, ExpectFinished};
 use super::tls13_psk::accept_psk;
 pub use super::tls13_retry::Retry;
 use super::tls13_retry::{changed_extension, check_second_client_hello, fixed_extensions};
@@ -11,8 +11,10 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::KeySchedule;
 use crate::crypto::kx;
 use crate::crypto::secret::Secret;
-use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::flight::{
+    emit_certificate13, emit_certificate_verify13, emit_finished13, Flight,
+};
 use crate::handshake::common::Common;
 use crate::handshake::{
     decode13, random_bytes, tls13_encrypter, tls13_handshake_decrypter, tls13_handshake_encrypter,
@@ -28,8 +30,8 @@ use crate::msgs::extensions::{
     EncryptedExtension, HelloRetryExtension, KeyShareEntry, ServerHelloExtension,
 };
 use crate::msgs::handshake::{
-    CertificateEntry, CertificateTls13, ClientHello, DigitallySigned, EncryptedExtensions,
-    Finished, HandshakeMessage, HelloRetryRequest, ServerHello,
+    CertificateEntry, CertificateTls13, ClientHello, EncryptedExtensions, HandshakeMessage,
+    HelloRetryRequest, ServerHello,
 };
 use crate::suites::{self, SuiteInfo};
 use std::sync::Arc;
@@ -208,17 +210,14 @@ pub fn handle_client_hello(
     if let Some(a) = &accepted {
         sh_extensions.push(ServerHelloExtension::PreSharedKey(a.index));
     }
-    let sh = HandshakeMessage::ServerHello(ServerHello {
+    Flight::new(cx, &mut transcript).add(&HandshakeMessage::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSV1_2,
         random: random_bytes::<32>()?,
         legacy_session_id_echo: ch.legacy_session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
         extensions: sh_extensions,
-    })
-    .encode()?;
-    transcript.add(&sh);
-    cx.send_handshake_bytes(&sh)?;
+    }))?;
     // Middlebox compatibility (RFC 8446 D.4): one CCS after our first handshake message.
     // Sent whatever the client's session ID, as OpenSSL does: every TLS 1.3 client must drop
     // it (RFC 8446 5), and a middlebox between us cannot know which mode the client chose.
@@ -268,12 +267,13 @@ pub fn handle_client_hello(
         cx.record.limit_records_to(limit, true);
         cx.record.accept_records_up_to(own);
     }
-    let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
-        extensions: ee_exts,
-    })
-    .encode()?;
-    transcript.add(&ee);
-    cx.send_handshake_bytes(&ee)?;
+    // The rest of our flight, under the handshake key.
+    let mut flight = Flight::new(cx, &mut transcript);
+    flight.add(&HandshakeMessage::EncryptedExtensions(
+        EncryptedExtensions {
+            extensions: ee_exts,
+        },
+    ))?;
 
     let mut client_auth_schemes = None;
     // RFC 8879 3: what the client decompresses; ignored (not even parsed) on resumption.
@@ -297,27 +297,14 @@ pub fn handle_client_hello(
                     "no configured client-authentication signature scheme is allowed in TLS 1.3",
                 ));
             }
-            send_certificate_request(cx, &config, &schemes, &mut transcript)?;
+            emit_certificate_request(&mut flight, &config, &schemes)?;
             client_auth_schemes = Some(schemes);
         }
-        send_certificate_and_verify(
-            cx,
-            &cert,
-            scheme,
-            staple,
-            &mut transcript,
-            &client_comp_algs,
-        )?;
+        emit_certificate(&mut flight, &cert, staple, &client_comp_algs)?;
+        emit_certificate_verify13(&mut flight, &cert.key, scheme)?;
     }
-
-    let verify_data = server_finished.verify_data(&transcript.current_hash());
-    cx.info.our_finished = verify_data.to_vec();
-    let fin = HandshakeMessage::Finished(Finished {
-        verify_data: verify_data.to_vec(),
-    })
-    .encode()?;
-    transcript.add(&fin);
-    cx.send_handshake_bytes(&fin)?;
+    let verify_data = emit_finished13(&mut flight, &server_finished)?;
+    cx.info.our_finished = verify_data;
 
     let hash_after_server_finished = transcript.current_hash();
     let master = ks.into_master();
@@ -358,12 +345,12 @@ pub fn handle_client_hello(
     })
 }
 
-fn send_certificate_and_verify(
-    cx: &mut Common,
+/// Our Certificate: the chain of the key we sign with, the OCSP response (`staple`) with the
+/// leaf (RFC 8446 4.4.2.1), compressed when the client offered an algorithm we use.
+fn emit_certificate(
+    flight: &mut Flight<'_>,
     cert: &CertifiedKey,
-    scheme: SignatureScheme,
     staple: Option<Vec<u8>>,
-    transcript: &mut Transcript,
     client_comp_algs: &[crate::msgs::enums::CertCompressionAlgorithm],
 ) -> Result<()> {
     let mut entries: Vec<CertificateEntry> = cert
@@ -371,29 +358,15 @@ fn send_certificate_and_verify(
         .iter()
         .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
         .collect();
-    // RFC 8446 4.4.2.1: the OCSP response goes with the leaf.
     if let (Some(response), Some(leaf)) = (staple, entries.first_mut()) {
         leaf.extensions
             .push(crate::msgs::extensions::CertificateEntryExtension::OcspResponse(response));
     }
-    let config = cx.config.clone();
-    let (certificate, compressed) = crate::certcomp::certificate_message(
-        &config,
-        &CertificateTls13 {
-            context: Vec::new(),
-            entries,
-        },
-        client_comp_algs,
-    )?;
-    cx.info.cert_compression.sent = compressed;
-    transcript.add(&certificate);
-    cx.send_handshake_bytes(&certificate)?;
-
-    let signed = sign::tls13_signed_message(true, &transcript.current_hash());
-    let signature = cert.key.sign(scheme, &signed)?;
-    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
-    transcript.add(&cv);
-    cx.send_handshake_bytes(&cv)
+    let certificate = CertificateTls13 {
+        context: Vec::new(),
+        entries,
+    };
+    emit_certificate13(flight, &certificate, client_comp_algs)
 }
 
 /// The best suite both enable (see `suites_in_preference_order`).
@@ -496,7 +469,7 @@ fn send_hello_retry(
     let mut transcript = Transcript::hashing_only(suite.hash);
     transcript.add(&msg.encoded);
     transcript.rollup_for_hello_retry()?;
-    let hrr = HandshakeMessage::HelloRetryRequest(HelloRetryRequest {
+    let hrr = HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSV1_2,
         legacy_session_id_echo: ch.legacy_session_id.clone(),
         cipher_suite: suite.suite,
@@ -505,10 +478,8 @@ fn send_hello_retry(
             HelloRetryExtension::KeyShare(group),
             HelloRetryExtension::Cookie(cookie.clone()),
         ],
-    })
-    .encode()?;
-    transcript.add(&hrr);
-    cx.send_handshake_bytes(&hrr)?;
+    };
+    Flight::new(cx, &mut transcript).add(&HandshakeMessage::HelloRetryRequest(hrr))?;
     // The client's early data, plain-framed as application_data, is skipped until its second
     // ClientHello (RFC 8446 4.2.10).
     if ch.has(ExtensionType::EARLY_DATA) {

@@ -6,9 +6,10 @@ use crate::config::{verify_flags, Config};
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::FinishedKey;
 use crate::crypto::secret::Secret;
-use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
 use crate::handshake::client::tls13::Connected13;
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::flight::Flight;
 use crate::handshake::common::Common;
 use crate::handshake::{decode13, tls13_decrypter, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
@@ -21,11 +22,10 @@ use crate::verify::Usage;
 
 /// Asks for the client's certificate (RFC 8446 4.3.2). The context stays empty: it only
 /// matters for post-handshake authentication, which we do not request.
-pub(super) fn send_certificate_request(
-    cx: &mut Common,
+pub(super) fn emit_certificate_request(
+    flight: &mut Flight<'_>,
     config: &Config,
     schemes: &[SignatureScheme],
-    transcript: &mut Transcript,
 ) -> Result<()> {
     let mut extensions = vec![CertificateRequestExtension::SignatureAlgorithms(
         schemes.to_vec(),
@@ -42,13 +42,12 @@ pub(super) fn send_certificate_request(
             data,
         });
     }
-    let request = HandshakeMessage::CertificateRequestTls13(CertificateRequestTls13 {
-        context: Vec::new(),
-        extensions,
-    })
-    .encode()?;
-    transcript.add(&request);
-    cx.send_handshake_bytes(&request)
+    flight.add(&HandshakeMessage::CertificateRequestTls13(
+        CertificateRequestTls13 {
+            context: Vec::new(),
+            extensions,
+        },
+    ))
 }
 
 /// The client's answer to our CertificateRequest: its chain, or an empty list.
@@ -133,23 +132,9 @@ impl State for ExpectClientCertificateVerify {
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        if !self.offered_schemes.contains(&cv.scheme) {
-            return Err(Error::illegal(
-                Reason::WRONG_SIGNATURE_TYPE,
-                format!(
-                    "the client signed with {}, which our CertificateRequest did not offer",
-                    cv.scheme
-                ),
-            ));
-        }
-        let signed = sign::tls13_signed_message(false, &self.rest.transcript.current_hash());
-        let leaf = cx
-            .info
-            .peer_chain
-            .first()
-            .ok_or_else(|| Error::internal("no client certificate"))?;
-        sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
-        cx.info.peer_signature_scheme = Some(cv.scheme);
+        let hash = self.rest.transcript.current_hash();
+        let content = SignedContent::Tls13Transcript(&hash);
+        check_peer_signature(cx, &self.offered_schemes, &cv, content)?;
         self.rest.transcript.add(&msg.encoded);
         Ok(Box::new(self.rest))
     }

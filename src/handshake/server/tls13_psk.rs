@@ -195,23 +195,14 @@ pub(super) fn accept_psk(
 /// itself (no ID, no ticket); tickets issued on the connection resume it.
 fn external_session(cx: &Common, p: ExternalPsk) -> Session {
     Session {
-        version: ProtocolVersion::TLSV1_3,
-        suite: p.suite,
-        secret: p.secret,
-        id: Vec::new(),
         sid_ctx: cx.config.session.sid_ctx.clone(),
         server_name: cx.info.server_name.clone(),
-        peer_chain: Default::default(),
-        verify_result: crate::verify::x509_v::OK,
-        created_ms: crate::session::now_ms(),
-        timeout_secs: cx.config.session.timeout_secs,
-        ticket: Vec::new(),
-        ticket_lifetime: 0,
-        ticket_age_add: 0,
-        max_early_data: 0,
-        group: None,
-        extended_master_secret: true,
-        ticket_appdata: Vec::new(),
+        ..Session::new(
+            ProtocolVersion::TLSV1_3,
+            p.suite,
+            p.secret,
+            cx.config.session.timeout_secs,
+        )
     }
 }
 
@@ -303,23 +294,18 @@ pub(super) fn send_tickets(
         let nonce = u64::from(n).to_be_bytes().to_vec();
         let age_add = u32::from_be_bytes(random_bytes::<4>()?);
         let session = Session {
-            version: ProtocolVersion::TLSV1_3,
-            suite: suite.suite,
-            secret: resumption_psk(suite.hash, resumption, &nonce),
             id: random_bytes::<32>()?.to_vec(),
             sid_ctx: sessions.sid_ctx.clone(),
-            server_name: cx.info.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
             created_ms: now,
-            timeout_secs: sessions.timeout_secs,
-            ticket: Vec::new(),
             ticket_lifetime: lifetime,
             ticket_age_add: age_add,
-            max_early_data: 0,
-            group: cx.info.group,
-            extended_master_secret: true,
             ticket_appdata: std::mem::take(&mut appdata),
+            ..cx.info.new_session(
+                ProtocolVersion::TLSV1_3,
+                suite.suite,
+                resumption_psk(suite.hash, resumption, &nonce),
+                sessions.timeout_secs,
+            )
         };
         // The session is the connection's while the application's generate callback runs.
         let session = Arc::new(session);
@@ -334,21 +320,23 @@ pub(super) fn send_tickets(
                 None => break,
             }
         };
-        let nst = HandshakeMessage::NewSessionTicketTls13(NewSessionTicketTls13 {
-            lifetime,
-            age_add,
-            nonce,
-            ticket,
-            // RFC 8701: a GREASE extension keeps clients honest about ignoring unknown ones.
-            extensions: vec![
-                crate::msgs::extensions::NewSessionTicketExtension::Unknown {
-                    typ: crate::msgs::enums::ExtensionType(grease_value(random_bytes::<1>()?[0])),
-                    data: Vec::new(),
-                },
-            ],
-        })
-        .encode()?;
-        cx.send_handshake_bytes(&nst)?;
+        cx.send_unhashed(&HandshakeMessage::NewSessionTicketTls13(
+            NewSessionTicketTls13 {
+                lifetime,
+                age_add,
+                nonce,
+                ticket,
+                // RFC 8701: a GREASE extension keeps clients honest about ignoring unknown ones.
+                extensions: vec![
+                    crate::msgs::extensions::NewSessionTicketExtension::Unknown {
+                        typ: crate::msgs::enums::ExtensionType(grease_value(
+                            random_bytes::<1>()?[0],
+                        )),
+                        data: Vec::new(),
+                    },
+                ],
+            },
+        ))?;
         if stateful {
             if can_store {
                 sessions
