@@ -9,7 +9,9 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::Prk;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Reason, Result};
-use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::auth::{
+    check_no_client_certificate, check_peer_signature, SignedContent,
+};
 use crate::handshake::common::flight::{emit_finished13, Flight};
 use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
@@ -137,13 +139,7 @@ pub fn server_answer(
             }
             p.transcript.add(&msg.encoded);
             if cert.entries.is_empty() {
-                if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
-                    return Err(Error::protocol(
-                        AlertDescription::CERTIFICATE_REQUIRED,
-                        Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
-                        "the client sent no certificate, and this server requires one",
-                    ));
-                }
+                check_no_client_certificate(cx, true)?;
                 p.expect = Expect::Finished;
                 return Ok(Some(p));
             }

@@ -5,7 +5,8 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::KeySchedule;
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
-use crate::handshake::common::{ClientOptions, Common, Flight};
+use crate::handshake::common::flight::Flight;
+use crate::handshake::common::{ClientOptions, Common};
 use crate::handshake::{random_bytes, State};
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,

@@ -5,9 +5,29 @@
 use super::Common;
 use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
-use crate::msgs::enums::SignatureScheme;
+use crate::msgs::enums::{AlertDescription, SignatureScheme};
 use crate::msgs::handshake::DigitallySigned;
 use crate::role::Role;
+
+/// A client answered our CertificateRequest with no certificate: fine unless the verify mode
+/// requires one (`SSL_VERIFY_FAIL_IF_NO_PEER_CERT`), then `certificate_required` in TLS 1.3
+/// (RFC 8446 4.4.2.4) and `handshake_failure` in TLS 1.2 (RFC 5246 7.4.6), as OpenSSL.
+pub fn check_no_client_certificate(cx: &Common, tls13: bool) -> Result<()> {
+    use crate::config::verify_flags::FAIL_IF_NO_PEER_CERT;
+    if cx.config.verify_mode & FAIL_IF_NO_PEER_CERT == 0 {
+        return Ok(());
+    }
+    let alert = if tls13 {
+        AlertDescription::CERTIFICATE_REQUIRED
+    } else {
+        AlertDescription::HANDSHAKE_FAILURE
+    };
+    Err(Error::protocol(
+        alert,
+        Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
+        "the client sent no certificate, and this server requires one",
+    ))
+}
 
 /// What the peer's signature covers.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +87,6 @@ pub fn check_peer_signature(
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::msgs::enums::AlertDescription;
     use crate::testing::pki::{certified_key, chain};
     use std::sync::Arc;
 
@@ -127,6 +146,28 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.alert, Some(AlertDescription::DECRYPT_ERROR));
+    }
+
+    #[test]
+    fn no_client_certificate_fails_only_when_one_is_required() {
+        use crate::config::verify_flags::{FAIL_IF_NO_PEER_CERT, PEER};
+        let mut config = Config {
+            verify_mode: PEER,
+            ..Config::default()
+        };
+        let cx = Common::new(Role::Server, Arc::new(config.clone()));
+        check_no_client_certificate(&cx, true).unwrap();
+        check_no_client_certificate(&cx, false).unwrap();
+        config.verify_mode = PEER | FAIL_IF_NO_PEER_CERT;
+        let cx = Common::new(Role::Server, Arc::new(config));
+        for (tls13, alert) in [
+            (true, AlertDescription::CERTIFICATE_REQUIRED),
+            (false, AlertDescription::HANDSHAKE_FAILURE),
+        ] {
+            let e = check_no_client_certificate(&cx, tls13).unwrap_err();
+            assert_eq!(e.alert, Some(alert));
+            assert_eq!(e.reason, Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE);
+        }
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! What the handshake states share: the parts of a connection they act on ([`Common`]), the
 //! negotiated facts ([`Negotiated`]), the sending of records and handshake messages
-//! ([`Flight`]) and the check of the peer's signature ([`auth`]).
+//! ([`flight::Flight`]) and the check of the peer's signature ([`auth`]).
 
 pub mod auth;
 pub mod flight;
 pub mod negotiated;
 
-pub use flight::Flight;
 pub use negotiated::Negotiated;
 
 use crate::config::Config;

@@ -14,7 +14,9 @@ use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
 use crate::handshake::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
 use crate::handshake::client::tls12::key_fits_auth;
-use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::auth::{
+    check_no_client_certificate, check_peer_signature, SignedContent,
+};
 use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, random_bytes, tls12_encrypter, unexpected, State};
@@ -641,12 +643,7 @@ impl State for ExpectCertificate {
         };
         self.hs.transcript.add(&msg.encoded);
         if cert.chain.is_empty() {
-            if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
-                return Err(handshake_failure(
-                    Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
-                    "the client sent no certificate, and this server requires one",
-                ));
-            }
+            check_no_client_certificate(cx, false)?;
             return Ok(Box::new(ExpectClientKeyExchange {
                 hs: self.hs,
                 share: self.share,

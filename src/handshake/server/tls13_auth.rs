@@ -2,13 +2,15 @@
 //! Certificate and CertificateVerify, RFC 8446 4.4.2-4.4.3), then its Finished.
 
 use super::tls13_psk::send_tickets;
-use crate::config::{verify_flags, Config};
+use crate::config::Config;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::FinishedKey;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Reason, Result};
 use crate::handshake::client::tls13::Connected13;
-use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::auth::{
+    check_no_client_certificate, check_peer_signature, SignedContent,
+};
 use crate::handshake::common::flight::Flight;
 use crate::handshake::common::Common;
 use crate::handshake::{decode13, tls13_decrypter, unexpected, State};
@@ -94,13 +96,7 @@ impl State for ExpectClientCertificate {
         cert.leaf_ocsp_response(false)?;
         self.rest.transcript.add(&msg.encoded);
         if cert.entries.is_empty() {
-            if cx.config.verify_mode & verify_flags::FAIL_IF_NO_PEER_CERT != 0 {
-                return Err(Error::protocol(
-                    AlertDescription::CERTIFICATE_REQUIRED,
-                    Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
-                    "the client sent no certificate, and this server requires one",
-                ));
-            }
+            check_no_client_certificate(cx, true)?;
             // Without a certificate there is nothing to prove: no CertificateVerify follows.
             return Ok(Box::new(self.rest));
         }
