@@ -5,6 +5,7 @@
 //! (`tls13_auth`) and the HelloRetryRequest checks (`tls13_retry`); `tls12` ends in
 //! `tls12_finish`, which the TLS 1.2 PSK key exchange shares.
 
+mod psk12;
 pub mod tls12;
 pub(in crate::handshake) mod tls12_finish;
 pub mod tls13;
