@@ -21,7 +21,7 @@ use crate::error::{Error, Reason, Result};
 use crate::msgs::enums::{AlertDescription, CipherSuite, HandshakeType};
 use crate::msgs::handshake::EcdheServerParams;
 use crate::role::Role;
-use crate::suites::{self};
+use crate::suites;
 
 /// The longest identity or identity hint taken or sent (OpenSSL's `PSK_MAX_IDENTITY_LEN`).
 pub const MAX_IDENTITY_LEN: usize = 256;
