@@ -8,9 +8,9 @@ pub mod pha;
 pub mod psk12;
 pub mod server;
 
-// The old paths of the server's version files, for tests elsewhere that still name them.
+// The old path of the TLS 1.3 server file, for the tests elsewhere that still name its helpers.
 #[cfg(test)]
-pub use server::{tls12 as server12, tls13 as server13};
+pub use server::tls13 as server13;
 
 use crate::config::CertifiedKey;
 use crate::crypto;

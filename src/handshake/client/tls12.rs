@@ -30,11 +30,15 @@ use crate::suites::{self, Auth, SuiteInfo};
 use crate::verify::{PeerIdentity, Usage};
 use std::sync::Arc;
 
-pub fn handle_server_hello(
+/// Handles a TLS 1.2 ServerHello. A PSK suite's key exchange is not here: the dispatcher
+/// (`client/mod.rs`) passes its first state as `psk_key_exchange` (`client::psk12`), so that
+/// imports go one way.
+pub(in crate::handshake) fn handle_server_hello(
     st: ExpectServerHello,
     cx: &mut Common,
     sh: ServerHello,
     msg: &JoinedMessage,
+    psk_key_exchange: fn(Handshake12) -> Box<dyn State>,
 ) -> Result<Box<dyn State>> {
     let offer = st.offer;
     if offer.tls13 && sh.downgrade_sentinel().is_some() {
@@ -173,7 +177,7 @@ pub fn handle_server_hello(
             }))
         }
         // RFC 4279 2: no certificates with a PSK suite.
-        None if suite.is_psk() => Ok(crate::handshake::psk12::client_expect_key_exchange(hs)),
+        None if suite.is_psk() => Ok(psk_key_exchange(hs)),
         None => Ok(Box::new(ExpectCertificate { hs })),
     }
 }

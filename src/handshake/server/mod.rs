@@ -5,6 +5,7 @@
 //! (`tls13_auth`) and the HelloRetryRequest checks (`tls13_retry`); `tls12` ends in
 //! `tls12_finish`, which the TLS 1.2 PSK key exchange shares.
 
+mod psk12;
 pub mod tls12;
 pub(in crate::handshake) mod tls12_finish;
 pub mod tls13;
@@ -244,7 +245,7 @@ fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
 /// with the settings the callback left (another context's certificates and verification, or
 /// per-connection setters). Without a callback the name is recorded but not acknowledged, as
 /// OpenSSL does. Runs on the first ClientHello only: a second one after a HelloRetryRequest
-/// must ask for the same name (`server13::changed_extension`).
+/// must ask for the same name (`tls13_retry::changed_extension`).
 fn answer_server_name(cx: &mut Common, ch: &ClientHello, version: ProtocolVersion) -> Result<()> {
     let requested = ch.server_name().map(str::to_string);
     cx.info.server_name = requested.clone();

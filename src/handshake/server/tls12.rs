@@ -198,7 +198,7 @@ pub fn handle_client_hello(
     };
     let (Some((cert, scheme)), Some(group)) = (signer, group) else {
         // RFC 4279 2, RFC 5489 2: no certificates with a PSK suite.
-        return crate::handshake::psk12::server_flight(cx, hs, group);
+        return super::psk12::server_flight(cx, hs, group);
     };
     let mut transcript = hs.transcript;
     let mut flight = Flight::new(cx, &mut transcript);
