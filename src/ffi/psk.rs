@@ -562,25 +562,12 @@ pub unsafe extern "C" fn SSL_get_psk_identity(ssl: *const SSL) -> *const c_char 
 #[no_mangle]
 pub extern "C" fn SSL_SESSION_new() -> *mut SSL_SESSION {
     guard(std::ptr::null_mut(), || {
-        SSL_SESSION::new_raw(Arc::new(Session {
-            version: ProtocolVersion(0),
-            suite: CipherSuite(0),
-            secret: Secret::new(Vec::new()),
-            id: Vec::new(),
-            sid_ctx: Vec::new(),
-            server_name: None,
-            peer_chain: Default::default(),
-            verify_result: crate::verify::x509_v::OK,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: crate::session::DEFAULT_TIMEOUT_SECS,
-            ticket: Vec::new(),
-            ticket_lifetime: 0,
-            ticket_age_add: 0,
-            max_early_data: 0,
-            group: None,
-            extended_master_secret: true,
-            ticket_appdata: Vec::new(),
-        }))
+        SSL_SESSION::new_raw(Arc::new(Session::new(
+            ProtocolVersion(0),
+            CipherSuite(0),
+            Secret::new(Vec::new()),
+            crate::session::DEFAULT_TIMEOUT_SECS,
+        )))
     })
 }
 

@@ -8,13 +8,16 @@ use crate::config::Config;
 use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::Prk;
 use crate::crypto::secret::Secret;
-use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::auth::{
+    check_no_client_certificate, check_peer_signature, SignedContent,
+};
+use crate::handshake::common::flight::{emit_finished13, Flight};
 use crate::handshake::common::Common;
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{AlertDescription, HandshakeType, SignatureScheme};
 use crate::msgs::extensions::CertificateRequestExtension;
-use crate::msgs::handshake::{CertificateRequestTls13, Finished, HandshakeMessage};
+use crate::msgs::handshake::{CertificateRequestTls13, HandshakeMessage};
 use crate::suites::SuiteInfo;
 use crate::verify::Usage;
 use std::sync::Arc;
@@ -83,14 +86,13 @@ pub fn send_request(
             config.client_ca_names.clone(),
         ));
     }
-    let request = HandshakeMessage::CertificateRequestTls13(CertificateRequestTls13 {
-        context: context.clone(),
-        extensions,
-    })
-    .encode()?;
     let mut transcript = handshake.clone();
-    transcript.add(&request);
-    cx.send_handshake_bytes(&request)?;
+    Flight::new(cx, &mut transcript).add(&HandshakeMessage::CertificateRequestTls13(
+        CertificateRequestTls13 {
+            context: context.clone(),
+            extensions,
+        },
+    ))?;
     Ok(PendingRequest {
         context,
         schemes,
@@ -100,19 +102,15 @@ pub fn send_request(
 }
 
 /// A client's Finished after its post-handshake Certificate (and CertificateVerify), keyed to
-/// its current application traffic secret (RFC 8446 4.4).
-pub fn send_finished(
-    cx: &mut Common,
+/// its current application traffic secret (RFC 8446 4.4). It is not the connection's Finished
+/// (`SSL_get_finished` still gives the handshake's).
+pub fn emit_finished(
+    flight: &mut Flight<'_>,
     suite: &SuiteInfo,
     client_app: &Secret,
-    transcript: &Transcript,
 ) -> Result<()> {
     let key = Prk::new(suite.hash, client_app).finished_key();
-    let fin = HandshakeMessage::Finished(Finished {
-        verify_data: key.verify_data(&transcript.current_hash()),
-    })
-    .encode()?;
-    cx.send_handshake_bytes(&fin)
+    emit_finished13(flight, &key).map(drop)
 }
 
 /// A server handles one message of the client's answer; `None` once the answer is complete.
@@ -141,13 +139,7 @@ pub fn server_answer(
             }
             p.transcript.add(&msg.encoded);
             if cert.entries.is_empty() {
-                if cx.config.verify_mode.fail_if_no_peer_cert {
-                    return Err(Error::protocol(
-                        AlertDescription::CERTIFICATE_REQUIRED,
-                        Reason::PEER_DID_NOT_RETURN_A_CERTIFICATE,
-                        "the client sent no certificate, and this server requires one",
-                    ));
-                }
+                check_no_client_certificate(cx, true)?;
                 p.expect = Expect::Finished;
                 return Ok(Some(p));
             }
@@ -161,23 +153,9 @@ pub fn server_answer(
             Ok(Some(p))
         }
         HandshakeMessage::CertificateVerify(cv) => {
-            if !p.schemes.contains(&cv.scheme) {
-                return Err(Error::illegal(
-                    Reason::WRONG_SIGNATURE_TYPE,
-                    format!(
-                        "the client signed with {}, which our CertificateRequest did not offer",
-                        cv.scheme
-                    ),
-                ));
-            }
-            let signed = sign::tls13_signed_message(false, &p.transcript.current_hash());
-            let leaf = cx
-                .info
-                .peer_chain
-                .first()
-                .ok_or_else(|| Error::internal("no client certificate"))?;
-            sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
-            cx.info.peer_signature_scheme = Some(cv.scheme);
+            let hash = p.transcript.current_hash();
+            let content = SignedContent::Tls13Transcript(&hash);
+            check_peer_signature(cx, &p.schemes, &cv, content)?;
             p.transcript.add(&msg.encoded);
             p.expect = Expect::Finished;
             Ok(Some(p))

@@ -5,8 +5,9 @@ use super::*;
 use crate::config::{Config, ExternalPsk, PskLookup};
 use crate::conn::Connection;
 use crate::handshake::client::tls12::test_pair::*;
-use crate::msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+use crate::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 use crate::msgs::handshake::{ClientHello, HandshakeMessage};
+use crate::suites::Kx;
 use std::sync::{Arc, Mutex};
 
 const KEY: &[u8] = b"0123456789abcdef";

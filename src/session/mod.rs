@@ -114,6 +114,39 @@ pub const MAX_TICKET_APPDATA_LEN: usize = 8192;
 const MAX_SERVER_NAME_LEN: usize = 255;
 
 impl Session {
+    /// A session of `version` and `suite` around `secret`, made now and resumable for
+    /// `timeout_secs`; nothing else known yet: no session ID or context, no ticket, no server
+    /// name, no peer chain (verified `X509_V_OK`), no group, no application data, and an
+    /// extended master secret (TLS 1.2; always so in TLS 1.3). The one place a session is
+    /// made: callers set what they know with struct update syntax
+    /// (`Session { id, ..Session::new(..) }`).
+    pub fn new(
+        version: ProtocolVersion,
+        suite: CipherSuite,
+        secret: Secret,
+        timeout_secs: u32,
+    ) -> Session {
+        Session {
+            version,
+            suite,
+            secret,
+            id: Vec::new(),
+            sid_ctx: Vec::new(),
+            server_name: None,
+            peer_chain: PeerChain::default(),
+            verify_result: crate::verify::x509_v::OK,
+            created_ms: now_ms(),
+            timeout_secs,
+            ticket: Vec::new(),
+            ticket_lifetime: 0,
+            ticket_age_add: 0,
+            max_early_data: 0,
+            group: None,
+            extended_master_secret: true,
+            ticket_appdata: Vec::new(),
+        }
+    }
+
     pub fn is_tls13(&self) -> bool {
         self.version == ProtocolVersion::TLSV1_3
     }

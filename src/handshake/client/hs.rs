@@ -5,6 +5,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::KeySchedule;
 use crate::crypto::kx::{self, KeyShare};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::flight::Flight;
 use crate::handshake::common::{ClientOptions, Common};
 use crate::handshake::{random_bytes, State};
 use crate::msgs::enums::{
@@ -383,31 +384,30 @@ pub fn send_client_hello(
     };
     // Encoded once, with a zero binder that is then overwritten in place.
     let mut encoded = HandshakeMessage::ClientHello(ch).encode()?;
-    match (psk, binders_len) {
-        (Some(p), Some(binders_len)) => {
-            let prefix_len = encoded
-                .len()
-                .checked_sub(binders_len)
-                .ok_or_else(|| Error::internal("ClientHello shorter than its binders"))?;
-            // The PSK's hash is a guess until the ServerHello; if the server picks a suite with
-            // another hash the transcript is rehashed from its buffer then.
-            transcript.set_hash(p.alg)?;
-            let hash = transcript.add_prefix_and_hash(&encoded[..prefix_len]);
-            let early = KeySchedule::new(p.alg, Some(&p.secret));
-            let binder = early.binder_finished_key(p.external).verify_data(&hash);
-            // Our one binder is the last field of the ClientHello.
-            let binder_at = encoded
-                .len()
-                .checked_sub(binder.len())
-                .filter(|at| *at >= prefix_len)
-                .ok_or_else(|| Error::internal("PSK binder outside the binders field"))?;
-            encoded[binder_at..].copy_from_slice(&binder);
-            transcript.add(&encoded[prefix_len..]);
-            offer.psk_schedule = Some(early);
-        }
-        _ => transcript.add(&encoded),
+    // What of the message the transcript holds before it is sent: the part the binder covers.
+    let mut hashed_len = 0;
+    if let (Some(p), Some(binders_len)) = (psk, binders_len) {
+        let prefix_len = encoded
+            .len()
+            .checked_sub(binders_len)
+            .ok_or_else(|| Error::internal("ClientHello shorter than its binders"))?;
+        // The PSK's hash is a guess until the ServerHello; if the server picks a suite with
+        // another hash the transcript is rehashed from its buffer then.
+        transcript.set_hash(p.alg)?;
+        let hash = transcript.add_prefix_and_hash(&encoded[..prefix_len]);
+        hashed_len = prefix_len;
+        let early = KeySchedule::new(p.alg, Some(&p.secret));
+        let binder = early.binder_finished_key(p.external).verify_data(&hash);
+        // Our one binder is the last field of the ClientHello.
+        let binder_at = encoded
+            .len()
+            .checked_sub(binder.len())
+            .filter(|at| *at >= prefix_len)
+            .ok_or_else(|| Error::internal("PSK binder outside the binders field"))?;
+        encoded[binder_at..].copy_from_slice(&binder);
+        offer.psk_schedule = Some(early);
     }
-    cx.send_handshake_bytes(&encoded)
+    Flight::new(cx, transcript).add_encoded_after(&encoded, hashed_len)
 }
 
 /// Asks the application for its external PSK (TLS 1.3). A key for a suite we do not enable,

@@ -1,8 +1,10 @@
 //! The client's handshake: the ClientHello and what answers it ([`hs`]), then TLS 1.2
 //! ([`tls12`]) or TLS 1.3 ([`tls13`]). This module only hands the ServerHello to the version
-//! it selected, so the versions import the hello part and never this module.
+//! it selected, so the versions import the hello part and never this module. A TLS 1.2 PSK
+//! suite's key exchange ([`psk12`]) is handed to [`tls12`] from here, for the same reason.
 
 pub mod hs;
+mod psk12;
 pub mod tls12;
 pub mod tls13;
 
@@ -49,7 +51,13 @@ impl State for ExpectServerHello {
                     "HelloRetryRequest without supported_versions",
                 ));
             };
-            return tls12::handle_server_hello(*self, cx, sh, msg);
+            return tls12::handle_server_hello(
+                *self,
+                cx,
+                sh,
+                msg,
+                psk12::client_expect_key_exchange,
+            );
         }
         // RFC 8446 4.1.4: the ServerHello after a HelloRetryRequest keeps its version.
         if self.retried && selected != Some(ProtocolVersion::TLSV1_3) {

@@ -11,6 +11,8 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
 use crate::msgs::deframer::JoinedMessage;
@@ -20,7 +22,7 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::ServerHelloExtension;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
-    EcdheServerParams, Finished, HandshakeMessage, NewSessionTicketTls12, ServerHello,
+    EcdheServerParams, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
 use crate::role::Role;
 use crate::session::Session;
@@ -28,11 +30,15 @@ use crate::suites::{self, Auth, SuiteInfo};
 use crate::verify::{PeerIdentity, Usage};
 use std::sync::Arc;
 
-pub fn handle_server_hello(
+/// Handles a TLS 1.2 ServerHello. A PSK suite's key exchange is not here: the dispatcher
+/// (`client/mod.rs`) passes its first state as `psk_key_exchange` (`client::psk12`), so that
+/// imports go one way.
+pub(in crate::handshake) fn handle_server_hello(
     st: ExpectServerHello,
     cx: &mut Common,
     sh: ServerHello,
     msg: &JoinedMessage,
+    psk_key_exchange: fn(Handshake12) -> Box<dyn State>,
 ) -> Result<Box<dyn State>> {
     let offer = st.offer;
     if offer.tls13 && sh.downgrade_sentinel().is_some() {
@@ -171,7 +177,7 @@ pub fn handle_server_hello(
             }))
         }
         // RFC 4279 2: no certificates with a PSK suite.
-        None if suite.is_psk() => Ok(crate::handshake::psk12::client_expect_key_exchange(hs)),
+        None if suite.is_psk() => Ok(psk_key_exchange(hs)),
         None => Ok(Box::new(ExpectCertificate { hs })),
     }
 }
@@ -319,24 +325,20 @@ impl Handshake12 {
         } else {
             self.server_session_id.clone()
         };
+        let timeout_secs = if hint != 0 { hint } else { config.timeout_secs };
         Session {
-            version: ProtocolVersion::TLSV1_2,
-            suite: self.suite.suite,
-            secret: master.clone(),
             id,
-            sid_ctx: Vec::new(),
+            // The name we asked for (SNI), whatever the server made of it.
             server_name: self.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: if hint != 0 { hint } else { config.timeout_secs },
             ticket,
             ticket_lifetime: hint,
-            ticket_age_add: 0,
-            max_early_data: 0,
-            group: cx.info.group,
             extended_master_secret: self.extended_master_secret,
-            ticket_appdata: Vec::new(),
+            ..cx.info.new_session(
+                ProtocolVersion::TLSV1_2,
+                self.suite.suite,
+                master.clone(),
+                timeout_secs,
+            )
         }
     }
 }
@@ -445,21 +447,10 @@ impl State for ExpectServerKeyExchange {
                 format!("the server chose {group}, which we did not offer for TLS 1.2"),
             ));
         }
-        let scheme = ske.signed.scheme;
-        if !cx.config.verify_schemes.contains(&scheme) {
-            return Err(Error::illegal(
-                Reason::WRONG_SIGNATURE_TYPE,
-                format!("the server signed with {scheme}, which we did not offer"),
-            ));
-        }
         let signed = ske.signed_message(&self.hs.client_random, &self.hs.server_random)?;
-        let leaf = cx
-            .info
-            .peer_chain
-            .first()
-            .ok_or_else(|| Error::internal("no peer certificate"))?;
-        sign::verify_signature(scheme, leaf, &signed, &ske.signed.signature, false)?;
-        cx.info.peer_signature_scheme = Some(scheme);
+        let config = cx.config.clone();
+        let content = SignedContent::Tls12(&signed);
+        check_peer_signature(cx, &config.verify_schemes, &ske.signed, content)?;
         cx.info.group = Some(group);
         cx.info.peer_key_share = Some(ske.params.public.clone());
         self.hs.transcript.add(&msg.encoded);
@@ -575,9 +566,9 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
                     .collect()
             })
             .unwrap_or_default();
-        let cert = HandshakeMessage::CertificateTls12(CertificateTls12 { chain }).encode()?;
-        hs.transcript.add(&cert);
-        cx.send_handshake_bytes(&cert)?;
+        Flight::new(cx, &mut hs.transcript).add(&HandshakeMessage::CertificateTls12(
+            CertificateTls12 { chain },
+        ))?;
     }
 
     let (public, pre_master_secret) =
@@ -586,21 +577,31 @@ fn send_client_flight(st: ExpectServerHelloDone, cx: &mut Common) -> Result<Box<
     let master = send_key_exchange(&mut hs, cx, &cke, pre_master_secret)?;
 
     if let Some((ck, scheme)) = signer {
-        // RFC 5246 7.4.8: the signature covers every handshake message so far, unhashed.
-        let signature = {
-            let messages = hs.transcript.buffer().ok_or_else(|| {
-                Error::internal("handshake messages not kept for CertificateVerify")
-            })?;
-            ck.key.sign(scheme, messages)?
-        };
-        cx.info.our_signature_scheme = Some(scheme);
-        let cv =
-            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
-        hs.transcript.add(&cv);
-        cx.send_handshake_bytes(&cv)?;
+        emit_certificate_verify(&mut Flight::new(cx, &mut hs.transcript), &ck.key, scheme)?;
     }
     hs.transcript.drop_buffer();
     send_finished(hs, cx, master)
+}
+
+/// A TLS 1.2 CertificateVerify: `key` signs every handshake message so far, unhashed (RFC 5246
+/// 7.4.8).
+fn emit_certificate_verify(
+    flight: &mut Flight<'_>,
+    key: &crate::crypto::sign::SigningKey,
+    scheme: crate::msgs::enums::SignatureScheme,
+) -> Result<()> {
+    let signature = {
+        let messages = flight
+            .transcript
+            .buffer()
+            .ok_or_else(|| Error::internal("handshake messages not kept for CertificateVerify"))?;
+        key.sign(scheme, messages)?
+    };
+    flight.cx.info.our_signature_scheme = Some(scheme);
+    flight.add(&HandshakeMessage::CertificateVerify(DigitallySigned {
+        scheme,
+        signature,
+    }))
 }
 
 /// Sends our ClientKeyExchange (`cke`, encoded) and derives the master secret from the
@@ -613,8 +614,7 @@ pub(in crate::handshake) fn send_key_exchange(
     pre_master_secret: Secret,
 ) -> Result<Secret> {
     let suite = hs.suite;
-    hs.transcript.add(cke);
-    cx.send_handshake_bytes(cke)?;
+    Flight::new(cx, &mut hs.transcript).add_encoded(cke)?;
     let master = if hs.extended_master_secret {
         let session_hash = hs.transcript.current_hash();
         tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
@@ -648,12 +648,11 @@ pub(in crate::handshake) fn send_finished(
     )?;
     cx.send_ccs()?;
     cx.record.set_writer(tls12_encrypter(suite, &keys, true)?);
-    let verify_data =
-        tls12::finished_verify_data(suite.hash, &master, true, &hs.transcript.current_hash())?;
-    cx.info.our_finished = verify_data.clone();
-    let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-    hs.transcript.add(&fin);
-    cx.send_handshake_bytes(&fin)?;
+    emit_finished12(
+        &mut Flight::new(cx, &mut hs.transcript),
+        suite.hash,
+        &master,
+    )?;
     Ok(Box::new(ExpectChangeCipherSpec {
         hs,
         master,
@@ -760,15 +759,8 @@ impl State for ExpectFinished {
                 cx.send_ccs()?;
                 cx.record
                     .set_writer(tls12_encrypter(suite, &self.keys, true)?);
-                let verify_data = tls12::finished_verify_data(
-                    suite.hash,
-                    &self.master,
-                    true,
-                    &self.hs.transcript.current_hash(),
-                )?;
-                cx.info.our_finished = verify_data.clone();
-                let fin = HandshakeMessage::Finished(Finished { verify_data }).encode()?;
-                cx.send_handshake_bytes(&fin)?;
+                let mut flight = Flight::new(cx, &mut self.hs.transcript);
+                emit_finished12(&mut flight, suite.hash, &self.master)?;
                 if self.hs.ticket.is_some() {
                     // A renewed ticket replaces the old one (RFC 5077 3.3).
                     let mut renewed = self.hs.session(cx, &self.master);

@@ -5,8 +5,11 @@ use crate::config::{CertificateRequestView, CertifiedKey, Config};
 use crate::crypto::key_schedule::{resumption_psk, FinishedKey, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
-use crate::crypto::sign;
 use crate::error::{Error, Reason, Result};
+use crate::handshake::common::auth::{check_peer_signature, SignedContent};
+use crate::handshake::common::flight::{
+    emit_certificate13, emit_certificate_verify13, emit_finished13, Flight,
+};
 use crate::handshake::common::Common;
 use crate::handshake::{
     decode13, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
@@ -19,8 +22,8 @@ use crate::msgs::enums::{
 use crate::msgs::extensions::DistinguishedName;
 use crate::msgs::extensions::Extension;
 use crate::msgs::handshake::{
-    CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, Finished,
-    HandshakeMessage, HelloRetryRequest, KeyUpdateRequest, ServerHello,
+    CertificateEntry, CertificateRequestTls13, CertificateTls13, HandshakeMessage,
+    HelloRetryRequest, KeyUpdateRequest, ServerHello,
 };
 use crate::session::Session;
 use crate::suites::{self, SuiteInfo};
@@ -183,24 +186,15 @@ pub fn handle_server_hello(
                 ));
             }
             cx.info.psk_identity = Some(psk.identity.clone());
+            // Nothing learned of the server: the PSK authenticates it.
             let session = Arc::new(Session {
-                version: ProtocolVersion::TLSV1_3,
-                suite: suite.suite,
-                secret: psk.secret,
-                id: Vec::new(),
-                sid_ctx: Vec::new(),
                 server_name: cx.info.server_name.clone(),
-                peer_chain: Default::default(),
-                verify_result: crate::verify::x509_v::OK,
-                created_ms: crate::session::now_ms(),
-                timeout_secs: cx.config.session.timeout_secs,
-                ticket: Vec::new(),
-                ticket_lifetime: 0,
-                ticket_age_add: 0,
-                max_early_data: 0,
-                group: None,
-                extended_master_secret: true,
-                ticket_appdata: Vec::new(),
+                ..Session::new(
+                    ProtocolVersion::TLSV1_3,
+                    suite.suite,
+                    psk.secret,
+                    cx.config.session.timeout_secs,
+                )
             });
             external = Some(session.clone());
             Some(session)
@@ -548,24 +542,10 @@ impl State for ExpectCertificateVerify {
         let HandshakeMessage::CertificateVerify(cv) = decode13(msg)? else {
             return Err(unexpected(self.name(), msg.typ));
         };
-        if !cx.config.verify_schemes.contains(&cv.scheme) {
-            return Err(Error::illegal(
-                Reason::WRONG_SIGNATURE_TYPE,
-                format!(
-                    "the server signed with {}, which we did not offer",
-                    cv.scheme
-                ),
-            ));
-        }
+        let config = cx.config.clone();
         let hash = self.hs.transcript.current_hash();
-        let signed = sign::tls13_signed_message(true, &hash);
-        let leaf = cx
-            .info
-            .peer_chain
-            .first()
-            .ok_or_else(|| Error::internal("no peer certificate"))?;
-        sign::verify_signature(cv.scheme, leaf, &signed, &cv.signature, true)?;
-        cx.info.peer_signature_scheme = Some(cv.scheme);
+        let content = SignedContent::Tls13Transcript(&hash);
+        check_peer_signature(cx, &config.verify_schemes, &cv, content)?;
         self.hs.transcript.add(&msg.encoded);
         crate::handshake::ocsp::client_check(cx)?;
         Ok(Box::new(ExpectFinished {
@@ -624,19 +604,11 @@ impl State for ExpectFinished {
         // the client handshake key.
         cx.send_owed_compat_ccs()?;
         cx.ccs_allowed = false;
+        let mut flight = Flight::new(cx, &mut hs.transcript);
         if let Some(request) = self.cert_requested {
-            send_client_certificate(cx, &mut hs.transcript, request)?;
+            emit_client_certificate(&mut flight, request)?;
         }
-        let verify_data = hs
-            .client_finished
-            .verify_data(&hs.transcript.current_hash());
-        cx.info.our_finished = verify_data.to_vec();
-        let fin = HandshakeMessage::Finished(Finished {
-            verify_data: verify_data.to_vec(),
-        })
-        .encode()?;
-        hs.transcript.add(&fin);
-        cx.send_handshake_bytes(&fin)?;
+        cx.info.our_finished = emit_finished13(&mut flight, &hs.client_finished)?;
         cx.record
             .set_writer(tls13_encrypter(hs.suite, &client_app)?);
         cx.record
@@ -645,25 +617,13 @@ impl State for ExpectFinished {
         if cx.session.is_none() {
             // Like OpenSSL's, a connection has a session before any ticket arrives; without a
             // ticket it cannot be resumed.
-            cx.session = Some(Arc::new(Session {
-                version: ProtocolVersion::TLSV1_3,
-                suite: hs.suite.suite,
-                secret: resumption.clone(),
-                id: Vec::new(),
-                sid_ctx: Vec::new(),
-                server_name: cx.info.server_name.clone(),
-                peer_chain: cx.info.peer_chain.clone(),
-                verify_result: cx.info.verify_result,
-                created_ms: crate::session::now_ms(),
-                timeout_secs: cx.config.session.timeout_secs,
-                ticket: Vec::new(),
-                ticket_lifetime: 0,
-                ticket_age_add: 0,
-                max_early_data: 0,
-                group: cx.info.group,
-                extended_master_secret: true,
-                ticket_appdata: Vec::new(),
-            }));
+            let session = cx.info.new_session(
+                ProtocolVersion::TLSV1_3,
+                hs.suite.suite,
+                resumption.clone(),
+                cx.config.session.timeout_secs,
+            );
+            cx.session = Some(Arc::new(session));
         }
         cx.handshake_complete = true;
         // RFC 8446 4.4: the context of a post-handshake authentication is the handshake up to
@@ -683,14 +643,10 @@ impl State for ExpectFinished {
 
 /// Answers a CertificateRequest: the chosen chain and its CertificateVerify, or an empty
 /// Certificate when nothing fits (the server then decides whether to go on).
-fn send_client_certificate(
-    cx: &mut Common,
-    transcript: &mut crate::crypto::hash::Transcript,
-    request: CertRequest,
-) -> Result<()> {
-    crate::handshake::client_certificate_callback(cx)?;
-    let config = cx.config.clone();
-    cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
+fn emit_client_certificate(flight: &mut Flight<'_>, request: CertRequest) -> Result<()> {
+    crate::handshake::client_certificate_callback(flight.cx)?;
+    let config = flight.cx.config.clone();
+    flight.cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
     let chosen = request.choose(&config);
     let entries = chosen.as_ref().map_or_else(Vec::new, |(ck, _)| {
         ck.chain
@@ -698,28 +654,18 @@ fn send_client_certificate(
             .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
             .collect()
     });
-    let (certificate, compressed) = crate::certcomp::certificate_message(
-        &config,
-        &CertificateTls13 {
-            context: request.context,
-            entries,
-        },
-        &request.compress_algs,
-    )?;
-    cx.info.cert_compression.sent = compressed;
-    transcript.add(&certificate);
-    cx.send_handshake_bytes(&certificate)?;
-    let Some((ck, scheme)) = chosen else {
-        cx.evidence.sent_empty_certificate = true;
-        return Ok(());
+    let certificate = CertificateTls13 {
+        context: request.context,
+        entries,
     };
-    let signed = sign::tls13_signed_message(false, &transcript.current_hash());
-    let signature = ck.key.sign(scheme, &signed)?;
-    let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).encode()?;
-    transcript.add(&cv);
-    cx.send_handshake_bytes(&cv)?;
-    cx.info.our_signature_scheme = Some(scheme);
-    Ok(())
+    emit_certificate13(flight, &certificate, &request.compress_algs)?;
+    match chosen {
+        Some((ck, scheme)) => emit_certificate_verify13(flight, &ck.key, scheme),
+        None => {
+            flight.cx.evidence.sent_empty_certificate = true;
+            Ok(())
+        }
+    }
 }
 
 /// After the handshake, in either role: NewSessionTicket (to a client) and KeyUpdate.
@@ -758,23 +704,17 @@ impl Connected13 {
         let hash = self.suite.hash;
         let digest = crate::crypto::hash::HashAlg::Sha256.hash(&nst.ticket);
         Some(Session {
-            version: ProtocolVersion::TLSV1_3,
-            suite: self.suite.suite,
-            secret: resumption_psk(hash, master, &nst.nonce),
             id: digest[..crate::session::MAX_SESSION_ID_LEN].to_vec(),
-            sid_ctx: Vec::new(),
-            server_name: cx.info.server_name.clone(),
-            peer_chain: cx.info.peer_chain.clone(),
-            verify_result: cx.info.verify_result,
-            created_ms: crate::session::now_ms(),
-            timeout_secs: lifetime,
             ticket: nst.ticket.clone(),
             ticket_lifetime: lifetime,
             ticket_age_add: nst.age_add,
             max_early_data: nst.max_early_data_size().unwrap_or(0),
-            group: cx.info.group,
-            extended_master_secret: true,
-            ticket_appdata: Vec::new(),
+            ..cx.info.new_session(
+                ProtocolVersion::TLSV1_3,
+                self.suite.suite,
+                resumption_psk(hash, master, &nst.nonce),
+                lifetime,
+            )
         })
     }
 }
@@ -832,8 +772,9 @@ impl State for Connected13 {
                     .ok_or_else(|| Error::internal("no handshake transcript"))?;
                 let mut t = transcript.clone();
                 t.add(&msg.encoded);
-                send_client_certificate(cx, &mut t, request)?;
-                crate::handshake::pha::send_finished(cx, self.suite, &self.our_secret, &t)?;
+                let mut flight = Flight::new(cx, &mut t);
+                emit_client_certificate(&mut flight, request)?;
+                crate::handshake::pha::emit_finished(&mut flight, self.suite, &self.our_secret)?;
                 Ok(self)
             }
             HandshakeMessage::NewSessionTicketTls13(nst)
@@ -862,9 +803,9 @@ impl State for Connected13 {
                     && !cx.sent_close_notify
                     && !silent_since_our_update
                 {
-                    let reply = HandshakeMessage::KeyUpdate(KeyUpdateRequest::UpdateNotRequested)
-                        .encode()?;
-                    cx.send_handshake_bytes(&reply)?;
+                    cx.send_unhashed(&HandshakeMessage::KeyUpdate(
+                        KeyUpdateRequest::UpdateNotRequested,
+                    ))?;
                     cx.info.key_updates_sent += 1;
                     self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
                     cx.record
@@ -892,7 +833,7 @@ impl State for Connected13 {
         } else {
             KeyUpdateRequest::UpdateNotRequested
         };
-        cx.send_handshake_bytes(&HandshakeMessage::KeyUpdate(request).encode()?)?;
+        cx.send_unhashed(&HandshakeMessage::KeyUpdate(request))?;
         cx.info.key_updates_sent += 1;
         self.our_secret =
             crate::crypto::key_schedule::next_traffic_secret(self.suite.hash, &self.our_secret);

@@ -1,6 +1,9 @@
 //! What the handshake states share: the parts of a connection they act on ([`Common`]), the
-//! negotiated facts ([`Negotiated`]), and the sending of records and handshake messages.
+//! negotiated facts ([`Negotiated`]), the sending of records and handshake messages
+//! ([`flight::Flight`]) and the check of the peer's signature ([`auth`]).
 
+pub mod auth;
+pub mod flight;
 pub mod negotiated;
 
 pub use negotiated::Negotiated;

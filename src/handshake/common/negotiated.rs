@@ -1,6 +1,8 @@
 //! What the handshake settled: the facts the `SSL_get_*` calls and diagnosis read.
 
-use crate::msgs::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::crypto::secret::Secret;
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::session::Session;
 use crate::suites::SuiteInfo;
 use crate::verify::x509_v;
 
@@ -72,6 +74,24 @@ pub struct Negotiated {
 }
 
 impl Negotiated {
+    /// [`Session::new`] with what this handshake learned that each session of the connection
+    /// keeps: the server name, the peer's chain and its verdict, the key exchange group.
+    pub fn new_session(
+        &self,
+        version: ProtocolVersion,
+        suite: CipherSuite,
+        secret: Secret,
+        timeout_secs: u32,
+    ) -> Session {
+        Session {
+            server_name: self.server_name.clone(),
+            peer_chain: self.peer_chain.clone(),
+            verify_result: self.verify_result,
+            group: self.group,
+            ..Session::new(version, suite, secret, timeout_secs)
+        }
+    }
+
     /// The verified path's certificates (DER), leaf to trust anchor.
     pub fn verified_chain_ders(&self) -> Vec<&[u8]> {
         self.verified_chain.certificates(&self.peer_chain)

@@ -1,4 +1,17 @@
-//! The server's first step: read a ClientHello and decide the protocol version.
+//! The server's first step: read a ClientHello and decide the protocol version, then TLS 1.2
+//! ([`tls12`]) or TLS 1.3 ([`tls13`]).
+//!
+//! Imports go one way: `tls13` uses the resumption (`tls13_psk`), the client's last flight
+//! (`tls13_auth`) and the HelloRetryRequest checks (`tls13_retry`); `tls12` ends in
+//! `tls12_finish`, which the TLS 1.2 PSK key exchange shares.
+
+mod psk12;
+pub mod tls12;
+pub(in crate::handshake) mod tls12_finish;
+pub mod tls13;
+mod tls13_auth;
+mod tls13_psk;
+mod tls13_retry;
 
 use super::{unexpected, State};
 use crate::config::{AlpnDecision, CertCallbackOutcome, ClientHelloDecision, SniOutcome};
@@ -69,8 +82,8 @@ fn after_certificate_callback(
         }
     }
     match version {
-        ProtocolVersion::TLSV1_3 => super::server13::handle_client_hello(cx, ch, msg, None),
-        ProtocolVersion::TLSV1_2 => super::server12::handle_client_hello(cx, ch, msg),
+        ProtocolVersion::TLSV1_3 => tls13::handle_client_hello(cx, ch, msg, None),
+        ProtocolVersion::TLSV1_2 => tls12::handle_client_hello(cx, ch, msg),
         other => Err(Error::internal(format!("version {other} not implemented"))),
     }
 }
@@ -232,7 +245,7 @@ fn choose_version(cx: &Common, ch: &ClientHello) -> Result<ProtocolVersion> {
 /// with the settings the callback left (another context's certificates and verification, or
 /// per-connection setters). Without a callback the name is recorded but not acknowledged, as
 /// OpenSSL does. Runs on the first ClientHello only: a second one after a HelloRetryRequest
-/// must ask for the same name (`server13::changed_extension`).
+/// must ask for the same name (`tls13_retry::changed_extension`).
 fn answer_server_name(cx: &mut Common, ch: &ClientHello, version: ProtocolVersion) -> Result<()> {
     let requested = ch.server_name().map(str::to_string);
     cx.info.server_name = requested.clone();
