@@ -82,7 +82,7 @@ fn tls13_server_awaiting_finished() -> (Connection, RecordEncrypter, usize) {
     transfer(&mut s, &mut c).unwrap();
     let secret = logged_secret(&c.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let suite = c.negotiated().suite.unwrap();
-    let sealer = tls::handshake::tls13_encrypter(suite, &secret).unwrap();
+    let sealer = tls::record::keys::tls13_encrypter(suite, &secret).unwrap();
     (s, sealer, suite.hash.output_len())
 }
 
@@ -97,7 +97,7 @@ fn tls13_established_server() -> (Connection, RecordEncrypter) {
     assert!(!s.is_handshaking());
     let secret = logged_secret(&c.take_events(), "CLIENT_TRAFFIC_SECRET_0");
     let suite = c.negotiated().suite.unwrap();
-    (s, tls::handshake::tls13_encrypter(suite, &secret).unwrap())
+    (s, tls::record::keys::tls13_encrypter(suite, &secret).unwrap())
 }
 
 /// Seals `inner` as the whole TLSInnerPlaintext (content, type byte and padding as given).
@@ -186,7 +186,7 @@ fn tls12_server_awaiting_finished() -> (Connection, RecordEncrypter) {
     s.read_tls(&out[..last]).unwrap();
     (
         s,
-        tls::handshake::tls12_encrypter(suite, &keys, true).unwrap(),
+        tls::record::keys::tls12_encrypter(suite, &keys, true).unwrap(),
     )
 }
 
@@ -593,7 +593,7 @@ fn refused_early_data_is_skipped_under_handshake_keys() {
     // is opened (and found wrong, as this test cannot compute the right one).
     let secret = logged_secret(&s.take_events(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let suite = s.negotiated().suite.unwrap();
-    let mut sealer = tls::handshake::tls13_encrypter(suite, &secret).unwrap();
+    let mut sealer = tls::record::keys::tls13_encrypter(suite, &secret).unwrap();
     let fin = handshake_message(20, &vec![0; suite.hash.output_len()]);
     let inner = [&fin[..], &[HANDSHAKE]].concat();
     expect_alert(
@@ -673,7 +673,7 @@ fn the_server_answers_and_honours_record_size_limit() {
     // The first protected record starts with EncryptedExtensions, which carries 16385.
     let secret = logged_secret(&s.take_events(), "SERVER_HANDSHAKE_TRAFFIC_SECRET");
     let suite = s.negotiated().suite.unwrap();
-    let mut opener = tls::handshake::tls13_decrypter(suite, &secret).unwrap();
+    let mut opener = tls::record::keys::tls13_decrypter(suite, &secret).unwrap();
     let at = record_sizes(&flight)
         .iter()
         .take_while(|(typ, _)| *typ != 23)

@@ -280,7 +280,7 @@ fn tls13_pair_and_client_sealer() -> (Pair, tls::record::RecordEncrypter) {
         })
         .expect("the client logged its traffic secret");
     let suite = client.negotiated().suite.unwrap();
-    let sealer = tls::handshake::tls13_encrypter(suite, &secret).unwrap();
+    let sealer = tls::record::keys::tls13_encrypter(suite, &secret).unwrap();
     let pair = Pair {
         client,
         server,

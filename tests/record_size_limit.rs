@@ -200,7 +200,7 @@ fn the_client_refuses_server_records_above_its_limit() {
     assert!(!client.is_handshaking());
     let secret = logged_secret(&server.take_events(), "SERVER_TRAFFIC_SECRET_0");
     let suite = client.negotiated().suite.unwrap();
-    let mut sealer = tls::handshake::tls13_encrypter(suite, &secret).unwrap();
+    let mut sealer = tls::record::keys::tls13_encrypter(suite, &secret).unwrap();
     let mut seal = |content_len: usize| {
         let mut out = Vec::new();
         sealer

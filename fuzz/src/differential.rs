@@ -232,8 +232,8 @@ pub fn differential(data: &[u8]) {
         let secret = &data[1..1 + suite.hash.output_len()];
         let s = Secret::from_slice(secret);
         (
-            tls::handshake::tls13_encrypter(suite, &s).expect("encrypter"),
-            tls::handshake::tls13_decrypter(suite, &s).expect("decrypter"),
+            tls::record::keys::tls13_encrypter(suite, &s).expect("encrypter"),
+            tls::record::keys::tls13_decrypter(suite, &s).expect("decrypter"),
             secret,
         )
     } else {
@@ -247,8 +247,8 @@ pub fn differential(data: &[u8]) {
         )
         .expect("key block");
         (
-            tls::handshake::tls12_encrypter(suite, &keys, true).expect("encrypter"),
-            tls::handshake::tls12_decrypter(suite, &keys, true).expect("decrypter"),
+            tls::record::keys::tls12_encrypter(suite, &keys, true).expect("encrypter"),
+            tls::record::keys::tls12_decrypter(suite, &keys, true).expect("decrypter"),
             master,
         )
     };

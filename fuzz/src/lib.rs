@@ -31,13 +31,13 @@ pub fn record(data: &[u8]) {
     if selector != 0 {
         let suite = *pick(&suites, selector - 1);
         let decrypter = if suite.version == ProtocolVersion::TLSV1_3 {
-            tls::handshake::tls13_decrypter(suite, &Secret::zeros(suite.hash.output_len()))
+            tls::record::keys::tls13_decrypter(suite, &Secret::zeros(suite.hash.output_len()))
         } else {
             let keys = tls::crypto::tls12::key_block(
                 suite.hash, suite.aead, &[7u8; 48], &[1; 32], &[2; 32],
             )
             .expect("key block");
-            tls::handshake::tls12_decrypter(suite, &keys, true)
+            tls::record::keys::tls12_decrypter(suite, &keys, true)
         };
         layer.set_reader(decrypter.expect("keys"));
     }

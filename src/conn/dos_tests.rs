@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::config::{CertifiedKey, Config};
-use crate::handshake::server13::tests::{certified, chain, client_config, run, server_config};
+use crate::handshake::server::tls13::tests::{certified, chain, client_config, run, server_config};
 use crate::limits::{MAX_COOKIE_LEN, MAX_TICKETS_KEPT, MAX_TICKET_LEN};
 use crate::msgs::enums::{CipherSuite, NamedGroup};
 use crate::msgs::extensions::HelloRetryExtension;

@@ -904,7 +904,7 @@ mod tests {
         c.write_plaintext(b"secret message").unwrap();
         let wire = c.pending_tls().to_vec();
         let suite = c.negotiated().suite.unwrap();
-        let mut decrypter = crate::handshake::tls13_decrypter(
+        let mut decrypter = crate::record::keys::tls13_decrypter(
             suite,
             &crate::crypto::secret::Secret::from_slice(&secret),
         )

@@ -8,10 +8,6 @@ pub mod pha;
 pub mod psk12;
 pub mod server;
 
-// The old path of the TLS 1.3 server file, for the tests elsewhere that still name its helpers.
-#[cfg(test)]
-pub use server::tls13 as server13;
-
 use crate::config::CertifiedKey;
 use crate::crypto::hash::HashAlg;
 use crate::error::{Error, Reason, Result};
@@ -159,13 +155,6 @@ pub fn decode12(msg: &JoinedMessage) -> Result<HandshakeMessage> {
 
 /// `N` random bytes from the system's secure random generator (fixed under the fuzzing seam).
 pub use crate::crypto::rand::random_array as random_bytes;
-
-/// Record protection from secrets lives in the record layer; the handshake states call it
-/// through these names.
-pub use crate::record::keys::{
-    tls12_decrypter, tls12_encrypter, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
-    tls13_handshake_encrypter, tls13_keys, tls13_keys_of,
-};
 
 /// Verifies the peer's chain (leaf first), makes it the connection's `peer_chain` and records
 /// the `X509_V_*` result. The configured verify callback, if any, sees each step and may

@@ -187,7 +187,7 @@ pub fn server_answer(
 mod tests {
     use super::*;
     use crate::config::VerifyMode;
-    use crate::handshake::server13::tests::{client_config, run, server_config};
+    use crate::handshake::server::tls13::tests::{client_config, run, server_config};
     use crate::msgs::handshake::CertificateTls13;
     use crate::testing::transfer as send;
 

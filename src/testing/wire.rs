@@ -107,6 +107,6 @@ pub fn server_awaiting_client_flight(
     let suite = c.negotiated().suite.unwrap();
     (
         s,
-        crate::handshake::tls13_encrypter(suite, &secret).unwrap(),
+        crate::record::keys::tls13_encrypter(suite, &secret).unwrap(),
     )
 }

@@ -479,7 +479,7 @@ mod tests {
     #[test]
     fn a_server_verifying_a_client_leaves_its_memo_untouched() {
         use crate::config::VerifyMode;
-        use crate::handshake::server13::tests::{client_config, run, server_config};
+        use crate::handshake::server::tls13::tests::{client_config, run, server_config};
         let server = server_config(VerifyMode::REQUIRE_PEER_CERT);
         let client = client_config(Some("client-ecdsa-p256"));
         let (server_roots, client_roots) = (server.roots.clone(), client.roots.clone());

@@ -14,7 +14,7 @@ use crate::error::{Error, Reason, Result};
 use crate::handshake::common::auth::{check_peer_signature, SignedContent};
 use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
-use crate::handshake::{decode12, tls12_decrypter, tls12_encrypter, unexpected, verify_mac, State};
+use crate::handshake::{decode12, unexpected, verify_mac, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
@@ -24,6 +24,7 @@ use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
     EcdheServerParams, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
+use crate::record::keys::{tls12_decrypter, tls12_encrypter};
 use crate::role::Role;
 use crate::session::Session;
 use crate::suites::{self, Auth, SuiteInfo};

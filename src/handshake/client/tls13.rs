@@ -11,10 +11,7 @@ use crate::handshake::common::flight::{
     emit_certificate13, emit_certificate_verify13, emit_finished13, Flight,
 };
 use crate::handshake::common::Common;
-use crate::handshake::{
-    decode13, tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter,
-    tls13_handshake_encrypter, unexpected, State,
-};
+use crate::handshake::{decode13, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
@@ -24,6 +21,9 @@ use crate::msgs::extensions::Extension;
 use crate::msgs::handshake::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, HandshakeMessage,
     HelloRetryRequest, KeyUpdateRequest, ServerHello,
+};
+use crate::record::keys::{
+    tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter, tls13_handshake_encrypter,
 };
 use crate::session::Session;
 use crate::suites::{self, SuiteInfo};

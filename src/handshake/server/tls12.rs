@@ -19,7 +19,7 @@ use crate::handshake::common::auth::{
 };
 use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
-use crate::handshake::{decode12, random_bytes, tls12_encrypter, unexpected, State};
+use crate::handshake::{decode12, random_bytes, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
@@ -30,6 +30,7 @@ use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheServerParams,
     HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
 };
+use crate::record::keys::tls12_encrypter;
 use crate::session::{Session, SessionStats, TicketOutcome};
 use crate::suites::{self, SuiteInfo};
 use crate::verify::Usage;

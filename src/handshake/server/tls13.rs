@@ -16,10 +16,7 @@ use crate::handshake::common::flight::{
     emit_certificate13, emit_certificate_verify13, emit_finished13, Flight,
 };
 use crate::handshake::common::Common;
-use crate::handshake::{
-    decode13, random_bytes, tls13_encrypter, tls13_handshake_decrypter, tls13_handshake_encrypter,
-    unexpected, State,
-};
+use crate::handshake::{decode13, random_bytes, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{
@@ -33,6 +30,7 @@ use crate::msgs::handshake::{
     CertificateEntry, CertificateTls13, ClientHello, EncryptedExtensions, HandshakeMessage,
     HelloRetryRequest, ServerHello,
 };
+use crate::record::keys::{tls13_encrypter, tls13_handshake_decrypter, tls13_handshake_encrypter};
 use crate::suites::{self, SuiteInfo};
 use std::sync::Arc;
 

@@ -13,12 +13,13 @@ use crate::handshake::common::auth::{
 };
 use crate::handshake::common::flight::Flight;
 use crate::handshake::common::Common;
-use crate::handshake::{decode13, tls13_decrypter, unexpected, State};
+use crate::handshake::{decode13, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::{AlertDescription, ExtensionType, SignatureScheme};
 use crate::msgs::extensions::CertificateRequestExtension;
 use crate::msgs::handshake::{CertificateRequestTls13, HandshakeMessage};
+use crate::record::keys::tls13_decrypter;
 use crate::suites::SuiteInfo;
 use crate::verify::Usage;
 
