@@ -68,15 +68,21 @@ struct trampoline {
     void *alt_stack;
 };
 
+/* The thread's previous alternate stack is put back before it ends: AddressSanitizer gives
+ * each thread one of its own and unmaps whatever the thread has at its end. */
 static void *with_alt_stack(void *p)
 {
     struct trampoline *t = p;
-    stack_t ss;
+    stack_t ss, previous;
+    void *r;
     memset(&ss, 0, sizeof ss);
     ss.ss_sp = t->alt_stack;
     ss.ss_size = 64 * 1024;
-    sigaltstack(&ss, NULL);
-    return t->run(t->arg);
+    if (sigaltstack(&ss, &previous) != 0)
+        return t->run(t->arg);
+    r = t->run(t->arg);
+    sigaltstack(&previous, NULL);
+    return r;
 }
 
 static struct trampoline trampolines[2];
