@@ -59,7 +59,7 @@ LIBTLS_LIBS = -ltls -lpthread
 OPENSSL_CFLAGS = $(WARNINGS) $(C_INCLUDES) -DLIBTLS_TEST_OPENSSL
 OPENSSL_LIBS = -lssl -lcrypto -lpthread
 
-PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps test_ocsp test_apps_misc test_export test_client_hello test_psk test_server_cb test_cert_comp test_cert_comp_custom test_conf_cmd test_ticket_cb
+PROGRAMS = tlsclient tlsserver test_api test_bio test_x509 test_diag epoll_echo test_config test_verify test_session test_threads test_lifecycle test_reentry test_apps test_ocsp test_apps_misc test_export test_client_hello test_psk test_server_cb test_cert_comp test_cert_comp_custom test_conf_cmd test_ticket_cb test_stack
 SOURCES_tlsclient = cli/tlsclient.c
 SOURCES_tlsserver = cli/tlsserver.c
 SOURCES_test_api = capi-tests/c/test_api.c
@@ -84,6 +84,7 @@ SOURCES_test_server_cb = capi-tests/c/test_server_cb.c
 SOURCES_test_cert_comp = capi-tests/c/test_cert_comp.c
 SOURCES_test_conf_cmd = capi-tests/c/test_conf_cmd.c
 SOURCES_test_ticket_cb = capi-tests/c/test_ticket_cb.c
+SOURCES_test_stack = capi-tests/c/test_stack.c
 HEADERS = capi-tests/compat.h capi-tests/c/runner.h capi-tests/c/common.h cli/common.h
 
 LIBTLS_BINS = $(addprefix $(BUILD)/bin/,$(PROGRAMS))

@@ -75,8 +75,31 @@ pub struct Used {
     pub received: Option<Alg>,
 }
 
+/// The stack of the thread the compressors run on: brotli's encoder at quality 11 alone takes
+/// some 40 KB of stack, the others several pages.
+const COMPRESSOR_STACK: usize = 256 * 1024;
+
 /// Compresses `data` with `alg`.
+///
+/// The compressors run on a short-lived thread of their own, with a stack of known size: a
+/// chain is compressed once per context and algorithm (the result is cached), but on the
+/// thread of whichever handshake needs it first, and an application may run its connections
+/// in threads with small stacks (stunnel's are 64 KiB), which brotli's encoder would overflow
+/// (issue 19). An error if no thread can be started; the caller then sends the Certificate
+/// uncompressed.
 pub fn compress(alg: Alg, data: &[u8]) -> Result<Vec<u8>> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("libtls-certcomp".into())
+            .stack_size(COMPRESSOR_STACK)
+            .spawn_scoped(scope, || compress_here(alg, data))
+            .map_err(|e| Error::internal(format!("no thread to compress a certificate on: {e}")))?
+            .join()
+            .map_err(|_| Error::internal("certificate compression panicked"))?
+    })
+}
+
+fn compress_here(alg: Alg, data: &[u8]) -> Result<Vec<u8>> {
     match alg {
         Alg::ZLIB => Ok(miniz_oxide::deflate::compress_to_vec_zlib(data, ZLIB_LEVEL)),
         Alg::BROTLI => {

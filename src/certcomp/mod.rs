@@ -125,7 +125,12 @@ pub fn certificate_message(
     let message = match cacheable.then(|| cache.lookup(alg, &body)).flatten() {
         Some(m) => m,
         None => {
-            let m = Arc::new(cache.compress_message(alg, &body)?);
+            // Compressing is optional: should it fail (no thread to compress on), the plain
+            // Certificate does.
+            let Ok(m) = cache.compress_message(alg, &body) else {
+                return Ok((plain()?, None));
+            };
+            let m = Arc::new(m);
             if cacheable {
                 cache.insert(alg, body.clone(), m.clone());
             }

@@ -28,7 +28,7 @@ fn extract_with(salt: &hmac::Key, ikm: &[u8]) -> Secret {
 #[derive(Clone)]
 pub struct Prk {
     alg: HashAlg,
-    key: hmac::Key,
+    key: Box<hmac::Key>,
 }
 
 impl std::fmt::Debug for Prk {
@@ -41,7 +41,7 @@ impl Prk {
     pub fn new(alg: HashAlg, secret: &[u8]) -> Self {
         Prk {
             alg,
-            key: hmac::Key::new(alg.hmac_alg(), secret),
+            key: boxed_key(alg, secret),
         }
     }
 
@@ -79,7 +79,7 @@ impl Prk {
     pub fn finished_key(&self) -> FinishedKey {
         let finished_key = self.expand_label(b"finished", b"", self.alg.output_len());
         FinishedKey {
-            key: hmac::Key::new(self.alg.hmac_alg(), &finished_key),
+            key: boxed_key(self.alg, &finished_key),
         }
     }
 }
@@ -87,7 +87,7 @@ impl Prk {
 /// finished_key = HKDF-Expand-Label(base_key, "finished", "", Hash.length), as an HMAC key
 /// (wiped on drop like [`Prk`]).
 pub struct FinishedKey {
-    key: hmac::Key,
+    key: Box<hmac::Key>,
 }
 
 impl std::fmt::Debug for FinishedKey {
@@ -106,6 +106,16 @@ impl FinishedKey {
     pub fn verify(&self, transcript_hash: &[u8], received: &[u8]) -> bool {
         hmac::verify(&self.key, transcript_hash, received).is_ok()
     }
+}
+
+/// An HMAC key on the heap. aws-lc's HMAC_CTX makes an `hmac::Key` 1.2 KB; the schedule's
+/// stages, the Finished keys and the handshake states that hold them are moved by value and
+/// kept in handshake functions' frames, and boxing the key keeps those frames small enough for
+/// a handshake in a 64 KiB thread stack (stunnel's default; issue 19). Not inlined, so the
+/// key is built in this short-lived frame and not in the caller's.
+#[inline(never)]
+fn boxed_key(alg: HashAlg, secret: &[u8]) -> Box<hmac::Key> {
+    Box::new(hmac::Key::new(alg.hmac_alg(), secret))
 }
 
 /// HKDF-Expand (RFC 5869) with the PRK's HMAC key. `None` if `len > 255 * Hash.length`.
@@ -199,9 +209,9 @@ pub fn derive_secret(alg: HashAlg, secret: &[u8], label: &[u8], transcript_hash:
 }
 
 /// The salt for the next extraction, Derive-Secret(secret, "derived", ""), as an HMAC key.
-fn derived_salt(prk: &Prk) -> hmac::Key {
+fn derived_salt(prk: &Prk) -> Box<hmac::Key> {
     let salt = prk.derive_secret(b"derived", empty_hash(prk.alg));
-    hmac::Key::new(prk.alg.hmac_alg(), &salt)
+    boxed_key(prk.alg, &salt)
 }
 
 /// `Hash("")`, computed once per hash.
@@ -224,7 +234,7 @@ fn alg_index(alg: HashAlg) -> usize {
 struct NoPskStart {
     early_secret: Secret,
     early: Prk,
-    handshake_salt: hmac::Key,
+    handshake_salt: Box<hmac::Key>,
 }
 
 fn no_psk_start(alg: HashAlg) -> &'static NoPskStart {
@@ -315,7 +325,7 @@ pub struct KeySchedule {
     early_secret: Secret,
     early: Prk,
     /// Known in advance when there is no PSK.
-    handshake_salt: Option<hmac::Key>,
+    handshake_salt: Option<Box<hmac::Key>>,
 }
 
 impl KeySchedule {

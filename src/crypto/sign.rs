@@ -288,55 +288,18 @@ impl SigningKey {
 
     /// Signs `msg` (the whole message; the scheme's hash is applied here).
     pub fn sign(&self, scheme: SignatureScheme, msg: &[u8]) -> Result<Vec<u8>> {
-        use SignatureScheme as S;
         if !self.can_sign(scheme, false) {
             return Err(Error::internal(format!(
                 "a {:?} key cannot sign with {scheme}",
                 self.key_type
             )));
         }
-        let failed = || Error::internal(format!("signing with {scheme} failed"));
-        match &self.inner {
-            Inner::Rsa(kp) => {
-                let enc: &'static dyn sig::RsaEncoding = match scheme {
-                    S::RSA_PSS_RSAE_SHA256 => &sig::RSA_PSS_SHA256,
-                    S::RSA_PSS_RSAE_SHA384 => &sig::RSA_PSS_SHA384,
-                    S::RSA_PSS_RSAE_SHA512 => &sig::RSA_PSS_SHA512,
-                    S::RSA_PKCS1_SHA256 => &sig::RSA_PKCS1_SHA256,
-                    S::RSA_PKCS1_SHA384 => &sig::RSA_PKCS1_SHA384,
-                    S::RSA_PKCS1_SHA512 => &sig::RSA_PKCS1_SHA512,
-                    _ => return Err(failed()),
-                };
-                let mut out = vec![0u8; kp.public_modulus_len()];
-                kp.sign(enc, &SystemRandom::new(), msg, &mut out)
-                    .map_err(|_| failed())?;
-                Ok(out)
-            }
-            Inner::Ecdsa(kp, pkcs8) => {
-                use aws_lc_rs::digest;
-                let hash = match scheme {
-                    S::ECDSA_NISTP256_SHA256 => &digest::SHA256,
-                    S::ECDSA_NISTP384_SHA384 => &digest::SHA384,
-                    S::ECDSA_NISTP521_SHA512 => &digest::SHA512,
-                    _ => return Err(failed()),
-                };
-                let curve_scheme = match self.key_type {
-                    KeyType::EcdsaP256 => S::ECDSA_NISTP256_SHA256,
-                    _ => S::ECDSA_NISTP384_SHA384,
-                };
-                if scheme == curve_scheme {
-                    return Ok(kp
-                        .sign(&SystemRandom::new(), msg)
-                        .map_err(|_| failed())?
-                        .as_ref()
-                        .to_vec());
-                }
-                // A TLS 1.2 peer's choice of another hash: sign its digest of `msg`.
-                crate::ffi::ecdsa::sign_digest(pkcs8, digest::digest(hash, msg).as_ref())
-                    .ok_or_else(failed)
-            }
-            Inner::Ed25519(kp) => Ok(kp.try_sign(msg).map_err(|_| failed())?.as_ref().to_vec()),
-        }
+        let signature = match &self.inner {
+            Inner::Rsa(kp) => sign_rsa(kp, scheme, msg),
+            Inner::Ecdsa(kp, pkcs8) => sign_ecdsa(kp, pkcs8, self.key_type, scheme, msg),
+            Inner::Ed25519(kp) => sign_ed25519(kp, msg),
+        };
+        signature.ok_or_else(|| Error::internal(format!("signing with {scheme} failed")))
     }
 
     /// The public key as it appears in a certificate's subjectPublicKey BIT STRING: the
@@ -603,6 +566,60 @@ pub fn tls13_signed_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
     m.push(0);
     m.extend_from_slice(transcript_hash);
     m
+}
+
+// The signing helpers are kept out of `SigningKey::sign` and of each other: aws-lc-rs returns a
+// signature in a 4.6 KB `Signature` (room for its largest algorithm), and one frame with a slot
+// for each kind of key would hold three of them while aws-lc signs (issue 19: a handshake must
+// fit in a 64 KiB thread stack).
+
+#[inline(never)]
+fn sign_rsa(kp: &sig::RsaKeyPair, scheme: SignatureScheme, msg: &[u8]) -> Option<Vec<u8>> {
+    use SignatureScheme as S;
+    let enc: &'static dyn sig::RsaEncoding = match scheme {
+        S::RSA_PSS_RSAE_SHA256 => &sig::RSA_PSS_SHA256,
+        S::RSA_PSS_RSAE_SHA384 => &sig::RSA_PSS_SHA384,
+        S::RSA_PSS_RSAE_SHA512 => &sig::RSA_PSS_SHA512,
+        S::RSA_PKCS1_SHA256 => &sig::RSA_PKCS1_SHA256,
+        S::RSA_PKCS1_SHA384 => &sig::RSA_PKCS1_SHA384,
+        S::RSA_PKCS1_SHA512 => &sig::RSA_PKCS1_SHA512,
+        _ => return None,
+    };
+    let mut out = vec![0u8; kp.public_modulus_len()];
+    kp.sign(enc, &SystemRandom::new(), msg, &mut out).ok()?;
+    Some(out)
+}
+
+#[inline(never)]
+fn sign_ecdsa(
+    kp: &sig::EcdsaKeyPair,
+    pkcs8: &crate::crypto::secret::Secret,
+    key_type: KeyType,
+    scheme: SignatureScheme,
+    msg: &[u8],
+) -> Option<Vec<u8>> {
+    use aws_lc_rs::digest;
+    use SignatureScheme as S;
+    let hash = match scheme {
+        S::ECDSA_NISTP256_SHA256 => &digest::SHA256,
+        S::ECDSA_NISTP384_SHA384 => &digest::SHA384,
+        S::ECDSA_NISTP521_SHA512 => &digest::SHA512,
+        _ => return None,
+    };
+    let curve_scheme = match key_type {
+        KeyType::EcdsaP256 => S::ECDSA_NISTP256_SHA256,
+        _ => S::ECDSA_NISTP384_SHA384,
+    };
+    if scheme == curve_scheme {
+        return Some(kp.sign(&SystemRandom::new(), msg).ok()?.as_ref().to_vec());
+    }
+    // A TLS 1.2 peer's choice of another hash: sign its digest of `msg`.
+    crate::ffi::ecdsa::sign_digest(pkcs8, digest::digest(hash, msg).as_ref())
+}
+
+#[inline(never)]
+fn sign_ed25519(kp: &sig::Ed25519KeyPair, msg: &[u8]) -> Option<Vec<u8>> {
+    Some(kp.try_sign(msg).ok()?.as_ref().to_vec())
 }
 
 #[cfg(test)]

@@ -118,6 +118,8 @@ pub(crate) unsafe fn transport_write(b: *mut BIO, data: &[u8]) -> IoOutcome {
 /// Reads and drops what a socket BIO already holds, up to `limit` bytes, without blocking.
 /// After a fatal error the rest of a rejected record may still sit unread in the kernel, and
 /// closing a socket with unread data resets the connection: the peer could lose our alert.
+// Not inlined: its 4 KiB scratch buffer would sit in the frame of every read (issue 19).
+#[inline(never)]
 pub(crate) unsafe fn discard_readable(b: *mut BIO, limit: usize) {
     // SAFETY: caller passes a live BIO. recv fails at once (ENOTSOCK) on a descriptor that is
     // not a socket, which ends the loop.

@@ -21,7 +21,10 @@ pub(crate) enum Stop {
 }
 
 impl SSL {
-    /// Creates the core connection on first use, once the role is known.
+    /// Creates the core connection on first use, once the role is known. Not inlined: the
+    /// connection is built in this frame, which would otherwise stay on the stack under every
+    /// handshake step (issue 19).
+    #[inline(never)]
     fn ensure_conn(&mut self) -> Result<&mut Connection, Stop> {
         if self.conn.is_none() {
             let role = match self.role.or(self.ctx().method.role) {
