@@ -297,7 +297,10 @@ fn client_awaiting_encrypted_extensions(cc: Config) -> (Connection, tls::record:
     c.read_tls(&flight[..at]).unwrap();
     let secret = logged_secret(&c.take_events(), "SERVER_HANDSHAKE_TRAFFIC_SECRET");
     let suite = c.negotiated().suite.unwrap();
-    (c, tls::record::keys::tls13_encrypter(suite, &secret).unwrap())
+    (
+        c,
+        tls::record::keys::tls13_encrypter(suite, &secret).unwrap(),
+    )
 }
 
 /// Feeds a client EncryptedExtensions then `msg` from the hostile server.

@@ -97,7 +97,10 @@ fn tls13_established_server() -> (Connection, RecordEncrypter) {
     assert!(!s.is_handshaking());
     let secret = logged_secret(&c.take_events(), "CLIENT_TRAFFIC_SECRET_0");
     let suite = c.negotiated().suite.unwrap();
-    (s, tls::record::keys::tls13_encrypter(suite, &secret).unwrap())
+    (
+        s,
+        tls::record::keys::tls13_encrypter(suite, &secret).unwrap(),
+    )
 }
 
 /// Seals `inner` as the whole TLSInnerPlaintext (content, type byte and padding as given).

@@ -10,7 +10,7 @@
 //! capi-tests/c/test_stack.c checks the same through the C API and prints the peak use.
 
 use std::sync::Arc;
-use tls::config::{verify_flags, Config};
+use tls::config::{Config, VerifyMode};
 use tls::conn::Connection;
 use tls::msgs::enums::{NamedGroup, ProtocolVersion};
 use tls::testing::*;
@@ -66,10 +66,7 @@ fn configs(version: ProtocolVersion, client_cert: bool) -> (Arc<Config>, Arc<Con
         client.set_certified_key(certified_key("client-ecdsa-p256"));
         server = only(
             version,
-            verifying_server(
-                "server-ecdsa-p256",
-                verify_flags::PEER | verify_flags::FAIL_IF_NO_PEER_CERT,
-            ),
+            verifying_server("server-ecdsa-p256", VerifyMode::REQUIRE_PEER_CERT),
         );
     }
     (Arc::new(client), Arc::new(server))
