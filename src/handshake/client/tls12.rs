@@ -616,21 +616,15 @@ pub(in crate::handshake) fn send_key_exchange(
 ) -> Result<Secret> {
     let suite = hs.suite;
     Flight::new(cx, &mut hs.transcript).add_encoded(cke)?;
-    let master = if hs.extended_master_secret {
-        let session_hash = hs.transcript.current_hash();
-        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
-    } else {
-        // RFC 5246 8.1, only with a server without RFC 7627 under the opt-in.
-        tls12::master_secret(
-            suite.hash,
-            &pre_master_secret,
-            &hs.client_random,
-            &hs.server_random,
-        )?
-    };
-    drop(pre_master_secret);
-    cx.log_secret("CLIENT_RANDOM", &master);
-    Ok(master)
+    crate::handshake::common::master_secret12(
+        cx,
+        suite.hash,
+        &hs.transcript,
+        hs.extended_master_secret,
+        pre_master_secret,
+        &hs.client_random,
+        &hs.server_random,
+    )
 }
 
 /// Ends our flight: ChangeCipherSpec and Finished under the keys of `master`.

@@ -297,3 +297,26 @@ impl Common {
         }
     }
 }
+
+/// The TLS 1.2 master secret, once the ClientKeyExchange is in `transcript`: RFC 7627's extended
+/// one, or RFC 5246 8.1's when the peer went without it under the opt-in. Both roles derive it
+/// here, and hand it to the key log.
+pub fn master_secret12(
+    cx: &mut Common,
+    hash: crate::crypto::hash::HashAlg,
+    transcript: &crate::crypto::hash::Transcript,
+    extended: bool,
+    pre_master_secret: crate::crypto::secret::Secret,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Result<crate::crypto::secret::Secret> {
+    use crate::crypto::tls12;
+    let master = if extended {
+        tls12::extended_master_secret(hash, &pre_master_secret, &transcript.current_hash())?
+    } else {
+        tls12::master_secret(hash, &pre_master_secret, client_random, server_random)?
+    };
+    drop(pre_master_secret);
+    cx.log_secret("CLIENT_RANDOM", &master);
+    Ok(master)
+}

@@ -70,20 +70,15 @@ pub(super) fn master_and_keys(
     pre_master_secret: Secret,
 ) -> Result<(Secret, Tls12Keys)> {
     let suite = hs.suite;
-    let master = if hs.extended_master_secret {
-        let session_hash = hs.transcript.current_hash();
-        tls12::extended_master_secret(suite.hash, &pre_master_secret, &session_hash)?
-    } else {
-        // RFC 5246 8.1, only for a client without RFC 7627 under the opt-in.
-        tls12::master_secret(
-            suite.hash,
-            &pre_master_secret,
-            &hs.client_random,
-            &hs.server_random,
-        )?
-    };
-    drop(pre_master_secret);
-    cx.log_secret("CLIENT_RANDOM", &master);
+    let master = crate::handshake::common::master_secret12(
+        cx,
+        suite.hash,
+        &hs.transcript,
+        hs.extended_master_secret,
+        pre_master_secret,
+        &hs.client_random,
+        &hs.server_random,
+    )?;
     let keys = tls12::key_block(
         suite.hash,
         suite.aead,
