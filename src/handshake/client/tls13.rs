@@ -1,27 +1,20 @@
 //! TLS 1.3 client states after the first ServerHello (RFC 8446 4.1-4.4, appendix A.1).
 
 use super::hs::{misplaced_extension, send_client_hello, ExpectServerHello};
-use crate::config::{CertificateRequestView, CertifiedKey, Config};
-use crate::crypto::key_schedule::{resumption_psk, FinishedKey, HandshakeSchedule, KeySchedule};
+use crate::crypto::key_schedule::{FinishedKey, HandshakeSchedule, KeySchedule};
 use crate::crypto::kx::KeyShare;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Reason, Result};
 use crate::handshake::common::auth::{check_peer_signature, SignedContent};
-use crate::handshake::common::flight::{
-    emit_certificate13, emit_certificate_verify13, emit_finished13, Flight,
-};
+use crate::handshake::common::client_cert13::{emit_client_certificate, CertRequest};
+use crate::handshake::common::connected13::Connected13;
+use crate::handshake::common::flight::{emit_finished13, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode13, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
-use crate::msgs::enums::{
-    AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
-};
-use crate::msgs::extensions::DistinguishedName;
+use crate::msgs::enums::{AlertDescription, ExtensionType, HandshakeType, ProtocolVersion};
 use crate::msgs::extensions::Extension;
-use crate::msgs::handshake::{
-    CertificateEntry, CertificateRequestTls13, CertificateTls13, HandshakeMessage,
-    HelloRetryRequest, KeyUpdateRequest, ServerHello,
-};
+use crate::msgs::handshake::{HandshakeMessage, HelloRetryRequest, ServerHello};
 use crate::record::keys::{
     tls13_decrypter, tls13_encrypter, tls13_handshake_decrypter, tls13_handshake_encrypter,
 };
@@ -375,77 +368,6 @@ impl State for ExpectEncryptedExtensions {
     }
 }
 
-/// What the server's CertificateRequest asked of us.
-struct CertRequest {
-    context: Vec<u8>,
-    /// The algorithms the server decompresses our certificate with (RFC 8879 3).
-    compress_algs: Vec<crate::msgs::enums::CertCompressionAlgorithm>,
-    schemes: Vec<SignatureScheme>,
-    authorities: Vec<DistinguishedName>,
-}
-
-impl CertRequest {
-    /// A CertificateRequest of the handshake.
-    fn from_message(req: CertificateRequestTls13) -> Result<Self> {
-        // RFC 8446 4.3.2: the context is empty in the handshake; only post-handshake
-        // requests use it.
-        if !req.context.is_empty() {
-            return Err(Error::illegal(
-                Reason::BAD_PACKET,
-                "CertificateRequest in the handshake has a non-empty certificate_request_context",
-            ));
-        }
-        Self::from_message_post_handshake(req)
-    }
-
-    /// A CertificateRequest after the handshake (RFC 8446 4.6.2), whose context our
-    /// Certificate echoes.
-    fn from_message_post_handshake(req: CertificateRequestTls13) -> Result<Self> {
-        // RFC 8446 4.3.2: signature_algorithms is mandatory in a CertificateRequest.
-        let schemes = req
-            .sig_schemes()
-            .ok_or_else(|| {
-                Error::protocol(
-                    AlertDescription::MISSING_EXTENSION,
-                    Reason::MISSING_SIGALGS_EXTENSION,
-                    "CertificateRequest without signature_algorithms",
-                )
-            })?
-            .to_vec();
-        let authorities = req
-            .certificate_authorities()
-            .map(<[DistinguishedName]>::to_vec)
-            .unwrap_or_default();
-        let compress_algs = crate::certcomp::request_algorithms(&req)?;
-        Ok(CertRequest {
-            compress_algs,
-            context: req.context,
-            schemes,
-            authorities,
-        })
-    }
-
-    /// A configured chain whose key can sign with a requested scheme, else whatever the
-    /// application's callback supplies, else nothing (an empty Certificate).
-    fn choose(&self, config: &Config) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
-        if let Some(found) = crate::handshake::choose_client_certified_key(
-            config,
-            &config.certs,
-            &self.schemes,
-            true,
-        ) {
-            return Some(found);
-        }
-        let callback = config.client_cert_callback.as_ref()?;
-        let ck = callback(&CertificateRequestView {
-            schemes: &self.schemes,
-            authorities: &self.authorities,
-        })?;
-        let scheme = crate::handshake::client_auth_scheme(config, &ck.key, &self.schemes, true)?;
-        Some((ck, scheme))
-    }
-}
-
 struct ExpectCertificate {
     hs: Handshake13,
     /// The server's CertificateRequest, if it sent one.
@@ -641,208 +563,6 @@ impl State for ExpectFinished {
     }
 }
 
-/// Answers a CertificateRequest: the chosen chain and its CertificateVerify, or an empty
-/// Certificate when nothing fits (the server then decides whether to go on).
-fn emit_client_certificate(flight: &mut Flight<'_>, request: CertRequest) -> Result<()> {
-    crate::handshake::client_certificate_callback(flight.cx)?;
-    let config = flight.cx.config.clone();
-    flight.cx.info.peer_ca_names = request.authorities.iter().map(|n| n.0.clone()).collect();
-    let chosen = request.choose(&config);
-    let entries = chosen.as_ref().map_or_else(Vec::new, |(ck, _)| {
-        ck.chain
-            .iter()
-            .map(|c| CertificateEntry::new(pki_types::CertificateDer::from(c.clone())))
-            .collect()
-    });
-    let certificate = CertificateTls13 {
-        context: request.context,
-        entries,
-    };
-    emit_certificate13(flight, &certificate, &request.compress_algs)?;
-    match chosen {
-        Some((ck, scheme)) => emit_certificate_verify13(flight, &ck.key, scheme),
-        None => {
-            flight.cx.evidence.sent_empty_certificate = true;
-            Ok(())
-        }
-    }
-}
-
-/// After the handshake, in either role: NewSessionTicket (to a client) and KeyUpdate.
-pub(crate) struct Connected13 {
-    pub suite: &'static SuiteInfo,
-    pub our_secret: Secret,
-    pub peer_secret: Secret,
-    /// Turns a client's tickets into sessions (RFC 8446 4.6.1).
-    pub resumption_master: Option<Secret>,
-    /// The handshake transcript up to the client's Finished, the context of post-handshake
-    /// authentication (RFC 8446 4.4); kept only when the client offered it. Boxed, as `pha`:
-    /// rarely there, they would take 300 bytes in every idle connection inline.
-    pub handshake_transcript: Option<Box<crate::crypto::hash::Transcript>>,
-    /// A server's post-handshake CertificateRequest waiting for the client's answer.
-    pub pha: Option<Box<crate::handshake::pha::PendingRequest>>,
-}
-
-impl Connected13 {
-    /// A client's session for one NewSessionTicket.
-    fn session_from_ticket(
-        &self,
-        cx: &Common,
-        nst: &crate::msgs::handshake::NewSessionTicketTls13,
-    ) -> Option<Session> {
-        let master = self.resumption_master.as_ref()?;
-        // RFC 8446 4.6.1: a lifetime of zero means the ticket must not be used; no ticket
-        // lives longer than seven days.
-        if nst.lifetime == 0 {
-            return None;
-        }
-        // A ticket too long to send back in a ClientHello is useless (`limits::MAX_TICKET_LEN`).
-        if nst.ticket.len() > crate::limits::MAX_TICKET_LEN {
-            return None;
-        }
-        let lifetime = nst.lifetime.min(crate::session::MAX_TLS13_TICKET_LIFETIME);
-        let hash = self.suite.hash;
-        let digest = crate::crypto::hash::HashAlg::Sha256.hash(&nst.ticket);
-        Some(Session {
-            id: digest[..crate::session::MAX_SESSION_ID_LEN].to_vec(),
-            ticket: nst.ticket.clone(),
-            ticket_lifetime: lifetime,
-            ticket_age_add: nst.age_add,
-            max_early_data: nst.max_early_data_size().unwrap_or(0),
-            ..cx.info.new_session(
-                ProtocolVersion::TLSV1_3,
-                self.suite.suite,
-                resumption_psk(hash, master, &nst.nonce),
-                lifetime,
-            )
-        })
-    }
-}
-
-impl State for Connected13 {
-    fn name(&self) -> &'static str {
-        "SSL negotiation finished successfully"
-    }
-
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: &JoinedMessage) -> Result<Box<dyn State>> {
-        use crate::crypto::key_schedule::next_traffic_secret;
-        let accepted: &[HandshakeType] = match cx.role {
-            // A CertificateRequest only if we offered post-handshake authentication
-            // (RFC 8446 4.6.2); otherwise it is unexpected_message.
-            crate::role::Role::Client if self.handshake_transcript.is_some() => &[
-                HandshakeType::NEW_SESSION_TICKET,
-                HandshakeType::KEY_UPDATE,
-                HandshakeType::CERTIFICATE_REQUEST,
-            ],
-            crate::role::Role::Client => {
-                &[HandshakeType::NEW_SESSION_TICKET, HandshakeType::KEY_UPDATE]
-            }
-            crate::role::Role::Server if self.pha.is_some() => &[
-                HandshakeType::KEY_UPDATE,
-                HandshakeType::CERTIFICATE,
-                HandshakeType::CERTIFICATE_VERIFY,
-                HandshakeType::FINISHED,
-            ],
-            crate::role::Role::Server => &[HandshakeType::KEY_UPDATE],
-        };
-        crate::handshake::expect_types(self.name(), msg, accepted)?;
-        if cx.role == crate::role::Role::Server
-            && msg.typ != HandshakeType::KEY_UPDATE
-            && self.pha.is_some()
-        {
-            let pending = self.pha.take().unwrap_or_else(|| unreachable!());
-            self.pha = crate::handshake::pha::server_answer(
-                cx,
-                self.suite,
-                &self.peer_secret,
-                *pending,
-                msg,
-            )?
-            .map(Box::new);
-            return Ok(self);
-        }
-        match decode13(msg)? {
-            HandshakeMessage::CertificateRequestTls13(req)
-                if cx.role == crate::role::Role::Client =>
-            {
-                let request = CertRequest::from_message_post_handshake(req)?;
-                let transcript = self
-                    .handshake_transcript
-                    .as_deref()
-                    .ok_or_else(|| Error::internal("no handshake transcript"))?;
-                let mut t = transcript.clone();
-                t.add(&msg.encoded);
-                let mut flight = Flight::new(cx, &mut t);
-                emit_client_certificate(&mut flight, request)?;
-                crate::handshake::pha::emit_finished(&mut flight, self.suite, &self.our_secret)?;
-                Ok(self)
-            }
-            HandshakeMessage::NewSessionTicketTls13(nst)
-                if cx.role == crate::role::Role::Client =>
-            {
-                // A peer may send any number of tickets; keeping each would let it fill our
-                // memory (and the application's cache), so only the first few become sessions.
-                // The others are still decoded and checked, then dropped.
-                cx.info.tickets_received += 1;
-                let keep = cx.info.tickets_received <= crate::limits::MAX_TICKETS_KEPT as u64;
-                if let Some(session) = self.session_from_ticket(cx, &nst).filter(|_| keep) {
-                    cx.set_session(session);
-                }
-                Ok(self)
-            }
-            HandshakeMessage::KeyUpdate(ku) => {
-                cx.info.key_updates_received += 1;
-                self.peer_secret = next_traffic_secret(self.suite.hash, &self.peer_secret);
-                cx.record
-                    .set_reader(tls13_decrypter(self.suite, &self.peer_secret)?);
-                // RFC 8446 4.6.3: a peer that has stayed silent since its last update answers
-                // any number of requests with that single update.
-                let silent_since_our_update = cx.info.key_updates_sent > 0
-                    && cx.record.writer_mut().is_some_and(|w| w.seq() == 0);
-                if ku == KeyUpdateRequest::UpdateRequested
-                    && !cx.sent_close_notify
-                    && !silent_since_our_update
-                {
-                    cx.send_unhashed(&HandshakeMessage::KeyUpdate(
-                        KeyUpdateRequest::UpdateNotRequested,
-                    ))?;
-                    cx.info.key_updates_sent += 1;
-                    self.our_secret = next_traffic_secret(self.suite.hash, &self.our_secret);
-                    cx.record
-                        .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
-                }
-                Ok(self)
-            }
-            _ => Err(unexpected(self.name(), msg.typ)),
-        }
-    }
-
-    fn request_client_certificate(&mut self, cx: &mut Common) -> Result<()> {
-        let request = crate::handshake::pha::send_request(
-            cx,
-            self.handshake_transcript.as_deref(),
-            self.pha.as_deref(),
-        )?;
-        self.pha = Some(Box::new(request));
-        Ok(())
-    }
-
-    fn send_key_update(&mut self, cx: &mut Common, request_peer: bool) -> Result<()> {
-        let request = if request_peer {
-            KeyUpdateRequest::UpdateRequested
-        } else {
-            KeyUpdateRequest::UpdateNotRequested
-        };
-        cx.send_unhashed(&HandshakeMessage::KeyUpdate(request))?;
-        cx.info.key_updates_sent += 1;
-        self.our_secret =
-            crate::crypto::key_schedule::next_traffic_secret(self.suite.hash, &self.our_secret);
-        cx.record
-            .set_writer(tls13_encrypter(self.suite, &self.our_secret)?);
-        Ok(())
-    }
-}
-
 /// RFC 8446 4.2: EncryptedExtensions may carry only what the client asked for and what this
 /// message allows; anything the client knows but did not offer is unsupported_extension.
 fn check_encrypted_extensions(
@@ -885,7 +605,7 @@ fn check_encrypted_extensions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::msgs::extensions::{CertificateRequestExtension, EncryptedExtension};
+    use crate::msgs::extensions::EncryptedExtension;
     use crate::msgs::handshake::EncryptedExtensions;
 
     #[test]
@@ -897,23 +617,6 @@ mod tests {
         let e = check_encrypted_extensions(&ee, false).unwrap_err();
         assert_eq!(e.alert, Some(AlertDescription::UNSUPPORTED_EXTENSION));
         assert_eq!(e.reason, Reason::UNSOLICITED_EXTENSION);
-    }
-
-    #[test]
-    fn handshake_certificate_request_context_must_be_empty() {
-        let request = |context: &[u8]| CertificateRequestTls13 {
-            context: context.to_vec(),
-            extensions: vec![CertificateRequestExtension::SignatureAlgorithms(vec![
-                SignatureScheme::ECDSA_NISTP256_SHA256,
-            ])],
-        };
-        let accepted = CertRequest::from_message(request(b"")).unwrap();
-        assert_eq!(accepted.schemes, [SignatureScheme::ECDSA_NISTP256_SHA256]);
-        let Err(e) = CertRequest::from_message(request(b"request context")) else {
-            panic!("a non-empty context was accepted");
-        };
-        assert_eq!(e.alert, Some(AlertDescription::ILLEGAL_PARAMETER));
-        assert_eq!(e.reason, Reason::BAD_PACKET);
     }
 
     #[test]

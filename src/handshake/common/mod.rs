@@ -3,6 +3,9 @@
 //! ([`flight::Flight`]) and the check of the peer's signature ([`auth`]).
 
 pub mod auth;
+pub mod client_cert13;
+pub mod connected12;
+pub mod connected13;
 pub mod flight;
 pub mod negotiated;
 

@@ -7,7 +7,7 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::secret::Secret;
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
-use crate::handshake::client::tls12::Connected12;
+use crate::handshake::common::connected12::Connected12;
 use crate::handshake::common::flight::{emit_finished12, Flight};
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, unexpected, verify_mac, State};

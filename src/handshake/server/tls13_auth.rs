@@ -7,10 +7,10 @@ use crate::crypto::hash::Transcript;
 use crate::crypto::key_schedule::FinishedKey;
 use crate::crypto::secret::Secret;
 use crate::error::{Error, Reason, Result};
-use crate::handshake::client::tls13::Connected13;
 use crate::handshake::common::auth::{
     check_no_client_certificate, check_peer_signature, SignedContent,
 };
+use crate::handshake::common::connected13::Connected13;
 use crate::handshake::common::flight::Flight;
 use crate::handshake::common::Common;
 use crate::handshake::{decode13, unexpected, State};
