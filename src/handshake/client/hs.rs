@@ -19,8 +19,7 @@ use crate::session::Session;
 use crate::suites;
 use std::sync::Arc;
 
-/// ECPointFormat uncompressed (RFC 8422 5.1.2), the only one TLS 1.2 peers may use with us.
-pub const EC_POINT_FORMAT_UNCOMPRESSED: u8 = 0;
+use crate::msgs::extensions::EC_POINT_FORMAT_UNCOMPRESSED;
 
 /// What the client offered, kept to check the server's choices against.
 pub struct Offer {

@@ -3,7 +3,7 @@
 //! indication (RFC 5746) required, renegotiation itself refused (`common::connected12`, the
 //! state both roles share once a TLS 1.2 handshake is complete).
 
-use super::hs::{ExpectServerHello, Offer, EC_POINT_FORMAT_UNCOMPRESSED};
+use super::hs::{ExpectServerHello, Offer};
 use crate::config::CertifiedKey;
 use crate::crypto::hash::Transcript;
 use crate::crypto::kx;
@@ -14,20 +14,21 @@ use crate::error::{Error, Reason, Result};
 use crate::handshake::common::auth::{check_peer_signature, SignedContent};
 use crate::handshake::common::connected12::Connected12;
 use crate::handshake::common::flight::{emit_finished12, Flight};
-use crate::handshake::common::Common;
+use crate::handshake::common::{key_fits_auth, Common};
 use crate::handshake::{decode12, unexpected, verify_mac, State};
 use crate::msgs::deframer::JoinedMessage;
 use crate::msgs::enums::{
     AlertDescription, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use crate::msgs::extensions::ServerHelloExtension;
+use crate::msgs::extensions::EC_POINT_FORMAT_UNCOMPRESSED;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientKeyExchange, DigitallySigned,
     EcdheServerParams, HandshakeMessage, NewSessionTicketTls12, ServerHello,
 };
 use crate::record::keys::{tls12_decrypter, tls12_encrypter};
 use crate::session::Session;
-use crate::suites::{self, Auth, SuiteInfo};
+use crate::suites::{self, SuiteInfo};
 use crate::verify::{PeerIdentity, Usage};
 use std::sync::Arc;
 
@@ -274,19 +275,6 @@ fn sent_session_ticket(offer: &Offer) -> bool {
 fn ext_name(ext: &ServerHelloExtension) -> String {
     use crate::msgs::extensions::Extension;
     ext.ext_type().to_string()
-}
-
-/// Whether a certificate with a key of type `kt` can authenticate a suite of `auth` (RFC 8422
-/// 5.3 lets ECDHE_ECDSA suites use Ed25519 certificates too).
-pub(crate) fn key_fits_auth(kt: KeyType, auth: Option<Auth>) -> bool {
-    match auth {
-        Some(Auth::Rsa) => kt == KeyType::Rsa,
-        Some(Auth::Ecdsa) => matches!(
-            kt,
-            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519
-        ),
-        Some(Auth::Psk) | None => false,
-    }
 }
 
 /// The TLS 1.2 client's handshake state shared by the states after ServerHello.
@@ -838,7 +826,10 @@ mod tests {
             assert_eq!(n.peer_chain.len(), 2, "leaf and intermediate");
             assert_eq!(n.verify_result, crate::verify::x509_v::OK);
             let leaf_type = crate::crypto::sign::cert_key_type(&n.peer_chain[0]).unwrap();
-            assert!(super::key_fits_auth(leaf_type.unwrap(), info.auth));
+            assert!(crate::handshake::common::key_fits_auth(
+                leaf_type.unwrap(),
+                info.auth
+            ));
             assert_eq!(
                 n.peer_signature_scheme,
                 server.negotiated().our_signature_scheme

@@ -323,3 +323,19 @@ pub fn master_secret12(
     cx.log_secret("CLIENT_RANDOM", &master);
     Ok(master)
 }
+
+/// Whether a certificate with a key of type `kt` can authenticate a TLS 1.2 suite of `auth`
+/// (RFC 8422 5.3 lets ECDHE_ECDSA suites use Ed25519 certificates too): the client checks the
+/// server's, the server chooses its own by it.
+pub fn key_fits_auth(kt: crate::crypto::sign::KeyType, auth: Option<crate::suites::Auth>) -> bool {
+    use crate::crypto::sign::KeyType;
+    use crate::suites::Auth;
+    match auth {
+        Some(Auth::Rsa) => kt == KeyType::Rsa,
+        Some(Auth::Ecdsa) => matches!(
+            kt,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519
+        ),
+        Some(Auth::Psk) | None => false,
+    }
+}

@@ -12,12 +12,11 @@ use crate::crypto::secret::Secret;
 use crate::crypto::sign::{self, KeyType};
 use crate::crypto::tls12::{self, Tls12Keys};
 use crate::error::{Error, Reason, Result};
-use crate::handshake::client::hs::EC_POINT_FORMAT_UNCOMPRESSED;
-use crate::handshake::client::tls12::key_fits_auth;
 use crate::handshake::common::auth::{
     check_no_client_certificate, check_peer_signature, SignedContent,
 };
 use crate::handshake::common::flight::{emit_finished12, Flight};
+use crate::handshake::common::key_fits_auth;
 use crate::handshake::common::Common;
 use crate::handshake::{decode12, random_bytes, unexpected, State};
 use crate::msgs::deframer::JoinedMessage;
@@ -26,6 +25,7 @@ use crate::msgs::enums::{
     AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::extensions::ServerHelloExtension;
+use crate::msgs::extensions::EC_POINT_FORMAT_UNCOMPRESSED;
 use crate::msgs::handshake::{
     CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheServerParams,
     HandshakeMessage, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,

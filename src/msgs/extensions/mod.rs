@@ -54,6 +54,7 @@ pub use server_name::ServerName;
 pub use status_request::{
     decode_ocsp_status, encode_ocsp_status, OCSP_STATUS_REQUEST, STATUS_TYPE_OCSP,
 };
+pub use supported_groups::EC_POINT_FORMAT_UNCOMPRESSED;
 
 /// Writes an extension block (u16-length-prefixed list of extensions).
 pub fn encode_extensions<E: Extension>(exts: &[E], w: &mut Writer) {

@@ -35,6 +35,9 @@ pub(super) fn decode_server_point_formats(r: &mut Reader) -> Result<Vec<u8>, Err
     require_non_empty(formats, "ec point format")
 }
 
+/// ECPointFormat uncompressed (RFC 8422 5.1.2), the only one TLS 1.2 peers may use with us.
+pub const EC_POINT_FORMAT_UNCOMPRESSED: u8 = 0;
+
 pub(super) fn encode_point_formats(formats: &[u8], w: &mut Writer) {
     w.vec_u8(formats);
 }
