@@ -129,35 +129,8 @@ pub fn handle_client_hello(
     // From here a ChangeCipherSpec is the client's key change, handled by the states.
     cx.ccs_allowed = false;
 
-    let mut server_random = random_bytes::<32>()?;
-    if config.supports_version(ProtocolVersion::TLSV1_3) {
-        // RFC 8446 4.1.3: tells a TLS 1.3 client that the downgrade was not our choice.
-        server_random[32 - DOWNGRADE_TLS12.len()..].copy_from_slice(&DOWNGRADE_TLS12);
-    }
-    let mut transcript = Transcript::new();
-    transcript.set_hash(suite.hash)?;
-    transcript.add(&msg.encoded);
-
-    let mut extensions = Vec::new();
-    if secure_renegotiation {
-        extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
-    }
-    if client_ems {
-        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
-    }
-    if ch.ec_point_formats().is_some() {
-        extensions.push(ServerHelloExtension::EcPointFormats(vec![
-            EC_POINT_FORMAT_UNCOMPRESSED,
-        ]));
-    }
-    // RFC 8449: we advertise our own limit (the most TLS 1.2 allows unless configured
-    // smaller) and keep our records within the client's.
-    if let Some(limit) = ch.record_size_limit() {
-        let own = cx.config.own_record_size_limit(false);
-        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
-        cx.record.limit_records_to(limit, false);
-        cx.record.accept_records_up_to(own);
-    }
+    let (server_random, mut transcript, mut extensions) =
+        server_hello_start(cx, &ch, msg, suite, secure_renegotiation, client_ems)?;
     if cx.info.server_name_acked {
         extensions.push(ServerHelloExtension::ServerNameAck);
     }
@@ -513,6 +486,49 @@ fn find_session(
     Ok(Some((session, renew)))
 }
 
+/// What a full and a resumed ServerHello begin alike: our random (with RFC 8446 4.1.3's
+/// downgrade sentinel when we also speak TLS 1.3, telling a TLS 1.3 client the downgrade was not
+/// our choice), the transcript begun with the ClientHello, and the first extensions in their
+/// order: renegotiation_info, extended_master_secret, ec_point_formats and record_size_limit
+/// (RFC 8449: we advertise our own limit, the most TLS 1.2 allows unless configured smaller, and
+/// keep our records within the client's, from here on).
+fn server_hello_start(
+    cx: &mut Common,
+    ch: &ClientHello,
+    msg: &JoinedMessage,
+    suite: &SuiteInfo,
+    secure_renegotiation: bool,
+    extended_master_secret: bool,
+) -> Result<([u8; 32], Transcript, Vec<ServerHelloExtension>)> {
+    let mut server_random = random_bytes::<32>()?;
+    if cx.config.supports_version(ProtocolVersion::TLSV1_3) {
+        server_random[32 - DOWNGRADE_TLS12.len()..].copy_from_slice(&DOWNGRADE_TLS12);
+    }
+    let mut transcript = Transcript::new();
+    transcript.set_hash(suite.hash)?;
+    transcript.add(&msg.encoded);
+
+    let mut extensions = Vec::new();
+    if secure_renegotiation {
+        extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
+    }
+    if extended_master_secret {
+        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
+    }
+    if ch.ec_point_formats().is_some() {
+        extensions.push(ServerHelloExtension::EcPointFormats(vec![
+            EC_POINT_FORMAT_UNCOMPRESSED,
+        ]));
+    }
+    if let Some(limit) = ch.record_size_limit() {
+        let own = cx.config.own_record_size_limit(false);
+        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
+        cx.record.limit_records_to(limit, false);
+        cx.record.accept_records_up_to(own);
+    }
+    Ok((server_random, transcript, extensions))
+}
+
 /// The abbreviated handshake: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished,
 /// with the keys of the resumed master secret.
 fn resume(
@@ -523,7 +539,6 @@ fn resume(
     renew_ticket: bool,
     secure_renegotiation: bool,
 ) -> Result<Box<dyn State>> {
-    let config = cx.config.clone();
     let suite = suites::lookup(session.suite)
         .ok_or_else(|| Error::internal("resumed suite missing from the table"))?;
     cx.info.version = Some(ProtocolVersion::TLSV1_2);
@@ -535,35 +550,15 @@ fn resume(
     cx.info.session_reused = true;
     cx.ccs_allowed = false;
 
-    let mut server_random = random_bytes::<32>()?;
-    if config.supports_version(ProtocolVersion::TLSV1_3) {
-        server_random[32 - DOWNGRADE_TLS12.len()..].copy_from_slice(&DOWNGRADE_TLS12);
-    }
-    let mut transcript = Transcript::new();
-    transcript.set_hash(suite.hash)?;
-    transcript.add(&msg.encoded);
-
-    let mut extensions = Vec::new();
-    if secure_renegotiation {
-        extensions.push(ServerHelloExtension::RenegotiationInfo(Vec::new()));
-    }
     // find_session resumes only a session whose use of RFC 7627 the client repeats.
-    if session.extended_master_secret {
-        extensions.push(ServerHelloExtension::ExtendedMasterSecret);
-    }
-    if ch.ec_point_formats().is_some() {
-        extensions.push(ServerHelloExtension::EcPointFormats(vec![
-            EC_POINT_FORMAT_UNCOMPRESSED,
-        ]));
-    }
-    // RFC 8449: we advertise our own limit (the most TLS 1.2 allows unless configured
-    // smaller) and keep our records within the client's.
-    if let Some(limit) = ch.record_size_limit() {
-        let own = cx.config.own_record_size_limit(false);
-        extensions.push(ServerHelloExtension::RecordSizeLimit(own));
-        cx.record.limit_records_to(limit, false);
-        cx.record.accept_records_up_to(own);
-    }
+    let (server_random, mut transcript, mut extensions) = server_hello_start(
+        cx,
+        ch,
+        msg,
+        suite,
+        secure_renegotiation,
+        session.extended_master_secret,
+    )?;
     // RFC 7301 3.1: every handshake negotiates ALPN afresh, resumptions included.
     if let Some(protocol) = &cx.info.alpn {
         extensions.push(ServerHelloExtension::Alpn(protocol.clone()));
